@@ -1,0 +1,213 @@
+//! Accounts: customers, made by winning an opportunity.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::context::Context;
+use crate::error::{MoneyError, RecordError};
+use crate::id::{AccountId, ContactId, OpportunityId};
+use crate::money::{Money, MoneyTotals};
+use crate::opportunity::{OpportunityData, SignedContract};
+use crate::record::RecordKind;
+use crate::text::{Reference, User};
+
+/// One opportunity won by an account: an entry of the account's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Win {
+    opportunity: OpportunityId,
+    contract: Reference,
+    value: Money,
+    at: DateTime<Utc>,
+    actor: User,
+}
+
+impl Win {
+    /// The opportunity won.
+    pub fn opportunity(&self) -> OpportunityId {
+        self.opportunity
+    }
+
+    /// The reference of its signed contract.
+    pub fn contract(&self) -> &Reference {
+        &self.contract
+    }
+
+    /// The contract's value.
+    pub fn value(&self) -> Money {
+        self.value
+    }
+
+    /// When it was won.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// Who recorded the win.
+    pub fn actor(&self) -> &User {
+        &self.actor
+    }
+}
+
+/// A customer: the end of the funnel.
+///
+/// Made only by winning an opportunity ([`Opportunity::win`](crate::Opportunity::win)); later
+/// wins are added with [`Opportunity::win_for`](crate::Opportunity::win_for) (repeat business).
+/// It keeps its primary contact, every opportunity won (its history), the date it became a
+/// customer and its won value per currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    id: AccountId,
+    primary_contact: ContactId,
+    owner: Option<User>,
+    customer_since: DateTime<Utc>,
+    won_value: MoneyTotals,
+    wins: Vec<Win>,
+}
+
+#[derive(Deserialize)]
+struct AccountRepr {
+    id: AccountId,
+    primary_contact: ContactId,
+    owner: Option<User>,
+    customer_since: DateTime<Utc>,
+    won_value: MoneyTotals,
+    wins: Vec<Win>,
+}
+
+impl Account {
+    /// A new account from its first win.
+    pub(crate) fn open(
+        id: AccountId,
+        opportunity: &OpportunityData,
+        contract: &SignedContract,
+        at: DateTime<Utc>,
+        ctx: &Context<'_>,
+    ) -> Account {
+        let mut won_value = MoneyTotals::new();
+        // The first amount added to empty totals cannot overflow.
+        let _ = won_value.add(contract.value());
+        Account {
+            id,
+            primary_contact: opportunity.contact,
+            owner: opportunity.owner.clone(),
+            customer_since: at,
+            won_value,
+            wins: vec![Win {
+                opportunity: opportunity.id,
+                contract: contract.reference().clone(),
+                value: contract.value(),
+                at,
+                actor: ctx.actor().clone(),
+            }],
+        }
+    }
+
+    /// Adds a win; on error nothing changed.
+    pub(crate) fn add_win(
+        &mut self,
+        opportunity: &OpportunityData,
+        contract: &SignedContract,
+        at: DateTime<Utc>,
+        ctx: &Context<'_>,
+    ) -> Result<(), MoneyError> {
+        self.won_value.add(contract.value())?;
+        self.wins.push(Win {
+            opportunity: opportunity.id,
+            contract: contract.reference().clone(),
+            value: contract.value(),
+            at,
+            actor: ctx.actor().clone(),
+        });
+        Ok(())
+    }
+
+    /// The account's id.
+    pub fn id(&self) -> AccountId {
+        self.id
+    }
+
+    /// The contact of the first opportunity won.
+    pub fn primary_contact(&self) -> ContactId {
+        self.primary_contact
+    }
+
+    /// The user who owns the account, if any.
+    pub fn owner(&self) -> Option<&User> {
+        self.owner.as_ref()
+    }
+
+    /// When the first opportunity was won.
+    pub fn customer_since(&self) -> DateTime<Utc> {
+        self.customer_since
+    }
+
+    /// The value of every contract won, per currency.
+    pub fn won_value(&self) -> &MoneyTotals {
+        &self.won_value
+    }
+
+    /// Every win, oldest first (never empty): the account's history.
+    pub fn wins(&self) -> &[Win] {
+        &self.wins
+    }
+
+    /// The opportunities won, oldest first.
+    pub fn opportunities(&self) -> impl ExactSizeIterator<Item = OpportunityId> + '_ {
+        self.wins.iter().map(Win::opportunity)
+    }
+
+    fn validate(&self) -> Result<(), RecordError> {
+        let invariant = |field, problem| {
+            Err(RecordError::Invariant {
+                record: RecordKind::Account,
+                field,
+                problem,
+            })
+        };
+        let Some(first) = self.wins.first() else {
+            return invariant("wins", "an account has at least the win it was made from");
+        };
+        if first.at != self.customer_since {
+            return invariant("customer_since", "differs from the date of the first win");
+        }
+        if self.wins.windows(2).any(|w| w[1].at < w[0].at) {
+            return invariant("wins", "not in the order they were won");
+        }
+        let mut seen = HashSet::with_capacity(self.wins.len());
+        let mut totals = MoneyTotals::new();
+        for win in &self.wins {
+            if !seen.insert(win.opportunity) {
+                return invariant("wins", "the same opportunity is won twice");
+            }
+            if !win.value.is_positive() {
+                return invariant("wins", "a contract's value must be above zero");
+            }
+            if totals.add(win.value).is_err() {
+                return invariant("won_value", "overflows");
+            }
+        }
+        if totals != self.won_value {
+            return invariant("won_value", "differs from the sum of the wins");
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for Account {
+    /// Reads an account, refusing one that breaks an invariant.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = AccountRepr::deserialize(d)?;
+        let account = Account {
+            id: r.id,
+            primary_contact: r.primary_contact,
+            owner: r.owner,
+            customer_since: r.customer_since,
+            won_value: r.won_value,
+            wins: r.wins,
+        };
+        account.validate().map_err(serde::de::Error::custom)?;
+        Ok(account)
+    }
+}

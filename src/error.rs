@@ -1,0 +1,310 @@
+//! Errors: one enum per concern, each naming the field or the state at fault.
+//!
+//! None of them carries the offending value itself: a rejected email address or phone number is
+//! personal data, and errors end up in logs.
+
+use std::fmt;
+
+use crate::money::Currency;
+use crate::record::RecordKind;
+
+/// A validated input field, named in [`ValidationError`] so that a caller can point a user at the
+/// right box on a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Field {
+    /// A person's name ([`PersonName`](crate::PersonName)).
+    PersonName,
+    /// An organization's name ([`OrganizationName`](crate::OrganizationName)).
+    OrganizationName,
+    /// A person's job title ([`JobTitle`](crate::JobTitle)).
+    JobTitle,
+    /// An email address ([`EmailAddress`](crate::EmailAddress)).
+    Email,
+    /// A phone number ([`PhoneNumber`](crate::PhoneNumber)).
+    Phone,
+    /// A user name, as owner or actor ([`User`](crate::User)).
+    User,
+    /// A free-text note ([`Note`](crate::Note)).
+    Note,
+    /// A short summary ([`Summary`](crate::Summary)).
+    Summary,
+    /// A requirement identified during qualification.
+    Requirement,
+    /// A contract or document reference ([`Reference`](crate::Reference)).
+    Reference,
+    /// An ISO 4217 currency code.
+    Currency,
+    /// A money amount.
+    Amount,
+    /// The budget of a qualification.
+    Budget,
+    /// The amount of a proposal.
+    ProposalAmount,
+    /// The value of a signed contract.
+    ContractValue,
+    /// The decision date of a timeline.
+    DecisionDate,
+    /// The horizon of a timeline policy, in days.
+    Horizon,
+    /// A probability, in percent.
+    Probability,
+    /// The number of days of payment terms.
+    PaymentDays,
+    /// The number of installments of payment terms.
+    Installments,
+    /// The requirements of a need (at least one must be identified).
+    Requirements,
+}
+
+impl Field {
+    /// The field's name as a user would read it, e.g. `"email"` or `"decision date"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::PersonName => "person name",
+            Field::OrganizationName => "organization name",
+            Field::JobTitle => "job title",
+            Field::Email => "email",
+            Field::Phone => "phone",
+            Field::User => "user",
+            Field::Note => "note",
+            Field::Summary => "summary",
+            Field::Requirement => "requirement",
+            Field::Reference => "reference",
+            Field::Currency => "currency",
+            Field::Amount => "amount",
+            Field::Budget => "budget",
+            Field::ProposalAmount => "proposal amount",
+            Field::ContractValue => "contract value",
+            Field::DecisionDate => "decision date",
+            Field::Horizon => "horizon",
+            Field::Probability => "probability",
+            Field::PaymentDays => "payment days",
+            Field::Installments => "installments",
+            Field::Requirements => "requirements",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A value given to a validated constructor was refused.
+///
+/// Every variant names the [`Field`]; none repeats the value, which may be personal data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// The value is empty or only white space.
+    #[error("{field}: must not be empty")]
+    Empty {
+        /// The field at fault.
+        field: Field,
+    },
+    /// The value is longer than the field allows.
+    #[error("{field}: {len} characters, at most {max} allowed")]
+    TooLong {
+        /// The field at fault.
+        field: Field,
+        /// The most characters allowed.
+        max: usize,
+        /// The characters given (after trimming).
+        len: usize,
+    },
+    /// The value holds a control character (a line break where none is allowed, a NUL, ...).
+    #[error("{field}: control character at position {position}")]
+    ControlCharacter {
+        /// The field at fault.
+        field: Field,
+        /// The character's position, counted in characters from 0.
+        position: usize,
+    },
+    /// The value holds a Unicode bidirectional override or isolate, which can make text display
+    /// differently from what it is.
+    #[error("{field}: bidirectional control character at position {position}")]
+    BidiControl {
+        /// The field at fault.
+        field: Field,
+        /// The character's position, counted in characters from 0.
+        position: usize,
+    },
+    /// The value does not have the form the field requires.
+    #[error("{field}: {problem}")]
+    Malformed {
+        /// The field at fault.
+        field: Field,
+        /// What is wrong with it, without repeating it.
+        problem: &'static str,
+    },
+    /// A number is outside the range the field allows.
+    #[error("{field}: {value} is out of range {min}..={max}")]
+    OutOfRange {
+        /// The field at fault.
+        field: Field,
+        /// The number given.
+        value: i128,
+        /// The least allowed.
+        min: i128,
+        /// The most allowed.
+        max: i128,
+    },
+    /// An amount of money must be above zero here.
+    #[error("{field}: must be above zero")]
+    NotPositive {
+        /// The field at fault.
+        field: Field,
+    },
+    /// The currency code is not an active ISO 4217 code.
+    #[error("{field}: unknown ISO 4217 currency code")]
+    UnknownCurrency {
+        /// The field at fault.
+        field: Field,
+    },
+    /// A date lies before the day it was assessed on.
+    #[error("{field}: {date} is in the past (today is {today})")]
+    DateInPast {
+        /// The field at fault.
+        field: Field,
+        /// The date given.
+        date: chrono::NaiveDate,
+        /// The day it was checked against.
+        today: chrono::NaiveDate,
+    },
+    /// A date lies beyond the horizon set by a policy.
+    #[error("{field}: {date} is beyond the horizon of {horizon_days} days from {today}")]
+    BeyondHorizon {
+        /// The field at fault.
+        field: Field,
+        /// The date given.
+        date: chrono::NaiveDate,
+        /// The day it was checked against.
+        today: chrono::NaiveDate,
+        /// The policy's horizon.
+        horizon_days: u32,
+    },
+}
+
+impl ValidationError {
+    /// The field at fault.
+    pub fn field(&self) -> Field {
+        match self {
+            ValidationError::Empty { field }
+            | ValidationError::TooLong { field, .. }
+            | ValidationError::ControlCharacter { field, .. }
+            | ValidationError::BidiControl { field, .. }
+            | ValidationError::Malformed { field, .. }
+            | ValidationError::OutOfRange { field, .. }
+            | ValidationError::NotPositive { field }
+            | ValidationError::UnknownCurrency { field }
+            | ValidationError::DateInPast { field, .. }
+            | ValidationError::BeyondHorizon { field, .. } => *field,
+        }
+    }
+}
+
+/// Arithmetic on [`Money`](crate::Money) failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MoneyError {
+    /// Two amounts in different currencies were combined.
+    #[error("currency mismatch: {left} and {right} cannot be combined")]
+    CurrencyMismatch {
+        /// The currency of the left operand.
+        left: Currency,
+        /// The currency of the right operand.
+        right: Currency,
+    },
+    /// The result does not fit in 64-bit minor units.
+    #[error("overflow: the result does not fit in {currency} minor units")]
+    Overflow {
+        /// The currency of the operation.
+        currency: Currency,
+    },
+}
+
+/// A record read back from storage (or any serialised form) breaks an invariant of its type,
+/// and was refused.
+///
+/// The typed constructors can never produce such a record; this error means the stored data was
+/// corrupted or forged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The history is empty: every lead and opportunity has at least its opening entry.
+    #[error("{record}: the history is empty")]
+    EmptyHistory {
+        /// The kind of record.
+        record: RecordKind,
+    },
+    /// A history entry does not start where the previous one ended.
+    #[error(
+        "{record}: history entry {index} starts from `{from}` but the previous entry ended in `{previous}`"
+    )]
+    BrokenHistory {
+        /// The kind of record.
+        record: RecordKind,
+        /// The entry's position, from 0.
+        index: usize,
+        /// Where the entry starts (`start` for none).
+        from: &'static str,
+        /// Where the previous entry ended (`start` for none).
+        previous: &'static str,
+    },
+    /// A history entry is not a transition the types allow, or carries the wrong evidence.
+    #[error(
+        "{record}: history entry {index} (`{from}` to `{to}` with evidence `{evidence}`) is not a legal transition"
+    )]
+    IllegalTransition {
+        /// The kind of record.
+        record: RecordKind,
+        /// The entry's position, from 0.
+        index: usize,
+        /// Where the entry starts (`start` for none).
+        from: &'static str,
+        /// Where it ends.
+        to: &'static str,
+        /// The kind of evidence it carries.
+        evidence: &'static str,
+    },
+    /// A history entry is dated before the one preceding it.
+    #[error("{record}: history entry {index} is dated before the entry preceding it")]
+    HistoryOutOfOrder {
+        /// The kind of record.
+        record: RecordKind,
+        /// The entry's position, from 0.
+        index: usize,
+    },
+    /// The record's state is not the state its history ends in.
+    #[error("{record}: the state is `{state}` but the history ends in `{last}`")]
+    StateMismatch {
+        /// The kind of record.
+        record: RecordKind,
+        /// The state the record claims.
+        state: &'static str,
+        /// The state its history ends in.
+        last: &'static str,
+    },
+    /// The record is in another state than the typed value being read expects.
+    #[error("{record}: expected state `{expected}`, found `{found}`")]
+    WrongState {
+        /// The kind of record.
+        record: RecordKind,
+        /// The state the type requires.
+        expected: &'static str,
+        /// The state the record is in.
+        found: &'static str,
+    },
+    /// A field breaks an invariant of the record.
+    #[error("{record}: {field}: {problem}")]
+    Invariant {
+        /// The kind of record.
+        record: RecordKind,
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+}

@@ -1,0 +1,500 @@
+//! Leads: contacts who could produce a sale, as the typestate [`Lead<S>`].
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::contact::{Contact, LeadSource};
+use crate::context::Context;
+use crate::error::RecordError;
+use crate::history::{History, Tag, Transition};
+use crate::id::{ContactId, LeadId, OpportunityId};
+use crate::opportunity::Opportunity;
+use crate::qualification::Qualification;
+use crate::record::RecordKind;
+use crate::state::{
+    Converted, Discovery, Disqualified, LeadState, LeadStatus, New, Nurturing, OpenLeadState,
+    QualifiableState, Working,
+};
+use crate::text::{Note, Summary, User};
+
+/// The role the lead's person plays in the purchase. The seed: the lead may not be the buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BuyingRole {
+    /// Makes the purchase decision.
+    DecisionMaker,
+    /// Can sway the decision.
+    Influencer,
+    /// Advises on the purchase.
+    Advisor,
+    /// Will use what is bought.
+    User,
+    /// Not known yet.
+    Unknown,
+}
+
+/// What made a contact a lead: what they are interested in, and their role in the purchase.
+/// Every field is validated by its type, so the fields are public.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Interest {
+    /// What they want, e.g. "CRM for a 40-seat sales team".
+    pub summary: Summary,
+    /// Their role in the purchase.
+    pub role: BuyingRole,
+}
+
+impl Interest {
+    /// An interest in `summary` by someone in `role`.
+    pub fn new(summary: Summary, role: BuyingRole) -> Interest {
+        Interest { summary, role }
+    }
+}
+
+/// How a touch reached the lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Channel {
+    /// A phone or video call.
+    Call,
+    /// An email exchange.
+    Email,
+    /// A meeting in person.
+    Meeting,
+    /// A chat or text message.
+    Message,
+    /// Anything else.
+    Other,
+}
+
+/// A contact made with the lead: the evidence that a lead is being worked. Every field is
+/// validated by its type, so the fields are public.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Touch {
+    /// How.
+    pub channel: Channel,
+    /// What was said or agreed.
+    pub summary: Summary,
+}
+
+impl Touch {
+    /// A touch through `channel`, summarised by `summary`.
+    pub fn new(channel: Channel, summary: Summary) -> Touch {
+        Touch { channel, summary }
+    }
+}
+
+/// Why a lead was disqualified: a predefined category and, optionally, free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DisqualifyCategory {
+    /// They do not need what is sold.
+    NoNeed,
+    /// They cannot pay for it.
+    NoBudget,
+    /// They will not buy within a reasonable time.
+    NoTimeline,
+    /// Nobody could be reached.
+    Unreachable,
+    /// They are no longer interested.
+    NotInterested,
+    /// The lead duplicates another one.
+    Duplicate,
+    /// They chose a competitor before it came to an opportunity.
+    Competitor,
+    /// Not a customer the business wants (size, sector, region).
+    NotAFit,
+    /// Anything else: say what in the detail.
+    Other,
+}
+
+impl DisqualifyCategory {
+    /// The snake-case name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisqualifyCategory::NoNeed => "no_need",
+            DisqualifyCategory::NoBudget => "no_budget",
+            DisqualifyCategory::NoTimeline => "no_timeline",
+            DisqualifyCategory::Unreachable => "unreachable",
+            DisqualifyCategory::NotInterested => "not_interested",
+            DisqualifyCategory::Duplicate => "duplicate",
+            DisqualifyCategory::Competitor => "competitor",
+            DisqualifyCategory::NotAFit => "not_a_fit",
+            DisqualifyCategory::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for DisqualifyCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a lead was disqualified. The fields have no invariant between them, so they are public.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DisqualifyReason {
+    /// The predefined category.
+    pub category: DisqualifyCategory,
+    /// Free text, if any.
+    pub detail: Option<Note>,
+}
+
+impl DisqualifyReason {
+    /// A reason with a category and no detail.
+    pub fn new(category: DisqualifyCategory) -> DisqualifyReason {
+        DisqualifyReason {
+            category,
+            detail: None,
+        }
+    }
+
+    /// The same reason with free text.
+    pub fn with_detail(self, detail: Note) -> DisqualifyReason {
+        DisqualifyReason {
+            detail: Some(detail),
+            ..self
+        }
+    }
+}
+
+/// The evidence of one step in a lead's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LeadEvidence {
+    /// The lead was opened (its [`Interest`] is on the lead).
+    Opened,
+    /// Contact was made: `New` or `Nurturing` to `Working`.
+    Touch(Touch),
+    /// Interested but not ready: `Working` to `Nurturing`.
+    Nurtured(Note),
+    /// Not worth pursuing: an open state to `Disqualified`.
+    Disqualified(DisqualifyReason),
+    /// Worth another try: `Disqualified` to `Nurturing`.
+    Recycled(Note),
+    /// Qualified: `Working` or `Nurturing` to `Converted`, into this opportunity (which keeps
+    /// the [`Qualification`]).
+    Converted {
+        /// The opportunity the lead became.
+        opportunity: OpportunityId,
+    },
+}
+
+impl Tag for LeadEvidence {
+    fn tag(&self) -> &'static str {
+        match self {
+            LeadEvidence::Opened => "opened",
+            LeadEvidence::Touch(_) => "touch",
+            LeadEvidence::Nurtured(_) => "nurtured",
+            LeadEvidence::Disqualified(_) => "disqualified",
+            LeadEvidence::Recycled(_) => "recycled",
+            LeadEvidence::Converted { .. } => "converted",
+        }
+    }
+}
+
+impl Tag for LeadStatus {
+    fn tag(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// One entry of a lead's history.
+pub type LeadTransition = Transition<LeadStatus, LeadEvidence>;
+
+/// Whether `from` → `to` with `evidence` is a step the typed API can take. The one table both the
+/// transitions and the validation of stored leads follow.
+fn legal(from: Option<LeadStatus>, to: LeadStatus, evidence: &LeadEvidence) -> bool {
+    use LeadEvidence as E;
+    use LeadStatus as L;
+    match (from, to, evidence) {
+        (None, L::New, E::Opened) => true,
+        (Some(L::New | L::Nurturing), L::Working, E::Touch(_)) => true,
+        (Some(L::Working), L::Nurturing, E::Nurtured(_)) => true,
+        (Some(f), L::Disqualified, E::Disqualified(_)) => f.is_open(),
+        (Some(L::Disqualified), L::Nurturing, E::Recycled(_)) => true,
+        (Some(L::Working | L::Nurturing), L::Converted, E::Converted { .. }) => true,
+        _ => false,
+    }
+}
+
+/// The data of a lead, whatever its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LeadData {
+    pub(crate) id: LeadId,
+    pub(crate) contact: ContactId,
+    pub(crate) status: LeadStatus,
+    pub(crate) interest: Interest,
+    pub(crate) source: LeadSource,
+    pub(crate) owner: Option<User>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) history: History<LeadStatus, LeadEvidence>,
+}
+
+impl LeadData {
+    /// Checks every invariant a lead read from outside must hold.
+    pub(crate) fn validate(&self) -> Result<(), RecordError> {
+        self.history
+            .validate(RecordKind::Lead, self.status, legal)?;
+        if self.history.first().map(Transition::at) != Some(self.created_at) {
+            return Err(RecordError::Invariant {
+                record: RecordKind::Lead,
+                field: "created_at",
+                problem: "differs from the time of the first history entry",
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads a lead and validates it, whatever its state.
+    pub(crate) fn deserialize_valid<'de, D: Deserializer<'de>>(d: D) -> Result<LeadData, D::Error> {
+        let data = LeadData::deserialize(d)?;
+        data.validate().map_err(serde::de::Error::custom)?;
+        Ok(data)
+    }
+}
+
+/// A contact who could produce a sale, in state `S`: [`New`], [`Working`], [`Nurturing`],
+/// [`Converted`] or [`Disqualified`].
+///
+/// Each transition consumes the lead and the evidence it needs and returns the lead in its new
+/// state, with one more entry in its [history](Lead::history). A step that is not allowed from
+/// `S` is not a method of `Lead<S>`: it does not compile.
+///
+/// ```
+/// use prospect::*;
+/// use prospect::state::*;
+/// let ctx = Context::system(User::new("alice")?);
+/// let contact = Contact::create(
+///     ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web),
+///     &ctx,
+/// );
+/// let lead: Lead<New> = Lead::open(
+///     &contact,
+///     Interest::new(Summary::new("A CRM for 40 sellers")?, BuyingRole::Influencer),
+///     &ctx,
+/// );
+/// let lead: Lead<Working> = lead.log_touch(Touch::new(Channel::Call, Summary::new("Intro call")?), &ctx);
+/// let lead: Lead<Nurturing> = lead.nurture(Note::new("Budget opens in Q3")?, &ctx);
+/// assert_eq!(lead.history().len(), 3);
+/// assert_eq!(lead.status(), LeadStatus::Nurturing);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Lead<S: LeadState> {
+    data: LeadData,
+    state: PhantomData<S>,
+}
+
+impl<S: LeadState> Lead<S> {
+    pub(crate) fn from_data(data: LeadData) -> Lead<S> {
+        Lead {
+            data,
+            state: PhantomData,
+        }
+    }
+
+    pub(crate) fn data(&self) -> &LeadData {
+        &self.data
+    }
+
+    pub(crate) fn into_data(self) -> LeadData {
+        self.data
+    }
+
+    /// Moves to state `T`, recording `evidence`.
+    fn step<T: LeadState>(mut self, evidence: LeadEvidence, ctx: &Context<'_>) -> Lead<T> {
+        self.data
+            .history
+            .push(ctx.now(), S::STATUS, T::STATUS, evidence, ctx.actor());
+        self.data.status = T::STATUS;
+        Lead::from_data(self.data)
+    }
+
+    /// The lead's id.
+    pub fn id(&self) -> LeadId {
+        self.data.id
+    }
+
+    /// The contact the lead is about.
+    pub fn contact(&self) -> ContactId {
+        self.data.contact
+    }
+
+    /// The state, at run time (always `S::STATUS`).
+    pub fn status(&self) -> LeadStatus {
+        S::STATUS
+    }
+
+    /// What made the contact a lead.
+    pub fn interest(&self) -> &Interest {
+        &self.data.interest
+    }
+
+    /// Where the lead came from (the contact's source when the lead was opened).
+    pub fn source(&self) -> LeadSource {
+        self.data.source
+    }
+
+    /// The user who owns the lead, if any.
+    pub fn owner(&self) -> Option<&User> {
+        self.data.owner.as_ref()
+    }
+
+    /// When the lead was opened.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.data.created_at
+    }
+
+    /// Every transition, oldest first.
+    pub fn history(&self) -> &History<LeadStatus, LeadEvidence> {
+        &self.data.history
+    }
+}
+
+impl Lead<New> {
+    /// Opens a lead for `contact`, who showed `interest`. The contact stays on record; it may
+    /// have several leads over time. The lead takes the contact's source and owner.
+    pub fn open(contact: &Contact, interest: Interest, ctx: &Context<'_>) -> Lead<New> {
+        let now = ctx.now();
+        Lead::from_data(LeadData {
+            id: LeadId::generate(ctx.ids()),
+            contact: contact.id(),
+            status: LeadStatus::New,
+            interest,
+            source: contact.source(),
+            owner: contact.owner().cloned(),
+            created_at: now,
+            history: History::start(now, LeadStatus::New, LeadEvidence::Opened, ctx.actor()),
+        })
+    }
+
+    /// Contact was made: the lead is being worked.
+    pub fn log_touch(self, touch: Touch, ctx: &Context<'_>) -> Lead<Working> {
+        self.step(LeadEvidence::Touch(touch), ctx)
+    }
+}
+
+impl Lead<Working> {
+    /// Interested, not ready yet: keep the lead warm.
+    pub fn nurture(self, note: Note, ctx: &Context<'_>) -> Lead<Nurturing> {
+        self.step(LeadEvidence::Nurtured(note), ctx)
+    }
+}
+
+impl Lead<Nurturing> {
+    /// Contact was made again: the lead is worked anew.
+    pub fn resume(self, touch: Touch, ctx: &Context<'_>) -> Lead<Working> {
+        self.step(LeadEvidence::Touch(touch), ctx)
+    }
+}
+
+impl<S: OpenLeadState> Lead<S> {
+    /// Not worth pursuing, for `reason`.
+    pub fn disqualify(self, reason: DisqualifyReason, ctx: &Context<'_>) -> Lead<Disqualified> {
+        self.step(LeadEvidence::Disqualified(reason), ctx)
+    }
+}
+
+impl<S: QualifiableState> Lead<S> {
+    /// Qualifies the lead with its evidence: the lead is converted (it stays on record, pointing
+    /// at its opportunity) and a new opportunity in [`Discovery`] keeps the qualification.
+    ///
+    /// The opportunity's amount starts at the budget and its expected close date at the
+    /// timeline's decision date; it takes the lead's source and owner.
+    pub fn qualify(
+        self,
+        qualification: Qualification,
+        ctx: &Context<'_>,
+    ) -> (Lead<Converted>, Opportunity<Discovery>) {
+        let opportunity = Opportunity::open(&self.data, qualification, ctx);
+        let lead = self.step(
+            LeadEvidence::Converted {
+                opportunity: opportunity.id(),
+            },
+            ctx,
+        );
+        (lead, opportunity)
+    }
+}
+
+impl Lead<Disqualified> {
+    /// Worth another try: back to nurturing. The reason is cleared from the lead's state; the
+    /// history keeps it.
+    pub fn recycle(self, note: Note, ctx: &Context<'_>) -> Lead<Nurturing> {
+        self.step(LeadEvidence::Recycled(note), ctx)
+    }
+
+    /// Why the lead was disqualified.
+    pub fn reason(&self) -> &DisqualifyReason {
+        match self.data.history.last_evidence() {
+            Some(LeadEvidence::Disqualified(reason)) => reason,
+            _ => unreachable!("a disqualified lead's history ends in its disqualification"),
+        }
+    }
+}
+
+impl Lead<Converted> {
+    /// The opportunity the lead became.
+    pub fn opportunity(&self) -> OpportunityId {
+        match self.data.history.last_evidence() {
+            Some(LeadEvidence::Converted { opportunity }) => *opportunity,
+            _ => unreachable!("a converted lead's history ends in its conversion"),
+        }
+    }
+}
+
+impl<S: LeadState> Clone for Lead<S> {
+    fn clone(&self) -> Self {
+        Lead::from_data(self.data.clone())
+    }
+}
+
+impl<S: LeadState> PartialEq for Lead<S> {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data
+    }
+}
+
+impl<S: LeadState> Eq for Lead<S> {}
+
+impl<S: LeadState> fmt::Debug for Lead<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lead")
+            .field("state", &S::STATUS)
+            .field("id", &self.data.id)
+            .field("contact", &self.data.contact)
+            .field("interest", &self.data.interest)
+            .field("source", &self.data.source)
+            .field("owner", &self.data.owner)
+            .field("created_at", &self.data.created_at)
+            .field("history", &self.data.history)
+            .finish()
+    }
+}
+
+impl<S: LeadState> Serialize for Lead<S> {
+    fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        self.data.serialize(s)
+    }
+}
+
+impl<'de, S: LeadState> Deserialize<'de> for Lead<S> {
+    /// Reads a lead, refusing one that breaks an invariant or is not in state `S`.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let data = LeadData::deserialize_valid(d)?;
+        if data.status != S::STATUS {
+            return Err(serde::de::Error::custom(RecordError::WrongState {
+                record: RecordKind::Lead,
+                expected: S::STATUS.as_str(),
+                found: data.status.as_str(),
+            }));
+        }
+        Ok(Lead::from_data(data))
+    }
+}

@@ -1,0 +1,150 @@
+//! `prospect` puts a company's sales lifecycle into the type system:
+//! **Contact → Lead → Opportunity → Account**.
+//!
+//! Each stage is its own type, and each step forward is a function that *consumes* the earlier
+//! value and the *evidence* the step requires. A lead becomes an opportunity only by giving up a
+//! [`Qualification`] (need, budget, timeline); an opportunity is won only with a
+//! [`SignedContract`]; a step from the wrong state is not a method of that state's type. Mistakes
+//! that a CRM catches at run time, if at all, are compile errors here.
+//!
+//! - [`Contact`]: a person or organization the business has met ([`Party`], a validated
+//!   [`EmailAddress`] and [`PhoneNumber`], a [`LeadSource`]).
+//! - [`Lead<S>`](Lead): a contact who could produce a sale, in one of the [`state`]s `New`,
+//!   `Working`, `Nurturing`, `Converted`, `Disqualified`.
+//! - [`Opportunity<S>`](Opportunity): a qualified lead actively pursued, in `Discovery`,
+//!   `Proposal`, `Negotiation`, `Contracting`, `Won` or `Lost`.
+//! - [`Account`]: a customer, made by winning an opportunity.
+//!
+//! Every step is recorded in the record's [`History`] (when, from, to, who, and the evidence),
+//! with the time and new ids taken from the [`Context`] (an injectable [`Clock`] and
+//! [`IdSource`]), so the crate never reads a clock or draws a random number behind the caller's
+//! back. It does no I/O at all.
+//!
+//! Records read back from storage, whose state is known only at run time, are [`AnyLead`],
+//! [`AnyOpportunity`] and [`Record`]; `TryFrom` turns them back into typed values, failing with a
+//! [`StateError`] that names the expected and the found state. Deserialisation validates: a
+//! stored record that breaks an invariant (a converted lead whose history does not say into
+//! which opportunity, a won opportunity without a contract, an email that does not parse) is
+//! refused with a [`RecordError`].
+//!
+//! # Example
+//!
+//! ```
+//! use chrono::{Days, NaiveDate, TimeZone, Utc};
+//! use prospect::*;
+//!
+//! // A fixed clock and deterministic ids make the example repeatable.
+//! let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+//! let ids = SequentialIds::new(1);
+//! let ctx = Context::new(&clock, &ids, User::new("alice")?);
+//! let today = ctx.today();
+//!
+//! // An employee of a company shows interest at a trade show.
+//! let contact = Contact::create(
+//!     ContactDetails::new(
+//!         Party::employee(
+//!             PersonName::new("Jeanne Martin")?,
+//!             JobTitle::new("Sales operations")?,
+//!             OrganizationName::new("Acme SA")?,
+//!         ),
+//!         LeadSource::Event,
+//!     )
+//!     .with_email(EmailAddress::new("jeanne.martin@acme.example")?),
+//!     &ctx,
+//! );
+//! let lead = Lead::open(
+//!     &contact,
+//!     Interest::new(Summary::new("A CRM for 40 sellers")?, BuyingRole::Influencer),
+//!     &ctx,
+//! );
+//! let lead = lead.log_touch(Touch::new(Channel::Call, Summary::new("Discovery call")?), &ctx);
+//!
+//! // Qualifying consumes the lead and the evidence, and yields the opportunity.
+//! let qualification = Qualification::builder()
+//!     .need(Need::new(Summary::new("Replace spreadsheets")?, vec![Requirement::new("40 seats")?])?)
+//!     .budget(Budget::new(Money::parse("30000", Currency::EUR)?)?)
+//!     .timeline(Timeline::new(today + Days::new(90), today, &HorizonPolicy::default())?)
+//!     .build();
+//! let (lead, opportunity) = lead.qualify(qualification, &ctx);
+//! assert_eq!(lead.opportunity(), opportunity.id());
+//!
+//! let opportunity = opportunity
+//!     .propose(SentProposal::new(Summary::new("40 seats, 3 years")?, Money::parse("36000", Currency::EUR)?, today)?, &ctx)
+//!     .negotiate(Note::new("Asks for quarterly billing")?, &ctx)
+//!     .enter_contracting(PaymentTerms::new(30, 4)?, Incumbent::NoneInPlace, &ctx);
+//! assert_eq!(opportunity.probability().get(), 90);
+//!
+//! let contract = SignedContract::new(
+//!     Reference::new("C-2026-001")?,
+//!     Money::parse("36000", Currency::EUR)?,
+//!     today,
+//!     PersonName::new("Paul Durand")?,
+//! )?;
+//! let (won, account) = opportunity.win(contract, &ctx);
+//! assert_eq!(account.won_value().get(Currency::EUR), Some(won.amount()));
+//! assert_eq!(won.history().len(), 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Winning from an earlier stage does not compile:
+//!
+//! ```compile_fail
+//! # use prospect::*;
+//! # fn f(o: Opportunity<state::Negotiation>, c: SignedContract, ctx: &Context<'_>) {
+//! let (won, account) = o.win(c, ctx); // no method `win` on Opportunity<Negotiation>
+//! # }
+//! ```
+//!
+//! See `ARCHITECTURE.md` in the repository for where things are.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+mod account;
+mod contact;
+mod context;
+mod error;
+mod forecast;
+mod history;
+mod id;
+mod lead;
+mod money;
+mod opportunity;
+mod qualification;
+mod record;
+pub mod state;
+mod text;
+
+pub use account::{Account, Win};
+pub use contact::{
+    Contact, ContactDetails, EmailAddress, LeadSource, Organization, Party, Person, PhoneNumber,
+};
+pub use context::{Clock, Context, FixedClock, SystemClock};
+pub use error::{Field, MoneyError, RecordError, ValidationError};
+pub use forecast::{ForecastCategory, Probability};
+pub use history::{History, Transition};
+pub use id::{AccountId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds};
+pub use lead::{
+    BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
+    LeadTransition, Touch,
+};
+pub use money::{Currency, Money, MoneyTotals};
+pub use opportunity::{
+    Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence, OpportunityTransition,
+    PaymentTerms, SentProposal, SignedContract, WinError,
+};
+pub use qualification::{
+    Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
+};
+pub use record::{
+    AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, StateError,
+};
+pub use state::{LeadStatus, OpportunityStage};
+pub use text::{
+    JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
+};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

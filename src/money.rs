@@ -1,0 +1,628 @@
+//! Money: integer minor units with an ISO 4217 currency, checked arithmetic, and totals per
+//! currency that are never summed across currencies.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Field, MoneyError, ValidationError};
+
+/// Active ISO 4217 currencies (as published in 2025) with their number of minor-unit digits.
+/// Sorted by code, for binary search. Fund codes and precious metals without minor units are
+/// left out.
+const CURRENCIES: &[(&str, u8)] = &[
+    ("AED", 2),
+    ("AFN", 2),
+    ("ALL", 2),
+    ("AMD", 2),
+    ("AOA", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("AWG", 2),
+    ("AZN", 2),
+    ("BAM", 2),
+    ("BBD", 2),
+    ("BDT", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BIF", 0),
+    ("BMD", 2),
+    ("BND", 2),
+    ("BOB", 2),
+    ("BOV", 2),
+    ("BRL", 2),
+    ("BSD", 2),
+    ("BTN", 2),
+    ("BWP", 2),
+    ("BYN", 2),
+    ("BZD", 2),
+    ("CAD", 2),
+    ("CDF", 2),
+    ("CHE", 2),
+    ("CHF", 2),
+    ("CHW", 2),
+    ("CLF", 4),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("COU", 2),
+    ("CRC", 2),
+    ("CUP", 2),
+    ("CVE", 2),
+    ("CZK", 2),
+    ("DJF", 0),
+    ("DKK", 2),
+    ("DOP", 2),
+    ("DZD", 2),
+    ("EGP", 2),
+    ("ERN", 2),
+    ("ETB", 2),
+    ("EUR", 2),
+    ("FJD", 2),
+    ("FKP", 2),
+    ("GBP", 2),
+    ("GEL", 2),
+    ("GHS", 2),
+    ("GIP", 2),
+    ("GMD", 2),
+    ("GNF", 0),
+    ("GTQ", 2),
+    ("GYD", 2),
+    ("HKD", 2),
+    ("HNL", 2),
+    ("HTG", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("IRR", 2),
+    ("ISK", 0),
+    ("JMD", 2),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KGS", 2),
+    ("KHR", 2),
+    ("KMF", 0),
+    ("KPW", 2),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("KYD", 2),
+    ("KZT", 2),
+    ("LAK", 2),
+    ("LBP", 2),
+    ("LKR", 2),
+    ("LRD", 2),
+    ("LSL", 2),
+    ("LYD", 3),
+    ("MAD", 2),
+    ("MDL", 2),
+    ("MGA", 2),
+    ("MKD", 2),
+    ("MMK", 2),
+    ("MNT", 2),
+    ("MOP", 2),
+    ("MRU", 2),
+    ("MUR", 2),
+    ("MVR", 2),
+    ("MWK", 2),
+    ("MXN", 2),
+    ("MXV", 2),
+    ("MYR", 2),
+    ("MZN", 2),
+    ("NAD", 2),
+    ("NGN", 2),
+    ("NIO", 2),
+    ("NOK", 2),
+    ("NPR", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PAB", 2),
+    ("PEN", 2),
+    ("PGK", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("PYG", 0),
+    ("QAR", 2),
+    ("RON", 2),
+    ("RSD", 2),
+    ("RUB", 2),
+    ("RWF", 0),
+    ("SAR", 2),
+    ("SBD", 2),
+    ("SCR", 2),
+    ("SDG", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("SHP", 2),
+    ("SLE", 2),
+    ("SOS", 2),
+    ("SRD", 2),
+    ("SSP", 2),
+    ("STN", 2),
+    ("SVC", 2),
+    ("SYP", 2),
+    ("SZL", 2),
+    ("THB", 2),
+    ("TJS", 2),
+    ("TMT", 2),
+    ("TND", 3),
+    ("TOP", 2),
+    ("TRY", 2),
+    ("TTD", 2),
+    ("TWD", 2),
+    ("TZS", 2),
+    ("UAH", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("USN", 2),
+    ("UYI", 0),
+    ("UYU", 2),
+    ("UYW", 4),
+    ("UZS", 2),
+    ("VED", 2),
+    ("VES", 2),
+    ("VND", 0),
+    ("VUV", 0),
+    ("WST", 2),
+    ("XAF", 0),
+    ("XCD", 2),
+    ("XCG", 2),
+    ("XOF", 0),
+    ("XPF", 0),
+    ("YER", 2),
+    ("ZAR", 2),
+    ("ZMW", 2),
+    ("ZWG", 2),
+];
+
+/// An active ISO 4217 currency, e.g. `EUR`, with its number of minor-unit digits.
+///
+/// ```
+/// use prospect::Currency;
+/// let yen: Currency = "jpy".parse()?;
+/// assert_eq!(yen, Currency::JPY);
+/// assert_eq!(yen.minor_digits(), 0);
+/// assert!("XYZ".parse::<Currency>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency {
+    code: [u8; 3],
+    digits: u8,
+}
+
+impl Currency {
+    /// Euro.
+    pub const EUR: Currency = Currency::known(*b"EUR", 2);
+    /// United States dollar.
+    pub const USD: Currency = Currency::known(*b"USD", 2);
+    /// Pound sterling.
+    pub const GBP: Currency = Currency::known(*b"GBP", 2);
+    /// Swiss franc.
+    pub const CHF: Currency = Currency::known(*b"CHF", 2);
+    /// Japanese yen (no minor unit).
+    pub const JPY: Currency = Currency::known(*b"JPY", 0);
+
+    const fn known(code: [u8; 3], digits: u8) -> Currency {
+        Currency { code, digits }
+    }
+
+    /// Looks `code` up among active ISO 4217 codes; case and surrounding white space are
+    /// ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::UnknownCurrency`] when the code is not active ISO 4217, or
+    /// [`ValidationError::Malformed`] when it is not three ASCII letters.
+    pub fn new(code: &str) -> Result<Currency, ValidationError> {
+        let code = code.trim();
+        let bytes = code.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return Err(ValidationError::Malformed {
+                field: Field::Currency,
+                problem: "must be three ASCII letters, e.g. EUR",
+            });
+        }
+        let upper = [
+            bytes[0].to_ascii_uppercase(),
+            bytes[1].to_ascii_uppercase(),
+            bytes[2].to_ascii_uppercase(),
+        ];
+        CURRENCIES
+            .binary_search_by(|(c, _)| c.as_bytes().cmp(&upper[..]))
+            .map(|i| Currency::known(upper, CURRENCIES[i].1))
+            .map_err(|_| ValidationError::UnknownCurrency {
+                field: Field::Currency,
+            })
+    }
+
+    /// The three-letter code, e.g. `"EUR"`.
+    pub fn code(&self) -> &str {
+        // The code is three ASCII letters by construction; the fallback is never taken.
+        std::str::from_utf8(&self.code).unwrap_or("???")
+    }
+
+    /// How many digits the minor unit has (2 for EUR, 0 for JPY, 3 for KWD).
+    pub fn minor_digits(&self) -> u8 {
+        self.digits
+    }
+
+    /// Every active currency this crate knows, sorted by code.
+    pub fn all() -> impl ExactSizeIterator<Item = Currency> {
+        CURRENCIES
+            .iter()
+            .map(|(c, d)| Currency::known([c.as_bytes()[0], c.as_bytes()[1], c.as_bytes()[2]], *d))
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for Currency {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, ValidationError> {
+        Currency::new(s)
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Currency::new(&code).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An amount of money: integer minor units (cents for EUR) and a [`Currency`]. Never a float.
+///
+/// Arithmetic is checked: it never overflows and never mixes currencies.
+///
+/// ```
+/// use prospect::{Currency, Money};
+/// let price = Money::parse("1499.90", Currency::EUR)?;
+/// assert_eq!(price.minor(), 149_990);
+/// assert_eq!(price.to_string(), "1499.90 EUR");
+/// let total = price.checked_add(Money::from_minor(10, Currency::EUR))?;
+/// assert_eq!(total.minor(), 150_000);
+/// assert!(price.checked_add(Money::from_minor(1, Currency::USD)).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    /// An amount in minor units (cents, pence, yen).
+    pub const fn from_minor(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    /// Zero in `currency`.
+    pub const fn zero(currency: Currency) -> Money {
+        Money { minor: 0, currency }
+    }
+
+    /// Parses a decimal amount in major units, e.g. `"1499.90"` or `"-3"`, with at most as many
+    /// decimals as the currency has minor digits.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::Malformed`] for anything but an optional sign, digits and one decimal
+    /// point; [`ValidationError::OutOfRange`] when the amount does not fit in 64-bit minor units.
+    pub fn parse(text: &str, currency: Currency) -> Result<Money, ValidationError> {
+        let malformed = |problem| ValidationError::Malformed {
+            field: Field::Amount,
+            problem,
+        };
+        let text = text.trim();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty() && fraction.is_empty() {
+            return Err(malformed("expected a number such as 1499.90"));
+        }
+        if !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(malformed("expected only digits and one decimal point"));
+        }
+        if fraction.len() > usize::from(currency.minor_digits()) {
+            return Err(malformed("more decimals than the currency's minor unit"));
+        }
+        let mut minor: i128 = 0;
+        let too_large = || ValidationError::OutOfRange {
+            field: Field::Amount,
+            value: i128::MAX,
+            min: i128::from(i64::MIN),
+            max: i128::from(i64::MAX),
+        };
+        let padding = usize::from(currency.minor_digits()) - fraction.len();
+        for b in whole
+            .bytes()
+            .chain(fraction.bytes())
+            .chain(std::iter::repeat_n(b'0', padding))
+        {
+            minor = minor
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i128::from(b - b'0')))
+                .filter(|m| *m <= i128::from(i64::MAX) + 1)
+                .ok_or_else(too_large)?;
+        }
+        let minor = if negative { -minor } else { minor };
+        i64::try_from(minor)
+            .map(|minor| Money { minor, currency })
+            .map_err(|_| ValidationError::OutOfRange {
+                field: Field::Amount,
+                value: minor,
+                min: i128::from(i64::MIN),
+                max: i128::from(i64::MAX),
+            })
+    }
+
+    /// The amount in minor units.
+    pub const fn minor(&self) -> i64 {
+        self.minor
+    }
+
+    /// The currency.
+    pub const fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// Whether the amount is above zero.
+    pub const fn is_positive(&self) -> bool {
+        self.minor > 0
+    }
+
+    /// `self + other`.
+    ///
+    /// # Errors
+    ///
+    /// [`MoneyError::CurrencyMismatch`] or [`MoneyError::Overflow`].
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        self.minor
+            .checked_add(other.minor)
+            .map(|minor| Money { minor, ..self })
+            .ok_or(MoneyError::Overflow {
+                currency: self.currency,
+            })
+    }
+
+    /// `self - other`.
+    ///
+    /// # Errors
+    ///
+    /// [`MoneyError::CurrencyMismatch`] or [`MoneyError::Overflow`].
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(other)?;
+        self.minor
+            .checked_sub(other.minor)
+            .map(|minor| Money { minor, ..self })
+            .ok_or(MoneyError::Overflow {
+                currency: self.currency,
+            })
+    }
+
+    /// The amount scaled by `percent` / 100, rounded half away from zero: the weighted value of
+    /// an opportunity. Never overflows, since `percent` is at most 100.
+    pub fn percent(self, percent: crate::Probability) -> Money {
+        let scaled = i128::from(self.minor) * i128::from(percent.get());
+        let rounded = (scaled + scaled.signum() * 50) / 100;
+        // |rounded| <= |minor|, so it fits.
+        Money {
+            minor: i64::try_from(rounded).unwrap_or(self.minor),
+            currency: self.currency,
+        }
+    }
+
+    fn same_currency(self, other: Money) -> Result<(), MoneyError> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            })
+        }
+    }
+
+    /// Checks that the amount is above zero, for the field `field`.
+    pub(crate) fn positive(self, field: Field) -> Result<Money, ValidationError> {
+        if self.is_positive() {
+            Ok(self)
+        } else {
+            Err(ValidationError::NotPositive { field })
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    /// `1499.90 EUR`, `-3 JPY`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = u32::from(self.currency.minor_digits());
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        if digits == 0 {
+            write!(f, "{sign}{abs} {}", self.currency)
+        } else {
+            let unit = 10u64.pow(digits);
+            let width = digits as usize;
+            write!(
+                f,
+                "{sign}{}.{:0width$} {}",
+                abs / unit,
+                abs % unit,
+                self.currency
+            )
+        }
+    }
+}
+
+/// Sums of money kept apart per currency: what an account has won, what a pipeline is worth.
+///
+/// Adding never mixes currencies and never overflows silently.
+///
+/// ```
+/// use prospect::{Currency, Money, MoneyTotals};
+/// let mut totals = MoneyTotals::new();
+/// totals.add(Money::from_minor(100, Currency::EUR))?;
+/// totals.add(Money::from_minor(250, Currency::USD))?;
+/// totals.add(Money::from_minor(50, Currency::EUR))?;
+/// assert_eq!(totals.get(Currency::EUR), Some(Money::from_minor(150, Currency::EUR)));
+/// assert_eq!(totals.iter().count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MoneyTotals(BTreeMap<Currency, i64>);
+
+impl MoneyTotals {
+    /// No money at all.
+    pub fn new() -> MoneyTotals {
+        MoneyTotals::default()
+    }
+
+    /// Adds `amount` to the total of its currency.
+    ///
+    /// # Errors
+    ///
+    /// [`MoneyError::Overflow`] when the total would not fit; the totals are then unchanged.
+    pub fn add(&mut self, amount: Money) -> Result<(), MoneyError> {
+        let total = self.0.entry(amount.currency).or_insert(0);
+        *total = total
+            .checked_add(amount.minor)
+            .ok_or(MoneyError::Overflow {
+                currency: amount.currency,
+            })?;
+        Ok(())
+    }
+
+    /// The total in `currency`, if any amount in it was added.
+    pub fn get(&self, currency: Currency) -> Option<Money> {
+        self.0
+            .get(&currency)
+            .map(|m| Money::from_minor(*m, currency))
+    }
+
+    /// The totals, one per currency, sorted by currency code.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Money> + '_ {
+        self.0.iter().map(|(c, m)| Money::from_minor(*m, *c))
+    }
+
+    /// Whether no amount was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for MoneyTotals {
+    /// `150.00 EUR + 2.50 USD`, or `0` when empty.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("0");
+        }
+        for (i, m) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" + ")?;
+            }
+            write!(f, "{m}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_table_is_sorted_and_unique() {
+        assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn parse_handles_edges() {
+        let eur = Currency::EUR;
+        assert_eq!(Money::parse("0.5", eur).unwrap().minor(), 50);
+        assert_eq!(Money::parse("-0.05", eur).unwrap().minor(), -5);
+        assert_eq!(Money::parse(".5", eur).unwrap().minor(), 50);
+        assert_eq!(
+            Money::parse("92233720368547758.07", eur).unwrap().minor(),
+            i64::MAX
+        );
+        assert_eq!(
+            Money::parse("-92233720368547758.08", eur).unwrap().minor(),
+            i64::MIN
+        );
+        assert!(Money::parse("92233720368547758.08", eur).is_err());
+        assert!(Money::parse("1.234", eur).is_err());
+        assert!(Money::parse("1e3", eur).is_err());
+        assert!(Money::parse(".", eur).is_err());
+        assert!(Money::parse("-", eur).is_err());
+        assert!(Money::parse("1.5", Currency::JPY).is_err());
+        assert_eq!(
+            Money::parse("99999999999999999999999999999", eur)
+                .unwrap_err()
+                .field(),
+            Field::Amount
+        );
+    }
+
+    #[test]
+    fn display_pads_minor_digits() {
+        assert_eq!(Money::from_minor(5, Currency::EUR).to_string(), "0.05 EUR");
+        assert_eq!(
+            Money::from_minor(-5, Currency::EUR).to_string(),
+            "-0.05 EUR"
+        );
+        assert_eq!(
+            Money::from_minor(i64::MIN, Currency::EUR).to_string(),
+            "-92233720368547758.08 EUR"
+        );
+        assert_eq!(Money::from_minor(12, Currency::JPY).to_string(), "12 JPY");
+    }
+
+    #[test]
+    fn percent_rounds_half_away_from_zero() {
+        let p = crate::Probability::new(50).unwrap();
+        assert_eq!(Money::from_minor(3, Currency::EUR).percent(p).minor(), 2);
+        assert_eq!(Money::from_minor(-3, Currency::EUR).percent(p).minor(), -2);
+        assert_eq!(
+            Money::from_minor(i64::MAX, Currency::EUR)
+                .percent(crate::Probability::CERTAIN)
+                .minor(),
+            i64::MAX
+        );
+    }
+
+    #[test]
+    fn totals_overflow_leaves_totals_unchanged() {
+        let mut t = MoneyTotals::new();
+        t.add(Money::from_minor(i64::MAX, Currency::EUR)).unwrap();
+        assert!(t.add(Money::from_minor(1, Currency::EUR)).is_err());
+        assert_eq!(t.get(Currency::EUR).unwrap().minor(), i64::MAX);
+    }
+}

@@ -1,0 +1,638 @@
+//! The dynamic boundary: records whose state is known only at run time ([`AnyLead`],
+//! [`AnyOpportunity`], [`Record`]), and the way back to typed states (`TryFrom`, failing with a
+//! [`StateError`]).
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::account::Account;
+use crate::contact::{Contact, LeadSource};
+use crate::forecast::{ForecastCategory, Probability};
+use crate::history::History;
+use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
+use crate::lead::{Interest, Lead, LeadData, LeadEvidence};
+use crate::money::Money;
+use crate::opportunity::{Opportunity, OpportunityData, OpportunityEvidence};
+use crate::qualification::Qualification;
+use crate::state::{
+    Contracting, Converted, Discovery, Disqualified, LeadState, LeadStatus, Lost, Negotiation, New,
+    Nurturing, OpportunityStage, OpportunityState, Proposal, Won, Working,
+};
+use crate::text::User;
+
+/// The four kinds of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A [`Contact`].
+    Contact,
+    /// A [`Lead`], in any state.
+    Lead,
+    /// An [`Opportunity`], in any stage.
+    Opportunity,
+    /// An [`Account`].
+    Account,
+}
+
+impl RecordKind {
+    /// Every kind, in funnel order.
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Contact,
+        RecordKind::Lead,
+        RecordKind::Opportunity,
+        RecordKind::Account,
+    ];
+
+    /// The lowercase name, as serialised: `"contact"`, `"lead"`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Contact => "contact",
+            RecordKind::Lead => "lead",
+            RecordKind::Opportunity => "opportunity",
+            RecordKind::Account => "account",
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind and the state of a record, known at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordState {
+    /// A contact (contacts have no states).
+    Contact,
+    /// A lead in this status.
+    Lead(LeadStatus),
+    /// An opportunity in this stage.
+    Opportunity(OpportunityStage),
+    /// An account (accounts have no states).
+    Account,
+}
+
+impl RecordState {
+    /// The kind of record.
+    pub fn kind(self) -> RecordKind {
+        match self {
+            RecordState::Contact => RecordKind::Contact,
+            RecordState::Lead(_) => RecordKind::Lead,
+            RecordState::Opportunity(_) => RecordKind::Opportunity,
+            RecordState::Account => RecordKind::Account,
+        }
+    }
+}
+
+impl fmt::Display for RecordState {
+    /// `contact`, `lead (working)`, `opportunity (won)`, `account`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordState::Contact => f.write_str("contact"),
+            RecordState::Lead(s) => write!(f, "lead ({s})"),
+            RecordState::Opportunity(s) => write!(f, "opportunity ({s})"),
+            RecordState::Account => f.write_str("account"),
+        }
+    }
+}
+
+/// The id of any record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum RecordId {
+    /// A contact's id.
+    Contact(ContactId),
+    /// A lead's id.
+    Lead(LeadId),
+    /// An opportunity's id.
+    Opportunity(OpportunityId),
+    /// An account's id.
+    Account(AccountId),
+}
+
+impl RecordId {
+    /// The kind of record it names.
+    pub fn kind(self) -> RecordKind {
+        match self {
+            RecordId::Contact(_) => RecordKind::Contact,
+            RecordId::Lead(_) => RecordKind::Lead,
+            RecordId::Opportunity(_) => RecordKind::Opportunity,
+            RecordId::Account(_) => RecordKind::Account,
+        }
+    }
+
+    /// The UUID.
+    pub fn as_uuid(self) -> uuid::Uuid {
+        match self {
+            RecordId::Contact(id) => id.as_uuid(),
+            RecordId::Lead(id) => id.as_uuid(),
+            RecordId::Opportunity(id) => id.as_uuid(),
+            RecordId::Account(id) => id.as_uuid(),
+        }
+    }
+}
+
+impl fmt::Display for RecordId {
+    /// `lead 019b...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind(), self.as_uuid())
+    }
+}
+
+macro_rules! id_into_record_id {
+    ($($id:ident => $variant:ident),+) => {$(
+        impl From<$id> for RecordId {
+            fn from(id: $id) -> RecordId {
+                RecordId::$variant(id)
+            }
+        }
+    )+};
+}
+id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account);
+
+/// What a failed conversion to a typed value expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expected {
+    /// Any record of this kind.
+    Kind(RecordKind),
+    /// A record in this state.
+    State(RecordState),
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expected::Kind(k) => write!(f, "{k}"),
+            Expected::State(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// A record was not of the kind or in the state a typed value requires. The record is given
+/// back by [`into_inner`](StateError::into_inner), so another state can be tried.
+///
+/// ```
+/// use prospect::{AnyLead, Lead, state::Working};
+/// # fn demo(any: AnyLead) {
+/// match Lead::<Working>::try_from(any) {
+///     Ok(working) => { /* log a touch, qualify, ... */ }
+///     Err(e) => eprintln!("{e}"), // "expected lead (working), found lead (new)"
+/// }
+/// # }
+/// ```
+pub struct StateError<T> {
+    expected: Expected,
+    found: RecordState,
+    value: Box<T>,
+}
+
+impl<T> StateError<T> {
+    /// What was expected.
+    pub fn expected(&self) -> Expected {
+        self.expected
+    }
+
+    /// What was found.
+    pub fn found(&self) -> RecordState {
+        self.found
+    }
+
+    /// The record, untouched.
+    pub fn into_inner(self) -> T {
+        *self.value
+    }
+}
+
+impl<T> fmt::Debug for StateError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateError")
+            .field("expected", &self.expected)
+            .field("found", &self.found)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Display for StateError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {}, found {}", self.expected, self.found)
+    }
+}
+
+impl<T> std::error::Error for StateError<T> {}
+
+/// Runs `$body` with `$x` bound to the typed value inside whichever variant `$any` is.
+macro_rules! each_variant {
+    ($enum:ident { $($variant:ident),+ }, $any:expr, $x:ident => $body:expr) => {
+        match $any {
+            $($enum::$variant($x) => $body,)+
+        }
+    };
+}
+
+/// A lead whose state is known only at run time: one variant per state, each holding the typed
+/// lead. Serialised exactly like the typed lead inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyLead {
+    /// A [`New`] lead.
+    New(Lead<New>),
+    /// A [`Working`] lead.
+    Working(Lead<Working>),
+    /// A [`Nurturing`] lead.
+    Nurturing(Lead<Nurturing>),
+    /// A [`Converted`] lead.
+    Converted(Lead<Converted>),
+    /// A [`Disqualified`] lead.
+    Disqualified(Lead<Disqualified>),
+}
+
+impl AnyLead {
+    pub(crate) fn from_data(data: LeadData) -> AnyLead {
+        match data.status {
+            LeadStatus::New => AnyLead::New(Lead::from_data(data)),
+            LeadStatus::Working => AnyLead::Working(Lead::from_data(data)),
+            LeadStatus::Nurturing => AnyLead::Nurturing(Lead::from_data(data)),
+            LeadStatus::Converted => AnyLead::Converted(Lead::from_data(data)),
+            LeadStatus::Disqualified => AnyLead::Disqualified(Lead::from_data(data)),
+        }
+    }
+
+    fn data(&self) -> &LeadData {
+        each_variant!(AnyLead { New, Working, Nurturing, Converted, Disqualified }, self, l => l.data())
+    }
+
+    fn into_data(self) -> LeadData {
+        each_variant!(AnyLead { New, Working, Nurturing, Converted, Disqualified }, self, l => l.into_data())
+    }
+
+    /// The lead's id.
+    pub fn id(&self) -> LeadId {
+        self.data().id
+    }
+
+    /// The contact the lead is about.
+    pub fn contact(&self) -> ContactId {
+        self.data().contact
+    }
+
+    /// The lead's state.
+    pub fn status(&self) -> LeadStatus {
+        self.data().status
+    }
+
+    /// What made the contact a lead.
+    pub fn interest(&self) -> &Interest {
+        &self.data().interest
+    }
+
+    /// Where the lead came from.
+    pub fn source(&self) -> LeadSource {
+        self.data().source
+    }
+
+    /// The user who owns the lead, if any.
+    pub fn owner(&self) -> Option<&User> {
+        self.data().owner.as_ref()
+    }
+
+    /// When the lead was opened.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.data().created_at
+    }
+
+    /// Every transition, oldest first.
+    pub fn history(&self) -> &History<LeadStatus, LeadEvidence> {
+        &self.data().history
+    }
+
+    /// The opportunity the lead became, if it is converted.
+    pub fn opportunity(&self) -> Option<OpportunityId> {
+        match self {
+            AnyLead::Converted(l) => Some(l.opportunity()),
+            _ => None,
+        }
+    }
+}
+
+impl<S: LeadState> From<Lead<S>> for AnyLead {
+    fn from(lead: Lead<S>) -> AnyLead {
+        AnyLead::from_data(lead.into_data())
+    }
+}
+
+impl<S: LeadState> TryFrom<AnyLead> for Lead<S> {
+    type Error = StateError<AnyLead>;
+    fn try_from(any: AnyLead) -> Result<Lead<S>, StateError<AnyLead>> {
+        let data = any.into_data();
+        if data.status == S::STATUS {
+            Ok(Lead::from_data(data))
+        } else {
+            Err(StateError {
+                expected: Expected::State(RecordState::Lead(S::STATUS)),
+                found: RecordState::Lead(data.status),
+                value: Box::new(AnyLead::from_data(data)),
+            })
+        }
+    }
+}
+
+impl Serialize for AnyLead {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.data().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for AnyLead {
+    /// Reads a lead in any state, refusing one that breaks an invariant.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        LeadData::deserialize_valid(d).map(AnyLead::from_data)
+    }
+}
+
+/// An opportunity whose stage is known only at run time: one variant per stage, each holding
+/// the typed opportunity. Serialised exactly like the typed opportunity inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyOpportunity {
+    /// In [`Discovery`].
+    Discovery(Opportunity<Discovery>),
+    /// In [`Proposal`].
+    Proposal(Opportunity<Proposal>),
+    /// In [`Negotiation`].
+    Negotiation(Opportunity<Negotiation>),
+    /// In [`Contracting`].
+    Contracting(Opportunity<Contracting>),
+    /// [`Won`].
+    Won(Opportunity<Won>),
+    /// [`Lost`].
+    Lost(Opportunity<Lost>),
+}
+
+impl AnyOpportunity {
+    pub(crate) fn from_data(data: OpportunityData) -> AnyOpportunity {
+        match data.stage {
+            OpportunityStage::Discovery => AnyOpportunity::Discovery(Opportunity::from_data(data)),
+            OpportunityStage::Proposal => AnyOpportunity::Proposal(Opportunity::from_data(data)),
+            OpportunityStage::Negotiation => {
+                AnyOpportunity::Negotiation(Opportunity::from_data(data))
+            }
+            OpportunityStage::Contracting => {
+                AnyOpportunity::Contracting(Opportunity::from_data(data))
+            }
+            OpportunityStage::Won => AnyOpportunity::Won(Opportunity::from_data(data)),
+            OpportunityStage::Lost => AnyOpportunity::Lost(Opportunity::from_data(data)),
+        }
+    }
+
+    fn data(&self) -> &OpportunityData {
+        each_variant!(AnyOpportunity { Discovery, Proposal, Negotiation, Contracting, Won, Lost }, self, o => o.data())
+    }
+
+    fn into_data(self) -> OpportunityData {
+        each_variant!(AnyOpportunity { Discovery, Proposal, Negotiation, Contracting, Won, Lost }, self, o => o.into_data())
+    }
+
+    /// The opportunity's id.
+    pub fn id(&self) -> OpportunityId {
+        self.data().id
+    }
+
+    /// The lead it was qualified from.
+    pub fn lead(&self) -> LeadId {
+        self.data().lead
+    }
+
+    /// The contact it is about.
+    pub fn contact(&self) -> ContactId {
+        self.data().contact
+    }
+
+    /// Its stage.
+    pub fn stage(&self) -> OpportunityStage {
+        self.data().stage
+    }
+
+    /// Where the lead it came from came from.
+    pub fn source(&self) -> LeadSource {
+        self.data().source
+    }
+
+    /// The user who owns it, if any.
+    pub fn owner(&self) -> Option<&User> {
+        self.data().owner.as_ref()
+    }
+
+    /// The evidence it was qualified with.
+    pub fn qualification(&self) -> &Qualification {
+        &self.data().qualification
+    }
+
+    /// Its amount.
+    pub fn amount(&self) -> Money {
+        self.data().amount
+    }
+
+    /// When it is expected to close.
+    pub fn expected_close(&self) -> NaiveDate {
+        self.data().expected_close
+    }
+
+    /// The probability of closing (the override, or the stage's default).
+    pub fn probability(&self) -> Probability {
+        self.data().probability()
+    }
+
+    /// The forecast category (the override, or the stage's default).
+    pub fn forecast_category(&self) -> ForecastCategory {
+        self.data().forecast_category()
+    }
+
+    /// The amount weighted by the probability.
+    pub fn weighted_amount(&self) -> Money {
+        self.amount().percent(self.probability())
+    }
+
+    /// When it was created (qualified).
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.data().created_at
+    }
+
+    /// Every transition, oldest first.
+    pub fn history(&self) -> &History<OpportunityStage, OpportunityEvidence> {
+        &self.data().history
+    }
+
+    /// The account the win went to, if it is won.
+    pub fn account(&self) -> Option<AccountId> {
+        match self {
+            AnyOpportunity::Won(o) => Some(o.account()),
+            _ => None,
+        }
+    }
+}
+
+impl<S: OpportunityState> From<Opportunity<S>> for AnyOpportunity {
+    fn from(opportunity: Opportunity<S>) -> AnyOpportunity {
+        AnyOpportunity::from_data(opportunity.into_data())
+    }
+}
+
+impl<S: OpportunityState> TryFrom<AnyOpportunity> for Opportunity<S> {
+    type Error = StateError<AnyOpportunity>;
+    fn try_from(any: AnyOpportunity) -> Result<Opportunity<S>, StateError<AnyOpportunity>> {
+        let data = any.into_data();
+        if data.stage == S::STAGE {
+            Ok(Opportunity::from_data(data))
+        } else {
+            Err(StateError {
+                expected: Expected::State(RecordState::Opportunity(S::STAGE)),
+                found: RecordState::Opportunity(data.stage),
+                value: Box::new(AnyOpportunity::from_data(data)),
+            })
+        }
+    }
+}
+
+impl Serialize for AnyOpportunity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.data().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for AnyOpportunity {
+    /// Reads an opportunity in any stage, refusing one that breaks an invariant.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        OpportunityData::deserialize_valid(d).map(AnyOpportunity::from_data)
+    }
+}
+
+/// Any record: what storage holds and hands back. Serialised with a `"type"` field naming the
+/// kind beside the record's own fields; reading one validates it like its typed form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// A contact.
+    Contact(Contact),
+    /// A lead, in any state.
+    Lead(AnyLead),
+    /// An opportunity, in any stage.
+    Opportunity(AnyOpportunity),
+    /// An account.
+    Account(Account),
+}
+
+impl Record {
+    /// The record's id.
+    pub fn id(&self) -> RecordId {
+        match self {
+            Record::Contact(c) => RecordId::Contact(c.id()),
+            Record::Lead(l) => RecordId::Lead(l.id()),
+            Record::Opportunity(o) => RecordId::Opportunity(o.id()),
+            Record::Account(a) => RecordId::Account(a.id()),
+        }
+    }
+
+    /// The kind of record.
+    pub fn kind(&self) -> RecordKind {
+        self.state().kind()
+    }
+
+    /// The kind and state of the record.
+    pub fn state(&self) -> RecordState {
+        match self {
+            Record::Contact(_) => RecordState::Contact,
+            Record::Lead(l) => RecordState::Lead(l.status()),
+            Record::Opportunity(o) => RecordState::Opportunity(o.stage()),
+            Record::Account(_) => RecordState::Account,
+        }
+    }
+
+    /// The user who owns the record, if any.
+    pub fn owner(&self) -> Option<&User> {
+        match self {
+            Record::Contact(c) => c.owner(),
+            Record::Lead(l) => l.owner(),
+            Record::Opportunity(o) => o.owner(),
+            Record::Account(a) => a.owner(),
+        }
+    }
+}
+
+macro_rules! into_record {
+    ($($ty:ty => $variant:ident),+) => {$(
+        impl From<$ty> for Record {
+            fn from(value: $ty) -> Record {
+                Record::$variant(value)
+            }
+        }
+    )+};
+}
+into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account);
+
+impl<S: LeadState> From<Lead<S>> for Record {
+    fn from(lead: Lead<S>) -> Record {
+        Record::Lead(lead.into())
+    }
+}
+
+impl<S: OpportunityState> From<Opportunity<S>> for Record {
+    fn from(opportunity: Opportunity<S>) -> Record {
+        Record::Opportunity(opportunity.into())
+    }
+}
+
+macro_rules! record_into {
+    ($($ty:ty => $variant:ident),+) => {$(
+        impl TryFrom<Record> for $ty {
+            type Error = StateError<Record>;
+            fn try_from(record: Record) -> Result<$ty, StateError<Record>> {
+                match record {
+                    Record::$variant(value) => Ok(value),
+                    other => Err(StateError {
+                        expected: Expected::Kind(RecordKind::$variant),
+                        found: other.state(),
+                        value: Box::new(other),
+                    }),
+                }
+            }
+        }
+    )+};
+}
+record_into!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account);
+
+impl<S: LeadState> TryFrom<Record> for Lead<S> {
+    type Error = StateError<Record>;
+    fn try_from(record: Record) -> Result<Lead<S>, StateError<Record>> {
+        let found = record.state();
+        let refuse = |record| StateError {
+            expected: Expected::State(RecordState::Lead(S::STATUS)),
+            found,
+            value: Box::new(record),
+        };
+        match record {
+            Record::Lead(any) => {
+                Lead::try_from(any).map_err(|e| refuse(Record::Lead(e.into_inner())))
+            }
+            other => Err(refuse(other)),
+        }
+    }
+}
+
+impl<S: OpportunityState> TryFrom<Record> for Opportunity<S> {
+    type Error = StateError<Record>;
+    fn try_from(record: Record) -> Result<Opportunity<S>, StateError<Record>> {
+        let found = record.state();
+        let refuse = |record| StateError {
+            expected: Expected::State(RecordState::Opportunity(S::STAGE)),
+            found,
+            value: Box::new(record),
+        };
+        match record {
+            Record::Opportunity(any) => {
+                Opportunity::try_from(any).map_err(|e| refuse(Record::Opportunity(e.into_inner())))
+            }
+            other => Err(refuse(other)),
+        }
+    }
+}

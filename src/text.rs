@@ -1,0 +1,167 @@
+//! Validated text: names, titles, summaries, notes, references and user names.
+//!
+//! Every text newtype is trimmed of surrounding white space, must not be empty, has a maximum
+//! length in characters, and refuses control characters (notes may hold line breaks and tabs) and
+//! Unicode bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make
+//! text display as something it is not.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Field, ValidationError};
+
+/// Checks `raw` for a text field and returns it trimmed.
+pub(crate) fn clean(
+    field: Field,
+    raw: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<&str, ValidationError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    let len = text.chars().count();
+    if len > max {
+        return Err(ValidationError::TooLong { field, max, len });
+    }
+    for (position, c) in text.chars().enumerate() {
+        if is_bidi_control(c) {
+            return Err(ValidationError::BidiControl { field, position });
+        }
+        if c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')) {
+            return Err(ValidationError::ControlCharacter { field, position });
+        }
+    }
+    Ok(text)
+}
+
+/// Bidirectional embeddings, overrides and isolates (not the plain marks LRM, RLM and ALM, which
+/// right-to-left text legitimately uses).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+macro_rules! text_type {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $field:expr, max = $max:expr, multiline = $multi:expr, repr = $repr:ty
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name($repr);
+
+        impl $name {
+            /// The most characters this text may hold.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Validates `text`: trimmed, not empty, at most
+            #[doc = concat!("`", stringify!($max), "`")]
+            /// characters, no control or bidirectional override characters.
+            ///
+            /// # Errors
+            ///
+            /// A [`ValidationError`] naming this field.
+            pub fn new(text: impl AsRef<str>) -> Result<Self, ValidationError> {
+                clean($field, text.as_ref(), $max, $multi).map(|t| Self(<$repr>::from(t)))
+            }
+
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&&*self.0).finish()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(s: &str) -> Result<Self, ValidationError> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ValidationError;
+            fn try_from(s: &str) -> Result<Self, ValidationError> {
+                Self::new(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(s: String) -> Result<Self, ValidationError> {
+                Self::new(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                Self::new(raw).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+text_type!(
+    /// A person's name, as they write it (at most 200 characters).
+    PersonName, Field::PersonName, max = 200, multiline = false, repr = Box<str>
+);
+text_type!(
+    /// An organization's name (at most 200 characters).
+    OrganizationName, Field::OrganizationName, max = 200, multiline = false, repr = Box<str>
+);
+text_type!(
+    /// A person's job title, e.g. "Head of Procurement" (at most 200 characters).
+    JobTitle, Field::JobTitle, max = 200, multiline = false, repr = Box<str>
+);
+text_type!(
+    /// A one-line summary: what a lead is interested in, what a proposal offers (at most 500
+    /// characters).
+    Summary, Field::Summary, max = 500, multiline = false, repr = Box<str>
+);
+text_type!(
+    /// A requirement identified while qualifying a lead, e.g. "SSO with the customer's IdP"
+    /// (at most 500 characters).
+    Requirement, Field::Requirement, max = 500, multiline = false, repr = Box<str>
+);
+text_type!(
+    /// A free-text note; may span several lines (at most 4000 characters).
+    Note, Field::Note, max = 4000, multiline = true, repr = Box<str>
+);
+text_type!(
+    /// A reference to a document, e.g. a contract number (at most 100 characters).
+    Reference, Field::Reference, max = 100, multiline = false, repr = Box<str>
+);
+text_type!(
+    /// A user of the CRM: the owner of a record or the actor of a transition, e.g. `"alice"` or
+    /// `"import:webform"` (at most 128 characters).
+    ///
+    /// Cloning is cheap (a reference count), since every history entry names its actor.
+    User, Field::User, max = 128, multiline = false, repr = Arc<str>
+);
