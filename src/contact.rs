@@ -447,7 +447,7 @@ impl LeadSource {
 
 impl fmt::Display for LeadSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -522,7 +522,6 @@ impl ContactDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     id: ContactId,
-    #[serde(flatten)]
     details: ContactDetails,
     created_at: DateTime<Utc>,
     created_by: User,

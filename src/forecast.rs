@@ -99,6 +99,6 @@ impl ForecastCategory {
 
 impl fmt::Display for ForecastCategory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }

@@ -132,7 +132,7 @@ impl DisqualifyCategory {
 
 impl fmt::Display for DisqualifyCategory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -201,6 +201,16 @@ pub enum Incumbent {
     Dismissed(OrganizationName),
 }
 
+impl fmt::Display for Incumbent {
+    /// `none in place`, or `dismissed SpreadCo`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Incumbent::NoneInPlace => f.write_str("none in place"),
+            Incumbent::Dismissed(name) => write!(f, "dismissed {name}"),
+        }
+    }
+}
+
 /// A signed contract: the evidence for winning an opportunity. Its value becomes the
 /// opportunity's amount and is added to the account's won value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -311,7 +321,7 @@ impl LossCategory {
 
 impl fmt::Display for LossCategory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

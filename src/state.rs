@@ -41,12 +41,53 @@ pub trait OpportunityState: sealed::Sealed + fmt::Debug + Send + Sync + 'static 
 /// [`Discovery`], [`Proposal`], [`Negotiation`], [`Contracting`].
 pub trait OpenStage: OpportunityState {}
 
-macro_rules! markers {
-    ($trait:ident, $konst:ident, $tag:ident: $($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {}
+/// A lead just opened: nobody has talked to them yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum New {}
 
+/// A lead being worked: contact was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Working {}
+
+/// A lead interested but not ready yet, kept warm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Nurturing {}
+
+/// A lead qualified into an opportunity (terminal; it keeps its opportunity's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Converted {}
+
+/// A lead found not worth pursuing, with a reason (it can be recycled to [`Nurturing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Disqualified {}
+
+/// An opportunity whose needs and requirements are being explored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Discovery {}
+
+/// An opportunity to which a proposal has been sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Proposal {}
+
+/// An opportunity whose proposal is being negotiated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Negotiation {}
+
+/// An opportunity whose payment terms are agreed and whose prospect has no incumbent supplier
+/// left: contracts are being signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Contracting {}
+
+/// A won opportunity: the contract is signed and the party is an account (terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Won {}
+
+/// A lost opportunity, with a reason (it can be reopened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lost {}
+
+macro_rules! state_impls {
+    ($trait:ident, $konst:ident, $tag:ident: $($name:ident),+) => {$(
         impl sealed::Sealed for $name {}
 
         impl $trait for $name {
@@ -55,32 +96,10 @@ macro_rules! markers {
     )+};
 }
 
-markers!(LeadState, STATUS, LeadStatus:
-    /// A lead just opened: nobody has talked to them yet.
-    New,
-    /// A lead being worked: contact was made.
-    Working,
-    /// A lead interested but not ready yet, kept warm.
-    Nurturing,
-    /// A lead qualified into an opportunity (terminal; it keeps its opportunity's id).
-    Converted,
-    /// A lead found not worth pursuing, with a reason (it can be recycled to [`Nurturing`]).
-    Disqualified,
-);
-
-markers!(OpportunityState, STAGE, OpportunityStage:
-    /// Needs and requirements are being explored.
-    Discovery,
-    /// A proposal has been sent.
-    Proposal,
-    /// The proposal is being negotiated.
-    Negotiation,
-    /// Payment terms are agreed and the incumbent supplier is out: contracts are being signed.
-    Contracting,
-    /// The contract is signed (terminal): the party is an account.
-    Won,
-    /// The opportunity was lost, with a reason (it can be reopened).
-    Lost,
+state_impls!(LeadState, STATUS, LeadStatus: New, Working, Nurturing, Converted, Disqualified);
+state_impls!(
+    OpportunityState, STAGE, OpportunityStage:
+    Discovery, Proposal, Negotiation, Contracting, Won, Lost
 );
 
 impl OpenLeadState for New {}
@@ -142,7 +161,7 @@ impl LeadStatus {
 
 impl fmt::Display for LeadStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -225,6 +244,6 @@ impl OpportunityStage {
 
 impl fmt::Display for OpportunityStage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }

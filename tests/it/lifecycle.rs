@@ -1,0 +1,358 @@
+//! Every transition, its evidence and its history entry.
+
+use prospect::state::*;
+use prospect::*;
+
+use crate::support::*;
+
+#[test]
+fn opening_a_lead_keeps_the_contact_and_takes_its_source_and_owner() {
+    let f = Fixture::new();
+    let contact = f.contact();
+    let first = Lead::open(&contact, interest(), &f.ctx());
+    let second = Lead::open(&contact, interest(), &f.ctx());
+    assert_ne!(first.id(), second.id(), "a contact may have several leads");
+    assert_eq!(first.contact(), contact.id());
+    assert_eq!(first.source(), LeadSource::Event);
+    assert_eq!(first.owner(), Some(&user("bob")));
+    assert_eq!(first.status(), LeadStatus::New);
+    let opened = first.history().first().unwrap();
+    assert_eq!(opened.from(), None);
+    assert_eq!(opened.to(), LeadStatus::New);
+    assert_eq!(opened.evidence(), &LeadEvidence::Opened);
+    assert_eq!(opened.actor(), &user("alice"));
+    assert_eq!(opened.at(), first.created_at());
+}
+
+#[test]
+fn each_lead_step_records_from_to_actor_time_and_evidence() {
+    let f = Fixture::new();
+    let lead = f.lead();
+    f.tick();
+    let ctx = f.ctx().acting_as(user("carol"));
+    let working = lead.log_touch(touch(), &ctx);
+    let last = working.history().last().unwrap();
+    assert_eq!(
+        (last.from(), last.to()),
+        (Some(LeadStatus::New), LeadStatus::Working)
+    );
+    assert_eq!(last.actor(), &user("carol"));
+    assert_eq!(last.at(), f.clock.now());
+    assert_eq!(last.evidence(), &LeadEvidence::Touch(touch()));
+
+    let nurturing = working.nurture(note("Budget opens in Q3"), &ctx);
+    assert_eq!(
+        nurturing.history().last().unwrap().evidence(),
+        &LeadEvidence::Nurtured(note("Budget opens in Q3"))
+    );
+    let working = nurturing.resume(touch(), &ctx);
+    assert_eq!(working.history().len(), 4);
+    let steps: Vec<_> = working
+        .history()
+        .iter()
+        .map(|t| (t.from(), t.to()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (None, LeadStatus::New),
+            (Some(LeadStatus::New), LeadStatus::Working),
+            (Some(LeadStatus::Working), LeadStatus::Nurturing),
+            (Some(LeadStatus::Nurturing), LeadStatus::Working),
+        ]
+    );
+}
+
+#[test]
+fn disqualify_from_every_open_state_and_recycle_clears_the_reason() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let reason =
+        DisqualifyReason::new(DisqualifyCategory::NoBudget).with_detail(note("Frozen until 2027"));
+    let from_new = f.lead().disqualify(reason.clone(), &ctx);
+    let from_working = f.working().disqualify(reason.clone(), &ctx);
+    let from_nurturing = f
+        .working()
+        .nurture(note("later"), &ctx)
+        .disqualify(reason.clone(), &ctx);
+    for lead in [&from_new, &from_working, &from_nurturing] {
+        assert_eq!(lead.reason(), &reason);
+        assert_eq!(lead.status(), LeadStatus::Disqualified);
+    }
+    let recycled = from_working.recycle(note("New budget"), &ctx);
+    assert_eq!(recycled.status(), LeadStatus::Nurturing);
+    // The reason is no longer the lead's state, but the history keeps it.
+    assert!(
+        recycled
+            .history()
+            .iter()
+            .any(|t| t.evidence() == &LeadEvidence::Disqualified(reason.clone()))
+    );
+    // A recycled lead can be qualified from Nurturing.
+    let (converted, opportunity) = recycled.qualify(f.qualification(), &ctx);
+    assert_eq!(converted.opportunity(), opportunity.id());
+}
+
+#[test]
+fn qualifying_converts_the_lead_and_opens_an_opportunity_with_the_evidence() {
+    let f = Fixture::new();
+    let lead = f.working();
+    let lead_id = lead.id();
+    let qualification = f.qualification();
+    let (converted, opportunity) = lead.qualify(qualification.clone(), &f.ctx());
+
+    assert_eq!(converted.id(), lead_id);
+    assert_eq!(converted.status(), LeadStatus::Converted);
+    assert_eq!(converted.opportunity(), opportunity.id());
+    assert_eq!(
+        converted.history().last().unwrap().evidence(),
+        &LeadEvidence::Converted {
+            opportunity: opportunity.id()
+        }
+    );
+
+    assert_eq!(opportunity.lead(), lead_id);
+    assert_eq!(opportunity.contact(), converted.contact());
+    assert_eq!(opportunity.qualification(), &qualification);
+    assert_eq!(opportunity.amount(), qualification.budget().amount());
+    assert_eq!(
+        opportunity.expected_close(),
+        qualification.timeline().decision_date()
+    );
+    assert_eq!(opportunity.name(), &interest().summary);
+    assert_eq!(opportunity.source(), LeadSource::Event);
+    assert_eq!(opportunity.owner(), Some(&user("bob")));
+    assert_eq!(opportunity.stage(), OpportunityStage::Discovery);
+    assert_eq!(opportunity.history().len(), 1);
+    assert_eq!(
+        opportunity.history().first().unwrap().evidence(),
+        &OpportunityEvidence::Qualified { lead: lead_id }
+    );
+}
+
+#[test]
+fn probability_and_forecast_follow_the_stage() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let (_, discovery) = f.discovery();
+    assert_eq!(
+        (discovery.probability().get(), discovery.forecast_category()),
+        (20, ForecastCategory::Pipeline)
+    );
+    let proposal = discovery.propose(f.proposal(), &ctx);
+    assert_eq!(
+        (proposal.probability().get(), proposal.forecast_category()),
+        (50, ForecastCategory::Pipeline)
+    );
+    assert_eq!(
+        proposal.amount(),
+        eur(36_000),
+        "the proposal's amount becomes the opportunity's"
+    );
+    let negotiation = proposal.negotiate(note("discount"), &ctx);
+    assert_eq!(
+        (
+            negotiation.probability().get(),
+            negotiation.forecast_category()
+        ),
+        (75, ForecastCategory::BestCase)
+    );
+    let contracting = negotiation.enter_contracting(
+        PaymentTerms::new(45, 1).unwrap(),
+        Incumbent::Dismissed(OrganizationName::new("OldCRM Ltd").unwrap()),
+        &ctx,
+    );
+    assert_eq!(
+        (
+            contracting.probability().get(),
+            contracting.forecast_category()
+        ),
+        (90, ForecastCategory::Commit)
+    );
+    assert_eq!(contracting.payment_terms().unwrap().net_days(), 45);
+    assert_eq!(
+        contracting.incumbent(),
+        Some(&Incumbent::Dismissed(
+            OrganizationName::new("OldCRM Ltd").unwrap()
+        ))
+    );
+    assert_eq!(contracting.proposal(), Some(&f.proposal()));
+    let (won, _) = contracting.win(f.contract(35_000), &ctx);
+    assert_eq!(
+        (won.probability().get(), won.forecast_category()),
+        (100, ForecastCategory::Closed)
+    );
+    let lost = f
+        .discovery()
+        .1
+        .lose(LossReason::new(LossCategory::Price), &ctx);
+    assert_eq!(
+        (lost.probability().get(), lost.forecast_category()),
+        (0, ForecastCategory::Omitted)
+    );
+}
+
+#[test]
+fn overrides_hold_until_the_next_stage_change() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let (_, mut opportunity) = f.discovery();
+    opportunity.override_probability(Probability::new(35).unwrap());
+    opportunity.override_forecast(ForecastCategory::BestCase);
+    assert_eq!(opportunity.probability().get(), 35);
+    assert_eq!(opportunity.forecast_category(), ForecastCategory::BestCase);
+    assert_eq!(opportunity.weighted_amount(), eur(10_500));
+    assert_eq!(
+        opportunity.history().len(),
+        1,
+        "an override is not a transition"
+    );
+    opportunity.clear_overrides();
+    assert_eq!(opportunity.probability().get(), 20);
+    opportunity.override_probability(Probability::new(5).unwrap());
+    let proposal = opportunity.propose(f.proposal(), &ctx);
+    assert_eq!(
+        proposal.probability().get(),
+        50,
+        "a stage change clears the override"
+    );
+}
+
+#[test]
+fn winning_makes_an_account_and_the_contract_value_the_amount() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let contracting = f.contracting();
+    let contact = contracting.contact();
+    f.tick();
+    let (won, account) = contracting.win(f.contract(35_000), &ctx);
+    assert_eq!(won.amount(), eur(35_000));
+    assert_eq!(won.contract(), &f.contract(35_000));
+    assert_eq!(won.account(), account.id());
+    assert_eq!(won.stage(), OpportunityStage::Won);
+    assert_eq!(won.history().len(), 5);
+    assert_eq!(account.primary_contact(), contact);
+    assert_eq!(account.owner(), Some(&user("bob")));
+    assert_eq!(account.customer_since(), f.clock.now());
+    assert_eq!(account.opportunities().collect::<Vec<_>>(), [won.id()]);
+    assert_eq!(account.won_value().get(Currency::EUR), Some(eur(35_000)));
+    assert_eq!(account.wins()[0].contract(), f.contract(1).reference());
+}
+
+#[test]
+fn repeat_business_adds_to_the_existing_account() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let (_, mut account) = f.contracting().win(f.contract(35_000), &ctx);
+    let since = account.customer_since();
+    f.tick();
+    let second = f.contracting();
+    let won = second
+        .win_for(&mut account, f.contract(5_000), &ctx)
+        .unwrap();
+    assert_eq!(won.account(), account.id());
+    assert_eq!(account.wins().len(), 2);
+    assert_eq!(
+        account.customer_since(),
+        since,
+        "still a customer since the first win"
+    );
+    assert_eq!(account.won_value().get(Currency::EUR), Some(eur(40_000)));
+    let usd = SignedContract::new(
+        Reference::new("C-US-1").unwrap(),
+        Money::from_minor(100, Currency::USD),
+        f.today(),
+        PersonName::new("Sam").unwrap(),
+    )
+    .unwrap();
+    f.contracting().win_for(&mut account, usd, &ctx).unwrap();
+    assert_eq!(
+        account.won_value().iter().count(),
+        2,
+        "currencies are kept apart"
+    );
+    assert_eq!(account.won_value().to_string(), "40000.00 EUR + 1.00 USD");
+}
+
+#[test]
+fn a_win_that_would_overflow_is_refused_and_gives_everything_back() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let huge = |reference: &str| {
+        SignedContract::new(
+            Reference::new(reference).unwrap(),
+            Money::from_minor(i64::MAX, Currency::EUR),
+            f.today(),
+            PersonName::new("Paul").unwrap(),
+        )
+        .unwrap()
+    };
+    let (_, mut account) = f.contracting().win(huge("A"), &ctx);
+    let before = account.clone();
+    let contracting = f.contracting();
+    let expected = contracting.clone();
+    let err = contracting
+        .win_for(&mut account, huge("B"), &ctx)
+        .unwrap_err();
+    assert_eq!(err.account(), account.id());
+    assert!(matches!(err.cause(), MoneyError::Overflow { .. }));
+    assert!(err.to_string().contains("overflow"), "{err}");
+    assert_eq!(account, before, "the account is unchanged");
+    let (opportunity, contract) = err.into_parts();
+    assert_eq!(opportunity, expected, "the opportunity is unchanged");
+    assert_eq!(contract, huge("B"));
+}
+
+#[test]
+fn every_open_stage_can_be_lost_and_reopening_clears_the_attempt() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let reason = LossReason::new(LossCategory::Competitor).with_detail(note("Went with BigCRM"));
+    let (_, discovery) = f.discovery();
+    let lost_in_discovery = discovery.lose(reason.clone(), &ctx);
+    let lost_in_contracting = f.contracting().lose(reason.clone(), &ctx);
+    assert_eq!(lost_in_discovery.reason(), &reason);
+    assert_eq!(lost_in_contracting.reason(), &reason);
+    assert!(
+        lost_in_contracting.payment_terms().is_some(),
+        "a lost opportunity shows how far it got"
+    );
+
+    let reopened = lost_in_contracting.reopen(note("They are back"), &ctx);
+    assert_eq!(reopened.stage(), OpportunityStage::Discovery);
+    assert_eq!(reopened.proposal(), None, "the new attempt starts afresh");
+    assert_eq!(reopened.payment_terms(), None);
+    assert!(
+        reopened
+            .history()
+            .iter()
+            .any(|t| t.evidence() == &OpportunityEvidence::Lost(reason.clone())),
+        "the history keeps the loss"
+    );
+    let (won, _) = reopened
+        .propose(f.proposal(), &ctx)
+        .negotiate(note("again"), &ctx)
+        .enter_contracting(
+            PaymentTerms::new(0, 1).unwrap(),
+            Incumbent::NoneInPlace,
+            &ctx,
+        )
+        .win(f.contract(30_000), &ctx);
+    assert_eq!(won.history().len(), 10);
+}
+
+#[test]
+fn contexts_choose_the_actor_and_the_system_context_works() {
+    let ctx = Context::system(user("importer"));
+    let contact = Contact::create(
+        ContactDetails::new(
+            Party::organization(OrganizationName::new("Globex").unwrap()),
+            LeadSource::Partner,
+        ),
+        &ctx,
+    );
+    assert_eq!(contact.created_by(), &user("importer"));
+    assert_eq!(contact.id().as_uuid().get_version_num(), 7);
+    assert!(contact.created_at() <= chrono::Utc::now());
+    assert_eq!(contact.party().name(), "Globex");
+}

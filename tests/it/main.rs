@@ -1,0 +1,14 @@
+//! The integration tests, as one binary (one link, one run).
+
+mod lifecycle;
+mod properties;
+mod records;
+mod sizes;
+mod support;
+mod validation;
+
+#[test]
+fn compile_fail() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/*.rs");
+}

@@ -1,0 +1,283 @@
+//! The dynamic boundary: AnyLead, AnyOpportunity, Record, TryFrom, and validating serde.
+
+use prospect::state::*;
+use prospect::*;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// One record of every kind in every state.
+pub fn every_state(f: &Fixture) -> Vec<Record> {
+    let ctx = f.ctx();
+    let mut records: Vec<Record> = vec![f.contact().into()];
+    records.push(f.lead().into());
+    records.push(f.working().into());
+    records.push(f.working().nurture(note("later"), &ctx).into());
+    records.push(
+        f.lead()
+            .disqualify(DisqualifyReason::new(DisqualifyCategory::Unreachable), &ctx)
+            .into(),
+    );
+    let (converted, discovery) = f.discovery();
+    records.push(converted.into());
+    records.push(discovery.clone().into());
+    let proposal = discovery.propose(f.proposal(), &ctx);
+    records.push(proposal.clone().into());
+    let negotiation = proposal.negotiate(note("terms"), &ctx);
+    records.push(negotiation.clone().into());
+    records.push(
+        negotiation
+            .lose(LossReason::new(LossCategory::Timing), &ctx)
+            .into(),
+    );
+    let (won, account) = f.contracting().win(f.contract(35_000), &ctx);
+    records.push(f.contracting().into());
+    records.push(won.into());
+    records.push(account.into());
+    records
+}
+
+#[test]
+fn every_record_in_every_state_round_trips_through_json() {
+    let f = Fixture::new();
+    let records = every_state(&f);
+    let states: std::collections::HashSet<RecordState> =
+        records.iter().map(Record::state).collect();
+    assert_eq!(states.len(), 1 + 5 + 6 + 1, "every state is covered");
+    for record in records {
+        let text = serde_json::to_string(&record).unwrap();
+        let back: Record = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, record, "{text}");
+        assert_eq!(back.id(), record.id());
+    }
+}
+
+#[test]
+fn typed_values_serialise_like_their_dynamic_twins() {
+    let f = Fixture::new();
+    let working = f.working();
+    let any = AnyLead::from(working.clone());
+    assert_eq!(json(&working), json(&any));
+    let back: Lead<Working> = serde_json::from_value(json(&any)).unwrap();
+    assert_eq!(back, working);
+    let record = json(&Record::from(working.clone()));
+    assert_eq!(record["type"], "lead");
+    assert_eq!(record["status"], "working");
+
+    let (_, discovery) = f.discovery();
+    let back: Opportunity<Discovery> = serde_json::from_value(json(&discovery)).unwrap();
+    assert_eq!(back, discovery);
+}
+
+#[test]
+fn reading_a_typed_value_in_the_wrong_state_names_both_states() {
+    let f = Fixture::new();
+    let err = serde_json::from_value::<Lead<Working>>(json(&f.lead())).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected state `working`, found `new`"),
+        "{err}"
+    );
+    let err = serde_json::from_value::<Opportunity<Won>>(json(&f.contracting())).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected state `won`, found `contracting`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn try_from_returns_the_typed_value_or_names_expected_and_found() {
+    let f = Fixture::new();
+    let any = AnyLead::from(f.lead());
+    let err = Lead::<Working>::try_from(any.clone()).unwrap_err();
+    assert_eq!(
+        err.expected(),
+        Expected::State(RecordState::Lead(LeadStatus::Working))
+    );
+    assert_eq!(err.found(), RecordState::Lead(LeadStatus::New));
+    assert_eq!(err.to_string(), "expected lead (working), found lead (new)");
+    // The value comes back untouched, so another state can be tried.
+    let new: Lead<New> = Lead::try_from(err.into_inner()).unwrap();
+    assert_eq!(AnyLead::from(new), any);
+
+    let record = Record::from(f.contracting());
+    let err = Lead::<Working>::try_from(record.clone()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "expected lead (working), found opportunity (contracting)"
+    );
+    let err = Opportunity::<Won>::try_from(record.clone()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "expected opportunity (won), found opportunity (contracting)"
+    );
+    let err = Contact::try_from(record.clone()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "expected contact, found opportunity (contracting)"
+    );
+    assert_eq!(err.into_inner(), record);
+    let contracting: Opportunity<Contracting> = record.clone().try_into().unwrap();
+    let any: AnyOpportunity = record.try_into().unwrap();
+    assert_eq!(any, AnyOpportunity::from(contracting));
+}
+
+#[test]
+fn dynamic_accessors_agree_with_the_typed_ones() {
+    let f = Fixture::new();
+    let (converted, discovery) = f.discovery();
+    let any = AnyLead::from(converted.clone());
+    assert_eq!(any.opportunity(), Some(discovery.id()));
+    assert_eq!(any.id(), converted.id());
+    assert_eq!(any.status(), LeadStatus::Converted);
+    assert_eq!(any.history(), converted.history());
+    assert_eq!(AnyLead::from(f.lead()).opportunity(), None);
+
+    let (won, account) = f.contracting().win(f.contract(10), &f.ctx());
+    let any = AnyOpportunity::from(won.clone());
+    assert_eq!(any.account(), Some(account.id()));
+    assert_eq!(any.amount(), won.amount());
+    assert_eq!(any.probability(), won.probability());
+    assert_eq!(any.weighted_amount(), won.weighted_amount());
+    let record = Record::from(won);
+    assert_eq!(record.kind(), RecordKind::Opportunity);
+    assert_eq!(record.owner(), Some(&user("bob")));
+    assert_eq!(record.id().to_string(), format!("opportunity {}", any.id()));
+}
+
+/// Applies `tamper` to the JSON of `record` and reads it back as a `Record`; returns the error.
+fn refused(record: impl Into<Record>, tamper: impl FnOnce(&mut Value)) -> String {
+    let mut value = json(&record.into());
+    serde_json::from_value::<Record>(value.clone()).expect("the untampered record is valid");
+    tamper(&mut value);
+    match serde_json::from_value::<Record>(value) {
+        Ok(record) => panic!("a tampered record was accepted: {record:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn last(history: &mut Value) -> &mut Value {
+    history.as_array_mut().unwrap().last_mut().unwrap()
+}
+
+#[test]
+fn forged_records_are_refused_with_a_clear_error() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let (converted, _) = f.discovery();
+    let (won, account) = f.contracting().win(f.contract(35_000), &ctx);
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "converted lead without its conversion",
+            refused(converted.clone(), |v| {
+                v["history"].as_array_mut().unwrap().pop();
+            }),
+            "the state is `converted` but the history ends in `working`",
+        ),
+        (
+            "won opportunity whose win is not a contract",
+            refused(won.clone(), |v| {
+                last(&mut v["history"])["evidence"] = json!({"negotiating": "no contract"});
+            }),
+            "`contracting` to `won` with evidence `negotiating`",
+        ),
+        (
+            "won opportunity without a contract",
+            refused(won.clone(), |v| {
+                last(&mut v["history"])["evidence"]["won"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("contract");
+            }),
+            "missing field `contract`",
+        ),
+        (
+            "account with no origin",
+            refused(account.clone(), |v| v["wins"] = json!([])),
+            "account: wins: an account has at least the win it was made from",
+        ),
+        (
+            "account whose won value is not the sum of its wins",
+            refused(account.clone(), |v| v["won_value"]["EUR"] = json!(1)),
+            "won_value: differs from the sum of the wins",
+        ),
+        (
+            "probability 250",
+            refused(f.contracting(), |v| v["probability_override"] = json!(250)),
+            "probability: 250 is out of range 0..=100",
+        ),
+        (
+            "override on a closed opportunity",
+            refused(won.clone(), |v| v["probability_override"] = json!(50)),
+            "a closed opportunity follows its stage",
+        ),
+        (
+            "unknown state tag",
+            refused(f.lead(), |v| v["status"] = json!("hot")),
+            "unknown variant `hot`",
+        ),
+        (
+            "history that does not end in the record's state",
+            refused(f.working(), |v| v["status"] = json!("nurturing")),
+            "the state is `nurturing` but the history ends in `working`",
+        ),
+        (
+            "history that skips a step",
+            refused(f.working(), |v| {
+                last(&mut v["history"])["from"] = json!("nurturing")
+            }),
+            "history entry 1 starts from `nurturing` but the previous entry ended in `new`",
+        ),
+        (
+            "history out of order",
+            refused(f.working(), |v| {
+                last(&mut v["history"])["at"] = json!("2000-01-01T00:00:00Z")
+            }),
+            "history entry 1 is dated before",
+        ),
+        (
+            "mismatched currencies",
+            refused(won.clone(), |v| v["amount"]["currency"] = json!("USD")),
+            "amount: differs from the signed contract's value",
+        ),
+        (
+            "opportunity qualified from another lead",
+            refused(f.discovery().1, |v| v["lead"] = json!(uuid::Uuid::nil())),
+            "differs from the lead the history was qualified from",
+        ),
+        (
+            "email that does not parse",
+            refused(f.contact(), |v| {
+                v["details"]["email"] = json!("not-an-email")
+            }),
+            "email: missing @",
+        ),
+        (
+            "unknown currency",
+            refused(f.discovery().1, |v| v["amount"]["currency"] = json!("XYZ")),
+            "currency: unknown ISO 4217 currency code",
+        ),
+        (
+            "zero budget",
+            refused(f.discovery().1, |v| {
+                v["qualification"]["budget"]["minor"] = json!(0)
+            }),
+            "budget: must be above zero",
+        ),
+        (
+            "need without requirements",
+            refused(f.discovery().1, |v| {
+                v["qualification"]["need"]["requirements"] = json!([])
+            }),
+            "requirements: must not be empty",
+        ),
+    ];
+    assert!(cases.len() >= 10);
+    for (case, error, expected) in cases {
+        assert!(
+            error.contains(expected),
+            "{case}: {error:?} does not say {expected:?}"
+        );
+    }
+}

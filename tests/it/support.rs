@@ -1,0 +1,139 @@
+//! Fixtures: a fixed clock, deterministic ids, and valid evidence for every step.
+
+use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use prospect::state::*;
+use prospect::*;
+
+/// A fixed clock and deterministic ids; `ctx()` acts as "alice".
+pub struct Fixture {
+    pub clock: FixedClock,
+    pub ids: SequentialIds,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        Fixture {
+            clock: FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()),
+            ids: SequentialIds::new(42),
+        }
+    }
+
+    pub fn ctx(&self) -> Context<'_> {
+        Context::new(&self.clock, &self.ids, user("alice"))
+    }
+
+    /// Moves the clock on by an hour, so that history entries have distinct times.
+    pub fn tick(&self) {
+        self.clock.advance(TimeDelta::hours(1));
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.ctx().today()
+    }
+
+    pub fn contact(&self) -> Contact {
+        Contact::create(
+            ContactDetails::new(
+                Party::employee(
+                    PersonName::new("Jeanne Martin").unwrap(),
+                    JobTitle::new("Sales operations").unwrap(),
+                    OrganizationName::new("Acme SA").unwrap(),
+                ),
+                LeadSource::Event,
+            )
+            .with_email(EmailAddress::new("jeanne.martin@acme.example").unwrap())
+            .with_phone(PhoneNumber::new("+33 1 23 45 67 89").unwrap())
+            .with_owner(user("bob")),
+            &self.ctx(),
+        )
+    }
+
+    pub fn lead(&self) -> Lead<New> {
+        Lead::open(&self.contact(), interest(), &self.ctx())
+    }
+
+    pub fn working(&self) -> Lead<Working> {
+        self.lead().log_touch(touch(), &self.ctx())
+    }
+
+    pub fn qualification(&self) -> Qualification {
+        let today = self.today();
+        Qualification::builder()
+            .need(
+                Need::new(
+                    Summary::new("Replace the spreadsheets").unwrap(),
+                    vec![Requirement::new("40 seats").unwrap()],
+                )
+                .unwrap(),
+            )
+            .budget(Budget::new(eur(30_000)).unwrap())
+            .timeline(
+                Timeline::new(today + Days::new(90), today, &HorizonPolicy::default()).unwrap(),
+            )
+            .authority(Authority::new(PersonName::new("Paul Durand").unwrap()))
+            .build()
+    }
+
+    pub fn discovery(&self) -> (Lead<Converted>, Opportunity<Discovery>) {
+        self.working().qualify(self.qualification(), &self.ctx())
+    }
+
+    pub fn proposal(&self) -> SentProposal {
+        SentProposal::new(
+            Summary::new("40 seats, 3 years").unwrap(),
+            eur(36_000),
+            self.today(),
+        )
+        .unwrap()
+    }
+
+    pub fn contracting(&self) -> Opportunity<Contracting> {
+        let ctx = self.ctx();
+        self.discovery()
+            .1
+            .propose(self.proposal(), &ctx)
+            .negotiate(note("Quarterly billing"), &ctx)
+            .enter_contracting(
+                PaymentTerms::new(30, 4).unwrap(),
+                Incumbent::NoneInPlace,
+                &ctx,
+            )
+    }
+
+    pub fn contract(&self, major: i64) -> SignedContract {
+        SignedContract::new(
+            Reference::new("C-2026-001").unwrap(),
+            eur(major),
+            self.today(),
+            PersonName::new("Paul Durand").unwrap(),
+        )
+        .unwrap()
+    }
+}
+
+pub fn user(name: &str) -> User {
+    User::new(name).unwrap()
+}
+
+pub fn eur(major: i64) -> Money {
+    Money::from_minor(major * 100, Currency::EUR)
+}
+
+pub fn note(text: &str) -> Note {
+    Note::new(text).unwrap()
+}
+
+pub fn interest() -> Interest {
+    Interest::new(
+        Summary::new("A CRM for 40 sellers").unwrap(),
+        BuyingRole::Influencer,
+    )
+}
+
+pub fn touch() -> Touch {
+    Touch::new(Channel::Call, Summary::new("Discovery call").unwrap())
+}
+
+pub fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap()
+}
