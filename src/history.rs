@@ -81,8 +81,8 @@ impl<S: Copy, E> History<S, E> {
     }
 
     /// The transitions, oldest first.
-    pub fn iter(&self) -> std::slice::Iter<'_, Transition<S, E>> {
-        self.0.iter()
+    pub fn iter(&self) -> HistoryIter<'_, S, E> {
+        HistoryIter(self.0.iter())
     }
 
     /// How many transitions there are.
@@ -165,11 +165,35 @@ impl<S: Copy, E> History<S, E> {
 
 impl<'a, S, E> IntoIterator for &'a History<S, E> {
     type Item = &'a Transition<S, E>;
-    type IntoIter = std::slice::Iter<'a, Transition<S, E>>;
+    type IntoIter = HistoryIter<'a, S, E>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        HistoryIter(self.0.iter())
     }
 }
+
+/// The transitions of a [`History`], oldest first (or newest first, with `.rev()`).
+#[derive(Debug, Clone)]
+pub struct HistoryIter<'a, S, E>(std::slice::Iter<'a, Transition<S, E>>);
+
+impl<'a, S, E> Iterator for HistoryIter<'a, S, E> {
+    type Item = &'a Transition<S, E>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl<S, E> DoubleEndedIterator for HistoryIter<'_, S, E> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back()
+    }
+}
+
+impl<S, E> ExactSizeIterator for HistoryIter<'_, S, E> {}
+
+impl<S, E> std::iter::FusedIterator for HistoryIter<'_, S, E> {}
 
 /// A short name for a state or a kind of evidence, used in [`RecordError`].
 pub(crate) trait Tag {

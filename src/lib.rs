@@ -104,16 +104,19 @@
 mod account;
 mod contact;
 mod context;
+mod crm;
 mod error;
 mod forecast;
 mod history;
 mod id;
 mod lead;
+mod memory;
 mod money;
 mod opportunity;
 mod qualification;
 mod record;
 pub mod state;
+mod store;
 mod text;
 
 pub use account::{Account, Win};
@@ -121,14 +124,16 @@ pub use contact::{
     Contact, ContactDetails, EmailAddress, LeadSource, Organization, Party, Person, PhoneNumber,
 };
 pub use context::{Clock, Context, FixedClock, SystemClock};
+pub use crm::{AsyncCrm, ContactOutcome, Crm, CrmError, OnDuplicate, Qualified, WonAccount};
 pub use error::{Field, MoneyError, RecordError, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
-pub use history::{History, Transition};
+pub use history::{History, HistoryIter, Transition};
 pub use id::{AccountId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds};
 pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
     LeadTransition, Touch,
 };
+pub use memory::MemoryStore;
 pub use money::{Currency, Money, MoneyTotals};
 pub use opportunity::{
     Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence, OpportunityTransition,
@@ -141,6 +146,10 @@ pub use record::{
     AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, StateError,
 };
 pub use state::{LeadStatus, OpportunityStage};
+pub use store::{
+    AsyncStore, Batch, CommitError, Conflict, Cursor, DuplicateWrite, Expect, MAX_PAGE, Page,
+    Query, SCAN_PAGE, Store, Version, Versioned, Write,
+};
 pub use text::{
     JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
 };

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::account::Account;
-use crate::contact::{Contact, LeadSource};
+use crate::contact::{Contact, EmailAddress, LeadSource};
 use crate::forecast::{ForecastCategory, Probability};
 use crate::history::History;
 use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
@@ -114,6 +114,16 @@ pub enum RecordId {
 }
 
 impl RecordId {
+    /// The id of the record of `kind` with `uuid`, as adapters read it back.
+    pub fn from_parts(kind: RecordKind, uuid: uuid::Uuid) -> RecordId {
+        match kind {
+            RecordKind::Contact => RecordId::Contact(ContactId::from_uuid(uuid)),
+            RecordKind::Lead => RecordId::Lead(LeadId::from_uuid(uuid)),
+            RecordKind::Opportunity => RecordId::Opportunity(OpportunityId::from_uuid(uuid)),
+            RecordKind::Account => RecordId::Account(AccountId::from_uuid(uuid)),
+        }
+    }
+
     /// The kind of record it names.
     pub fn kind(self) -> RecordKind {
         match self {
@@ -545,6 +555,15 @@ impl Record {
             Record::Lead(l) => RecordState::Lead(l.status()),
             Record::Opportunity(o) => RecordState::Opportunity(o.stage()),
             Record::Account(_) => RecordState::Account,
+        }
+    }
+
+    /// The email address of a contact, which stores index (normalised) to find duplicates;
+    /// `None` for other records.
+    pub fn email(&self) -> Option<&EmailAddress> {
+        match self {
+            Record::Contact(c) => c.email(),
+            _ => None,
         }
     }
 

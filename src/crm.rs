@@ -1,0 +1,699 @@
+//! The facade: one method per step of the lifecycle, each one atomic commit to a store.
+
+use std::sync::Arc;
+
+use crate::account::Account;
+use crate::contact::{Contact, ContactDetails};
+use crate::context::{Clock, Context, SystemClock};
+use crate::error::MoneyError;
+use crate::id::{ContactId, IdSource, RandomIds};
+use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
+use crate::opportunity::{
+    Incumbent, LossReason, Opportunity, PaymentTerms, SentProposal, SignedContract,
+};
+use crate::qualification::Qualification;
+use crate::record::{Expected, Record, RecordId, RecordState, StateError};
+use crate::state::{
+    Contracting, Converted, Discovery, Disqualified, Lost, Negotiation, New, Nurturing,
+    OpenLeadState, OpenStage, Proposal, QualifiableState, Won, Working,
+};
+use crate::store::{AsyncStore, Batch, CommitError, Conflict, Store, Version, Versioned};
+use crate::text::{Note, User};
+
+/// What [`Crm::create_contact`] does when a contact with the same email address exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnDuplicate {
+    /// Refuse, with [`CrmError::DuplicateContact`] naming the existing contact. Race-free: two
+    /// concurrent creations with one address create one contact.
+    Refuse,
+    /// Return the existing contact instead of creating one.
+    Reuse,
+}
+
+/// What [`Crm::create_contact`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactOutcome {
+    /// A new contact was stored.
+    Created(Versioned<Contact>),
+    /// A contact with the same email address existed and is returned
+    /// ([`OnDuplicate::Reuse`]).
+    Matched(Versioned<Contact>),
+}
+
+impl ContactOutcome {
+    /// The contact, created or matched.
+    pub fn into_contact(self) -> Versioned<Contact> {
+        match self {
+            ContactOutcome::Created(c) | ContactOutcome::Matched(c) => c,
+        }
+    }
+
+    /// Whether a new contact was stored.
+    pub fn is_created(&self) -> bool {
+        matches!(self, ContactOutcome::Created(_))
+    }
+}
+
+/// Why a [`Crm`] step failed. In every case the store is unchanged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CrmError<E> {
+    /// Another writer changed a record since it was read: reload it and retry.
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
+    /// A contact with this email address exists ([`OnDuplicate::Refuse`]).
+    #[error("a contact with this email address exists: {existing}")]
+    DuplicateContact {
+        /// The existing contact.
+        existing: ContactId,
+    },
+    /// No record has this id.
+    #[error("{0} not found")]
+    NotFound(RecordId),
+    /// The record is not in the state the step requires.
+    #[error("{record}: expected {expected}, found {found}")]
+    WrongState {
+        /// The record.
+        record: RecordId,
+        /// The state the step requires.
+        expected: Expected,
+        /// The state it is in.
+        found: RecordState,
+    },
+    /// Adding a win to an account would overflow its won value.
+    #[error("{0}")]
+    Money(#[from] MoneyError),
+    /// The store failed.
+    #[error("store error: {0}")]
+    Store(#[source] E),
+}
+
+impl<E> From<CommitError<E>> for CrmError<E> {
+    fn from(e: CommitError<E>) -> CrmError<E> {
+        match e {
+            CommitError::Conflict(c) => CrmError::Conflict(c),
+            CommitError::Store(e) => CrmError::Store(e),
+        }
+    }
+}
+
+impl<E> CrmError<E> {
+    /// Whether the step lost a race and can be retried after reloading.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, CrmError::Conflict(_))
+    }
+}
+
+/// What qualifying a lead stores: the converted lead and the new opportunity.
+pub type Qualified = (
+    Versioned<Lead<Converted>>,
+    Versioned<Opportunity<Discovery>>,
+);
+
+/// What winning stores: the won opportunity and the new or updated account.
+pub type WonAccount = (Versioned<Opportunity<Won>>, Versioned<Account>);
+
+/// A step prepared: the batch to commit, and what the caller gets once it is committed.
+pub(crate) struct Plan<T> {
+    batch: Batch,
+    output: T,
+}
+
+mod plan {
+    //! The steps as pure functions from inputs to a [`Plan`], shared by [`Crm`] and
+    //! [`AsyncCrm`].
+
+    use super::*;
+
+    pub(super) fn create<T: Clone + Into<Record>>(value: T, batch: Batch) -> Plan<Versioned<T>> {
+        let mut batch = batch;
+        batch.push_distinct(value.clone().into(), crate::store::Expect::Absent);
+        Plan {
+            batch,
+            output: Versioned::new(value, Version::FIRST),
+        }
+    }
+
+    /// One record moves from `A` to `B`.
+    pub(super) fn step<A, B: Clone + Into<Record>>(
+        from: Versioned<A>,
+        f: impl FnOnce(A) -> B,
+    ) -> Plan<Versioned<B>> {
+        let (value, version) = from.into_parts();
+        let next = f(value);
+        let mut batch = Batch::new();
+        batch.push_distinct(next.clone().into(), crate::store::Expect::Version(version));
+        Plan {
+            batch,
+            output: Versioned::new(next, version.next()),
+        }
+    }
+
+    /// A record moves on and another is created or updated with it.
+    pub(super) fn pair<A: Clone + Into<Record>, B: Clone + Into<Record>>(
+        (a, a_expect): (A, crate::store::Expect),
+        (b, b_expect): (B, crate::store::Expect),
+    ) -> Plan<(Versioned<A>, Versioned<B>)> {
+        let mut batch = Batch::new();
+        batch.push_distinct(a.clone().into(), a_expect);
+        batch.push_distinct(b.clone().into(), b_expect);
+        Plan {
+            batch,
+            output: (
+                Versioned::new(a, a_expect.written_version()),
+                Versioned::new(b, b_expect.written_version()),
+            ),
+        }
+    }
+
+    pub(super) fn qualify<S: QualifiableState>(
+        lead: Versioned<Lead<S>>,
+        qualification: Qualification,
+        ctx: &Context<'_>,
+    ) -> Plan<Qualified> {
+        let (lead, version) = lead.into_parts();
+        let (lead, opportunity) = lead.qualify(qualification, ctx);
+        use crate::store::Expect;
+        pair(
+            (lead, Expect::Version(version)),
+            (opportunity, Expect::Absent),
+        )
+    }
+
+    pub(super) fn win(
+        opportunity: Versioned<Opportunity<Contracting>>,
+        contract: SignedContract,
+        ctx: &Context<'_>,
+    ) -> Plan<WonAccount> {
+        let (opportunity, version) = opportunity.into_parts();
+        let (won, account) = opportunity.win(contract, ctx);
+        use crate::store::Expect;
+        pair((won, Expect::Version(version)), (account, Expect::Absent))
+    }
+
+    pub(super) fn win_for(
+        opportunity: Versioned<Opportunity<Contracting>>,
+        account: Versioned<Account>,
+        contract: SignedContract,
+        ctx: &Context<'_>,
+    ) -> Result<Plan<WonAccount>, MoneyError> {
+        let (opportunity, version) = opportunity.into_parts();
+        let (mut account, account_version) = account.into_parts();
+        let won = opportunity
+            .win_for(&mut account, contract, ctx)
+            .map_err(|e| e.cause())?;
+        use crate::store::Expect;
+        Ok(pair(
+            (won, Expect::Version(version)),
+            (account, Expect::Version(account_version)),
+        ))
+    }
+
+    /// Reads a record back as `T`, or says why not.
+    pub(super) fn typed<T, E>(
+        id: RecordId,
+        loaded: Option<Versioned<Record>>,
+    ) -> Result<Versioned<T>, CrmError<E>>
+    where
+        T: TryFrom<Record, Error = StateError<Record>>,
+    {
+        loaded
+            .ok_or(CrmError::NotFound(id))?
+            .try_map(T::try_from)
+            .map_err(|e| CrmError::WrongState {
+                record: id,
+                expected: e.expected(),
+                found: e.found(),
+            })
+    }
+}
+
+/// The lifecycle on a [`Store`]: one method per step, each one atomic commit.
+///
+/// Steps take the typed, versioned values they need, so the typestate rules hold here too (you
+/// cannot call `win` with an opportunity in `Discovery`); they return the new values with their
+/// new versions. When another writer changed a record since it was read, the step fails with
+/// [`CrmError::Conflict`], writes nothing, and can be retried after [`load`](Crm::load)ing the
+/// record again.
+///
+/// Time and new ids come from the clock and id source given at construction (the system's by
+/// default); the acting user is given to each step.
+///
+/// ```
+/// use prospect::*;
+/// let crm = Crm::new(MemoryStore::new());
+/// let alice = User::new("alice")?;
+/// let contact = crm
+///     .create_contact(
+///         ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web)
+///             .with_email(EmailAddress::new("ada@example.com")?),
+///         OnDuplicate::Refuse,
+///         &alice,
+///     )?
+///     .into_contact();
+/// let lead = crm.open_lead(&contact, Interest::new(Summary::new("A CRM")?, BuyingRole::User), &alice)?;
+/// let lead = crm.log_touch(lead, Touch::new(Channel::Email, Summary::new("Replied")?), &alice)?;
+/// assert_eq!(lead.version().get(), 2);
+///
+/// // Creating the same contact again is refused, whatever the case of the address.
+/// let again = crm.create_contact(
+///     ContactDetails::new(Party::person(PersonName::new("Ada L.")?), LeadSource::Event)
+///         .with_email(EmailAddress::new(" ADA@example.com")?),
+///     OnDuplicate::Refuse,
+///     &alice,
+/// );
+/// assert!(matches!(again, Err(CrmError::DuplicateContact { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Crm<S> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdSource>,
+}
+
+impl<S> Crm<S> {
+    /// A facade over `store`, with the system clock and random UUID v7 ids.
+    pub fn new(store: S) -> Crm<S> {
+        Crm::with_clock_and_ids(store, Arc::new(SystemClock), Arc::new(RandomIds))
+    }
+
+    /// A facade over `store`, with the given clock and id source (fixed ones for tests and
+    /// simulations).
+    pub fn with_clock_and_ids(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Crm<S> {
+        Crm { store, clock, ids }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The store, giving up the facade.
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// A context acting as `actor`, with the facade's clock and ids: for transitions done by
+    /// hand.
+    pub fn context(&self, actor: &User) -> Context<'_> {
+        Context::new(&*self.clock, &*self.ids, actor.clone())
+    }
+}
+
+impl<S> std::fmt::Debug for Crm<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm").finish_non_exhaustive()
+    }
+}
+
+/// The steps of the lifecycle, written once for [`Crm`] (sync) and [`AsyncCrm`] (async): the
+/// first group of tokens is `async` or nothing, the second `.await` or nothing.
+macro_rules! lifecycle_steps {
+    ({$($async:tt)*} {$($await:tt)*}) => {
+    /// Loads the record `id` as `T` (a `Contact`, an `Account`, an `AnyLead`, a
+    /// `Lead<Working>`, ...).
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::NotFound`], [`CrmError::WrongState`] when it is of another kind or state,
+    /// [`CrmError::Store`].
+    pub $($async)* fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
+    where
+        T: TryFrom<Record, Error = StateError<Record>>,
+    {
+        let id = id.into();
+        let loaded = self.store().load(id) $($await)* .map_err(CrmError::Store)?;
+        plan::typed(id, loaded)
+    }
+
+    /// Records a new contact. When it has an email address and a contact with the same
+    /// (normalised) address exists, `on_duplicate` decides: refuse, or return the existing one.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::DuplicateContact`] ([`OnDuplicate::Refuse`]), [`CrmError::Store`].
+    pub $($async)* fn create_contact(
+        &self,
+        details: ContactDetails,
+        on_duplicate: OnDuplicate,
+        actor: &User,
+    ) -> Result<ContactOutcome, CrmError<S::Error>> {
+        let mut batch = Batch::new();
+        if let Some(email) = &details.email {
+            let found = self
+                .store()
+                .find_contacts_by_email(email) $($await)*
+                .map_err(CrmError::Store)?;
+            if let Some(existing) = found.into_iter().next() {
+                return match on_duplicate {
+                    OnDuplicate::Refuse => Err(CrmError::DuplicateContact {
+                        existing: existing.id(),
+                    }),
+                    OnDuplicate::Reuse => Ok(ContactOutcome::Matched(existing)),
+                };
+            }
+            batch.require_no_contact_with(email);
+        }
+        let contact = Contact::create(details, &self.context(actor));
+        match self.apply(plan::create(contact.clone(), batch)) $($await)* {
+            Ok(created) => Ok(ContactOutcome::Created(created)),
+            // Another writer created a contact with this address in the meantime.
+            Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
+                (OnDuplicate::Refuse, RecordId::Contact(existing), _) => {
+                    Err(CrmError::DuplicateContact { existing })
+                }
+                (OnDuplicate::Reuse, _, Some(email)) => {
+                    let found = self
+                        .store()
+                        .find_contacts_by_email(email) $($await)*
+                        .map_err(CrmError::Store)?;
+                    found
+                        .into_iter()
+                        .next()
+                        .map(ContactOutcome::Matched)
+                        .ok_or(CrmError::Conflict(c))
+                }
+                _ => Err(CrmError::Conflict(c)),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Opens a lead for `contact`, who showed `interest`.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`] (a conflict is impossible: the lead is new).
+    pub $($async)* fn open_lead(
+        &self,
+        contact: &Contact,
+        interest: Interest,
+        actor: &User,
+    ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
+        let lead = Lead::open(contact, interest, &self.context(actor));
+        self.apply(plan::create(lead, Batch::new())) $($await)*
+    }
+
+    /// Logs the first touch: the lead is being worked. See [`Lead::log_touch`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
+    pub $($async)* fn log_touch(
+        &self,
+        lead: Versioned<Lead<New>>,
+        touch: Touch,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx))) $($await)*
+    }
+
+    /// Interested, not ready yet. See [`Lead::nurture`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
+    pub $($async)* fn nurture(
+        &self,
+        lead: Versioned<Lead<Working>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.nurture(note, &ctx))) $($await)*
+    }
+
+    /// Worked anew. See [`Lead::resume`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
+    pub $($async)* fn resume(
+        &self,
+        lead: Versioned<Lead<Nurturing>>,
+        touch: Touch,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.resume(touch, &ctx))) $($await)*
+    }
+
+    /// Not worth pursuing. See [`Lead::disqualify`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
+    pub $($async)* fn disqualify<St: OpenLeadState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        reason: DisqualifyReason,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx))) $($await)*
+    }
+
+    /// Worth another try. See [`Lead::recycle`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
+    pub $($async)* fn recycle(
+        &self,
+        lead: Versioned<Lead<Disqualified>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.recycle(note, &ctx))) $($await)*
+    }
+
+    /// Qualifies the lead: the converted lead and the new opportunity are committed together, or
+    /// not at all. Two racing qualifications of one lead create one opportunity. See
+    /// [`Lead::qualify`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
+    pub $($async)* fn qualify<St: QualifiableState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        qualification: Qualification,
+        actor: &User,
+    ) -> Result<Qualified, CrmError<S::Error>>
+    {
+        self.apply(plan::qualify(lead, qualification, &self.context(actor))) $($await)*
+    }
+
+    /// A proposal was sent. See [`Opportunity::propose`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub $($async)* fn propose(
+        &self,
+        opportunity: Versioned<Opportunity<Discovery>>,
+        proposal: SentProposal,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx))) $($await)*
+    }
+
+    /// The proposal is negotiated. See [`Opportunity::negotiate`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub $($async)* fn negotiate(
+        &self,
+        opportunity: Versioned<Opportunity<Proposal>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx))) $($await)*
+    }
+
+    /// Terms agreed, incumbent out. See [`Opportunity::enter_contracting`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub $($async)* fn enter_contracting(
+        &self,
+        opportunity: Versioned<Opportunity<Negotiation>>,
+        terms: PaymentTerms,
+        incumbent: Incumbent,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| {
+            o.enter_contracting(terms, incumbent, &ctx)
+        })) $($await)*
+    }
+
+    /// Won: the won opportunity and the new account are committed together, or not at all. See
+    /// [`Opportunity::win`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub $($async)* fn win(
+        &self,
+        opportunity: Versioned<Opportunity<Contracting>>,
+        contract: SignedContract,
+        actor: &User,
+    ) -> Result<WonAccount, CrmError<S::Error>> {
+        self.apply(plan::win(opportunity, contract, &self.context(actor))) $($await)*
+    }
+
+    /// Won by an existing customer: the won opportunity and the updated account are committed
+    /// together, or not at all. See [`Opportunity::win_for`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity or the account changed since they were read;
+    /// [`CrmError::Money`] when the account's won value would overflow; [`CrmError::Store`].
+    pub $($async)* fn win_for(
+        &self,
+        opportunity: Versioned<Opportunity<Contracting>>,
+        account: Versioned<Account>,
+        contract: SignedContract,
+        actor: &User,
+    ) -> Result<WonAccount, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::win_for(opportunity, account, contract, &ctx)?) $($await)*
+    }
+
+    /// Lost. See [`Opportunity::lose`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub $($async)* fn lose<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        reason: LossReason,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx))) $($await)*
+    }
+
+    /// Reopened into discovery. See [`Opportunity::reopen`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub $($async)* fn reopen(
+        &self,
+        opportunity: Versioned<Opportunity<Lost>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx))) $($await)*
+    }
+    };
+}
+
+impl<S: Store> Crm<S> {
+    fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
+        self.store.commit(plan.batch)?;
+        Ok(plan.output)
+    }
+
+    lifecycle_steps!({} {});
+}
+
+/// The lifecycle on an [`AsyncStore`]: [`Crm`]'s twin, with the same steps as `async fn`s whose
+/// futures are `Send`.
+///
+/// ```
+/// use prospect::*;
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let waker = std::task::Waker::noop();
+/// #     match f.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
+/// #         std::task::Poll::Ready(v) => v,
+/// #         std::task::Poll::Pending => unreachable!("MemoryStore never waits"),
+/// #     }
+/// # }
+/// # block_on(async {
+/// let crm = AsyncCrm::new(MemoryStore::new());
+/// let alice = User::new("alice")?;
+/// let contact = crm
+///     .create_contact(
+///         ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web),
+///         OnDuplicate::Refuse,
+///         &alice,
+///     )
+///     .await?
+///     .into_contact();
+/// let lead = crm.open_lead(&contact, Interest::new(Summary::new("A CRM")?, BuyingRole::User), &alice).await?;
+/// assert_eq!(lead.version(), Version::FIRST);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct AsyncCrm<S> {
+    sync: Crm<S>,
+}
+
+impl<S> AsyncCrm<S> {
+    /// A facade over `store`, with the system clock and random UUID v7 ids.
+    pub fn new(store: S) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: Crm::new(store),
+        }
+    }
+
+    /// A facade over `store`, with the given clock and id source.
+    pub fn with_clock_and_ids(
+        store: S,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: Crm::with_clock_and_ids(store, clock, ids),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        self.sync.store()
+    }
+
+    /// The store, giving up the facade.
+    pub fn into_store(self) -> S {
+        self.sync.into_store()
+    }
+
+    /// A context acting as `actor`, with the facade's clock and ids.
+    pub fn context(&self, actor: &User) -> Context<'_> {
+        self.sync.context(actor)
+    }
+}
+
+impl<S> std::fmt::Debug for AsyncCrm<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncCrm").finish_non_exhaustive()
+    }
+}
+
+impl<S: AsyncStore> AsyncCrm<S> {
+    async fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
+        self.store().commit(plan.batch).await?;
+        Ok(plan.output)
+    }
+
+    lifecycle_steps!({async} {.await});
+}

@@ -1,0 +1,552 @@
+//! Storage: the small [`Store`] and [`AsyncStore`] traits that adapter crates implement, and the
+//! values they exchange (versions, atomic batches, queries, pages).
+//!
+//! The contract, which the conformance kit (feature `testkit`) checks for every adapter:
+//!
+//! - [`load`](Store::load) returns a record with its [`Version`]: 1 when created, one more at
+//!   every update.
+//! - [`commit`](Store::commit) applies a [`Batch`] **atomically**: every write is either a create
+//!   (the record must not exist) or an update at an expected version (the stored version must be
+//!   that one). If any write conflicts, nothing is written and the error is a [`Conflict`] naming
+//!   the record, the expected and the actual version. A batch may also require that no contact
+//!   has a given email address, which makes duplicate detection race-free.
+//! - [`find_contacts_by_email`](Store::find_contacts_by_email) matches the
+//!   [normalised](crate::EmailAddress::normalized) address.
+//! - [`list`](Store::list) pages through the records matching a [`Query`] in ascending id order;
+//!   each page ends with a [`Cursor`] to continue after. Every record present when paging began
+//!   (and still matching) is returned exactly once, even while others are added.
+//! - [`scan`](Store::scan) visits every record of a kind, a page at a time.
+
+use std::fmt;
+use std::future::Future;
+use std::num::NonZeroU64;
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::contact::{Contact, EmailAddress};
+use crate::record::{Record, RecordId, RecordKind, RecordState};
+use crate::text::User;
+
+/// The version of a stored record: 1 when created, one more at every update. Never 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Version(NonZeroU64);
+
+impl Version {
+    /// The version of a record just created.
+    pub const FIRST: Version = Version(NonZeroU64::MIN);
+
+    /// The version `n`, if it is not 0.
+    pub fn new(n: u64) -> Option<Version> {
+        NonZeroU64::new(n).map(Version)
+    }
+
+    /// The number.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+
+    /// The version after this one; saturates at `u64::MAX`, which no record reaches.
+    #[must_use]
+    pub fn next(self) -> Version {
+        Version(self.0.saturating_add(1))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+/// A value as stored, with its version: what to pass back to update it.
+///
+/// Dereferences to the value, so `lead.id()` works on a `Versioned<Lead<S>>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    value: T,
+    version: Version,
+}
+
+impl<T> Versioned<T> {
+    /// `value` at `version`.
+    pub fn new(value: T, version: Version) -> Versioned<T> {
+        Versioned { value, version }
+    }
+
+    /// The stored version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The value, without its version.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The value and its version.
+    pub fn into_parts(self) -> (T, Version) {
+        (self.value, self.version)
+    }
+
+    /// Converts the value, keeping the version.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Versioned<U> {
+        Versioned {
+            value: f(self.value),
+            version: self.version,
+        }
+    }
+
+    /// Converts the value, keeping the version, or fails.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns.
+    pub fn try_map<U, E>(self, f: impl FnOnce(T) -> Result<U, E>) -> Result<Versioned<U>, E> {
+        Ok(Versioned {
+            value: f(self.value)?,
+            version: self.version,
+        })
+    }
+}
+
+impl<T> Deref for Versioned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// What a write expects to find in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expect {
+    /// The record does not exist: a create.
+    Absent,
+    /// The record is at this version: an update.
+    Version(Version),
+}
+
+impl Expect {
+    /// The version the record has once the write is applied.
+    pub fn written_version(self) -> Version {
+        match self {
+            Expect::Absent => Version::FIRST,
+            Expect::Version(v) => v.next(),
+        }
+    }
+}
+
+/// One write of a [`Batch`]: a record and what it expects to replace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    record: Record,
+    expect: Expect,
+}
+
+impl Write {
+    /// The record to store.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// What the write expects to find.
+    pub fn expect(&self) -> Expect {
+        self.expect
+    }
+
+    /// The record and its expectation.
+    pub fn into_parts(self) -> (Record, Expect) {
+        (self.record, self.expect)
+    }
+}
+
+/// The same record was written twice in one [`Batch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is written twice in one batch")]
+pub struct DuplicateWrite(pub RecordId);
+
+/// Writes applied together or not at all, by [`Store::commit`]. At most one write per record.
+///
+/// ```
+/// use prospect::{Batch, Version};
+/// # fn demo(contact: prospect::Contact, lead: prospect::AnyLead) -> Result<(), prospect::DuplicateWrite> {
+/// let mut batch = Batch::new();
+/// batch.create(contact)?;
+/// batch.update(lead, Version::FIRST)?;
+/// assert_eq!(batch.len(), 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    writes: Vec<Write>,
+    absent_emails: Vec<String>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    /// Adds a create: `record` must not exist yet.
+    ///
+    /// # Errors
+    ///
+    /// [`DuplicateWrite`] when the batch already writes this record.
+    pub fn create(&mut self, record: impl Into<Record>) -> Result<&mut Batch, DuplicateWrite> {
+        self.push(record.into(), Expect::Absent)
+    }
+
+    /// Adds an update: `record` must be stored at version `expected`.
+    ///
+    /// # Errors
+    ///
+    /// [`DuplicateWrite`] when the batch already writes this record.
+    pub fn update(
+        &mut self,
+        record: impl Into<Record>,
+        expected: Version,
+    ) -> Result<&mut Batch, DuplicateWrite> {
+        self.push(record.into(), Expect::Version(expected))
+    }
+
+    fn push(&mut self, record: Record, expect: Expect) -> Result<&mut Batch, DuplicateWrite> {
+        let id = record.id();
+        if self.writes.iter().any(|w| w.record.id() == id) {
+            return Err(DuplicateWrite(id));
+        }
+        self.writes.push(Write { record, expect });
+        Ok(self)
+    }
+
+    /// Adds a write the caller knows to be for a record not yet in the batch (the facade's
+    /// batches write records of distinct kinds).
+    pub(crate) fn push_distinct(&mut self, record: Record, expect: Expect) {
+        debug_assert!(self.writes.iter().all(|w| w.record.id() != record.id()));
+        self.writes.push(Write { record, expect });
+    }
+
+    /// Requires that, when the batch is applied, no stored contact has `email` (normalised): the
+    /// batch conflicts with the first one that does. Makes "refuse duplicates" race-free.
+    pub fn require_no_contact_with(&mut self, email: &EmailAddress) -> &mut Batch {
+        self.absent_emails.push(email.normalized());
+        self
+    }
+
+    /// The writes, in the order they were added.
+    pub fn writes(&self) -> &[Write] {
+        &self.writes
+    }
+
+    /// The normalised email addresses no contact may have.
+    pub fn absent_emails(&self) -> &[String] {
+        &self.absent_emails
+    }
+
+    /// How many writes.
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// Whether there are no writes.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    /// The writes and the required absent emails, to apply them.
+    pub fn into_parts(self) -> (Vec<Write>, Vec<String>) {
+        (self.writes, self.absent_emails)
+    }
+}
+
+/// A write of a batch did not find what it expected; nothing of the batch was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("conflict on {record}: expected {}, found {}", show(.expected), show(.actual))]
+pub struct Conflict {
+    /// The record at fault.
+    pub record: RecordId,
+    /// The version the write expected (`None`: that it did not exist).
+    pub expected: Option<Version>,
+    /// The version found (`None`: it does not exist).
+    pub actual: Option<Version>,
+}
+
+fn show(v: &Option<Version>) -> String {
+    v.map_or_else(|| "no record".to_string(), |v| v.to_string())
+}
+
+impl Conflict {
+    /// The conflict of a write that expected `expect` and found `actual`.
+    pub fn new(record: RecordId, expect: Expect, actual: Option<Version>) -> Conflict {
+        Conflict {
+            record,
+            expected: match expect {
+                Expect::Absent => None,
+                Expect::Version(v) => Some(v),
+            },
+            actual,
+        }
+    }
+}
+
+/// Why [`Store::commit`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommitError<E> {
+    /// A write did not find what it expected (or a required-absent email was found): reload and
+    /// retry.
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
+    /// The store failed.
+    #[error("store error: {0}")]
+    Store(#[source] E),
+}
+
+/// An opaque position in a listing: list again with it to continue after the last record
+/// returned. Its text form (`Display` / `FromStr`) can be handed to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(Uuid);
+
+impl Cursor {
+    /// The cursor after the record with `id`.
+    pub fn after(id: RecordId) -> Cursor {
+        Cursor(id.as_uuid())
+    }
+
+    /// The id of the last record returned: continue strictly after it.
+    pub fn as_uuid(self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.simple())
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Cursor, uuid::Error> {
+        Uuid::parse_str(s).map(Cursor)
+    }
+}
+
+/// Which records to [`list`](Store::list): a kind, optionally a state of that kind, optionally
+/// an owner.
+///
+/// ```
+/// use prospect::{LeadStatus, Query, RecordKind, RecordState, User};
+/// let mine = Query::state(RecordState::Lead(LeadStatus::Working)).owned_by(User::new("claire")?);
+/// assert_eq!(mine.record_kind(), RecordKind::Lead);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Query {
+    kind: RecordKind,
+    state: Option<RecordState>,
+    owner: Option<User>,
+}
+
+impl Query {
+    /// Every record of `kind`.
+    pub fn kind(kind: RecordKind) -> Query {
+        Query {
+            kind,
+            state: None,
+            owner: None,
+        }
+    }
+
+    /// Every record in `state` (and so of its kind).
+    pub fn state(state: RecordState) -> Query {
+        Query {
+            kind: state.kind(),
+            state: Some(state),
+            owner: None,
+        }
+    }
+
+    /// The same query, restricted to records owned by `owner`.
+    pub fn owned_by(self, owner: User) -> Query {
+        Query {
+            owner: Some(owner),
+            ..self
+        }
+    }
+
+    /// The kind of record.
+    pub fn record_kind(&self) -> RecordKind {
+        self.kind
+    }
+
+    /// The state, if restricted to one.
+    pub fn record_state(&self) -> Option<RecordState> {
+        self.state
+    }
+
+    /// The owner, if restricted to one.
+    pub fn owner(&self) -> Option<&User> {
+        self.owner.as_ref()
+    }
+
+    /// Whether `record` matches.
+    pub fn matches(&self, record: &Record) -> bool {
+        record.kind() == self.kind
+            && self.state.is_none_or(|s| record.state() == s)
+            && self
+                .owner
+                .as_ref()
+                .is_none_or(|o| record.owner() == Some(o))
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The records, in ascending id order.
+    pub records: Vec<Versioned<Record>>,
+    /// Where to continue, or `None` when no record followed this page when it was read.
+    pub next: Option<Cursor>,
+}
+
+/// The most records one page holds; larger limits are lowered to it.
+pub const MAX_PAGE: usize = 1000;
+
+/// How many records a default [`Store::scan`] reads per page.
+pub const SCAN_PAGE: usize = 256;
+
+/// Synchronous storage for records. Small on purpose: an adapter is a few hundred lines; the
+/// lifecycle logic stays in [`Crm`](crate::Crm). See the crate docs' guide "Writing a storage
+/// adapter", and run the conformance kit (feature `testkit`) against every implementation.
+pub trait Store {
+    /// The adapter's own failures (I/O, corrupt data). Conflicts are reported apart, as
+    /// [`CommitError::Conflict`].
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The record with `id` and its version, or `None`.
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error, e.g. when the stored record is corrupt.
+    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Self::Error>;
+
+    /// Applies every write of `batch`, or none.
+    ///
+    /// # Errors
+    ///
+    /// [`CommitError::Conflict`] when a write does not find what it expects; the store is then
+    /// unchanged. [`CommitError::Store`] when the adapter fails.
+    fn commit(&self, batch: Batch) -> Result<(), CommitError<Self::Error>>;
+
+    /// The contacts whose email address matches `email` once normalised, in ascending id order.
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error.
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, Self::Error>;
+
+    /// Up to `limit` (at most [`MAX_PAGE`], at least 1) records matching `query` with an id
+    /// after `after`, in ascending id order.
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error.
+    fn list(&self, query: &Query, after: Option<Cursor>, limit: usize)
+    -> Result<Page, Self::Error>;
+
+    /// Calls `visit` on every record of `kind`, reading [`SCAN_PAGE`] records at a time; returns
+    /// how many were visited.
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error; the records visited before it stay visited.
+    fn scan(
+        &self,
+        kind: RecordKind,
+        visit: &mut dyn FnMut(Versioned<Record>),
+    ) -> Result<u64, Self::Error> {
+        let query = Query::kind(kind);
+        let mut after = None;
+        let mut count = 0;
+        loop {
+            let page = self.list(&query, after, SCAN_PAGE)?;
+            for record in page.records {
+                count += 1;
+                visit(record);
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(count),
+            }
+        }
+    }
+}
+
+/// Asynchronous storage for records: [`Store`]'s twin, with the same contract. Every future is
+/// `Send`, so it can run on a multi-threaded executor; no boxing crate is needed.
+pub trait AsyncStore: Send + Sync {
+    /// The adapter's own failures. Conflicts are reported apart, as [`CommitError::Conflict`].
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// See [`Store::load`].
+    fn load(
+        &self,
+        id: RecordId,
+    ) -> impl Future<Output = Result<Option<Versioned<Record>>, Self::Error>> + Send;
+
+    /// See [`Store::commit`].
+    fn commit(
+        &self,
+        batch: Batch,
+    ) -> impl Future<Output = Result<(), CommitError<Self::Error>>> + Send;
+
+    /// See [`Store::find_contacts_by_email`].
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Vec<Versioned<Contact>>, Self::Error>> + Send;
+
+    /// See [`Store::list`].
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page, Self::Error>> + Send;
+
+    /// See [`Store::scan`].
+    fn scan(
+        &self,
+        kind: RecordKind,
+        visit: &mut (dyn FnMut(Versioned<Record>) + Send),
+    ) -> impl Future<Output = Result<u64, Self::Error>> + Send {
+        async move {
+            let query = Query::kind(kind);
+            let mut after = None;
+            let mut count = 0;
+            loop {
+                let page = self.list(&query, after, SCAN_PAGE).await?;
+                for record in page.records {
+                    count += 1;
+                    visit(record);
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => return Ok(count),
+                }
+            }
+        }
+    }
+}
