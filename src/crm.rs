@@ -379,14 +379,15 @@ macro_rules! lifecycle_steps {
         }
     }
 
-    /// Opens a lead for `contact`, who showed `interest`.
+    /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not
+    /// changed; it may have several leads.
     ///
     /// # Errors
     ///
     /// [`CrmError::Store`] (a conflict is impossible: the lead is new).
     pub $($async)* fn open_lead(
         &self,
-        contact: &Contact,
+        contact: &Versioned<Contact>,
         interest: Interest,
         actor: &User,
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {

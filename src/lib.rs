@@ -117,6 +117,8 @@ mod qualification;
 mod record;
 pub mod state;
 mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod text;
 
 pub use account::{Account, Win};

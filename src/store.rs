@@ -550,3 +550,83 @@ pub trait AsyncStore: Send + Sync {
         }
     }
 }
+
+macro_rules! forward_store {
+    ($($ptr:ty),+) => {$(
+        impl<T: Store + ?Sized> Store for $ptr {
+            type Error = T::Error;
+
+            fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, T::Error> {
+                (**self).load(id)
+            }
+
+            fn commit(&self, batch: Batch) -> Result<(), CommitError<T::Error>> {
+                (**self).commit(batch)
+            }
+
+            fn find_contacts_by_email(
+                &self,
+                email: &EmailAddress,
+            ) -> Result<Vec<Versioned<Contact>>, T::Error> {
+                (**self).find_contacts_by_email(email)
+            }
+
+            fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, T::Error> {
+                (**self).list(query, after, limit)
+            }
+
+            fn scan(
+                &self,
+                kind: RecordKind,
+                visit: &mut dyn FnMut(Versioned<Record>),
+            ) -> Result<u64, T::Error> {
+                (**self).scan(kind, visit)
+            }
+        }
+
+        impl<T: AsyncStore + ?Sized> AsyncStore for $ptr {
+            type Error = T::Error;
+
+            fn load(
+                &self,
+                id: RecordId,
+            ) -> impl Future<Output = Result<Option<Versioned<Record>>, T::Error>> + Send {
+                (**self).load(id)
+            }
+
+            fn commit(
+                &self,
+                batch: Batch,
+            ) -> impl Future<Output = Result<(), CommitError<T::Error>>> + Send {
+                (**self).commit(batch)
+            }
+
+            fn find_contacts_by_email(
+                &self,
+                email: &EmailAddress,
+            ) -> impl Future<Output = Result<Vec<Versioned<Contact>>, T::Error>> + Send {
+                (**self).find_contacts_by_email(email)
+            }
+
+            fn list(
+                &self,
+                query: &Query,
+                after: Option<Cursor>,
+                limit: usize,
+            ) -> impl Future<Output = Result<Page, T::Error>> + Send {
+                (**self).list(query, after, limit)
+            }
+
+            fn scan(
+                &self,
+                kind: RecordKind,
+                visit: &mut (dyn FnMut(Versioned<Record>) + Send),
+            ) -> impl Future<Output = Result<u64, T::Error>> + Send {
+                (**self).scan(kind, visit)
+            }
+        }
+    )+};
+}
+
+// A store shared by reference or by `Arc` is a store.
+forward_store!(&T, std::sync::Arc<T>);

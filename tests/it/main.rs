@@ -4,6 +4,7 @@ mod lifecycle;
 mod properties;
 mod records;
 mod sizes;
+mod storage;
 mod support;
 mod validation;
 

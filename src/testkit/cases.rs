@@ -1,0 +1,795 @@
+//! The conformance cases. Each takes a constructor of fresh, empty stores and panics (as a test
+//! does) when the store breaks the contract of [`Store`](crate::Store).
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Barrier;
+use std::thread;
+
+use crate::crm::{CrmError, OnDuplicate};
+use crate::lead::Lead;
+use crate::record::{AnyLead, Record, RecordId, RecordKind, RecordState};
+use crate::state::{LeadStatus, New, OpportunityStage};
+use crate::store::{
+    AsyncStore, Batch, CommitError, Conflict, MAX_PAGE, Query, Store, Version, Versioned,
+};
+use crate::testkit::{Sample, block_on, check_consistency, snapshot};
+
+/// Unwraps a result, panicking with the error's message.
+trait Must<T> {
+    fn must(self) -> T;
+}
+
+impl<T, E: std::fmt::Display> Must<T> for Result<T, E> {
+    fn must(self) -> T {
+        match self {
+            Ok(value) => value,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+fn commit<S: Store>(store: &S, batch: Batch) {
+    if let Err(e) = store.commit(batch) {
+        panic!("commit failed: {e}");
+    }
+}
+
+fn create<S: Store>(store: &S, record: impl Into<Record>) -> RecordId {
+    let record = record.into();
+    let id = record.id();
+    let mut batch = Batch::new();
+    batch.create(record).expect("one write");
+    commit(store, batch);
+    id
+}
+
+fn conflict<S: Store>(result: Result<(), CommitError<S::Error>>) -> Conflict {
+    match result {
+        Err(CommitError::Conflict(c)) => c,
+        Err(CommitError::Store(e)) => panic!("expected a conflict, got a store error: {e}"),
+        Ok(()) => panic!("expected a conflict, the commit succeeded"),
+    }
+}
+
+fn load<S: Store>(store: &S, id: RecordId) -> Option<Versioned<Record>> {
+    store.load(id).unwrap_or_else(|e| panic!("load {id}: {e}"))
+}
+
+fn new_lead<S: Store>(store: &S, sample: &Sample) -> Lead<New> {
+    let contact = sample.contact();
+    create(store, contact.clone());
+    let lead = Lead::open(&contact, sample.interest(), &sample.ctx());
+    create(store, lead.clone());
+    lead
+}
+
+/// Every record of every kind in every state is stored and loaded back equal, at version 1.
+pub fn round_trip_every_state<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let records = Sample::new(1).every_state();
+    let states: HashSet<RecordState> = records.iter().map(Record::state).collect();
+    assert_eq!(states.len(), 13, "the sample covers every state");
+    let mut batch = Batch::new();
+    for record in &records {
+        batch.create(record.clone()).expect("distinct records");
+    }
+    commit(&store, batch);
+    for record in records {
+        let loaded = load(&store, record.id()).expect("the record was stored");
+        assert_eq!(loaded.version(), Version::FIRST);
+        assert_eq!(*loaded, record, "{} comes back as it went in", record.id());
+    }
+}
+
+/// Loading an id that was never stored gives `None`, for every kind.
+pub fn load_missing_is_none<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    create(&store, Sample::new(2).contact());
+    for kind in RecordKind::ALL {
+        let id = RecordId::from_parts(kind, uuid::Uuid::from_u128(7));
+        assert!(load(&store, id).is_none(), "{id}");
+    }
+}
+
+/// Creating a record that exists is a conflict naming it, expecting no record and finding
+/// version 1.
+pub fn create_twice_is_a_conflict<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let contact = Sample::new(3).contact();
+    let id = create(&store, contact.clone());
+    let mut batch = Batch::new();
+    batch.create(contact).expect("one write");
+    let c = conflict::<S>(store.commit(batch));
+    assert_eq!(
+        c,
+        Conflict {
+            record: id,
+            expected: None,
+            actual: Some(Version::FIRST)
+        }
+    );
+}
+
+/// An update at a stale version is a conflict naming both versions, and changes nothing.
+pub fn stale_update_is_a_conflict_and_changes_nothing<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(4);
+    let lead = new_lead(&store, &sample);
+    let ctx = sample.ctx();
+    let working = lead.clone().log_touch(sample.touch(), &ctx);
+    let mut batch = Batch::new();
+    batch
+        .update(working.clone(), Version::FIRST)
+        .expect("one write");
+    commit(&store, batch);
+    let before = load(&store, RecordId::Lead(lead.id())).expect("stored");
+    let mut stale = Batch::new();
+    stale
+        .update(
+            lead.disqualify(sample.disqualification(), &ctx),
+            Version::FIRST,
+        )
+        .expect("one write");
+    let c = conflict::<S>(store.commit(stale));
+    assert_eq!(c.record, RecordId::Lead(working.id()));
+    assert_eq!(
+        (c.expected, c.actual),
+        (Some(Version::FIRST), Version::new(2))
+    );
+    assert_eq!(load(&store, RecordId::Lead(working.id())), Some(before));
+}
+
+/// Updating a record that does not exist is a conflict (expected a version, found none).
+pub fn update_of_a_missing_record_is_a_conflict<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let contact = Sample::new(5).contact();
+    let mut batch = Batch::new();
+    batch
+        .update(contact.clone(), Version::FIRST)
+        .expect("one write");
+    let c = conflict::<S>(store.commit(batch));
+    assert_eq!((c.expected, c.actual), (Some(Version::FIRST), None));
+    assert!(load(&store, RecordId::Contact(contact.id())).is_none());
+}
+
+/// A batch whose last write conflicts writes none of the others.
+pub fn batch_with_one_conflict_writes_nothing<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(6);
+    let existing = create(&store, sample.contact());
+    let before = snapshot(&store).must();
+    let fresh = sample.contact();
+    let lead = Lead::open(&fresh, sample.interest(), &sample.ctx());
+    let mut batch = Batch::new();
+    batch.create(fresh.clone()).expect("distinct");
+    batch.create(lead.clone()).expect("distinct");
+    let existing_contact = load(&store, existing).expect("stored").into_inner();
+    batch
+        .update(existing_contact, Version::new(9).expect("not 0"))
+        .expect("distinct");
+    let c = conflict::<S>(store.commit(batch));
+    assert_eq!(c.record, existing);
+    assert!(
+        load(&store, RecordId::Contact(fresh.id())).is_none(),
+        "the new contact was not written"
+    );
+    assert!(
+        load(&store, RecordId::Lead(lead.id())).is_none(),
+        "the new lead was not written"
+    );
+    assert_eq!(snapshot(&store).must(), before);
+}
+
+/// Every update adds one to the version.
+pub fn versions_count_updates<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(7);
+    let ctx = sample.ctx();
+    let lead = new_lead(&store, &sample);
+    let id = RecordId::Lead(lead.id());
+    let mut current: AnyLead = lead.into();
+    for expected in 1..=6u64 {
+        let version = load(&store, id).expect("stored").version();
+        assert_eq!(version.get(), expected);
+        current = match current {
+            AnyLead::New(l) => l.log_touch(sample.touch(), &ctx).into(),
+            AnyLead::Working(l) => l.nurture(sample.note("later"), &ctx).into(),
+            AnyLead::Nurturing(l) => l.resume(sample.touch(), &ctx).into(),
+            other => panic!("unexpected {:?}", other.status()),
+        };
+        let mut batch = Batch::new();
+        batch.update(current.clone(), version).expect("one write");
+        commit(&store, batch);
+    }
+    let loaded = load(&store, id).expect("stored");
+    assert_eq!(loaded.version().get(), 7);
+    assert_eq!(*loaded, Record::Lead(current));
+}
+
+/// Four threads update the same record at the same version: exactly one wins, the others get
+/// a conflict, and the winner's write is the one stored (no lost update).
+pub fn racing_updates_exactly_one_wins<S: Store + Sync>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(8);
+    let lead = new_lead(&store, &sample);
+    let barrier = Barrier::new(4);
+    let outcomes: Vec<(usize, Result<(), Conflict>)> = thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let (store, sample, lead, barrier) = (&store, &sample, lead.clone(), &barrier);
+                s.spawn(move || {
+                    let ctx = sample.ctx();
+                    let next: AnyLead = if i % 2 == 0 {
+                        lead.log_touch(sample.touch(), &ctx).into()
+                    } else {
+                        lead.disqualify(sample.disqualification(), &ctx).into()
+                    };
+                    let mut batch = Batch::new();
+                    batch.update(next, Version::FIRST).expect("one write");
+                    barrier.wait();
+                    let result = match store.commit(batch) {
+                        Ok(()) => Ok(()),
+                        Err(CommitError::Conflict(c)) => Err(c),
+                        Err(CommitError::Store(e)) => panic!("store error: {e}"),
+                    };
+                    (i, result)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    let winners: Vec<usize> = outcomes
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(i, _)| *i)
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one writer wins: {outcomes:?}");
+    for (_, r) in &outcomes {
+        if let Err(c) = r {
+            assert_eq!(
+                (c.expected, c.actual),
+                (Some(Version::FIRST), Version::new(2))
+            );
+        }
+    }
+    let stored = load(&store, RecordId::Lead(lead.id())).expect("stored");
+    assert_eq!(stored.version().get(), 2);
+    let expected = if winners[0] % 2 == 0 {
+        LeadStatus::Working
+    } else {
+        LeadStatus::Disqualified
+    };
+    assert_eq!(
+        stored.state(),
+        RecordState::Lead(expected),
+        "the winner's write is stored"
+    );
+}
+
+/// Four threads qualify the same lead through the facade: one opportunity is created, the
+/// others get a conflict, and the store stays consistent.
+pub fn racing_qualifications_create_one_opportunity<S: Store + Sync>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(9);
+    let crm = sample.crm(&store);
+    let contact = crm
+        .create_contact(
+            sample.contact_details(),
+            OnDuplicate::Refuse,
+            sample.actor(),
+        )
+        .must()
+        .into_contact();
+    let lead = crm
+        .open_lead(&contact, sample.interest(), sample.actor())
+        .must();
+    let lead = crm.log_touch(lead, sample.touch(), sample.actor()).must();
+    let barrier = Barrier::new(4);
+    let results: Vec<bool> = thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let (crm, sample, lead, barrier) = (&crm, &sample, lead.clone(), &barrier);
+                s.spawn(move || {
+                    let qualification = sample.qualification();
+                    barrier.wait();
+                    match crm.qualify(lead, qualification, sample.actor()) {
+                        Ok(_) => true,
+                        Err(CrmError::Conflict(_)) => false,
+                        Err(e) => panic!("{e}"),
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
+    let count = store.scan(RecordKind::Opportunity, &mut |_| {}).must();
+    assert_eq!(count, 1, "one opportunity for one lead");
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+}
+
+/// Email lookup matches the normalised address: case and surrounding spaces do not matter, and
+/// other addresses are not found.
+pub fn email_lookup_ignores_case_and_spaces<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(10);
+    let details = sample
+        .contact_details()
+        .with_email(sample.email("Jeanne.Martin@Acme.example"));
+    let contact = crate::contact::Contact::create(details, &sample.ctx());
+    create(&store, contact.clone());
+    create(&store, sample.contact());
+    for query in [
+        "jeanne.martin@acme.example",
+        "  JEANNE.MARTIN@ACME.EXAMPLE  ",
+        "Jeanne.Martin@Acme.example",
+    ] {
+        let found = store.find_contacts_by_email(&sample.email(query)).must();
+        assert_eq!(found.len(), 1, "{query:?}");
+        assert_eq!(*found[0], contact);
+        assert_eq!(found[0].version(), Version::FIRST);
+    }
+    let none = store
+        .find_contacts_by_email(&sample.email("jeanne.martin@acme.example.org"))
+        .must();
+    assert!(none.is_empty());
+}
+
+/// A batch that requires no contact with an address conflicts, writing nothing, when one
+/// exists (whatever the case).
+pub fn absent_email_requirement_conflicts<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(11);
+    let details = sample
+        .contact_details()
+        .with_email(sample.email("dup@example.com"));
+    let first = crate::contact::Contact::create(details.clone(), &sample.ctx());
+    create(&store, first.clone());
+    let second = crate::contact::Contact::create(
+        details.with_email(sample.email("DUP@example.com")),
+        &sample.ctx(),
+    );
+    let mut batch = Batch::new();
+    batch.require_no_contact_with(&sample.email("Dup@Example.com"));
+    batch.create(second.clone()).expect("one write");
+    let c = conflict::<S>(store.commit(batch));
+    assert_eq!(c.record, RecordId::Contact(first.id()));
+    assert!(load(&store, RecordId::Contact(second.id())).is_none());
+}
+
+/// Four threads create a contact with the same address through the facade, refusing
+/// duplicates: one contact exists at the end.
+pub fn racing_duplicate_contacts_create_one<S: Store + Sync>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(12);
+    let crm = sample.crm(&store);
+    let barrier = Barrier::new(4);
+    let created: usize = thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let (crm, sample, barrier) = (&crm, &sample, &barrier);
+                s.spawn(move || {
+                    let details = sample
+                        .contact_details()
+                        .with_email(sample.email("race@example.com"));
+                    barrier.wait();
+                    match crm.create_contact(details, OnDuplicate::Refuse, sample.actor()) {
+                        Ok(outcome) => usize::from(outcome.is_created()),
+                        Err(CrmError::DuplicateContact { .. }) => 0,
+                        Err(e) => panic!("{e}"),
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .sum()
+    });
+    assert_eq!(created, 1);
+    let found = store
+        .find_contacts_by_email(&sample.email("race@example.com"))
+        .must();
+    assert_eq!(found.len(), 1);
+}
+
+fn ids_of<S: Store>(store: &S, query: &Query) -> BTreeSet<RecordId> {
+    let page = store.list(query, None, MAX_PAGE).must();
+    assert!(page.next.is_none(), "a small listing fits in one page");
+    page.records.iter().map(|r| r.id()).collect()
+}
+
+/// A record as created by a listing case: its id, state and owner.
+type Listed = (RecordId, RecordState, Option<String>);
+
+/// Listing selects by kind, by state, by owner, and by state and owner together.
+pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(13);
+    let ctx = sample.ctx();
+    let mut expected: Vec<Listed> = Vec::new();
+    for i in 0..8 {
+        let contact = sample.contact();
+        let owner = contact.owner().map(|o| o.as_str().to_string());
+        create(&store, contact.clone());
+        expected.push((
+            RecordId::Contact(contact.id()),
+            RecordState::Contact,
+            owner.clone(),
+        ));
+        let lead = Lead::open(&contact, sample.interest(), &ctx);
+        let lead: AnyLead = match i % 3 {
+            0 => lead.into(),
+            1 => lead.log_touch(sample.touch(), &ctx).into(),
+            _ => lead.disqualify(sample.disqualification(), &ctx).into(),
+        };
+        expected.push((
+            RecordId::Lead(lead.id()),
+            RecordState::Lead(lead.status()),
+            owner,
+        ));
+        create(&store, lead);
+    }
+    let select =
+        |f: &dyn Fn(&Listed) -> bool| -> BTreeSet<RecordId> {
+            expected.iter().filter(|e| f(e)).map(|e| e.0).collect()
+        };
+    let ana = crate::text::User::new("ana").expect("valid");
+    let working = RecordState::Lead(LeadStatus::Working);
+    assert_eq!(
+        ids_of(&store, &Query::kind(RecordKind::Lead)),
+        select(&|e| e.0.kind() == RecordKind::Lead)
+    );
+    assert_eq!(
+        ids_of(&store, &Query::kind(RecordKind::Contact)),
+        select(&|e| e.1 == RecordState::Contact)
+    );
+    assert_eq!(
+        ids_of(&store, &Query::state(working)),
+        select(&|e| e.1 == working)
+    );
+    assert_eq!(
+        ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(ana.clone())),
+        select(&|e| e.0.kind() == RecordKind::Lead && e.2.as_deref() == Some("ana"))
+    );
+    assert_eq!(
+        ids_of(&store, &Query::state(working).owned_by(ana.clone())),
+        select(&|e| e.1 == working && e.2.as_deref() == Some("ana"))
+    );
+    assert!(ids_of(&store, &Query::kind(RecordKind::Account)).is_empty());
+    assert!(
+        ids_of(
+            &store,
+            &Query::state(RecordState::Opportunity(OpportunityStage::Won))
+        )
+        .is_empty()
+    );
+    let nobody = crate::text::User::new("nobody").expect("valid");
+    assert!(ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty());
+}
+
+/// After an update, a record is listed under its new state and no longer under its old one.
+pub fn list_follows_state_changes<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(14);
+    let lead = new_lead(&store, &sample);
+    let id = RecordId::Lead(lead.id());
+    let new_state = Query::state(RecordState::Lead(LeadStatus::New));
+    let working = Query::state(RecordState::Lead(LeadStatus::Working));
+    assert!(ids_of(&store, &new_state).contains(&id));
+    let mut batch = Batch::new();
+    batch
+        .update(
+            lead.log_touch(sample.touch(), &sample.ctx()),
+            Version::FIRST,
+        )
+        .expect("one write");
+    commit(&store, batch);
+    assert!(!ids_of(&store, &new_state).contains(&id));
+    assert!(ids_of(&store, &working).contains(&id));
+}
+
+fn page_through<S: Store>(
+    store: &S,
+    query: &Query,
+    limit: usize,
+    between: &mut dyn FnMut(),
+) -> Vec<RecordId> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(query, after, limit).must();
+        assert!(page.records.len() <= limit);
+        seen.extend(page.records.iter().map(|r| r.id()));
+        between();
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return seen,
+        }
+    }
+}
+
+/// Paging returns every record once, in ascending id order, and says when it is done.
+pub fn pagination_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(15);
+    let mut ids: Vec<RecordId> = (0..10).map(|_| create(&store, sample.contact())).collect();
+    ids.sort();
+    for limit in [1, 3, 10, 11] {
+        let seen = page_through(&store, &Query::kind(RecordKind::Contact), limit, &mut || {});
+        assert_eq!(seen, ids, "page size {limit}");
+    }
+    let exact = store
+        .list(&Query::kind(RecordKind::Contact), None, 10)
+        .must();
+    assert_eq!(exact.records.len(), 10);
+    assert!(exact.next.is_none(), "no next page when nothing follows");
+}
+
+/// While one thread pages through contacts, another inserts contacts whose ids sort before and
+/// after the cursor: every contact present when paging began is returned exactly once, and no
+/// contact twice.
+pub fn pagination_under_concurrent_inserts<S: Store + Sync>(new: impl Fn() -> S) {
+    let store = new();
+    let middle = Sample::new(1000);
+    let present: BTreeSet<RecordId> = (0..40).map(|_| create(&store, middle.contact())).collect();
+    let (earlier, later) = (Sample::new(1), Sample::new(5000));
+    let seen = thread::scope(|s| {
+        let inserter = s.spawn(|| {
+            for i in 0..40 {
+                let sample = if i % 2 == 0 { &earlier } else { &later };
+                create(&store, sample.contact());
+                thread::yield_now();
+            }
+        });
+        let mut n = 0;
+        let seen = page_through(&store, &Query::kind(RecordKind::Contact), 3, &mut || {
+            // Also insert between pages, deterministically.
+            n += 1;
+            if n % 4 == 0 {
+                create(&store, earlier.contact());
+                create(&store, later.contact());
+            }
+        });
+        inserter.join().expect("no panic");
+        seen
+    });
+    let unique: BTreeSet<RecordId> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "no record is returned twice");
+    assert!(
+        present.is_subset(&unique),
+        "every record present when paging began is returned"
+    );
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "ascending order");
+}
+
+/// Page limits are kept within 1..=MAX_PAGE.
+pub fn page_limits_are_clamped<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(16);
+    for _ in 0..3 {
+        create(&store, sample.contact());
+    }
+    let query = Query::kind(RecordKind::Contact);
+    let zero = store.list(&query, None, 0).must();
+    assert_eq!(zero.records.len(), 1, "a limit of 0 is read as 1");
+    assert!(zero.next.is_some());
+    let huge = store.list(&query, None, usize::MAX).must();
+    assert_eq!(huge.records.len(), 3);
+}
+
+/// A scan visits every record of a kind once; its count matches.
+pub fn scan_counts_match<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(17);
+    let n = crate::store::SCAN_PAGE + 7;
+    let mut batch = Batch::new();
+    for _ in 0..n {
+        batch.create(sample.contact()).expect("distinct");
+    }
+    commit(&store, batch);
+    create(
+        &store,
+        Lead::open(&sample.contact(), sample.interest(), &sample.ctx()),
+    );
+    let mut ids = HashSet::new();
+    let count = store
+        .scan(RecordKind::Contact, &mut |r| {
+            assert_eq!(r.kind(), RecordKind::Contact);
+            ids.insert(r.id());
+        })
+        .must();
+    assert_eq!((count, ids.len()), (n as u64, n));
+    assert_eq!(store.scan(RecordKind::Lead, &mut |_| {}).must(), 1);
+    assert_eq!(store.scan(RecordKind::Account, &mut |_| {}).must(), 0);
+}
+
+/// A whole lifecycle through the facade, with repeat business, leaves a consistent store whose
+/// records load back as the facade returned them.
+pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(18);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let mut account = None;
+    for round in 0..3 {
+        let lead = crm.open_lead(&contact, sample.interest(), me).must();
+        let lead = crm.log_touch(lead, sample.touch(), me).must();
+        let lead = crm.nurture(lead, sample.note("later"), me).must();
+        let lead = crm.disqualify(lead, sample.disqualification(), me).must();
+        let lead = crm.recycle(lead, sample.note("again"), me).must();
+        let (lead, opportunity) = crm.qualify(lead, sample.qualification(), me).must();
+        assert_eq!(
+            crm.load::<Lead<crate::state::Converted>>(lead.id()).must(),
+            lead
+        );
+        let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
+        let opportunity = crm.lose(opportunity, sample.loss(), me).must();
+        let opportunity = crm.reopen(opportunity, sample.note("back"), me).must();
+        let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
+        let opportunity = crm.negotiate(opportunity, sample.note("price"), me).must();
+        let opportunity = crm
+            .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
+            .must();
+        let (won, updated) = match account.take() {
+            None => crm
+                .win(opportunity, sample.contract(1000 + round), me)
+                .must(),
+            Some(existing) => crm
+                .win_for(opportunity, existing, sample.contract(1000 + round), me)
+                .must(),
+        };
+        assert_eq!(
+            crm.load::<crate::opportunity::Opportunity<crate::state::Won>>(won.id())
+                .must(),
+            won
+        );
+        assert_eq!(
+            crm.load::<crate::account::Account>(updated.id()).must(),
+            updated
+        );
+        assert_eq!(updated.version().get(), round as u64 + 1);
+        account = Some(updated);
+    }
+    let account = account.expect("won three times");
+    assert_eq!(account.wins().len(), 3);
+    assert_eq!(
+        account.won_value().get(crate::money::Currency::EUR),
+        Some(sample.eur(3003))
+    );
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+    match crm.load::<Lead<New>>(RecordId::Contact(contact.id())) {
+        Err(CrmError::WrongState {
+            found: RecordState::Contact,
+            ..
+        }) => {}
+        other => panic!("expected a wrong-state error, got {other:?}"),
+    }
+}
+
+/// A facade step on a stale value is a conflict and leaves the store unchanged.
+pub fn facade_conflict_leaves_the_store_unchanged<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(19);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let stale = lead.clone();
+    crm.disqualify(lead, sample.disqualification(), me).must();
+    let before = snapshot(&store).must();
+    match crm.log_touch(stale, sample.touch(), me) {
+        Err(e) if e.is_conflict() => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(snapshot(&store).must(), before);
+}
+
+/// The async scan (the trait's default or the adapter's own) visits every record of a kind.
+pub fn async_scan_counts_match<S: AsyncStore>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(20);
+    let n = crate::store::SCAN_PAGE + 3;
+    block_on(async {
+        let mut batch = Batch::new();
+        for _ in 0..n {
+            batch.create(sample.contact()).expect("distinct");
+        }
+        if let Err(e) = store.commit(batch).await {
+            panic!("{e}");
+        }
+        let mut seen = HashSet::new();
+        let count = store
+            .scan(RecordKind::Contact, &mut |r| {
+                seen.insert(r.id());
+            })
+            .await
+            .must();
+        assert_eq!((count, seen.len()), (n as u64, n));
+    });
+}
+
+/// A lifecycle through the async facade.
+pub fn async_lifecycle_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
+    let sample = Sample::new(21);
+    let crm = sample.async_crm(new());
+    let me = sample.actor();
+    block_on(async {
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Reuse, me)
+            .await
+            .must()
+            .into_contact();
+        let again = crm
+            .create_contact(
+                sample
+                    .contact_details()
+                    .with_email(contact.email().expect("has one").clone()),
+                OnDuplicate::Reuse,
+                me,
+            )
+            .await
+            .must();
+        assert!(!again.is_created(), "the existing contact is reused");
+        let lead = crm.open_lead(&contact, sample.interest(), me).await.must();
+        let lead = crm.log_touch(lead, sample.touch(), me).await.must();
+        let (_, opportunity) = crm.qualify(lead, sample.qualification(), me).await.must();
+        let opportunity = crm.propose(opportunity, sample.proposal(), me).await.must();
+        let opportunity = crm
+            .negotiate(opportunity, sample.note("price"), me)
+            .await
+            .must();
+        let opportunity = crm
+            .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
+            .await
+            .must();
+        let (won, account) = crm.win(opportunity, sample.contract(500), me).await.must();
+        assert_eq!(account.opportunities().collect::<Vec<_>>(), [won.id()]);
+        let loaded = crm
+            .load::<crate::account::Account>(account.id())
+            .await
+            .must();
+        assert_eq!(loaded, account);
+    });
+    if let Err(problems) = check_consistency(&crate::testkit::Blocking(crm.into_store())) {
+        panic!("{problems:?}");
+    }
+}
+
+/// The futures of the store and of the async facade are `Send` (checked at compile time).
+pub fn async_futures_are_send<S: AsyncStore>(new: impl Fn() -> S) {
+    fn send<T: Send>(_: &T) {}
+    let sample = Sample::new(22);
+    let crm = sample.async_crm(new());
+    let lead = Lead::open(&sample.contact(), sample.interest(), &sample.ctx());
+    let id = RecordId::Lead(lead.id());
+    send(&crm.store().load(id));
+    send(&crm.store().list(&Query::kind(RecordKind::Lead), None, 1));
+    send(&crm.create_contact(
+        sample.contact_details(),
+        OnDuplicate::Refuse,
+        sample.actor(),
+    ));
+    send(&crm.log_touch(
+        Versioned::new(lead, Version::FIRST),
+        sample.touch(),
+        sample.actor(),
+    ));
+}

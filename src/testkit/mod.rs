@@ -1,0 +1,271 @@
+//! The conformance kit for storage adapters (feature `testkit`).
+//!
+//! An adapter crate adds `prospect = { version = "…", features = ["testkit"] }` to its
+//! dev-dependencies and calls, in a test file:
+//!
+//! ```ignore
+//! prospect::store_conformance!(memory, MyStore::open_in_memory().unwrap());
+//! prospect::async_store_conformance!(memory_async, MyAsyncStore::new());
+//! ```
+//!
+//! Each expands into a module of `#[test]` functions named `conformance_*`, one per case in
+//! [`cases`], each calling the constructor for a fresh, empty store. The async cases need no
+//! runtime crate: [`block_on`] is a minimal executor.
+//!
+//! The kit also has [`FaultyStore`], which wraps a store and injects failures and conflicts,
+//! [`check_consistency`], which checks the invariants that span records, and [`Sample`], a
+//! deterministic source of valid records and evidence.
+
+pub mod cases;
+mod faulty;
+mod sample;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+
+pub use faulty::{Fault, FaultyError, FaultyStore};
+pub use sample::Sample;
+
+use crate::contact::{Contact, EmailAddress};
+use crate::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
+use crate::store::{AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Versioned};
+
+/// Runs a future to completion on the current thread: the kit's executor, parking the thread
+/// while the future waits.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = TaskContext::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => thread::park(),
+        }
+    }
+}
+
+/// An [`AsyncStore`] seen as a [`Store`], each call run with [`block_on`]: how the async
+/// conformance cases reuse the sync ones.
+#[derive(Debug)]
+pub struct Blocking<S>(pub S);
+
+impl<S: AsyncStore> Store for Blocking<S> {
+    type Error = S::Error;
+
+    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, S::Error> {
+        block_on(self.0.load(id))
+    }
+
+    fn commit(&self, batch: Batch) -> Result<(), CommitError<S::Error>> {
+        block_on(self.0.commit(batch))
+    }
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, S::Error> {
+        block_on(self.0.find_contacts_by_email(email))
+    }
+
+    fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, S::Error> {
+        block_on(self.0.list(query, after, limit))
+    }
+}
+
+/// Every record of every kind in `store`, keyed by id.
+///
+/// # Errors
+///
+/// The store's error.
+pub fn snapshot<S: Store>(store: &S) -> Result<BTreeMap<RecordId, Versioned<Record>>, S::Error> {
+    let mut all = BTreeMap::new();
+    for kind in RecordKind::ALL {
+        store.scan(kind, &mut |r| {
+            all.insert(r.id(), r);
+        })?;
+    }
+    Ok(all)
+}
+
+/// Checks the invariants that span records in `store`: every lead's contact exists; a converted
+/// lead's opportunity exists and was qualified from it, so no lead has two opportunities; every
+/// opportunity's lead exists and is converted into it; a won opportunity's account exists and
+/// lists it; an account's wins are won opportunities of that account.
+///
+/// # Errors
+///
+/// Every broken invariant, described (or the store's error, described).
+pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
+    let all = snapshot(store).map_err(|e| vec![format!("store error: {e}")])?;
+    let mut problems = Vec::new();
+    let mut opportunities_of_lead: HashMap<RecordId, Vec<RecordId>> = HashMap::new();
+    for record in all.values() {
+        match &**record {
+            Record::Contact(_) => {}
+            Record::Lead(lead) => {
+                check_lead(&all, lead, &mut problems);
+            }
+            Record::Opportunity(o) => {
+                opportunities_of_lead
+                    .entry(RecordId::Lead(o.lead()))
+                    .or_default()
+                    .push(RecordId::Opportunity(o.id()));
+                check_opportunity(&all, o, &mut problems);
+            }
+            Record::Account(account) => {
+                for won in account.opportunities() {
+                    match all.get(&RecordId::Opportunity(won)).map(|r| &**r) {
+                        Some(Record::Opportunity(o)) if o.account() == Some(account.id()) => {}
+                        _ => problems.push(format!(
+                            "account {} lists opportunity {won}, which is not won for it",
+                            account.id()
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    for (lead, opportunities) in opportunities_of_lead {
+        if opportunities.len() > 1 {
+            problems.push(format!("{lead} has {} opportunities", opportunities.len()));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn check_lead(
+    all: &BTreeMap<RecordId, Versioned<Record>>,
+    lead: &AnyLead,
+    problems: &mut Vec<String>,
+) {
+    if !all.contains_key(&RecordId::Contact(lead.contact())) {
+        problems.push(format!("lead {}: its contact is missing", lead.id()));
+    }
+    if let Some(opportunity) = lead.opportunity() {
+        match all.get(&RecordId::Opportunity(opportunity)).map(|r| &**r) {
+            Some(Record::Opportunity(o)) if o.lead() == lead.id() => {}
+            _ => problems.push(format!(
+                "lead {}: converted into opportunity {opportunity}, which is missing or from another lead",
+                lead.id()
+            )),
+        }
+    }
+}
+
+fn check_opportunity(
+    all: &BTreeMap<RecordId, Versioned<Record>>,
+    o: &AnyOpportunity,
+    problems: &mut Vec<String>,
+) {
+    match all.get(&RecordId::Lead(o.lead())).map(|r| &**r) {
+        Some(Record::Lead(lead)) if lead.opportunity() == Some(o.id()) => {}
+        _ => problems.push(format!(
+            "opportunity {}: its lead {} is missing or not converted into it",
+            o.id(),
+            o.lead()
+        )),
+    }
+    if let Some(account) = o.account() {
+        match all.get(&RecordId::Account(account)).map(|r| &**r) {
+            Some(Record::Account(a)) if a.opportunities().any(|id| id == o.id()) => {}
+            _ => problems.push(format!(
+                "opportunity {}: won for account {account}, which is missing or does not list it",
+                o.id()
+            )),
+        }
+    }
+}
+
+/// Expands into a module `$name` of `#[test]` functions named `conformance_*`, one per case of
+/// [`cases`](crate::testkit::cases), each run against a fresh store made by `$new` (an
+/// expression evaluated once per case, in the module's parent scope).
+#[macro_export]
+macro_rules! store_conformance {
+    ($name:ident, $new:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[allow(clippy::redundant_closure)]
+            fn new_store() -> impl $crate::Store + Send + Sync + 'static {
+                $new
+            }
+
+            $crate::__conformance_tests!(new_store;
+                conformance_round_trip_every_state => round_trip_every_state,
+                conformance_load_missing_is_none => load_missing_is_none,
+                conformance_create_twice_is_a_conflict => create_twice_is_a_conflict,
+                conformance_stale_update_is_a_conflict_and_changes_nothing => stale_update_is_a_conflict_and_changes_nothing,
+                conformance_update_of_a_missing_record_is_a_conflict => update_of_a_missing_record_is_a_conflict,
+                conformance_batch_with_one_conflict_writes_nothing => batch_with_one_conflict_writes_nothing,
+                conformance_versions_count_updates => versions_count_updates,
+                conformance_racing_updates_exactly_one_wins => racing_updates_exactly_one_wins,
+                conformance_racing_qualifications_create_one_opportunity => racing_qualifications_create_one_opportunity,
+                conformance_email_lookup_ignores_case_and_spaces => email_lookup_ignores_case_and_spaces,
+                conformance_absent_email_requirement_conflicts => absent_email_requirement_conflicts,
+                conformance_racing_duplicate_contacts_create_one => racing_duplicate_contacts_create_one,
+                conformance_list_filters_by_kind_state_and_owner => list_filters_by_kind_state_and_owner,
+                conformance_list_follows_state_changes => list_follows_state_changes,
+                conformance_pagination_is_complete_and_ordered => pagination_is_complete_and_ordered,
+                conformance_pagination_under_concurrent_inserts => pagination_under_concurrent_inserts,
+                conformance_page_limits_are_clamped => page_limits_are_clamped,
+                conformance_scan_counts_match => scan_counts_match,
+                conformance_lifecycle_through_the_facade => lifecycle_through_the_facade,
+                conformance_facade_conflict_leaves_the_store_unchanged => facade_conflict_leaves_the_store_unchanged,
+            );
+        }
+    };
+}
+
+/// Like [`store_conformance!`], for an [`AsyncStore`](crate::AsyncStore): every sync case runs
+/// through [`Blocking`](crate::testkit::Blocking), and the async-only cases (the async facade,
+/// the async scan, `Send` futures) run with [`block_on`](crate::testkit::block_on).
+#[macro_export]
+macro_rules! async_store_conformance {
+    ($name:ident, $new:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn new_async_store() -> impl $crate::AsyncStore + 'static {
+                $new
+            }
+
+            $crate::store_conformance!(through_blocking, $crate::testkit::Blocking(super::new_async_store()));
+
+            $crate::__conformance_tests!(new_async_store;
+                conformance_async_scan_counts_match => async_scan_counts_match,
+                conformance_async_lifecycle_through_the_facade => async_lifecycle_through_the_facade,
+                conformance_async_futures_are_send => async_futures_are_send,
+            );
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($new:ident; $($test:ident => $case:ident),+ $(,)?) => {$(
+        #[test]
+        fn $test() {
+            $crate::testkit::cases::$case($new);
+        }
+    )+};
+}

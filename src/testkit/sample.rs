@@ -1,0 +1,232 @@
+//! [`Sample`]: valid records and evidence, deterministically.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
+
+use crate::contact::{Contact, ContactDetails, EmailAddress, LeadSource, Party};
+use crate::context::{Clock, Context, FixedClock};
+use crate::crm::{AsyncCrm, Crm};
+use crate::id::SequentialIds;
+use crate::lead::{
+    BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, Touch,
+};
+use crate::money::{Currency, Money};
+use crate::opportunity::{
+    Incumbent, LossCategory, LossReason, PaymentTerms, SentProposal, SignedContract,
+};
+use crate::qualification::{Budget, HorizonPolicy, Need, Qualification, Timeline};
+use crate::record::Record;
+use crate::text::{
+    JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
+};
+
+/// Valid records and evidence from a fixed clock (starting 2026-03-02 09:00 UTC) and
+/// deterministic ids: the same seed gives the same values. Shareable between threads.
+///
+/// Its constructors of fixed values cannot fail; they `expect` so, as test support may.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    clock: Arc<FixedClock>,
+    ids: Arc<SequentialIds>,
+    actor: User,
+    next: Arc<AtomicU64>,
+}
+
+fn text<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().expect("sample text is valid")
+}
+
+impl Sample {
+    /// A sample whose ids derive from `seed`.
+    pub fn new(seed: u32) -> Sample {
+        let start = Utc
+            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .expect("a valid date");
+        Sample {
+            clock: Arc::new(FixedClock::new(start)),
+            ids: Arc::new(SequentialIds::new(seed)),
+            actor: text("sample"),
+            next: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A context with the sample's clock and ids, acting as `"sample"`.
+    pub fn ctx(&self) -> Context<'_> {
+        Context::new(&*self.clock, &*self.ids, self.actor.clone())
+    }
+
+    /// The acting user, `"sample"`.
+    pub fn actor(&self) -> &User {
+        &self.actor
+    }
+
+    /// A facade over `store` with the sample's clock and ids.
+    pub fn crm<S>(&self, store: S) -> Crm<S> {
+        Crm::with_clock_and_ids(store, self.clock.clone(), self.ids.clone())
+    }
+
+    /// An async facade over `store` with the sample's clock and ids.
+    pub fn async_crm<S>(&self, store: S) -> AsyncCrm<S> {
+        AsyncCrm::with_clock_and_ids(store, self.clock.clone(), self.ids.clone())
+    }
+
+    /// Moves the clock on by an hour.
+    pub fn tick(&self) {
+        self.clock.advance(TimeDelta::hours(1));
+    }
+
+    /// Today, by the sample's clock.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    /// The details of a new person at a new address (`person-N@example.com`), owned by `"ana"`
+    /// or `"ben"` in turn.
+    pub fn contact_details(&self) -> ContactDetails {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let owner = if n % 2 == 0 { "ana" } else { "ben" };
+        ContactDetails::new(
+            Party::employee(
+                text(&format!("Person {n}")),
+                text::<JobTitle>("Buyer"),
+                text::<OrganizationName>(&format!("Company {}", n / 3)),
+            ),
+            LeadSource::ALL[(n % LeadSource::ALL.len() as u64) as usize],
+        )
+        .with_email(self.email(&format!("person-{n}@example.com")))
+        .with_owner(text(owner))
+    }
+
+    /// A new contact with [`contact_details`](Sample::contact_details).
+    pub fn contact(&self) -> Contact {
+        Contact::create(self.contact_details(), &self.ctx())
+    }
+
+    /// `address`, validated.
+    pub fn email(&self, address: &str) -> EmailAddress {
+        text(address)
+    }
+
+    /// A note.
+    pub fn note(&self, note: &str) -> Note {
+        text(note)
+    }
+
+    /// An interest.
+    pub fn interest(&self) -> Interest {
+        Interest::new(text("A CRM for the sales team"), BuyingRole::Influencer)
+    }
+
+    /// A touch.
+    pub fn touch(&self) -> Touch {
+        Touch::new(Channel::Call, text("Discovery call"))
+    }
+
+    /// A qualification: 30,000 EUR, a decision in 90 days.
+    pub fn qualification(&self) -> Qualification {
+        let today = self.today();
+        Qualification::builder()
+            .need(
+                Need::new(
+                    text("Replace spreadsheets"),
+                    vec![text::<Requirement>("40 seats")],
+                )
+                .expect("one requirement"),
+            )
+            .budget(Budget::new(self.eur(30_000)).expect("positive"))
+            .timeline(
+                Timeline::new(today + Days::new(90), today, &HorizonPolicy::default())
+                    .expect("within the horizon"),
+            )
+            .build()
+    }
+
+    /// A proposal of 36,000 EUR.
+    pub fn proposal(&self) -> SentProposal {
+        SentProposal::new(
+            text::<Summary>("40 seats, 3 years"),
+            self.eur(36_000),
+            self.today(),
+        )
+        .expect("positive")
+    }
+
+    /// Net 30 days, in 4 installments.
+    pub fn terms(&self) -> PaymentTerms {
+        PaymentTerms::new(30, 4).expect("in range")
+    }
+
+    /// No incumbent supplier.
+    pub fn incumbent(&self) -> Incumbent {
+        Incumbent::NoneInPlace
+    }
+
+    /// A contract of `major` EUR (at least 1).
+    pub fn contract(&self, major: i64) -> SignedContract {
+        SignedContract::new(
+            text::<Reference>("C-1"),
+            self.eur(major.max(1)),
+            self.today(),
+            text::<PersonName>("Paul Durand"),
+        )
+        .expect("positive")
+    }
+
+    /// A loss reason.
+    pub fn loss(&self) -> LossReason {
+        LossReason::new(LossCategory::Price)
+    }
+
+    /// A disqualification reason.
+    pub fn disqualification(&self) -> DisqualifyReason {
+        DisqualifyReason::new(DisqualifyCategory::NoBudget)
+    }
+
+    /// `major` euros.
+    pub fn eur(&self, major: i64) -> Money {
+        Money::from_minor(major.saturating_mul(100), Currency::EUR)
+    }
+
+    /// One record of every kind in every state (13 records: a contact, a lead in each of 5
+    /// states, an opportunity in each of 6 stages, an account), all distinct.
+    pub fn every_state(&self) -> Vec<Record> {
+        let ctx = self.ctx();
+        let lead = || Lead::open(&self.contact(), self.interest(), &ctx);
+        let working = || lead().log_touch(self.touch(), &ctx);
+        let discovery = || working().qualify(self.qualification(), &ctx);
+        let contracting = || {
+            discovery()
+                .1
+                .propose(self.proposal(), &ctx)
+                .negotiate(self.note("terms"), &ctx)
+                .enter_contracting(self.terms(), self.incumbent(), &ctx)
+        };
+        let (converted, in_discovery) = discovery();
+        let (won, account) = contracting().win(self.contract(35_000), &ctx);
+        vec![
+            self.contact().into(),
+            lead().into(),
+            working().into(),
+            working().nurture(self.note("later"), &ctx).into(),
+            converted.into(),
+            lead().disqualify(self.disqualification(), &ctx).into(),
+            in_discovery.into(),
+            discovery().1.propose(self.proposal(), &ctx).into(),
+            discovery()
+                .1
+                .propose(self.proposal(), &ctx)
+                .negotiate(self.note("price"), &ctx)
+                .into(),
+            contracting().into(),
+            won.into(),
+            discovery().1.lose(self.loss(), &ctx).into(),
+            account.into(),
+        ]
+    }
+}

@@ -1,0 +1,260 @@
+//! MemoryStore against the conformance kit, and every facade step under injected faults.
+
+use prospect::testkit::{Fault, FaultyStore, Sample, check_consistency, snapshot};
+use prospect::*;
+
+prospect::store_conformance!(memory, MemoryStore::new());
+prospect::async_store_conformance!(memory_async, MemoryStore::new());
+prospect::store_conformance!(memory_shared, std::sync::Arc::new(MemoryStore::new()));
+
+/// A step of the lifecycle through the facade, prepared from a consistent store: running it
+/// commits once.
+type Step<'a> = Box<
+    dyn Fn(
+            &Crm<&'a FaultyStore<MemoryStore>>,
+        )
+            -> Result<(), CrmError<prospect::testkit::FaultyError<std::convert::Infallible>>>
+        + 'a,
+>;
+
+/// Builds a store holding a record ready for each facade step, and the steps.
+fn every_step<'a>(
+    sample: &'a Sample,
+    store: &'a FaultyStore<MemoryStore>,
+) -> Vec<(&'static str, Step<'a>)> {
+    let crm = sample.crm(store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let new = || crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let working = || crm.log_touch(new(), sample.touch(), me).unwrap();
+    let nurturing = crm.nurture(working(), sample.note("later"), me).unwrap();
+    let disqualified = crm
+        .disqualify(new(), sample.disqualification(), me)
+        .unwrap();
+    let discovery = || {
+        crm.qualify(working(), sample.qualification(), me)
+            .unwrap()
+            .1
+    };
+    let proposal = || crm.propose(discovery(), sample.proposal(), me).unwrap();
+    let negotiation = crm.negotiate(proposal(), sample.note("price"), me).unwrap();
+    let contracting = || {
+        let n = crm.negotiate(proposal(), sample.note("price"), me).unwrap();
+        crm.enter_contracting(n, sample.terms(), sample.incumbent(), me)
+            .unwrap()
+    };
+    let lost = crm.lose(discovery(), sample.loss(), me).unwrap();
+    let (_, account) = crm.win(contracting(), sample.contract(10), me).unwrap();
+    let (new_lead, working_lead, discovery_, proposal_, contracting_a, contracting_b) = (
+        new(),
+        working(),
+        discovery(),
+        proposal(),
+        contracting(),
+        contracting(),
+    );
+    let details = sample.contact_details();
+    vec![
+        (
+            "create_contact",
+            Box::new(move |crm| {
+                crm.create_contact(details.clone(), OnDuplicate::Refuse, me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "open_lead",
+            Box::new({
+                let c = contact.clone();
+                move |crm| crm.open_lead(&c, sample.interest(), me).map(drop)
+            }),
+        ),
+        (
+            "log_touch",
+            Box::new(move |crm| {
+                crm.log_touch(new_lead.clone(), sample.touch(), me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "nurture",
+            Box::new(move |crm| {
+                crm.nurture(working_lead.clone(), sample.note("n"), me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "resume",
+            Box::new(move |crm| crm.resume(nurturing.clone(), sample.touch(), me).map(drop)),
+        ),
+        (
+            "recycle",
+            Box::new(move |crm| {
+                crm.recycle(disqualified.clone(), sample.note("r"), me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "disqualify",
+            Box::new({
+                let l = working();
+                move |crm| {
+                    crm.disqualify(l.clone(), sample.disqualification(), me)
+                        .map(drop)
+                }
+            }),
+        ),
+        (
+            "qualify",
+            Box::new({
+                let l = working();
+                move |crm| crm.qualify(l.clone(), sample.qualification(), me).map(drop)
+            }),
+        ),
+        (
+            "propose",
+            Box::new(move |crm| {
+                crm.propose(discovery_.clone(), sample.proposal(), me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "negotiate",
+            Box::new(move |crm| {
+                crm.negotiate(proposal_.clone(), sample.note("p"), me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "enter_contracting",
+            Box::new(move |crm| {
+                crm.enter_contracting(negotiation.clone(), sample.terms(), sample.incumbent(), me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "win",
+            Box::new(move |crm| {
+                crm.win(contracting_a.clone(), sample.contract(5), me)
+                    .map(drop)
+            }),
+        ),
+        (
+            "win_for",
+            Box::new(move |crm| {
+                crm.win_for(
+                    contracting_b.clone(),
+                    account.clone(),
+                    sample.contract(5),
+                    me,
+                )
+                .map(drop)
+            }),
+        ),
+        (
+            "lose",
+            Box::new({
+                let o = discovery();
+                move |crm| crm.lose(o.clone(), sample.loss(), me).map(drop)
+            }),
+        ),
+        (
+            "reopen",
+            Box::new(move |crm| crm.reopen(lost.clone(), sample.note("back"), me).map(drop)),
+        ),
+    ]
+}
+
+fn consistent(store: &FaultyStore<MemoryStore>) {
+    if let Err(problems) = check_consistency(store.inner()) {
+        panic!("{problems:?}");
+    }
+}
+
+#[test]
+fn every_facade_step_leaves_the_store_unchanged_when_its_commit_fails() {
+    let sample = Sample::new(100);
+    let store = FaultyStore::new(MemoryStore::new());
+    let steps = every_step(&sample, &store);
+    let crm = sample.crm(&store);
+    assert_eq!(steps.len(), 15);
+    for (name, step) in &steps {
+        for fault in [Fault::Fail, Fault::Conflict] {
+            let before = snapshot(store.inner()).unwrap();
+            // Fail every call the step makes, one at a time: its lookups and its commit.
+            let calls = store.calls();
+            store.inject_next(fault);
+            assert!(
+                step(&crm).is_err(),
+                "{name}: the injected {fault:?} is reported"
+            );
+            assert_eq!(
+                snapshot(store.inner()).unwrap(),
+                before,
+                "{name}: unchanged after {fault:?}"
+            );
+            assert!(store.calls() > calls);
+            consistent(&store);
+        }
+    }
+}
+
+#[test]
+fn every_facade_step_is_safe_to_retry_when_the_reply_of_its_commit_is_lost() {
+    let sample = Sample::new(200);
+    let store = FaultyStore::new(MemoryStore::new());
+    let steps = every_step(&sample, &store);
+    let crm = sample.crm(&store);
+    for (name, step) in &steps {
+        // Let lookups through; lose the reply of the commit.
+        let before = snapshot(store.inner()).unwrap();
+        let mut attempt = 0;
+        let result = loop {
+            attempt += 1;
+            let calls = store.calls();
+            store.inject(calls + attempt, Fault::FailAfterCommit);
+            let result = step(&crm);
+            if snapshot(store.inner()).unwrap() != before || attempt > 3 {
+                break result;
+            }
+        };
+        assert!(
+            result.is_err(),
+            "{name}: the lost reply is reported as a failure"
+        );
+        consistent(&store);
+        let after = snapshot(store.inner()).unwrap();
+        // Retrying with the same inputs cannot apply the step twice.
+        match step(&crm) {
+            Err(CrmError::Conflict(_)) | Err(CrmError::DuplicateContact { .. }) => {}
+            Ok(()) if *name == "open_lead" => {
+                // Opening a lead twice makes a second lead: a new record, not a lost update.
+            }
+            other => panic!("{name}: a retry after a lost reply must conflict, got {other:?}"),
+        }
+        if *name != "open_lead" {
+            assert_eq!(
+                snapshot(store.inner()).unwrap(),
+                after,
+                "{name}: the retry changed nothing"
+            );
+        }
+        consistent(&store);
+    }
+}
+
+#[test]
+fn faulty_store_counts_calls_and_fails_only_where_told() {
+    let store = FaultyStore::new(MemoryStore::new());
+    let id = RecordId::Contact(ContactId::from_uuid(uuid::Uuid::nil()));
+    assert!(store.load(id).unwrap().is_none());
+    store.inject(3, Fault::Fail);
+    assert!(store.load(id).is_ok());
+    let err = store.load(id).unwrap_err();
+    assert_eq!(err.to_string(), "injected failure in call 3");
+    assert!(store.load(id).is_ok());
+    assert_eq!(store.calls(), 4);
+}
