@@ -1,5 +1,5 @@
 //! The conformance cases. Each takes a constructor of fresh, empty stores and panics (as a test
-//! does) when the store breaks the contract of [`Store`](crate::Store).
+//! does) when the store breaks the contract of [`Store`].
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Barrier;
