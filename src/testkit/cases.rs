@@ -438,10 +438,9 @@ pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
         ));
         create(&store, lead);
     }
-    let select =
-        |f: &dyn Fn(&Listed) -> bool| -> BTreeSet<RecordId> {
-            expected.iter().filter(|e| f(e)).map(|e| e.0).collect()
-        };
+    let select = |f: &dyn Fn(&Listed) -> bool| -> BTreeSet<RecordId> {
+        expected.iter().filter(|e| f(e)).map(|e| e.0).collect()
+    };
     let ana = crate::text::User::new("ana").expect("valid");
     let working = RecordState::Lead(LeadStatus::Working);
     assert_eq!(

@@ -1,0 +1,367 @@
+//! A SQLite storage adapter for [`prospect`], written as any downstream adapter would be: with
+//! `prospect`'s public API only.
+//!
+//! - Records are stored as JSON, beside indexed columns for kind, state, owner and the
+//!   normalised email of contacts.
+//! - The schema is created and migrated on open, and its version kept in `PRAGMA user_version`.
+//! - Every commit is one `BEGIN IMMEDIATE` transaction whose version checks are SQL conditions
+//!   (`UPDATE … WHERE version = ?`), so two connections racing on one record give a conflict,
+//!   never a lost update. File databases use WAL mode.
+//! - SQLite is bundled: no system library is needed.
+//!
+//! ```
+//! use prospect::{Crm, RecordKind, Store};
+//! use prospect_sqlite::SqliteStore;
+//!
+//! let crm = Crm::new(SqliteStore::open_in_memory()?);
+//! assert_eq!(crm.store().scan(RecordKind::Lead, &mut |_| {})?, 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use prospect::{
+    Batch, CommitError, Conflict, Contact, Cursor, EmailAddress, Expect, MAX_PAGE, Page, Query,
+    Record, RecordId, RecordKind, RecordState, Store, Version, Versioned,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
+
+/// The schema version this adapter creates and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The migrations, in order: the schema at version N is made by the first N of them.
+const MIGRATIONS: &[&str] = &[
+    // 1: the records table and its indexes.
+    "CREATE TABLE records (
+        kind    TEXT    NOT NULL,
+        id      TEXT    NOT NULL,
+        state   TEXT    NOT NULL,
+        owner   TEXT,
+        email   TEXT,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        body    TEXT    NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX records_by_state ON records (kind, state, id);
+    CREATE INDEX records_by_owner ON records (kind, owner, id);
+    CREATE INDEX records_by_email ON records (email) WHERE email IS NOT NULL;",
+];
+
+/// How long a connection waits for another's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What went wrong in the adapter. Conflicts are not errors of the adapter: they are reported as
+/// [`CommitError::Conflict`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SqliteError {
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored row could not be read back as a valid record; the other rows are unaffected.
+    #[error("{record} is corrupt: {reason}")]
+    Corrupt {
+        /// The row's kind and id, as stored.
+        record: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A record could not be encoded as JSON.
+    #[error("{record} cannot be encoded: {source}")]
+    Encode {
+        /// The record.
+        record: RecordId,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The database was made by a newer version of this adapter.
+    #[error("the database schema is version {found}; this adapter reads up to {supported}")]
+    SchemaTooNew {
+        /// The version found.
+        found: u32,
+        /// The newest version this adapter knows.
+        supported: u32,
+    },
+}
+
+/// A [`Store`] in a SQLite database: a file, or memory.
+///
+/// One connection, behind a mutex: calls from several threads are serialised. Open several
+/// `SqliteStore`s on one file for several connections; they coordinate through SQLite's locks.
+#[derive(Debug)]
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path`, in WAL mode, creating or migrating its schema.
+    ///
+    /// # Errors
+    ///
+    /// [`SqliteError::Sqlite`] when the file cannot be opened, [`SqliteError::SchemaTooNew`].
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SqliteError> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        SqliteStore::setup(connection)
+    }
+
+    /// A new database in memory, private to this store.
+    ///
+    /// # Errors
+    ///
+    /// [`SqliteError::Sqlite`].
+    pub fn open_in_memory() -> Result<SqliteStore, SqliteError> {
+        SqliteStore::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut connection: Connection) -> Result<SqliteStore, SqliteError> {
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        migrate(&mut connection)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// The schema version of the database (always [`SCHEMA_VERSION`] once opened).
+    ///
+    /// # Errors
+    ///
+    /// [`SqliteError::Sqlite`].
+    pub fn schema_version(&self) -> Result<u32, SqliteError> {
+        Ok(self
+            .connection()
+            .pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    // A panic while the connection is held rolls its transaction back (the transaction's drop),
+    // so a poisoned mutex still guards a usable connection.
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`], one migration per transaction.
+fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: u32 = transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(SqliteError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (done, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", done as u32 + 1)?;
+    }
+    transaction.commit()?;
+    Ok(())
+}
+
+/// The text stored in the `state` column: `contact`, `lead/working`, `opportunity/won`, ...
+fn state_key(state: RecordState) -> String {
+    match state {
+        RecordState::Contact => "contact".to_string(),
+        RecordState::Lead(s) => format!("lead/{s}"),
+        RecordState::Opportunity(s) => format!("opportunity/{s}"),
+        RecordState::Account => "account".to_string(),
+    }
+}
+
+/// Decodes a stored row, refusing one whose body is not a valid record of that kind and id.
+fn decode(
+    kind: &str,
+    id: &str,
+    version: i64,
+    body: &str,
+) -> Result<Versioned<Record>, SqliteError> {
+    let corrupt = |reason: String| SqliteError::Corrupt {
+        record: format!("{kind} {id}"),
+        reason,
+    };
+    let record: Record = serde_json::from_str(body).map_err(|e| corrupt(e.to_string()))?;
+    if record.kind().as_str() != kind || record.id().as_uuid().hyphenated().to_string() != id {
+        return Err(corrupt(format!("the body holds {}", record.id())));
+    }
+    let version = u64::try_from(version)
+        .ok()
+        .and_then(Version::new)
+        .ok_or_else(|| corrupt(format!("version {version} is not a version")))?;
+    Ok(Versioned::new(record, version))
+}
+
+/// Reads rows of `(kind, id, version, body)`.
+fn rows(
+    statement: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Versioned<Record>>, SqliteError> {
+    let mut rows = statement.query(params)?;
+    let mut records = Vec::new();
+    while let Some(row) = rows.next()? {
+        let (kind, id, version, body): (String, String, i64, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        records.push(decode(&kind, &id, version, &body)?);
+    }
+    Ok(records)
+}
+
+fn version_of(
+    transaction: &rusqlite::Transaction<'_>,
+    id: RecordId,
+) -> Result<Option<Version>, SqliteError> {
+    let version: Option<i64> = transaction
+        .query_row(
+            "SELECT version FROM records WHERE kind = ?1 AND id = ?2",
+            (id.kind().as_str(), id.as_uuid().hyphenated().to_string()),
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(version
+        .and_then(|v| u64::try_from(v).ok())
+        .and_then(Version::new))
+}
+
+impl Store for SqliteStore {
+    type Error = SqliteError;
+
+    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, SqliteError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT kind, id, version, body FROM records WHERE kind = ?1 AND id = ?2",
+        )?;
+        let found = rows(
+            &mut statement,
+            (id.kind().as_str(), id.as_uuid().hyphenated().to_string()),
+        )?;
+        Ok(found.into_iter().next())
+    }
+
+    fn commit(&self, batch: Batch) -> Result<(), CommitError<SqliteError>> {
+        let store = |e: SqliteError| CommitError::Store(e);
+        let sqlite = |e: rusqlite::Error| CommitError::Store(SqliteError::Sqlite(e));
+        let mut connection = self.connection();
+        // IMMEDIATE takes the write lock first: the checks below and the writes see one state.
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let (writes, absent_emails) = batch.into_parts();
+        for email in &absent_emails {
+            let existing: Option<(String, i64)> = transaction
+                .query_row(
+                    "SELECT id, version FROM records WHERE kind = 'contact' AND email = ?1 ORDER BY id LIMIT 1",
+                    [email],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(sqlite)?;
+            if let Some((id, version)) = existing {
+                let uuid = uuid::Uuid::parse_str(&id).map_err(|e| {
+                    store(SqliteError::Corrupt {
+                        record: format!("contact {id}"),
+                        reason: e.to_string(),
+                    })
+                })?;
+                let actual = u64::try_from(version).ok().and_then(Version::new);
+                let record = RecordId::from_parts(RecordKind::Contact, uuid);
+                return Err(Conflict::new(record, Expect::Absent, actual).into());
+            }
+        }
+        for write in writes {
+            let (record, expect) = write.into_parts();
+            let id = record.id();
+            let body = serde_json::to_string(&record)
+                .map_err(|source| store(SqliteError::Encode { record: id, source }))?;
+            let (kind, uuid) = (id.kind().as_str(), id.as_uuid().hyphenated().to_string());
+            let state = state_key(record.state());
+            let owner = record.owner().map(|o| o.as_str().to_string());
+            let email = record.email().map(EmailAddress::normalized);
+            let changed = match expect {
+                Expect::Absent => transaction.execute(
+                    "INSERT INTO records (kind, id, state, owner, email, version, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+                     ON CONFLICT (kind, id) DO NOTHING",
+                    (kind, &uuid, &state, &owner, &email, &body),
+                ),
+                Expect::Version(v) => transaction.execute(
+                    "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
+                            version = version + 1
+                     WHERE kind = ?1 AND id = ?2 AND version = ?7",
+                    (kind, &uuid, &state, &owner, &email, &body, v.get() as i64),
+                ),
+            }
+            .map_err(sqlite)?;
+            if changed == 0 {
+                let actual = version_of(&transaction, id).map_err(store)?;
+                // Dropping the transaction rolls back the writes made so far.
+                return Err(Conflict::new(id, expect, actual).into());
+            }
+        }
+        transaction.commit().map_err(sqlite)
+    }
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, SqliteError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT kind, id, version, body FROM records
+             WHERE kind = 'contact' AND email = ?1 ORDER BY id",
+        )?;
+        rows(&mut statement, [email.normalized()])?
+            .into_iter()
+            .map(|r| {
+                let id = r.id();
+                r.try_map(Contact::try_from)
+                    .map_err(|e| SqliteError::Corrupt {
+                        record: id.to_string(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page, SqliteError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut sql = String::from("SELECT kind, id, version, body FROM records WHERE kind = ?");
+        let mut params: Vec<String> = vec![query.record_kind().as_str().to_string()];
+        if let Some(state) = query.record_state() {
+            sql.push_str(" AND state = ?");
+            params.push(state_key(state));
+        }
+        if let Some(owner) = query.owner() {
+            sql.push_str(" AND owner = ?");
+            params.push(owner.as_str().to_string());
+        }
+        if let Some(after) = after {
+            sql.push_str(" AND id > ?");
+            params.push(after.as_uuid().hyphenated().to_string());
+        }
+        // One more than the page, to know whether another page follows.
+        sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(&sql)?;
+        let mut records = rows(&mut statement, params_from_iter(params))?;
+        let next = if records.len() > limit {
+            records.truncate(limit);
+            records.last().map(|r| Cursor::after(r.id()))
+        } else {
+            None
+        };
+        Ok(Page { records, next })
+    }
+}

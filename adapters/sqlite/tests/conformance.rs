@@ -1,0 +1,148 @@
+//! The conformance kit against SQLite, in memory and on files; and what only a database has:
+//! two connections racing, reopening, schema versions, corrupt rows.
+
+use std::path::PathBuf;
+use std::sync::Barrier;
+use std::thread;
+
+use prospect::testkit::Sample;
+use prospect::*;
+use prospect_sqlite::{SCHEMA_VERSION, SqliteError, SqliteStore};
+
+/// A new database file under cargo's temporary directory for tests.
+fn temp_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("prospect-{}.db", uuid::Uuid::now_v7()))
+}
+
+fn file_store() -> SqliteStore {
+    SqliteStore::open(temp_path()).expect("a new database file opens")
+}
+
+prospect::store_conformance!(in_memory, SqliteStore::open_in_memory().expect("opens"));
+prospect::store_conformance!(on_file, file_store());
+
+#[test]
+fn two_connections_racing_on_one_record_never_lose_an_update() {
+    let path = temp_path();
+    let (a, b) = (
+        SqliteStore::open(&path).unwrap(),
+        SqliteStore::open(&path).unwrap(),
+    );
+    let sample = Sample::new(1);
+    let contact = sample.contact();
+    let mut batch = Batch::new();
+    batch.create(contact.clone()).unwrap();
+    a.commit(batch).unwrap();
+    let id = RecordId::Contact(contact.id());
+    let rounds = 50;
+    let wins: Vec<usize> = (0..rounds)
+        .map(|_| {
+            let current = a.load(id).unwrap().unwrap();
+            let barrier = Barrier::new(2);
+            let won: usize = thread::scope(|s| {
+                let racers = [&a, &b].map(|store| {
+                    let (current, barrier) = (current.clone(), &barrier);
+                    s.spawn(move || {
+                        let mut batch = Batch::new();
+                        batch
+                            .update(current.value().clone(), current.version())
+                            .unwrap();
+                        barrier.wait();
+                        match store.commit(batch) {
+                            Ok(()) => 1,
+                            Err(CommitError::Conflict(c)) => {
+                                assert_eq!(c.expected, Some(current.version()));
+                                assert_eq!(c.actual, Some(current.version().next()));
+                                0
+                            }
+                            Err(e) => panic!("{e}"),
+                        }
+                    })
+                });
+                racers.into_iter().map(|h| h.join().unwrap()).sum()
+            });
+            won
+        })
+        .collect();
+    assert!(
+        wins.iter().all(|w| *w == 1),
+        "exactly one writer wins each round: {wins:?}"
+    );
+    let last = b.load(id).unwrap().unwrap();
+    assert_eq!(
+        last.version().get(),
+        rounds as u64 + 1,
+        "every update counted: none lost"
+    );
+}
+
+#[test]
+fn a_reopened_database_keeps_its_records_and_schema_version() {
+    let path = temp_path();
+    let sample = Sample::new(2);
+    let records = sample.every_state();
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let mut batch = Batch::new();
+        for record in &records {
+            batch.create(record.clone()).unwrap();
+        }
+        store.commit(batch).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    for record in records {
+        assert_eq!(
+            store.load(record.id()).unwrap().unwrap().into_inner(),
+            record
+        );
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_adapter_is_refused() {
+    let path = temp_path();
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.pragma_update(None, "user_version", 99).unwrap();
+    }
+    match SqliteStore::open(&path) {
+        Err(SqliteError::SchemaTooNew {
+            found: 99,
+            supported,
+        }) => assert_eq!(supported, SCHEMA_VERSION),
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_corrupt_row_is_an_error_naming_the_record_and_the_others_are_still_served() {
+    let path = temp_path();
+    let store = SqliteStore::open(&path).unwrap();
+    let sample = Sample::new(3);
+    let (good, bad) = (sample.contact(), sample.contact());
+    let mut batch = Batch::new();
+    batch.create(good.clone()).unwrap();
+    batch.create(bad.clone()).unwrap();
+    store.commit(batch).unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let bad_id = bad.id().as_uuid().hyphenated().to_string();
+    raw.execute(
+        "UPDATE records SET body = json_set(body, '$.details.email', 'not-an-email') WHERE id = ?1",
+        [&bad_id],
+    )
+    .unwrap();
+    let err = store.load(RecordId::Contact(bad.id())).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains(&bad_id), "{message}");
+    assert!(message.contains("email: missing @"), "{message}");
+    assert_eq!(
+        store
+            .load(RecordId::Contact(good.id()))
+            .unwrap()
+            .unwrap()
+            .into_inner(),
+        Record::Contact(good)
+    );
+}
