@@ -107,6 +107,7 @@ mod context;
 mod crm;
 mod error;
 mod forecast;
+pub mod guide;
 mod history;
 mod id;
 mod lead;
