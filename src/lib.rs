@@ -118,6 +118,8 @@ mod qualification;
 mod record;
 pub mod state;
 mod store;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod text;

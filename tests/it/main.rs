@@ -5,6 +5,8 @@ mod properties;
 mod records;
 mod sizes;
 mod storage;
+#[cfg(feature = "proptest")]
+mod strategies;
 mod support;
 mod validation;
 

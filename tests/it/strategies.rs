@@ -1,0 +1,63 @@
+//! The public strategies (feature `proptest`) make valid, varied values.
+
+use std::collections::HashSet;
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use prospect::strategies;
+use prospect::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn generated_records_round_trip_and_type_back(record in strategies::record()) {
+        let text = serde_json::to_string(&record).unwrap();
+        let back: Record = serde_json::from_str(&text).unwrap();
+        prop_assert_eq!(&back, &record);
+        match record {
+            Record::Contact(c) => prop_assert_eq!(Contact::try_from(Record::Contact(c.clone())).unwrap(), c),
+            Record::Lead(l) => prop_assert_eq!(l.history().last().unwrap().to(), l.status()),
+            Record::Opportunity(o) => prop_assert!(o.probability().get() <= 100),
+            Record::Account(a) => prop_assert!(!a.wins().is_empty()),
+        }
+    }
+
+    #[test]
+    fn generated_values_are_valid(
+        email in strategies::email(),
+        phone in strategies::phone(),
+        money in strategies::money(),
+        details in strategies::contact_details(),
+        qualification in strategies::qualification(),
+    ) {
+        prop_assert_eq!(EmailAddress::new(email.as_str()).unwrap(), email);
+        prop_assert_eq!(PhoneNumber::new(phone.as_str()).unwrap(), phone);
+        prop_assert!(money.is_positive());
+        let json = serde_json::to_value(&details).unwrap();
+        prop_assert_eq!(serde_json::from_value::<ContactDetails>(json).unwrap(), details);
+        prop_assert!(!qualification.need().requirements().is_empty());
+    }
+}
+
+#[test]
+fn the_strategies_reach_every_state() {
+    let mut runner = TestRunner::deterministic();
+    let mut states = HashSet::new();
+    let leads = strategies::lead();
+    let opportunities = strategies::opportunity();
+    for _ in 0..400 {
+        states.insert(RecordState::Lead(
+            leads.new_tree(&mut runner).unwrap().current().status(),
+        ));
+        states.insert(RecordState::Opportunity(
+            opportunities
+                .new_tree(&mut runner)
+                .unwrap()
+                .current()
+                .stage(),
+        ));
+    }
+    assert_eq!(states.len(), 5 + 6, "{states:?}");
+}
