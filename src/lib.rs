@@ -107,6 +107,7 @@ mod context;
 mod crm;
 mod error;
 mod forecast;
+mod funnel;
 pub mod guide;
 mod history;
 mod id;
@@ -132,6 +133,9 @@ pub use context::{Clock, Context, FixedClock, SystemClock};
 pub use crm::{AsyncCrm, ContactOutcome, Crm, CrmError, OnDuplicate, Qualified, WonAccount};
 pub use error::{Field, MoneyError, RecordError, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
+pub use funnel::{
+    Amounts, Breakdown, Contributes, Contribution, Durations, FunnelStage, PipelineReport,
+};
 pub use history::{History, HistoryIter, Transition};
 pub use id::{AccountId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds};
 pub use lead::{

@@ -269,7 +269,7 @@ impl AnyLead {
         }
     }
 
-    fn data(&self) -> &LeadData {
+    pub(crate) fn data(&self) -> &LeadData {
         each_variant!(AnyLead { New, Working, Nurturing, Converted, Disqualified }, self, l => l.data())
     }
 
@@ -395,7 +395,7 @@ impl AnyOpportunity {
         }
     }
 
-    fn data(&self) -> &OpportunityData {
+    pub(crate) fn data(&self) -> &OpportunityData {
         each_variant!(AnyOpportunity { Discovery, Proposal, Negotiation, Contracting, Won, Lost }, self, o => o.data())
     }
 

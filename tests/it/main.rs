@@ -1,5 +1,6 @@
 //! The integration tests, as one binary (one link, one run).
 
+mod funnel;
 mod lifecycle;
 mod properties;
 mod records;

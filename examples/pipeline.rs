@@ -1,0 +1,511 @@
+//! A sales year, simulated through the `Crm` facade on a `MemoryStore`, then the funnel.
+//!
+//! Contacts arrive from a mix of sources over the year and are owned by six sellers; some become
+//! leads, are worked, nurtured, disqualified or qualified; opportunities move through their
+//! stages, in four currencies, and are won or lost (some reopened); customers come back for
+//! repeat business. The generator is seeded and deterministic: the same seed gives the same year.
+//!
+//! ```text
+//! cargo run --release --example pipeline -- [--contacts N] [--seed S] [--svg PATH]
+//! ```
+//!
+//! It keeps a report up to date one transition at a time while it simulates, and checks at the
+//! end that it equals the report computed by scanning the store.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Days, TimeDelta, TimeZone, Utc};
+use prospect::*;
+
+/// Command-line options.
+struct Options {
+    contacts: u64,
+    seed: u64,
+    svg: Option<String>,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        contacts: 10_000,
+        seed: 2026,
+        svg: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--contacts" => {
+                options.contacts = value("--contacts")?
+                    .parse()
+                    .map_err(|e| format!("--contacts: {e}"))?;
+            }
+            "--seed" => {
+                options.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?;
+            }
+            "--svg" => options.svg = Some(value("--svg")?),
+            "--help" | "-h" => {
+                return Err(
+                    "usage: pipeline [--contacts N (10000)] [--seed S (2026)] [--svg PATH]"
+                        .to_string(),
+                );
+            }
+            other => return Err(format!("unknown argument {other:?}; try --help")),
+        }
+    }
+    Ok(options)
+}
+
+/// SplitMix64: a small, seeded, deterministic generator (no dependency needed).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `low..=high`.
+    fn between(&mut self, low: u64, high: u64) -> u64 {
+        low + self.next() % (high - low + 1)
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+
+    /// One of `choices`, each with its weight.
+    fn weighted<T: Copy>(&mut self, choices: &[(T, u64)]) -> T {
+        let total: u64 = choices.iter().map(|(_, w)| w).sum();
+        let mut n = self.next() % total;
+        for (choice, weight) in choices {
+            if n < *weight {
+                return *choice;
+            }
+            n -= weight;
+        }
+        choices[0].0
+    }
+}
+
+const SELLERS: [&str; 6] = ["claire", "malik", "sofia", "tomas", "yuki", "ana"];
+const FIRST: [&str; 8] = [
+    "Jeanne", "Paul", "Amira", "Lars", "Mei", "Diego", "Ines", "Kofi",
+];
+const LAST: [&str; 8] = [
+    "Martin", "Durand", "Haddad", "Nilsen", "Chen", "Rossi", "Silva", "Mensah",
+];
+const TITLES: [&str; 5] = [
+    "Head of Sales",
+    "CTO",
+    "Procurement Manager",
+    "COO",
+    "Office Manager",
+];
+
+/// The simulation: the facade, its clock, the live report, and the accounts by contact.
+struct Year {
+    crm: Crm<MemoryStore>,
+    clock: Arc<FixedClock>,
+    rng: Rng,
+    live: PipelineReport,
+    accounts: HashMap<ContactId, Versioned<Account>>,
+    marketing: User,
+    year_end: chrono::DateTime<Utc>,
+}
+
+type Step<T> = Result<T, Box<dyn Error>>;
+
+impl Year {
+    /// Moves the clock on by `low` to `high` days; false once the year is over, when the
+    /// story stops where it is (so that the year ends with work in progress).
+    fn later(&self, low: u64, high: u64, rng: &mut Rng) -> bool {
+        self.clock
+            .advance(TimeDelta::hours(rng.between(low * 24, high * 24) as i64));
+        self.clock.now() < self.year_end
+    }
+
+    /// Runs `step` on `value`, and moves the live report from `value` to the result.
+    fn track<A: Contributes, B: Contributes>(
+        &mut self,
+        value: A,
+        step: impl FnOnce(&Crm<MemoryStore>, A) -> Result<B, CrmError<std::convert::Infallible>>,
+    ) -> Step<B> {
+        let before = value.contribution();
+        let after = step(&self.crm, value)?;
+        self.live.replace(&before, &after.contribution());
+        Ok(after)
+    }
+
+    fn contact(&mut self, i: u64) -> Step<()> {
+        let rng = &mut self.rng;
+        let source = rng.weighted(&[
+            (LeadSource::Web, 35),
+            (LeadSource::Referral, 12),
+            (LeadSource::Event, 15),
+            (LeadSource::Outbound, 18),
+            (LeadSource::Partner, 8),
+            (LeadSource::Campaign, 10),
+            (LeadSource::Other, 2),
+        ]);
+        let owner = (!rng.chance(0.04)).then(|| SELLERS[rng.next() as usize % SELLERS.len()]);
+        let first = FIRST[rng.next() as usize % FIRST.len()];
+        let last = LAST[rng.next() as usize % LAST.len()];
+        let company = format!("Company {}", i / 2);
+        let mut details = ContactDetails::new(
+            Party::employee(
+                PersonName::new(format!("{first} {last}"))?,
+                JobTitle::new(TITLES[rng.next() as usize % TITLES.len()])?,
+                OrganizationName::new(&company)?,
+            ),
+            source,
+        )
+        .with_email(EmailAddress::new(format!(
+            "{}.{}.{i}@company{}.example",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            i / 2
+        ))?);
+        if let Some(owner) = owner {
+            details = details.with_owner(User::new(owner)?);
+        }
+        let contact = self
+            .crm
+            .create_contact(details, OnDuplicate::Reuse, &self.marketing)?
+            .into_contact();
+        self.live.add(&contact.contribution());
+        let lead_rate = match source {
+            LeadSource::Referral => 0.8,
+            LeadSource::Partner => 0.7,
+            LeadSource::Event => 0.6,
+            LeadSource::Web => 0.55,
+            LeadSource::Campaign => 0.45,
+            _ => 0.35,
+        };
+        if self.rng.chance(lead_rate) {
+            self.lead(&contact, true)?;
+        }
+        Ok(())
+    }
+
+    fn seller(&self, contact: &Contact) -> Step<User> {
+        Ok(contact.owner().cloned().unwrap_or(User::new("sales-desk")?))
+    }
+
+    fn lead(&mut self, contact: &Versioned<Contact>, first_time: bool) -> Step<()> {
+        let me = self.seller(contact)?;
+        let summary = Summary::new(if first_time {
+            "A CRM for the sales team"
+        } else {
+            "More seats and a second team"
+        })?;
+        let role = self.rng.weighted(&[
+            (BuyingRole::DecisionMaker, 3),
+            (BuyingRole::Influencer, 4),
+            (BuyingRole::Advisor, 2),
+            (BuyingRole::User, 2),
+            (BuyingRole::Unknown, 1),
+        ]);
+        let lead = self
+            .crm
+            .open_lead(contact, Interest::new(summary, role), &self.marketing)?;
+        self.live.add(&lead.contribution());
+        let mut rng = Rng(self.rng.next());
+        if !self.later(0, 3, &mut rng) {
+            return Ok(());
+        }
+        let disqualify = |category| DisqualifyReason::new(category);
+        if rng.chance(if first_time { 0.15 } else { 0.05 }) {
+            let reason = disqualify(DisqualifyCategory::Unreachable);
+            self.track(lead, |crm, l| crm.disqualify(l, reason, &me))?;
+            return Ok(());
+        }
+        let touch = Touch::new(Channel::Call, Summary::new("Discovery call")?);
+        let mut lead = self.track(lead, |crm, l| crm.log_touch(l, touch.clone(), &me))?;
+        while rng.chance(0.25) {
+            let note = Note::new("Not ready yet")?;
+            let nurturing = self.track(lead, |crm, l| crm.nurture(l, note, &me))?;
+            if !self.later(10, 60, &mut rng) {
+                return Ok(());
+            }
+            if rng.chance(0.45) {
+                let reason = disqualify(rng.weighted(&[
+                    (DisqualifyCategory::NoTimeline, 3),
+                    (DisqualifyCategory::NotInterested, 2),
+                ]));
+                self.track(nurturing, |crm, l| crm.disqualify(l, reason, &me))?;
+                return Ok(());
+            }
+            lead = self.track(nurturing, |crm, l| crm.resume(l, touch.clone(), &me))?;
+        }
+        if !self.later(2, 20, &mut rng) {
+            return Ok(());
+        }
+        if !rng.chance(if first_time { 0.45 } else { 0.7 }) {
+            let reason = disqualify(rng.weighted(&[
+                (DisqualifyCategory::NoNeed, 4),
+                (DisqualifyCategory::NoBudget, 5),
+                (DisqualifyCategory::NotAFit, 3),
+                (DisqualifyCategory::Competitor, 2),
+                (DisqualifyCategory::Duplicate, 1),
+            ]));
+            self.track(lead, |crm, l| crm.disqualify(l, reason, &me))?;
+            return Ok(());
+        }
+        let currency = rng.weighted(&[
+            (Currency::EUR, 60),
+            (Currency::USD, 25),
+            (Currency::GBP, 10),
+            (Currency::JPY, 5),
+        ]);
+        let scale = if currency == Currency::JPY { 1 } else { 100 };
+        let per_unit = if currency == Currency::JPY { 150 } else { 1 };
+        let budget = Money::from_minor(
+            rng.between(5, 200) as i64 * 1000 * scale * per_unit,
+            currency,
+        );
+        let today = self.crm.context(&me).today();
+        let qualification = Qualification::builder()
+            .need(Need::new(
+                Summary::new("Replace spreadsheets")?,
+                vec![Requirement::new(format!("{} seats", rng.between(5, 200)))?],
+            )?)
+            .budget(Budget::new(budget)?)
+            .timeline(Timeline::new(
+                today + Days::new(rng.between(30, 180)),
+                today,
+                &HorizonPolicy::default(),
+            )?)
+            .build();
+        let before = lead.contribution();
+        let (lead, opportunity) = self.crm.qualify(lead, qualification, &me)?;
+        self.live.replace(&before, &lead.contribution());
+        self.live.add(&opportunity.contribution());
+        self.opportunity(contact, opportunity, budget, &me, &mut rng)?;
+        if first_time && self.accounts.contains_key(&contact.id()) && rng.chance(0.2) {
+            if !self.later(30, 120, &mut rng) {
+                return Ok(());
+            }
+            self.lead(contact, false)?;
+        }
+        Ok(())
+    }
+
+    fn opportunity(
+        &mut self,
+        contact: &Versioned<Contact>,
+        mut discovery: Versioned<Opportunity<state::Discovery>>,
+        budget: Money,
+        me: &User,
+        rng: &mut Rng,
+    ) -> Step<()> {
+        let lose =
+            |rng: &mut Rng, weights: &[(LossCategory, u64)]| LossReason::new(rng.weighted(weights));
+        for attempt in 0..2 {
+            if !self.later(3, 20, rng) {
+                return Ok(());
+            }
+            if rng.chance(0.25) {
+                let reason = lose(
+                    rng,
+                    &[
+                        (LossCategory::NoDecision, 3),
+                        (LossCategory::Timing, 2),
+                        (LossCategory::ProductFit, 2),
+                    ],
+                );
+                let lost = self.track(discovery, |crm, o| crm.lose(o, reason, me))?;
+                match self.reopen(lost, attempt, me, rng)? {
+                    Some(again) => {
+                        discovery = again;
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
+            let amount = Money::from_minor(
+                budget.minor() / 100 * rng.between(90, 120) as i64,
+                budget.currency(),
+            );
+            let today = self.crm.context(me).today();
+            let proposal =
+                SentProposal::new(Summary::new("Seats, onboarding, support")?, amount, today)?;
+            let proposal = self.track(discovery, |crm, o| crm.propose(o, proposal, me))?;
+            if !self.later(5, 25, rng) {
+                return Ok(());
+            }
+            if rng.chance(0.3) {
+                let reason = lose(
+                    rng,
+                    &[
+                        (LossCategory::Price, 4),
+                        (LossCategory::Competitor, 3),
+                        (LossCategory::NoBudget, 1),
+                    ],
+                );
+                let lost = self.track(proposal, |crm, o| crm.lose(o, reason, me))?;
+                match self.reopen(lost, attempt, me, rng)? {
+                    Some(again) => {
+                        discovery = again;
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
+            let note = Note::new("Discount and billing")?;
+            let negotiation = self.track(proposal, |crm, o| crm.negotiate(o, note, me))?;
+            if !self.later(5, 20, rng) {
+                return Ok(());
+            }
+            if rng.chance(0.2) {
+                let reason = lose(
+                    rng,
+                    &[
+                        (LossCategory::Price, 3),
+                        (LossCategory::Competitor, 3),
+                        (LossCategory::Unresponsive, 1),
+                    ],
+                );
+                self.track(negotiation, |crm, o| crm.lose(o, reason, me))?;
+                return Ok(());
+            }
+            let terms = PaymentTerms::new(
+                rng.weighted(&[(30, 5), (45, 2), (60, 1)]),
+                rng.weighted(&[(1, 3), (4, 2), (12, 1)]),
+            )?;
+            let incumbent = if rng.chance(0.6) {
+                Incumbent::Dismissed(OrganizationName::new("SpreadCo")?)
+            } else {
+                Incumbent::NoneInPlace
+            };
+            let contracting = self.track(negotiation, |crm, o| {
+                crm.enter_contracting(o, terms, incumbent, me)
+            })?;
+            if !self.later(3, 15, rng) {
+                return Ok(());
+            }
+            if rng.chance(0.1) {
+                let reason = lose(
+                    rng,
+                    &[(LossCategory::NoDecision, 2), (LossCategory::Other, 1)],
+                );
+                self.track(contracting, |crm, o| crm.lose(o, reason, me))?;
+                return Ok(());
+            }
+            let value = Money::from_minor(
+                contracting.amount().minor() / 100 * rng.between(90, 100) as i64,
+                amount.currency(),
+            );
+            let today = self.crm.context(me).today();
+            let contract = SignedContract::new(
+                Reference::new(format!("C-{}", contracting.id()))?,
+                value,
+                today,
+                PersonName::new("Purchasing")?,
+            )?;
+            let before = contracting.contribution();
+            let (won, account) = match self.accounts.remove(&contact.id()) {
+                Some(existing) => {
+                    let account_before = existing.contribution();
+                    let (won, account) = self.crm.win_for(contracting, existing, contract, me)?;
+                    self.live.remove(&account_before);
+                    (won, account)
+                }
+                None => self.crm.win(contracting, contract, me)?,
+            };
+            self.live.replace(&before, &won.contribution());
+            self.live.add(&account.contribution());
+            self.accounts.insert(contact.id(), account);
+            return Ok(());
+        }
+        Ok(())
+    }
+
+    /// Reopens a lost opportunity one time in ten, on its first attempt.
+    fn reopen(
+        &mut self,
+        lost: Versioned<Opportunity<state::Lost>>,
+        attempt: u32,
+        me: &User,
+        rng: &mut Rng,
+    ) -> Step<Option<Versioned<Opportunity<state::Discovery>>>> {
+        if attempt > 0 || !rng.chance(0.1) {
+            return Ok(None);
+        }
+        if !self.later(20, 60, rng) {
+            return Ok(None);
+        }
+        let note = Note::new("They came back")?;
+        Ok(Some(self.track(lost, |crm, o| crm.reopen(o, note, me))?))
+    }
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let options = match options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let start = Utc
+        .with_ymd_and_hms(2026, 1, 5, 8, 0, 0)
+        .single()
+        .ok_or("start date")?;
+    let clock = Arc::new(FixedClock::new(start));
+    let ids = Arc::new(SequentialIds::new(options.seed as u32));
+    let mut year = Year {
+        crm: Crm::with_clock_and_ids(MemoryStore::new(), clock.clone(), ids),
+        clock,
+        rng: Rng(options.seed),
+        live: PipelineReport::new(),
+        accounts: HashMap::new(),
+        marketing: User::new("marketing")?,
+        year_end: start + TimeDelta::days(365),
+    };
+    let began = Instant::now();
+    let n = options.contacts;
+    let progress_every = if n >= 20_000 { n / 10 } else { u64::MAX };
+    for i in 0..n {
+        // Contacts arrive evenly over the year; each one's story is simulated to its end.
+        let offset = TimeDelta::minutes((i as f64 * 365.0 * 24.0 * 60.0 / n.max(1) as f64) as i64);
+        year.clock.set(start + offset);
+        year.contact(i)?;
+        if (i + 1) % progress_every == 0 {
+            eprintln!(
+                "  simulated {:>8} of {n} contacts ({:.1} s)",
+                i + 1,
+                began.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let simulated = began.elapsed();
+    let scanned = Instant::now();
+    let report = PipelineReport::from_store(year.crm.store())?;
+    let scan_time = scanned.elapsed();
+    if report != year.live {
+        return Err("the incremental report differs from the full scan".into());
+    }
+
+    println!("A sales year: {n} contacts, seed {}\n", options.seed);
+    println!("{report}");
+    println!(
+        "{} records; simulated in {:.2} s, report by full scan in {:.3} s (the incremental report, kept up to date at every step, is equal)",
+        year.crm.store().len(),
+        simulated.as_secs_f64(),
+        scan_time.as_secs_f64()
+    );
+    if let Some(path) = options.svg {
+        std::fs::write(&path, report.to_svg())?;
+        println!("funnel chart written to {path}");
+    }
+    Ok(())
+}

@@ -1,0 +1,961 @@
+//! Funnel analytics: a [`PipelineReport`] of counts, conversion rates, durations, pipeline value,
+//! breakdowns and reasons, computed from records in one pass or kept up to date one transition
+//! at a time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::{self, Write as _};
+
+use crate::account::Account;
+use crate::contact::{Contact, LeadSource};
+use crate::id::ContactId;
+use crate::lead::{DisqualifyCategory, Lead, LeadData, LeadEvidence};
+use crate::money::{Currency, Money};
+use crate::opportunity::{LossCategory, Opportunity, OpportunityData, OpportunityEvidence};
+use crate::record::{AnyLead, AnyOpportunity, Record, RecordKind};
+use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
+use crate::store::{AsyncStore, Store, Versioned};
+use crate::text::User;
+
+/// Sums of money per currency, in 128-bit minor units: a report adds up any number of amounts
+/// without overflow, and never adds two currencies together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Amounts(BTreeMap<Currency, i128>);
+
+impl Amounts {
+    fn change(&mut self, amount: Money, sign: i128) {
+        let entry = self.0.entry(amount.currency()).or_insert(0);
+        *entry += sign * i128::from(amount.minor());
+        if *entry == 0 {
+            self.0.remove(&amount.currency());
+        }
+    }
+
+    /// The sum in `currency`, in minor units (0 when there is none).
+    pub fn minor(&self, currency: Currency) -> i128 {
+        self.0.get(&currency).copied().unwrap_or(0)
+    }
+
+    /// The sums, one per currency with a non-zero sum, sorted by currency code.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Currency, i128)> + '_ {
+        self.0.iter().map(|(c, m)| (*c, *m))
+    }
+
+    /// Whether every sum is zero.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Writes `minor` units of `currency` in major units: `1234.50 EUR`.
+fn write_amount(f: &mut impl fmt::Write, minor: i128, currency: Currency) -> fmt::Result {
+    let digits = u32::from(currency.minor_digits());
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if digits == 0 {
+        return write!(f, "{sign}{abs} {currency}");
+    }
+    let unit = 10u128.pow(digits);
+    let width = digits as usize;
+    write!(f, "{sign}{}.{:0width$} {currency}", abs / unit, abs % unit)
+}
+
+impl fmt::Display for Amounts {
+    /// `48600.00 EUR + 1200.00 USD`, or `0` when empty.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        for (i, (currency, minor)) in self.iter().enumerate() {
+            if i > 0 {
+                text.push_str(" + ");
+            }
+            write_amount(&mut text, minor, currency)?;
+        }
+        f.pad(if text.is_empty() { "0" } else { &text })
+    }
+}
+
+/// Durations in seconds, kept as a multiset so that one can be removed again: mean and median.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Durations {
+    count: u64,
+    total: i128,
+    values: BTreeMap<i64, u64>,
+}
+
+const DAY: f64 = 86_400.0;
+
+impl Durations {
+    fn change(&mut self, seconds: i64, sign: i64) {
+        let entry = self.values.entry(seconds).or_insert(0);
+        if sign > 0 {
+            *entry += 1;
+            self.count += 1;
+            self.total += i128::from(seconds);
+        } else if *entry > 0 {
+            *entry -= 1;
+            self.count -= 1;
+            self.total -= i128::from(seconds);
+        }
+        if *entry == 0 {
+            self.values.remove(&seconds);
+        }
+    }
+
+    /// How many durations.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The mean, in days; `None` when there is none.
+    pub fn mean_days(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.total as f64 / self.count as f64 / DAY)
+    }
+
+    /// The median, in days (the mean of the two middle values for an even count); `None` when
+    /// there is none.
+    pub fn median_days(&self) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let nth = |n: u64| {
+            let mut seen = 0;
+            for (value, count) in &self.values {
+                seen += count;
+                if seen > n {
+                    return *value;
+                }
+            }
+            0
+        };
+        let (low, high) = ((self.count - 1) / 2, self.count / 2);
+        Some((nth(low) as f64 + nth(high) as f64) / 2.0 / DAY)
+    }
+}
+
+/// The stages of the funnel, each contact being counted at the furthest it reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FunnelStage {
+    /// A contact with no lead.
+    Contact,
+    /// A contact with a lead, but no opportunity.
+    Lead,
+    /// A contact with an opportunity, none won.
+    Opportunity,
+    /// A contact with a won opportunity: a customer.
+    Customer,
+}
+
+impl FunnelStage {
+    /// Every stage, from the top of the funnel.
+    pub const ALL: [FunnelStage; 4] = [
+        FunnelStage::Contact,
+        FunnelStage::Lead,
+        FunnelStage::Opportunity,
+        FunnelStage::Customer,
+    ];
+
+    /// The stage's name, plural: `Contacts`, `Leads`, `Opportunities`, `Customers`.
+    pub fn label(self) -> &'static str {
+        match self {
+            FunnelStage::Contact => "Contacts",
+            FunnelStage::Lead => "Leads",
+            FunnelStage::Opportunity => "Opportunities",
+            FunnelStage::Customer => "Customers",
+        }
+    }
+}
+
+/// Counts for one lead source or one owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    /// Leads, in any state.
+    pub leads: u64,
+    /// Leads converted into opportunities.
+    pub converted: u64,
+    /// Opportunities, in any stage.
+    pub opportunities: u64,
+    /// Opportunities won.
+    pub won: u64,
+    /// Opportunities lost.
+    pub lost: u64,
+    /// The amounts of the opportunities won.
+    pub won_value: Amounts,
+}
+
+impl Breakdown {
+    fn is_empty(&self) -> bool {
+        self.leads == 0 && self.opportunities == 0 && self.won_value.is_empty()
+    }
+
+    /// Opportunities won out of those closed, if any closed.
+    pub fn win_rate(&self) -> Option<f64> {
+        ratio(self.won, self.won + self.lost)
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// What one record adds to a [`PipelineReport`]: computed from the record alone, in constant
+/// time (it reads only the last entry of the history). Take it before a transition and after,
+/// and [`replace`](PipelineReport::replace) the one with the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution(Part);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Contact(ContactId),
+    Lead {
+        contact: ContactId,
+        status: LeadStatus,
+        source: LeadSource,
+        owner: Option<User>,
+        converted_after: Option<i64>,
+        disqualified: Option<DisqualifyCategory>,
+    },
+    Opportunity {
+        contact: ContactId,
+        stage: OpportunityStage,
+        source: LeadSource,
+        owner: Option<User>,
+        amount: Money,
+        weighted: Money,
+        closed_after: Option<i64>,
+        lost: Option<LossCategory>,
+    },
+    Account,
+}
+
+fn lead_part(data: &LeadData) -> Part {
+    let last = data.history.last();
+    let since_created = |t: &crate::lead::LeadTransition| (t.at() - data.created_at).num_seconds();
+    Part::Lead {
+        contact: data.contact,
+        status: data.status,
+        source: data.source,
+        owner: data.owner.clone(),
+        converted_after: last
+            .filter(|t| matches!(t.evidence(), LeadEvidence::Converted { .. }))
+            .map(since_created),
+        disqualified: match last.map(|t| t.evidence()) {
+            Some(LeadEvidence::Disqualified(reason)) => Some(reason.category),
+            _ => None,
+        },
+    }
+}
+
+fn opportunity_part(data: &OpportunityData) -> Part {
+    let last = data.history.last();
+    Part::Opportunity {
+        contact: data.contact,
+        stage: data.stage,
+        source: data.source,
+        owner: data.owner.clone(),
+        amount: data.amount,
+        weighted: data.amount.percent(data.probability()),
+        closed_after: last
+            .filter(|_| !data.stage.is_open())
+            .map(|t| (t.at() - data.created_at).num_seconds()),
+        lost: match last.map(|t| t.evidence()) {
+            Some(OpportunityEvidence::Lost(reason)) => Some(reason.category),
+            _ => None,
+        },
+    }
+}
+
+/// A value that counts in a [`PipelineReport`]: every record, typed or not.
+pub trait Contributes {
+    /// What the value adds to a report.
+    fn contribution(&self) -> Contribution;
+}
+
+impl Contributes for Contact {
+    fn contribution(&self) -> Contribution {
+        Contribution(Part::Contact(self.id()))
+    }
+}
+
+impl Contributes for Account {
+    fn contribution(&self) -> Contribution {
+        Contribution(Part::Account)
+    }
+}
+
+impl<S: LeadState> Contributes for Lead<S> {
+    fn contribution(&self) -> Contribution {
+        Contribution(lead_part(self.data()))
+    }
+}
+
+impl<S: OpportunityState> Contributes for Opportunity<S> {
+    fn contribution(&self) -> Contribution {
+        Contribution(opportunity_part(self.data()))
+    }
+}
+
+impl Contributes for AnyLead {
+    fn contribution(&self) -> Contribution {
+        Contribution(lead_part(self.data()))
+    }
+}
+
+impl Contributes for AnyOpportunity {
+    fn contribution(&self) -> Contribution {
+        Contribution(opportunity_part(self.data()))
+    }
+}
+
+impl Contributes for Record {
+    fn contribution(&self) -> Contribution {
+        match self {
+            Record::Contact(c) => c.contribution(),
+            Record::Lead(l) => l.contribution(),
+            Record::Opportunity(o) => o.contribution(),
+            Record::Account(a) => a.contribution(),
+        }
+    }
+}
+
+impl<T: Contributes> Contributes for Versioned<T> {
+    fn contribution(&self) -> Contribution {
+        self.value().contribution()
+    }
+}
+
+/// How far one contact got, to count it once at its furthest stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Reach {
+    contact: bool,
+    leads: u64,
+    opportunities: u64,
+    won: u64,
+}
+
+impl Reach {
+    fn stage(self) -> Option<FunnelStage> {
+        if !self.contact {
+            None
+        } else if self.won > 0 {
+            Some(FunnelStage::Customer)
+        } else if self.opportunities > 0 {
+            Some(FunnelStage::Opportunity)
+        } else if self.leads > 0 {
+            Some(FunnelStage::Lead)
+        } else {
+            Some(FunnelStage::Contact)
+        }
+    }
+}
+
+/// The funnel at a glance: counts per kind and state, conversion rates, how long things take,
+/// what the open pipeline is worth, breakdowns by source and owner, and the reasons leads are
+/// disqualified and opportunities lost.
+///
+/// Build it from records in one pass ([`from_records`](PipelineReport::from_records),
+/// [`from_store`](PipelineReport::from_store)), or keep it up to date one transition at a time
+/// with [`add`](PipelineReport::add), [`remove`](PipelineReport::remove) and
+/// [`replace`](PipelineReport::replace), each of constant cost: both ways give equal reports.
+///
+/// `Display` renders an aligned table with a bar chart of the funnel; [`to_svg`](Self::to_svg)
+/// draws the funnel as an SVG document.
+///
+/// ```
+/// use prospect::*;
+/// let crm = Crm::new(MemoryStore::new());
+/// let me = User::new("claire")?;
+/// let mut report = PipelineReport::new();
+/// let contact = crm
+///     .create_contact(
+///         ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web),
+///         OnDuplicate::Reuse,
+///         &me,
+///     )?
+///     .into_contact();
+/// report.add(&contact.contribution());
+/// let lead = crm.open_lead(&contact, Interest::new(Summary::new("A CRM")?, BuyingRole::User), &me)?;
+/// report.add(&lead.contribution());
+/// let before = lead.contribution();
+/// let lead = crm.log_touch(lead, Touch::new(Channel::Call, Summary::new("Call")?), &me)?;
+/// report.replace(&before, &lead.contribution());
+///
+/// assert_eq!(report.leads(LeadStatus::Working), 1);
+/// assert_eq!(report.furthest(FunnelStage::Lead), 1);
+/// assert_eq!(report, PipelineReport::from_store(crm.store())?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PipelineReport {
+    contacts: u64,
+    accounts: u64,
+    leads: [u64; 5],
+    opportunities: [u64; 6],
+    reach: HashMap<ContactId, Reach>,
+    furthest: [u64; 4],
+    lead_to_opportunity: Durations,
+    opportunity_to_close: Durations,
+    open_value: Amounts,
+    weighted_value: Amounts,
+    won_value: Amounts,
+    by_source: BTreeMap<LeadSource, Breakdown>,
+    by_owner: BTreeMap<Option<User>, Breakdown>,
+    disqualify_reasons: BTreeMap<DisqualifyCategory, u64>,
+    loss_reasons: BTreeMap<LossCategory, u64>,
+}
+
+fn bump(count: &mut u64, sign: i64) {
+    *count = if sign > 0 {
+        count.saturating_add(1)
+    } else {
+        count.saturating_sub(1)
+    };
+}
+
+fn bump_key<K: Ord + Copy>(map: &mut BTreeMap<K, u64>, key: K, sign: i64) {
+    let count = map.entry(key).or_insert(0);
+    bump(count, sign);
+    if *count == 0 {
+        map.remove(&key);
+    }
+}
+
+fn lead_index(status: LeadStatus) -> usize {
+    LeadStatus::ALL
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or(0)
+}
+
+fn stage_index(stage: OpportunityStage) -> usize {
+    OpportunityStage::ALL
+        .iter()
+        .position(|s| *s == stage)
+        .unwrap_or(0)
+}
+
+fn funnel_index(stage: FunnelStage) -> usize {
+    FunnelStage::ALL
+        .iter()
+        .position(|s| *s == stage)
+        .unwrap_or(0)
+}
+
+impl PipelineReport {
+    /// An empty report.
+    pub fn new() -> PipelineReport {
+        PipelineReport::default()
+    }
+
+    /// The report of `records`, in one pass.
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> PipelineReport {
+        let mut report = PipelineReport::new();
+        for record in records {
+            report.add(&record.contribution());
+        }
+        report
+    }
+
+    /// The report of every record in `store`, read a page at a time with
+    /// [`Store::scan`]: the records are never all in memory at once.
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub fn from_store<S: Store + ?Sized>(store: &S) -> Result<PipelineReport, S::Error> {
+        let mut report = PipelineReport::new();
+        for kind in RecordKind::ALL {
+            store.scan(kind, &mut |r| report.add(&r.contribution()))?;
+        }
+        Ok(report)
+    }
+
+    /// [`from_store`](Self::from_store) for an [`AsyncStore`].
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub async fn from_async_store<S: AsyncStore + ?Sized>(
+        store: &S,
+    ) -> Result<PipelineReport, S::Error> {
+        let mut report = PipelineReport::new();
+        for kind in RecordKind::ALL {
+            store
+                .scan(kind, &mut |r| report.add(&r.contribution()))
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Counts a record in.
+    pub fn add(&mut self, contribution: &Contribution) {
+        self.change(contribution, 1);
+    }
+
+    /// Counts a record out (as it was when its contribution was taken).
+    pub fn remove(&mut self, contribution: &Contribution) {
+        self.change(contribution, -1);
+    }
+
+    /// Counts a record out as it was `before` a transition and in as it is `after`.
+    pub fn replace(&mut self, before: &Contribution, after: &Contribution) {
+        self.remove(before);
+        self.add(after);
+    }
+
+    fn reach(&mut self, contact: ContactId, change: impl FnOnce(&mut Reach)) {
+        let reach = self.reach.entry(contact).or_default();
+        let before = reach.stage();
+        change(reach);
+        let after = reach.stage();
+        if *reach == Reach::default() {
+            self.reach.remove(&contact);
+        }
+        if before != after {
+            if let Some(stage) = before {
+                bump(&mut self.furthest[funnel_index(stage)], -1);
+            }
+            if let Some(stage) = after {
+                bump(&mut self.furthest[funnel_index(stage)], 1);
+            }
+        }
+    }
+
+    fn breakdowns(
+        &mut self,
+        source: LeadSource,
+        owner: &Option<User>,
+        change: impl Fn(&mut Breakdown),
+    ) {
+        let by_source = self.by_source.entry(source).or_default();
+        change(by_source);
+        if by_source.is_empty() {
+            self.by_source.remove(&source);
+        }
+        let by_owner = self.by_owner.entry(owner.clone()).or_default();
+        change(by_owner);
+        if by_owner.is_empty() {
+            self.by_owner.remove(owner);
+        }
+    }
+
+    fn change(&mut self, contribution: &Contribution, sign: i64) {
+        match &contribution.0 {
+            Part::Contact(id) => {
+                bump(&mut self.contacts, sign);
+                self.reach(*id, |r| r.contact = sign > 0);
+            }
+            Part::Account => bump(&mut self.accounts, sign),
+            Part::Lead {
+                contact,
+                status,
+                source,
+                owner,
+                converted_after,
+                disqualified,
+            } => {
+                bump(&mut self.leads[lead_index(*status)], sign);
+                self.reach(*contact, |r| bump(&mut r.leads, sign));
+                let converted = *status == LeadStatus::Converted;
+                self.breakdowns(*source, owner, |b| {
+                    bump(&mut b.leads, sign);
+                    if converted {
+                        bump(&mut b.converted, sign);
+                    }
+                });
+                if let Some(seconds) = converted_after {
+                    self.lead_to_opportunity.change(*seconds, sign);
+                }
+                if let Some(category) = disqualified {
+                    bump_key(&mut self.disqualify_reasons, *category, sign);
+                }
+            }
+            Part::Opportunity {
+                contact,
+                stage,
+                source,
+                owner,
+                amount,
+                weighted,
+                closed_after,
+                lost,
+            } => {
+                bump(&mut self.opportunities[stage_index(*stage)], sign);
+                let won = *stage == OpportunityStage::Won;
+                self.reach(*contact, |r| {
+                    bump(&mut r.opportunities, sign);
+                    if won {
+                        bump(&mut r.won, sign);
+                    }
+                });
+                let money_sign = i128::from(sign);
+                self.breakdowns(*source, owner, |b| {
+                    bump(&mut b.opportunities, sign);
+                    match stage {
+                        OpportunityStage::Won => {
+                            bump(&mut b.won, sign);
+                            b.won_value.change(*amount, money_sign);
+                        }
+                        OpportunityStage::Lost => bump(&mut b.lost, sign),
+                        _ => {}
+                    }
+                });
+                if stage.is_open() {
+                    self.open_value.change(*amount, money_sign);
+                    self.weighted_value.change(*weighted, money_sign);
+                } else if won {
+                    self.won_value.change(*amount, money_sign);
+                }
+                if let Some(seconds) = closed_after {
+                    self.opportunity_to_close.change(*seconds, sign);
+                }
+                if let Some(category) = lost {
+                    bump_key(&mut self.loss_reasons, *category, sign);
+                }
+            }
+        }
+    }
+
+    /// How many contacts.
+    pub fn contacts(&self) -> u64 {
+        self.contacts
+    }
+
+    /// How many accounts.
+    pub fn accounts(&self) -> u64 {
+        self.accounts
+    }
+
+    /// How many leads are in `status`.
+    pub fn leads(&self, status: LeadStatus) -> u64 {
+        self.leads[lead_index(status)]
+    }
+
+    /// How many leads, in any state.
+    pub fn total_leads(&self) -> u64 {
+        self.leads.iter().sum()
+    }
+
+    /// How many opportunities are in `stage`.
+    pub fn opportunities(&self, stage: OpportunityStage) -> u64 {
+        self.opportunities[stage_index(stage)]
+    }
+
+    /// How many opportunities, in any stage.
+    pub fn total_opportunities(&self) -> u64 {
+        self.opportunities.iter().sum()
+    }
+
+    /// How many contacts got no further than `stage`: each contact is counted once, at the
+    /// furthest stage it reached.
+    pub fn furthest(&self, stage: FunnelStage) -> u64 {
+        self.furthest[funnel_index(stage)]
+    }
+
+    /// How many contacts reached `stage` or went beyond it: the width of the funnel at that
+    /// stage.
+    pub fn reached(&self, stage: FunnelStage) -> u64 {
+        FunnelStage::ALL
+            .iter()
+            .filter(|s| **s >= stage)
+            .map(|s| self.furthest(*s))
+            .sum()
+    }
+
+    /// Contacts with a lead, out of all contacts.
+    pub fn contact_to_lead(&self) -> Option<f64> {
+        ratio(
+            self.reached(FunnelStage::Lead),
+            self.reached(FunnelStage::Contact),
+        )
+    }
+
+    /// Leads converted into opportunities, out of all leads.
+    pub fn lead_to_opportunity(&self) -> Option<f64> {
+        ratio(self.leads(LeadStatus::Converted), self.total_leads())
+    }
+
+    /// Opportunities won, out of all opportunities.
+    pub fn opportunity_to_won(&self) -> Option<f64> {
+        ratio(
+            self.opportunities(OpportunityStage::Won),
+            self.total_opportunities(),
+        )
+    }
+
+    /// Opportunities won, out of those closed (won or lost).
+    pub fn win_rate(&self) -> Option<f64> {
+        let won = self.opportunities(OpportunityStage::Won);
+        ratio(won, won + self.opportunities(OpportunityStage::Lost))
+    }
+
+    /// Time from opening a lead to its conversion, for converted leads.
+    pub fn days_lead_to_opportunity(&self) -> &Durations {
+        &self.lead_to_opportunity
+    }
+
+    /// Time from an opportunity's creation to its close, for won and lost opportunities.
+    pub fn days_opportunity_to_close(&self) -> &Durations {
+        &self.opportunity_to_close
+    }
+
+    /// The amounts of the open opportunities, per currency.
+    pub fn open_value(&self) -> &Amounts {
+        &self.open_value
+    }
+
+    /// The amounts of the open opportunities weighted by their probability, per currency.
+    pub fn weighted_value(&self) -> &Amounts {
+        &self.weighted_value
+    }
+
+    /// The amounts of the won opportunities, per currency.
+    pub fn won_value(&self) -> &Amounts {
+        &self.won_value
+    }
+
+    /// Counts per lead source.
+    pub fn by_source(&self) -> impl Iterator<Item = (LeadSource, &Breakdown)> {
+        self.by_source.iter().map(|(s, b)| (*s, b))
+    }
+
+    /// Counts per owner (`None`: no owner).
+    pub fn by_owner(&self) -> impl Iterator<Item = (Option<&User>, &Breakdown)> {
+        self.by_owner.iter().map(|(o, b)| (o.as_ref(), b))
+    }
+
+    /// Why the disqualified leads were disqualified, most frequent first.
+    pub fn disqualify_reasons(&self) -> Vec<(DisqualifyCategory, u64)> {
+        ranked(&self.disqualify_reasons)
+    }
+
+    /// Why the lost opportunities were lost, most frequent first.
+    pub fn loss_reasons(&self) -> Vec<(LossCategory, u64)> {
+        ranked(&self.loss_reasons)
+    }
+}
+
+fn ranked<K: Copy + Ord>(counts: &BTreeMap<K, u64>) -> Vec<(K, u64)> {
+    let mut ranked: Vec<(K, u64)> = counts.iter().map(|(k, c)| (*k, *c)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn days(d: Option<f64>) -> String {
+    d.map_or_else(|| "-".to_string(), |d| format!("{d:.1} days"))
+}
+
+/// A bar of `value` out of `max`, `width` characters at most.
+fn bar(value: u64, max: u64, width: usize) -> String {
+    if max == 0 {
+        return String::new();
+    }
+    let eighths = (value as f64 / max as f64 * width as f64 * 8.0).round() as usize;
+    let mut bar = "█".repeat(eighths / 8);
+    const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    bar.push_str(PARTS[eighths % 8]);
+    bar
+}
+
+impl fmt::Display for PipelineReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let top = self.reached(FunnelStage::Contact);
+        writeln!(f, "Funnel (each contact at the furthest stage it reached)")?;
+        for stage in FunnelStage::ALL {
+            let reached = self.reached(stage);
+            writeln!(
+                f,
+                "  {:<14} {:>9}  {:>6}  {}",
+                stage.label(),
+                reached,
+                percent(ratio(reached, top)),
+                bar(reached, top, 40)
+            )?;
+        }
+        writeln!(f, "\nConversion")?;
+        writeln!(
+            f,
+            "  contact -> lead           {:>7}",
+            percent(self.contact_to_lead())
+        )?;
+        writeln!(
+            f,
+            "  lead -> opportunity       {:>7}",
+            percent(self.lead_to_opportunity())
+        )?;
+        writeln!(
+            f,
+            "  opportunity -> won        {:>7}",
+            percent(self.opportunity_to_won())
+        )?;
+        writeln!(
+            f,
+            "  win rate (won / closed)   {:>7}",
+            percent(self.win_rate())
+        )?;
+
+        writeln!(f, "\nRecords")?;
+        writeln!(
+            f,
+            "  contacts {:>9}   accounts {:>9}",
+            self.contacts, self.accounts
+        )?;
+        let leads: Vec<String> = LeadStatus::ALL
+            .iter()
+            .map(|s| format!("{s} {}", self.leads(*s)))
+            .collect();
+        writeln!(
+            f,
+            "  leads    {:>9}   {}",
+            self.total_leads(),
+            leads.join(", ")
+        )?;
+        let opportunities: Vec<String> = OpportunityStage::ALL
+            .iter()
+            .map(|s| format!("{s} {}", self.opportunities(*s)))
+            .collect();
+        writeln!(
+            f,
+            "  opps     {:>9}   {}",
+            self.total_opportunities(),
+            opportunities.join(", ")
+        )?;
+
+        writeln!(f, "\nTime                       mean         median")?;
+        for (label, d) in [
+            ("lead -> opportunity", &self.lead_to_opportunity),
+            ("opportunity -> close", &self.opportunity_to_close),
+        ] {
+            writeln!(
+                f,
+                "  {label:<22} {:>12}  {:>12}   ({} measured)",
+                days(d.mean_days()),
+                days(d.median_days()),
+                d.count()
+            )?;
+        }
+
+        writeln!(f, "\nValue")?;
+        writeln!(f, "  open pipeline   {}", self.open_value)?;
+        writeln!(f, "  weighted        {}", self.weighted_value)?;
+        writeln!(f, "  won             {}", self.won_value)?;
+
+        let table = |f: &mut fmt::Formatter<'_>, title: &str, rows: Vec<(String, &Breakdown)>| {
+            writeln!(
+                f,
+                "\n{title:<16} {:>7} {:>7} {:>6} {:>6} {:>9}  won value",
+                "leads", "opps", "won", "lost", "win rate"
+            )?;
+            for (name, b) in rows {
+                writeln!(
+                    f,
+                    "  {name:<14} {:>7} {:>7} {:>6} {:>6} {:>9}  {}",
+                    b.leads,
+                    b.opportunities,
+                    b.won,
+                    b.lost,
+                    percent(b.win_rate()),
+                    b.won_value
+                )?;
+            }
+            Ok(())
+        };
+        table(
+            f,
+            "By source",
+            self.by_source().map(|(s, b)| (s.to_string(), b)).collect(),
+        )?;
+        table(
+            f,
+            "By owner",
+            self.by_owner()
+                .map(|(o, b)| (o.map_or("(none)".to_string(), |o| o.to_string()), b))
+                .collect(),
+        )?;
+
+        writeln!(f, "\nDisqualify reasons")?;
+        for (reason, count) in self.disqualify_reasons() {
+            writeln!(f, "  {reason:<16} {count:>7}")?;
+        }
+        writeln!(f, "\nLoss reasons")?;
+        for (reason, count) in self.loss_reasons() {
+            writeln!(f, "  {reason:<16} {count:>7}")?;
+        }
+        Ok(())
+    }
+}
+
+impl PipelineReport {
+    /// The funnel as an SVG document: one band per stage, as wide as the contacts that reached
+    /// it, with the stage's name, its count, its share of all contacts and its conversion from
+    /// the stage above. Pure: returns the text; writing it is the caller's business.
+    pub fn to_svg(&self) -> String {
+        const WIDTH: f64 = 760.0;
+        const BAND: f64 = 78.0;
+        const GAP: f64 = 10.0;
+        const TOP: f64 = 70.0;
+        let top = self.reached(FunnelStage::Contact);
+        let colors = ["#a6cee3", "#b2df8a", "#fdbf6f", "#fb9a99"];
+        let width_of = |n: u64| {
+            let share = if top == 0 { 0.0 } else { n as f64 / top as f64 };
+            // Never thinner than a sliver, so that a stage of 0 still shows.
+            (WIDTH - 40.0) * share.max(0.0) + 4.0
+        };
+        let height = TOP + 4.0 * (BAND + GAP) + 40.0;
+        let mut svg = String::new();
+        let _ = write!(
+            svg,
+            r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="Helvetica, Arial, sans-serif">
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="{x}" y="36" font-size="22" font-weight="bold" text-anchor="middle" fill="#222">Sales funnel</text>
+<text x="{x}" y="58" font-size="13" text-anchor="middle" fill="#555">each contact counted at the furthest stage it reached; win rate {win}</text>
+"##,
+            x = WIDTH / 2.0,
+            win = percent(self.win_rate()),
+        );
+        let mut previous: Option<u64> = None;
+        for (i, stage) in FunnelStage::ALL.into_iter().enumerate() {
+            let reached = self.reached(stage);
+            let next = FunnelStage::ALL
+                .get(i + 1)
+                .map_or(reached, |s| self.reached(*s));
+            let (w_top, w_bottom) = (width_of(reached), width_of(next));
+            let y = TOP + i as f64 * (BAND + GAP);
+            let cx = WIDTH / 2.0;
+            let _ = writeln!(
+                svg,
+                r#"<polygon points="{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}" fill="{}"/>"#,
+                cx - w_top / 2.0,
+                y,
+                cx + w_top / 2.0,
+                y,
+                cx + w_bottom / 2.0,
+                y + BAND,
+                cx - w_bottom / 2.0,
+                y + BAND,
+                colors[i],
+            );
+            let conversion = match previous {
+                Some(p) => format!(" · {} of the stage above", percent(ratio(reached, p))),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                svg,
+                r##"<text x="{cx}" y="{:.1}" font-size="17" font-weight="bold" text-anchor="middle" fill="#111">{} {}</text>
+<text x="{cx}" y="{:.1}" font-size="13" text-anchor="middle" fill="#111">{} of contacts{}</text>"##,
+                y + BAND / 2.0 - 4.0,
+                stage.label(),
+                reached,
+                y + BAND / 2.0 + 16.0,
+                percent(ratio(reached, top)),
+                conversion,
+            );
+            previous = Some(reached);
+        }
+        svg.push_str("</svg>\n");
+        svg
+    }
+}

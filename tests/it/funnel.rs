@@ -1,0 +1,430 @@
+//! The pipeline report: kept up to date one transition at a time, it always equals the report
+//! of a full scan; every contact is counted once, at its furthest stage; the pictures are sound.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use prospect::testkit::Sample;
+use prospect::*;
+
+type Fail = CrmError<std::convert::Infallible>;
+
+/// A random sales floor: contacts, leads, opportunities and accounts worked through the facade,
+/// with a report kept up to date at every step.
+struct Floor {
+    sample: Sample,
+    crm: Crm<MemoryStore>,
+    live: PipelineReport,
+    contacts: Vec<Versioned<Contact>>,
+    leads: Vec<Versioned<AnyLead>>,
+    opportunities: Vec<Versioned<AnyOpportunity>>,
+    accounts: HashMap<ContactId, Versioned<Account>>,
+}
+
+impl Floor {
+    fn new(seed: u32) -> Floor {
+        let sample = Sample::new(seed);
+        Floor {
+            crm: sample.crm(MemoryStore::new()),
+            sample,
+            live: PipelineReport::new(),
+            contacts: Vec::new(),
+            leads: Vec::new(),
+            opportunities: Vec::new(),
+            accounts: HashMap::new(),
+        }
+    }
+
+    fn apply(&mut self, op: u8, index: usize, choice: u8) -> Result<(), Fail> {
+        let (s, me) = (&self.sample, self.sample.actor().clone());
+        s.tick();
+        // Weighted: few contacts (so that customers come back), more steps than creations.
+        let op = match op % 10 {
+            0 if self.contacts.len() < 4 => 0,
+            0 => 1,
+            1 | 2 => 1,
+            3..=5 => 2,
+            _ => 3,
+        };
+        match op {
+            0 => {
+                let contact = self
+                    .crm
+                    .create_contact(s.contact_details(), OnDuplicate::Refuse, &me)?
+                    .into_contact();
+                self.live.add(&contact.contribution());
+                self.contacts.push(contact);
+            }
+            1 if !self.contacts.is_empty() => {
+                let contact = &self.contacts[index % self.contacts.len()];
+                let lead = self.crm.open_lead(contact, s.interest(), &me)?;
+                self.live.add(&lead.contribution());
+                self.leads.push(lead.map(AnyLead::from));
+            }
+            2 if !self.leads.is_empty() => {
+                let i = index % self.leads.len();
+                let lead = self.leads.swap_remove(i);
+                let before = lead.contribution();
+                let (any, v) = lead.into_parts();
+                let next: Versioned<AnyLead> = match any {
+                    AnyLead::New(l) if choice % 2 == 0 => self
+                        .crm
+                        .log_touch(Versioned::new(l, v), s.touch(), &me)?
+                        .map(Into::into),
+                    AnyLead::New(l) => self
+                        .crm
+                        .disqualify(Versioned::new(l, v), s.disqualification(), &me)?
+                        .map(Into::into),
+                    AnyLead::Working(l) => match choice % 3 {
+                        0 => self
+                            .crm
+                            .nurture(Versioned::new(l, v), s.note("later"), &me)?
+                            .map(Into::into),
+                        1 => self
+                            .crm
+                            .disqualify(Versioned::new(l, v), s.disqualification(), &me)?
+                            .map(Into::into),
+                        _ => {
+                            let (l, o) =
+                                self.crm
+                                    .qualify(Versioned::new(l, v), s.qualification(), &me)?;
+                            self.live.add(&o.contribution());
+                            self.opportunities.push(o.map(Into::into));
+                            l.map(Into::into)
+                        }
+                    },
+                    AnyLead::Nurturing(l) if choice % 2 == 0 => self
+                        .crm
+                        .resume(Versioned::new(l, v), s.touch(), &me)?
+                        .map(Into::into),
+                    AnyLead::Nurturing(l) => self
+                        .crm
+                        .disqualify(Versioned::new(l, v), s.disqualification(), &me)?
+                        .map(Into::into),
+                    AnyLead::Disqualified(l) => self
+                        .crm
+                        .recycle(Versioned::new(l, v), s.note("again"), &me)?
+                        .map(Into::into),
+                    converted @ AnyLead::Converted(_) => Versioned::new(converted, v),
+                };
+                self.live.replace(&before, &next.contribution());
+                self.leads.push(next);
+            }
+            3 if !self.opportunities.is_empty() => {
+                let i = index % self.opportunities.len();
+                let opportunity = self.opportunities.swap_remove(i);
+                let before = opportunity.contribution();
+                let (any, v) = opportunity.into_parts();
+                let lose = choice % 4 == 0;
+                let next: Versioned<AnyOpportunity> = match any {
+                    AnyOpportunity::Discovery(o) if lose => self
+                        .crm
+                        .lose(Versioned::new(o, v), s.loss(), &me)?
+                        .map(Into::into),
+                    AnyOpportunity::Discovery(o) => self
+                        .crm
+                        .propose(Versioned::new(o, v), s.proposal(), &me)?
+                        .map(Into::into),
+                    AnyOpportunity::Proposal(o) if lose => self
+                        .crm
+                        .lose(Versioned::new(o, v), s.loss(), &me)?
+                        .map(Into::into),
+                    AnyOpportunity::Proposal(o) => self
+                        .crm
+                        .negotiate(Versioned::new(o, v), s.note("price"), &me)?
+                        .map(Into::into),
+                    AnyOpportunity::Negotiation(o) if lose => self
+                        .crm
+                        .lose(Versioned::new(o, v), s.loss(), &me)?
+                        .map(Into::into),
+                    AnyOpportunity::Negotiation(o) => self
+                        .crm
+                        .enter_contracting(Versioned::new(o, v), s.terms(), s.incumbent(), &me)?
+                        .map(Into::into),
+                    AnyOpportunity::Contracting(o) if lose => self
+                        .crm
+                        .lose(Versioned::new(o, v), s.loss(), &me)?
+                        .map(Into::into),
+                    AnyOpportunity::Contracting(o) => {
+                        let contact = o.contact();
+                        let contract = s.contract(1 + i64::from(choice));
+                        let (won, account) = match self.accounts.remove(&contact) {
+                            Some(existing) => {
+                                self.live.remove(&existing.contribution());
+                                self.crm
+                                    .win_for(Versioned::new(o, v), existing, contract, &me)?
+                            }
+                            None => self.crm.win(Versioned::new(o, v), contract, &me)?,
+                        };
+                        self.live.add(&account.contribution());
+                        self.accounts.insert(contact, account);
+                        won.map(Into::into)
+                    }
+                    AnyOpportunity::Lost(o) => self
+                        .crm
+                        .reopen(Versioned::new(o, v), s.note("back"), &me)?
+                        .map(Into::into),
+                    won @ AnyOpportunity::Won(_) => Versioned::new(won, v),
+                };
+                self.live.replace(&before, &next.contribution());
+                self.opportunities.push(next);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Each contact's furthest stage, read straight from the records.
+    fn furthest_by_hand(&self) -> HashMap<FunnelStage, u64> {
+        let mut reach: HashMap<ContactId, FunnelStage> = self
+            .contacts
+            .iter()
+            .map(|c| (c.id(), FunnelStage::Contact))
+            .collect();
+        let mut raise = |contact: ContactId, stage: FunnelStage| {
+            if let Some(s) = reach.get_mut(&contact) {
+                *s = (*s).max(stage);
+            }
+        };
+        for lead in &self.leads {
+            raise(lead.contact(), FunnelStage::Lead);
+        }
+        for o in &self.opportunities {
+            let stage = if o.stage() == OpportunityStage::Won {
+                FunnelStage::Customer
+            } else {
+                FunnelStage::Opportunity
+            };
+            raise(o.contact(), stage);
+        }
+        let mut counts = HashMap::new();
+        for stage in reach.values() {
+            *counts.entry(*stage).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+fn ops() -> impl Strategy<Value = Vec<(u8, usize, u8)>> {
+    proptest::collection::vec((0u8..10, any::<usize>(), any::<u8>()), 1..160)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn the_incremental_report_always_equals_the_full_scan(seed in any::<u32>(), ops in ops()) {
+        let mut floor = Floor::new(seed);
+        for (op, index, choice) in ops {
+            floor.apply(op, index, choice).unwrap();
+            let scanned = PipelineReport::from_store(floor.crm.store()).unwrap();
+            prop_assert_eq!(&floor.live, &scanned);
+        }
+        let all: Vec<Record> = prospect::testkit::snapshot(floor.crm.store()).unwrap().into_values().map(Versioned::into_inner).collect();
+        prop_assert_eq!(&PipelineReport::from_records(&all), &floor.live);
+    }
+
+    #[test]
+    fn every_contact_is_counted_once_at_its_furthest_stage(seed in any::<u32>(), ops in ops()) {
+        let mut floor = Floor::new(seed);
+        for (op, index, choice) in ops {
+            floor.apply(op, index, choice).unwrap();
+        }
+        let report = PipelineReport::from_store(floor.crm.store()).unwrap();
+        let counted: u64 = FunnelStage::ALL.iter().map(|s| report.furthest(*s)).sum();
+        prop_assert_eq!(counted, report.contacts(), "conserved: one stage per contact");
+        prop_assert_eq!(report.contacts(), floor.contacts.len() as u64);
+        let by_hand = floor.furthest_by_hand();
+        for stage in FunnelStage::ALL {
+            prop_assert_eq!(report.furthest(stage), by_hand.get(&stage).copied().unwrap_or(0), "{:?}", stage);
+        }
+        prop_assert!(FunnelStage::ALL.windows(2).all(|w| report.reached(w[0]) >= report.reached(w[1])), "a funnel narrows");
+    }
+}
+
+/// A small, fixed floor for the tests of the pictures.
+fn small_floor() -> Floor {
+    let mut floor = Floor::new(7);
+    let script: &[(u8, usize, u8)] = &[
+        (0, 0, 0),
+        (0, 0, 0),
+        (0, 0, 0),
+        (0, 0, 0),
+        (1, 0, 0),
+        (1, 1, 0),
+        (1, 2, 0),
+        (3, 0, 0),
+        (3, 1, 1),
+        (3, 2, 0),
+        (3, 0, 2),
+        (3, 0, 2),
+        (3, 1, 2),
+        (3, 2, 2),
+        (6, 0, 1),
+        (6, 0, 1),
+        (6, 0, 1),
+        (6, 0, 1),
+        (6, 1, 0),
+    ];
+    for (op, index, choice) in script {
+        floor.apply(*op, *index, *choice).unwrap();
+    }
+    floor
+}
+
+#[test]
+fn rates_durations_and_values_are_computed() {
+    let floor = small_floor();
+    let report = PipelineReport::from_store(floor.crm.store()).unwrap();
+    assert_eq!(report.contacts(), 4);
+    assert_eq!(report.reached(FunnelStage::Lead), 3);
+    assert_eq!(report.contact_to_lead(), Some(0.75));
+    let converted = report.leads(LeadStatus::Converted);
+    assert_eq!(
+        report.lead_to_opportunity(),
+        Some(converted as f64 / report.total_leads() as f64)
+    );
+    assert_eq!(report.days_lead_to_opportunity().count(), converted);
+    let won = report.opportunities(OpportunityStage::Won);
+    let lost = report.opportunities(OpportunityStage::Lost);
+    assert!(won >= 1, "the script wins one opportunity");
+    assert_eq!(report.win_rate(), Some(won as f64 / (won + lost) as f64));
+    assert_eq!(report.days_opportunity_to_close().count(), won + lost);
+    assert_eq!(
+        report.won_value().minor(Currency::EUR),
+        200,
+        "the contract of 2 EUR"
+    );
+    assert_eq!(report.accounts(), 1);
+    let open: i128 = floor
+        .opportunities
+        .iter()
+        .filter(|o| o.stage().is_open())
+        .map(|o| i128::from(o.amount().minor()))
+        .sum();
+    assert_eq!(report.open_value().minor(Currency::EUR), open);
+    let weighted: i128 = floor
+        .opportunities
+        .iter()
+        .filter(|o| o.stage().is_open())
+        .map(|o| i128::from(o.weighted_amount().minor()))
+        .sum();
+    assert_eq!(report.weighted_value().minor(Currency::EUR), weighted);
+    let sources: u64 = report.by_source().map(|(_, b)| b.leads).sum();
+    assert_eq!(sources, report.total_leads());
+    let owners: u64 = report.by_owner().map(|(_, b)| b.opportunities).sum();
+    assert_eq!(owners, report.total_opportunities());
+}
+
+#[test]
+fn an_empty_report_has_no_rates() {
+    let report = PipelineReport::new();
+    assert_eq!(report.contact_to_lead(), None);
+    assert_eq!(report.win_rate(), None);
+    assert_eq!(report.days_opportunity_to_close().mean_days(), None);
+    assert_eq!(report.days_opportunity_to_close().median_days(), None);
+    assert!(report.to_string().contains("Contacts"));
+    assert!(roxmltree::Document::parse(&report.to_svg()).is_ok());
+}
+
+#[test]
+fn reasons_are_ranked_most_frequent_first() {
+    let sample = Sample::new(9);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let categories = [
+        DisqualifyCategory::NoNeed,
+        DisqualifyCategory::Unreachable,
+        DisqualifyCategory::Unreachable,
+        DisqualifyCategory::Duplicate,
+        DisqualifyCategory::Unreachable,
+        DisqualifyCategory::Duplicate,
+    ];
+    for category in categories {
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact();
+        let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+        crm.disqualify(lead, DisqualifyReason::new(category), me)
+            .unwrap();
+    }
+    let report = PipelineReport::from_store(crm.store()).unwrap();
+    assert_eq!(
+        report.disqualify_reasons(),
+        [
+            (DisqualifyCategory::Unreachable, 3),
+            (DisqualifyCategory::Duplicate, 2),
+            (DisqualifyCategory::NoNeed, 1),
+        ]
+    );
+    assert!(report.loss_reasons().is_empty());
+}
+
+#[test]
+fn the_table_shows_the_funnel_with_bars_and_rates() {
+    let report = PipelineReport::from_store(small_floor().crm.store()).unwrap();
+    let text = report.to_string();
+    for needle in [
+        "Contacts",
+        "Leads",
+        "Opportunities",
+        "Customers",
+        "█",
+        "contact -> lead",
+        "75.0%",
+        "win rate",
+        "By source",
+        "By owner",
+        "EUR",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+    let funnel: Vec<&str> = text.lines().skip(1).take(4).collect();
+    let bars: Vec<usize> = funnel.iter().map(|l| l.matches('█').count()).collect();
+    assert_eq!(bars[0], 40, "the top of the funnel is the full width");
+    assert!(bars.windows(2).all(|w| w[0] >= w[1]), "{funnel:?}");
+}
+
+#[test]
+fn the_svg_is_a_valid_document_with_every_stage_its_count_and_rate() {
+    let report = PipelineReport::from_store(small_floor().crm.store()).unwrap();
+    let svg = report.to_svg();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    assert_eq!(
+        root.children()
+            .filter(|n| n.has_tag_name("polygon"))
+            .count(),
+        4
+    );
+    let texts: Vec<String> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect();
+    for stage in FunnelStage::ALL {
+        let label = format!("{} {}", stage.label(), report.reached(stage));
+        assert!(texts.contains(&label), "{label:?} not in {texts:?}");
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("75.0% of contacts")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("of the stage above")),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn amounts_print_per_currency_in_major_units() {
+    let report = PipelineReport::from_store(small_floor().crm.store()).unwrap();
+    assert_eq!(report.won_value().to_string(), "2.00 EUR");
+    assert_eq!(PipelineReport::new().open_value().to_string(), "0");
+}
