@@ -354,7 +354,8 @@ impl Reach {
 /// Build it from records in one pass ([`from_records`](PipelineReport::from_records),
 /// [`from_store`](PipelineReport::from_store)), or keep it up to date one transition at a time
 /// with [`add`](PipelineReport::add), [`remove`](PipelineReport::remove) and
-/// [`replace`](PipelineReport::replace), each of constant cost: both ways give equal reports.
+/// [`replace`](PipelineReport::replace), each a handful of map updates whatever the number of
+/// records (logarithmic at most): both ways give equal reports.
 ///
 /// `Display` renders an aligned table with a bar chart of the funnel; [`to_svg`](Self::to_svg)
 /// draws the funnel as an SVG document.

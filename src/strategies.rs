@@ -1,4 +1,4 @@
-//! [`proptest`] strategies for every domain type (feature `proptest`), so that adapter authors
+//! `proptest` strategies for every domain type (feature `proptest`), so that adapter authors
 //! and users can property-test with realistic, valid values.
 //!
 //! Records are made the only way they can be: through the lifecycle, by a random walk of legal
