@@ -1,0 +1,397 @@
+//! The baselines that `prospect` is measured against, in the same process: shared by the
+//! benches (`#[path]`) and `examples/scale.rs`.
+//!
+//! - **floor**: plain records with no validation, history or evidence, *moved* into a pre-sized
+//!   `HashMap` keyed by id at every save: about the least an in-memory store can do.
+//! - **naive**: the same plain records, but every save *clones* the record into the map and every
+//!   step reads a clone back: a typical hand-rolled repository.
+//! - **enum** and **string**: the lifecycle of a lead and an opportunity with the state in a
+//!   run-time field (an `enum`, or a `String` as many CRMs store it), the same data, history and
+//!   evidence as `prospect`'s typed values, and the same transition checks done at run time.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use prospect::{
+    Context, Incumbent, LeadEvidence, LeadStatus, OpportunityEvidence, OpportunityStage,
+    PaymentTerms, Qualification, SentProposal, SignedContract, Touch, User,
+};
+use uuid::Uuid;
+
+/// The raw input of one lifecycle: what a form or an import would hand over.
+pub struct Input {
+    pub name: String,
+    pub email: String,
+    pub interest: String,
+    pub amount_minor: i64,
+}
+
+impl Input {
+    pub fn nth(i: u64) -> Input {
+        Input {
+            name: format!("Person {i}"),
+            email: format!("person.{i}@company{}.example", i / 3),
+            interest: "A CRM for the sales team".to_string(),
+            amount_minor: 1_000_000 + (i % 1000) as i64 * 100,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PlainStage {
+    New,
+    Working,
+    Converted,
+    Discovery,
+    Proposal,
+    Negotiation,
+    Contracting,
+    Won,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlainContact {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub owner: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlainLead {
+    pub id: Uuid,
+    pub contact: Uuid,
+    pub stage: PlainStage,
+    pub interest: String,
+    pub owner: String,
+    pub opportunity: Option<Uuid>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlainOpportunity {
+    pub id: Uuid,
+    pub lead: Uuid,
+    pub contact: Uuid,
+    pub stage: PlainStage,
+    pub amount_minor: i64,
+    pub currency: [u8; 3],
+    pub probability: u8,
+    pub owner: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlainAccount {
+    pub id: Uuid,
+    pub contact: Uuid,
+    pub won_minor: i64,
+}
+
+#[derive(Clone, Debug)]
+pub enum Plain {
+    Contact(PlainContact),
+    Lead(PlainLead),
+    Opportunity(PlainOpportunity),
+    Account(PlainAccount),
+}
+
+/// A source of ids as cheap as `prospect`'s deterministic one.
+pub struct Ids(u128);
+
+impl Ids {
+    pub fn new() -> Ids {
+        Ids(1)
+    }
+
+    pub fn next(&mut self) -> Uuid {
+        self.0 += 1;
+        Uuid::from_u128(self.0)
+    }
+}
+
+/// How a baseline saves a record and reads it back.
+pub trait Repository {
+    fn save(&mut self, id: Uuid, record: Plain);
+    fn take(&mut self, id: Uuid) -> Plain;
+}
+
+/// The floor: records are moved in, and moved out to be changed.
+pub struct Floor(pub HashMap<Uuid, Plain>);
+
+impl Repository for Floor {
+    fn save(&mut self, id: Uuid, record: Plain) {
+        self.0.insert(id, record);
+    }
+    fn take(&mut self, id: Uuid) -> Plain {
+        self.0.remove(&id).expect("saved before")
+    }
+}
+
+/// The naive repository: every save stores a clone, every read returns a clone.
+pub struct Naive(pub HashMap<Uuid, Plain>);
+
+impl Repository for Naive {
+    fn save(&mut self, id: Uuid, record: Plain) {
+        self.0.insert(id, record.clone());
+    }
+    fn take(&mut self, id: Uuid) -> Plain {
+        self.0.get(&id).cloned().expect("saved before")
+    }
+}
+
+fn step<R: Repository>(repo: &mut R, id: Uuid, change: impl FnOnce(&mut Plain)) {
+    let mut record = repo.take(id);
+    change(&mut record);
+    repo.save(id, record);
+}
+
+fn set_stage(stage: PlainStage, probability: u8) -> impl FnOnce(&mut Plain) {
+    move |r| {
+        if let Plain::Opportunity(o) = r {
+            o.stage = stage;
+            o.probability = probability;
+        }
+    }
+}
+
+/// One lifecycle on plain records: contact, lead, touch, qualify, proposal, negotiation,
+/// contracting, win, account; every step saved.
+pub fn plain_lifecycle<R: Repository>(repo: &mut R, ids: &mut Ids, input: Input) {
+    let (contact, lead, opportunity, account) = (ids.next(), ids.next(), ids.next(), ids.next());
+    let owner = "claire".to_string();
+    repo.save(
+        contact,
+        Plain::Contact(PlainContact {
+            id: contact,
+            name: input.name,
+            email: input.email,
+            owner: owner.clone(),
+        }),
+    );
+    repo.save(
+        lead,
+        Plain::Lead(PlainLead {
+            id: lead,
+            contact,
+            stage: PlainStage::New,
+            interest: input.interest,
+            owner: owner.clone(),
+            opportunity: None,
+        }),
+    );
+    step(repo, lead, |r| {
+        if let Plain::Lead(l) = r {
+            l.stage = PlainStage::Working;
+        }
+    });
+    step(repo, lead, |r| {
+        if let Plain::Lead(l) = r {
+            l.stage = PlainStage::Converted;
+            l.opportunity = Some(opportunity);
+        }
+    });
+    repo.save(
+        opportunity,
+        Plain::Opportunity(PlainOpportunity {
+            id: opportunity,
+            lead,
+            contact,
+            stage: PlainStage::Discovery,
+            amount_minor: input.amount_minor,
+            currency: *b"EUR",
+            probability: 20,
+            owner,
+        }),
+    );
+    step(repo, opportunity, set_stage(PlainStage::Proposal, 50));
+    step(repo, opportunity, set_stage(PlainStage::Negotiation, 75));
+    step(repo, opportunity, set_stage(PlainStage::Contracting, 90));
+    step(repo, opportunity, set_stage(PlainStage::Won, 100));
+    repo.save(
+        account,
+        Plain::Account(PlainAccount {
+            id: account,
+            contact,
+            won_minor: input.amount_minor,
+        }),
+    );
+}
+
+/// A lead and its opportunity with the state in a run-time field: the same data, history and
+/// evidence as the typed values, and the same checks, at run time.
+#[derive(Debug, Clone)]
+pub struct DynRecord<S> {
+    pub status: S,
+    pub data: DynData,
+    pub lead_history: Vec<(chrono::DateTime<chrono::Utc>, Option<LeadStatus>, LeadStatus, User, LeadEvidence)>,
+    pub opportunity_history:
+        Vec<(chrono::DateTime<chrono::Utc>, Option<OpportunityStage>, OpportunityStage, User, OpportunityEvidence)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DynData {
+    pub id: Uuid,
+    pub contact: Uuid,
+    pub interest: String,
+    pub owner: Option<User>,
+    pub qualification: Option<Qualification>,
+    pub amount_minor: i64,
+    pub probability: u8,
+}
+
+#[derive(Debug)]
+pub struct WrongState;
+
+/// What a run-time state field needs: to say which state it is, and to become another.
+pub trait RuntimeState: Clone {
+    fn lead(s: LeadStatus) -> Self;
+    fn opportunity(s: OpportunityStage) -> Self;
+    fn is_lead(&self, s: LeadStatus) -> bool;
+    fn is_opportunity(&self, s: OpportunityStage) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumState {
+    Lead(LeadStatus),
+    Opportunity(OpportunityStage),
+}
+
+impl RuntimeState for EnumState {
+    fn lead(s: LeadStatus) -> Self {
+        EnumState::Lead(s)
+    }
+    fn opportunity(s: OpportunityStage) -> Self {
+        EnumState::Opportunity(s)
+    }
+    fn is_lead(&self, s: LeadStatus) -> bool {
+        *self == EnumState::Lead(s)
+    }
+    fn is_opportunity(&self, s: OpportunityStage) -> bool {
+        *self == EnumState::Opportunity(s)
+    }
+}
+
+/// The state as text, as many CRMs store it: `"lead/working"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringState(pub String);
+
+impl RuntimeState for StringState {
+    fn lead(s: LeadStatus) -> Self {
+        StringState(format!("lead/{s}"))
+    }
+    fn opportunity(s: OpportunityStage) -> Self {
+        StringState(format!("opportunity/{s}"))
+    }
+    fn is_lead(&self, s: LeadStatus) -> bool {
+        self.0.strip_prefix("lead/") == Some(s.as_str())
+    }
+    fn is_opportunity(&self, s: OpportunityStage) -> bool {
+        self.0.strip_prefix("opportunity/") == Some(s.as_str())
+    }
+}
+
+impl<S: RuntimeState> DynRecord<S> {
+    pub fn open(id: Uuid, contact: Uuid, interest: String, ctx: &Context<'_>) -> DynRecord<S> {
+        let mut lead_history = Vec::with_capacity(4);
+        lead_history.push((ctx.now(), None, LeadStatus::New, ctx.actor().clone(), LeadEvidence::Opened));
+        DynRecord {
+            status: S::lead(LeadStatus::New),
+            data: DynData {
+                id,
+                contact,
+                interest,
+                owner: Some(ctx.actor().clone()),
+                qualification: None,
+                amount_minor: 0,
+                probability: 0,
+            },
+            lead_history,
+            opportunity_history: Vec::new(),
+        }
+    }
+
+    fn lead_step(&mut self, from: LeadStatus, to: LeadStatus, evidence: LeadEvidence, ctx: &Context<'_>) -> Result<(), WrongState> {
+        if !self.status.is_lead(from) {
+            return Err(WrongState);
+        }
+        self.lead_history.push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
+        self.status = S::lead(to);
+        Ok(())
+    }
+
+    fn opportunity_step(
+        &mut self,
+        from: OpportunityStage,
+        to: OpportunityStage,
+        evidence: OpportunityEvidence,
+        ctx: &Context<'_>,
+    ) -> Result<(), WrongState> {
+        if !self.status.is_opportunity(from) {
+            return Err(WrongState);
+        }
+        self.opportunity_history.push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
+        self.status = S::opportunity(to);
+        self.data.probability = to.default_probability().get();
+        Ok(())
+    }
+
+    pub fn log_touch(&mut self, touch: Touch, ctx: &Context<'_>) -> Result<(), WrongState> {
+        self.lead_step(LeadStatus::New, LeadStatus::Working, LeadEvidence::Touch(touch), ctx)
+    }
+
+    /// Converts the lead and returns its opportunity, a record of its own (like `prospect`'s).
+    pub fn qualify(&mut self, q: Qualification, opportunity: Uuid, ctx: &Context<'_>) -> Result<DynRecord<S>, WrongState> {
+        let evidence = LeadEvidence::Converted { opportunity: prospect::OpportunityId::from_uuid(opportunity) };
+        self.lead_step(LeadStatus::Working, LeadStatus::Converted, evidence, ctx)?;
+        let mut history = Vec::with_capacity(4);
+        history.push((
+            ctx.now(),
+            None,
+            OpportunityStage::Discovery,
+            ctx.actor().clone(),
+            OpportunityEvidence::Qualified { lead: prospect::LeadId::from_uuid(self.data.id) },
+        ));
+        Ok(DynRecord {
+            status: S::opportunity(OpportunityStage::Discovery),
+            data: DynData {
+                id: opportunity,
+                contact: self.data.contact,
+                interest: self.data.interest.clone(),
+                owner: self.data.owner.clone(),
+                amount_minor: q.budget().amount().minor(),
+                qualification: Some(q),
+                probability: OpportunityStage::Discovery.default_probability().get(),
+            },
+            lead_history: Vec::new(),
+            opportunity_history: history,
+        })
+    }
+
+    pub fn propose(&mut self, p: SentProposal, ctx: &Context<'_>) -> Result<(), WrongState> {
+        let amount = p.amount().minor();
+        self.opportunity_step(OpportunityStage::Discovery, OpportunityStage::Proposal, OpportunityEvidence::Proposed(p), ctx)?;
+        self.data.amount_minor = amount;
+        Ok(())
+    }
+
+    pub fn negotiate(&mut self, note: prospect::Note, ctx: &Context<'_>) -> Result<(), WrongState> {
+        self.opportunity_step(OpportunityStage::Proposal, OpportunityStage::Negotiation, OpportunityEvidence::Negotiating(note), ctx)
+    }
+
+    pub fn enter_contracting(&mut self, terms: PaymentTerms, incumbent: Incumbent, ctx: &Context<'_>) -> Result<(), WrongState> {
+        self.opportunity_step(
+            OpportunityStage::Negotiation,
+            OpportunityStage::Contracting,
+            OpportunityEvidence::Contracting { terms, incumbent },
+            ctx,
+        )
+    }
+
+    pub fn win(&mut self, contract: SignedContract, account: Uuid, ctx: &Context<'_>) -> Result<(), WrongState> {
+        let value = contract.value().minor();
+        let account = prospect::AccountId::from_uuid(account);
+        self.opportunity_step(OpportunityStage::Contracting, OpportunityStage::Won, OpportunityEvidence::Won { contract, account }, ctx)?;
+        self.data.amount_minor = value;
+        Ok(())
+    }
+}

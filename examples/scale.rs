@@ -1,0 +1,260 @@
+//! How `prospect` scales: N whole lifecycles through the `Crm` facade on a `MemoryStore`, then
+//! the floor and naive baselines at the same N, in this process.
+//!
+//! A lifecycle: create a contact, open a lead, log a touch, qualify, move the opportunity
+//! through proposal, negotiation and contracting, win it, open the account; every step
+//! committed.
+//!
+//! ```text
+//! cargo run --release --example scale -- [--lifecycles N]   (default 1000000)
+//! ```
+//!
+//! It prints the time per lifecycle, the bytes allocated per lifecycle (counted by a global
+//! allocator), the peak resident set size after the lifecycles, and the baselines; its last line
+//! is the contract:
+//!
+//! `lifecycles=N ns_per_lifecycle=X bytes_per_lifecycle=Y peak_rss_bytes=Z floor_ratio=R naive_ratio=Q`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
+use std::error::Error;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::{Days, TimeZone, Utc};
+use prospect::*;
+
+#[path = "../benches/baselines/mod.rs"]
+mod baselines;
+
+/// Counts the bytes allocated, to report allocation per lifecycle.
+struct Counting;
+
+static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: delegates to the system allocator and only adds a counter.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATED.fetch_add(new_size.saturating_sub(layout.size()) as u64, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The peak resident set size of this process so far (Linux; 0 elsewhere).
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The evidence every lifecycle uses, made once: validated values are cheap to clone.
+struct Evidence {
+    touch: Touch,
+    qualification: Qualification,
+    proposal: SentProposal,
+    note: Note,
+    terms: PaymentTerms,
+    contract: SignedContract,
+    job_title: JobTitle,
+    organization: OrganizationName,
+}
+
+impl Evidence {
+    fn new(today: chrono::NaiveDate) -> Result<Evidence, Box<dyn Error>> {
+        let eur = |major: i64| Money::from_minor(major * 100, Currency::EUR);
+        Ok(Evidence {
+            touch: Touch::new(Channel::Call, Summary::new("Discovery call")?),
+            qualification: Qualification::builder()
+                .need(Need::new(
+                    Summary::new("Replace spreadsheets")?,
+                    vec![Requirement::new("40 seats")?],
+                )?)
+                .budget(Budget::new(eur(30_000))?)
+                .timeline(Timeline::new(
+                    today + Days::new(90),
+                    today,
+                    &HorizonPolicy::default(),
+                )?)
+                .build(),
+            proposal: SentProposal::new(Summary::new("40 seats, 3 years")?, eur(36_000), today)?,
+            note: Note::new("Quarterly billing")?,
+            terms: PaymentTerms::new(30, 4)?,
+            contract: SignedContract::new(
+                Reference::new("C-1")?,
+                eur(35_000),
+                today,
+                PersonName::new("Paul Durand")?,
+            )?,
+            job_title: JobTitle::new("Head of Sales")?,
+            organization: OrganizationName::new("Acme SA")?,
+        })
+    }
+}
+
+/// One lifecycle through the facade.
+fn lifecycle(
+    crm: &Crm<MemoryStore>,
+    me: &User,
+    e: &Evidence,
+    input: baselines::Input,
+) -> Result<(), CrmError<std::convert::Infallible>> {
+    let details = ContactDetails::new(
+        Party::employee(
+            PersonName::new(&input.name).map_err(|_| CrmError::Store(never()))?,
+            e.job_title.clone(),
+            e.organization.clone(),
+        ),
+        LeadSource::Web,
+    )
+    .with_email(EmailAddress::new(&input.email).map_err(|_| CrmError::Store(never()))?)
+    .with_owner(me.clone());
+    let contact = crm
+        .create_contact(details, OnDuplicate::Refuse, me)?
+        .into_contact();
+    let interest = Interest::new(
+        Summary::new(&input.interest).map_err(|_| CrmError::Store(never()))?,
+        BuyingRole::Influencer,
+    );
+    let lead = crm.open_lead(&contact, interest, me)?;
+    let lead = crm.log_touch(lead, e.touch.clone(), me)?;
+    let (_, opportunity) = crm.qualify(lead, e.qualification.clone(), me)?;
+    let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
+    let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
+    let opportunity =
+        crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
+    let (won, account) = crm.win(opportunity, e.contract.clone(), me)?;
+    black_box((won, account));
+    Ok(())
+}
+
+/// The inputs are valid by construction; this stands for the impossible failure.
+fn never() -> std::convert::Infallible {
+    unreachable!("the generated input is valid")
+}
+
+struct Run {
+    nanos: f64,
+    bytes: f64,
+}
+
+fn measure(n: u64, mut run: impl FnMut(u64)) -> Run {
+    let bytes_before = ALLOCATED.load(Ordering::Relaxed);
+    let start = Instant::now();
+    for i in 0..n {
+        run(i);
+    }
+    let elapsed = start.elapsed();
+    Run {
+        nanos: elapsed.as_nanos() as f64 / n as f64,
+        bytes: (ALLOCATED.load(Ordering::Relaxed) - bytes_before) as f64 / n as f64,
+    }
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut n: u64 = 1_000_000;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--lifecycles" => {
+                n = args
+                    .next()
+                    .ok_or("--lifecycles needs a value")?
+                    .parse()
+                    .map_err(|e| format!("--lifecycles: {e}"))?;
+            }
+            other => return Err(format!("unknown argument {other:?}; usage: scale [--lifecycles N]").into()),
+        }
+    }
+    let n = n.max(1);
+    let start = Utc
+        .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .ok_or("start")?;
+    let clock = Arc::new(FixedClock::new(start));
+    let crm = Crm::with_clock_and_ids(
+        MemoryStore::new(),
+        clock.clone(),
+        Arc::new(SequentialIds::new(1)),
+    );
+    let me = User::new("claire")?;
+    let evidence = Evidence::new(clock.now().date_naive())?;
+
+    eprintln!("running {n} lifecycles through Crm + MemoryStore ...");
+    let mut failed = None;
+    let ours = measure(n, |i| {
+        if let Err(e) = lifecycle(&crm, &me, &evidence, baselines::Input::nth(i)) {
+            failed.get_or_insert(e.to_string());
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let peak = peak_rss_bytes();
+    let stored = crm.store().len();
+    drop(crm);
+
+    eprintln!("running the floor baseline ...");
+    let mut floor = baselines::Floor(HashMap::with_capacity(4 * n as usize));
+    let mut ids = baselines::Ids::new();
+    let floor_run = measure(n, |i| {
+        baselines::plain_lifecycle(&mut floor, &mut ids, baselines::Input::nth(i))
+    });
+    black_box(floor.0.len());
+    drop(floor);
+
+    eprintln!("running the naive baseline ...");
+    let mut naive = baselines::Naive(HashMap::new());
+    let mut ids = baselines::Ids::new();
+    let naive_run = measure(n, |i| {
+        baselines::plain_lifecycle(&mut naive, &mut ids, baselines::Input::nth(i))
+    });
+    black_box(naive.0.len());
+    drop(naive);
+
+    println!("lifecycles            {n} ({stored} records stored)");
+    println!(
+        "prospect              {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle",
+        ours.nanos, ours.bytes
+    );
+    println!(
+        "floor (moved)         {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle",
+        floor_run.nanos, floor_run.bytes
+    );
+    println!(
+        "naive (cloned)        {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle",
+        naive_run.nanos, naive_run.bytes
+    );
+    println!("peak RSS              {:.1} MiB after the lifecycles", peak as f64 / (1 << 20) as f64);
+    println!(
+        "lifecycles={n} ns_per_lifecycle={:.0} bytes_per_lifecycle={:.0} peak_rss_bytes={peak} floor_ratio={:.2} naive_ratio={:.2}",
+        ours.nanos,
+        ours.bytes,
+        ours.nanos / floor_run.nanos,
+        ours.nanos / naive_run.nanos
+    );
+    Ok(())
+}
