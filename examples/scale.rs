@@ -49,7 +49,10 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATED.fetch_add(new_size.saturating_sub(layout.size()) as u64, Ordering::Relaxed);
+        ALLOCATED.fetch_add(
+            new_size.saturating_sub(layout.size()) as u64,
+            Ordering::Relaxed,
+        );
         // SAFETY: as above.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -186,7 +189,11 @@ fn main() -> Result<(), Box<dyn Error>> {
                     .parse()
                     .map_err(|e| format!("--lifecycles: {e}"))?;
             }
-            other => return Err(format!("unknown argument {other:?}; usage: scale [--lifecycles N]").into()),
+            other => {
+                return Err(
+                    format!("unknown argument {other:?}; usage: scale [--lifecycles N]").into(),
+                );
+            }
         }
     }
     let n = n.max(1);
@@ -248,7 +255,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         "naive (cloned)        {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle",
         naive_run.nanos, naive_run.bytes
     );
-    println!("peak RSS              {:.1} MiB after the lifecycles", peak as f64 / (1 << 20) as f64);
+    println!(
+        "peak RSS              {:.1} MiB after the lifecycles",
+        peak as f64 / (1 << 20) as f64
+    );
     println!(
         "lifecycles={n} ns_per_lifecycle={:.0} bytes_per_lifecycle={:.0} peak_rss_bytes={peak} floor_ratio={:.2} naive_ratio={:.2}",
         ours.nanos,

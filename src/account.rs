@@ -1,6 +1,7 @@
 //! Accounts: customers, made by winning an opportunity.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -56,14 +57,31 @@ impl Win {
 /// wins are added with [`Opportunity::win_for`](crate::Opportunity::win_for) (repeat business).
 /// It keeps its primary contact, every opportunity won (its history), the date it became a
 /// customer and its won value per currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
 pub struct Account {
-    id: AccountId,
-    primary_contact: ContactId,
-    owner: Option<User>,
-    customer_since: DateTime<Utc>,
-    won_value: MoneyTotals,
-    wins: Vec<Win>,
+    data: Arc<data::Account>,
+}
+
+mod data {
+    use super::*;
+
+    /// The account itself, shared between the copies of a [`super::Account`].
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub(super) struct Account {
+        pub(super) id: AccountId,
+        pub(super) primary_contact: ContactId,
+        pub(super) owner: Option<User>,
+        pub(super) customer_since: DateTime<Utc>,
+        pub(super) won_value: MoneyTotals,
+        pub(super) wins: Vec<Win>,
+    }
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.data, f)
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,18 +107,20 @@ impl Account {
         // The first amount added to empty totals cannot overflow.
         let _ = won_value.add(contract.value());
         Account {
-            id,
-            primary_contact: opportunity.contact,
-            owner: opportunity.owner.clone(),
-            customer_since: at,
-            won_value,
-            wins: vec![Win {
-                opportunity: opportunity.id,
-                contract: contract.reference().clone(),
-                value: contract.value(),
-                at,
-                actor: ctx.actor().clone(),
-            }],
+            data: Arc::new(data::Account {
+                id,
+                primary_contact: opportunity.contact,
+                owner: opportunity.owner.clone(),
+                customer_since: at,
+                won_value,
+                wins: vec![Win {
+                    opportunity: opportunity.id,
+                    contract: contract.reference().clone(),
+                    value: contract.value(),
+                    at,
+                    actor: ctx.actor().clone(),
+                }],
+            }),
         }
     }
 
@@ -112,8 +132,9 @@ impl Account {
         at: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), MoneyError> {
-        self.won_value.add(contract.value())?;
-        self.wins.push(Win {
+        let account = Arc::make_mut(&mut self.data);
+        account.won_value.add(contract.value())?;
+        account.wins.push(Win {
             opportunity: opportunity.id,
             contract: contract.reference().clone(),
             value: contract.value(),
@@ -125,37 +146,37 @@ impl Account {
 
     /// The account's id.
     pub fn id(&self) -> AccountId {
-        self.id
+        self.data.id
     }
 
     /// The contact of the first opportunity won.
     pub fn primary_contact(&self) -> ContactId {
-        self.primary_contact
+        self.data.primary_contact
     }
 
     /// The user who owns the account, if any.
     pub fn owner(&self) -> Option<&User> {
-        self.owner.as_ref()
+        self.data.owner.as_ref()
     }
 
     /// When the first opportunity was won.
     pub fn customer_since(&self) -> DateTime<Utc> {
-        self.customer_since
+        self.data.customer_since
     }
 
     /// The value of every contract won, per currency.
     pub fn won_value(&self) -> &MoneyTotals {
-        &self.won_value
+        &self.data.won_value
     }
 
     /// Every win, oldest first (never empty): the account's history.
     pub fn wins(&self) -> &[Win] {
-        &self.wins
+        &self.data.wins
     }
 
     /// The opportunities won, oldest first.
     pub fn opportunities(&self) -> impl ExactSizeIterator<Item = OpportunityId> + '_ {
-        self.wins.iter().map(Win::opportunity)
+        self.data.wins.iter().map(Win::opportunity)
     }
 
     fn validate(&self) -> Result<(), RecordError> {
@@ -166,18 +187,18 @@ impl Account {
                 problem,
             })
         };
-        let Some(first) = self.wins.first() else {
+        let Some(first) = self.data.wins.first() else {
             return invariant("wins", "an account has at least the win it was made from");
         };
-        if first.at != self.customer_since {
+        if first.at != self.data.customer_since {
             return invariant("customer_since", "differs from the date of the first win");
         }
-        if self.wins.windows(2).any(|w| w[1].at < w[0].at) {
+        if self.data.wins.windows(2).any(|w| w[1].at < w[0].at) {
             return invariant("wins", "not in the order they were won");
         }
-        let mut seen = HashSet::with_capacity(self.wins.len());
+        let mut seen = HashSet::with_capacity(self.data.wins.len());
         let mut totals = MoneyTotals::new();
-        for win in &self.wins {
+        for win in &self.data.wins {
             if !seen.insert(win.opportunity) {
                 return invariant("wins", "the same opportunity is won twice");
             }
@@ -188,7 +209,7 @@ impl Account {
                 return invariant("won_value", "overflows");
             }
         }
-        if totals != self.won_value {
+        if totals != self.data.won_value {
             return invariant("won_value", "differs from the sum of the wins");
         }
         Ok(())
@@ -200,12 +221,14 @@ impl<'de> Deserialize<'de> for Account {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = AccountRepr::deserialize(d)?;
         let account = Account {
-            id: r.id,
-            primary_contact: r.primary_contact,
-            owner: r.owner,
-            customer_since: r.customer_since,
-            won_value: r.won_value,
-            wins: r.wins,
+            data: Arc::new(data::Account {
+                id: r.id,
+                primary_contact: r.primary_contact,
+                owner: r.owner,
+                customer_since: r.customer_since,
+                won_value: r.won_value,
+                wins: r.wins,
+            }),
         };
         account.validate().map_err(serde::de::Error::custom)?;
         Ok(account)

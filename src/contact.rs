@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -40,7 +41,7 @@ use crate::text::{JobTitle, OrganizationName, PersonName, User, clean};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct EmailAddress(Box<str>);
+pub struct EmailAddress(Arc<str>);
 
 impl EmailAddress {
     /// The longest address accepted, in characters.
@@ -97,11 +98,9 @@ impl EmailAddress {
         if domain.ends_with('.') {
             return bad("the domain must not end with a dot");
         }
-        let labels: Vec<&str> = domain.split('.').collect();
-        if labels.len() < 2 {
-            return bad("the domain needs a dot, e.g. example.com");
-        }
-        for label in &labels {
+        let mut labels = 0;
+        let mut last = "";
+        for label in domain.split('.') {
             if label.is_empty() {
                 return bad("the domain has an empty label");
             }
@@ -117,11 +116,13 @@ impl EmailAddress {
             {
                 return bad("the domain has a character that is not allowed");
             }
+            labels += 1;
+            last = label;
         }
-        if labels
-            .last()
-            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
-        {
+        if labels < 2 {
+            return bad("the domain needs a dot, e.g. example.com");
+        }
+        if last.bytes().all(|b| b.is_ascii_digit()) {
             return bad("IP-address domains are not accepted");
         }
         Ok(EmailAddress(text.into()))
@@ -215,7 +216,7 @@ impl<'de> Deserialize<'de> for EmailAddress {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct PhoneNumber(Box<str>);
+pub struct PhoneNumber(Arc<str>);
 
 impl PhoneNumber {
     /// The longest number accepted, in characters, separators included.
@@ -519,68 +520,87 @@ impl ContactDetails {
 /// assert_eq!(contact.created_by().as_str(), "alice");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Contact {
-    id: ContactId,
-    details: ContactDetails,
-    created_at: DateTime<Utc>,
-    created_by: User,
+    data: Arc<data::Contact>,
+}
+
+mod data {
+    use super::*;
+
+    /// The contact itself, shared between the copies of a [`super::Contact`].
+    #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub(super) struct Contact {
+        pub(super) id: ContactId,
+        pub(super) details: ContactDetails,
+        pub(super) created_at: DateTime<Utc>,
+        pub(super) created_by: User,
+    }
+}
+
+impl fmt::Debug for Contact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.data, f)
+    }
 }
 
 impl Contact {
     /// Records a new contact, with a new id, now, by the context's actor.
     pub fn create(details: ContactDetails, ctx: &Context<'_>) -> Contact {
         Contact {
-            id: ContactId::generate(ctx.ids()),
-            details,
-            created_at: ctx.now(),
-            created_by: ctx.actor().clone(),
+            data: Arc::new(data::Contact {
+                id: ContactId::generate(ctx.ids()),
+                details,
+                created_at: ctx.now(),
+                created_by: ctx.actor().clone(),
+            }),
         }
     }
 
     /// The contact's id.
     pub fn id(&self) -> ContactId {
-        self.id
+        self.data.id
     }
 
     /// Everything known about the contact.
     pub fn details(&self) -> &ContactDetails {
-        &self.details
+        &self.data.details
     }
 
     /// Who the contact is.
     pub fn party(&self) -> &Party {
-        &self.details.party
+        &self.data.details.party
     }
 
     /// The email address, if known.
     pub fn email(&self) -> Option<&EmailAddress> {
-        self.details.email.as_ref()
+        self.data.details.email.as_ref()
     }
 
     /// The phone number, if known.
     pub fn phone(&self) -> Option<&PhoneNumber> {
-        self.details.phone.as_ref()
+        self.data.details.phone.as_ref()
     }
 
     /// Where the contact came from.
     pub fn source(&self) -> LeadSource {
-        self.details.source
+        self.data.details.source
     }
 
     /// The user who owns the relationship, if any.
     pub fn owner(&self) -> Option<&User> {
-        self.details.owner.as_ref()
+        self.data.details.owner.as_ref()
     }
 
     /// When the contact was recorded.
     pub fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+        self.data.created_at
     }
 
     /// Who recorded the contact.
     pub fn created_by(&self) -> &User {
-        &self.created_by
+        &self.data.created_by
     }
 }
 

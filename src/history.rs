@@ -1,7 +1,10 @@
 //! History: every transition of a record, with when, from, to, who, and the evidence.
 
+use std::fmt;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::RecordError;
 use crate::record::RecordKind;
@@ -51,66 +54,109 @@ impl<S: Copy, E> Transition<S, E> {
 
 /// The transitions of a record, oldest first. Never empty for a valid record: the first entry
 /// is the record's creation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct History<S, E>(Vec<Transition<S, E>>);
+///
+/// Stored as a persistent list, newest entry first: a step adds one entry (one allocation) and
+/// cloning a history shares its entries instead of copying them, so a record can be kept by its
+/// caller and by a store at the cost of a reference count.
+pub struct History<S, E> {
+    newest: Option<Arc<Node<S, E>>>,
+}
 
-impl<S: Copy, E> History<S, E> {
+struct Node<S, E> {
+    entry: Transition<S, E>,
+    previous: Option<Arc<Node<S, E>>>,
+    len: usize,
+}
+
+impl<S, E> History<S, E> {
     /// A history holding only the creation of a record in state `to`, at `at`.
     pub(crate) fn start(at: DateTime<Utc>, to: S, evidence: E, actor: &User) -> History<S, E> {
-        let mut entries = Vec::with_capacity(4);
-        entries.push(Transition {
-            at,
-            from: None,
-            to,
-            actor: actor.clone(),
-            evidence,
-        });
-        History(entries)
+        History {
+            newest: Some(Arc::new(Node {
+                entry: Transition {
+                    at,
+                    from: None,
+                    to,
+                    actor: actor.clone(),
+                    evidence,
+                },
+                previous: None,
+                len: 1,
+            })),
+        }
+    }
+
+    /// A history of `entries`, oldest first.
+    fn from_entries(entries: Vec<Transition<S, E>>) -> History<S, E> {
+        let mut newest: Option<Arc<Node<S, E>>> = None;
+        for entry in entries {
+            let len = newest.as_ref().map_or(0, |n| n.len) + 1;
+            newest = Some(Arc::new(Node {
+                entry,
+                previous: newest,
+                len,
+            }));
+        }
+        History { newest }
     }
 
     /// Appends a step from `from` to `to`, taken at `at` by `actor`.
     pub(crate) fn push(&mut self, at: DateTime<Utc>, from: S, to: S, evidence: E, actor: &User) {
-        self.0.push(Transition {
-            at,
-            from: Some(from),
-            to,
-            actor: actor.clone(),
-            evidence,
-        });
+        let previous = self.newest.take();
+        let len = previous.as_ref().map_or(0, |n| n.len) + 1;
+        self.newest = Some(Arc::new(Node {
+            entry: Transition {
+                at,
+                from: Some(from),
+                to,
+                actor: actor.clone(),
+                evidence,
+            },
+            previous,
+            len,
+        }));
+    }
+
+    /// The transitions, newest first, without allocating.
+    pub(crate) fn newest_first(&self) -> impl Iterator<Item = &Transition<S, E>> {
+        std::iter::successors(self.newest.as_deref(), |n| n.previous.as_deref()).map(|n| &n.entry)
     }
 
     /// The transitions, oldest first.
     pub fn iter(&self) -> HistoryIter<'_, S, E> {
-        HistoryIter(self.0.iter())
+        let mut entries: Vec<&Transition<S, E>> = self.newest_first().collect();
+        entries.reverse();
+        HistoryIter(entries.into_iter())
     }
 
     /// How many transitions there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.newest.as_ref().map_or(0, |n| n.len)
     }
 
     /// Whether there are none (never the case for a valid record).
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.newest.is_none()
     }
 
     /// The first transition: the record's creation.
     pub fn first(&self) -> Option<&Transition<S, E>> {
-        self.0.first()
+        self.newest_first().last()
     }
 
     /// The latest transition: the one into the record's current state.
     pub fn last(&self) -> Option<&Transition<S, E>> {
-        self.0.last()
+        self.newest.as_deref().map(|n| &n.entry)
     }
 
     /// The evidence of the latest transition. Only for records whose history was validated
     /// (every typed record's is): it is never empty.
     pub(crate) fn last_evidence(&self) -> Option<&E> {
-        self.0.last().map(|t| &t.evidence)
+        self.last().map(|t| &t.evidence)
     }
+}
 
+impl<S: Copy, E> History<S, E> {
     /// Checks the history of a record that is now in `state`: it starts from nothing, every
     /// entry starts where the previous one ended, every step is `legal`, times never go back, and
     /// it ends in `state`.
@@ -124,11 +170,11 @@ impl<S: Copy, E> History<S, E> {
         S: Tag + PartialEq,
         E: Tag,
     {
-        let Some(last) = self.0.last() else {
+        let Some(last) = self.last() else {
             return Err(RecordError::EmptyHistory { record });
         };
         let mut previous: Option<&Transition<S, E>> = None;
-        for (index, t) in self.0.iter().enumerate() {
+        for (index, t) in self.iter().enumerate() {
             let ended = previous.map(|p| p.to);
             if t.from != ended {
                 return Err(RecordError::BrokenHistory {
@@ -163,17 +209,75 @@ impl<S: Copy, E> History<S, E> {
     }
 }
 
+impl<S, E> Clone for History<S, E> {
+    /// Shares the entries: a reference count, whatever the length.
+    fn clone(&self) -> Self {
+        History {
+            newest: self.newest.clone(),
+        }
+    }
+}
+
+impl<S, E> Drop for History<S, E> {
+    /// Frees a long list one node at a time, not recursively.
+    fn drop(&mut self) {
+        let mut next = self.newest.take();
+        while let Some(node) = next {
+            match Arc::try_unwrap(node) {
+                Ok(mut node) => next = node.previous.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+impl<S: PartialEq, E: PartialEq> PartialEq for History<S, E> {
+    fn eq(&self, other: &Self) -> bool {
+        let same_node = match (&self.newest, &other.newest) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same_node
+            || (self.len() == other.len()
+                && self
+                    .newest_first()
+                    .zip(other.newest_first())
+                    .all(|(a, b)| a == b))
+    }
+}
+
+impl<S: Eq, E: Eq> Eq for History<S, E> {}
+
+impl<S: fmt::Debug, E: fmt::Debug> fmt::Debug for History<S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<S: Serialize, E: Serialize> Serialize for History<S, E> {
+    fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de, S: Deserialize<'de>, E: Deserialize<'de>> Deserialize<'de> for History<S, E> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<Transition<S, E>>::deserialize(d).map(History::from_entries)
+    }
+}
+
 impl<'a, S, E> IntoIterator for &'a History<S, E> {
     type Item = &'a Transition<S, E>;
     type IntoIter = HistoryIter<'a, S, E>;
     fn into_iter(self) -> Self::IntoIter {
-        HistoryIter(self.0.iter())
+        self.iter()
     }
 }
 
 /// The transitions of a [`History`], oldest first (or newest first, with `.rev()`).
 #[derive(Debug, Clone)]
-pub struct HistoryIter<'a, S, E>(std::slice::Iter<'a, Transition<S, E>>);
+pub struct HistoryIter<'a, S, E>(std::vec::IntoIter<&'a Transition<S, E>>);
 
 impl<'a, S, E> Iterator for HistoryIter<'a, S, E> {
     type Item = &'a Transition<S, E>;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -224,17 +225,92 @@ fn legal(from: Option<LeadStatus>, to: LeadStatus, evidence: &LeadEvidence) -> b
     }
 }
 
-/// The data of a lead, whatever its state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct LeadData {
+/// What never changes once a lead is opened: shared between the copies of a lead.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct LeadCore {
     pub(crate) id: LeadId,
     pub(crate) contact: ContactId,
-    pub(crate) status: LeadStatus,
     pub(crate) interest: Interest,
     pub(crate) source: LeadSource,
     pub(crate) owner: Option<User>,
     pub(crate) created_at: DateTime<Utc>,
+}
+
+/// The data of a lead, whatever its state. Cloning it shares the core and the history, so a
+/// lead costs a few reference counts to keep in two places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LeadData {
+    pub(crate) core: Arc<LeadCore>,
+    pub(crate) status: LeadStatus,
     pub(crate) history: History<LeadStatus, LeadEvidence>,
+}
+
+impl std::ops::Deref for LeadData {
+    type Target = LeadCore;
+    fn deref(&self) -> &LeadCore {
+        &self.core
+    }
+}
+
+/// A lead as serialised: its fields in this order.
+#[derive(Serialize)]
+struct LeadOut<'a> {
+    id: LeadId,
+    contact: ContactId,
+    status: LeadStatus,
+    interest: &'a Interest,
+    source: LeadSource,
+    owner: &'a Option<User>,
+    created_at: DateTime<Utc>,
+    history: &'a History<LeadStatus, LeadEvidence>,
+}
+
+/// A lead as deserialised, before it is validated.
+#[derive(Deserialize)]
+struct LeadIn {
+    id: LeadId,
+    contact: ContactId,
+    status: LeadStatus,
+    interest: Interest,
+    source: LeadSource,
+    owner: Option<User>,
+    created_at: DateTime<Utc>,
+    history: History<LeadStatus, LeadEvidence>,
+}
+
+impl Serialize for LeadData {
+    fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        LeadOut {
+            id: self.id,
+            contact: self.contact,
+            status: self.status,
+            interest: &self.interest,
+            source: self.source,
+            owner: &self.owner,
+            created_at: self.created_at,
+            history: &self.history,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for LeadData {
+    /// Reads the fields only; [`LeadData::deserialize_valid`] also validates.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = LeadIn::deserialize(d)?;
+        Ok(LeadData {
+            core: Arc::new(LeadCore {
+                id: r.id,
+                contact: r.contact,
+                interest: r.interest,
+                source: r.source,
+                owner: r.owner,
+                created_at: r.created_at,
+            }),
+            status: r.status,
+            history: r.history,
+        })
+    }
 }
 
 impl LeadData {
@@ -363,13 +439,15 @@ impl Lead<New> {
     pub fn open(contact: &Contact, interest: Interest, ctx: &Context<'_>) -> Lead<New> {
         let now = ctx.now();
         Lead::from_data(LeadData {
-            id: LeadId::generate(ctx.ids()),
-            contact: contact.id(),
+            core: Arc::new(LeadCore {
+                id: LeadId::generate(ctx.ids()),
+                contact: contact.id(),
+                interest,
+                source: contact.source(),
+                owner: contact.owner().cloned(),
+                created_at: now,
+            }),
             status: LeadStatus::New,
-            interest,
-            source: contact.source(),
-            owner: contact.owner().cloned(),
-            created_at: now,
             history: History::start(now, LeadStatus::New, LeadEvidence::Opened, ctx.actor()),
         })
     }

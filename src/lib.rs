@@ -156,8 +156,8 @@ pub use record::{
 };
 pub use state::{LeadStatus, OpportunityStage};
 pub use store::{
-    AsyncStore, Batch, CommitError, Conflict, Cursor, DuplicateWrite, Expect, MAX_PAGE, Page,
-    Query, SCAN_PAGE, Store, Version, Versioned, Write,
+    AsyncStore, Batch, CommitError, Conflict, Cursor, DuplicateWrite, Expect, IntoWrites, MAX_PAGE,
+    Page, Query, SCAN_PAGE, Store, Version, Versioned, Write,
 };
 pub use text::{
     JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,

@@ -36,54 +36,94 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    records: HashMap<RecordId, (Record, Version)>,
-    by_kind: HashMap<RecordKind, BTreeSet<Uuid>>,
-    by_state: HashMap<RecordState, BTreeSet<Uuid>>,
-    by_owner: HashMap<(RecordKind, User), BTreeSet<Uuid>>,
-    by_email: HashMap<String, BTreeSet<Uuid>>,
+    records: HashMap<RecordId, (Record, Version), FastState>,
+    /// Ids as `u128`, which compare faster than byte arrays, per kind (in `RecordKind::ALL`
+    /// order).
+    by_kind: [BTreeSet<u128>; 4],
+    by_state: HashMap<RecordState, BTreeSet<u128>, FastState>,
+    by_owner: HashMap<(RecordKind, User), BTreeSet<u128>, FastState>,
+    /// Contacts by email; `EmailAddress` hashes and compares its normalised form.
+    by_email: HashMap<EmailAddress, BTreeSet<u128>, FastState>,
+}
+
+fn kind_index(kind: RecordKind) -> usize {
+    match kind {
+        RecordKind::Contact => 0,
+        RecordKind::Lead => 1,
+        RecordKind::Opportunity => 2,
+        RecordKind::Account => 3,
+    }
+}
+
+fn key(id: RecordId) -> u128 {
+    id.as_uuid().as_u128()
+}
+
+fn insert_key<K: std::hash::Hash + Eq>(
+    index: &mut HashMap<K, BTreeSet<u128>, FastState>,
+    k: K,
+    id: u128,
+) {
+    index.entry(k).or_default().insert(id);
+}
+
+fn remove_key<K: std::hash::Hash + Eq>(
+    index: &mut HashMap<K, BTreeSet<u128>, FastState>,
+    k: &K,
+    id: u128,
+) {
+    if let Some(ids) = index.get_mut(k) {
+        ids.remove(&id);
+        if ids.is_empty() {
+            index.remove(k);
+        }
+    }
 }
 
 impl Inner {
+    /// Adds a new record to the indexes.
     fn index(&mut self, record: &Record) {
-        let uuid = record.id().as_uuid();
-        let kind = record.kind();
-        self.by_kind.entry(kind).or_default().insert(uuid);
-        self.by_state
-            .entry(record.state())
-            .or_default()
-            .insert(uuid);
+        let (id, kind) = (key(record.id()), record.kind());
+        self.by_kind[kind_index(kind)].insert(id);
+        insert_key(&mut self.by_state, record.state(), id);
         if let Some(owner) = record.owner() {
-            self.by_owner
-                .entry((kind, owner.clone()))
-                .or_default()
-                .insert(uuid);
+            insert_key(&mut self.by_owner, (kind, owner.clone()), id);
         }
         if let Some(email) = record.email() {
-            self.by_email
-                .entry(email.normalized())
-                .or_default()
-                .insert(uuid);
+            insert_key(&mut self.by_email, email.clone(), id);
         }
     }
 
-    fn unindex(&mut self, record: &Record) {
-        let uuid = record.id().as_uuid();
-        let kind = record.kind();
-        // The kind index never changes for a record: it is left alone.
-        remove(&mut self.by_state, &record.state(), uuid);
-        if let Some(owner) = record.owner() {
-            remove(&mut self.by_owner, &(kind, owner.clone()), uuid);
+    /// Moves an updated record's index entries where its keys changed (its kind never does).
+    fn reindex(&mut self, old: &Record, new: &Record) {
+        let (id, kind) = (key(new.id()), new.kind());
+        if old.state() != new.state() {
+            remove_key(&mut self.by_state, &old.state(), id);
+            insert_key(&mut self.by_state, new.state(), id);
         }
-        if let Some(email) = record.email() {
-            remove(&mut self.by_email, &email.normalized(), uuid);
+        if old.owner() != new.owner() {
+            if let Some(owner) = old.owner() {
+                remove_key(&mut self.by_owner, &(kind, owner.clone()), id);
+            }
+            if let Some(owner) = new.owner() {
+                insert_key(&mut self.by_owner, (kind, owner.clone()), id);
+            }
+        }
+        if old.email() != new.email() {
+            if let Some(email) = old.email() {
+                remove_key(&mut self.by_email, email, id);
+            }
+            if let Some(email) = new.email() {
+                insert_key(&mut self.by_email, email.clone(), id);
+            }
         }
     }
 
     /// The conflict of the first write in `batch` that does not find what it expects.
     fn check(&self, batch: &Batch) -> Result<(), Conflict> {
         for email in batch.absent_emails() {
-            if let Some(uuid) = self.by_email.get(email).and_then(|ids| ids.first()) {
-                let id = RecordId::from_parts(RecordKind::Contact, *uuid);
+            if let Some(id) = self.by_email.get(email).and_then(|ids| ids.first()) {
+                let id = RecordId::from_parts(RecordKind::Contact, Uuid::from_u128(*id));
                 let actual = self.records.get(&id).map(|(_, v)| *v);
                 return Err(Conflict::new(id, Expect::Absent, actual));
             }
@@ -101,14 +141,84 @@ impl Inner {
         }
         Ok(())
     }
+
+    /// Applies a write that [`check`](Inner::check) accepted.
+    fn apply(&mut self, record: Record, version: Version) {
+        let id = record.id();
+        match self.records.remove(&id) {
+            Some((old, _)) => self.reindex(&old, &record),
+            None => self.index(&record),
+        }
+        self.records.insert(id, (record, version));
+    }
 }
 
-fn remove<K: std::hash::Hash + Eq>(index: &mut HashMap<K, BTreeSet<Uuid>>, key: &K, uuid: Uuid) {
-    if let Some(ids) = index.get_mut(key) {
-        ids.remove(&uuid);
-        if ids.is_empty() {
-            index.remove(key);
+/// A fast hasher for the store's keys, seeded per store from the standard library's random
+/// state, so that keys chosen by an attacker cannot be made to collide without knowing the
+/// seed.
+#[derive(Debug, Clone, Copy)]
+struct FastState {
+    seed: u64,
+}
+
+impl Default for FastState {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        let random = std::collections::hash_map::RandomState::new();
+        FastState {
+            seed: random.hash_one(0x5eed_u64) | 1,
         }
+    }
+}
+
+impl std::hash::BuildHasher for FastState {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher {
+            state: self.seed,
+            seed: self.seed,
+        }
+    }
+}
+
+/// Folded multiplication of 64-bit words with the seed.
+#[derive(Debug)]
+struct FastHasher {
+    state: u64,
+    seed: u64,
+}
+
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.state = fold(
+                self.state ^ u64::from_le_bytes(word),
+                self.seed ^ 0x9E37_79B9_7F4A_7C15,
+            );
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.state = fold(self.state ^ n, self.seed ^ 0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        fold(self.state, self.seed.rotate_left(29) | 1)
     }
 }
 
@@ -157,12 +267,7 @@ impl Store for MemoryStore {
         let (writes, _) = batch.into_parts();
         for write in writes {
             let (record, expect) = write.into_parts();
-            let id = record.id();
-            if let Some((old, _)) = inner.records.remove(&id) {
-                inner.unindex(&old);
-            }
-            inner.index(&record);
-            inner.records.insert(id, (record, expect.written_version()));
+            inner.apply(record, expect.written_version());
         }
         Ok(())
     }
@@ -172,16 +277,16 @@ impl Store for MemoryStore {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Infallible> {
         let inner = self.read();
-        let Some(ids) = inner.by_email.get(&email.normalized()) else {
+        let Some(ids) = inner.by_email.get(email) else {
             return Ok(Vec::new());
         };
         Ok(ids
             .iter()
-            .filter_map(|uuid| {
-                match inner
-                    .records
-                    .get(&RecordId::from_parts(RecordKind::Contact, *uuid))
-                {
+            .filter_map(|id| {
+                match inner.records.get(&RecordId::from_parts(
+                    RecordKind::Contact,
+                    Uuid::from_u128(*id),
+                )) {
                     Some((Record::Contact(c), v)) => Some(Versioned::new(c.clone(), *v)),
                     _ => None,
                 }
@@ -195,7 +300,7 @@ impl Store for MemoryStore {
         let kind = query.record_kind();
         // The smallest index that the query selects on.
         let candidates = [
-            Some(inner.by_kind.get(&kind)),
+            Some(Some(&inner.by_kind[kind_index(kind)])),
             query.record_state().map(|s| inner.by_state.get(&s)),
             query
                 .owner()
@@ -211,10 +316,14 @@ impl Store for MemoryStore {
                 next: None,
             });
         };
-        let start = after.map_or(Bound::Unbounded, |c| Bound::Excluded(c.as_uuid()));
+        let start = after.map_or(Bound::Unbounded, |c| Bound::Excluded(c.as_uuid().as_u128()));
         let mut matching = ids
             .range((start, Bound::Unbounded))
-            .filter_map(|uuid| inner.records.get(&RecordId::from_parts(kind, *uuid)))
+            .filter_map(|id| {
+                inner
+                    .records
+                    .get(&RecordId::from_parts(kind, Uuid::from_u128(*id)))
+            })
             .filter(|(record, _)| query.matches(record));
         let records: Vec<Versioned<Record>> = matching
             .by_ref()

@@ -495,9 +495,8 @@ impl fmt::Display for Money {
 /// assert_eq!(totals.iter().count(), 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct MoneyTotals(BTreeMap<Currency, i64>);
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoneyTotals(Vec<(Currency, i64)>);
 
 impl MoneyTotals {
     /// No money at all.
@@ -511,20 +510,27 @@ impl MoneyTotals {
     ///
     /// [`MoneyError::Overflow`] when the total would not fit; the totals are then unchanged.
     pub fn add(&mut self, amount: Money) -> Result<(), MoneyError> {
-        let total = self.0.entry(amount.currency).or_insert(0);
-        *total = total
-            .checked_add(amount.minor)
-            .ok_or(MoneyError::Overflow {
-                currency: amount.currency,
-            })?;
+        // Few currencies per account: a sorted vector is smaller and faster than a map.
+        match self.0.binary_search_by_key(&amount.currency, |(c, _)| *c) {
+            Ok(i) => {
+                let total = &mut self.0[i].1;
+                *total = total
+                    .checked_add(amount.minor)
+                    .ok_or(MoneyError::Overflow {
+                        currency: amount.currency,
+                    })?;
+            }
+            Err(i) => self.0.insert(i, (amount.currency, amount.minor)),
+        }
         Ok(())
     }
 
     /// The total in `currency`, if any amount in it was added.
     pub fn get(&self, currency: Currency) -> Option<Money> {
         self.0
-            .get(&currency)
-            .map(|m| Money::from_minor(*m, currency))
+            .binary_search_by_key(&currency, |(c, _)| *c)
+            .ok()
+            .map(|i| Money::from_minor(self.0[i].1, currency))
     }
 
     /// The totals, one per currency, sorted by currency code.
@@ -535,6 +541,20 @@ impl MoneyTotals {
     /// Whether no amount was added.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Serialize for MoneyTotals {
+    /// A map from currency code to minor units: `{"EUR": 150, "USD": 250}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(c, m)| (c, m)))
+    }
+}
+
+impl<'de> Deserialize<'de> for MoneyTotals {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<Currency, i64>::deserialize(d)?;
+        Ok(MoneyTotals(map.into_iter().collect()))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -430,23 +431,121 @@ fn legal(
     }
 }
 
-/// The data of an opportunity, whatever its stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct OpportunityData {
+/// What never changes once an opportunity is qualified: shared between its copies.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct OpportunityCore {
     pub(crate) id: OpportunityId,
     pub(crate) lead: LeadId,
     pub(crate) contact: ContactId,
-    pub(crate) stage: OpportunityStage,
-    pub(crate) name: crate::text::Summary,
+    pub(crate) name: Summary,
     pub(crate) source: LeadSource,
     pub(crate) owner: Option<User>,
     pub(crate) qualification: Qualification,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+/// The data of an opportunity, whatever its stage. Cloning it shares the core and the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OpportunityData {
+    pub(crate) core: Arc<OpportunityCore>,
+    pub(crate) stage: OpportunityStage,
     pub(crate) amount: Money,
     pub(crate) expected_close: NaiveDate,
     pub(crate) probability_override: Option<Probability>,
     pub(crate) forecast_override: Option<ForecastCategory>,
-    pub(crate) created_at: DateTime<Utc>,
     pub(crate) history: History<OpportunityStage, OpportunityEvidence>,
+}
+
+impl std::ops::Deref for OpportunityData {
+    type Target = OpportunityCore;
+    fn deref(&self) -> &OpportunityCore {
+        &self.core
+    }
+}
+
+/// An opportunity as serialised: its fields in this order.
+#[derive(Serialize)]
+struct OpportunityOut<'a> {
+    id: OpportunityId,
+    lead: LeadId,
+    contact: ContactId,
+    stage: OpportunityStage,
+    name: &'a Summary,
+    source: LeadSource,
+    owner: &'a Option<User>,
+    qualification: &'a Qualification,
+    amount: Money,
+    expected_close: NaiveDate,
+    probability_override: Option<Probability>,
+    forecast_override: Option<ForecastCategory>,
+    created_at: DateTime<Utc>,
+    history: &'a History<OpportunityStage, OpportunityEvidence>,
+}
+
+/// An opportunity as deserialised, before it is validated.
+#[derive(Deserialize)]
+struct OpportunityIn {
+    id: OpportunityId,
+    lead: LeadId,
+    contact: ContactId,
+    stage: OpportunityStage,
+    name: Summary,
+    source: LeadSource,
+    owner: Option<User>,
+    qualification: Qualification,
+    amount: Money,
+    expected_close: NaiveDate,
+    probability_override: Option<Probability>,
+    forecast_override: Option<ForecastCategory>,
+    created_at: DateTime<Utc>,
+    history: History<OpportunityStage, OpportunityEvidence>,
+}
+
+impl Serialize for OpportunityData {
+    fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        OpportunityOut {
+            id: self.id,
+            lead: self.lead,
+            contact: self.contact,
+            stage: self.stage,
+            name: &self.name,
+            source: self.source,
+            owner: &self.owner,
+            qualification: &self.qualification,
+            amount: self.amount,
+            expected_close: self.expected_close,
+            probability_override: self.probability_override,
+            forecast_override: self.forecast_override,
+            created_at: self.created_at,
+            history: &self.history,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for OpportunityData {
+    /// Reads the fields only; [`OpportunityData::deserialize_valid`] also validates.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = OpportunityIn::deserialize(d)?;
+        Ok(OpportunityData {
+            core: Arc::new(OpportunityCore {
+                id: r.id,
+                lead: r.lead,
+                contact: r.contact,
+                name: r.name,
+                source: r.source,
+                owner: r.owner,
+                qualification: r.qualification,
+                created_at: r.created_at,
+            }),
+            stage: r.stage,
+            amount: r.amount,
+            expected_close: r.expected_close,
+            probability_override: r.probability_override,
+            forecast_override: r.forecast_override,
+            history: r.history,
+        })
+    }
 }
 
 impl OpportunityData {
@@ -519,8 +618,7 @@ impl OpportunityData {
     /// The evidence of the latest step of kind `pick` since the opportunity was last reopened.
     fn current<'a, T>(&'a self, pick: impl Fn(&'a OpportunityEvidence) -> Option<T>) -> Option<T> {
         self.history
-            .iter()
-            .rev()
+            .newest_first()
             .take_while(|t| !matches!(t.evidence(), OpportunityEvidence::Reopened(_)))
             .find_map(|t| pick(t.evidence()))
     }
@@ -685,20 +783,22 @@ impl Opportunity<Discovery> {
         let now = ctx.now();
         let evidence = OpportunityEvidence::Qualified { lead: lead.id };
         Opportunity::from_data(OpportunityData {
-            id: OpportunityId::generate(ctx.ids()),
-            lead: lead.id,
-            contact: lead.contact,
             stage: OpportunityStage::Discovery,
-            name: lead.interest.summary.clone(),
-            source: lead.source,
-            owner: lead.owner.clone(),
             amount: qualification.budget().amount(),
             expected_close: qualification.timeline().decision_date(),
-            qualification,
             probability_override: None,
             forecast_override: None,
-            created_at: now,
             history: History::start(now, OpportunityStage::Discovery, evidence, ctx.actor()),
+            core: Arc::new(OpportunityCore {
+                id: OpportunityId::generate(ctx.ids()),
+                lead: lead.id,
+                contact: lead.contact,
+                name: lead.interest.summary.clone(),
+                source: lead.source,
+                owner: lead.owner.clone(),
+                qualification,
+                created_at: now,
+            }),
         })
     }
 

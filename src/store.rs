@@ -167,6 +167,74 @@ impl Write {
     }
 }
 
+/// The writes of a batch: most batches hold one or two, kept inline so that committing a step
+/// allocates nothing for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Writes {
+    One([Write; 1]),
+    Two([Write; 2]),
+    Many(Vec<Write>),
+}
+
+impl Default for Writes {
+    fn default() -> Self {
+        Writes::Many(Vec::new())
+    }
+}
+
+impl Writes {
+    fn push(&mut self, write: Write) {
+        *self = match std::mem::take(self) {
+            Writes::Many(v) if v.is_empty() => Writes::One([write]),
+            Writes::One([a]) => Writes::Two([a, write]),
+            Writes::Two([a, b]) => Writes::Many(vec![a, b, write]),
+            Writes::Many(mut v) => {
+                v.push(write);
+                Writes::Many(v)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[Write] {
+        match self {
+            Writes::One(w) => w,
+            Writes::Two(w) => w,
+            Writes::Many(w) => w,
+        }
+    }
+}
+
+/// The writes of a [`Batch`], by value, in the order they were added.
+#[derive(Debug)]
+pub struct IntoWrites(IntoWritesInner);
+
+#[derive(Debug)]
+enum IntoWritesInner {
+    One(std::array::IntoIter<Write, 1>),
+    Two(std::array::IntoIter<Write, 2>),
+    Many(std::vec::IntoIter<Write>),
+}
+
+impl Iterator for IntoWrites {
+    type Item = Write;
+    fn next(&mut self) -> Option<Write> {
+        match &mut self.0 {
+            IntoWritesInner::One(w) => w.next(),
+            IntoWritesInner::Two(w) => w.next(),
+            IntoWritesInner::Many(w) => w.next(),
+        }
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            IntoWritesInner::One(w) => w.size_hint(),
+            IntoWritesInner::Two(w) => w.size_hint(),
+            IntoWritesInner::Many(w) => w.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for IntoWrites {}
+
 /// The same record was written twice in one [`Batch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{0} is written twice in one batch")]
@@ -185,8 +253,8 @@ pub struct DuplicateWrite(pub RecordId);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Batch {
-    writes: Vec<Write>,
-    absent_emails: Vec<String>,
+    writes: Writes,
+    absent_emails: Vec<EmailAddress>,
 }
 
 impl Batch {
@@ -219,7 +287,7 @@ impl Batch {
 
     fn push(&mut self, record: Record, expect: Expect) -> Result<&mut Batch, DuplicateWrite> {
         let id = record.id();
-        if self.writes.iter().any(|w| w.record.id() == id) {
+        if self.writes.as_slice().iter().any(|w| w.record.id() == id) {
             return Err(DuplicateWrite(id));
         }
         self.writes.push(Write { record, expect });
@@ -229,40 +297,50 @@ impl Batch {
     /// Adds a write the caller knows to be for a record not yet in the batch (the facade's
     /// batches write records of distinct kinds).
     pub(crate) fn push_distinct(&mut self, record: Record, expect: Expect) {
-        debug_assert!(self.writes.iter().all(|w| w.record.id() != record.id()));
+        debug_assert!(
+            self.writes
+                .as_slice()
+                .iter()
+                .all(|w| w.record.id() != record.id())
+        );
         self.writes.push(Write { record, expect });
     }
 
     /// Requires that, when the batch is applied, no stored contact has `email` (normalised): the
     /// batch conflicts with the first one that does. Makes "refuse duplicates" race-free.
     pub fn require_no_contact_with(&mut self, email: &EmailAddress) -> &mut Batch {
-        self.absent_emails.push(email.normalized());
+        self.absent_emails.push(email.clone());
         self
     }
 
     /// The writes, in the order they were added.
     pub fn writes(&self) -> &[Write] {
-        &self.writes
+        self.writes.as_slice()
     }
 
-    /// The normalised email addresses no contact may have.
-    pub fn absent_emails(&self) -> &[String] {
+    /// The email addresses no contact may have (compared in their normalised form).
+    pub fn absent_emails(&self) -> &[EmailAddress] {
         &self.absent_emails
     }
 
     /// How many writes.
     pub fn len(&self) -> usize {
-        self.writes.len()
+        self.writes.as_slice().len()
     }
 
     /// Whether there are no writes.
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
+        self.writes.as_slice().is_empty()
     }
 
     /// The writes and the required absent emails, to apply them.
-    pub fn into_parts(self) -> (Vec<Write>, Vec<String>) {
-        (self.writes, self.absent_emails)
+    pub fn into_parts(self) -> (IntoWrites, Vec<EmailAddress>) {
+        let writes = match self.writes {
+            Writes::One(w) => IntoWritesInner::One(w.into_iter()),
+            Writes::Two(w) => IntoWritesInner::Two(w.into_iter()),
+            Writes::Many(w) => IntoWritesInner::Many(w.into_iter()),
+        };
+        (IntoWrites(writes), self.absent_emails)
     }
 }
 

@@ -4,6 +4,9 @@
 //! length in characters, and refuses control characters (notes may hold line breaks and tabs) and
 //! Unicode bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make
 //! text display as something it is not.
+//!
+//! The text is shared, not copied, when a value is cloned (a reference count): records are kept
+//! by callers and stores at once, and evidence is often reused.
 
 use std::fmt;
 use std::sync::Arc;
@@ -130,38 +133,37 @@ macro_rules! text_type {
 
 text_type!(
     /// A person's name, as they write it (at most 200 characters).
-    PersonName, Field::PersonName, max = 200, multiline = false, repr = Box<str>
+    PersonName, Field::PersonName, max = 200, multiline = false, repr = Arc<str>
 );
 text_type!(
     /// An organization's name (at most 200 characters).
-    OrganizationName, Field::OrganizationName, max = 200, multiline = false, repr = Box<str>
+    OrganizationName, Field::OrganizationName, max = 200, multiline = false, repr = Arc<str>
 );
 text_type!(
     /// A person's job title, e.g. "Head of Procurement" (at most 200 characters).
-    JobTitle, Field::JobTitle, max = 200, multiline = false, repr = Box<str>
+    JobTitle, Field::JobTitle, max = 200, multiline = false, repr = Arc<str>
 );
 text_type!(
     /// A one-line summary: what a lead is interested in, what a proposal offers (at most 500
     /// characters).
-    Summary, Field::Summary, max = 500, multiline = false, repr = Box<str>
+    Summary, Field::Summary, max = 500, multiline = false, repr = Arc<str>
 );
 text_type!(
     /// A requirement identified while qualifying a lead, e.g. "SSO with the customer's IdP"
     /// (at most 500 characters).
-    Requirement, Field::Requirement, max = 500, multiline = false, repr = Box<str>
+    Requirement, Field::Requirement, max = 500, multiline = false, repr = Arc<str>
 );
 text_type!(
     /// A free-text note; may span several lines (at most 4000 characters).
-    Note, Field::Note, max = 4000, multiline = true, repr = Box<str>
+    Note, Field::Note, max = 4000, multiline = true, repr = Arc<str>
 );
 text_type!(
     /// A reference to a document, e.g. a contract number (at most 100 characters).
-    Reference, Field::Reference, max = 100, multiline = false, repr = Box<str>
+    Reference, Field::Reference, max = 100, multiline = false, repr = Arc<str>
 );
 text_type!(
     /// A user of the CRM: the owner of a record or the actor of a transition, e.g. `"alice"` or
     /// `"import:webform"` (at most 128 characters).
     ///
-    /// Cloning is cheap (a reference count), since every history entry names its actor.
     User, Field::User, max = 128, multiline = false, repr = Arc<str>
 );

@@ -217,15 +217,17 @@ pub fn plain_lifecycle<R: Repository>(repo: &mut R, ids: &mut Ids, input: Input)
     );
 }
 
+/// One history entry of the run-time models: when, from, to, who, evidence.
+pub type Entry<S, E> = (chrono::DateTime<chrono::Utc>, Option<S>, S, User, E);
+
 /// A lead and its opportunity with the state in a run-time field: the same data, history and
 /// evidence as the typed values, and the same checks, at run time.
 #[derive(Debug, Clone)]
 pub struct DynRecord<S> {
     pub status: S,
     pub data: DynData,
-    pub lead_history: Vec<(chrono::DateTime<chrono::Utc>, Option<LeadStatus>, LeadStatus, User, LeadEvidence)>,
-    pub opportunity_history:
-        Vec<(chrono::DateTime<chrono::Utc>, Option<OpportunityStage>, OpportunityStage, User, OpportunityEvidence)>,
+    pub lead_history: Vec<Entry<LeadStatus, LeadEvidence>>,
+    pub opportunity_history: Vec<Entry<OpportunityStage, OpportunityEvidence>>,
 }
 
 #[derive(Debug, Clone)]
@@ -293,7 +295,13 @@ impl RuntimeState for StringState {
 impl<S: RuntimeState> DynRecord<S> {
     pub fn open(id: Uuid, contact: Uuid, interest: String, ctx: &Context<'_>) -> DynRecord<S> {
         let mut lead_history = Vec::with_capacity(4);
-        lead_history.push((ctx.now(), None, LeadStatus::New, ctx.actor().clone(), LeadEvidence::Opened));
+        lead_history.push((
+            ctx.now(),
+            None,
+            LeadStatus::New,
+            ctx.actor().clone(),
+            LeadEvidence::Opened,
+        ));
         DynRecord {
             status: S::lead(LeadStatus::New),
             data: DynData {
@@ -310,11 +318,18 @@ impl<S: RuntimeState> DynRecord<S> {
         }
     }
 
-    fn lead_step(&mut self, from: LeadStatus, to: LeadStatus, evidence: LeadEvidence, ctx: &Context<'_>) -> Result<(), WrongState> {
+    fn lead_step(
+        &mut self,
+        from: LeadStatus,
+        to: LeadStatus,
+        evidence: LeadEvidence,
+        ctx: &Context<'_>,
+    ) -> Result<(), WrongState> {
         if !self.status.is_lead(from) {
             return Err(WrongState);
         }
-        self.lead_history.push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
+        self.lead_history
+            .push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
         self.status = S::lead(to);
         Ok(())
     }
@@ -329,19 +344,32 @@ impl<S: RuntimeState> DynRecord<S> {
         if !self.status.is_opportunity(from) {
             return Err(WrongState);
         }
-        self.opportunity_history.push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
+        self.opportunity_history
+            .push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
         self.status = S::opportunity(to);
         self.data.probability = to.default_probability().get();
         Ok(())
     }
 
     pub fn log_touch(&mut self, touch: Touch, ctx: &Context<'_>) -> Result<(), WrongState> {
-        self.lead_step(LeadStatus::New, LeadStatus::Working, LeadEvidence::Touch(touch), ctx)
+        self.lead_step(
+            LeadStatus::New,
+            LeadStatus::Working,
+            LeadEvidence::Touch(touch),
+            ctx,
+        )
     }
 
     /// Converts the lead and returns its opportunity, a record of its own (like `prospect`'s).
-    pub fn qualify(&mut self, q: Qualification, opportunity: Uuid, ctx: &Context<'_>) -> Result<DynRecord<S>, WrongState> {
-        let evidence = LeadEvidence::Converted { opportunity: prospect::OpportunityId::from_uuid(opportunity) };
+    pub fn qualify(
+        &mut self,
+        q: Qualification,
+        opportunity: Uuid,
+        ctx: &Context<'_>,
+    ) -> Result<DynRecord<S>, WrongState> {
+        let evidence = LeadEvidence::Converted {
+            opportunity: prospect::OpportunityId::from_uuid(opportunity),
+        };
         self.lead_step(LeadStatus::Working, LeadStatus::Converted, evidence, ctx)?;
         let mut history = Vec::with_capacity(4);
         history.push((
@@ -349,7 +377,9 @@ impl<S: RuntimeState> DynRecord<S> {
             None,
             OpportunityStage::Discovery,
             ctx.actor().clone(),
-            OpportunityEvidence::Qualified { lead: prospect::LeadId::from_uuid(self.data.id) },
+            OpportunityEvidence::Qualified {
+                lead: prospect::LeadId::from_uuid(self.data.id),
+            },
         ));
         Ok(DynRecord {
             status: S::opportunity(OpportunityStage::Discovery),
@@ -369,16 +399,31 @@ impl<S: RuntimeState> DynRecord<S> {
 
     pub fn propose(&mut self, p: SentProposal, ctx: &Context<'_>) -> Result<(), WrongState> {
         let amount = p.amount().minor();
-        self.opportunity_step(OpportunityStage::Discovery, OpportunityStage::Proposal, OpportunityEvidence::Proposed(p), ctx)?;
+        self.opportunity_step(
+            OpportunityStage::Discovery,
+            OpportunityStage::Proposal,
+            OpportunityEvidence::Proposed(p),
+            ctx,
+        )?;
         self.data.amount_minor = amount;
         Ok(())
     }
 
     pub fn negotiate(&mut self, note: prospect::Note, ctx: &Context<'_>) -> Result<(), WrongState> {
-        self.opportunity_step(OpportunityStage::Proposal, OpportunityStage::Negotiation, OpportunityEvidence::Negotiating(note), ctx)
+        self.opportunity_step(
+            OpportunityStage::Proposal,
+            OpportunityStage::Negotiation,
+            OpportunityEvidence::Negotiating(note),
+            ctx,
+        )
     }
 
-    pub fn enter_contracting(&mut self, terms: PaymentTerms, incumbent: Incumbent, ctx: &Context<'_>) -> Result<(), WrongState> {
+    pub fn enter_contracting(
+        &mut self,
+        terms: PaymentTerms,
+        incumbent: Incumbent,
+        ctx: &Context<'_>,
+    ) -> Result<(), WrongState> {
         self.opportunity_step(
             OpportunityStage::Negotiation,
             OpportunityStage::Contracting,
@@ -387,10 +432,20 @@ impl<S: RuntimeState> DynRecord<S> {
         )
     }
 
-    pub fn win(&mut self, contract: SignedContract, account: Uuid, ctx: &Context<'_>) -> Result<(), WrongState> {
+    pub fn win(
+        &mut self,
+        contract: SignedContract,
+        account: Uuid,
+        ctx: &Context<'_>,
+    ) -> Result<(), WrongState> {
         let value = contract.value().minor();
         let account = prospect::AccountId::from_uuid(account);
-        self.opportunity_step(OpportunityStage::Contracting, OpportunityStage::Won, OpportunityEvidence::Won { contract, account }, ctx)?;
+        self.opportunity_step(
+            OpportunityStage::Contracting,
+            OpportunityStage::Won,
+            OpportunityEvidence::Won { contract, account },
+            ctx,
+        )?;
         self.data.amount_minor = value;
         Ok(())
     }

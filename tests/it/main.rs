@@ -1,10 +1,12 @@
 //! The integration tests, as one binary (one link, one run).
 
+#[cfg(feature = "testkit")]
 mod funnel;
 mod lifecycle;
 mod properties;
 mod records;
 mod sizes;
+#[cfg(feature = "testkit")]
 mod storage;
 #[cfg(feature = "proptest")]
 mod strategies;

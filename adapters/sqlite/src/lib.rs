@@ -258,7 +258,7 @@ impl Store for SqliteStore {
             let existing: Option<(String, i64)> = transaction
                 .query_row(
                     "SELECT id, version FROM records WHERE kind = 'contact' AND email = ?1 ORDER BY id LIMIT 1",
-                    [email],
+                    [email.normalized()],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()
