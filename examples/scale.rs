@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use chrono::{Days, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use prospect::*;
 
 #[path = "../benches/baselines/mod.rs"]
@@ -33,6 +33,7 @@ mod baselines;
 struct Counting;
 
 static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+static FREED: AtomicU64 = AtomicU64::new(0);
 
 // SAFETY: delegates to the system allocator and only adds a counter.
 #[allow(unsafe_code)]
@@ -44,6 +45,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        FREED.fetch_add(layout.size() as u64, Ordering::Relaxed);
         // SAFETY: as above.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -72,91 +74,6 @@ fn peak_rss_bytes() -> u64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
-}
-
-/// The evidence every lifecycle uses, made once: validated values are cheap to clone.
-struct Evidence {
-    touch: Touch,
-    qualification: Qualification,
-    proposal: SentProposal,
-    note: Note,
-    terms: PaymentTerms,
-    contract: SignedContract,
-    job_title: JobTitle,
-    organization: OrganizationName,
-}
-
-impl Evidence {
-    fn new(today: chrono::NaiveDate) -> Result<Evidence, Box<dyn Error>> {
-        let eur = |major: i64| Money::from_minor(major * 100, Currency::EUR);
-        Ok(Evidence {
-            touch: Touch::new(Channel::Call, Summary::new("Discovery call")?),
-            qualification: Qualification::builder()
-                .need(Need::new(
-                    Summary::new("Replace spreadsheets")?,
-                    vec![Requirement::new("40 seats")?],
-                )?)
-                .budget(Budget::new(eur(30_000))?)
-                .timeline(Timeline::new(
-                    today + Days::new(90),
-                    today,
-                    &HorizonPolicy::default(),
-                )?)
-                .build(),
-            proposal: SentProposal::new(Summary::new("40 seats, 3 years")?, eur(36_000), today)?,
-            note: Note::new("Quarterly billing")?,
-            terms: PaymentTerms::new(30, 4)?,
-            contract: SignedContract::new(
-                Reference::new("C-1")?,
-                eur(35_000),
-                today,
-                PersonName::new("Paul Durand")?,
-            )?,
-            job_title: JobTitle::new("Head of Sales")?,
-            organization: OrganizationName::new("Acme SA")?,
-        })
-    }
-}
-
-/// One lifecycle through the facade.
-fn lifecycle(
-    crm: &Crm<MemoryStore>,
-    me: &User,
-    e: &Evidence,
-    input: baselines::Input,
-) -> Result<(), CrmError<std::convert::Infallible>> {
-    let details = ContactDetails::new(
-        Party::employee(
-            PersonName::new(&input.name).map_err(|_| CrmError::Store(never()))?,
-            e.job_title.clone(),
-            e.organization.clone(),
-        ),
-        LeadSource::Web,
-    )
-    .with_email(EmailAddress::new(&input.email).map_err(|_| CrmError::Store(never()))?)
-    .with_owner(me.clone());
-    let contact = crm
-        .create_contact(details, OnDuplicate::Refuse, me)?
-        .into_contact();
-    let interest = Interest::new(
-        Summary::new(&input.interest).map_err(|_| CrmError::Store(never()))?,
-        BuyingRole::Influencer,
-    );
-    let lead = crm.open_lead(&contact, interest, me)?;
-    let lead = crm.log_touch(lead, e.touch.clone(), me)?;
-    let (_, opportunity) = crm.qualify(lead, e.qualification.clone(), me)?;
-    let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
-    let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
-    let opportunity =
-        crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
-    let (won, account) = crm.win(opportunity, e.contract.clone(), me)?;
-    black_box((won, account));
-    Ok(())
-}
-
-/// The inputs are valid by construction; this stands for the impossible failure.
-fn never() -> std::convert::Infallible {
-    unreachable!("the generated input is valid")
 }
 
 struct Run {
@@ -203,17 +120,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         .ok_or("start")?;
     let clock = Arc::new(FixedClock::new(start));
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::new(),
+        // Pre-sized, as the floor's map is: four records per lifecycle.
+        MemoryStore::with_capacity(4 * n as usize),
         clock.clone(),
         Arc::new(SequentialIds::new(1)),
     );
     let me = User::new("claire")?;
-    let evidence = Evidence::new(clock.now().date_naive())?;
+    let evidence = baselines::ours::Evidence::new(clock.now().date_naive())?;
 
     eprintln!("running {n} lifecycles through Crm + MemoryStore ...");
     let mut failed = None;
     let ours = measure(n, |i| {
-        if let Err(e) = lifecycle(&crm, &me, &evidence, baselines::Input::nth(i)) {
+        if let Err(e) = baselines::ours::lifecycle(&crm, &me, &evidence, baselines::Input::nth(i)) {
             failed.get_or_insert(e.to_string());
         }
     });
@@ -221,6 +139,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Err(e.into());
     }
     let peak = peak_rss_bytes();
+    let live = ALLOCATED.load(Ordering::Relaxed) - FREED.load(Ordering::Relaxed);
     let stored = crm.store().len();
     drop(crm);
 
@@ -256,8 +175,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         naive_run.nanos, naive_run.bytes
     );
     println!(
-        "peak RSS              {:.1} MiB after the lifecycles",
-        peak as f64 / (1 << 20) as f64
+        "peak RSS              {:.1} MiB after the lifecycles ({:.0} bytes of live heap per lifecycle)",
+        peak as f64 / (1 << 20) as f64,
+        live as f64 / n as f64
     );
     println!(
         "lifecycles={n} ns_per_lifecycle={:.0} bytes_per_lifecycle={:.0} peak_rss_bytes={peak} floor_ratio={:.2} naive_ratio={:.2}",

@@ -228,6 +228,17 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
+    /// An empty store with room for `records` records before its map of records grows (its
+    /// indexes grow as they go): for applications that know their size.
+    pub fn with_capacity(records: usize) -> MemoryStore {
+        MemoryStore {
+            inner: RwLock::new(Inner {
+                records: HashMap::with_capacity_and_hasher(records, FastState::default()),
+                ..Inner::default()
+            }),
+        }
+    }
+
     /// How many records are stored.
     pub fn len(&self) -> usize {
         self.read().records.len()

@@ -19,6 +19,97 @@ use prospect::{
 };
 use uuid::Uuid;
 
+/// `prospect`'s lifecycle, as measured.
+pub mod ours {
+    use std::hint::black_box;
+
+    use chrono::Days;
+    use prospect::*;
+
+    use super::Input;
+
+    /// The evidence every lifecycle uses, made once: validated values are cheap to clone.
+    pub struct Evidence {
+        pub touch: Touch,
+        pub qualification: Qualification,
+        pub proposal: SentProposal,
+        pub note: Note,
+        pub terms: PaymentTerms,
+        pub contract: SignedContract,
+        pub job_title: JobTitle,
+        pub organization: OrganizationName,
+    }
+
+    impl Evidence {
+        pub fn new(today: chrono::NaiveDate) -> Result<Evidence, Box<dyn std::error::Error>> {
+            let eur = |major: i64| Money::from_minor(major * 100, Currency::EUR);
+            Ok(Evidence {
+                touch: Touch::new(Channel::Call, Summary::new("Discovery call")?),
+                qualification: Qualification::builder()
+                    .need(Need::new(
+                        Summary::new("Replace spreadsheets")?,
+                        vec![Requirement::new("40 seats")?],
+                    )?)
+                    .budget(Budget::new(eur(30_000))?)
+                    .timeline(Timeline::new(
+                        today + Days::new(90),
+                        today,
+                        &HorizonPolicy::default(),
+                    )?)
+                    .build(),
+                proposal: SentProposal::new(
+                    Summary::new("40 seats, 3 years")?,
+                    eur(36_000),
+                    today,
+                )?,
+                note: Note::new("Quarterly billing")?,
+                terms: PaymentTerms::new(30, 4)?,
+                contract: SignedContract::new(
+                    Reference::new("C-1")?,
+                    eur(35_000),
+                    today,
+                    PersonName::new("Paul Durand")?,
+                )?,
+                job_title: JobTitle::new("Head of Sales")?,
+                organization: OrganizationName::new("Acme SA")?,
+            })
+        }
+    }
+
+    /// One lifecycle through the facade.
+    pub fn lifecycle(
+        crm: &Crm<MemoryStore>,
+        me: &User,
+        e: &Evidence,
+        input: Input,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let details = ContactDetails::new(
+            Party::employee(
+                PersonName::new(&input.name)?,
+                e.job_title.clone(),
+                e.organization.clone(),
+            ),
+            LeadSource::Web,
+        )
+        .with_email(EmailAddress::new(&input.email)?)
+        .with_owner(me.clone());
+        let contact = crm
+            .create_contact(details, OnDuplicate::Refuse, me)?
+            .into_contact();
+        let interest = Interest::new(Summary::new(&input.interest)?, BuyingRole::Influencer);
+        let lead = crm.open_lead(&contact, interest, me)?;
+        let lead = crm.log_touch(lead, e.touch.clone(), me)?;
+        let (_, opportunity) = crm.qualify(lead, e.qualification.clone(), me)?;
+        let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
+        let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
+        let opportunity =
+            crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
+        let (won, account) = crm.win(opportunity, e.contract.clone(), me)?;
+        black_box((won, account));
+        Ok(())
+    }
+}
+
 /// The raw input of one lifecycle: what a form or an import would hand over.
 pub struct Input {
     pub name: String,
@@ -448,5 +539,45 @@ impl<S: RuntimeState> DynRecord<S> {
         )?;
         self.data.amount_minor = value;
         Ok(())
+    }
+}
+
+/// Reads criterion's estimate (in nanoseconds per iteration) of `group/function` from this run:
+/// the slope of its linear regression when it has one (what criterion prints as `time`), else
+/// the median.
+pub fn estimate(group: &str, function: &str) -> Option<f64> {
+    // Criterion writes under the workspace's target directory; a bench runs in its package's.
+    let relative = format!("criterion/{group}/{function}/new/estimates.json");
+    let targets = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(std::env::current_dir().into_iter().flat_map(|dir| {
+            dir.ancestors()
+                .map(|d| d.join("target"))
+                .collect::<Vec<_>>()
+        }));
+    let text = targets
+        .map(|t| t.join(&relative))
+        .find_map(|path| std::fs::read_to_string(path).ok())?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["slope"]["point_estimate"]
+        .as_f64()
+        .or_else(|| json["median"]["point_estimate"].as_f64())
+}
+
+/// Prints each measured function's ratio to its baseline, from the estimates criterion just
+/// wrote: `group: function / baseline = ratio (target)`.
+pub fn print_ratios(title: &str, pairs: &[(&str, &str, &str, &str)]) {
+    println!("\n{title}: ratios to baselines measured in this run");
+    for (group, function, baseline, target) in pairs {
+        match (estimate(group, function), estimate(group, baseline)) {
+            (Some(f), Some(b)) => println!(
+                "  {group}: {function} {:.0} ns / {baseline} {:.0} ns = {:.2}x  (target {target})",
+                f,
+                b,
+                f / b
+            ),
+            _ => println!("  {group}: {function} / {baseline}: not measured in this run"),
+        }
     }
 }

@@ -356,3 +356,22 @@ fn contexts_choose_the_actor_and_the_system_context_works() {
     assert!(contact.created_at() <= chrono::Utc::now());
     assert_eq!(contact.party().name(), "Globex");
 }
+
+#[test]
+fn a_very_long_history_is_shared_and_dropped_without_recursion() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let mut lead = f.working();
+    for _ in 0..100_000 {
+        lead = lead.nurture(note("later"), &ctx).resume(touch(), &ctx);
+    }
+    assert_eq!(lead.history().len(), 200_002);
+    let copy = lead.clone();
+    assert_eq!(copy, lead, "a clone shares the entries and compares equal");
+    drop(lead);
+    assert_eq!(
+        copy.history().first().unwrap().evidence(),
+        &LeadEvidence::Opened
+    );
+    drop(copy); // a recursive drop of 200,002 nodes would overflow the stack
+}

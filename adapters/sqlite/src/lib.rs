@@ -219,8 +219,8 @@ fn version_of(
     id: RecordId,
 ) -> Result<Option<Version>, SqliteError> {
     let version: Option<i64> = transaction
+        .prepare_cached("SELECT version FROM records WHERE kind = ?1 AND id = ?2")?
         .query_row(
-            "SELECT version FROM records WHERE kind = ?1 AND id = ?2",
             (id.kind().as_str(), id.as_uuid().hyphenated().to_string()),
             |row| row.get(0),
         )
@@ -284,19 +284,24 @@ impl Store for SqliteStore {
             let state = state_key(record.state());
             let owner = record.owner().map(|o| o.as_str().to_string());
             let email = record.email().map(EmailAddress::normalized);
+            // Cached statements: prepared once per connection, not once per write.
             let changed = match expect {
-                Expect::Absent => transaction.execute(
-                    "INSERT INTO records (kind, id, state, owner, email, version, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
-                     ON CONFLICT (kind, id) DO NOTHING",
-                    (kind, &uuid, &state, &owner, &email, &body),
-                ),
-                Expect::Version(v) => transaction.execute(
-                    "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
-                            version = version + 1
-                     WHERE kind = ?1 AND id = ?2 AND version = ?7",
-                    (kind, &uuid, &state, &owner, &email, &body, v.get() as i64),
-                ),
+                Expect::Absent => transaction
+                    .prepare_cached(
+                        "INSERT INTO records (kind, id, state, owner, email, version, body)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
+                         ON CONFLICT (kind, id) DO NOTHING",
+                    )
+                    .and_then(|mut s| s.execute((kind, &uuid, &state, &owner, &email, &body))),
+                Expect::Version(v) => transaction
+                    .prepare_cached(
+                        "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
+                                version = version + 1
+                         WHERE kind = ?1 AND id = ?2 AND version = ?7",
+                    )
+                    .and_then(|mut s| {
+                        s.execute((kind, &uuid, &state, &owner, &email, &body, v.get() as i64))
+                    }),
             }
             .map_err(sqlite)?;
             if changed == 0 {

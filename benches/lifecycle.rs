@@ -1,0 +1,84 @@
+//! A whole lifecycle through the `Crm` facade on a `MemoryStore`, against the floor (plain
+//! records moved into a pre-sized map) and the naive repository (clones in, clones out).
+//! Every measurement starts from an empty store.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, criterion_group};
+use prospect::*;
+
+#[path = "baselines/mod.rs"]
+mod baselines;
+use baselines::{Floor, Ids, Input, Naive, ours, plain_lifecycle};
+
+fn lifecycle(c: &mut Criterion) {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let me = User::new("claire").unwrap();
+    let evidence = ours::Evidence::new(start.date_naive()).unwrap();
+    let mut group = c.benchmark_group("lifecycle");
+    group.bench_function("memory_store", |b| {
+        b.iter_custom(|iters| {
+            let crm = Crm::with_clock_and_ids(
+                MemoryStore::new(),
+                Arc::new(FixedClock::new(start)),
+                Arc::new(SequentialIds::new(1)),
+            );
+            let began = Instant::now();
+            for i in 0..iters {
+                ours::lifecycle(&crm, &me, &evidence, Input::nth(i)).unwrap();
+            }
+            let elapsed = began.elapsed();
+            drop(black_box(crm));
+            elapsed
+        })
+    });
+    group.bench_function("floor", |b| {
+        b.iter_custom(|iters| {
+            let mut floor = Floor(HashMap::with_capacity(4 * iters as usize));
+            let mut ids = Ids::new();
+            let began = Instant::now();
+            for i in 0..iters {
+                plain_lifecycle(&mut floor, &mut ids, Input::nth(i));
+            }
+            let elapsed = began.elapsed();
+            drop(black_box(floor));
+            elapsed
+        })
+    });
+    group.bench_function("naive", |b| {
+        b.iter_custom(|iters| {
+            let mut naive = Naive(HashMap::new());
+            let mut ids = Ids::new();
+            let began = Instant::now();
+            for i in 0..iters {
+                plain_lifecycle(&mut naive, &mut ids, Input::nth(i));
+            }
+            let elapsed = began.elapsed();
+            drop(black_box(naive));
+            elapsed
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(30);
+    targets = lifecycle
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    baselines::print_ratios(
+        "lifecycle",
+        &[
+            ("lifecycle", "memory_store", "floor", "<= 1.5x"),
+            ("lifecycle", "memory_store", "naive", "<= 0.5x"),
+        ],
+    );
+}
