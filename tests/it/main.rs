@@ -2,6 +2,7 @@
 
 #[cfg(feature = "testkit")]
 mod funnel;
+mod hardening;
 mod lifecycle;
 mod properties;
 mod records;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// One record of every kind in every state.
-pub fn every_state(f: &Fixture) -> Vec<Record> {
+pub(crate) fn every_state(f: &Fixture) -> Vec<Record> {
     let ctx = f.ctx();
     let mut records: Vec<Record> = vec![f.contact().into()];
     records.push(f.lead().into());
