@@ -469,6 +469,22 @@ pub struct ContactDetails {
 }
 
 impl ContactDetails {
+    /// `details` without personal data: the party's name replaced by [`ERASED`], no job title,
+    /// organization, email or phone; the source and owner kept.
+    fn tombstone(details: &ContactDetails) -> ContactDetails {
+        let party = match &details.party {
+            Party::Person(_) => Party::person(PersonName::erased()),
+            Party::Organization(_) => Party::organization(OrganizationName::erased()),
+        };
+        ContactDetails {
+            party,
+            email: None,
+            phone: None,
+            source: details.source,
+            owner: details.owner.clone(),
+        }
+    }
+
     /// Details with only a party and a source.
     pub fn new(party: Party, source: LeadSource) -> ContactDetails {
         ContactDetails {
@@ -520,7 +536,7 @@ impl ContactDetails {
 /// assert_eq!(contact.created_by().as_str(), "alice");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Contact {
     data: Arc<data::Contact>,
@@ -536,6 +552,39 @@ mod data {
         pub(super) details: ContactDetails,
         pub(super) created_at: DateTime<Utc>,
         pub(super) created_by: User,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) erased: Option<Erasure>,
+    }
+}
+
+/// When and by whom a contact's personal data was erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// By whom.
+    pub by: User,
+}
+
+/// The text that replaces erased personal data: `[erased]`.
+pub const ERASED: &str = "[erased]";
+
+impl<'de> Deserialize<'de> for Contact {
+    /// Reads a contact, refusing an erased one that still holds personal data.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let data = data::Contact::deserialize(d)?;
+        if data.erased.is_some() && data.details != ContactDetails::tombstone(&data.details) {
+            return Err(serde::de::Error::custom(
+                crate::error::RecordError::Invariant {
+                    record: crate::record::RecordKind::Contact,
+                    field: "details",
+                    problem: "an erased contact still holds personal data",
+                },
+            ));
+        }
+        Ok(Contact {
+            data: Arc::new(data),
+        })
     }
 }
 
@@ -554,8 +603,35 @@ impl Contact {
                 details,
                 created_at: ctx.now(),
                 created_by: ctx.actor().clone(),
+                erased: None,
             }),
         }
+    }
+
+    /// The same contact with its personal data erased (the right to erasure): the party's name
+    /// becomes [`ERASED`], its job title and organization, its email address and its phone
+    /// number go; its id, source, owner and creation stay, so that its leads, opportunities and
+    /// the funnel are unchanged. An erased contact is no longer found by email. To erase a
+    /// contact with the free text of its leads and opportunities, in one commit, use
+    /// [`Crm::erase_contact`](crate::Crm::erase_contact).
+    pub fn erase(&self, ctx: &Context<'_>) -> Contact {
+        Contact {
+            data: Arc::new(data::Contact {
+                id: self.data.id,
+                details: ContactDetails::tombstone(&self.data.details),
+                created_at: self.data.created_at,
+                created_by: self.data.created_by.clone(),
+                erased: Some(Erasure {
+                    at: ctx.now(),
+                    by: ctx.actor().clone(),
+                }),
+            }),
+        }
+    }
+
+    /// When and by whom the contact's personal data was erased, if it was.
+    pub fn erased(&self) -> Option<&Erasure> {
+        self.data.erased.as_ref()
     }
 
     /// The contact's id.

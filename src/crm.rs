@@ -12,7 +12,9 @@ use crate::opportunity::{
     Incumbent, LossReason, Opportunity, PaymentTerms, SentProposal, SignedContract,
 };
 use crate::qualification::Qualification;
-use crate::record::{Expected, Record, RecordId, RecordState, StateError};
+use crate::record::{
+    AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, StateError,
+};
 use crate::state::{
     Contracting, Converted, Discovery, Disqualified, Lost, Negotiation, New, Nurturing,
     OpenLeadState, OpenStage, Proposal, QualifiableState, Won, Working,
@@ -113,6 +115,18 @@ pub type Qualified = (
 /// What winning stores: the won opportunity and the new or updated account.
 pub type WonAccount = (Versioned<Opportunity<Won>>, Versioned<Account>);
 
+/// What [`Crm::erase_contact`] stored: the erased contact, and its leads and opportunities with
+/// their free text erased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erased {
+    /// The contact, its personal data replaced by a tombstone.
+    pub contact: Versioned<Contact>,
+    /// Its leads.
+    pub leads: Vec<Versioned<AnyLead>>,
+    /// Its opportunities.
+    pub opportunities: Vec<Versioned<AnyOpportunity>>,
+}
+
 /// A step prepared: the batch to commit, and what the caller gets once it is committed.
 pub(crate) struct Plan<T> {
     batch: Batch,
@@ -207,6 +221,41 @@ mod plan {
             (won, Expect::Version(version)),
             (account, Expect::Version(account_version)),
         ))
+    }
+
+    /// Erases `contact` and the free text of its leads and opportunities, in one batch.
+    pub(super) fn erase(
+        contact: Versioned<Contact>,
+        related: Vec<Versioned<Record>>,
+        ctx: &Context<'_>,
+    ) -> Plan<Erased> {
+        use crate::store::Expect;
+        let (contact, version) = contact.into_parts();
+        let erased = contact.erase(ctx);
+        let mut batch = Batch::new();
+        batch.push_distinct(erased.clone().into(), Expect::Version(version));
+        let mut output = Erased {
+            contact: Versioned::new(erased, version.next()),
+            leads: Vec::new(),
+            opportunities: Vec::new(),
+        };
+        for record in related {
+            let (record, version) = record.into_parts();
+            match record {
+                Record::Lead(lead) => {
+                    let lead = lead.erase_personal_data();
+                    batch.push_distinct(lead.clone().into(), Expect::Version(version));
+                    output.leads.push(Versioned::new(lead, version.next()));
+                }
+                Record::Opportunity(o) => {
+                    let o = o.erase_personal_data();
+                    batch.push_distinct(o.clone().into(), Expect::Version(version));
+                    output.opportunities.push(Versioned::new(o, version.next()));
+                }
+                Record::Contact(_) | Record::Account(_) => {}
+            }
+        }
+        Plan { batch, output }
     }
 
     /// Reads a record back as `T`, or says why not.
@@ -377,6 +426,40 @@ macro_rules! lifecycle_steps {
             },
             Err(e) => Err(e),
         }
+    }
+
+    /// Erases `contact`'s personal data (the right to erasure), and the free text and person
+    /// names of its leads and opportunities, in one commit: ids, states, amounts and the shape
+    /// of every history stay, so the funnel does not change; the contact is no longer found by
+    /// email. See [`Contact::erase`]. Finding the contact's leads and opportunities scans them
+    /// (stores have no index by contact; erasure is rare).
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the contact or one of its records changed meanwhile: retry;
+    /// [`CrmError::Store`].
+    pub $($async)* fn erase_contact(
+        &self,
+        contact: Versioned<Contact>,
+        actor: &User,
+    ) -> Result<Erased, CrmError<S::Error>> {
+        let id = contact.id();
+        let mut related = Vec::new();
+        for kind in [RecordKind::Lead, RecordKind::Opportunity] {
+            self.store()
+                .scan(kind, &mut |r: Versioned<Record>| {
+                    let about = match r.value() {
+                        Record::Lead(l) => l.contact(),
+                        Record::Opportunity(o) => o.contact(),
+                        _ => return,
+                    };
+                    if about == id {
+                        related.push(r);
+                    }
+                }) $($await)*
+                .map_err(CrmError::Store)?;
+        }
+        self.apply(plan::erase(contact, related, &self.context(actor))) $($await)*
     }
 
     /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not

@@ -117,6 +117,25 @@ impl<S, E> History<S, E> {
         }));
     }
 
+    /// The same steps, each with its evidence replaced by `f` of it: for erasing personal data
+    /// while keeping the shape of the history.
+    pub(crate) fn map_evidence(&self, f: impl Fn(&E) -> E) -> History<S, E>
+    where
+        S: Copy,
+    {
+        History::from_entries(
+            self.iter()
+                .map(|t| Transition {
+                    at: t.at,
+                    from: t.from,
+                    to: t.to,
+                    actor: t.actor.clone(),
+                    evidence: f(&t.evidence),
+                })
+                .collect(),
+        )
+    }
+
     /// The transitions, newest first, without allocating.
     pub(crate) fn newest_first(&self) -> impl Iterator<Item = &Transition<S, E>> {
         std::iter::successors(self.newest.as_deref(), |n| n.previous.as_deref()).map(|n| &n.entry)

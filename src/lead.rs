@@ -314,6 +314,27 @@ impl<'de> Deserialize<'de> for LeadData {
 }
 
 impl LeadData {
+    /// The same lead with the free text of its history erased (touches, notes, reasons' detail):
+    /// same steps, states and times.
+    pub(crate) fn erase_personal_data(&self) -> LeadData {
+        LeadData {
+            core: self.core.clone(),
+            status: self.status,
+            history: self.history.map_evidence(|e| match e {
+                LeadEvidence::Touch(t) => {
+                    LeadEvidence::Touch(Touch::new(t.channel, Summary::erased()))
+                }
+                LeadEvidence::Nurtured(_) => LeadEvidence::Nurtured(Note::erased()),
+                LeadEvidence::Disqualified(r) => LeadEvidence::Disqualified(DisqualifyReason {
+                    category: r.category,
+                    detail: r.detail.as_ref().map(|_| Note::erased()),
+                }),
+                LeadEvidence::Recycled(_) => LeadEvidence::Recycled(Note::erased()),
+                other => other.clone(),
+            }),
+        }
+    }
+
     /// Checks every invariant a lead read from outside must hold.
     pub(crate) fn validate(&self) -> Result<(), RecordError> {
         self.history

@@ -127,10 +127,13 @@ mod text;
 
 pub use account::{Account, Win};
 pub use contact::{
-    Contact, ContactDetails, EmailAddress, LeadSource, Organization, Party, Person, PhoneNumber,
+    Contact, ContactDetails, ERASED, EmailAddress, Erasure, LeadSource, Organization, Party,
+    Person, PhoneNumber,
 };
 pub use context::{Clock, Context, FixedClock, SystemClock};
-pub use crm::{AsyncCrm, ContactOutcome, Crm, CrmError, OnDuplicate, Qualified, WonAccount};
+pub use crm::{
+    AsyncCrm, ContactOutcome, Crm, CrmError, Erased, OnDuplicate, Qualified, WonAccount,
+};
 pub use error::{Field, MoneyError, RecordError, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
 pub use funnel::{

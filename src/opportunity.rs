@@ -549,6 +549,58 @@ impl<'de> Deserialize<'de> for OpportunityData {
 }
 
 impl OpportunityData {
+    /// The same opportunity with its personal data erased: the decision maker's name, the
+    /// contract's signer, and the free text of its history (notes, terms' notes, reasons'
+    /// detail). Same steps, states, times and amounts.
+    pub(crate) fn erase_personal_data(&self) -> OpportunityData {
+        let erased_note = |n: &Option<Note>| n.as_ref().map(|_| Note::erased());
+        let core = &self.core;
+        OpportunityData {
+            core: Arc::new(OpportunityCore {
+                id: core.id,
+                lead: core.lead,
+                contact: core.contact,
+                name: core.name.clone(),
+                source: core.source,
+                owner: core.owner.clone(),
+                qualification: core.qualification.erase_personal_data(),
+                created_at: core.created_at,
+            }),
+            stage: self.stage,
+            amount: self.amount,
+            expected_close: self.expected_close,
+            probability_override: self.probability_override,
+            forecast_override: self.forecast_override,
+            history: self.history.map_evidence(|e| match e {
+                OpportunityEvidence::Negotiating(_) => {
+                    OpportunityEvidence::Negotiating(Note::erased())
+                }
+                OpportunityEvidence::Contracting { terms, incumbent } => {
+                    OpportunityEvidence::Contracting {
+                        terms: PaymentTerms {
+                            note: erased_note(&terms.note),
+                            ..terms.clone()
+                        },
+                        incumbent: incumbent.clone(),
+                    }
+                }
+                OpportunityEvidence::Won { contract, account } => OpportunityEvidence::Won {
+                    contract: SignedContract {
+                        signed_by: PersonName::erased(),
+                        ..contract.clone()
+                    },
+                    account: *account,
+                },
+                OpportunityEvidence::Lost(r) => OpportunityEvidence::Lost(LossReason {
+                    category: r.category,
+                    detail: erased_note(&r.detail),
+                }),
+                OpportunityEvidence::Reopened(_) => OpportunityEvidence::Reopened(Note::erased()),
+                other => other.clone(),
+            }),
+        }
+    }
+
     /// Checks every invariant an opportunity read from outside must hold.
     pub(crate) fn validate(&self) -> Result<(), RecordError> {
         let invariant = |field, problem| {

@@ -328,6 +328,18 @@ impl Qualification {
     pub fn authority(&self) -> Option<&Authority> {
         self.authority.as_ref()
     }
+
+    /// The same qualification with the decision maker's name and title erased.
+    pub(crate) fn erase_personal_data(&self) -> Qualification {
+        Qualification {
+            authority: self.authority.as_ref().map(|a| Authority {
+                decision_maker: PersonName::erased(),
+                job_title: None,
+                contact: a.contact,
+            }),
+            ..self.clone()
+        }
+    }
 }
 
 /// A part of a [`QualificationBuilder`] not given yet.

@@ -317,6 +317,11 @@ impl AnyLead {
         &self.data().history
     }
 
+    /// The same lead with the free text of its history erased.
+    pub(crate) fn erase_personal_data(&self) -> AnyLead {
+        AnyLead::from_data(self.data().erase_personal_data())
+    }
+
     /// The opportunity the lead became, if it is converted.
     pub fn opportunity(&self) -> Option<OpportunityId> {
         match self {
@@ -471,6 +476,11 @@ impl AnyOpportunity {
     /// Every transition, oldest first.
     pub fn history(&self) -> &History<OpportunityStage, OpportunityEvidence> {
         &self.data().history
+    }
+
+    /// The same opportunity with its personal data erased.
+    pub(crate) fn erase_personal_data(&self) -> AnyOpportunity {
+        AnyOpportunity::from_data(self.data().erase_personal_data())
     }
 
     /// The account the win went to, if it is won.

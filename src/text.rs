@@ -75,6 +75,12 @@ macro_rules! text_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// The [`ERASED`](crate::ERASED) tombstone, which is valid for every text field.
+            #[allow(dead_code)]
+            pub(crate) fn erased() -> Self {
+                Self(<$repr>::from(crate::contact::ERASED))
+            }
         }
 
         impl fmt::Debug for $name {

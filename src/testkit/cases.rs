@@ -792,3 +792,390 @@ pub fn async_futures_are_send<S: AsyncStore>(new: impl Fn() -> S) {
         sample.actor(),
     ));
 }
+
+/// Erasing a contact removes its personal data from it and from its leads and opportunities,
+/// keeps their ids, states, amounts and history shapes and the funnel, and the contact is no
+/// longer found by email. Another contact is untouched.
+pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn() -> S) {
+    use crate::contact::PhoneNumber;
+    use crate::funnel::PipelineReport;
+    use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
+    use crate::text::{PersonName, Requirement, Summary};
+
+    let store = new();
+    let sample = Sample::new(23);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let secret_email = "secret.person@example.com";
+    let details = sample
+        .contact_details()
+        .with_email(sample.email(secret_email))
+        .with_phone(PhoneNumber::new("+44 20 7946 0958").must());
+    let contact = crm
+        .create_contact(details, OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let other = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let lead = crm.log_touch(lead, sample.touch(), me).must();
+    let lead = crm
+        .nurture(lead, sample.note("Call her at home after six"), me)
+        .must();
+    let lead = crm.resume(lead, sample.touch(), me).must();
+    let today = sample.today();
+    let qualification = Qualification::builder()
+        .need(
+            Need::new(
+                Summary::new("CRM").must(),
+                vec![Requirement::new("40 seats").must()],
+            )
+            .must(),
+        )
+        .budget(Budget::new(sample.eur(20_000)).must())
+        .timeline(
+            Timeline::new(
+                today + chrono::Days::new(30),
+                today,
+                &HorizonPolicy::default(),
+            )
+            .must(),
+        )
+        .authority(Authority::new(PersonName::new("Paul Secret").must()))
+        .build();
+    let (_, opportunity) = crm.qualify(lead, qualification, me).must();
+    let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
+    let opportunity = crm
+        .negotiate(
+            opportunity,
+            sample.note("Her private number is on file"),
+            me,
+        )
+        .must();
+    let opportunity = crm
+        .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
+        .must();
+    let contract = crate::opportunity::SignedContract::new(
+        crate::text::Reference::new("C-9").must(),
+        sample.eur(19_000),
+        today,
+        PersonName::new("Paul Secret").must(),
+    )
+    .must();
+    crm.win(opportunity, contract, me).must();
+    let second = crm.open_lead(&contact, sample.interest(), me).must();
+    let reason = crate::lead::DisqualifyReason::new(crate::lead::DisqualifyCategory::Duplicate)
+        .with_detail(sample.note("Same person as Paul Secret's assistant"));
+    crm.disqualify(second, reason, me).must();
+    let other_lead = crm.open_lead(&other, sample.interest(), me).must();
+
+    let report = PipelineReport::from_store(&store).must();
+    let before = snapshot(&store).must();
+    let erased = crm.erase_contact(contact.clone(), me).must();
+    assert_eq!((erased.leads.len(), erased.opportunities.len()), (2, 1));
+    let after = snapshot(&store).must();
+
+    assert_eq!(
+        PipelineReport::from_store(&store).must(),
+        report,
+        "the funnel does not change"
+    );
+    assert!(
+        store
+            .find_contacts_by_email(&sample.email(secret_email))
+            .must()
+            .is_empty()
+    );
+    let loaded = load(&store, RecordId::Contact(contact.id())).expect("still stored");
+    match &*loaded {
+        Record::Contact(c) => {
+            assert!(c.erased().is_some());
+            assert_eq!(c.party().name(), crate::contact::ERASED);
+            assert!(c.email().is_none() && c.phone().is_none());
+        }
+        other => panic!("a contact was expected, found {other:?}"),
+    }
+    assert_eq!(before.len(), after.len(), "no record appears or disappears");
+    for (id, was) in &before {
+        let now = &after[id];
+        assert_eq!(was.state(), now.state(), "{id}: same state");
+        match (&**was, &**now) {
+            (Record::Lead(a), Record::Lead(b)) => {
+                assert_eq!(
+                    a.history().len(),
+                    b.history().len(),
+                    "{id}: same history shape"
+                );
+                let steps = |l: &AnyLead| {
+                    l.history()
+                        .iter()
+                        .map(|t| (t.from(), t.to(), t.at()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(steps(a), steps(b), "{id}");
+            }
+            (Record::Opportunity(a), Record::Opportunity(b)) => {
+                assert_eq!(
+                    a.history().len(),
+                    b.history().len(),
+                    "{id}: same history shape"
+                );
+                assert_eq!(a.amount(), b.amount(), "{id}: same amount");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        after[&RecordId::Lead(other_lead.id())],
+        before[&RecordId::Lead(other_lead.id())]
+    );
+    assert_eq!(
+        after[&RecordId::Contact(other.id())],
+        before[&RecordId::Contact(other.id())]
+    );
+    let mut stored = String::new();
+    for record in after.values() {
+        stored.push_str(&format!("{record:?}"));
+        stored.push_str(&serde_json_free_text(record));
+    }
+    for secret in [
+        "secret.person",
+        "7946",
+        "Paul Secret",
+        "at home",
+        "private number",
+    ] {
+        assert!(!stored.contains(secret), "{secret:?} is still stored");
+    }
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+}
+
+/// Every text a record holds, for searching erased data (without a JSON dependency).
+fn serde_json_free_text(record: &Record) -> String {
+    let mut text = String::new();
+    match record {
+        Record::Contact(c) => {
+            text.push_str(c.party().name());
+            if let Some(e) = c.email() {
+                text.push_str(e.as_str());
+            }
+            if let Some(p) = c.phone() {
+                text.push_str(p.as_str());
+            }
+        }
+        Record::Lead(l) => {
+            for t in l.history() {
+                text.push_str(&format!("{:?}", t.evidence()));
+            }
+        }
+        Record::Opportunity(o) => {
+            if let Some(a) = o.qualification().authority() {
+                text.push_str(a.decision_maker.as_str());
+            }
+            for t in o.history() {
+                text.push_str(&format!("{:?}", t.evidence()));
+            }
+        }
+        Record::Account(_) => {}
+    }
+    text
+}
+
+/// A small, seeded generator for the stress case.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// How many operations each of the four threads of the stress case runs.
+pub const STRESS_OPERATIONS: u64 = 10_000;
+
+/// Four threads run [`STRESS_OPERATIONS`] operations each through the facade on a shared pool of
+/// leads and opportunities, racing on the same records: new leads, touches, nurturing,
+/// qualifications, disqualifications, every stage, losses, reopenings, wins. Conflicts are
+/// expected and counted. At the end every record's version is one more than the updates that
+/// succeeded on it (no update lost), no lead has two opportunities, and every invariant holds.
+pub fn stress_concurrent_lifecycles<S: Store + Sync>(new: impl Fn() -> S) {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    let store = new();
+    let sample = Sample::new(24);
+    let crm = sample.crm(&store);
+    let pool: Mutex<Vec<RecordId>> = Mutex::new(Vec::new());
+    // Successful writes per record: its creation counts 1, each update 1 more.
+    let writes: Mutex<HashMap<RecordId, u64>> = Mutex::new(HashMap::new());
+    let count = |ids: &[RecordId]| {
+        let mut writes = writes.lock().expect("no panic while held");
+        for id in ids {
+            *writes.entry(*id).or_insert(0) += 1;
+        }
+    };
+    let conflicts = std::sync::atomic::AtomicU64::new(0);
+    thread::scope(|s| {
+        for t in 0..4u64 {
+            let (crm, sample, pool, count, conflicts) = (&crm, &sample, &pool, &count, &conflicts);
+            s.spawn(move || {
+                let mut rng = SplitMix(t + 1);
+                let me = sample.actor();
+                for _ in 0..STRESS_OPERATIONS {
+                    let pick = {
+                        let pool = pool.lock().expect("no panic while held");
+                        // Mostly the newest records, which the other threads are working on
+                        // too: that is where the races are.
+                        let len = pool.len() as u64;
+                        let window = if rng.next() % 4 == 0 { len } else { len.min(8) };
+                        (len > 0 && rng.next() % 10 != 0)
+                            .then(|| pool[(len - 1 - rng.next() % window.max(1)) as usize])
+                    };
+                    let choice = rng.next();
+                    let outcome = match pick {
+                        None => {
+                            let contact = crm
+                                .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+                                .must()
+                                .into_contact();
+                            let lead = crm.open_lead(&contact, sample.interest(), me).must();
+                            count(&[RecordId::Contact(contact.id()), RecordId::Lead(lead.id())]);
+                            pool.lock()
+                                .expect("no panic while held")
+                                .push(RecordId::Lead(lead.id()));
+                            Ok(())
+                        }
+                        Some(id) => stress_step(crm, sample, id, choice, pool, count),
+                    };
+                    match outcome {
+                        Ok(()) => {}
+                        Err(CrmError::Conflict(_)) => {
+                            conflicts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+        }
+    });
+    let writes = writes.into_inner().expect("no panic while held");
+    for (id, n) in &writes {
+        let stored = load(&store, *id).expect("every record written is stored");
+        assert_eq!(
+            stored.version().get(),
+            *n,
+            "{id}: every successful write counted, none lost"
+        );
+    }
+    let (records, updates) = (writes.len(), writes.values().sum::<u64>());
+    let conflicts = conflicts.into_inner();
+    eprintln!("stress: {records} records, {updates} successful writes, {conflicts} conflicts");
+    assert!(records > 1000, "the stress ran: {records} records");
+    assert!(conflicts > 0, "the threads raced on the same records");
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+}
+
+/// One step on the record `id`, chosen by `choice` among those its state allows.
+fn stress_step<S: Store>(
+    crm: &crate::crm::Crm<&S>,
+    sample: &Sample,
+    id: RecordId,
+    choice: u64,
+    pool: &std::sync::Mutex<Vec<RecordId>>,
+    count: &(dyn Fn(&[RecordId]) + Sync),
+) -> Result<(), CrmError<S::Error>> {
+    use crate::opportunity::Opportunity;
+    use crate::record::AnyOpportunity;
+    let me = sample.actor();
+    let loaded = crm
+        .store()
+        .load(id)
+        .map_err(CrmError::Store)?
+        .expect("pooled records exist");
+    let (record, v) = loaded.into_parts();
+    let mut done = vec![id];
+    match record {
+        Record::Lead(lead) => match lead {
+            AnyLead::New(l) => {
+                crm.log_touch(Versioned::new(l, v), sample.touch(), me)?;
+            }
+            AnyLead::Working(l) if choice % 3 == 0 => {
+                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                done.push(RecordId::Opportunity(o.id()));
+                pool.lock()
+                    .expect("no panic while held")
+                    .push(RecordId::Opportunity(o.id()));
+            }
+            AnyLead::Working(l) if choice % 3 == 1 => {
+                crm.nurture(Versioned::new(l, v), sample.note("later"), me)?;
+            }
+            AnyLead::Working(l) => {
+                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
+            }
+            AnyLead::Nurturing(l) if choice % 2 == 0 => {
+                crm.resume(Versioned::new(l, v), sample.touch(), me)?;
+            }
+            AnyLead::Nurturing(l) => {
+                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                done.push(RecordId::Opportunity(o.id()));
+                pool.lock()
+                    .expect("no panic while held")
+                    .push(RecordId::Opportunity(o.id()));
+            }
+            AnyLead::Disqualified(l) => {
+                crm.recycle(Versioned::new(l, v), sample.note("again"), me)?;
+            }
+            AnyLead::Converted(_) => done.clear(),
+        },
+        Record::Opportunity(o) => {
+            let lose = choice % 5 == 0;
+            match o {
+                AnyOpportunity::Discovery(o) if lose => {
+                    crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+                }
+                AnyOpportunity::Discovery(o) => {
+                    crm.propose(Versioned::new(o, v), sample.proposal(), me)?;
+                }
+                AnyOpportunity::Proposal(o) if lose => {
+                    crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+                }
+                AnyOpportunity::Proposal(o) => {
+                    crm.negotiate(Versioned::new(o, v), sample.note("price"), me)?;
+                }
+                AnyOpportunity::Negotiation(o) => {
+                    crm.enter_contracting(
+                        Versioned::new(o, v),
+                        sample.terms(),
+                        sample.incumbent(),
+                        me,
+                    )?;
+                }
+                AnyOpportunity::Contracting(o) if lose => {
+                    crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+                }
+                AnyOpportunity::Contracting(o) => {
+                    let o: Opportunity<crate::state::Contracting> = o;
+                    let (_, account) = crm.win(Versioned::new(o, v), sample.contract(100), me)?;
+                    done.push(RecordId::Account(account.id()));
+                }
+                AnyOpportunity::Lost(o) => {
+                    crm.reopen(Versioned::new(o, v), sample.note("back"), me)?;
+                }
+                AnyOpportunity::Won(_) => done.clear(),
+            }
+        }
+        Record::Contact(_) | Record::Account(_) => done.clear(),
+    }
+    count(&done);
+    Ok(())
+}

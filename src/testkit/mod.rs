@@ -229,6 +229,8 @@ macro_rules! store_conformance {
                 conformance_scan_counts_match => scan_counts_match,
                 conformance_lifecycle_through_the_facade => lifecycle_through_the_facade,
                 conformance_facade_conflict_leaves_the_store_unchanged => facade_conflict_leaves_the_store_unchanged,
+                conformance_erase_removes_personal_data_and_keeps_the_funnel => erase_removes_personal_data_and_keeps_the_funnel,
+                conformance_stress_concurrent_lifecycles => stress_concurrent_lifecycles,
             );
         }
     };

@@ -2,8 +2,8 @@
 //! deserialiser panics, whatever it is fed; personal data stays out of `Debug` and `Display`.
 
 use chrono::{Days, NaiveDate};
-use prospect::*;
 use proptest::prelude::*;
+use prospect::*;
 use serde_json::Value;
 
 use crate::support::*;
@@ -25,69 +25,293 @@ fn bad_input_is_refused_with_an_error_naming_the_field() {
     let cases: Vec<(&str, Result<Field, String>, Field)> = vec![
         // Names and text.
         ("empty name", field(PersonName::new("")), Field::PersonName),
-        ("whitespace-only name", field(PersonName::new(" \t\n ")), Field::PersonName),
-        ("100 KB name", field(PersonName::new(&long)), Field::PersonName),
-        ("NUL in a name", field(PersonName::new("Ada\u{0}Lovelace")), Field::PersonName),
-        ("bell in a name", field(PersonName::new("Ada\u{7}")), Field::PersonName),
-        ("line break in a name", field(PersonName::new("Ada\nLovelace")), Field::PersonName),
-        ("right-to-left override in a name", field(PersonName::new("Ada\u{202E}ecalevol")), Field::PersonName),
-        ("isolate in a name", field(PersonName::new("\u{2066}Ada")), Field::PersonName),
-        ("empty organization", field(OrganizationName::new("")), Field::OrganizationName),
-        ("100 KB organization", field(OrganizationName::new(&long)), Field::OrganizationName),
-        ("override in an organization", field(OrganizationName::new("\u{202D}Acme")), Field::OrganizationName),
-        ("terminal escape in a job title", field(JobTitle::new("\u{1b}[31mCEO")), Field::JobTitle),
-        ("two-line summary", field(Summary::new("one\ntwo")), Field::Summary),
+        (
+            "whitespace-only name",
+            field(PersonName::new(" \t\n ")),
+            Field::PersonName,
+        ),
+        (
+            "100 KB name",
+            field(PersonName::new(&long)),
+            Field::PersonName,
+        ),
+        (
+            "NUL in a name",
+            field(PersonName::new("Ada\u{0}Lovelace")),
+            Field::PersonName,
+        ),
+        (
+            "bell in a name",
+            field(PersonName::new("Ada\u{7}")),
+            Field::PersonName,
+        ),
+        (
+            "line break in a name",
+            field(PersonName::new("Ada\nLovelace")),
+            Field::PersonName,
+        ),
+        (
+            "right-to-left override in a name",
+            field(PersonName::new("Ada\u{202E}ecalevol")),
+            Field::PersonName,
+        ),
+        (
+            "isolate in a name",
+            field(PersonName::new("\u{2066}Ada")),
+            Field::PersonName,
+        ),
+        (
+            "empty organization",
+            field(OrganizationName::new("")),
+            Field::OrganizationName,
+        ),
+        (
+            "100 KB organization",
+            field(OrganizationName::new(&long)),
+            Field::OrganizationName,
+        ),
+        (
+            "override in an organization",
+            field(OrganizationName::new("\u{202D}Acme")),
+            Field::OrganizationName,
+        ),
+        (
+            "terminal escape in a job title",
+            field(JobTitle::new("\u{1b}[31mCEO")),
+            Field::JobTitle,
+        ),
+        (
+            "two-line summary",
+            field(Summary::new("one\ntwo")),
+            Field::Summary,
+        ),
         ("100 KB summary", field(Summary::new(&long)), Field::Summary),
         ("empty note", field(Note::new("")), Field::Note),
         ("100 KB note", field(Note::new(&long)), Field::Note),
-        ("override in a note", field(Note::new("pay \u{202E}0001")), Field::Note),
-        ("101-character reference", field(Reference::new("R".repeat(101))), Field::Reference),
+        (
+            "override in a note",
+            field(Note::new("pay \u{202E}0001")),
+            Field::Note,
+        ),
+        (
+            "101-character reference",
+            field(Reference::new("R".repeat(101))),
+            Field::Reference,
+        ),
         ("NUL in a user", field(User::new("al\u{0}ice")), Field::User),
-        ("blank requirement", field(Requirement::new("  ")), Field::Requirement),
+        (
+            "blank requirement",
+            field(Requirement::new("  ")),
+            Field::Requirement,
+        ),
         // Email.
-        ("email without @", field(EmailAddress::new("jeanne.acme.example")), Field::Email),
-        ("email with two @", field(EmailAddress::new("jeanne@@acme.example")), Field::Email),
-        ("email with @ in the domain", field(EmailAddress::new("a@b@acme.example")), Field::Email),
-        ("email with a space", field(EmailAddress::new("jeanne martin@acme.example")), Field::Email),
-        ("email with a trailing dot", field(EmailAddress::new("jeanne@acme.example.")), Field::Email),
-        ("email without a dot in the domain", field(EmailAddress::new("jeanne@localhost")), Field::Email),
-        ("email with a doubled dot", field(EmailAddress::new("jeanne..martin@acme.example")), Field::Email),
-        ("email with a leading dot", field(EmailAddress::new(".jeanne@acme.example")), Field::Email),
-        ("internationalised domain (policy: give the xn-- form)", field(EmailAddress::new("jeanne@café.example")), Field::Email),
-        ("internationalised local part (policy: refused)", field(EmailAddress::new("jérôme@acme.example")), Field::Email),
-        ("IP-address domain", field(EmailAddress::new("root@10.0.0.1")), Field::Email),
-        ("hyphen-led domain label", field(EmailAddress::new("a@-acme.example")), Field::Email),
-        ("quoted local part", field(EmailAddress::new("\"a b\"@acme.example")), Field::Email),
-        ("300-character email", field(EmailAddress::new(format!("{}@acme.example", "a".repeat(300)))), Field::Email),
-        ("override in an email", field(EmailAddress::new("a\u{202E}b@acme.example")), Field::Email),
+        (
+            "email without @",
+            field(EmailAddress::new("jeanne.acme.example")),
+            Field::Email,
+        ),
+        (
+            "email with two @",
+            field(EmailAddress::new("jeanne@@acme.example")),
+            Field::Email,
+        ),
+        (
+            "email with @ in the domain",
+            field(EmailAddress::new("a@b@acme.example")),
+            Field::Email,
+        ),
+        (
+            "email with a space",
+            field(EmailAddress::new("jeanne martin@acme.example")),
+            Field::Email,
+        ),
+        (
+            "email with a trailing dot",
+            field(EmailAddress::new("jeanne@acme.example.")),
+            Field::Email,
+        ),
+        (
+            "email without a dot in the domain",
+            field(EmailAddress::new("jeanne@localhost")),
+            Field::Email,
+        ),
+        (
+            "email with a doubled dot",
+            field(EmailAddress::new("jeanne..martin@acme.example")),
+            Field::Email,
+        ),
+        (
+            "email with a leading dot",
+            field(EmailAddress::new(".jeanne@acme.example")),
+            Field::Email,
+        ),
+        (
+            "internationalised domain (policy: give the xn-- form)",
+            field(EmailAddress::new("jeanne@café.example")),
+            Field::Email,
+        ),
+        (
+            "internationalised local part (policy: refused)",
+            field(EmailAddress::new("jérôme@acme.example")),
+            Field::Email,
+        ),
+        (
+            "IP-address domain",
+            field(EmailAddress::new("root@10.0.0.1")),
+            Field::Email,
+        ),
+        (
+            "hyphen-led domain label",
+            field(EmailAddress::new("a@-acme.example")),
+            Field::Email,
+        ),
+        (
+            "quoted local part",
+            field(EmailAddress::new("\"a b\"@acme.example")),
+            Field::Email,
+        ),
+        (
+            "300-character email",
+            field(EmailAddress::new(format!(
+                "{}@acme.example",
+                "a".repeat(300)
+            ))),
+            Field::Email,
+        ),
+        (
+            "override in an email",
+            field(EmailAddress::new("a\u{202E}b@acme.example")),
+            Field::Email,
+        ),
         // Phone.
-        ("phone with letters", field(PhoneNumber::new("1-800-FLOWERS")), Field::Phone),
-        ("phone with an extension letter", field(PhoneNumber::new("+1 555 0100 x12")), Field::Phone),
-        ("phone with too few digits", field(PhoneNumber::new("12 34 56")), Field::Phone),
-        ("phone with too many digits", field(PhoneNumber::new("+1234567890123456")), Field::Phone),
-        ("phone with a second +", field(PhoneNumber::new("+33+123456789")), Field::Phone),
-        ("phone with #", field(PhoneNumber::new("555-0100#2")), Field::Phone),
+        (
+            "phone with letters",
+            field(PhoneNumber::new("1-800-FLOWERS")),
+            Field::Phone,
+        ),
+        (
+            "phone with an extension letter",
+            field(PhoneNumber::new("+1 555 0100 x12")),
+            Field::Phone,
+        ),
+        (
+            "phone with too few digits",
+            field(PhoneNumber::new("12 34 56")),
+            Field::Phone,
+        ),
+        (
+            "phone with too many digits",
+            field(PhoneNumber::new("+1234567890123456")),
+            Field::Phone,
+        ),
+        (
+            "phone with a second +",
+            field(PhoneNumber::new("+33+123456789")),
+            Field::Phone,
+        ),
+        (
+            "phone with #",
+            field(PhoneNumber::new("555-0100#2")),
+            Field::Phone,
+        ),
         // Money and currency.
         ("zero budget", field(Budget::new(eur(0))), Field::Budget),
-        ("negative budget", field(Budget::new(eur(-100))), Field::Budget),
-        ("zero proposal", field(SentProposal::new(Summary::new("p").unwrap(), eur(0), today)), Field::ProposalAmount),
-        ("negative contract", field(SignedContract::new(Reference::new("C").unwrap(), eur(-1), today, PersonName::new("P").unwrap())), Field::ContractValue),
-        ("amount that overflows", field(Money::parse("99999999999999999999", Currency::EUR)), Field::Amount),
-        ("amount with a comma", field(Money::parse("1,50", Currency::EUR)), Field::Amount),
-        ("amount with too many decimals", field(Money::parse("12.345", Currency::EUR)), Field::Amount),
-        ("amount in exponent form", field(Money::parse("1e5", Currency::EUR)), Field::Amount),
-        ("unknown currency", field(Currency::new("XYZ")), Field::Currency),
-        ("four-letter currency", field(Currency::new("EURO")), Field::Currency),
-        ("currency symbol", field(Currency::new("€")), Field::Currency),
+        (
+            "negative budget",
+            field(Budget::new(eur(-100))),
+            Field::Budget,
+        ),
+        (
+            "zero proposal",
+            field(SentProposal::new(Summary::new("p").unwrap(), eur(0), today)),
+            Field::ProposalAmount,
+        ),
+        (
+            "negative contract",
+            field(SignedContract::new(
+                Reference::new("C").unwrap(),
+                eur(-1),
+                today,
+                PersonName::new("P").unwrap(),
+            )),
+            Field::ContractValue,
+        ),
+        (
+            "amount that overflows",
+            field(Money::parse("99999999999999999999", Currency::EUR)),
+            Field::Amount,
+        ),
+        (
+            "amount with a comma",
+            field(Money::parse("1,50", Currency::EUR)),
+            Field::Amount,
+        ),
+        (
+            "amount with too many decimals",
+            field(Money::parse("12.345", Currency::EUR)),
+            Field::Amount,
+        ),
+        (
+            "amount in exponent form",
+            field(Money::parse("1e5", Currency::EUR)),
+            Field::Amount,
+        ),
+        (
+            "unknown currency",
+            field(Currency::new("XYZ")),
+            Field::Currency,
+        ),
+        (
+            "four-letter currency",
+            field(Currency::new("EURO")),
+            Field::Currency,
+        ),
+        (
+            "currency symbol",
+            field(Currency::new("€")),
+            Field::Currency,
+        ),
         // Dates, horizons, probabilities, terms.
-        ("decision date in the past", field(Timeline::new(date(1), today, &policy)), Field::DecisionDate),
-        ("decision date beyond the horizon", field(Timeline::new(today + Days::new(366), today, &policy)), Field::DecisionDate),
-        ("horizon of 0 days", field(HorizonPolicy::new(0)), Field::Horizon),
-        ("probability 101", field(Probability::new(101)), Field::Probability),
-        ("probability 250", field(Probability::new(250)), Field::Probability),
-        ("payment in 366 days", field(PaymentTerms::new(366, 1)), Field::PaymentDays),
-        ("zero installments", field(PaymentTerms::new(30, 0)), Field::Installments),
-        ("need without requirements", field(Need::new(Summary::new("s").unwrap(), vec![])), Field::Requirements),
+        (
+            "decision date in the past",
+            field(Timeline::new(date(1), today, &policy)),
+            Field::DecisionDate,
+        ),
+        (
+            "decision date beyond the horizon",
+            field(Timeline::new(today + Days::new(366), today, &policy)),
+            Field::DecisionDate,
+        ),
+        (
+            "horizon of 0 days",
+            field(HorizonPolicy::new(0)),
+            Field::Horizon,
+        ),
+        (
+            "probability 101",
+            field(Probability::new(101)),
+            Field::Probability,
+        ),
+        (
+            "probability 250",
+            field(Probability::new(250)),
+            Field::Probability,
+        ),
+        (
+            "payment in 366 days",
+            field(PaymentTerms::new(366, 1)),
+            Field::PaymentDays,
+        ),
+        (
+            "zero installments",
+            field(PaymentTerms::new(30, 0)),
+            Field::Installments,
+        ),
+        (
+            "need without requirements",
+            field(Need::new(Summary::new("s").unwrap(), vec![])),
+            Field::Requirements,
+        ),
     ];
     assert!(cases.len() >= 40, "{} cases", cases.len());
     for (case, got, expected) in cases {
@@ -116,10 +340,17 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         ".*".prop_map(Value::String),
-        prop_oneof![Just("lead"), Just("contact"), Just("won"), Just("EUR"), Just("2026-03-02T09:00:00Z")]
-            .prop_map(|s| Value::String(s.to_string())),
+        prop_oneof![
+            Just("lead"),
+            Just("contact"),
+            Just("won"),
+            Just("EUR"),
+            Just("2026-03-02T09:00:00Z")
+        ]
+        .prop_map(|s| Value::String(s.to_string())),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
@@ -214,8 +445,14 @@ fn debug_and_display_never_print_an_email_or_phone_number() {
         format!("{:?}", EmailAddress::new(email).unwrap_err_or_ok()),
     ];
     for text in shown {
-        assert!(!text.contains(email) && !text.contains("jeanne.martin"), "email in {text}");
-        assert!(!text.contains(phone) && !text.contains("45 67"), "phone in {text}");
+        assert!(
+            !text.contains(email) && !text.contains("jeanne.martin"),
+            "email in {text}"
+        );
+        assert!(
+            !text.contains(phone) && !text.contains("45 67"),
+            "phone in {text}"
+        );
     }
 }
 
