@@ -76,6 +76,30 @@ pub enum RecordState {
 }
 
 impl RecordState {
+    /// A short, stable key for storing and indexing the state: `contact`, `lead/new`, ...,
+    /// `opportunity/won`, `account`.
+    pub fn key(self) -> &'static str {
+        match self {
+            RecordState::Contact => "contact",
+            RecordState::Lead(s) => match s {
+                LeadStatus::New => "lead/new",
+                LeadStatus::Working => "lead/working",
+                LeadStatus::Nurturing => "lead/nurturing",
+                LeadStatus::Converted => "lead/converted",
+                LeadStatus::Disqualified => "lead/disqualified",
+            },
+            RecordState::Opportunity(s) => match s {
+                OpportunityStage::Discovery => "opportunity/discovery",
+                OpportunityStage::Proposal => "opportunity/proposal",
+                OpportunityStage::Negotiation => "opportunity/negotiation",
+                OpportunityStage::Contracting => "opportunity/contracting",
+                OpportunityStage::Won => "opportunity/won",
+                OpportunityStage::Lost => "opportunity/lost",
+            },
+            RecordState::Account => "account",
+        }
+    }
+
     /// The kind of record.
     pub fn kind(self) -> RecordKind {
         match self {

@@ -281,3 +281,20 @@ fn forged_records_are_refused_with_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn every_state_has_a_distinct_stable_key() {
+    let mut states = vec![RecordState::Contact, RecordState::Account];
+    states.extend(LeadStatus::ALL.map(RecordState::Lead));
+    states.extend(OpportunityStage::ALL.map(RecordState::Opportunity));
+    let keys: std::collections::HashSet<&str> = states.iter().map(|s| s.key()).collect();
+    assert_eq!(keys.len(), 13);
+    for state in states {
+        let expected = match state {
+            RecordState::Lead(s) => format!("lead/{s}"),
+            RecordState::Opportunity(s) => format!("opportunity/{s}"),
+            other => other.kind().to_string(),
+        };
+        assert_eq!(state.key(), expected);
+    }
+}

@@ -39,13 +39,13 @@ fn lifecycle_batches(i: u64, e: &baselines::ours::Evidence, ctx: &Context<'_>) -
         ctx,
     );
     let mut batches = vec![one(contact.into(), None), one(lead.clone().into(), None)];
-    let lead = lead.log_touch(e_touch(e), ctx);
+    let lead = lead.log_touch(e.touch.clone(), ctx);
     batches.push(one(lead.clone().into(), Some(v(1))));
-    let (lead, o) = lead.qualify(e_qualification(e), ctx);
+    let (lead, o) = lead.qualify(e.qualification.clone(), ctx);
     let mut qualify = one(lead.into(), Some(v(2)));
     qualify.create(o.clone()).unwrap();
     batches.push(qualify);
-    let o = o.propose(e_proposal(e), ctx);
+    let o = o.propose(e.proposal.clone(), ctx);
     batches.push(one(o.clone().into(), Some(v(1))));
     let o = o.negotiate(Note::new("terms").unwrap(), ctx);
     batches.push(one(o.clone().into(), Some(v(2))));
@@ -55,34 +55,11 @@ fn lifecycle_batches(i: u64, e: &baselines::ours::Evidence, ctx: &Context<'_>) -
         ctx,
     );
     batches.push(one(o.clone().into(), Some(v(3))));
-    let (won, account) = o.win(e_contract(e), ctx);
+    let (won, account) = o.win(e.contract.clone(), ctx);
     let mut win = one(won.into(), Some(v(4)));
     win.create(account).unwrap();
     batches.push(win);
     batches
-}
-
-// The evidence, cloned (cheap: shared text).
-fn e_touch(e: &baselines::ours::Evidence) -> Touch {
-    e.touch.clone()
-}
-fn e_qualification(e: &baselines::ours::Evidence) -> Qualification {
-    e.qualification.clone()
-}
-fn e_proposal(e: &baselines::ours::Evidence) -> SentProposal {
-    e.proposal.clone()
-}
-fn e_contract(e: &baselines::ours::Evidence) -> SignedContract {
-    e.contract.clone()
-}
-
-fn state_key(state: RecordState) -> String {
-    match state {
-        RecordState::Contact => "contact".to_string(),
-        RecordState::Lead(s) => format!("lead/{s}"),
-        RecordState::Opportunity(s) => format!("opportunity/{s}"),
-        RecordState::Account => "account".to_string(),
-    }
 }
 
 /// The same rows, written with plain rusqlite.
@@ -96,7 +73,7 @@ fn raw_commit(connection: &mut Connection, batch: Batch) {
         let id = record.id();
         let body = serde_json::to_string(&record).unwrap();
         let (kind, uuid) = (id.kind().as_str(), id.as_uuid().hyphenated().to_string());
-        let state = state_key(record.state());
+        let state = record.state().key();
         let owner = record.owner().map(|o| o.as_str().to_string());
         let email = record.email().map(EmailAddress::normalized);
         let changed = match expect {

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use prospect::{
     Batch, CommitError, Conflict, Contact, Cursor, EmailAddress, Expect, MAX_PAGE, Page, Query,
-    Record, RecordId, RecordKind, RecordState, Store, Version, Versioned,
+    Record, RecordId, RecordKind, Store, Version, Versioned,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
 
@@ -167,16 +167,6 @@ fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
     Ok(())
 }
 
-/// The text stored in the `state` column: `contact`, `lead/working`, `opportunity/won`, ...
-fn state_key(state: RecordState) -> String {
-    match state {
-        RecordState::Contact => "contact".to_string(),
-        RecordState::Lead(s) => format!("lead/{s}"),
-        RecordState::Opportunity(s) => format!("opportunity/{s}"),
-        RecordState::Account => "account".to_string(),
-    }
-}
-
 /// Decodes a stored row, refusing one whose body is not a valid record of that kind and id.
 fn decode(
     kind: &str,
@@ -281,7 +271,7 @@ impl Store for SqliteStore {
             let body = serde_json::to_string(&record)
                 .map_err(|source| store(SqliteError::Encode { record: id, source }))?;
             let (kind, uuid) = (id.kind().as_str(), id.as_uuid().hyphenated().to_string());
-            let state = state_key(record.state());
+            let state = record.state().key();
             let owner = record.owner().map(|o| o.as_str().to_string());
             let email = record.email().map(EmailAddress::normalized);
             // Cached statements: prepared once per connection, not once per write.
@@ -346,7 +336,7 @@ impl Store for SqliteStore {
         let mut params: Vec<String> = vec![query.record_kind().as_str().to_string()];
         if let Some(state) = query.record_state() {
             sql.push_str(" AND state = ?");
-            params.push(state_key(state));
+            params.push(state.key().to_string());
         }
         if let Some(owner) = query.owner() {
             sql.push_str(" AND owner = ?");
