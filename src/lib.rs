@@ -95,7 +95,28 @@
 //! # }
 //! ```
 //!
-//! See `ARCHITECTURE.md` in the repository for where things are.
+//! # Storage and the funnel
+//!
+//! Persistence goes through two small traits, [`Store`] and [`AsyncStore`]: load a record with
+//! its [`Version`], commit an atomic [`Batch`] of create-only or update-at-version writes (a
+//! [`Conflict`] writes nothing), find contacts by email, list with [`Cursor`] pagination, scan.
+//! [`MemoryStore`] is the embedded default; `prospect-sqlite` in the repository is a SQLite
+//! adapter, and [`guide::writing_a_storage_adapter`] walks through it. [`Crm`] (and
+//! [`AsyncCrm`]) run each step of the lifecycle as one commit, and [`Crm::erase_contact`]
+//! erases a contact's personal data.
+//!
+//! [`PipelineReport`] sees the funnel: counts, conversion and win rates, durations, pipeline
+//! value per currency, breakdowns and reasons; from a store's scan or kept up to date one
+//! transition at a time; as a table or an SVG.
+//!
+//! # Features
+//!
+//! - `testkit`: the conformance kit for storage adapters (`store_conformance!`,
+//!   `async_store_conformance!`, `FaultyStore`, `check_consistency`, `Sample`).
+//! - `proptest`: `strategies`, proptest strategies for every domain type.
+//!
+//! See `ARCHITECTURE.md` in the repository for where things are, `BENCHMARKS.md` for what it
+//! costs, `SECURITY.md` for what it guarantees.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
