@@ -51,6 +51,24 @@ fn conflict<S: Store>(result: Result<(), CommitError<S::Error>>) -> Conflict {
     }
 }
 
+/// Runs `racer` on four threads at once (each gets its number and a barrier to wait at once it
+/// is ready, so that they race), and returns their results in thread order.
+fn race<T: Send>(racer: impl Fn(usize, &Barrier) -> T + Sync) -> Vec<T> {
+    let barrier = Barrier::new(4);
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let (racer, barrier) = (&racer, &barrier);
+                s.spawn(move || racer(i, barrier))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    })
+}
+
 fn load<S: Store>(store: &S, id: RecordId) -> Option<Versioned<Record>> {
     store.load(id).unwrap_or_else(|e| panic!("load {id}: {e}"))
 }
@@ -212,34 +230,24 @@ pub fn racing_updates_exactly_one_wins<S: Store + Sync>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(8);
     let lead = new_lead(&store, &sample);
-    let barrier = Barrier::new(4);
-    let outcomes: Vec<(usize, Result<(), Conflict>)> = thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
-            .map(|i| {
-                let (store, sample, lead, barrier) = (&store, &sample, lead.clone(), &barrier);
-                s.spawn(move || {
-                    let ctx = sample.ctx();
-                    let next: AnyLead = if i % 2 == 0 {
-                        lead.log_touch(sample.touch(), &ctx).into()
-                    } else {
-                        lead.disqualify(sample.disqualification(), &ctx).into()
-                    };
-                    let mut batch = Batch::new();
-                    batch.update(next, Version::FIRST).expect("one write");
-                    barrier.wait();
-                    let result = match store.commit(batch) {
-                        Ok(()) => Ok(()),
-                        Err(CommitError::Conflict(c)) => Err(c),
-                        Err(CommitError::Store(e)) => panic!("store error: {e}"),
-                    };
-                    (i, result)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("no panic"))
-            .collect()
+    let outcomes: Vec<(usize, Result<(), Conflict>)> = race(|i, barrier| {
+        let ctx = sample.ctx();
+        let next: AnyLead = if i % 2 == 0 {
+            lead.clone().log_touch(sample.touch(), &ctx).into()
+        } else {
+            lead.clone()
+                .disqualify(sample.disqualification(), &ctx)
+                .into()
+        };
+        let mut batch = Batch::new();
+        batch.update(next, Version::FIRST).expect("one write");
+        barrier.wait();
+        let result = match store.commit(batch) {
+            Ok(()) => Ok(()),
+            Err(CommitError::Conflict(c)) => Err(c),
+            Err(CommitError::Store(e)) => panic!("store error: {e}"),
+        };
+        (i, result)
     });
     let winners: Vec<usize> = outcomes
         .iter()
@@ -287,26 +295,14 @@ pub fn racing_qualifications_create_one_opportunity<S: Store + Sync>(new: impl F
         .open_lead(&contact, sample.interest(), sample.actor())
         .must();
     let lead = crm.log_touch(lead, sample.touch(), sample.actor()).must();
-    let barrier = Barrier::new(4);
-    let results: Vec<bool> = thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
-            .map(|_| {
-                let (crm, sample, lead, barrier) = (&crm, &sample, lead.clone(), &barrier);
-                s.spawn(move || {
-                    let qualification = sample.qualification();
-                    barrier.wait();
-                    match crm.qualify(lead, qualification, sample.actor()) {
-                        Ok(_) => true,
-                        Err(CrmError::Conflict(_)) => false,
-                        Err(e) => panic!("{e}"),
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("no panic"))
-            .collect()
+    let results: Vec<bool> = race(|_, barrier| {
+        let qualification = sample.qualification();
+        barrier.wait();
+        match crm.qualify(lead.clone(), qualification, sample.actor()) {
+            Ok(_) => true,
+            Err(CrmError::Conflict(_)) => false,
+            Err(e) => panic!("{e}"),
+        }
     });
     assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
     let count = store.scan(RecordKind::Opportunity, &mut |_| {}).must();
@@ -371,29 +367,19 @@ pub fn racing_duplicate_contacts_create_one<S: Store + Sync>(new: impl Fn() -> S
     let store = new();
     let sample = Sample::new(12);
     let crm = sample.crm(&store);
-    let barrier = Barrier::new(4);
-    let created: usize = thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
-            .map(|_| {
-                let (crm, sample, barrier) = (&crm, &sample, &barrier);
-                s.spawn(move || {
-                    let details = sample
-                        .contact_details()
-                        .with_email(sample.email("race@example.com"));
-                    barrier.wait();
-                    match crm.create_contact(details, OnDuplicate::Refuse, sample.actor()) {
-                        Ok(outcome) => usize::from(outcome.is_created()),
-                        Err(CrmError::DuplicateContact { .. }) => 0,
-                        Err(e) => panic!("{e}"),
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("no panic"))
-            .sum()
-    });
+    let created: usize = race(|_, barrier| {
+        let details = sample
+            .contact_details()
+            .with_email(sample.email("race@example.com"));
+        barrier.wait();
+        match crm.create_contact(details, OnDuplicate::Refuse, sample.actor()) {
+            Ok(outcome) => usize::from(outcome.is_created()),
+            Err(CrmError::DuplicateContact { .. }) => 0,
+            Err(e) => panic!("{e}"),
+        }
+    })
+    .into_iter()
+    .sum();
     assert_eq!(created, 1);
     let found = store
         .find_contacts_by_email(&sample.email("race@example.com"))
