@@ -139,8 +139,10 @@ mod plan {
 
     use super::*;
 
-    pub(super) fn create<T: Clone + Into<Record>>(value: T, batch: Batch) -> Plan<Versioned<T>> {
-        let mut batch = batch;
+    pub(super) fn create<T: Clone + Into<Record>>(
+        value: T,
+        mut batch: Batch,
+    ) -> Plan<Versioned<T>> {
         batch.push_distinct(value.clone().into(), crate::store::Expect::Absent);
         Plan {
             batch,

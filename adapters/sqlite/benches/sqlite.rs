@@ -103,14 +103,18 @@ CREATE INDEX records_by_email ON records (email) WHERE email IS NOT NULL;";
 fn sqlite(c: &mut Criterion) {
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
     let evidence = baselines::ours::Evidence::new(clock.now().date_naive()).unwrap();
+    // The batches of `iters` lifecycles, made before the clock starts.
+    let batches = |iters: u64| -> Vec<Vec<Batch>> {
+        let ids = SequentialIds::new(1);
+        let ctx = Context::new(&clock, &ids, User::new("claire").unwrap());
+        (0..iters)
+            .map(|i| lifecycle_batches(i, &evidence, &ctx))
+            .collect()
+    };
     let mut group = c.benchmark_group("sqlite_lifecycle_writes");
     group.bench_function("adapter", |b| {
         b.iter_custom(|iters| {
-            let ids = SequentialIds::new(1);
-            let ctx = Context::new(&clock, &ids, User::new("claire").unwrap());
-            let batches: Vec<Vec<Batch>> = (0..iters)
-                .map(|i| lifecycle_batches(i, &evidence, &ctx))
-                .collect();
+            let batches = batches(iters);
             let store = SqliteStore::open_in_memory().unwrap();
             let began = Instant::now();
             for lifecycle in batches {
@@ -125,11 +129,7 @@ fn sqlite(c: &mut Criterion) {
     });
     group.bench_function("raw_rusqlite", |b| {
         b.iter_custom(|iters| {
-            let ids = SequentialIds::new(1);
-            let ctx = Context::new(&clock, &ids, User::new("claire").unwrap());
-            let batches: Vec<Vec<Batch>> = (0..iters)
-                .map(|i| lifecycle_batches(i, &evidence, &ctx))
-                .collect();
+            let batches = batches(iters);
             let mut connection = Connection::open_in_memory().unwrap();
             connection.execute_batch(SCHEMA).unwrap();
             let began = Instant::now();
