@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
-use std::ops::Bound;
+use std::ops::{Bound, RangeBounds};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use uuid::Uuid;
@@ -36,14 +36,93 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Inner {
-    records: HashMap<RecordId, (Record, Version), FastState>,
-    /// Ids as `u128`, which compare faster than byte arrays, per kind (in `RecordKind::ALL`
-    /// order).
-    by_kind: [BTreeSet<u128>; 4],
-    by_state: HashMap<RecordState, BTreeSet<u128>, FastState>,
-    by_owner: HashMap<(RecordKind, User), BTreeSet<u128>, FastState>,
+    /// Every record with its version, in the order they were created. Records are never
+    /// removed (an erasure is an update), so a record keeps its slot for the life of the store.
+    slots: Vec<(Record, Version)>,
+    /// Where each record is in `slots`.
+    positions: HashMap<Key, Position, FastState>,
+    indexes: Indexes,
+}
+
+/// A record's id as the map of positions keys it: the UUID's bytes and the kind, 17 bytes with
+/// no padding, hashed as two words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    uuid: [u8; 16],
+    kind: u8,
+}
+
+impl Key {
+    fn of(id: RecordId) -> Key {
+        Key {
+            uuid: *id.as_uuid().as_bytes(),
+            kind: kind_index(id.kind()) as u8,
+        }
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (high, low) = self.uuid.split_at(8);
+        let word = |half: &[u8]| {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(half);
+            u64::from_le_bytes(bytes)
+        };
+        state.write_u64(word(high) ^ u64::from(self.kind));
+        state.write_u64(word(low));
+    }
+}
+
+/// An index into `slots`, kept as bytes so that a map entry is 25 bytes rather than 32 (a
+/// `usize` next to the 17-byte key would be padded): at a million lifecycles that is 60 MB.
+#[derive(Debug, Clone, Copy)]
+struct Position([u8; 8]);
+
+impl Position {
+    fn new(index: usize) -> Position {
+        Position((index as u64).to_le_bytes())
+    }
+
+    fn get(self) -> usize {
+        // A position was made from a `usize`, so it converts back without loss.
+        u64::from_le_bytes(self.0) as usize
+    }
+}
+
+/// The secondary indexes. Ids are kept as `u128`, which compare faster than byte arrays.
+#[derive(Debug, Default)]
+struct Indexes {
+    /// Ids per state, at [`state_index`]; a kind's records are the union of its states' sets,
+    /// so there is no separate index by kind.
+    by_state: [BTreeSet<u128>; STATES],
+    by_owner: HashMap<(RecordKind, User), Ids, FastState>,
     /// Contacts by email; `EmailAddress` hashes and compares its normalised form.
-    by_email: HashMap<EmailAddress, BTreeSet<u128>, FastState>,
+    by_email: HashMap<EmailAddress, Ids, FastState>,
+}
+
+/// How many states there are: contact, 5 lead statuses, 6 opportunity stages, account.
+const STATES: usize = 13;
+
+/// The position of `state` in [`Indexes::by_state`]: each kind's states are contiguous, in
+/// [`states_of`] order.
+fn state_index(state: RecordState) -> usize {
+    match state {
+        RecordState::Contact => 0,
+        RecordState::Lead(status) => 1 + status as usize,
+        RecordState::Opportunity(stage) => 6 + stage as usize,
+        RecordState::Account => 12,
+    }
+}
+
+/// The positions in [`Indexes::by_state`] of the states of `kind`.
+fn states_of(kind: RecordKind) -> std::ops::Range<usize> {
+    match kind {
+        RecordKind::Contact => 0..1,
+        RecordKind::Lead => 1..6,
+        RecordKind::Opportunity => 6..12,
+        RecordKind::Account => 12..13,
+    }
 }
 
 fn kind_index(kind: RecordKind) -> usize {
@@ -59,33 +138,136 @@ fn key(id: RecordId) -> u128 {
     id.as_uuid().as_u128()
 }
 
-fn insert_key<K: std::hash::Hash + Eq>(
-    index: &mut HashMap<K, BTreeSet<u128>, FastState>,
-    k: K,
-    id: u128,
-) {
-    index.entry(k).or_default().insert(id);
+/// The ids under one key of an index. Most emails belong to one contact, so one id is kept
+/// inline rather than in a set of its own (a B-tree leaf is 192 bytes).
+#[derive(Debug)]
+enum Ids {
+    One(u128),
+    Many(BTreeSet<u128>),
 }
 
-fn remove_key<K: std::hash::Hash + Eq>(
-    index: &mut HashMap<K, BTreeSet<u128>, FastState>,
-    k: &K,
-    id: u128,
-) {
-    if let Some(ids) = index.get_mut(k) {
-        ids.remove(&id);
-        if ids.is_empty() {
-            index.remove(k);
+impl Ids {
+    fn insert(&mut self, id: u128) {
+        match self {
+            Ids::One(one) if *one == id => {}
+            Ids::One(one) => *self = Ids::Many(BTreeSet::from([*one, id])),
+            Ids::Many(ids) => {
+                ids.insert(id);
+            }
+        }
+    }
+
+    /// Removes `id`; whether none is left.
+    fn remove(&mut self, id: u128) -> bool {
+        match self {
+            Ids::One(one) => *one == id,
+            Ids::Many(ids) => {
+                ids.remove(&id);
+                if let (1, Some(last)) = (ids.len(), ids.first()) {
+                    *self = Ids::One(*last);
+                }
+                ids_empty(self)
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ids::One(_) => 1,
+            Ids::Many(ids) => ids.len(),
+        }
+    }
+
+    /// The ids after `start`, in order.
+    fn range(&self, start: Bound<u128>) -> IdRange<'_> {
+        match self {
+            Ids::One(one) => IdRange::One(
+                Some(*one).filter(|id| (start, Bound::Unbounded).contains(id)),
+            ),
+            Ids::Many(ids) => IdRange::Many(ids.range((start, Bound::Unbounded))),
         }
     }
 }
 
-impl Inner {
-    /// Adds a new record to the indexes.
-    fn index(&mut self, record: &Record) {
+fn ids_empty(ids: &Ids) -> bool {
+    matches!(ids, Ids::Many(set) if set.is_empty())
+}
+
+/// The ids of one set after a cursor, in order.
+#[derive(Debug, Clone)]
+enum IdRange<'a> {
+    One(Option<u128>),
+    Many(std::collections::btree_set::Range<'a, u128>),
+}
+
+impl Iterator for IdRange<'_> {
+    type Item = u128;
+    fn next(&mut self) -> Option<u128> {
+        match self {
+            IdRange::One(one) => one.take(),
+            IdRange::Many(ids) => ids.next().copied(),
+        }
+    }
+}
+
+/// The union of a few sets of ids, in order: what an index by kind would hold, from the sets by
+/// state.
+struct Merge<'a> {
+    heads: Vec<(u128, IdRange<'a>)>,
+}
+
+impl<'a> Merge<'a> {
+    fn new(ranges: impl IntoIterator<Item = IdRange<'a>>) -> Merge<'a> {
+        Merge {
+            heads: ranges
+                .into_iter()
+                .filter_map(|mut r| r.next().map(|first| (first, r)))
+                .collect(),
+        }
+    }
+}
+
+impl Iterator for Merge<'_> {
+    type Item = u128;
+    fn next(&mut self) -> Option<u128> {
+        // The sets are disjoint (a record is in one state), and there are at most six.
+        let (at, _) = self
+            .heads
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (id, _))| *id)?;
+        let (id, rest) = &mut self.heads[at];
+        let smallest = *id;
+        match rest.next() {
+            Some(next) => *id = next,
+            None => {
+                self.heads.swap_remove(at);
+            }
+        }
+        Some(smallest)
+    }
+}
+
+fn insert_key<K: std::hash::Hash + Eq>(index: &mut HashMap<K, Ids, FastState>, k: K, id: u128) {
+    match index.entry(k) {
+        std::collections::hash_map::Entry::Occupied(mut ids) => ids.get_mut().insert(id),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(Ids::One(id));
+        }
+    }
+}
+
+fn remove_key<K: std::hash::Hash + Eq>(index: &mut HashMap<K, Ids, FastState>, k: &K, id: u128) {
+    if index.get_mut(k).is_some_and(|ids| ids.remove(id)) {
+        index.remove(k);
+    }
+}
+
+impl Indexes {
+    /// Adds a new record.
+    fn add(&mut self, record: &Record) {
         let (id, kind) = (key(record.id()), record.kind());
-        self.by_kind[kind_index(kind)].insert(id);
-        insert_key(&mut self.by_state, record.state(), id);
+        self.by_state[state_index(record.state())].insert(id);
         if let Some(owner) = record.owner() {
             insert_key(&mut self.by_owner, (kind, owner.clone()), id);
         }
@@ -94,12 +276,12 @@ impl Inner {
         }
     }
 
-    /// Moves an updated record's index entries where its keys changed (its kind never does).
-    fn reindex(&mut self, old: &Record, new: &Record) {
+    /// Moves an updated record's entries where its keys changed (its kind never does).
+    fn update(&mut self, old: &Record, new: &Record) {
         let (id, kind) = (key(new.id()), new.kind());
         if old.state() != new.state() {
-            remove_key(&mut self.by_state, &old.state(), id);
-            insert_key(&mut self.by_state, new.state(), id);
+            self.by_state[state_index(old.state())].remove(&id);
+            self.by_state[state_index(new.state())].insert(id);
         }
         if old.owner() != new.owner() {
             if let Some(owner) = old.owner() {
@@ -118,19 +300,33 @@ impl Inner {
             }
         }
     }
+}
+
+impl Inner {
+    /// The stored record with `id`, and its version.
+    fn get(&self, id: RecordId) -> Option<&(Record, Version)> {
+        self.positions
+            .get(&Key::of(id))
+            .and_then(|at| self.slots.get(at.get()))
+    }
 
     /// The conflict of the first write in `batch` that does not find what it expects.
     fn check(&self, batch: &Batch) -> Result<(), Conflict> {
         for email in batch.absent_emails() {
-            if let Some(id) = self.by_email.get(email).and_then(|ids| ids.first()) {
-                let id = RecordId::from_parts(RecordKind::Contact, Uuid::from_u128(*id));
-                let actual = self.records.get(&id).map(|(_, v)| *v);
+            let first = self
+                .indexes
+                .by_email
+                .get(email)
+                .and_then(|ids| ids.range(Bound::Unbounded).next());
+            if let Some(id) = first {
+                let id = RecordId::from_parts(RecordKind::Contact, Uuid::from_u128(id));
+                let actual = self.get(id).map(|(_, v)| *v);
                 return Err(Conflict::new(id, Expect::Absent, actual));
             }
         }
         for write in batch.writes() {
             let id = write.record().id();
-            let actual = self.records.get(&id).map(|(_, v)| *v);
+            let actual = self.get(id).map(|(_, v)| *v);
             let ok = match write.expect() {
                 Expect::Absent => actual.is_none(),
                 Expect::Version(v) => actual == Some(v),
@@ -144,12 +340,20 @@ impl Inner {
 
     /// Applies a write that [`check`](Inner::check) accepted.
     fn apply(&mut self, record: Record, version: Version) {
-        let id = record.id();
-        match self.records.remove(&id) {
-            Some((old, _)) => self.reindex(&old, &record),
-            None => self.index(&record),
+        let key = Key::of(record.id());
+        match self.positions.get(&key).map(|at| at.get()) {
+            Some(at) if at < self.slots.len() => {
+                let (stored, stored_version) = &mut self.slots[at];
+                let old = std::mem::replace(stored, record);
+                *stored_version = version;
+                self.indexes.update(&old, stored);
+            }
+            _ => {
+                self.indexes.add(&record);
+                self.positions.insert(key, Position::new(self.slots.len()));
+                self.slots.push((record, version));
+            }
         }
-        self.records.insert(id, (record, version));
     }
 }
 
@@ -228,25 +432,26 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    /// An empty store with room for `records` records before its map of records grows (its
-    /// indexes grow as they go): for applications that know their size.
+    /// An empty store with room for `records` records before it grows: for applications that
+    /// know their size. (Its indexes grow as they go.)
     pub fn with_capacity(records: usize) -> MemoryStore {
         MemoryStore {
             inner: RwLock::new(Inner {
-                records: HashMap::with_capacity_and_hasher(records, FastState::default()),
-                ..Inner::default()
+                slots: Vec::with_capacity(records),
+                positions: HashMap::with_capacity_and_hasher(records, FastState::default()),
+                indexes: Indexes::default(),
             }),
         }
     }
 
     /// How many records are stored.
     pub fn len(&self) -> usize {
-        self.read().records.len()
+        self.read().slots.len()
     }
 
     /// Whether no record is stored.
     pub fn is_empty(&self) -> bool {
-        self.read().records.is_empty()
+        self.read().slots.is_empty()
     }
 
     // A panic while the lock is held cannot leave a half-applied batch: a commit checks
@@ -267,8 +472,7 @@ impl Store for MemoryStore {
     fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Infallible> {
         Ok(self
             .read()
-            .records
-            .get(&id)
+            .get(id)
             .map(|(record, version)| Versioned::new(record.clone(), *version)))
     }
 
@@ -288,15 +492,15 @@ impl Store for MemoryStore {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Infallible> {
         let inner = self.read();
-        let Some(ids) = inner.by_email.get(email) else {
+        let Some(ids) = inner.indexes.by_email.get(email) else {
             return Ok(Vec::new());
         };
         Ok(ids
-            .iter()
+            .range(Bound::Unbounded)
             .filter_map(|id| {
-                match inner.records.get(&RecordId::from_parts(
+                match inner.get(RecordId::from_parts(
                     RecordKind::Contact,
-                    Uuid::from_u128(*id),
+                    Uuid::from_u128(id),
                 )) {
                     Some((Record::Contact(c), v)) => Some(Versioned::new(c.clone(), *v)),
                     _ => None,
@@ -308,33 +512,34 @@ impl Store for MemoryStore {
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, Infallible> {
         let limit = limit.clamp(1, MAX_PAGE);
         let inner = self.read();
+        let indexes = &inner.indexes;
         let kind = query.record_kind();
-        // The smallest index that the query selects on.
-        let candidates = [
-            Some(Some(&inner.by_kind[kind_index(kind)])),
-            query.record_state().map(|s| inner.by_state.get(&s)),
-            query
-                .owner()
-                .map(|o| inner.by_owner.get(&(kind, o.clone()))),
-        ]
-        .into_iter()
-        .flatten()
-        .min_by_key(|ids| ids.map_or(0, BTreeSet::len))
-        .flatten();
-        let Some(ids) = candidates else {
-            return Ok(Page {
-                records: Vec::new(),
-                next: None,
-            });
-        };
         let start = after.map_or(Bound::Unbounded, |c| Bound::Excluded(c.as_uuid().as_u128()));
+        let by_owner = query
+            .owner()
+            .map(|o| indexes.by_owner.get(&(kind, o.clone())));
+        let by_state = query
+            .record_state()
+            .map(|s| &indexes.by_state[state_index(s)]);
+        let of_kind = &indexes.by_state[states_of(kind)];
+        // Walk the smallest of the sets that the query selects on, and filter by the rest.
+        let ids = match (by_owner, by_state) {
+            // No record has this owner.
+            (Some(None), _) => Merge::new([]),
+            (Some(Some(owned)), state)
+                if state.is_none_or(|ids| owned.len() <= ids.len()) =>
+            {
+                Merge::new([owned.range(start)])
+            }
+            (_, Some(ids)) => Merge::new([IdRange::Many(ids.range((start, Bound::Unbounded)))]),
+            (_, None) => Merge::new(
+                of_kind
+                    .iter()
+                    .map(|ids| IdRange::Many(ids.range((start, Bound::Unbounded)))),
+            ),
+        };
         let mut matching = ids
-            .range((start, Bound::Unbounded))
-            .filter_map(|id| {
-                inner
-                    .records
-                    .get(&RecordId::from_parts(kind, Uuid::from_u128(*id)))
-            })
+            .filter_map(|id| inner.get(RecordId::from_parts(kind, Uuid::from_u128(id))))
             .filter(|(record, _)| query.matches(record));
         let records: Vec<Versioned<Record>> = matching
             .by_ref()

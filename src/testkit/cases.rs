@@ -519,6 +519,46 @@ pub fn pagination_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
     assert!(exact.next.is_none(), "no next page when nothing follows");
 }
 
+/// Paging through a kind whose records are in several states, or through one owner's records,
+/// returns each once, in ascending id order, whatever the page size.
+pub fn pagination_across_states_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(17);
+    let ctx = sample.ctx();
+    let mut leads: Vec<(RecordId, Option<String>)> = Vec::new();
+    for i in 0..12 {
+        let contact = sample.contact();
+        create(&store, contact.clone());
+        let lead = Lead::open(&contact, sample.interest(), &ctx);
+        let lead: AnyLead = match i % 3 {
+            0 => lead.into(),
+            1 => lead.log_touch(sample.touch(), &ctx).into(),
+            _ => lead.disqualify(sample.disqualification(), &ctx).into(),
+        };
+        leads.push((
+            RecordId::Lead(lead.id()),
+            lead.owner().map(|o| o.as_str().to_string()),
+        ));
+        create(&store, lead);
+    }
+    leads.sort();
+    let all: Vec<RecordId> = leads.iter().map(|(id, _)| *id).collect();
+    let ana = crate::text::User::new("ana").expect("valid");
+    let anas: Vec<RecordId> = leads
+        .iter()
+        .filter(|(_, owner)| owner.as_deref() == Some("ana"))
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(anas.len() > 1, "the sample gives ana several leads");
+    for limit in [1, 2, 5, 12, 13] {
+        let seen = page_through(&store, &Query::kind(RecordKind::Lead), limit, &mut || {});
+        assert_eq!(seen, all, "leads in three states, page size {limit}");
+        let query = Query::kind(RecordKind::Lead).owned_by(ana.clone());
+        let seen = page_through(&store, &query, limit, &mut || {});
+        assert_eq!(seen, anas, "ana's leads, page size {limit}");
+    }
+}
+
 /// While one thread pages through contacts, another inserts contacts whose ids sort before and
 /// after the cursor: every contact present when paging began is returned exactly once, and no
 /// contact twice.
