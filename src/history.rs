@@ -65,7 +65,6 @@ pub struct History<S, E> {
 struct Node<S, E> {
     entry: Transition<S, E>,
     previous: Option<Arc<Node<S, E>>>,
-    len: usize,
 }
 
 impl<S, E> History<S, E> {
@@ -81,7 +80,6 @@ impl<S, E> History<S, E> {
                     evidence,
                 },
                 previous: None,
-                len: 1,
             })),
         }
     }
@@ -90,11 +88,9 @@ impl<S, E> History<S, E> {
     fn from_entries(entries: Vec<Transition<S, E>>) -> History<S, E> {
         let mut newest: Option<Arc<Node<S, E>>> = None;
         for entry in entries {
-            let len = newest.as_ref().map_or(0, |n| n.len) + 1;
             newest = Some(Arc::new(Node {
                 entry,
                 previous: newest,
-                len,
             }));
         }
         History { newest }
@@ -103,7 +99,6 @@ impl<S, E> History<S, E> {
     /// Appends a step from `from` to `to`, taken at `at` by `actor`.
     pub(crate) fn push(&mut self, at: DateTime<Utc>, from: S, to: S, evidence: E, actor: &User) {
         let previous = self.newest.take();
-        let len = previous.as_ref().map_or(0, |n| n.len) + 1;
         self.newest = Some(Arc::new(Node {
             entry: Transition {
                 at,
@@ -113,7 +108,6 @@ impl<S, E> History<S, E> {
                 evidence,
             },
             previous,
-            len,
         }));
     }
 
@@ -148,9 +142,10 @@ impl<S, E> History<S, E> {
         HistoryIter(entries.into_iter())
     }
 
-    /// How many transitions there are.
+    /// How many transitions there are. Counts them (the length is not stored: a few bytes per
+    /// entry of every stored record, for a count that is rarely asked).
     pub fn len(&self) -> usize {
-        self.newest.as_ref().map_or(0, |n| n.len)
+        self.newest_first().count()
     }
 
     /// Whether there are none (never the case for a valid record).
@@ -257,12 +252,7 @@ impl<S: PartialEq, E: PartialEq> PartialEq for History<S, E> {
             (None, None) => true,
             _ => false,
         };
-        same_node
-            || (self.len() == other.len()
-                && self
-                    .newest_first()
-                    .zip(other.newest_first())
-                    .all(|(a, b)| a == b))
+        same_node || self.newest_first().eq(other.newest_first())
     }
 }
 

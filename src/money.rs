@@ -520,7 +520,12 @@ impl MoneyTotals {
                         currency: amount.currency,
                     })?;
             }
-            Err(i) => self.0.insert(i, (amount.currency, amount.minor)),
+            Err(i) => {
+                // Grow by one: most totals hold one currency, and a vector's first growth
+                // would make room for four.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (amount.currency, amount.minor));
+            }
         }
         Ok(())
     }

@@ -214,16 +214,34 @@ impl fmt::Display for Incumbent {
 
 /// A signed contract: the evidence for winning an opportunity. Its value becomes the
 /// opportunity's amount and is added to the account's won value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Its data is shared behind an `Arc`: a clone costs a reference count, and the contract takes
+/// one word in the history entry of a win (which keeps every opportunity's history entries
+/// small, whatever their evidence).
+#[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "SignedContractRepr")]
-pub struct SignedContract {
-    reference: Reference,
-    value: Money,
-    signed_on: NaiveDate,
-    signed_by: PersonName,
+pub struct SignedContract(Arc<SignedContractRepr>);
+
+impl fmt::Debug for SignedContract {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.0;
+        f.debug_struct("SignedContract")
+            .field("reference", &c.reference)
+            .field("value", &c.value)
+            .field("signed_on", &c.signed_on)
+            .field("signed_by", &c.signed_by)
+            .finish()
+    }
 }
 
-#[derive(Deserialize)]
+impl Serialize for SignedContract {
+    /// As its fields: `{"reference": ..., "value": ..., "signed_on": ..., "signed_by": ...}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 struct SignedContractRepr {
     reference: Reference,
     value: Money,
@@ -252,32 +270,32 @@ impl SignedContract {
         signed_by: PersonName,
     ) -> Result<SignedContract, ValidationError> {
         let value = value.positive(Field::ContractValue)?;
-        Ok(SignedContract {
+        Ok(SignedContract(Arc::new(SignedContractRepr {
             reference,
             value,
             signed_on,
             signed_by,
-        })
+        })))
     }
 
     /// The contract's reference.
     pub fn reference(&self) -> &Reference {
-        &self.reference
+        &self.0.reference
     }
 
     /// The contract's value.
     pub fn value(&self) -> Money {
-        self.value
+        self.0.value
     }
 
     /// When it was signed.
     pub fn signed_on(&self) -> NaiveDate {
-        self.signed_on
+        self.0.signed_on
     }
 
     /// Who signed it for the customer.
     pub fn signed_by(&self) -> &PersonName {
-        &self.signed_by
+        &self.0.signed_by
     }
 }
 
@@ -585,10 +603,10 @@ impl OpportunityData {
                     }
                 }
                 OpportunityEvidence::Won { contract, account } => OpportunityEvidence::Won {
-                    contract: SignedContract {
+                    contract: SignedContract(Arc::new(SignedContractRepr {
                         signed_by: PersonName::erased(),
-                        ..contract.clone()
-                    },
+                        ..SignedContractRepr::clone(&contract.0)
+                    })),
                     account: *account,
                 },
                 OpportunityEvidence::Lost(r) => OpportunityEvidence::Lost(LossReason {

@@ -1,6 +1,8 @@
 //! Qualification: the evidence that turns a lead into an opportunity (need, budget, timeline,
 //! and, when known, authority), with a typestate builder.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +27,8 @@ use crate::text::{JobTitle, PersonName, Requirement, Summary};
 #[serde(try_from = "NeedRepr")]
 pub struct Need {
     summary: Summary,
-    requirements: Vec<Requirement>,
+    /// Shared: a qualification is copied into every opportunity made from it.
+    requirements: Arc<[Requirement]>,
 }
 
 #[derive(Deserialize)]
@@ -67,7 +70,7 @@ impl Need {
         }
         Ok(Need {
             summary,
-            requirements,
+            requirements: requirements.into(),
         })
     }
 
@@ -295,7 +298,8 @@ pub struct Qualification {
     need: Need,
     budget: Budget,
     timeline: Timeline,
-    authority: Option<Authority>,
+    /// Behind an `Arc`: rarely known, and then shared by the copies.
+    authority: Option<Arc<Authority>>,
 }
 
 impl Qualification {
@@ -326,16 +330,18 @@ impl Qualification {
 
     /// The decision maker, if known.
     pub fn authority(&self) -> Option<&Authority> {
-        self.authority.as_ref()
+        self.authority.as_deref()
     }
 
     /// The same qualification with the decision maker's name and title erased.
     pub(crate) fn erase_personal_data(&self) -> Qualification {
         Qualification {
-            authority: self.authority.as_ref().map(|a| Authority {
-                decision_maker: PersonName::erased(),
-                job_title: None,
-                contact: a.contact,
+            authority: self.authority.as_ref().map(|a| {
+                Arc::new(Authority {
+                    decision_maker: PersonName::erased(),
+                    job_title: None,
+                    contact: a.contact,
+                })
             }),
             ..self.clone()
         }
@@ -405,7 +411,7 @@ impl QualificationBuilder<Need, Budget, Timeline> {
             need: self.need,
             budget: self.budget,
             timeline: self.timeline,
-            authority: self.authority,
+            authority: self.authority.map(Arc::new),
         }
     }
 }
