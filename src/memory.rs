@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::ops::{Bound, RangeBounds};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use hashbrown::HashTable;
 use uuid::Uuid;
 
 use crate::contact::{Contact, EmailAddress};
@@ -39,55 +40,22 @@ struct Inner {
     /// Every record with its version, in the order they were created. Records are never
     /// removed (an erasure is an update), so a record keeps its slot for the life of the store.
     slots: Vec<(Record, Version)>,
-    /// Where each record is in `slots`.
-    positions: HashMap<Key, Position, FastState>,
+    /// Where each record is in `slots`: a table of slot numbers, hashed by the record's id and
+    /// compared against the id of the record in the slot, so that the ids are not stored twice.
+    /// (A map from id to slot would take 25 bytes per entry instead of 8.)
+    positions: HashTable<usize>,
+    hasher: FastState,
     indexes: Indexes,
 }
 
-/// A record's id as the map of positions keys it: the UUID's bytes and the kind, 17 bytes with
-/// no padding, hashed as two words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Key {
-    uuid: [u8; 16],
-    kind: u8,
-}
-
-impl Key {
-    fn of(id: RecordId) -> Key {
-        Key {
-            uuid: *id.as_uuid().as_bytes(),
-            kind: kind_index(id.kind()) as u8,
-        }
-    }
-}
-
-impl std::hash::Hash for Key {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let (high, low) = self.uuid.split_at(8);
-        let word = |half: &[u8]| {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(half);
-            u64::from_le_bytes(bytes)
-        };
-        state.write_u64(word(high) ^ u64::from(self.kind));
-        state.write_u64(word(low));
-    }
-}
-
-/// An index into `slots`, kept as bytes so that a map entry is 25 bytes rather than 32 (a
-/// `usize` next to the 17-byte key would be padded): at a million lifecycles that is 60 MB.
-#[derive(Debug, Clone, Copy)]
-struct Position([u8; 8]);
-
-impl Position {
-    fn new(index: usize) -> Position {
-        Position((index as u64).to_le_bytes())
-    }
-
-    fn get(self) -> usize {
-        // A position was made from a `usize`, so it converts back without loss.
-        u64::from_le_bytes(self.0) as usize
-    }
+/// What is hashed of a record's id: its UUID as two words, and its kind.
+fn hash_id(hasher: &FastState, id: RecordId) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let uuid = id.as_uuid().as_u64_pair();
+    let mut h = hasher.build_hasher();
+    h.write_u64(uuid.0 ^ kind_index(id.kind()) as u64);
+    h.write_u64(uuid.1);
+    h.finish()
 }
 
 /// The secondary indexes. Ids are kept as `u128`, which compare faster than byte arrays.
@@ -303,11 +271,19 @@ impl Indexes {
 }
 
 impl Inner {
+    /// The slot of the record with `id`.
+    fn position(&self, id: RecordId) -> Option<usize> {
+        let slots = &self.slots;
+        self.positions
+            .find(hash_id(&self.hasher, id), |&at| {
+                slots.get(at).is_some_and(|(record, _)| record.id() == id)
+            })
+            .copied()
+    }
+
     /// The stored record with `id`, and its version.
     fn get(&self, id: RecordId) -> Option<&(Record, Version)> {
-        self.positions
-            .get(&Key::of(id))
-            .and_then(|at| self.slots.get(at.get()))
+        self.position(id).and_then(|at| self.slots.get(at))
     }
 
     /// The conflict of the first write in `batch` that does not find what it expects.
@@ -340,20 +316,27 @@ impl Inner {
 
     /// Applies a write that [`check`](Inner::check) accepted.
     fn apply(&mut self, record: Record, version: Version) {
-        let key = Key::of(record.id());
-        match self.positions.get(&key).map(|at| at.get()) {
-            Some(at) if at < self.slots.len() => {
-                let (stored, stored_version) = &mut self.slots[at];
-                let old = std::mem::replace(stored, record);
-                *stored_version = version;
-                self.indexes.update(&old, stored);
-            }
-            _ => {
-                self.indexes.add(&record);
-                self.positions.insert(key, Position::new(self.slots.len()));
-                self.slots.push((record, version));
-            }
+        let id = record.id();
+        if let Some((stored, stored_version)) = self
+            .position(id)
+            .and_then(|at| self.slots.get_mut(at))
+        {
+            let old = std::mem::replace(stored, record);
+            *stored_version = version;
+            self.indexes.update(&old, stored);
+            return;
         }
+        self.indexes.add(&record);
+        let at = self.slots.len();
+        self.slots.push((record, version));
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.positions
+            .insert_unique(hash_id(hasher, id), at, |&at| {
+                // Called when the table grows, for slots already stored.
+                slots
+                    .get(at)
+                    .map_or(0, |(record, _)| hash_id(hasher, record.id()))
+            });
     }
 }
 
@@ -438,7 +421,8 @@ impl MemoryStore {
         MemoryStore {
             inner: RwLock::new(Inner {
                 slots: Vec::with_capacity(records),
-                positions: HashMap::with_capacity_and_hasher(records, FastState::default()),
+                positions: HashTable::with_capacity(records),
+                hasher: FastState::default(),
                 indexes: Indexes::default(),
             }),
         }
