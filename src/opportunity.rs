@@ -39,15 +39,32 @@ use crate::text::{Note, OrganizationName, PersonName, Reference, Summary, User};
 /// assert_eq!(proposal.amount().minor(), 3_600_000);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Shared behind an `Arc`, like all the larger evidence: a clone costs a reference count, and
+/// the proposal takes one word in its history entry.
+#[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "SentProposalRepr")]
-pub struct SentProposal {
-    summary: Summary,
-    amount: Money,
-    sent_on: NaiveDate,
+pub struct SentProposal(Arc<SentProposalRepr>);
+
+impl Serialize for SentProposal {
+    /// As its fields: `{"summary": ..., "amount": ..., "sent_on": ...}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
-#[derive(Deserialize)]
+impl fmt::Debug for SentProposal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.0;
+        f.debug_struct("SentProposal")
+            .field("summary", &p.summary)
+            .field("amount", &p.amount)
+            .field("sent_on", &p.sent_on)
+            .finish()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 struct SentProposalRepr {
     summary: Summary,
     amount: Money,
@@ -74,26 +91,26 @@ impl SentProposal {
         sent_on: NaiveDate,
     ) -> Result<SentProposal, ValidationError> {
         let amount = amount.positive(Field::ProposalAmount)?;
-        Ok(SentProposal {
+        Ok(SentProposal(Arc::new(SentProposalRepr {
             summary,
             amount,
             sent_on,
-        })
+        })))
     }
 
     /// What is proposed.
     pub fn summary(&self) -> &Summary {
-        &self.summary
+        &self.0.summary
     }
 
     /// For how much.
     pub fn amount(&self) -> Money {
-        self.amount
+        self.0.amount
     }
 
     /// When it was sent.
     pub fn sent_on(&self) -> NaiveDate {
-        self.sent_on
+        self.0.sent_on
     }
 }
 
@@ -106,12 +123,35 @@ impl SentProposal {
 /// assert!(PaymentTerms::new(30, 0).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Shared behind an `Arc`: a clone costs a reference count.
+#[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "PaymentTermsRepr")]
-pub struct PaymentTerms {
+pub struct PaymentTerms(Arc<Terms>);
+
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+struct Terms {
     net_days: u16,
     installments: u16,
     note: Option<Note>,
+}
+
+impl Serialize for PaymentTerms {
+    /// As its fields: `{"net_days": 30, "installments": 4, "note": ...}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl fmt::Debug for PaymentTerms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.0;
+        f.debug_struct("PaymentTerms")
+            .field("net_days", &t.net_days)
+            .field("installments", &t.installments)
+            .field("note", &t.note)
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]
@@ -159,34 +199,32 @@ impl PaymentTerms {
                 })
             }
         };
-        Ok(PaymentTerms {
+        Ok(PaymentTerms(Arc::new(Terms {
             net_days: range(Field::PaymentDays, net_days, 0, Self::MAX_NET_DAYS)?,
             installments: range(Field::Installments, installments, 1, Self::MAX_INSTALLMENTS)?,
             note: None,
-        })
+        })))
     }
 
     /// The same terms with a note (penalties, discounts, ...).
-    pub fn with_note(self, note: Note) -> PaymentTerms {
-        PaymentTerms {
-            note: Some(note),
-            ..self
-        }
+    pub fn with_note(mut self, note: Note) -> PaymentTerms {
+        Arc::make_mut(&mut self.0).note = Some(note);
+        self
     }
 
     /// Days from invoice to payment.
     pub fn net_days(&self) -> u32 {
-        u32::from(self.net_days)
+        u32::from(self.0.net_days)
     }
 
     /// Number of installments.
     pub fn installments(&self) -> u32 {
-        u32::from(self.installments)
+        u32::from(self.0.installments)
     }
 
     /// The note, if any.
     pub fn note(&self) -> Option<&Note> {
-        self.note.as_ref()
+        self.0.note.as_ref()
     }
 }
 
@@ -595,10 +633,10 @@ impl OpportunityData {
                 }
                 OpportunityEvidence::Contracting { terms, incumbent } => {
                     OpportunityEvidence::Contracting {
-                        terms: PaymentTerms {
-                            note: erased_note(&terms.note),
-                            ..terms.clone()
-                        },
+                        terms: PaymentTerms(Arc::new(Terms {
+                            note: erased_note(&terms.0.note),
+                            ..Terms::clone(&terms.0)
+                        })),
                         incumbent: incumbent.clone(),
                     }
                 }
