@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
+use std::hash::BuildHasher;
 use std::ops::{Bound, RangeBounds};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -50,7 +51,7 @@ struct Inner {
 
 /// What is hashed of a record's id: its UUID as two words, and its kind.
 fn hash_id(hasher: &FastState, id: RecordId) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
+    use std::hash::Hasher;
     let uuid = id.as_uuid().as_u64_pair();
     let mut h = hasher.build_hasher();
     h.write_u64(uuid.0 ^ kind_index(id.kind()) as u64);
@@ -65,8 +66,11 @@ struct Indexes {
     /// so there is no separate index by kind.
     by_state: [BTreeSet<u128>; STATES],
     by_owner: HashMap<(RecordKind, User), Ids, FastState>,
-    /// Contacts by email; `EmailAddress` hashes and compares its normalised form.
-    by_email: HashMap<EmailAddress, Ids, FastState>,
+    /// Contacts by email: slot numbers, hashed by the email (`EmailAddress` hashes and compares
+    /// its normalised form) and compared against the email of the contact in the slot. 8 bytes
+    /// per contact, where a map from email to ids would keep a second copy of each key.
+    by_email: HashTable<usize>,
+    hasher: FastState,
 }
 
 /// How many states there are: contact, 5 lead statuses, 6 opportunity stages, account.
@@ -149,9 +153,9 @@ impl Ids {
     /// The ids after `start`, in order.
     fn range(&self, start: Bound<u128>) -> IdRange<'_> {
         match self {
-            Ids::One(one) => IdRange::One(
-                Some(*one).filter(|id| (start, Bound::Unbounded).contains(id)),
-            ),
+            Ids::One(one) => {
+                IdRange::One(Some(*one).filter(|id| (start, Bound::Unbounded).contains(id)))
+            }
             Ids::Many(ids) => IdRange::Many(ids.range((start, Bound::Unbounded))),
         }
     }
@@ -232,20 +236,51 @@ fn remove_key<K: std::hash::Hash + Eq>(index: &mut HashMap<K, Ids, FastState>, k
 }
 
 impl Indexes {
-    /// Adds a new record.
-    fn add(&mut self, record: &Record) {
+    /// The stored contacts with `email`, in no particular order.
+    fn with_email<'a>(
+        &'a self,
+        email: &'a EmailAddress,
+        slots: &'a [(Record, Version)],
+    ) -> impl Iterator<Item = &'a (Record, Version)> {
+        self.by_email
+            .iter_hash(self.hasher.hash_one(email))
+            .filter_map(|&at| slots.get(at))
+            .filter(move |(record, _)| record.email() == Some(email))
+    }
+
+    fn add_email(&mut self, email: &EmailAddress, at: usize, slots: &[(Record, Version)]) {
+        let hasher = self.hasher;
+        self.by_email
+            .insert_unique(hasher.hash_one(email), at, |&other| {
+                // Called when the table grows, for slots already indexed.
+                slots
+                    .get(other)
+                    .and_then(|(record, _)| record.email())
+                    .map_or(0, |email| hasher.hash_one(email))
+            });
+    }
+
+    /// Adds the new record in slot `at`.
+    fn add(&mut self, at: usize, slots: &[(Record, Version)]) {
+        let Some((record, _)) = slots.get(at) else {
+            return;
+        };
         let (id, kind) = (key(record.id()), record.kind());
         self.by_state[state_index(record.state())].insert(id);
         if let Some(owner) = record.owner() {
             insert_key(&mut self.by_owner, (kind, owner.clone()), id);
         }
         if let Some(email) = record.email() {
-            insert_key(&mut self.by_email, email.clone(), id);
+            self.add_email(email, at, slots);
         }
     }
 
-    /// Moves an updated record's entries where its keys changed (its kind never does).
-    fn update(&mut self, old: &Record, new: &Record) {
+    /// Moves the entries of the record updated in slot `at` from `old` where its keys changed
+    /// (its kind never does).
+    fn update(&mut self, old: &Record, at: usize, slots: &[(Record, Version)]) {
+        let Some((new, _)) = slots.get(at) else {
+            return;
+        };
         let (id, kind) = (key(new.id()), new.kind());
         if old.state() != new.state() {
             self.by_state[state_index(old.state())].remove(&id);
@@ -261,10 +296,13 @@ impl Indexes {
         }
         if old.email() != new.email() {
             if let Some(email) = old.email() {
-                remove_key(&mut self.by_email, email, id);
+                let hash = self.hasher.hash_one(email);
+                if let Ok(entry) = self.by_email.find_entry(hash, |&other| other == at) {
+                    entry.remove();
+                }
             }
             if let Some(email) = new.email() {
-                insert_key(&mut self.by_email, email.clone(), id);
+                self.add_email(email, at, slots);
             }
         }
     }
@@ -291,13 +329,10 @@ impl Inner {
         for email in batch.absent_emails() {
             let first = self
                 .indexes
-                .by_email
-                .get(email)
-                .and_then(|ids| ids.range(Bound::Unbounded).next());
-            if let Some(id) = first {
-                let id = RecordId::from_parts(RecordKind::Contact, Uuid::from_u128(id));
-                let actual = self.get(id).map(|(_, v)| *v);
-                return Err(Conflict::new(id, Expect::Absent, actual));
+                .with_email(email, &self.slots)
+                .min_by_key(|(record, _)| record.id());
+            if let Some((record, version)) = first {
+                return Err(Conflict::new(record.id(), Expect::Absent, Some(*version)));
             }
         }
         for write in batch.writes() {
@@ -317,18 +352,18 @@ impl Inner {
     /// Applies a write that [`check`](Inner::check) accepted.
     fn apply(&mut self, record: Record, version: Version) {
         let id = record.id();
-        if let Some((stored, stored_version)) = self
-            .position(id)
-            .and_then(|at| self.slots.get_mut(at))
+        let position = self.position(id);
+        if let Some((at, (stored, stored_version))) =
+            position.and_then(|at| Some((at, self.slots.get_mut(at)?)))
         {
             let old = std::mem::replace(stored, record);
             *stored_version = version;
-            self.indexes.update(&old, stored);
+            self.indexes.update(&old, at, &self.slots);
             return;
         }
-        self.indexes.add(&record);
         let at = self.slots.len();
         self.slots.push((record, version));
+        self.indexes.add(at, &self.slots);
         let (slots, hasher) = (&self.slots, &self.hasher);
         self.positions
             .insert_unique(hash_id(hasher, id), at, |&at| {
@@ -476,21 +511,16 @@ impl Store for MemoryStore {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Infallible> {
         let inner = self.read();
-        let Some(ids) = inner.indexes.by_email.get(email) else {
-            return Ok(Vec::new());
-        };
-        Ok(ids
-            .range(Bound::Unbounded)
-            .filter_map(|id| {
-                match inner.get(RecordId::from_parts(
-                    RecordKind::Contact,
-                    Uuid::from_u128(id),
-                )) {
-                    Some((Record::Contact(c), v)) => Some(Versioned::new(c.clone(), *v)),
-                    _ => None,
-                }
+        let mut found: Vec<Versioned<Contact>> = inner
+            .indexes
+            .with_email(email, &inner.slots)
+            .filter_map(|(record, version)| match record {
+                Record::Contact(c) => Some(Versioned::new(c.clone(), *version)),
+                _ => None,
             })
-            .collect())
+            .collect();
+        found.sort_by_key(|c| c.value().id());
+        Ok(found)
     }
 
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, Infallible> {
@@ -510,9 +540,7 @@ impl Store for MemoryStore {
         let ids = match (by_owner, by_state) {
             // No record has this owner.
             (Some(None), _) => Merge::new([]),
-            (Some(Some(owned)), state)
-                if state.is_none_or(|ids| owned.len() <= ids.len()) =>
-            {
+            (Some(Some(owned)), state) if state.is_none_or(|ids| owned.len() <= ids.len()) => {
                 Merge::new([owned.range(start)])
             }
             (_, Some(ids)) => Merge::new([IdRange::Many(ids.range((start, Bound::Unbounded)))]),
@@ -563,5 +591,45 @@ impl AsyncStore for MemoryStore {
         limit: usize,
     ) -> Result<Page, Infallible> {
         Store::list(self, query, after, limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        ContactDetails, Context, FixedClock, LeadSource, Party, PersonName, SequentialIds, Store,
+    };
+
+    /// The email index forgets a contact's old address when it changes: stale entries would be
+    /// filtered out on lookup, so only the index's size shows them.
+    #[test]
+    fn email_index_drops_an_erased_address() {
+        let clock = FixedClock::new(chrono::DateTime::UNIX_EPOCH);
+        let ids = SequentialIds::new(1);
+        let ctx = Context::new(&clock, &ids, User::new("ana").expect("valid"));
+        let email = EmailAddress::new("ana@example.com").expect("valid");
+        let details = ContactDetails::new(
+            Party::person(PersonName::new("Ana").expect("valid")),
+            LeadSource::Web,
+        )
+        .with_email(email.clone());
+        let contact = Contact::create(details, &ctx);
+        let store = MemoryStore::new();
+        let mut batch = Batch::new();
+        batch.create(contact.clone()).expect("one write");
+        Store::commit(&store, batch).expect("created");
+        assert_eq!(store.read().indexes.by_email.len(), 1);
+        let mut batch = Batch::new();
+        batch
+            .update(contact.erase(&ctx), Version::FIRST)
+            .expect("one write");
+        Store::commit(&store, batch).expect("erased");
+        assert_eq!(store.read().indexes.by_email.len(), 0);
+        assert!(
+            Store::find_contacts_by_email(&store, &email)
+                .expect("infallible")
+                .is_empty()
+        );
     }
 }
