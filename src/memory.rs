@@ -1,6 +1,6 @@
 //! [`MemoryStore`]: the embedded default store.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::hash::BuildHasher;
 use std::ops::{Bound, RangeBounds};
@@ -16,6 +16,10 @@ use crate::store::{
     Version, Versioned,
 };
 use crate::text::User;
+
+mod idset;
+
+use idset::IdSet;
 
 /// Records in memory: the embedded default, for applications that keep their CRM in process and
 /// for tests. `Send + Sync`; share it behind an `Arc` (or a `&`) between threads. Implements
@@ -64,7 +68,7 @@ fn hash_id(hasher: &FastState, id: RecordId) -> u64 {
 struct Indexes {
     /// Ids per state, at [`state_index`]; a kind's records are the union of its states' sets,
     /// so there is no separate index by kind.
-    by_state: [BTreeSet<u128>; STATES],
+    by_state: [IdSet; STATES],
     by_owner: HashMap<(RecordKind, User), Ids, FastState>,
     /// Contacts by email: slot numbers, hashed by the email (`EmailAddress` hashes and compares
     /// its normalised form) and compared against the email of the contact in the slot. 8 bytes
@@ -115,17 +119,20 @@ fn key(id: RecordId) -> u128 {
 #[derive(Debug)]
 enum Ids {
     One(u128),
-    Many(BTreeSet<u128>),
+    Many(IdSet),
 }
 
 impl Ids {
     fn insert(&mut self, id: u128) {
         match self {
             Ids::One(one) if *one == id => {}
-            Ids::One(one) => *self = Ids::Many(BTreeSet::from([*one, id])),
-            Ids::Many(ids) => {
+            Ids::One(one) => {
+                let mut ids = IdSet::default();
+                ids.insert(*one);
                 ids.insert(id);
+                *self = Ids::Many(ids);
             }
+            Ids::Many(ids) => ids.insert(id),
         }
     }
 
@@ -134,9 +141,11 @@ impl Ids {
         match self {
             Ids::One(one) => *one == id,
             Ids::Many(ids) => {
-                ids.remove(&id);
-                if let (1, Some(last)) = (ids.len(), ids.first()) {
-                    *self = Ids::One(*last);
+                ids.remove(id);
+                if ids.len() == 1 {
+                    if let Some(last) = ids.range(Bound::Unbounded).next() {
+                        *self = Ids::One(last);
+                    }
                 }
                 ids_empty(self)
             }
@@ -156,20 +165,20 @@ impl Ids {
             Ids::One(one) => {
                 IdRange::One(Some(*one).filter(|id| (start, Bound::Unbounded).contains(id)))
             }
-            Ids::Many(ids) => IdRange::Many(ids.range((start, Bound::Unbounded))),
+            Ids::Many(ids) => IdRange::Many(ids.range(start)),
         }
     }
 }
 
 fn ids_empty(ids: &Ids) -> bool {
-    matches!(ids, Ids::Many(set) if set.is_empty())
+    matches!(ids, Ids::Many(set) if set.len() == 0)
 }
 
 /// The ids of one set after a cursor, in order.
 #[derive(Debug, Clone)]
 enum IdRange<'a> {
     One(Option<u128>),
-    Many(std::collections::btree_set::Range<'a, u128>),
+    Many(idset::Range<'a>),
 }
 
 impl Iterator for IdRange<'_> {
@@ -177,7 +186,7 @@ impl Iterator for IdRange<'_> {
     fn next(&mut self) -> Option<u128> {
         match self {
             IdRange::One(one) => one.take(),
-            IdRange::Many(ids) => ids.next().copied(),
+            IdRange::Many(ids) => ids.next(),
         }
     }
 }
@@ -283,7 +292,7 @@ impl Indexes {
         };
         let (id, kind) = (key(new.id()), new.kind());
         if old.state() != new.state() {
-            self.by_state[state_index(old.state())].remove(&id);
+            self.by_state[state_index(old.state())].remove(id);
             self.by_state[state_index(new.state())].insert(id);
         }
         if old.owner() != new.owner() {
@@ -543,12 +552,8 @@ impl Store for MemoryStore {
             (Some(Some(owned)), state) if state.is_none_or(|ids| owned.len() <= ids.len()) => {
                 Merge::new([owned.range(start)])
             }
-            (_, Some(ids)) => Merge::new([IdRange::Many(ids.range((start, Bound::Unbounded)))]),
-            (_, None) => Merge::new(
-                of_kind
-                    .iter()
-                    .map(|ids| IdRange::Many(ids.range((start, Bound::Unbounded)))),
-            ),
+            (_, Some(ids)) => Merge::new([IdRange::Many(ids.range(start))]),
+            (_, None) => Merge::new(of_kind.iter().map(|ids| IdRange::Many(ids.range(start)))),
         };
         let mut matching = ids
             .filter_map(|id| inner.get(RecordId::from_parts(kind, Uuid::from_u128(id))))

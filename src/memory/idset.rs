@@ -1,0 +1,261 @@
+//! [`IdSet`]: the ordered sets of ids behind [`MemoryStore`](super::MemoryStore)'s indexes.
+
+use std::collections::BTreeMap;
+use std::collections::btree_map;
+use std::ops::Bound;
+
+/// The most ids a chunk holds.
+const CHUNK: usize = 64;
+
+/// A set of ids in ascending order, kept in sorted chunks of at most [`CHUNK`] ids, each chunk
+/// keyed by its smallest id.
+///
+/// About 17 bytes per id when ids arrive in ascending order (as UUID v7 ids do), where a
+/// `BTreeSet<u128>` takes about 30: its leaves are split in two when full, so they stay about
+/// half full. Removing ids merges a small chunk into the next one, so chunks stay reasonably
+/// full whatever the order of the operations.
+#[derive(Debug, Default)]
+pub(super) struct IdSet {
+    chunks: BTreeMap<u128, Vec<u128>>,
+    len: usize,
+}
+
+impl IdSet {
+    /// How many ids the set holds.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Adds `id`, if it is not there yet.
+    pub(super) fn insert(&mut self, id: u128) {
+        // The chunk to hold `id`: the last one that starts at or before it, else the first.
+        let first = self
+            .chunks
+            .range(..=id)
+            .next_back()
+            .or_else(|| self.chunks.iter().next())
+            .map(|(first, _)| *first);
+        let Some(first) = first else {
+            self.chunks.insert(id, vec![id]);
+            self.len = 1;
+            return;
+        };
+        let Some(chunk) = self.chunks.get_mut(&first) else {
+            return;
+        };
+        let Err(at) = chunk.binary_search(&id) else {
+            return;
+        };
+        self.len += 1;
+        if chunk.len() < CHUNK {
+            chunk.insert(at, id);
+            if at == 0 {
+                self.rekey(first);
+            }
+        } else if at == CHUNK {
+            // Past the end of a full chunk (ids in ascending order): start a new one, and leave
+            // this one full. The next chunk, if any, starts after `id`.
+            self.chunks.insert(id, vec![id]);
+        } else {
+            let mut upper = chunk.split_off(CHUNK / 2);
+            if at <= CHUNK / 2 {
+                chunk.insert(at, id);
+            } else {
+                upper.insert(at - CHUNK / 2, id);
+            }
+            let upper_first = upper[0];
+            self.chunks.insert(upper_first, upper);
+            if at == 0 {
+                self.rekey(first);
+            }
+        }
+    }
+
+    /// Removes `id`, if it is there.
+    pub(super) fn remove(&mut self, id: u128) {
+        let Some((&first, chunk)) = self.chunks.range_mut(..=id).next_back() else {
+            return;
+        };
+        let Ok(at) = chunk.binary_search(&id) else {
+            return;
+        };
+        chunk.remove(at);
+        self.len -= 1;
+        if chunk.is_empty() {
+            self.chunks.remove(&first);
+            return;
+        }
+        let small = chunk.len() < CHUNK / 4;
+        if small && chunk.capacity() > 2 * CHUNK / 4 {
+            chunk.shrink_to(CHUNK / 4);
+        }
+        let first = if at == 0 { self.rekey(first) } else { first };
+        if small {
+            self.merge_next(first);
+        }
+    }
+
+    /// The ids after `start`, in ascending order.
+    pub(super) fn range(&self, start: Bound<u128>) -> Range<'_> {
+        // The chunk holding `start` may hold ids after it; the chunks after it only do.
+        let from = match start {
+            Bound::Included(s) | Bound::Excluded(s) => {
+                self.chunks.range(..=s).next_back().map(|(first, _)| *first)
+            }
+            Bound::Unbounded => None,
+        };
+        Range {
+            chunks: match from {
+                Some(first) => self.chunks.range(first..),
+                None => self.chunks.range(..),
+            },
+            ids: [].iter(),
+            start,
+        }
+    }
+
+    /// Re-keys the chunk keyed `first` by its smallest id, which changed; returns the new key.
+    fn rekey(&mut self, first: u128) -> u128 {
+        match self.chunks.remove(&first) {
+            Some(chunk) => {
+                let new_first = chunk.first().copied().unwrap_or(first);
+                self.chunks.insert(new_first, chunk);
+                new_first
+            }
+            None => first,
+        }
+    }
+
+    /// Moves the ids of the chunk after the one keyed `first` into it, if they fit.
+    fn merge_next(&mut self, first: u128) {
+        let next = self
+            .chunks
+            .range((Bound::Excluded(first), Bound::Unbounded))
+            .next()
+            .map(|(next, ids)| (*next, ids.len()));
+        let Some((next, next_len)) = next else {
+            return;
+        };
+        let fits = self
+            .chunks
+            .get(&first)
+            .is_some_and(|chunk| chunk.len() + next_len <= CHUNK);
+        if fits {
+            if let Some(ids) = self.chunks.remove(&next) {
+                if let Some(chunk) = self.chunks.get_mut(&first) {
+                    chunk.extend(ids);
+                }
+            }
+        }
+    }
+}
+
+/// The ids of an [`IdSet`] after a bound, in ascending order.
+#[derive(Debug, Clone)]
+pub(super) struct Range<'a> {
+    chunks: btree_map::Range<'a, u128, Vec<u128>>,
+    ids: std::slice::Iter<'a, u128>,
+    start: Bound<u128>,
+}
+
+impl Iterator for Range<'_> {
+    type Item = u128;
+
+    fn next(&mut self) -> Option<u128> {
+        loop {
+            match self.ids.next() {
+                Some(&id) => {
+                    let after = match self.start {
+                        Bound::Included(s) => id >= s,
+                        Bound::Excluded(s) => id > s,
+                        Bound::Unbounded => true,
+                    };
+                    if after {
+                        // Every later id is after too.
+                        self.start = Bound::Unbounded;
+                        return Some(id);
+                    }
+                }
+                None => self.ids = self.chunks.next()?.1.iter(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u128),
+        Remove(u128),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Few distinct ids, so that removals hit and chunks split and merge; runs of ascending
+        // ids as well as random ones.
+        prop_oneof![
+            (0u128..400).prop_map(Op::Insert),
+            (0u128..400).prop_map(Op::Remove),
+        ]
+    }
+
+    fn check(set: &IdSet, model: &BTreeSet<u128>) {
+        assert_eq!(set.len(), model.len());
+        let all: Vec<u128> = set.range(Bound::Unbounded).collect();
+        let expected: Vec<u128> = model.iter().copied().collect();
+        assert_eq!(all, expected);
+        for (first, chunk) in &set.chunks {
+            assert!(!chunk.is_empty() && chunk.len() <= CHUNK);
+            assert_eq!(chunk.first(), Some(first), "keyed by its smallest id");
+            assert!(chunk.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    proptest! {
+        /// Any sequence of inserts and removals leaves the same ids as a `BTreeSet`, in order,
+        /// in well-formed chunks; ranges from any bound agree too.
+        #[test]
+        fn behaves_like_a_btreeset(ops in prop::collection::vec(op(), 0..1500), from in 0u128..400) {
+            let (mut set, mut model) = (IdSet::default(), BTreeSet::new());
+            for op in ops {
+                match op {
+                    Op::Insert(id) => {
+                        set.insert(id);
+                        model.insert(id);
+                    }
+                    Op::Remove(id) => {
+                        set.remove(id);
+                        model.remove(&id);
+                    }
+                }
+            }
+            check(&set, &model);
+            for start in [Bound::Excluded(from), Bound::Included(from)] {
+                let got: Vec<u128> = set.range(start).collect();
+                let want: Vec<u128> = model.range((start, Bound::Unbounded)).copied().collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+
+    #[test]
+    fn ascending_ids_fill_their_chunks() {
+        let mut set = IdSet::default();
+        for id in 0..(10 * CHUNK as u128) {
+            set.insert(id);
+        }
+        assert_eq!(set.chunks.len(), 10);
+        assert!(set.chunks.values().all(|c| c.len() == CHUNK));
+        for id in 0..(10 * CHUNK as u128) {
+            set.remove(id);
+        }
+        assert_eq!(set.len(), 0);
+        assert!(set.chunks.is_empty());
+    }
+}
