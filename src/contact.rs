@@ -553,7 +553,8 @@ mod data {
         pub(super) created_at: DateTime<Utc>,
         pub(super) created_by: User,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub(super) erased: Option<Erasure>,
+        /// Boxed: rare, and 32 bytes in every contact otherwise.
+        pub(super) erased: Option<Box<Erasure>>,
     }
 }
 
@@ -621,17 +622,17 @@ impl Contact {
                 details: ContactDetails::tombstone(&self.data.details),
                 created_at: self.data.created_at,
                 created_by: self.data.created_by.clone(),
-                erased: Some(Erasure {
+                erased: Some(Box::new(Erasure {
                     at: ctx.now(),
                     by: ctx.actor().clone(),
-                }),
+                })),
             }),
         }
     }
 
     /// When and by whom the contact's personal data was erased, if it was.
     pub fn erased(&self) -> Option<&Erasure> {
-        self.data.erased.as_ref()
+        self.data.erased.as_deref()
     }
 
     /// The contact's id.

@@ -495,8 +495,31 @@ impl fmt::Display for Money {
 /// assert_eq!(totals.iter().count(), 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MoneyTotals(Vec<(Currency, i64)>);
+#[derive(Clone, PartialEq, Eq)]
+pub struct MoneyTotals(Totals);
+
+/// The totals, sorted by currency. Most hold one currency (an account's won value), kept inline
+/// rather than in a vector of its own; `Many` holds none or two and more, so that equal totals
+/// have equal representations.
+#[derive(Clone, PartialEq, Eq)]
+enum Totals {
+    One([(Currency, i64); 1]),
+    Many(Vec<(Currency, i64)>),
+}
+
+impl Default for MoneyTotals {
+    fn default() -> MoneyTotals {
+        MoneyTotals(Totals::Many(Vec::new()))
+    }
+}
+
+impl fmt::Debug for MoneyTotals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MoneyTotals")
+            .field(&self.as_slice())
+            .finish()
+    }
+}
 
 impl MoneyTotals {
     /// No money at all.
@@ -511,20 +534,29 @@ impl MoneyTotals {
     /// [`MoneyError::Overflow`] when the total would not fit; the totals are then unchanged.
     pub fn add(&mut self, amount: Money) -> Result<(), MoneyError> {
         // Few currencies per account: a sorted vector is smaller and faster than a map.
-        match self.0.binary_search_by_key(&amount.currency, |(c, _)| *c) {
+        let totals = match &mut self.0 {
+            Totals::One(one) => one.as_mut_slice(),
+            Totals::Many(many) => many.as_mut_slice(),
+        };
+        match totals.binary_search_by_key(&amount.currency, |(c, _)| *c) {
             Ok(i) => {
-                let total = &mut self.0[i].1;
+                let total = &mut totals[i].1;
                 *total = total
                     .checked_add(amount.minor)
                     .ok_or(MoneyError::Overflow {
                         currency: amount.currency,
                     })?;
             }
+            Err(_) if totals.is_empty() => {
+                self.0 = Totals::One([(amount.currency, amount.minor)]);
+            }
             Err(i) => {
-                // Grow by one: most totals hold one currency, and a vector's first growth
-                // would make room for four.
-                self.0.reserve_exact(1);
-                self.0.insert(i, (amount.currency, amount.minor));
+                let mut many = self.as_slice().to_vec();
+                many.insert(i, (amount.currency, amount.minor));
+                self.0 = match many.as_slice() {
+                    [one] => Totals::One([*one]),
+                    _ => Totals::Many(many),
+                };
             }
         }
         Ok(())
@@ -532,41 +564,55 @@ impl MoneyTotals {
 
     /// The total in `currency`, if any amount in it was added.
     pub fn get(&self, currency: Currency) -> Option<Money> {
-        self.0
+        let totals = self.as_slice();
+        totals
             .binary_search_by_key(&currency, |(c, _)| *c)
             .ok()
-            .map(|i| Money::from_minor(self.0[i].1, currency))
+            .map(|i| Money::from_minor(totals[i].1, currency))
     }
 
     /// The totals, one per currency, sorted by currency code.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Money> + '_ {
-        self.0.iter().map(|(c, m)| Money::from_minor(*m, *c))
+        self.as_slice()
+            .iter()
+            .map(|(c, m)| Money::from_minor(*m, *c))
     }
 
     /// Whether no amount was added.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_slice().is_empty()
+    }
+
+    fn as_slice(&self) -> &[(Currency, i64)] {
+        match &self.0 {
+            Totals::One(one) => one,
+            Totals::Many(many) => many,
+        }
     }
 }
 
 impl Serialize for MoneyTotals {
     /// A map from currency code to minor units: `{"EUR": 150, "USD": 250}`.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(c, m)| (c, m)))
+        s.collect_map(self.as_slice().iter().map(|(c, m)| (c, m)))
     }
 }
 
 impl<'de> Deserialize<'de> for MoneyTotals {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<Currency, i64>::deserialize(d)?;
-        Ok(MoneyTotals(map.into_iter().collect()))
+        let many: Vec<(Currency, i64)> = map.into_iter().collect();
+        Ok(MoneyTotals(match many.as_slice() {
+            [one] => Totals::One([*one]),
+            _ => Totals::Many(many),
+        }))
     }
 }
 
 impl fmt::Display for MoneyTotals {
     /// `150.00 EUR + 2.50 USD`, or `0` when empty.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        if self.is_empty() {
             return f.write_str("0");
         }
         for (i, m) in self.iter().enumerate() {
@@ -582,6 +628,29 @@ impl fmt::Display for MoneyTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totals_are_equal_whatever_the_order_and_round_trip() {
+        let (eur, usd) = (Currency::EUR, Currency::USD);
+        let mut a = MoneyTotals::new();
+        a.add(Money::from_minor(100, eur)).unwrap();
+        let mut one = a.clone();
+        one.add(Money::from_minor(5, eur)).unwrap();
+        assert_eq!(
+            one.iter().collect::<Vec<_>>(),
+            [Money::from_minor(105, eur)]
+        );
+        a.add(Money::from_minor(250, usd)).unwrap();
+        let mut b = MoneyTotals::new();
+        b.add(Money::from_minor(250, usd)).unwrap();
+        b.add(Money::from_minor(100, eur)).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.get(usd), Some(Money::from_minor(250, usd)));
+        for totals in [MoneyTotals::new(), one, a] {
+            let json = serde_json::to_string(&totals).unwrap();
+            assert_eq!(serde_json::from_str::<MoneyTotals>(&json).unwrap(), totals);
+        }
+    }
 
     #[test]
     fn currency_table_is_sorted_and_unique() {
