@@ -117,8 +117,8 @@ fn key(id: RecordId) -> u128 {
     id.as_uuid().as_u128()
 }
 
-/// The ids under one key of an index. Most emails belong to one contact, so one id is kept
-/// inline rather than in a set of its own (a B-tree leaf is 192 bytes).
+/// The ids of one owner's records of one kind. An owner with a single record keeps its id
+/// inline rather than in a set of its own.
 #[derive(Debug)]
 enum Ids {
     One(u128),
@@ -145,12 +145,11 @@ impl Ids {
             Ids::One(one) => *one == id,
             Ids::Many(ids) => {
                 ids.remove(id);
-                if ids.len() == 1 {
-                    if let Some(last) = ids.range(Bound::Unbounded).next() {
-                        *self = Ids::One(last);
-                    }
+                let (len, first) = (ids.len(), ids.range(Bound::Unbounded).next());
+                if let (1, Some(last)) = (len, first) {
+                    *self = Ids::One(last);
                 }
-                ids_empty(self)
+                len == 0
             }
         }
     }
@@ -171,10 +170,6 @@ impl Ids {
             Ids::Many(ids) => IdRange::Many(ids.range(start)),
         }
     }
-}
-
-fn ids_empty(ids: &Ids) -> bool {
-    matches!(ids, Ids::Many(set) if set.len() == 0)
 }
 
 /// The ids of one set after a cursor, in order.
