@@ -52,7 +52,6 @@ struct Inner {
     /// compared against the id of the record in the slot, so that the ids are not stored twice.
     /// (A map from id to slot would take 25 bytes per entry instead of 8.)
     positions: HashTable<usize>,
-    hasher: FastState,
     indexes: Indexes,
 }
 
@@ -77,6 +76,7 @@ struct Indexes {
     /// its normalised form) and compared against the email of the contact in the slot. 8 bytes
     /// per contact, where a map from email to ids would keep a second copy of each key.
     by_email: HashTable<usize>,
+    /// The store's hasher, for ids and emails.
     hasher: FastState,
 }
 
@@ -320,7 +320,7 @@ impl Inner {
     fn position(&self, id: RecordId) -> Option<usize> {
         let slots = &self.slots;
         self.positions
-            .find(hash_id(&self.hasher, id), |&at| {
+            .find(hash_id(&self.indexes.hasher, id), |&at| {
                 slots.get(at).is_some_and(|(record, _)| record.id() == id)
             })
             .copied()
@@ -371,7 +371,7 @@ impl Inner {
         let at = self.slots.len();
         self.slots.push((record, version));
         self.indexes.add(at, &self.slots);
-        let (slots, hasher) = (&self.slots, &self.hasher);
+        let (slots, hasher) = (&self.slots, &self.indexes.hasher);
         self.positions
             .insert_unique(hash_id(hasher, id), at, |&at| {
                 // Called when the table grows, for slots already stored.
@@ -464,7 +464,6 @@ impl MemoryStore {
             inner: RwLock::new(Inner {
                 slots: Vec::with_capacity(records),
                 positions: HashTable::with_capacity(records),
-                hasher: FastState::default(),
                 indexes: Indexes::default(),
             }),
         }

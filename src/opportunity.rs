@@ -43,37 +43,59 @@ use crate::text::{Note, OrganizationName, PersonName, Reference, Summary, User};
 /// Shared behind an `Arc`, like all the larger evidence: a clone costs a reference count, and
 /// the proposal takes one word in its history entry.
 #[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
-#[serde(try_from = "SentProposalRepr")]
-pub struct SentProposal(Arc<SentProposalRepr>);
+#[serde(try_from = "data::SentProposal")]
+pub struct SentProposal(Arc<data::SentProposal>);
 
-impl Serialize for SentProposal {
-    /// As its fields: `{"summary": ..., "amount": ..., "sent_on": ...}`.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+/// The data of the evidence that is shared behind an `Arc` (a clone costs a reference count,
+/// and the evidence takes one word in a history entry), serialised and shown as it.
+mod data {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub(super) struct SentProposal {
+        pub(super) summary: Summary,
+        pub(super) amount: Money,
+        pub(super) sent_on: NaiveDate,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+    pub(super) struct PaymentTerms {
+        pub(super) net_days: u16,
+        pub(super) installments: u16,
+        pub(super) note: Option<Note>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub(super) struct SignedContract {
+        pub(super) reference: Reference,
+        pub(super) value: Money,
+        pub(super) signed_on: NaiveDate,
+        pub(super) signed_by: PersonName,
     }
 }
 
-impl fmt::Debug for SentProposal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let p = &self.0;
-        f.debug_struct("SentProposal")
-            .field("summary", &p.summary)
-            .field("amount", &p.amount)
-            .field("sent_on", &p.sent_on)
-            .finish()
-    }
+/// `Serialize` and `Debug` for evidence shared behind an `Arc`: as the data it shares.
+macro_rules! as_shared_data {
+    ($($ty:ident),+) => {$(
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(s)
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&*self.0, f)
+            }
+        }
+    )+};
 }
 
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-struct SentProposalRepr {
-    summary: Summary,
-    amount: Money,
-    sent_on: NaiveDate,
-}
+as_shared_data!(SentProposal, PaymentTerms, SignedContract);
 
-impl TryFrom<SentProposalRepr> for SentProposal {
+impl TryFrom<data::SentProposal> for SentProposal {
     type Error = ValidationError;
-    fn try_from(r: SentProposalRepr) -> Result<SentProposal, ValidationError> {
+    fn try_from(r: data::SentProposal) -> Result<SentProposal, ValidationError> {
         SentProposal::new(r.summary, r.amount, r.sent_on)
     }
 }
@@ -91,7 +113,7 @@ impl SentProposal {
         sent_on: NaiveDate,
     ) -> Result<SentProposal, ValidationError> {
         let amount = amount.positive(Field::ProposalAmount)?;
-        Ok(SentProposal(Arc::new(SentProposalRepr {
+        Ok(SentProposal(Arc::new(data::SentProposal {
             summary,
             amount,
             sent_on,
@@ -127,32 +149,7 @@ impl SentProposal {
 /// Shared behind an `Arc`: a clone costs a reference count.
 #[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "PaymentTermsRepr")]
-pub struct PaymentTerms(Arc<Terms>);
-
-#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
-struct Terms {
-    net_days: u16,
-    installments: u16,
-    note: Option<Note>,
-}
-
-impl Serialize for PaymentTerms {
-    /// As its fields: `{"net_days": 30, "installments": 4, "note": ...}`.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
-    }
-}
-
-impl fmt::Debug for PaymentTerms {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = &self.0;
-        f.debug_struct("PaymentTerms")
-            .field("net_days", &t.net_days)
-            .field("installments", &t.installments)
-            .field("note", &t.note)
-            .finish()
-    }
-}
+pub struct PaymentTerms(Arc<data::PaymentTerms>);
 
 #[derive(Deserialize)]
 struct PaymentTermsRepr {
@@ -199,7 +196,7 @@ impl PaymentTerms {
                 })
             }
         };
-        Ok(PaymentTerms(Arc::new(Terms {
+        Ok(PaymentTerms(Arc::new(data::PaymentTerms {
             net_days: range(Field::PaymentDays, net_days, 0, Self::MAX_NET_DAYS)?,
             installments: range(Field::Installments, installments, 1, Self::MAX_INSTALLMENTS)?,
             note: None,
@@ -257,39 +254,12 @@ impl fmt::Display for Incumbent {
 /// one word in the history entry of a win (which keeps every opportunity's history entries
 /// small, whatever their evidence).
 #[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
-#[serde(try_from = "SignedContractRepr")]
-pub struct SignedContract(Arc<SignedContractRepr>);
+#[serde(try_from = "data::SignedContract")]
+pub struct SignedContract(Arc<data::SignedContract>);
 
-impl fmt::Debug for SignedContract {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.0;
-        f.debug_struct("SignedContract")
-            .field("reference", &c.reference)
-            .field("value", &c.value)
-            .field("signed_on", &c.signed_on)
-            .field("signed_by", &c.signed_by)
-            .finish()
-    }
-}
-
-impl Serialize for SignedContract {
-    /// As its fields: `{"reference": ..., "value": ..., "signed_on": ..., "signed_by": ...}`.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-struct SignedContractRepr {
-    reference: Reference,
-    value: Money,
-    signed_on: NaiveDate,
-    signed_by: PersonName,
-}
-
-impl TryFrom<SignedContractRepr> for SignedContract {
+impl TryFrom<data::SignedContract> for SignedContract {
     type Error = ValidationError;
-    fn try_from(r: SignedContractRepr) -> Result<SignedContract, ValidationError> {
+    fn try_from(r: data::SignedContract) -> Result<SignedContract, ValidationError> {
         SignedContract::new(r.reference, r.value, r.signed_on, r.signed_by)
     }
 }
@@ -308,7 +278,7 @@ impl SignedContract {
         signed_by: PersonName,
     ) -> Result<SignedContract, ValidationError> {
         let value = value.positive(Field::ContractValue)?;
-        Ok(SignedContract(Arc::new(SignedContractRepr {
+        Ok(SignedContract(Arc::new(data::SignedContract {
             reference,
             value,
             signed_on,
@@ -633,17 +603,17 @@ impl OpportunityData {
                 }
                 OpportunityEvidence::Contracting { terms, incumbent } => {
                     OpportunityEvidence::Contracting {
-                        terms: PaymentTerms(Arc::new(Terms {
+                        terms: PaymentTerms(Arc::new(data::PaymentTerms {
                             note: erased_note(&terms.0.note),
-                            ..Terms::clone(&terms.0)
+                            ..data::PaymentTerms::clone(&terms.0)
                         })),
                         incumbent: incumbent.clone(),
                     }
                 }
                 OpportunityEvidence::Won { contract, account } => OpportunityEvidence::Won {
-                    contract: SignedContract(Arc::new(SignedContractRepr {
+                    contract: SignedContract(Arc::new(data::SignedContract {
                         signed_by: PersonName::erased(),
-                        ..SignedContractRepr::clone(&contract.0)
+                        ..data::SignedContract::clone(&contract.0)
                     })),
                     account: *account,
                 },

@@ -396,17 +396,16 @@ fn ids_of<S: Store>(store: &S, query: &Query) -> BTreeSet<RecordId> {
 /// A record as created by a listing case: its id, state and owner.
 type Listed = (RecordId, RecordState, Option<String>);
 
-/// Listing selects by kind, by state, by owner, and by state and owner together.
-pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
-    let store = new();
-    let sample = Sample::new(13);
+/// Stores `n` contacts, each with a lead left new, worked or disqualified in turn; returns how
+/// each contact and lead should be listed.
+fn store_leads_in_three_states<S: Store>(store: &S, sample: &Sample, n: usize) -> Vec<Listed> {
     let ctx = sample.ctx();
-    let mut expected: Vec<Listed> = Vec::new();
-    for i in 0..8 {
+    let mut listed = Vec::new();
+    for i in 0..n {
         let contact = sample.contact();
         let owner = contact.owner().map(|o| o.as_str().to_string());
-        create(&store, contact.clone());
-        expected.push((
+        create(store, contact.clone());
+        listed.push((
             RecordId::Contact(contact.id()),
             RecordState::Contact,
             owner.clone(),
@@ -417,13 +416,21 @@ pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
             1 => lead.log_touch(sample.touch(), &ctx).into(),
             _ => lead.disqualify(sample.disqualification(), &ctx).into(),
         };
-        expected.push((
+        listed.push((
             RecordId::Lead(lead.id()),
             RecordState::Lead(lead.status()),
             owner,
         ));
-        create(&store, lead);
+        create(store, lead);
     }
+    listed
+}
+
+/// Listing selects by kind, by state, by owner, and by state and owner together.
+pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(13);
+    let expected = store_leads_in_three_states(&store, &sample, 8);
     let select = |f: &dyn Fn(&Listed) -> bool| -> BTreeSet<RecordId> {
         expected.iter().filter(|e| f(e)).map(|e| e.0).collect()
     };
@@ -524,30 +531,15 @@ pub fn pagination_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
 pub fn pagination_across_states_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(17);
-    let ctx = sample.ctx();
-    let mut leads: Vec<(RecordId, Option<String>)> = Vec::new();
-    for i in 0..12 {
-        let contact = sample.contact();
-        create(&store, contact.clone());
-        let lead = Lead::open(&contact, sample.interest(), &ctx);
-        let lead: AnyLead = match i % 3 {
-            0 => lead.into(),
-            1 => lead.log_touch(sample.touch(), &ctx).into(),
-            _ => lead.disqualify(sample.disqualification(), &ctx).into(),
-        };
-        leads.push((
-            RecordId::Lead(lead.id()),
-            lead.owner().map(|o| o.as_str().to_string()),
-        ));
-        create(&store, lead);
-    }
+    let mut leads = store_leads_in_three_states(&store, &sample, 12);
+    leads.retain(|(id, _, _)| id.kind() == RecordKind::Lead);
     leads.sort();
-    let all: Vec<RecordId> = leads.iter().map(|(id, _)| *id).collect();
+    let all: Vec<RecordId> = leads.iter().map(|(id, _, _)| *id).collect();
     let ana = crate::text::User::new("ana").expect("valid");
     let anas: Vec<RecordId> = leads
         .iter()
-        .filter(|(_, owner)| owner.as_deref() == Some("ana"))
-        .map(|(id, _)| *id)
+        .filter(|(_, _, owner)| owner.as_deref() == Some("ana"))
+        .map(|(id, _, _)| *id)
         .collect();
     assert!(anas.len() > 1, "the sample gives ana several leads");
     for limit in [1, 2, 5, 12, 13] {

@@ -298,3 +298,39 @@ fn every_state_has_a_distinct_stable_key() {
         assert_eq!(state.key(), expected);
     }
 }
+
+/// Evidence shared behind an `Arc` serialises and shows as its fields, as a plain struct would.
+#[test]
+fn shared_evidence_serialises_and_debugs_as_its_fields() {
+    let f = Fixture::new();
+    let terms = PaymentTerms::new(30, 4).unwrap();
+    assert_eq!(
+        serde_json::to_value(&terms).unwrap(),
+        json!({"net_days": 30, "installments": 4, "note": null})
+    );
+    assert!(format!("{terms:?}").starts_with("PaymentTerms { net_days: 30, installments: 4"));
+    let proposal = f.proposal();
+    let value = serde_json::to_value(&proposal).unwrap();
+    assert_eq!(
+        value
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["amount".into(), "sent_on".into(), "summary".into()])
+    );
+    assert_eq!(
+        serde_json::from_value::<SentProposal>(value).unwrap(),
+        proposal
+    );
+    assert!(format!("{proposal:?}").starts_with("SentProposal { summary: "));
+    let contract = f.contract(35_000);
+    let value = serde_json::to_value(&contract).unwrap();
+    assert_eq!(
+        value["value"],
+        serde_json::to_value(contract.value()).unwrap()
+    );
+    assert_eq!(
+        serde_json::from_value::<SignedContract>(value).unwrap(),
+        contract
+    );
+    assert!(format!("{contract:?}").starts_with("SignedContract { reference: "));
+}
