@@ -28,6 +28,20 @@ impl IdSet {
 
     /// Adds `id`, if it is not there yet.
     pub(super) fn insert(&mut self, id: u128) {
+        // Ids usually arrive in ascending order: then they go to the end of the last chunk,
+        // found without comparing keys.
+        if let Some(mut last) = self.chunks.last_entry() {
+            let chunk = last.get_mut();
+            if chunk.last().is_some_and(|&largest| largest < id) {
+                self.len += 1;
+                if chunk.len() < CHUNK {
+                    chunk.push(id);
+                } else {
+                    self.chunks.insert(id, vec![id]);
+                }
+                return;
+            }
+        }
         // The chunk to hold `id`: the last one that starts at or before it, else the first.
         let first = self
             .chunks
@@ -73,7 +87,22 @@ impl IdSet {
 
     /// Removes `id`, if it is there.
     pub(super) fn remove(&mut self, id: u128) {
-        let Some((&first, chunk)) = self.chunks.range_mut(..=id).next_back() else {
+        // Recent ids are in the last chunk, found without comparing keys.
+        let in_last = self
+            .chunks
+            .last_key_value()
+            .is_some_and(|(first, _)| *first <= id);
+        let found = if in_last {
+            self.chunks
+                .last_entry()
+                .map(|last| (*last.key(), last.into_mut()))
+        } else {
+            self.chunks
+                .range_mut(..=id)
+                .next_back()
+                .map(|(first, chunk)| (*first, chunk))
+        };
+        let Some((first, chunk)) = found else {
             return;
         };
         let Ok(at) = chunk.binary_search(&id) else {
@@ -194,6 +223,8 @@ mod tests {
     enum Op {
         Insert(u128),
         Remove(u128),
+        /// Inserts this much above the largest id: ids in ascending order.
+        Append(u128),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -202,6 +233,7 @@ mod tests {
         prop_oneof![
             (0u128..400).prop_map(Op::Insert),
             (0u128..400).prop_map(Op::Remove),
+            (1u128..4).prop_map(Op::Append),
         ]
     }
 
@@ -232,6 +264,11 @@ mod tests {
                     Op::Remove(id) => {
                         set.remove(id);
                         model.remove(&id);
+                    }
+                    Op::Append(step) => {
+                        let id = model.last().map_or(0, |largest| largest + step);
+                        set.insert(id);
+                        model.insert(id);
                     }
                 }
             }
