@@ -7,13 +7,16 @@ use std::ops::Bound;
 /// The most ids a chunk holds.
 const CHUNK: usize = 64;
 
-/// A set of ids in ascending order, kept in sorted chunks of at most [`CHUNK`] ids, each chunk
-/// keyed by its smallest id.
+/// A set of ids in ascending order, kept in sorted chunks of at most [`CHUNK`] ids. Each chunk
+/// is keyed by a bound: its ids are at least its key and less than the next chunk's key. (A key
+/// is the chunk's smallest id when the chunk is made; removing ids leaves it alone.)
 ///
 /// About 17 bytes per id when ids arrive in ascending order (as UUID v7 ids do), where a
 /// `BTreeSet<u128>` takes about 30: its leaves are split in two when full, so they stay about
 /// half full. Removing ids merges a small chunk into the next one, so chunks stay reasonably
-/// full whatever the order of the operations.
+/// full whatever the order of the operations. The last chunk is kept when it empties: a state
+/// that records pass through (a new lead, an opportunity in proposal) would otherwise allocate
+/// and free a chunk for each of them.
 #[derive(Debug, Default)]
 pub(super) struct IdSet {
     chunks: BTreeMap<u128, Vec<u128>>,
@@ -31,8 +34,9 @@ impl IdSet {
         // Ids usually arrive in ascending order: then they go to the end of the last chunk,
         // found without comparing keys.
         if let Some(mut last) = self.chunks.last_entry() {
-            let chunk = last.get_mut();
-            if chunk.last().is_some_and(|&largest| largest < id) {
+            let after_last = *last.key() <= id && last.get().last().is_none_or(|&l| l < id);
+            if after_last {
+                let chunk = last.get_mut();
                 self.len += 1;
                 if chunk.len() < CHUNK {
                     chunk.push(id);
@@ -42,19 +46,20 @@ impl IdSet {
                 return;
             }
         }
-        // The chunk to hold `id`: the last one that starts at or before it, else the first.
-        let first = self
+        // The chunk to hold `id`: the last one keyed at or before it, else the first (which
+        // is then keyed anew).
+        let found = self
             .chunks
             .range(..=id)
             .next_back()
             .or_else(|| self.chunks.iter().next())
-            .map(|(first, _)| *first);
-        let Some(first) = first else {
+            .map(|(key, _)| *key);
+        let Some(key) = found else {
             self.chunks.insert(id, vec![id]);
             self.len = 1;
             return;
         };
-        let Some(chunk) = self.chunks.get_mut(&first) else {
+        let Some(chunk) = self.chunks.get_mut(&key) else {
             return;
         };
         let Err(at) = chunk.binary_search(&id) else {
@@ -63,12 +68,9 @@ impl IdSet {
         self.len += 1;
         if chunk.len() < CHUNK {
             chunk.insert(at, id);
-            if at == 0 {
-                self.rekey(first);
-            }
         } else if at == CHUNK {
-            // Past the end of a full chunk (ids in ascending order): start a new one, and leave
-            // this one full. The next chunk, if any, starts after `id`.
+            // Past the end of a full chunk: start a new one. The next chunk, if any, is keyed
+            // after `id`.
             self.chunks.insert(id, vec![id]);
         } else {
             let mut upper = chunk.split_off(CHUNK / 2);
@@ -77,10 +79,13 @@ impl IdSet {
             } else {
                 upper.insert(at - CHUNK / 2, id);
             }
-            let upper_first = upper[0];
-            self.chunks.insert(upper_first, upper);
-            if at == 0 {
-                self.rekey(first);
+            if let Some(&upper_key) = upper.first() {
+                self.chunks.insert(upper_key, upper);
+            }
+        }
+        if id < key {
+            if let Some(chunk) = self.chunks.remove(&key) {
+                self.chunks.insert(id, chunk);
             }
         }
     }
@@ -88,11 +93,8 @@ impl IdSet {
     /// Removes `id`, if it is there.
     pub(super) fn remove(&mut self, id: u128) {
         // Recent ids are in the last chunk, found without comparing keys.
-        let in_last = self
-            .chunks
-            .last_key_value()
-            .is_some_and(|(first, _)| *first <= id);
-        let found = if in_last {
+        let last_key = self.chunks.last_key_value().map(|(key, _)| *key);
+        let found = if last_key.is_some_and(|key| key <= id) {
             self.chunks
                 .last_entry()
                 .map(|last| (*last.key(), last.into_mut()))
@@ -100,9 +102,9 @@ impl IdSet {
             self.chunks
                 .range_mut(..=id)
                 .next_back()
-                .map(|(first, chunk)| (*first, chunk))
+                .map(|(key, chunk)| (*key, chunk))
         };
-        let Some((first, chunk)) = found else {
+        let Some((key, chunk)) = found else {
             return;
         };
         let Ok(at) = chunk.binary_search(&id) else {
@@ -110,17 +112,17 @@ impl IdSet {
         };
         chunk.remove(at);
         self.len -= 1;
-        if chunk.is_empty() {
-            self.chunks.remove(&first);
+        if Some(key) == last_key {
+            // The last chunk has no next one to merge with, and stays even when empty.
             return;
         }
-        let small = chunk.len() < CHUNK / 4;
-        if small && chunk.capacity() > 2 * CHUNK / 4 {
-            chunk.shrink_to(CHUNK / 4);
-        }
-        let first = if at == 0 { self.rekey(first) } else { first };
-        if small {
-            self.merge_next(first);
+        if chunk.is_empty() {
+            self.chunks.remove(&key);
+        } else if chunk.len() < CHUNK / 4 {
+            if chunk.capacity() > 2 * CHUNK / 4 {
+                chunk.shrink_to(CHUNK / 4);
+            }
+            self.merge_next(key);
         }
     }
 
@@ -140,18 +142,6 @@ impl IdSet {
             },
             ids: [].iter(),
             start,
-        }
-    }
-
-    /// Re-keys the chunk keyed `first` by its smallest id, which changed; returns the new key.
-    fn rekey(&mut self, first: u128) -> u128 {
-        match self.chunks.remove(&first) {
-            Some(chunk) => {
-                let new_first = chunk.first().copied().unwrap_or(first);
-                self.chunks.insert(new_first, chunk);
-                new_first
-            }
-            None => first,
         }
     }
 
@@ -243,9 +233,23 @@ mod tests {
         let expected: Vec<u128> = model.iter().copied().collect();
         assert_eq!(all, expected);
         for (first, chunk) in &set.chunks {
-            assert!(!chunk.is_empty() && chunk.len() <= CHUNK);
-            assert_eq!(chunk.first(), Some(first), "keyed by its smallest id");
+            assert!(chunk.len() <= CHUNK);
+            assert!(
+                !chunk.is_empty() || set.chunks.last_key_value().map(|(k, _)| k) == Some(first),
+                "only the last chunk may be empty"
+            );
+            assert!(
+                chunk.first().is_none_or(|id| id >= first),
+                "keyed at or below its ids"
+            );
             assert!(chunk.windows(2).all(|w| w[0] < w[1]));
+        }
+        let keys: Vec<u128> = set.chunks.keys().copied().collect();
+        for (chunk, next_key) in set.chunks.values().zip(keys.iter().skip(1)) {
+            assert!(
+                chunk.last().is_none_or(|id| id < next_key),
+                "below the next chunk's key"
+            );
         }
     }
 
@@ -293,6 +297,7 @@ mod tests {
             set.remove(id);
         }
         assert_eq!(set.len(), 0);
-        assert!(set.chunks.is_empty());
+        assert!(set.chunks.len() <= 1, "only the last chunk is kept");
+        assert!(set.chunks.values().all(Vec::is_empty));
     }
 }
