@@ -55,10 +55,9 @@ impl Win {
 ///
 /// Made only by winning an opportunity ([`Opportunity::win`](crate::Opportunity::win)); later
 /// wins are added with [`Opportunity::win_for`](crate::Opportunity::win_for) (repeat business).
-/// It keeps its primary contact, every opportunity won (its history), the date it became a
-/// customer and its won value per currency.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+/// It keeps its primary contact, every opportunity won (its history) and the date it became a
+/// customer; its won value per currency is the sum of its wins.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Account {
     data: Arc<data::Account>,
 }
@@ -67,14 +66,39 @@ mod data {
     use super::*;
 
     /// The account itself, shared between the copies of a [`super::Account`].
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub(super) struct Account {
         pub(super) id: AccountId,
         pub(super) primary_contact: ContactId,
         pub(super) owner: Option<User>,
         pub(super) customer_since: DateTime<Utc>,
-        pub(super) won_value: MoneyTotals,
         pub(super) wins: Vec<Win>,
+    }
+}
+
+/// An account as serialised: its fields in this order, with its won value.
+#[derive(Serialize)]
+struct AccountOut<'a> {
+    id: AccountId,
+    primary_contact: ContactId,
+    owner: &'a Option<User>,
+    customer_since: DateTime<Utc>,
+    won_value: MoneyTotals,
+    wins: &'a [Win],
+}
+
+impl Serialize for Account {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = &*self.data;
+        AccountOut {
+            id: a.id,
+            primary_contact: a.primary_contact,
+            owner: &a.owner,
+            customer_since: a.customer_since,
+            won_value: self.won_value(),
+            wins: &a.wins,
+        }
+        .serialize(s)
     }
 }
 
@@ -103,16 +127,12 @@ impl Account {
         at: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Account {
-        let mut won_value = MoneyTotals::new();
-        // The first amount added to empty totals cannot overflow.
-        let _ = won_value.add(contract.value());
         Account {
             data: Arc::new(data::Account {
                 id,
                 primary_contact: opportunity.contact,
                 owner: opportunity.owner.clone(),
                 customer_since: at,
-                won_value,
                 wins: vec![Win {
                     opportunity: opportunity.id,
                     contract: contract.reference().clone(),
@@ -132,8 +152,8 @@ impl Account {
         at: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), MoneyError> {
+        self.won_value().add(contract.value())?;
         let account = Arc::make_mut(&mut self.data);
-        account.won_value.add(contract.value())?;
         account.wins.push(Win {
             opportunity: opportunity.id,
             contract: contract.reference().clone(),
@@ -164,9 +184,16 @@ impl Account {
         self.data.customer_since
     }
 
-    /// The value of every contract won, per currency.
-    pub fn won_value(&self) -> &MoneyTotals {
-        &self.data.won_value
+    /// The value of every contract won, per currency: the sum of the wins, added up at each
+    /// call (an account holds a few).
+    pub fn won_value(&self) -> MoneyTotals {
+        let mut totals = MoneyTotals::new();
+        for win in &self.data.wins {
+            // Cannot overflow: a win that would make the totals overflow is refused when it is
+            // added, and so is a stored account whose wins do.
+            let _ = totals.add(win.value);
+        }
+        totals
     }
 
     /// Every win, oldest first (never empty): the account's history.
@@ -179,7 +206,8 @@ impl Account {
         self.data.wins.iter().map(Win::opportunity)
     }
 
-    fn validate(&self) -> Result<(), RecordError> {
+    /// Checks the invariants of a stored account, whose won value reads `won_value`.
+    fn validate(&self, won_value: &MoneyTotals) -> Result<(), RecordError> {
         let invariant = |field, problem| {
             Err(RecordError::Invariant {
                 record: RecordKind::Account,
@@ -209,7 +237,7 @@ impl Account {
                 return invariant("won_value", "overflows");
             }
         }
-        if totals != self.data.won_value {
+        if totals != *won_value {
             return invariant("won_value", "differs from the sum of the wins");
         }
         Ok(())
@@ -226,11 +254,12 @@ impl<'de> Deserialize<'de> for Account {
                 primary_contact: r.primary_contact,
                 owner: r.owner,
                 customer_since: r.customer_since,
-                won_value: r.won_value,
                 wins: r.wins,
             }),
         };
-        account.validate().map_err(serde::de::Error::custom)?;
+        account
+            .validate(&r.won_value)
+            .map_err(serde::de::Error::custom)?;
         Ok(account)
     }
 }
