@@ -75,6 +75,14 @@ impl<S> FaultyStore<S> {
         self.inject(self.calls() + 1, fault);
     }
 
+    /// Forgets the faults planned and not reached yet.
+    pub fn clear(&self) {
+        self.faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// How many calls were made.
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::SeqCst)
