@@ -391,26 +391,27 @@ macro_rules! lifecycle_steps {
     ) -> Result<ContactOutcome, CrmError<S::Error>> {
         let mut batch = Batch::new();
         if let Some(email) = &details.email {
-            let found = self
-                .store()
-                .find_contacts_by_email(email) $($await)*
-                .map_err(CrmError::Store)?;
-            if let Some(existing) = found.into_iter().next() {
-                return match on_duplicate {
-                    OnDuplicate::Refuse => Err(CrmError::DuplicateContact {
-                        existing: existing.id(),
-                    }),
-                    OnDuplicate::Reuse => Ok(ContactOutcome::Matched(existing)),
-                };
+            // Refusing needs no lookup: the commit below conflicts with an existing contact
+            // with this address, and the conflict names it. Reusing looks first.
+            if on_duplicate == OnDuplicate::Reuse {
+                let found = self
+                    .store()
+                    .find_contacts_by_email(email) $($await)*
+                    .map_err(CrmError::Store)?;
+                if let Some(existing) = found.into_iter().next() {
+                    return Ok(ContactOutcome::Matched(existing));
+                }
             }
             batch.require_no_contact_with(email);
         }
         let contact = Contact::create(details, &self.context(actor));
         match self.apply(plan::create(contact.clone(), batch)) $($await)* {
             Ok(created) => Ok(ContactOutcome::Created(created)),
-            // Another writer created a contact with this address in the meantime.
+            // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
-                (OnDuplicate::Refuse, RecordId::Contact(existing), _) => {
+                (OnDuplicate::Refuse, RecordId::Contact(existing), Some(_))
+                    if existing != contact.id() =>
+                {
                     Err(CrmError::DuplicateContact { existing })
                 }
                 (OnDuplicate::Reuse, _, Some(email)) => {

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Barrier;
 use std::thread;
 
-use crate::crm::{CrmError, OnDuplicate};
+use crate::crm::{ContactOutcome, CrmError, OnDuplicate};
 use crate::lead::Lead;
 use crate::record::{AnyLead, Record, RecordId, RecordKind, RecordState};
 use crate::state::{LeadStatus, New, OpportunityStage};
@@ -385,6 +385,63 @@ pub fn racing_duplicate_contacts_create_one<S: Store + Sync>(new: impl Fn() -> S
         .find_contacts_by_email(&sample.email("race@example.com"))
         .must();
     assert_eq!(found.len(), 1);
+}
+
+/// Through the facade, a second contact with the same (normalised) address is refused, naming
+/// the first and writing nothing, or the first is returned when reusing; a contact without an
+/// address is never a duplicate.
+pub fn facade_refuses_or_reuses_duplicate_contacts<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(21);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let with = |address: &str| sample.contact_details().with_email(sample.email(address));
+    let first = crm
+        .create_contact(with("dup@example.com"), OnDuplicate::Refuse, me)
+        .must();
+    assert!(first.is_created());
+    let first = first.into_contact();
+    let before = snapshot(&store).must();
+    match crm.create_contact(with(" DUP@Example.com "), OnDuplicate::Refuse, me) {
+        Err(CrmError::DuplicateContact { existing }) => assert_eq!(existing, first.id()),
+        other => panic!("a duplicate must be refused, naming the first contact: {other:?}"),
+    }
+    assert!(
+        snapshot(&store).must() == before,
+        "a refused duplicate writes nothing"
+    );
+    match crm
+        .create_contact(with("dup@EXAMPLE.com"), OnDuplicate::Reuse, me)
+        .must()
+    {
+        ContactOutcome::Matched(existing) => {
+            assert_eq!(existing.id(), first.id());
+            assert_eq!(existing.version(), first.version());
+        }
+        other => panic!("reusing must return the first contact: {other:?}"),
+    }
+    assert!(
+        snapshot(&store).must() == before,
+        "a reused contact writes nothing"
+    );
+    let created = crm
+        .create_contact(with("other@example.com"), OnDuplicate::Reuse, me)
+        .must();
+    assert!(
+        created.is_created(),
+        "a new address is created when reusing"
+    );
+    let mut anonymous = sample.contact_details();
+    anonymous.email = None;
+    for _ in 0..2 {
+        let outcome = crm
+            .create_contact(anonymous.clone(), OnDuplicate::Refuse, me)
+            .must();
+        assert!(
+            outcome.is_created(),
+            "without an address, never a duplicate"
+        );
+    }
 }
 
 fn ids_of<S: Store>(store: &S, query: &Query) -> BTreeSet<RecordId> {

@@ -224,6 +224,8 @@ macro_rules! store_conformance {
                 conformance_list_filters_by_kind_state_and_owner => list_filters_by_kind_state_and_owner,
                 conformance_list_follows_state_changes => list_follows_state_changes,
                 conformance_pagination_is_complete_and_ordered => pagination_is_complete_and_ordered,
+                conformance_facade_refuses_or_reuses_duplicate_contacts =>
+                    facade_refuses_or_reuses_duplicate_contacts,
                 conformance_pagination_across_states_is_complete_and_ordered =>
                     pagination_across_states_is_complete_and_ordered,
                 conformance_pagination_under_concurrent_inserts => pagination_under_concurrent_inserts,
