@@ -55,75 +55,11 @@ impl EmailAddress {
     /// address.
     pub fn new(address: impl AsRef<str>) -> Result<EmailAddress, ValidationError> {
         let text = clean(Field::Email, address.as_ref(), Self::MAX_CHARS, false)?;
-        let bad = |problem| {
-            Err(ValidationError::Malformed {
+        if !is_plain_address(text) {
+            address_problem(text).map_err(|problem| ValidationError::Malformed {
                 field: Field::Email,
                 problem,
-            })
-        };
-        if !text.is_ascii() {
-            return bad(
-                "internationalised addresses are not accepted: give the domain in its ASCII \
-                 (xn--) form; non-ASCII local parts are refused",
-            );
-        }
-        if text.bytes().any(|b| b.is_ascii_whitespace()) {
-            return bad("must not contain spaces");
-        }
-        let Some((local, domain)) = text.split_once('@') else {
-            return bad("missing @");
-        };
-        if domain.contains('@') {
-            return bad("more than one @");
-        }
-        if local.is_empty() {
-            return bad("missing the part before @");
-        }
-        if local.len() > 64 {
-            return bad("the part before @ is longer than 64 characters");
-        }
-        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return bad("the part before @ has a misplaced dot");
-        }
-        const SPECIALS: &[u8] = b"!#$%&'*+-/=?^_`{|}~.";
-        if !local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || SPECIALS.contains(&b))
-        {
-            return bad("the part before @ has a character that is not allowed");
-        }
-        if domain.is_empty() {
-            return bad("missing the domain after @");
-        }
-        if domain.ends_with('.') {
-            return bad("the domain must not end with a dot");
-        }
-        let mut labels = 0;
-        let mut last = "";
-        for label in domain.split('.') {
-            if label.is_empty() {
-                return bad("the domain has an empty label");
-            }
-            if label.len() > 63 {
-                return bad("a domain label is longer than 63 characters");
-            }
-            if label.starts_with('-') || label.ends_with('-') {
-                return bad("a domain label starts or ends with a hyphen");
-            }
-            if !label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            {
-                return bad("the domain has a character that is not allowed");
-            }
-            labels += 1;
-            last = label;
-        }
-        if labels < 2 {
-            return bad("the domain needs a dot, e.g. example.com");
-        }
-        if last.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("IP-address domains are not accepted");
+            })?;
         }
         Ok(EmailAddress(text.into()))
     }
@@ -147,6 +83,155 @@ impl EmailAddress {
         let first = self.0.chars().next().unwrap_or('?');
         write!(f, "{first}***@{}", self.domain())
     }
+}
+
+/// Whether `text` (cleaned) is an address [`EmailAddress`] accepts, in one pass over its bytes:
+/// the common case. Accepts exactly what [`address_problem`] accepts (a property test holds
+/// them to it), which is consulted only for the error.
+fn is_plain_address(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
+    if local.is_empty() || local.len() > 64 {
+        return false;
+    }
+    // The local part: "atext" and dots, no dot first, last or after another.
+    let mut after_dot = true;
+    for &b in local {
+        if b == b'.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else if is_atext(b) {
+            after_dot = false;
+        } else {
+            return false;
+        }
+    }
+    if after_dot {
+        return false;
+    }
+    // The domain: two labels or more, of 1 to 63 letters, digits and inner hyphens; the last
+    // not all digits. (A second `@` is not a label character.)
+    let (mut complete_labels, mut label_len, mut last, mut all_digits) = (0, 0, b'.', true);
+    for &b in domain {
+        if b == b'.' {
+            if label_len == 0 || last == b'-' {
+                return false;
+            }
+            complete_labels += 1;
+            label_len = 0;
+            all_digits = true;
+        } else if b.is_ascii_alphanumeric() || b == b'-' {
+            if label_len == 0 && b == b'-' {
+                return false;
+            }
+            label_len += 1;
+            if label_len > 63 {
+                return false;
+            }
+            all_digits &= b.is_ascii_digit();
+        } else {
+            return false;
+        }
+        last = b;
+    }
+    complete_labels >= 1 && label_len > 0 && last != b'-' && !all_digits
+}
+
+/// A letter, digit or one of the specials that RFC 5322 allows unquoted in a local part.
+fn is_atext(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'/'
+                | b'='
+                | b'?'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+        )
+}
+
+/// What is wrong with `text` (cleaned) as an email address, checked rule by rule so that the
+/// error names the first rule broken.
+fn address_problem(text: &str) -> Result<(), &'static str> {
+    if !text.is_ascii() {
+        return Err(
+            "internationalised addresses are not accepted: give the domain in its ASCII \
+             (xn--) form; non-ASCII local parts are refused",
+        );
+    }
+    if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        return Err("must not contain spaces");
+    }
+    let Some((local, domain)) = text.split_once('@') else {
+        return Err("missing @");
+    };
+    if domain.contains('@') {
+        return Err("more than one @");
+    }
+    if local.is_empty() {
+        return Err("missing the part before @");
+    }
+    if local.len() > 64 {
+        return Err("the part before @ is longer than 64 characters");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err("the part before @ has a misplaced dot");
+    }
+    if !local.bytes().all(|b| is_atext(b) || b == b'.') {
+        return Err("the part before @ has a character that is not allowed");
+    }
+    if domain.is_empty() {
+        return Err("missing the domain after @");
+    }
+    if domain.ends_with('.') {
+        return Err("the domain must not end with a dot");
+    }
+    let mut labels = 0;
+    let mut last = "";
+    for label in domain.split('.') {
+        if label.is_empty() {
+            return Err("the domain has an empty label");
+        }
+        if label.len() > 63 {
+            return Err("a domain label is longer than 63 characters");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err("a domain label starts or ends with a hyphen");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err("the domain has a character that is not allowed");
+        }
+        labels += 1;
+        last = label;
+    }
+    if labels < 2 {
+        return Err("the domain needs a dot, e.g. example.com");
+    }
+    if last.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("IP-address domains are not accepted");
+    }
+    Ok(())
 }
 
 impl PartialEq for EmailAddress {
@@ -718,6 +803,39 @@ mod tests {
         ] {
             let err = EmailAddress::new(bad).unwrap_err();
             assert_eq!(err.field(), Field::Email, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass check accepts exactly the addresses that the rule-by-rule check does,
+        /// on strings made of the characters where the rules draw their lines.
+        #[test]
+        fn one_pass_email_check_agrees_with_the_rules(text in "[aZ09.@\\-+_ \"\u{e4}\x00]{1,16}") {
+            proptest::prop_assert_eq!(is_plain_address(&text), address_problem(&text).is_ok());
+        }
+
+        /// The same, at the length limits of local parts and labels.
+        #[test]
+        fn one_pass_email_check_agrees_at_the_length_limits(
+            local in proptest::prop_oneof!["a{62,66}", "[a.\\-]{0,2}a{0,3}[a.]{0,2}"],
+            labels in proptest::collection::vec(
+                proptest::prop_oneof!["[a1]{61,65}", "[a1]{1,3}", "[a1\\-]{1,4}"],
+                0..4,
+            ),
+        ) {
+            let text = format!("{local}@{}", labels.join("."));
+            proptest::prop_assert_eq!(is_plain_address(&text), address_problem(&text).is_ok());
+        }
+    }
+
+    #[test]
+    fn usual_addresses_take_the_one_pass_check() {
+        for good in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "o'neil@x-y.example",
+        ] {
+            assert!(is_plain_address(good), "{good}");
         }
     }
 
