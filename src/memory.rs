@@ -53,6 +53,10 @@ struct Inner {
     /// (A map from id to slot would take 25 bytes per entry instead of 8.)
     positions: HashTable<usize>,
     indexes: Indexes,
+    /// Scratch for the commit under way: the slot of each write's record (`None` for a new
+    /// one), as [`check`](Inner::check) found it, so that applying the writes does not look
+    /// them up again. Kept to reuse its allocation.
+    found: Vec<Option<usize>>,
 }
 
 /// What is hashed of a record's id: its UUID as two words, and its kind.
@@ -361,8 +365,10 @@ impl Inner {
         self.position(id).and_then(|at| self.slots.get(at))
     }
 
-    /// The conflict of the first write in `batch` that does not find what it expects.
-    fn check(&self, batch: &Batch) -> Result<(), Conflict> {
+    /// The conflict of the first write in `batch` that does not find what it expects; if there
+    /// is none, the slots of the writes' records are left in `found`, in order.
+    fn check(&mut self, batch: &Batch) -> Result<(), Conflict> {
+        self.found.clear();
         for email in batch.absent_emails() {
             let first = self
                 .indexes
@@ -374,7 +380,8 @@ impl Inner {
         }
         for write in batch.writes() {
             let id = write.record().id();
-            let actual = self.get(id).map(|(_, v)| *v);
+            let at = self.position(id);
+            let actual = at.and_then(|at| self.slots.get(at)).map(|(_, v)| *v);
             let ok = match write.expect() {
                 Expect::Absent => actual.is_none(),
                 Expect::Version(v) => actual == Some(v),
@@ -382,14 +389,15 @@ impl Inner {
             if !ok {
                 return Err(Conflict::new(id, write.expect(), actual));
             }
+            self.found.push(at);
         }
         Ok(())
     }
 
-    /// Applies a write that [`check`](Inner::check) accepted.
-    fn apply(&mut self, record: Record, version: Version) {
+    /// Applies a write that [`check`](Inner::check) accepted, whose record it found at
+    /// `position`.
+    fn apply(&mut self, record: Record, version: Version, position: Option<usize>) {
         let id = record.id();
-        let position = self.position(id);
         if let Some((at, (stored, stored_version))) =
             position.and_then(|at| Some((at, self.slots.get_mut(at)?)))
         {
@@ -495,6 +503,7 @@ impl MemoryStore {
                 slots: Vec::with_capacity(records),
                 positions: HashTable::with_capacity(records),
                 indexes: Indexes::default(),
+                found: Vec::new(),
             }),
         }
     }
@@ -535,10 +544,13 @@ impl Store for MemoryStore {
         let mut inner = self.write();
         inner.check(&batch)?;
         let (writes, _) = batch.into_parts();
-        for write in writes {
+        let found = std::mem::take(&mut inner.found);
+        // `check` found one slot per write (a batch writes each record once).
+        for (write, &at) in writes.zip(&found) {
             let (record, expect) = write.into_parts();
-            inner.apply(record, expect.written_version());
+            inner.apply(record, expect.written_version(), at);
         }
+        inner.found = found;
         Ok(())
     }
 
