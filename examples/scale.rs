@@ -29,10 +29,11 @@ use prospect::*;
 #[path = "../benches/baselines/mod.rs"]
 mod baselines;
 
-/// Counts the bytes allocated, to report allocation per lifecycle.
+/// Counts the bytes allocated and the allocations, to report them per lifecycle.
 struct Counting;
 
 static ALLOCATED: AtomicU64 = AtomicU64::new(0);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static FREED: AtomicU64 = AtomicU64::new(0);
 
 // SAFETY: delegates to the system allocator and only adds a counter.
@@ -40,6 +41,7 @@ static FREED: AtomicU64 = AtomicU64::new(0);
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on unchanged.
         unsafe { System.alloc(layout) }
     }
@@ -55,6 +57,7 @@ unsafe impl GlobalAlloc for Counting {
             new_size.saturating_sub(layout.size()) as u64,
             Ordering::Relaxed,
         );
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: as above.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -79,10 +82,13 @@ fn peak_rss_bytes() -> u64 {
 struct Run {
     nanos: f64,
     bytes: f64,
+    /// Calls to the allocator (`alloc` and `realloc`) per lifecycle.
+    allocations: f64,
 }
 
 fn measure(n: u64, mut run: impl FnMut(u64)) -> Run {
     let bytes_before = ALLOCATED.load(Ordering::Relaxed);
+    let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
     let start = Instant::now();
     for i in 0..n {
         run(i);
@@ -91,6 +97,7 @@ fn measure(n: u64, mut run: impl FnMut(u64)) -> Run {
     Run {
         nanos: elapsed.as_nanos() as f64 / n as f64,
         bytes: (ALLOCATED.load(Ordering::Relaxed) - bytes_before) as f64 / n as f64,
+        allocations: (ALLOCATIONS.load(Ordering::Relaxed) - allocations_before) as f64 / n as f64,
     }
 }
 
@@ -163,16 +170,16 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("lifecycles            {n} ({stored} records stored)");
     println!(
-        "prospect              {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle",
-        ours.nanos, ours.bytes
+        "prospect              {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle {:>6.1} allocations/lifecycle",
+        ours.nanos, ours.bytes, ours.allocations
     );
     println!(
-        "floor (moved)         {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle",
-        floor_run.nanos, floor_run.bytes
+        "floor (moved)         {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle {:>6.1} allocations/lifecycle",
+        floor_run.nanos, floor_run.bytes, floor_run.allocations
     );
     println!(
-        "naive (cloned)        {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle",
-        naive_run.nanos, naive_run.bytes
+        "naive (cloned)        {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle {:>6.1} allocations/lifecycle",
+        naive_run.nanos, naive_run.bytes, naive_run.allocations
     );
     println!(
         "peak RSS              {:.1} MiB after the lifecycles ({:.0} bytes of live heap per lifecycle)",

@@ -862,7 +862,10 @@ mod tests {
             assert_eq!(hash(&a), hash(&b));
         }
         let other = EmailAddress::new("ada@example.org").unwrap();
-        assert_ne!(hash(&other), hash(&EmailAddress::new("ada@example.com").unwrap()));
+        assert_ne!(
+            hash(&other),
+            hash(&EmailAddress::new("ada@example.com").unwrap())
+        );
     }
 
     #[test]

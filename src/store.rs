@@ -184,15 +184,21 @@ impl Default for Writes {
 
 impl Writes {
     fn push(&mut self, write: Write) {
-        *self = match std::mem::take(self) {
-            Writes::Many(v) if v.is_empty() => Writes::One([write]),
-            Writes::One([a]) => Writes::Two([a, write]),
-            Writes::Two([a, b]) => Writes::Many(vec![a, b, write]),
-            Writes::Many(mut v) => {
-                v.push(write);
-                Writes::Many(v)
+        // The first write and the writes after the third change nothing else in place.
+        match self {
+            Writes::Many(v) if v.is_empty() => *self = Writes::One([write]),
+            Writes::Many(v) => v.push(write),
+            Writes::One(_) | Writes::Two(_) => {
+                *self = match std::mem::take(self) {
+                    Writes::One([a]) => Writes::Two([a, write]),
+                    Writes::Two([a, b]) => Writes::Many(vec![a, b, write]),
+                    Writes::Many(mut v) => {
+                        v.push(write);
+                        Writes::Many(v)
+                    }
+                }
             }
-        };
+        }
     }
 
     fn as_slice(&self) -> &[Write] {

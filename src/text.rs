@@ -45,9 +45,8 @@ fn clean_ascii(
     if len > max {
         return Err(ValidationError::TooLong { field, max, len });
     }
-    let refused = |b: u8| {
-        (b < 0x20 || b == 0x7f) & !(multiline && matches!(b, b'\n' | b'\r' | b'\t'))
-    };
+    let refused =
+        |b: u8| (b < 0x20 || b == 0x7f) & !(multiline && matches!(b, b'\n' | b'\r' | b'\t'));
     // Without an early exit, so that the common case, no control character, is vectorised.
     if !text.bytes().fold(false, |found, b| found | refused(b)) {
         return Ok(text);
