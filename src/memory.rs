@@ -18,8 +18,10 @@ use crate::store::{
 use crate::text::User;
 
 mod idset;
+mod slots;
 
 use idset::IdSet;
+use slots::SlotTable;
 
 /// Records in memory: the embedded default, for applications that keep their CRM in process and
 /// for tests. `Send + Sync`; share it behind an `Arc` (or a `&`) between threads. Implements
@@ -51,7 +53,7 @@ struct Inner {
     /// Where each record is in `slots`: a table of slot numbers, hashed by the record's id and
     /// compared against the id of the record in the slot, so that the ids are not stored twice.
     /// (A map from id to slot would take 25 bytes per entry instead of 8.)
-    positions: HashTable<usize>,
+    positions: SlotTable,
     indexes: Indexes,
     /// Scratch for the commit under way: the slot of each write's record (`None` for a new
     /// one), as [`check`](Inner::check) found it, so that applying the writes does not look
@@ -354,10 +356,9 @@ impl Inner {
     fn position(&self, id: RecordId) -> Option<usize> {
         let slots = &self.slots;
         self.positions
-            .find(hash_id(&self.indexes.hasher, id), |&at| {
+            .find(hash_id(&self.indexes.hasher, id), |at| {
                 slots.get(at).is_some_and(|(record, _)| record.id() == id)
             })
-            .copied()
     }
 
     /// The stored record with `id`, and its version.
@@ -410,13 +411,12 @@ impl Inner {
         self.slots.push((record, version));
         self.indexes.add(at, &self.slots);
         let (slots, hasher) = (&self.slots, &self.indexes.hasher);
-        self.positions
-            .insert_unique(hash_id(hasher, id), at, |&at| {
-                // Called when the table grows, for slots already stored.
-                slots
-                    .get(at)
-                    .map_or(0, |(record, _)| hash_id(hasher, record.id()))
-            });
+        self.positions.insert(hash_id(hasher, id), at, |at| {
+            // Called when the table grows, for slots already stored.
+            slots
+                .get(at)
+                .map_or(0, |(record, _)| hash_id(hasher, record.id()))
+        });
     }
 }
 
@@ -501,7 +501,7 @@ impl MemoryStore {
         MemoryStore {
             inner: RwLock::new(Inner {
                 slots: Vec::with_capacity(records),
-                positions: HashTable::with_capacity(records),
+                positions: SlotTable::with_capacity(records),
                 indexes: Indexes::default(),
                 found: Vec::new(),
             }),
