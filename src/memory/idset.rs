@@ -41,7 +41,11 @@ impl IdSet {
                 if chunk.len() < CHUNK {
                     chunk.push(id);
                 } else {
-                    self.chunks.insert(id, vec![id]);
+                    // A set that grows at its end: its next chunk will fill up too, so it is
+                    // made full-sized at once rather than grown five times.
+                    let mut next = Vec::with_capacity(CHUNK);
+                    next.push(id);
+                    self.chunks.insert(id, next);
                 }
                 return;
             }
