@@ -6,7 +6,6 @@ use std::hash::BuildHasher;
 use std::ops::{Bound, RangeBounds};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use hashbrown::HashTable;
 use uuid::Uuid;
 
 use crate::contact::{Contact, EmailAddress};
@@ -53,7 +52,7 @@ struct Inner {
     /// Where each record is in `slots`: a table of slot numbers, hashed by the record's id and
     /// compared against the id of the record in the slot, so that the ids are not stored twice.
     /// (A map from id to slot would take 25 bytes per entry instead of 8.)
-    positions: SlotTable,
+    positions: SlotTable<u64>,
     indexes: Indexes,
     /// Scratch for the commit under way: the slot of each write's record (`None` for a new
     /// one), as [`check`](Inner::check) found it, so that applying the writes does not look
@@ -79,9 +78,11 @@ struct Indexes {
     by_state: [IdSet; STATES],
     by_owner: HashMap<(RecordKind, User), Ids, FastState>,
     /// Contacts by email: slot numbers, hashed by the email (`EmailAddress` hashes and compares
-    /// its normalised form) and compared against the email of the contact in the slot. 12 bytes
-    /// per contact, where a map from email to ids would keep a second copy of each key.
-    by_email: HashTable<EmailEntry>,
+    /// its normalised form) and compared against the email of the contact in the slot. Each
+    /// entry keeps the whole hash beside the slot (16 bytes), so that growing the table reads
+    /// no contact's email again (three cache misses each), and a map from email to ids would
+    /// keep a second copy of each key.
+    by_email: SlotTable<u128>,
     /// The store's hasher, for ids and emails.
     hasher: FastState,
 }
@@ -248,38 +249,6 @@ fn remove_key<K: std::hash::Hash + Eq>(index: &mut HashMap<K, Ids, FastState>, k
     }
 }
 
-/// An entry of the email index: the contact's slot, and the email's [`EmailHash`] kept so that
-/// growing the table does not read every contact's email again (three cache misses each).
-#[derive(Debug, Clone, Copy)]
-struct EmailEntry {
-    hash: EmailHash,
-    /// The slot number, as bytes so that the entry is 12 bytes rather than 16.
-    slot: [u8; 8],
-}
-
-impl EmailEntry {
-    fn slot(self) -> usize {
-        // Made from a `usize`, so it converts back without loss.
-        u64::from_le_bytes(self.slot) as usize
-    }
-}
-
-/// 32 bits of an email's hash, enough to rebuild the table's 64-bit hash.
-#[derive(Debug, Clone, Copy)]
-struct EmailHash(u32);
-
-impl EmailHash {
-    fn of(hasher: &FastState, email: &EmailAddress) -> EmailHash {
-        EmailHash((hasher.hash_one(email) >> 32) as u32)
-    }
-
-    /// Spread over 64 bits: the table takes its buckets from the low bits and a tag from the
-    /// top ones. (An odd multiplier is a bijection, so equal emails still hash equal.)
-    fn full(self) -> u64 {
-        u64::from(self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    }
-}
-
 impl Indexes {
     /// The stored contacts with `email`, in no particular order.
     fn with_email<'a>(
@@ -288,19 +257,20 @@ impl Indexes {
         slots: &'a [(Record, Version)],
     ) -> impl Iterator<Item = &'a (Record, Version)> {
         self.by_email
-            .iter_hash(EmailHash::of(&self.hasher, email).full())
-            .filter_map(|entry| slots.get(entry.slot()))
+            .candidates(self.hasher.hash_one(email))
+            .filter_map(|at| slots.get(at))
             .filter(move |(record, _)| record.email() == Some(email))
     }
 
-    fn add_email(&mut self, email: &EmailAddress, at: usize) {
-        let hash = EmailHash::of(&self.hasher, email);
-        let entry = EmailEntry {
-            hash,
-            slot: (at as u64).to_le_bytes(),
-        };
-        self.by_email
-            .insert_unique(hash.full(), entry, |entry| entry.hash.full());
+    fn add_email(&mut self, email: &EmailAddress, at: usize, slots: &[(Record, Version)]) {
+        let hasher = self.hasher;
+        self.by_email.insert(hasher.hash_one(email), at, |at| {
+            // Not called: the entries keep their whole hash.
+            slots
+                .get(at)
+                .and_then(|(record, _)| record.email())
+                .map_or(0, |email| hasher.hash_one(email))
+        });
     }
 
     /// Adds the new record in slot `at`.
@@ -314,7 +284,7 @@ impl Indexes {
             insert_key(&mut self.by_owner, (kind, owner.clone()), id);
         }
         if let Some(email) = record.email() {
-            self.add_email(email, at);
+            self.add_email(email, at, slots);
         }
     }
 
@@ -339,13 +309,10 @@ impl Indexes {
         }
         if old.email() != new.email() {
             if let Some(email) = old.email() {
-                let hash = EmailHash::of(&self.hasher, email).full();
-                if let Ok(entry) = self.by_email.find_entry(hash, |other| other.slot() == at) {
-                    entry.remove();
-                }
+                self.by_email.remove(self.hasher.hash_one(email), at);
             }
             if let Some(email) = new.email() {
-                self.add_email(email, at);
+                self.add_email(email, at, slots);
             }
         }
     }
