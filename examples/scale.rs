@@ -104,7 +104,7 @@ fn measure(n: u64, mut run: impl FnMut(u64)) -> Run {
 }
 
 /// A run's measurements, and for the lifecycles through `prospect` what it left in memory.
-struct Ours {
+struct Outcome {
     run: Run,
     /// Peak RSS of the process after the run.
     peak: u64,
@@ -114,9 +114,9 @@ struct Ours {
     stored: usize,
 }
 
-impl Ours {
-    fn baseline(run: Run) -> Ours {
-        Ours {
+impl Outcome {
+    fn baseline(run: Run) -> Outcome {
+        Outcome {
             run,
             peak: 0,
             live: 0,
@@ -126,7 +126,7 @@ impl Ours {
 }
 
 /// `n` lifecycles through `Crm` on a `MemoryStore`.
-fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64) -> Result<Ours, String> {
+fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64) -> Result<Outcome, String> {
     let clock = Arc::new(FixedClock::new(start));
     let crm = Crm::with_clock_and_ids(
         // Pre-sized, as the floor's map is: four records per lifecycle.
@@ -146,7 +146,7 @@ fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64) -> Result<Ours, String> 
     if let Some(e) = failed {
         return Err(e);
     }
-    Ok(Ours {
+    Ok(Outcome {
         run,
         peak: peak_rss_bytes(),
         live: ALLOCATED.load(Ordering::Relaxed) - FREED.load(Ordering::Relaxed),
@@ -208,7 +208,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let gate = RwLock::new(());
     let (ours, floor_run, naive_run) = thread::scope(|threads| {
         let closed = gate.write().unwrap_or_else(PoisonError::into_inner);
-        let on_own_thread = |run: Box<dyn FnOnce() -> Result<Ours, String> + Send>| {
+        let on_own_thread = |run: Box<dyn FnOnce() -> Result<Outcome, String> + Send>| {
             let (send, result) = mpsc::channel();
             let gate = &gate;
             threads.spawn(move || {
@@ -222,14 +222,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         eprintln!("running {n} lifecycles through Crm + MemoryStore ...");
         let ours = on_own_thread(Box::new(move || lifecycles_run(start, n)));
         eprintln!("running the floor baseline ...");
-        let floor = on_own_thread(Box::new(move || Ok(Ours::baseline(floor_run(n)))));
+        let floor = on_own_thread(Box::new(move || Ok(Outcome::baseline(floor_run(n)))));
         eprintln!("running the naive baseline ...");
-        let naive = on_own_thread(Box::new(move || Ok(Ours::baseline(naive_run(n)))));
+        let naive = on_own_thread(Box::new(move || Ok(Outcome::baseline(naive_run(n)))));
         drop(closed);
         (ours, floor, naive)
     });
     let (ours, floor_run, naive_run) = (ours?, floor_run?.run, naive_run?.run);
-    let Ours {
+    let Outcome {
         run: ours,
         peak,
         live,

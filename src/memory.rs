@@ -78,10 +78,10 @@ struct Indexes {
     by_state: [IdSet; STATES],
     by_owner: HashMap<(RecordKind, User), Ids, FastState>,
     /// Contacts by email: slot numbers, hashed by the email (`EmailAddress` hashes and compares
-    /// its normalised form) and compared against the email of the contact in the slot. Each
-    /// entry keeps the whole hash beside the slot (16 bytes), so that growing the table reads
-    /// no contact's email again (three cache misses each), and a map from email to ids would
-    /// keep a second copy of each key.
+    /// its normalised form) and compared against the email of the contact in the slot, so that
+    /// the emails are not stored twice. Each entry keeps the whole hash beside the slot (16
+    /// bytes), so that growing the table reads no contact's email again (three cache misses
+    /// each).
     by_email: SlotTable<u128>,
     /// The store's hasher, for ids and emails.
     hasher: FastState,
@@ -464,6 +464,11 @@ impl MemoryStore {
 
     /// An empty store with room for `records` records before it grows: for applications that
     /// know their size. (Its indexes grow as they go.)
+    ///
+    /// # Panics
+    ///
+    /// When the room asked for exceeds what an allocation can hold (`isize::MAX` bytes), as
+    /// [`Vec::with_capacity`] does.
     pub fn with_capacity(records: usize) -> MemoryStore {
         MemoryStore {
             inner: RwLock::new(Inner {
