@@ -76,7 +76,9 @@ struct Indexes {
     /// Ids per state, at [`state_index`]; a kind's records are the union of its states' sets,
     /// so there is no separate index by kind.
     by_state: [IdSet; STATES],
-    by_owner: HashMap<(RecordKind, User), Ids, FastState>,
+    /// Ids per owner, by kind at [`kind_index`]: looked up by a borrowed `User`, so that adding
+    /// a record neither clones nor hashes a key of its own.
+    by_owner: HashMap<User, [Option<Ids>; KINDS], FastState>,
     /// Contacts by email: slot numbers, hashed by the email (`EmailAddress` hashes and compares
     /// its normalised form) and compared against the email of the contact in the slot, so that
     /// the emails are not stored twice. Each entry keeps the whole hash beside the slot (16
@@ -234,18 +236,34 @@ impl Iterator for Merge<'_> {
     }
 }
 
-fn insert_key<K: std::hash::Hash + Eq>(index: &mut HashMap<K, Ids, FastState>, k: K, id: u128) {
-    match index.entry(k) {
-        std::collections::hash_map::Entry::Occupied(mut ids) => ids.get_mut().insert(id),
-        std::collections::hash_map::Entry::Vacant(slot) => {
-            slot.insert(Ids::One(id));
+/// How many record kinds there are.
+const KINDS: usize = 4;
+
+impl Indexes {
+    /// Adds `id`, of `kind`, to `owner`'s records.
+    fn add_owned(&mut self, owner: &User, kind: RecordKind, id: u128) {
+        let kinds = match self.by_owner.get_mut(owner) {
+            Some(kinds) => kinds,
+            None => self.by_owner.entry(owner.clone()).or_default(),
+        };
+        match &mut kinds[kind_index(kind)] {
+            Some(ids) => ids.insert(id),
+            none => *none = Some(Ids::One(id)),
         }
     }
-}
 
-fn remove_key<K: std::hash::Hash + Eq>(index: &mut HashMap<K, Ids, FastState>, k: &K, id: u128) {
-    if index.get_mut(k).is_some_and(|ids| ids.remove(id)) {
-        index.remove(k);
+    /// Removes `id`, of `kind`, from `owner`'s records; forgets an owner left with none.
+    fn remove_owned(&mut self, owner: &User, kind: RecordKind, id: u128) {
+        let Some(kinds) = self.by_owner.get_mut(owner) else {
+            return;
+        };
+        let of_kind = &mut kinds[kind_index(kind)];
+        if of_kind.as_mut().is_some_and(|ids| ids.remove(id)) {
+            *of_kind = None;
+            if kinds.iter().all(Option::is_none) {
+                self.by_owner.remove(owner);
+            }
+        }
     }
 }
 
@@ -281,7 +299,7 @@ impl Indexes {
         let (id, kind) = (key(record.id()), record.kind());
         self.by_state[state_index(record.state())].insert(id);
         if let Some(owner) = record.owner() {
-            insert_key(&mut self.by_owner, (kind, owner.clone()), id);
+            self.add_owned(owner, kind, id);
         }
         if let Some(email) = record.email() {
             self.add_email(email, at, slots);
@@ -301,10 +319,10 @@ impl Indexes {
         }
         if old.owner() != new.owner() {
             if let Some(owner) = old.owner() {
-                remove_key(&mut self.by_owner, &(kind, owner.clone()), id);
+                self.remove_owned(owner, kind, id);
             }
             if let Some(owner) = new.owner() {
-                insert_key(&mut self.by_owner, (kind, owner.clone()), id);
+                self.add_owned(owner, kind, id);
             }
         }
         if old.email() != new.email() {
@@ -549,9 +567,10 @@ impl Store for MemoryStore {
         let indexes = &inner.indexes;
         let kind = query.record_kind();
         let start = after.map_or(Bound::Unbounded, |c| Bound::Excluded(c.as_uuid().as_u128()));
-        let by_owner = query
-            .owner()
-            .map(|o| indexes.by_owner.get(&(kind, o.clone())));
+        let by_owner = query.owner().map(|o| {
+            let kinds = indexes.by_owner.get(o);
+            kinds.and_then(|kinds| kinds[kind_index(kind)].as_ref())
+        });
         let by_state = query
             .record_state()
             .map(|s| &indexes.by_state[state_index(s)]);
