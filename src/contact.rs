@@ -85,9 +85,10 @@ impl EmailAddress {
     }
 }
 
-/// Whether `text` (cleaned) is an address [`EmailAddress`] accepts, in one pass over its bytes:
-/// the common case. Accepts exactly what [`address_problem`] accepts (a property test holds
-/// them to it), which is consulted only for the error.
+/// Whether `text` (cleaned) is an address [`EmailAddress`] accepts, from a table of byte classes
+/// and a look at each part's ends: the quick check for the common case. Accepts exactly what
+/// [`address_problem`] accepts (property tests hold them to it), which is consulted only to name
+/// the error.
 fn is_plain_address(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
