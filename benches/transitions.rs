@@ -17,7 +17,9 @@ struct Fixture {
     contact: Contact,
     interest: Interest,
     touch: Touch,
-    qualification: Qualification,
+    need: Need,
+    budget: Budget,
+    timeline: Timeline,
     proposal: SentProposal,
     note: Note,
     terms: PaymentTerms,
@@ -40,19 +42,13 @@ fn fixture() -> Fixture {
         contact,
         interest: Interest::new(Summary::new("A CRM").unwrap(), BuyingRole::User),
         touch: Touch::new(Channel::Call, Summary::new("Call").unwrap()),
-        qualification: Qualification::builder()
-            .need(
-                Need::new(
-                    Summary::new("CRM").unwrap(),
-                    vec![Requirement::new("40 seats").unwrap()],
-                )
-                .unwrap(),
-            )
-            .budget(Budget::new(eur(30_000)).unwrap())
-            .timeline(
-                Timeline::new(today + Days::new(90), today, &HorizonPolicy::default()).unwrap(),
-            )
-            .build(),
+        need: Need::new(
+            Summary::new("CRM").unwrap(),
+            vec![Requirement::new("40 seats").unwrap()],
+        )
+        .unwrap(),
+        budget: Budget::new(eur(30_000)).unwrap(),
+        timeline: Timeline::new(today + Days::new(90), today, &HorizonPolicy::default()).unwrap(),
         proposal: SentProposal::new(Summary::new("40 seats").unwrap(), eur(36_000), today).unwrap(),
         note: Note::new("Quarterly billing").unwrap(),
         terms: PaymentTerms::new(30, 4).unwrap(),
@@ -61,13 +57,22 @@ fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// A qualification of its own (qualifications are linear, not `Clone`).
+    fn qualification(&self) -> Qualification {
+        Qualification::builder()
+            .need(self.need.clone())
+            .budget(self.budget)
+            .timeline(self.timeline)
+            .build()
+    }
+}
+
 fn dyn_lead<S: RuntimeState>(f: &Fixture, ctx: &Context<'_>) -> DynRecord<S> {
     let (id, opportunity) = (ctx.ids().next_uuid(), ctx.ids().next_uuid());
     let mut lead = DynRecord::<S>::open(id, f.contact.id().as_uuid(), "A CRM".to_string(), ctx);
     lead.log_touch(f.touch.clone(), ctx).unwrap();
-    let opportunity = lead
-        .qualify(f.qualification.clone(), opportunity, ctx)
-        .unwrap();
+    let opportunity = lead.qualify(f.qualification(), opportunity, ctx).unwrap();
     black_box((lead, opportunity.data.id)).0
 }
 
@@ -77,7 +82,7 @@ fn lead_transitions(c: &mut Criterion) {
     let mut group = c.benchmark_group("lead_transitions");
     group.bench_function("typestate", |b| {
         b.iter_batched(
-            || (f.interest.clone(), f.touch.clone(), f.qualification.clone()),
+            || (f.interest.clone(), f.touch.clone(), f.qualification()),
             |(interest, touch, qualification)| {
                 let lead = Lead::open(&f.contact, interest, &ctx);
                 let lead = lead.log_touch(touch, &ctx);
@@ -99,13 +104,15 @@ fn opportunity_advances(c: &mut Criterion) {
     let f = fixture();
     let ctx = Context::new(&f.clock, &f.ids, User::new("claire").unwrap());
     let working = Lead::open(&f.contact, f.interest.clone(), &ctx).log_touch(f.touch.clone(), &ctx);
-    let (_, discovery) = working.qualify(f.qualification.clone(), &ctx);
+    let (_, discovery) = working.qualify(f.qualification(), &ctx);
+    // Typed values are linear: each iteration reads its own copy from a snapshot, in the setup.
+    let discovery = AnyOpportunity::from(discovery);
     let mut group = c.benchmark_group("opportunity_advances");
     group.bench_function("typestate", |b| {
         b.iter_batched(
             || {
                 (
-                    discovery.clone(),
+                    Opportunity::<state::Discovery>::try_from(discovery.clone()).unwrap(),
                     f.proposal.clone(),
                     f.note.clone(),
                     f.terms.clone(),
@@ -122,20 +129,22 @@ fn opportunity_advances(c: &mut Criterion) {
         )
     });
     fn advance<S: RuntimeState>(b: &mut criterion::Bencher<'_>, f: &Fixture, ctx: &Context<'_>) {
-        let mut lead = DynRecord::<S>::open(
-            ctx.ids().next_uuid(),
-            f.contact.id().as_uuid(),
-            "A CRM".into(),
-            ctx,
-        );
-        lead.log_touch(f.touch.clone(), ctx).unwrap();
-        let discovery = lead
-            .qualify(f.qualification.clone(), ctx.ids().next_uuid(), ctx)
-            .unwrap();
+        // Each iteration gets its own opportunity in discovery, made in the setup.
+        let discovery = || {
+            let mut lead = DynRecord::<S>::open(
+                ctx.ids().next_uuid(),
+                f.contact.id().as_uuid(),
+                "A CRM".into(),
+                ctx,
+            );
+            lead.log_touch(f.touch.clone(), ctx).unwrap();
+            lead.qualify(f.qualification(), ctx.ids().next_uuid(), ctx)
+                .unwrap()
+        };
         b.iter_batched(
             || {
                 (
-                    discovery.clone(),
+                    discovery(),
                     f.proposal.clone(),
                     f.note.clone(),
                     f.terms.clone(),

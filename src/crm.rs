@@ -13,7 +13,8 @@ use crate::opportunity::{
 };
 use crate::qualification::Qualification;
 use crate::record::{
-    AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, StateError,
+    AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, Snapshot,
+    StateError,
 };
 use crate::state::{
     Contracting, Converted, Discovery, Disqualified, Lost, Negotiation, New, Nurturing,
@@ -139,11 +140,8 @@ mod plan {
 
     use super::*;
 
-    pub(super) fn create<T: Clone + Into<Record>>(
-        value: T,
-        mut batch: Batch,
-    ) -> Plan<Versioned<T>> {
-        batch.push_distinct(value.clone().into(), crate::store::Expect::Absent);
+    pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
+        batch.push_distinct(value.snapshot(), crate::store::Expect::Absent);
         Plan {
             batch,
             output: Versioned::new(value, Version::FIRST),
@@ -151,14 +149,14 @@ mod plan {
     }
 
     /// One record moves from `A` to `B`.
-    pub(super) fn step<A, B: Clone + Into<Record>>(
+    pub(super) fn step<A, B: Snapshot>(
         from: Versioned<A>,
         f: impl FnOnce(A) -> B,
     ) -> Plan<Versioned<B>> {
         let (value, version) = from.into_parts();
         let next = f(value);
         let mut batch = Batch::new();
-        batch.push_distinct(next.clone().into(), crate::store::Expect::Version(version));
+        batch.push_distinct(next.snapshot(), crate::store::Expect::Version(version));
         Plan {
             batch,
             output: Versioned::new(next, version.next()),
@@ -166,13 +164,13 @@ mod plan {
     }
 
     /// A record moves on and another is created or updated with it.
-    pub(super) fn pair<A: Clone + Into<Record>, B: Clone + Into<Record>>(
+    pub(super) fn pair<A: Snapshot, B: Snapshot>(
         (a, a_expect): (A, crate::store::Expect),
         (b, b_expect): (B, crate::store::Expect),
     ) -> Plan<(Versioned<A>, Versioned<B>)> {
         let mut batch = Batch::new();
-        batch.push_distinct(a.clone().into(), a_expect);
-        batch.push_distinct(b.clone().into(), b_expect);
+        batch.push_distinct(a.snapshot(), a_expect);
+        batch.push_distinct(b.snapshot(), b_expect);
         Plan {
             batch,
             output: (

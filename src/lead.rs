@@ -383,6 +383,16 @@ impl LeadData {
 /// assert_eq!(lead.status(), LeadStatus::Nurturing);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Linear
+///
+/// A `Lead<S>` is neither `Clone` nor `Deserialize`, so a step that consumes it (qualifying,
+/// disqualifying) cannot be taken twice from one value. To show or send a copy, use a reference
+/// or the dynamic form [`AnyLead`](crate::AnyLead) (a snapshot, which is `Clone` and
+/// `Deserialize`). A typed value comes back from a snapshot with `TryFrom`, which is what loading
+/// from a store does: two reads of one stored record give two values that claim the same version
+/// of its history, and the store accepts the next step of only one of them (see the contract in
+/// [`Store`](crate::Store)).
 pub struct Lead<S: LeadState> {
     data: LeadData,
     state: PhantomData<S>,
@@ -548,12 +558,6 @@ impl Lead<Converted> {
     }
 }
 
-impl<S: LeadState> Clone for Lead<S> {
-    fn clone(&self) -> Self {
-        Lead::from_data(self.data.clone())
-    }
-}
-
 impl<S: LeadState> PartialEq for Lead<S> {
     fn eq(&self, other: &Self) -> bool {
         self.data == other.data
@@ -580,20 +584,5 @@ impl<S: LeadState> fmt::Debug for Lead<S> {
 impl<S: LeadState> Serialize for Lead<S> {
     fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
         self.data.serialize(s)
-    }
-}
-
-impl<'de, S: LeadState> Deserialize<'de> for Lead<S> {
-    /// Reads a lead, refusing one that breaks an invariant or is not in state `S`.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let data = LeadData::deserialize_valid(d)?;
-        if data.status != S::STATUS {
-            return Err(serde::de::Error::custom(RecordError::WrongState {
-                record: RecordKind::Lead,
-                expected: S::STATUS.as_str(),
-                found: data.status.as_str(),
-            }));
-        }
-        Ok(Lead::from_data(data))
     }
 }

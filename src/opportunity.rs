@@ -250,10 +250,12 @@ impl fmt::Display for Incumbent {
 /// A signed contract: the evidence for winning an opportunity. Its value becomes the
 /// opportunity's amount and is added to the account's won value.
 ///
-/// Its data is shared behind an `Arc`: a clone costs a reference count, and the contract takes
-/// one word in the history entry of a win (which keeps every opportunity's history entries
-/// small, whatever their evidence).
-#[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
+/// **Linear**: not `Clone`, so one contract wins one opportunity. Winning consumes it; the won
+/// opportunity's history keeps it, and lends it out only by reference
+/// ([`Opportunity::contract`]). Its data is shared behind an `Arc`, so it takes one word in the
+/// history entry of a win (which keeps every opportunity's history entries small, whatever their
+/// evidence).
+#[derive(PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "data::SignedContract")]
 pub struct SignedContract(Arc<data::SignedContract>);
 
@@ -380,7 +382,9 @@ impl LossReason {
 }
 
 /// The evidence of one step in an opportunity's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Not `Clone`: a win's entry holds its [`SignedContract`], which is linear.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum OpportunityEvidence {
@@ -622,7 +626,10 @@ impl OpportunityData {
                     detail: erased_note(&r.detail),
                 }),
                 OpportunityEvidence::Reopened(_) => OpportunityEvidence::Reopened(Note::erased()),
-                other => other.clone(),
+                OpportunityEvidence::Qualified { lead } => {
+                    OpportunityEvidence::Qualified { lead: *lead }
+                }
+                OpportunityEvidence::Proposed(p) => OpportunityEvidence::Proposed(p.clone()),
             }),
         }
     }
@@ -713,6 +720,16 @@ impl OpportunityData {
 /// Probability and forecast category follow the stage
 /// ([`OpportunityStage::default_probability`]) unless overridden in an open stage; every stage
 /// change clears the override.
+///
+/// # Linear
+///
+/// An `Opportunity<S>` is neither `Clone` nor `Deserialize`, so a step that consumes it (a win, a
+/// loss, an advance) cannot be taken twice from one value. To show or send a copy, use a
+/// reference or the dynamic form [`AnyOpportunity`](crate::AnyOpportunity) (a snapshot, which is
+/// `Clone` and `Deserialize`). A typed value comes back from a snapshot with `TryFrom`, which is
+/// what loading from a store does: two reads of one stored record give two values that claim
+/// the same version of its history, and the store accepts the next step of only one of them
+/// (see the contract in [`Store`](crate::Store)).
 pub struct Opportunity<S: OpportunityState> {
     data: OpportunityData,
     state: PhantomData<S>,
@@ -1055,12 +1072,6 @@ impl Opportunity<Lost> {
     }
 }
 
-impl<S: OpportunityState> Clone for Opportunity<S> {
-    fn clone(&self) -> Self {
-        Opportunity::from_data(self.data.clone())
-    }
-}
-
 impl<S: OpportunityState> PartialEq for Opportunity<S> {
     fn eq(&self, other: &Self) -> bool {
         self.data == other.data
@@ -1090,20 +1101,5 @@ impl<S: OpportunityState> fmt::Debug for Opportunity<S> {
 impl<S: OpportunityState> Serialize for Opportunity<S> {
     fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
         self.data.serialize(s)
-    }
-}
-
-impl<'de, S: OpportunityState> Deserialize<'de> for Opportunity<S> {
-    /// Reads an opportunity, refusing one that breaks an invariant or is not in stage `S`.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let data = OpportunityData::deserialize_valid(d)?;
-        if data.stage != S::STAGE {
-            return Err(serde::de::Error::custom(RecordError::WrongState {
-                record: RecordKind::Opportunity,
-                expected: S::STAGE.as_str(),
-                found: data.stage.as_str(),
-            }));
-        }
-        Ok(Opportunity::from_data(data))
     }
 }

@@ -281,6 +281,11 @@ impl Authority {
 /// authority. Made with [`Qualification::builder`], whose `build()` exists only once need,
 /// budget and timeline are all given.
 ///
+/// **Linear**: not `Clone`, so one assessment qualifies one lead. Qualifying consumes it; the
+/// opportunity keeps it and lends it out by reference ([`Opportunity::qualification`]).
+///
+/// [`Opportunity::qualification`]: crate::Opportunity::qualification
+///
 /// ```
 /// use chrono::NaiveDate;
 /// use prospect::*;
@@ -293,7 +298,7 @@ impl Authority {
 /// assert!(qualification.authority().is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Qualification {
     need: Need,
     budget: Budget,
@@ -343,7 +348,9 @@ impl Qualification {
                     contact: a.contact,
                 })
             }),
-            ..self.clone()
+            need: self.need.clone(),
+            budget: self.budget,
+            timeline: self.timeline,
         }
     }
 }

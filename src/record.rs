@@ -268,7 +268,10 @@ macro_rules! each_variant {
 
 /// A lead whose state is known only at run time: one variant per state, each holding the typed
 /// lead. Serialised exactly like the typed lead inside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A snapshot: it is `Clone` (a copy shares the lead's core and history), to show and to send.
+/// The typed lead inside is linear; see [`Lead`] for how a typed value comes back from a snapshot.
+#[derive(Debug, PartialEq, Eq)]
 pub enum AnyLead {
     /// A [`New`] lead.
     New(Lead<New>),
@@ -280,6 +283,13 @@ pub enum AnyLead {
     Converted(Lead<Converted>),
     /// A [`Disqualified`] lead.
     Disqualified(Lead<Disqualified>),
+}
+
+impl Clone for AnyLead {
+    /// A copy of the snapshot, sharing the lead's core and history.
+    fn clone(&self) -> Self {
+        AnyLead::from_data(self.data().clone())
+    }
 }
 
 impl AnyLead {
@@ -392,7 +402,11 @@ impl<'de> Deserialize<'de> for AnyLead {
 
 /// An opportunity whose stage is known only at run time: one variant per stage, each holding
 /// the typed opportunity. Serialised exactly like the typed opportunity inside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A snapshot: it is `Clone` (a copy shares the opportunity's core and history), to show and to
+/// send. The typed opportunity inside is linear; see [`Opportunity`] for how a typed value comes
+/// back from a snapshot.
+#[derive(Debug, PartialEq, Eq)]
 pub enum AnyOpportunity {
     /// In [`Discovery`].
     Discovery(Opportunity<Discovery>),
@@ -406,6 +420,13 @@ pub enum AnyOpportunity {
     Won(Opportunity<Won>),
     /// [`Lost`].
     Lost(Opportunity<Lost>),
+}
+
+impl Clone for AnyOpportunity {
+    /// A copy of the snapshot, sharing the opportunity's core and history.
+    fn clone(&self) -> Self {
+        AnyOpportunity::from_data(self.data().clone())
+    }
 }
 
 impl AnyOpportunity {
@@ -622,6 +643,37 @@ macro_rules! into_record {
     )+};
 }
 into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account);
+
+/// A snapshot of a value as a [`Record`], leaving the value where it is: how the facade puts a
+/// copy of a linear value into a batch while handing the value itself back to its caller.
+/// Crate-private, so that no public path duplicates a typed value.
+pub(crate) trait Snapshot {
+    fn snapshot(&self) -> Record;
+}
+
+impl Snapshot for Contact {
+    fn snapshot(&self) -> Record {
+        Record::Contact(self.clone())
+    }
+}
+
+impl Snapshot for Account {
+    fn snapshot(&self) -> Record {
+        Record::Account(self.clone())
+    }
+}
+
+impl<S: LeadState> Snapshot for Lead<S> {
+    fn snapshot(&self) -> Record {
+        Record::Lead(AnyLead::from_data(self.data().clone()))
+    }
+}
+
+impl<S: OpportunityState> Snapshot for Opportunity<S> {
+    fn snapshot(&self) -> Record {
+        Record::Opportunity(AnyOpportunity::from_data(self.data().clone()))
+    }
+}
 
 impl<S: LeadState> From<Lead<S>> for Record {
     fn from(lead: Lead<S>) -> Record {

@@ -99,8 +99,11 @@ fn each_transition_allocates_only_its_history_entry() {
     assert_eq!(n, 1, "negotiate");
     let (o, n) = allocations(|| o.enter_contracting(terms.clone(), Incumbent::NoneInPlace, &ctx));
     assert_eq!(n, 1, "enter_contracting");
-    let (mut o, n) = allocations(|| o.clone());
-    assert_eq!(n, 0, "a clone shares everything");
+    let snapshot = AnyOpportunity::from(o);
+    let (copy, n) = allocations(|| snapshot.clone());
+    assert_eq!(n, 0, "a copy of a snapshot shares everything");
+    drop(copy);
+    let mut o: Opportunity<prospect::state::Contracting> = snapshot.try_into().unwrap();
     let ((), n) = allocations(|| o.override_probability(Probability::new(80).unwrap()));
     assert_eq!(n, 0, "an override is not a transition");
     let (lost, n) = allocations(|| o.lose(loss.clone(), &ctx));

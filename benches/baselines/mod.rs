@@ -28,14 +28,21 @@ pub mod ours {
 
     use super::Input;
 
-    /// The evidence every lifecycle uses, made once: validated values are cheap to clone.
+    /// The evidence every lifecycle uses, made once: validated values are cheap to clone. The
+    /// qualification and the contract are linear (not `Clone`): each lifecycle builds its own
+    /// from parts made once.
     pub struct Evidence {
         pub touch: Touch,
-        pub qualification: Qualification,
+        need: Need,
+        budget: Budget,
+        timeline: Timeline,
         pub proposal: SentProposal,
         pub note: Note,
         pub terms: PaymentTerms,
-        pub contract: SignedContract,
+        contract_reference: Reference,
+        contract_value: Money,
+        signed_on: chrono::NaiveDate,
+        signed_by: PersonName,
         pub job_title: JobTitle,
         pub organization: OrganizationName,
     }
@@ -45,18 +52,12 @@ pub mod ours {
             let eur = |major: i64| Money::from_minor(major * 100, Currency::EUR);
             Ok(Evidence {
                 touch: Touch::new(Channel::Call, Summary::new("Discovery call")?),
-                qualification: Qualification::builder()
-                    .need(Need::new(
-                        Summary::new("Replace spreadsheets")?,
-                        vec![Requirement::new("40 seats")?],
-                    )?)
-                    .budget(Budget::new(eur(30_000))?)
-                    .timeline(Timeline::new(
-                        today + Days::new(90),
-                        today,
-                        &HorizonPolicy::default(),
-                    )?)
-                    .build(),
+                need: Need::new(
+                    Summary::new("Replace spreadsheets")?,
+                    vec![Requirement::new("40 seats")?],
+                )?,
+                budget: Budget::new(eur(30_000))?,
+                timeline: Timeline::new(today + Days::new(90), today, &HorizonPolicy::default())?,
                 proposal: SentProposal::new(
                     Summary::new("40 seats, 3 years")?,
                     eur(36_000),
@@ -64,15 +65,33 @@ pub mod ours {
                 )?,
                 note: Note::new("Quarterly billing")?,
                 terms: PaymentTerms::new(30, 4)?,
-                contract: SignedContract::new(
-                    Reference::new("C-1")?,
-                    eur(35_000),
-                    today,
-                    PersonName::new("Paul Durand")?,
-                )?,
+                contract_reference: Reference::new("C-1")?,
+                contract_value: eur(35_000),
+                signed_on: today,
+                signed_by: PersonName::new("Paul Durand")?,
                 job_title: JobTitle::new("Head of Sales")?,
                 organization: OrganizationName::new("Acme SA")?,
             })
+        }
+
+        /// A qualification of its own for one lifecycle.
+        pub fn qualification(&self) -> Qualification {
+            Qualification::builder()
+                .need(self.need.clone())
+                .budget(self.budget)
+                .timeline(self.timeline)
+                .build()
+        }
+
+        /// A signed contract of its own for one lifecycle.
+        pub fn contract(&self) -> SignedContract {
+            SignedContract::new(
+                self.contract_reference.clone(),
+                self.contract_value,
+                self.signed_on,
+                self.signed_by.clone(),
+            )
+            .expect("the value is positive")
         }
     }
 
@@ -99,12 +118,12 @@ pub mod ours {
         let interest = Interest::new(Summary::new(&input.interest)?, BuyingRole::Influencer);
         let lead = crm.open_lead(&contact, interest, me)?;
         let lead = crm.log_touch(lead, e.touch.clone(), me)?;
-        let (_, opportunity) = crm.qualify(lead, e.qualification.clone(), me)?;
+        let (_, opportunity) = crm.qualify(lead, e.qualification(), me)?;
         let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
         let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
         let opportunity =
             crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
-        let (won, account) = crm.win(opportunity, e.contract.clone(), me)?;
+        let (won, account) = crm.win(opportunity, e.contract(), me)?;
         black_box((won, account));
         Ok(())
     }
@@ -313,7 +332,7 @@ pub type Entry<S, E> = (chrono::DateTime<chrono::Utc>, Option<S>, S, User, E);
 
 /// A lead and its opportunity with the state in a run-time field: the same data, history and
 /// evidence as the typed values, and the same checks, at run time.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DynRecord<S> {
     pub status: S,
     pub data: DynData,
@@ -321,7 +340,7 @@ pub struct DynRecord<S> {
     pub opportunity_history: Vec<Entry<OpportunityStage, OpportunityEvidence>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DynData {
     pub id: Uuid,
     pub contact: Uuid,

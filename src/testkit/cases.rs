@@ -8,7 +8,7 @@ use std::thread;
 use crate::crm::{ContactOutcome, CrmError, OnDuplicate};
 use crate::lead::Lead;
 use crate::record::{AnyLead, Record, RecordId, RecordKind, RecordState};
-use crate::state::{LeadStatus, New, OpportunityStage};
+use crate::state::{LeadStatus, New, OpportunityStage, Working};
 use crate::store::{
     AsyncStore, Batch, CommitError, Conflict, MAX_PAGE, Query, Store, Version, Versioned,
 };
@@ -73,11 +73,22 @@ fn load<S: Store>(store: &S, id: RecordId) -> Option<Versioned<Record>> {
     store.load(id).unwrap_or_else(|e| panic!("load {id}: {e}"))
 }
 
+/// Two copies of a typed value, as two clients that read the same record get them: through its
+/// snapshot (typed values are not `Clone`).
+fn two_copies<T>(value: T) -> (T, T)
+where
+    T: Into<Record> + TryFrom<Record, Error = crate::record::StateError<Record>>,
+{
+    let record: Record = value.into();
+    let copy = |r: Record| T::try_from(r).unwrap_or_else(|e| panic!("read back: {e}"));
+    (copy(record.clone()), copy(record))
+}
+
 fn new_lead<S: Store>(store: &S, sample: &Sample) -> Lead<New> {
     let contact = sample.contact();
     create(store, contact.clone());
-    let lead = Lead::open(&contact, sample.interest(), &sample.ctx());
-    create(store, lead.clone());
+    let (lead, stored) = two_copies(Lead::open(&contact, sample.interest(), &sample.ctx()));
+    create(store, stored);
     lead
 }
 
@@ -132,14 +143,14 @@ pub fn create_twice_is_a_conflict<S: Store>(new: impl Fn() -> S) {
 pub fn stale_update_is_a_conflict_and_changes_nothing<S: Store>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(4);
-    let lead = new_lead(&store, &sample);
+    let (lead, stale_lead) = two_copies(new_lead(&store, &sample));
     let ctx = sample.ctx();
-    let working = lead.clone().log_touch(sample.touch(), &ctx);
+    let working = lead.log_touch(sample.touch(), &ctx);
+    let working_id = working.id();
     let mut batch = Batch::new();
-    batch
-        .update(working.clone(), Version::FIRST)
-        .expect("one write");
+    batch.update(working, Version::FIRST).expect("one write");
     commit(&store, batch);
+    let lead = stale_lead;
     let before = load(&store, RecordId::Lead(lead.id())).expect("stored");
     let mut stale = Batch::new();
     stale
@@ -149,12 +160,12 @@ pub fn stale_update_is_a_conflict_and_changes_nothing<S: Store>(new: impl Fn() -
         )
         .expect("one write");
     let c = conflict::<S>(store.commit(stale));
-    assert_eq!(c.record, RecordId::Lead(working.id()));
+    assert_eq!(c.record, RecordId::Lead(working_id));
     assert_eq!(
         (c.expected, c.actual),
         (Some(Version::FIRST), Version::new(2))
     );
-    assert_eq!(load(&store, RecordId::Lead(working.id())), Some(before));
+    assert_eq!(load(&store, RecordId::Lead(working_id)), Some(before));
 }
 
 /// Updating a record that does not exist is a conflict (expected a version, found none).
@@ -179,8 +190,9 @@ pub fn batch_with_one_conflict_writes_nothing<S: Store>(new: impl Fn() -> S) {
     let fresh = sample.contact();
     let lead = Lead::open(&fresh, sample.interest(), &sample.ctx());
     let mut batch = Batch::new();
+    let lead_id = lead.id();
     batch.create(fresh.clone()).expect("distinct");
-    batch.create(lead.clone()).expect("distinct");
+    batch.create(lead).expect("distinct");
     let existing_contact = load(&store, existing).expect("stored").into_inner();
     batch
         .update(existing_contact, Version::new(9).expect("not 0"))
@@ -192,7 +204,7 @@ pub fn batch_with_one_conflict_writes_nothing<S: Store>(new: impl Fn() -> S) {
         "the new contact was not written"
     );
     assert!(
-        load(&store, RecordId::Lead(lead.id())).is_none(),
+        load(&store, RecordId::Lead(lead_id)).is_none(),
         "the new lead was not written"
     );
     assert_eq!(snapshot(&store).must(), before);
@@ -229,15 +241,16 @@ pub fn versions_count_updates<S: Store>(new: impl Fn() -> S) {
 pub fn racing_updates_exactly_one_wins<S: Store + Sync>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(8);
-    let lead = new_lead(&store, &sample);
+    // Each racer reads its own copy of the lead, as a client would.
+    let snapshot = Record::from(new_lead(&store, &sample));
+    let lead_id = snapshot.id();
     let outcomes: Vec<(usize, Result<(), Conflict>)> = race(|i, barrier| {
         let ctx = sample.ctx();
+        let lead = Lead::<New>::try_from(snapshot.clone()).unwrap_or_else(|e| panic!("{e}"));
         let next: AnyLead = if i % 2 == 0 {
-            lead.clone().log_touch(sample.touch(), &ctx).into()
+            lead.log_touch(sample.touch(), &ctx).into()
         } else {
-            lead.clone()
-                .disqualify(sample.disqualification(), &ctx)
-                .into()
+            lead.disqualify(sample.disqualification(), &ctx).into()
         };
         let mut batch = Batch::new();
         batch.update(next, Version::FIRST).expect("one write");
@@ -263,7 +276,7 @@ pub fn racing_updates_exactly_one_wins<S: Store + Sync>(new: impl Fn() -> S) {
             );
         }
     }
-    let stored = load(&store, RecordId::Lead(lead.id())).expect("stored");
+    let stored = load(&store, lead_id).expect("stored");
     assert_eq!(stored.version().get(), 2);
     let expected = if winners[0] % 2 == 0 {
         LeadStatus::Working
@@ -294,11 +307,16 @@ pub fn racing_qualifications_create_one_opportunity<S: Store + Sync>(new: impl F
     let lead = crm
         .open_lead(&contact, sample.interest(), sample.actor())
         .must();
-    let lead = crm.log_touch(lead, sample.touch(), sample.actor()).must();
+    let lead_id = crm
+        .log_touch(lead, sample.touch(), sample.actor())
+        .must()
+        .id();
     let results: Vec<bool> = race(|_, barrier| {
         let qualification = sample.qualification();
+        // Each racer reads the lead before any of them qualifies it.
+        let lead = crm.load::<Lead<Working>>(lead_id).must();
         barrier.wait();
-        match crm.qualify(lead.clone(), qualification, sample.actor()) {
+        match crm.qualify(lead, qualification, sample.actor()) {
             Ok(_) => true,
             Err(CrmError::Conflict(_)) => false,
             Err(e) => panic!("{e}"),
@@ -766,7 +784,7 @@ pub fn facade_conflict_leaves_the_store_unchanged<S: Store>(new: impl Fn() -> S)
         .must()
         .into_contact();
     let lead = crm.open_lead(&contact, sample.interest(), me).must();
-    let stale = lead.clone();
+    let stale = crm.load::<Lead<New>>(lead.id()).must();
     crm.disqualify(lead, sample.disqualification(), me).must();
     let before = snapshot(&store).must();
     match crm.log_touch(stale, sample.touch(), me) {

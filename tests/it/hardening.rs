@@ -382,7 +382,6 @@ fn deserialise_everything(value: &Value) {
     let _ = serde_json::from_value::<AnyOpportunity>(value.clone());
     let _ = serde_json::from_value::<Contact>(value.clone());
     let _ = serde_json::from_value::<Account>(value.clone());
-    let _ = serde_json::from_value::<Opportunity<state::Won>>(value.clone());
     let _ = serde_json::from_value::<Versioned<Record>>(value.clone());
     let _ = serde_json::from_value::<Qualification>(value.clone());
     let _ = serde_json::from_value::<Money>(value.clone());

@@ -98,8 +98,10 @@ fn qualifying_converts_the_lead_and_opens_an_opportunity_with_the_evidence() {
     let f = Fixture::new();
     let lead = f.working();
     let lead_id = lead.id();
-    let qualification = f.qualification();
-    let (converted, opportunity) = lead.qualify(qualification.clone(), &f.ctx());
+    // Qualifications are linear: an equal one is built to compare with.
+    let (qualification, expected) = (f.qualification(), f.qualification());
+    let (converted, opportunity) = lead.qualify(qualification, &f.ctx());
+    let qualification = expected;
 
     assert_eq!(converted.id(), lead_id);
     assert_eq!(converted.status(), LeadStatus::Converted);
@@ -289,8 +291,7 @@ fn a_win_that_would_overflow_is_refused_and_gives_everything_back() {
     };
     let (_, mut account) = f.contracting().win(huge("A"), &ctx);
     let before = account.clone();
-    let contracting = f.contracting();
-    let expected = contracting.clone();
+    let (contracting, expected) = two_copies(f.contracting());
     let err = contracting
         .win_for(&mut account, huge("B"), &ctx)
         .unwrap_err();
@@ -366,9 +367,8 @@ fn a_very_long_history_is_shared_and_dropped_without_recursion() {
         lead = lead.nurture(note("later"), &ctx).resume(touch(), &ctx);
     }
     assert_eq!(lead.history().len(), 200_002);
-    let copy = lead.clone();
-    assert_eq!(copy, lead, "a clone shares the entries and compares equal");
-    drop(lead);
+    let copy = AnyLead::from(reread::<Lead<Working>>(&Record::from(lead)));
+    assert_eq!(copy.history().len(), 200_002, "a copy shares the entries");
     assert_eq!(
         copy.history().first().unwrap().evidence(),
         &LeadEvidence::Opened

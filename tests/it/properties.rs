@@ -10,6 +10,12 @@ use crate::support::*;
 
 /// Where a random walk through the lifecycle is.
 #[allow(clippy::large_enum_variant, reason = "one value per test case")]
+/// A snapshot of a converted lead, through its serialised form (typed values are not `Clone`).
+fn lead_snapshot(lead: &Lead<Converted>) -> Record {
+    let any: AnyLead = serde_json::from_value(serde_json::to_value(lead).unwrap()).unwrap();
+    Record::Lead(any)
+}
+
 enum Walk {
     /// Working a lead.
     Lead(AnyLead),
@@ -202,7 +208,7 @@ proptest! {
                     if !opportunity.stage().is_open() {
                         prop_assert_eq!(opportunity.probability(), opportunity.stage().default_probability());
                     }
-                    round_trips(lead.clone().into());
+                    round_trips(lead_snapshot(lead));
                     round_trips(opportunity.clone().into());
                 }
             }
@@ -272,7 +278,7 @@ proptest! {
     fn deserialisers_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
         let _ = serde_json::from_slice::<Record>(&bytes);
         let _ = serde_json::from_slice::<AnyLead>(&bytes);
-        let _ = serde_json::from_slice::<Opportunity<Won>>(&bytes);
+        let _ = serde_json::from_slice::<AnyOpportunity>(&bytes);
         let _ = serde_json::from_slice::<Account>(&bytes);
     }
 }

@@ -17,6 +17,21 @@ type Step<'a> = Box<
         + 'a,
 >;
 
+/// A stored value as a snapshot, from which each run of a step reads its own typed copy.
+fn snap<T: Into<Record>>(value: Versioned<T>) -> Versioned<Record> {
+    value.map(Into::into)
+}
+
+/// A typed copy of a snapshot (typed values are not `Clone`).
+fn typed<T: TryFrom<Record, Error = StateError<Record>>>(
+    snapshot: &Versioned<Record>,
+) -> Versioned<T> {
+    snapshot
+        .clone()
+        .try_map(T::try_from)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Builds a store holding a record ready for each facade step, and the steps.
 fn every_step<'a>(
     sample: &'a Sample,
@@ -30,31 +45,32 @@ fn every_step<'a>(
         .into_contact();
     let new = || crm.open_lead(&contact, sample.interest(), me).unwrap();
     let working = || crm.log_touch(new(), sample.touch(), me).unwrap();
-    let nurturing = crm.nurture(working(), sample.note("later"), me).unwrap();
-    let disqualified = crm
-        .disqualify(new(), sample.disqualification(), me)
-        .unwrap();
+    let nurturing = snap(crm.nurture(working(), sample.note("later"), me).unwrap());
+    let disqualified = snap(
+        crm.disqualify(new(), sample.disqualification(), me)
+            .unwrap(),
+    );
     let discovery = || {
         crm.qualify(working(), sample.qualification(), me)
             .unwrap()
             .1
     };
     let proposal = || crm.propose(discovery(), sample.proposal(), me).unwrap();
-    let negotiation = crm.negotiate(proposal(), sample.note("price"), me).unwrap();
+    let negotiation = snap(crm.negotiate(proposal(), sample.note("price"), me).unwrap());
     let contracting = || {
         let n = crm.negotiate(proposal(), sample.note("price"), me).unwrap();
         crm.enter_contracting(n, sample.terms(), sample.incumbent(), me)
             .unwrap()
     };
-    let lost = crm.lose(discovery(), sample.loss(), me).unwrap();
+    let lost = snap(crm.lose(discovery(), sample.loss(), me).unwrap());
     let (_, account) = crm.win(contracting(), sample.contract(10), me).unwrap();
     let (new_lead, working_lead, discovery_, proposal_, contracting_a, contracting_b) = (
-        new(),
-        working(),
-        discovery(),
-        proposal(),
-        contracting(),
-        contracting(),
+        snap(new()),
+        snap(working()),
+        snap(discovery()),
+        snap(proposal()),
+        snap(contracting()),
+        snap(contracting()),
     );
     let details = sample.contact_details();
     vec![
@@ -75,70 +91,81 @@ fn every_step<'a>(
         (
             "log_touch",
             Box::new(move |crm| {
-                crm.log_touch(new_lead.clone(), sample.touch(), me)
+                crm.log_touch(typed(&new_lead), sample.touch(), me)
                     .map(drop)
             }),
         ),
         (
             "nurture",
             Box::new(move |crm| {
-                crm.nurture(working_lead.clone(), sample.note("n"), me)
+                crm.nurture(typed(&working_lead), sample.note("n"), me)
                     .map(drop)
             }),
         ),
         (
             "resume",
-            Box::new(move |crm| crm.resume(nurturing.clone(), sample.touch(), me).map(drop)),
+            Box::new(move |crm| crm.resume(typed(&nurturing), sample.touch(), me).map(drop)),
         ),
         (
             "recycle",
             Box::new(move |crm| {
-                crm.recycle(disqualified.clone(), sample.note("r"), me)
+                crm.recycle(typed(&disqualified), sample.note("r"), me)
                     .map(drop)
             }),
         ),
         (
             "disqualify",
             Box::new({
-                let l = working();
+                let l = snap(working());
                 move |crm| {
-                    crm.disqualify(l.clone(), sample.disqualification(), me)
-                        .map(drop)
+                    crm.disqualify(
+                        typed::<Lead<state::Working>>(&l),
+                        sample.disqualification(),
+                        me,
+                    )
+                    .map(drop)
                 }
             }),
         ),
         (
             "qualify",
             Box::new({
-                let l = working();
-                move |crm| crm.qualify(l.clone(), sample.qualification(), me).map(drop)
+                let l = snap(working());
+                move |crm| {
+                    crm.qualify(
+                        typed::<Lead<state::Working>>(&l),
+                        sample.qualification(),
+                        me,
+                    )
+                    .map(drop)
+                }
             }),
         ),
         (
             "propose",
             Box::new(move |crm| {
-                crm.propose(discovery_.clone(), sample.proposal(), me)
+                crm.propose(typed(&discovery_), sample.proposal(), me)
                     .map(drop)
             }),
         ),
         (
             "negotiate",
             Box::new(move |crm| {
-                crm.negotiate(proposal_.clone(), sample.note("p"), me)
+                crm.negotiate(typed(&proposal_), sample.note("p"), me)
                     .map(drop)
             }),
         ),
         (
             "enter_contracting",
             Box::new(move |crm| {
-                crm.enter_contracting(negotiation.clone(), sample.terms(), sample.incumbent(), me)
+                crm.enter_contracting(typed(&negotiation), sample.terms(), sample.incumbent(), me)
                     .map(drop)
             }),
         ),
         (
             "win",
             Box::new(move |crm| {
-                crm.win(contracting_a.clone(), sample.contract(5), me)
+                crm.win(typed(&contracting_a), sample.contract(5), me)
                     .map(drop)
             }),
         ),
@@ -146,7 +173,7 @@ fn every_step<'a>(
             "win_for",
             Box::new(move |crm| {
                 crm.win_for(
-                    contracting_b.clone(),
+                    typed(&contracting_b),
                     account.clone(),
                     sample.contract(5),
                     me,
@@ -157,13 +184,20 @@ fn every_step<'a>(
         (
             "lose",
             Box::new({
-                let o = discovery();
-                move |crm| crm.lose(o.clone(), sample.loss(), me).map(drop)
+                let o = snap(discovery());
+                move |crm| {
+                    crm.lose(
+                        typed::<Opportunity<state::Discovery>>(&o),
+                        sample.loss(),
+                        me,
+                    )
+                    .map(drop)
+                }
             }),
         ),
         (
             "reopen",
-            Box::new(move |crm| crm.reopen(lost.clone(), sample.note("back"), me).map(drop)),
+            Box::new(move |crm| crm.reopen(typed(&lost), sample.note("back"), me).map(drop)),
         ),
     ]
 }

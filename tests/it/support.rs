@@ -137,3 +137,21 @@ pub fn touch() -> Touch {
 pub fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
 }
+
+/// A typed value read back from a snapshot, as a store's reader gets it (typed values are
+/// linear: not `Clone`, not `Deserialize`).
+pub fn reread<T>(record: &Record) -> T
+where
+    T: TryFrom<Record, Error = StateError<Record>>,
+{
+    T::try_from(record.clone()).unwrap_or_else(|e| panic!("read back: {e}"))
+}
+
+/// Two copies of a typed value, as two readers of the same stored record get them.
+pub fn two_copies<T>(value: T) -> (T, T)
+where
+    T: Into<Record> + TryFrom<Record, Error = StateError<Record>>,
+{
+    let record: Record = value.into();
+    (reread(&record), reread(&record))
+}

@@ -38,24 +38,35 @@ fn lifecycle_batches(i: u64, e: &baselines::ours::Evidence, ctx: &Context<'_>) -
         Interest::new(Summary::new(&input.interest).unwrap(), BuyingRole::User),
         ctx,
     );
-    let mut batches = vec![one(contact.into(), None), one(lead.clone().into(), None)];
-    let lead = lead.log_touch(e.touch.clone(), ctx);
-    batches.push(one(lead.clone().into(), Some(v(1))));
-    let (lead, o) = lead.qualify(e.qualification.clone(), ctx);
+    // Typed values are linear: each step's record goes into its batch as a snapshot, and the
+    // lifecycle goes on with the value read back from it.
+    fn keep<T>(value: T) -> (Record, T)
+    where
+        T: Into<Record> + TryFrom<Record, Error = StateError<Record>>,
+    {
+        let record: Record = value.into();
+        (record.clone(), T::try_from(record).unwrap())
+    }
+    let (record, lead) = keep(lead);
+    let mut batches = vec![one(contact.into(), None), one(record, None)];
+    let (record, lead) = keep(lead.log_touch(e.touch.clone(), ctx));
+    batches.push(one(record, Some(v(1))));
+    let (lead, o) = lead.qualify(e.qualification(), ctx);
     let mut qualify = one(lead.into(), Some(v(2)));
-    qualify.create(o.clone()).unwrap();
+    let (record, o) = keep(o);
+    qualify.create(record).unwrap();
     batches.push(qualify);
-    let o = o.propose(e.proposal.clone(), ctx);
-    batches.push(one(o.clone().into(), Some(v(1))));
-    let o = o.negotiate(Note::new("terms").unwrap(), ctx);
-    batches.push(one(o.clone().into(), Some(v(2))));
-    let o = o.enter_contracting(
+    let (record, o) = keep(o.propose(e.proposal.clone(), ctx));
+    batches.push(one(record, Some(v(1))));
+    let (record, o) = keep(o.negotiate(Note::new("terms").unwrap(), ctx));
+    batches.push(one(record, Some(v(2))));
+    let (record, o) = keep(o.enter_contracting(
         PaymentTerms::new(30, 4).unwrap(),
         Incumbent::NoneInPlace,
         ctx,
-    );
-    batches.push(one(o.clone().into(), Some(v(3))));
-    let (won, account) = o.win(e.contract.clone(), ctx);
+    ));
+    batches.push(one(record, Some(v(3))));
+    let (won, account) = o.win(e.contract(), ctx);
     let mut win = one(won.into(), Some(v(4)));
     win.create(account).unwrap();
     batches.push(win);
