@@ -144,6 +144,12 @@ impl Account {
         }
     }
 
+    /// When a win reading the clock at `now` is recorded: never before the latest win, so that
+    /// the wins stay in order.
+    pub(crate) fn next_win_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.data.wins.last().map_or(now, |last| now.max(last.at))
+    }
+
     /// Adds a win; on error nothing changed.
     pub(crate) fn add_win(
         &mut self,
@@ -204,6 +210,12 @@ impl Account {
     /// The opportunities won, oldest first.
     pub fn opportunities(&self) -> impl ExactSizeIterator<Item = OpportunityId> + '_ {
         self.data.wins.iter().map(Win::opportunity)
+    }
+
+    /// Checks the invariants of an account: those of a stored one whose won value is the sum
+    /// of its wins.
+    pub(crate) fn check(&self) -> Result<(), RecordError> {
+        self.validate(&self.won_value())
     }
 
     /// Checks the invariants of a stored account, whose won value reads `won_value`.

@@ -668,19 +668,11 @@ pub const ERASED: &str = "[erased]";
 impl<'de> Deserialize<'de> for Contact {
     /// Reads a contact, refusing an erased one that still holds personal data.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let data = data::Contact::deserialize(d)?;
-        if data.erased.is_some() && data.details != ContactDetails::tombstone(&data.details) {
-            return Err(serde::de::Error::custom(
-                crate::error::RecordError::Invariant {
-                    record: crate::record::RecordKind::Contact,
-                    field: "details",
-                    problem: "an erased contact still holds personal data",
-                },
-            ));
-        }
-        Ok(Contact {
-            data: Arc::new(data),
-        })
+        let contact = Contact {
+            data: Arc::new(data::Contact::deserialize(d)?),
+        };
+        contact.validate().map_err(serde::de::Error::custom)?;
+        Ok(contact)
     }
 }
 
@@ -718,11 +710,25 @@ impl Contact {
                 created_at: self.data.created_at,
                 created_by: self.data.created_by.clone(),
                 erased: Some(Box::new(Erasure {
-                    at: ctx.now(),
+                    // Never before the contact was recorded, whatever the clock reads.
+                    at: ctx.now().max(self.data.created_at),
                     by: ctx.actor().clone(),
                 })),
             }),
         }
+    }
+
+    /// Checks the invariants of a contact read from outside.
+    pub(crate) fn validate(&self) -> Result<(), crate::error::RecordError> {
+        let data = &self.data;
+        if data.erased.is_some() && data.details != ContactDetails::tombstone(&data.details) {
+            return Err(crate::error::RecordError::Invariant {
+                record: crate::record::RecordKind::Contact,
+                field: "details",
+                problem: "an erased contact still holds personal data",
+            });
+        }
+        Ok(())
     }
 
     /// When and by whom the contact's personal data was erased, if it was.

@@ -9,6 +9,12 @@ use crate::id::{IdSource, RandomIds};
 use crate::text::User;
 
 /// Where the current time comes from. Injected through a [`Context`], so that tests can fix it.
+///
+/// Clocks step back (NTP corrections, two servers whose clocks disagree). A step never records
+/// a time before the latest entry of the record it changes: when the clock reads earlier, the
+/// step is recorded at the time of that entry (and a win into an existing account, at the time
+/// of its latest win; an erasure, not before the contact was recorded). So the times in a
+/// history never go back, and whatever a clock reads, every record a step builds reads back.
 pub trait Clock: Send + Sync {
     /// The current time.
     fn now(&self) -> DateTime<Utc>;

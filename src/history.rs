@@ -163,6 +163,14 @@ impl<S, E> History<S, E> {
         self.newest.as_deref().map(|n| &n.entry)
     }
 
+    /// When the next step reading the clock at `now` is recorded: `now`, or the time of the
+    /// latest entry if the clock reads earlier (a clock stepped back, or two machines whose
+    /// clocks disagree). Times in a history never go back, so what a step records always reads
+    /// back.
+    pub(crate) fn next_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.last().map_or(now, |last| now.max(last.at))
+    }
+
     /// The evidence of the latest transition. Only for records whose history was validated
     /// (every typed record's is): it is never empty.
     pub(crate) fn last_evidence(&self) -> Option<&E> {

@@ -414,13 +414,24 @@ impl<S: LeadState> Lead<S> {
         self.data
     }
 
-    /// Moves to state `T`, recording `evidence`.
-    fn step<T: LeadState>(mut self, evidence: LeadEvidence, ctx: &Context<'_>) -> Lead<T> {
+    /// Moves to state `T` at `at`, recording `evidence`.
+    fn step_at<T: LeadState>(
+        mut self,
+        at: DateTime<Utc>,
+        evidence: LeadEvidence,
+        ctx: &Context<'_>,
+    ) -> Lead<T> {
         self.data
             .history
-            .push(ctx.now(), S::STATUS, T::STATUS, evidence, ctx.actor());
+            .push(at, S::STATUS, T::STATUS, evidence, ctx.actor());
         self.data.status = T::STATUS;
         Lead::from_data(self.data)
+    }
+
+    /// Moves to state `T` now (never before the latest entry), recording `evidence`.
+    fn step<T: LeadState>(self, evidence: LeadEvidence, ctx: &Context<'_>) -> Lead<T> {
+        let at = self.data.history.next_at(ctx.now());
+        self.step_at(at, evidence, ctx)
     }
 
     /// The lead's id.
@@ -515,14 +526,17 @@ impl<S: QualifiableState> Lead<S> {
     /// at its opportunity) and a new opportunity in [`Discovery`] keeps the qualification.
     ///
     /// The opportunity's amount starts at the budget and its expected close date at the
-    /// timeline's decision date; it takes the lead's source and owner.
+    /// timeline's decision date; it takes the lead's source and owner. The conversion and the
+    /// opportunity's creation are recorded at the same instant.
     pub fn qualify(
         self,
         qualification: Qualification,
         ctx: &Context<'_>,
     ) -> (Lead<Converted>, Opportunity<Discovery>) {
-        let opportunity = Opportunity::open(&self.data, qualification, ctx);
-        let lead = self.step(
+        let at = self.data.history.next_at(ctx.now());
+        let opportunity = Opportunity::open(&self.data, qualification, at, ctx);
+        let lead = self.step_at(
+            at,
             LeadEvidence::Converted {
                 opportunity: opportunity.id(),
             },

@@ -751,13 +751,15 @@ impl<S: OpportunityState> Opportunity<S> {
         self.data
     }
 
-    /// Moves to stage `T` at `at`, recording `evidence`, and clears any override.
+    /// Moves to stage `T` at `at` (never before the latest entry), recording `evidence`, and
+    /// clears any override.
     fn step<T: OpportunityState>(
         mut self,
         at: DateTime<Utc>,
         evidence: OpportunityEvidence,
         ctx: &Context<'_>,
     ) -> Opportunity<T> {
+        let at = self.data.history.next_at(at);
         self.data
             .history
             .push(at, S::STAGE, T::STAGE, evidence, ctx.actor());
@@ -869,13 +871,13 @@ impl<S: OpportunityState> Opportunity<S> {
 }
 
 impl Opportunity<Discovery> {
-    /// A new opportunity qualified from `lead`.
+    /// A new opportunity qualified from `lead` at `now`.
     pub(crate) fn open(
         lead: &LeadData,
         qualification: Qualification,
+        now: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Opportunity<Discovery> {
-        let now = ctx.now();
         let evidence = OpportunityEvidence::Qualified { lead: lead.id };
         Opportunity::from_data(OpportunityData {
             stage: OpportunityStage::Discovery,
@@ -963,7 +965,7 @@ impl Opportunity<Contracting> {
     /// The contract is signed: the opportunity is won and the party becomes a new [`Account`],
     /// with this contact as its primary contact.
     pub fn win(self, contract: SignedContract, ctx: &Context<'_>) -> (Opportunity<Won>, Account) {
-        let now = ctx.now();
+        let now = self.data.history.next_at(ctx.now());
         let account = Account::open(
             AccountId::generate(ctx.ids()),
             &self.data,
@@ -987,7 +989,8 @@ impl Opportunity<Contracting> {
         contract: SignedContract,
         ctx: &Context<'_>,
     ) -> Result<Opportunity<Won>, WinError> {
-        let now = ctx.now();
+        // Never before the opportunity's latest step, nor before the account's latest win.
+        let now = account.next_win_at(self.data.history.next_at(ctx.now()));
         match account.add_win(&self.data, &contract, now, ctx) {
             Ok(()) => Ok(self.won(contract, account.id(), now, ctx)),
             Err(cause) => Err(WinError {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::account::Account;
 use crate::contact::{Contact, EmailAddress, LeadSource};
+use crate::error::RecordError;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::history::History;
 use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
@@ -610,6 +611,23 @@ impl Record {
             Record::Lead(l) => RecordState::Lead(l.status()),
             Record::Opportunity(o) => RecordState::Opportunity(o.stage()),
             Record::Account(_) => RecordState::Account,
+        }
+    }
+
+    /// Checks every invariant that reading the record back checks (its history against the
+    /// transition table, its state against its history, amounts, ...): `Ok` for every record the
+    /// typed API builds. A store that keeps records in memory can check what it holds without
+    /// serialising it.
+    ///
+    /// # Errors
+    ///
+    /// The first broken invariant.
+    pub fn validate(&self) -> Result<(), RecordError> {
+        match self {
+            Record::Contact(c) => c.validate(),
+            Record::Lead(l) => l.data().validate(),
+            Record::Opportunity(o) => o.data().validate(),
+            Record::Account(a) => a.check(),
         }
     }
 

@@ -1078,6 +1078,24 @@ fn serde_json_free_text(record: &Record) -> String {
     text
 }
 
+/// A walk of 600 steps through the facade, under a clock that steps back (by a second, by a
+/// year), repeats instants, and jumps to the earliest and latest instants `chrono` represents:
+/// every record stored reads back, by load and by scan, and the invariants across records hold.
+pub fn clock_steps_never_make_a_record_unreadable<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let mut rng = SplitMix(11);
+    let choices: Vec<u8> = (0..600).map(|_| (rng.next() & 0xFF) as u8).collect();
+    let walked =
+        crate::testkit::walk_under_clock(&store, crate::testkit::awkward_readings(), &choices);
+    assert!(walked.steps > 400, "the walk took {} steps", walked.steps);
+    let won = walked
+        .records
+        .values()
+        .filter(|r| r.state() == RecordState::Opportunity(OpportunityStage::Won))
+        .count();
+    assert!(won > 0, "the walk won opportunities");
+}
+
 /// A small, seeded generator for the stress case.
 struct SplitMix(u64);
 

@@ -19,6 +19,7 @@
 pub mod cases;
 mod faulty;
 mod sample;
+mod walk;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -29,6 +30,7 @@ use std::thread::{self, Thread};
 
 pub use faulty::{Fault, FaultyError, FaultyStore};
 pub use sample::Sample;
+pub use walk::{SteppingClock, Walked, awkward_readings, walk_under_clock};
 
 use crate::contact::{Contact, EmailAddress};
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
@@ -234,6 +236,8 @@ macro_rules! store_conformance {
                 conformance_lifecycle_through_the_facade => lifecycle_through_the_facade,
                 conformance_facade_conflict_leaves_the_store_unchanged => facade_conflict_leaves_the_store_unchanged,
                 conformance_erase_removes_personal_data_and_keeps_the_funnel => erase_removes_personal_data_and_keeps_the_funnel,
+                conformance_clock_steps_never_make_a_record_unreadable =>
+                    clock_steps_never_make_a_record_unreadable,
                 conformance_stress_concurrent_lifecycles => stress_concurrent_lifecycles,
             );
         }

@@ -1,5 +1,7 @@
 //! MemoryStore against the conformance kit, and every facade step under injected faults.
 
+use chrono::TimeDelta;
+use proptest::prelude::*;
 use prospect::testkit::{Fault, FaultyStore, Sample, check_consistency, snapshot};
 use prospect::*;
 
@@ -304,4 +306,42 @@ fn faulty_store_counts_calls_and_fails_only_where_told() {
     assert_eq!(err.to_string(), "injected failure in call 3");
     assert!(store.load(id).is_ok());
     assert_eq!(store.calls(), 4);
+}
+
+/// A clock reading: anywhere `chrono` can represent, or near a base instant (where steps back
+/// and equal instants are likely).
+fn clock_reading() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
+    use chrono::{DateTime, TimeZone, Utc};
+    let base = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let (min, max) = (
+        DateTime::<Utc>::MIN_UTC.timestamp(),
+        DateTime::<Utc>::MAX_UTC.timestamp(),
+    );
+    prop_oneof![
+        3 => (-3_600i64..3_600).prop_map(move |s| base + TimeDelta::seconds(s)),
+        1 => Just(base),
+        1 => (min..=max).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).unwrap()),
+        1 => prop_oneof![Just(DateTime::<Utc>::MIN_UTC), Just(DateTime::<Utc>::MAX_UTC)],
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random legal walks through the facade on `MemoryStore`, under arbitrary clock readings
+    /// (steps back, equal instants, far past and future): every record reads back from the
+    /// store, and through JSON.
+    #[test]
+    fn clock_readings_never_make_a_record_unreadable(
+        readings in proptest::collection::vec(clock_reading(), 1..24),
+        choices in proptest::collection::vec(any::<u8>(), 1..160),
+    ) {
+        let store = MemoryStore::new();
+        let walked = prospect::testkit::walk_under_clock(&store, readings, &choices);
+        for record in walked.records.values() {
+            let text = serde_json::to_string(record.value()).unwrap();
+            let back: Record = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            prop_assert_eq!(&back, record.value());
+        }
+    }
 }

@@ -1,0 +1,283 @@
+//! A legal walk of the lifecycle through the facade under a clock that jumps about: whatever the
+//! clock reads, every record a step stores reads back.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+
+use crate::account::Account;
+use crate::contact::Contact;
+use crate::context::Clock;
+use crate::crm::{Crm, CrmError, OnDuplicate};
+use crate::id::SequentialIds;
+use crate::record::{AnyLead, AnyOpportunity, Record, RecordId};
+use crate::store::{Store, Versioned};
+use crate::testkit::{Sample, check_consistency, snapshot};
+
+/// A clock that reads the given instants in turn, starting again from the first after the last:
+/// a clock stepped back by NTP, two servers that disagree, a clock in the far past or future.
+#[derive(Debug)]
+pub struct SteppingClock {
+    readings: Vec<DateTime<Utc>>,
+    next: AtomicUsize,
+}
+
+impl SteppingClock {
+    /// A clock reading `readings` in turn (the Unix epoch, if there are none).
+    pub fn new(readings: Vec<DateTime<Utc>>) -> SteppingClock {
+        SteppingClock {
+            readings,
+            next: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Clock for SteppingClock {
+    fn now(&self) -> DateTime<Utc> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        match self.readings.len() {
+            0 => DateTime::UNIX_EPOCH,
+            len => self.readings[i % len],
+        }
+    }
+}
+
+/// Clock readings that have broken stores: steps back by a second and by a year, equal
+/// instants, the earliest and the latest instants `chrono` represents, years before 1 and after
+/// 9999.
+pub fn awkward_readings() -> Vec<DateTime<Utc>> {
+    let at = |y, m, d, h| {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+            .single()
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    };
+    let base = at(2026, 3, 2, 9);
+    vec![
+        base,
+        base - TimeDelta::seconds(1),
+        base,
+        base,
+        base + TimeDelta::hours(1),
+        base - TimeDelta::days(365),
+        DateTime::<Utc>::MAX_UTC,
+        base,
+        DateTime::<Utc>::MIN_UTC,
+        at(-1, 1, 1, 0),
+        at(10_000, 1, 1, 0),
+        base + TimeDelta::nanoseconds(1),
+        base,
+    ]
+}
+
+/// The records a walk made, and what it did.
+#[derive(Debug)]
+pub struct Walked {
+    /// Every record in the store after the walk, read by a scan and checked against a load.
+    pub records: BTreeMap<RecordId, Versioned<Record>>,
+    /// How many steps committed.
+    pub steps: usize,
+}
+
+/// Drives a legal walk through [`Crm`] on `store`, each step reading the next of `readings`
+/// from the clock, each byte of `choices` choosing the next step among those the records allow
+/// (new contacts and leads, every lead and opportunity step, wins into new and existing
+/// accounts, erasures). Then reads every record back with a scan and with a load, and checks the
+/// invariants across records.
+///
+/// # Panics
+///
+/// When a step fails, when a record cannot be read back, when a load disagrees with the scan, or
+/// when an invariant across records is broken: this is a test.
+pub fn walk_under_clock<S: Store>(
+    store: &S,
+    readings: Vec<DateTime<Utc>>,
+    choices: &[u8],
+) -> Walked {
+    let sample = Sample::new(31);
+    let crm = Crm::with_clock_and_ids(
+        store,
+        Arc::new(SteppingClock::new(readings)),
+        Arc::new(SequentialIds::new(77)),
+    );
+    let mut walk = Walk::default();
+    let mut steps = 0;
+    for &choice in choices {
+        let pick = usize::from(choice / 8);
+        let done = match choice % 8 {
+            0 => walk.new_contact(&crm, &sample),
+            1 => walk.open_lead(&crm, &sample, pick),
+            2 | 3 => walk.step_lead(&crm, &sample, pick),
+            4..=6 => walk.step_opportunity(&crm, &sample, pick),
+            _ => walk.erase(&crm, &sample, pick),
+        };
+        match done {
+            Ok(true) => steps += 1,
+            Ok(false) => {}
+            Err(e) => panic!("step {choice} failed: {e}"),
+        }
+    }
+    let records = snapshot(store).unwrap_or_else(|e| panic!("scan after the walk: {e}"));
+    for (id, scanned) in &records {
+        if let Err(e) = scanned.validate() {
+            panic!("{id} does not read back: {e}");
+        }
+        match store.load(*id) {
+            Ok(Some(loaded)) => assert_eq!(&loaded, scanned, "{id}: load and scan disagree"),
+            Ok(None) => panic!("{id}: scanned but not loaded"),
+            Err(e) => panic!("{id}: cannot be loaded: {e}"),
+        }
+    }
+    let written = walk.contacts.len() + walk.leads.len() + walk.opportunities.len();
+    assert_eq!(
+        records.len(),
+        written + walk.accounts.len(),
+        "every record the walk wrote is read back"
+    );
+    if let Err(problems) = check_consistency(store) {
+        panic!("{problems:?}");
+    }
+    Walked { records, steps }
+}
+
+/// The ids of the records a walk made, by kind.
+#[derive(Debug, Default)]
+struct Walk {
+    contacts: Vec<RecordId>,
+    leads: Vec<RecordId>,
+    opportunities: Vec<RecordId>,
+    accounts: Vec<RecordId>,
+}
+
+type Step<E> = Result<bool, CrmError<E>>;
+
+fn pick(ids: &[RecordId], n: usize) -> Option<RecordId> {
+    (!ids.is_empty()).then(|| ids[n % ids.len()])
+}
+
+impl Walk {
+    fn new_contact<S: Store>(&mut self, crm: &Crm<&S>, sample: &Sample) -> Step<S::Error> {
+        let contact = crm
+            .create_contact(
+                sample.contact_details(),
+                OnDuplicate::Refuse,
+                sample.actor(),
+            )?
+            .into_contact();
+        self.contacts.push(RecordId::Contact(contact.id()));
+        Ok(true)
+    }
+
+    fn open_lead<S: Store>(&mut self, crm: &Crm<&S>, sample: &Sample, n: usize) -> Step<S::Error> {
+        let Some(id) = pick(&self.contacts, n) else {
+            return self.new_contact(crm, sample);
+        };
+        let contact = crm.load::<Contact>(id)?;
+        let lead = crm.open_lead(&contact, sample.interest(), sample.actor())?;
+        self.leads.push(RecordId::Lead(lead.id()));
+        Ok(true)
+    }
+
+    fn step_lead<S: Store>(&mut self, crm: &Crm<&S>, sample: &Sample, n: usize) -> Step<S::Error> {
+        let Some(id) = pick(&self.leads, n) else {
+            return self.open_lead(crm, sample, n);
+        };
+        let me = sample.actor();
+        let (lead, v) = crm.load::<AnyLead>(id)?.into_parts();
+        match lead {
+            AnyLead::New(l) if n % 4 == 0 => {
+                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
+            }
+            AnyLead::New(l) => {
+                crm.log_touch(Versioned::new(l, v), sample.touch(), me)?;
+            }
+            AnyLead::Working(l) if n % 3 == 0 => {
+                crm.nurture(Versioned::new(l, v), sample.note("later"), me)?;
+            }
+            AnyLead::Working(l) if n % 5 == 1 => {
+                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
+            }
+            AnyLead::Working(l) => {
+                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                self.opportunities.push(RecordId::Opportunity(o.id()));
+            }
+            AnyLead::Nurturing(l) if n % 2 == 0 => {
+                crm.resume(Versioned::new(l, v), sample.touch(), me)?;
+            }
+            AnyLead::Nurturing(l) => {
+                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                self.opportunities.push(RecordId::Opportunity(o.id()));
+            }
+            AnyLead::Disqualified(l) => {
+                crm.recycle(Versioned::new(l, v), sample.note("again"), me)?;
+            }
+            AnyLead::Converted(_) => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn step_opportunity<S: Store>(
+        &mut self,
+        crm: &Crm<&S>,
+        sample: &Sample,
+        n: usize,
+    ) -> Step<S::Error> {
+        let Some(id) = pick(&self.opportunities, n) else {
+            return self.step_lead(crm, sample, n);
+        };
+        let me = sample.actor();
+        let lose = n % 5 == 0;
+        let (o, v) = crm.load::<AnyOpportunity>(id)?.into_parts();
+        match o {
+            AnyOpportunity::Discovery(o) if lose => {
+                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+            }
+            AnyOpportunity::Discovery(o) => {
+                crm.propose(Versioned::new(o, v), sample.proposal(), me)?;
+            }
+            AnyOpportunity::Proposal(o) if lose => {
+                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+            }
+            AnyOpportunity::Proposal(o) => {
+                crm.negotiate(Versioned::new(o, v), sample.note("price"), me)?;
+            }
+            AnyOpportunity::Negotiation(o) => {
+                crm.enter_contracting(
+                    Versioned::new(o, v),
+                    sample.terms(),
+                    sample.incumbent(),
+                    me,
+                )?;
+            }
+            AnyOpportunity::Contracting(o) if lose => {
+                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+            }
+            AnyOpportunity::Contracting(o) => match pick(&self.accounts, n / 2) {
+                // Repeat business: into an existing account, half the time.
+                Some(account) if n % 2 == 0 => {
+                    let account = crm.load::<Account>(account)?;
+                    crm.win_for(Versioned::new(o, v), account, sample.contract(100), me)?;
+                }
+                _ => {
+                    let (_, account) = crm.win(Versioned::new(o, v), sample.contract(100), me)?;
+                    self.accounts.push(RecordId::Account(account.id()));
+                }
+            },
+            AnyOpportunity::Lost(o) => {
+                crm.reopen(Versioned::new(o, v), sample.note("back"), me)?;
+            }
+            AnyOpportunity::Won(_) => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn erase<S: Store>(&mut self, crm: &Crm<&S>, sample: &Sample, n: usize) -> Step<S::Error> {
+        let Some(id) = pick(&self.contacts, n) else {
+            return self.new_contact(crm, sample);
+        };
+        let contact = crm.load::<Contact>(id)?;
+        crm.erase_contact(contact, sample.actor())?;
+        Ok(true)
+    }
+}
