@@ -701,7 +701,8 @@ impl Contact {
     /// number go; its id, source, owner and creation stay, so that its leads, opportunities and
     /// the funnel are unchanged. An erased contact is no longer found by email. To erase a
     /// contact with the free text of its leads and opportunities, in one commit, use
-    /// [`Crm::erase_contact`](crate::Crm::erase_contact).
+    /// [`Crm::erase_contact`](crate::Crm::erase_contact). Erasing an erased contact keeps its
+    /// first erasure.
     pub fn erase(&self, ctx: &Context<'_>) -> Contact {
         Contact {
             data: Arc::new(data::Contact {
@@ -709,10 +710,14 @@ impl Contact {
                 details: ContactDetails::tombstone(&self.data.details),
                 created_at: self.data.created_at,
                 created_by: self.data.created_by.clone(),
-                erased: Some(Box::new(Erasure {
-                    // Never before the contact was recorded, whatever the clock reads.
-                    at: ctx.now().max(self.data.created_at),
-                    by: ctx.actor().clone(),
+                // Erasing again keeps the first erasure: an erasure is an entry of the
+                // contact's history, which only grows.
+                erased: Some(self.data.erased.clone().unwrap_or_else(|| {
+                    Box::new(Erasure {
+                        // Never before the contact was recorded, whatever the clock reads.
+                        at: ctx.now().max(self.data.created_at),
+                        by: ctx.actor().clone(),
+                    })
                 })),
             }),
         }

@@ -133,6 +133,7 @@ pub mod guide;
 mod history;
 mod id;
 mod lead;
+mod mark;
 mod memory;
 mod money;
 mod opportunity;
@@ -166,6 +167,7 @@ pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
     LeadTransition, Touch,
 };
+pub use mark::HistoryMark;
 pub use memory::MemoryStore;
 pub use money::{Currency, Money, MoneyTotals};
 pub use opportunity::{
@@ -180,8 +182,8 @@ pub use record::{
 };
 pub use state::{LeadStatus, OpportunityStage};
 pub use store::{
-    AsyncStore, Batch, CommitError, Conflict, Cursor, DuplicateWrite, Expect, IntoWrites, MAX_PAGE,
-    Page, Query, SCAN_PAGE, Store, Version, Versioned, Write,
+    AsyncStore, Batch, CommitError, Conflict, ConflictKind, Cursor, DuplicateWrite, Expect,
+    IntoWrites, MAX_PAGE, Page, Query, SCAN_PAGE, Store, Version, Versioned, Write,
 };
 pub use text::{
     JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,

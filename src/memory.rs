@@ -360,8 +360,8 @@ impl Inner {
                 .indexes
                 .with_email(email, &self.slots)
                 .min_by_key(|(record, _)| record.id());
-            if let Some((record, version)) = first {
-                return Err(Conflict::new(record.id(), Expect::Absent, Some(*version)));
+            if let Some((Record::Contact(contact), version)) = first {
+                return Err(Conflict::email_taken(contact.id(), *version));
             }
         }
         for write in batch.writes() {
@@ -374,6 +374,14 @@ impl Inner {
             };
             if !ok {
                 return Err(Conflict::new(id, write.expect(), actual));
+            }
+            // The history clause: the stored record is at hand, so its mark is computed from it.
+            if let (Some((stored, version)), Expect::Version(_)) =
+                (at.and_then(|at| self.slots.get(at)), write.expect())
+            {
+                if !write.record().extends(&stored.history_mark()) {
+                    return Err(Conflict::stale_history(id, *version));
+                }
             }
             self.found.push(at);
         }

@@ -9,7 +9,15 @@
 //!   (the record must not exist) or an update at an expected version (the stored version must be
 //!   that one). If any write conflicts, nothing is written and the error is a [`Conflict`] naming
 //!   the record, the expected and the actual version. A batch may also require that no contact
-//!   has a given email address, which makes duplicate detection race-free.
+//!   has a given email address, which makes duplicate detection race-free; a contact that has
+//!   it is reported as [`Conflict::email_taken`] naming the one with the smallest id.
+//! - **Histories only grow.** An update must carry the stored record's history as a prefix of
+//!   its own, for every kind of record: the written record must
+//!   [extend](crate::Record::extends) the stored one's [`HistoryMark`](crate::HistoryMark)
+//!   (same entries up to the stored length, and erased if the stored one is). Otherwise the
+//!   batch is a [`Conflict::stale_history`] and nothing is written, even when the versions
+//!   match: a stale copy paired with the current version never replaces a newer record. Keep
+//!   the mark beside the record, so that the check does not decode the stored record.
 //! - [`find_contacts_by_email`](Store::find_contacts_by_email) matches the
 //!   [normalised](crate::EmailAddress::normalized) address.
 //! - [`list`](Store::list) pages through the records matching a [`Query`] in ascending id order;
@@ -26,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::contact::{Contact, EmailAddress};
+use crate::id::ContactId;
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;
 
@@ -350,9 +359,24 @@ impl Batch {
     }
 }
 
+/// What a [`Conflict`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConflictKind {
+    /// The record is not at the version the write expected (or exists when it should not, or
+    /// does not exist when it should).
+    Version,
+    /// A contact with an email address the batch required absent exists
+    /// ([`Batch::require_no_contact_with`]).
+    EmailTaken,
+    /// The version matches, but the written record's history does not extend the stored one:
+    /// a stale copy paired with the current version ([`Record::extends`]).
+    StaleHistory,
+}
+
 /// A write of a batch did not find what it expected; nothing of the batch was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("conflict on {record}: expected {}, found {}", show(.expected), show(.actual))]
+#[error("conflict on {record}: {}", describe(self))]
 pub struct Conflict {
     /// The record at fault.
     pub record: RecordId,
@@ -360,10 +384,28 @@ pub struct Conflict {
     pub expected: Option<Version>,
     /// The version found (`None`: it does not exist).
     pub actual: Option<Version>,
+    /// What the conflict is about.
+    pub kind: ConflictKind,
 }
 
 fn show(v: &Option<Version>) -> String {
     v.map_or_else(|| "no record".to_string(), |v| v.to_string())
+}
+
+fn describe(c: &Conflict) -> String {
+    match c.kind {
+        ConflictKind::Version => {
+            format!("expected {}, found {}", show(&c.expected), show(&c.actual))
+        }
+        ConflictKind::EmailTaken => format!(
+            "it has an email address the batch required absent ({})",
+            show(&c.actual)
+        ),
+        ConflictKind::StaleHistory => format!(
+            "at {}, the written history does not extend the stored one (a stale copy)",
+            show(&c.actual)
+        ),
+    }
 }
 
 impl Conflict {
@@ -376,6 +418,29 @@ impl Conflict {
                 Expect::Version(v) => Some(v),
             },
             actual,
+            kind: ConflictKind::Version,
+        }
+    }
+
+    /// The conflict of a batch that required no contact with an email address, when
+    /// `existing` (the stored contact with that address with the smallest id) is at `version`.
+    pub fn email_taken(existing: ContactId, version: Version) -> Conflict {
+        Conflict {
+            record: RecordId::Contact(existing),
+            expected: None,
+            actual: Some(version),
+            kind: ConflictKind::EmailTaken,
+        }
+    }
+
+    /// The conflict of an update at the right `version` whose record does not extend the
+    /// stored one's history.
+    pub fn stale_history(record: RecordId, version: Version) -> Conflict {
+        Conflict {
+            record,
+            expected: Some(version),
+            actual: Some(version),
+            kind: ConflictKind::StaleHistory,
         }
     }
 }

@@ -134,7 +134,8 @@ pub fn create_twice_is_a_conflict<S: Store>(new: impl Fn() -> S) {
         Conflict {
             record: id,
             expected: None,
-            actual: Some(Version::FIRST)
+            actual: Some(Version::FIRST),
+            kind: crate::store::ConflictKind::Version,
         }
     );
 }
@@ -1094,6 +1095,146 @@ pub fn clock_steps_never_make_a_record_unreadable<S: Store>(new: impl Fn() -> S)
         .filter(|r| r.state() == RecordState::Opportunity(OpportunityStage::Won))
         .count();
     assert!(won > 0, "the walk won opportunities");
+}
+
+/// Asserts that `result` is a stale-history conflict on `record` at `version`.
+fn stale<T: std::fmt::Debug, E: std::fmt::Display>(
+    what: &str,
+    result: Result<T, CrmError<E>>,
+    record: RecordId,
+    version: Version,
+) {
+    match result {
+        Err(CrmError::Conflict(c)) => assert_eq!(
+            c,
+            Conflict::stale_history(record, version),
+            "{what}: expected a stale-history conflict on {record} at {version}, found {c}"
+        ),
+        Err(e) => panic!("{what}: expected a stale-history conflict, found the error {e}"),
+        Ok(v) => panic!("{what}: expected a stale-history conflict, the step committed {v:?}"),
+    }
+}
+
+/// A copy read before the latest update, paired with the current version, is refused with a
+/// [`ConflictKind::StaleHistory`](crate::store::ConflictKind::StaleHistory) conflict and
+/// changes nothing: for a lead (a disqualified lead converted from an older copy), an
+/// opportunity (a lost one advanced from an older copy), a contact after its erasure (the
+/// erasure undone by writing back the copy), and an account after a win (a win added to a copy
+/// that lacks it).
+pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() -> S) {
+    use crate::account::Account;
+    use crate::contact::Contact;
+    use crate::opportunity::Opportunity;
+    use crate::state::{Contracting, Proposal};
+    let store = new();
+    let sample = Sample::new(27);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+
+    // A lead: worked (v2), copied, disqualified (v3); the copy is qualified at v3.
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let lead = crm.log_touch(lead, sample.touch(), me).must();
+    let copy = crm.load::<Lead<Working>>(lead.id()).must().into_inner();
+    let lead = crm.disqualify(lead, sample.disqualification(), me).must();
+    let before = snapshot(&store).must();
+    let result = crm.qualify(
+        Versioned::new(copy, lead.version()),
+        sample.qualification(),
+        me,
+    );
+    stale("a lead", result, RecordId::Lead(lead.id()), lead.version());
+    assert_eq!(
+        snapshot(&store).must(),
+        before,
+        "a lead: nothing was written"
+    );
+
+    // An opportunity: proposed (v2), copied, lost (v3); the copy is negotiated at v3.
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let lead = crm.log_touch(lead, sample.touch(), me).must();
+    let (_, o) = crm.qualify(lead, sample.qualification(), me).must();
+    let o = crm.propose(o, sample.proposal(), me).must();
+    let copy = crm
+        .load::<Opportunity<Proposal>>(o.id())
+        .must()
+        .into_inner();
+    let o = crm.lose(o, sample.loss(), me).must();
+    let before = snapshot(&store).must();
+    let result = crm.negotiate(Versioned::new(copy, o.version()), sample.note("n"), me);
+    stale(
+        "an opportunity",
+        result,
+        RecordId::Opportunity(o.id()),
+        o.version(),
+    );
+    assert_eq!(
+        snapshot(&store).must(),
+        before,
+        "an opportunity: nothing was written"
+    );
+
+    // An account: won (v1), copied, won again (v2); a third win is added to the copy at v2.
+    let contracting = || {
+        let lead = crm.open_lead(&contact, sample.interest(), me).must();
+        let lead = crm.log_touch(lead, sample.touch(), me).must();
+        let (_, o) = crm.qualify(lead, sample.qualification(), me).must();
+        let o = crm.propose(o, sample.proposal(), me).must();
+        let o = crm.negotiate(o, sample.note("n"), me).must();
+        crm.enter_contracting(o, sample.terms(), sample.incumbent(), me)
+            .must()
+    };
+    let (_, account) = crm.win(contracting(), sample.contract(10), me).must();
+    let copy = crm.load::<Account>(account.id()).must().into_inner();
+    let (_, account) = crm
+        .win_for(contracting(), account, sample.contract(20), me)
+        .must();
+    let third: Versioned<Opportunity<Contracting>> = contracting();
+    let before = snapshot(&store).must();
+    let result = crm.win_for(
+        third,
+        Versioned::new(copy, account.version()),
+        sample.contract(30),
+        me,
+    );
+    stale(
+        "an account",
+        result,
+        RecordId::Account(account.id()),
+        account.version(),
+    );
+    assert_eq!(
+        snapshot(&store).must(),
+        before,
+        "an account: nothing was written"
+    );
+
+    // A contact: copied, erased (v2); the copy is written back at v2.
+    let copy = crm.load::<Contact>(contact.id()).must().into_inner();
+    let erased = crm.erase_contact(contact, me).must().contact;
+    let before = snapshot(&store).must();
+    let mut batch = Batch::new();
+    batch.update(copy, erased.version()).expect("one write");
+    let c = conflict::<S>(store.commit(batch));
+    assert_eq!(
+        c,
+        Conflict::stale_history(RecordId::Contact(erased.id()), erased.version()),
+        "a contact written back over its erasure: expected a stale-history conflict, found {c}"
+    );
+    assert_eq!(
+        snapshot(&store).must(),
+        before,
+        "a contact: the erasure stands"
+    );
+    // The erased contact itself, written again unchanged, extends its own history.
+    let mut batch = Batch::new();
+    batch
+        .update(erased.value().clone(), erased.version())
+        .expect("one write");
+    commit(&store, batch);
 }
 
 /// A small, seeded generator for the stress case.

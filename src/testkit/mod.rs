@@ -236,6 +236,8 @@ macro_rules! store_conformance {
                 conformance_lifecycle_through_the_facade => lifecycle_through_the_facade,
                 conformance_facade_conflict_leaves_the_store_unchanged => facade_conflict_leaves_the_store_unchanged,
                 conformance_erase_removes_personal_data_and_keeps_the_funnel => erase_removes_personal_data_and_keeps_the_funnel,
+                conformance_stale_copy_at_the_current_version_is_a_conflict =>
+                    stale_copy_at_the_current_version_is_a_conflict,
                 conformance_clock_steps_never_make_a_record_unreadable =>
                     clock_steps_never_make_a_record_unreadable,
                 conformance_stress_concurrent_lifecycles => stress_concurrent_lifecycles,

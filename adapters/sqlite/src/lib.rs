@@ -26,8 +26,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use prospect::{
-    Batch, CommitError, Conflict, Contact, Cursor, EmailAddress, Expect, MAX_PAGE, Page, Query,
-    Record, RecordId, RecordKind, Store, Version, Versioned,
+    Batch, CommitError, Conflict, Contact, ContactId, Cursor, EmailAddress, Expect, HistoryMark,
+    MAX_PAGE, Page, Query, Record, RecordId, Store, Version, Versioned,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
 
@@ -50,6 +50,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_by_state ON records (kind, state, id);
     CREATE INDEX records_by_owner ON records (kind, owner, id);
     CREATE INDEX records_by_email ON records (email) WHERE email IS NOT NULL;",
+    // 2: the mark of each record's history (`prospect::HistoryMark`), to refuse a stale copy
+    // without decoding the stored body. Rows written before have none: the first update of
+    // such a row reads its mark from its body.
+    "ALTER TABLE records ADD COLUMN history_len INTEGER;
+    ALTER TABLE records ADD COLUMN history_tip INTEGER;
+    ALTER TABLE records ADD COLUMN erased INTEGER;",
 ];
 
 /// How long a connection waits for another's write lock before failing.
@@ -208,16 +214,49 @@ fn version_of(
     transaction: &rusqlite::Transaction<'_>,
     id: RecordId,
 ) -> Result<Option<Version>, SqliteError> {
-    let version: Option<i64> = transaction
-        .prepare_cached("SELECT version FROM records WHERE kind = ?1 AND id = ?2")?
-        .query_row(
-            (id.kind().as_str(), id.as_uuid().hyphenated().to_string()),
-            |row| row.get(0),
-        )
+    Ok(stored_mark(transaction, id)?.map(|(version, _)| version))
+}
+
+/// The stored version of `id` and the mark of its history (read from its body for a row
+/// written before the mark was kept), or `None` when there is no such record.
+fn stored_mark(
+    transaction: &rusqlite::Transaction<'_>,
+    id: RecordId,
+) -> Result<Option<(Version, HistoryMark)>, SqliteError> {
+    type Row = (i64, Option<i64>, Option<i64>, Option<bool>);
+    let (kind, uuid) = (id.kind().as_str(), id.as_uuid().hyphenated().to_string());
+    let row: Option<Row> = transaction
+        .prepare_cached(
+            "SELECT version, history_len, history_tip, erased FROM records
+             WHERE kind = ?1 AND id = ?2",
+        )?
+        .query_row((kind, &uuid), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .optional()?;
-    Ok(version
-        .and_then(|v| u64::try_from(v).ok())
-        .and_then(Version::new))
+    let Some((version, len, tip, erased)) = row else {
+        return Ok(None);
+    };
+    let corrupt = |reason: String| SqliteError::Corrupt {
+        record: format!("{kind} {uuid}"),
+        reason,
+    };
+    let version = u64::try_from(version)
+        .ok()
+        .and_then(Version::new)
+        .ok_or_else(|| corrupt(format!("version {version} is not a version")))?;
+    let mark = match (len.map(u64::try_from), tip, erased) {
+        // The tip is a u64 kept in SQLite's i64: the same 64 bits.
+        (Some(Ok(len)), Some(tip), Some(erased)) => HistoryMark::new(len, tip as u64, erased),
+        (None, None, None) => {
+            let body: String = transaction
+                .prepare_cached("SELECT body FROM records WHERE kind = ?1 AND id = ?2")?
+                .query_row((kind, &uuid), |row| row.get(0))?;
+            decode(kind, &uuid, version.get() as i64, &body)?.history_mark()
+        }
+        _ => return Err(corrupt("the history mark is incomplete or negative".into())),
+    };
+    Ok(Some((version, mark)))
 }
 
 impl Store for SqliteStore {
@@ -260,9 +299,16 @@ impl Store for SqliteStore {
                         reason: e.to_string(),
                     })
                 })?;
-                let actual = u64::try_from(version).ok().and_then(Version::new);
-                let record = RecordId::from_parts(RecordKind::Contact, uuid);
-                return Err(Conflict::new(record, Expect::Absent, actual).into());
+                let actual = u64::try_from(version)
+                    .ok()
+                    .and_then(Version::new)
+                    .ok_or_else(|| {
+                        store(SqliteError::Corrupt {
+                            record: format!("contact {id}"),
+                            reason: format!("version {version} is not a version"),
+                        })
+                    })?;
+                return Err(Conflict::email_taken(ContactId::from_uuid(uuid), actual).into());
             }
         }
         for write in writes {
@@ -274,30 +320,66 @@ impl Store for SqliteStore {
             let state = record.state().key();
             let owner = record.owner().map(|o| o.as_str().to_string());
             let email = record.email().map(EmailAddress::normalized);
+            let mark = record.history_mark();
+            let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.erased());
             // Cached statements: prepared once per connection, not once per write.
-            let changed = match expect {
-                Expect::Absent => transaction
-                    .prepare_cached(
-                        "INSERT INTO records (kind, id, state, owner, email, version, body)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)
-                         ON CONFLICT (kind, id) DO NOTHING",
-                    )
-                    .and_then(|mut s| s.execute((kind, &uuid, &state, &owner, &email, &body))),
-                Expect::Version(v) => transaction
-                    .prepare_cached(
-                        "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
-                                version = version + 1
-                         WHERE kind = ?1 AND id = ?2 AND version = ?7",
-                    )
-                    .and_then(|mut s| {
-                        s.execute((kind, &uuid, &state, &owner, &email, &body, v.get() as i64))
-                    }),
-            }
-            .map_err(sqlite)?;
-            if changed == 0 {
-                let actual = version_of(&transaction, id).map_err(store)?;
-                // Dropping the transaction rolls back the writes made so far.
-                return Err(Conflict::new(id, expect, actual).into());
+            match expect {
+                Expect::Absent => {
+                    let inserted = transaction
+                        .prepare_cached(
+                            "INSERT INTO records
+                                 (kind, id, state, owner, email, version, body,
+                                  history_len, history_tip, erased)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9)
+                             ON CONFLICT (kind, id) DO NOTHING",
+                        )
+                        .and_then(|mut s| {
+                            s.execute((
+                                kind, &uuid, &state, &owner, &email, &body, len, tip, erased,
+                            ))
+                        })
+                        .map_err(sqlite)?;
+                    if inserted == 0 {
+                        let actual = version_of(&transaction, id).map_err(store)?;
+                        // Dropping the transaction rolls back the writes made so far.
+                        return Err(Conflict::new(id, expect, actual).into());
+                    }
+                }
+                Expect::Version(v) => {
+                    // The write lock is held: what is read here is what the update replaces.
+                    match stored_mark(&transaction, id).map_err(store)? {
+                        None => return Err(Conflict::new(id, expect, None).into()),
+                        Some((actual, _)) if actual != v => {
+                            return Err(Conflict::new(id, expect, Some(actual)).into());
+                        }
+                        Some((_, stored)) if !record.extends(&stored) => {
+                            return Err(Conflict::stale_history(id, v).into());
+                        }
+                        Some(_) => {}
+                    }
+                    transaction
+                        .prepare_cached(
+                            "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
+                                    history_len = ?8, history_tip = ?9, erased = ?10,
+                                    version = version + 1
+                             WHERE kind = ?1 AND id = ?2 AND version = ?7",
+                        )
+                        .and_then(|mut s| {
+                            s.execute((
+                                kind,
+                                &uuid,
+                                &state,
+                                &owner,
+                                &email,
+                                &body,
+                                v.get() as i64,
+                                len,
+                                tip,
+                                erased,
+                            ))
+                        })
+                        .map_err(sqlite)?;
+                }
             }
         }
         transaction.commit().map_err(sqlite)

@@ -179,3 +179,42 @@ proptest::proptest! {
         prospect::testkit::walk_under_clock(&store, readings, &choices);
     }
 }
+
+/// Rows written by schema 1 have no history mark: an update reads it from the body, so a stale
+/// copy is refused there too, and a good update fills the mark in.
+#[test]
+fn rows_written_before_the_history_mark_are_checked_from_their_body() {
+    let path = temp_path();
+    let sample = Sample::new(4);
+    let crm = sample.crm(SqliteStore::open(&path).unwrap());
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let stale_copy = crm.load::<Lead<state::Working>>(lead.id()).unwrap();
+    let lead = crm.nurture(lead, sample.note("later"), me).unwrap();
+    // Forget the marks, as a database migrated from schema 1 has none.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute(
+        "UPDATE records SET history_len = NULL, history_tip = NULL, erased = NULL",
+        [],
+    )
+    .unwrap();
+    let stale = Versioned::new(stale_copy.into_inner(), lead.version());
+    match crm.disqualify(stale, sample.disqualification(), me) {
+        Err(CrmError::Conflict(c)) => assert_eq!(c.kind, ConflictKind::StaleHistory, "{c}"),
+        other => panic!("expected a stale-history conflict, got {other:?}"),
+    }
+    let lead = crm.resume(lead, sample.touch(), me).unwrap();
+    let (len, erased): (i64, bool) = raw
+        .query_row(
+            "SELECT history_len, erased FROM records WHERE kind = 'lead' AND id = ?1",
+            [lead.id().as_uuid().hyphenated().to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((len, erased), (4, false), "the update wrote the mark");
+}

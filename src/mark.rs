@@ -1,0 +1,297 @@
+//! [`HistoryMark`]: what a store keeps of a record's history, beside the record, to refuse a
+//! write whose history does not extend the stored one (a stale copy paired with the current
+//! version) without decoding the stored record.
+//!
+//! A record's history is its list of entries: a lead's or an opportunity's transitions, an
+//! account's wins, a contact's creation and erasure. A write extends the stored record when the
+//! stored history is a prefix of the written one, which the mark checks by the length and a
+//! fingerprint of the last entry. The fingerprint covers what erasure never changes (times,
+//! states, actors, the kind of evidence, ids, amounts and dates), not free text, so erasing a
+//! record (which rewrites the text of earlier entries) still extends it; and the mark says
+//! whether the record is erased, so that a copy made before the erasure can never be written
+//! back over it.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::account::Win;
+use crate::contact::Contact;
+use crate::history::{Tag, Transition};
+use crate::lead::LeadEvidence;
+use crate::money::Money;
+use crate::opportunity::{Incumbent, OpportunityEvidence};
+use crate::record::Record;
+use crate::state::{LeadStatus, OpportunityStage};
+use crate::text::User;
+
+/// What a store keeps of a record's history to check that an update extends it: the number of
+/// entries, a fingerprint of the last one, and whether the record is erased.
+///
+/// An adapter stores the mark of every record it writes ([`Record::history_mark`]) beside the
+/// record, and refuses an update whose record does not [extend](Record::extends) the stored
+/// mark with [`Conflict::stale_history`](crate::Conflict::stale_history). Its parts are plain
+/// numbers, to keep in columns and give back to [`HistoryMark::new`].
+///
+/// ```
+/// use prospect::{HistoryMark, Record};
+/// # fn demo(stored: &Record, written: &Record) {
+/// let mark = stored.history_mark();
+/// let kept = (mark.len(), mark.tip(), mark.erased()); // three columns
+/// let mark = HistoryMark::new(kept.0, kept.1, kept.2);
+/// if !written.extends(&mark) {
+///     // a stale copy: refuse the write
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HistoryMark {
+    len: u64,
+    tip: u64,
+    erased: bool,
+}
+
+impl HistoryMark {
+    /// The mark of a history of `len` entries whose last entry has the fingerprint `tip`, of a
+    /// record erased or not: as an adapter reads it back.
+    pub fn new(len: u64, tip: u64, erased: bool) -> HistoryMark {
+        HistoryMark { len, tip, erased }
+    }
+
+    /// How many entries the history has.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the history has no entry (never the case for a valid record).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The fingerprint of the last entry: 64 bits of FNV-1a over what erasure never changes.
+    /// Stable across versions of this crate and across platforms, so it can be stored.
+    pub fn tip(&self) -> u64 {
+        self.tip
+    }
+
+    /// Whether the record's personal data was erased.
+    pub fn erased(&self) -> bool {
+        self.erased
+    }
+}
+
+impl fmt::Display for HistoryMark {
+    /// `3 entries, last 0x…`, and `, erased`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} entries, last {:#018x}", self.len, self.tip)?;
+        if self.erased {
+            f.write_str(", erased")?;
+        }
+        Ok(())
+    }
+}
+
+impl Record {
+    /// The mark of the record's history, for a store to keep beside it.
+    pub fn history_mark(&self) -> HistoryMark {
+        let len = self.history_len();
+        HistoryMark {
+            len: len as u64,
+            tip: len.checked_sub(1).map_or(0, |last| self.fingerprint(last)),
+            erased: self.is_erased(),
+        }
+    }
+
+    /// Whether this record's history extends the one `stored` marks: it is at least as long,
+    /// its entry at the stored last position is the stored last entry, and, if the stored
+    /// record is erased, so is this one. An update that does not extend the stored record is a
+    /// stale copy and must be refused.
+    pub fn extends(&self, stored: &HistoryMark) -> bool {
+        let len = self.history_len() as u64;
+        let Some(last) = stored.len.checked_sub(1) else {
+            return false;
+        };
+        len >= stored.len
+            && usize::try_from(last).is_ok_and(|last| self.fingerprint(last) == stored.tip)
+            && (!stored.erased || self.is_erased())
+    }
+
+    /// How many entries the record's history has.
+    fn history_len(&self) -> usize {
+        match self {
+            Record::Contact(c) => 1 + usize::from(c.erased().is_some()),
+            Record::Lead(l) => l.history().len(),
+            Record::Opportunity(o) => o.history().len(),
+            Record::Account(a) => a.wins().len(),
+        }
+    }
+
+    fn is_erased(&self) -> bool {
+        match self {
+            Record::Contact(c) => c.erased().is_some(),
+            Record::Lead(_) | Record::Opportunity(_) | Record::Account(_) => false,
+        }
+    }
+
+    /// The fingerprint of entry `index` (oldest first), or 0 if there is none.
+    fn fingerprint(&self, index: usize) -> u64 {
+        let from_newest = self.history_len().checked_sub(index + 1);
+        let entry = match (self, from_newest) {
+            (_, None) => None,
+            (Record::Contact(c), Some(_)) => contact_entry(c, index),
+            (Record::Lead(l), Some(n)) => l
+                .data()
+                .history
+                .newest_first()
+                .nth(n)
+                .map(|t| lead_entry(t).finish()),
+            (Record::Opportunity(o), Some(n)) => o
+                .data()
+                .history
+                .newest_first()
+                .nth(n)
+                .map(|t| opportunity_entry(t).finish()),
+            (Record::Account(a), Some(_)) => a.wins().get(index).map(|w| win(w).finish()),
+        };
+        entry.unwrap_or(0)
+    }
+}
+
+fn contact_entry(contact: &Contact, index: usize) -> Option<u64> {
+    match (index, contact.erased()) {
+        (0, _) => Some(
+            Fingerprint::new()
+                .str("created")
+                .time(contact.created_at())
+                .user(contact.created_by())
+                .finish(),
+        ),
+        (1, Some(erasure)) => Some(
+            Fingerprint::new()
+                .str("erased")
+                .time(erasure.at)
+                .user(&erasure.by)
+                .finish(),
+        ),
+        _ => None,
+    }
+}
+
+fn transition<S: Copy + Tag, E: Tag>(t: &Transition<S, E>) -> Fingerprint {
+    Fingerprint::new()
+        .time(t.at())
+        .str(t.from().as_ref().map_or("start", Tag::tag))
+        .str(t.to().tag())
+        .user(t.actor())
+        .str(t.evidence().tag())
+}
+
+fn lead_entry(t: &Transition<LeadStatus, LeadEvidence>) -> Fingerprint {
+    let f = transition(t);
+    match t.evidence() {
+        LeadEvidence::Converted { opportunity } => f.bytes(opportunity.as_uuid().as_bytes()),
+        _ => f,
+    }
+}
+
+fn opportunity_entry(t: &Transition<OpportunityStage, OpportunityEvidence>) -> Fingerprint {
+    let f = transition(t);
+    match t.evidence() {
+        OpportunityEvidence::Qualified { lead } => f.bytes(lead.as_uuid().as_bytes()),
+        OpportunityEvidence::Proposed(p) => f.money(p.amount()).date(p.sent_on()),
+        OpportunityEvidence::Contracting { terms, incumbent } => f
+            .u64(u64::from(terms.net_days()))
+            .u64(u64::from(terms.installments()))
+            .str(match incumbent {
+                Incumbent::NoneInPlace => "none",
+                Incumbent::Dismissed(_) => "dismissed",
+            }),
+        OpportunityEvidence::Won { contract, account } => f
+            .money(contract.value())
+            .date(contract.signed_on())
+            .bytes(account.as_uuid().as_bytes()),
+        OpportunityEvidence::Negotiating(_)
+        | OpportunityEvidence::Lost(_)
+        | OpportunityEvidence::Reopened(_) => f,
+    }
+}
+
+fn win(w: &Win) -> Fingerprint {
+    Fingerprint::new()
+        .str("won")
+        .bytes(w.opportunity().as_uuid().as_bytes())
+        .money(w.value())
+        .time(w.at())
+        .user(w.actor())
+}
+
+/// 64-bit FNV-1a over explicitly encoded fields (little-endian numbers, length-prefixed text),
+/// so that a fingerprint is the same on every platform and in every version.
+struct Fingerprint(u64);
+
+impl Fingerprint {
+    fn new() -> Fingerprint {
+        Fingerprint(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn bytes(mut self, bytes: &[u8]) -> Fingerprint {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self
+    }
+
+    fn u64(self, n: u64) -> Fingerprint {
+        self.bytes(&n.to_le_bytes())
+    }
+
+    fn i64(self, n: i64) -> Fingerprint {
+        self.bytes(&n.to_le_bytes())
+    }
+
+    fn str(self, s: &str) -> Fingerprint {
+        self.u64(s.len() as u64).bytes(s.as_bytes())
+    }
+
+    fn user(self, user: &User) -> Fingerprint {
+        self.str(user.as_str())
+    }
+
+    fn time(self, at: DateTime<Utc>) -> Fingerprint {
+        self.i64(at.timestamp())
+            .u64(u64::from(at.timestamp_subsec_nanos()))
+    }
+
+    fn date(self, date: NaiveDate) -> Fingerprint {
+        self.i64(i64::from(date.num_days_from_ce()))
+    }
+
+    fn money(self, amount: Money) -> Fingerprint {
+        self.i64(amount.minor()).str(amount.currency().code())
+    }
+
+    fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_its_reference_values() {
+        // The published FNV-1a 64 test vectors: the fingerprint is stored, so it must not drift.
+        assert_eq!(Fingerprint::new().finish(), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(
+            Fingerprint::new().bytes(b"a").finish(),
+            0xaf63_dc4c_8601_ec8c
+        );
+        assert_eq!(
+            Fingerprint::new().bytes(b"foobar").finish(),
+            0x8594_4171_f739_67e8
+        );
+    }
+}
