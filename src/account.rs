@@ -73,6 +73,8 @@ mod data {
         pub(super) owner: Option<User>,
         pub(super) customer_since: DateTime<Utc>,
         pub(super) wins: Vec<Win>,
+        /// Whether personal data in it was erased (the references of erased contacts' wins).
+        pub(super) erased: bool,
     }
 }
 
@@ -85,6 +87,8 @@ struct AccountOut<'a> {
     customer_since: DateTime<Utc>,
     won_value: MoneyTotals,
     wins: &'a [Win],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    erased: bool,
 }
 
 impl Serialize for Account {
@@ -97,6 +101,7 @@ impl Serialize for Account {
             customer_since: a.customer_since,
             won_value: self.won_value(),
             wins: &a.wins,
+            erased: a.erased,
         }
         .serialize(s)
     }
@@ -116,6 +121,8 @@ struct AccountRepr {
     customer_since: DateTime<Utc>,
     won_value: MoneyTotals,
     wins: Vec<Win>,
+    #[serde(default)]
+    erased: bool,
 }
 
 impl Account {
@@ -140,8 +147,29 @@ impl Account {
                     at,
                     actor: ctx.actor().clone(),
                 }],
+                erased: false,
             }),
         }
+    }
+
+    /// The same account with the contract references of the wins of `erased` opportunities
+    /// erased (those of an erased contact), marked erased. Same wins, values and times.
+    pub(crate) fn erase_personal_data(&self, erased: impl Fn(OpportunityId) -> bool) -> Account {
+        let mut data = data::Account::clone(&self.data);
+        for win in &mut data.wins {
+            if erased(win.opportunity) {
+                win.contract = Reference::erased();
+            }
+        }
+        data.erased = true;
+        Account {
+            data: Arc::new(data),
+        }
+    }
+
+    /// Whether personal data in the account was erased.
+    pub fn is_erased(&self) -> bool {
+        self.data.erased
     }
 
     /// When a win reading the clock at `now` is recorded: never before the latest win, so that
@@ -267,6 +295,7 @@ impl<'de> Deserialize<'de> for Account {
                 owner: r.owner,
                 customer_since: r.customer_since,
                 wins: r.wins,
+                erased: r.erased,
             }),
         };
         account

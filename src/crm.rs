@@ -116,8 +116,8 @@ pub type Qualified = (
 /// What winning stores: the won opportunity and the new or updated account.
 pub type WonAccount = (Versioned<Opportunity<Won>>, Versioned<Account>);
 
-/// What [`Crm::erase_contact`] stored: the erased contact, and its leads and opportunities with
-/// their free text erased.
+/// What [`Crm::erase_contact`] stored: the erased contact, and its leads, opportunities and
+/// accounts with their free text erased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Erased {
     /// The contact, its personal data replaced by a tombstone.
@@ -126,6 +126,8 @@ pub struct Erased {
     pub leads: Vec<Versioned<AnyLead>>,
     /// Its opportunities.
     pub opportunities: Vec<Versioned<AnyOpportunity>>,
+    /// The accounts it is the primary contact of, or that won one of its opportunities.
+    pub accounts: Vec<Versioned<Account>>,
 }
 
 /// A step prepared: the batch to commit, and what the caller gets once it is committed.
@@ -238,7 +240,15 @@ mod plan {
             contact: Versioned::new(erased, version.next()),
             leads: Vec::new(),
             opportunities: Vec::new(),
+            accounts: Vec::new(),
         };
+        let opportunities: Vec<_> = related
+            .iter()
+            .filter_map(|r| match r.value() {
+                Record::Opportunity(o) => Some(o.id()),
+                _ => None,
+            })
+            .collect();
         for record in related {
             let (record, version) = record.into_parts();
             match record {
@@ -252,7 +262,12 @@ mod plan {
                     batch.push_distinct(o.clone().into(), Expect::Version(version));
                     output.opportunities.push(Versioned::new(o, version.next()));
                 }
-                Record::Contact(_) | Record::Account(_) => {}
+                Record::Account(a) => {
+                    let a = a.erase_personal_data(|won| opportunities.contains(&won));
+                    batch.push_distinct(a.clone().into(), Expect::Version(version));
+                    output.accounts.push(Versioned::new(a, version.next()));
+                }
+                Record::Contact(_) => {}
             }
         }
         Plan { batch, output }
@@ -429,11 +444,13 @@ macro_rules! lifecycle_steps {
         }
     }
 
-    /// Erases `contact`'s personal data (the right to erasure), and the free text and person
-    /// names of its leads and opportunities, in one commit: ids, states, amounts and the shape
-    /// of every history stay, so the funnel does not change; the contact is no longer found by
-    /// email. See [`Contact::erase`]. Finding the contact's leads and opportunities scans them
-    /// (stores have no index by contact; erasure is rare).
+    /// Erases `contact`'s personal data (the right to erasure), and every free text and person
+    /// name of its leads, opportunities and accounts, in one commit: ids, states, amounts,
+    /// times and the shape of every history stay, so the funnel does not change; the contact is
+    /// no longer found by email, and every record erased is marked so (a copy taken before the
+    /// erasure can never be written back over it). See [`Contact::erase`] and SECURITY.md for
+    /// exactly what is erased. Finding the contact's records scans them (stores have no index
+    /// by contact yet; erasure is rare).
     ///
     /// # Errors
     ///
@@ -446,6 +463,7 @@ macro_rules! lifecycle_steps {
     ) -> Result<Erased, CrmError<S::Error>> {
         let id = contact.id();
         let mut related = Vec::new();
+        let mut won = Vec::new();
         for kind in [RecordKind::Lead, RecordKind::Opportunity] {
             self.store()
                 .scan(kind, &mut |r: Versioned<Record>| {
@@ -455,11 +473,23 @@ macro_rules! lifecycle_steps {
                         _ => return,
                     };
                     if about == id {
+                        if let Record::Opportunity(o) = r.value() {
+                            won.push(o.id());
+                        }
                         related.push(r);
                     }
                 }) $($await)*
                 .map_err(CrmError::Store)?;
         }
+        self.store()
+            .scan(RecordKind::Account, &mut |r: Versioned<Record>| {
+                if let Record::Account(a) = r.value() {
+                    if a.primary_contact() == id || a.opportunities().any(|o| won.contains(&o)) {
+                        related.push(r);
+                    }
+                }
+            }) $($await)*
+            .map_err(CrmError::Store)?;
         self.apply(plan::erase(contact, related, &self.context(actor))) $($await)*
     }
 

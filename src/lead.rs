@@ -243,6 +243,8 @@ pub(crate) struct LeadData {
     pub(crate) core: Arc<LeadCore>,
     pub(crate) status: LeadStatus,
     pub(crate) history: History<LeadStatus, LeadEvidence>,
+    /// Whether its contact's personal data was erased (and with it, its free text).
+    pub(crate) erased: bool,
 }
 
 impl std::ops::Deref for LeadData {
@@ -263,6 +265,8 @@ struct LeadOut<'a> {
     owner: &'a Option<User>,
     created_at: DateTime<Utc>,
     history: &'a History<LeadStatus, LeadEvidence>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    erased: bool,
 }
 
 /// A lead as deserialised, before it is validated.
@@ -276,6 +280,8 @@ struct LeadIn {
     owner: Option<User>,
     created_at: DateTime<Utc>,
     history: History<LeadStatus, LeadEvidence>,
+    #[serde(default)]
+    erased: bool,
 }
 
 impl Serialize for LeadData {
@@ -289,6 +295,7 @@ impl Serialize for LeadData {
             owner: &self.owner,
             created_at: self.created_at,
             history: &self.history,
+            erased: self.erased,
         }
         .serialize(s)
     }
@@ -309,16 +316,26 @@ impl<'de> Deserialize<'de> for LeadData {
             }),
             status: r.status,
             history: r.history,
+            erased: r.erased,
         })
     }
 }
 
 impl LeadData {
-    /// The same lead with the free text of its history erased (touches, notes, reasons' detail):
-    /// same steps, states and times.
+    /// The same lead with its free text erased (the interest's summary, and in its history the
+    /// touches' summaries, notes and reasons' detail), marked erased: same steps, states, times
+    /// and ids.
     pub(crate) fn erase_personal_data(&self) -> LeadData {
+        let core = &self.core;
         LeadData {
-            core: self.core.clone(),
+            core: Arc::new(LeadCore {
+                id: core.id,
+                contact: core.contact,
+                interest: Interest::new(Summary::erased(), core.interest.role),
+                source: core.source,
+                owner: core.owner.clone(),
+                created_at: core.created_at,
+            }),
             status: self.status,
             history: self.history.map_evidence(|e| match e {
                 LeadEvidence::Touch(t) => {
@@ -330,8 +347,12 @@ impl LeadData {
                     detail: r.detail.as_ref().map(|_| Note::erased()),
                 }),
                 LeadEvidence::Recycled(_) => LeadEvidence::Recycled(Note::erased()),
-                other => other.clone(),
+                LeadEvidence::Opened => LeadEvidence::Opened,
+                LeadEvidence::Converted { opportunity } => LeadEvidence::Converted {
+                    opportunity: *opportunity,
+                },
             }),
+            erased: true,
         }
     }
 
@@ -473,6 +494,12 @@ impl<S: LeadState> Lead<S> {
     pub fn history(&self) -> &History<LeadStatus, LeadEvidence> {
         &self.data.history
     }
+
+    /// Whether its contact's personal data was erased, and with it the lead's free text
+    /// ([`Crm::erase_contact`](crate::Crm::erase_contact)).
+    pub fn is_erased(&self) -> bool {
+        self.data.erased
+    }
 }
 
 impl Lead<New> {
@@ -491,6 +518,7 @@ impl Lead<New> {
             }),
             status: LeadStatus::New,
             history: History::start(now, LeadStatus::New, LeadEvidence::Opened, ctx.actor()),
+            erased: false,
         })
     }
 

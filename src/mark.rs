@@ -130,7 +130,9 @@ impl Record {
     fn is_erased(&self) -> bool {
         match self {
             Record::Contact(c) => c.erased().is_some(),
-            Record::Lead(_) | Record::Opportunity(_) | Record::Account(_) => false,
+            Record::Lead(l) => l.is_erased(),
+            Record::Opportunity(o) => o.is_erased(),
+            Record::Account(a) => a.is_erased(),
         }
     }
 

@@ -484,6 +484,8 @@ pub(crate) struct OpportunityData {
     pub(crate) probability_override: Option<Probability>,
     pub(crate) forecast_override: Option<ForecastCategory>,
     pub(crate) history: History<OpportunityStage, OpportunityEvidence>,
+    /// Whether its contact's personal data was erased (and with it, its free text).
+    pub(crate) erased: bool,
 }
 
 impl std::ops::Deref for OpportunityData {
@@ -510,6 +512,8 @@ struct OpportunityOut<'a> {
     forecast_override: Option<ForecastCategory>,
     created_at: DateTime<Utc>,
     history: &'a History<OpportunityStage, OpportunityEvidence>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    erased: bool,
 }
 
 /// An opportunity as deserialised, before it is validated.
@@ -529,6 +533,8 @@ struct OpportunityIn {
     forecast_override: Option<ForecastCategory>,
     created_at: DateTime<Utc>,
     history: History<OpportunityStage, OpportunityEvidence>,
+    #[serde(default)]
+    erased: bool,
 }
 
 impl Serialize for OpportunityData {
@@ -548,6 +554,7 @@ impl Serialize for OpportunityData {
             forecast_override: self.forecast_override,
             created_at: self.created_at,
             history: &self.history,
+            erased: self.erased,
         }
         .serialize(s)
     }
@@ -574,14 +581,17 @@ impl<'de> Deserialize<'de> for OpportunityData {
             probability_override: r.probability_override,
             forecast_override: r.forecast_override,
             history: r.history,
+            erased: r.erased,
         })
     }
 }
 
 impl OpportunityData {
-    /// The same opportunity with its personal data erased: the decision maker's name, the
-    /// contract's signer, and the free text of its history (notes, terms' notes, reasons'
-    /// detail). Same steps, states, times and amounts.
+    /// The same opportunity with its personal data erased, marked erased: its name, its
+    /// qualification's text (the need and its requirements, the decision maker), and the free
+    /// text of its history (proposals' summaries, notes, terms' notes, the incumbent's name, the
+    /// contract's reference and signer, reasons' detail). Same steps, states, times, ids and
+    /// amounts.
     pub(crate) fn erase_personal_data(&self) -> OpportunityData {
         let erased_note = |n: &Option<Note>| n.as_ref().map(|_| Note::erased());
         let core = &self.core;
@@ -590,7 +600,7 @@ impl OpportunityData {
                 id: core.id,
                 lead: core.lead,
                 contact: core.contact,
-                name: core.name.clone(),
+                name: Summary::erased(),
                 source: core.source,
                 owner: core.owner.clone(),
                 qualification: core.qualification.erase_personal_data(),
@@ -611,11 +621,17 @@ impl OpportunityData {
                             note: erased_note(&terms.0.note),
                             ..data::PaymentTerms::clone(&terms.0)
                         })),
-                        incumbent: incumbent.clone(),
+                        incumbent: match incumbent {
+                            Incumbent::NoneInPlace => Incumbent::NoneInPlace,
+                            Incumbent::Dismissed(_) => {
+                                Incumbent::Dismissed(OrganizationName::erased())
+                            }
+                        },
                     }
                 }
                 OpportunityEvidence::Won { contract, account } => OpportunityEvidence::Won {
                     contract: SignedContract(Arc::new(data::SignedContract {
+                        reference: Reference::erased(),
                         signed_by: PersonName::erased(),
                         ..data::SignedContract::clone(&contract.0)
                     })),
@@ -629,8 +645,14 @@ impl OpportunityData {
                 OpportunityEvidence::Qualified { lead } => {
                     OpportunityEvidence::Qualified { lead: *lead }
                 }
-                OpportunityEvidence::Proposed(p) => OpportunityEvidence::Proposed(p.clone()),
+                OpportunityEvidence::Proposed(p) => {
+                    OpportunityEvidence::Proposed(SentProposal(Arc::new(data::SentProposal {
+                        summary: Summary::erased(),
+                        ..data::SentProposal::clone(&p.0)
+                    })))
+                }
             }),
+            erased: true,
         }
     }
 
@@ -844,6 +866,12 @@ impl<S: OpportunityState> Opportunity<S> {
         &self.data.history
     }
 
+    /// Whether its contact's personal data was erased, and with it the opportunity's free text
+    /// ([`Crm::erase_contact`](crate::Crm::erase_contact)).
+    pub fn is_erased(&self) -> bool {
+        self.data.erased
+    }
+
     /// The proposal sent since the opportunity was last reopened, if any.
     pub fn proposal(&self) -> Option<&SentProposal> {
         self.data.current(|e| match e {
@@ -886,6 +914,7 @@ impl Opportunity<Discovery> {
             probability_override: None,
             forecast_override: None,
             history: History::start(now, OpportunityStage::Discovery, evidence, ctx.actor()),
+            erased: false,
             core: Arc::new(OpportunityCore {
                 id: OpportunityId::generate(ctx.ids()),
                 lead: lead.id,

@@ -338,8 +338,18 @@ impl Qualification {
         self.authority.as_deref()
     }
 
-    /// The same qualification with the decision maker's name and title erased.
+    /// The same qualification with its text erased: the need's summary and requirements (as
+    /// many as there were), the decision maker's name and title.
     pub(crate) fn erase_personal_data(&self) -> Qualification {
+        let need = Need {
+            summary: Summary::erased(),
+            requirements: self
+                .need
+                .requirements
+                .iter()
+                .map(|_| Requirement::erased())
+                .collect(),
+        };
         Qualification {
             authority: self.authority.as_ref().map(|a| {
                 Arc::new(Authority {
@@ -348,7 +358,7 @@ impl Qualification {
                     contact: a.contact,
                 })
             }),
-            need: self.need.clone(),
+            need,
             budget: self.budget,
             timeline: self.timeline,
         }

@@ -353,6 +353,11 @@ impl AnyLead {
     }
 
     /// The same lead with the free text of its history erased.
+    /// Whether its contact's personal data was erased. See [`Lead::is_erased`].
+    pub fn is_erased(&self) -> bool {
+        self.data().erased
+    }
+
     pub(crate) fn erase_personal_data(&self) -> AnyLead {
         AnyLead::from_data(self.data().erase_personal_data())
     }
@@ -525,6 +530,11 @@ impl AnyOpportunity {
     }
 
     /// The same opportunity with its personal data erased.
+    /// Whether its contact's personal data was erased. See [`Opportunity::is_erased`].
+    pub fn is_erased(&self) -> bool {
+        self.data().erased
+    }
+
     pub(crate) fn erase_personal_data(&self) -> AnyOpportunity {
         AnyOpportunity::from_data(self.data().erase_personal_data())
     }

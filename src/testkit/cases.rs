@@ -968,7 +968,15 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
     let report = PipelineReport::from_store(&store).must();
     let before = snapshot(&store).must();
     let erased = crm.erase_contact(contact.clone(), me).must();
-    assert_eq!((erased.leads.len(), erased.opportunities.len()), (2, 1));
+    assert_eq!(
+        (
+            erased.leads.len(),
+            erased.opportunities.len(),
+            erased.accounts.len()
+        ),
+        (2, 1, 1),
+        "(leads, opportunities, accounts) erased"
+    );
     let after = snapshot(&store).must();
 
     assert_eq!(
@@ -1032,7 +1040,7 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
     let mut stored = String::new();
     for record in after.values() {
         stored.push_str(&format!("{record:?}"));
-        stored.push_str(&serde_json_free_text(record));
+        stored.push_str(&free_text(record));
     }
     for secret in [
         "secret.person",
@@ -1040,6 +1048,7 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
         "Paul Secret",
         "at home",
         "private number",
+        "C-9",
     ] {
         assert!(!stored.contains(secret), "{secret:?} is still stored");
     }
@@ -1049,7 +1058,7 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
 }
 
 /// Every text a record holds, for searching erased data (without a JSON dependency).
-fn serde_json_free_text(record: &Record) -> String {
+fn free_text(record: &Record) -> String {
     let mut text = String::new();
     match record {
         Record::Contact(c) => {
@@ -1067,14 +1076,16 @@ fn serde_json_free_text(record: &Record) -> String {
             }
         }
         Record::Opportunity(o) => {
-            if let Some(a) = o.qualification().authority() {
-                text.push_str(a.decision_maker.as_str());
-            }
+            text.push_str(&format!("{:?}", o.qualification()));
             for t in o.history() {
                 text.push_str(&format!("{:?}", t.evidence()));
             }
         }
-        Record::Account(_) => {}
+        Record::Account(a) => {
+            for win in a.wins() {
+                text.push_str(win.contract().as_str());
+            }
+        }
     }
     text
 }

@@ -1,5 +1,6 @@
 //! The integration tests, as one binary (one link, one run).
 
+mod erasure;
 #[cfg(feature = "testkit")]
 mod funnel;
 mod hardening;

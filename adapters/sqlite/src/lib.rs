@@ -8,6 +8,10 @@
 //!   (`UPDATE … WHERE version = ?`), so two connections racing on one record give a conflict,
 //!   never a lost update. File databases use WAL mode.
 //! - SQLite is bundled: no system library is needed.
+//! - Erasure leaves nothing on disk: the connection runs with `secure_delete` on (freed space
+//!   is zeroed), and a commit that erases a record is followed by a truncating checkpoint, so
+//!   that neither the file, its write-ahead log nor its shared-memory file holds an erased
+//!   value (see [`SqliteStore::checkpoint`] for the case of a concurrent reader).
 //!
 //! ```
 //! use prospect::{Crm, RecordKind, Store};
@@ -129,10 +133,27 @@ impl SqliteStore {
 
     fn setup(mut connection: Connection) -> Result<SqliteStore, SqliteError> {
         connection.busy_timeout(BUSY_TIMEOUT)?;
+        // Deleted and overwritten content is overwritten with zeros, so that an erased value
+        // does not linger in the file's free space.
+        connection.pragma_update(None, "secure_delete", "ON")?;
         migrate(&mut connection)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
         })
+    }
+
+    /// Copies every change in the write-ahead log into the database file and truncates the log
+    /// to nothing, so that earlier versions of rows (erased values among them) are no longer
+    /// in it. A commit that erases a record does this by itself; call it again when that
+    /// checkpoint could not complete because another connection was reading.
+    ///
+    /// Returns whether the checkpoint completed.
+    ///
+    /// # Errors
+    ///
+    /// [`SqliteError::Sqlite`].
+    pub fn checkpoint(&self) -> Result<bool, SqliteError> {
+        checkpoint(&self.connection())
     }
 
     /// The schema version of the database (always [`SCHEMA_VERSION`] once opened).
@@ -153,6 +174,14 @@ impl SqliteStore {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A truncating checkpoint; whether it completed (it cannot while another connection reads an
+/// older snapshot). Nothing to do for a database in memory.
+fn checkpoint(connection: &Connection) -> Result<bool, SqliteError> {
+    let busy: i64 =
+        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+    Ok(busy == 0)
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`], one migration per transaction.
@@ -283,6 +312,8 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sqlite)?;
         let (writes, absent_emails) = batch.into_parts();
+        // Whether the batch erases a record: then the log is checkpointed after the commit.
+        let mut erasing = false;
         for email in &absent_emails {
             let existing: Option<(String, i64)> = transaction
                 .query_row(
@@ -355,7 +386,7 @@ impl Store for SqliteStore {
                         Some((_, stored)) if !record.extends(&stored) => {
                             return Err(Conflict::stale_history(id, v).into());
                         }
-                        Some(_) => {}
+                        Some((_, stored)) => erasing |= erased && !stored.erased(),
                     }
                     transaction
                         .prepare_cached(
@@ -382,7 +413,15 @@ impl Store for SqliteStore {
                 }
             }
         }
-        transaction.commit().map_err(sqlite)
+        transaction.commit().map_err(sqlite)?;
+        if erasing {
+            // The erased values are still in the log's earlier frames: copy the log into the
+            // file (where secure_delete zeroed them) and truncate it. If a reader holds an
+            // older snapshot this cannot complete now; the commit stands, and
+            // `SqliteStore::checkpoint` (or the next erasure) finishes the job.
+            checkpoint(&connection).map_err(store)?;
+        }
+        Ok(())
     }
 
     fn find_contacts_by_email(

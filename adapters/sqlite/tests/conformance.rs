@@ -218,3 +218,83 @@ fn rows_written_before_the_history_mark_are_checked_from_their_body() {
         .unwrap();
     assert_eq!((len, erased), (4, false), "the update wrote the mark");
 }
+
+/// The bytes of the database file, its write-ahead log and its shared-memory file (those that
+/// exist), for searching.
+fn raw_files(path: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|suffix| {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            std::fs::read(&file)
+                .ok()
+                .map(|bytes| (file.display().to_string(), bytes))
+        })
+        .collect()
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// After `erase_contact`, no erased value is left in the database file, its WAL or its
+/// shared-memory file: read raw with the store still open, and again after reopening.
+#[test]
+fn erase_leaves_no_erased_value_in_the_files() {
+    let path = temp_path();
+    let sample = Sample::new(5);
+    let me = sample.actor();
+    let secrets = [
+        "zqsecret.person@zqmail.example",
+        "Zqsecret Person",
+        "Zqsecret interest",
+        "+44 20 7946 0958",
+    ];
+    {
+        let crm = sample.crm(SqliteStore::open(&path).unwrap());
+        let details = ContactDetails::new(
+            Party::person(PersonName::new(secrets[1]).unwrap()),
+            LeadSource::Web,
+        )
+        .with_email(EmailAddress::new(secrets[0]).unwrap())
+        .with_phone(PhoneNumber::new(secrets[3]).unwrap());
+        let contact = crm
+            .create_contact(details, OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact();
+        let interest = Interest::new(Summary::new(secrets[2]).unwrap(), BuyingRole::User);
+        let lead = crm.open_lead(&contact, interest, me).unwrap();
+        let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+        crm.nurture(lead, sample.note("later"), me).unwrap();
+        // Other records around it, written before and after.
+        for _ in 0..20 {
+            crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+                .unwrap();
+        }
+        let before = raw_files(&path);
+        assert!(
+            before.iter().any(|(_, bytes)| holds(bytes, secrets[0])),
+            "the test looks at the right files"
+        );
+        let contact = crm.load::<Contact>(contact.id()).unwrap();
+        crm.erase_contact(contact, me).unwrap();
+        for (file, bytes) in raw_files(&path) {
+            for secret in secrets {
+                assert!(
+                    !holds(&bytes, secret),
+                    "{secret:?} is still in {file} (store open)"
+                );
+            }
+        }
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.scan(RecordKind::Contact, &mut |_| {}).unwrap(), 21);
+    for (file, bytes) in raw_files(&path) {
+        for secret in secrets {
+            assert!(
+                !holds(&bytes, secret),
+                "{secret:?} is still in {file} (reopened)"
+            );
+        }
+    }
+}

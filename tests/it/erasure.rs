@@ -1,0 +1,248 @@
+//! Erasure leaves nothing: every text field of every record kind is filled with a marker, the
+//! contact is erased, and no marker survives in anything the store holds.
+//!
+//! The test checks its own coverage first: before the erasure, every string in the records'
+//! JSON must carry the marker unless its field is structural (ids, states, times, actors, ...).
+//! A text field added later fails that check until the test fills it, and then fails the
+//! erasure check until erasure clears it.
+
+use chrono::Days;
+use prospect::*;
+use serde_json::Value;
+
+use crate::support::*;
+
+/// The marker, in every text that describes the person.
+const MARK: &str = "zqmark";
+
+/// Fields whose strings are structure, not text about the person.
+const STRUCTURAL: &[&str] = &[
+    "type",
+    "id",
+    "contact",
+    "lead",
+    "opportunity",
+    "account",
+    "primary_contact",
+    "status",
+    "stage",
+    "source",
+    "owner",
+    "actor",
+    "created_by",
+    "by",
+    "at",
+    "created_at",
+    "customer_since",
+    "from",
+    "to",
+    "channel",
+    "role",
+    "category",
+    "currency",
+    "decision_date",
+    "assessed_on",
+    "sent_on",
+    "signed_on",
+    "expected_close",
+    "forecast_override",
+    "kind",
+];
+
+/// Unit variants of evidence, which serialise as a bare string.
+const UNIT_EVIDENCE: &[&str] = &["opened", "none_in_place"];
+
+fn marked(text: &str) -> String {
+    format!("{MARK} {text}")
+}
+
+fn summary(text: &str) -> Summary {
+    Summary::new(marked(text)).unwrap()
+}
+
+fn marked_note(text: &str) -> Note {
+    Note::new(marked(text)).unwrap()
+}
+
+/// Every string leaf of `value` whose field is not structural, with its path.
+fn text_leaves(value: &Value, path: &str, key: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(s) if !STRUCTURAL.contains(&key) && !UNIT_EVIDENCE.contains(&s.as_str()) => {
+            out.push((path.to_string(), s.clone()));
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                text_leaves(item, &format!("{path}[{i}]"), key, out);
+            }
+        }
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                text_leaves(v, &format!("{path}.{k}"), k, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn everything(store: &MemoryStore) -> Vec<Record> {
+    let mut all = Vec::new();
+    for kind in RecordKind::ALL {
+        Store::scan(store, kind, &mut |r| all.push(r.into_inner())).unwrap();
+    }
+    all
+}
+
+#[test]
+fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
+    let f = Fixture::new();
+    let crm = Crm::with_clock_and_ids(
+        MemoryStore::new(),
+        std::sync::Arc::new(FixedClock::new(f.clock.now())),
+        std::sync::Arc::new(SequentialIds::new(9)),
+    );
+    let me = user("claire");
+    let today = f.today();
+    let contact = crm
+        .create_contact(
+            ContactDetails::new(
+                Party::employee(
+                    PersonName::new(marked("Jeanne")).unwrap(),
+                    JobTitle::new(marked("buyer")).unwrap(),
+                    OrganizationName::new(marked("Acme")).unwrap(),
+                ),
+                LeadSource::Event,
+            )
+            .with_email(EmailAddress::new(format!("{MARK}@{MARK}.example")).unwrap())
+            .with_phone(PhoneNumber::new("+33 6 98 76 54 32").unwrap())
+            .with_owner(user("bob")),
+            OnDuplicate::Refuse,
+            &me,
+        )
+        .unwrap()
+        .into_contact();
+    let interest = || Interest::new(summary("interest"), BuyingRole::DecisionMaker);
+    let qualification = || {
+        Qualification::builder()
+            .need(
+                Need::new(
+                    summary("need"),
+                    vec![
+                        Requirement::new(marked("first")).unwrap(),
+                        Requirement::new(marked("second")).unwrap(),
+                    ],
+                )
+                .unwrap(),
+            )
+            .budget(Budget::new(eur(30_000)).unwrap())
+            .timeline(
+                Timeline::new(today + Days::new(30), today, &HorizonPolicy::default()).unwrap(),
+            )
+            .authority(Authority {
+                decision_maker: PersonName::new(marked("Paul")).unwrap(),
+                job_title: Some(JobTitle::new(marked("director")).unwrap()),
+                contact: None,
+            })
+            .build()
+    };
+    let contracting = || {
+        let lead = crm.open_lead(&contact, interest(), &me).unwrap();
+        let lead = crm
+            .log_touch(lead, Touch::new(Channel::Call, summary("call")), &me)
+            .unwrap();
+        let lead = crm.nurture(lead, marked_note("later"), &me).unwrap();
+        let lead = crm
+            .resume(lead, Touch::new(Channel::Meeting, summary("meeting")), &me)
+            .unwrap();
+        let (_, o) = crm.qualify(lead, qualification(), &me).unwrap();
+        let proposal = SentProposal::new(summary("proposal"), eur(36_000), today).unwrap();
+        let o = crm.propose(o, proposal, &me).unwrap();
+        let o = crm.negotiate(o, marked_note("negotiation"), &me).unwrap();
+        let terms = PaymentTerms::new(30, 4)
+            .unwrap()
+            .with_note(marked_note("terms"));
+        let incumbent = Incumbent::Dismissed(OrganizationName::new(marked("Rival")).unwrap());
+        crm.enter_contracting(o, terms, incumbent, &me).unwrap()
+    };
+    let contract = |reference: &str| {
+        SignedContract::new(
+            Reference::new(marked(reference)).unwrap(),
+            eur(35_000),
+            today,
+            PersonName::new(marked("Signer")).unwrap(),
+        )
+        .unwrap()
+    };
+    let (_, account) = crm.win(contracting(), contract("C-1"), &me).unwrap();
+    crm.win_for(contracting(), account, contract("C-2"), &me)
+        .unwrap();
+    // A lead disqualified with a detail and recycled with a note.
+    let lead = crm.open_lead(&contact, interest(), &me).unwrap();
+    let reason = DisqualifyReason::new(DisqualifyCategory::Other).with_detail(marked_note("why"));
+    let lead = crm.disqualify(lead, reason, &me).unwrap();
+    crm.recycle(lead, marked_note("again"), &me).unwrap();
+    // An opportunity lost with a detail and reopened with a note.
+    let lead = crm.open_lead(&contact, interest(), &me).unwrap();
+    let lead = crm
+        .log_touch(lead, Touch::new(Channel::Email, summary("mail")), &me)
+        .unwrap();
+    let (_, o) = crm.qualify(lead, qualification(), &me).unwrap();
+    let reason = LossReason::new(LossCategory::Other).with_detail(marked_note("lost"));
+    let o = crm.lose(o, reason, &me).unwrap();
+    crm.reopen(o, marked_note("reopened"), &me).unwrap();
+
+    // Coverage: every text the records hold carries the marker.
+    let before = everything(crm.store());
+    let kinds: std::collections::HashSet<RecordKind> = before.iter().map(Record::kind).collect();
+    assert_eq!(kinds.len(), 4, "every kind of record is covered");
+    for record in &before {
+        let mut leaves = Vec::new();
+        text_leaves(&json(record), "", "", &mut leaves);
+        for (path, text) in leaves {
+            if path == ".details.phone" {
+                continue;
+            }
+            assert!(
+                text.to_lowercase().contains(MARK),
+                "{}: the text field {path} ({text:?}) does not carry the marker: fill it in this \
+                 test, so that its erasure is checked",
+                record.id()
+            );
+        }
+    }
+
+    let contact = crm.load::<Contact>(contact.id()).unwrap();
+    let erased = crm.erase_contact(contact, &me).unwrap();
+    assert_eq!(
+        (
+            erased.leads.len(),
+            erased.opportunities.len(),
+            erased.accounts.len()
+        ),
+        (4, 3, 1)
+    );
+
+    let after = everything(crm.store());
+    assert_eq!(after.len(), before.len());
+    for record in &after {
+        let text = serde_json::to_string(record).unwrap().to_lowercase();
+        assert!(
+            !text.contains(MARK),
+            "{}: personal data survived the erasure: {text}",
+            record.id()
+        );
+        for digits in ["98 76 54 32", "98765432"] {
+            assert!(
+                !text.contains(digits),
+                "{}: the phone number survived",
+                record.id()
+            );
+        }
+        let erased = match record {
+            Record::Contact(c) => c.erased().is_some(),
+            Record::Lead(l) => l.is_erased(),
+            Record::Opportunity(o) => o.is_erased(),
+            Record::Account(a) => a.is_erased(),
+        };
+        assert!(erased, "{}: marked erased", record.id());
+    }
+}
