@@ -20,7 +20,9 @@ use crate::state::{
     Contracting, Converted, Discovery, Disqualified, Lost, Negotiation, New, Nurturing,
     OpenLeadState, OpenStage, Proposal, QualifiableState, Won, Working,
 };
-use crate::store::{AsyncStore, Batch, CommitError, Conflict, Store, Version, Versioned};
+use crate::store::{
+    AsyncStore, Batch, CommitError, Conflict, Store, Unreadable, Version, Versioned,
+};
 use crate::text::{Note, User};
 
 /// What [`Crm::create_contact`] does when a contact with the same email address exists.
@@ -128,6 +130,10 @@ pub struct Erased {
     pub opportunities: Vec<Versioned<AnyOpportunity>>,
     /// The accounts it is the primary contact of, or that won one of its opportunities.
     pub accounts: Vec<Versioned<Account>>,
+    /// Stored leads, opportunities and accounts that could not be read while looking for the
+    /// contact's records: any of them may be the contact's, and was not erased. Empty when the
+    /// erasure is complete.
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// A step prepared: the batch to commit, and what the caller gets once it is committed.
@@ -229,6 +235,7 @@ mod plan {
     pub(super) fn erase(
         contact: Versioned<Contact>,
         related: Vec<Versioned<Record>>,
+        unreadable: Vec<Unreadable>,
         ctx: &Context<'_>,
     ) -> Plan<Erased> {
         use crate::store::Expect;
@@ -241,6 +248,7 @@ mod plan {
             leads: Vec::new(),
             opportunities: Vec::new(),
             accounts: Vec::new(),
+            unreadable,
         };
         let opportunities: Vec<_> = related
             .iter()
@@ -450,7 +458,8 @@ macro_rules! lifecycle_steps {
     /// no longer found by email, and every record erased is marked so (a copy taken before the
     /// erasure can never be written back over it). See [`Contact::erase`] and SECURITY.md for
     /// exactly what is erased. Finding the contact's records scans them (stores have no index
-    /// by contact yet; erasure is rare).
+    /// by contact yet; erasure is rare). Records the store cannot read are listed in
+    /// [`Erased::unreadable`]: the erasure of the others goes ahead.
     ///
     /// # Errors
     ///
@@ -464,8 +473,9 @@ macro_rules! lifecycle_steps {
         let id = contact.id();
         let mut related = Vec::new();
         let mut won = Vec::new();
+        let mut unreadable = Vec::new();
         for kind in [RecordKind::Lead, RecordKind::Opportunity] {
-            self.store()
+            let scanned = self.store()
                 .scan(kind, &mut |r: Versioned<Record>| {
                     let about = match r.value() {
                         Record::Lead(l) => l.contact(),
@@ -480,8 +490,9 @@ macro_rules! lifecycle_steps {
                     }
                 }) $($await)*
                 .map_err(CrmError::Store)?;
+            unreadable.extend(scanned.unreadable);
         }
-        self.store()
+        let scanned = self.store()
             .scan(RecordKind::Account, &mut |r: Versioned<Record>| {
                 if let Record::Account(a) = r.value() {
                     if a.primary_contact() == id || a.opportunities().any(|o| won.contains(&o)) {
@@ -490,7 +501,8 @@ macro_rules! lifecycle_steps {
                 }
             }) $($await)*
             .map_err(CrmError::Store)?;
-        self.apply(plan::erase(contact, related, &self.context(actor))) $($await)*
+        unreadable.extend(scanned.unreadable);
+        self.apply(plan::erase(contact, related, unreadable, &self.context(actor))) $($await)*
     }
 
     /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not

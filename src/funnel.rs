@@ -401,6 +401,8 @@ pub struct PipelineReport {
     by_owner: BTreeMap<Option<User>, Breakdown>,
     disqualify_reasons: BTreeMap<DisqualifyCategory, u64>,
     loss_reasons: BTreeMap<LossCategory, u64>,
+    /// Stored records a scan could not read, and so could not count.
+    unreadable: u64,
 }
 
 fn bump(count: &mut u64, sign: i64) {
@@ -456,7 +458,8 @@ impl PipelineReport {
     }
 
     /// The report of every record in `store`, read a page at a time with
-    /// [`Store::scan`]: the records are never all in memory at once.
+    /// [`Store::scan`]: the records are never all in memory at once. A record the store cannot
+    /// read is not counted; [`unreadable`](Self::unreadable) says how many there were.
     ///
     /// # Errors
     ///
@@ -464,7 +467,8 @@ impl PipelineReport {
     pub fn from_store<S: Store + ?Sized>(store: &S) -> Result<PipelineReport, S::Error> {
         let mut report = PipelineReport::new();
         for kind in RecordKind::ALL {
-            store.scan(kind, &mut |r| report.add(&r.contribution()))?;
+            let scanned = store.scan(kind, &mut |r| report.add(&r.contribution()))?;
+            report.unreadable += scanned.unreadable.len() as u64;
         }
         Ok(report)
     }
@@ -479,11 +483,18 @@ impl PipelineReport {
     ) -> Result<PipelineReport, S::Error> {
         let mut report = PipelineReport::new();
         for kind in RecordKind::ALL {
-            store
+            let scanned = store
                 .scan(kind, &mut |r| report.add(&r.contribution()))
                 .await?;
+            report.unreadable += scanned.unreadable.len() as u64;
         }
         Ok(report)
+    }
+
+    /// How many stored records the report could not read (and so does not count), when it was
+    /// made [from a store](Self::from_store). Always 0 for a report kept up to date by hand.
+    pub fn unreadable(&self) -> u64 {
+        self.unreadable
     }
 
     /// Counts a record in.
@@ -803,6 +814,13 @@ impl fmt::Display for PipelineReport {
             "  contacts {:>9}   accounts {:>9}",
             self.contacts, self.accounts
         )?;
+        if self.unreadable > 0 {
+            writeln!(
+                f,
+                "  unreadable {:>7}   (stored records that could not be read: not counted)",
+                self.unreadable
+            )?;
+        }
         let leads: Vec<String> = LeadStatus::ALL
             .iter()
             .map(|s| format!("{s} {}", self.leads(*s)))

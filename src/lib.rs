@@ -183,7 +183,8 @@ pub use record::{
 pub use state::{LeadStatus, OpportunityStage};
 pub use store::{
     AsyncStore, Batch, CommitError, Conflict, ConflictKind, Cursor, DuplicateWrite, Expect,
-    IntoWrites, MAX_PAGE, Page, Query, SCAN_PAGE, Store, Version, Versioned, Write,
+    IntoWrites, MAX_PAGE, Page, Query, SCAN_PAGE, Scanned, Store, Unreadable, Version, Versioned,
+    Write,
 };
 pub use text::{
     JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,

@@ -36,7 +36,7 @@ use slots::SlotTable;
 /// ```
 /// use prospect::{Crm, MemoryStore, RecordKind, Store};
 /// let crm = Crm::new(MemoryStore::new());
-/// assert_eq!(crm.store().scan(RecordKind::Contact, &mut |_| {})?, 0);
+/// assert_eq!(crm.store().scan(RecordKind::Contact, &mut |_| {})?.visited, 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Default)]
@@ -605,7 +605,12 @@ impl Store for MemoryStore {
             (Some(last), Some(_)) => Some(Cursor::after(last.id())),
             _ => None,
         };
-        Ok(Page { records, next })
+        // Records in memory are always readable: they were validated when written.
+        Ok(Page {
+            records,
+            unreadable: Vec::new(),
+            next,
+        })
     }
 }
 

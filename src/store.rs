@@ -24,6 +24,12 @@
 //!   each page ends with a [`Cursor`] to continue after. Every record present when paging began
 //!   (and still matching) is returned exactly once, even while others are added.
 //! - [`scan`](Store::scan) visits every record of a kind, a page at a time.
+//! - **One bad row never takes the store down.** A stored record an adapter cannot decode (corrupt
+//!   JSON, a broken history, a body that disagrees with its index columns, a version out of
+//!   range) is reported, never skipped in silence and never fatal to the others: `load` of it is
+//!   the adapter's error naming it; `list` reports it in [`Page::unreadable`] (kind, id as
+//!   stored, reason) and goes on past it; `scan` visits every readable record and returns the
+//!   unreadable ones in [`Scanned::unreadable`].
 
 use std::fmt;
 use std::future::Future;
@@ -558,13 +564,58 @@ impl Query {
     }
 }
 
+/// A stored record that could not be read back (corrupt, or written by a newer version): which
+/// one, as stored, and why. Listings and scans report it and go on with the others.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("{kind} {id} cannot be read: {reason}")]
+pub struct Unreadable {
+    /// The kind of record it is stored as.
+    pub kind: RecordKind,
+    /// Its id, as stored (normally a UUID; a corrupt row may hold anything).
+    pub id: String,
+    /// Why it could not be read.
+    pub reason: String,
+}
+
+impl Unreadable {
+    /// The record of `kind` stored as `id` could not be read, for `reason`.
+    pub fn new(kind: RecordKind, id: impl Into<String>, reason: impl fmt::Display) -> Unreadable {
+        Unreadable {
+            kind,
+            id: id.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a page reports the records it could not read in `unreadable`"]
 pub struct Page {
     /// The records, in ascending id order.
     pub records: Vec<Versioned<Record>>,
+    /// The rows of this page that could not be read, in ascending id order: the listing went
+    /// on past them.
+    pub unreadable: Vec<Unreadable>,
     /// Where to continue, or `None` when no record followed this page when it was read.
     pub next: Option<Cursor>,
+}
+
+/// What a [`Store::scan`] visited, and the records it could not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use = "a scan reports the records it could not read in `unreadable`"]
+pub struct Scanned {
+    /// How many records were visited.
+    pub visited: u64,
+    /// The records that could not be read (and so were not visited), in ascending id order.
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Scanned {
+    /// Whether every record was read.
+    pub fn is_complete(&self) -> bool {
+        self.unreadable.is_empty()
+    }
 }
 
 /// The most records one page holds; larger limits are lowered to it.
@@ -607,16 +658,18 @@ pub trait Store {
     ) -> Result<Vec<Versioned<Contact>>, Self::Error>;
 
     /// Up to `limit` (at most [`MAX_PAGE`], at least 1) records matching `query` with an id
-    /// after `after`, in ascending id order.
+    /// after `after`, in ascending id order. A stored row that cannot be read counts toward the
+    /// limit and is reported in [`Page::unreadable`] instead of the records; the cursor goes
+    /// past it.
     ///
     /// # Errors
     ///
-    /// The adapter's error.
+    /// The adapter's error (not an unreadable row: that is reported in the page).
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize)
     -> Result<Page, Self::Error>;
 
-    /// Calls `visit` on every record of `kind`, reading [`SCAN_PAGE`] records at a time; returns
-    /// how many were visited.
+    /// Calls `visit` on every readable record of `kind`, reading [`SCAN_PAGE`] records at a
+    /// time; returns how many were visited and which could not be read.
     ///
     /// # Errors
     ///
@@ -625,19 +678,20 @@ pub trait Store {
         &self,
         kind: RecordKind,
         visit: &mut dyn FnMut(Versioned<Record>),
-    ) -> Result<u64, Self::Error> {
+    ) -> Result<Scanned, Self::Error> {
         let query = Query::kind(kind);
         let mut after = None;
-        let mut count = 0;
+        let mut scanned = Scanned::default();
         loop {
             let page = self.list(&query, after, SCAN_PAGE)?;
+            scanned.unreadable.extend(page.unreadable);
             for record in page.records {
-                count += 1;
+                scanned.visited += 1;
                 visit(record);
             }
             match page.next {
                 Some(next) => after = Some(next),
-                None => return Ok(count),
+                None => return Ok(scanned),
             }
         }
     }
@@ -680,20 +734,21 @@ pub trait AsyncStore: Send + Sync {
         &self,
         kind: RecordKind,
         visit: &mut (dyn FnMut(Versioned<Record>) + Send),
-    ) -> impl Future<Output = Result<u64, Self::Error>> + Send {
+    ) -> impl Future<Output = Result<Scanned, Self::Error>> + Send {
         async move {
             let query = Query::kind(kind);
             let mut after = None;
-            let mut count = 0;
+            let mut scanned = Scanned::default();
             loop {
                 let page = self.list(&query, after, SCAN_PAGE).await?;
+                scanned.unreadable.extend(page.unreadable);
                 for record in page.records {
-                    count += 1;
+                    scanned.visited += 1;
                     visit(record);
                 }
                 match page.next {
                     Some(next) => after = Some(next),
-                    None => return Ok(count),
+                    None => return Ok(scanned),
                 }
             }
         }
@@ -728,7 +783,7 @@ macro_rules! forward_store {
                 &self,
                 kind: RecordKind,
                 visit: &mut dyn FnMut(Versioned<Record>),
-            ) -> Result<u64, T::Error> {
+            ) -> Result<Scanned, T::Error> {
                 (**self).scan(kind, visit)
             }
         }
@@ -770,7 +825,7 @@ macro_rules! forward_store {
                 &self,
                 kind: RecordKind,
                 visit: &mut (dyn FnMut(Versioned<Record>) + Send),
-            ) -> impl Future<Output = Result<u64, T::Error>> + Send {
+            ) -> impl Future<Output = Result<Scanned, T::Error>> + Send {
                 (**self).scan(kind, visit)
             }
         }

@@ -43,6 +43,16 @@ fn create<S: Store>(store: &S, record: impl Into<Record>) -> RecordId {
     id
 }
 
+/// How many records a scan visited, once it is known to have read every one.
+fn complete(scanned: crate::store::Scanned) -> u64 {
+    assert!(
+        scanned.is_complete(),
+        "expected every record to be readable, found unreadable ones: {:?}",
+        scanned.unreadable
+    );
+    scanned.visited
+}
+
 fn conflict<S: Store>(result: Result<(), CommitError<S::Error>>) -> Conflict {
     match result {
         Err(CommitError::Conflict(c)) => c,
@@ -324,7 +334,7 @@ pub fn racing_qualifications_create_one_opportunity<S: Store + Sync>(new: impl F
         }
     });
     assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
-    let count = store.scan(RecordKind::Opportunity, &mut |_| {}).must();
+    let count = complete(store.scan(RecordKind::Opportunity, &mut |_| {}).must());
     assert_eq!(count, 1, "one opportunity for one lead");
     if let Err(problems) = check_consistency(&store) {
         panic!("{problems:?}");
@@ -694,15 +704,23 @@ pub fn scan_counts_match<S: Store>(new: impl Fn() -> S) {
         Lead::open(&sample.contact(), sample.interest(), &sample.ctx()),
     );
     let mut ids = HashSet::new();
-    let count = store
-        .scan(RecordKind::Contact, &mut |r| {
-            assert_eq!(r.kind(), RecordKind::Contact);
-            ids.insert(r.id());
-        })
-        .must();
+    let count = complete(
+        store
+            .scan(RecordKind::Contact, &mut |r| {
+                assert_eq!(r.kind(), RecordKind::Contact);
+                ids.insert(r.id());
+            })
+            .must(),
+    );
     assert_eq!((count, ids.len()), (n as u64, n));
-    assert_eq!(store.scan(RecordKind::Lead, &mut |_| {}).must(), 1);
-    assert_eq!(store.scan(RecordKind::Account, &mut |_| {}).must(), 0);
+    assert_eq!(
+        complete(store.scan(RecordKind::Lead, &mut |_| {}).must()),
+        1
+    );
+    assert_eq!(
+        complete(store.scan(RecordKind::Account, &mut |_| {}).must()),
+        0
+    );
 }
 
 /// A whole lifecycle through the facade, with repeat business, leaves a consistent store whose
@@ -809,12 +827,14 @@ pub fn async_scan_counts_match<S: AsyncStore>(new: impl Fn() -> S) {
             panic!("{e}");
         }
         let mut seen = HashSet::new();
-        let count = store
-            .scan(RecordKind::Contact, &mut |r| {
-                seen.insert(r.id());
-            })
-            .await
-            .must();
+        let count = complete(
+            store
+                .scan(RecordKind::Contact, &mut |r| {
+                    seen.insert(r.id());
+                })
+                .await
+                .must(),
+        );
         assert_eq!((count, seen.len()), (n as u64, n));
     });
 }

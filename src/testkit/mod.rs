@@ -34,7 +34,9 @@ pub use walk::{SteppingClock, Walked, awkward_readings, walk_under_clock};
 
 use crate::contact::{Contact, EmailAddress};
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
-use crate::store::{AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Versioned};
+use crate::store::{
+    AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Unreadable, Versioned,
+};
 
 /// Runs a future to completion on the current thread: the kit's executor, parking the thread
 /// while the future waits.
@@ -87,32 +89,45 @@ impl<S: AsyncStore> Store for Blocking<S> {
     }
 }
 
-/// Every record of every kind in `store`, keyed by id.
+/// Every readable record of every kind in `store`, keyed by id (see [`check_consistency`] for
+/// the unreadable ones).
 ///
 /// # Errors
 ///
 /// The store's error.
 pub fn snapshot<S: Store>(store: &S) -> Result<BTreeMap<RecordId, Versioned<Record>>, S::Error> {
+    read_all(store).map(|(all, _)| all)
+}
+
+/// Records by id.
+type ById = BTreeMap<RecordId, Versioned<Record>>;
+
+/// Every readable record of every kind in `store`, keyed by id, and the unreadable ones.
+fn read_all<S: Store>(store: &S) -> Result<(ById, Vec<Unreadable>), S::Error> {
     let mut all = BTreeMap::new();
+    let mut unreadable = Vec::new();
     for kind in RecordKind::ALL {
-        store.scan(kind, &mut |r| {
+        let scanned = store.scan(kind, &mut |r| {
             all.insert(r.id(), r);
         })?;
+        unreadable.extend(scanned.unreadable);
     }
-    Ok(all)
+    Ok((all, unreadable))
 }
 
 /// Checks the invariants that span records in `store`: every lead's contact exists; a converted
 /// lead's opportunity exists and was qualified from it, so no lead has two opportunities; every
 /// opportunity's lead exists and is converted into it; a won opportunity's account exists and
-/// lists it; an account's wins are won opportunities of that account.
+/// lists it; an account's wins are won opportunities of that account; every record is
+/// readable.
 ///
 /// # Errors
 ///
-/// Every broken invariant, described (or the store's error, described).
+/// Every broken invariant and every unreadable record, described (or the store's error,
+/// described). The invariants are checked on the readable records.
 pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
-    let all = snapshot(store).map_err(|e| vec![format!("store error: {e}")])?;
-    let mut problems = Vec::new();
+    let (all, unreadable) = read_all(store).map_err(|e| vec![format!("store error: {e}")])?;
+    let mut problems: Vec<String> = unreadable.iter().map(ToString::to_string).collect();
     let mut opportunities_of_lead: HashMap<RecordId, Vec<RecordId>> = HashMap::new();
     for record in all.values() {
         match &**record {

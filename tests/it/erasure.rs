@@ -87,7 +87,8 @@ fn text_leaves(value: &Value, path: &str, key: &str, out: &mut Vec<(String, Stri
 fn everything(store: &MemoryStore) -> Vec<Record> {
     let mut all = Vec::new();
     for kind in RecordKind::ALL {
-        Store::scan(store, kind, &mut |r| all.push(r.into_inner())).unwrap();
+        let scanned = Store::scan(store, kind, &mut |r| all.push(r.into_inner())).unwrap();
+        assert!(scanned.is_complete());
     }
     all
 }

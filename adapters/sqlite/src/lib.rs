@@ -18,7 +18,7 @@
 //! use prospect_sqlite::SqliteStore;
 //!
 //! let crm = Crm::new(SqliteStore::open_in_memory()?);
-//! assert_eq!(crm.store().scan(RecordKind::Lead, &mut |_| {})?, 0);
+//! assert_eq!(crm.store().scan(RecordKind::Lead, &mut |_| {})?.visited, 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -31,8 +31,9 @@ use std::time::Duration;
 
 use prospect::{
     Batch, CommitError, Conflict, Contact, ContactId, Cursor, EmailAddress, Expect, HistoryMark,
-    MAX_PAGE, Page, Query, Record, RecordId, Store, Version, Versioned,
+    MAX_PAGE, Page, Query, Record, RecordId, Store, Unreadable, Version, Versioned,
 };
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
 
 /// The schema version this adapter creates and reads.
@@ -202,7 +203,10 @@ fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
     Ok(())
 }
 
-/// Decodes a stored row, refusing one whose body is not a valid record of that kind and id.
+/// The columns every read selects, in the order [`read`] reads them.
+const COLUMNS: &str = "kind, id, version, body, state, owner, email";
+
+/// Decodes a stored body, refusing one that is not a valid record of that kind and id.
 fn decode(
     kind: &str,
     id: &str,
@@ -224,19 +228,67 @@ fn decode(
     Ok(Versioned::new(record, version))
 }
 
-/// Reads rows of `(kind, id, version, body)`.
+/// One stored row: its id as stored, and its record, or why it cannot be read.
+struct Row {
+    id: String,
+    record: Result<Versioned<Record>, SqliteError>,
+}
+
+/// A column's text, if it holds text.
+fn text(value: ValueRef<'_>) -> Option<&str> {
+    match value {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+        _ => None,
+    }
+}
+
+/// Reads a row of [`COLUMNS`]. Only a failure of SQLite itself is an error: a row that does not
+/// hold a valid record is a [`Row`] whose record says why.
+fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
+    let kind = text(row.get_ref(0)?).unwrap_or("?").to_string();
+    let id = text(row.get_ref(1)?).unwrap_or("?").to_string();
+    let corrupt = |reason: &str| SqliteError::Corrupt {
+        record: format!("{kind} {id}"),
+        reason: reason.to_string(),
+    };
+    let version = match row.get_ref(2)? {
+        ValueRef::Integer(v) => Ok(v),
+        _ => Err(corrupt("the version is not an integer")),
+    };
+    let body = text(row.get_ref(3)?).ok_or_else(|| corrupt("the body is not text"));
+    let record = version
+        .and_then(|v| decode(&kind, &id, v, body?))
+        .and_then(|r| {
+            // The index columns must say what the body says, or listings would lie.
+            let (state, owner, email) = (
+                text(row.get_ref(4)?),
+                text(row.get_ref(5)?),
+                text(row.get_ref(6)?),
+            );
+            if state != Some(r.state().key()) {
+                Err(corrupt("the state column disagrees with the body"))
+            } else if owner != r.owner().map(|o| o.as_str()) {
+                Err(corrupt("the owner column disagrees with the body"))
+            } else if email.map(str::to_string) != r.email().map(EmailAddress::normalized) {
+                Err(corrupt("the email column disagrees with the body"))
+            } else {
+                Ok(r)
+            }
+        });
+    Ok(Row { id, record })
+}
+
+/// Reads the rows of a query of [`COLUMNS`].
 fn rows(
     statement: &mut rusqlite::Statement<'_>,
     params: impl rusqlite::Params,
-) -> Result<Vec<Versioned<Record>>, SqliteError> {
+) -> Result<Vec<Row>, SqliteError> {
     let mut rows = statement.query(params)?;
-    let mut records = Vec::new();
+    let mut read_rows = Vec::new();
     while let Some(row) = rows.next()? {
-        let (kind, id, version, body): (String, String, i64, String) =
-            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
-        records.push(decode(&kind, &id, version, &body)?);
+        read_rows.push(read(row)?);
     }
-    Ok(records)
+    Ok(read_rows)
 }
 
 fn version_of(
@@ -293,14 +345,14 @@ impl Store for SqliteStore {
 
     fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, SqliteError> {
         let connection = self.connection();
-        let mut statement = connection.prepare_cached(
-            "SELECT kind, id, version, body FROM records WHERE kind = ?1 AND id = ?2",
-        )?;
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM records WHERE kind = ?1 AND id = ?2"
+        ))?;
         let found = rows(
             &mut statement,
             (id.kind().as_str(), id.as_uuid().hyphenated().to_string()),
         )?;
-        Ok(found.into_iter().next())
+        found.into_iter().next().map(|row| row.record).transpose()
     }
 
     fn commit(&self, batch: Batch) -> Result<(), CommitError<SqliteError>> {
@@ -429,13 +481,13 @@ impl Store for SqliteStore {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, SqliteError> {
         let connection = self.connection();
-        let mut statement = connection.prepare_cached(
-            "SELECT kind, id, version, body FROM records
-             WHERE kind = 'contact' AND email = ?1 ORDER BY id",
-        )?;
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM records WHERE kind = 'contact' AND email = ?1 ORDER BY id"
+        ))?;
         rows(&mut statement, [email.normalized()])?
             .into_iter()
-            .map(|r| {
+            .map(|row| {
+                let r = row.record?;
                 let id = r.id();
                 r.try_map(Contact::try_from)
                     .map_err(|e| SqliteError::Corrupt {
@@ -453,7 +505,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Page, SqliteError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let mut sql = String::from("SELECT kind, id, version, body FROM records WHERE kind = ?");
+        let mut sql = format!("SELECT {COLUMNS} FROM records WHERE kind = ?");
         let mut params: Vec<String> = vec![query.record_kind().as_str().to_string()];
         if let Some(state) = query.record_state() {
             sql.push_str(" AND state = ?");
@@ -471,13 +523,38 @@ impl Store for SqliteStore {
         sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
         let connection = self.connection();
         let mut statement = connection.prepare_cached(&sql)?;
-        let mut records = rows(&mut statement, params_from_iter(params))?;
-        let next = if records.len() > limit {
-            records.truncate(limit);
-            records.last().map(|r| Cursor::after(r.id()))
-        } else {
-            None
+        let mut found = rows(&mut statement, params_from_iter(params))?;
+        let more = found.len() > limit;
+        found.truncate(limit);
+        // The cursor goes past the last row, readable or not. (A row whose id is not a UUID
+        // cannot be a cursor: the last row that can is used.)
+        let next = more
+            .then(|| {
+                found
+                    .iter()
+                    .rev()
+                    .find_map(|row| uuid::Uuid::parse_str(&row.id).ok())
+            })
+            .flatten()
+            .map(|uuid| Cursor::after(RecordId::from_parts(query.record_kind(), uuid)));
+        let mut page = Page {
+            records: Vec::with_capacity(found.len()),
+            unreadable: Vec::new(),
+            next,
         };
-        Ok(Page { records, next })
+        for row in found {
+            match row.record {
+                Ok(record) => page.records.push(record),
+                Err(e) => page.unreadable.push(Unreadable::new(
+                    query.record_kind(),
+                    row.id,
+                    match e {
+                        SqliteError::Corrupt { reason, .. } => reason,
+                        other => other.to_string(),
+                    },
+                )),
+            }
+        }
+        Ok(page)
     }
 }
