@@ -212,11 +212,11 @@ pub fn batch_with_one_conflict_writes_nothing<S: Store>(new: impl Fn() -> S) {
     assert_eq!(c.record, existing);
     assert!(
         load(&store, RecordId::Contact(fresh.id())).is_none(),
-        "the new contact was not written"
+        "expected the new contact not to be written, found it stored"
     );
     assert!(
         load(&store, RecordId::Lead(lead_id)).is_none(),
-        "the new lead was not written"
+        "expected the new lead not to be written, found it stored"
     );
     assert_eq!(snapshot(&store).must(), before);
 }
@@ -368,6 +368,113 @@ pub fn email_lookup_ignores_case_and_spaces<S: Store>(new: impl Fn() -> S) {
     assert!(none.is_empty());
 }
 
+/// Several contacts with one address are found together, in ascending id order, each at its
+/// version.
+pub fn email_lookup_returns_every_match_in_id_order<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(28);
+    let mut ids = Vec::new();
+    for (i, address) in ["same@example.com", "SAME@example.com", " same@EXAMPLE.com"]
+        .iter()
+        .enumerate()
+    {
+        let details = sample.contact_details().with_email(sample.email(address));
+        let contact = crate::contact::Contact::create(details, &sample.ctx());
+        ids.push(contact.id());
+        create(&store, contact.clone());
+        if i == 1 {
+            // One of them updated, so that versions differ.
+            let mut batch = Batch::new();
+            batch.update(contact, Version::FIRST).expect("one write");
+            commit(&store, batch);
+        }
+        create(&store, sample.contact());
+    }
+    ids.sort();
+    let found = store
+        .find_contacts_by_email(&sample.email("same@example.com"))
+        .must();
+    let found_ids: Vec<_> = found.iter().map(|c| c.id()).collect();
+    assert_eq!(
+        found_ids, ids,
+        "expected the three contacts with the address in ascending id order, found {found_ids:?}"
+    );
+    for c in &found {
+        let stored = load(&store, RecordId::Contact(c.id())).expect("stored");
+        assert_eq!(
+            c.version(),
+            stored.version(),
+            "{}: expected the stored version, found another",
+            c.id()
+        );
+    }
+}
+
+/// The conflict of a required-absent email names the existing contact with the smallest id, as
+/// [`Conflict::email_taken`] does: expected absent, found at its version.
+pub fn duplicate_email_conflict_names_the_first_contact<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(29);
+    let mut existing = Vec::new();
+    for _ in 0..3 {
+        let details = sample
+            .contact_details()
+            .with_email(sample.email("taken@example.com"));
+        let contact = crate::contact::Contact::create(details, &sample.ctx());
+        existing.push((contact.id(), contact.clone()));
+        create(&store, contact);
+    }
+    existing.sort_by_key(|(id, _)| *id);
+    let (first, contact) = existing[0].clone();
+    let mut batch = Batch::new();
+    batch.update(contact, Version::FIRST).expect("one write");
+    commit(&store, batch);
+    let mut batch = Batch::new();
+    batch.require_no_contact_with(&sample.email("Taken@Example.com"));
+    batch.create(sample.contact()).expect("one write");
+    let c = conflict::<S>(store.commit(batch));
+    let expected = Conflict::email_taken(first, Version::new(2).expect("not 0"));
+    assert_eq!(
+        c, expected,
+        "expected {expected} (the contact with the smallest id), found {c}"
+    );
+}
+
+/// A query by owner returns only that owner's records: never an unowned one, never another
+/// owner's.
+pub fn owner_filter_excludes_unowned_and_other_owners<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(30);
+    let ana = crate::text::User::new("ana").expect("valid");
+    let mut anas = BTreeSet::new();
+    for i in 0..9 {
+        let details = sample.contact_details();
+        let details = match i % 3 {
+            0 => details.with_owner(ana.clone()),
+            1 => details.with_owner(crate::text::User::new("ben").expect("valid")),
+            _ => crate::contact::ContactDetails {
+                owner: None,
+                ..details
+            },
+        };
+        let id = create(
+            &store,
+            crate::contact::Contact::create(details, &sample.ctx()),
+        );
+        if i % 3 == 0 {
+            anas.insert(id);
+        }
+    }
+    let query = Query::kind(RecordKind::Contact).owned_by(ana);
+    let seen: BTreeSet<RecordId> = page_through(&store, &query, 2, &mut || {})
+        .into_iter()
+        .collect();
+    assert_eq!(
+        seen, anas,
+        "expected only ana's contacts, found others (unowned or another owner's)"
+    );
+}
+
 /// A batch that requires no contact with an address conflicts, writing nothing, when one
 /// exists (whatever the case).
 pub fn absent_email_requirement_conflicts<S: Store>(new: impl Fn() -> S) {
@@ -386,8 +493,15 @@ pub fn absent_email_requirement_conflicts<S: Store>(new: impl Fn() -> S) {
     batch.require_no_contact_with(&sample.email("Dup@Example.com"));
     batch.create(second.clone()).expect("one write");
     let c = conflict::<S>(store.commit(batch));
-    assert_eq!(c.record, RecordId::Contact(first.id()));
-    assert!(load(&store, RecordId::Contact(second.id())).is_none());
+    assert_eq!(
+        c.record,
+        RecordId::Contact(first.id()),
+        "expected the conflict to name the existing contact, found {c}"
+    );
+    assert!(
+        load(&store, RecordId::Contact(second.id())).is_none(),
+        "expected the new contact not to be written, found it stored"
+    );
 }
 
 /// Four threads create a contact with the same address through the facade, refusing
@@ -583,17 +697,39 @@ fn page_through<S: Store>(
 ) -> Vec<RecordId> {
     let mut seen = Vec::new();
     let mut after = None;
-    loop {
+    // Bounded: a store whose cursor does not advance must fail the case, not hang it.
+    for _ in 0..MAX_PAGES {
         let page = store.list(query, after, limit).must();
-        assert!(page.records.len() <= limit);
+        assert!(
+            page.records.len() <= limit,
+            "a page of limit {limit}: expected at most {limit} records, found {}",
+            page.records.len()
+        );
+        assert!(
+            page.unreadable.is_empty(),
+            "expected every record to be readable, found unreadable ones: {:?}",
+            page.unreadable
+        );
         seen.extend(page.records.iter().map(|r| r.id()));
         between();
         match page.next {
+            Some(next) if after.is_some_and(|a| next <= a) => panic!(
+                "the cursor did not advance: expected a cursor after {}, found {next}",
+                after.map_or_else(String::new, |a| a.to_string())
+            ),
             Some(next) => after = Some(next),
             None => return seen,
         }
     }
+    panic!(
+        "paging did not end: expected the last page within {MAX_PAGES} pages, found more \
+         ({} records seen)",
+        seen.len()
+    );
 }
+
+/// The most pages a kit case reads in one listing before it calls the store broken.
+const MAX_PAGES: usize = 10_000;
 
 /// Paging returns every record once, in ascending id order, and says when it is done.
 pub fn pagination_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
@@ -1268,6 +1404,78 @@ pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() 
     commit(&store, batch);
 }
 
+/// Records written, updated, erased and refused as stale read back the same after the store is
+/// closed and opened again (`reopen` takes the store and gives it back reopened): records and
+/// versions, the email index, and the history marks (a stale copy is still refused).
+pub fn records_read_back_after_reopen<S: Store, T: Store>(
+    new: impl Fn() -> S,
+    reopen: impl FnOnce(S) -> T,
+) {
+    let store = new();
+    let sample = Sample::new(32);
+    let mut batch = Batch::new();
+    for record in sample.every_state() {
+        batch.create(record).expect("distinct");
+    }
+    commit(&store, batch);
+    let (lead_id, stale, version, email) = {
+        let crm = sample.crm(&store);
+        let me = sample.actor();
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .must()
+            .into_contact();
+        let email = contact.email().cloned().expect("the sample has an email");
+        let other = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .must()
+            .into_contact();
+        let lead = crm.open_lead(&contact, sample.interest(), me).must();
+        let lead = crm.log_touch(lead, sample.touch(), me).must();
+        let stale = crm.load::<Lead<Working>>(lead.id()).must().into_inner();
+        let lead = crm.nurture(lead, sample.note("later"), me).must();
+        crm.erase_contact(other, me).must();
+        (lead.id(), stale, lead.version(), email)
+    };
+    let before = snapshot(&store).must();
+    let store = reopen(store);
+    let after = snapshot(&store).must();
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "expected {} records after reopening, found {}",
+        before.len(),
+        after.len()
+    );
+    for (id, was) in &before {
+        assert_eq!(
+            after.get(id),
+            Some(was),
+            "{id}: expected the record as written, found another after reopening"
+        );
+    }
+    let found = store.find_contacts_by_email(&email).must();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected the contact by its email after reopening, found {}",
+        found.len()
+    );
+    let mut batch = Batch::new();
+    batch
+        .update(
+            stale.disqualify(sample.disqualification(), &sample.ctx()),
+            version,
+        )
+        .expect("one write");
+    let c = conflict::<T>(store.commit(batch));
+    assert_eq!(
+        c,
+        Conflict::stale_history(RecordId::Lead(lead_id), version),
+        "expected a stale copy to be refused after reopening, found {c}"
+    );
+}
+
 /// A small, seeded generator for the stress case.
 struct SplitMix(u64);
 
@@ -1290,7 +1498,15 @@ pub const STRESS_OPERATIONS: u64 = 10_000;
 /// expected and counted. At the end every record's version is one more than the updates that
 /// succeeded on it (no update lost), no lead has two opportunities, and every invariant holds.
 pub fn stress_concurrent_lifecycles<S: Store + Sync>(new: impl Fn() -> S) {
+    stress_concurrent_lifecycles_with(new, STRESS_OPERATIONS);
+}
+
+/// [`stress_concurrent_lifecycles`] with `operations` per thread instead of
+/// [`STRESS_OPERATIONS`]: for a store too slow for the default (the macros'
+/// `stress = N`). At least 300, so that the threads still race.
+pub fn stress_concurrent_lifecycles_with<S: Store + Sync>(new: impl Fn() -> S, operations: u64) {
     use std::collections::HashMap;
+    let operations = operations.max(300);
     use std::sync::Mutex;
 
     let store = new();
@@ -1312,7 +1528,7 @@ pub fn stress_concurrent_lifecycles<S: Store + Sync>(new: impl Fn() -> S) {
             s.spawn(move || {
                 let mut rng = SplitMix(t + 1);
                 let me = sample.actor();
-                for _ in 0..STRESS_OPERATIONS {
+                for _ in 0..operations {
                     let pick = {
                         let pool = pool.lock().expect("no panic while held");
                         // Mostly the newest records, which the other threads are working on
@@ -1361,7 +1577,11 @@ pub fn stress_concurrent_lifecycles<S: Store + Sync>(new: impl Fn() -> S) {
     let (records, updates) = (writes.len(), writes.values().sum::<u64>());
     let conflicts = conflicts.into_inner();
     eprintln!("stress: {records} records, {updates} successful writes, {conflicts} conflicts");
-    assert!(records > 1000, "the stress ran: {records} records");
+    assert!(
+        records as u64 > operations / 10,
+        "expected the stress to write more than {} records, found {records}",
+        operations / 10
+    );
     assert!(conflicts > 0, "the threads raced on the same records");
     if let Err(problems) = check_consistency(&store) {
         panic!("{problems:?}");

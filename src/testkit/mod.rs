@@ -213,9 +213,22 @@ fn check_opportunity(
 /// Expands into a module `$name` of `#[test]` functions named `conformance_*`, one per case of
 /// [`cases`](crate::testkit::cases), each run against a fresh store made by `$new` (an
 /// expression evaluated once per case, in the module's parent scope).
+///
+/// Two options, in this order, both optional:
+///
+/// - `reopen = f`: `f` takes a store made by `$new` and returns it closed and opened again (for
+///   a store that persists): adds the case
+///   [`records_read_back_after_reopen`](crate::testkit::cases::records_read_back_after_reopen).
+/// - `stress = n`: the stress case runs `n` operations per thread instead of
+///   [`STRESS_OPERATIONS`](crate::testkit::cases::STRESS_OPERATIONS), for a slow store.
+///
+/// ```ignore
+/// prospect::store_conformance!(in_memory, MyStore::open_in_memory().unwrap());
+/// prospect::store_conformance!(on_file, MyStore::open(temp()).unwrap(), reopen = reopen, stress = 2_000);
+/// ```
 #[macro_export]
 macro_rules! store_conformance {
-    ($name:ident, $new:expr) => {
+    ($name:ident, $new:expr $(, reopen = $reopen:expr)? $(, stress = $stress:expr)? $(,)?) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -236,9 +249,15 @@ macro_rules! store_conformance {
                 conformance_racing_updates_exactly_one_wins => racing_updates_exactly_one_wins,
                 conformance_racing_qualifications_create_one_opportunity => racing_qualifications_create_one_opportunity,
                 conformance_email_lookup_ignores_case_and_spaces => email_lookup_ignores_case_and_spaces,
+                conformance_email_lookup_returns_every_match_in_id_order =>
+                    email_lookup_returns_every_match_in_id_order,
                 conformance_absent_email_requirement_conflicts => absent_email_requirement_conflicts,
+                conformance_duplicate_email_conflict_names_the_first_contact =>
+                    duplicate_email_conflict_names_the_first_contact,
                 conformance_racing_duplicate_contacts_create_one => racing_duplicate_contacts_create_one,
                 conformance_list_filters_by_kind_state_and_owner => list_filters_by_kind_state_and_owner,
+                conformance_owner_filter_excludes_unowned_and_other_owners =>
+                    owner_filter_excludes_unowned_and_other_owners,
                 conformance_list_follows_state_changes => list_follows_state_changes,
                 conformance_pagination_is_complete_and_ordered => pagination_is_complete_and_ordered,
                 conformance_facade_refuses_or_reuses_duplicate_contacts =>
@@ -255,18 +274,34 @@ macro_rules! store_conformance {
                     stale_copy_at_the_current_version_is_a_conflict,
                 conformance_clock_steps_never_make_a_record_unreadable =>
                     clock_steps_never_make_a_record_unreadable,
-                conformance_stress_concurrent_lifecycles => stress_concurrent_lifecycles,
             );
+
+            #[test]
+            fn conformance_stress_concurrent_lifecycles() {
+                $crate::testkit::cases::stress_concurrent_lifecycles_with(
+                    new_store,
+                    $crate::__stress_operations!($($stress)?),
+                );
+            }
+
+            $(
+                #[test]
+                fn conformance_records_read_back_after_reopen() {
+                    #[allow(clippy::redundant_closure)]
+                    $crate::testkit::cases::records_read_back_after_reopen(|| $new, $reopen);
+                }
+            )?
         }
     };
 }
 
 /// Like [`store_conformance!`], for an [`AsyncStore`](crate::AsyncStore): every sync case runs
 /// through [`Blocking`](crate::testkit::Blocking), and the async-only cases (the async facade,
-/// the async scan, `Send` futures) run with [`block_on`](crate::testkit::block_on).
+/// the async scan, `Send` futures) run with [`block_on`](crate::testkit::block_on). Takes the
+/// `stress = n` option.
 #[macro_export]
 macro_rules! async_store_conformance {
-    ($name:ident, $new:expr) => {
+    ($name:ident, $new:expr $(, stress = $stress:expr)? $(,)?) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -275,7 +310,11 @@ macro_rules! async_store_conformance {
                 $new
             }
 
-            $crate::store_conformance!(through_blocking, $crate::testkit::Blocking(super::new_async_store()));
+            $crate::store_conformance!(
+                through_blocking,
+                $crate::testkit::Blocking(super::new_async_store())
+                $(, stress = $stress)?
+            );
 
             $crate::__conformance_tests!(new_async_store;
                 conformance_async_scan_counts_match => async_scan_counts_match,
@@ -283,6 +322,17 @@ macro_rules! async_store_conformance {
                 conformance_async_futures_are_send => async_futures_are_send,
             );
         }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __stress_operations {
+    () => {
+        $crate::testkit::cases::STRESS_OPERATIONS
+    };
+    ($n:expr) => {
+        $n
     };
 }
 

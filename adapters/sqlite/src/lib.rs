@@ -25,7 +25,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -108,6 +108,7 @@ pub enum SqliteError {
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    path: Option<PathBuf>,
 }
 
 impl SqliteStore {
@@ -117,10 +118,12 @@ impl SqliteStore {
     ///
     /// [`SqliteError::Sqlite`] when the file cannot be opened, [`SqliteError::SchemaTooNew`].
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SqliteError> {
-        let connection = Connection::open(path)?;
+        let connection = Connection::open(path.as_ref())?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
-        SqliteStore::setup(connection)
+        let mut store = SqliteStore::setup(connection)?;
+        store.path = Some(path.as_ref().to_path_buf());
+        Ok(store)
     }
 
     /// A new database in memory, private to this store.
@@ -140,7 +143,13 @@ impl SqliteStore {
         migrate(&mut connection)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
+            path: None,
         })
+    }
+
+    /// The file the store was opened on; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// Copies every change in the write-ahead log into the database file and truncates the log

@@ -19,7 +19,14 @@ fn file_store() -> SqliteStore {
 }
 
 prospect::store_conformance!(in_memory, SqliteStore::open_in_memory().expect("opens"));
-prospect::store_conformance!(on_file, file_store());
+/// Closes a file store and opens its file again.
+fn reopen(store: SqliteStore) -> SqliteStore {
+    let path = store.path().expect("a file store").to_owned();
+    drop(store);
+    SqliteStore::open(path).expect("the file opens again")
+}
+
+prospect::store_conformance!(on_file, file_store(), reopen = reopen);
 
 #[test]
 fn two_connections_racing_on_one_record_never_lose_an_update() {

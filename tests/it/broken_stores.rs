@@ -1,0 +1,363 @@
+//! The conformance kit against stores broken on purpose: a small, plain store that keeps every
+//! clause of the contract, and copies of it that each break one. The kit must pass the first and
+//! fail every other, and this test says which cases catch which breakage.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Mutex, PoisonError};
+
+use prospect::testkit::cases;
+use prospect::*;
+
+/// The clause a store breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Breakage {
+    /// None: the store keeps the contract.
+    None,
+    /// Writes are applied whatever version they expect.
+    IgnoresVersions,
+    /// A batch's writes are applied one by one, up to the first that conflicts.
+    NonAtomicBatch,
+    /// A listing after a cursor starts at the record the cursor points at, again.
+    RepeatingCursor,
+    /// Listings and email look-ups come in descending id order.
+    WrongOrder,
+    /// An update whose history does not extend the stored one is applied.
+    NoHistoryCheck,
+    /// The email index keeps a contact's old address after an update.
+    StaleEmailIndex,
+    /// A query by owner also returns records without an owner.
+    OwnerFilterLetsUnownedThrough,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    records: BTreeMap<RecordId, (Record, Version)>,
+    /// Normalised address → contacts, as indexed when written.
+    emails: BTreeMap<String, BTreeSet<RecordId>>,
+}
+
+/// A store in a `BTreeMap` behind a mutex, with one clause broken (or none).
+#[derive(Debug)]
+struct Plain {
+    breakage: Breakage,
+    state: Mutex<State>,
+}
+
+impl Plain {
+    fn new(breakage: Breakage) -> Plain {
+        Plain {
+            breakage,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn check(&self, write: &Write, breakage: Breakage) -> Result<(), Conflict> {
+        let id = write.record().id();
+        let stored = self.records.get(&id);
+        let actual = stored.map(|(_, v)| *v);
+        let fits = match write.expect() {
+            Expect::Absent => actual.is_none(),
+            Expect::Version(v) => actual == Some(v),
+        };
+        if !fits && breakage != Breakage::IgnoresVersions {
+            return Err(Conflict::new(id, write.expect(), actual));
+        }
+        if let (Some((record, version)), Expect::Version(_)) = (stored, write.expect()) {
+            if breakage != Breakage::NoHistoryCheck
+                && !write.record().extends(&record.history_mark())
+            {
+                return Err(Conflict::stale_history(id, *version));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, record: Record, breakage: Breakage) {
+        let id = record.id();
+        let version = self
+            .records
+            .get(&id)
+            .map_or(Version::FIRST, |(_, v)| v.next());
+        if let Some((old, _)) = self.records.get(&id) {
+            if let Some(email) = old.email() {
+                if breakage != Breakage::StaleEmailIndex {
+                    if let Some(ids) = self.emails.get_mut(&email.normalized()) {
+                        ids.remove(&id);
+                    }
+                }
+            }
+        }
+        if let Some(email) = record.email() {
+            self.emails
+                .entry(email.normalized())
+                .or_default()
+                .insert(id);
+        }
+        self.records.insert(id, (record, version));
+    }
+}
+
+impl Store for Plain {
+    type Error = std::convert::Infallible;
+
+    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Self::Error> {
+        Ok(self
+            .state()
+            .records
+            .get(&id)
+            .map(|(r, v)| Versioned::new(r.clone(), *v)))
+    }
+
+    fn commit(&self, batch: Batch) -> Result<(), CommitError<Self::Error>> {
+        let mut state = self.state();
+        for email in batch.absent_emails() {
+            let first = state
+                .emails
+                .get(&email.normalized())
+                .and_then(|ids| ids.iter().next())
+                .and_then(|id| state.records.get(id));
+            if let Some((Record::Contact(c), version)) = first {
+                return Err(Conflict::email_taken(c.id(), *version).into());
+            }
+        }
+        let (writes, _) = batch.into_parts();
+        let writes: Vec<Write> = writes.collect();
+        if self.breakage == Breakage::NonAtomicBatch {
+            for write in writes {
+                state.check(&write, self.breakage)?;
+                state.apply(write.into_parts().0, self.breakage);
+            }
+            return Ok(());
+        }
+        for write in &writes {
+            state.check(write, self.breakage)?;
+        }
+        for write in writes {
+            state.apply(write.into_parts().0, self.breakage);
+        }
+        Ok(())
+    }
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, Self::Error> {
+        let state = self.state();
+        let mut found: Vec<Versioned<Contact>> = state
+            .emails
+            .get(&email.normalized())
+            .into_iter()
+            .flatten()
+            .filter_map(|id| state.records.get(id))
+            .filter(|(r, _)| {
+                // A correct store checks the contact still has the address.
+                self.breakage == Breakage::StaleEmailIndex || r.email() == Some(email)
+            })
+            .filter_map(|(r, v)| match r {
+                Record::Contact(c) => Some(Versioned::new(c.clone(), *v)),
+                _ => None,
+            })
+            .collect();
+        if self.breakage == Breakage::WrongOrder {
+            found.reverse();
+        }
+        Ok(found)
+    }
+
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page, Self::Error> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let state = self.state();
+        let owner_ok = |r: &Record| match (query.owner(), r.owner()) {
+            (None, _) => true,
+            (Some(_), None) => self.breakage == Breakage::OwnerFilterLetsUnownedThrough,
+            (Some(want), Some(has)) => want == has,
+        };
+        let after_cursor = |id: &RecordId| match after {
+            None => true,
+            Some(c) if self.breakage == Breakage::RepeatingCursor => id.as_uuid() >= c.as_uuid(),
+            Some(c) => id.as_uuid() > c.as_uuid(),
+        };
+        let mut matching = state.records.iter().filter(|(id, (r, _))| {
+            id.kind() == query.record_kind()
+                && after_cursor(id)
+                && query.record_state().is_none_or(|s| r.state() == s)
+                && owner_ok(r)
+        });
+        let mut records: Vec<Versioned<Record>> = matching
+            .by_ref()
+            .take(limit)
+            .map(|(_, (r, v))| Versioned::new(r.clone(), *v))
+            .collect();
+        let next = match (records.last(), matching.next()) {
+            (Some(last), Some(_)) => Some(Cursor::after(last.id())),
+            _ => None,
+        };
+        if self.breakage == Breakage::WrongOrder {
+            records.reverse();
+        }
+        Ok(Page {
+            records,
+            unreadable: Vec::new(),
+            next,
+        })
+    }
+}
+
+/// A conformance case, named, run against one kind of store.
+type Case<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
+/// Runs each case against stores with `breakage`; returns the names of the cases that failed.
+/// (The stress case is left out: whether its threads meet is a matter of timing.)
+fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
+    let new = move || Plain::new(breakage);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "round_trip_every_state",
+            Box::new(move || cases::round_trip_every_state(new)),
+        ),
+        (
+            "create_twice_is_a_conflict",
+            Box::new(move || cases::create_twice_is_a_conflict(new)),
+        ),
+        (
+            "stale_update_is_a_conflict_and_changes_nothing",
+            Box::new(move || cases::stale_update_is_a_conflict_and_changes_nothing(new)),
+        ),
+        (
+            "update_of_a_missing_record_is_a_conflict",
+            Box::new(move || cases::update_of_a_missing_record_is_a_conflict(new)),
+        ),
+        (
+            "batch_with_one_conflict_writes_nothing",
+            Box::new(move || cases::batch_with_one_conflict_writes_nothing(new)),
+        ),
+        (
+            "versions_count_updates",
+            Box::new(move || cases::versions_count_updates(new)),
+        ),
+        (
+            "racing_updates_exactly_one_wins",
+            Box::new(move || cases::racing_updates_exactly_one_wins(new)),
+        ),
+        (
+            "racing_qualifications_create_one_opportunity",
+            Box::new(move || cases::racing_qualifications_create_one_opportunity(new)),
+        ),
+        (
+            "email_lookup_ignores_case_and_spaces",
+            Box::new(move || cases::email_lookup_ignores_case_and_spaces(new)),
+        ),
+        (
+            "email_lookup_returns_every_match_in_id_order",
+            Box::new(move || cases::email_lookup_returns_every_match_in_id_order(new)),
+        ),
+        (
+            "duplicate_email_conflict_names_the_first_contact",
+            Box::new(move || cases::duplicate_email_conflict_names_the_first_contact(new)),
+        ),
+        (
+            "list_filters_by_kind_state_and_owner",
+            Box::new(move || cases::list_filters_by_kind_state_and_owner(new)),
+        ),
+        (
+            "owner_filter_excludes_unowned_and_other_owners",
+            Box::new(move || cases::owner_filter_excludes_unowned_and_other_owners(new)),
+        ),
+        (
+            "pagination_is_complete_and_ordered",
+            Box::new(move || cases::pagination_is_complete_and_ordered(new)),
+        ),
+        (
+            "pagination_across_states_is_complete_and_ordered",
+            Box::new(move || cases::pagination_across_states_is_complete_and_ordered(new)),
+        ),
+        (
+            "scan_counts_match",
+            Box::new(move || cases::scan_counts_match(new)),
+        ),
+        (
+            "lifecycle_through_the_facade",
+            Box::new(move || cases::lifecycle_through_the_facade(new)),
+        ),
+        (
+            "facade_conflict_leaves_the_store_unchanged",
+            Box::new(move || cases::facade_conflict_leaves_the_store_unchanged(new)),
+        ),
+        (
+            "erase_removes_personal_data_and_keeps_the_funnel",
+            Box::new(move || cases::erase_removes_personal_data_and_keeps_the_funnel(new)),
+        ),
+        (
+            "stale_copy_at_the_current_version_is_a_conflict",
+            Box::new(move || cases::stale_copy_at_the_current_version_is_a_conflict(new)),
+        ),
+        (
+            "records_read_back_after_reopen",
+            Box::new(move || cases::records_read_back_after_reopen(new, |s| s)),
+        ),
+    ];
+    cases
+        .into_iter()
+        .filter(|(_, case)| catch_unwind(AssertUnwindSafe(case)).is_err())
+        .map(|(name, _)| name)
+        .collect()
+}
+
+#[test]
+fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
+    // (the breakage, a case that must catch it)
+    let expected: &[(Breakage, &str)] = &[
+        (
+            Breakage::IgnoresVersions,
+            "stale_update_is_a_conflict_and_changes_nothing",
+        ),
+        (
+            Breakage::NonAtomicBatch,
+            "batch_with_one_conflict_writes_nothing",
+        ),
+        (
+            Breakage::RepeatingCursor,
+            "pagination_is_complete_and_ordered",
+        ),
+        (
+            Breakage::WrongOrder,
+            "email_lookup_returns_every_match_in_id_order",
+        ),
+        (
+            Breakage::NoHistoryCheck,
+            "stale_copy_at_the_current_version_is_a_conflict",
+        ),
+        (
+            Breakage::StaleEmailIndex,
+            "erase_removes_personal_data_and_keeps_the_funnel",
+        ),
+        (
+            Breakage::OwnerFilterLetsUnownedThrough,
+            "owner_filter_excludes_unowned_and_other_owners",
+        ),
+    ];
+    let passing = failing_cases(Breakage::None);
+    assert!(passing.is_empty(), "the plain store fails {passing:?}");
+    let mut report = String::new();
+    for (breakage, must_catch) in expected {
+        let caught = failing_cases(*breakage);
+        report.push_str(&format!("{breakage:?}: caught by {caught:?}\n"));
+        assert!(
+            caught.contains(must_catch),
+            "{breakage:?}: expected {must_catch} to fail, found only {caught:?}"
+        );
+    }
+    eprintln!("{report}");
+}
