@@ -189,7 +189,10 @@ pub fn update_of_a_missing_record_is_a_conflict<S: Store>(new: impl Fn() -> S) {
         .expect("one write");
     let c = conflict::<S>(store.commit(batch));
     assert_eq!((c.expected, c.actual), (Some(Version::FIRST), None));
-    assert!(load(&store, RecordId::Contact(contact.id())).is_none());
+    assert!(
+        load(&store, RecordId::Contact(contact.id())).is_none(),
+        "expected `load(&store, RecordId::Contact(contact.id())).is_none()`, found it false"
+    );
 }
 
 /// A batch whose last write conflicts writes none of the others.
@@ -333,7 +336,11 @@ pub fn racing_qualifications_create_one_opportunity<S: Store + Sync>(new: impl F
             Err(e) => panic!("{e}"),
         }
     });
-    assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
+    let won = results.iter().filter(|ok| **ok).count();
+    assert_eq!(
+        won, 1,
+        "expected one of four racing qualifications to commit, found {won} (per thread: {results:?})"
+    );
     let count = complete(store.scan(RecordKind::Opportunity, &mut |_| {}).must());
     assert_eq!(count, 1, "one opportunity for one lead");
     if let Err(problems) = check_consistency(&store) {
@@ -365,7 +372,10 @@ pub fn email_lookup_ignores_case_and_spaces<S: Store>(new: impl Fn() -> S) {
     let none = store
         .find_contacts_by_email(&sample.email("jeanne.martin@acme.example.org"))
         .must();
-    assert!(none.is_empty());
+    assert!(
+        none.is_empty(),
+        "expected `none.is_empty()`, found it false"
+    );
 }
 
 /// Several contacts with one address are found together, in ascending id order, each at its
@@ -523,11 +533,19 @@ pub fn racing_duplicate_contacts_create_one<S: Store + Sync>(new: impl Fn() -> S
     })
     .into_iter()
     .sum();
-    assert_eq!(created, 1);
+    assert_eq!(
+        created, 1,
+        "expected one of four racing creations to succeed, found {created}"
+    );
     let found = store
         .find_contacts_by_email(&sample.email("race@example.com"))
         .must();
-    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one contact with the address, found {}",
+        found.len()
+    );
 }
 
 /// Through the facade, a second contact with the same (normalised) address is refused, naming
@@ -542,7 +560,10 @@ pub fn facade_refuses_or_reuses_duplicate_contacts<S: Store>(new: impl Fn() -> S
     let first = crm
         .create_contact(with("dup@example.com"), OnDuplicate::Refuse, me)
         .must();
-    assert!(first.is_created());
+    assert!(
+        first.is_created(),
+        "expected `first.is_created()`, found it false"
+    );
     let first = first.into_contact();
     let before = snapshot(&store).must();
     match crm.create_contact(with(" DUP@Example.com "), OnDuplicate::Refuse, me) {
@@ -656,7 +677,10 @@ pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
         ids_of(&store, &Query::state(working).owned_by(ana.clone())),
         select(&|e| e.1 == working && e.2.as_deref() == Some("ana"))
     );
-    assert!(ids_of(&store, &Query::kind(RecordKind::Account)).is_empty());
+    assert!(
+        ids_of(&store, &Query::kind(RecordKind::Account)).is_empty(),
+        "expected `ids_of(&store, &Query::kind(RecordKind::Account)).is_empty()`, found it false"
+    );
     assert!(
         ids_of(
             &store,
@@ -665,7 +689,10 @@ pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
         .is_empty()
     );
     let nobody = crate::text::User::new("nobody").expect("valid");
-    assert!(ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty());
+    assert!(
+        ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty(),
+        "expected `ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty()`, found it false"
+    );
 }
 
 /// After an update, a record is listed under its new state and no longer under its old one.
@@ -676,7 +703,10 @@ pub fn list_follows_state_changes<S: Store>(new: impl Fn() -> S) {
     let id = RecordId::Lead(lead.id());
     let new_state = Query::state(RecordState::Lead(LeadStatus::New));
     let working = Query::state(RecordState::Lead(LeadStatus::Working));
-    assert!(ids_of(&store, &new_state).contains(&id));
+    assert!(
+        ids_of(&store, &new_state).contains(&id),
+        "expected `ids_of(&store, &new_state).contains(&id)`, found it false"
+    );
     let mut batch = Batch::new();
     batch
         .update(
@@ -685,8 +715,14 @@ pub fn list_follows_state_changes<S: Store>(new: impl Fn() -> S) {
         )
         .expect("one write");
     commit(&store, batch);
-    assert!(!ids_of(&store, &new_state).contains(&id));
-    assert!(ids_of(&store, &working).contains(&id));
+    assert!(
+        !ids_of(&store, &new_state).contains(&id),
+        "expected `!ids_of(&store, &new_state).contains(&id)`, found it false"
+    );
+    assert!(
+        ids_of(&store, &working).contains(&id),
+        "expected `ids_of(&store, &working).contains(&id)`, found it false"
+    );
 }
 
 fn page_through<S: Store>(
@@ -820,7 +856,10 @@ pub fn page_limits_are_clamped<S: Store>(new: impl Fn() -> S) {
     let query = Query::kind(RecordKind::Contact);
     let zero = store.list(&query, None, 0).must();
     assert_eq!(zero.records.len(), 1, "a limit of 0 is read as 1");
-    assert!(zero.next.is_some());
+    assert!(
+        zero.next.is_some(),
+        "expected `zero.next.is_some()`, found it false"
+    );
     let huge = store.list(&query, None, usize::MAX).must();
     assert_eq!(huge.records.len(), 3);
 }
@@ -1149,9 +1188,15 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
     let loaded = load(&store, RecordId::Contact(contact.id())).expect("still stored");
     match &*loaded {
         Record::Contact(c) => {
-            assert!(c.erased().is_some());
+            assert!(
+                c.erased().is_some(),
+                "expected `c.erased().is_some()`, found it false"
+            );
             assert_eq!(c.party().name(), crate::contact::ERASED);
-            assert!(c.email().is_none() && c.phone().is_none());
+            assert!(
+                c.email().is_none() && c.phone().is_none(),
+                "expected `c.email().is_none() && c.phone().is_none()`, found it false"
+            );
         }
         other => panic!("a contact was expected, found {other:?}"),
     }
