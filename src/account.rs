@@ -11,11 +11,12 @@ use crate::error::{MoneyError, RecordError};
 use crate::id::{AccountId, ContactId, OpportunityId};
 use crate::money::{Money, MoneyTotals};
 use crate::opportunity::{OpportunityData, SignedContract};
-use crate::record::RecordKind;
+use crate::record::{Format, RecordKind};
 use crate::text::{Reference, User};
 
 /// One opportunity won by an account: an entry of the account's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Win {
     opportunity: OpportunityId,
     contract: Reference,
@@ -81,6 +82,7 @@ mod data {
 /// An account as serialised: its fields in this order, with its won value.
 #[derive(Serialize)]
 struct AccountOut<'a> {
+    format: Format,
     id: AccountId,
     primary_contact: ContactId,
     owner: &'a Option<User>,
@@ -95,6 +97,7 @@ impl Serialize for Account {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = &*self.data;
         AccountOut {
+            format: Format,
             id: a.id,
             primary_contact: a.primary_contact,
             owner: &a.owner,
@@ -114,7 +117,10 @@ impl std::fmt::Debug for Account {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AccountRepr {
+    #[serde(default)]
+    format: Format,
     id: AccountId,
     primary_contact: ContactId,
     owner: Option<User>,
@@ -288,6 +294,7 @@ impl<'de> Deserialize<'de> for Account {
     /// Reads an account, refusing one that breaks an invariant.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = AccountRepr::deserialize(d)?;
+        let Format = r.format;
         let account = Account {
             data: Arc::new(data::Account {
                 id: r.id,

@@ -10,7 +10,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::context::Context;
 use crate::error::{Field, ValidationError};
 use crate::id::ContactId;
-use crate::text::{JobTitle, OrganizationName, PersonName, User, clean};
+use crate::text::{JobTitle, Kind, OrganizationName, PersonName, User, clean};
+
+/// Email addresses and phone numbers identify a person: one line, no invisible characters.
+const IDENTITY: Kind = Kind {
+    multiline: false,
+    identity: true,
+};
 
 /// A validated email address.
 ///
@@ -54,7 +60,7 @@ impl EmailAddress {
     /// A [`ValidationError`] for [`Field::Email`] saying what is wrong, without repeating the
     /// address.
     pub fn new(address: impl AsRef<str>) -> Result<EmailAddress, ValidationError> {
-        let text = clean(Field::Email, address.as_ref(), Self::MAX_CHARS, false)?;
+        let text = clean(Field::Email, address.as_ref(), Self::MAX_CHARS, IDENTITY)?;
         if !is_plain_address(text) {
             address_problem(text).map_err(|problem| ValidationError::Malformed {
                 field: Field::Email,
@@ -324,7 +330,7 @@ impl PhoneNumber {
     /// A [`ValidationError`] for [`Field::Phone`] saying what is wrong, without repeating the
     /// number.
     pub fn new(number: impl AsRef<str>) -> Result<PhoneNumber, ValidationError> {
-        let text = clean(Field::Phone, number.as_ref(), Self::MAX_CHARS, false)?;
+        let text = clean(Field::Phone, number.as_ref(), Self::MAX_CHARS, IDENTITY)?;
         let bad = |problem| {
             Err(ValidationError::Malformed {
                 field: Field::Phone,
@@ -423,6 +429,7 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 /// A person, possibly working for an organization. Every field is validated by its type, so the
 /// fields are public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Person {
     /// Their name.
     pub name: PersonName,
@@ -434,6 +441,7 @@ pub struct Person {
 
 /// An organization, met as such (a company's generic address, a purchasing department).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Organization {
     /// Its name.
     pub name: OrganizationName,
@@ -550,6 +558,7 @@ impl fmt::Display for LeadSource {
 /// What is known about a contact when it is created. Every field is validated by its type, so
 /// the fields are public.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactDetails {
     /// Who they are.
     pub party: Party,
@@ -642,7 +651,11 @@ mod data {
 
     /// The contact itself, shared between the copies of a [`super::Contact`].
     #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub(super) struct Contact {
+        /// Zero-sized: the stored form's `"format"` field.
+        #[serde(default)]
+        pub(super) format: crate::record::Format,
         pub(super) id: ContactId,
         pub(super) details: ContactDetails,
         pub(super) created_at: DateTime<Utc>,
@@ -655,6 +668,7 @@ mod data {
 
 /// When and by whom a contact's personal data was erased.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Erasure {
     /// When.
     pub at: DateTime<Utc>,
@@ -687,6 +701,7 @@ impl Contact {
     pub fn create(details: ContactDetails, ctx: &Context<'_>) -> Contact {
         Contact {
             data: Arc::new(data::Contact {
+                format: crate::record::Format,
                 id: ContactId::generate(ctx.ids()),
                 details,
                 created_at: ctx.now(),
@@ -706,6 +721,7 @@ impl Contact {
     pub fn erase(&self, ctx: &Context<'_>) -> Contact {
         Contact {
             data: Arc::new(data::Contact {
+                format: crate::record::Format,
                 id: self.data.id,
                 details: ContactDetails::tombstone(&self.data.details),
                 created_at: self.data.created_at,
@@ -726,12 +742,23 @@ impl Contact {
     /// Checks the invariants of a contact read from outside.
     pub(crate) fn validate(&self) -> Result<(), crate::error::RecordError> {
         let data = &self.data;
-        if data.erased.is_some() && data.details != ContactDetails::tombstone(&data.details) {
-            return Err(crate::error::RecordError::Invariant {
+        let invariant = |field, problem| {
+            Err(crate::error::RecordError::Invariant {
                 record: crate::record::RecordKind::Contact,
-                field: "details",
-                problem: "an erased contact still holds personal data",
-            });
+                field,
+                problem,
+            })
+        };
+        if let Some(erasure) = &data.erased {
+            if data.details != ContactDetails::tombstone(&data.details) {
+                return invariant("details", "an erased contact still holds personal data");
+            }
+            if erasure.at < data.created_at {
+                return invariant(
+                    "erased",
+                    "the erasure is dated before the contact's creation",
+                );
+            }
         }
         Ok(())
     }

@@ -131,6 +131,24 @@ pub enum ValidationError {
         /// The character's position, counted in characters from 0.
         position: usize,
     },
+    /// The value holds an invisible or format character (a zero-width space, a byte order
+    /// mark, a soft hyphen, a Hangul filler, a tag character; in names, user ids and references
+    /// also zero-width joiners, direction marks and variation selectors), with which two values
+    /// could look identical and differ. See `SECURITY.md` for the policy.
+    #[error("{field}: invisible or format character at position {position}")]
+    InvisibleCharacter {
+        /// The field at fault.
+        field: Field,
+        /// The character's position, counted in characters from 0.
+        position: usize,
+    },
+    /// The value has no visible character: only white space, invisible or format characters and
+    /// combining marks.
+    #[error("{field}: nothing visible")]
+    NothingVisible {
+        /// The field at fault.
+        field: Field,
+    },
     /// The value does not have the form the field requires.
     #[error("{field}: {problem}")]
     Malformed {
@@ -195,6 +213,8 @@ impl ValidationError {
             | ValidationError::TooLong { field, .. }
             | ValidationError::ControlCharacter { field, .. }
             | ValidationError::BidiControl { field, .. }
+            | ValidationError::InvisibleCharacter { field, .. }
+            | ValidationError::NothingVisible { field }
             | ValidationError::Malformed { field, .. }
             | ValidationError::OutOfRange { field, .. }
             | ValidationError::NotPositive { field }

@@ -17,6 +17,7 @@ use crate::text::User;
 /// [`OpportunityStage`](crate::OpportunityStage)) and `E` the evidence
 /// ([`LeadEvidence`](crate::LeadEvidence) or [`OpportunityEvidence`](crate::OpportunityEvidence)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Transition<S, E> {
     at: DateTime<Utc>,
     from: Option<S>,

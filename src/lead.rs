@@ -14,7 +14,7 @@ use crate::history::{History, Tag, Transition};
 use crate::id::{ContactId, LeadId, OpportunityId};
 use crate::opportunity::Opportunity;
 use crate::qualification::Qualification;
-use crate::record::RecordKind;
+use crate::record::{Format, RecordKind};
 use crate::state::{
     Converted, Discovery, Disqualified, LeadState, LeadStatus, New, Nurturing, OpenLeadState,
     QualifiableState, Working,
@@ -41,6 +41,7 @@ pub enum BuyingRole {
 /// What made a contact a lead: what they are interested in, and their role in the purchase.
 /// Every field is validated by its type, so the fields are public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Interest {
     /// What they want, e.g. "CRM for a 40-seat sales team".
     pub summary: Summary,
@@ -75,6 +76,7 @@ pub enum Channel {
 /// A contact made with the lead: the evidence that a lead is being worked. Every field is
 /// validated by its type, so the fields are public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Touch {
     /// How.
     pub channel: Channel,
@@ -139,6 +141,7 @@ impl fmt::Display for DisqualifyCategory {
 
 /// Why a lead was disqualified. The fields have no invariant between them, so they are public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DisqualifyReason {
     /// The predefined category.
     pub category: DisqualifyCategory,
@@ -166,6 +169,7 @@ impl DisqualifyReason {
 
 /// The evidence of one step in a lead's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum LeadEvidence {
@@ -257,6 +261,7 @@ impl std::ops::Deref for LeadData {
 /// A lead as serialised: its fields in this order.
 #[derive(Serialize)]
 struct LeadOut<'a> {
+    format: Format,
     id: LeadId,
     contact: ContactId,
     status: LeadStatus,
@@ -271,7 +276,10 @@ struct LeadOut<'a> {
 
 /// A lead as deserialised, before it is validated.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LeadIn {
+    #[serde(default)]
+    format: Format,
     id: LeadId,
     contact: ContactId,
     status: LeadStatus,
@@ -287,6 +295,7 @@ struct LeadIn {
 impl Serialize for LeadData {
     fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
         LeadOut {
+            format: Format,
             id: self.id,
             contact: self.contact,
             status: self.status,
@@ -305,6 +314,7 @@ impl<'de> Deserialize<'de> for LeadData {
     /// Reads the fields only; [`LeadData::deserialize_valid`] also validates.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = LeadIn::deserialize(d)?;
+        let Format = r.format;
         Ok(LeadData {
             core: Arc::new(LeadCore {
                 id: r.id,

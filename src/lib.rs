@@ -178,7 +178,8 @@ pub use qualification::{
     Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
 };
 pub use record::{
-    AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, StateError,
+    AnyLead, AnyOpportunity, Expected, RECORD_FORMAT, Record, RecordId, RecordKind, RecordState,
+    StateError,
 };
 pub use state::{LeadStatus, OpportunityStage};
 pub use store::{

@@ -46,6 +46,7 @@ use crate::text::User;
 /// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HistoryMark {
     len: u64,
     tip: u64,

@@ -9,8 +9,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Field, MoneyError, ValidationError};
 
 /// Active ISO 4217 currencies (as published in 2025) with their number of minor-unit digits.
-/// Sorted by code, for binary search. Fund codes and precious metals without minor units are
-/// left out.
+/// Sorted by code, for binary search. The fund codes, which have minor units, are in (contracts
+/// are written in some: the Chilean UF, `CLF`). Codes without minor units are left out: precious
+/// metals (`XAU`, `XAG`, `XPD`, `XPT`), the SDR and the units of account (`XDR`, `XSU`, `XUA`,
+/// `XBA`–`XBD`), and the testing and no-currency codes (`XTS`, `XXX`). A unit test holds the
+/// table to this comment.
 const CURRENCIES: &[(&str, u8)] = &[
     ("AED", 2),
     ("AFN", 2),
@@ -599,12 +602,34 @@ impl Serialize for MoneyTotals {
 }
 
 impl<'de> Deserialize<'de> for MoneyTotals {
+    /// Reads a map from currency code to minor units, refusing a currency given twice (a
+    /// stored total must say one thing).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map = BTreeMap::<Currency, i64>::deserialize(d)?;
-        let many: Vec<(Currency, i64)> = map.into_iter().collect();
+        struct Totals;
+        impl<'de> serde::de::Visitor<'de> for Totals {
+            type Value = BTreeMap<Currency, i64>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from currency code to minor units")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some((currency, minor)) = access.next_entry::<Currency, i64>()? {
+                    if map.insert(currency, minor).is_some() {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "currency {currency} is given twice"
+                        )));
+                    }
+                }
+                Ok(map)
+            }
+        }
+        let many: Vec<(Currency, i64)> = d.deserialize_map(Totals)?.into_iter().collect();
         Ok(MoneyTotals(match many.as_slice() {
-            [one] => Totals::One([*one]),
-            _ => Totals::Many(many),
+            [one] => self::Totals::One([*one]),
+            _ => self::Totals::Many(many),
         }))
     }
 }
@@ -655,6 +680,22 @@ mod tests {
     #[test]
     fn currency_table_is_sorted_and_unique() {
         assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn currency_table_matches_its_docs() {
+        let known = |code| CURRENCIES.iter().any(|(c, _)| *c == code);
+        for fund in [
+            "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW",
+        ] {
+            assert!(known(fund), "the fund code {fund} is in the table");
+        }
+        for left_out in [
+            "XAU", "XAG", "XPD", "XPT", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC", "XBD", "XTS",
+            "XXX",
+        ] {
+            assert!(!known(left_out), "{left_out} has no minor unit: left out");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
 use crate::lead::LeadData;
 use crate::money::Money;
 use crate::qualification::Qualification;
-use crate::record::RecordKind;
+use crate::record::{Format, RecordKind};
 use crate::state::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
     Proposal, Won,
@@ -52,6 +52,7 @@ mod data {
     use super::*;
 
     #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub(super) struct SentProposal {
         pub(super) summary: Summary,
         pub(super) amount: Money,
@@ -66,6 +67,7 @@ mod data {
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub(super) struct SignedContract {
         pub(super) reference: Reference,
         pub(super) value: Money,
@@ -152,6 +154,7 @@ impl SentProposal {
 pub struct PaymentTerms(Arc<data::PaymentTerms>);
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PaymentTermsRepr {
     net_days: u32,
     installments: u32,
@@ -356,6 +359,7 @@ impl fmt::Display for LossCategory {
 
 /// Why an opportunity was lost. The fields have no invariant between them, so they are public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LossReason {
     /// The predefined category.
     pub category: LossCategory,
@@ -385,6 +389,7 @@ impl LossReason {
 ///
 /// Not `Clone`: a win's entry holds its [`SignedContract`], which is linear.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum OpportunityEvidence {
@@ -498,6 +503,7 @@ impl std::ops::Deref for OpportunityData {
 /// An opportunity as serialised: its fields in this order.
 #[derive(Serialize)]
 struct OpportunityOut<'a> {
+    format: Format,
     id: OpportunityId,
     lead: LeadId,
     contact: ContactId,
@@ -518,7 +524,10 @@ struct OpportunityOut<'a> {
 
 /// An opportunity as deserialised, before it is validated.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OpportunityIn {
+    #[serde(default)]
+    format: Format,
     id: OpportunityId,
     lead: LeadId,
     contact: ContactId,
@@ -540,6 +549,7 @@ struct OpportunityIn {
 impl Serialize for OpportunityData {
     fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
         OpportunityOut {
+            format: Format,
             id: self.id,
             lead: self.lead,
             contact: self.contact,
@@ -564,6 +574,7 @@ impl<'de> Deserialize<'de> for OpportunityData {
     /// Reads the fields only; [`OpportunityData::deserialize_valid`] also validates.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = OpportunityIn::deserialize(d)?;
+        let Format = r.format;
         Ok(OpportunityData {
             core: Arc::new(OpportunityCore {
                 id: r.id,
@@ -700,7 +711,35 @@ impl OpportunityData {
                 return invariant("amount", "differs from the signed contract's value");
             }
         }
+        // What derives from the history says what the history says: the amount is the
+        // latest proposal's or contract's, or the budget before any; the expected close is the
+        // qualification's decision date (no step moves it).
+        if self.amount != self.derived_amount() {
+            return invariant(
+                "amount",
+                "differs from its history (the latest proposal's amount, or the budget)",
+            );
+        }
+        if self.expected_close != self.qualification.timeline().decision_date() {
+            return invariant(
+                "expected_close",
+                "differs from the qualification's decision date",
+            );
+        }
         Ok(())
+    }
+
+    /// The amount the history gives: the latest proposal's amount or contract's value, or the
+    /// budget when there is neither.
+    fn derived_amount(&self) -> Money {
+        self.history
+            .newest_first()
+            .find_map(|t| match t.evidence() {
+                OpportunityEvidence::Proposed(p) => Some(p.amount()),
+                OpportunityEvidence::Won { contract, .. } => Some(contract.value()),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.qualification.budget().amount())
     }
 
     /// Reads an opportunity and validates it, whatever its stage.

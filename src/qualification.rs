@@ -32,6 +32,7 @@ pub struct Need {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NeedRepr {
     summary: Summary,
     requirements: Vec<Requirement>,
@@ -193,6 +194,7 @@ pub struct Timeline {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TimelineRepr {
     decision_date: NaiveDate,
     assessed_on: NaiveDate,
@@ -257,6 +259,7 @@ impl Timeline {
 /// Who makes the purchase decision, when known: a strong sign, not a requirement. Every field is
 /// validated by its type, so the fields are public.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Authority {
     /// The decision maker's name.
     pub decision_maker: PersonName,
@@ -299,6 +302,7 @@ impl Authority {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Qualification {
     need: Need,
     budget: Budget,

@@ -23,6 +23,42 @@ use crate::state::{
 };
 use crate::text::User;
 
+/// The format of stored records this version of the crate writes, and the newest it reads.
+///
+/// Every record is serialised with a `"format"` field. A record of an older format (format 0:
+/// written before the field existed) is read, and written back in this format; a record of a
+/// newer format is refused with an error saying that a newer version of `prospect` wrote it,
+/// so that a stricter reader never misreads what a newer writer meant.
+///
+/// - 0: before the field.
+/// - 1: the field; leads, opportunities and accounts may say `"erased": true`; unknown fields
+///   and duplicate keys are refused.
+pub const RECORD_FORMAT: u32 = 1;
+
+/// The `"format"` field of a stored record: written as [`RECORD_FORMAT`], read as any format up
+/// to it (absent: 0), a newer one refused. Zero-sized.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Format;
+
+impl Serialize for Format {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(RECORD_FORMAT)
+    }
+}
+
+impl<'de> Deserialize<'de> for Format {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let format = u32::deserialize(d)?;
+        if format > RECORD_FORMAT {
+            return Err(serde::de::Error::custom(format_args!(
+                "format: the record is of format {format}, written by a newer version of \
+                 prospect; this version reads formats up to {RECORD_FORMAT}"
+            )));
+        }
+        Ok(Format)
+    }
+}
+
 /// The four kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

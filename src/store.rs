@@ -80,6 +80,7 @@ impl fmt::Display for Version {
 ///
 /// Dereferences to the value, so `lead.id()` works on a `Versioned<Lead<S>>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Versioned<T> {
     value: T,
     version: Version,

@@ -5,6 +5,14 @@
 //! Unicode bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make
 //! text display as something it is not.
 //!
+//! It also refuses invisible and format characters with which two values could look identical
+//! and differ ([`is_invisible`]: zero-width spaces, word joiners, the byte order mark, soft
+//! hyphens, Hangul fillers, tag characters, ...), and text with nothing visible once white space,
+//! those characters and combining marks are left out. Text that identifies (names, user ids,
+//! references, job titles) also refuses the joiners, direction marks and variation selectors that
+//! free text (summaries, notes, requirements) may hold for scripts and emoji that need them
+//! ([`is_identity_invisible`]).
+//!
 //! The text is shared, not copied, when a value is cloned (a reference count): records are kept
 //! by callers and stores at once, and evidence is often reused.
 
@@ -15,21 +23,33 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Field, ValidationError};
 
+/// What a text field accepts beyond the common rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kind {
+    /// Line breaks and tabs allowed (notes).
+    pub(crate) multiline: bool,
+    /// The text identifies someone or something (names, user ids, references): joiners,
+    /// direction marks and variation selectors are refused too.
+    pub(crate) identity: bool,
+}
+
 /// Checks `raw` for a text field and returns it trimmed.
 pub(crate) fn clean(
     field: Field,
     raw: &str,
     max: usize,
-    multiline: bool,
+    kind: Kind,
 ) -> Result<&str, ValidationError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(ValidationError::Empty { field });
     }
     if text.is_ascii() {
-        return clean_ascii(field, text, max, multiline);
+        // No ASCII character is invisible, and trimmed ASCII text without controls shows
+        // something.
+        return clean_ascii(field, text, max, kind.multiline);
     }
-    clean_chars(field, text, max, multiline)
+    clean_chars(field, text, max, kind)
 }
 
 /// [`clean`]'s checks on trimmed ASCII text, byte by byte: each character is one byte, so the
@@ -56,25 +76,79 @@ fn clean_ascii(
 }
 
 /// [`clean`]'s checks on trimmed, non-empty text of any script, character by character.
-fn clean_chars(
-    field: Field,
-    text: &str,
-    max: usize,
-    multiline: bool,
-) -> Result<&str, ValidationError> {
+fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str, ValidationError> {
     let len = text.chars().count();
     if len > max {
         return Err(ValidationError::TooLong { field, max, len });
     }
+    let mut visible = false;
     for (position, c) in text.chars().enumerate() {
         if is_bidi_control(c) {
             return Err(ValidationError::BidiControl { field, position });
         }
-        if c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')) {
+        if c.is_control() && !(kind.multiline && matches!(c, '\n' | '\r' | '\t')) {
             return Err(ValidationError::ControlCharacter { field, position });
         }
+        if is_invisible(c) || (kind.identity && is_identity_invisible(c)) {
+            return Err(ValidationError::InvisibleCharacter { field, position });
+        }
+        visible |= !(c.is_whitespace()
+            || c.is_control()
+            || is_identity_invisible(c)
+            || is_combining_mark(c));
+    }
+    if !visible {
+        return Err(ValidationError::NothingVisible { field });
     }
     Ok(text)
+}
+
+/// Invisible and format characters refused in every text: they show nothing (or nothing of
+/// their own) and would let two values look identical. Unicode's default-ignorable code points
+/// and format characters, except those [`is_identity_invisible`] lists, which some scripts and
+/// emoji need.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'                      // soft hyphen
+        | '\u{034F}'                    // combining grapheme joiner
+        | '\u{115F}' | '\u{1160}'       // Hangul choseong and jungseong fillers
+        | '\u{17B4}' | '\u{17B5}'       // Khmer inherent vowels
+        | '\u{180B}'..='\u{180F}'       // Mongolian free variation selectors, vowel separator
+        | '\u{200B}'                    // zero-width space
+        | '\u{2028}' | '\u{2029}'       // line and paragraph separators
+        | '\u{2060}'..='\u{2065}'       // word joiner, invisible operators
+        | '\u{206A}'..='\u{206F}'       // deprecated format characters
+        | '\u{3164}'                    // Hangul filler
+        | '\u{FEFF}'                    // zero-width no-break space, byte order mark
+        | '\u{FFA0}'                    // halfwidth Hangul filler
+        | '\u{FFF0}'..='\u{FFFB}'       // unassigned specials, interlinear annotations
+        | '\u{1BCA0}'..='\u{1BCA3}'     // shorthand format controls
+        | '\u{1D173}'..='\u{1D17A}'     // musical format controls
+        | '\u{E0000}'..='\u{E0FFF}'     // tags, variation selectors supplement, unassigned
+    )
+}
+
+/// Format characters that free text may hold (Persian and Indic scripts need the zero-width
+/// joiners, right-to-left text the direction marks, emoji the joiner and variation selectors)
+/// but text that identifies may not: with them, `"alice"` and `"ali\u{200D}ce"` look the same.
+pub(crate) fn is_identity_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{061C}'                      // Arabic letter mark
+        | '\u{200C}'..='\u{200F}'       // zero-width non-joiner and joiner, direction marks
+        | '\u{FE00}'..='\u{FE0F}'       // variation selectors
+    )
+}
+
+/// Combining marks of the main combining blocks: they show only on a base character, so a
+/// text of them alone shows nothing.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+        | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}'
+        | '\u{FE20}'..='\u{FE2F}'
+    )
 }
 
 /// Bidirectional embeddings, overrides and isolates (not the plain marks LRM, RLM and ALM, which
@@ -86,7 +160,8 @@ fn is_bidi_control(c: char) -> bool {
 macro_rules! text_type {
     (
         $(#[$meta:meta])*
-        $name:ident, $field:expr, max = $max:expr, multiline = $multi:expr, repr = $repr:ty
+        $name:ident, $field:expr, max = $max:expr, multiline = $multi:expr,
+        identity = $identity:expr, repr = $repr:ty
     ) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,13 +173,18 @@ macro_rules! text_type {
 
             /// Validates `text`: trimmed, not empty, at most
             #[doc = concat!("`", stringify!($max), "`")]
-            /// characters, no control or bidirectional override characters.
+            /// characters, something visible, no control, bidirectional override or invisible
+            /// characters (see the `text` policy in `SECURITY.md`).
             ///
             /// # Errors
             ///
             /// A [`ValidationError`] naming this field.
             pub fn new(text: impl AsRef<str>) -> Result<Self, ValidationError> {
-                clean($field, text.as_ref(), $max, $multi).map(|t| Self(<$repr>::from(t)))
+                let kind = Kind {
+                    multiline: $multi,
+                    identity: $identity,
+                };
+                clean($field, text.as_ref(), $max, kind).map(|t| Self(<$repr>::from(t)))
             }
 
             /// The text.
@@ -175,39 +255,39 @@ macro_rules! text_type {
 
 text_type!(
     /// A person's name, as they write it (at most 200 characters).
-    PersonName, Field::PersonName, max = 200, multiline = false, repr = Arc<str>
+    PersonName, Field::PersonName, max = 200, multiline = false, identity = true, repr = Arc<str>
 );
 text_type!(
     /// An organization's name (at most 200 characters).
-    OrganizationName, Field::OrganizationName, max = 200, multiline = false, repr = Arc<str>
+    OrganizationName, Field::OrganizationName, max = 200, multiline = false, identity = true, repr = Arc<str>
 );
 text_type!(
     /// A person's job title, e.g. "Head of Procurement" (at most 200 characters).
-    JobTitle, Field::JobTitle, max = 200, multiline = false, repr = Arc<str>
+    JobTitle, Field::JobTitle, max = 200, multiline = false, identity = true, repr = Arc<str>
 );
 text_type!(
     /// A one-line summary: what a lead is interested in, what a proposal offers (at most 500
     /// characters).
-    Summary, Field::Summary, max = 500, multiline = false, repr = Arc<str>
+    Summary, Field::Summary, max = 500, multiline = false, identity = false, repr = Arc<str>
 );
 text_type!(
     /// A requirement identified while qualifying a lead, e.g. "SSO with the customer's IdP"
     /// (at most 500 characters).
-    Requirement, Field::Requirement, max = 500, multiline = false, repr = Arc<str>
+    Requirement, Field::Requirement, max = 500, multiline = false, identity = false, repr = Arc<str>
 );
 text_type!(
     /// A free-text note; may span several lines (at most 4000 characters).
-    Note, Field::Note, max = 4000, multiline = true, repr = Arc<str>
+    Note, Field::Note, max = 4000, multiline = true, identity = false, repr = Arc<str>
 );
 text_type!(
     /// A reference to a document, e.g. a contract number (at most 100 characters).
-    Reference, Field::Reference, max = 100, multiline = false, repr = Arc<str>
+    Reference, Field::Reference, max = 100, multiline = false, identity = true, repr = Arc<str>
 );
 text_type!(
     /// A user of the CRM: the owner of a record or the actor of a transition, e.g. `"alice"` or
     /// `"import:webform"` (at most 128 characters).
     ///
-    User, Field::User, max = 128, multiline = false, repr = Arc<str>
+    User, Field::User, max = 128, multiline = false, identity = true, repr = Arc<str>
 );
 
 #[cfg(test)]
@@ -225,9 +305,10 @@ mod tests {
             max in 1usize..48,
             multiline: bool,
         ) {
+            let kind = Kind { multiline, identity: false };
             prop_assert_eq!(
                 clean_ascii(Field::Note, &text, max, multiline),
-                clean_chars(Field::Note, &text, max, multiline)
+                clean_chars(Field::Note, &text, max, kind)
             );
         }
     }

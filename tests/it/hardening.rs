@@ -467,3 +467,100 @@ impl<T: std::fmt::Debug, E: std::fmt::Debug> UnwrapErrOrOk for Result<T, E> {
         }
     }
 }
+
+#[test]
+fn bad_input_with_invisible_characters_or_nothing_visible_is_refused() {
+    let invisible = |field, position| ValidationError::InvisibleCharacter { field, position };
+    let nothing = |field| ValidationError::NothingVisible { field };
+    let cases: Vec<(&str, Result<(), ValidationError>, ValidationError)> = vec![
+        (
+            "zero-width space in a user id",
+            User::new("alice\u{200B}").map(drop),
+            invisible(Field::User, 5),
+        ),
+        (
+            "zero-width joiner in a user id",
+            User::new("ali\u{200D}ce").map(drop),
+            invisible(Field::User, 3),
+        ),
+        (
+            "right-to-left mark in a user id",
+            User::new("alice\u{200F}").map(drop),
+            invisible(Field::User, 5),
+        ),
+        (
+            "soft hyphen in a name",
+            PersonName::new("Jean\u{AD}ne").map(drop),
+            invisible(Field::PersonName, 4),
+        ),
+        (
+            "Hangul filler as a name",
+            PersonName::new("\u{3164}").map(drop),
+            invisible(Field::PersonName, 0),
+        ),
+        (
+            "tag characters in an organization",
+            OrganizationName::new("Acme\u{E0041}").map(drop),
+            invisible(Field::OrganizationName, 4),
+        ),
+        (
+            "byte order mark in a note",
+            Note::new("\u{FEFF}").map(drop),
+            invisible(Field::Note, 0),
+        ),
+        (
+            "variation selector in a reference",
+            Reference::new("C-1\u{FE0F}").map(drop),
+            invisible(Field::Reference, 3),
+        ),
+        (
+            "word joiner in a job title",
+            JobTitle::new("C\u{2060}EO").map(drop),
+            invisible(Field::JobTitle, 1),
+        ),
+        (
+            "Mongolian vowel separator in a requirement",
+            Requirement::new("SSO\u{180E}").map(drop),
+            invisible(Field::Requirement, 3),
+        ),
+        (
+            "line separator in a summary",
+            Summary::new("one\u{2028}two").map(drop),
+            invisible(Field::Summary, 3),
+        ),
+        (
+            "a lone combining mark as a summary",
+            Summary::new("\u{0301}").map(drop),
+            nothing(Field::Summary),
+        ),
+        (
+            "only a joiner as a summary",
+            Summary::new("\u{200D}").map(drop),
+            nothing(Field::Summary),
+        ),
+        (
+            "only direction marks as a note",
+            Note::new("\u{200E}\u{200F}").map(drop),
+            nothing(Field::Note),
+        ),
+    ];
+    for (case, got, expected) in cases {
+        assert_eq!(got, Err(expected), "{case}");
+    }
+    // Free text keeps what scripts and emoji need; a combining mark on a letter is visible.
+    assert!(
+        Note::new("می\u{200C}خواهم").is_ok(),
+        "Persian needs the non-joiner"
+    );
+    assert!(
+        Note::new("\u{1F469}\u{200D}\u{1F4BB} on the call").is_ok(),
+        "an emoji sequence"
+    );
+    assert!(
+        PersonName::new("Jose\u{0301}").is_ok(),
+        "a combining accent on a letter"
+    );
+    // Two user ids that would look identical cannot both exist.
+    assert!(User::new("alice").is_ok());
+    assert!(User::new("ali\u{200C}ce").is_err());
+}

@@ -343,3 +343,177 @@ fn shared_evidence_serialises_and_debugs_as_its_fields() {
     );
     assert!(format!("{contract:?}").starts_with("SignedContract { reference: "));
 }
+
+/// Reads `text` as a `Record`; returns the error.
+fn refused_text(text: &str) -> String {
+    match serde_json::from_str::<Record>(text) {
+        Ok(record) => panic!("a forged record was accepted: {record:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn forged_records_that_contradict_their_history_or_format_are_refused() {
+    let f = Fixture::new();
+    let ctx = f.ctx();
+    let (_, discovery) = f.discovery();
+    let discovery = Record::from(discovery);
+    let proposal = Record::from(f.discovery().1.propose(f.proposal(), &ctx));
+    let reopened = Record::from(
+        f.discovery()
+            .1
+            .propose(f.proposal(), &ctx)
+            .lose(LossReason::new(LossCategory::Price), &ctx)
+            .reopen(note("again"), &ctx),
+    );
+    let (_, account) = f.contracting().win(f.contract(35_000), &ctx);
+    let account = Record::from(account);
+    let lead = Record::from(f.working());
+    let contact = Record::from(f.contact());
+    let erased = Record::from(f.contact().erase(&ctx));
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "opportunity in discovery whose amount is not its budget",
+            refused(discovery.clone(), |v| v["amount"]["minor"] = json!(1)),
+            "amount: differs from its history",
+        ),
+        (
+            "proposal whose amount is not the proposal's",
+            refused(proposal.clone(), |v| v["amount"]["minor"] = json!(1)),
+            "amount: differs from its history",
+        ),
+        (
+            "reopened opportunity whose amount went back to the budget",
+            refused(reopened.clone(), |v| {
+                v["amount"]["minor"] = json!(3_000_000)
+            }),
+            "amount: differs from its history",
+        ),
+        (
+            "expected close that is not the decision date",
+            refused(discovery.clone(), |v| {
+                v["expected_close"] = json!("2030-01-01")
+            }),
+            "expected_close: differs from the qualification's decision date",
+        ),
+        (
+            "unknown field on a lead",
+            refused(lead.clone(), |v| v["priority"] = json!("high")),
+            "unknown field `priority`",
+        ),
+        (
+            "unknown field in a history entry",
+            refused(lead.clone(), |v| v["history"][0]["ip"] = json!("10.0.0.1")),
+            "unknown field `ip`",
+        ),
+        (
+            "unknown field in a touch",
+            refused(lead.clone(), |v| {
+                v["history"][1]["evidence"]["touch"]["mood"] = json!("happy")
+            }),
+            "unknown field `mood`",
+        ),
+        (
+            "unknown field in the qualification",
+            refused(discovery.clone(), |v| {
+                v["qualification"]["score"] = json!(9)
+            }),
+            "unknown field `score`",
+        ),
+        (
+            "unknown field in contact details",
+            refused(contact.clone(), |v| v["details"]["twitter"] = json!("@x")),
+            "unknown field `twitter`",
+        ),
+        (
+            "unknown field in an account's win",
+            refused(account.clone(), |v| v["wins"][0]["discount"] = json!(5)),
+            "unknown field `discount`",
+        ),
+        (
+            "a record from a newer format",
+            refused(lead.clone(), |v| v["format"] = json!(RECORD_FORMAT + 1)),
+            "written by a newer version of prospect",
+        ),
+        (
+            "a contact from a newer format",
+            refused(contact.clone(), |v| v["format"] = json!(99)),
+            "written by a newer version of prospect",
+        ),
+        (
+            "a format that is not a number",
+            refused(account.clone(), |v| v["format"] = json!("one")),
+            "invalid type",
+        ),
+        (
+            "an erasure dated before the contact was made",
+            refused(erased.clone(), |v| {
+                v["erased"]["at"] = json!("2000-01-01T00:00:00Z")
+            }),
+            "erased: the erasure is dated before the contact's creation",
+        ),
+        (
+            "a zero-width space in a stored name",
+            refused(contact.clone(), |v| {
+                v["details"]["party"]["name"] = json!("Jeanne\u{200B}Martin")
+            }),
+            "person name: invisible or format character at position 6",
+        ),
+        (
+            "a joiner in a stored actor",
+            refused(lead.clone(), |v| {
+                v["history"][0]["actor"] = json!("ali\u{200D}ce")
+            }),
+            "user: invisible or format character at position 3",
+        ),
+        (
+            "a stored interest with nothing visible",
+            refused(lead.clone(), |v| {
+                v["interest"]["summary"] = json!("\u{200D}\u{0301}")
+            }),
+            "summary: nothing visible",
+        ),
+        (
+            "a duplicate key in a lead",
+            refused_text(&json(&lead).to_string().replacen(
+                "\"status\":\"working\"",
+                "\"status\":\"working\",\"status\":\"new\"",
+                1,
+            )),
+            "duplicate field `status`",
+        ),
+        (
+            "a currency twice in an account's won value",
+            refused_text(&json(&account).to_string().replacen(
+                "\"won_value\":{\"EUR\":3500000}",
+                "\"won_value\":{\"EUR\":3500000,\"EUR\":1}",
+                1,
+            )),
+            "currency EUR is given twice",
+        ),
+    ];
+    assert!(cases.len() >= 19);
+    for (case, error, expected) in cases {
+        assert!(
+            error.contains(expected),
+            "{case}: expected an error saying {expected:?}, found {error:?}"
+        );
+    }
+}
+
+#[test]
+fn forged_older_records_without_a_format_still_read() {
+    let f = Fixture::new();
+    for record in every_state(&f) {
+        let mut value = json(&record);
+        assert_eq!(value["format"], json!(RECORD_FORMAT), "{}", record.id());
+        value.as_object_mut().unwrap().remove("format");
+        let back: Record = serde_json::from_value(value).unwrap();
+        assert_eq!(back, record, "a record of format 0 reads the same");
+        assert_eq!(
+            json(&back)["format"],
+            json!(RECORD_FORMAT),
+            "and is written upgraded"
+        );
+    }
+}

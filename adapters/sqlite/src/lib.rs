@@ -226,7 +226,7 @@ fn decode(
         record: format!("{kind} {id}"),
         reason,
     };
-    let record: Record = serde_json::from_str(body).map_err(|e| corrupt(e.to_string()))?;
+    let record: Record = serde_json::from_str(body).map_err(|e| corrupt(explain(kind, body, e)))?;
     if record.kind().as_str() != kind || record.id().as_uuid().hyphenated().to_string() != id {
         return Err(corrupt(format!("the body holds {}", record.id())));
     }
@@ -235,6 +235,31 @@ fn decode(
         .and_then(Version::new)
         .ok_or_else(|| corrupt(format!("version {version} is not a version")))?;
     Ok(Versioned::new(record, version))
+}
+
+/// Why `body` does not decode, naming the path of the field at fault ("history[1].at: invalid
+/// type ...") where it can: the body is read again, only on this path, as the kind the row says
+/// (a record's `type` tag hides the path from a plain decode).
+fn explain(kind: &str, body: &str, error: serde_json::Error) -> String {
+    fn at_path<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Option<String> {
+        serde_path_to_error::deserialize::<_, T>(value)
+            .err()
+            .map(|e| e.to_string())
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
+        return error.to_string();
+    };
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("type");
+    }
+    let pathed = match kind {
+        "contact" => at_path::<Contact>(value),
+        "lead" => at_path::<prospect::AnyLead>(value),
+        "opportunity" => at_path::<prospect::AnyOpportunity>(value),
+        "account" => at_path::<prospect::Account>(value),
+        _ => None,
+    };
+    pathed.unwrap_or_else(|| error.to_string())
 }
 
 /// One stored row: its id as stored, and its record, or why it cannot be read.

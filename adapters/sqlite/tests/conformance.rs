@@ -346,8 +346,8 @@ fn corrupt_rows_are_reported_and_every_other_record_is_served() {
         ),
         (
             "a wrong JSON type",
-            "UPDATE records SET body = json_set(body, '$.created_at', 42) WHERE id = ?1",
-            "invalid type",
+            "UPDATE records SET body = json_set(body, '$.history[1].at', 42) WHERE id = ?1",
+            "history[1].at: invalid type",
         ),
         (
             "a BLOB body",
