@@ -11,7 +11,7 @@ use crate::error::{MoneyError, RecordError};
 use crate::id::{AccountId, ContactId, OpportunityId};
 use crate::money::{Money, MoneyTotals};
 use crate::opportunity::{OpportunityData, SignedContract};
-use crate::record::{Format, RecordKind};
+use crate::record::{Format, ReadingRecord, RecordKind};
 use crate::text::{Reference, User};
 
 /// One opportunity won by an account: an entry of the account's history.
@@ -293,8 +293,12 @@ impl Account {
 impl<'de> Deserialize<'de> for Account {
     /// Reads an account, refusing one that breaks an invariant.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let reading = ReadingRecord::start();
         let r = AccountRepr::deserialize(d)?;
         let Format = r.format;
+        reading
+            .finish(RecordKind::Account)
+            .map_err(serde::de::Error::custom)?;
         let account = Account {
             data: Arc::new(data::Account {
                 id: r.id,

@@ -16,6 +16,7 @@ use crate::text::{JobTitle, Kind, OrganizationName, PersonName, User, clean};
 const IDENTITY: Kind = Kind {
     multiline: false,
     identity: true,
+    legacy: false,
 };
 
 /// A validated email address.
@@ -682,10 +683,16 @@ pub const ERASED: &str = "[erased]";
 impl<'de> Deserialize<'de> for Contact {
     /// Reads a contact, refusing an erased one that still holds personal data.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let reading = crate::record::ReadingRecord::start();
         let contact = Contact {
             data: Arc::new(data::Contact::deserialize(d)?),
         };
-        contact.validate().map_err(serde::de::Error::custom)?;
+        let format = reading
+            .finish(crate::record::RecordKind::Contact)
+            .map_err(serde::de::Error::custom)?;
+        contact
+            .check(format >= 1)
+            .map_err(serde::de::Error::custom)?;
         Ok(contact)
     }
 }
@@ -741,6 +748,12 @@ impl Contact {
 
     /// Checks the invariants of a contact read from outside.
     pub(crate) fn validate(&self) -> Result<(), crate::error::RecordError> {
+        self.check(true)
+    }
+
+    /// Checks the invariants of a contact; `strict` adds those of format 1 (a contact of format
+    /// 0 may have been erased by a clock that read earlier than its creation).
+    fn check(&self, strict: bool) -> Result<(), crate::error::RecordError> {
         let data = &self.data;
         let invariant = |field, problem| {
             Err(crate::error::RecordError::Invariant {
@@ -753,7 +766,7 @@ impl Contact {
             if data.details != ContactDetails::tombstone(&data.details) {
                 return invariant("details", "an erased contact still holds personal data");
             }
-            if erasure.at < data.created_at {
+            if strict && erasure.at < data.created_at {
                 return invariant(
                     "erased",
                     "the erasure is dated before the contact's creation",

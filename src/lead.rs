@@ -14,7 +14,7 @@ use crate::history::{History, Tag, Transition};
 use crate::id::{ContactId, LeadId, OpportunityId};
 use crate::opportunity::Opportunity;
 use crate::qualification::Qualification;
-use crate::record::{Format, RecordKind};
+use crate::record::{Format, ReadingRecord, RecordKind};
 use crate::state::{
     Converted, Discovery, Disqualified, LeadState, LeadStatus, New, Nurturing, OpenLeadState,
     QualifiableState, Working,
@@ -313,8 +313,12 @@ impl Serialize for LeadData {
 impl<'de> Deserialize<'de> for LeadData {
     /// Reads the fields only; [`LeadData::deserialize_valid`] also validates.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let reading = ReadingRecord::start();
         let r = LeadIn::deserialize(d)?;
         let Format = r.format;
+        reading
+            .finish(RecordKind::Lead)
+            .map_err(serde::de::Error::custom)?;
         Ok(LeadData {
             core: Arc::new(LeadCore {
                 id: r.id,

@@ -18,7 +18,7 @@ use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
 use crate::lead::LeadData;
 use crate::money::Money;
 use crate::qualification::Qualification;
-use crate::record::{Format, RecordKind};
+use crate::record::{Format, ReadingRecord, RecordKind};
 use crate::state::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
     Proposal, Won,
@@ -573,8 +573,12 @@ impl Serialize for OpportunityData {
 impl<'de> Deserialize<'de> for OpportunityData {
     /// Reads the fields only; [`OpportunityData::deserialize_valid`] also validates.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let reading = ReadingRecord::start();
         let r = OpportunityIn::deserialize(d)?;
         let Format = r.format;
+        reading
+            .finish(RecordKind::Opportunity)
+            .map_err(serde::de::Error::custom)?;
         Ok(OpportunityData {
             core: Arc::new(OpportunityCore {
                 id: r.id,

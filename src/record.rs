@@ -55,8 +55,84 @@ impl<'de> Deserialize<'de> for Format {
                  prospect; this version reads formats up to {RECORD_FORMAT}"
             )));
         }
+        READING.with(|r| r.set(Reading { format, ..r.get() }));
         Ok(Format)
     }
+}
+
+/// What is known of the record being read on this thread: its format (0 until its `"format"`
+/// field says otherwise), and whether text that only format 0 accepts was read in it.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    format: u32,
+    legacy_text: bool,
+}
+
+thread_local! {
+    /// Outside a record, text is read by the rules of the current format.
+    static READING: std::cell::Cell<Reading> = const {
+        std::cell::Cell::new(Reading { format: RECORD_FORMAT, legacy_text: false })
+    };
+}
+
+/// The reading of one record, so that strictness added in a format never refuses a record of an
+/// older one: text that format 0 accepted (invisible characters) still reads in a record of
+/// format 0, and is refused in a newer one, wherever its `"format"` field stands.
+pub(crate) struct ReadingRecord {
+    previous: Reading,
+}
+
+impl ReadingRecord {
+    /// Starts reading a record: of format 0 until its `"format"` field is read.
+    pub(crate) fn start() -> ReadingRecord {
+        let previous = READING.with(|r| {
+            r.replace(Reading {
+                format: 0,
+                legacy_text: false,
+            })
+        });
+        ReadingRecord { previous }
+    }
+
+    /// The record's format, once its fields are read.
+    ///
+    /// # Errors
+    ///
+    /// A record of format 1 or newer that holds text only format 0 accepts.
+    pub(crate) fn finish(&self, record: RecordKind) -> Result<u32, RecordError> {
+        let reading = READING.with(std::cell::Cell::get);
+        if reading.format >= 1 && reading.legacy_text {
+            return Err(RecordError::Invariant {
+                record,
+                field: "text",
+                problem: "holds invisible or format characters, which only records of format 0 \
+                          may",
+            });
+        }
+        Ok(reading.format)
+    }
+}
+
+impl Drop for ReadingRecord {
+    fn drop(&mut self) {
+        READING.with(|r| r.set(self.previous));
+    }
+}
+
+/// Whether text refused only for invisible characters may be read anyway: inside a record that
+/// may be of format 0 (which is then noted, so that a newer format refuses it).
+pub(crate) fn accept_legacy_text() -> bool {
+    READING.with(|r| {
+        let reading = r.get();
+        let legacy = reading.format == 0;
+        if legacy {
+            r.set(Reading {
+                legacy_text: true,
+                ..reading
+            });
+        }
+        legacy
+    })
 }
 
 /// The four kinds of record.

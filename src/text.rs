@@ -31,6 +31,9 @@ pub(crate) struct Kind {
     /// The text identifies someone or something (names, user ids, references): joiners,
     /// direction marks and variation selectors are refused too.
     pub(crate) identity: bool,
+    /// The rules of records of format 0: invisible characters and text with nothing visible
+    /// are accepted.
+    pub(crate) legacy: bool,
 }
 
 /// Checks `raw` for a text field and returns it trimmed.
@@ -89,7 +92,7 @@ fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str,
         if c.is_control() && !(kind.multiline && matches!(c, '\n' | '\r' | '\t')) {
             return Err(ValidationError::ControlCharacter { field, position });
         }
-        if is_invisible(c) || (kind.identity && is_identity_invisible(c)) {
+        if !kind.legacy && (is_invisible(c) || (kind.identity && is_identity_invisible(c))) {
             return Err(ValidationError::InvisibleCharacter { field, position });
         }
         visible |= !(c.is_whitespace()
@@ -97,7 +100,7 @@ fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str,
             || is_identity_invisible(c)
             || is_combining_mark(c));
     }
-    if !visible {
+    if !visible && !kind.legacy {
         return Err(ValidationError::NothingVisible { field });
     }
     Ok(text)
@@ -183,6 +186,7 @@ macro_rules! text_type {
                 let kind = Kind {
                     multiline: $multi,
                     identity: $identity,
+                    legacy: false,
                 };
                 clean($field, text.as_ref(), $max, kind).map(|t| Self(<$repr>::from(t)))
             }
@@ -245,9 +249,25 @@ macro_rules! text_type {
         }
 
         impl<'de> Deserialize<'de> for $name {
+            /// Validates like [`new`](Self::new); inside a record of format 0, text with
+            /// invisible characters (which format 0 accepted) is still read.
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let raw = String::deserialize(d)?;
-                Self::new(raw).map_err(serde::de::Error::custom)
+                match Self::new(&raw) {
+                    Err(ValidationError::InvisibleCharacter { .. } | ValidationError::NothingVisible { .. })
+                        if crate::record::accept_legacy_text() =>
+                    {
+                        let kind = Kind {
+                            multiline: $multi,
+                            identity: $identity,
+                            legacy: true,
+                        };
+                        clean($field, &raw, $max, kind)
+                            .map(|t| Self(<$repr>::from(t)))
+                            .map_err(serde::de::Error::custom)
+                    }
+                    other => other.map_err(serde::de::Error::custom),
+                }
             }
         }
     };
@@ -305,7 +325,7 @@ mod tests {
             max in 1usize..48,
             multiline: bool,
         ) {
-            let kind = Kind { multiline, identity: false };
+            let kind = Kind { multiline, identity: false, legacy: false };
             prop_assert_eq!(
                 clean_ascii(Field::Note, &text, max, multiline),
                 clean_chars(Field::Note, &text, max, kind)
