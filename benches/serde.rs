@@ -251,7 +251,7 @@ fn serde(c: &mut Criterion) {
         &ctx,
     )
     .log_touch(e.touch.clone(), &ctx);
-    let (converted, o) = lead.qualify(e.qualification(), &ctx);
+    let (converted, o) = lead.qualify(e.qualification(), &ctx).unwrap();
     let (won, account) = o
         .propose(e.proposal.clone(), &ctx)
         .negotiate(e.note.clone(), &ctx)

@@ -104,7 +104,7 @@ fn opportunity_advances(c: &mut Criterion) {
     let f = fixture();
     let ctx = Context::new(&f.clock, &f.ids, User::new("claire").unwrap());
     let working = Lead::open(&f.contact, f.interest.clone(), &ctx).log_touch(f.touch.clone(), &ctx);
-    let (_, discovery) = working.qualify(f.qualification(), &ctx);
+    let (_, discovery) = working.qualify(f.qualification(), &ctx).unwrap();
     // Typed values are linear: each iteration reads its own copy from a snapshot, in the setup.
     let discovery = AnyOpportunity::from(discovery);
     let mut group = c.benchmark_group("opportunity_advances");

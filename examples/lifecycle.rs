@@ -108,7 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .authority()
             .map_or("unknown", |a| a.decision_maker.as_str()),
     );
-    let (lead, opportunity) = lead.qualify(qualification, &seller);
+    let (lead, opportunity) = lead.qualify(qualification, &seller)?;
     println!(
         "   Lead         {}, pointing at opportunity {}",
         lead.status(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::account::Account;
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{Clock, Context, SystemClock};
-use crate::error::MoneyError;
+use crate::error::{MoneyError, ValidationError};
 use crate::id::{ContactId, IdSource, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
 use crate::opportunity::{
@@ -88,6 +88,15 @@ pub enum CrmError<E> {
     /// Adding a win to an account would overflow its won value.
     #[error("{0}")]
     Money(#[from] MoneyError),
+    /// The step's evidence is not valid on the day of the step (a qualification whose decision
+    /// date is already past).
+    #[error("{record}: {cause}")]
+    Invalid {
+        /// The record the step was for.
+        record: RecordId,
+        /// What is not valid.
+        cause: ValidationError,
+    },
     /// The store failed.
     #[error("store error: {0}")]
     Store(#[source] E),
@@ -188,18 +197,24 @@ mod plan {
         }
     }
 
-    pub(super) fn qualify<S: QualifiableState>(
+    pub(super) fn qualify<S: QualifiableState, E>(
         lead: Versioned<Lead<S>>,
         qualification: Qualification,
         ctx: &Context<'_>,
-    ) -> Plan<Qualified> {
+    ) -> Result<Plan<Qualified>, CrmError<E>> {
         let (lead, version) = lead.into_parts();
-        let (lead, opportunity) = lead.qualify(qualification, ctx);
+        let id = lead.id();
+        let (lead, opportunity) =
+            lead.qualify(qualification, ctx)
+                .map_err(|e| CrmError::Invalid {
+                    record: RecordId::Lead(id),
+                    cause: e.cause().clone(),
+                })?;
         use crate::store::Expect;
-        pair(
+        Ok(pair(
             (lead, Expect::Version(version)),
             (opportunity, Expect::Absent),
-        )
+        ))
     }
 
     pub(super) fn win(
@@ -602,6 +617,7 @@ macro_rules! lifecycle_steps {
     ///
     /// # Errors
     ///
+    /// [`CrmError::Invalid`] when the timeline's decision date is already past;
     /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
     pub $($async)* fn qualify<St: QualifiableState>(
         &self,
@@ -610,7 +626,7 @@ macro_rules! lifecycle_steps {
         actor: &User,
     ) -> Result<Qualified, CrmError<S::Error>>
     {
-        self.apply(plan::qualify(lead, qualification, &self.context(actor))) $($await)*
+        self.apply(plan::qualify(lead, qualification, &self.context(actor))?) $($await)*
     }
 
     /// A proposal was sent. See [`Opportunity::propose`].

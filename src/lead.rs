@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::contact::{Contact, LeadSource};
 use crate::context::Context;
-use crate::error::RecordError;
+use crate::error::{Field, RecordError, ValidationError};
 use crate::history::{History, Tag, Transition};
 use crate::id::{ContactId, LeadId, OpportunityId};
 use crate::opportunity::Opportunity;
@@ -570,12 +570,31 @@ impl<S: QualifiableState> Lead<S> {
     /// The opportunity's amount starts at the budget and its expected close date at the
     /// timeline's decision date; it takes the lead's source and owner. The conversion and the
     /// opportunity's creation are recorded at the same instant.
+    ///
+    /// # Errors
+    ///
+    /// [`QualifyError`] when the timeline's decision date is already past on the day of the
+    /// step ([`ValidationError::DateInPast`] for [`Field::DecisionDate`]): a timeline assessed
+    /// earlier may have expired since. Nothing changed; the lead and the qualification are
+    /// given back.
     pub fn qualify(
         self,
         qualification: Qualification,
         ctx: &Context<'_>,
-    ) -> (Lead<Converted>, Opportunity<Discovery>) {
+    ) -> Result<(Lead<Converted>, Opportunity<Discovery>), QualifyError<S>> {
         let at = self.data.history.next_at(ctx.now());
+        let (decision, today) = (qualification.timeline().decision_date(), at.date_naive());
+        if decision < today {
+            return Err(QualifyError {
+                cause: ValidationError::DateInPast {
+                    field: Field::DecisionDate,
+                    date: decision,
+                    today,
+                },
+                lead: Box::new(self),
+                qualification: Box::new(qualification),
+            });
+        }
         let opportunity = Opportunity::open(&self.data, qualification, at, ctx);
         let lead = self.step_at(
             at,
@@ -584,7 +603,29 @@ impl<S: QualifiableState> Lead<S> {
             },
             ctx,
         );
-        (lead, opportunity)
+        Ok((lead, opportunity))
+    }
+}
+
+/// Qualifying was refused ([`Lead::qualify`]); the lead and the qualification are as they were,
+/// and given back.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot qualify lead {}: {cause}", .lead.id())]
+pub struct QualifyError<S: QualifiableState> {
+    cause: ValidationError,
+    lead: Box<Lead<S>>,
+    qualification: Box<Qualification>,
+}
+
+impl<S: QualifiableState> QualifyError<S> {
+    /// Why it was refused.
+    pub fn cause(&self) -> &ValidationError {
+        &self.cause
+    }
+
+    /// The lead and the qualification, untouched.
+    pub fn into_parts(self) -> (Lead<S>, Qualification) {
+        (*self.lead, *self.qualification)
     }
 }
 

@@ -65,7 +65,7 @@
 //!     .budget(Budget::new(Money::parse("30000", Currency::EUR)?)?)
 //!     .timeline(Timeline::new(today + Days::new(90), today, &HorizonPolicy::default())?)
 //!     .build();
-//! let (lead, opportunity) = lead.qualify(qualification, &ctx);
+//! let (lead, opportunity) = lead.qualify(qualification, &ctx)?;
 //! assert_eq!(lead.opportunity(), opportunity.id());
 //!
 //! let opportunity = opportunity
@@ -165,7 +165,7 @@ pub use history::{History, HistoryIter, Transition};
 pub use id::{AccountId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds};
 pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
-    LeadTransition, Touch,
+    LeadTransition, QualifyError, Touch,
 };
 pub use mark::HistoryMark;
 pub use memory::MemoryStore;

@@ -576,9 +576,17 @@ impl<'de> Deserialize<'de> for OpportunityData {
         let reading = ReadingRecord::start();
         let r = OpportunityIn::deserialize(d)?;
         let Format = r.format;
-        reading
+        let format = reading
             .finish(RecordKind::Opportunity)
             .map_err(serde::de::Error::custom)?;
+        // Since format 1, qualifying refuses a decision date already past (before, it did not).
+        if format >= 1 && r.qualification.timeline().decision_date() < r.created_at.date_naive() {
+            return Err(serde::de::Error::custom(RecordError::Invariant {
+                record: RecordKind::Opportunity,
+                field: "qualification",
+                problem: "the decision date was already past when the lead was qualified",
+            }));
+        }
         Ok(OpportunityData {
             core: Arc::new(OpportunityCore {
                 id: r.id,
@@ -729,6 +737,20 @@ impl OpportunityData {
                 "expected_close",
                 "differs from the qualification's decision date",
             );
+        }
+        Ok(())
+    }
+
+    /// [`validate`](Self::validate), and the checks of the current format that records of
+    /// older formats may fail (reading them checks those by their format).
+    pub(crate) fn validate_current(&self) -> Result<(), RecordError> {
+        self.validate()?;
+        if self.qualification.timeline().decision_date() < self.created_at.date_naive() {
+            return Err(RecordError::Invariant {
+                record: RecordKind::Opportunity,
+                field: "qualification",
+                problem: "the decision date was already past when the lead was qualified",
+            });
         }
         Ok(())
     }

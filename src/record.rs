@@ -748,7 +748,7 @@ impl Record {
         match self {
             Record::Contact(c) => c.validate(),
             Record::Lead(l) => l.data().validate(),
-            Record::Opportunity(o) => o.data().validate(),
+            Record::Opportunity(o) => o.data().validate_current(),
             Record::Account(a) => a.check(),
         }
     }

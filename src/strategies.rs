@@ -423,11 +423,14 @@ impl Walk {
                 AnyLead::New(l) => l.log_touch(self.touch.clone(), &ctx).into(),
                 AnyLead::Working(l) => match (choice % 3, qualify) {
                     (0, true) => match self.qualification(ctx.today()) {
-                        Some(q) => {
-                            let (l, o) = l.qualify(q, &ctx);
-                            opportunity = Some(o.into());
-                            l.into()
-                        }
+                        Some(q) => match l.qualify(q, &ctx) {
+                            Ok((l, o)) => {
+                                opportunity = Some(o.into());
+                                l.into()
+                            }
+                            // Assessed today, so never past; if it were, the lead stays.
+                            Err(e) => e.into_parts().0.into(),
+                        },
                         None => l.nurture(self.note.clone(), &ctx).into(),
                     },
                     (1, _) => l.disqualify(self.disqualify.clone(), &ctx).into(),

@@ -88,7 +88,8 @@ fn each_transition_allocates_only_its_history_entry() {
     assert_eq!(n, 1, "nurture");
     let (lead, n) = allocations(|| lead.resume(touch.clone(), &ctx));
     assert_eq!(n, 1, "resume");
-    let ((_, o), n) = allocations(|| lead.qualify(qualification, &ctx));
+    let (qualified, n) = allocations(|| lead.qualify(qualification, &ctx));
+    let (_, o) = qualified.unwrap();
     assert_eq!(
         n, 3,
         "qualify: the lead's entry, and the opportunity's core and first entry"

@@ -1300,7 +1300,13 @@ pub fn clock_steps_never_make_a_record_unreadable<S: Store>(new: impl Fn() -> S)
     let choices: Vec<u8> = (0..600).map(|_| (rng.next() & 0xFF) as u8).collect();
     let walked =
         crate::testkit::walk_under_clock(&store, crate::testkit::awkward_readings(), &choices);
-    assert!(walked.steps > 400, "the walk took {} steps", walked.steps);
+    // Fewer than the choices: a step with nothing to do is skipped, and a lead whose history
+    // reached the far future cannot be qualified any more (its timeline is then past).
+    assert!(
+        walked.steps > 300,
+        "expected the walk to take more than 300 steps, found {}",
+        walked.steps
+    );
     let won = walked
         .records
         .values()

@@ -199,7 +199,11 @@ impl Sample {
         let ctx = self.ctx();
         let lead = || Lead::open(&self.contact(), self.interest(), &ctx);
         let working = || lead().log_touch(self.touch(), &ctx);
-        let discovery = || working().qualify(self.qualification(), &ctx);
+        let discovery = || {
+            working()
+                .qualify(self.qualification(), &ctx)
+                .expect("the sample's timeline is ahead")
+        };
         let contracting = || {
             discovery()
                 .1

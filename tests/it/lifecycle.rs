@@ -89,7 +89,7 @@ fn disqualify_from_every_open_state_and_recycle_clears_the_reason() {
             .any(|t| t.evidence() == &LeadEvidence::Disqualified(reason.clone()))
     );
     // A recycled lead can be qualified from Nurturing.
-    let (converted, opportunity) = recycled.qualify(f.qualification(), &ctx);
+    let (converted, opportunity) = recycled.qualify(f.qualification(), &ctx).unwrap();
     assert_eq!(converted.opportunity(), opportunity.id());
 }
 
@@ -100,7 +100,7 @@ fn qualifying_converts_the_lead_and_opens_an_opportunity_with_the_evidence() {
     let lead_id = lead.id();
     // Qualifications are linear: an equal one is built to compare with.
     let (qualification, expected) = (f.qualification(), f.qualification());
-    let (converted, opportunity) = lead.qualify(qualification, &f.ctx());
+    let (converted, opportunity) = lead.qualify(qualification, &f.ctx()).unwrap();
     let qualification = expected;
 
     assert_eq!(converted.id(), lead_id);
@@ -374,4 +374,77 @@ fn a_very_long_history_is_shared_and_dropped_without_recursion() {
         &LeadEvidence::Opened
     );
     drop(copy); // a recursive drop of 200,002 nodes would overflow the stack
+}
+
+#[test]
+fn qualifying_with_a_timeline_already_past_is_refused_and_gives_everything_back() {
+    let f = Fixture::new();
+    // Assessed today, decided in 30 days; the lead is qualified 31 days later.
+    let qualification = f.qualification_deciding_in(30);
+    let lead = f.working();
+    let id = lead.id();
+    f.clock.advance(chrono::TimeDelta::days(31));
+    let err = lead.qualify(qualification, &f.ctx()).unwrap_err();
+    assert!(
+        matches!(
+            err.cause(),
+            ValidationError::DateInPast {
+                field: Field::DecisionDate,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("decision date"), "{err}");
+    let (lead, qualification) = err.into_parts();
+    assert_eq!((lead.id(), lead.status()), (id, LeadStatus::Working));
+    assert_eq!(lead.history().len(), 2, "nothing was recorded");
+    // On the day of the decision it is still accepted.
+    let f2 = Fixture::new();
+    let lead = f2.working();
+    f2.clock.advance(chrono::TimeDelta::days(30));
+    assert!(
+        lead.qualify(f2.qualification_deciding_in(0), &f2.ctx())
+            .is_ok()
+    );
+    drop(qualification);
+}
+
+#[test]
+fn the_facade_refuses_a_past_timeline_and_writes_nothing() {
+    let f = Fixture::new();
+    let crm = Crm::with_clock_and_ids(
+        MemoryStore::new(),
+        std::sync::Arc::new(FixedClock::new(
+            f.clock.now() + chrono::TimeDelta::days(120),
+        )),
+        std::sync::Arc::new(SequentialIds::new(5)),
+    );
+    let me = user("claire");
+    let contact = crm
+        .create_contact(
+            ContactDetails::new(
+                Party::person(PersonName::new("Ada").unwrap()),
+                LeadSource::Web,
+            ),
+            OnDuplicate::Refuse,
+            &me,
+        )
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, interest(), &me).unwrap();
+    let lead = crm.log_touch(lead, touch(), &me).unwrap();
+    let id = lead.id();
+    // Assessed 120 days before the facade's today, deciding 90 days after it was assessed.
+    match crm.qualify(lead, f.qualification(), &me) {
+        Err(CrmError::Invalid { record, cause }) => {
+            assert_eq!(record, RecordId::Lead(id));
+            assert_eq!(cause.field(), Field::DecisionDate);
+        }
+        other => panic!("expected the qualification to be refused, got {other:?}"),
+    }
+    let stored = crm.load::<Lead<Working>>(id).unwrap();
+    assert_eq!(stored.version().get(), 2, "the lead is unchanged");
+    let count = Store::scan(crm.store(), RecordKind::Opportunity, &mut |_| {}).unwrap();
+    assert_eq!(count.visited, 0, "no opportunity");
 }

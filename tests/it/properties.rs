@@ -77,7 +77,7 @@ fn step(f: &Fixture, walk: Walk, account: &mut Option<Account>, choice: u8) -> (
             0 => lead(l.nurture(note("later"), &ctx).into()),
             1 => lead(l.disqualify(reason(), &ctx).into()),
             _ => {
-                let (l, o) = l.qualify(f.qualification(), &ctx);
+                let (l, o) = l.qualify(f.qualification(), &ctx).unwrap();
                 opp(l, o.into(), Moved::Qualified)
             }
         },
@@ -85,7 +85,7 @@ fn step(f: &Fixture, walk: Walk, account: &mut Option<Account>, choice: u8) -> (
             0 => lead(l.resume(touch(), &ctx).into()),
             1 => lead(l.disqualify(reason(), &ctx).into()),
             _ => {
-                let (l, o) = l.qualify(f.qualification(), &ctx);
+                let (l, o) = l.qualify(f.qualification(), &ctx).unwrap();
                 opp(l, o.into(), Moved::Qualified)
             }
         },

@@ -485,6 +485,14 @@ fn forged_records_that_contradict_their_history_or_format_are_refused() {
             "person name: invisible or format character at position 6",
         ),
         (
+            "an opportunity qualified after its decision date",
+            refused(discovery.clone(), |v| {
+                v["created_at"] = json!("2031-01-01T00:00:00Z");
+                v["history"][0]["at"] = json!("2031-01-01T00:00:00Z");
+            }),
+            "the decision date was already past when the lead was qualified",
+        ),
+        (
             "a duplicate key in a lead",
             refused_text(&json(&lead).to_string().replacen(
                 "\"status\":\"working\"",

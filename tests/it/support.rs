@@ -74,8 +74,28 @@ impl Fixture {
             .build()
     }
 
+    /// A qualification assessed today, deciding in `days` days.
+    pub fn qualification_deciding_in(&self, days: u64) -> Qualification {
+        let today = self.today();
+        Qualification::builder()
+            .need(
+                Need::new(
+                    Summary::new("Replace the spreadsheets").unwrap(),
+                    vec![Requirement::new("40 seats").unwrap()],
+                )
+                .unwrap(),
+            )
+            .budget(Budget::new(eur(30_000)).unwrap())
+            .timeline(
+                Timeline::new(today + Days::new(days), today, &HorizonPolicy::default()).unwrap(),
+            )
+            .build()
+    }
+
     pub fn discovery(&self) -> (Lead<Converted>, Opportunity<Discovery>) {
-        self.working().qualify(self.qualification(), &self.ctx())
+        self.working()
+            .qualify(self.qualification(), &self.ctx())
+            .unwrap()
     }
 
     pub fn proposal(&self) -> SentProposal {

@@ -2,7 +2,7 @@
 use prospect::{state::Working, Context, Lead, Qualification};
 
 fn convert(lead: Lead<Working>, qualification: Qualification, ctx: &Context<'_>) {
-    let (_converted, _opportunity) = lead.qualify(qualification, ctx);
+    let _converted = lead.qualify(qualification, ctx);
     let _ = lead.id();
 }
 

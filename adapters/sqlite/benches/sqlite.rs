@@ -51,7 +51,7 @@ fn lifecycle_batches(i: u64, e: &baselines::ours::Evidence, ctx: &Context<'_>) -
     let mut batches = vec![one(contact.into(), None), one(record, None)];
     let (record, lead) = keep(lead.log_touch(e.touch.clone(), ctx));
     batches.push(one(record, Some(v(1))));
-    let (lead, o) = lead.qualify(e.qualification(), ctx);
+    let (lead, o) = lead.qualify(e.qualification(), ctx).unwrap();
     let mut qualify = one(lead.into(), Some(v(2)));
     let (record, o) = keep(o);
     qualify.create(record).unwrap();
