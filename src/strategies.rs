@@ -550,3 +550,23 @@ pub fn record() -> impl Strategy<Value = Record> {
         account().prop_map(Record::Account),
     ]
 }
+
+/// A clock reading for a clock that misbehaves: anywhere `chrono` can represent (its earliest
+/// and latest instants included), or within an hour of 2026-03-02 09:00 UTC, where steps back
+/// and equal instants are likely. For driving `testkit::walk_under_clock` and
+/// `testkit::SteppingClock` (feature `testkit`).
+pub fn clock_reading() -> impl Strategy<Value = DateTime<Utc>> {
+    let base = DateTime::<Utc>::from_timestamp(1_772_442_000, 0).unwrap_or(DateTime::UNIX_EPOCH);
+    let (min, max) = (
+        DateTime::<Utc>::MIN_UTC.timestamp(),
+        DateTime::<Utc>::MAX_UTC.timestamp(),
+    );
+    prop_oneof![
+        3 => (-3_600i64..3_600).prop_map(move |s| base + TimeDelta::seconds(s)),
+        1 => Just(base),
+        1 => (min..=max).prop_map(|s| {
+            DateTime::<Utc>::from_timestamp(s, 0).unwrap_or(DateTime::UNIX_EPOCH)
+        }),
+        1 => prop_oneof![Just(DateTime::<Utc>::MIN_UTC), Just(DateTime::<Utc>::MAX_UTC)],
+    ]
+}

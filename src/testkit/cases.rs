@@ -1639,7 +1639,8 @@ pub fn stress_concurrent_lifecycles_with<S: Store + Sync>(new: impl Fn() -> S, o
     }
 }
 
-/// One step on the record `id`, chosen by `choice` among those its state allows.
+/// One step on the record `id`, chosen by `choice` among those its state allows; counts the
+/// records it wrote, and pools the opportunity it made.
 fn stress_step<S: Store>(
     crm: &crate::crm::Crm<&S>,
     sample: &Sample,
@@ -1648,88 +1649,21 @@ fn stress_step<S: Store>(
     pool: &std::sync::Mutex<Vec<RecordId>>,
     count: &(dyn Fn(&[RecordId]) + Sync),
 ) -> Result<(), CrmError<S::Error>> {
-    use crate::opportunity::Opportunity;
-    use crate::record::AnyOpportunity;
-    let me = sample.actor();
+    use crate::testkit::walk::{Stepped, step_on};
     let loaded = crm
         .store()
         .load(id)
         .map_err(CrmError::Store)?
         .expect("pooled records exist");
-    let (record, v) = loaded.into_parts();
-    let mut done = vec![id];
-    match record {
-        Record::Lead(lead) => match lead {
-            AnyLead::New(l) => {
-                crm.log_touch(Versioned::new(l, v), sample.touch(), me)?;
-            }
-            AnyLead::Working(l) if choice % 3 == 0 => {
-                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
-                done.push(RecordId::Opportunity(o.id()));
-                pool.lock()
-                    .expect("no panic while held")
-                    .push(RecordId::Opportunity(o.id()));
-            }
-            AnyLead::Working(l) if choice % 3 == 1 => {
-                crm.nurture(Versioned::new(l, v), sample.note("later"), me)?;
-            }
-            AnyLead::Working(l) => {
-                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
-            }
-            AnyLead::Nurturing(l) if choice % 2 == 0 => {
-                crm.resume(Versioned::new(l, v), sample.touch(), me)?;
-            }
-            AnyLead::Nurturing(l) => {
-                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
-                done.push(RecordId::Opportunity(o.id()));
-                pool.lock()
-                    .expect("no panic while held")
-                    .push(RecordId::Opportunity(o.id()));
-            }
-            AnyLead::Disqualified(l) => {
-                crm.recycle(Versioned::new(l, v), sample.note("again"), me)?;
-            }
-            AnyLead::Converted(_) => done.clear(),
-        },
-        Record::Opportunity(o) => {
-            let lose = choice % 5 == 0;
-            match o {
-                AnyOpportunity::Discovery(o) if lose => {
-                    crm.lose(Versioned::new(o, v), sample.loss(), me)?;
-                }
-                AnyOpportunity::Discovery(o) => {
-                    crm.propose(Versioned::new(o, v), sample.proposal(), me)?;
-                }
-                AnyOpportunity::Proposal(o) if lose => {
-                    crm.lose(Versioned::new(o, v), sample.loss(), me)?;
-                }
-                AnyOpportunity::Proposal(o) => {
-                    crm.negotiate(Versioned::new(o, v), sample.note("price"), me)?;
-                }
-                AnyOpportunity::Negotiation(o) => {
-                    crm.enter_contracting(
-                        Versioned::new(o, v),
-                        sample.terms(),
-                        sample.incumbent(),
-                        me,
-                    )?;
-                }
-                AnyOpportunity::Contracting(o) if lose => {
-                    crm.lose(Versioned::new(o, v), sample.loss(), me)?;
-                }
-                AnyOpportunity::Contracting(o) => {
-                    let o: Opportunity<crate::state::Contracting> = o;
-                    let (_, account) = crm.win(Versioned::new(o, v), sample.contract(100), me)?;
-                    done.push(RecordId::Account(account.id()));
-                }
-                AnyOpportunity::Lost(o) => {
-                    crm.reopen(Versioned::new(o, v), sample.note("back"), me)?;
-                }
-                AnyOpportunity::Won(_) => done.clear(),
-            }
+    match step_on(crm, sample, loaded, choice, None)? {
+        Stepped::Closed => {}
+        Stepped::Moved => count(&[id]),
+        Stepped::Qualified(o) => {
+            let o = RecordId::Opportunity(o);
+            count(&[id, o]);
+            pool.lock().expect("no panic while held").push(o);
         }
-        Record::Contact(_) | Record::Account(_) => done.clear(),
+        Stepped::Won(account) => count(&[id, RecordId::Account(account)]),
     }
-    count(&done);
     Ok(())
 }

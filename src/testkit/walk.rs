@@ -12,6 +12,7 @@ use crate::contact::Contact;
 use crate::context::Clock;
 use crate::crm::{Crm, CrmError, OnDuplicate};
 use crate::id::SequentialIds;
+use crate::id::{AccountId, OpportunityId};
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId};
 use crate::store::{Store, Versioned};
 use crate::testkit::{Sample, check_consistency, snapshot};
@@ -186,38 +187,7 @@ impl Walk {
         let Some(id) = pick(&self.leads, n) else {
             return self.open_lead(crm, sample, n);
         };
-        let me = sample.actor();
-        let (lead, v) = crm.load::<AnyLead>(id)?.into_parts();
-        match lead {
-            AnyLead::New(l) if n % 4 == 0 => {
-                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
-            }
-            AnyLead::New(l) => {
-                crm.log_touch(Versioned::new(l, v), sample.touch(), me)?;
-            }
-            AnyLead::Working(l) if n % 3 == 0 => {
-                crm.nurture(Versioned::new(l, v), sample.note("later"), me)?;
-            }
-            AnyLead::Working(l) if n % 5 == 1 => {
-                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
-            }
-            AnyLead::Working(l) => {
-                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
-                self.opportunities.push(RecordId::Opportunity(o.id()));
-            }
-            AnyLead::Nurturing(l) if n % 2 == 0 => {
-                crm.resume(Versioned::new(l, v), sample.touch(), me)?;
-            }
-            AnyLead::Nurturing(l) => {
-                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
-                self.opportunities.push(RecordId::Opportunity(o.id()));
-            }
-            AnyLead::Disqualified(l) => {
-                crm.recycle(Versioned::new(l, v), sample.note("again"), me)?;
-            }
-            AnyLead::Converted(_) => return Ok(false),
-        }
-        Ok(true)
+        self.step(crm, sample, id, n)
     }
 
     fn step_opportunity<S: Store>(
@@ -229,50 +199,40 @@ impl Walk {
         let Some(id) = pick(&self.opportunities, n) else {
             return self.step_lead(crm, sample, n);
         };
-        let me = sample.actor();
-        let lose = n % 5 == 0;
-        let (o, v) = crm.load::<AnyOpportunity>(id)?.into_parts();
-        match o {
-            AnyOpportunity::Discovery(o) if lose => {
-                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+        self.step(crm, sample, id, n)
+    }
+
+    /// One step on `id`; a win goes into an existing account half the time.
+    fn step<S: Store>(
+        &mut self,
+        crm: &Crm<&S>,
+        sample: &Sample,
+        id: RecordId,
+        n: usize,
+    ) -> Step<S::Error> {
+        let record = crm
+            .store()
+            .load(id)
+            .map_err(CrmError::Store)?
+            .ok_or(CrmError::NotFound(id))?;
+        let account = match pick(&self.accounts, n / 2) {
+            Some(account) if n % 2 == 0 => Some(crm.load::<Account>(account)?),
+            _ => None,
+        };
+        Ok(match step_on(crm, sample, record, n as u64, account)? {
+            Stepped::Closed => false,
+            Stepped::Moved => true,
+            Stepped::Qualified(o) => {
+                self.opportunities.push(RecordId::Opportunity(o));
+                true
             }
-            AnyOpportunity::Discovery(o) => {
-                crm.propose(Versioned::new(o, v), sample.proposal(), me)?;
-            }
-            AnyOpportunity::Proposal(o) if lose => {
-                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
-            }
-            AnyOpportunity::Proposal(o) => {
-                crm.negotiate(Versioned::new(o, v), sample.note("price"), me)?;
-            }
-            AnyOpportunity::Negotiation(o) => {
-                crm.enter_contracting(
-                    Versioned::new(o, v),
-                    sample.terms(),
-                    sample.incumbent(),
-                    me,
-                )?;
-            }
-            AnyOpportunity::Contracting(o) if lose => {
-                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
-            }
-            AnyOpportunity::Contracting(o) => match pick(&self.accounts, n / 2) {
-                // Repeat business: into an existing account, half the time.
-                Some(account) if n % 2 == 0 => {
-                    let account = crm.load::<Account>(account)?;
-                    crm.win_for(Versioned::new(o, v), account, sample.contract(100), me)?;
+            Stepped::Won(account) => {
+                if !self.accounts.contains(&RecordId::Account(account)) {
+                    self.accounts.push(RecordId::Account(account));
                 }
-                _ => {
-                    let (_, account) = crm.win(Versioned::new(o, v), sample.contract(100), me)?;
-                    self.accounts.push(RecordId::Account(account.id()));
-                }
-            },
-            AnyOpportunity::Lost(o) => {
-                crm.reopen(Versioned::new(o, v), sample.note("back"), me)?;
+                true
             }
-            AnyOpportunity::Won(_) => return Ok(false),
-        }
-        Ok(true)
+        })
     }
 
     fn erase<S: Store>(&mut self, crm: &Crm<&S>, sample: &Sample, n: usize) -> Step<S::Error> {
@@ -283,4 +243,116 @@ impl Walk {
         crm.erase_contact(contact, sample.actor())?;
         Ok(true)
     }
+}
+
+/// What [`step_on`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stepped {
+    /// Nothing: the record is closed (converted, won) or not a lead or an opportunity.
+    Closed,
+    /// The record moved on.
+    Moved,
+    /// The lead was qualified into this opportunity.
+    Qualified(OpportunityId),
+    /// The opportunity was won into this account (new, or the one given).
+    Won(AccountId),
+}
+
+/// Takes one legal step through the facade on the stored `record`, chosen by `choice` among
+/// those its state allows: touches, nurturing, disqualifying, recycling, qualifying; every
+/// stage, losing (one time in five), reopening, winning (into `account` when one is given).
+/// Shared by the walks and the stress case of the kit.
+pub(crate) fn step_on<S: Store>(
+    crm: &Crm<&S>,
+    sample: &Sample,
+    record: Versioned<Record>,
+    choice: u64,
+    account: Option<Versioned<Account>>,
+) -> Result<Stepped, CrmError<S::Error>> {
+    let me = sample.actor();
+    let (record, v) = record.into_parts();
+    let lose = choice % 5 == 0;
+    Ok(match record {
+        Record::Lead(lead) => match lead {
+            AnyLead::New(l) if choice % 4 == 0 => {
+                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
+                Stepped::Moved
+            }
+            AnyLead::New(l) => {
+                crm.log_touch(Versioned::new(l, v), sample.touch(), me)?;
+                Stepped::Moved
+            }
+            AnyLead::Working(l) if choice % 3 == 0 => {
+                crm.nurture(Versioned::new(l, v), sample.note("later"), me)?;
+                Stepped::Moved
+            }
+            AnyLead::Working(l) if choice % 5 == 1 => {
+                crm.disqualify(Versioned::new(l, v), sample.disqualification(), me)?;
+                Stepped::Moved
+            }
+            AnyLead::Working(l) => {
+                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                Stepped::Qualified(o.id())
+            }
+            AnyLead::Nurturing(l) if choice % 2 == 0 => {
+                crm.resume(Versioned::new(l, v), sample.touch(), me)?;
+                Stepped::Moved
+            }
+            AnyLead::Nurturing(l) => {
+                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                Stepped::Qualified(o.id())
+            }
+            AnyLead::Disqualified(l) => {
+                crm.recycle(Versioned::new(l, v), sample.note("again"), me)?;
+                Stepped::Moved
+            }
+            AnyLead::Converted(_) => Stepped::Closed,
+        },
+        Record::Opportunity(o) => match o {
+            AnyOpportunity::Discovery(o) if lose => {
+                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+                Stepped::Moved
+            }
+            AnyOpportunity::Discovery(o) => {
+                crm.propose(Versioned::new(o, v), sample.proposal(), me)?;
+                Stepped::Moved
+            }
+            AnyOpportunity::Proposal(o) if lose => {
+                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+                Stepped::Moved
+            }
+            AnyOpportunity::Proposal(o) => {
+                crm.negotiate(Versioned::new(o, v), sample.note("price"), me)?;
+                Stepped::Moved
+            }
+            AnyOpportunity::Negotiation(o) => {
+                crm.enter_contracting(
+                    Versioned::new(o, v),
+                    sample.terms(),
+                    sample.incumbent(),
+                    me,
+                )?;
+                Stepped::Moved
+            }
+            AnyOpportunity::Contracting(o) if lose => {
+                crm.lose(Versioned::new(o, v), sample.loss(), me)?;
+                Stepped::Moved
+            }
+            AnyOpportunity::Contracting(o) => {
+                let o = Versioned::new(o, v);
+                let (_, account) = match account {
+                    // Repeat business.
+                    Some(account) => crm.win_for(o, account, sample.contract(100), me)?,
+                    None => crm.win(o, sample.contract(100), me)?,
+                };
+                Stepped::Won(account.id())
+            }
+            AnyOpportunity::Lost(o) => {
+                crm.reopen(Versioned::new(o, v), sample.note("back"), me)?;
+                Stepped::Moved
+            }
+            AnyOpportunity::Won(_) => Stepped::Closed,
+        },
+        Record::Contact(_) | Record::Account(_) => Stepped::Closed,
+    })
 }

@@ -1,6 +1,5 @@
 //! MemoryStore against the conformance kit, and every facade step under injected faults.
 
-use chrono::TimeDelta;
 use proptest::prelude::*;
 use prospect::testkit::{Fault, FaultyStore, Sample, check_consistency, snapshot};
 use prospect::*;
@@ -341,23 +340,6 @@ fn faulty_store_counts_calls_and_fails_only_where_told() {
     assert_eq!(store.calls(), 4);
 }
 
-/// A clock reading: anywhere `chrono` can represent, or near a base instant (where steps back
-/// and equal instants are likely).
-fn clock_reading() -> impl Strategy<Value = chrono::DateTime<chrono::Utc>> {
-    use chrono::{DateTime, TimeZone, Utc};
-    let base = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    let (min, max) = (
-        DateTime::<Utc>::MIN_UTC.timestamp(),
-        DateTime::<Utc>::MAX_UTC.timestamp(),
-    );
-    prop_oneof![
-        3 => (-3_600i64..3_600).prop_map(move |s| base + TimeDelta::seconds(s)),
-        1 => Just(base),
-        1 => (min..=max).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).unwrap()),
-        1 => prop_oneof![Just(DateTime::<Utc>::MIN_UTC), Just(DateTime::<Utc>::MAX_UTC)],
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -366,7 +348,7 @@ proptest! {
     /// store, and through JSON.
     #[test]
     fn clock_readings_never_make_a_record_unreadable(
-        readings in proptest::collection::vec(clock_reading(), 1..24),
+        readings in proptest::collection::vec(prospect::strategies::clock_reading(), 1..24),
         choices in proptest::collection::vec(any::<u8>(), 1..160),
     ) {
         let store = MemoryStore::new();

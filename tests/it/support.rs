@@ -57,19 +57,11 @@ impl Fixture {
     }
 
     pub fn qualification(&self) -> Qualification {
-        let today = self.today();
+        let q = self.qualification_deciding_in(90);
         Qualification::builder()
-            .need(
-                Need::new(
-                    Summary::new("Replace the spreadsheets").unwrap(),
-                    vec![Requirement::new("40 seats").unwrap()],
-                )
-                .unwrap(),
-            )
-            .budget(Budget::new(eur(30_000)).unwrap())
-            .timeline(
-                Timeline::new(today + Days::new(90), today, &HorizonPolicy::default()).unwrap(),
-            )
+            .need(q.need().clone())
+            .budget(q.budget())
+            .timeline(q.timeline())
             .authority(Authority::new(PersonName::new("Paul Durand").unwrap()))
             .build()
     }

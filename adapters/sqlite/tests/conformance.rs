@@ -154,24 +154,6 @@ fn a_corrupt_row_is_an_error_naming_the_record_and_the_others_are_still_served()
     );
 }
 
-/// A clock reading: anywhere `chrono` can represent, or near a base instant (where steps back
-/// and equal instants are likely).
-fn clock_reading() -> impl proptest::strategy::Strategy<Value = chrono::DateTime<chrono::Utc>> {
-    use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-    use proptest::prelude::*;
-    let base = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-    let (min, max) = (
-        DateTime::<Utc>::MIN_UTC.timestamp(),
-        DateTime::<Utc>::MAX_UTC.timestamp(),
-    );
-    prop_oneof![
-        3 => (-3_600i64..3_600).prop_map(move |s| base + TimeDelta::seconds(s)),
-        1 => Just(base),
-        1 => (min..=max).prop_map(|s| DateTime::<Utc>::from_timestamp(s, 0).unwrap()),
-        1 => prop_oneof![Just(DateTime::<Utc>::MIN_UTC), Just(DateTime::<Utc>::MAX_UTC)],
-    ]
-}
-
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
 
@@ -179,7 +161,7 @@ proptest::proptest! {
     /// record is stored as JSON and read back (the walk loads and scans each one).
     #[test]
     fn clock_readings_never_make_a_row_unreadable(
-        readings in proptest::collection::vec(clock_reading(), 1..24),
+        readings in proptest::collection::vec(prospect::strategies::clock_reading(), 1..24),
         choices in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..160),
     ) {
         let store = SqliteStore::open_in_memory().unwrap();
