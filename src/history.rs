@@ -136,6 +136,19 @@ impl<S, E> History<S, E> {
         std::iter::successors(self.newest.as_deref(), |n| n.previous.as_deref()).map(|n| &n.entry)
     }
 
+    /// Whether `older`'s entries are this history's own, shared: its newest entry is one of
+    /// this history's nodes. True when this history was made by steps on a copy of `older` (the
+    /// persistent list shares them), in as many steps as were added; false otherwise, e.g. for a
+    /// history read back from storage or rewritten by erasure (compare by
+    /// [`HistoryMark`](crate::HistoryMark) then).
+    pub(crate) fn shares(&self, older: &History<S, E>) -> bool {
+        let Some(target) = &older.newest else {
+            return false;
+        };
+        std::iter::successors(self.newest.as_ref(), |n| n.previous.as_ref())
+            .any(|node| Arc::ptr_eq(node, target))
+    }
+
     /// The transitions, oldest first.
     pub fn iter(&self) -> HistoryIter<'_, S, E> {
         let mut entries: Vec<&Transition<S, E>> = self.newest_first().collect();

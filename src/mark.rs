@@ -118,6 +118,22 @@ impl Record {
             && (!stored.erased || self.is_erased())
     }
 
+    /// [`extends`](Self::extends) checked against the stored record itself: a history that
+    /// shares the stored one's entries (a step on a copy read from the same store, the usual
+    /// case) is recognised by pointer in as many steps as it added, without counting entries or
+    /// computing fingerprints; anything else is compared by mark.
+    pub(crate) fn extends_record(&self, stored: &Record) -> bool {
+        let shared = match (self, stored) {
+            (Record::Lead(new), Record::Lead(old)) => new.data().history.shares(&old.data().history),
+            (Record::Opportunity(new), Record::Opportunity(old)) => {
+                new.data().history.shares(&old.data().history)
+            }
+            _ => false,
+        };
+        (shared && (!stored.is_erased() || self.is_erased()))
+            || self.extends(&stored.history_mark())
+    }
+
     /// How many entries the record's history has.
     fn history_len(&self) -> usize {
         match self {

@@ -375,11 +375,11 @@ impl Inner {
             if !ok {
                 return Err(Conflict::new(id, write.expect(), actual));
             }
-            // The history clause: the stored record is at hand, so its mark is computed from it.
+            // The history clause, checked against the stored record, which is at hand.
             if let (Some((stored, version)), Expect::Version(_)) =
                 (at.and_then(|at| self.slots.get(at)), write.expect())
             {
-                if !write.record().extends(&stored.history_mark()) {
+                if !write.record().extends_record(stored) {
                     return Err(Conflict::stale_history(id, *version));
                 }
             }
