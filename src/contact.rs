@@ -656,7 +656,7 @@ mod data {
     pub(super) struct Contact {
         /// Zero-sized: the stored form's `"format"` field.
         #[serde(default)]
-        pub(super) format: crate::record::Format,
+        pub(super) format: crate::format::Format,
         pub(super) id: ContactId,
         pub(super) details: ContactDetails,
         pub(super) created_at: DateTime<Utc>,
@@ -683,7 +683,7 @@ pub const ERASED: &str = "[erased]";
 impl<'de> Deserialize<'de> for Contact {
     /// Reads a contact, refusing an erased one that still holds personal data.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let reading = crate::record::ReadingRecord::start();
+        let reading = crate::format::ReadingRecord::start();
         let contact = Contact {
             data: Arc::new(data::Contact::deserialize(d)?),
         };
@@ -708,7 +708,7 @@ impl Contact {
     pub fn create(details: ContactDetails, ctx: &Context<'_>) -> Contact {
         Contact {
             data: Arc::new(data::Contact {
-                format: crate::record::Format,
+                format: crate::format::Format,
                 id: ContactId::generate(ctx.ids()),
                 details,
                 created_at: ctx.now(),
@@ -728,7 +728,7 @@ impl Contact {
     pub fn erase(&self, ctx: &Context<'_>) -> Contact {
         Contact {
             data: Arc::new(data::Contact {
-                format: crate::record::Format,
+                format: crate::format::Format,
                 id: self.data.id,
                 details: ContactDetails::tombstone(&self.data.details),
                 created_at: self.data.created_at,

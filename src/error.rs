@@ -5,8 +5,8 @@
 
 use std::fmt;
 
+use crate::kind::RecordKind;
 use crate::money::Currency;
-use crate::record::RecordKind;
 
 /// A validated input field, named in [`ValidationError`] so that a caller can point a user at the
 /// right box on a form.

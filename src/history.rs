@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::RecordError;
-use crate::record::RecordKind;
+use crate::kind::RecordKind;
 use crate::text::User;
 
 /// One step in a record's life: when, from which state (none for the first), to which, by whom,

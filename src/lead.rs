@@ -10,11 +10,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::contact::{Contact, LeadSource};
 use crate::context::Context;
 use crate::error::{Field, RecordError, ValidationError};
+use crate::format::{Format, ReadingRecord};
 use crate::history::{History, Tag, Transition};
 use crate::id::{ContactId, LeadId, OpportunityId};
 use crate::opportunity::Opportunity;
 use crate::qualification::Qualification;
-use crate::record::{Format, ReadingRecord, RecordKind};
+use crate::record::RecordKind;
 use crate::state::{
     Converted, Discovery, Disqualified, LeadState, LeadStatus, New, Nurturing, OpenLeadState,
     QualifiableState, Working,

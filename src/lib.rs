@@ -128,10 +128,12 @@ mod context;
 mod crm;
 mod error;
 mod forecast;
+mod format;
 mod funnel;
 pub mod guide;
 mod history;
 mod id;
+mod kind;
 mod lead;
 mod mark;
 mod memory;
@@ -158,6 +160,7 @@ pub use crm::{
 };
 pub use error::{Field, MoneyError, RecordError, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
+pub use format::RECORD_FORMAT;
 pub use funnel::{
     Amounts, Breakdown, Contributes, Contribution, Durations, FunnelStage, PipelineReport,
 };
@@ -178,8 +181,7 @@ pub use qualification::{
     Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
 };
 pub use record::{
-    AnyLead, AnyOpportunity, Expected, RECORD_FORMAT, Record, RecordId, RecordKind, RecordState,
-    StateError,
+    AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, StateError,
 };
 pub use state::{LeadStatus, OpportunityStage};
 pub use store::{

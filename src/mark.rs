@@ -124,7 +124,9 @@ impl Record {
     /// computing fingerprints; anything else is compared by mark.
     pub(crate) fn extends_record(&self, stored: &Record) -> bool {
         let shared = match (self, stored) {
-            (Record::Lead(new), Record::Lead(old)) => new.data().history.shares(&old.data().history),
+            (Record::Lead(new), Record::Lead(old)) => {
+                new.data().history.shares(&old.data().history)
+            }
             (Record::Opportunity(new), Record::Opportunity(old)) => {
                 new.data().history.shares(&old.data().history)
             }

@@ -13,12 +13,13 @@ use crate::contact::LeadSource;
 use crate::context::Context;
 use crate::error::{Field, MoneyError, RecordError, ValidationError};
 use crate::forecast::{ForecastCategory, Probability};
+use crate::format::{Format, ReadingRecord};
 use crate::history::{History, Tag, Transition};
 use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
 use crate::lead::LeadData;
 use crate::money::Money;
 use crate::qualification::Qualification;
-use crate::record::{Format, ReadingRecord, RecordKind};
+use crate::record::RecordKind;
 use crate::state::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
     Proposal, Won,

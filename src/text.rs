@@ -255,7 +255,7 @@ macro_rules! text_type {
                 let raw = String::deserialize(d)?;
                 match Self::new(&raw) {
                     Err(ValidationError::InvisibleCharacter { .. } | ValidationError::NothingVisible { .. })
-                        if crate::record::accept_legacy_text() =>
+                        if crate::format::accept_legacy_text() =>
                     {
                         let kind = Kind {
                             multiline: $multi,
