@@ -316,3 +316,50 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod pinned {
+    use chrono::TimeZone;
+
+    use crate::contact::{ContactDetails, LeadSource, Party};
+    use crate::context::{Context, FixedClock};
+    use crate::id::SequentialIds;
+    use crate::lead::{BuyingRole, Channel, Interest, Lead, Touch};
+    use crate::record::Record;
+    use crate::text::{PersonName, Summary, User};
+
+    /// Marks are stored by adapters: the fingerprint of a fixed entry must never change (a
+    /// change here makes every stored mark stale). If this fails, the encoding drifted.
+    #[test]
+    fn the_fingerprint_of_a_fixed_entry_does_not_drift() {
+        let clock = FixedClock::new(
+            chrono::Utc
+                .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+                .single()
+                .expect("a valid date"),
+        );
+        let ids = SequentialIds::new(1);
+        let ctx = Context::new(&clock, &ids, User::new("alice").expect("valid"));
+        let contact = crate::contact::Contact::create(
+            ContactDetails::new(
+                Party::person(PersonName::new("Ada").expect("valid")),
+                LeadSource::Web,
+            ),
+            &ctx,
+        );
+        let lead = Lead::open(
+            &contact,
+            Interest::new(Summary::new("A CRM").expect("valid"), BuyingRole::User),
+            &ctx,
+        )
+        .log_touch(
+            Touch::new(Channel::Call, Summary::new("Call").expect("valid")),
+            &ctx,
+        );
+        let mark = Record::from(lead).history_mark();
+        assert_eq!((mark.len(), mark.erased()), (2, false));
+        assert_eq!(mark.tip(), PINNED, "{:#018x}", mark.tip());
+    }
+
+    const PINNED: u64 = 0xf5e3_f3e2_cc26_8e8a;
+}
