@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
-    /// A [`Contact`].
+    /// A [`Contact`](crate::Contact).
     Contact,
-    /// A [`Lead`], in any state.
+    /// A [`Lead`](crate::Lead), in any state.
     Lead,
-    /// An [`Opportunity`], in any stage.
+    /// An [`Opportunity`](crate::Opportunity), in any stage.
     Opportunity,
-    /// An [`Account`].
+    /// An [`Account`](crate::Account).
     Account,
 }
 
