@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::context::Context;
-use crate::error::{MoneyError, RecordError};
+use crate::error::RecordError;
 use crate::format::{Format, ReadingRecord};
 use crate::id::{AccountId, ContactId, OpportunityId};
-use crate::money::{Money, MoneyTotals};
+use crate::kind::RecordKind;
+use crate::money::{Money, MoneyError, MoneyTotals};
 use crate::opportunity::{OpportunityData, SignedContract};
-use crate::record::RecordKind;
 use crate::text::{Reference, User};
 
 /// One opportunity won by an account: an entry of the account's history.

@@ -574,7 +574,7 @@ pub struct ContactDetails {
 }
 
 impl ContactDetails {
-    /// `details` without personal data: the party's name replaced by [`ERASED`], no job title,
+    /// `details` without personal data: the party's name replaced by [`ERASED`](crate::ERASED), no job title,
     /// organization, email or phone; the source and owner kept.
     fn tombstone(details: &ContactDetails) -> ContactDetails {
         let party = match &details.party {
@@ -677,9 +677,6 @@ pub struct Erasure {
     pub by: User,
 }
 
-/// The text that replaces erased personal data: `[erased]`.
-pub const ERASED: &str = "[erased]";
-
 impl<'de> Deserialize<'de> for Contact {
     /// Reads a contact, refusing an erased one that still holds personal data.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -688,7 +685,7 @@ impl<'de> Deserialize<'de> for Contact {
             data: Arc::new(data::Contact::deserialize(d)?),
         };
         let format = reading
-            .finish(crate::record::RecordKind::Contact)
+            .finish(crate::kind::RecordKind::Contact)
             .map_err(serde::de::Error::custom)?;
         contact
             .check(format >= 1)
@@ -719,7 +716,7 @@ impl Contact {
     }
 
     /// The same contact with its personal data erased (the right to erasure): the party's name
-    /// becomes [`ERASED`], its job title and organization, its email address and its phone
+    /// becomes [`ERASED`](crate::ERASED), its job title and organization, its email address and its phone
     /// number go; its id, source, owner and creation stay, so that its leads, opportunities and
     /// the funnel are unchanged. An erased contact is no longer found by email. To erase a
     /// contact with the free text of its leads and opportunities, in one commit, use
@@ -757,7 +754,7 @@ impl Contact {
         let data = &self.data;
         let invariant = |field, problem| {
             Err(crate::error::RecordError::Invariant {
-                record: crate::record::RecordKind::Contact,
+                record: crate::kind::RecordKind::Contact,
                 field,
                 problem,
             })

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use crate::account::Account;
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{Clock, Context, SystemClock};
-use crate::error::{MoneyError, ValidationError};
+use crate::error::ValidationError;
 use crate::id::{ContactId, IdSource, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
+use crate::money::MoneyError;
 use crate::opportunity::{
     Incumbent, LossReason, Opportunity, PaymentTerms, SentProposal, SignedContract,
 };

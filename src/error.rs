@@ -6,7 +6,6 @@
 use std::fmt;
 
 use crate::kind::RecordKind;
-use crate::money::Currency;
 
 /// A validated input field, named in [`ValidationError`] so that a caller can point a user at the
 /// right box on a form.
@@ -223,26 +222,6 @@ impl ValidationError {
             | ValidationError::BeyondHorizon { field, .. } => *field,
         }
     }
-}
-
-/// Arithmetic on [`Money`](crate::Money) failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum MoneyError {
-    /// Two amounts in different currencies were combined.
-    #[error("currency mismatch: {left} and {right} cannot be combined")]
-    CurrencyMismatch {
-        /// The currency of the left operand.
-        left: Currency,
-        /// The currency of the right operand.
-        right: Currency,
-    },
-    /// The result does not fit in 64-bit minor units.
-    #[error("overflow: the result does not fit in {currency} minor units")]
-    Overflow {
-        /// The currency of the operation.
-        currency: Currency,
-    },
 }
 
 /// A record read back from storage (or any serialised form) breaks an invariant of its type,

@@ -13,9 +13,9 @@ use crate::error::{Field, RecordError, ValidationError};
 use crate::format::{Format, ReadingRecord};
 use crate::history::{History, Tag, Transition};
 use crate::id::{ContactId, LeadId, OpportunityId};
+use crate::kind::RecordKind;
 use crate::opportunity::Opportunity;
 use crate::qualification::Qualification;
-use crate::record::RecordKind;
 use crate::state::{
     Converted, Discovery, Disqualified, LeadState, LeadStatus, New, Nurturing, OpenLeadState,
     QualifiableState, Working,

@@ -151,14 +151,14 @@ mod text;
 
 pub use account::{Account, Win};
 pub use contact::{
-    Contact, ContactDetails, ERASED, EmailAddress, Erasure, LeadSource, Organization, Party,
-    Person, PhoneNumber,
+    Contact, ContactDetails, EmailAddress, Erasure, LeadSource, Organization, Party, Person,
+    PhoneNumber,
 };
 pub use context::{Clock, Context, FixedClock, SystemClock};
 pub use crm::{
     AsyncCrm, ContactOutcome, Crm, CrmError, Erased, OnDuplicate, Qualified, WonAccount,
 };
-pub use error::{Field, MoneyError, RecordError, ValidationError};
+pub use error::{Field, RecordError, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
 pub use format::RECORD_FORMAT;
 pub use funnel::{
@@ -172,7 +172,7 @@ pub use lead::{
 };
 pub use mark::HistoryMark;
 pub use memory::MemoryStore;
-pub use money::{Currency, Money, MoneyTotals};
+pub use money::{Currency, Money, MoneyError, MoneyTotals};
 pub use opportunity::{
     Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence, OpportunityTransition,
     PaymentTerms, SentProposal, SignedContract, WinError,
@@ -190,7 +190,7 @@ pub use store::{
     Write,
 };
 pub use text::{
-    JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
+    ERASED, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
 };
 
 #[cfg(doctest)]

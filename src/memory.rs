@@ -645,9 +645,10 @@ impl AsyncStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        ContactDetails, Context, FixedClock, LeadSource, Party, PersonName, SequentialIds, Store,
-    };
+    use crate::contact::{ContactDetails, LeadSource, Party};
+    use crate::context::{Context, FixedClock};
+    use crate::id::SequentialIds;
+    use crate::text::PersonName;
 
     /// The email index forgets a contact's old address when it changes: stale entries would be
     /// filtered out on lookup, so only the index's size shows them.

@@ -6,7 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Field, MoneyError, ValidationError};
+use crate::error::{Field, ValidationError};
+use crate::forecast::Probability;
 
 /// Active ISO 4217 currencies (as published in 2025) with their number of minor-unit digits.
 /// Sorted by code, for binary search. The fund codes, which have minor units, are in (contracts
@@ -181,6 +182,26 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("ZMW", 2),
     ("ZWG", 2),
 ];
+
+/// Arithmetic on [`Money`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MoneyError {
+    /// Two amounts in different currencies were combined.
+    #[error("currency mismatch: {left} and {right} cannot be combined")]
+    CurrencyMismatch {
+        /// The currency of the left operand.
+        left: Currency,
+        /// The currency of the right operand.
+        right: Currency,
+    },
+    /// The result does not fit in 64-bit minor units.
+    #[error("overflow: the result does not fit in {currency} minor units")]
+    Overflow {
+        /// The currency of the operation.
+        currency: Currency,
+    },
+}
 
 /// An active ISO 4217 currency, e.g. `EUR`, with its number of minor-unit digits.
 ///
@@ -431,7 +452,7 @@ impl Money {
 
     /// The amount scaled by `percent` / 100, rounded half away from zero: the weighted value of
     /// an opportunity. Never overflows, since `percent` is at most 100.
-    pub fn percent(self, percent: crate::Probability) -> Money {
+    pub fn percent(self, percent: Probability) -> Money {
         let scaled = i128::from(self.minor) * i128::from(percent.get());
         let rounded = (scaled + scaled.signum() * 50) / 100;
         // |rounded| <= |minor|, so it fits.
@@ -742,12 +763,12 @@ mod tests {
 
     #[test]
     fn percent_rounds_half_away_from_zero() {
-        let p = crate::Probability::new(50).unwrap();
+        let p = Probability::new(50).unwrap();
         assert_eq!(Money::from_minor(3, Currency::EUR).percent(p).minor(), 2);
         assert_eq!(Money::from_minor(-3, Currency::EUR).percent(p).minor(), -2);
         assert_eq!(
             Money::from_minor(i64::MAX, Currency::EUR)
-                .percent(crate::Probability::CERTAIN)
+                .percent(Probability::CERTAIN)
                 .minor(),
             i64::MAX
         );

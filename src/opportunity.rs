@@ -11,15 +11,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::account::Account;
 use crate::contact::LeadSource;
 use crate::context::Context;
-use crate::error::{Field, MoneyError, RecordError, ValidationError};
+use crate::error::{Field, RecordError, ValidationError};
 use crate::forecast::{ForecastCategory, Probability};
 use crate::format::{Format, ReadingRecord};
 use crate::history::{History, Tag, Transition};
 use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
+use crate::kind::RecordKind;
 use crate::lead::LeadData;
-use crate::money::Money;
+use crate::money::{Money, MoneyError};
 use crate::qualification::Qualification;
-use crate::record::RecordKind;
 use crate::state::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
     Proposal, Won,

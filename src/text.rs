@@ -23,6 +23,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Field, ValidationError};
 
+/// The text that replaces erased personal data: `[erased]`.
+pub const ERASED: &str = "[erased]";
+
 /// What a text field accepts beyond the common rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Kind {
@@ -199,7 +202,7 @@ macro_rules! text_type {
             /// The [`ERASED`](crate::ERASED) tombstone, which is valid for every text field.
             #[allow(dead_code)]
             pub(crate) fn erased() -> Self {
-                Self(<$repr>::from(crate::contact::ERASED))
+                Self(<$repr>::from(ERASED))
             }
         }
 

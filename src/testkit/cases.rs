@@ -1192,7 +1192,7 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
                 c.erased().is_some(),
                 "expected `c.erased().is_some()`, found it false"
             );
-            assert_eq!(c.party().name(), crate::contact::ERASED);
+            assert_eq!(c.party().name(), crate::text::ERASED);
             assert!(
                 c.email().is_none() && c.phone().is_none(),
                 "expected `c.email().is_none() && c.phone().is_none()`, found it false"

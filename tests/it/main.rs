@@ -1,5 +1,7 @@
 //! The integration tests, as one binary (one link, one run).
 
+mod architecture;
+
 #[cfg(feature = "testkit")]
 mod broken_stores;
 mod erasure;
