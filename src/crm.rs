@@ -247,13 +247,62 @@ mod plan {
         ))
     }
 
-    /// Erases `contact` and the free text of its leads and opportunities, in one batch.
+    /// The records of one contact, gathered from scans of leads, opportunities and accounts (in
+    /// that order: an account is the contact's when it is its primary contact or won one of its
+    /// opportunities).
+    pub(super) struct ContactRecords {
+        contact: ContactId,
+        related: Vec<Versioned<Record>>,
+        won: Vec<crate::id::OpportunityId>,
+        /// What the scans could not read.
+        pub(super) unreadable: Vec<Unreadable>,
+    }
+
+    impl ContactRecords {
+        pub(super) fn of(contact: ContactId) -> ContactRecords {
+            ContactRecords {
+                contact,
+                related: Vec::new(),
+                won: Vec::new(),
+                unreadable: Vec::new(),
+            }
+        }
+
+        /// Keeps `record` if it is the contact's.
+        pub(super) fn visit(&mut self, record: Versioned<Record>) {
+            let mine = match record.value() {
+                Record::Lead(l) => l.contact() == self.contact,
+                Record::Opportunity(o) => {
+                    let mine = o.contact() == self.contact;
+                    if mine {
+                        self.won.push(o.id());
+                    }
+                    mine
+                }
+                Record::Account(a) => {
+                    a.primary_contact() == self.contact
+                        || a.opportunities().any(|o| self.won.contains(&o))
+                }
+                Record::Contact(_) => false,
+            };
+            if mine {
+                self.related.push(record);
+            }
+        }
+    }
+
+    /// Erases `contact` and the free text of its leads, opportunities and accounts, in one
+    /// batch.
     pub(super) fn erase(
         contact: Versioned<Contact>,
-        related: Vec<Versioned<Record>>,
-        unreadable: Vec<Unreadable>,
+        found: ContactRecords,
         ctx: &Context<'_>,
     ) -> Plan<Erased> {
+        let ContactRecords {
+            related,
+            unreadable,
+            ..
+        } = found;
         use crate::store::Expect;
         let (contact, version) = contact.into_parts();
         let erased = contact.erase(ctx);
@@ -394,10 +443,14 @@ impl<S> std::fmt::Debug for Crm<S> {
     }
 }
 
-/// The steps of the lifecycle, written once for [`Crm`] (sync) and [`AsyncCrm`] (async): the
-/// first group of tokens is `async` or nothing, the second `.await` or nothing.
-macro_rules! lifecycle_steps {
-    ({$($async:tt)*} {$($await:tt)*}) => {
+impl<S: Store> Crm<S> {
+    fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
+        self.store.commit(plan.batch)?;
+        Ok(plan.output)
+    }
+
+    // The steps. Each is a pure plan (module `plan`), committed by `apply`; `AsyncCrm` has
+    // the same steps with an async commit.
     /// Loads the record `id` as `T` (a `Contact`, an `Account`, an `AnyLead`, a
     /// `Lead<Working>`, ...).
     ///
@@ -405,12 +458,12 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::NotFound`], [`CrmError::WrongState`] when it is of another kind or state,
     /// [`CrmError::Store`].
-    pub $($async)* fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
+    pub fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
     where
         T: TryFrom<Record, Error = StateError<Record>>,
     {
         let id = id.into();
-        let loaded = self.store().load(id) $($await)* .map_err(CrmError::Store)?;
+        let loaded = self.store().load(id).map_err(CrmError::Store)?;
         plan::typed(id, loaded)
     }
 
@@ -420,7 +473,7 @@ macro_rules! lifecycle_steps {
     /// # Errors
     ///
     /// [`CrmError::DuplicateContact`] ([`OnDuplicate::Refuse`]), [`CrmError::Store`].
-    pub $($async)* fn create_contact(
+    pub fn create_contact(
         &self,
         details: ContactDetails,
         on_duplicate: OnDuplicate,
@@ -433,7 +486,7 @@ macro_rules! lifecycle_steps {
             if on_duplicate == OnDuplicate::Reuse {
                 let found = self
                     .store()
-                    .find_contacts_by_email(email) $($await)*
+                    .find_contacts_by_email(email)
                     .map_err(CrmError::Store)?;
                 if let Some(existing) = found.into_iter().next() {
                     return Ok(ContactOutcome::Matched(existing));
@@ -442,7 +495,7 @@ macro_rules! lifecycle_steps {
             batch.require_no_contact_with(email);
         }
         let contact = Contact::create(details, &self.context(actor));
-        match self.apply(plan::create(contact.clone(), batch)) $($await)* {
+        match self.apply(plan::create(contact.clone(), batch)) {
             Ok(created) => Ok(ContactOutcome::Created(created)),
             // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
@@ -454,7 +507,7 @@ macro_rules! lifecycle_steps {
                 (OnDuplicate::Reuse, _, Some(email)) => {
                     let found = self
                         .store()
-                        .find_contacts_by_email(email) $($await)*
+                        .find_contacts_by_email(email)
                         .map_err(CrmError::Store)?;
                     found
                         .into_iter()
@@ -481,44 +534,24 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the contact or one of its records changed meanwhile: retry;
     /// [`CrmError::Store`].
-    pub $($async)* fn erase_contact(
+    pub fn erase_contact(
         &self,
         contact: Versioned<Contact>,
         actor: &User,
     ) -> Result<Erased, CrmError<S::Error>> {
-        let id = contact.id();
-        let mut related = Vec::new();
-        let mut won = Vec::new();
-        let mut unreadable = Vec::new();
-        for kind in [RecordKind::Lead, RecordKind::Opportunity] {
-            let scanned = self.store()
-                .scan(kind, &mut |r: Versioned<Record>| {
-                    let about = match r.value() {
-                        Record::Lead(l) => l.contact(),
-                        Record::Opportunity(o) => o.contact(),
-                        _ => return,
-                    };
-                    if about == id {
-                        if let Record::Opportunity(o) = r.value() {
-                            won.push(o.id());
-                        }
-                        related.push(r);
-                    }
-                }) $($await)*
+        let mut found = plan::ContactRecords::of(contact.id());
+        for kind in [
+            RecordKind::Lead,
+            RecordKind::Opportunity,
+            RecordKind::Account,
+        ] {
+            let scanned = self
+                .store()
+                .scan(kind, &mut |r| found.visit(r))
                 .map_err(CrmError::Store)?;
-            unreadable.extend(scanned.unreadable);
+            found.unreadable.extend(scanned.unreadable);
         }
-        let scanned = self.store()
-            .scan(RecordKind::Account, &mut |r: Versioned<Record>| {
-                if let Record::Account(a) = r.value() {
-                    if a.primary_contact() == id || a.opportunities().any(|o| won.contains(&o)) {
-                        related.push(r);
-                    }
-                }
-            }) $($await)*
-            .map_err(CrmError::Store)?;
-        unreadable.extend(scanned.unreadable);
-        self.apply(plan::erase(contact, related, unreadable, &self.context(actor))) $($await)*
+        self.apply(plan::erase(contact, found, &self.context(actor)))
     }
 
     /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not
@@ -527,14 +560,14 @@ macro_rules! lifecycle_steps {
     /// # Errors
     ///
     /// [`CrmError::Store`] (a conflict is impossible: the lead is new).
-    pub $($async)* fn open_lead(
+    pub fn open_lead(
         &self,
         contact: &Versioned<Contact>,
         interest: Interest,
         actor: &User,
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         let lead = Lead::open(contact, interest, &self.context(actor));
-        self.apply(plan::create(lead, Batch::new())) $($await)*
+        self.apply(plan::create(lead, Batch::new()))
     }
 
     /// Logs the first touch: the lead is being worked. See [`Lead::log_touch`].
@@ -542,14 +575,14 @@ macro_rules! lifecycle_steps {
     /// # Errors
     ///
     /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
-    pub $($async)* fn log_touch(
+    pub fn log_touch(
         &self,
         lead: Versioned<Lead<New>>,
         touch: Touch,
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx))) $($await)*
+        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)))
     }
 
     /// Interested, not ready yet. See [`Lead::nurture`].
@@ -557,14 +590,14 @@ macro_rules! lifecycle_steps {
     /// # Errors
     ///
     /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
-    pub $($async)* fn nurture(
+    pub fn nurture(
         &self,
         lead: Versioned<Lead<Working>>,
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.nurture(note, &ctx))) $($await)*
+        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)))
     }
 
     /// Worked anew. See [`Lead::resume`].
@@ -572,14 +605,14 @@ macro_rules! lifecycle_steps {
     /// # Errors
     ///
     /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
-    pub $($async)* fn resume(
+    pub fn resume(
         &self,
         lead: Versioned<Lead<Nurturing>>,
         touch: Touch,
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.resume(touch, &ctx))) $($await)*
+        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)))
     }
 
     /// Not worth pursuing. See [`Lead::disqualify`].
@@ -587,14 +620,14 @@ macro_rules! lifecycle_steps {
     /// # Errors
     ///
     /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
-    pub $($async)* fn disqualify<St: OpenLeadState>(
+    pub fn disqualify<St: OpenLeadState>(
         &self,
         lead: Versioned<Lead<St>>,
         reason: DisqualifyReason,
         actor: &User,
     ) -> Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx))) $($await)*
+        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)))
     }
 
     /// Worth another try. See [`Lead::recycle`].
@@ -602,14 +635,14 @@ macro_rules! lifecycle_steps {
     /// # Errors
     ///
     /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
-    pub $($async)* fn recycle(
+    pub fn recycle(
         &self,
         lead: Versioned<Lead<Disqualified>>,
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.recycle(note, &ctx))) $($await)*
+        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)))
     }
 
     /// Qualifies the lead: the converted lead and the new opportunity are committed together, or
@@ -620,14 +653,13 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Invalid`] when the timeline's decision date is already past;
     /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
-    pub $($async)* fn qualify<St: QualifiableState>(
+    pub fn qualify<St: QualifiableState>(
         &self,
         lead: Versioned<Lead<St>>,
         qualification: Qualification,
         actor: &User,
-    ) -> Result<Qualified, CrmError<S::Error>>
-    {
-        self.apply(plan::qualify(lead, qualification, &self.context(actor))?) $($await)*
+    ) -> Result<Qualified, CrmError<S::Error>> {
+        self.apply(plan::qualify(lead, qualification, &self.context(actor))?)
     }
 
     /// A proposal was sent. See [`Opportunity::propose`].
@@ -636,14 +668,14 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the opportunity changed since it was read;
     /// [`CrmError::Store`].
-    pub $($async)* fn propose(
+    pub fn propose(
         &self,
         opportunity: Versioned<Opportunity<Discovery>>,
         proposal: SentProposal,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx))) $($await)*
+        self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx)))
     }
 
     /// The proposal is negotiated. See [`Opportunity::negotiate`].
@@ -652,14 +684,14 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the opportunity changed since it was read;
     /// [`CrmError::Store`].
-    pub $($async)* fn negotiate(
+    pub fn negotiate(
         &self,
         opportunity: Versioned<Opportunity<Proposal>>,
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx))) $($await)*
+        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)))
     }
 
     /// Terms agreed, incumbent out. See [`Opportunity::enter_contracting`].
@@ -668,7 +700,7 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the opportunity changed since it was read;
     /// [`CrmError::Store`].
-    pub $($async)* fn enter_contracting(
+    pub fn enter_contracting(
         &self,
         opportunity: Versioned<Opportunity<Negotiation>>,
         terms: PaymentTerms,
@@ -678,7 +710,7 @@ macro_rules! lifecycle_steps {
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| {
             o.enter_contracting(terms, incumbent, &ctx)
-        })) $($await)*
+        }))
     }
 
     /// Won: the won opportunity and the new account are committed together, or not at all. See
@@ -688,13 +720,13 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the opportunity changed since it was read;
     /// [`CrmError::Store`].
-    pub $($async)* fn win(
+    pub fn win(
         &self,
         opportunity: Versioned<Opportunity<Contracting>>,
         contract: SignedContract,
         actor: &User,
     ) -> Result<WonAccount, CrmError<S::Error>> {
-        self.apply(plan::win(opportunity, contract, &self.context(actor))) $($await)*
+        self.apply(plan::win(opportunity, contract, &self.context(actor)))
     }
 
     /// Won by an existing customer: the won opportunity and the updated account are committed
@@ -704,7 +736,7 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the opportunity or the account changed since they were read;
     /// [`CrmError::Money`] when the account's won value would overflow; [`CrmError::Store`].
-    pub $($async)* fn win_for(
+    pub fn win_for(
         &self,
         opportunity: Versioned<Opportunity<Contracting>>,
         account: Versioned<Account>,
@@ -712,7 +744,7 @@ macro_rules! lifecycle_steps {
         actor: &User,
     ) -> Result<WonAccount, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::win_for(opportunity, account, contract, &ctx)?) $($await)*
+        self.apply(plan::win_for(opportunity, account, contract, &ctx)?)
     }
 
     /// Lost. See [`Opportunity::lose`].
@@ -721,14 +753,14 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the opportunity changed since it was read;
     /// [`CrmError::Store`].
-    pub $($async)* fn lose<St: OpenStage>(
+    pub fn lose<St: OpenStage>(
         &self,
         opportunity: Versioned<Opportunity<St>>,
         reason: LossReason,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx))) $($await)*
+        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)))
     }
 
     /// Reopened into discovery. See [`Opportunity::reopen`].
@@ -737,25 +769,15 @@ macro_rules! lifecycle_steps {
     ///
     /// [`CrmError::Conflict`] when the opportunity changed since it was read;
     /// [`CrmError::Store`].
-    pub $($async)* fn reopen(
+    pub fn reopen(
         &self,
         opportunity: Versioned<Opportunity<Lost>>,
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx))) $($await)*
+        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
     }
-    };
-}
-
-impl<S: Store> Crm<S> {
-    fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
-        self.store.commit(plan.batch)?;
-        Ok(plan.output)
-    }
-
-    lifecycle_steps!({} {});
 }
 
 /// The lifecycle on an [`AsyncStore`]: [`Crm`]'s twin, with the same steps as `async fn`s whose
@@ -839,5 +861,257 @@ impl<S: AsyncStore> AsyncCrm<S> {
         Ok(plan.output)
     }
 
-    lifecycle_steps!({async} {.await});
+    // The same steps as `Crm`'s, with the commit (and the look-ups) awaited.
+    /// See [`Crm::load`].
+    pub async fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
+    where
+        T: TryFrom<Record, Error = StateError<Record>>,
+    {
+        let id = id.into();
+        let loaded = self.store().load(id).await.map_err(CrmError::Store)?;
+        plan::typed(id, loaded)
+    }
+
+    /// See [`Crm::create_contact`].
+    pub async fn create_contact(
+        &self,
+        details: ContactDetails,
+        on_duplicate: OnDuplicate,
+        actor: &User,
+    ) -> Result<ContactOutcome, CrmError<S::Error>> {
+        let mut batch = Batch::new();
+        if let Some(email) = &details.email {
+            // Refusing needs no lookup: the commit below conflicts with an existing contact
+            // with this address, and the conflict names it. Reusing looks first.
+            if on_duplicate == OnDuplicate::Reuse {
+                let found = self
+                    .store()
+                    .find_contacts_by_email(email)
+                    .await
+                    .map_err(CrmError::Store)?;
+                if let Some(existing) = found.into_iter().next() {
+                    return Ok(ContactOutcome::Matched(existing));
+                }
+            }
+            batch.require_no_contact_with(email);
+        }
+        let contact = Contact::create(details, &self.context(actor));
+        match self.apply(plan::create(contact.clone(), batch)).await {
+            Ok(created) => Ok(ContactOutcome::Created(created)),
+            // A contact with this address exists (or, when reusing, was created meanwhile).
+            Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
+                (OnDuplicate::Refuse, RecordId::Contact(existing), Some(_))
+                    if existing != contact.id() =>
+                {
+                    Err(CrmError::DuplicateContact { existing })
+                }
+                (OnDuplicate::Reuse, _, Some(email)) => {
+                    let found = self
+                        .store()
+                        .find_contacts_by_email(email)
+                        .await
+                        .map_err(CrmError::Store)?;
+                    found
+                        .into_iter()
+                        .next()
+                        .map(ContactOutcome::Matched)
+                        .ok_or(CrmError::Conflict(c))
+                }
+                _ => Err(CrmError::Conflict(c)),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// See [`Crm::erase_contact`].
+    pub async fn erase_contact(
+        &self,
+        contact: Versioned<Contact>,
+        actor: &User,
+    ) -> Result<Erased, CrmError<S::Error>> {
+        let mut found = plan::ContactRecords::of(contact.id());
+        for kind in [
+            RecordKind::Lead,
+            RecordKind::Opportunity,
+            RecordKind::Account,
+        ] {
+            let scanned = self
+                .store()
+                .scan(kind, &mut |r| found.visit(r))
+                .await
+                .map_err(CrmError::Store)?;
+            found.unreadable.extend(scanned.unreadable);
+        }
+        self.apply(plan::erase(contact, found, &self.context(actor)))
+            .await
+    }
+
+    /// See [`Crm::open_lead`].
+    pub async fn open_lead(
+        &self,
+        contact: &Versioned<Contact>,
+        interest: Interest,
+        actor: &User,
+    ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
+        let lead = Lead::open(contact, interest, &self.context(actor));
+        self.apply(plan::create(lead, Batch::new())).await
+    }
+
+    /// See [`Crm::log_touch`].
+    pub async fn log_touch(
+        &self,
+        lead: Versioned<Lead<New>>,
+        touch: Touch,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::nurture`].
+    pub async fn nurture(
+        &self,
+        lead: Versioned<Lead<Working>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::resume`].
+    pub async fn resume(
+        &self,
+        lead: Versioned<Lead<Nurturing>>,
+        touch: Touch,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::disqualify`].
+    pub async fn disqualify<St: OpenLeadState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        reason: DisqualifyReason,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::recycle`].
+    pub async fn recycle(
+        &self,
+        lead: Versioned<Lead<Disqualified>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::qualify`].
+    pub async fn qualify<St: QualifiableState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        qualification: Qualification,
+        actor: &User,
+    ) -> Result<Qualified, CrmError<S::Error>> {
+        self.apply(plan::qualify(lead, qualification, &self.context(actor))?)
+            .await
+    }
+
+    /// See [`Crm::propose`].
+    pub async fn propose(
+        &self,
+        opportunity: Versioned<Opportunity<Discovery>>,
+        proposal: SentProposal,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::negotiate`].
+    pub async fn negotiate(
+        &self,
+        opportunity: Versioned<Opportunity<Proposal>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::enter_contracting`].
+    pub async fn enter_contracting(
+        &self,
+        opportunity: Versioned<Opportunity<Negotiation>>,
+        terms: PaymentTerms,
+        incumbent: Incumbent,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| {
+            o.enter_contracting(terms, incumbent, &ctx)
+        }))
+        .await
+    }
+
+    /// See [`Crm::win`].
+    pub async fn win(
+        &self,
+        opportunity: Versioned<Opportunity<Contracting>>,
+        contract: SignedContract,
+        actor: &User,
+    ) -> Result<WonAccount, CrmError<S::Error>> {
+        self.apply(plan::win(opportunity, contract, &self.context(actor)))
+            .await
+    }
+
+    /// See [`Crm::win_for`].
+    pub async fn win_for(
+        &self,
+        opportunity: Versioned<Opportunity<Contracting>>,
+        account: Versioned<Account>,
+        contract: SignedContract,
+        actor: &User,
+    ) -> Result<WonAccount, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::win_for(opportunity, account, contract, &ctx)?)
+            .await
+    }
+
+    /// See [`Crm::lose`].
+    pub async fn lose<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        reason: LossReason,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::reopen`].
+    pub async fn reopen(
+        &self,
+        opportunity: Versioned<Opportunity<Lost>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
+            .await
+    }
 }
