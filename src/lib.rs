@@ -126,6 +126,7 @@ mod account;
 mod contact;
 mod context;
 mod crm;
+mod email;
 mod error;
 mod forecast;
 mod format;
@@ -139,6 +140,7 @@ mod mark;
 mod memory;
 mod money;
 mod opportunity;
+mod phone;
 mod qualification;
 mod record;
 pub mod state;
@@ -150,14 +152,12 @@ pub mod testkit;
 mod text;
 
 pub use account::{Account, Win};
-pub use contact::{
-    Contact, ContactDetails, EmailAddress, Erasure, LeadSource, Organization, Party, Person,
-    PhoneNumber,
-};
+pub use contact::{Contact, ContactDetails, Erasure, LeadSource, Organization, Party, Person};
 pub use context::{Clock, Context, FixedClock, SystemClock};
 pub use crm::{
     AsyncCrm, ContactOutcome, Crm, CrmError, Erased, OnDuplicate, Qualified, WonAccount,
 };
+pub use email::EmailAddress;
 pub use error::{Field, RecordError, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
 pub use format::RECORD_FORMAT;
@@ -177,6 +177,7 @@ pub use opportunity::{
     Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence, OpportunityTransition,
     PaymentTerms, SentProposal, SignedContract, WinError,
 };
+pub use phone::PhoneNumber;
 pub use qualification::{
     Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
 };

@@ -8,7 +8,8 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use hashbrown::HashMap;
 use uuid::Uuid;
 
-use crate::contact::{Contact, EmailAddress};
+use crate::contact::Contact;
+use crate::email::EmailAddress;
 use crate::id::ContactId;
 use crate::kind::RecordKind;
 use crate::record::{Record, RecordId, RecordState};

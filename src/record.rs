@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::account::Account;
-use crate::contact::{Contact, EmailAddress, LeadSource};
+use crate::contact::{Contact, LeadSource};
+use crate::email::EmailAddress;
 use crate::error::RecordError;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::history::History;

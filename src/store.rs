@@ -39,7 +39,8 @@ use std::ops::Deref;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::contact::{Contact, EmailAddress};
+use crate::contact::Contact;
+use crate::email::EmailAddress;
 use crate::id::ContactId;
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;

@@ -22,8 +22,9 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use crate::account::Account;
-use crate::contact::{Contact, ContactDetails, EmailAddress, LeadSource, Party, PhoneNumber};
+use crate::contact::{Contact, ContactDetails, LeadSource, Party};
 use crate::context::{Context, FixedClock};
+use crate::email::EmailAddress;
 use crate::id::SequentialIds;
 use crate::lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, Touch,
@@ -32,6 +33,7 @@ use crate::money::{Currency, Money};
 use crate::opportunity::{
     Incumbent, LossCategory, LossReason, PaymentTerms, SentProposal, SignedContract,
 };
+use crate::phone::PhoneNumber;
 use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
 use crate::record::{AnyLead, AnyOpportunity, Record};
 use crate::text::{

@@ -26,6 +26,13 @@ use crate::error::{Field, ValidationError};
 /// The text that replaces erased personal data: `[erased]`.
 pub const ERASED: &str = "[erased]";
 
+/// Email addresses and phone numbers identify a person: one line, no invisible characters.
+pub(crate) const IDENTITY: Kind = Kind {
+    multiline: false,
+    identity: true,
+    legacy: false,
+};
+
 /// What a text field accepts beyond the common rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Kind {

@@ -1086,8 +1086,8 @@ pub fn async_futures_are_send<S: AsyncStore>(new: impl Fn() -> S) {
 /// keeps their ids, states, amounts and history shapes and the funnel, and the contact is no
 /// longer found by email. Another contact is untouched.
 pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn() -> S) {
-    use crate::contact::PhoneNumber;
     use crate::funnel::PipelineReport;
+    use crate::phone::PhoneNumber;
     use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
     use crate::text::{PersonName, Requirement, Summary};
 

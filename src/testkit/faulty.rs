@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use crate::contact::{Contact, EmailAddress};
+use crate::contact::Contact;
+use crate::email::EmailAddress;
 use crate::record::{Record, RecordId};
 use crate::store::{Batch, CommitError, Conflict, Cursor, Page, Query, Store, Versioned};
 

@@ -32,7 +32,8 @@ pub use faulty::{Fault, FaultyError, FaultyStore};
 pub use sample::Sample;
 pub use walk::{SteppingClock, Walked, awkward_readings, walk_under_clock};
 
-use crate::contact::{Contact, EmailAddress};
+use crate::contact::Contact;
+use crate::email::EmailAddress;
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
 use crate::store::{
     AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Unreadable, Versioned,

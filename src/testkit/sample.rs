@@ -5,9 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
 
-use crate::contact::{Contact, ContactDetails, EmailAddress, LeadSource, Party};
+use crate::contact::{Contact, ContactDetails, LeadSource, Party};
 use crate::context::{Clock, Context, FixedClock};
 use crate::crm::{AsyncCrm, Crm};
+use crate::email::EmailAddress;
 use crate::id::SequentialIds;
 use crate::lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, Touch,
