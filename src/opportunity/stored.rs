@@ -1,0 +1,314 @@
+//! An opportunity's data, whatever its stage: what its copies share, its stored form, and the
+//! checks a stored opportunity must pass.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::contact::LeadSource;
+use crate::error::RecordError;
+use crate::forecast::{ForecastCategory, Probability};
+use crate::format::{Format, ReadingRecord};
+use crate::history::History;
+use crate::id::{ContactId, LeadId, OpportunityId};
+use crate::kind::RecordKind;
+use crate::money::Money;
+use crate::qualification::Qualification;
+use crate::state::OpportunityStage;
+use crate::text::{Summary, User};
+
+use super::OpportunityEvidence;
+use super::evidence::legal;
+
+/// What never changes once an opportunity is qualified: shared between its copies.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct OpportunityCore {
+    pub(crate) id: OpportunityId,
+    pub(crate) lead: LeadId,
+    pub(crate) contact: ContactId,
+    pub(crate) name: Summary,
+    pub(crate) source: LeadSource,
+    pub(crate) owner: Option<User>,
+    pub(crate) qualification: Qualification,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+/// The data of an opportunity, whatever its stage. Cloning it shares the core and the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OpportunityData {
+    pub(crate) core: Arc<OpportunityCore>,
+    pub(crate) stage: OpportunityStage,
+    pub(crate) amount: Money,
+    pub(crate) expected_close: NaiveDate,
+    pub(crate) probability_override: Option<Probability>,
+    pub(crate) forecast_override: Option<ForecastCategory>,
+    pub(crate) history: History<OpportunityStage, OpportunityEvidence>,
+    /// Whether its contact's personal data was erased (and with it, its free text).
+    pub(crate) erased: bool,
+}
+
+impl std::ops::Deref for OpportunityData {
+    type Target = OpportunityCore;
+    fn deref(&self) -> &OpportunityCore {
+        &self.core
+    }
+}
+
+/// An opportunity as serialised: its fields in this order.
+#[derive(Serialize)]
+struct OpportunityOut<'a> {
+    format: Format,
+    id: OpportunityId,
+    lead: LeadId,
+    contact: ContactId,
+    stage: OpportunityStage,
+    name: &'a Summary,
+    source: LeadSource,
+    owner: &'a Option<User>,
+    qualification: &'a Qualification,
+    amount: Money,
+    expected_close: NaiveDate,
+    probability_override: Option<Probability>,
+    forecast_override: Option<ForecastCategory>,
+    created_at: DateTime<Utc>,
+    history: &'a History<OpportunityStage, OpportunityEvidence>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    erased: bool,
+}
+
+/// An opportunity as deserialised, before it is validated.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpportunityIn {
+    #[serde(default)]
+    format: Format,
+    id: OpportunityId,
+    lead: LeadId,
+    contact: ContactId,
+    stage: OpportunityStage,
+    name: Summary,
+    source: LeadSource,
+    owner: Option<User>,
+    qualification: Qualification,
+    amount: Money,
+    expected_close: NaiveDate,
+    probability_override: Option<Probability>,
+    forecast_override: Option<ForecastCategory>,
+    created_at: DateTime<Utc>,
+    history: History<OpportunityStage, OpportunityEvidence>,
+    #[serde(default)]
+    erased: bool,
+}
+
+impl Serialize for OpportunityData {
+    fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        OpportunityOut {
+            format: Format,
+            id: self.id,
+            lead: self.lead,
+            contact: self.contact,
+            stage: self.stage,
+            name: &self.name,
+            source: self.source,
+            owner: &self.owner,
+            qualification: &self.qualification,
+            amount: self.amount,
+            expected_close: self.expected_close,
+            probability_override: self.probability_override,
+            forecast_override: self.forecast_override,
+            created_at: self.created_at,
+            history: &self.history,
+            erased: self.erased,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for OpportunityData {
+    /// Reads the fields only; [`OpportunityData::deserialize_valid`] also validates.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let reading = ReadingRecord::start();
+        let r = OpportunityIn::deserialize(d)?;
+        let Format = r.format;
+        let format = reading
+            .finish(RecordKind::Opportunity)
+            .map_err(serde::de::Error::custom)?;
+        // Since format 1, qualifying refuses a decision date already past (before, it did not).
+        if format >= 1 && r.qualification.timeline().decision_date() < r.created_at.date_naive() {
+            return Err(serde::de::Error::custom(RecordError::Invariant {
+                record: RecordKind::Opportunity,
+                field: "qualification",
+                problem: "the decision date was already past when the lead was qualified",
+            }));
+        }
+        Ok(OpportunityData {
+            core: Arc::new(OpportunityCore {
+                id: r.id,
+                lead: r.lead,
+                contact: r.contact,
+                name: r.name,
+                source: r.source,
+                owner: r.owner,
+                qualification: r.qualification,
+                created_at: r.created_at,
+            }),
+            stage: r.stage,
+            amount: r.amount,
+            expected_close: r.expected_close,
+            probability_override: r.probability_override,
+            forecast_override: r.forecast_override,
+            history: r.history,
+            erased: r.erased,
+        })
+    }
+}
+
+impl OpportunityData {
+    /// The same opportunity with its personal data erased, marked erased: its name, its
+    /// qualification's text (the need and its requirements, the decision maker), and the free
+    /// text of its history (proposals' summaries, notes, terms' notes, the incumbent's name, the
+    /// contract's reference and signer, reasons' detail). Same steps, states, times, ids and
+    /// amounts.
+    pub(crate) fn erase_personal_data(&self) -> OpportunityData {
+        let core = &self.core;
+        OpportunityData {
+            core: Arc::new(OpportunityCore {
+                id: core.id,
+                lead: core.lead,
+                contact: core.contact,
+                name: Summary::erased(),
+                source: core.source,
+                owner: core.owner.clone(),
+                qualification: core.qualification.erase_personal_data(),
+                created_at: core.created_at,
+            }),
+            stage: self.stage,
+            amount: self.amount,
+            expected_close: self.expected_close,
+            probability_override: self.probability_override,
+            forecast_override: self.forecast_override,
+            history: self.history.map_evidence(OpportunityEvidence::erased),
+            erased: true,
+        }
+    }
+
+    /// Checks every invariant an opportunity read from outside must hold.
+    pub(crate) fn validate(&self) -> Result<(), RecordError> {
+        let invariant = |field, problem| {
+            Err(RecordError::Invariant {
+                record: RecordKind::Opportunity,
+                field,
+                problem,
+            })
+        };
+        self.history
+            .validate(RecordKind::Opportunity, self.stage, legal)?;
+        match self.history.first() {
+            Some(first) if first.at() != self.created_at => {
+                return invariant(
+                    "created_at",
+                    "differs from the time of the first history entry",
+                );
+            }
+            Some(first)
+                if *first.evidence() != (OpportunityEvidence::Qualified { lead: self.lead }) =>
+            {
+                return invariant(
+                    "lead",
+                    "differs from the lead the history was qualified from",
+                );
+            }
+            _ => {}
+        }
+        if !self.amount.is_positive() {
+            return invariant("amount", "must be above zero");
+        }
+        if !self.stage.is_open()
+            && (self.probability_override.is_some() || self.forecast_override.is_some())
+        {
+            return invariant(
+                "probability_override",
+                "a closed opportunity follows its stage's probability and forecast",
+            );
+        }
+        if let Some(OpportunityEvidence::Won { contract, .. }) = self.history.last_evidence() {
+            if contract.value() != self.amount {
+                return invariant("amount", "differs from the signed contract's value");
+            }
+        }
+        // What derives from the history says what the history says: the amount is the
+        // latest proposal's or contract's, or the budget before any; the expected close is the
+        // qualification's decision date (no step moves it).
+        if self.amount != self.derived_amount() {
+            return invariant(
+                "amount",
+                "differs from its history (the latest proposal's amount, or the budget)",
+            );
+        }
+        if self.expected_close != self.qualification.timeline().decision_date() {
+            return invariant(
+                "expected_close",
+                "differs from the qualification's decision date",
+            );
+        }
+        Ok(())
+    }
+
+    /// [`validate`](Self::validate), and the checks of the current format that records of
+    /// older formats may fail (reading them checks those by their format).
+    pub(crate) fn validate_current(&self) -> Result<(), RecordError> {
+        self.validate()?;
+        if self.qualification.timeline().decision_date() < self.created_at.date_naive() {
+            return Err(RecordError::Invariant {
+                record: RecordKind::Opportunity,
+                field: "qualification",
+                problem: "the decision date was already past when the lead was qualified",
+            });
+        }
+        Ok(())
+    }
+
+    /// The amount the history gives: the latest proposal's amount or contract's value, or the
+    /// budget when there is neither.
+    fn derived_amount(&self) -> Money {
+        self.history
+            .newest_first()
+            .find_map(|t| match t.evidence() {
+                OpportunityEvidence::Proposed(p) => Some(p.amount()),
+                OpportunityEvidence::Won { contract, .. } => Some(contract.value()),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.qualification.budget().amount())
+    }
+
+    /// Reads an opportunity and validates it, whatever its stage.
+    pub(crate) fn deserialize_valid<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<OpportunityData, D::Error> {
+        let data = OpportunityData::deserialize(d)?;
+        data.validate().map_err(serde::de::Error::custom)?;
+        Ok(data)
+    }
+
+    pub(crate) fn probability(&self) -> Probability {
+        self.probability_override
+            .unwrap_or_else(|| self.stage.default_probability())
+    }
+
+    pub(crate) fn forecast_category(&self) -> ForecastCategory {
+        self.forecast_override
+            .unwrap_or_else(|| self.stage.default_forecast())
+    }
+
+    /// The evidence of the latest step of kind `pick` since the opportunity was last reopened.
+    pub(super) fn current<'a, T>(
+        &'a self,
+        pick: impl Fn(&'a OpportunityEvidence) -> Option<T>,
+    ) -> Option<T> {
+        self.history
+            .newest_first()
+            .take_while(|t| !matches!(t.evidence(), OpportunityEvidence::Reopened(_)))
+            .find_map(|t| pick(t.evidence()))
+    }
+}
