@@ -22,7 +22,7 @@ use crate::state::{
     OpenLeadState, OpenStage, Proposal, QualifiableState, Won, Working,
 };
 use crate::store::{
-    AsyncStore, Batch, CommitError, Conflict, Store, Unreadable, Version, Versioned,
+    AsyncStore, Batch, CommitError, Conflict, ConflictKind, Store, Unreadable, Version, Versioned,
 };
 use crate::text::{Note, User};
 
@@ -500,7 +500,7 @@ impl<S: Store> Crm<S> {
             // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
                 (OnDuplicate::Refuse, RecordId::Contact(existing), Some(_))
-                    if existing != contact.id() =>
+                    if c.kind == ConflictKind::EmailTaken =>
                 {
                     Err(CrmError::DuplicateContact { existing })
                 }
@@ -901,7 +901,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
             // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
                 (OnDuplicate::Refuse, RecordId::Contact(existing), Some(_))
-                    if existing != contact.id() =>
+                    if c.kind == ConflictKind::EmailTaken =>
                 {
                     Err(CrmError::DuplicateContact { existing })
                 }
