@@ -1,0 +1,339 @@
+//! [`AsyncCrm`]: the facade on an [`AsyncStore`], [`Crm`]'s twin.
+
+use super::*;
+
+/// The lifecycle on an [`AsyncStore`]: [`Crm`]'s twin, with the same steps as `async fn`s whose
+/// futures are `Send`.
+///
+/// ```
+/// use prospect::*;
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let waker = std::task::Waker::noop();
+/// #     match f.as_mut().poll(&mut std::task::Context::from_waker(&waker)) {
+/// #         std::task::Poll::Ready(v) => v,
+/// #         std::task::Poll::Pending => unreachable!("MemoryStore never waits"),
+/// #     }
+/// # }
+/// # block_on(async {
+/// let crm = AsyncCrm::new(MemoryStore::new());
+/// let alice = User::new("alice")?;
+/// let contact = crm
+///     .create_contact(
+///         ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web),
+///         OnDuplicate::Refuse,
+///         &alice,
+///     )
+///     .await?
+///     .into_contact();
+/// let lead = crm.open_lead(&contact, Interest::new(Summary::new("A CRM")?, BuyingRole::User), &alice).await?;
+/// assert_eq!(lead.version(), Version::FIRST);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct AsyncCrm<S> {
+    sync: Crm<S>,
+}
+
+impl<S> AsyncCrm<S> {
+    /// A facade over `store`, with the system clock and random UUID v7 ids.
+    pub fn new(store: S) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: Crm::new(store),
+        }
+    }
+
+    /// A facade over `store`, with the given clock and id source.
+    pub fn with_clock_and_ids(
+        store: S,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: Crm::with_clock_and_ids(store, clock, ids),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        self.sync.store()
+    }
+
+    /// The store, giving up the facade.
+    pub fn into_store(self) -> S {
+        self.sync.into_store()
+    }
+
+    /// A context acting as `actor`, with the facade's clock and ids.
+    pub fn context(&self, actor: &User) -> Context<'_> {
+        self.sync.context(actor)
+    }
+}
+
+impl<S> std::fmt::Debug for AsyncCrm<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncCrm").finish_non_exhaustive()
+    }
+}
+
+impl<S: AsyncStore> AsyncCrm<S> {
+    async fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
+        self.store().commit(plan.batch).await?;
+        Ok(plan.output)
+    }
+
+    // The same steps as `Crm`'s, with the commit (and the look-ups) awaited.
+    /// See [`Crm::load`].
+    pub async fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
+    where
+        T: TryFrom<Record, Error = StateError<Record>>,
+    {
+        let id = id.into();
+        let loaded = self.store().load(id).await.map_err(CrmError::Store)?;
+        plan::typed(id, loaded)
+    }
+
+    /// See [`Crm::create_contact`].
+    pub async fn create_contact(
+        &self,
+        details: ContactDetails,
+        on_duplicate: OnDuplicate,
+        actor: &User,
+    ) -> Result<ContactOutcome, CrmError<S::Error>> {
+        let mut batch = Batch::new();
+        if let Some(email) = &details.email {
+            // Refusing needs no lookup: the commit below conflicts with an existing contact
+            // with this address, and the conflict names it. Reusing looks first.
+            if on_duplicate == OnDuplicate::Reuse {
+                let found = self
+                    .store()
+                    .find_contacts_by_email(email)
+                    .await
+                    .map_err(CrmError::Store)?;
+                if let Some(existing) = found.into_iter().next() {
+                    return Ok(ContactOutcome::Matched(existing));
+                }
+            }
+            batch.require_no_contact_with(email);
+        }
+        let contact = Contact::create(details, &self.context(actor));
+        match self.apply(plan::create(contact.clone(), batch)).await {
+            Ok(created) => Ok(ContactOutcome::Created(created)),
+            // A contact with this address exists (or, when reusing, was created meanwhile).
+            Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
+                (OnDuplicate::Refuse, RecordId::Contact(existing), Some(_))
+                    if c.kind == ConflictKind::EmailTaken =>
+                {
+                    Err(CrmError::DuplicateContact { existing })
+                }
+                (OnDuplicate::Reuse, _, Some(email)) => {
+                    let found = self
+                        .store()
+                        .find_contacts_by_email(email)
+                        .await
+                        .map_err(CrmError::Store)?;
+                    found
+                        .into_iter()
+                        .next()
+                        .map(ContactOutcome::Matched)
+                        .ok_or(CrmError::Conflict(c))
+                }
+                _ => Err(CrmError::Conflict(c)),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// See [`Crm::erase_contact`].
+    pub async fn erase_contact(
+        &self,
+        contact: Versioned<Contact>,
+        actor: &User,
+    ) -> Result<Erased, CrmError<S::Error>> {
+        let mut found = plan::ContactRecords::of(contact.id());
+        for kind in [
+            RecordKind::Lead,
+            RecordKind::Opportunity,
+            RecordKind::Account,
+        ] {
+            let scanned = self
+                .store()
+                .scan(kind, &mut |r| found.visit(r))
+                .await
+                .map_err(CrmError::Store)?;
+            found.unreadable.extend(scanned.unreadable);
+        }
+        self.apply(plan::erase(contact, found, &self.context(actor)))
+            .await
+    }
+
+    /// See [`Crm::open_lead`].
+    pub async fn open_lead(
+        &self,
+        contact: &Versioned<Contact>,
+        interest: Interest,
+        actor: &User,
+    ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
+        let lead = Lead::open(contact, interest, &self.context(actor));
+        self.apply(plan::create(lead, Batch::new())).await
+    }
+
+    /// See [`Crm::log_touch`].
+    pub async fn log_touch(
+        &self,
+        lead: Versioned<Lead<New>>,
+        touch: Touch,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::nurture`].
+    pub async fn nurture(
+        &self,
+        lead: Versioned<Lead<Working>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::resume`].
+    pub async fn resume(
+        &self,
+        lead: Versioned<Lead<Nurturing>>,
+        touch: Touch,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::disqualify`].
+    pub async fn disqualify<St: OpenLeadState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        reason: DisqualifyReason,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::recycle`].
+    pub async fn recycle(
+        &self,
+        lead: Versioned<Lead<Disqualified>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::qualify`].
+    pub async fn qualify<St: QualifiableState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        qualification: Qualification,
+        actor: &User,
+    ) -> Result<Qualified, CrmError<S::Error>> {
+        self.apply(plan::qualify(lead, qualification, &self.context(actor))?)
+            .await
+    }
+
+    /// See [`Crm::propose`].
+    pub async fn propose(
+        &self,
+        opportunity: Versioned<Opportunity<Discovery>>,
+        proposal: SentProposal,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::negotiate`].
+    pub async fn negotiate(
+        &self,
+        opportunity: Versioned<Opportunity<Proposal>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::enter_contracting`].
+    pub async fn enter_contracting(
+        &self,
+        opportunity: Versioned<Opportunity<Negotiation>>,
+        terms: PaymentTerms,
+        incumbent: Incumbent,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| {
+            o.enter_contracting(terms, incumbent, &ctx)
+        }))
+        .await
+    }
+
+    /// See [`Crm::win`].
+    pub async fn win(
+        &self,
+        opportunity: Versioned<Opportunity<Contracting>>,
+        contract: SignedContract,
+        actor: &User,
+    ) -> Result<WonAccount, CrmError<S::Error>> {
+        self.apply(plan::win(opportunity, contract, &self.context(actor)))
+            .await
+    }
+
+    /// See [`Crm::win_for`].
+    pub async fn win_for(
+        &self,
+        opportunity: Versioned<Opportunity<Contracting>>,
+        account: Versioned<Account>,
+        contract: SignedContract,
+        actor: &User,
+    ) -> Result<WonAccount, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::win_for(opportunity, account, contract, &ctx)?)
+            .await
+    }
+
+    /// See [`Crm::lose`].
+    pub async fn lose<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        reason: LossReason,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)))
+            .await
+    }
+
+    /// See [`Crm::reopen`].
+    pub async fn reopen(
+        &self,
+        opportunity: Versioned<Opportunity<Lost>>,
+        note: Note,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
+            .await
+    }
+}

@@ -1,0 +1,210 @@
+//! The steps as pure functions from inputs to a [`Plan`], shared by [`Crm`] and
+//! [`AsyncCrm`].
+
+use super::*;
+
+pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
+    batch.push_distinct(value.snapshot(), crate::store::Expect::Absent);
+    Plan {
+        batch,
+        output: Versioned::new(value, Version::FIRST),
+    }
+}
+
+/// One record moves from `A` to `B`.
+pub(super) fn step<A, B: Snapshot>(
+    from: Versioned<A>,
+    f: impl FnOnce(A) -> B,
+) -> Plan<Versioned<B>> {
+    let (value, version) = from.into_parts();
+    let next = f(value);
+    let mut batch = Batch::new();
+    batch.push_distinct(next.snapshot(), crate::store::Expect::Version(version));
+    Plan {
+        batch,
+        output: Versioned::new(next, version.next()),
+    }
+}
+
+/// A record moves on and another is created or updated with it.
+pub(super) fn pair<A: Snapshot, B: Snapshot>(
+    (a, a_expect): (A, crate::store::Expect),
+    (b, b_expect): (B, crate::store::Expect),
+) -> Plan<(Versioned<A>, Versioned<B>)> {
+    let mut batch = Batch::new();
+    batch.push_distinct(a.snapshot(), a_expect);
+    batch.push_distinct(b.snapshot(), b_expect);
+    Plan {
+        batch,
+        output: (
+            Versioned::new(a, a_expect.written_version()),
+            Versioned::new(b, b_expect.written_version()),
+        ),
+    }
+}
+
+pub(super) fn qualify<S: QualifiableState, E>(
+    lead: Versioned<Lead<S>>,
+    qualification: Qualification,
+    ctx: &Context<'_>,
+) -> Result<Plan<Qualified>, CrmError<E>> {
+    let (lead, version) = lead.into_parts();
+    let id = lead.id();
+    let (lead, opportunity) = lead
+        .qualify(qualification, ctx)
+        .map_err(|e| CrmError::Invalid {
+            record: RecordId::Lead(id),
+            cause: e.cause().clone(),
+        })?;
+    use crate::store::Expect;
+    Ok(pair(
+        (lead, Expect::Version(version)),
+        (opportunity, Expect::Absent),
+    ))
+}
+
+pub(super) fn win(
+    opportunity: Versioned<Opportunity<Contracting>>,
+    contract: SignedContract,
+    ctx: &Context<'_>,
+) -> Plan<WonAccount> {
+    let (opportunity, version) = opportunity.into_parts();
+    let (won, account) = opportunity.win(contract, ctx);
+    use crate::store::Expect;
+    pair((won, Expect::Version(version)), (account, Expect::Absent))
+}
+
+pub(super) fn win_for(
+    opportunity: Versioned<Opportunity<Contracting>>,
+    account: Versioned<Account>,
+    contract: SignedContract,
+    ctx: &Context<'_>,
+) -> Result<Plan<WonAccount>, MoneyError> {
+    let (opportunity, version) = opportunity.into_parts();
+    let (mut account, account_version) = account.into_parts();
+    let won = opportunity
+        .win_for(&mut account, contract, ctx)
+        .map_err(|e| e.cause())?;
+    use crate::store::Expect;
+    Ok(pair(
+        (won, Expect::Version(version)),
+        (account, Expect::Version(account_version)),
+    ))
+}
+
+/// The records of one contact, gathered from scans of leads, opportunities and accounts (in
+/// that order: an account is the contact's when it is its primary contact or won one of its
+/// opportunities).
+pub(super) struct ContactRecords {
+    contact: ContactId,
+    related: Vec<Versioned<Record>>,
+    won: Vec<crate::id::OpportunityId>,
+    /// What the scans could not read.
+    pub(super) unreadable: Vec<Unreadable>,
+}
+
+impl ContactRecords {
+    pub(super) fn of(contact: ContactId) -> ContactRecords {
+        ContactRecords {
+            contact,
+            related: Vec::new(),
+            won: Vec::new(),
+            unreadable: Vec::new(),
+        }
+    }
+
+    /// Keeps `record` if it is the contact's.
+    pub(super) fn visit(&mut self, record: Versioned<Record>) {
+        let mine = match record.value() {
+            Record::Lead(l) => l.contact() == self.contact,
+            Record::Opportunity(o) => {
+                let mine = o.contact() == self.contact;
+                if mine {
+                    self.won.push(o.id());
+                }
+                mine
+            }
+            Record::Account(a) => {
+                a.primary_contact() == self.contact
+                    || a.opportunities().any(|o| self.won.contains(&o))
+            }
+            Record::Contact(_) => false,
+        };
+        if mine {
+            self.related.push(record);
+        }
+    }
+}
+
+/// Erases `contact` and the free text of its leads, opportunities and accounts, in one
+/// batch.
+pub(super) fn erase(
+    contact: Versioned<Contact>,
+    found: ContactRecords,
+    ctx: &Context<'_>,
+) -> Plan<Erased> {
+    let ContactRecords {
+        related,
+        unreadable,
+        ..
+    } = found;
+    use crate::store::Expect;
+    let (contact, version) = contact.into_parts();
+    let erased = contact.erase(ctx);
+    let mut batch = Batch::new();
+    batch.push_distinct(erased.clone().into(), Expect::Version(version));
+    let mut output = Erased {
+        contact: Versioned::new(erased, version.next()),
+        leads: Vec::new(),
+        opportunities: Vec::new(),
+        accounts: Vec::new(),
+        unreadable,
+    };
+    let opportunities: Vec<_> = related
+        .iter()
+        .filter_map(|r| match r.value() {
+            Record::Opportunity(o) => Some(o.id()),
+            _ => None,
+        })
+        .collect();
+    for record in related {
+        let (record, version) = record.into_parts();
+        match record {
+            Record::Lead(lead) => {
+                let lead = lead.erase_personal_data();
+                batch.push_distinct(lead.clone().into(), Expect::Version(version));
+                output.leads.push(Versioned::new(lead, version.next()));
+            }
+            Record::Opportunity(o) => {
+                let o = o.erase_personal_data();
+                batch.push_distinct(o.clone().into(), Expect::Version(version));
+                output.opportunities.push(Versioned::new(o, version.next()));
+            }
+            Record::Account(a) => {
+                let a = a.erase_personal_data(|won| opportunities.contains(&won));
+                batch.push_distinct(a.clone().into(), Expect::Version(version));
+                output.accounts.push(Versioned::new(a, version.next()));
+            }
+            Record::Contact(_) => {}
+        }
+    }
+    Plan { batch, output }
+}
+
+/// Reads a record back as `T`, or says why not.
+pub(super) fn typed<T, E>(
+    id: RecordId,
+    loaded: Option<Versioned<Record>>,
+) -> Result<Versioned<T>, CrmError<E>>
+where
+    T: TryFrom<Record, Error = StateError<Record>>,
+{
+    loaded
+        .ok_or(CrmError::NotFound(id))?
+        .try_map(T::try_from)
+        .map_err(|e| CrmError::WrongState {
+            record: id,
+            expected: e.expected(),
+            found: e.found(),
+        })
+}

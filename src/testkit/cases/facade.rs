@@ -1,0 +1,187 @@
+//! The lifecycle through the facades, sync and async.
+
+use super::*;
+
+/// A whole lifecycle through the facade, with repeat business, leaves a consistent store whose
+/// records load back as the facade returned them.
+pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(18);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let mut account = None;
+    for round in 0..3 {
+        let lead = crm.open_lead(&contact, sample.interest(), me).must();
+        let lead = crm.log_touch(lead, sample.touch(), me).must();
+        let lead = crm.nurture(lead, sample.note("later"), me).must();
+        let lead = crm.disqualify(lead, sample.disqualification(), me).must();
+        let lead = crm.recycle(lead, sample.note("again"), me).must();
+        let (lead, opportunity) = crm.qualify(lead, sample.qualification(), me).must();
+        assert_eq!(
+            crm.load::<Lead<crate::state::Converted>>(lead.id()).must(),
+            lead
+        );
+        let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
+        let opportunity = crm.lose(opportunity, sample.loss(), me).must();
+        let opportunity = crm.reopen(opportunity, sample.note("back"), me).must();
+        let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
+        let opportunity = crm.negotiate(opportunity, sample.note("price"), me).must();
+        let opportunity = crm
+            .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
+            .must();
+        let (won, updated) = match account.take() {
+            None => crm
+                .win(opportunity, sample.contract(1000 + round), me)
+                .must(),
+            Some(existing) => crm
+                .win_for(opportunity, existing, sample.contract(1000 + round), me)
+                .must(),
+        };
+        assert_eq!(
+            crm.load::<crate::opportunity::Opportunity<crate::state::Won>>(won.id())
+                .must(),
+            won
+        );
+        assert_eq!(
+            crm.load::<crate::account::Account>(updated.id()).must(),
+            updated
+        );
+        assert_eq!(updated.version().get(), round as u64 + 1);
+        account = Some(updated);
+    }
+    let account = account.expect("won three times");
+    assert_eq!(account.wins().len(), 3);
+    assert_eq!(
+        account.won_value().get(crate::money::Currency::EUR),
+        Some(sample.eur(3003))
+    );
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+    match crm.load::<Lead<New>>(RecordId::Contact(contact.id())) {
+        Err(CrmError::WrongState {
+            found: RecordState::Contact,
+            ..
+        }) => {}
+        other => panic!("expected a wrong-state error, got {other:?}"),
+    }
+}
+
+/// A facade step on a stale value is a conflict and leaves the store unchanged.
+pub fn facade_conflict_leaves_the_store_unchanged<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(19);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let stale = crm.load::<Lead<New>>(lead.id()).must();
+    crm.disqualify(lead, sample.disqualification(), me).must();
+    let before = snapshot(&store).must();
+    match crm.log_touch(stale, sample.touch(), me) {
+        Err(e) if e.is_conflict() => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(snapshot(&store).must(), before);
+}
+
+/// The async scan (the trait's default or the adapter's own) visits every record of a kind.
+pub fn async_scan_counts_match<S: AsyncStore>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(20);
+    let n = crate::store::SCAN_PAGE + 3;
+    block_on(async {
+        let mut batch = Batch::new();
+        for _ in 0..n {
+            batch.create(sample.contact()).expect("distinct");
+        }
+        if let Err(e) = store.commit(batch).await {
+            panic!("{e}");
+        }
+        let mut seen = HashSet::new();
+        let count = complete(
+            store
+                .scan(RecordKind::Contact, &mut |r| {
+                    seen.insert(r.id());
+                })
+                .await
+                .must(),
+        );
+        assert_eq!((count, seen.len()), (n as u64, n));
+    });
+}
+
+/// A lifecycle through the async facade.
+pub fn async_lifecycle_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
+    let sample = Sample::new(21);
+    let crm = sample.async_crm(new());
+    let me = sample.actor();
+    block_on(async {
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Reuse, me)
+            .await
+            .must()
+            .into_contact();
+        let again = crm
+            .create_contact(
+                sample
+                    .contact_details()
+                    .with_email(contact.email().expect("has one").clone()),
+                OnDuplicate::Reuse,
+                me,
+            )
+            .await
+            .must();
+        assert!(!again.is_created(), "the existing contact is reused");
+        let lead = crm.open_lead(&contact, sample.interest(), me).await.must();
+        let lead = crm.log_touch(lead, sample.touch(), me).await.must();
+        let (_, opportunity) = crm.qualify(lead, sample.qualification(), me).await.must();
+        let opportunity = crm.propose(opportunity, sample.proposal(), me).await.must();
+        let opportunity = crm
+            .negotiate(opportunity, sample.note("price"), me)
+            .await
+            .must();
+        let opportunity = crm
+            .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
+            .await
+            .must();
+        let (won, account) = crm.win(opportunity, sample.contract(500), me).await.must();
+        assert_eq!(account.opportunities().collect::<Vec<_>>(), [won.id()]);
+        let loaded = crm
+            .load::<crate::account::Account>(account.id())
+            .await
+            .must();
+        assert_eq!(loaded, account);
+    });
+    if let Err(problems) = check_consistency(&crate::testkit::Blocking(crm.into_store())) {
+        panic!("{problems:?}");
+    }
+}
+
+/// The futures of the store and of the async facade are `Send` (checked at compile time).
+pub fn async_futures_are_send<S: AsyncStore>(new: impl Fn() -> S) {
+    fn send<T: Send>(_: &T) {}
+    let sample = Sample::new(22);
+    let crm = sample.async_crm(new());
+    let lead = Lead::open(&sample.contact(), sample.interest(), &sample.ctx());
+    let id = RecordId::Lead(lead.id());
+    send(&crm.store().load(id));
+    send(&crm.store().list(&Query::kind(RecordKind::Lead), None, 1));
+    send(&crm.create_contact(
+        sample.contact_details(),
+        OnDuplicate::Refuse,
+        sample.actor(),
+    ));
+    send(&crm.log_touch(
+        Versioned::new(lead, Version::FIRST),
+        sample.touch(),
+        sample.actor(),
+    ));
+}

@@ -1,0 +1,328 @@
+//! Listings and scans: filters, id order, complete pagination (bounded, so that a broken cursor fails a case instead of hanging it), page limits.
+
+use super::*;
+
+/// A query by owner returns only that owner's records: never an unowned one, never another
+/// owner's.
+pub fn owner_filter_excludes_unowned_and_other_owners<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(30);
+    let ana = crate::text::User::new("ana").expect("valid");
+    let mut anas = BTreeSet::new();
+    for i in 0..9 {
+        let details = sample.contact_details();
+        let details = match i % 3 {
+            0 => details.with_owner(ana.clone()),
+            1 => details.with_owner(crate::text::User::new("ben").expect("valid")),
+            _ => crate::contact::ContactDetails {
+                owner: None,
+                ..details
+            },
+        };
+        let id = create(
+            &store,
+            crate::contact::Contact::create(details, &sample.ctx()),
+        );
+        if i % 3 == 0 {
+            anas.insert(id);
+        }
+    }
+    let query = Query::kind(RecordKind::Contact).owned_by(ana);
+    let seen: BTreeSet<RecordId> = page_through(&store, &query, 2, &mut || {})
+        .into_iter()
+        .collect();
+    assert_eq!(
+        seen, anas,
+        "expected only ana's contacts, found others (unowned or another owner's)"
+    );
+}
+
+fn ids_of<S: Store>(store: &S, query: &Query) -> BTreeSet<RecordId> {
+    let page = store.list(query, None, MAX_PAGE).must();
+    assert!(page.next.is_none(), "a small listing fits in one page");
+    page.records.iter().map(|r| r.id()).collect()
+}
+
+/// A record as created by a listing case: its id, state and owner.
+type Listed = (RecordId, RecordState, Option<String>);
+
+/// Stores `n` contacts, each with a lead left new, worked or disqualified in turn; returns how
+/// each contact and lead should be listed.
+fn store_leads_in_three_states<S: Store>(store: &S, sample: &Sample, n: usize) -> Vec<Listed> {
+    let ctx = sample.ctx();
+    let mut listed = Vec::new();
+    for i in 0..n {
+        let contact = sample.contact();
+        let owner = contact.owner().map(|o| o.as_str().to_string());
+        create(store, contact.clone());
+        listed.push((
+            RecordId::Contact(contact.id()),
+            RecordState::Contact,
+            owner.clone(),
+        ));
+        let lead = Lead::open(&contact, sample.interest(), &ctx);
+        let lead: AnyLead = match i % 3 {
+            0 => lead.into(),
+            1 => lead.log_touch(sample.touch(), &ctx).into(),
+            _ => lead.disqualify(sample.disqualification(), &ctx).into(),
+        };
+        listed.push((
+            RecordId::Lead(lead.id()),
+            RecordState::Lead(lead.status()),
+            owner,
+        ));
+        create(store, lead);
+    }
+    listed
+}
+
+/// Listing selects by kind, by state, by owner, and by state and owner together.
+pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(13);
+    let expected = store_leads_in_three_states(&store, &sample, 8);
+    let select = |f: &dyn Fn(&Listed) -> bool| -> BTreeSet<RecordId> {
+        expected.iter().filter(|e| f(e)).map(|e| e.0).collect()
+    };
+    let ana = crate::text::User::new("ana").expect("valid");
+    let working = RecordState::Lead(LeadStatus::Working);
+    assert_eq!(
+        ids_of(&store, &Query::kind(RecordKind::Lead)),
+        select(&|e| e.0.kind() == RecordKind::Lead)
+    );
+    assert_eq!(
+        ids_of(&store, &Query::kind(RecordKind::Contact)),
+        select(&|e| e.1 == RecordState::Contact)
+    );
+    assert_eq!(
+        ids_of(&store, &Query::state(working)),
+        select(&|e| e.1 == working)
+    );
+    assert_eq!(
+        ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(ana.clone())),
+        select(&|e| e.0.kind() == RecordKind::Lead && e.2.as_deref() == Some("ana"))
+    );
+    assert_eq!(
+        ids_of(&store, &Query::state(working).owned_by(ana.clone())),
+        select(&|e| e.1 == working && e.2.as_deref() == Some("ana"))
+    );
+    assert!(
+        ids_of(&store, &Query::kind(RecordKind::Account)).is_empty(),
+        "expected `ids_of(&store, &Query::kind(RecordKind::Account)).is_empty()`, found it false"
+    );
+    assert!(
+        ids_of(
+            &store,
+            &Query::state(RecordState::Opportunity(OpportunityStage::Won))
+        )
+        .is_empty()
+    );
+    let nobody = crate::text::User::new("nobody").expect("valid");
+    assert!(
+        ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty(),
+        "expected `ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty()`, found it false"
+    );
+}
+
+/// After an update, a record is listed under its new state and no longer under its old one.
+pub fn list_follows_state_changes<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(14);
+    let lead = new_lead(&store, &sample);
+    let id = RecordId::Lead(lead.id());
+    let new_state = Query::state(RecordState::Lead(LeadStatus::New));
+    let working = Query::state(RecordState::Lead(LeadStatus::Working));
+    assert!(
+        ids_of(&store, &new_state).contains(&id),
+        "expected `ids_of(&store, &new_state).contains(&id)`, found it false"
+    );
+    let mut batch = Batch::new();
+    batch
+        .update(
+            lead.log_touch(sample.touch(), &sample.ctx()),
+            Version::FIRST,
+        )
+        .expect("one write");
+    commit(&store, batch);
+    assert!(
+        !ids_of(&store, &new_state).contains(&id),
+        "expected `!ids_of(&store, &new_state).contains(&id)`, found it false"
+    );
+    assert!(
+        ids_of(&store, &working).contains(&id),
+        "expected `ids_of(&store, &working).contains(&id)`, found it false"
+    );
+}
+
+fn page_through<S: Store>(
+    store: &S,
+    query: &Query,
+    limit: usize,
+    between: &mut dyn FnMut(),
+) -> Vec<RecordId> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    // Bounded: a store whose cursor does not advance must fail the case, not hang it.
+    for _ in 0..MAX_PAGES {
+        let page = store.list(query, after, limit).must();
+        assert!(
+            page.records.len() <= limit,
+            "a page of limit {limit}: expected at most {limit} records, found {}",
+            page.records.len()
+        );
+        assert!(
+            page.unreadable.is_empty(),
+            "expected every record to be readable, found unreadable ones: {:?}",
+            page.unreadable
+        );
+        seen.extend(page.records.iter().map(|r| r.id()));
+        between();
+        match page.next {
+            Some(next) if after.is_some_and(|a| next <= a) => panic!(
+                "the cursor did not advance: expected a cursor after {}, found {next}",
+                after.map_or_else(String::new, |a| a.to_string())
+            ),
+            Some(next) => after = Some(next),
+            None => return seen,
+        }
+    }
+    panic!(
+        "paging did not end: expected the last page within {MAX_PAGES} pages, found more \
+         ({} records seen)",
+        seen.len()
+    );
+}
+
+/// The most pages a kit case reads in one listing before it calls the store broken.
+const MAX_PAGES: usize = 10_000;
+
+/// Paging returns every record once, in ascending id order, and says when it is done.
+pub fn pagination_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(15);
+    let mut ids: Vec<RecordId> = (0..10).map(|_| create(&store, sample.contact())).collect();
+    ids.sort();
+    for limit in [1, 3, 10, 11] {
+        let seen = page_through(&store, &Query::kind(RecordKind::Contact), limit, &mut || {});
+        assert_eq!(seen, ids, "page size {limit}");
+    }
+    let exact = store
+        .list(&Query::kind(RecordKind::Contact), None, 10)
+        .must();
+    assert_eq!(exact.records.len(), 10);
+    assert!(exact.next.is_none(), "no next page when nothing follows");
+}
+
+/// Paging through a kind whose records are in several states, or through one owner's records,
+/// returns each once, in ascending id order, whatever the page size.
+pub fn pagination_across_states_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(17);
+    let mut leads = store_leads_in_three_states(&store, &sample, 12);
+    leads.retain(|(id, _, _)| id.kind() == RecordKind::Lead);
+    leads.sort();
+    let all: Vec<RecordId> = leads.iter().map(|(id, _, _)| *id).collect();
+    let ana = crate::text::User::new("ana").expect("valid");
+    let anas: Vec<RecordId> = leads
+        .iter()
+        .filter(|(_, _, owner)| owner.as_deref() == Some("ana"))
+        .map(|(id, _, _)| *id)
+        .collect();
+    assert!(anas.len() > 1, "the sample gives ana several leads");
+    for limit in [1, 2, 5, 12, 13] {
+        let seen = page_through(&store, &Query::kind(RecordKind::Lead), limit, &mut || {});
+        assert_eq!(seen, all, "leads in three states, page size {limit}");
+        let query = Query::kind(RecordKind::Lead).owned_by(ana.clone());
+        let seen = page_through(&store, &query, limit, &mut || {});
+        assert_eq!(seen, anas, "ana's leads, page size {limit}");
+    }
+}
+
+/// While one thread pages through contacts, another inserts contacts whose ids sort before and
+/// after the cursor: every contact present when paging began is returned exactly once, and no
+/// contact twice.
+pub fn pagination_under_concurrent_inserts<S: Store + Sync>(new: impl Fn() -> S) {
+    let store = new();
+    let middle = Sample::new(1000);
+    let present: BTreeSet<RecordId> = (0..40).map(|_| create(&store, middle.contact())).collect();
+    let (earlier, later) = (Sample::new(1), Sample::new(5000));
+    let seen = thread::scope(|s| {
+        let inserter = s.spawn(|| {
+            for i in 0..40 {
+                let sample = if i % 2 == 0 { &earlier } else { &later };
+                create(&store, sample.contact());
+                thread::yield_now();
+            }
+        });
+        let mut n = 0;
+        let seen = page_through(&store, &Query::kind(RecordKind::Contact), 3, &mut || {
+            // Also insert between pages, deterministically.
+            n += 1;
+            if n % 4 == 0 {
+                create(&store, earlier.contact());
+                create(&store, later.contact());
+            }
+        });
+        inserter.join().expect("no panic");
+        seen
+    });
+    let unique: BTreeSet<RecordId> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "no record is returned twice");
+    assert!(
+        present.is_subset(&unique),
+        "every record present when paging began is returned"
+    );
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "ascending order");
+}
+
+/// Page limits are kept within 1..=MAX_PAGE.
+pub fn page_limits_are_clamped<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(16);
+    for _ in 0..3 {
+        create(&store, sample.contact());
+    }
+    let query = Query::kind(RecordKind::Contact);
+    let zero = store.list(&query, None, 0).must();
+    assert_eq!(zero.records.len(), 1, "a limit of 0 is read as 1");
+    assert!(
+        zero.next.is_some(),
+        "expected `zero.next.is_some()`, found it false"
+    );
+    let huge = store.list(&query, None, usize::MAX).must();
+    assert_eq!(huge.records.len(), 3);
+}
+
+/// A scan visits every record of a kind once; its count matches.
+pub fn scan_counts_match<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(17);
+    let n = crate::store::SCAN_PAGE + 7;
+    let mut batch = Batch::new();
+    for _ in 0..n {
+        batch.create(sample.contact()).expect("distinct");
+    }
+    commit(&store, batch);
+    create(
+        &store,
+        Lead::open(&sample.contact(), sample.interest(), &sample.ctx()),
+    );
+    let mut ids = HashSet::new();
+    let count = complete(
+        store
+            .scan(RecordKind::Contact, &mut |r| {
+                assert_eq!(r.kind(), RecordKind::Contact);
+                ids.insert(r.id());
+            })
+            .must(),
+    );
+    assert_eq!((count, ids.len()), (n as u64, n));
+    assert_eq!(
+        complete(store.scan(RecordKind::Lead, &mut |_| {}).must()),
+        1
+    );
+    assert_eq!(
+        complete(store.scan(RecordKind::Account, &mut |_| {}).must()),
+        0
+    );
+}
