@@ -1,6 +1,9 @@
 //! How `prospect` scales: N whole lifecycles through the `Crm` facade on a `MemoryStore`, then
 //! the floor and naive baselines at the same N, in this process, one after the other, each on a
-//! thread (and so an allocator arena) of its own.
+//! thread (and so an allocator arena) of its own. The floor moves plain records without history
+//! or evidence into a pre-sized map; the naive baseline is a hand-rolled store of the same
+//! records, histories and evidence, deep-copied in at every save and out at every read
+//! (`benches/baselines`).
 //!
 //! A lifecycle: create a contact, open a lead, log a touch, qualify, move the opportunity
 //! through proposal, negotiation and contracting, win it, open the account; every step
@@ -165,14 +168,15 @@ fn floor_run(n: u64) -> Run {
     run
 }
 
-/// The naive baseline: `n` lifecycles of plain records cloned in and out of a map.
-fn naive_run(n: u64) -> Run {
-    let mut naive = baselines::Naive(HashMap::new());
+/// The naive baseline: `n` lifecycles of the same records, histories and evidence in a
+/// hand-rolled store that deep-copies them in at every save and out at every read.
+fn naive_run(start: chrono::DateTime<Utc>, n: u64) -> Run {
+    let mut naive = baselines::naive::Store::default();
     let mut ids = baselines::Ids::new();
     let run = measure(n, |i| {
-        baselines::plain_lifecycle(&mut naive, &mut ids, baselines::Input::nth(i))
+        baselines::naive::lifecycle(&mut naive, &mut ids, baselines::Input::nth(i), start)
     });
-    black_box(naive.0.len());
+    black_box(naive.records.len());
     run
 }
 
@@ -224,7 +228,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         eprintln!("running the floor baseline ...");
         let floor = on_own_thread(Box::new(move || Ok(Outcome::baseline(floor_run(n)))));
         eprintln!("running the naive baseline ...");
-        let naive = on_own_thread(Box::new(move || Ok(Outcome::baseline(naive_run(n)))));
+        let naive = on_own_thread(Box::new(move || Ok(Outcome::baseline(naive_run(start, n)))));
         drop(closed);
         (ours, floor, naive)
     });
@@ -246,7 +250,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         floor_run.nanos, floor_run.bytes, floor_run.allocations
     );
     println!(
-        "naive (cloned)        {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle {:>6.1} allocations/lifecycle",
+        "naive (deep copies)   {:>10.0} ns/lifecycle {:>8.0} bytes allocated/lifecycle {:>6.1} allocations/lifecycle",
         naive_run.nanos, naive_run.bytes, naive_run.allocations
     );
     println!(
