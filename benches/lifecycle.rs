@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
+use prospect::memory::MemoryStore;
 use prospect::*;
 
 #[path = "baselines/mod.rs"]

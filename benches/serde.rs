@@ -7,6 +7,7 @@ use std::hint::black_box;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
+use prospect::record::{AnyLead, AnyOpportunity};
 use prospect::*;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;

@@ -5,6 +5,7 @@ use std::hint::black_box;
 
 use chrono::{Days, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, criterion_group};
+use prospect::record::AnyOpportunity;
 use prospect::*;
 
 #[path = "baselines/mod.rs"]

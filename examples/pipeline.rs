@@ -19,6 +19,11 @@ use std::time::Instant;
 
 use chrono::{Days, TimeDelta, TimeZone, Utc};
 use prospect::*;
+use prospect::{
+    funnel::{Contributes, PipelineReport},
+    memory::MemoryStore,
+    store::Versioned,
+};
 
 /// Command-line options.
 struct Options {
@@ -286,7 +291,7 @@ impl Year {
             )?)
             .build();
         let before = lead.contribution();
-        let (lead, opportunity) = self.crm.qualify(lead, qualification, &me)?;
+        let Qualified { lead, opportunity } = self.crm.qualify(lead, qualification, &me)?;
         self.live.replace(&before, &lead.contribution());
         self.live.add(&opportunity.contribution());
         self.opportunity(contact, opportunity, budget, &me, &mut rng)?;
@@ -412,12 +417,13 @@ impl Year {
                 PersonName::new("Purchasing")?,
             )?;
             let before = contracting.contribution();
-            let (won, account) = match self.accounts.remove(&contact.id()) {
+            let WonAccount {
+                opportunity: won,
+                account,
+            } = match self.accounts.remove(&contact.id()) {
                 Some(existing) => {
-                    let account_before = existing.contribution();
-                    let (won, account) = self.crm.win_for(contracting, existing, contract, me)?;
-                    self.live.remove(&account_before);
-                    (won, account)
+                    self.live.remove(&existing.contribution());
+                    self.crm.win_for(contracting, existing, contract, me)?
                 }
                 None => self.crm.win(contracting, contract, me)?,
             };

@@ -29,6 +29,7 @@ use std::thread;
 use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
+use prospect::memory::MemoryStore;
 use prospect::*;
 
 #[path = "../benches/baselines/mod.rs"]

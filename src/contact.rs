@@ -159,7 +159,7 @@ pub struct ContactDetails {
 }
 
 impl ContactDetails {
-    /// `details` without personal data: the party's name replaced by [`ERASED`](crate::ERASED), no job title,
+    /// `details` without personal data: the party's name replaced by [`ERASED_TEXT`](crate::ERASED_TEXT), no job title,
     /// organization, email or phone; the source and owner kept.
     fn tombstone(details: &ContactDetails) -> ContactDetails {
         let party = match &details.party {
@@ -301,7 +301,7 @@ impl Contact {
     }
 
     /// The same contact with its personal data erased (the right to erasure): the party's name
-    /// becomes [`ERASED`](crate::ERASED), its job title and organization, its email address and its phone
+    /// becomes [`ERASED_TEXT`](crate::ERASED_TEXT), its job title and organization, its email address and its phone
     /// number go; its id, source, owner and creation stay, so that its leads, opportunities and
     /// the funnel are unchanged. An erased contact is no longer found by email. To erase a
     /// contact with the free text of its leads and opportunities, in one commit, use
@@ -359,7 +359,7 @@ impl Contact {
     }
 
     /// When and by whom the contact's personal data was erased, if it was.
-    pub fn erased(&self) -> Option<&Erasure> {
+    pub fn erasure(&self) -> Option<&Erasure> {
         self.data.erased.as_deref()
     }
 

@@ -119,19 +119,29 @@ impl<E> CrmError<E> {
     }
 }
 
-/// What qualifying a lead stores: the converted lead and the new opportunity.
-pub type Qualified = (
-    Versioned<Lead<Converted>>,
-    Versioned<Opportunity<Discovery>>,
-);
+/// What [`Crm::qualify`] stored: the converted lead and the new opportunity, committed together.
+#[derive(Debug)]
+pub struct Qualified {
+    /// The lead, now [`Converted`].
+    pub lead: Versioned<Lead<Converted>>,
+    /// The opportunity it became, in [`Discovery`].
+    pub opportunity: Versioned<Opportunity<Discovery>>,
+}
 
-/// What winning stores: the won opportunity and the new or updated account.
-pub type WonAccount = (Versioned<Opportunity<Won>>, Versioned<Account>);
+/// What [`Crm::win`] and [`Crm::win_for`] stored: the won opportunity and the new or updated
+/// account, committed together.
+#[derive(Debug)]
+pub struct WonAccount {
+    /// The opportunity, now [`Won`].
+    pub opportunity: Versioned<Opportunity<Won>>,
+    /// The account it opened or added to.
+    pub account: Versioned<Account>,
+}
 
 /// What [`Crm::erase_contact`] stored: the erased contact, and its leads, opportunities and
 /// accounts with their free text erased.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Erased {
+pub struct ErasureReport {
     /// The contact, its personal data replaced by a tombstone.
     pub contact: Versioned<Contact>,
     /// Its leads.
@@ -152,6 +162,16 @@ pub(crate) struct Plan<T> {
     output: T,
 }
 
+impl<T> Plan<T> {
+    /// The same batch, handing the caller `f` of what it would have handed.
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Plan<U> {
+        Plan {
+            batch: self.batch,
+            output: f(self.output),
+        }
+    }
+}
+
 mod asynchronous;
 mod plan;
 
@@ -169,6 +189,7 @@ pub use asynchronous::AsyncCrm;
 /// default); the acting user is given to each step.
 ///
 /// ```
+/// use prospect::memory::MemoryStore;
 /// use prospect::*;
 /// let crm = Crm::new(MemoryStore::new());
 /// let alice = User::new("alice")?;
@@ -320,7 +341,7 @@ impl<S: Store> Crm<S> {
     /// erasure can never be written back over it). See [`Contact::erase`] and SECURITY.md for
     /// exactly what is erased. Finding the contact's records scans them (stores have no index
     /// by contact yet; erasure is rare). Records the store cannot read are listed in
-    /// [`Erased::unreadable`]: the erasure of the others goes ahead.
+    /// [`ErasureReport::unreadable`]: the erasure of the others goes ahead.
     ///
     /// # Errors
     ///
@@ -330,7 +351,7 @@ impl<S: Store> Crm<S> {
         &self,
         contact: Versioned<Contact>,
         actor: &User,
-    ) -> Result<Erased, CrmError<S::Error>> {
+    ) -> Result<ErasureReport, CrmError<S::Error>> {
         let mut found = plan::ContactRecords::of(contact.id());
         for kind in [
             RecordKind::Lead,

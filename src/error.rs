@@ -53,7 +53,7 @@ pub enum Field {
     /// The number of installments of payment terms.
     Installments,
     /// The requirements of a need (at least one must be identified).
-    Requirements,
+    RequirementList,
 }
 
 impl Field {
@@ -80,7 +80,7 @@ impl Field {
             Field::Probability => "probability",
             Field::PaymentDays => "payment days",
             Field::Installments => "installments",
-            Field::Requirements => "requirements",
+            Field::RequirementList => "requirements",
         }
     }
 }

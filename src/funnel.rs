@@ -364,6 +364,9 @@ impl Reach {
 /// draws the funnel as an SVG document.
 ///
 /// ```
+/// use prospect::funnel::{Contributes, FunnelStage, PipelineReport};
+/// use prospect::state::LeadStatus;
+/// use prospect::memory::MemoryStore;
 /// use prospect::*;
 /// let crm = Crm::new(MemoryStore::new());
 /// let me = User::new("claire")?;

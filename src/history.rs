@@ -13,8 +13,8 @@ use crate::text::User;
 /// One step in a record's life: when, from which state (none for the first), to which, by whom,
 /// and the evidence that justified it.
 ///
-/// `S` is the run-time state ([`LeadStatus`](crate::LeadStatus) or
-/// [`OpportunityStage`](crate::OpportunityStage)) and `E` the evidence
+/// `S` is the run-time state ([`LeadStatus`](crate::state::LeadStatus) or
+/// [`OpportunityStage`](crate::state::OpportunityStage)) and `E` the evidence
 /// ([`LeadEvidence`](crate::LeadEvidence) or [`OpportunityEvidence`](crate::OpportunityEvidence)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,7 +140,7 @@ impl<S, E> History<S, E> {
     /// this history's nodes. True when this history was made by steps on a copy of `older` (the
     /// persistent list shares them), in as many steps as were added; false otherwise, e.g. for a
     /// history read back from storage or rewritten by erasure (compare by
-    /// [`HistoryMark`](crate::HistoryMark) then).
+    /// [`HistoryMark`](crate::store::HistoryMark) then).
     pub(crate) fn shares(&self, older: &History<S, E>) -> bool {
         let Some(target) = &older.newest else {
             return false;

@@ -60,11 +60,11 @@ pub(crate) use stored::{LeadCore, LeadData};
 ///
 /// A `Lead<S>` is neither `Clone` nor `Deserialize`, so a step that consumes it (qualifying,
 /// disqualifying) cannot be taken twice from one value. To show or send a copy, use a reference
-/// or the dynamic form [`AnyLead`](crate::AnyLead) (a snapshot, which is `Clone` and
+/// or the dynamic form [`AnyLead`](crate::record::AnyLead) (a snapshot, which is `Clone` and
 /// `Deserialize`). A typed value comes back from a snapshot with `TryFrom`, which is what loading
 /// from a store does: two reads of one stored record give two values that claim the same version
 /// of its history, and the store accepts the next step of only one of them (see the contract in
-/// [`Store`](crate::Store)).
+/// [`Store`](crate::store::Store)).
 pub struct Lead<S: LeadState> {
     data: LeadData,
     state: PhantomData<S>,

@@ -20,12 +20,28 @@
 //! [`IdSource`]), so the crate never reads a clock or draws a random number behind the caller's
 //! back. It does no I/O at all.
 //!
-//! Records read back from storage, whose state is known only at run time, are [`AnyLead`],
-//! [`AnyOpportunity`] and [`Record`]; `TryFrom` turns them back into typed values, failing with a
-//! [`StateError`] that names the expected and the found state. Deserialisation validates: a
-//! stored record that breaks an invariant (a converted lead whose history does not say into
-//! which opportunity, a won opportunity without a contract, an email that does not parse) is
-//! refused with a [`RecordError`].
+//! # Where things are
+//!
+//! The crate root holds the lifecycle types, their evidence, the values they are made of, the
+//! [`Context`] and the [`Crm`] facade. The rest is grouped:
+//!
+//! - [`state`]: the state markers (`state::Working`, ...), the traits that group them, and
+//!   their run-time twins [`LeadStatus`](state::LeadStatus) and
+//!   [`OpportunityStage`](state::OpportunityStage).
+//! - [`record`]: records as stored, whose state is known only at run time
+//!   ([`AnyLead`](record::AnyLead), [`AnyOpportunity`](record::AnyOpportunity),
+//!   [`Record`](record::Record)); `TryFrom` turns them back into typed values, failing with a
+//!   [`StateError`](record::StateError) that names the expected and the found state.
+//!   Deserialisation validates: a stored record that breaks an invariant (a converted lead
+//!   whose history does not say into which opportunity, a won opportunity without a contract,
+//!   an email that does not parse) is refused with a [`RecordError`](record::RecordError).
+//! - [`store`]: the storage contract, [`Store`](store::Store) and
+//!   [`AsyncStore`](store::AsyncStore), and what they exchange.
+//! - [`memory`]: [`MemoryStore`](memory::MemoryStore), the embedded default store.
+//! - [`funnel`]: [`PipelineReport`](funnel::PipelineReport) and what it is made of.
+//!
+//! `use prospect::*;` brings in the root and puts [`Store`](store::Store) in scope without its
+//! name, so that a store's methods resolve; import what the modules hold by path.
 //!
 //! # Example
 //!
@@ -97,15 +113,17 @@
 //!
 //! # Storage and the funnel
 //!
-//! Persistence goes through two small traits, [`Store`] and [`AsyncStore`]: load a record with
-//! its [`Version`], commit an atomic [`Batch`] of create-only or update-at-version writes (a
-//! [`Conflict`] writes nothing), find contacts by email, list with [`Cursor`] pagination, scan.
-//! [`MemoryStore`] is the embedded default; `prospect-sqlite` in the repository is a SQLite
+//! Persistence goes through two small traits, [`Store`](store::Store) and
+//! [`AsyncStore`](store::AsyncStore): load a record with its [`Version`](store::Version), commit
+//! an atomic [`Batch`](store::Batch) of create-only or update-at-version writes (a
+//! [`Conflict`](store::Conflict) writes nothing), find contacts by email, list with
+//! [`Cursor`](store::Cursor) pagination, scan. [`MemoryStore`](memory::MemoryStore) is the
+//! embedded default; `prospect-sqlite` in the repository is a SQLite
 //! adapter, and [`guide::writing_a_storage_adapter`] walks through it. [`Crm`] (and
 //! [`AsyncCrm`]) run each step of the lifecycle as one commit, and [`Crm::erase_contact`]
 //! erases a contact's personal data.
 //!
-//! [`PipelineReport`] sees the funnel: counts, conversion and win rates, durations, pipeline
+//! [`PipelineReport`](funnel::PipelineReport) sees the funnel: counts, conversion and win rates, durations, pipeline
 //! value per currency, breakdowns and reasons; from a store's scan or kept up to date one
 //! transition at a time; as a table or an SVG.
 //!
@@ -130,21 +148,21 @@ mod email;
 mod error;
 mod forecast;
 mod format;
-mod funnel;
+pub mod funnel;
 pub mod guide;
 mod history;
 mod id;
 mod kind;
 mod lead;
 mod mark;
-mod memory;
+pub mod memory;
 mod money;
 mod opportunity;
 mod phone;
 mod qualification;
-mod record;
+pub mod record;
 pub mod state;
-mod store;
+pub mod store;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 #[cfg(feature = "testkit")]
@@ -155,23 +173,17 @@ pub use account::{Account, Win};
 pub use contact::{Contact, ContactDetails, Erasure, LeadSource, Organization, Party, Person};
 pub use context::{Clock, Context, FixedClock, SystemClock};
 pub use crm::{
-    AsyncCrm, ContactOutcome, Crm, CrmError, Erased, OnDuplicate, Qualified, WonAccount,
+    AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, OnDuplicate, Qualified, WonAccount,
 };
 pub use email::EmailAddress;
-pub use error::{Field, RecordError, ValidationError};
+pub use error::{Field, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
-pub use format::RECORD_FORMAT;
-pub use funnel::{
-    Amounts, Breakdown, Contributes, Contribution, Durations, FunnelStage, PipelineReport,
-};
 pub use history::{History, HistoryIter, Transition};
 pub use id::{AccountId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds};
 pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
     LeadTransition, QualifyError, Touch,
 };
-pub use mark::HistoryMark;
-pub use memory::MemoryStore;
 pub use money::{Currency, Money, MoneyError, MoneyTotals};
 pub use opportunity::{
     Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence, OpportunityTransition,
@@ -181,18 +193,18 @@ pub use phone::PhoneNumber;
 pub use qualification::{
     Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
 };
-pub use record::{
-    AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, StateError,
-};
-pub use state::{LeadStatus, OpportunityStage};
-pub use store::{
-    AsyncStore, Batch, CommitError, Conflict, ConflictKind, Cursor, DuplicateWrite, Expect,
-    IntoWrites, MAX_PAGE, Page, Query, SCAN_PAGE, Scanned, Store, Unreadable, Version, Versioned,
-    Write,
-};
 pub use text::{
-    ERASED, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
+    ERASED_TEXT, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary,
+    User,
 };
+/// The `uuid` crate, whose [`Uuid`](uuid::Uuid) the ids wrap and [`store`] signatures use.
+pub use uuid;
+
+/// [`Store`](store::Store) in scope without its name, so that after `use prospect::*;` a
+/// store's methods (`store.load(..)`) resolve. [`AsyncStore`](store::AsyncStore) has methods of
+/// the same names: import it by name where it is wanted, and call the one meant as
+/// `AsyncStore::load(&store, ..)` when both are in scope.
+pub use store::Store as _;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -31,14 +31,14 @@ use crate::text::User;
 ///
 /// An adapter stores the mark of every record it writes ([`Record::history_mark`]) beside the
 /// record, and refuses an update whose record does not [extend](Record::extends) the stored
-/// mark with [`Conflict::stale_history`](crate::Conflict::stale_history). Its parts are plain
+/// mark with [`Conflict::stale_history`](crate::store::Conflict::stale_history). Its parts are plain
 /// numbers, to keep in columns and give back to [`HistoryMark::new`].
 ///
 /// ```
-/// use prospect::{HistoryMark, Record};
+/// use prospect::{store::HistoryMark, record::Record};
 /// # fn demo(stored: &Record, written: &Record) {
 /// let mark = stored.history_mark();
-/// let kept = (mark.len(), mark.tip(), mark.erased()); // three columns
+/// let kept = (mark.len(), mark.tip(), mark.is_erased()); // three columns
 /// let mark = HistoryMark::new(kept.0, kept.1, kept.2);
 /// if !written.extends(&mark) {
 ///     // a stale copy: refuse the write
@@ -77,7 +77,7 @@ impl HistoryMark {
     }
 
     /// Whether the record's personal data was erased.
-    pub fn erased(&self) -> bool {
+    pub fn is_erased(&self) -> bool {
         self.erased
     }
 }
@@ -139,7 +139,7 @@ impl Record {
     /// How many entries the record's history has.
     fn history_len(&self) -> usize {
         match self {
-            Record::Contact(c) => 1 + usize::from(c.erased().is_some()),
+            Record::Contact(c) => 1 + usize::from(c.erasure().is_some()),
             Record::Lead(l) => l.history().len(),
             Record::Opportunity(o) => o.history().len(),
             Record::Account(a) => a.wins().len(),
@@ -148,7 +148,7 @@ impl Record {
 
     fn is_erased(&self) -> bool {
         match self {
-            Record::Contact(c) => c.erased().is_some(),
+            Record::Contact(c) => c.erasure().is_some(),
             Record::Lead(l) => l.is_erased(),
             Record::Opportunity(o) => o.is_erased(),
             Record::Account(a) => a.is_erased(),
@@ -180,7 +180,7 @@ impl Record {
 }
 
 fn contact_entry(contact: &Contact, index: usize) -> Option<u64> {
-    match (index, contact.erased()) {
+    match (index, contact.erasure()) {
         (0, _) => Some(
             Fingerprint::new()
                 .str("created")
@@ -357,7 +357,7 @@ mod pinned {
             &ctx,
         );
         let mark = Record::from(lead).history_mark();
-        assert_eq!((mark.len(), mark.erased()), (2, false));
+        assert_eq!((mark.len(), mark.is_erased()), (2, false));
         assert_eq!(mark.tip(), PINNED, "{:#018x}", mark.tip());
     }
 

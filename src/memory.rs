@@ -14,7 +14,7 @@ use crate::id::ContactId;
 use crate::kind::RecordKind;
 use crate::record::{Record, RecordId, RecordState};
 use crate::store::{
-    AsyncStore, Batch, CommitError, Conflict, Cursor, Expect, MAX_PAGE, Page, Query, Store,
+    AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query, Store,
     Version, Versioned,
 };
 use crate::text::User;
@@ -30,7 +30,7 @@ use crate::text::User;
 /// is what makes it atomic.
 ///
 /// ```
-/// use prospect::{Crm, MemoryStore, RecordKind, Store};
+/// use prospect::{Crm, memory::MemoryStore, record::RecordKind, store::Store};
 /// let crm = Crm::new(MemoryStore::new());
 /// assert_eq!(crm.store().scan(RecordKind::Contact, &mut |_| {})?.visited, 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -176,13 +176,13 @@ impl Indexes {
     ) -> Box<dyn Iterator<Item = u128> + 'a> {
         let start =
             after_cursor.map_or(Bound::Unbounded, |c| Bound::Excluded(c.as_uuid().as_u128()));
-        let kind = query.record_kind();
+        let kind = query.kind();
         let owned = |owner| {
             self.by_owner
                 .get(owner)
                 .and_then(|kinds: &BTreeMap<_, _>| kinds.get(&kind))
         };
-        match (query.owner(), query.record_state()) {
+        match (query.owner(), query.state()) {
             (Some(owner), _) => match owned(owner) {
                 Some(ids) => Box::new(after(ids, start)),
                 None => Box::new(std::iter::empty()),
@@ -223,15 +223,17 @@ impl Inner {
             let id = write.record().id();
             let stored = self.records.get(&id);
             let actual = stored.map(|(_, v)| *v);
-            let fits = match write.expect() {
-                Expect::Absent => actual.is_none(),
-                Expect::Version(v) => actual == Some(v),
+            let fits = match write.precondition() {
+                Precondition::Absent => actual.is_none(),
+                Precondition::Version(v) => actual == Some(v),
             };
             if !fits {
-                return Err(Conflict::new(id, write.expect(), actual));
+                return Err(Conflict::new(id, write.precondition(), actual));
             }
             // The history clause, checked against the stored record, which is at hand.
-            if let (Some((stored, version)), Expect::Version(_)) = (stored, write.expect()) {
+            if let (Some((stored, version)), Precondition::Version(_)) =
+                (stored, write.precondition())
+            {
                 if !write.record().extends_record(stored) {
                     return Err(Conflict::stale_history(id, *version));
                 }
@@ -340,7 +342,7 @@ impl Store for MemoryStore {
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, Infallible> {
         let limit = limit.clamp(1, MAX_PAGE);
         let inner = self.read();
-        let kind = query.record_kind();
+        let kind = query.kind();
         // One more than the page, to know whether another follows.
         let mut matching = inner
             .indexes

@@ -48,11 +48,11 @@ pub(crate) use stored::{OpportunityCore, OpportunityData};
 ///
 /// An `Opportunity<S>` is neither `Clone` nor `Deserialize`, so a step that consumes it (a win, a
 /// loss, an advance) cannot be taken twice from one value. To show or send a copy, use a
-/// reference or the dynamic form [`AnyOpportunity`](crate::AnyOpportunity) (a snapshot, which is
+/// reference or the dynamic form [`AnyOpportunity`](crate::record::AnyOpportunity) (a snapshot, which is
 /// `Clone` and `Deserialize`). A typed value comes back from a snapshot with `TryFrom`, which is
 /// what loading from a store does: two reads of one stored record give two values that claim
 /// the same version of its history, and the store accepts the next step of only one of them
-/// (see the contract in [`Store`](crate::Store)).
+/// (see the contract in [`Store`](crate::store::Store)).
 pub struct Opportunity<S: OpportunityState> {
     data: OpportunityData,
     state: PhantomData<S>,

@@ -53,18 +53,18 @@ impl Need {
     ///
     /// # Errors
     ///
-    /// [`ValidationError::Empty`] for [`Field::Requirements`] when none is given: a need whose
+    /// [`ValidationError::Empty`] for [`Field::RequirementList`] when none is given: a need whose
     /// requirements are not identified is not a qualified need. [`ValidationError::TooLong`]
     /// beyond [`Need::MAX_REQUIREMENTS`].
     pub fn new(summary: Summary, requirements: Vec<Requirement>) -> Result<Need, ValidationError> {
         if requirements.is_empty() {
             return Err(ValidationError::Empty {
-                field: Field::Requirements,
+                field: Field::RequirementList,
             });
         }
         if requirements.len() > Self::MAX_REQUIREMENTS {
             return Err(ValidationError::TooLong {
-                field: Field::Requirements,
+                field: Field::RequirementList,
                 max: Self::MAX_REQUIREMENTS,
                 len: requirements.len(),
             });

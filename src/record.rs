@@ -1,6 +1,12 @@
-//! The dynamic boundary: records whose state is known only at run time ([`AnyLead`],
-//! [`AnyOpportunity`], [`Record`]), and the way back to typed states (`TryFrom`, failing with a
-//! [`StateError`]).
+//! Records as stored and read back: values whose state is known only at run time
+//! ([`AnyLead`], [`AnyOpportunity`], [`Record`]), the way back to typed states (`TryFrom`,
+//! failing with a [`StateError`]), and what reading a stored record can fail with
+//! ([`RecordError`]).
+//!
+//! A store holds and returns [`Record`]s; [`Crm`](crate::Crm) and
+//! [`Store::load`](crate::store::Store::load) turn them into the typed values of the crate root.
+//! Every record is serialised with its [`RECORD_FORMAT`], and deserialising one validates it:
+//! a record that breaks an invariant the typed API keeps is refused.
 
 use std::fmt;
 
@@ -10,8 +16,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::account::Account;
 use crate::contact::{Contact, LeadSource};
 use crate::email::EmailAddress;
-use crate::error::RecordError;
+pub use crate::error::RecordError;
 use crate::forecast::{ForecastCategory, Probability};
+pub use crate::format::RECORD_FORMAT;
 use crate::history::History;
 use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
 pub use crate::kind::RecordKind;
@@ -172,7 +179,7 @@ impl fmt::Display for Expected {
 /// back by [`into_inner`](StateError::into_inner), so another state can be tried.
 ///
 /// ```
-/// use prospect::{AnyLead, Lead, state::Working};
+/// use prospect::{record::AnyLead, Lead, state::Working};
 /// # fn demo(any: AnyLead) {
 /// match Lead::<Working>::try_from(any) {
 ///     Ok(working) => { /* log a touch, qualify, ... */ }

@@ -13,8 +13,7 @@
 //!   it is reported as [`Conflict::email_taken`] naming the one with the smallest id.
 //! - **Histories only grow.** An update must carry the stored record's history as a prefix of
 //!   its own, for every kind of record: the written record must
-//!   [extend](crate::Record::extends) the stored one's [`HistoryMark`](crate::HistoryMark)
-//!   (same entries up to the stored length, and erased if the stored one is). Otherwise the
+//!   [extend](crate::record::Record::extends) the stored one's [`HistoryMark`] (same entries up to the stored length, and erased if the stored one is). Otherwise the
 //!   batch is a [`Conflict::stale_history`] and nothing is written, even when the versions
 //!   match: a stale copy paired with the current version never replaces a newer record. Keep
 //!   the mark beside the record, so that the check does not decode the stored record.
@@ -42,6 +41,7 @@ use uuid::Uuid;
 use crate::contact::Contact;
 use crate::email::EmailAddress;
 use crate::id::ContactId;
+pub use crate::mark::HistoryMark;
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;
 
@@ -143,19 +143,19 @@ impl<T> Deref for Versioned<T> {
 
 /// What a write expects to find in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Expect {
+pub enum Precondition {
     /// The record does not exist: a create.
     Absent,
     /// The record is at this version: an update.
     Version(Version),
 }
 
-impl Expect {
+impl Precondition {
     /// The version the record has once the write is applied.
     pub fn written_version(self) -> Version {
         match self {
-            Expect::Absent => Version::FIRST,
-            Expect::Version(v) => v.next(),
+            Precondition::Absent => Version::FIRST,
+            Precondition::Version(v) => v.next(),
         }
     }
 }
@@ -164,7 +164,7 @@ impl Expect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Write {
     record: Record,
-    expect: Expect,
+    precondition: Precondition,
 }
 
 impl Write {
@@ -174,13 +174,13 @@ impl Write {
     }
 
     /// What the write expects to find.
-    pub fn expect(&self) -> Expect {
-        self.expect
+    pub fn precondition(&self) -> Precondition {
+        self.precondition
     }
 
     /// The record and its expectation.
-    pub fn into_parts(self) -> (Record, Expect) {
-        (self.record, self.expect)
+    pub fn into_parts(self) -> (Record, Precondition) {
+        (self.record, self.precondition)
     }
 }
 
@@ -266,8 +266,8 @@ pub struct DuplicateWrite(pub RecordId);
 /// Writes applied together or not at all, by [`Store::commit`]. At most one write per record.
 ///
 /// ```
-/// use prospect::{Batch, Version};
-/// # fn demo(contact: prospect::Contact, lead: prospect::AnyLead) -> Result<(), prospect::DuplicateWrite> {
+/// use prospect::{store::Batch, store::Version};
+/// # fn demo(contact: prospect::Contact, lead: prospect::record::AnyLead) -> Result<(), prospect::store::DuplicateWrite> {
 /// let mut batch = Batch::new();
 /// batch.create(contact)?;
 /// batch.update(lead, Version::FIRST)?;
@@ -292,7 +292,7 @@ impl Batch {
     ///
     /// [`DuplicateWrite`] when the batch already writes this record.
     pub fn create(&mut self, record: impl Into<Record>) -> Result<&mut Batch, DuplicateWrite> {
-        self.push(record.into(), Expect::Absent)
+        self.push(record.into(), Precondition::Absent)
     }
 
     /// Adds an update: `record` must be stored at version `expected`.
@@ -305,28 +305,38 @@ impl Batch {
         record: impl Into<Record>,
         expected: Version,
     ) -> Result<&mut Batch, DuplicateWrite> {
-        self.push(record.into(), Expect::Version(expected))
+        self.push(record.into(), Precondition::Version(expected))
     }
 
-    fn push(&mut self, record: Record, expect: Expect) -> Result<&mut Batch, DuplicateWrite> {
+    fn push(
+        &mut self,
+        record: Record,
+        precondition: Precondition,
+    ) -> Result<&mut Batch, DuplicateWrite> {
         let id = record.id();
         if self.writes.as_slice().iter().any(|w| w.record.id() == id) {
             return Err(DuplicateWrite(id));
         }
-        self.writes.push(Write { record, expect });
+        self.writes.push(Write {
+            record,
+            precondition,
+        });
         Ok(self)
     }
 
     /// Adds a write the caller knows to be for a record not yet in the batch (the facade's
     /// batches write records of distinct kinds).
-    pub(crate) fn push_distinct(&mut self, record: Record, expect: Expect) {
+    pub(crate) fn push_distinct(&mut self, record: Record, precondition: Precondition) {
         debug_assert!(
             self.writes
                 .as_slice()
                 .iter()
                 .all(|w| w.record.id() != record.id())
         );
-        self.writes.push(Write { record, expect });
+        self.writes.push(Write {
+            record,
+            precondition,
+        });
     }
 
     /// Requires that, when the batch is applied, no stored contact has `email` (normalised): the
@@ -417,13 +427,13 @@ fn describe(c: &Conflict) -> String {
 }
 
 impl Conflict {
-    /// The conflict of a write that expected `expect` and found `actual`.
-    pub fn new(record: RecordId, expect: Expect, actual: Option<Version>) -> Conflict {
+    /// The conflict of a write whose precondition was `expected` and that found `actual`.
+    pub fn new(record: RecordId, expected: Precondition, actual: Option<Version>) -> Conflict {
         Conflict {
             record,
-            expected: match expect {
-                Expect::Absent => None,
-                Expect::Version(v) => Some(v),
+            expected: match expected {
+                Precondition::Absent => None,
+                Precondition::Version(v) => Some(v),
             },
             actual,
             kind: ConflictKind::Version,
@@ -501,9 +511,9 @@ impl std::str::FromStr for Cursor {
 /// an owner.
 ///
 /// ```
-/// use prospect::{LeadStatus, Query, RecordKind, RecordState, User};
-/// let mine = Query::state(RecordState::Lead(LeadStatus::Working)).owned_by(User::new("claire")?);
-/// assert_eq!(mine.record_kind(), RecordKind::Lead);
+/// use prospect::{state::LeadStatus, store::Query, record::RecordKind, record::RecordState, User};
+/// let mine = Query::in_state(RecordState::Lead(LeadStatus::Working)).owned_by(User::new("claire")?);
+/// assert_eq!(mine.kind(), RecordKind::Lead);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -515,7 +525,7 @@ pub struct Query {
 
 impl Query {
     /// Every record of `kind`.
-    pub fn kind(kind: RecordKind) -> Query {
+    pub fn of_kind(kind: RecordKind) -> Query {
         Query {
             kind,
             state: None,
@@ -524,7 +534,7 @@ impl Query {
     }
 
     /// Every record in `state` (and so of its kind).
-    pub fn state(state: RecordState) -> Query {
+    pub fn in_state(state: RecordState) -> Query {
         Query {
             kind: state.kind(),
             state: Some(state),
@@ -541,12 +551,12 @@ impl Query {
     }
 
     /// The kind of record.
-    pub fn record_kind(&self) -> RecordKind {
+    pub fn kind(&self) -> RecordKind {
         self.kind
     }
 
     /// The state, if restricted to one.
-    pub fn record_state(&self) -> Option<RecordState> {
+    pub fn state(&self) -> Option<RecordState> {
         self.state
     }
 
@@ -682,7 +692,7 @@ pub trait Store {
         kind: RecordKind,
         visit: &mut dyn FnMut(Versioned<Record>),
     ) -> Result<Scanned, Self::Error> {
-        let query = Query::kind(kind);
+        let query = Query::of_kind(kind);
         let mut after = None;
         let mut scanned = Scanned::default();
         loop {
@@ -742,7 +752,7 @@ pub trait AsyncStore: Send + Sync {
         visit: &mut (dyn FnMut(Versioned<Record>) + Send),
     ) -> impl Future<Output = Result<Scanned, Self::Error>> + Send {
         async move {
-            let query = Query::kind(kind);
+            let query = Query::of_kind(kind);
             let mut after = None;
             let mut scanned = Scanned::default();
             loop {

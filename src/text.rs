@@ -24,7 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Field, ValidationError};
 
 /// The text that replaces erased personal data: `[erased]`.
-pub const ERASED: &str = "[erased]";
+pub const ERASED_TEXT: &str = "[erased]";
 
 /// Email addresses and phone numbers identify a person: one line, no invisible characters.
 pub(crate) const IDENTITY: Kind = Kind {
@@ -206,10 +206,10 @@ macro_rules! text_type {
                 &self.0
             }
 
-            /// The [`ERASED`](crate::ERASED) tombstone, which is valid for every text field.
+            /// The [`ERASED_TEXT`](crate::ERASED_TEXT) tombstone, which is valid for every text field.
             #[allow(dead_code)]
             pub(crate) fn erased() -> Self {
-                Self(<$repr>::from(ERASED))
+                Self(<$repr>::from(ERASED_TEXT))
             }
         }
 

@@ -5,6 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use chrono::{Days, TimeZone, Utc};
+use prospect::record::AnyOpportunity;
 use prospect::*;
 
 struct Counting;

@@ -16,8 +16,8 @@
 use std::collections::HashMap;
 
 use prospect::{
-    Context, Incumbent, LeadEvidence, LeadStatus, OpportunityEvidence, OpportunityStage,
-    PaymentTerms, Qualification, SentProposal, SignedContract, Touch, User,
+    Context, Incumbent, LeadEvidence, OpportunityEvidence, PaymentTerms, Qualification,
+    SentProposal, SignedContract, Touch, User, state::LeadStatus, state::OpportunityStage,
 };
 use uuid::Uuid;
 
@@ -26,6 +26,7 @@ pub mod ours {
     use std::hint::black_box;
 
     use chrono::Days;
+    use prospect::memory::MemoryStore;
     use prospect::*;
 
     use super::Input;
@@ -120,12 +121,15 @@ pub mod ours {
         let interest = Interest::new(Summary::new(&input.interest)?, BuyingRole::Influencer);
         let lead = crm.open_lead(&contact, interest, me)?;
         let lead = crm.log_touch(lead, e.touch.clone(), me)?;
-        let (_, opportunity) = crm.qualify(lead, e.qualification(), me)?;
+        let Qualified { opportunity, .. } = crm.qualify(lead, e.qualification(), me)?;
         let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
         let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
         let opportunity =
             crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
-        let (won, account) = crm.win(opportunity, e.contract(), me)?;
+        let WonAccount {
+            opportunity: won,
+            account,
+        } = crm.win(opportunity, e.contract(), me)?;
         black_box((won, account));
         Ok(())
     }

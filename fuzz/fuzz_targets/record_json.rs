@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use prospect::{Record, Versioned};
+use prospect::{record::Record, store::Versioned};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(record) = serde_json::from_slice::<Record>(data) {

@@ -6,6 +6,8 @@ use super::*;
 /// futures are `Send`.
 ///
 /// ```
+/// use prospect::memory::MemoryStore;
+/// use prospect::store::Version;
 /// use prospect::*;
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// #     let mut f = std::pin::pin!(f);
@@ -150,7 +152,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         &self,
         contact: Versioned<Contact>,
         actor: &User,
-    ) -> Result<Erased, CrmError<S::Error>> {
+    ) -> Result<ErasureReport, CrmError<S::Error>> {
         let mut found = plan::ContactRecords::of(contact.id());
         for kind in [
             RecordKind::Lead,

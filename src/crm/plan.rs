@@ -2,9 +2,10 @@
 //! [`AsyncCrm`].
 
 use super::*;
+use crate::store::Precondition;
 
 pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
-    batch.push_distinct(value.snapshot(), crate::store::Expect::Absent);
+    batch.push_distinct(value.snapshot(), Precondition::Absent);
     Plan {
         batch,
         output: Versioned::new(value, Version::FIRST),
@@ -19,7 +20,7 @@ pub(super) fn step<A, B: Snapshot>(
     let (value, version) = from.into_parts();
     let next = f(value);
     let mut batch = Batch::new();
-    batch.push_distinct(next.snapshot(), crate::store::Expect::Version(version));
+    batch.push_distinct(next.snapshot(), Precondition::Version(version));
     Plan {
         batch,
         output: Versioned::new(next, version.next()),
@@ -28,8 +29,8 @@ pub(super) fn step<A, B: Snapshot>(
 
 /// A record moves on and another is created or updated with it.
 pub(super) fn pair<A: Snapshot, B: Snapshot>(
-    (a, a_expect): (A, crate::store::Expect),
-    (b, b_expect): (B, crate::store::Expect),
+    (a, a_expect): (A, Precondition),
+    (b, b_expect): (B, Precondition),
 ) -> Plan<(Versioned<A>, Versioned<B>)> {
     let mut batch = Batch::new();
     batch.push_distinct(a.snapshot(), a_expect);
@@ -56,11 +57,11 @@ pub(super) fn qualify<S: QualifiableState, E>(
             record: RecordId::Lead(id),
             cause: e.cause().clone(),
         })?;
-    use crate::store::Expect;
-    Ok(pair(
-        (lead, Expect::Version(version)),
-        (opportunity, Expect::Absent),
-    ))
+    let plan = pair(
+        (lead, Precondition::Version(version)),
+        (opportunity, Precondition::Absent),
+    );
+    Ok(plan.map(|(lead, opportunity)| Qualified { lead, opportunity }))
 }
 
 pub(super) fn win(
@@ -70,8 +71,14 @@ pub(super) fn win(
 ) -> Plan<WonAccount> {
     let (opportunity, version) = opportunity.into_parts();
     let (won, account) = opportunity.win(contract, ctx);
-    use crate::store::Expect;
-    pair((won, Expect::Version(version)), (account, Expect::Absent))
+    pair(
+        (won, Precondition::Version(version)),
+        (account, Precondition::Absent),
+    )
+    .map(|(opportunity, account)| WonAccount {
+        opportunity,
+        account,
+    })
 }
 
 pub(super) fn win_for(
@@ -85,11 +92,14 @@ pub(super) fn win_for(
     let won = opportunity
         .win_for(&mut account, contract, ctx)
         .map_err(|e| e.cause())?;
-    use crate::store::Expect;
-    Ok(pair(
-        (won, Expect::Version(version)),
-        (account, Expect::Version(account_version)),
-    ))
+    let plan = pair(
+        (won, Precondition::Version(version)),
+        (account, Precondition::Version(account_version)),
+    );
+    Ok(plan.map(|(opportunity, account)| WonAccount {
+        opportunity,
+        account,
+    }))
 }
 
 /// The records of one contact, gathered from scans of leads, opportunities and accounts (in
@@ -142,18 +152,18 @@ pub(super) fn erase(
     contact: Versioned<Contact>,
     found: ContactRecords,
     ctx: &Context<'_>,
-) -> Plan<Erased> {
+) -> Plan<ErasureReport> {
     let ContactRecords {
         related,
         unreadable,
         ..
     } = found;
-    use crate::store::Expect;
+    use Precondition;
     let (contact, version) = contact.into_parts();
     let erased = contact.erase(ctx);
     let mut batch = Batch::new();
-    batch.push_distinct(erased.clone().into(), Expect::Version(version));
-    let mut output = Erased {
+    batch.push_distinct(erased.clone().into(), Precondition::Version(version));
+    let mut output = ErasureReport {
         contact: Versioned::new(erased, version.next()),
         leads: Vec::new(),
         opportunities: Vec::new(),
@@ -172,17 +182,17 @@ pub(super) fn erase(
         match record {
             Record::Lead(lead) => {
                 let lead = lead.erase_personal_data();
-                batch.push_distinct(lead.clone().into(), Expect::Version(version));
+                batch.push_distinct(lead.clone().into(), Precondition::Version(version));
                 output.leads.push(Versioned::new(lead, version.next()));
             }
             Record::Opportunity(o) => {
                 let o = o.erase_personal_data();
-                batch.push_distinct(o.clone().into(), Expect::Version(version));
+                batch.push_distinct(o.clone().into(), Precondition::Version(version));
                 output.opportunities.push(Versioned::new(o, version.next()));
             }
             Record::Account(a) => {
                 let a = a.erase_personal_data(|won| opportunities.contains(&won));
-                batch.push_distinct(a.clone().into(), Expect::Version(version));
+                batch.push_distinct(a.clone().into(), Precondition::Version(version));
                 output.accounts.push(Versioned::new(a, version.next()));
             }
             Record::Contact(_) => {}

@@ -41,7 +41,7 @@ pub enum FaultyError<E> {
 ///
 /// ```
 /// use prospect::testkit::{Fault, FaultyStore};
-/// use prospect::{MemoryStore, RecordId, Store, ContactId};
+/// use prospect::{memory::MemoryStore, record::RecordId, store::Store, ContactId};
 /// let store = FaultyStore::new(MemoryStore::new());
 /// store.inject_next(Fault::Fail);
 /// assert!(store.load(RecordId::Contact(ContactId::from_uuid(uuid::Uuid::nil()))).is_err());
@@ -131,7 +131,7 @@ impl<S: Store> Store for FaultyStore<S> {
             (call, Some(Fault::Conflict)) => match batch.writes().first() {
                 Some(w) => Err(CommitError::Conflict(Conflict::new(
                     w.record().id(),
-                    w.expect(),
+                    w.precondition(),
                     None,
                 ))),
                 None => Err(CommitError::Store(FaultyError::Injected { call })),

@@ -235,7 +235,7 @@ macro_rules! store_conformance {
             use super::*;
 
             #[allow(clippy::redundant_closure)]
-            fn new_store() -> impl $crate::Store + Send + Sync + 'static {
+            fn new_store() -> impl $crate::store::Store + Send + Sync + 'static {
                 $new
             }
 
@@ -296,7 +296,7 @@ macro_rules! store_conformance {
     };
 }
 
-/// Like [`store_conformance!`], for an [`AsyncStore`](crate::AsyncStore): every sync case runs
+/// Like [`store_conformance!`], for an [`AsyncStore`](crate::store::AsyncStore): every sync case runs
 /// through [`Blocking`](crate::testkit::Blocking), and the async-only cases (the async facade,
 /// the async scan, `Send` futures) run with [`block_on`](crate::testkit::block_on). Takes the
 /// `stress = n` option.
@@ -307,7 +307,7 @@ macro_rules! async_store_conformance {
             #[allow(unused_imports)]
             use super::*;
 
-            fn new_async_store() -> impl $crate::AsyncStore + 'static {
+            fn new_async_store() -> impl $crate::store::AsyncStore + 'static {
                 $new
             }
 

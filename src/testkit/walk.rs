@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use crate::account::Account;
 use crate::contact::Contact;
 use crate::context::Clock;
-use crate::crm::{Crm, CrmError, OnDuplicate};
+use crate::crm::{Crm, CrmError, OnDuplicate, Qualified, WonAccount};
 use crate::id::SequentialIds;
 use crate::id::{AccountId, OpportunityId};
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId};
@@ -291,7 +291,8 @@ pub(crate) fn step_on<S: Store>(
                 Stepped::Moved
             }
             AnyLead::Working(l) => {
-                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                let Qualified { opportunity: o, .. } =
+                    crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
                 Stepped::Qualified(o.id())
             }
             AnyLead::Nurturing(l) if choice % 2 == 0 => {
@@ -299,7 +300,8 @@ pub(crate) fn step_on<S: Store>(
                 Stepped::Moved
             }
             AnyLead::Nurturing(l) => {
-                let (_, o) = crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
+                let Qualified { opportunity: o, .. } =
+                    crm.qualify(Versioned::new(l, v), sample.qualification(), me)?;
                 Stepped::Qualified(o.id())
             }
             AnyLead::Disqualified(l) => {
@@ -340,7 +342,7 @@ pub(crate) fn step_on<S: Store>(
             }
             AnyOpportunity::Contracting(o) => {
                 let o = Versioned::new(o, v);
-                let (_, account) = match account {
+                let WonAccount { account, .. } = match account {
                     // Repeat business.
                     Some(account) => crm.win_for(o, account, sample.contract(100), me)?,
                     None => crm.win(o, sample.contract(100), me)?,

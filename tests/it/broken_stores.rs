@@ -8,6 +8,13 @@ use std::sync::{Mutex, PoisonError};
 
 use prospect::testkit::cases;
 use prospect::*;
+use prospect::{
+    record::{Record, RecordId},
+    store::{
+        Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query, Store, Version,
+        Versioned, Write,
+    },
+};
 
 /// The clause a store breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,14 +69,15 @@ impl State {
         let id = write.record().id();
         let stored = self.records.get(&id);
         let actual = stored.map(|(_, v)| *v);
-        let fits = match write.expect() {
-            Expect::Absent => actual.is_none(),
-            Expect::Version(v) => actual == Some(v),
+        let fits = match write.precondition() {
+            Precondition::Absent => actual.is_none(),
+            Precondition::Version(v) => actual == Some(v),
         };
         if !fits && breakage != Breakage::IgnoresVersions {
-            return Err(Conflict::new(id, write.expect(), actual));
+            return Err(Conflict::new(id, write.precondition(), actual));
         }
-        if let (Some((record, version)), Expect::Version(_)) = (stored, write.expect()) {
+        if let (Some((record, version)), Precondition::Version(_)) = (stored, write.precondition())
+        {
             if breakage != Breakage::NoHistoryCheck
                 && !write.record().extends(&record.history_mark())
             {
@@ -190,9 +198,9 @@ impl Store for Plain {
             Some(c) => id.as_uuid() > c.as_uuid(),
         };
         let mut matching = state.records.iter().filter(|(id, (r, _))| {
-            id.kind() == query.record_kind()
+            id.kind() == query.kind()
                 && after_cursor(id)
-                && query.record_state().is_none_or(|s| r.state() == s)
+                && query.state().is_none_or(|s| r.state() == s)
                 && owner_ok(r)
         });
         let mut records: Vec<Versioned<Record>> = matching

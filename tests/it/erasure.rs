@@ -8,6 +8,11 @@
 
 use chrono::Days;
 use prospect::*;
+use prospect::{
+    memory::MemoryStore,
+    record::{Record, RecordKind},
+    store::Store,
+};
 use serde_json::Value;
 
 use crate::support::*;
@@ -154,7 +159,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         let lead = crm
             .resume(lead, Touch::new(Channel::Meeting, summary("meeting")), &me)
             .unwrap();
-        let (_, o) = crm.qualify(lead, qualification(), &me).unwrap();
+        let Qualified { opportunity: o, .. } = crm.qualify(lead, qualification(), &me).unwrap();
         let proposal = SentProposal::new(summary("proposal"), eur(36_000), today).unwrap();
         let o = crm.propose(o, proposal, &me).unwrap();
         let o = crm.negotiate(o, marked_note("negotiation"), &me).unwrap();
@@ -173,7 +178,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         )
         .unwrap()
     };
-    let (_, account) = crm.win(contracting(), contract("C-1"), &me).unwrap();
+    let WonAccount { account, .. } = crm.win(contracting(), contract("C-1"), &me).unwrap();
     crm.win_for(contracting(), account, contract("C-2"), &me)
         .unwrap();
     // A lead disqualified with a detail and recycled with a note.
@@ -186,7 +191,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     let lead = crm
         .log_touch(lead, Touch::new(Channel::Email, summary("mail")), &me)
         .unwrap();
-    let (_, o) = crm.qualify(lead, qualification(), &me).unwrap();
+    let Qualified { opportunity: o, .. } = crm.qualify(lead, qualification(), &me).unwrap();
     let reason = LossReason::new(LossCategory::Other).with_detail(marked_note("lost"));
     let o = crm.lose(o, reason, &me).unwrap();
     crm.reopen(o, marked_note("reopened"), &me).unwrap();
@@ -239,7 +244,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             );
         }
         let erased = match record {
-            Record::Contact(c) => c.erased().is_some(),
+            Record::Contact(c) => c.erasure().is_some(),
             Record::Lead(l) => l.is_erased(),
             Record::Opportunity(o) => o.is_erased(),
             Record::Account(a) => a.is_erased(),

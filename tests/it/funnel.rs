@@ -6,6 +6,13 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 use prospect::testkit::Sample;
 use prospect::*;
+use prospect::{
+    funnel::{Contributes, FunnelStage, PipelineReport},
+    memory::MemoryStore,
+    record::{AnyLead, AnyOpportunity, Record},
+    state::{LeadStatus, OpportunityStage},
+    store::Versioned,
+};
 
 type Fail = CrmError<std::convert::Infallible>;
 
@@ -85,9 +92,12 @@ impl Floor {
                             .disqualify(Versioned::new(l, v), s.disqualification(), &me)?
                             .map(Into::into),
                         _ => {
-                            let (l, o) =
-                                self.crm
-                                    .qualify(Versioned::new(l, v), s.qualification(), &me)?;
+                            let Qualified {
+                                lead: l,
+                                opportunity: o,
+                            } = self
+                                .crm
+                                .qualify(Versioned::new(l, v), s.qualification(), &me)?;
                             self.live.add(&o.contribution());
                             self.opportunities.push(o.map(Into::into));
                             l.map(Into::into)
@@ -148,7 +158,10 @@ impl Floor {
                     AnyOpportunity::Contracting(o) => {
                         let contact = o.contact();
                         let contract = s.contract(1 + i64::from(choice));
-                        let (won, account) = match self.accounts.remove(&contact) {
+                        let WonAccount {
+                            opportunity: won,
+                            account,
+                        } = match self.accounts.remove(&contact) {
                             Some(existing) => {
                                 self.live.remove(&existing.contribution());
                                 self.crm

@@ -4,6 +4,10 @@
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use prospect::*;
+use prospect::{
+    record::{AnyLead, AnyOpportunity, Record},
+    store::{Version, Versioned},
+};
 use serde_json::Value;
 
 use crate::support::*;
@@ -310,7 +314,7 @@ fn bad_input_is_refused_with_an_error_naming_the_field() {
         (
             "need without requirements",
             field(Need::new(Summary::new("s").unwrap(), vec![])),
-            Field::Requirements,
+            Field::RequirementList,
         ),
     ];
     assert!(cases.len() >= 40, "{} cases", cases.len());

@@ -2,6 +2,11 @@
 
 use prospect::state::*;
 use prospect::*;
+use prospect::{
+    memory::MemoryStore,
+    record::{AnyLead, Record, RecordId, RecordKind},
+    store::Store,
+};
 
 use crate::support::*;
 

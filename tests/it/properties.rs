@@ -3,6 +3,7 @@
 
 use chrono::TimeDelta;
 use proptest::prelude::*;
+use prospect::record::{AnyLead, AnyOpportunity, Record};
 use prospect::state::*;
 use prospect::*;
 

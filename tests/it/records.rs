@@ -1,5 +1,8 @@
 //! The dynamic boundary: AnyLead, AnyOpportunity, Record, TryFrom, and validating serde.
 
+use prospect::record::{
+    AnyLead, AnyOpportunity, Expected, RECORD_FORMAT, Record, RecordKind, RecordState,
+};
 use prospect::state::*;
 use prospect::*;
 use serde_json::{Value, json};

@@ -3,6 +3,7 @@
 
 use std::mem::size_of;
 
+use prospect::record::{AnyLead, AnyOpportunity, Record, RecordError, StateError};
 use prospect::state::*;
 use prospect::*;
 

@@ -3,6 +3,11 @@
 use proptest::prelude::*;
 use prospect::testkit::{Fault, FaultyStore, Sample, check_consistency, snapshot};
 use prospect::*;
+use prospect::{
+    memory::MemoryStore,
+    record::{Record, RecordId, StateError},
+    store::Versioned,
+};
 
 prospect::store_conformance!(memory, MemoryStore::new());
 prospect::async_store_conformance!(memory_async, MemoryStore::new());
@@ -54,7 +59,7 @@ fn every_step<'a>(
     let discovery = || {
         crm.qualify(working(), sample.qualification(), me)
             .unwrap()
-            .1
+            .opportunity
     };
     let proposal = || crm.propose(discovery(), sample.proposal(), me).unwrap();
     let negotiation = snap(crm.negotiate(proposal(), sample.note("price"), me).unwrap());
@@ -64,7 +69,7 @@ fn every_step<'a>(
             .unwrap()
     };
     let lost = snap(crm.lose(discovery(), sample.loss(), me).unwrap());
-    let (_, account) = crm.win(contracting(), sample.contract(10), me).unwrap();
+    let WonAccount { account, .. } = crm.win(contracting(), sample.contract(10), me).unwrap();
     let (new_lead, working_lead, discovery_, proposal_, contracting_a, contracting_b) = (
         snap(new()),
         snap(working()),

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
+use prospect::record::{Record, RecordState};
 use prospect::strategies;
 use prospect::*;
 

@@ -1,6 +1,7 @@
 //! Fixtures: a fixed clock, deterministic ids, and valid evidence for every step.
 
 use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use prospect::record::{Record, StateError};
 use prospect::state::*;
 use prospect::*;
 

@@ -147,6 +147,6 @@ fn numbers_are_range_checked() {
         Need::new(Summary::new("s").unwrap(), too_many)
             .unwrap_err()
             .field(),
-        Field::Requirements
+        Field::RequirementList
     );
 }

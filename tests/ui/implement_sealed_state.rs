@@ -1,5 +1,5 @@
 // The set of lead states is closed: no state can be added outside the crate.
-use prospect::{state::LeadState, LeadStatus};
+use prospect::{state::LeadState, state::LeadStatus};
 
 #[derive(Debug)]
 enum Hot {}

@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
 use prospect::*;
+use prospect::{
+    record::{Record, StateError},
+    store::{Batch, Precondition, Version},
+};
 use prospect_sqlite::SqliteStore;
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -88,11 +92,11 @@ fn raw_commit(connection: &mut Connection, batch: Batch) {
         let owner = record.owner().map(|o| o.as_str().to_string());
         let email = record.email().map(EmailAddress::normalized);
         let changed = match expect {
-            Expect::Absent => tx
+            Precondition::Absent => tx
                 .prepare_cached("INSERT INTO records (kind, id, state, owner, email, version, body) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)")
                 .unwrap()
                 .execute((kind, &uuid, &state, &owner, &email, &body)),
-            Expect::Version(v) => tx
+            Precondition::Version(v) => tx
                 .prepare_cached("UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6, version = version + 1 WHERE kind = ?1 AND id = ?2 AND version = ?7")
                 .unwrap()
                 .execute((kind, &uuid, &state, &owner, &email, &body, v.get() as i64)),

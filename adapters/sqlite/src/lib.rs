@@ -14,7 +14,7 @@
 //!   value (see [`SqliteStore::checkpoint`] for the case of a concurrent reader).
 //!
 //! ```
-//! use prospect::{Crm, RecordKind, Store};
+//! use prospect::{Crm, record::RecordKind, store::Store};
 //! use prospect_sqlite::SqliteStore;
 //!
 //! let crm = Crm::new(SqliteStore::open_in_memory()?);
@@ -30,8 +30,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use prospect::{
-    Batch, CommitError, Conflict, Contact, ContactId, Cursor, EmailAddress, Expect, HistoryMark,
-    MAX_PAGE, Page, Query, Record, RecordId, Store, Unreadable, Version, Versioned,
+    Contact, ContactId, EmailAddress, record::Record, record::RecordId, store::Batch,
+    store::CommitError, store::Conflict, store::Cursor, store::HistoryMark, store::MAX_PAGE,
+    store::Page, store::Precondition, store::Query, store::Store, store::Unreadable,
+    store::Version, store::Versioned,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
@@ -55,7 +57,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_by_state ON records (kind, state, id);
     CREATE INDEX records_by_owner ON records (kind, owner, id);
     CREATE INDEX records_by_email ON records (email) WHERE email IS NOT NULL;",
-    // 2: the mark of each record's history (`prospect::HistoryMark`), to refuse a stale copy
+    // 2: the mark of each record's history (`prospect::store::HistoryMark`), to refuse a stale copy
     // without decoding the stored body. Rows written before have none: the first update of
     // such a row reads its mark from its body.
     "ALTER TABLE records ADD COLUMN history_len INTEGER;
@@ -254,8 +256,8 @@ fn explain(kind: &str, body: &str, error: serde_json::Error) -> String {
     }
     let pathed = match kind {
         "contact" => at_path::<Contact>(value),
-        "lead" => at_path::<prospect::AnyLead>(value),
-        "opportunity" => at_path::<prospect::AnyOpportunity>(value),
+        "lead" => at_path::<prospect::record::AnyLead>(value),
+        "opportunity" => at_path::<prospect::record::AnyOpportunity>(value),
         "account" => at_path::<prospect::Account>(value),
         _ => None,
     };
@@ -438,10 +440,10 @@ impl Store for SqliteStore {
             let owner = record.owner().map(|o| o.as_str().to_string());
             let email = record.email().map(EmailAddress::normalized);
             let mark = record.history_mark();
-            let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.erased());
+            let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
             // Cached statements: prepared once per connection, not once per write.
             match expect {
-                Expect::Absent => {
+                Precondition::Absent => {
                     let inserted = transaction
                         .prepare_cached(
                             "INSERT INTO records
@@ -462,7 +464,7 @@ impl Store for SqliteStore {
                         return Err(Conflict::new(id, expect, actual).into());
                     }
                 }
-                Expect::Version(v) => {
+                Precondition::Version(v) => {
                     // The write lock is held: what is read here is what the update replaces.
                     match stored_mark(&transaction, id).map_err(store)? {
                         None => return Err(Conflict::new(id, expect, None).into()),
@@ -472,7 +474,7 @@ impl Store for SqliteStore {
                         Some((_, stored)) if !record.extends(&stored) => {
                             return Err(Conflict::stale_history(id, v).into());
                         }
-                        Some((_, stored)) => erasing |= erased && !stored.erased(),
+                        Some((_, stored)) => erasing |= erased && !stored.is_erased(),
                     }
                     transaction
                         .prepare_cached(
@@ -541,8 +543,8 @@ impl Store for SqliteStore {
     ) -> Result<Page, SqliteError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut sql = format!("SELECT {COLUMNS} FROM records WHERE kind = ?");
-        let mut params: Vec<String> = vec![query.record_kind().as_str().to_string()];
-        if let Some(state) = query.record_state() {
+        let mut params: Vec<String> = vec![query.kind().as_str().to_string()];
+        if let Some(state) = query.state() {
             sql.push_str(" AND state = ?");
             params.push(state.key().to_string());
         }
@@ -571,7 +573,7 @@ impl Store for SqliteStore {
                     .find_map(|row| uuid::Uuid::parse_str(&row.id).ok())
             })
             .flatten()
-            .map(|uuid| Cursor::after(RecordId::from_parts(query.record_kind(), uuid)));
+            .map(|uuid| Cursor::after(RecordId::from_parts(query.kind(), uuid)));
         let mut page = Page {
             records: Vec::with_capacity(found.len()),
             unreadable: Vec::new(),
@@ -581,7 +583,7 @@ impl Store for SqliteStore {
             match row.record {
                 Ok(record) => page.records.push(record),
                 Err(e) => page.unreadable.push(Unreadable::new(
-                    query.record_kind(),
+                    query.kind(),
                     row.id,
                     match e {
                         SqliteError::Corrupt { reason, .. } => reason,

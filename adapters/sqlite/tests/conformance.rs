@@ -7,6 +7,10 @@ use std::thread;
 
 use prospect::testkit::Sample;
 use prospect::*;
+use prospect::{
+    record::{Record, RecordId, RecordKind},
+    store::{Batch, CommitError, ConflictKind, Query, Versioned},
+};
 use prospect_sqlite::{SCHEMA_VERSION, SqliteError, SqliteStore};
 
 /// A new database file under cargo's temporary directory for tests.
@@ -316,7 +320,7 @@ fn corrupt_rows_are_reported_and_every_other_record_is_served() {
         let lead = crm.open_lead(contact, sample.interest(), me).unwrap();
         leads.push(crm.log_touch(lead, sample.touch(), me).unwrap().id());
     }
-    let report = prospect::PipelineReport::from_store(crm.store()).unwrap();
+    let report = prospect::funnel::PipelineReport::from_store(crm.store()).unwrap();
     assert_eq!(report.unreadable(), 0);
 
     // (what is done to the row, the SQL, what the error says)
@@ -394,7 +398,7 @@ fn corrupt_rows_are_reported_and_every_other_record_is_served() {
     let mut after = None;
     for _ in 0..20 {
         let page = store
-            .list(&Query::kind(RecordKind::Lead), after, 3)
+            .list(&Query::of_kind(RecordKind::Lead), after, 3)
             .unwrap();
         listed.extend(page.records.iter().map(|r| r.id()));
         unreadable.extend(page.unreadable);
@@ -422,7 +426,7 @@ fn corrupt_rows_are_reported_and_every_other_record_is_served() {
     assert_eq!(scanned.visited as usize, leads.len() - corruptions.len());
     assert_eq!(scanned.unreadable, unreadable);
     // Those who read everything go on with the rest, and say what they could not read.
-    let report = prospect::PipelineReport::from_store(store).unwrap();
+    let report = prospect::funnel::PipelineReport::from_store(store).unwrap();
     assert_eq!(report.unreadable() as usize, corruptions.len());
     assert_eq!(
         report.total_leads() as usize,

@@ -20,7 +20,7 @@ pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
         let lead = crm.nurture(lead, sample.note("later"), me).must();
         let lead = crm.disqualify(lead, sample.disqualification(), me).must();
         let lead = crm.recycle(lead, sample.note("again"), me).must();
-        let (lead, opportunity) = crm.qualify(lead, sample.qualification(), me).must();
+        let Qualified { lead, opportunity } = crm.qualify(lead, sample.qualification(), me).must();
         assert_eq!(
             crm.load::<Lead<crate::state::Converted>>(lead.id()).must(),
             lead
@@ -33,7 +33,10 @@ pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
         let opportunity = crm
             .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
             .must();
-        let (won, updated) = match account.take() {
+        let WonAccount {
+            opportunity: won,
+            account: updated,
+        } = match account.take() {
             None => crm
                 .win(opportunity, sample.contract(1000 + round), me)
                 .must(),
@@ -142,7 +145,8 @@ pub fn async_lifecycle_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
         assert!(!again.is_created(), "the existing contact is reused");
         let lead = crm.open_lead(&contact, sample.interest(), me).await.must();
         let lead = crm.log_touch(lead, sample.touch(), me).await.must();
-        let (_, opportunity) = crm.qualify(lead, sample.qualification(), me).await.must();
+        let Qualified { opportunity, .. } =
+            crm.qualify(lead, sample.qualification(), me).await.must();
         let opportunity = crm.propose(opportunity, sample.proposal(), me).await.must();
         let opportunity = crm
             .negotiate(opportunity, sample.note("price"), me)
@@ -152,7 +156,10 @@ pub fn async_lifecycle_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
             .await
             .must();
-        let (won, account) = crm.win(opportunity, sample.contract(500), me).await.must();
+        let WonAccount {
+            opportunity: won,
+            account,
+        } = crm.win(opportunity, sample.contract(500), me).await.must();
         assert_eq!(account.opportunities().collect::<Vec<_>>(), [won.id()]);
         let loaded = crm
             .load::<crate::account::Account>(account.id())
@@ -173,7 +180,7 @@ pub fn async_futures_are_send<S: AsyncStore>(new: impl Fn() -> S) {
     let lead = Lead::open(&sample.contact(), sample.interest(), &sample.ctx());
     let id = RecordId::Lead(lead.id());
     send(&crm.store().load(id));
-    send(&crm.store().list(&Query::kind(RecordKind::Lead), None, 1));
+    send(&crm.store().list(&Query::of_kind(RecordKind::Lead), None, 1));
     send(&crm.create_contact(
         sample.contact_details(),
         OnDuplicate::Refuse,

@@ -54,7 +54,7 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
         )
         .authority(Authority::new(PersonName::new("Paul Secret").must()))
         .build();
-    let (_, opportunity) = crm.qualify(lead, qualification, me).must();
+    let Qualified { opportunity, .. } = crm.qualify(lead, qualification, me).must();
     let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
     let opportunity = crm
         .negotiate(
@@ -109,10 +109,10 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
     match &*loaded {
         Record::Contact(c) => {
             assert!(
-                c.erased().is_some(),
-                "expected `c.erased().is_some()`, found it false"
+                c.erasure().is_some(),
+                "expected `c.erasure().is_some()`, found it false"
             );
-            assert_eq!(c.party().name(), crate::text::ERASED);
+            assert_eq!(c.party().name(), crate::text::ERASED_TEXT);
             assert!(
                 c.email().is_none() && c.phone().is_none(),
                 "expected `c.email().is_none() && c.phone().is_none()`, found it false"
@@ -294,7 +294,7 @@ pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() 
     // An opportunity: proposed (v2), copied, lost (v3); the copy is negotiated at v3.
     let lead = crm.open_lead(&contact, sample.interest(), me).must();
     let lead = crm.log_touch(lead, sample.touch(), me).must();
-    let (_, o) = crm.qualify(lead, sample.qualification(), me).must();
+    let Qualified { opportunity: o, .. } = crm.qualify(lead, sample.qualification(), me).must();
     let o = crm.propose(o, sample.proposal(), me).must();
     let copy = crm
         .load::<Opportunity<Proposal>>(o.id())
@@ -319,15 +319,15 @@ pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() 
     let contracting = || {
         let lead = crm.open_lead(&contact, sample.interest(), me).must();
         let lead = crm.log_touch(lead, sample.touch(), me).must();
-        let (_, o) = crm.qualify(lead, sample.qualification(), me).must();
+        let Qualified { opportunity: o, .. } = crm.qualify(lead, sample.qualification(), me).must();
         let o = crm.propose(o, sample.proposal(), me).must();
         let o = crm.negotiate(o, sample.note("n"), me).must();
         crm.enter_contracting(o, sample.terms(), sample.incumbent(), me)
             .must()
     };
-    let (_, account) = crm.win(contracting(), sample.contract(10), me).must();
+    let WonAccount { account, .. } = crm.win(contracting(), sample.contract(10), me).must();
     let copy = crm.load::<Account>(account.id()).must().into_inner();
-    let (_, account) = crm
+    let WonAccount { account, .. } = crm
         .win_for(contracting(), account, sample.contract(20), me)
         .must();
     let third: Versioned<Opportunity<Contracting>> = contracting();

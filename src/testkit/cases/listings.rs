@@ -27,7 +27,7 @@ pub fn owner_filter_excludes_unowned_and_other_owners<S: Store>(new: impl Fn() -
             anas.insert(id);
         }
     }
-    let query = Query::kind(RecordKind::Contact).owned_by(ana);
+    let query = Query::of_kind(RecordKind::Contact).owned_by(ana);
     let seen: BTreeSet<RecordId> = page_through(&store, &query, 2, &mut || {})
         .into_iter()
         .collect();
@@ -87,40 +87,43 @@ pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
     let ana = crate::text::User::new("ana").expect("valid");
     let working = RecordState::Lead(LeadStatus::Working);
     assert_eq!(
-        ids_of(&store, &Query::kind(RecordKind::Lead)),
+        ids_of(&store, &Query::of_kind(RecordKind::Lead)),
         select(&|e| e.0.kind() == RecordKind::Lead)
     );
     assert_eq!(
-        ids_of(&store, &Query::kind(RecordKind::Contact)),
+        ids_of(&store, &Query::of_kind(RecordKind::Contact)),
         select(&|e| e.1 == RecordState::Contact)
     );
     assert_eq!(
-        ids_of(&store, &Query::state(working)),
+        ids_of(&store, &Query::in_state(working)),
         select(&|e| e.1 == working)
     );
     assert_eq!(
-        ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(ana.clone())),
+        ids_of(
+            &store,
+            &Query::of_kind(RecordKind::Lead).owned_by(ana.clone())
+        ),
         select(&|e| e.0.kind() == RecordKind::Lead && e.2.as_deref() == Some("ana"))
     );
     assert_eq!(
-        ids_of(&store, &Query::state(working).owned_by(ana.clone())),
+        ids_of(&store, &Query::in_state(working).owned_by(ana.clone())),
         select(&|e| e.1 == working && e.2.as_deref() == Some("ana"))
     );
     assert!(
-        ids_of(&store, &Query::kind(RecordKind::Account)).is_empty(),
-        "expected `ids_of(&store, &Query::kind(RecordKind::Account)).is_empty()`, found it false"
+        ids_of(&store, &Query::of_kind(RecordKind::Account)).is_empty(),
+        "expected `ids_of(&store, &Query::of_kind(RecordKind::Account)).is_empty()`, found it false"
     );
     assert!(
         ids_of(
             &store,
-            &Query::state(RecordState::Opportunity(OpportunityStage::Won))
+            &Query::in_state(RecordState::Opportunity(OpportunityStage::Won))
         )
         .is_empty()
     );
     let nobody = crate::text::User::new("nobody").expect("valid");
     assert!(
-        ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty(),
-        "expected `ids_of(&store, &Query::kind(RecordKind::Lead).owned_by(nobody)).is_empty()`, found it false"
+        ids_of(&store, &Query::of_kind(RecordKind::Lead).owned_by(nobody)).is_empty(),
+        "expected `ids_of(&store, &Query::of_kind(RecordKind::Lead).owned_by(nobody)).is_empty()`, found it false"
     );
 }
 
@@ -130,8 +133,8 @@ pub fn list_follows_state_changes<S: Store>(new: impl Fn() -> S) {
     let sample = Sample::new(14);
     let lead = new_lead(&store, &sample);
     let id = RecordId::Lead(lead.id());
-    let new_state = Query::state(RecordState::Lead(LeadStatus::New));
-    let working = Query::state(RecordState::Lead(LeadStatus::Working));
+    let new_state = Query::in_state(RecordState::Lead(LeadStatus::New));
+    let working = Query::in_state(RecordState::Lead(LeadStatus::Working));
     assert!(
         ids_of(&store, &new_state).contains(&id),
         "expected `ids_of(&store, &new_state).contains(&id)`, found it false"
@@ -203,11 +206,16 @@ pub fn pagination_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
     let mut ids: Vec<RecordId> = (0..10).map(|_| create(&store, sample.contact())).collect();
     ids.sort();
     for limit in [1, 3, 10, 11] {
-        let seen = page_through(&store, &Query::kind(RecordKind::Contact), limit, &mut || {});
+        let seen = page_through(
+            &store,
+            &Query::of_kind(RecordKind::Contact),
+            limit,
+            &mut || {},
+        );
         assert_eq!(seen, ids, "page size {limit}");
     }
     let exact = store
-        .list(&Query::kind(RecordKind::Contact), None, 10)
+        .list(&Query::of_kind(RecordKind::Contact), None, 10)
         .must();
     assert_eq!(exact.records.len(), 10);
     assert!(exact.next.is_none(), "no next page when nothing follows");
@@ -230,9 +238,9 @@ pub fn pagination_across_states_is_complete_and_ordered<S: Store>(new: impl Fn()
         .collect();
     assert!(anas.len() > 1, "the sample gives ana several leads");
     for limit in [1, 2, 5, 12, 13] {
-        let seen = page_through(&store, &Query::kind(RecordKind::Lead), limit, &mut || {});
+        let seen = page_through(&store, &Query::of_kind(RecordKind::Lead), limit, &mut || {});
         assert_eq!(seen, all, "leads in three states, page size {limit}");
-        let query = Query::kind(RecordKind::Lead).owned_by(ana.clone());
+        let query = Query::of_kind(RecordKind::Lead).owned_by(ana.clone());
         let seen = page_through(&store, &query, limit, &mut || {});
         assert_eq!(seen, anas, "ana's leads, page size {limit}");
     }
@@ -255,7 +263,7 @@ pub fn pagination_under_concurrent_inserts<S: Store + Sync>(new: impl Fn() -> S)
             }
         });
         let mut n = 0;
-        let seen = page_through(&store, &Query::kind(RecordKind::Contact), 3, &mut || {
+        let seen = page_through(&store, &Query::of_kind(RecordKind::Contact), 3, &mut || {
             // Also insert between pages, deterministically.
             n += 1;
             if n % 4 == 0 {
@@ -282,7 +290,7 @@ pub fn page_limits_are_clamped<S: Store>(new: impl Fn() -> S) {
     for _ in 0..3 {
         create(&store, sample.contact());
     }
-    let query = Query::kind(RecordKind::Contact);
+    let query = Query::of_kind(RecordKind::Contact);
     let zero = store.list(&query, None, 0).must();
     assert_eq!(zero.records.len(), 1, "a limit of 0 is read as 1");
     assert!(
