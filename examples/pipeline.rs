@@ -65,41 +65,14 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// SplitMix64: a small, seeded, deterministic generator (no dependency needed).
-struct Rng(u64);
+/// The crate's seeded generator (the testkit's), included by path: this example runs without
+/// the `testkit` feature.
+#[path = "../src/testkit/rng.rs"]
+mod rng;
+use rng::SplitMix64 as Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `low..=high`.
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-
-    /// True with probability `p`.
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-
-    /// One of `choices`, each with its weight.
-    fn weighted<T: Copy>(&mut self, choices: &[(T, u64)]) -> T {
-        let total: u64 = choices.iter().map(|(_, w)| w).sum();
-        let mut n = self.next() % total;
-        for (choice, weight) in choices {
-            if n < *weight {
-                return *choice;
-            }
-            n -= weight;
-        }
-        choices[0].0
-    }
-}
+/// Every table of weights below has a choice with a weight.
+const NO_WEIGHTS: &str = "an empty table of weights";
 
 const SELLERS: [&str; 6] = ["claire", "malik", "sofia", "tomas", "yuki", "ana"];
 const FIRST: [&str; 8] = [
@@ -152,23 +125,25 @@ impl Year {
 
     fn contact(&mut self, i: u64) -> Step<()> {
         let rng = &mut self.rng;
-        let source = rng.weighted(&[
-            (LeadSource::Web, 35),
-            (LeadSource::Referral, 12),
-            (LeadSource::Event, 15),
-            (LeadSource::Outbound, 18),
-            (LeadSource::Partner, 8),
-            (LeadSource::Campaign, 10),
-            (LeadSource::Other, 2),
-        ]);
-        let owner = (!rng.chance(0.04)).then(|| SELLERS[rng.next() as usize % SELLERS.len()]);
-        let first = FIRST[rng.next() as usize % FIRST.len()];
-        let last = LAST[rng.next() as usize % LAST.len()];
+        let source = rng
+            .weighted(&[
+                (LeadSource::Web, 35),
+                (LeadSource::Referral, 12),
+                (LeadSource::Event, 15),
+                (LeadSource::Outbound, 18),
+                (LeadSource::Partner, 8),
+                (LeadSource::Campaign, 10),
+                (LeadSource::Other, 2),
+            ])
+            .ok_or(NO_WEIGHTS)?;
+        let owner = (!rng.chance(0.04)).then(|| SELLERS[rng.next_u64() as usize % SELLERS.len()]);
+        let first = FIRST[rng.next_u64() as usize % FIRST.len()];
+        let last = LAST[rng.next_u64() as usize % LAST.len()];
         let company = format!("Company {}", i / 2);
         let mut details = ContactDetails::new(
             Party::employee(
                 PersonName::new(format!("{first} {last}"))?,
-                JobTitle::new(TITLES[rng.next() as usize % TITLES.len()])?,
+                JobTitle::new(TITLES[rng.next_u64() as usize % TITLES.len()])?,
                 OrganizationName::new(&company)?,
             ),
             source,
@@ -212,18 +187,21 @@ impl Year {
         } else {
             "More seats and a second team"
         })?;
-        let role = self.rng.weighted(&[
-            (BuyingRole::DecisionMaker, 3),
-            (BuyingRole::Influencer, 4),
-            (BuyingRole::Advisor, 2),
-            (BuyingRole::User, 2),
-            (BuyingRole::Unknown, 1),
-        ]);
+        let role = self
+            .rng
+            .weighted(&[
+                (BuyingRole::DecisionMaker, 3),
+                (BuyingRole::Influencer, 4),
+                (BuyingRole::Advisor, 2),
+                (BuyingRole::User, 2),
+                (BuyingRole::Unknown, 1),
+            ])
+            .ok_or(NO_WEIGHTS)?;
         let lead = self
             .crm
             .open_lead(contact, Interest::new(summary, role), &self.marketing)?;
         self.live.add(&lead.contribution());
-        let mut rng = Rng(self.rng.next());
+        let mut rng = Rng::new(self.rng.next_u64());
         if !self.later(0, 3, &mut rng) {
             return Ok(());
         }
@@ -242,10 +220,13 @@ impl Year {
                 return Ok(());
             }
             if rng.chance(0.45) {
-                let reason = disqualify(rng.weighted(&[
-                    (DisqualifyCategory::NoTimeline, 3),
-                    (DisqualifyCategory::NotInterested, 2),
-                ]));
+                let reason = disqualify(
+                    rng.weighted(&[
+                        (DisqualifyCategory::NoTimeline, 3),
+                        (DisqualifyCategory::NotInterested, 2),
+                    ])
+                    .ok_or(NO_WEIGHTS)?,
+                );
                 self.track(nurturing, |crm, l| crm.disqualify(l, reason, &me))?;
                 return Ok(());
             }
@@ -255,22 +236,27 @@ impl Year {
             return Ok(());
         }
         if !rng.chance(if first_time { 0.45 } else { 0.7 }) {
-            let reason = disqualify(rng.weighted(&[
-                (DisqualifyCategory::NoNeed, 4),
-                (DisqualifyCategory::NoBudget, 5),
-                (DisqualifyCategory::NotAFit, 3),
-                (DisqualifyCategory::Competitor, 2),
-                (DisqualifyCategory::Duplicate, 1),
-            ]));
+            let reason = disqualify(
+                rng.weighted(&[
+                    (DisqualifyCategory::NoNeed, 4),
+                    (DisqualifyCategory::NoBudget, 5),
+                    (DisqualifyCategory::NotAFit, 3),
+                    (DisqualifyCategory::Competitor, 2),
+                    (DisqualifyCategory::Duplicate, 1),
+                ])
+                .ok_or(NO_WEIGHTS)?,
+            );
             self.track(lead, |crm, l| crm.disqualify(l, reason, &me))?;
             return Ok(());
         }
-        let currency = rng.weighted(&[
-            (Currency::EUR, 60),
-            (Currency::USD, 25),
-            (Currency::GBP, 10),
-            (Currency::JPY, 5),
-        ]);
+        let currency = rng
+            .weighted(&[
+                (Currency::EUR, 60),
+                (Currency::USD, 25),
+                (Currency::GBP, 10),
+                (Currency::JPY, 5),
+            ])
+            .ok_or(NO_WEIGHTS)?;
         let scale = if currency == Currency::JPY { 1 } else { 100 };
         let per_unit = if currency == Currency::JPY { 150 } else { 1 };
         let budget = Money::from_minor(
@@ -312,8 +298,9 @@ impl Year {
         me: &User,
         rng: &mut Rng,
     ) -> Step<()> {
-        let lose =
-            |rng: &mut Rng, weights: &[(LossCategory, u64)]| LossReason::new(rng.weighted(weights));
+        let lose = |rng: &mut Rng, weights: &[(LossCategory, u64)]| -> Step<LossReason> {
+            Ok(LossReason::new(rng.weighted(weights).ok_or(NO_WEIGHTS)?))
+        };
         for attempt in 0..2 {
             if !self.later(3, 20, rng) {
                 return Ok(());
@@ -326,7 +313,7 @@ impl Year {
                         (LossCategory::Timing, 2),
                         (LossCategory::ProductFit, 2),
                     ],
-                );
+                )?;
                 let lost = self.track(discovery, |crm, o| crm.lose(o, reason, me))?;
                 match self.reopen(lost, attempt, me, rng)? {
                     Some(again) => {
@@ -355,7 +342,7 @@ impl Year {
                         (LossCategory::Competitor, 3),
                         (LossCategory::NoBudget, 1),
                     ],
-                );
+                )?;
                 let lost = self.track(proposal, |crm, o| crm.lose(o, reason, me))?;
                 match self.reopen(lost, attempt, me, rng)? {
                     Some(again) => {
@@ -378,13 +365,14 @@ impl Year {
                         (LossCategory::Competitor, 3),
                         (LossCategory::Unresponsive, 1),
                     ],
-                );
+                )?;
                 self.track(negotiation, |crm, o| crm.lose(o, reason, me))?;
                 return Ok(());
             }
             let terms = PaymentTerms::new(
-                rng.weighted(&[(30, 5), (45, 2), (60, 1)]),
-                rng.weighted(&[(1, 3), (4, 2), (12, 1)]),
+                rng.weighted(&[(30, 5), (45, 2), (60, 1)])
+                    .ok_or(NO_WEIGHTS)?,
+                rng.weighted(&[(1, 3), (4, 2), (12, 1)]).ok_or(NO_WEIGHTS)?,
             )?;
             let incumbent = if rng.chance(0.6) {
                 Incumbent::Dismissed(OrganizationName::new("SpreadCo")?)
@@ -401,7 +389,7 @@ impl Year {
                 let reason = lose(
                     rng,
                     &[(LossCategory::NoDecision, 2), (LossCategory::Other, 1)],
-                );
+                )?;
                 self.track(contracting, |crm, o| crm.lose(o, reason, me))?;
                 return Ok(());
             }
@@ -471,7 +459,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut year = Year {
         crm: Crm::with_clock_and_ids(MemoryStore::new(), clock.clone(), ids),
         clock,
-        rng: Rng(options.seed),
+        rng: Rng::new(options.seed),
         live: PipelineReport::new(),
         accounts: HashMap::new(),
         marketing: User::new("marketing")?,

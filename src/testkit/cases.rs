@@ -12,7 +12,7 @@ use crate::state::{LeadStatus, New, OpportunityStage, Working};
 use crate::store::{
     AsyncStore, Batch, CommitError, Conflict, MAX_PAGE, Query, Store, Version, Versioned,
 };
-use crate::testkit::{Sample, block_on, check_consistency, snapshot};
+use crate::testkit::{Sample, SplitMix64, block_on, check_consistency, snapshot};
 
 mod commits;
 mod emails;
@@ -114,17 +114,4 @@ fn new_lead<S: Store>(store: &S, sample: &Sample) -> Lead<New> {
     let (lead, stored) = two_copies(Lead::open(&contact, sample.interest(), &sample.ctx()));
     create(store, stored);
     lead
-}
-
-/// A small, seeded generator for the stress case.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }

@@ -18,6 +18,7 @@
 
 pub mod cases;
 mod faulty;
+mod rng;
 mod sample;
 mod walk;
 
@@ -29,6 +30,7 @@ use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
 pub use faulty::{Fault, FaultyError, FaultyStore};
+pub use rng::SplitMix64;
 pub use sample::Sample;
 pub use walk::{SteppingClock, Walked, awkward_readings, walk_under_clock};
 

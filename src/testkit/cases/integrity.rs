@@ -216,8 +216,8 @@ fn free_text(record: &Record) -> String {
 /// every record stored reads back, by load and by scan, and the invariants across records hold.
 pub fn clock_steps_never_make_a_record_unreadable<S: Store>(new: impl Fn() -> S) {
     let store = new();
-    let mut rng = SplitMix(11);
-    let choices: Vec<u8> = (0..600).map(|_| (rng.next() & 0xFF) as u8).collect();
+    let mut rng = SplitMix64::new(11);
+    let choices: Vec<u8> = (0..600).map(|_| (rng.next_u64() & 0xFF) as u8).collect();
     let walked =
         crate::testkit::walk_under_clock(&store, crate::testkit::awkward_readings(), &choices);
     // Fewer than the choices: a step with nothing to do is skipped, and a lead whose history

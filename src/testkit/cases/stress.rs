@@ -39,7 +39,7 @@ pub fn stress_concurrent_lifecycles_with<S: Store + Sync>(new: impl Fn() -> S, o
         for t in 0..4u64 {
             let (crm, sample, pool, count, conflicts) = (&crm, &sample, &pool, &count, &conflicts);
             s.spawn(move || {
-                let mut rng = SplitMix(t + 1);
+                let mut rng = SplitMix64::new(t + 1);
                 let me = sample.actor();
                 for _ in 0..operations {
                     let pick = {
@@ -47,11 +47,15 @@ pub fn stress_concurrent_lifecycles_with<S: Store + Sync>(new: impl Fn() -> S, o
                         // Mostly the newest records, which the other threads are working on
                         // too: that is where the races are.
                         let len = pool.len() as u64;
-                        let window = if rng.next() % 4 == 0 { len } else { len.min(8) };
-                        (len > 0 && rng.next() % 10 != 0)
-                            .then(|| pool[(len - 1 - rng.next() % window.max(1)) as usize])
+                        let window = if rng.next_u64() % 4 == 0 {
+                            len
+                        } else {
+                            len.min(8)
+                        };
+                        (len > 0 && rng.next_u64() % 10 != 0)
+                            .then(|| pool[(len - 1 - rng.next_u64() % window.max(1)) as usize])
                     };
-                    let choice = rng.next();
+                    let choice = rng.next_u64();
                     let outcome = match pick {
                         None => {
                             let contact = crm
