@@ -1,7 +1,6 @@
 //! Leads: contacts who could produce a sale, as the typestate [`Lead<S>`].
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -12,20 +11,25 @@ use crate::context::Context;
 use crate::error::{Field, ValidationError};
 use crate::history::History;
 use crate::id::{ContactId, LeadId, OpportunityId};
+use crate::opportunity::Discovery;
 use crate::opportunity::Opportunity;
 use crate::qualification::Qualification;
-use crate::state::{
-    Converted, Discovery, Disqualified, LeadState, LeadStatus, New, Nurturing, OpenLeadState,
-    QualifiableState, Working,
-};
 use crate::text::{Note, User};
 
+mod any;
 mod evidence;
+mod state;
 mod stored;
+
+pub use any::AnyLead;
 
 pub use evidence::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, LeadEvidence,
     LeadTransition, Touch,
+};
+pub use state::{
+    Converted, Disqualified, LeadState, LeadStatus, New, Nurturing, OpenLeadState,
+    QualifiableState, Working,
 };
 pub(crate) use stored::{LeadCore, LeadData};
 
@@ -67,43 +71,65 @@ pub(crate) use stored::{LeadCore, LeadData};
 /// [`Store`](crate::store::Store)).
 pub struct Lead<S: LeadState> {
     data: LeadData,
-    state: PhantomData<S>,
+    /// What this state holds: the evidence of the history's last entry once the lead is closed.
+    outcome: S::Outcome,
+}
+
+impl<S: LeadState<Outcome = ()>> Lead<S> {
+    /// A lead in an open state, which holds nothing but its data.
+    pub(crate) fn open_from(data: LeadData) -> Lead<S> {
+        Lead { data, outcome: () }
+    }
 }
 
 impl<S: LeadState> Lead<S> {
-    pub(crate) fn from_data(data: LeadData) -> Lead<S> {
-        Lead {
-            data,
-            state: PhantomData,
-        }
+    /// A lead from its data and what its state holds. The caller makes sure that the outcome is
+    /// the evidence of the history's last entry (a transition, or reading a validated record).
+    pub(crate) fn from_parts(data: LeadData, outcome: S::Outcome) -> Lead<S> {
+        Lead { data, outcome }
     }
 
     pub(crate) fn data(&self) -> &LeadData {
         &self.data
     }
 
-    pub(crate) fn into_data(self) -> LeadData {
-        self.data
+    /// A copy sharing the data: for snapshots, inside the crate (a typed lead is linear).
+    pub(crate) fn duplicate(&self) -> Lead<S> {
+        Lead::from_parts(self.data.clone(), self.outcome.clone())
     }
 
-    /// Moves to state `T` at `at`, recording `evidence`.
+    /// The same lead with its free text erased: the data's, and the outcome's by `erase_outcome`
+    /// (the function that erases the same evidence in the history).
+    pub(crate) fn erased(&self, erase_outcome: impl FnOnce(&S::Outcome) -> S::Outcome) -> Lead<S> {
+        Lead::from_parts(
+            self.data.erase_personal_data(),
+            erase_outcome(&self.outcome),
+        )
+    }
+
+    /// Moves to state `T` at `at`, recording `evidence`; the lead in `T` holds `outcome`.
     fn step_at<T: LeadState>(
         mut self,
         at: DateTime<Utc>,
         evidence: LeadEvidence,
+        outcome: T::Outcome,
         ctx: &Context<'_>,
     ) -> Lead<T> {
         self.data
             .history
             .push(at, S::STATUS, T::STATUS, evidence, ctx.actor());
         self.data.status = T::STATUS;
-        Lead::from_data(self.data)
+        Lead::from_parts(self.data, outcome)
     }
 
-    /// Moves to state `T` now (never before the latest entry), recording `evidence`.
-    fn step<T: LeadState>(self, evidence: LeadEvidence, ctx: &Context<'_>) -> Lead<T> {
+    /// Moves to the open state `T` now (never before the latest entry), recording `evidence`.
+    fn step<T: LeadState<Outcome = ()>>(
+        self,
+        evidence: LeadEvidence,
+        ctx: &Context<'_>,
+    ) -> Lead<T> {
         let at = self.data.history.next_at(ctx.now());
-        self.step_at(at, evidence, ctx)
+        self.step_at(at, evidence, (), ctx)
     }
 
     /// The lead's id.
@@ -158,7 +184,7 @@ impl Lead<New> {
     /// have several leads over time. The lead takes the contact's source and owner.
     pub fn open(contact: &Contact, interest: Interest, ctx: &Context<'_>) -> Lead<New> {
         let now = ctx.now();
-        Lead::from_data(LeadData {
+        Lead::open_from(LeadData {
             core: Arc::new(LeadCore {
                 id: LeadId::generate(ctx.ids()),
                 contact: contact.id(),
@@ -196,7 +222,8 @@ impl Lead<Nurturing> {
 impl<S: OpenLeadState> Lead<S> {
     /// Not worth pursuing, for `reason`.
     pub fn disqualify(self, reason: DisqualifyReason, ctx: &Context<'_>) -> Lead<Disqualified> {
-        self.step(LeadEvidence::Disqualified(reason), ctx)
+        let at = self.data.history.next_at(ctx.now());
+        self.step_at(at, LeadEvidence::Disqualified(reason.clone()), reason, ctx)
     }
 }
 
@@ -233,11 +260,13 @@ impl<S: QualifiableState> Lead<S> {
             });
         }
         let opportunity = Opportunity::open(&self.data, qualification, at, ctx);
+        let converted_into = opportunity.id();
         let lead = self.step_at(
             at,
             LeadEvidence::Converted {
-                opportunity: opportunity.id(),
+                opportunity: converted_into,
             },
+            converted_into,
             ctx,
         );
         Ok((lead, opportunity))
@@ -275,20 +304,14 @@ impl Lead<Disqualified> {
 
     /// Why the lead was disqualified.
     pub fn reason(&self) -> &DisqualifyReason {
-        match self.data.history.last_evidence() {
-            Some(LeadEvidence::Disqualified(reason)) => reason,
-            _ => unreachable!("a disqualified lead's history ends in its disqualification"),
-        }
+        &self.outcome
     }
 }
 
 impl Lead<Converted> {
     /// The opportunity the lead became.
     pub fn opportunity(&self) -> OpportunityId {
-        match self.data.history.last_evidence() {
-            Some(LeadEvidence::Converted { opportunity }) => *opportunity,
-            _ => unreachable!("a converted lead's history ends in its conversion"),
-        }
+        self.outcome
     }
 }
 

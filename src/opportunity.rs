@@ -2,7 +2,6 @@
 //! evidence each stage takes.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -17,18 +16,22 @@ use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
 use crate::lead::LeadData;
 use crate::money::{Money, MoneyError};
 use crate::qualification::Qualification;
-use crate::state::{
-    Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
-    Proposal, Won,
-};
 use crate::text::{Note, Summary, User};
 
+mod any;
 mod evidence;
+mod stage;
 mod stored;
+
+pub use any::AnyOpportunity;
 
 pub use evidence::{
     Incumbent, LossCategory, LossReason, OpportunityEvidence, OpportunityTransition, PaymentTerms,
     SentProposal, SignedContract,
+};
+pub use stage::{
+    Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
+    Proposal, Won,
 };
 pub(crate) use stored::{OpportunityCore, OpportunityData};
 
@@ -55,31 +58,55 @@ pub(crate) use stored::{OpportunityCore, OpportunityData};
 /// (see the contract in [`Store`](crate::store::Store)).
 pub struct Opportunity<S: OpportunityState> {
     data: OpportunityData,
-    state: PhantomData<S>,
+    /// What this stage holds: the evidence of the history's last entry once the opportunity is
+    /// closed.
+    outcome: S::Outcome,
+}
+
+impl<S: OpportunityState<Outcome = ()>> Opportunity<S> {
+    /// An opportunity in an open stage, which holds nothing but its data.
+    pub(crate) fn open_from(data: OpportunityData) -> Opportunity<S> {
+        Opportunity { data, outcome: () }
+    }
 }
 
 impl<S: OpportunityState> Opportunity<S> {
-    pub(crate) fn from_data(data: OpportunityData) -> Opportunity<S> {
-        Opportunity {
-            data,
-            state: PhantomData,
-        }
+    /// An opportunity from its data and what its stage holds. The caller makes sure that the
+    /// outcome is the evidence of the history's last entry (a transition, or reading a
+    /// validated record).
+    pub(crate) fn from_parts(data: OpportunityData, outcome: S::Outcome) -> Opportunity<S> {
+        Opportunity { data, outcome }
     }
 
     pub(crate) fn data(&self) -> &OpportunityData {
         &self.data
     }
 
-    pub(crate) fn into_data(self) -> OpportunityData {
-        self.data
+    /// A copy sharing the data: for snapshots, inside the crate (a typed opportunity is
+    /// linear).
+    pub(crate) fn duplicate(&self) -> Opportunity<S> {
+        Opportunity::from_parts(self.data.clone(), self.outcome.clone())
+    }
+
+    /// The same opportunity with its free text erased: the data's, and the outcome's by
+    /// `erase_outcome` (the function that erases the same evidence in the history).
+    pub(crate) fn erased(
+        &self,
+        erase_outcome: impl FnOnce(&S::Outcome) -> S::Outcome,
+    ) -> Opportunity<S> {
+        Opportunity::from_parts(
+            self.data.erase_personal_data(),
+            erase_outcome(&self.outcome),
+        )
     }
 
     /// Moves to stage `T` at `at` (never before the latest entry), recording `evidence`, and
-    /// clears any override.
-    fn step<T: OpportunityState>(
+    /// clears any override; the opportunity in `T` holds `outcome`.
+    fn move_to<T: OpportunityState>(
         mut self,
         at: DateTime<Utc>,
         evidence: OpportunityEvidence,
+        outcome: T::Outcome,
         ctx: &Context<'_>,
     ) -> Opportunity<T> {
         let at = self.data.history.next_at(at);
@@ -89,7 +116,17 @@ impl<S: OpportunityState> Opportunity<S> {
         self.data.stage = T::STAGE;
         self.data.probability_override = None;
         self.data.forecast_override = None;
-        Opportunity::from_data(self.data)
+        Opportunity::from_parts(self.data, outcome)
+    }
+
+    /// Moves to the open stage `T`, as [`move_to`](Self::move_to).
+    fn step<T: OpportunityState<Outcome = ()>>(
+        self,
+        at: DateTime<Utc>,
+        evidence: OpportunityEvidence,
+        ctx: &Context<'_>,
+    ) -> Opportunity<T> {
+        self.move_to(at, evidence, (), ctx)
     }
 
     /// The opportunity's id.
@@ -208,7 +245,7 @@ impl Opportunity<Discovery> {
         ctx: &Context<'_>,
     ) -> Opportunity<Discovery> {
         let evidence = OpportunityEvidence::Qualified { lead: lead.id };
-        Opportunity::from_data(OpportunityData {
+        Opportunity::open_from(OpportunityData {
             stage: OpportunityStage::Discovery,
             amount: qualification.budget().amount(),
             expected_close: qualification.timeline().decision_date(),
@@ -340,8 +377,12 @@ impl Opportunity<Contracting> {
         ctx: &Context<'_>,
     ) -> Opportunity<Won> {
         let value = contract.value();
+        let evidence = OpportunityEvidence::Won {
+            contract: contract.share(),
+            account,
+        };
         let mut won: Opportunity<Won> =
-            self.step(at, OpportunityEvidence::Won { contract, account }, ctx);
+            self.move_to(at, evidence, Arc::new((contract, account)), ctx);
         won.data.amount = value;
         won
     }
@@ -350,7 +391,8 @@ impl Opportunity<Contracting> {
 impl<S: OpenStage> Opportunity<S> {
     /// Lost, for `reason`.
     pub fn lose(self, reason: LossReason, ctx: &Context<'_>) -> Opportunity<Lost> {
-        self.step(ctx.now(), OpportunityEvidence::Lost(reason), ctx)
+        let evidence = OpportunityEvidence::Lost(reason.clone());
+        self.move_to(ctx.now(), evidence, Arc::new(reason), ctx)
     }
 
     /// Overrides the stage's default probability until the next stage change.
@@ -373,28 +415,19 @@ impl<S: OpenStage> Opportunity<S> {
 impl Opportunity<Won> {
     /// The signed contract.
     pub fn contract(&self) -> &SignedContract {
-        match self.data.history.last_evidence() {
-            Some(OpportunityEvidence::Won { contract, .. }) => contract,
-            _ => unreachable!("a won opportunity's history ends in its win"),
-        }
+        &self.outcome.0
     }
 
     /// The account the win went to.
     pub fn account(&self) -> AccountId {
-        match self.data.history.last_evidence() {
-            Some(OpportunityEvidence::Won { account, .. }) => *account,
-            _ => unreachable!("a won opportunity's history ends in its win"),
-        }
+        self.outcome.1
     }
 }
 
 impl Opportunity<Lost> {
     /// Why it was lost.
     pub fn reason(&self) -> &LossReason {
-        match self.data.history.last_evidence() {
-            Some(OpportunityEvidence::Lost(reason)) => reason,
-            _ => unreachable!("a lost opportunity's history ends in its loss"),
-        }
+        &self.outcome
     }
 
     /// Worth another try: back to [`Discovery`]. The loss reason is cleared from the

@@ -10,26 +10,20 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
-use crate::contact::{Contact, LeadSource};
+use crate::contact::Contact;
 use crate::email::EmailAddress;
 pub use crate::error::RecordError;
-use crate::forecast::{ForecastCategory, Probability};
 pub use crate::format::RECORD_FORMAT;
-use crate::history::History;
 use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
 pub use crate::kind::RecordKind;
-use crate::lead::{Interest, Lead, LeadData, LeadEvidence};
-use crate::money::Money;
-use crate::opportunity::{Opportunity, OpportunityData, OpportunityEvidence};
-use crate::qualification::Qualification;
-use crate::state::{
-    Contracting, Converted, Discovery, Disqualified, LeadState, LeadStatus, Lost, Negotiation, New,
-    Nurturing, OpportunityStage, OpportunityState, Proposal, Won, Working,
-};
+pub use crate::lead::AnyLead;
+use crate::lead::Lead;
+pub use crate::opportunity::AnyOpportunity;
+use crate::opportunity::Opportunity;
+use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
 use crate::text::User;
 
 /// The kind and the state of a record, known at run time.
@@ -227,328 +221,25 @@ impl<T> fmt::Display for StateError<T> {
 
 impl<T> std::error::Error for StateError<T> {}
 
-/// Runs `$body` with `$x` bound to the typed value inside whichever variant `$any` is.
-macro_rules! each_variant {
-    ($enum:ident { $($variant:ident),+ }, $any:expr, $x:ident => $body:expr) => {
-        match $any {
-            $($enum::$variant($x) => $body,)+
-        }
-    };
-}
-
-/// A lead whose state is known only at run time: one variant per state, each holding the typed
-/// lead. Serialised exactly like the typed lead inside it.
-///
-/// A snapshot: it is `Clone` (a copy shares the lead's core and history), to show and to send.
-/// The typed lead inside is linear; see [`Lead`] for how a typed value comes back from a snapshot.
-#[derive(Debug, PartialEq, Eq)]
-pub enum AnyLead {
-    /// A [`New`] lead.
-    New(Lead<New>),
-    /// A [`Working`] lead.
-    Working(Lead<Working>),
-    /// A [`Nurturing`] lead.
-    Nurturing(Lead<Nurturing>),
-    /// A [`Converted`] lead.
-    Converted(Lead<Converted>),
-    /// A [`Disqualified`] lead.
-    Disqualified(Lead<Disqualified>),
-}
-
-impl Clone for AnyLead {
-    /// A copy of the snapshot, sharing the lead's core and history.
-    fn clone(&self) -> Self {
-        AnyLead::from_data(self.data().clone())
-    }
-}
-
-impl AnyLead {
-    pub(crate) fn from_data(data: LeadData) -> AnyLead {
-        match data.status {
-            LeadStatus::New => AnyLead::New(Lead::from_data(data)),
-            LeadStatus::Working => AnyLead::Working(Lead::from_data(data)),
-            LeadStatus::Nurturing => AnyLead::Nurturing(Lead::from_data(data)),
-            LeadStatus::Converted => AnyLead::Converted(Lead::from_data(data)),
-            LeadStatus::Disqualified => AnyLead::Disqualified(Lead::from_data(data)),
-        }
-    }
-
-    pub(crate) fn data(&self) -> &LeadData {
-        each_variant!(AnyLead { New, Working, Nurturing, Converted, Disqualified }, self, l => l.data())
-    }
-
-    fn into_data(self) -> LeadData {
-        each_variant!(AnyLead { New, Working, Nurturing, Converted, Disqualified }, self, l => l.into_data())
-    }
-
-    /// The lead's id.
-    pub fn id(&self) -> LeadId {
-        self.data().id
-    }
-
-    /// The contact the lead is about.
-    pub fn contact(&self) -> ContactId {
-        self.data().contact
-    }
-
-    /// The lead's state.
-    pub fn status(&self) -> LeadStatus {
-        self.data().status
-    }
-
-    /// What made the contact a lead.
-    pub fn interest(&self) -> &Interest {
-        &self.data().interest
-    }
-
-    /// Where the lead came from.
-    pub fn source(&self) -> LeadSource {
-        self.data().source
-    }
-
-    /// The user who owns the lead, if any.
-    pub fn owner(&self) -> Option<&User> {
-        self.data().owner.as_ref()
-    }
-
-    /// When the lead was opened.
-    pub fn created_at(&self) -> DateTime<Utc> {
-        self.data().created_at
-    }
-
-    /// Every transition, oldest first.
-    pub fn history(&self) -> &History<LeadStatus, LeadEvidence> {
-        &self.data().history
-    }
-
-    /// The same lead with the free text of its history erased.
-    /// Whether its contact's personal data was erased. See [`Lead::is_erased`].
-    pub fn is_erased(&self) -> bool {
-        self.data().erased
-    }
-
-    pub(crate) fn erase_personal_data(&self) -> AnyLead {
-        AnyLead::from_data(self.data().erase_personal_data())
-    }
-
-    /// The opportunity the lead became, if it is converted.
-    pub fn opportunity(&self) -> Option<OpportunityId> {
-        match self {
-            AnyLead::Converted(l) => Some(l.opportunity()),
-            _ => None,
-        }
-    }
-}
-
-impl<S: LeadState> From<Lead<S>> for AnyLead {
-    fn from(lead: Lead<S>) -> AnyLead {
-        AnyLead::from_data(lead.into_data())
-    }
-}
-
 impl<S: LeadState> TryFrom<AnyLead> for Lead<S> {
     type Error = StateError<AnyLead>;
     fn try_from(any: AnyLead) -> Result<Lead<S>, StateError<AnyLead>> {
-        let data = any.into_data();
-        if data.status == S::STATUS {
-            Ok(Lead::from_data(data))
-        } else {
-            Err(StateError {
-                expected: Expected::State(RecordState::Lead(S::STATUS)),
-                found: RecordState::Lead(data.status),
-                value: Box::new(AnyLead::from_data(data)),
-            })
-        }
-    }
-}
-
-impl Serialize for AnyLead {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.data().serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for AnyLead {
-    /// Reads a lead in any state, refusing one that breaks an invariant.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        LeadData::deserialize_valid(d).map(AnyLead::from_data)
-    }
-}
-
-/// An opportunity whose stage is known only at run time: one variant per stage, each holding
-/// the typed opportunity. Serialised exactly like the typed opportunity inside it.
-///
-/// A snapshot: it is `Clone` (a copy shares the opportunity's core and history), to show and to
-/// send. The typed opportunity inside is linear; see [`Opportunity`] for how a typed value comes
-/// back from a snapshot.
-#[derive(Debug, PartialEq, Eq)]
-pub enum AnyOpportunity {
-    /// In [`Discovery`].
-    Discovery(Opportunity<Discovery>),
-    /// In [`Proposal`].
-    Proposal(Opportunity<Proposal>),
-    /// In [`Negotiation`].
-    Negotiation(Opportunity<Negotiation>),
-    /// In [`Contracting`].
-    Contracting(Opportunity<Contracting>),
-    /// [`Won`].
-    Won(Opportunity<Won>),
-    /// [`Lost`].
-    Lost(Opportunity<Lost>),
-}
-
-impl Clone for AnyOpportunity {
-    /// A copy of the snapshot, sharing the opportunity's core and history.
-    fn clone(&self) -> Self {
-        AnyOpportunity::from_data(self.data().clone())
-    }
-}
-
-impl AnyOpportunity {
-    pub(crate) fn from_data(data: OpportunityData) -> AnyOpportunity {
-        match data.stage {
-            OpportunityStage::Discovery => AnyOpportunity::Discovery(Opportunity::from_data(data)),
-            OpportunityStage::Proposal => AnyOpportunity::Proposal(Opportunity::from_data(data)),
-            OpportunityStage::Negotiation => {
-                AnyOpportunity::Negotiation(Opportunity::from_data(data))
-            }
-            OpportunityStage::Contracting => {
-                AnyOpportunity::Contracting(Opportunity::from_data(data))
-            }
-            OpportunityStage::Won => AnyOpportunity::Won(Opportunity::from_data(data)),
-            OpportunityStage::Lost => AnyOpportunity::Lost(Opportunity::from_data(data)),
-        }
-    }
-
-    pub(crate) fn data(&self) -> &OpportunityData {
-        each_variant!(AnyOpportunity { Discovery, Proposal, Negotiation, Contracting, Won, Lost }, self, o => o.data())
-    }
-
-    fn into_data(self) -> OpportunityData {
-        each_variant!(AnyOpportunity { Discovery, Proposal, Negotiation, Contracting, Won, Lost }, self, o => o.into_data())
-    }
-
-    /// The opportunity's id.
-    pub fn id(&self) -> OpportunityId {
-        self.data().id
-    }
-
-    /// The lead it was qualified from.
-    pub fn lead(&self) -> LeadId {
-        self.data().lead
-    }
-
-    /// The contact it is about.
-    pub fn contact(&self) -> ContactId {
-        self.data().contact
-    }
-
-    /// Its stage.
-    pub fn stage(&self) -> OpportunityStage {
-        self.data().stage
-    }
-
-    /// Where the lead it came from came from.
-    pub fn source(&self) -> LeadSource {
-        self.data().source
-    }
-
-    /// The user who owns it, if any.
-    pub fn owner(&self) -> Option<&User> {
-        self.data().owner.as_ref()
-    }
-
-    /// The evidence it was qualified with.
-    pub fn qualification(&self) -> &Qualification {
-        &self.data().qualification
-    }
-
-    /// Its amount.
-    pub fn amount(&self) -> Money {
-        self.data().amount
-    }
-
-    /// When it is expected to close.
-    pub fn expected_close(&self) -> NaiveDate {
-        self.data().expected_close
-    }
-
-    /// The probability of closing (the override, or the stage's default).
-    pub fn probability(&self) -> Probability {
-        self.data().probability()
-    }
-
-    /// The forecast category (the override, or the stage's default).
-    pub fn forecast_category(&self) -> ForecastCategory {
-        self.data().forecast_category()
-    }
-
-    /// The amount weighted by the probability.
-    pub fn weighted_amount(&self) -> Money {
-        self.amount().percent(self.probability())
-    }
-
-    /// When it was created (qualified).
-    pub fn created_at(&self) -> DateTime<Utc> {
-        self.data().created_at
-    }
-
-    /// Every transition, oldest first.
-    pub fn history(&self) -> &History<OpportunityStage, OpportunityEvidence> {
-        &self.data().history
-    }
-
-    /// The same opportunity with its personal data erased.
-    /// Whether its contact's personal data was erased. See [`Opportunity::is_erased`].
-    pub fn is_erased(&self) -> bool {
-        self.data().erased
-    }
-
-    pub(crate) fn erase_personal_data(&self) -> AnyOpportunity {
-        AnyOpportunity::from_data(self.data().erase_personal_data())
-    }
-
-    /// The account the win went to, if it is won.
-    pub fn account(&self) -> Option<AccountId> {
-        match self {
-            AnyOpportunity::Won(o) => Some(o.account()),
-            _ => None,
-        }
-    }
-}
-
-impl<S: OpportunityState> From<Opportunity<S>> for AnyOpportunity {
-    fn from(opportunity: Opportunity<S>) -> AnyOpportunity {
-        AnyOpportunity::from_data(opportunity.into_data())
+        S::from_any(any).map_err(|any| StateError {
+            expected: Expected::State(RecordState::Lead(S::STATUS)),
+            found: RecordState::Lead(any.status()),
+            value: Box::new(any),
+        })
     }
 }
 
 impl<S: OpportunityState> TryFrom<AnyOpportunity> for Opportunity<S> {
     type Error = StateError<AnyOpportunity>;
     fn try_from(any: AnyOpportunity) -> Result<Opportunity<S>, StateError<AnyOpportunity>> {
-        let data = any.into_data();
-        if data.stage == S::STAGE {
-            Ok(Opportunity::from_data(data))
-        } else {
-            Err(StateError {
-                expected: Expected::State(RecordState::Opportunity(S::STAGE)),
-                found: RecordState::Opportunity(data.stage),
-                value: Box::new(AnyOpportunity::from_data(data)),
-            })
-        }
-    }
-}
-
-impl Serialize for AnyOpportunity {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.data().serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for AnyOpportunity {
-    /// Reads an opportunity in any stage, refusing one that breaks an invariant.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        OpportunityData::deserialize_valid(d).map(AnyOpportunity::from_data)
+        S::from_any(any).map_err(|any| StateError {
+            expected: Expected::State(RecordState::Opportunity(S::STAGE)),
+            found: RecordState::Opportunity(any.stage()),
+            value: Box::new(any),
+        })
     }
 }
 
@@ -662,13 +353,13 @@ impl Snapshot for Account {
 
 impl<S: LeadState> Snapshot for Lead<S> {
     fn snapshot(&self) -> Record {
-        Record::Lead(AnyLead::from_data(self.data().clone()))
+        Record::Lead(self.duplicate().into())
     }
 }
 
 impl<S: OpportunityState> Snapshot for Opportunity<S> {
     fn snapshot(&self) -> Record {
-        Record::Opportunity(AnyOpportunity::from_data(self.data().clone()))
+        Record::Opportunity(self.duplicate().into())
     }
 }
 

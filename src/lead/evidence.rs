@@ -5,9 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::LeadStatus;
 use crate::history::{Tag, Transition};
 use crate::id::OpportunityId;
-use crate::state::LeadStatus;
 use crate::text::{Note, Summary};
 
 /// The role the lead's person plays in the purchase. The seed: the lead may not be the buyer.
@@ -139,6 +139,14 @@ pub struct DisqualifyReason {
 }
 
 impl DisqualifyReason {
+    /// The reason with its detail erased (the category stays).
+    pub(crate) fn erased(&self) -> DisqualifyReason {
+        DisqualifyReason {
+            category: self.category,
+            detail: self.detail.as_ref().map(|_| Note::erased()),
+        }
+    }
+
     /// A reason with a category and no detail.
     pub fn new(category: DisqualifyCategory) -> DisqualifyReason {
         DisqualifyReason {
@@ -207,10 +215,7 @@ impl LeadEvidence {
             LeadEvidence::Opened => LeadEvidence::Opened,
             LeadEvidence::Touch(t) => LeadEvidence::Touch(Touch::new(t.channel, Summary::erased())),
             LeadEvidence::Nurtured(_) => LeadEvidence::Nurtured(Note::erased()),
-            LeadEvidence::Disqualified(r) => LeadEvidence::Disqualified(DisqualifyReason {
-                category: r.category,
-                detail: r.detail.as_ref().map(|_| Note::erased()),
-            }),
+            LeadEvidence::Disqualified(r) => LeadEvidence::Disqualified(r.erased()),
             LeadEvidence::Recycled(_) => LeadEvidence::Recycled(Note::erased()),
             LeadEvidence::Converted { opportunity } => LeadEvidence::Converted {
                 opportunity: *opportunity,

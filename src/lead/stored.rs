@@ -6,13 +6,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::LeadStatus;
 use crate::contact::LeadSource;
 use crate::error::RecordError;
 use crate::format::{Format, ReadingRecord};
 use crate::history::{History, Transition};
 use crate::id::{ContactId, LeadId};
 use crate::kind::RecordKind;
-use crate::state::LeadStatus;
 use crate::text::{Summary, User};
 
 use super::evidence::legal;

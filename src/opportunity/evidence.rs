@@ -8,11 +8,11 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::OpportunityStage;
 use crate::error::{Field, ValidationError};
 use crate::history::{Tag, Transition};
 use crate::id::{AccountId, LeadId};
 use crate::money::Money;
-use crate::state::OpportunityStage;
 use crate::text::{Note, OrganizationName, PersonName, Reference, Summary};
 
 /// A proposal sent to the prospect: the evidence for the [`Proposal`](crate::state::Proposal) stage. Its amount becomes
@@ -260,6 +260,21 @@ impl TryFrom<data::SignedContract> for SignedContract {
 }
 
 impl SignedContract {
+    /// A second handle on the same contract, inside the crate: a won opportunity keeps it both
+    /// in its history and in its state.
+    pub(crate) fn share(&self) -> SignedContract {
+        SignedContract(Arc::clone(&self.0))
+    }
+
+    /// The contract with its reference and signatory erased.
+    pub(crate) fn erased(&self) -> SignedContract {
+        SignedContract(Arc::new(data::SignedContract {
+            reference: Reference::erased(),
+            signed_by: PersonName::erased(),
+            ..data::SignedContract::clone(&self.0)
+        }))
+    }
+
     /// Contract `reference` for `value`, signed on `signed_on` by `signed_by` for the customer.
     ///
     /// # Errors
@@ -358,6 +373,14 @@ pub struct LossReason {
 }
 
 impl LossReason {
+    /// The reason with its detail erased (the category stays).
+    pub(crate) fn erased(&self) -> LossReason {
+        LossReason {
+            category: self.category,
+            detail: self.detail.as_ref().map(|_| Note::erased()),
+        }
+    }
+
     /// A reason with a category and no detail.
     pub fn new(category: LossCategory) -> LossReason {
         LossReason {
@@ -462,17 +485,10 @@ impl OpportunityEvidence {
                 }
             }
             OpportunityEvidence::Won { contract, account } => OpportunityEvidence::Won {
-                contract: SignedContract(Arc::new(data::SignedContract {
-                    reference: Reference::erased(),
-                    signed_by: PersonName::erased(),
-                    ..data::SignedContract::clone(&contract.0)
-                })),
+                contract: contract.erased(),
                 account: *account,
             },
-            OpportunityEvidence::Lost(r) => OpportunityEvidence::Lost(LossReason {
-                category: r.category,
-                detail: erased_note(&r.detail),
-            }),
+            OpportunityEvidence::Lost(r) => OpportunityEvidence::Lost(r.erased()),
             OpportunityEvidence::Reopened(_) => OpportunityEvidence::Reopened(Note::erased()),
         }
     }

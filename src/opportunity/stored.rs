@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::OpportunityStage;
 use crate::contact::LeadSource;
 use crate::error::RecordError;
 use crate::forecast::{ForecastCategory, Probability};
@@ -15,7 +16,6 @@ use crate::id::{ContactId, LeadId, OpportunityId};
 use crate::kind::RecordKind;
 use crate::money::Money;
 use crate::qualification::Qualification;
-use crate::state::OpportunityStage;
 use crate::text::{Summary, User};
 
 use super::OpportunityEvidence;

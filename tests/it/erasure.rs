@@ -250,5 +250,10 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             Record::Account(a) => a.is_erased(),
         };
         assert!(erased, "{}: marked erased", record.id());
+        assert!(
+            holds_its_last_evidence(record),
+            "{}: what its state holds was erased as its history was",
+            record.id()
+        );
     }
 }

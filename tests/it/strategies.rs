@@ -9,6 +9,8 @@ use prospect::record::{Record, RecordState};
 use prospect::strategies;
 use prospect::*;
 
+use crate::support::holds_its_last_evidence;
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -17,6 +19,9 @@ proptest! {
         let text = serde_json::to_string(&record).unwrap();
         let back: Record = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(&back, &record);
+        prop_assert!(holds_its_last_evidence(&record));
+        prop_assert!(holds_its_last_evidence(&back));
+        prop_assert!(holds_its_last_evidence(&back.clone()));
         match record {
             Record::Contact(c) => prop_assert_eq!(Contact::try_from(Record::Contact(c.clone())).unwrap(), c),
             Record::Lead(l) => prop_assert_eq!(l.history().last().unwrap().to(), l.status()),

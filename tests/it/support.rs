@@ -168,3 +168,30 @@ where
     let record: Record = value.into();
     (reread(&record), reread(&record))
 }
+
+/// Whether what a closed record's state holds (a converted lead's opportunity, a disqualified
+/// lead's reason, a won opportunity's contract and account, a lost one's reason) is its
+/// history's last evidence; true for records in open states.
+pub fn holds_its_last_evidence(record: &Record) -> bool {
+    use prospect::record::{AnyLead, AnyOpportunity};
+    match record {
+        Record::Lead(AnyLead::Converted(l)) => matches!(
+            l.history().last().map(|t| t.evidence()),
+            Some(LeadEvidence::Converted { opportunity }) if *opportunity == l.opportunity()
+        ),
+        Record::Lead(AnyLead::Disqualified(l)) => matches!(
+            l.history().last().map(|t| t.evidence()),
+            Some(LeadEvidence::Disqualified(reason)) if reason == l.reason()
+        ),
+        Record::Opportunity(AnyOpportunity::Won(o)) => matches!(
+            o.history().last().map(|t| t.evidence()),
+            Some(OpportunityEvidence::Won { contract, account })
+                if contract == o.contract() && *account == o.account()
+        ),
+        Record::Opportunity(AnyOpportunity::Lost(o)) => matches!(
+            o.history().last().map(|t| t.evidence()),
+            Some(OpportunityEvidence::Lost(reason)) if reason == o.reason()
+        ),
+        _ => true,
+    }
+}
