@@ -11,11 +11,13 @@ use crate::crm::{AsyncCrm, Crm};
 use crate::email::EmailAddress;
 use crate::id::SequentialIds;
 use crate::lead::{
-    BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, Touch,
+    BuyingRole, Channel, Converted, DisqualifyCategory, DisqualifyReason, Interest, Lead, New,
+    Touch, Working,
 };
 use crate::money::{Currency, Money};
 use crate::opportunity::{
-    Incumbent, LossCategory, LossReason, PaymentTerms, SentProposal, SignedContract,
+    Contracting, Discovery, Incumbent, LossCategory, LossReason, Opportunity, PaymentTerms,
+    SentProposal, SignedContract,
 };
 use crate::qualification::{Budget, HorizonPolicy, Need, Qualification, Timeline};
 use crate::record::Record;
@@ -77,6 +79,11 @@ impl Sample {
         AsyncCrm::with_clock_and_ids(store, self.clock.clone(), self.ids.clone())
     }
 
+    /// The sample's clock, to move it on or set it.
+    pub fn clock(&self) -> &FixedClock {
+        &self.clock
+    }
+
     /// Moves the clock on by an hour.
     pub fn tick(&self) {
         self.clock.advance(TimeDelta::hours(1));
@@ -131,6 +138,12 @@ impl Sample {
 
     /// A qualification: 30,000 EUR, a decision in 90 days.
     pub fn qualification(&self) -> Qualification {
+        self.qualification_deciding_in(90)
+    }
+
+    /// A qualification assessed today: 30,000 EUR, a decision in `days` days (at most the
+    /// default horizon).
+    pub fn qualification_deciding_in(&self, days: u64) -> Qualification {
         let today = self.today();
         Qualification::builder()
             .need(
@@ -142,7 +155,7 @@ impl Sample {
             )
             .budget(Budget::new(self.eur(30_000)).expect("positive"))
             .timeline(
-                Timeline::new(today + Days::new(90), today, &HorizonPolicy::default())
+                Timeline::new(today + Days::new(days), today, &HorizonPolicy::default())
                     .expect("within the horizon"),
             )
             .build()
@@ -194,26 +207,42 @@ impl Sample {
         Money::from_minor(major.saturating_mul(100), Currency::EUR)
     }
 
+    /// A new lead of a new contact.
+    pub fn lead(&self) -> Lead<New> {
+        Lead::open(&self.contact(), self.interest(), &self.ctx())
+    }
+
+    /// A new lead, touched.
+    pub fn working(&self) -> Lead<Working> {
+        self.lead().log_touch(self.touch(), &self.ctx())
+    }
+
+    /// A new lead, touched and qualified: the converted lead and its opportunity.
+    pub fn discovery(&self) -> (Lead<Converted>, Opportunity<Discovery>) {
+        self.working()
+            .qualify(self.qualification(), &self.ctx())
+            .expect("the sample's timeline is ahead")
+    }
+
+    /// A new opportunity, proposed, negotiated and in contracting.
+    pub fn contracting(&self) -> Opportunity<Contracting> {
+        let ctx = self.ctx();
+        self.discovery()
+            .1
+            .propose(self.proposal(), &ctx)
+            .negotiate(self.note("terms"), &ctx)
+            .enter_contracting(self.terms(), self.incumbent(), &ctx)
+    }
+
     /// One record of every kind in every state (13 records: a contact, a lead in each of 5
     /// states, an opportunity in each of 6 stages, an account), all distinct.
     pub fn every_state(&self) -> Vec<Record> {
         let ctx = self.ctx();
-        let lead = || Lead::open(&self.contact(), self.interest(), &ctx);
-        let working = || lead().log_touch(self.touch(), &ctx);
-        let discovery = || {
-            working()
-                .qualify(self.qualification(), &ctx)
-                .expect("the sample's timeline is ahead")
-        };
-        let contracting = || {
-            discovery()
-                .1
-                .propose(self.proposal(), &ctx)
-                .negotiate(self.note("terms"), &ctx)
-                .enter_contracting(self.terms(), self.incumbent(), &ctx)
-        };
+        let lead = || self.lead();
+        let working = || self.working();
+        let discovery = || self.discovery();
         let (converted, in_discovery) = discovery();
-        let (won, account) = contracting().win(self.contract(35_000), &ctx);
+        let (won, account) = self.contracting().win(self.contract(35_000), &ctx);
         vec![
             self.contact().into(),
             lead().into(),
@@ -228,7 +257,7 @@ impl Sample {
                 .propose(self.proposal(), &ctx)
                 .negotiate(self.note("price"), &ctx)
                 .into(),
-            contracting().into(),
+            self.contracting().into(),
             won.into(),
             discovery().1.lose(self.loss(), &ctx).into(),
             account.into(),

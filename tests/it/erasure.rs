@@ -7,6 +7,7 @@
 //! erasure check until erasure clears it.
 
 use chrono::Days;
+use prospect::testkit::Sample;
 use prospect::*;
 use prospect::{
     memory::MemoryStore,
@@ -100,13 +101,13 @@ fn everything(store: &MemoryStore) -> Vec<Record> {
 
 #[test]
 fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let crm = Crm::with_clock_and_ids(
         MemoryStore::new(),
-        std::sync::Arc::new(FixedClock::new(f.clock.now())),
+        std::sync::Arc::new(FixedClock::new(f.clock().now())),
         std::sync::Arc::new(SequentialIds::new(9)),
     );
-    let me = user("claire");
+    let me = User::new("claire").unwrap();
     let today = f.today();
     let contact = crm
         .create_contact(
@@ -120,7 +121,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             )
             .with_email(EmailAddress::new(format!("{MARK}@{MARK}.example")).unwrap())
             .with_phone(PhoneNumber::new("+33 6 98 76 54 32").unwrap())
-            .with_owner(user("bob")),
+            .with_owner(User::new("bob").unwrap()),
             OnDuplicate::Refuse,
             &me,
         )
@@ -139,7 +140,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
                 )
                 .unwrap(),
             )
-            .budget(Budget::new(eur(30_000)).unwrap())
+            .budget(Budget::new(f.eur(30_000)).unwrap())
             .timeline(
                 Timeline::new(today + Days::new(30), today, &HorizonPolicy::default()).unwrap(),
             )
@@ -160,7 +161,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             .resume(lead, Touch::new(Channel::Meeting, summary("meeting")), &me)
             .unwrap();
         let Qualified { opportunity: o, .. } = crm.qualify(lead, qualification(), &me).unwrap();
-        let proposal = SentProposal::new(summary("proposal"), eur(36_000), today).unwrap();
+        let proposal = SentProposal::new(summary("proposal"), f.eur(36_000), today).unwrap();
         let o = crm.propose(o, proposal, &me).unwrap();
         let o = crm.negotiate(o, marked_note("negotiation"), &me).unwrap();
         let terms = PaymentTerms::new(30, 4)
@@ -172,7 +173,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     let contract = |reference: &str| {
         SignedContract::new(
             Reference::new(marked(reference)).unwrap(),
-            eur(35_000),
+            f.eur(35_000),
             today,
             PersonName::new(marked("Signer")).unwrap(),
         )

@@ -1,6 +1,7 @@
 //! Every transition, its evidence and its history entry.
 
 use prospect::state::*;
+use prospect::testkit::Sample;
 use prospect::*;
 use prospect::{
     memory::MemoryStore,
@@ -12,45 +13,45 @@ use crate::support::*;
 
 #[test]
 fn opening_a_lead_keeps_the_contact_and_takes_its_source_and_owner() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let contact = f.contact();
-    let first = Lead::open(&contact, interest(), &f.ctx());
-    let second = Lead::open(&contact, interest(), &f.ctx());
+    let first = Lead::open(&contact, f.interest(), &f.ctx());
+    let second = Lead::open(&contact, f.interest(), &f.ctx());
     assert_ne!(first.id(), second.id(), "a contact may have several leads");
     assert_eq!(first.contact(), contact.id());
-    assert_eq!(first.source(), LeadSource::Event);
-    assert_eq!(first.owner(), Some(&user("bob")));
+    assert_eq!(first.source(), contact.source());
+    assert_eq!(first.owner(), contact.owner());
     assert_eq!(first.status(), LeadStatus::New);
     let opened = first.history().first().unwrap();
     assert_eq!(opened.from(), None);
     assert_eq!(opened.to(), LeadStatus::New);
     assert_eq!(opened.evidence(), &LeadEvidence::Opened);
-    assert_eq!(opened.actor(), &user("alice"));
+    assert_eq!(opened.actor(), f.actor());
     assert_eq!(opened.at(), first.created_at());
 }
 
 #[test]
 fn each_lead_step_records_from_to_actor_time_and_evidence() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let lead = f.lead();
     f.tick();
-    let ctx = f.ctx().acting_as(user("carol"));
-    let working = lead.log_touch(touch(), &ctx);
+    let ctx = f.ctx().acting_as(User::new("carol").unwrap());
+    let working = lead.log_touch(f.touch(), &ctx);
     let last = working.history().last().unwrap();
     assert_eq!(
         (last.from(), last.to()),
         (Some(LeadStatus::New), LeadStatus::Working)
     );
-    assert_eq!(last.actor(), &user("carol"));
-    assert_eq!(last.at(), f.clock.now());
-    assert_eq!(last.evidence(), &LeadEvidence::Touch(touch()));
+    assert_eq!(last.actor(), &User::new("carol").unwrap());
+    assert_eq!(last.at(), f.clock().now());
+    assert_eq!(last.evidence(), &LeadEvidence::Touch(f.touch()));
 
-    let nurturing = working.nurture(note("Budget opens in Q3"), &ctx);
+    let nurturing = working.nurture(f.note("Budget opens in Q3"), &ctx);
     assert_eq!(
         nurturing.history().last().unwrap().evidence(),
-        &LeadEvidence::Nurtured(note("Budget opens in Q3"))
+        &LeadEvidence::Nurtured(f.note("Budget opens in Q3"))
     );
-    let working = nurturing.resume(touch(), &ctx);
+    let working = nurturing.resume(f.touch(), &ctx);
     assert_eq!(working.history().len(), 4);
     let steps: Vec<_> = working
         .history()
@@ -70,21 +71,21 @@ fn each_lead_step_records_from_to_actor_time_and_evidence() {
 
 #[test]
 fn disqualify_from_every_open_state_and_recycle_clears_the_reason() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
-    let reason =
-        DisqualifyReason::new(DisqualifyCategory::NoBudget).with_detail(note("Frozen until 2027"));
+    let reason = DisqualifyReason::new(DisqualifyCategory::NoBudget)
+        .with_detail(f.note("Frozen until 2027"));
     let from_new = f.lead().disqualify(reason.clone(), &ctx);
     let from_working = f.working().disqualify(reason.clone(), &ctx);
     let from_nurturing = f
         .working()
-        .nurture(note("later"), &ctx)
+        .nurture(f.note("later"), &ctx)
         .disqualify(reason.clone(), &ctx);
     for lead in [&from_new, &from_working, &from_nurturing] {
         assert_eq!(lead.reason(), &reason);
         assert_eq!(lead.status(), LeadStatus::Disqualified);
     }
-    let recycled = from_working.recycle(note("New budget"), &ctx);
+    let recycled = from_working.recycle(f.note("New budget"), &ctx);
     assert_eq!(recycled.status(), LeadStatus::Nurturing);
     // The reason is no longer the lead's state, but the history keeps it.
     assert!(
@@ -100,7 +101,7 @@ fn disqualify_from_every_open_state_and_recycle_clears_the_reason() {
 
 #[test]
 fn qualifying_converts_the_lead_and_opens_an_opportunity_with_the_evidence() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let lead = f.working();
     let lead_id = lead.id();
     // Qualifications are linear: an equal one is built to compare with.
@@ -126,9 +127,9 @@ fn qualifying_converts_the_lead_and_opens_an_opportunity_with_the_evidence() {
         opportunity.expected_close(),
         qualification.timeline().decision_date()
     );
-    assert_eq!(opportunity.name(), &interest().summary);
-    assert_eq!(opportunity.source(), LeadSource::Event);
-    assert_eq!(opportunity.owner(), Some(&user("bob")));
+    assert_eq!(opportunity.name(), &converted.interest().summary);
+    assert_eq!(opportunity.source(), converted.source());
+    assert_eq!(opportunity.owner(), converted.owner());
     assert_eq!(opportunity.stage(), OpportunityStage::Discovery);
     assert_eq!(opportunity.history().len(), 1);
     assert_eq!(
@@ -139,7 +140,7 @@ fn qualifying_converts_the_lead_and_opens_an_opportunity_with_the_evidence() {
 
 #[test]
 fn probability_and_forecast_follow_the_stage() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
     let (_, discovery) = f.discovery();
     assert_eq!(
@@ -153,10 +154,10 @@ fn probability_and_forecast_follow_the_stage() {
     );
     assert_eq!(
         proposal.amount(),
-        eur(36_000),
+        f.eur(36_000),
         "the proposal's amount becomes the opportunity's"
     );
-    let negotiation = proposal.negotiate(note("discount"), &ctx);
+    let negotiation = proposal.negotiate(f.note("discount"), &ctx);
     assert_eq!(
         (
             negotiation.probability().get(),
@@ -201,14 +202,14 @@ fn probability_and_forecast_follow_the_stage() {
 
 #[test]
 fn overrides_hold_until_the_next_stage_change() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
     let (_, mut opportunity) = f.discovery();
     opportunity.override_probability(Probability::new(35).unwrap());
     opportunity.override_forecast(ForecastCategory::BestCase);
     assert_eq!(opportunity.probability().get(), 35);
     assert_eq!(opportunity.forecast_category(), ForecastCategory::BestCase);
-    assert_eq!(opportunity.weighted_amount(), eur(10_500));
+    assert_eq!(opportunity.weighted_amount(), f.eur(10_500));
     assert_eq!(
         opportunity.history().len(),
         1,
@@ -227,28 +228,29 @@ fn overrides_hold_until_the_next_stage_change() {
 
 #[test]
 fn winning_makes_an_account_and_the_contract_value_the_amount() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
     let contracting = f.contracting();
     let contact = contracting.contact();
     f.tick();
     let (won, account) = contracting.win(f.contract(35_000), &ctx);
-    assert_eq!(won.amount(), eur(35_000));
+    assert_eq!(won.amount(), f.eur(35_000));
     assert_eq!(won.contract(), &f.contract(35_000));
     assert_eq!(won.account(), account.id());
     assert_eq!(won.stage(), OpportunityStage::Won);
     assert_eq!(won.history().len(), 5);
     assert_eq!(account.primary_contact(), contact);
-    assert_eq!(account.owner(), Some(&user("bob")));
-    assert_eq!(account.customer_since(), f.clock.now());
+    assert_eq!(account.owner(), won.owner());
+    assert!(account.owner().is_some());
+    assert_eq!(account.customer_since(), f.clock().now());
     assert_eq!(account.opportunities().collect::<Vec<_>>(), [won.id()]);
-    assert_eq!(account.won_value().get(Currency::EUR), Some(eur(35_000)));
+    assert_eq!(account.won_value().get(Currency::EUR), Some(f.eur(35_000)));
     assert_eq!(account.wins()[0].contract(), f.contract(1).reference());
 }
 
 #[test]
 fn repeat_business_adds_to_the_existing_account() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
     let (_, mut account) = f.contracting().win(f.contract(35_000), &ctx);
     let since = account.customer_since();
@@ -264,7 +266,7 @@ fn repeat_business_adds_to_the_existing_account() {
         since,
         "still a customer since the first win"
     );
-    assert_eq!(account.won_value().get(Currency::EUR), Some(eur(40_000)));
+    assert_eq!(account.won_value().get(Currency::EUR), Some(f.eur(40_000)));
     let usd = SignedContract::new(
         Reference::new("C-US-1").unwrap(),
         Money::from_minor(100, Currency::USD),
@@ -283,7 +285,7 @@ fn repeat_business_adds_to_the_existing_account() {
 
 #[test]
 fn a_win_that_would_overflow_is_refused_and_gives_everything_back() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
     let huge = |reference: &str| {
         SignedContract::new(
@@ -311,9 +313,9 @@ fn a_win_that_would_overflow_is_refused_and_gives_everything_back() {
 
 #[test]
 fn every_open_stage_can_be_lost_and_reopening_clears_the_attempt() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
-    let reason = LossReason::new(LossCategory::Competitor).with_detail(note("Went with BigCRM"));
+    let reason = LossReason::new(LossCategory::Competitor).with_detail(f.note("Went with BigCRM"));
     let (_, discovery) = f.discovery();
     let lost_in_discovery = discovery.lose(reason.clone(), &ctx);
     let lost_in_contracting = f.contracting().lose(reason.clone(), &ctx);
@@ -324,7 +326,7 @@ fn every_open_stage_can_be_lost_and_reopening_clears_the_attempt() {
         "a lost opportunity shows how far it got"
     );
 
-    let reopened = lost_in_contracting.reopen(note("They are back"), &ctx);
+    let reopened = lost_in_contracting.reopen(f.note("They are back"), &ctx);
     assert_eq!(reopened.stage(), OpportunityStage::Discovery);
     assert_eq!(reopened.proposal(), None, "the new attempt starts afresh");
     assert_eq!(reopened.payment_terms(), None);
@@ -337,7 +339,7 @@ fn every_open_stage_can_be_lost_and_reopening_clears_the_attempt() {
     );
     let (won, _) = reopened
         .propose(f.proposal(), &ctx)
-        .negotiate(note("again"), &ctx)
+        .negotiate(f.note("again"), &ctx)
         .enter_contracting(
             PaymentTerms::new(0, 1).unwrap(),
             Incumbent::NoneInPlace,
@@ -349,7 +351,7 @@ fn every_open_stage_can_be_lost_and_reopening_clears_the_attempt() {
 
 #[test]
 fn contexts_choose_the_actor_and_the_system_context_works() {
-    let ctx = Context::system(user("importer"));
+    let ctx = Context::system(User::new("importer").unwrap());
     let contact = Contact::create(
         ContactDetails::new(
             Party::organization(OrganizationName::new("Globex").unwrap()),
@@ -357,7 +359,7 @@ fn contexts_choose_the_actor_and_the_system_context_works() {
         ),
         &ctx,
     );
-    assert_eq!(contact.created_by(), &user("importer"));
+    assert_eq!(contact.created_by(), &User::new("importer").unwrap());
     assert_eq!(contact.id().as_uuid().get_version_num(), 7);
     assert!(contact.created_at() <= chrono::Utc::now());
     assert_eq!(contact.party().name(), "Globex");
@@ -365,11 +367,11 @@ fn contexts_choose_the_actor_and_the_system_context_works() {
 
 #[test]
 fn a_very_long_history_is_shared_and_dropped_without_recursion() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let ctx = f.ctx();
     let mut lead = f.working();
     for _ in 0..100_000 {
-        lead = lead.nurture(note("later"), &ctx).resume(touch(), &ctx);
+        lead = lead.nurture(f.note("later"), &ctx).resume(f.touch(), &ctx);
     }
     assert_eq!(lead.history().len(), 200_002);
     let copy = AnyLead::from(reread::<Lead<Working>>(&Record::from(lead)));
@@ -383,12 +385,12 @@ fn a_very_long_history_is_shared_and_dropped_without_recursion() {
 
 #[test]
 fn qualifying_with_a_timeline_already_past_is_refused_and_gives_everything_back() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     // Assessed today, decided in 30 days; the lead is qualified 31 days later.
     let qualification = f.qualification_deciding_in(30);
     let lead = f.working();
     let id = lead.id();
-    f.clock.advance(chrono::TimeDelta::days(31));
+    f.clock().advance(chrono::TimeDelta::days(31));
     let err = lead.qualify(qualification, &f.ctx()).unwrap_err();
     assert!(
         matches!(
@@ -405,9 +407,9 @@ fn qualifying_with_a_timeline_already_past_is_refused_and_gives_everything_back(
     assert_eq!((lead.id(), lead.status()), (id, LeadStatus::Working));
     assert_eq!(lead.history().len(), 2, "nothing was recorded");
     // On the day of the decision it is still accepted.
-    let f2 = Fixture::new();
+    let f2 = Sample::new(42);
     let lead = f2.working();
-    f2.clock.advance(chrono::TimeDelta::days(30));
+    f2.clock().advance(chrono::TimeDelta::days(30));
     assert!(
         lead.qualify(f2.qualification_deciding_in(0), &f2.ctx())
             .is_ok()
@@ -417,15 +419,15 @@ fn qualifying_with_a_timeline_already_past_is_refused_and_gives_everything_back(
 
 #[test]
 fn the_facade_refuses_a_past_timeline_and_writes_nothing() {
-    let f = Fixture::new();
+    let f = Sample::new(42);
     let crm = Crm::with_clock_and_ids(
         MemoryStore::new(),
         std::sync::Arc::new(FixedClock::new(
-            f.clock.now() + chrono::TimeDelta::days(120),
+            f.clock().now() + chrono::TimeDelta::days(120),
         )),
         std::sync::Arc::new(SequentialIds::new(5)),
     );
-    let me = user("claire");
+    let me = User::new("claire").unwrap();
     let contact = crm
         .create_contact(
             ContactDetails::new(
@@ -437,8 +439,8 @@ fn the_facade_refuses_a_past_timeline_and_writes_nothing() {
         )
         .unwrap()
         .into_contact();
-    let lead = crm.open_lead(&contact, interest(), &me).unwrap();
-    let lead = crm.log_touch(lead, touch(), &me).unwrap();
+    let lead = crm.open_lead(&contact, f.interest(), &me).unwrap();
+    let lead = crm.log_touch(lead, f.touch(), &me).unwrap();
     let id = lead.id();
     // Assessed 120 days before the facade's today, deciding 90 days after it was assessed.
     match crm.qualify(lead, f.qualification(), &me) {

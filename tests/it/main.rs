@@ -1,18 +1,16 @@
-//! The integration tests, as one binary (one link, one run).
+//! The integration tests, as one binary (one link, one run). They build their values with the
+//! conformance kit's `Sample`, so the binary requires the `testkit` feature (`Cargo.toml`).
 
 mod architecture;
 
-#[cfg(feature = "testkit")]
 mod broken_stores;
 mod erasure;
-#[cfg(feature = "testkit")]
 mod funnel;
 mod hardening;
 mod lifecycle;
 mod properties;
 mod records;
 mod sizes;
-#[cfg(feature = "testkit")]
 mod storage;
 #[cfg(feature = "proptest")]
 mod strategies;

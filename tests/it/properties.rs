@@ -5,9 +5,8 @@ use chrono::TimeDelta;
 use proptest::prelude::*;
 use prospect::record::{AnyLead, AnyOpportunity, Record};
 use prospect::state::*;
+use prospect::testkit::Sample;
 use prospect::*;
-
-use crate::support::*;
 
 /// Where a random walk through the lifecycle is.
 #[allow(clippy::large_enum_variant, reason = "one value per test case")]
@@ -55,7 +54,7 @@ enum Moved {
 }
 
 /// Takes the legal move numbered `choice` (modulo the moves available) from where `walk` is.
-fn step(f: &Fixture, walk: Walk, account: &mut Option<Account>, choice: u8) -> (Walk, Moved) {
+fn step(f: &Sample, walk: Walk, account: &mut Option<Account>, choice: u8) -> (Walk, Moved) {
     let ctx = f.ctx();
     let reason = || DisqualifyReason::new(DisqualifyCategory::NoTimeline);
     let loss = || LossReason::new(LossCategory::NoDecision);
@@ -71,11 +70,11 @@ fn step(f: &Fixture, walk: Walk, account: &mut Option<Account>, choice: u8) -> (
     };
     match walk {
         Walk::Lead(AnyLead::New(l)) => match choice % 2 {
-            0 => lead(l.log_touch(touch(), &ctx).into()),
+            0 => lead(l.log_touch(f.touch(), &ctx).into()),
             _ => lead(l.disqualify(reason(), &ctx).into()),
         },
         Walk::Lead(AnyLead::Working(l)) => match choice % 3 {
-            0 => lead(l.nurture(note("later"), &ctx).into()),
+            0 => lead(l.nurture(f.note("later"), &ctx).into()),
             1 => lead(l.disqualify(reason(), &ctx).into()),
             _ => {
                 let (l, o) = l.qualify(f.qualification(), &ctx).unwrap();
@@ -83,14 +82,14 @@ fn step(f: &Fixture, walk: Walk, account: &mut Option<Account>, choice: u8) -> (
             }
         },
         Walk::Lead(AnyLead::Nurturing(l)) => match choice % 3 {
-            0 => lead(l.resume(touch(), &ctx).into()),
+            0 => lead(l.resume(f.touch(), &ctx).into()),
             1 => lead(l.disqualify(reason(), &ctx).into()),
             _ => {
                 let (l, o) = l.qualify(f.qualification(), &ctx).unwrap();
                 opp(l, o.into(), Moved::Qualified)
             }
         },
-        Walk::Lead(AnyLead::Disqualified(l)) => lead(l.recycle(note("again"), &ctx).into()),
+        Walk::Lead(AnyLead::Disqualified(l)) => lead(l.recycle(f.note("again"), &ctx).into()),
         Walk::Lead(AnyLead::Converted(_)) => unreachable!("a converted lead walks its opportunity"),
         Walk::Opportunity {
             lead: l,
@@ -109,7 +108,7 @@ fn step(f: &Fixture, walk: Walk, account: &mut Option<Account>, choice: u8) -> (
                 AnyOpportunity::Proposal(mut o) => match choice % 3 {
                     0 => opp(
                         l,
-                        o.negotiate(note("price"), &ctx).into(),
+                        o.negotiate(f.note("price"), &ctx).into(),
                         Moved::Opportunity,
                     ),
                     1 => opp(l, o.lose(loss(), &ctx).into(), Moved::Opportunity),
@@ -155,7 +154,7 @@ fn step(f: &Fixture, walk: Walk, account: &mut Option<Account>, choice: u8) -> (
                     }
                 },
                 AnyOpportunity::Lost(o) => {
-                    opp(l, o.reopen(note("back"), &ctx).into(), Moved::Opportunity)
+                    opp(l, o.reopen(f.note("back"), &ctx).into(), Moved::Opportunity)
                 }
                 AnyOpportunity::Won(_) => (Walk::Lead(f.lead().into()), Moved::Lead),
             }
@@ -176,11 +175,11 @@ proptest! {
     fn legal_transitions_keep_every_invariant(
         steps in proptest::collection::vec((any::<u8>(), 0u16..600), 1..40),
     ) {
-        let f = Fixture::new();
+        let f = Sample::new(42);
         let mut walk = Walk::Lead(f.lead().into());
         let mut account: Option<Account> = None;
         for (choice, minutes) in steps {
-            f.clock.advance(TimeDelta::minutes(i64::from(minutes)));
+            f.clock().advance(TimeDelta::minutes(i64::from(minutes)));
             let (lead_before, opp_before) = (walk.lead_len(), walk.opportunity_len());
             let (next, moved) = step(&f, walk, &mut account, choice);
             walk = next;
