@@ -207,9 +207,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         .ok_or("start")?;
     // The three runs take turns, each on a thread of its own that is kept alive until all are
     // done (waiting at `gate`), so that each allocates from an allocator arena of its own:
-    // fresh memory for every run, rather than memory the run before it freed. (Memory already
-    // mapped made a baseline up to twice as fast at a million lifecycles, depending on how much
-    // of it the allocator had kept.)
+    // fresh memory for every run, rather than memory the run before it freed, which would make
+    // the later runs cheaper for a reason that has nothing to do with them.
     let gate = RwLock::new(());
     let (ours, floor_run, naive_run) = thread::scope(|threads| {
         let closed = gate.write().unwrap_or_else(PoisonError::into_inner);

@@ -37,7 +37,7 @@ impl Win {
         &self.contract
     }
 
-    /// The contract's value.
+    /// The value of the contract that won it: what the win added to the account.
     pub fn value(&self) -> Money {
         self.value
     }
@@ -205,7 +205,7 @@ impl Account {
         Ok(())
     }
 
-    /// The account's id.
+    /// The account's id, which it keeps as it wins more.
     pub fn id(&self) -> AccountId {
         self.data.id
     }

@@ -17,7 +17,7 @@ use crate::text::{JobTitle, OrganizationName, PersonName, User};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
-    /// Their name.
+    /// The person's full name.
     pub name: PersonName,
     /// Their job title, if known.
     pub job_title: Option<JobTitle>,
@@ -29,7 +29,7 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Organization {
-    /// Its name.
+    /// The organization's name.
     pub name: OrganizationName,
 }
 
@@ -37,9 +37,9 @@ pub struct Organization {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Party {
-    /// A person.
+    /// A person acting for themselves, or for an organization they work at.
     Person(Person),
-    /// An organization.
+    /// An organization as a whole (a shared mailbox, a purchasing department).
     Organization(Organization),
 }
 
@@ -256,9 +256,9 @@ mod data {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Erasure {
-    /// When.
+    /// When the contact was erased.
     pub at: DateTime<Utc>,
-    /// By whom.
+    /// Who erased it.
     pub by: User,
 }
 
@@ -363,7 +363,7 @@ impl Contact {
         self.data.erased.as_deref()
     }
 
-    /// The contact's id.
+    /// The contact's id, which never changes (not even when it is erased).
     pub fn id(&self) -> ContactId {
         self.data.id
     }

@@ -133,17 +133,17 @@ impl<'a> Context<'a> {
         self.clock.now().date_naive()
     }
 
-    /// The acting user.
+    /// Who takes the steps made with this context: the actor of their history entries.
     pub fn actor(&self) -> &User {
         &self.actor
     }
 
-    /// The id source.
+    /// Where the context draws new ids from.
     pub fn ids(&self) -> &'a dyn IdSource {
         self.ids
     }
 
-    /// The clock.
+    /// The clock the context reads the time from.
     pub fn clock(&self) -> &'a dyn Clock {
         self.clock
     }

@@ -79,7 +79,7 @@ pub enum CrmError<E> {
     /// The record is not in the state the step requires.
     #[error("{record}: expected {expected}, found {found}")]
     WrongState {
-        /// The record.
+        /// The record the step was given.
         record: RecordId,
         /// The state the step requires.
         expected: Expected,
@@ -233,7 +233,7 @@ impl<S> Crm<S> {
         Crm { store, clock, ids }
     }
 
-    /// The store.
+    /// The store the facade commits to, to read from it directly (`list`, `scan`, ...).
     pub fn store(&self) -> &S {
         &self.store
     }

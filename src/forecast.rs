@@ -47,7 +47,7 @@ impl Probability {
         Probability(if percent > 100 { 100 } else { percent })
     }
 
-    /// The percentage.
+    /// The probability in percent, 0 to 100.
     pub const fn get(self) -> u8 {
         self.0
     }

@@ -103,7 +103,7 @@ impl Durations {
         }
     }
 
-    /// How many durations.
+    /// How many durations were measured.
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -632,12 +632,12 @@ impl PipelineReport {
         }
     }
 
-    /// How many contacts.
+    /// How many contacts the report counted, erased ones included.
     pub fn contacts(&self) -> u64 {
         self.contacts
     }
 
-    /// How many accounts.
+    /// How many accounts (customers) the report counted.
     pub fn accounts(&self) -> u64 {
         self.accounts
     }

@@ -19,7 +19,7 @@ macro_rules! id_type {
                 Self(uuid)
             }
 
-            /// The UUID.
+            /// The UUID inside, as stored and as shown.
             pub const fn as_uuid(&self) -> Uuid {
                 self.0
             }

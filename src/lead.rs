@@ -132,7 +132,7 @@ impl<S: LeadState> Lead<S> {
         self.step_at(at, evidence, (), ctx)
     }
 
-    /// The lead's id.
+    /// The lead's id, which it keeps in every state.
     pub fn id(&self) -> LeadId {
         self.data.id
     }

@@ -410,7 +410,7 @@ impl Money {
         self.minor
     }
 
-    /// The currency.
+    /// The currency the amount is in.
     pub const fn currency(&self) -> Currency {
         self.currency
     }

@@ -129,7 +129,7 @@ impl<S: OpportunityState> Opportunity<S> {
         self.move_to(at, evidence, (), ctx)
     }
 
-    /// The opportunity's id.
+    /// The opportunity's id, which it keeps in every stage.
     pub fn id(&self) -> OpportunityId {
         self.data.id
     }
@@ -413,7 +413,7 @@ impl<S: OpenStage> Opportunity<S> {
 }
 
 impl Opportunity<Won> {
-    /// The signed contract.
+    /// The contract the opportunity was won with.
     pub fn contract(&self) -> &SignedContract {
         &self.outcome.0
     }

@@ -120,7 +120,7 @@ impl Budget {
         amount.positive(Field::Budget).map(Budget)
     }
 
-    /// The amount.
+    /// What the prospect can spend.
     pub fn amount(&self) -> Money {
         self.0
     }
@@ -322,17 +322,17 @@ impl Qualification {
         }
     }
 
-    /// The need.
+    /// What the prospect needs, with its identified requirements.
     pub fn need(&self) -> &Need {
         &self.need
     }
 
-    /// The budget.
+    /// What the prospect can spend.
     pub fn budget(&self) -> Budget {
         self.budget
     }
 
-    /// The timeline.
+    /// When the prospect decides.
     pub fn timeline(&self) -> Timeline {
         self.timeline
     }
@@ -426,7 +426,8 @@ impl<N, B, T> QualificationBuilder<N, B, T> {
 }
 
 impl QualificationBuilder<Need, Budget, Timeline> {
-    /// The qualification.
+    /// The qualification, once need, budget and timeline are all given (before that, `build`
+    /// is not a method of the builder).
     pub fn build(self) -> Qualification {
         Qualification {
             need: self.need,

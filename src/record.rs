@@ -122,7 +122,7 @@ impl RecordId {
         }
     }
 
-    /// The UUID.
+    /// The UUID of the record, whatever its kind.
     pub fn as_uuid(self) -> uuid::Uuid {
         match self {
             RecordId::Contact(id) => id.as_uuid(),
@@ -248,18 +248,18 @@ impl<S: OpportunityState> TryFrom<AnyOpportunity> for Opportunity<S> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {
-    /// A contact.
+    /// A contact (contacts have no states).
     Contact(Contact),
     /// A lead, in any state.
     Lead(AnyLead),
     /// An opportunity, in any stage.
     Opportunity(AnyOpportunity),
-    /// An account.
+    /// An account (accounts have no states).
     Account(Account),
 }
 
 impl Record {
-    /// The record's id.
+    /// The record's id, with its kind.
     pub fn id(&self) -> RecordId {
         match self {
             Record::Contact(c) => RecordId::Contact(c.id()),

@@ -59,7 +59,7 @@ impl Version {
         NonZeroU64::new(n).map(Version)
     }
 
-    /// The number.
+    /// The version as a number: 1 for a created record, one more at every update.
     pub fn get(self) -> u64 {
         self.0.get()
     }
@@ -93,12 +93,12 @@ impl<T> Versioned<T> {
         Versioned { value, version }
     }
 
-    /// The stored version.
+    /// The version the value was stored at: what an update of it must expect.
     pub fn version(&self) -> Version {
         self.version
     }
 
-    /// The value.
+    /// The value, borrowed (`Versioned` also dereferences to it).
     pub fn value(&self) -> &T {
         &self.value
     }
@@ -356,7 +356,7 @@ impl Batch {
         &self.absent_emails
     }
 
-    /// How many writes.
+    /// How many records the batch writes.
     pub fn len(&self) -> usize {
         self.writes.as_slice().len()
     }

@@ -201,7 +201,7 @@ macro_rules! text_type {
                 clean($field, text.as_ref(), $max, kind).map(|t| Self(<$repr>::from(t)))
             }
 
-            /// The text.
+            /// The validated text (trimmed, within the length limit).
             pub fn as_str(&self) -> &str {
                 &self.0
             }

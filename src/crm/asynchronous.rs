@@ -57,7 +57,7 @@ impl<S> AsyncCrm<S> {
         }
     }
 
-    /// The store.
+    /// The store the facade commits to, to read from it directly.
     pub fn store(&self) -> &S {
         self.sync.store()
     }

@@ -87,7 +87,7 @@ impl AnyLead {
         }
     }
 
-    /// The lead's id.
+    /// The lead's id, which it keeps in every state.
     pub fn id(&self) -> LeadId {
         self.data().id
     }
@@ -97,7 +97,7 @@ impl AnyLead {
         self.data().contact
     }
 
-    /// The lead's state.
+    /// The lead's state, as the variant says.
     pub fn status(&self) -> LeadStatus {
         self.data().status
     }

@@ -67,7 +67,7 @@ pub enum Channel {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Touch {
-    /// How.
+    /// How the contact was reached.
     pub channel: Channel,
     /// What was said or agreed.
     pub summary: Summary,

@@ -108,7 +108,7 @@ impl AnyOpportunity {
         }
     }
 
-    /// The opportunity's id.
+    /// The opportunity's id, which it keeps in every stage.
     pub fn id(&self) -> OpportunityId {
         self.data().id
     }
@@ -123,7 +123,7 @@ impl AnyOpportunity {
         self.data().contact
     }
 
-    /// Its stage.
+    /// Its stage, as the variant says.
     pub fn stage(&self) -> OpportunityStage {
         self.data().stage
     }
@@ -143,7 +143,7 @@ impl AnyOpportunity {
         &self.data().qualification
     }
 
-    /// Its amount.
+    /// Its amount: the budget, then the latest proposal's, then the contract's value.
     pub fn amount(&self) -> Money {
         self.data().amount
     }

@@ -296,12 +296,12 @@ impl SignedContract {
         })))
     }
 
-    /// The contract's reference.
+    /// The contract's reference in the customer's or the seller's system.
     pub fn reference(&self) -> &Reference {
         &self.0.reference
     }
 
-    /// The contract's value.
+    /// The value signed for: the won opportunity's amount.
     pub fn value(&self) -> Money {
         self.0.value
     }
@@ -424,7 +424,7 @@ pub enum OpportunityEvidence {
     },
     /// `Contracting` to `Won`: the signed contract, and the account it went to.
     Won {
-        /// The signed contract.
+        /// The contract the opportunity was won with.
         contract: SignedContract,
         /// The account, new or existing, that the win belongs to.
         account: AccountId,

@@ -89,7 +89,7 @@ impl<S> FaultyStore<S> {
         self.calls.load(Ordering::SeqCst)
     }
 
-    /// The wrapped store.
+    /// The store the faults are injected in front of.
     pub fn inner(&self) -> &S {
         &self.inner
     }

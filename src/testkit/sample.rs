@@ -121,17 +121,17 @@ impl Sample {
         text(address)
     }
 
-    /// A note.
+    /// `note`, validated.
     pub fn note(&self, note: &str) -> Note {
         text(note)
     }
 
-    /// An interest.
+    /// An interest: "A CRM for the sales team", from an influencer.
     pub fn interest(&self) -> Interest {
         Interest::new(text("A CRM for the sales team"), BuyingRole::Influencer)
     }
 
-    /// A touch.
+    /// A touch: a discovery call.
     pub fn touch(&self) -> Touch {
         Touch::new(Channel::Call, text("Discovery call"))
     }
@@ -192,12 +192,12 @@ impl Sample {
         .expect("positive")
     }
 
-    /// A loss reason.
+    /// A loss reason: the price, without detail.
     pub fn loss(&self) -> LossReason {
         LossReason::new(LossCategory::Price)
     }
 
-    /// A disqualification reason.
+    /// A disqualification reason: no budget, without detail.
     pub fn disqualification(&self) -> DisqualifyReason {
         DisqualifyReason::new(DisqualifyCategory::NoBudget)
     }

@@ -87,9 +87,9 @@ pub enum SqliteError {
     /// A record could not be encoded as JSON.
     #[error("{record} cannot be encoded: {source}")]
     Encode {
-        /// The record.
+        /// The record that could not be encoded.
         record: RecordId,
-        /// Why.
+        /// Why `serde_json` refused it.
         #[source]
         source: serde_json::Error,
     },
