@@ -6,29 +6,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What makes one kind of id a type: its struct and its common traits. Each type's public
+/// methods are written out below it, so that they read and link as plain code.
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(Uuid);
-
-        impl $name {
-            /// Wraps a UUID read back from storage.
-            pub const fn from_uuid(uuid: Uuid) -> Self {
-                Self(uuid)
-            }
-
-            /// The UUID inside, as stored and as shown.
-            pub const fn as_uuid(&self) -> Uuid {
-                self.0
-            }
-
-            /// A new id from `ids`.
-            pub fn generate(ids: &dyn IdSource) -> Self {
-                Self(ids.next_uuid())
-            }
-        }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,6 +58,74 @@ id_type!(
     /// The id of an [`Account`](crate::Account).
     AccountId
 );
+
+impl ContactId {
+    /// The id of a contact read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> ContactId {
+        ContactId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for a contact, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> ContactId {
+        ContactId(ids.next_uuid())
+    }
+}
+
+impl LeadId {
+    /// The id of a lead read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> LeadId {
+        LeadId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for a lead, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> LeadId {
+        LeadId(ids.next_uuid())
+    }
+}
+
+impl OpportunityId {
+    /// The id of an opportunity read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> OpportunityId {
+        OpportunityId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for an opportunity, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> OpportunityId {
+        OpportunityId(ids.next_uuid())
+    }
+}
+
+impl AccountId {
+    /// The id of an account read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> AccountId {
+        AccountId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for an account, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> AccountId {
+        AccountId(ids.next_uuid())
+    }
+}
 
 /// Where new ids come from. Injected through a [`Context`](crate::Context), so that tests can
 /// use deterministic ids.

@@ -170,46 +170,36 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// What makes one kind of text a type: its struct, the checks of [`clean`] with its rules
+/// (`rules` builds a [`Kind`] with `legacy` as given), and its common traits. Each type's public
+/// methods (`new`, `as_str`, `MAX_CHARS`) are written out below it, so that they read and link
+/// as plain code.
 macro_rules! text_type {
     (
         $(#[$meta:meta])*
-        $name:ident, $field:expr, max = $max:expr, multiline = $multi:expr,
-        identity = $identity:expr, repr = $repr:ty
+        $name:ident, $field:expr, multiline = $multi:expr, identity = $identity:expr
     ) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name($repr);
+        pub struct $name(Arc<str>);
 
         impl $name {
-            /// The most characters this text may hold.
-            pub const MAX_CHARS: usize = $max;
-
-            /// Validates `text`: trimmed, not empty, at most
-            #[doc = concat!("`", stringify!($max), "`")]
-            /// characters, something visible, no control, bidirectional override or invisible
-            /// characters (see the `text` policy in `SECURITY.md`).
-            ///
-            /// # Errors
-            ///
-            /// A [`ValidationError`] naming this field.
-            pub fn new(text: impl AsRef<str>) -> Result<Self, ValidationError> {
+            /// `text`, checked by the rules of this type (`legacy`: as a record of format 0
+            /// is read).
+            fn validated(text: &str, legacy: bool) -> Result<Self, ValidationError> {
                 let kind = Kind {
                     multiline: $multi,
                     identity: $identity,
-                    legacy: false,
+                    legacy,
                 };
-                clean($field, text.as_ref(), $max, kind).map(|t| Self(<$repr>::from(t)))
+                clean($field, text, Self::MAX_CHARS, kind).map(|t| Self(Arc::from(t)))
             }
 
-            /// The validated text (trimmed, within the length limit).
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
-            /// The [`ERASED_TEXT`](crate::ERASED_TEXT) tombstone, which is valid for every text field.
+            /// The [`ERASED_TEXT`](crate::ERASED_TEXT) tombstone, which is valid for every text
+            /// field.
             #[allow(dead_code)]
             pub(crate) fn erased() -> Self {
-                Self(<$repr>::from(ERASED_TEXT))
+                Self(Arc::from(ERASED_TEXT))
             }
         }
 
@@ -263,18 +253,11 @@ macro_rules! text_type {
             /// invisible characters (which format 0 accepted) is still read.
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let raw = String::deserialize(d)?;
-                match Self::new(&raw) {
+                match Self::validated(&raw, false) {
                     Err(ValidationError::InvisibleCharacter { .. } | ValidationError::NothingVisible { .. })
                         if crate::format::accept_legacy_text() =>
                     {
-                        let kind = Kind {
-                            multiline: $multi,
-                            identity: $identity,
-                            legacy: true,
-                        };
-                        clean($field, &raw, $max, kind)
-                            .map(|t| Self(<$repr>::from(t)))
-                            .map_err(serde::de::Error::custom)
+                        Self::validated(&raw, true).map_err(serde::de::Error::custom)
                     }
                     other => other.map_err(serde::de::Error::custom),
                 }
@@ -285,40 +268,220 @@ macro_rules! text_type {
 
 text_type!(
     /// A person's name, as they write it (at most 200 characters).
-    PersonName, Field::PersonName, max = 200, multiline = false, identity = true, repr = Arc<str>
+    PersonName, Field::PersonName, multiline = false, identity = true
 );
+
+impl PersonName {
+    /// The most characters a person's name may hold.
+    pub const MAX_CHARS: usize = 200;
+
+    /// Validates `text` as a person's name: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters; as text that identifies someone or something, no joiners,
+    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::PersonName`].
+    pub fn new(text: impl AsRef<str>) -> Result<PersonName, ValidationError> {
+        PersonName::validated(text.as_ref(), false)
+    }
+
+    /// The name, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 text_type!(
     /// An organization's name (at most 200 characters).
-    OrganizationName, Field::OrganizationName, max = 200, multiline = false, identity = true, repr = Arc<str>
+    OrganizationName, Field::OrganizationName, multiline = false, identity = true
 );
+
+impl OrganizationName {
+    /// The most characters an organization's name may hold.
+    pub const MAX_CHARS: usize = 200;
+
+    /// Validates `text` as an organization's name: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters; as text that identifies someone or something, no joiners,
+    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::OrganizationName`].
+    pub fn new(text: impl AsRef<str>) -> Result<OrganizationName, ValidationError> {
+        OrganizationName::validated(text.as_ref(), false)
+    }
+
+    /// The name, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 text_type!(
     /// A person's job title, e.g. "Head of Procurement" (at most 200 characters).
-    JobTitle, Field::JobTitle, max = 200, multiline = false, identity = true, repr = Arc<str>
+    JobTitle, Field::JobTitle, multiline = false, identity = true
 );
+
+impl JobTitle {
+    /// The most characters a job title may hold.
+    pub const MAX_CHARS: usize = 200;
+
+    /// Validates `text` as a job title: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters; as text that identifies someone or something, no joiners,
+    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::JobTitle`].
+    pub fn new(text: impl AsRef<str>) -> Result<JobTitle, ValidationError> {
+        JobTitle::validated(text.as_ref(), false)
+    }
+
+    /// The title, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 text_type!(
     /// A one-line summary: what a lead is interested in, what a proposal offers (at most 500
     /// characters).
-    Summary, Field::Summary, max = 500, multiline = false, identity = false, repr = Arc<str>
+    Summary, Field::Summary, multiline = false, identity = false
 );
+
+impl Summary {
+    /// The most characters a summary may hold.
+    pub const MAX_CHARS: usize = 500;
+
+    /// Validates `text` as a summary: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::Summary`].
+    pub fn new(text: impl AsRef<str>) -> Result<Summary, ValidationError> {
+        Summary::validated(text.as_ref(), false)
+    }
+
+    /// The summary, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 text_type!(
     /// A requirement identified while qualifying a lead, e.g. "SSO with the customer's IdP"
     /// (at most 500 characters).
-    Requirement, Field::Requirement, max = 500, multiline = false, identity = false, repr = Arc<str>
+    Requirement, Field::Requirement, multiline = false, identity = false
 );
+
+impl Requirement {
+    /// The most characters a requirement may hold.
+    pub const MAX_CHARS: usize = 500;
+
+    /// Validates `text` as a requirement: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::Requirement`].
+    pub fn new(text: impl AsRef<str>) -> Result<Requirement, ValidationError> {
+        Requirement::validated(text.as_ref(), false)
+    }
+
+    /// The requirement, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 text_type!(
     /// A free-text note; may span several lines (at most 4000 characters).
-    Note, Field::Note, max = 4000, multiline = true, identity = false, repr = Arc<str>
+    Note, Field::Note, multiline = true, identity = false
 );
+
+impl Note {
+    /// The most characters a note may hold.
+    pub const MAX_CHARS: usize = 4000;
+
+    /// Validates `text` as a note: trimmed, not empty, may span several lines, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::Note`].
+    pub fn new(text: impl AsRef<str>) -> Result<Note, ValidationError> {
+        Note::validated(text.as_ref(), false)
+    }
+
+    /// The note, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 text_type!(
     /// A reference to a document, e.g. a contract number (at most 100 characters).
-    Reference, Field::Reference, max = 100, multiline = false, identity = true, repr = Arc<str>
+    Reference, Field::Reference, multiline = false, identity = true
 );
+
+impl Reference {
+    /// The most characters a reference may hold.
+    pub const MAX_CHARS: usize = 100;
+
+    /// Validates `text` as a reference: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters; as text that identifies someone or something, no joiners,
+    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::Reference`].
+    pub fn new(text: impl AsRef<str>) -> Result<Reference, ValidationError> {
+        Reference::validated(text.as_ref(), false)
+    }
+
+    /// The reference, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 text_type!(
     /// A user of the CRM: the owner of a record or the actor of a transition, e.g. `"alice"` or
     /// `"import:webform"` (at most 128 characters).
     ///
-    User, Field::User, max = 128, multiline = false, identity = true, repr = Arc<str>
+    User, Field::User, multiline = false, identity = true
 );
+
+impl User {
+    /// The most characters a user may hold.
+    pub const MAX_CHARS: usize = 128;
+
+    /// Validates `text` as a user: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters; as text that identifies someone or something, no joiners,
+    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::User`].
+    pub fn new(text: impl AsRef<str>) -> Result<User, ValidationError> {
+        User::validated(text.as_ref(), false)
+    }
+
+    /// The user's name, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 #[cfg(test)]
 mod tests {
