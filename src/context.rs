@@ -1,9 +1,9 @@
-//! The injectable clock, and the [`Context`] every transition takes: when, who, and where new
-//! ids come from.
+//! The injectable clock, and the [`Context`] every transition takes: when, who (and where they
+//! are, for their "today"), and where new ids come from.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeDelta, Utc};
 
 use crate::id::{IdSource, RandomIds};
 use crate::text::User;
@@ -84,13 +84,53 @@ impl Clock for FixedClock {
     }
 }
 
-/// What every transition needs besides its evidence: the time, the acting user, and a source of
-/// new ids. Cheap to create; make one per request or per user.
+/// Where each user is: the offset from UTC of their local time, which says what "today" is
+/// for them. A user behind UTC in the evening is already in tomorrow in UTC; a date they give as
+/// today must not be refused as past.
+///
+/// `prospect` knows offsets, not time zones: an application that knows its users' IANA zones
+/// computes the offset of the zone at `at` (with `chrono-tz` or `jiff`, say), which follows
+/// daylight saving time. Implemented by [`FixedOffset`] (every user at that offset) and by any
+/// `Fn(&User, DateTime<Utc>) -> FixedOffset`.
+pub trait Zones: Send + Sync {
+    /// The offset of `user`'s local time at the instant `at`.
+    fn offset(&self, user: &User, at: DateTime<Utc>) -> FixedOffset;
+}
+
+impl Zones for FixedOffset {
+    fn offset(&self, _user: &User, _at: DateTime<Utc>) -> FixedOffset {
+        *self
+    }
+}
+
+impl<F> Zones for F
+where
+    F: Fn(&User, DateTime<Utc>) -> FixedOffset + Send + Sync,
+{
+    fn offset(&self, user: &User, at: DateTime<Utc>) -> FixedOffset {
+        self(user, at)
+    }
+}
+
+/// UTC: no offset.
+pub(crate) fn utc() -> FixedOffset {
+    Utc.fix()
+}
+
+/// What every transition needs besides its evidence: the time, the acting user (and the offset
+/// of their local time, for their "today"), and a source of new ids. Cheap to create; make one
+/// per request or per user.
 ///
 /// ```
-/// use prospect::{Context, User};
-/// let ctx = Context::system(User::new("alice")?);
-/// assert_eq!(ctx.actor().as_str(), "alice");
+/// use chrono::{FixedOffset, TimeZone, Utc};
+/// use prospect::{Context, FixedClock, SequentialIds, User};
+/// // 04:00 UTC on March 3rd is 20:00 on March 2nd for a user eight hours behind UTC.
+/// let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 3, 4, 0, 0).unwrap());
+/// let ids = SequentialIds::new(1);
+/// let ctx = Context::new(&clock, &ids, User::new("alice")?);
+/// assert_eq!(ctx.today().to_string(), "2026-03-03");
+/// let ctx = ctx.in_offset(FixedOffset::west_opt(8 * 3600).unwrap());
+/// assert_eq!(ctx.today().to_string(), "2026-03-02");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -98,24 +138,26 @@ pub struct Context<'a> {
     clock: &'a dyn Clock,
     ids: &'a dyn IdSource,
     actor: User,
+    offset: FixedOffset,
 }
 
 impl<'a> Context<'a> {
-    /// A context with the given clock, id source and actor.
+    /// A context with the given clock, id source and actor, whose local time is UTC.
     pub fn new(clock: &'a dyn Clock, ids: &'a dyn IdSource, actor: User) -> Context<'a> {
-        Context { clock, ids, actor }
-    }
-
-    /// A context with the system clock and random UUID v7 ids.
-    pub fn system(actor: User) -> Context<'static> {
         Context {
-            clock: &SystemClock,
-            ids: &RandomIds,
+            clock,
+            ids,
             actor,
+            offset: utc(),
         }
     }
 
-    /// The same clock and ids, acting as `actor`.
+    /// A context with the system clock and random UUID v7 ids, whose local time is UTC.
+    pub fn system(actor: User) -> Context<'static> {
+        Context::new(&SystemClock, &RandomIds, actor)
+    }
+
+    /// The same clock and ids, acting as `actor` (at the same offset).
     pub fn acting_as(&self, actor: User) -> Context<'a> {
         Context {
             actor,
@@ -123,14 +165,31 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The same context for an actor whose local time is `offset` from UTC: [`today`](Self::today)
+    /// and the dates checked against it (a timeline's decision date when qualifying) are theirs.
+    pub fn in_offset(self, offset: FixedOffset) -> Context<'a> {
+        Context { offset, ..self }
+    }
+
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
-    /// Today's date, in UTC.
+    /// Today's date for the actor: in their offset from UTC (UTC unless
+    /// [`in_offset`](Self::in_offset) said otherwise).
     pub fn today(&self) -> NaiveDate {
-        self.clock.now().date_naive()
+        self.date_at(self.now())
+    }
+
+    /// The actor's local date at the instant `at`.
+    pub fn date_at(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.offset).date_naive()
+    }
+
+    /// The offset from UTC of the actor's local time.
+    pub fn offset(&self) -> FixedOffset {
+        self.offset
     }
 
     /// Who takes the steps made with this context: the actor of their history entries.
@@ -154,6 +213,7 @@ impl std::fmt::Debug for Context<'_> {
         f.debug_struct("Context")
             .field("now", &self.now())
             .field("actor", &self.actor)
+            .field("offset", &self.offset)
             .finish_non_exhaustive()
     }
 }

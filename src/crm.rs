@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::account::Account;
 use crate::contact::{Contact, ContactDetails};
-use crate::context::{Clock, Context, SystemClock};
+use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
 use crate::id::{ContactId, IdSource, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
@@ -219,6 +219,7 @@ pub struct Crm<S> {
     store: S,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
+    zones: Arc<dyn Zones>,
 }
 
 impl<S> Crm<S> {
@@ -230,7 +231,33 @@ impl<S> Crm<S> {
     /// A facade over `store`, with the given clock and id source (fixed ones for tests and
     /// simulations).
     pub fn with_clock_and_ids(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Crm<S> {
-        Crm { store, clock, ids }
+        Crm {
+            store,
+            clock,
+            ids,
+            zones: Arc::new(context::utc()),
+        }
+    }
+
+    /// The same facade, with each actor's "today" taken in the offset `zones` gives for them
+    /// (UTC for everyone by default). A step checked against today (qualifying: the timeline's
+    /// decision date must not be past) checks the actor's today.
+    ///
+    /// ```
+    /// use chrono::FixedOffset;
+    /// use prospect::memory::MemoryStore;
+    /// use prospect::{Crm, User};
+    /// let pacific = FixedOffset::west_opt(8 * 3600).unwrap();
+    /// let crm = Crm::new(MemoryStore::new())
+    ///     .with_zones(move |user: &User, _at| if user.as_str() == "sam" { pacific } else { FixedOffset::east_opt(0).unwrap() });
+    /// assert_eq!(crm.context(&User::new("sam")?).offset(), pacific);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_zones(self, zones: impl Zones + 'static) -> Crm<S> {
+        Crm {
+            zones: Arc::new(zones),
+            ..self
+        }
     }
 
     /// The store the facade commits to, to read from it directly (`list`, `scan`, ...).
@@ -243,10 +270,11 @@ impl<S> Crm<S> {
         self.store
     }
 
-    /// A context acting as `actor`, with the facade's clock and ids: for transitions done by
-    /// hand.
+    /// A context acting as `actor`, with the facade's clock and ids and the actor's offset from
+    /// UTC ([`with_zones`](Self::with_zones)): for transitions done by hand.
     pub fn context(&self, actor: &User) -> Context<'_> {
-        Context::new(&*self.clock, &*self.ids, actor.clone())
+        let offset = self.zones.offset(actor, self.clock.now());
+        Context::new(&*self.clock, &*self.ids, actor.clone()).in_offset(offset)
     }
 }
 

@@ -247,7 +247,7 @@ impl<S: QualifiableState> Lead<S> {
         ctx: &Context<'_>,
     ) -> Result<(Lead<Converted>, Opportunity<Discovery>), QualifyError<S>> {
         let at = self.data.history.next_at(ctx.now());
-        let (decision, today) = (qualification.timeline().decision_date(), at.date_naive());
+        let (decision, today) = (qualification.timeline().decision_date(), ctx.date_at(at));
         if decision < today {
             return Err(QualifyError {
                 cause: ValidationError::DateInPast {

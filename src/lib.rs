@@ -171,7 +171,7 @@ mod text;
 
 pub use account::{Account, Win};
 pub use contact::{Contact, ContactDetails, Erasure, LeadSource, Organization, Party, Person};
-pub use context::{Clock, Context, FixedClock, SystemClock};
+pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
     AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, OnDuplicate, Qualified, WonAccount,
 };

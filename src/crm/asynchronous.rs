@@ -57,6 +57,14 @@ impl<S> AsyncCrm<S> {
         }
     }
 
+    /// The same facade, with each actor's "today" in the offset `zones` gives for them. See
+    /// [`Crm::with_zones`].
+    pub fn with_zones(self, zones: impl Zones + 'static) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: self.sync.with_zones(zones),
+        }
+    }
+
     /// The store the facade commits to, to read from it directly.
     pub fn store(&self) -> &S {
         self.sync.store()

@@ -125,6 +125,15 @@ impl Serialize for OpportunityData {
     }
 }
 
+/// Whether the decision date was past, for whoever qualified, when the opportunity was
+/// qualified at `at`. Qualifying checks the actor's local date, which is at most a day behind
+/// the UTC date (an offset is less than a day), so a stored record is refused only when the
+/// decision date is before the day before `at`'s UTC date.
+fn decided_before_qualified(qualification: &Qualification, at: DateTime<Utc>) -> bool {
+    let earliest_today = at.date_naive().pred_opt().unwrap_or(chrono::NaiveDate::MIN);
+    qualification.timeline().decision_date() < earliest_today
+}
+
 impl<'de> Deserialize<'de> for OpportunityData {
     /// Reads the fields only; [`OpportunityData::deserialize_valid`] also validates.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -135,7 +144,7 @@ impl<'de> Deserialize<'de> for OpportunityData {
             .finish(RecordKind::Opportunity)
             .map_err(serde::de::Error::custom)?;
         // Since format 1, qualifying refuses a decision date already past (before, it did not).
-        if format >= 1 && r.qualification.timeline().decision_date() < r.created_at.date_naive() {
+        if format >= 1 && decided_before_qualified(&r.qualification, r.created_at) {
             return Err(serde::de::Error::custom(RecordError::Invariant {
                 record: RecordKind::Opportunity,
                 field: "qualification",
@@ -259,7 +268,7 @@ impl OpportunityData {
     /// older formats may fail (reading them checks those by their format).
     pub(crate) fn validate_current(&self) -> Result<(), RecordError> {
         self.validate()?;
-        if self.qualification.timeline().decision_date() < self.created_at.date_naive() {
+        if decided_before_qualified(&self.qualification, self.created_at) {
             return Err(RecordError::Invariant {
                 record: RecordKind::Opportunity,
                 field: "qualification",

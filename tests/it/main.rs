@@ -16,6 +16,7 @@ mod storage;
 mod strategies;
 mod support;
 mod validation;
+mod zones;
 
 #[test]
 fn compile_fail() {
