@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::account::Account;
+use crate::activity::{Activity, ActivityDetails};
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
@@ -138,8 +139,8 @@ pub struct WonAccount {
     pub account: Versioned<Account>,
 }
 
-/// What [`Crm::erase_contact`] stored: the erased contact, and its leads, opportunities and
-/// accounts with their free text erased.
+/// What [`Crm::erase_contact`] stored: the erased contact, and its leads, opportunities,
+/// accounts and activities with their free text erased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErasureReport {
     /// The contact, its personal data replaced by a tombstone.
@@ -150,9 +151,11 @@ pub struct ErasureReport {
     pub opportunities: Vec<Versioned<AnyOpportunity>>,
     /// The accounts it is the primary contact of, or that won one of its opportunities.
     pub accounts: Vec<Versioned<Account>>,
-    /// Stored leads, opportunities and accounts that could not be read while looking for the
-    /// contact's records: any of them may be the contact's, and was not erased. Empty when the
-    /// erasure is complete.
+    /// The activities about it or its leads and opportunities.
+    pub activities: Vec<Versioned<Activity>>,
+    /// Stored leads, opportunities, accounts and activities that could not be read while
+    /// looking for the contact's records: any of them may be the contact's, and was not erased.
+    /// Empty when the erasure is complete.
     pub unreadable: Vec<Unreadable>,
 }
 
@@ -363,7 +366,7 @@ impl<S: Store> Crm<S> {
     }
 
     /// Erases `contact`'s personal data (the right to erasure), and every free text and person
-    /// name of its leads, opportunities and accounts, in one commit: ids, states, amounts,
+    /// name of its leads, opportunities, accounts and activities, in one commit: ids, states, amounts,
     /// times and the shape of every history stay, so the funnel does not change; the contact is
     /// no longer found by email, and every record erased is marked so (a copy taken before the
     /// erasure can never be written back over it). See [`Contact::erase`] and SECURITY.md for
@@ -385,6 +388,7 @@ impl<S: Store> Crm<S> {
             RecordKind::Lead,
             RecordKind::Opportunity,
             RecordKind::Account,
+            RecordKind::Activity,
         ] {
             let scanned = self
                 .store()
@@ -409,6 +413,79 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         let lead = Lead::open(contact, interest, &self.context(actor));
         self.apply(plan::create(lead, Batch::new()))
+    }
+
+    /// Logs an activity about `contact`. See [`Activity::on_contact`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    pub fn log_activity_on_contact(
+        &self,
+        contact: &Versioned<Contact>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let activity =
+            plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
+        self.apply(plan::create(activity, Batch::new()))
+    }
+
+    /// Logs an activity about `lead`, which is open (its type says so). See
+    /// [`Activity::on_lead`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    pub fn log_activity_on_lead<St: OpenLeadState>(
+        &self,
+        lead: &Versioned<Lead<St>>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
+        self.apply(plan::create(activity, Batch::new()))
+    }
+
+    /// Logs an activity about `opportunity`, which is open (its type says so). See
+    /// [`Activity::on_opportunity`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    pub fn log_activity_on_opportunity<St: OpenStage>(
+        &self,
+        opportunity: &Versioned<Opportunity<St>>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let activity = Activity::on_opportunity(opportunity, details, &ctx);
+        let activity = plan::invalid_for(opportunity.id(), activity)?;
+        self.apply(plan::create(activity, Batch::new()))
+    }
+
+    /// Logs an activity about the record `id`, whose kind and state are known only at run
+    /// time (a request naming a record): a contact, a lead in an open state or an opportunity
+    /// in an open stage, as stored now.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::NotFound`]; [`CrmError::WrongState`] for a closed lead or opportunity, an
+    /// account or an activity, naming every state that takes an activity;
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    pub fn log_activity(
+        &self,
+        id: impl Into<RecordId>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let id = id.into();
+        let record = self.store().load(id).map_err(CrmError::Store)?;
+        let activity = plan::activity_about(id, record, details, &self.context(actor))?;
+        self.apply(plan::create(activity, Batch::new()))
     }
 
     /// Logs the first touch: the lead is being worked. See [`Lead::log_touch`].

@@ -54,6 +54,8 @@ pub enum Field {
     Installments,
     /// The requirements of a need (at least one must be identified).
     RequirementList,
+    /// When an activity happened.
+    OccurredAt,
 }
 
 impl Field {
@@ -81,6 +83,7 @@ impl Field {
             Field::PaymentDays => "payment days",
             Field::Installments => "installments",
             Field::RequirementList => "requirements",
+            Field::OccurredAt => "occurred at",
         }
     }
 }
@@ -190,6 +193,17 @@ pub enum ValidationError {
         /// The day it was checked against.
         today: chrono::NaiveDate,
     },
+    /// An instant lies after the moment it was checked at (something said to have happened is
+    /// still to come).
+    #[error("{field}: {at} is after now ({now})")]
+    InFuture {
+        /// The field at fault.
+        field: Field,
+        /// The instant given.
+        at: chrono::DateTime<chrono::Utc>,
+        /// The moment it was checked at.
+        now: chrono::DateTime<chrono::Utc>,
+    },
     /// A date lies beyond the horizon set by a policy.
     #[error("{field}: {date} is beyond the horizon of {horizon_days} days from {today}")]
     BeyondHorizon {
@@ -219,6 +233,7 @@ impl ValidationError {
             | ValidationError::NotPositive { field }
             | ValidationError::UnknownCurrency { field }
             | ValidationError::DateInPast { field, .. }
+            | ValidationError::InFuture { field, .. }
             | ValidationError::BeyondHorizon { field, .. } => *field,
         }
     }

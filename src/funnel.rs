@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use crate::account::Account;
+use crate::activity::Activity;
 use crate::contact::{Contact, LeadSource};
 use crate::id::ContactId;
 use crate::kind::RecordKind;
@@ -227,6 +228,8 @@ enum Part {
         lost: Option<LossCategory>,
     },
     Account,
+    /// An activity: daily work, not a stage of the funnel.
+    Nothing,
 }
 
 fn lead_part(data: &LeadData) -> Part {
@@ -284,6 +287,13 @@ impl Contributes for Account {
     }
 }
 
+impl Contributes for Activity {
+    /// Nothing: an activity is work on a record, not a stage of the funnel.
+    fn contribution(&self) -> Contribution {
+        Contribution(Part::Nothing)
+    }
+}
+
 impl<S: LeadState> Contributes for Lead<S> {
     fn contribution(&self) -> Contribution {
         Contribution(lead_part(self.data()))
@@ -315,6 +325,7 @@ impl Contributes for Record {
             Record::Lead(l) => l.contribution(),
             Record::Opportunity(o) => o.contribution(),
             Record::Account(a) => a.contribution(),
+            Record::Activity(a) => a.contribution(),
         }
     }
 }
@@ -562,6 +573,7 @@ impl PipelineReport {
                 self.reach(*id, |r| r.contact = sign > 0);
             }
             Part::Account => bump(&mut self.accounts, sign),
+            Part::Nothing => {}
             Part::Lead {
                 contact,
                 status,

@@ -58,6 +58,10 @@ id_type!(
     /// The id of an [`Account`](crate::Account).
     AccountId
 );
+id_type!(
+    /// The id of an [`Activity`](crate::Activity).
+    ActivityId
+);
 
 impl ContactId {
     /// The id of a contact read back from storage, from its UUID.
@@ -124,6 +128,23 @@ impl AccountId {
     /// A new id for an account, from `ids`.
     pub fn generate(ids: &dyn IdSource) -> AccountId {
         AccountId(ids.next_uuid())
+    }
+}
+
+impl ActivityId {
+    /// The id of an activity read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> ActivityId {
+        ActivityId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for an activity, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> ActivityId {
+        ActivityId(ids.next_uuid())
     }
 }
 

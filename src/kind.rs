@@ -1,11 +1,11 @@
-//! [`RecordKind`]: the four kinds of record. A leaf, so that errors and the stored format can
+//! [`RecordKind`]: the kinds of record. A leaf, so that errors and the stored format can
 //! name a kind without depending on the records themselves.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// The four kinds of record.
+/// The kinds of record: the four of the lifecycle, and the daily work around them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
@@ -17,15 +17,18 @@ pub enum RecordKind {
     Opportunity,
     /// An [`Account`](crate::Account).
     Account,
+    /// An [`Activity`](crate::Activity).
+    Activity,
 }
 
 impl RecordKind {
-    /// Every kind, in funnel order.
-    pub const ALL: [RecordKind; 4] = [
+    /// Every kind: the lifecycle's in funnel order, then the activities.
+    pub const ALL: [RecordKind; 5] = [
         RecordKind::Contact,
         RecordKind::Lead,
         RecordKind::Opportunity,
         RecordKind::Account,
+        RecordKind::Activity,
     ];
 
     /// The lowercase name, as serialised: `"contact"`, `"lead"`, ...
@@ -35,6 +38,7 @@ impl RecordKind {
             RecordKind::Lead => "lead",
             RecordKind::Opportunity => "opportunity",
             RecordKind::Account => "account",
+            RecordKind::Activity => "activity",
         }
     }
 }

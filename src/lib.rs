@@ -141,6 +141,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod account;
+mod activity;
 mod contact;
 mod context;
 mod crm;
@@ -170,6 +171,7 @@ pub mod testkit;
 mod text;
 
 pub use account::{Account, Win};
+pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
 pub use contact::{Contact, ContactDetails, Erasure, LeadSource, Organization, Party, Person};
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
@@ -179,7 +181,9 @@ pub use email::EmailAddress;
 pub use error::{Field, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
 pub use history::{History, HistoryIter, Transition};
-pub use id::{AccountId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds};
+pub use id::{
+    AccountId, ActivityId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds,
+};
 pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
     LeadTransition, QualifyError, Touch,

@@ -17,6 +17,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Win;
+use crate::activity::Activity;
 use crate::contact::Contact;
 use crate::history::{Tag, Transition};
 use crate::lead::LeadEvidence;
@@ -143,6 +144,7 @@ impl Record {
             Record::Lead(l) => l.history().len(),
             Record::Opportunity(o) => o.history().len(),
             Record::Account(a) => a.wins().len(),
+            Record::Activity(_) => 1,
         }
     }
 
@@ -152,6 +154,7 @@ impl Record {
             Record::Lead(l) => l.is_erased(),
             Record::Opportunity(o) => o.is_erased(),
             Record::Account(a) => a.is_erased(),
+            Record::Activity(a) => a.is_erased(),
         }
     }
 
@@ -174,9 +177,21 @@ impl Record {
                 .nth(n)
                 .map(|t| opportunity_entry(t).finish()),
             (Record::Account(a), Some(_)) => a.wins().get(index).map(|w| win(w).finish()),
+            (Record::Activity(a), Some(_)) => Some(activity_entry(a)),
         };
         entry.unwrap_or(0)
     }
+}
+
+/// An activity's one entry: its logging, by whom, and what it was (never its text).
+fn activity_entry(activity: &Activity) -> u64 {
+    Fingerprint::new()
+        .str("logged")
+        .str(activity.kind().as_str())
+        .time(activity.occurred_at())
+        .time(activity.logged_at())
+        .user(activity.by())
+        .finish()
 }
 
 fn contact_entry(contact: &Contact, index: usize) -> Option<u64> {

@@ -72,6 +72,7 @@ fn states_of(kind: RecordKind) -> Vec<RecordState> {
         RecordKind::Lead => LeadStatus::ALL.map(RecordState::Lead).to_vec(),
         RecordKind::Opportunity => OpportunityStage::ALL.map(RecordState::Opportunity).to_vec(),
         RecordKind::Account => vec![RecordState::Account],
+        RecordKind::Activity => vec![RecordState::Activity],
     }
 }
 

@@ -13,11 +13,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
+use crate::activity::Activity;
 use crate::contact::Contact;
 use crate::email::EmailAddress;
 pub use crate::error::RecordError;
 pub use crate::format::RECORD_FORMAT;
-use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
+use crate::id::{AccountId, ActivityId, ContactId, LeadId, OpportunityId};
 pub use crate::kind::RecordKind;
 pub use crate::lead::AnyLead;
 use crate::lead::Lead;
@@ -37,11 +38,13 @@ pub enum RecordState {
     Opportunity(OpportunityStage),
     /// An account (accounts have no states).
     Account,
+    /// An activity (activities have no states).
+    Activity,
 }
 
 impl RecordState {
     /// A short, stable key for storing and indexing the state: `contact`, `lead/new`, ...,
-    /// `opportunity/won`, `account`.
+    /// `opportunity/won`, `account`, `activity`.
     pub fn key(self) -> &'static str {
         match self {
             RecordState::Contact => "contact",
@@ -61,6 +64,7 @@ impl RecordState {
                 OpportunityStage::Lost => "opportunity/lost",
             },
             RecordState::Account => "account",
+            RecordState::Activity => "activity",
         }
     }
 
@@ -71,6 +75,7 @@ impl RecordState {
             RecordState::Lead(_) => RecordKind::Lead,
             RecordState::Opportunity(_) => RecordKind::Opportunity,
             RecordState::Account => RecordKind::Account,
+            RecordState::Activity => RecordKind::Activity,
         }
     }
 }
@@ -83,6 +88,7 @@ impl fmt::Display for RecordState {
             RecordState::Lead(s) => write!(f, "lead ({s})"),
             RecordState::Opportunity(s) => write!(f, "opportunity ({s})"),
             RecordState::Account => f.write_str("account"),
+            RecordState::Activity => f.write_str("activity"),
         }
     }
 }
@@ -99,6 +105,8 @@ pub enum RecordId {
     Opportunity(OpportunityId),
     /// An account's id.
     Account(AccountId),
+    /// An activity's id.
+    Activity(ActivityId),
 }
 
 impl RecordId {
@@ -109,6 +117,7 @@ impl RecordId {
             RecordKind::Lead => RecordId::Lead(LeadId::from_uuid(uuid)),
             RecordKind::Opportunity => RecordId::Opportunity(OpportunityId::from_uuid(uuid)),
             RecordKind::Account => RecordId::Account(AccountId::from_uuid(uuid)),
+            RecordKind::Activity => RecordId::Activity(ActivityId::from_uuid(uuid)),
         }
     }
 
@@ -119,6 +128,7 @@ impl RecordId {
             RecordId::Lead(_) => RecordKind::Lead,
             RecordId::Opportunity(_) => RecordKind::Opportunity,
             RecordId::Account(_) => RecordKind::Account,
+            RecordId::Activity(_) => RecordKind::Activity,
         }
     }
 
@@ -129,6 +139,7 @@ impl RecordId {
             RecordId::Lead(id) => id.as_uuid(),
             RecordId::Opportunity(id) => id.as_uuid(),
             RecordId::Account(id) => id.as_uuid(),
+            RecordId::Activity(id) => id.as_uuid(),
         }
     }
 }
@@ -149,22 +160,37 @@ macro_rules! id_into_record_id {
         }
     )+};
 }
-id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account);
+id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity);
 
-/// What a failed conversion to a typed value expected.
+/// What a failed conversion to a typed value, or a step, expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Expected {
     /// Any record of this kind.
     Kind(RecordKind),
     /// A record in this state.
     State(RecordState),
+    /// A record in one of these states (a step that several states allow).
+    OneOf(&'static [RecordState]),
 }
 
 impl fmt::Display for Expected {
+    /// `lead`, `lead (working)`, `contact, lead (new) or lead (working)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expected::Kind(k) => write!(f, "{k}"),
             Expected::State(s) => write!(f, "{s}"),
+            Expected::OneOf(states) => {
+                for (i, s) in states.iter().enumerate() {
+                    let separator = match states.len() - i {
+                        _ if i == 0 => "",
+                        1 => " or ",
+                        _ => ", ",
+                    };
+                    write!(f, "{separator}{s}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -256,6 +282,8 @@ pub enum Record {
     Opportunity(AnyOpportunity),
     /// An account (accounts have no states).
     Account(Account),
+    /// An activity (activities have no states).
+    Activity(Activity),
 }
 
 impl Record {
@@ -266,6 +294,7 @@ impl Record {
             Record::Lead(l) => RecordId::Lead(l.id()),
             Record::Opportunity(o) => RecordId::Opportunity(o.id()),
             Record::Account(a) => RecordId::Account(a.id()),
+            Record::Activity(a) => RecordId::Activity(a.id()),
         }
     }
 
@@ -281,6 +310,7 @@ impl Record {
             Record::Lead(l) => RecordState::Lead(l.status()),
             Record::Opportunity(o) => RecordState::Opportunity(o.stage()),
             Record::Account(_) => RecordState::Account,
+            Record::Activity(_) => RecordState::Activity,
         }
     }
 
@@ -298,6 +328,7 @@ impl Record {
             Record::Lead(l) => l.data().validate(),
             Record::Opportunity(o) => o.data().validate_current(),
             Record::Account(a) => a.check(),
+            Record::Activity(a) => a.check(),
         }
     }
 
@@ -317,6 +348,7 @@ impl Record {
             Record::Lead(l) => l.owner(),
             Record::Opportunity(o) => o.owner(),
             Record::Account(a) => a.owner(),
+            Record::Activity(a) => Some(a.by()),
         }
     }
 }
@@ -330,7 +362,7 @@ macro_rules! into_record {
         }
     )+};
 }
-into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account);
+into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity);
 
 /// A snapshot of a value as a [`Record`], leaving the value where it is: how the facade puts a
 /// copy of a linear value into a batch while handing the value itself back to its caller.
@@ -348,6 +380,12 @@ impl Snapshot for Contact {
 impl Snapshot for Account {
     fn snapshot(&self) -> Record {
         Record::Account(self.clone())
+    }
+}
+
+impl Snapshot for Activity {
+    fn snapshot(&self) -> Record {
+        Record::Activity(self.clone())
     }
 }
 
@@ -392,7 +430,7 @@ macro_rules! record_into {
         }
     )+};
 }
-record_into!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account);
+record_into!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity);
 
 impl<S: LeadState> TryFrom<Record> for Lead<S> {
     type Error = StateError<Record>;

@@ -22,6 +22,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use crate::account::Account;
+use crate::activity::{Activity, ActivityDetails, ActivityKind};
 use crate::contact::{Contact, ContactDetails, LeadSource, Party};
 use crate::context::{Context, FixedClock};
 use crate::email::EmailAddress;
@@ -200,6 +201,68 @@ pub fn touch() -> impl Strategy<Value = Touch> + Clone {
         summary(),
     )
         .prop_map(|(channel, summary)| Touch::new(channel, summary))
+}
+
+/// What an activity was: any kind, a summary, at times a channel and an outcome, and when it
+/// happened up to a week before it is logged (or when it is logged).
+pub fn activity_details() -> impl Strategy<Value = ActivityDetails> + Clone {
+    (
+        select(ActivityKind::ALL.to_vec()),
+        summary(),
+        proptest::option::of(select(vec![
+            Channel::Call,
+            Channel::Email,
+            Channel::Meeting,
+            Channel::Message,
+            Channel::Other,
+        ])),
+        proptest::option::of(note()),
+        proptest::option::of(0i64..7 * 24 * 3600),
+    )
+        .prop_map(
+            |(kind, summary, channel, outcome, seconds_before)| ActivityDetails {
+                kind,
+                summary,
+                occurred_at: seconds_before.map(|s| ACTIVITY_LOGGED_AT - TimeDelta::seconds(s)),
+                channel,
+                outcome,
+            },
+        )
+}
+
+/// When [`activity`] logs its activities: 2026-03-02 09:00 UTC.
+const ACTIVITY_LOGGED_AT: DateTime<Utc> = match DateTime::from_timestamp(1_772_442_000, 0) {
+    Some(at) => at,
+    None => DateTime::UNIX_EPOCH,
+};
+
+/// An activity about a new contact, or about that contact's new or worked lead.
+pub fn activity() -> impl Strategy<Value = Activity> {
+    (
+        contact_details(),
+        interest(),
+        touch(),
+        activity_details(),
+        user(),
+        0u8..3,
+        any::<u32>(),
+    )
+        .prop_filter_map(
+            "logged after it happened",
+            |(details, interest, touch, activity, actor, on, seed)| {
+                let clock = FixedClock::new(ACTIVITY_LOGGED_AT);
+                let ids = SequentialIds::new(seed);
+                let ctx = Context::new(&clock, &ids, actor);
+                let contact = Contact::create(details, &ctx);
+                let lead = Lead::open(&contact, interest, &ctx);
+                match on {
+                    0 => Activity::on_contact(&contact, activity, &ctx),
+                    1 => Activity::on_lead(&lead, activity, &ctx),
+                    _ => Activity::on_lead(&lead.log_touch(touch, &ctx), activity, &ctx),
+                }
+                .ok()
+            },
+        )
 }
 
 /// A disqualification reason, with a detail at times.
@@ -550,6 +613,7 @@ pub fn record() -> impl Strategy<Value = Record> {
         lead().prop_map(Record::Lead),
         opportunity().prop_map(Record::Opportunity),
         account().prop_map(Record::Account),
+        activity().prop_map(Record::Activity),
     ]
 }
 

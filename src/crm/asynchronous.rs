@@ -166,6 +166,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
             RecordKind::Lead,
             RecordKind::Opportunity,
             RecordKind::Account,
+            RecordKind::Activity,
         ] {
             let scanned = self
                 .store()
@@ -187,6 +188,57 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         let lead = Lead::open(contact, interest, &self.context(actor));
         self.apply(plan::create(lead, Batch::new())).await
+    }
+
+    /// See [`Crm::log_activity_on_contact`].
+    pub async fn log_activity_on_contact(
+        &self,
+        contact: &Versioned<Contact>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let activity =
+            plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
+        self.apply(plan::create(activity, Batch::new())).await
+    }
+
+    /// See [`Crm::log_activity_on_lead`].
+    pub async fn log_activity_on_lead<St: OpenLeadState>(
+        &self,
+        lead: &Versioned<Lead<St>>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
+        self.apply(plan::create(activity, Batch::new())).await
+    }
+
+    /// See [`Crm::log_activity_on_opportunity`].
+    pub async fn log_activity_on_opportunity<St: OpenStage>(
+        &self,
+        opportunity: &Versioned<Opportunity<St>>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let activity = Activity::on_opportunity(opportunity, details, &ctx);
+        let activity = plan::invalid_for(opportunity.id(), activity)?;
+        self.apply(plan::create(activity, Batch::new())).await
+    }
+
+    /// See [`Crm::log_activity`].
+    pub async fn log_activity(
+        &self,
+        id: impl Into<RecordId>,
+        details: ActivityDetails,
+        actor: &User,
+    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let id = id.into();
+        let record = self.store().load(id).await.map_err(CrmError::Store)?;
+        let activity = plan::activity_about(id, record, details, &self.context(actor))?;
+        self.apply(plan::create(activity, Batch::new())).await
     }
 
     /// See [`Crm::log_touch`].

@@ -2,6 +2,7 @@
 //! [`AsyncCrm`].
 
 use super::*;
+use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::Precondition;
 
 pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
@@ -138,6 +139,7 @@ impl ContactRecords {
                 a.primary_contact() == self.contact
                     || a.opportunities().any(|o| self.won.contains(&o))
             }
+            Record::Activity(a) => a.contact() == self.contact,
             Record::Contact(_) => false,
         };
         if mine {
@@ -168,6 +170,7 @@ pub(super) fn erase(
         leads: Vec::new(),
         opportunities: Vec::new(),
         accounts: Vec::new(),
+        activities: Vec::new(),
         unreadable,
     };
     let opportunities: Vec<_> = related
@@ -195,6 +198,11 @@ pub(super) fn erase(
                 batch.push_distinct(a.clone().into(), Precondition::Version(version));
                 output.accounts.push(Versioned::new(a, version.next()));
             }
+            Record::Activity(a) => {
+                let a = a.erase_personal_data();
+                batch.push_distinct(a.clone().into(), Precondition::Version(version));
+                output.activities.push(Versioned::new(a, version.next()));
+            }
             Record::Contact(_) => {}
         }
     }
@@ -217,4 +225,64 @@ where
             expected: e.expected(),
             found: e.found(),
         })
+}
+
+/// `result`, its validation error reported for `record`.
+pub(super) fn invalid_for<T, E>(
+    record: impl Into<RecordId>,
+    result: Result<T, ValidationError>,
+) -> Result<T, CrmError<E>> {
+    result.map_err(|cause| CrmError::Invalid {
+        record: record.into(),
+        cause,
+    })
+}
+
+/// Every state of a record an activity can be about.
+pub(super) const ACTIVITY_SUBJECTS: &[RecordState] = &[
+    RecordState::Contact,
+    RecordState::Lead(LeadStatus::New),
+    RecordState::Lead(LeadStatus::Working),
+    RecordState::Lead(LeadStatus::Nurturing),
+    RecordState::Opportunity(OpportunityStage::Discovery),
+    RecordState::Opportunity(OpportunityStage::Proposal),
+    RecordState::Opportunity(OpportunityStage::Negotiation),
+    RecordState::Opportunity(OpportunityStage::Contracting),
+];
+
+/// An activity about the record `id` as loaded, whose state is known only now: through the
+/// same typed constructors as the typed steps, one per state that takes an activity.
+pub(super) fn activity_about<E>(
+    id: RecordId,
+    loaded: Option<Versioned<Record>>,
+    details: ActivityDetails,
+    ctx: &Context<'_>,
+) -> Result<Activity, CrmError<E>> {
+    let record = loaded.ok_or(CrmError::NotFound(id))?.into_inner();
+    let activity = match &record {
+        Record::Contact(c) => Activity::on_contact(c, details, ctx),
+        Record::Lead(AnyLead::New(l)) => Activity::on_lead(l, details, ctx),
+        Record::Lead(AnyLead::Working(l)) => Activity::on_lead(l, details, ctx),
+        Record::Lead(AnyLead::Nurturing(l)) => Activity::on_lead(l, details, ctx),
+        Record::Opportunity(AnyOpportunity::Discovery(o)) => {
+            Activity::on_opportunity(o, details, ctx)
+        }
+        Record::Opportunity(AnyOpportunity::Proposal(o)) => {
+            Activity::on_opportunity(o, details, ctx)
+        }
+        Record::Opportunity(AnyOpportunity::Negotiation(o)) => {
+            Activity::on_opportunity(o, details, ctx)
+        }
+        Record::Opportunity(AnyOpportunity::Contracting(o)) => {
+            Activity::on_opportunity(o, details, ctx)
+        }
+        closed => {
+            return Err(CrmError::WrongState {
+                record: id,
+                expected: Expected::OneOf(ACTIVITY_SUBJECTS),
+                found: closed.state(),
+            });
+        }
+    };
+    invalid_for(id, activity)
 }

@@ -34,6 +34,7 @@ pub use rng::SplitMix64;
 pub use sample::Sample;
 pub use walk::{SteppingClock, Walked, awkward_readings, walk_under_clock};
 
+use crate::activity::{Activity, Regarding};
 use crate::contact::Contact;
 use crate::email::EmailAddress;
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
@@ -121,7 +122,8 @@ fn read_all<S: Store>(store: &S) -> Result<(ById, Vec<Unreadable>), S::Error> {
 /// Checks the invariants that span records in `store`: every lead's contact exists; a converted
 /// lead's opportunity exists and was qualified from it, so no lead has two opportunities; every
 /// opportunity's lead exists and is converted into it; a won opportunity's account exists and
-/// lists it; an account's wins are won opportunities of that account; every record is
+/// lists it; an account's wins are won opportunities of that account; an activity's contact
+/// exists, and so does the record it is about, which is that contact's; every record is
 /// readable.
 ///
 /// # Errors
@@ -156,6 +158,7 @@ pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
                     }
                 }
             }
+            Record::Activity(activity) => check_activity(&all, activity, &mut problems),
         }
     }
     for (lead, opportunities) in opportunities_of_lead {
@@ -167,6 +170,41 @@ pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
         Ok(())
     } else {
         Err(problems)
+    }
+}
+
+fn check_activity(
+    all: &BTreeMap<RecordId, Versioned<Record>>,
+    activity: &Activity,
+    problems: &mut Vec<String>,
+) {
+    if !all.contains_key(&RecordId::Contact(activity.contact())) {
+        problems.push(format!(
+            "activity {}: its contact is missing",
+            activity.id()
+        ));
+    }
+    let contact_of_subject = match activity.regarding() {
+        Regarding::Contact(c) => all.get(&RecordId::Contact(c)).map(|_| c),
+        Regarding::Lead(l) => match all.get(&RecordId::Lead(l)).map(|r| &**r) {
+            Some(Record::Lead(lead)) => Some(lead.contact()),
+            _ => None,
+        },
+        Regarding::Opportunity(o) => match all.get(&RecordId::Opportunity(o)).map(|r| &**r) {
+            Some(Record::Opportunity(o)) => Some(o.contact()),
+            _ => None,
+        },
+    };
+    match contact_of_subject {
+        Some(contact) if contact == activity.contact() => {}
+        Some(_) => problems.push(format!(
+            "activity {}: about a record of another contact",
+            activity.id()
+        )),
+        None => problems.push(format!(
+            "activity {}: the record it is about is missing",
+            activity.id()
+        )),
     }
 }
 
@@ -277,6 +315,8 @@ macro_rules! store_conformance {
                     stale_copy_at_the_current_version_is_a_conflict,
                 conformance_clock_steps_never_make_a_record_unreadable =>
                     clock_steps_never_make_a_record_unreadable,
+                conformance_activities_are_stored_and_erased_with_their_contact =>
+                    activities_are_stored_and_erased_with_their_contact,
             );
 
             #[test]

@@ -126,6 +126,11 @@ impl Sample {
         text(note)
     }
 
+    /// `summary`, validated.
+    pub fn summary(&self, summary: &str) -> Summary {
+        text(summary)
+    }
+
     /// An interest: "A CRM for the sales team", from an influencer.
     pub fn interest(&self) -> Interest {
         Interest::new(text("A CRM for the sales team"), BuyingRole::Influencer)

@@ -53,6 +53,8 @@ const STRUCTURAL: &[&str] = &[
     "expected_close",
     "forecast_override",
     "kind",
+    "occurred_at",
+    "logged_at",
 ];
 
 /// Unit variants of evidence, which serialise as a bare string.
@@ -182,8 +184,17 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     let WonAccount { account, .. } = crm.win(contracting(), contract("C-1"), &me).unwrap();
     crm.win_for(contracting(), account, contract("C-2"), &me)
         .unwrap();
+    // Activities about the contact, a lead and an opportunity (the last two by id, as a service
+    // would), with a summary and an outcome.
+    let work = |what: &str| {
+        ActivityDetails::new(ActivityKind::Call, summary(what)).with_outcome(marked_note("outcome"))
+    };
+    crm.log_activity_on_contact(&contact, work("about the contact"), &me)
+        .unwrap();
     // A lead disqualified with a detail and recycled with a note.
     let lead = crm.open_lead(&contact, interest(), &me).unwrap();
+    crm.log_activity(lead.id(), work("about the lead"), &me)
+        .unwrap();
     let reason = DisqualifyReason::new(DisqualifyCategory::Other).with_detail(marked_note("why"));
     let lead = crm.disqualify(lead, reason, &me).unwrap();
     crm.recycle(lead, marked_note("again"), &me).unwrap();
@@ -193,6 +204,8 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         .log_touch(lead, Touch::new(Channel::Email, summary("mail")), &me)
         .unwrap();
     let Qualified { opportunity: o, .. } = crm.qualify(lead, qualification(), &me).unwrap();
+    crm.log_activity(o.id(), work("about the opportunity"), &me)
+        .unwrap();
     let reason = LossReason::new(LossCategory::Other).with_detail(marked_note("lost"));
     let o = crm.lose(o, reason, &me).unwrap();
     crm.reopen(o, marked_note("reopened"), &me).unwrap();
@@ -200,7 +213,11 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     // Coverage: every text the records hold carries the marker.
     let before = everything(crm.store());
     let kinds: std::collections::HashSet<RecordKind> = before.iter().map(Record::kind).collect();
-    assert_eq!(kinds.len(), 4, "every kind of record is covered");
+    assert_eq!(
+        kinds.len(),
+        RecordKind::ALL.len(),
+        "every kind of record is covered"
+    );
     for record in &before {
         let mut leaves = Vec::new();
         text_leaves(&json(record), "", "", &mut leaves);
@@ -223,9 +240,10 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         (
             erased.leads.len(),
             erased.opportunities.len(),
-            erased.accounts.len()
+            erased.accounts.len(),
+            erased.activities.len()
         ),
-        (4, 3, 1)
+        (4, 3, 1, 3)
     );
 
     let after = everything(crm.store());
@@ -249,6 +267,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             Record::Lead(l) => l.is_erased(),
             Record::Opportunity(o) => o.is_erased(),
             Record::Account(a) => a.is_erased(),
+            Record::Activity(a) => a.is_erased(),
         };
         assert!(erased, "{}: marked erased", record.id());
         assert!(

@@ -80,14 +80,51 @@ fn every_step<'a>(
     );
     let details = sample.contact_details();
     let reused = sample.contact_details();
-    // A contact with a lead, to erase: erasure scans leads, opportunities and accounts, then
-    // commits.
+    // A contact with a lead, to erase: erasure scans leads, opportunities, accounts and
+    // activities, then commits.
     let to_erase = crm
         .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
         .unwrap()
         .into_contact();
     crm.open_lead(&to_erase, sample.interest(), me).unwrap();
+    let call = || ActivityDetails::new(ActivityKind::Call, Summary::new("Call").unwrap());
+    let activity_lead = snap(new());
+    let activity_opportunity = snap(discovery());
     vec![
+        (
+            "log_activity_on_contact",
+            Box::new({
+                let c = contact.clone();
+                move |crm| crm.log_activity_on_contact(&c, call(), me).map(drop)
+            }),
+        ),
+        (
+            "log_activity_on_lead",
+            Box::new({
+                let l = activity_lead.clone();
+                move |crm| {
+                    let lead = typed::<Lead<state::New>>(&l);
+                    crm.log_activity_on_lead(&lead, call(), me).map(drop)
+                }
+            }),
+        ),
+        (
+            "log_activity_on_opportunity",
+            Box::new({
+                let o = activity_opportunity.clone();
+                move |crm| {
+                    let o = typed::<Opportunity<state::Discovery>>(&o);
+                    crm.log_activity_on_opportunity(&o, call(), me).map(drop)
+                }
+            }),
+        ),
+        (
+            "log_activity",
+            Box::new({
+                let id = activity_opportunity.value().id();
+                move |crm| crm.log_activity(id, call(), me).map(drop)
+            }),
+        ),
         (
             "erase_contact",
             Box::new(move |crm| crm.erase_contact(to_erase.clone(), me).map(drop)),
@@ -239,7 +276,7 @@ fn every_facade_step_leaves_the_store_unchanged_when_its_commit_fails() {
     let store = FaultyStore::new(MemoryStore::new());
     let steps = every_step(&sample, &store);
     let crm = sample.crm(&store);
-    assert_eq!(steps.len(), 17);
+    assert_eq!(steps.len(), 21);
     for (name, step) in &steps {
         // Fail every call the step makes, one at a time (its lookups, then its commit), until
         // the step makes fewer calls than the one planned to fail: it then runs to the end.
@@ -270,12 +307,12 @@ fn every_facade_step_leaves_the_store_unchanged_when_its_commit_fails() {
             failed_calls = k;
         }
         // Each step is one call, its commit (refusing a duplicate contact needs no lookup),
-        // except those that look first: reusing a contact looks it up by email; erasing scans
-        // leads, opportunities and accounts (a page each, here). Every one of those calls was
-        // failed in turn above.
+        // except those that look first: reusing a contact looks it up by email; logging an
+        // activity by id loads the record; erasing scans leads, opportunities, accounts and
+        // activities (a page each, here). Every one of those calls was failed in turn above.
         let expected = match *name {
-            "create_contact (reuse)" => 2,
-            "erase_contact" => 4,
+            "create_contact (reuse)" | "log_activity" => 2,
+            "erase_contact" => 5,
             _ => 1,
         };
         assert_eq!(
@@ -300,7 +337,7 @@ fn every_facade_step_is_safe_to_retry_when_the_reply_of_its_commit_is_lost() {
             let calls = store.calls();
             store.inject(calls + attempt, Fault::FailAfterCommit);
             let result = step(&crm);
-            if snapshot(store.inner()).unwrap() != before || attempt > 3 {
+            if snapshot(store.inner()).unwrap() != before || attempt > 8 {
                 break result;
             }
         };
@@ -313,15 +350,16 @@ fn every_facade_step_is_safe_to_retry_when_the_reply_of_its_commit_is_lost() {
         // Retrying with the same inputs cannot apply the step twice.
         match step(&crm) {
             Err(CrmError::Conflict(_)) | Err(CrmError::DuplicateContact { .. }) => {}
-            Ok(()) if *name == "open_lead" => {
-                // Opening a lead twice makes a second lead: a new record, not a lost update.
+            Ok(()) if *name == "open_lead" || name.starts_with("log_activity") => {
+                // Opening a lead or logging an activity twice makes a second one: a new record,
+                // not a lost update.
             }
             Ok(()) if *name == "create_contact (reuse)" => {
                 // Reusing finds the contact the lost commit created: no second contact.
             }
             other => panic!("{name}: a retry after a lost reply must conflict, got {other:?}"),
         }
-        if *name != "open_lead" {
+        if *name != "open_lead" && !name.starts_with("log_activity") {
             assert_eq!(
                 snapshot(store.inner()).unwrap(),
                 after,

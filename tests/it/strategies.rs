@@ -27,6 +27,7 @@ proptest! {
             Record::Lead(l) => prop_assert_eq!(l.history().last().unwrap().to(), l.status()),
             Record::Opportunity(o) => prop_assert!(o.probability().get() <= 100),
             Record::Account(a) => prop_assert!(!a.wins().is_empty()),
+            Record::Activity(a) => prop_assert!(a.occurred_at() <= a.logged_at()),
         }
     }
 

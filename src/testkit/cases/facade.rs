@@ -192,3 +192,85 @@ pub fn async_futures_are_send<S: AsyncStore>(new: impl Fn() -> S) {
         sample.actor(),
     ));
 }
+
+/// Activities about a contact, a lead and an opportunity are stored as records of their own:
+/// they load back as logged, list under their kind in id order, and are erased with their
+/// contact (their text gone, the rest kept).
+pub fn activities_are_stored_and_erased_with_their_contact<S: Store>(new: impl Fn() -> S) {
+    use crate::activity::{Activity, ActivityDetails, ActivityKind};
+    let store = new();
+    let sample = Sample::new(23);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let details = |what: &str| {
+        ActivityDetails::new(ActivityKind::Meeting, sample.summary(what))
+            .with_outcome(sample.note("a quote"))
+    };
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let on_lead = crm.log_activity_on_lead(&lead, details("demo"), me).must();
+    let lead = crm.log_touch(lead, sample.touch(), me).must();
+    let opportunity = crm
+        .qualify(lead, sample.qualification(), me)
+        .must()
+        .opportunity;
+    let logged = [
+        crm.log_activity_on_contact(&contact, details("intro"), me)
+            .must(),
+        on_lead,
+        crm.log_activity(opportunity.id(), details("pricing"), me)
+            .must(),
+    ];
+    for activity in &logged {
+        assert_eq!(
+            &crm.load::<Activity>(activity.id()).must(),
+            activity,
+            "expected the activity to load back as logged"
+        );
+    }
+    let mut listed: Vec<RecordId> = Vec::new();
+    let scanned = store
+        .scan(RecordKind::Activity, &mut |r| listed.push(r.id()))
+        .must();
+    assert!(
+        scanned.is_complete(),
+        "expected every activity to be readable"
+    );
+    let mut expected: Vec<RecordId> = logged.iter().map(|a| a.id().into()).collect();
+    expected.sort();
+    assert_eq!(listed, expected, "expected the activities, in id order");
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+    let erased = crm.erase_contact(contact, me).must();
+    assert_eq!(
+        erased.activities.len(),
+        3,
+        "expected its three activities erased"
+    );
+    for activity in &logged {
+        let stored = crm.load::<Activity>(activity.id()).must();
+        assert!(stored.is_erased(), "expected the activity marked erased");
+        assert_ne!(
+            stored.summary(),
+            activity.summary(),
+            "expected its summary erased"
+        );
+        assert_eq!(
+            stored.outcome().map(|o| o.as_str()),
+            Some(crate::text::ERASED_TEXT)
+        );
+        assert_eq!(
+            (stored.kind(), stored.occurred_at(), stored.regarding()),
+            (
+                activity.kind(),
+                activity.occurred_at(),
+                activity.regarding()
+            ),
+            "expected what is not personal kept"
+        );
+    }
+}
