@@ -58,6 +58,8 @@ struct Indexes {
     /// Contacts by email (`EmailAddress` hashes and compares its normalised form), in id
     /// order: one contact per address, usually, so a short sorted list rather than a set.
     by_email: HashMap<EmailAddress, Vec<ContactId>>,
+    /// Activities by the record they are about.
+    by_regarding: HashMap<RecordId, BTreeSet<u128>>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -143,10 +145,31 @@ impl Indexes {
         }
     }
 
+    fn add_regarding(&mut self, record: &Record) {
+        if let Some(about) = record.regarding() {
+            self.by_regarding
+                .entry(about)
+                .or_default()
+                .insert(key(record));
+        }
+    }
+
+    fn remove_regarding(&mut self, record: &Record) {
+        if let Some(about) = record.regarding() {
+            if let Some(ids) = self.by_regarding.get_mut(&about) {
+                ids.remove(&key(record));
+                if ids.is_empty() {
+                    self.by_regarding.remove(&about);
+                }
+            }
+        }
+    }
+
     fn add(&mut self, record: &Record) {
         self.add_state(record);
         self.add_owner(record);
         self.add_email(record);
+        self.add_regarding(record);
     }
 
     /// Moves the entries of a record updated from `old` to `new` where its keys changed.
@@ -163,11 +186,15 @@ impl Indexes {
             self.remove_email(old);
             self.add_email(new);
         }
+        if old.regarding() != new.regarding() {
+            self.remove_regarding(old);
+            self.add_regarding(new);
+        }
     }
 
     /// Ids of `query`'s records after `after`, in id order, from its narrowest index: the
-    /// owner's records of the kind, the state's, or the kind's states merged (the first `limit`
-    /// of each, enough for a page of `limit`). The caller filters them by the rest of the query
+    /// activities about a record, the owner's records of the kind, the state's, or the kind's
+    /// states merged (the first `limit` of each, enough for a page of `limit`). The caller filters them by the rest of the query
     /// and takes its page.
     fn candidates<'a>(
         &'a self,
@@ -183,6 +210,12 @@ impl Indexes {
                 .get(owner)
                 .and_then(|kinds: &BTreeMap<_, _>| kinds.get(&kind))
         };
+        if let Some(about) = query.regarding() {
+            return match self.by_regarding.get(&about) {
+                Some(ids) => Box::new(after(ids, start)),
+                None => Box::new(std::iter::empty()),
+            };
+        }
         match (query.owner(), query.state()) {
             (Some(owner), _) => match owned(owner) {
                 Some(ids) => Box::new(after(ids, start)),

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
-use crate::activity::Activity;
+use crate::activity::{Activity, Regarding};
 use crate::contact::Contact;
 use crate::email::EmailAddress;
 pub use crate::error::RecordError;
@@ -161,6 +161,16 @@ macro_rules! id_into_record_id {
     )+};
 }
 id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity);
+
+impl From<Regarding> for RecordId {
+    fn from(regarding: Regarding) -> RecordId {
+        match regarding {
+            Regarding::Contact(id) => RecordId::Contact(id),
+            Regarding::Lead(id) => RecordId::Lead(id),
+            Regarding::Opportunity(id) => RecordId::Opportunity(id),
+        }
+    }
+}
 
 /// What a failed conversion to a typed value, or a step, expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -337,6 +347,15 @@ impl Record {
     pub fn email(&self) -> Option<&EmailAddress> {
         match self {
             Record::Contact(c) => c.email(),
+            _ => None,
+        }
+    }
+
+    /// The record an activity is about, which stores index to list a record's activities;
+    /// `None` for other records.
+    pub fn regarding(&self) -> Option<RecordId> {
+        match self {
+            Record::Activity(a) => Some(a.regarding().into()),
             _ => None,
         }
     }

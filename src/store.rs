@@ -19,9 +19,13 @@
 //!   the mark beside the record, so that the check does not decode the stored record.
 //! - [`find_contacts_by_email`](Store::find_contacts_by_email) matches the
 //!   [normalised](crate::EmailAddress::normalized) address.
-//! - [`list`](Store::list) pages through the records matching a [`Query`] in ascending id order;
-//!   each page ends with a [`Cursor`] to continue after. Every record present when paging began
-//!   (and still matching) is returned exactly once, even while others are added.
+//! - [`list`](Store::list) pages through the records matching a [`Query`] (a kind, and
+//!   optionally a state, an owner, or for activities the record they are about:
+//!   [`Query::activities_about`]) in ascending id order; each page ends with a [`Cursor`] to
+//!   continue after. Every record present when paging began (and still matching) is returned
+//!   exactly once, even while others are added. Index what a query filters on
+//!   ([`Record::regarding`](crate::record::Record::regarding) for activities), so that a page
+//!   costs the same in a large store as in a small one.
 //! - [`scan`](Store::scan) visits every record of a kind, a page at a time.
 //! - **One bad row never takes the store down.** A stored record an adapter cannot decode (corrupt
 //!   JSON, a broken history, a body that disagrees with its index columns, a version out of
@@ -521,6 +525,7 @@ pub struct Query {
     kind: RecordKind,
     state: Option<RecordState>,
     owner: Option<User>,
+    regarding: Option<RecordId>,
 }
 
 impl Query {
@@ -530,6 +535,7 @@ impl Query {
             kind,
             state: None,
             owner: None,
+            regarding: None,
         }
     }
 
@@ -539,6 +545,16 @@ impl Query {
             kind: state.kind(),
             state: Some(state),
             owner: None,
+            regarding: None,
+        }
+    }
+
+    /// The activities about `record`, in the order they were logged (their ids are time-ordered;
+    /// an activity's `occurred_at` may be earlier than its logging).
+    pub fn activities_about(record: impl Into<RecordId>) -> Query {
+        Query {
+            regarding: Some(record.into()),
+            ..Query::of_kind(RecordKind::Activity)
         }
     }
 
@@ -565,6 +581,12 @@ impl Query {
         self.owner.as_ref()
     }
 
+    /// The record the activities are about, if restricted to one
+    /// ([`activities_about`](Self::activities_about)).
+    pub fn regarding(&self) -> Option<RecordId> {
+        self.regarding
+    }
+
     /// Whether `record` matches.
     pub fn matches(&self, record: &Record) -> bool {
         record.kind() == self.kind
@@ -573,6 +595,7 @@ impl Query {
                 .owner
                 .as_ref()
                 .is_none_or(|o| record.owner() == Some(o))
+            && self.regarding.is_none_or(|r| record.regarding() == Some(r))
     }
 }
 

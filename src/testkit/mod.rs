@@ -317,6 +317,8 @@ macro_rules! store_conformance {
                     clock_steps_never_make_a_record_unreadable,
                 conformance_activities_are_stored_and_erased_with_their_contact =>
                     activities_are_stored_and_erased_with_their_contact,
+                conformance_activities_are_listed_per_record_in_order =>
+                    activities_are_listed_per_record_in_order,
             );
 
             #[test]

@@ -35,6 +35,8 @@ enum Breakage {
     StaleEmailIndex,
     /// A query by owner also returns records without an owner.
     OwnerFilterLetsUnownedThrough,
+    /// A query for the activities about a record returns every activity.
+    RegardingIgnored,
 }
 
 #[derive(Debug, Default)]
@@ -201,6 +203,10 @@ impl Store for Plain {
             id.kind() == query.kind()
                 && after_cursor(id)
                 && query.state().is_none_or(|s| r.state() == s)
+                && (self.breakage == Breakage::RegardingIgnored
+                    || query
+                        .regarding()
+                        .is_none_or(|about| r.regarding() == Some(about)))
                 && owner_ok(r)
         });
         let mut records: Vec<Versioned<Record>> = matching
@@ -315,6 +321,14 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "records_read_back_after_reopen",
             Box::new(move || cases::records_read_back_after_reopen(new, |s| s)),
         ),
+        (
+            "activities_are_stored_and_erased_with_their_contact",
+            Box::new(move || cases::activities_are_stored_and_erased_with_their_contact(new)),
+        ),
+        (
+            "activities_are_listed_per_record_in_order",
+            Box::new(move || cases::activities_are_listed_per_record_in_order(new)),
+        ),
     ];
     cases
         .into_iter()
@@ -354,6 +368,10 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::OwnerFilterLetsUnownedThrough,
             "owner_filter_excludes_unowned_and_other_owners",
+        ),
+        (
+            Breakage::RegardingIgnored,
+            "activities_are_listed_per_record_in_order",
         ),
     ];
     let passing = failing_cases(Breakage::None);

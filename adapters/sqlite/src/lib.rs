@@ -63,6 +63,13 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE records ADD COLUMN history_len INTEGER;
     ALTER TABLE records ADD COLUMN history_tip INTEGER;
     ALTER TABLE records ADD COLUMN erased INTEGER;",
+    // 3: the record an activity is about (`kind/uuid`), to list a record's activities in id
+    // order without scanning the others.
+    "ALTER TABLE records ADD COLUMN regarding TEXT;
+    UPDATE records
+       SET regarding = json_extract(body, '$.regarding.kind') || '/' || json_extract(body, '$.regarding.id')
+     WHERE kind = 'activity';
+    CREATE INDEX records_by_regarding ON records (regarding, id) WHERE regarding IS NOT NULL;",
 ];
 
 /// How long a connection waits for another's write lock before failing.
@@ -215,7 +222,7 @@ fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
 }
 
 /// The columns every read selects, in the order [`read`] reads them.
-const COLUMNS: &str = "kind, id, version, body, state, owner, email";
+const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding";
 
 /// Decodes a stored body, refusing one that is not a valid record of that kind and id.
 fn decode(
@@ -278,6 +285,15 @@ fn text(value: ValueRef<'_>) -> Option<&str> {
     }
 }
 
+/// The `regarding` column of an activity about `record`: `lead/<uuid>`, ...
+fn regarding_key(record: RecordId) -> String {
+    format!(
+        "{}/{}",
+        record.kind().as_str(),
+        record.as_uuid().hyphenated()
+    )
+}
+
 /// Reads a row of [`COLUMNS`]. Only a failure of SQLite itself is an error: a row that does not
 /// hold a valid record is a [`Row`] whose record says why.
 fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
@@ -296,10 +312,11 @@ fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
         .and_then(|v| decode(&kind, &id, v, body?))
         .and_then(|r| {
             // The index columns must say what the body says, or listings would lie.
-            let (state, owner, email) = (
+            let (state, owner, email, regarding) = (
                 text(row.get_ref(4)?),
                 text(row.get_ref(5)?),
                 text(row.get_ref(6)?),
+                text(row.get_ref(7)?),
             );
             if state != Some(r.state().key()) {
                 Err(corrupt("the state column disagrees with the body"))
@@ -307,6 +324,8 @@ fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
                 Err(corrupt("the owner column disagrees with the body"))
             } else if email.map(str::to_string) != r.email().map(EmailAddress::normalized) {
                 Err(corrupt("the email column disagrees with the body"))
+            } else if regarding.map(str::to_string) != r.regarding().map(regarding_key) {
+                Err(corrupt("the regarding column disagrees with the body"))
             } else {
                 Ok(r)
             }
@@ -439,6 +458,7 @@ impl Store for SqliteStore {
             let state = record.state().key();
             let owner = record.owner().map(|o| o.as_str().to_string());
             let email = record.email().map(EmailAddress::normalized);
+            let regarding = record.regarding().map(regarding_key);
             let mark = record.history_mark();
             let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
             // Cached statements: prepared once per connection, not once per write.
@@ -448,13 +468,14 @@ impl Store for SqliteStore {
                         .prepare_cached(
                             "INSERT INTO records
                                  (kind, id, state, owner, email, version, body,
-                                  history_len, history_tip, erased)
-                             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9)
+                                  history_len, history_tip, erased, regarding)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10)
                              ON CONFLICT (kind, id) DO NOTHING",
                         )
                         .and_then(|mut s| {
                             s.execute((
                                 kind, &uuid, &state, &owner, &email, &body, len, tip, erased,
+                                &regarding,
                             ))
                         })
                         .map_err(sqlite)?;
@@ -480,7 +501,7 @@ impl Store for SqliteStore {
                         .prepare_cached(
                             "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
                                     history_len = ?8, history_tip = ?9, erased = ?10,
-                                    version = version + 1
+                                    regarding = ?11, version = version + 1
                              WHERE kind = ?1 AND id = ?2 AND version = ?7",
                         )
                         .and_then(|mut s| {
@@ -495,6 +516,7 @@ impl Store for SqliteStore {
                                 len,
                                 tip,
                                 erased,
+                                &regarding,
                             ))
                         })
                         .map_err(sqlite)?;
@@ -551,6 +573,10 @@ impl Store for SqliteStore {
         if let Some(owner) = query.owner() {
             sql.push_str(" AND owner = ?");
             params.push(owner.as_str().to_string());
+        }
+        if let Some(about) = query.regarding() {
+            sql.push_str(" AND regarding = ?");
+            params.push(regarding_key(about));
         }
         if let Some(after) = after {
             sql.push_str(" AND id > ?");

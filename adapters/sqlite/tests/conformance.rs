@@ -438,3 +438,48 @@ fn corrupt_rows_are_reported_and_every_other_record_is_served() {
     assert_eq!(erased.leads.len(), 1, "the contact's own lead is readable");
     assert_eq!(erased.unreadable.len(), corruptions.len());
 }
+
+/// Schema 3 keeps the record an activity is about in a column: a database of schema 2 that
+/// holds activities gets the column filled in from the bodies when it is opened.
+#[test]
+fn migrating_to_schema_3_fills_in_what_each_activity_is_about() {
+    let path = temp_path();
+    let sample = Sample::new(12);
+    let me = sample.actor();
+    let (lead_id, logged) = {
+        let crm = sample.crm(SqliteStore::open(&path).unwrap());
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact();
+        let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+        let call =
+            || prospect::ActivityDetails::new(prospect::ActivityKind::Call, sample.summary("call"));
+        let mut logged = Vec::new();
+        for _ in 0..3 {
+            logged.push(RecordId::from(
+                crm.log_activity_on_lead(&lead, call(), me).unwrap().id(),
+            ));
+            crm.log_activity_on_contact(&contact, call(), me).unwrap();
+        }
+        logged.sort();
+        (lead.id(), logged)
+    };
+    // Back to schema 2: no column, no index.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP INDEX records_by_regarding;
+         ALTER TABLE records DROP COLUMN regarding;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(raw);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let page = store
+        .list(&Query::activities_about(lead_id), None, 10)
+        .unwrap();
+    assert!(page.unreadable.is_empty(), "{:?}", page.unreadable);
+    let listed: Vec<RecordId> = page.records.iter().map(|r| r.id()).collect();
+    assert_eq!(listed, logged);
+}

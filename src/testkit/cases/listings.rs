@@ -334,3 +334,66 @@ pub fn scan_counts_match<S: Store>(new: impl Fn() -> S) {
         0
     );
 }
+
+/// The activities about a record are listed in id order (the order they were logged), a page
+/// at a time, and only those: not the activities about the record's contact or another record,
+/// nor records of other kinds.
+pub fn activities_are_listed_per_record_in_order<S: Store>(new: impl Fn() -> S) {
+    use crate::activity::{ActivityDetails, ActivityKind};
+    let store = new();
+    let sample = Sample::new(31);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let other = crm.open_lead(&contact, sample.interest(), me).must();
+    let call =
+        |n: usize| ActivityDetails::new(ActivityKind::Call, sample.summary(&format!("call {n}")));
+    let mut about_lead = Vec::new();
+    for n in 0..7 {
+        sample.tick();
+        let activity = crm.log_activity_on_lead(&lead, call(n), me).must();
+        about_lead.push(RecordId::from(activity.id()));
+        crm.log_activity_on_lead(&other, call(n), me).must();
+        crm.log_activity_on_contact(&contact, call(n), me).must();
+    }
+    about_lead.sort();
+    for limit in [1, 2, 3, 7, 100] {
+        let seen = page_through(
+            &store,
+            &Query::activities_about(lead.id()),
+            limit,
+            &mut || {},
+        );
+        assert_eq!(
+            seen, about_lead,
+            "expected exactly the lead's activities, in id order, with pages of {limit}"
+        );
+    }
+    let about_contact = page_through(
+        &store,
+        &Query::activities_about(contact.id()),
+        4,
+        &mut || {},
+    );
+    assert_eq!(
+        about_contact.len(),
+        7,
+        "expected the contact's own activities only"
+    );
+    let nothing = page_through(
+        &store,
+        &Query::activities_about(RecordId::Account(crate::id::AccountId::from_uuid(
+            uuid::Uuid::nil(),
+        ))),
+        4,
+        &mut || {},
+    );
+    assert!(
+        nothing.is_empty(),
+        "expected no activity about an unknown record"
+    );
+}
