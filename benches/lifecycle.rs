@@ -13,6 +13,7 @@ use chrono::{TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
 use prospect::memory::MemoryStore;
 use prospect::*;
+use prospect::{state, store};
 
 #[path = "baselines/mod.rs"]
 mod baselines;
@@ -69,10 +70,82 @@ fn lifecycle(c: &mut Criterion) {
     group.finish();
 }
 
+/// `n` opportunities in discovery, each of its own contact, on a fresh store.
+fn discoveries(
+    n: u64,
+    me: &User,
+    evidence: &ours::Evidence,
+) -> (
+    Crm<MemoryStore>,
+    Vec<store::Versioned<Opportunity<state::Discovery>>>,
+) {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let crm = Crm::with_clock_and_ids(
+        MemoryStore::with_capacity(4 * n as usize + 8),
+        Arc::new(FixedClock::new(start)),
+        Arc::new(SequentialIds::new(1)),
+    );
+    let opportunities = (0..n)
+        .map(|i| {
+            let input = Input::nth(i);
+            let details = ContactDetails::new(
+                Party::person(PersonName::new(&input.name).unwrap()),
+                LeadSource::Web,
+            )
+            .with_email(EmailAddress::new(&input.email).unwrap());
+            let contact = crm
+                .create_contact(details, OnDuplicate::Refuse, me)
+                .unwrap()
+                .into_contact();
+            let interest = Interest::new(Summary::new(&input.interest).unwrap(), BuyingRole::User);
+            let lead = crm.open_lead(&contact, interest, me).unwrap();
+            let lead = crm.log_touch(lead, evidence.touch.clone(), me).unwrap();
+            crm.qualify(lead, evidence.qualification(), me)
+                .unwrap()
+                .opportunity
+        })
+        .collect();
+    (crm, opportunities)
+}
+
+/// Logging an activity on an open opportunity against advancing one a stage (a proposal),
+/// both one commit through the facade.
+fn daily_work(c: &mut Criterion) {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let me = User::new("claire").unwrap();
+    let evidence = ours::Evidence::new(start.date_naive()).unwrap();
+    let call = ActivityDetails::new(ActivityKind::Call, Summary::new("Pricing call").unwrap());
+    let mut group = c.benchmark_group("daily_work");
+    group.bench_function("log_activity", |b| {
+        b.iter_custom(|iters| {
+            let (crm, opportunities) = discoveries(iters, &me, &evidence);
+            let began = Instant::now();
+            for o in &opportunities {
+                black_box(
+                    crm.log_activity_on_opportunity(o, call.clone(), &me)
+                        .unwrap(),
+                );
+            }
+            began.elapsed()
+        })
+    });
+    group.bench_function("stage_advance", |b| {
+        b.iter_custom(|iters| {
+            let (crm, opportunities) = discoveries(iters, &me, &evidence);
+            let began = Instant::now();
+            for o in opportunities {
+                black_box(crm.propose(o, evidence.proposal.clone(), &me).unwrap());
+            }
+            began.elapsed()
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(30);
-    targets = lifecycle
+    targets = lifecycle, daily_work
 }
 
 fn main() {
@@ -83,6 +156,7 @@ fn main() {
         &[
             ("lifecycle", "memory_store", "floor", "<= 1.5x"),
             ("lifecycle", "memory_store", "naive", "<= 0.5x"),
+            ("daily_work", "log_activity", "stage_advance", "<= 1.5x"),
         ],
     );
 }

@@ -14,6 +14,7 @@ use crate::lead::{DisqualifyCategory, Lead, LeadData, LeadEvidence};
 use crate::money::{Currency, Money};
 use crate::opportunity::{LossCategory, Opportunity, OpportunityData, OpportunityEvidence};
 use crate::record::{AnyLead, AnyOpportunity, Record};
+use crate::stale::{Stale, StaleCounts};
 use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
 use crate::store::{AsyncStore, Store, Versioned};
 use crate::text::User;
@@ -420,6 +421,8 @@ pub struct PipelineReport {
     loss_reasons: BTreeMap<LossCategory, u64>,
     /// Stored records a scan could not read, and so could not count.
     unreadable: u64,
+    /// Stale work, when the report was given it ([`PipelineReport::set_stale`]).
+    stale: Option<StaleCounts>,
 }
 
 fn bump(count: &mut u64, sign: i64) {
@@ -512,6 +515,18 @@ impl PipelineReport {
     /// made [from a store](Self::from_store). Always 0 for a report kept up to date by hand.
     pub fn unreadable(&self) -> u64 {
         self.unreadable
+    }
+
+    /// Shows `stale` work in the report (per stage and per owner): found at a time of the
+    /// application's choosing by [`find_stale`](crate::stale::find_stale), since staleness
+    /// depends on `now` and the report does not.
+    pub fn set_stale(&mut self, stale: &[Stale]) {
+        self.stale = Some(StaleCounts::of(stale));
+    }
+
+    /// The counts of stale work given to [`set_stale`](Self::set_stale), if any.
+    pub fn stale(&self) -> Option<&StaleCounts> {
+        self.stale.as_ref()
     }
 
     /// Counts a record in.

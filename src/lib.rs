@@ -39,6 +39,8 @@
 //!   [`AsyncStore`](store::AsyncStore), and what they exchange.
 //! - [`memory`]: [`MemoryStore`](memory::MemoryStore), the embedded default store.
 //! - [`funnel`]: [`PipelineReport`](funnel::PipelineReport) and what it is made of.
+//! - [`stale`]: stale work (deals idle in their stage, new leads without an answer), found by
+//!   pure functions of the records, a policy and `now`.
 //!
 //! `use prospect::*;` brings in the root and puts [`Store`](store::Store) in scope without its
 //! name, so that a store's methods resolve; import what the modules hold by path.
@@ -162,6 +164,7 @@ mod opportunity;
 mod phone;
 mod qualification;
 pub mod record;
+pub mod stale;
 pub mod state;
 pub mod store;
 #[cfg(feature = "proptest")]

@@ -155,6 +155,23 @@ impl fmt::Display for PipelineReport {
         for (reason, count) in self.loss_reasons() {
             writeln!(f, "  {reason:<16} {count:>7}")?;
         }
+        if let Some(stale) = self.stale() {
+            writeln!(f, "\nStale ({} in all)", stale.total())?;
+            for (stage, count) in &stale.by_stage {
+                writeln!(f, "  {:<22} {count:>7}", format!("{stage} (rotting)"))?;
+            }
+            writeln!(
+                f,
+                "  {:<22} {:>7}",
+                "new leads unanswered", stale.unanswered_leads
+            )?;
+            for (owner, count) in &stale.by_owner {
+                let owner = owner
+                    .as_ref()
+                    .map_or("(none)".to_string(), |o| o.to_string());
+                writeln!(f, "  {:<22} {count:>7}", format!("owner {owner}"))?;
+            }
+        }
         Ok(())
     }
 }

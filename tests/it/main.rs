@@ -12,6 +12,8 @@ mod lifecycle;
 mod properties;
 mod records;
 mod sizes;
+#[cfg(feature = "proptest")]
+mod stale;
 mod storage;
 #[cfg(feature = "proptest")]
 mod strategies;
