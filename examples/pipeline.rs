@@ -15,15 +15,19 @@
 use std::collections::HashMap;
 use std::error::Error;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{Days, TimeDelta, TimeZone, Utc};
 use prospect::*;
 use prospect::{
     funnel::{Contributes, PipelineReport},
     memory::MemoryStore,
-    store::Versioned,
+    record::RecordKind,
+    stale::{Escalation, StaleCheck, StalePolicy},
+    store::{Store, Versioned},
 };
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Command-line options.
 struct Options {
@@ -94,6 +98,9 @@ struct Year {
     crm: Crm<MemoryStore>,
     clock: Arc<FixedClock>,
     rng: Rng,
+    /// Draws for the calls and meetings between steps, apart from `rng` so that adding them
+    /// did not change the funnel.
+    work: Rng,
     live: PipelineReport,
     accounts: HashMap<ContactId, Versioned<Account>>,
     marketing: User,
@@ -121,6 +128,24 @@ impl Year {
         let after = step(&self.crm, value)?;
         self.live.replace(&before, &after.contribution());
         Ok(after)
+    }
+
+    /// The seller works the deal before its next step: now and then a call, a meeting or an
+    /// email, logged as an activity (which does not move the funnel, and keeps the deal fresh).
+    fn work<S: state::OpenStage>(&mut self, o: &Versioned<Opportunity<S>>, me: &User) -> Step<()> {
+        for _ in 0..self.work.between(0, 2) {
+            let kind = self
+                .work
+                .weighted(&[
+                    (ActivityKind::Call, 5),
+                    (ActivityKind::Email, 3),
+                    (ActivityKind::Meeting, 2),
+                ])
+                .ok_or(NO_WEIGHTS)?;
+            let details = ActivityDetails::new(kind, Summary::new("Follow-up")?);
+            self.crm.log_activity_on_opportunity(o, details, me)?;
+        }
+        Ok(())
     }
 
     fn contact(&mut self, i: u64) -> Step<()> {
@@ -305,6 +330,7 @@ impl Year {
             if !self.later(3, 20, rng) {
                 return Ok(());
             }
+            self.work(&discovery, me)?;
             if rng.chance(0.25) {
                 let reason = lose(
                     rng,
@@ -334,6 +360,7 @@ impl Year {
             if !self.later(5, 25, rng) {
                 return Ok(());
             }
+            self.work(&proposal, me)?;
             if rng.chance(0.3) {
                 let reason = lose(
                     rng,
@@ -357,6 +384,7 @@ impl Year {
             if !self.later(5, 20, rng) {
                 return Ok(());
             }
+            self.work(&negotiation, me)?;
             if rng.chance(0.2) {
                 let reason = lose(
                     rng,
@@ -460,6 +488,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         crm: Crm::with_clock_and_ids(MemoryStore::new(), clock.clone(), ids),
         clock,
         rng: Rng::new(options.seed),
+        work: Rng::new(options.seed ^ 0x5EED_0F_D41_1F),
         live: PipelineReport::new(),
         accounts: HashMap::new(),
         marketing: User::new("marketing")?,
@@ -488,6 +517,28 @@ fn main() -> Result<(), Box<dyn Error>> {
     if report != year.live {
         return Err("the incremental report differs from the full scan".into());
     }
+    // What has gone stale by the end of the year: deals idle in their stage, and new leads
+    // nobody answered.
+    let policy = StalePolicy::new()
+        .stale_after::<state::Discovery>(21 * DAY)
+        .stale_after::<state::Proposal>(14 * DAY)
+        .stale_after::<state::Negotiation>(10 * DAY)
+        .stale_after::<state::Contracting>(10 * DAY)
+        .first_response_within(2 * DAY)
+        .escalate_after(Duration::ZERO, Escalation::RemindOwner)
+        .escalate_after(7 * DAY, Escalation::NotifyManager)
+        .escalate_after(30 * DAY, Escalation::Reassign);
+    let mut check = StaleCheck::new(&policy);
+    for kind in [
+        RecordKind::Lead,
+        RecordKind::Opportunity,
+        RecordKind::Activity,
+    ] {
+        let _ = Store::scan(year.crm.store(), kind, &mut |r| check.add(&r))?;
+    }
+    let stale = check.finish(year.year_end);
+    let mut report = report;
+    report.set_stale(&stale);
 
     println!("A sales year: {n} contacts, seed {}\n", options.seed);
     println!("{report}");
