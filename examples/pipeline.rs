@@ -488,7 +488,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         crm: Crm::with_clock_and_ids(MemoryStore::new(), clock.clone(), ids),
         clock,
         rng: Rng::new(options.seed),
-        work: Rng::new(options.seed ^ 0x5EED_0F_D41_1F),
+        work: Rng::new(options.seed ^ 0x05EE_D0FD_411F),
         live: PipelineReport::new(),
         accounts: HashMap::new(),
         marketing: User::new("marketing")?,
