@@ -25,6 +25,7 @@ use crate::state::{
 use crate::store::{
     AsyncStore, Batch, CommitError, Conflict, ConflictKind, Store, Unreadable, Version, Versioned,
 };
+use crate::task::{Task, TaskDetails};
 use crate::text::{Note, User};
 
 /// What [`Crm::create_contact`] does when a contact with the same email address exists.
@@ -140,7 +141,7 @@ pub struct WonAccount {
 }
 
 /// What [`Crm::erase_contact`] stored: the erased contact, and its leads, opportunities,
-/// accounts and activities with their free text erased.
+/// accounts, activities and tasks with their free text erased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErasureReport {
     /// The contact, its personal data replaced by a tombstone.
@@ -153,6 +154,8 @@ pub struct ErasureReport {
     pub accounts: Vec<Versioned<Account>>,
     /// The activities about it or its leads and opportunities.
     pub activities: Vec<Versioned<Activity>>,
+    /// The tasks about it or its leads and opportunities.
+    pub tasks: Vec<Versioned<Task>>,
     /// Stored leads, opportunities, accounts and activities that could not be read while
     /// looking for the contact's records: any of them may be the contact's, and was not erased.
     /// Empty when the erasure is complete.
@@ -366,7 +369,7 @@ impl<S: Store> Crm<S> {
     }
 
     /// Erases `contact`'s personal data (the right to erasure), and every free text and person
-    /// name of its leads, opportunities, accounts and activities, in one commit: ids, states, amounts,
+    /// name of its leads, opportunities, accounts, activities and tasks, in one commit: ids, states, amounts,
     /// times and the shape of every history stay, so the funnel does not change; the contact is
     /// no longer found by email, and every record erased is marked so (a copy taken before the
     /// erasure can never be written back over it). See [`Contact::erase`] and SECURITY.md for
@@ -389,6 +392,7 @@ impl<S: Store> Crm<S> {
             RecordKind::Opportunity,
             RecordKind::Account,
             RecordKind::Activity,
+            RecordKind::Task,
         ] {
             let scanned = self
                 .store()
@@ -486,6 +490,82 @@ impl<S: Store> Crm<S> {
         let record = self.store().load(id).map_err(CrmError::Store)?;
         let activity = plan::activity_about(id, record, details, &self.context(actor))?;
         self.apply(plan::create(activity, Batch::new()))
+    }
+
+    /// Adds a task about `contact`. See [`Task::on_contact`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn add_task_on_contact(
+        &self,
+        contact: &Versioned<Contact>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let task = Task::on_contact(contact, details, &self.context(actor));
+        self.apply(plan::create(task, Batch::new()))
+    }
+
+    /// Adds a task about `lead`, which is open (its type says so). See [`Task::on_lead`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn add_task_on_lead<St: OpenLeadState>(
+        &self,
+        lead: &Versioned<Lead<St>>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let task = Task::on_lead(lead, details, &self.context(actor));
+        self.apply(plan::create(task, Batch::new()))
+    }
+
+    /// Adds a next step for `opportunity`, which is open (its type says so). See
+    /// [`Task::on_opportunity`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn add_task_on_opportunity<St: OpenStage>(
+        &self,
+        opportunity: &Versioned<Opportunity<St>>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let task = Task::on_opportunity(opportunity, details, &self.context(actor));
+        self.apply(plan::create(task, Batch::new()))
+    }
+
+    /// Marks `task` done. See [`Task::complete`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::WrongState`] when it is done or cancelled already; [`CrmError::Conflict`]
+    /// when it changed since it was read; [`CrmError::Store`].
+    pub fn complete_task(
+        &self,
+        task: Versioned<Task>,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::close_task(task, |t| t.complete(&ctx))?)
+    }
+
+    /// Cancels `task`. See [`Task::cancel`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::WrongState`] when it is done or cancelled already; [`CrmError::Conflict`]
+    /// when it changed since it was read; [`CrmError::Store`].
+    pub fn cancel_task(
+        &self,
+        task: Versioned<Task>,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?)
     }
 
     /// Logs the first touch: the lead is being worked. See [`Lead::log_touch`].

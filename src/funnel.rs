@@ -229,7 +229,7 @@ enum Part {
         lost: Option<LossCategory>,
     },
     Account,
-    /// An activity: daily work, not a stage of the funnel.
+    /// An activity or a task: daily work, not a stage of the funnel.
     Nothing,
 }
 
@@ -327,6 +327,7 @@ impl Contributes for Record {
             Record::Opportunity(o) => o.contribution(),
             Record::Account(a) => a.contribution(),
             Record::Activity(a) => a.contribution(),
+            Record::Task(_) => Contribution(Part::Nothing),
         }
     }
 }

@@ -62,6 +62,10 @@ id_type!(
     /// The id of an [`Activity`](crate::Activity).
     ActivityId
 );
+id_type!(
+    /// The id of a [`Task`](crate::Task).
+    TaskId
+);
 
 impl ContactId {
     /// The id of a contact read back from storage, from its UUID.
@@ -145,6 +149,23 @@ impl ActivityId {
     /// A new id for an activity, from `ids`.
     pub fn generate(ids: &dyn IdSource) -> ActivityId {
         ActivityId(ids.next_uuid())
+    }
+}
+
+impl TaskId {
+    /// The id of a task read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> TaskId {
+        TaskId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for a task, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> TaskId {
+        TaskId(ids.next_uuid())
     }
 }
 

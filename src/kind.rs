@@ -19,16 +19,19 @@ pub enum RecordKind {
     Account,
     /// An [`Activity`](crate::Activity).
     Activity,
+    /// A [`Task`](crate::Task), open, done or cancelled.
+    Task,
 }
 
 impl RecordKind {
-    /// Every kind: the lifecycle's in funnel order, then the activities.
-    pub const ALL: [RecordKind; 5] = [
+    /// Every kind: the lifecycle's in funnel order, then the daily work.
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Contact,
         RecordKind::Lead,
         RecordKind::Opportunity,
         RecordKind::Account,
         RecordKind::Activity,
+        RecordKind::Task,
     ];
 
     /// The lowercase name, as serialised: `"contact"`, `"lead"`, ...
@@ -39,6 +42,7 @@ impl RecordKind {
             RecordKind::Opportunity => "opportunity",
             RecordKind::Account => "account",
             RecordKind::Activity => "activity",
+            RecordKind::Task => "task",
         }
     }
 }

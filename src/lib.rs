@@ -169,6 +169,7 @@ pub mod state;
 pub mod store;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+mod task;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod text;
@@ -186,6 +187,7 @@ pub use forecast::{ForecastCategory, Probability};
 pub use history::{History, HistoryIter, Transition};
 pub use id::{
     AccountId, ActivityId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds,
+    TaskId,
 };
 pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
@@ -200,6 +202,7 @@ pub use phone::PhoneNumber;
 pub use qualification::{
     Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
 };
+pub use task::{Closing, Due, Task, TaskClosed, TaskDetails, TaskStatus};
 pub use text::{
     ERASED_TEXT, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary,
     User,

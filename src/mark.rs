@@ -25,6 +25,7 @@ use crate::money::Money;
 use crate::opportunity::{Incumbent, OpportunityEvidence};
 use crate::record::Record;
 use crate::state::{LeadStatus, OpportunityStage};
+use crate::task::Task;
 use crate::text::User;
 
 /// What a store keeps of a record's history to check that an update extends it: the number of
@@ -145,6 +146,7 @@ impl Record {
             Record::Opportunity(o) => o.history().len(),
             Record::Account(a) => a.wins().len(),
             Record::Activity(_) => 1,
+            Record::Task(t) => 1 + usize::from(t.closed().is_some()),
         }
     }
 
@@ -155,6 +157,7 @@ impl Record {
             Record::Opportunity(o) => o.is_erased(),
             Record::Account(a) => a.is_erased(),
             Record::Activity(a) => a.is_erased(),
+            Record::Task(t) => t.is_erased(),
         }
     }
 
@@ -178,6 +181,7 @@ impl Record {
                 .map(|t| opportunity_entry(t).finish()),
             (Record::Account(a), Some(_)) => a.wins().get(index).map(|w| win(w).finish()),
             (Record::Activity(a), Some(_)) => Some(activity_entry(a)),
+            (Record::Task(t), Some(_)) => task_entry(t, index),
         };
         entry.unwrap_or(0)
     }
@@ -192,6 +196,27 @@ fn activity_entry(activity: &Activity) -> u64 {
         .time(activity.logged_at())
         .user(activity.by())
         .finish()
+}
+
+/// A task's entries: its creation, then its closing (never its subject).
+fn task_entry(task: &Task, index: usize) -> Option<u64> {
+    match (index, task.closed()) {
+        (0, _) => Some(
+            Fingerprint::new()
+                .str("created")
+                .time(task.created_at())
+                .user(task.created_by())
+                .finish(),
+        ),
+        (1, Some(closing)) => Some(
+            Fingerprint::new()
+                .str(task.status().as_str())
+                .time(closing.at)
+                .user(&closing.by)
+                .finish(),
+        ),
+        _ => None,
+    }
 }
 
 fn contact_entry(contact: &Contact, index: usize) -> Option<u64> {

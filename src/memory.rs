@@ -75,6 +75,7 @@ fn states_of(kind: RecordKind) -> Vec<RecordState> {
         RecordKind::Opportunity => OpportunityStage::ALL.map(RecordState::Opportunity).to_vec(),
         RecordKind::Account => vec![RecordState::Account],
         RecordKind::Activity => vec![RecordState::Activity],
+        RecordKind::Task => crate::task::TaskStatus::ALL.map(RecordState::Task).to_vec(),
     }
 }
 

@@ -18,13 +18,14 @@ use crate::contact::Contact;
 use crate::email::EmailAddress;
 pub use crate::error::RecordError;
 pub use crate::format::RECORD_FORMAT;
-use crate::id::{AccountId, ActivityId, ContactId, LeadId, OpportunityId};
+use crate::id::{AccountId, ActivityId, ContactId, LeadId, OpportunityId, TaskId};
 pub use crate::kind::RecordKind;
 pub use crate::lead::AnyLead;
 use crate::lead::Lead;
 pub use crate::opportunity::AnyOpportunity;
 use crate::opportunity::Opportunity;
 use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
+use crate::task::{Task, TaskStatus};
 use crate::text::User;
 
 /// The kind and the state of a record, known at run time.
@@ -40,11 +41,13 @@ pub enum RecordState {
     Account,
     /// An activity (activities have no states).
     Activity,
+    /// A task in this status.
+    Task(TaskStatus),
 }
 
 impl RecordState {
     /// A short, stable key for storing and indexing the state: `contact`, `lead/new`, ...,
-    /// `opportunity/won`, `account`, `activity`.
+    /// `opportunity/won`, `account`, `activity`, `task/open`, `task/done`, `task/cancelled`.
     pub fn key(self) -> &'static str {
         match self {
             RecordState::Contact => "contact",
@@ -65,6 +68,9 @@ impl RecordState {
             },
             RecordState::Account => "account",
             RecordState::Activity => "activity",
+            RecordState::Task(TaskStatus::Open) => "task/open",
+            RecordState::Task(TaskStatus::Done) => "task/done",
+            RecordState::Task(TaskStatus::Cancelled) => "task/cancelled",
         }
     }
 
@@ -76,6 +82,7 @@ impl RecordState {
             RecordState::Opportunity(_) => RecordKind::Opportunity,
             RecordState::Account => RecordKind::Account,
             RecordState::Activity => RecordKind::Activity,
+            RecordState::Task(_) => RecordKind::Task,
         }
     }
 }
@@ -89,6 +96,7 @@ impl fmt::Display for RecordState {
             RecordState::Opportunity(s) => write!(f, "opportunity ({s})"),
             RecordState::Account => f.write_str("account"),
             RecordState::Activity => f.write_str("activity"),
+            RecordState::Task(s) => write!(f, "task ({s})"),
         }
     }
 }
@@ -107,6 +115,8 @@ pub enum RecordId {
     Account(AccountId),
     /// An activity's id.
     Activity(ActivityId),
+    /// A task's id.
+    Task(TaskId),
 }
 
 impl RecordId {
@@ -118,6 +128,7 @@ impl RecordId {
             RecordKind::Opportunity => RecordId::Opportunity(OpportunityId::from_uuid(uuid)),
             RecordKind::Account => RecordId::Account(AccountId::from_uuid(uuid)),
             RecordKind::Activity => RecordId::Activity(ActivityId::from_uuid(uuid)),
+            RecordKind::Task => RecordId::Task(TaskId::from_uuid(uuid)),
         }
     }
 
@@ -129,6 +140,7 @@ impl RecordId {
             RecordId::Opportunity(_) => RecordKind::Opportunity,
             RecordId::Account(_) => RecordKind::Account,
             RecordId::Activity(_) => RecordKind::Activity,
+            RecordId::Task(_) => RecordKind::Task,
         }
     }
 
@@ -140,6 +152,7 @@ impl RecordId {
             RecordId::Opportunity(id) => id.as_uuid(),
             RecordId::Account(id) => id.as_uuid(),
             RecordId::Activity(id) => id.as_uuid(),
+            RecordId::Task(id) => id.as_uuid(),
         }
     }
 }
@@ -160,7 +173,7 @@ macro_rules! id_into_record_id {
         }
     )+};
 }
-id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity);
+id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity, TaskId => Task);
 
 impl From<Regarding> for RecordId {
     fn from(regarding: Regarding) -> RecordId {
@@ -294,6 +307,8 @@ pub enum Record {
     Account(Account),
     /// An activity (activities have no states).
     Activity(Activity),
+    /// A task, open, done or cancelled.
+    Task(Task),
 }
 
 impl Record {
@@ -305,6 +320,7 @@ impl Record {
             Record::Opportunity(o) => RecordId::Opportunity(o.id()),
             Record::Account(a) => RecordId::Account(a.id()),
             Record::Activity(a) => RecordId::Activity(a.id()),
+            Record::Task(t) => RecordId::Task(t.id()),
         }
     }
 
@@ -321,6 +337,7 @@ impl Record {
             Record::Opportunity(o) => RecordState::Opportunity(o.stage()),
             Record::Account(_) => RecordState::Account,
             Record::Activity(_) => RecordState::Activity,
+            Record::Task(t) => RecordState::Task(t.status()),
         }
     }
 
@@ -339,6 +356,7 @@ impl Record {
             Record::Opportunity(o) => o.data().validate_current(),
             Record::Account(a) => a.check(),
             Record::Activity(a) => a.check(),
+            Record::Task(t) => t.check(),
         }
     }
 
@@ -351,11 +369,12 @@ impl Record {
         }
     }
 
-    /// The record an activity is about, which stores index to list a record's activities;
-    /// `None` for other records.
+    /// The record an activity or a task is about, which stores index to list a record's
+    /// activities and tasks; `None` for other records.
     pub fn regarding(&self) -> Option<RecordId> {
         match self {
             Record::Activity(a) => Some(a.regarding().into()),
+            Record::Task(t) => Some(t.regarding().into()),
             _ => None,
         }
     }
@@ -368,6 +387,7 @@ impl Record {
             Record::Opportunity(o) => o.owner(),
             Record::Account(a) => a.owner(),
             Record::Activity(a) => Some(a.by()),
+            Record::Task(t) => Some(t.owner()),
         }
     }
 }
@@ -381,7 +401,7 @@ macro_rules! into_record {
         }
     )+};
 }
-into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity);
+into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task);
 
 /// A snapshot of a value as a [`Record`], leaving the value where it is: how the facade puts a
 /// copy of a linear value into a batch while handing the value itself back to its caller.
@@ -399,6 +419,12 @@ impl Snapshot for Contact {
 impl Snapshot for Account {
     fn snapshot(&self) -> Record {
         Record::Account(self.clone())
+    }
+}
+
+impl Snapshot for Task {
+    fn snapshot(&self) -> Record {
+        Record::Task(self.clone())
     }
 }
 
@@ -449,7 +475,7 @@ macro_rules! record_into {
         }
     )+};
 }
-record_into!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity);
+record_into!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task);
 
 impl<S: LeadState> TryFrom<Record> for Lead<S> {
     type Error = StateError<Record>;

@@ -20,11 +20,11 @@
 //! - [`find_contacts_by_email`](Store::find_contacts_by_email) matches the
 //!   [normalised](crate::EmailAddress::normalized) address.
 //! - [`list`](Store::list) pages through the records matching a [`Query`] (a kind, and
-//!   optionally a state, an owner, or for activities the record they are about:
-//!   [`Query::activities_about`]) in ascending id order; each page ends with a [`Cursor`] to
+//!   optionally a state, an owner, or for activities and tasks the record they are about:
+//!   [`Query::activities_about`], [`Query::tasks_about`]) in ascending id order; each page ends with a [`Cursor`] to
 //!   continue after. Every record present when paging began (and still matching) is returned
 //!   exactly once, even while others are added. Index what a query filters on
-//!   ([`Record::regarding`](crate::record::Record::regarding) for activities), so that a page
+//!   ([`Record::regarding`](crate::record::Record::regarding) for activities and tasks), so that a page
 //!   costs the same in a large store as in a small one.
 //! - [`scan`](Store::scan) visits every record of a kind, a page at a time.
 //! - **One bad row never takes the store down.** A stored record an adapter cannot decode (corrupt
@@ -581,7 +581,15 @@ impl Query {
         self.owner.as_ref()
     }
 
-    /// The record the activities are about, if restricted to one
+    /// The tasks about `record`, open, done or cancelled, in the order they were created.
+    pub fn tasks_about(record: impl Into<RecordId>) -> Query {
+        Query {
+            regarding: Some(record.into()),
+            ..Query::of_kind(RecordKind::Task)
+        }
+    }
+
+    /// The record the activities or tasks are about, if restricted to one
     /// ([`activities_about`](Self::activities_about)).
     pub fn regarding(&self) -> Option<RecordId> {
         self.regarding

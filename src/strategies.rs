@@ -37,6 +37,7 @@ use crate::opportunity::{
 use crate::phone::PhoneNumber;
 use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
 use crate::record::{AnyLead, AnyOpportunity, Record};
+use crate::task::{Due, Task, TaskDetails};
 use crate::text::{
     JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
 };
@@ -261,6 +262,48 @@ pub fn activity() -> impl Strategy<Value = Activity> {
                     _ => Activity::on_lead(&lead.log_touch(touch, &ctx), activity, &ctx),
                 }
                 .ok()
+            },
+        )
+}
+
+/// A task about a new contact or that contact's new lead, due on a day or by an instant within
+/// a month of its creation, and at times done or cancelled an hour later.
+pub fn task() -> impl Strategy<Value = Task> {
+    (
+        contact_details(),
+        interest(),
+        summary(),
+        user(),
+        user(),
+        any::<bool>(),
+        -30i64..30,
+        0u8..3,
+        any::<u32>(),
+    )
+        .prop_filter_map(
+            "a task closes once",
+            |(details, interest, subject, owner, actor, on_lead, days, closed, seed)| {
+                let clock = FixedClock::new(ACTIVITY_LOGGED_AT);
+                let ids = SequentialIds::new(seed);
+                let ctx = Context::new(&clock, &ids, actor);
+                let contact = Contact::create(details, &ctx);
+                let due = if days % 2 == 0 {
+                    Due::On(ACTIVITY_LOGGED_AT.date_naive() + TimeDelta::days(days))
+                } else {
+                    Due::By(ACTIVITY_LOGGED_AT + TimeDelta::days(days))
+                };
+                let details = TaskDetails::new(subject, owner, due);
+                let task = if on_lead {
+                    Task::on_lead(&Lead::open(&contact, interest, &ctx), details, &ctx)
+                } else {
+                    Task::on_contact(&contact, details, &ctx)
+                };
+                clock.advance(TimeDelta::hours(1));
+                match closed {
+                    0 => Some(task),
+                    1 => task.complete(&ctx).ok(),
+                    _ => task.cancel(&ctx).ok(),
+                }
             },
         )
 }
@@ -614,6 +657,7 @@ pub fn record() -> impl Strategy<Value = Record> {
         opportunity().prop_map(Record::Opportunity),
         account().prop_map(Record::Account),
         activity().prop_map(Record::Activity),
+        task().prop_map(Record::Task),
     ]
 }
 

@@ -167,6 +167,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
             RecordKind::Opportunity,
             RecordKind::Account,
             RecordKind::Activity,
+            RecordKind::Task,
         ] {
             let scanned = self
                 .store()
@@ -188,6 +189,61 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         let lead = Lead::open(contact, interest, &self.context(actor));
         self.apply(plan::create(lead, Batch::new())).await
+    }
+
+    /// See [`Crm::add_task_on_contact`].
+    pub async fn add_task_on_contact(
+        &self,
+        contact: &Versioned<Contact>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let task = Task::on_contact(contact, details, &self.context(actor));
+        self.apply(plan::create(task, Batch::new())).await
+    }
+
+    /// See [`Crm::add_task_on_lead`].
+    pub async fn add_task_on_lead<St: OpenLeadState>(
+        &self,
+        lead: &Versioned<Lead<St>>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let task = Task::on_lead(lead, details, &self.context(actor));
+        self.apply(plan::create(task, Batch::new())).await
+    }
+
+    /// See [`Crm::add_task_on_opportunity`].
+    pub async fn add_task_on_opportunity<St: OpenStage>(
+        &self,
+        opportunity: &Versioned<Opportunity<St>>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let task = Task::on_opportunity(opportunity, details, &self.context(actor));
+        self.apply(plan::create(task, Batch::new())).await
+    }
+
+    /// See [`Crm::complete_task`].
+    pub async fn complete_task(
+        &self,
+        task: Versioned<Task>,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::close_task(task, |t| t.complete(&ctx))?)
+            .await
+    }
+
+    /// See [`Crm::cancel_task`].
+    pub async fn cancel_task(
+        &self,
+        task: Versioned<Task>,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?)
+            .await
     }
 
     /// See [`Crm::log_activity_on_contact`].

@@ -4,6 +4,7 @@
 use super::*;
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::Precondition;
+use crate::task::{TaskClosed, TaskStatus};
 
 pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
     batch.push_distinct(value.snapshot(), Precondition::Absent);
@@ -140,6 +141,7 @@ impl ContactRecords {
                     || a.opportunities().any(|o| self.won.contains(&o))
             }
             Record::Activity(a) => a.contact() == self.contact,
+            Record::Task(t) => t.contact() == self.contact,
             Record::Contact(_) => false,
         };
         if mine {
@@ -171,6 +173,7 @@ pub(super) fn erase(
         opportunities: Vec::new(),
         accounts: Vec::new(),
         activities: Vec::new(),
+        tasks: Vec::new(),
         unreadable,
     };
     let opportunities: Vec<_> = related
@@ -202,6 +205,11 @@ pub(super) fn erase(
                 let a = a.erase_personal_data();
                 batch.push_distinct(a.clone().into(), Precondition::Version(version));
                 output.activities.push(Versioned::new(a, version.next()));
+            }
+            Record::Task(t) => {
+                let t = t.erase_personal_data();
+                batch.push_distinct(t.clone().into(), Precondition::Version(version));
+                output.tasks.push(Versioned::new(t, version.next()));
             }
             Record::Contact(_) => {}
         }
@@ -285,4 +293,18 @@ pub(super) fn activity_about<E>(
         }
     };
     invalid_for(id, activity)
+}
+
+/// `task` closed by `close`, at its version; a task that is not open is refused as in the
+/// wrong state.
+pub(super) fn close_task<E>(
+    task: Versioned<Task>,
+    close: impl FnOnce(&Task) -> Result<Task, TaskClosed>,
+) -> Result<Plan<Versioned<Task>>, CrmError<E>> {
+    let closed = close(&task).map_err(|e| CrmError::WrongState {
+        record: RecordId::Task(e.task),
+        expected: Expected::State(RecordState::Task(TaskStatus::Open)),
+        found: RecordState::Task(e.status),
+    })?;
+    Ok(step(task, |_| closed))
 }

@@ -34,9 +34,10 @@ pub use rng::SplitMix64;
 pub use sample::Sample;
 pub use walk::{SteppingClock, Walked, awkward_readings, walk_under_clock};
 
-use crate::activity::{Activity, Regarding};
+use crate::activity::Regarding;
 use crate::contact::Contact;
 use crate::email::EmailAddress;
+use crate::id::ContactId;
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
 use crate::store::{
     AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Unreadable, Versioned,
@@ -158,7 +159,20 @@ pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
                     }
                 }
             }
-            Record::Activity(activity) => check_activity(&all, activity, &mut problems),
+            Record::Activity(activity) => check_regarding(
+                &all,
+                &format!("activity {}", activity.id()),
+                activity.regarding(),
+                activity.contact(),
+                &mut problems,
+            ),
+            Record::Task(task) => check_regarding(
+                &all,
+                &format!("task {}", task.id()),
+                task.regarding(),
+                task.contact(),
+                &mut problems,
+            ),
         }
     }
     for (lead, opportunities) in opportunities_of_lead {
@@ -173,18 +187,18 @@ pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
     }
 }
 
-fn check_activity(
+/// Checks an activity or a task (`what`), about `regarding`, of `contact`.
+fn check_regarding(
     all: &BTreeMap<RecordId, Versioned<Record>>,
-    activity: &Activity,
+    what: &str,
+    regarding: Regarding,
+    contact: ContactId,
     problems: &mut Vec<String>,
 ) {
-    if !all.contains_key(&RecordId::Contact(activity.contact())) {
-        problems.push(format!(
-            "activity {}: its contact is missing",
-            activity.id()
-        ));
+    if !all.contains_key(&RecordId::Contact(contact)) {
+        problems.push(format!("{what}: its contact is missing"));
     }
-    let contact_of_subject = match activity.regarding() {
+    let contact_of_subject = match regarding {
         Regarding::Contact(c) => all.get(&RecordId::Contact(c)).map(|_| c),
         Regarding::Lead(l) => match all.get(&RecordId::Lead(l)).map(|r| &**r) {
             Some(Record::Lead(lead)) => Some(lead.contact()),
@@ -196,15 +210,9 @@ fn check_activity(
         },
     };
     match contact_of_subject {
-        Some(contact) if contact == activity.contact() => {}
-        Some(_) => problems.push(format!(
-            "activity {}: about a record of another contact",
-            activity.id()
-        )),
-        None => problems.push(format!(
-            "activity {}: the record it is about is missing",
-            activity.id()
-        )),
+        Some(of_subject) if of_subject == contact => {}
+        Some(_) => problems.push(format!("{what}: about a record of another contact")),
+        None => problems.push(format!("{what}: the record it is about is missing")),
     }
 }
 
@@ -319,6 +327,8 @@ macro_rules! store_conformance {
                     activities_are_stored_and_erased_with_their_contact,
                 conformance_activities_are_listed_per_record_in_order =>
                     activities_are_listed_per_record_in_order,
+                conformance_tasks_are_stored_closed_listed_and_erased =>
+                    tasks_are_stored_closed_listed_and_erased,
             );
 
             #[test]

@@ -55,6 +55,7 @@ const STRUCTURAL: &[&str] = &[
     "kind",
     "occurred_at",
     "logged_at",
+    "on",
 ];
 
 /// Unit variants of evidence, which serialise as a bare string.
@@ -191,6 +192,15 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     };
     crm.log_activity_on_contact(&contact, work("about the contact"), &me)
         .unwrap();
+    let due = Due::On(today + Days::new(3));
+    let task = crm
+        .add_task_on_contact(
+            &contact,
+            TaskDetails::new(summary("send the quote"), me.clone(), due),
+            &me,
+        )
+        .unwrap();
+    crm.complete_task(task, &me).unwrap();
     // A lead disqualified with a detail and recycled with a note.
     let lead = crm.open_lead(&contact, interest(), &me).unwrap();
     crm.log_activity(lead.id(), work("about the lead"), &me)
@@ -241,9 +251,10 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             erased.leads.len(),
             erased.opportunities.len(),
             erased.accounts.len(),
-            erased.activities.len()
+            erased.activities.len(),
+            erased.tasks.len()
         ),
-        (4, 3, 1, 3)
+        (4, 3, 1, 3, 1)
     );
 
     let after = everything(crm.store());
@@ -268,6 +279,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             Record::Opportunity(o) => o.is_erased(),
             Record::Account(a) => a.is_erased(),
             Record::Activity(a) => a.is_erased(),
+            Record::Task(t) => t.is_erased(),
         };
         assert!(erased, "{}: marked erased", record.id());
         assert!(

@@ -18,6 +18,7 @@ mod storage;
 #[cfg(feature = "proptest")]
 mod strategies;
 mod support;
+mod tasks;
 mod validation;
 mod zones;
 

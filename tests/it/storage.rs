@@ -80,8 +80,8 @@ fn every_step<'a>(
     );
     let details = sample.contact_details();
     let reused = sample.contact_details();
-    // A contact with a lead, to erase: erasure scans leads, opportunities, accounts and
-    // activities, then commits.
+    // A contact with a lead, to erase: erasure scans leads, opportunities, accounts,
+    // activities and tasks, then commits.
     let to_erase = crm
         .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
         .unwrap()
@@ -308,11 +308,11 @@ fn every_facade_step_leaves_the_store_unchanged_when_its_commit_fails() {
         }
         // Each step is one call, its commit (refusing a duplicate contact needs no lookup),
         // except those that look first: reusing a contact looks it up by email; logging an
-        // activity by id loads the record; erasing scans leads, opportunities, accounts and
-        // activities (a page each, here). Every one of those calls was failed in turn above.
+        // activity by id loads the record; erasing scans leads, opportunities, accounts,
+        // activities and tasks (a page each, here). Every one of those calls was failed in turn above.
         let expected = match *name {
             "create_contact (reuse)" | "log_activity" => 2,
-            "erase_contact" => 5,
+            "erase_contact" => 6,
             _ => 1,
         };
         assert_eq!(

@@ -28,6 +28,7 @@ proptest! {
             Record::Opportunity(o) => prop_assert!(o.probability().get() <= 100),
             Record::Account(a) => prop_assert!(!a.wins().is_empty()),
             Record::Activity(a) => prop_assert!(a.occurred_at() <= a.logged_at()),
+            Record::Task(t) => prop_assert_eq!(t.is_open(), t.closed().is_none()),
         }
     }
 

@@ -274,3 +274,89 @@ pub fn activities_are_stored_and_erased_with_their_contact<S: Store>(new: impl F
         );
     }
 }
+
+/// Tasks about a contact, a lead and an opportunity are stored as records of their own: they
+/// load back, are listed per record in id order and by status, close once (a closed task is
+/// listed under its new status), and are erased with their contact.
+pub fn tasks_are_stored_closed_listed_and_erased<S: Store>(new: impl Fn() -> S) {
+    use crate::store::Query;
+    use crate::task::{Due, Task, TaskDetails, TaskStatus};
+    let store = new();
+    let sample = Sample::new(29);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let todo =
+        |what: &str| TaskDetails::new(sample.summary(what), me.clone(), Due::On(sample.today()));
+    let on_contact = crm
+        .add_task_on_contact(&contact, todo("brochure"), me)
+        .must();
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let on_lead = crm.add_task_on_lead(&lead, todo("call back"), me).must();
+    let lead = crm.log_touch(lead, sample.touch(), me).must();
+    let opportunity = crm
+        .qualify(lead, sample.qualification(), me)
+        .must()
+        .opportunity;
+    let first = crm
+        .add_task_on_opportunity(&opportunity, todo("quote"), me)
+        .must();
+    let second = crm
+        .add_task_on_opportunity(&opportunity, todo("demo"), me)
+        .must();
+    let first = crm.complete_task(first, me).must();
+    assert_eq!(
+        crm.load::<Task>(first.id()).must(),
+        first,
+        "expected the done task to load back as done"
+    );
+    let about = page_ids(&store, &Query::tasks_about(opportunity.id()));
+    let mut expected = vec![RecordId::from(first.id()), RecordId::from(second.id())];
+    expected.sort();
+    assert_eq!(
+        about, expected,
+        "expected the opportunity's tasks, in id order"
+    );
+    let open = page_ids(
+        &store,
+        &Query::in_state(RecordState::Task(TaskStatus::Open)),
+    );
+    let mut expected = vec![
+        RecordId::from(on_contact.id()),
+        RecordId::from(on_lead.id()),
+        RecordId::from(second.id()),
+    ];
+    expected.sort();
+    assert_eq!(open, expected, "expected the open tasks only");
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+    let erased = crm.erase_contact(contact, me).must();
+    assert_eq!(erased.tasks.len(), 4, "expected its four tasks erased");
+    let stored = crm.load::<Task>(second.id()).must();
+    assert!(stored.is_erased(), "expected the task marked erased");
+    assert_eq!(stored.subject().as_str(), crate::text::ERASED_TEXT);
+    assert_eq!(
+        stored.status(),
+        TaskStatus::Open,
+        "expected its status kept"
+    );
+}
+
+/// Every id `query` lists, a page of 2 at a time.
+fn page_ids<S: Store>(store: &S, query: &crate::store::Query) -> Vec<RecordId> {
+    let mut ids = Vec::new();
+    let mut after = None;
+    for _ in 0..1000 {
+        let page = store.list(query, after, 2).must();
+        ids.extend(page.records.iter().map(|r| r.id()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return ids,
+        }
+    }
+    panic!("paging did not end: expected the last page within 1000 pages");
+}

@@ -207,6 +207,7 @@ fn free_text(record: &Record) -> String {
                 text.push_str(win.contract().as_str());
             }
         }
+        Record::Task(t) => text.push_str(t.subject().as_str()),
         Record::Activity(a) => {
             text.push_str(a.summary().as_str());
             if let Some(outcome) = a.outcome() {
