@@ -1,4 +1,5 @@
-//! Stale work: deals gone quiet in their stage and new leads left without an answer, found by
+//! Stale work: deals gone quiet in their stage, new leads left without an answer and tasks
+//! past due, found by
 //! pure functions of the records, a [`StalePolicy`] and `now`. No timers and no I/O: the
 //! application calls [`find_stale`] (or feeds a [`StaleCheck`] from a store's scan) when it
 //! wants to know, and acts on the [`Stale`] items it gets, each with the next step of the
@@ -12,14 +13,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Offset, TimeDelta, Utc};
 use hashbrown::HashMap;
 
-use crate::id::{LeadId, OpportunityId};
+use crate::context::Zones;
+use crate::id::{LeadId, OpportunityId, TaskId};
 use crate::opportunity::{OpenStage, OpportunityStage};
 use crate::record::{AnyLead, Record, RecordId};
+use crate::task::{Due, Task};
 use crate::text::User;
 
 /// What to do about a stale item, step by step: the rungs of an escalation ladder.
@@ -68,13 +72,26 @@ impl fmt::Display for Escalation {
 ///     .escalate_after(5 * DAY, Escalation::Reassign);
 /// assert_eq!(policy.next_step(3 * DAY), Some(Escalation::NotifyManager));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct StalePolicy {
     thresholds: BTreeMap<OpportunityStage, Duration>,
     first_response: Option<Duration>,
     activities_reset: bool,
     /// Rungs by how long past its threshold an item is, ascending.
     ladder: BTreeMap<Duration, Escalation>,
+    /// Where task owners are, for when a day ends for them.
+    zones: Arc<dyn Zones>,
+}
+
+impl fmt::Debug for StalePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StalePolicy")
+            .field("thresholds", &self.thresholds)
+            .field("first_response", &self.first_response)
+            .field("activities_reset", &self.activities_reset)
+            .field("ladder", &self.ladder)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for StalePolicy {
@@ -92,6 +109,16 @@ impl StalePolicy {
             first_response: None,
             activities_reset: true,
             ladder: BTreeMap::new(),
+            zones: Arc::new(Utc.fix()),
+        }
+    }
+
+    /// Where task owners are: a task due on a day is overdue once that day is over in its
+    /// owner's offset from UTC (UTC for everyone by default).
+    pub fn with_zones(self, zones: impl Zones + 'static) -> StalePolicy {
+        StalePolicy {
+            zones: Arc::new(zones),
+            ..self
         }
     }
 
@@ -155,6 +182,11 @@ pub enum Breach {
         /// The lead.
         lead: LeadId,
     },
+    /// An open task is past due: its instant passed, or its day ended where its owner is.
+    Overdue {
+        /// The task.
+        task: TaskId,
+    },
 }
 
 /// A stale item: the breach, whose it is, since when the record has been idle, by how much it
@@ -181,6 +213,7 @@ impl Breach {
         match *self {
             Breach::Rotting { opportunity, .. } => RecordId::Opportunity(opportunity),
             Breach::Unanswered { lead } => RecordId::Lead(lead),
+            Breach::Overdue { task } => RecordId::Task(task),
         }
     }
 }
@@ -225,7 +258,28 @@ impl StalePolicy {
                 clock_started: lead.created_at(),
                 threshold: self.first_response?,
             }),
+            Record::Task(task) if task.is_open() => Some(Candidate {
+                breach: Breach::Overdue { task: task.id() },
+                owner: Some(task.owner()),
+                clock_started: self.due_instant(task)?,
+                threshold: Duration::ZERO,
+            }),
             _ => None,
+        }
+    }
+
+    /// When `task` falls due: its instant, or the end of its day where its owner is (at the
+    /// moment the day ends); `None` past the last day `chrono` represents.
+    fn due_instant(&self, task: &Task) -> Option<DateTime<Utc>> {
+        match task.due() {
+            Due::By(at) => Some(at),
+            Due::On(day) => {
+                let midnight = day.succ_opt()?.and_hms_opt(0, 0, 0)?;
+                let utc_guess = midnight.and_utc();
+                let offset = self.zones.offset(task.owner(), utc_guess);
+                let end = midnight.and_local_timezone(offset).single()?;
+                Some(end.with_timezone(&Utc))
+            }
         }
     }
 
@@ -342,14 +396,16 @@ where
         .collect()
 }
 
-/// How many stale items there are per stage, how many new leads wait for an answer, and how
-/// many items each owner has: what the funnel report shows.
+/// How many stale items there are per stage, how many new leads wait for an answer, how many
+/// tasks are past due, and how many items each owner has: what the funnel report shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StaleCounts {
     /// Rotting opportunities per stage.
     pub by_stage: BTreeMap<OpportunityStage, u64>,
     /// New leads without an answer.
     pub unanswered_leads: u64,
+    /// Open tasks past due.
+    pub overdue_tasks: u64,
     /// Stale items per owner (`None`: unowned).
     pub by_owner: BTreeMap<Option<User>, u64>,
 }
@@ -362,6 +418,7 @@ impl StaleCounts {
             match item.breach {
                 Breach::Rotting { stage, .. } => *counts.by_stage.entry(stage).or_default() += 1,
                 Breach::Unanswered { .. } => counts.unanswered_leads += 1,
+                Breach::Overdue { .. } => counts.overdue_tasks += 1,
             }
             *counts.by_owner.entry(item.owner.clone()).or_default() += 1;
         }
@@ -370,6 +427,6 @@ impl StaleCounts {
 
     /// How many items in all.
     pub fn total(&self) -> u64 {
-        self.by_stage.values().sum::<u64>() + self.unanswered_leads
+        self.by_stage.values().sum::<u64>() + self.unanswered_leads + self.overdue_tasks
     }
 }

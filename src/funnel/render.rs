@@ -165,6 +165,7 @@ impl fmt::Display for PipelineReport {
                 "  {:<22} {:>7}",
                 "new leads unanswered", stale.unanswered_leads
             )?;
+            writeln!(f, "  {:<22} {:>7}", "tasks overdue", stale.overdue_tasks)?;
             for (owner, count) in &stale.by_owner {
                 let owner = owner
                     .as_ref()

@@ -206,3 +206,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn stale_tasks_are_overdue_once_their_owners_day_is_over() {
+    use chrono::{FixedOffset, TimeZone, Utc};
+    let sample = Sample::new(43);
+    let ctx = sample.ctx();
+    let contact = sample.contact();
+    let day = "2026-03-02".parse().unwrap();
+    let task = |owner: &str, due| {
+        Record::from(Task::on_contact(
+            &contact,
+            TaskDetails::new(
+                Summary::new("Call back").unwrap(),
+                User::new(owner).unwrap(),
+                due,
+            ),
+            &ctx,
+        ))
+    };
+    let for_sam = task("sam", Due::On(day));
+    let for_ana = task("ana", Due::On(day));
+    let by_instant = task(
+        "ana",
+        Due::By(Utc.with_ymd_and_hms(2026, 3, 3, 3, 0, 0).unwrap()),
+    );
+    let pacific = FixedOffset::west_opt(8 * 3600).unwrap();
+    let policy = StalePolicy::new().with_zones(move |user: &User, _at| {
+        if user.as_str() == "sam" {
+            pacific
+        } else {
+            FixedOffset::east_opt(0).unwrap()
+        }
+    });
+    // 04:00 UTC on the 3rd: the 2nd is over for ana, not yet for sam (20:00 on the 2nd).
+    let now = Utc.with_ymd_and_hms(2026, 3, 3, 4, 0, 0).unwrap();
+    let stale = find_stale([&for_sam, &for_ana, &by_instant], &policy, now);
+    let overdue: Vec<_> = stale.iter().map(|s| s.record()).collect();
+    assert_eq!(overdue, vec![for_ana.id(), by_instant.id()]);
+    assert_eq!(stale[0].overdue, 4 * HOUR);
+    assert_eq!(stale[1].overdue, HOUR);
+    assert_eq!(StaleCounts::of(&stale).overdue_tasks, 2);
+    // Eight hours later, sam's day is over too; a done task never is overdue.
+    let later = now + TimeDelta::hours(8);
+    assert_eq!(find_stale([&for_sam], &policy, later).len(), 1);
+    let Record::Task(t) = &for_sam else {
+        panic!("a task")
+    };
+    let done = Record::from(t.complete(&ctx).unwrap());
+    assert!(find_stale([&done], &policy, later).is_empty());
+}
