@@ -7,7 +7,7 @@ use crate::activity::{Activity, ActivityDetails};
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
-use crate::id::{ContactId, IdSource, RandomIds};
+use crate::id::{ContactId, IdSource, OpportunityId, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
 use crate::money::MoneyError;
 use crate::opportunity::{
@@ -20,13 +20,48 @@ use crate::record::{
 };
 use crate::state::{
     Contracting, Converted, Discovery, Disqualified, Lost, Negotiation, New, Nurturing,
-    OpenLeadState, OpenStage, Proposal, QualifiableState, Won, Working,
+    OpenLeadState, OpenStage, OpportunityStage, Proposal, QualifiableState, Won, Working,
 };
 use crate::store::{
-    AsyncStore, Batch, CommitError, Conflict, ConflictKind, Store, Unreadable, Version, Versioned,
+    AsyncStore, Batch, CommitError, Conflict, ConflictKind, Page, Query, Store, Unreadable,
+    Version, Versioned,
 };
 use crate::task::{Task, TaskDetails};
 use crate::text::{Note, User};
+
+/// Which open stages an opportunity may enter only with an open next step: a task about it
+/// ([`Crm::add_task_on_opportunity`]) that is neither done nor cancelled. Given to
+/// [`Crm::with_next_steps`]; by default no stage requires one.
+///
+/// ```
+/// use prospect::NextSteps;
+/// use prospect::state::{Negotiation, OpportunityStage, Proposal};
+/// let policy = NextSteps::none().required_in::<Proposal>().required_in::<Negotiation>();
+/// assert!(policy.requires(OpportunityStage::Proposal));
+/// assert!(!policy.requires(OpportunityStage::Discovery));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NextSteps {
+    stages: std::collections::BTreeSet<OpportunityStage>,
+}
+
+impl NextSteps {
+    /// No stage requires a next step.
+    pub fn none() -> NextSteps {
+        NextSteps::default()
+    }
+
+    /// The same, and entering the open stage `S` requires an open next step.
+    pub fn required_in<S: OpenStage>(mut self) -> NextSteps {
+        self.stages.insert(S::STAGE);
+        self
+    }
+
+    /// Whether entering `stage` requires an open next step.
+    pub fn requires(&self, stage: OpportunityStage) -> bool {
+        self.stages.contains(&stage)
+    }
+}
 
 /// What [`Crm::create_contact`] does when a contact with the same email address exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,6 +134,15 @@ pub enum CrmError<E> {
         record: RecordId,
         /// What is not valid.
         cause: ValidationError,
+    },
+    /// The opportunity would enter a stage that requires an open next step
+    /// ([`NextSteps`]), and it has none: add a task about it first.
+    #[error("opportunity {opportunity} has no open next step, which {stage} requires")]
+    NextStepRequired {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The stage it would have entered.
+        stage: OpportunityStage,
     },
     /// The store failed.
     #[error("store error: {0}")]
@@ -226,6 +270,7 @@ pub struct Crm<S> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     zones: Arc<dyn Zones>,
+    next_steps: NextSteps,
 }
 
 impl<S> Crm<S> {
@@ -242,6 +287,18 @@ impl<S> Crm<S> {
             clock,
             ids,
             zones: Arc::new(context::utc()),
+            next_steps: NextSteps::none(),
+        }
+    }
+
+    /// The same facade, refusing a stage change into a stage that `policy` says requires an
+    /// open next step when the opportunity has none ([`CrmError::NextStepRequired`]). The check
+    /// reads the opportunity's open tasks before the commit: a task completed at the same
+    /// moment by another writer is not seen.
+    pub fn with_next_steps(self, policy: NextSteps) -> Crm<S> {
+        Crm {
+            next_steps: policy,
+            ..self
         }
     }
 
@@ -294,6 +351,23 @@ impl<S: Store> Crm<S> {
     fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
         self.store.commit(plan.batch)?;
         Ok(plan.output)
+    }
+
+    /// Refuses `opportunity` entering `stage` without an open next step, when the policy
+    /// requires one there.
+    fn require_next_step(
+        &self,
+        opportunity: OpportunityId,
+        stage: OpportunityStage,
+    ) -> Result<(), CrmError<S::Error>> {
+        if !self.next_steps.requires(stage) {
+            return Ok(());
+        }
+        let page = self
+            .store
+            .list(&Query::open_tasks_about(opportunity), None, 1)
+            .map_err(CrmError::Store)?;
+        plan::has_next_step(opportunity, stage, &page)
     }
 
     // The steps. Each is a pure plan (module `plan`), committed by `apply`; `AsyncCrm` has
@@ -672,6 +746,7 @@ impl<S: Store> Crm<S> {
         proposal: SentProposal,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Proposal)?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx)))
     }
@@ -688,6 +763,7 @@ impl<S: Store> Crm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Negotiation)?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)))
     }
@@ -705,6 +781,7 @@ impl<S: Store> Crm<S> {
         incumbent: Incumbent,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Contracting)?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| {
             o.enter_contracting(terms, incumbent, &ctx)
@@ -773,6 +850,7 @@ impl<S: Store> Crm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Discovery)?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
     }

@@ -179,7 +179,8 @@ pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
 pub use contact::{Contact, ContactDetails, Erasure, LeadSource, Organization, Party, Person};
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
-    AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, OnDuplicate, Qualified, WonAccount,
+    AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, NextSteps, OnDuplicate, Qualified,
+    WonAccount,
 };
 pub use email::EmailAddress;
 pub use error::{Field, ValidationError};

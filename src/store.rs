@@ -589,6 +589,14 @@ impl Query {
         }
     }
 
+    /// The open tasks about `record` (its next steps), in the order they were created.
+    pub fn open_tasks_about(record: impl Into<RecordId>) -> Query {
+        Query {
+            state: Some(RecordState::Task(crate::task::TaskStatus::Open)),
+            ..Query::tasks_about(record)
+        }
+    }
+
     /// The record the activities or tasks are about, if restricted to one
     /// ([`activities_about`](Self::activities_about)).
     pub fn regarding(&self) -> Option<RecordId> {

@@ -93,6 +93,23 @@ impl<S: AsyncStore> AsyncCrm<S> {
         Ok(plan.output)
     }
 
+    /// See `Crm::require_next_step`.
+    async fn require_next_step(
+        &self,
+        opportunity: OpportunityId,
+        stage: OpportunityStage,
+    ) -> Result<(), CrmError<S::Error>> {
+        if !self.sync.next_steps.requires(stage) {
+            return Ok(());
+        }
+        let page = self
+            .store()
+            .list(&Query::open_tasks_about(opportunity), None, 1)
+            .await
+            .map_err(CrmError::Store)?;
+        plan::has_next_step(opportunity, stage, &page)
+    }
+
     // The same steps as `Crm`'s, with the commit (and the look-ups) awaited.
     /// See [`Crm::load`].
     pub async fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
@@ -189,6 +206,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         let lead = Lead::open(contact, interest, &self.context(actor));
         self.apply(plan::create(lead, Batch::new())).await
+    }
+
+    /// See [`Crm::with_next_steps`].
+    pub fn with_next_steps(self, policy: NextSteps) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: self.sync.with_next_steps(policy),
+        }
     }
 
     /// See [`Crm::add_task_on_contact`].
@@ -375,6 +399,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         proposal: SentProposal,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Proposal)
+            .await?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx)))
             .await
@@ -387,6 +413,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Negotiation)
+            .await?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)))
             .await
@@ -400,6 +428,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         incumbent: Incumbent,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Contracting)
+            .await?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| {
             o.enter_contracting(terms, incumbent, &ctx)
@@ -450,6 +480,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
+        self.require_next_step(opportunity.id(), OpportunityStage::Discovery)
+            .await?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
             .await

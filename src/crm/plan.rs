@@ -308,3 +308,16 @@ pub(super) fn close_task<E>(
     })?;
     Ok(step(task, |_| closed))
 }
+
+/// Refuses `opportunity` entering `stage` when `open_tasks` (a page of its open tasks) is
+/// empty.
+pub(super) fn has_next_step<E>(
+    opportunity: OpportunityId,
+    stage: OpportunityStage,
+    open_tasks: &Page,
+) -> Result<(), CrmError<E>> {
+    if open_tasks.records.is_empty() {
+        return Err(CrmError::NextStepRequired { opportunity, stage });
+    }
+    Ok(())
+}

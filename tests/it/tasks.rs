@@ -163,3 +163,96 @@ fn a_forged_task_is_refused() {
     let erased = refused(open, &|v| v["erased"] = serde_json::json!(true));
     assert!(erased.contains("still holds its subject"), "{erased}");
 }
+
+#[test]
+fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_open_task() {
+    use prospect::state::{Discovery, Negotiation, OpportunityStage, Proposal};
+    let sample = Sample::new(53);
+    let crm = sample.crm(MemoryStore::new()).with_next_steps(
+        NextSteps::none()
+            .required_in::<Proposal>()
+            .required_in::<Negotiation>()
+            .required_in::<Discovery>(),
+    );
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    // Qualifying makes the opportunity: it cannot have a task before it exists.
+    let discovery = crm
+        .qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity;
+    let id = discovery.id();
+    let reloaded = || crm.load::<Opportunity<Discovery>>(id).unwrap();
+    match crm.propose(discovery, sample.proposal(), me) {
+        Err(CrmError::NextStepRequired {
+            opportunity,
+            stage: OpportunityStage::Proposal,
+        }) => assert_eq!(opportunity, id),
+        other => panic!("{other:?}"),
+    }
+    // A done task is no next step; an open one is.
+    let call = crm
+        .add_task_on_opportunity(
+            &reloaded(),
+            todo(&sample, "Call", Due::On(sample.today())),
+            me,
+        )
+        .unwrap();
+    crm.complete_task(call, me).unwrap();
+    assert!(matches!(
+        crm.propose(reloaded(), sample.proposal(), me),
+        Err(CrmError::NextStepRequired { .. })
+    ));
+    let quote = crm
+        .add_task_on_opportunity(
+            &reloaded(),
+            todo(&sample, "Quote", Due::On(sample.today())),
+            me,
+        )
+        .unwrap();
+    let proposal = crm.propose(reloaded(), sample.proposal(), me).unwrap();
+    // Done with it: negotiation requires another.
+    crm.complete_task(quote, me).unwrap();
+    let refused = crm
+        .negotiate(proposal, sample.note("price"), me)
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("has no open next step, which negotiation requires"),
+        "{refused}"
+    );
+    // Losing needs none; reopening into discovery does.
+    let proposal = crm.load::<Opportunity<Proposal>>(id).unwrap();
+    let lost = crm.lose(proposal, sample.loss(), me).unwrap();
+    assert!(matches!(
+        crm.reopen(lost, sample.note("back"), me),
+        Err(CrmError::NextStepRequired {
+            stage: OpportunityStage::Discovery,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn without_a_next_step_policy_no_stage_requires_a_task() {
+    let sample = Sample::new(54);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let o = crm
+        .qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity;
+    crm.propose(o, sample.proposal(), me).unwrap();
+}

@@ -320,6 +320,11 @@ pub fn tasks_are_stored_closed_listed_and_erased<S: Store>(new: impl Fn() -> S) 
         about, expected,
         "expected the opportunity's tasks, in id order"
     );
+    assert_eq!(
+        page_ids(&store, &Query::open_tasks_about(opportunity.id())),
+        vec![RecordId::from(second.id())],
+        "expected the opportunity's open tasks only"
+    );
     let open = page_ids(
         &store,
         &Query::in_state(RecordState::Task(TaskStatus::Open)),
