@@ -1,15 +1,15 @@
 //! Stale work: deals gone quiet in their stage, new leads left without an answer and tasks
-//! past due, found by
-//! pure functions of the records, a [`StalePolicy`] and `now`. No timers and no I/O: the
-//! application calls [`find_stale`] (or feeds a [`StaleCheck`] from a store's scan) when it
-//! wants to know, and acts on the [`Stale`] items it gets, each with the next step of the
-//! policy's escalation ladder.
+//! past due, found by pure functions of the records, a [`StalePolicy`] and `now`. No timers
+//! and no I/O: the application calls [`find_stale`] (or feeds a [`StaleCheck`] from a store's
+//! scan) when it wants to know, and acts on the [`Stale`] items it gets, each with the next
+//! step of the policy's escalation ladder.
 //!
 //! An open opportunity's clock starts when it enters its stage; an activity about it resets the
 //! clock when the policy says so ([`StalePolicy::activities_reset_the_clock`]). A task planned
 //! for later does not: a next step far in the future does not stop a deal from going stale. A
 //! new lead's clock starts when it is opened; it is answered by its first touch (which moves it
-//! out of `New`), or by an activity about it when activities reset the clock.
+//! out of `New`), or by an activity about it when activities reset the clock. An open task is
+//! stale once it is past due: its instant, or the end of its day where its owner is.
 
 use std::collections::BTreeMap;
 use std::fmt;
