@@ -231,7 +231,8 @@ pub fn activity_details() -> impl Strategy<Value = ActivityDetails> + Clone {
         )
 }
 
-/// When [`activity`] logs its activities: 2026-03-02 09:00 UTC.
+/// When [`activity`] logs its activities and [`task`] makes its tasks, and where
+/// [`clock_reading`] clusters: 2026-03-02 09:00 UTC.
 const ACTIVITY_LOGGED_AT: DateTime<Utc> = match DateTime::from_timestamp(1_772_442_000, 0) {
     Some(at) => at,
     None => DateTime::UNIX_EPOCH,
@@ -666,7 +667,7 @@ pub fn record() -> impl Strategy<Value = Record> {
 /// and equal instants are likely. For driving `testkit::walk_under_clock` and
 /// `testkit::SteppingClock` (feature `testkit`).
 pub fn clock_reading() -> impl Strategy<Value = DateTime<Utc>> {
-    let base = DateTime::<Utc>::from_timestamp(1_772_442_000, 0).unwrap_or(DateTime::UNIX_EPOCH);
+    let base = ACTIVITY_LOGGED_AT;
     let (min, max) = (
         DateTime::<Utc>::MIN_UTC.timestamp(),
         DateTime::<Utc>::MAX_UTC.timestamp(),

@@ -115,3 +115,47 @@ fn new_lead<S: Store>(store: &S, sample: &Sample) -> Lead<New> {
     create(store, stored);
     lead
 }
+
+/// Every id `query` lists, paging `limit` at a time and calling `between` after each page;
+/// every page checked: within its limit, readable, its cursor advancing.
+pub(super) fn page_through<S: Store>(
+    store: &S,
+    query: &Query,
+    limit: usize,
+    between: &mut dyn FnMut(),
+) -> Vec<RecordId> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    // Bounded: a store whose cursor does not advance must fail the case, not hang it.
+    for _ in 0..MAX_PAGES {
+        let page = store.list(query, after, limit).must();
+        assert!(
+            page.records.len() <= limit,
+            "a page of limit {limit}: expected at most {limit} records, found {}",
+            page.records.len()
+        );
+        assert!(
+            page.unreadable.is_empty(),
+            "expected every record to be readable, found unreadable ones: {:?}",
+            page.unreadable
+        );
+        seen.extend(page.records.iter().map(|r| r.id()));
+        between();
+        match page.next {
+            Some(next) if after.is_some_and(|a| next <= a) => panic!(
+                "the cursor did not advance: expected a cursor after {}, found {next}",
+                after.map_or_else(String::new, |a| a.to_string())
+            ),
+            Some(next) => after = Some(next),
+            None => return seen,
+        }
+    }
+    panic!(
+        "paging did not end: expected the last page within {MAX_PAGES} pages, found more \
+         ({} records seen)",
+        seen.len()
+    );
+}
+
+/// The most pages a kit case reads in one listing before it calls the store broken.
+const MAX_PAGES: usize = 10_000;

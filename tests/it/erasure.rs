@@ -12,7 +12,6 @@ use prospect::*;
 use prospect::{
     memory::MemoryStore,
     record::{Record, RecordKind},
-    store::Store,
 };
 use serde_json::Value;
 
@@ -91,15 +90,6 @@ fn text_leaves(value: &Value, path: &str, key: &str, out: &mut Vec<(String, Stri
         }
         _ => {}
     }
-}
-
-fn everything(store: &MemoryStore) -> Vec<Record> {
-    let mut all = Vec::new();
-    for kind in RecordKind::ALL {
-        let scanned = Store::scan(store, kind, &mut |r| all.push(r.into_inner())).unwrap();
-        assert!(scanned.is_complete());
-    }
-    all
 }
 
 #[test]

@@ -12,18 +12,12 @@ use prospect::stale::{Breach, Escalation, StaleCheck, StaleCounts, StalePolicy, 
 use prospect::state::{Discovery, OpportunityStage, Proposal};
 use prospect::store::Store;
 use prospect::testkit::Sample;
+
+use crate::support::everything;
 use prospect::*;
 
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
-
-fn everything(store: &MemoryStore) -> Vec<Record> {
-    let mut all = Vec::new();
-    for kind in RecordKind::ALL {
-        let _ = Store::scan(store, kind, &mut |r| all.push(r.into_inner())).unwrap();
-    }
-    all
-}
 
 fn policy() -> StalePolicy {
     StalePolicy::new()

@@ -1,7 +1,18 @@
 //! Fixtures: a fixed clock, deterministic ids, and valid evidence for every step.
 
-use prospect::record::{Record, StateError};
+use prospect::record::{Record, RecordKind, StateError};
+use prospect::store::Store;
 use prospect::*;
+
+/// Every record `store` holds, by kind then id; all of them readable.
+pub fn everything<S: Store>(store: &S) -> Vec<Record> {
+    let mut all = Vec::new();
+    for kind in RecordKind::ALL {
+        let scanned = store.scan(kind, &mut |r| all.push(r.into_inner())).unwrap();
+        assert!(scanned.is_complete(), "expected every record readable");
+    }
+    all
+}
 
 pub fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
