@@ -56,6 +56,8 @@ pub enum Field {
     RequirementList,
     /// When an activity happened.
     OccurredAt,
+    /// When an opportunity is expected to close.
+    ExpectedClose,
 }
 
 impl Field {
@@ -84,6 +86,7 @@ impl Field {
             Field::Installments => "installments",
             Field::RequirementList => "requirements",
             Field::OccurredAt => "occurred at",
+            Field::ExpectedClose => "expected close",
         }
     }
 }

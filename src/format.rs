@@ -17,7 +17,10 @@ use crate::kind::RecordKind;
 /// - 0: before the field.
 /// - 1: the field; leads, opportunities and accounts may say `"erased": true`; unknown fields
 ///   and duplicate keys are refused.
-pub const RECORD_FORMAT: u32 = 1;
+/// - 2: edits are entries of a record's history (hand-offs, revisions, revised proposals,
+///   overrides, a contact's corrections, an account's hand-offs): a reader of format 1 would
+///   not know them.
+pub const RECORD_FORMAT: u32 = 2;
 
 /// The `"format"` field of a stored record: written as [`RECORD_FORMAT`], read as any format up
 /// to it (absent: 0), a newer one refused. Zero-sized.

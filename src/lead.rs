@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::contact::{Contact, LeadSource};
 use crate::context::Context;
+use crate::edit::{Change, Reassignment};
 use crate::error::{Field, ValidationError};
 use crate::history::History;
 use crate::id::{ContactId, LeadId, OpportunityId};
@@ -224,6 +225,23 @@ impl<S: OpenLeadState> Lead<S> {
     pub fn disqualify(self, reason: DisqualifyReason, ctx: &Context<'_>) -> Lead<Disqualified> {
         let at = self.data.history.next_at(ctx.now());
         self.step_at(at, LeadEvidence::Disqualified(reason.clone()), reason, ctx)
+    }
+
+    /// Hands the lead over to `owner` (`None`: to nobody), for `reason` if one is given: an
+    /// entry of its history that keeps its state, with the owner before and after. Only an
+    /// open lead can change hands: a closed one stays with whoever closed it, which is what
+    /// the reports count.
+    pub fn reassign(&mut self, owner: Option<User>, reason: Option<Note>, ctx: &Context<'_>) {
+        let at = self.data.history.next_at(ctx.now());
+        let change = Change::new(self.data.owner.clone(), owner.clone());
+        let evidence = LeadEvidence::Reassigned(Box::new(Reassignment::new(change, reason)));
+        self.data
+            .history
+            .push(at, S::STATUS, S::STATUS, evidence, ctx.actor());
+        self.data.core = Arc::new(LeadCore {
+            owner,
+            ..LeadCore::clone(&self.data.core)
+        });
     }
 }
 

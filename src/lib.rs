@@ -147,6 +147,7 @@ mod activity;
 mod contact;
 mod context;
 mod crm;
+mod edit;
 mod email;
 mod error;
 mod forecast;
@@ -182,6 +183,7 @@ pub use crm::{
     AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, NextSteps, OnDuplicate, Qualified,
     WonAccount,
 };
+pub use edit::{Change, Reassignment};
 pub use email::EmailAddress;
 pub use error::{Field, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
@@ -196,8 +198,8 @@ pub use lead::{
 };
 pub use money::{Currency, Money, MoneyError, MoneyTotals};
 pub use opportunity::{
-    Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence, OpportunityTransition,
-    PaymentTerms, SentProposal, SignedContract, WinError,
+    ForecastOverride, Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence,
+    OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract, WinError,
 };
 pub use phone::PhoneNumber;
 pub use qualification::{

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::Win;
 use crate::activity::Activity;
 use crate::contact::Contact;
+use crate::edit::Reassignment;
 use crate::history::{Tag, Transition};
 use crate::lead::LeadEvidence;
 use crate::money::Money;
@@ -252,8 +253,15 @@ fn lead_entry(t: &Transition<LeadStatus, LeadEvidence>) -> Fingerprint {
     let f = transition(t);
     match t.evidence() {
         LeadEvidence::Converted { opportunity } => f.bytes(opportunity.as_uuid().as_bytes()),
+        LeadEvidence::Reassigned(r) => owners(f, r),
         _ => f,
     }
+}
+
+/// A hand-off's owners, before and after (`-` for nobody: a user name is never empty).
+fn owners(f: Fingerprint, r: &Reassignment) -> Fingerprint {
+    let name = |u: &Option<User>| u.as_ref().map_or("-", User::as_str).to_owned();
+    f.str(&name(r.owner().before())).str(&name(r.owner().after()))
 }
 
 fn opportunity_entry(t: &Transition<OpportunityStage, OpportunityEvidence>) -> Fingerprint {
@@ -272,9 +280,28 @@ fn opportunity_entry(t: &Transition<OpportunityStage, OpportunityEvidence>) -> F
             .money(contract.value())
             .date(contract.signed_on())
             .bytes(account.as_uuid().as_bytes()),
+        OpportunityEvidence::ProposalRevised {
+            previous_amount,
+            proposal,
+        } => f
+            .money(*previous_amount)
+            .money(proposal.amount())
+            .date(proposal.sent_on()),
+        OpportunityEvidence::Revised(r) => {
+            let f = match r.amount() {
+                Some(a) => f.money(*a.before()).money(*a.after()),
+                None => f,
+            };
+            match r.expected_close() {
+                Some(d) => f.date(*d.before()).date(*d.after()),
+                None => f,
+            }
+        }
+        OpportunityEvidence::Reassigned(r) => owners(f, r),
         OpportunityEvidence::Negotiating(_)
         | OpportunityEvidence::Lost(_)
-        | OpportunityEvidence::Reopened(_) => f,
+        | OpportunityEvidence::Reopened(_)
+        | OpportunityEvidence::Overridden(_) => f,
     }
 }
 

@@ -10,6 +10,8 @@ use serde::{Serialize, Serializer};
 use crate::account::Account;
 use crate::contact::LeadSource;
 use crate::context::Context;
+use crate::edit::{Change, Reassignment};
+use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::history::History;
 use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
@@ -26,12 +28,12 @@ mod stored;
 pub use any::AnyOpportunity;
 
 pub use evidence::{
-    Incumbent, LossCategory, LossReason, OpportunityEvidence, OpportunityTransition, PaymentTerms,
-    SentProposal, SignedContract,
+    ForecastOverride, Incumbent, LossCategory, LossReason, OpportunityEvidence,
+    OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract,
 };
 pub use stage::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
-    Proposal, Won,
+    Proposal, ProposalStage, Won,
 };
 pub(crate) use stored::{OpportunityCore, OpportunityData};
 
@@ -213,7 +215,8 @@ impl<S: OpportunityState> Opportunity<S> {
     /// The proposal sent since the opportunity was last reopened, if any.
     pub fn proposal(&self) -> Option<&SentProposal> {
         self.data.current(|e| match e {
-            OpportunityEvidence::Proposed(p) => Some(p),
+            OpportunityEvidence::Proposed(p)
+            | OpportunityEvidence::ProposalRevised { proposal: p, .. } => Some(p),
             _ => None,
         })
     }
@@ -395,20 +398,117 @@ impl<S: OpenStage> Opportunity<S> {
         self.move_to(ctx.now(), evidence, Arc::new(reason), ctx)
     }
 
-    /// Overrides the stage's default probability until the next stage change.
-    pub fn override_probability(&mut self, probability: Probability) {
-        self.data.probability_override = Some(probability);
+    /// Revises the name, amount or expected close, for the revision's reason: an entry of the
+    /// history that keeps the stage, with each value before and after. A value revised to what
+    /// it was is recorded as given. A later proposal or contract sets the amount again; the
+    /// expected close stays until revised again.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::NotPositive`] for [`Field::Amount`](crate::Field::Amount) when the
+    /// amount is zero or less; [`ValidationError::DateInPast`] for
+    /// [`Field::ExpectedClose`](crate::Field::ExpectedClose) before the actor's today. The
+    /// opportunity is then unchanged.
+    pub fn revise(&mut self, revision: Revision, ctx: &Context<'_>) -> Result<(), ValidationError> {
+        let (name, amount, expected_close, reason) = revision.check(ctx.today())?;
+        let data = &self.data;
+        let revised = Revised::new(
+            name.as_ref().map(|n| Change::new(data.name.clone(), n.clone())),
+            amount.map(|a| Change::new(data.amount, a)),
+            expected_close.map(|d| Change::new(data.expected_close, d)),
+            reason,
+        );
+        self.record(OpportunityEvidence::Revised(Box::new(revised)), ctx);
+        if let Some(amount) = amount {
+            self.data.amount = amount;
+        }
+        if let Some(date) = expected_close {
+            self.data.expected_close = date;
+        }
+        if let Some(name) = name {
+            self.data.core = self.data.core.edited(|core| core.name = name);
+        }
+        Ok(())
     }
 
-    /// Overrides the stage's default forecast category until the next stage change.
-    pub fn override_forecast(&mut self, category: ForecastCategory) {
-        self.data.forecast_override = Some(category);
+    /// Hands the opportunity over to `owner` (`None`: to nobody), for `reason` if one is
+    /// given: an entry of its history that keeps the stage, with the owner before and after.
+    /// Only an open opportunity changes hands: a closed one stays with its owner at close,
+    /// which is whom the reports credit.
+    pub fn reassign(&mut self, owner: Option<User>, reason: Option<Note>, ctx: &Context<'_>) {
+        let change = Change::new(self.data.owner.clone(), owner.clone());
+        let evidence = OpportunityEvidence::Reassigned(Box::new(Reassignment::new(change, reason)));
+        self.record(evidence, ctx);
+        self.data.core = self.data.core.edited(|core| core.owner = owner);
     }
 
-    /// Returns to the stage's default probability and forecast category.
-    pub fn clear_overrides(&mut self) {
-        self.data.probability_override = None;
-        self.data.forecast_override = None;
+    /// Overrides the stage's default probability until the next stage change, for `reason`
+    /// if one is given: an entry of the history, with the override before and after.
+    pub fn override_probability(
+        &mut self,
+        probability: Probability,
+        reason: Option<Note>,
+        ctx: &Context<'_>,
+    ) {
+        self.set_overrides(Some(probability), self.data.forecast_override, reason, ctx);
+    }
+
+    /// Overrides the stage's default forecast category until the next stage change, for
+    /// `reason` if one is given: an entry of the history, with the override before and after.
+    pub fn override_forecast(
+        &mut self,
+        category: ForecastCategory,
+        reason: Option<Note>,
+        ctx: &Context<'_>,
+    ) {
+        self.set_overrides(self.data.probability_override, Some(category), reason, ctx);
+    }
+
+    /// Returns to the stage's default probability and forecast category: an entry of the
+    /// history, with the overrides before.
+    pub fn clear_overrides(&mut self, reason: Option<Note>, ctx: &Context<'_>) {
+        self.set_overrides(None, None, reason, ctx);
+    }
+
+    fn set_overrides(
+        &mut self,
+        probability: Option<Probability>,
+        forecast: Option<ForecastCategory>,
+        reason: Option<Note>,
+        ctx: &Context<'_>,
+    ) {
+        let entry = ForecastOverride::new(
+            Change::new(self.data.probability_override, probability),
+            Change::new(self.data.forecast_override, forecast),
+            reason,
+        );
+        self.record(OpportunityEvidence::Overridden(Box::new(entry)), ctx);
+        self.data.probability_override = probability;
+        self.data.forecast_override = forecast;
+    }
+
+    /// Records `evidence` as an entry that keeps the stage, now (never before the latest
+    /// entry).
+    fn record(&mut self, evidence: OpportunityEvidence, ctx: &Context<'_>) {
+        let at = self.data.history.next_at(ctx.now());
+        self.data
+            .history
+            .push(at, S::STAGE, S::STAGE, evidence, ctx.actor());
+    }
+}
+
+impl<S: ProposalStage> Opportunity<S> {
+    /// A revised proposal replaces the one on the table, in [`Proposal`] or [`Negotiation`]:
+    /// an entry of the history that keeps the stage, with the amount before; the proposal's
+    /// amount becomes the opportunity's.
+    pub fn revise_proposal(&mut self, proposal: SentProposal, ctx: &Context<'_>) {
+        let amount = proposal.amount();
+        let evidence = OpportunityEvidence::ProposalRevised {
+            previous_amount: self.data.amount,
+            proposal,
+        };
+        self.record(evidence, ctx);
+        self.data.amount = amount;
     }
 }
 

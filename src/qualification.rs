@@ -342,6 +342,18 @@ impl Qualification {
         self.authority.as_deref()
     }
 
+    /// A copy inside the crate, for an opportunity whose other data changed (a hand-off, a new
+    /// name): the qualification is linear for callers, and stays one assessment (the copy
+    /// replaces the original in the same opportunity).
+    pub(crate) fn duplicate(&self) -> Qualification {
+        Qualification {
+            need: self.need.clone(),
+            budget: self.budget,
+            timeline: self.timeline,
+            authority: self.authority.clone(),
+        }
+    }
+
     /// The same qualification with its text erased: the need's summary and requirements (as
     /// many as there were), the decision maker's name and title.
     pub(crate) fn erase_personal_data(&self) -> Qualification {

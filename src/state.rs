@@ -17,5 +17,6 @@ pub use crate::lead::{
 };
 pub use crate::opportunity::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
+    ProposalStage,
     Proposal, Won,
 };

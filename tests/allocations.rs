@@ -107,8 +107,8 @@ fn each_transition_allocates_only_its_history_entry() {
     assert_eq!(n, 0, "a copy of a snapshot shares everything");
     drop(copy);
     let mut o: Opportunity<prospect::state::Contracting> = snapshot.try_into().unwrap();
-    let ((), n) = allocations(|| o.override_probability(Probability::new(80).unwrap()));
-    assert_eq!(n, 0, "an override is not a transition");
+    let ((), n) = allocations(|| o.override_probability(Probability::new(80).unwrap(), None, &ctx));
+    assert_eq!(n, 2, "an override: its history entry, and its boxed evidence");
     let (lost, n) = allocations(|| o.lose(loss.clone(), &ctx));
     assert_eq!(
         n, 2,

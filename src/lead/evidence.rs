@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::LeadStatus;
+use crate::edit::Reassignment;
 use crate::history::{Tag, Transition};
 use crate::id::OpportunityId;
 use crate::text::{Note, Summary};
@@ -186,6 +187,9 @@ pub enum LeadEvidence {
         /// The opportunity the lead became.
         opportunity: OpportunityId,
     },
+    /// An open lead changed hands, and stayed in its state
+    /// ([`Lead::reassign`](crate::Lead::reassign)). Boxed: rare, and larger than the others.
+    Reassigned(Box<Reassignment>),
 }
 
 impl Tag for LeadEvidence {
@@ -197,6 +201,7 @@ impl Tag for LeadEvidence {
             LeadEvidence::Disqualified(_) => "disqualified",
             LeadEvidence::Recycled(_) => "recycled",
             LeadEvidence::Converted { .. } => "converted",
+            LeadEvidence::Reassigned(_) => "reassigned",
         }
     }
 }
@@ -209,7 +214,7 @@ impl Tag for LeadStatus {
 
 impl LeadEvidence {
     /// The same evidence with its free text erased: touches' summaries, notes, reasons'
-    /// detail. Channels, categories and ids stay.
+    /// detail, hand-offs' reasons. Channels, categories, owners and ids stay.
     pub(super) fn erased(&self) -> LeadEvidence {
         match self {
             LeadEvidence::Opened => LeadEvidence::Opened,
@@ -220,6 +225,7 @@ impl LeadEvidence {
             LeadEvidence::Converted { opportunity } => LeadEvidence::Converted {
                 opportunity: *opportunity,
             },
+            LeadEvidence::Reassigned(r) => LeadEvidence::Reassigned(Box::new(r.erased())),
         }
     }
 }
@@ -239,6 +245,7 @@ pub(super) fn legal(from: Option<LeadStatus>, to: LeadStatus, evidence: &LeadEvi
         (Some(f), L::Disqualified, E::Disqualified(_)) => f.is_open(),
         (Some(L::Disqualified), L::Nurturing, E::Recycled(_)) => true,
         (Some(L::Working | L::Nurturing), L::Converted, E::Converted { .. }) => true,
+        (Some(f), t, E::Reassigned(_)) => f == t && f.is_open(),
         _ => false,
     }
 }

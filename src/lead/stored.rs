@@ -18,8 +18,9 @@ use crate::text::{Summary, User};
 use super::evidence::legal;
 use super::{Interest, LeadEvidence};
 
-/// What never changes once a lead is opened: shared between the copies of a lead.
-#[derive(Debug, PartialEq, Eq)]
+/// What a lead's steps do not change (a hand-off makes a new one): shared between the copies
+/// of a lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LeadCore {
     pub(crate) id: LeadId,
     pub(crate) contact: ContactId,
@@ -154,6 +155,17 @@ impl LeadData {
                 record: RecordKind::Lead,
                 field: "created_at",
                 problem: "differs from the time of the first history entry",
+            });
+        }
+        let handoffs = self.history.iter().filter_map(|t| match t.evidence() {
+            LeadEvidence::Reassigned(r) => Some(r.owner()),
+            _ => None,
+        });
+        if !crate::edit::chained(handoffs, &self.owner) {
+            return Err(RecordError::Invariant {
+                record: RecordKind::Lead,
+                field: "owner",
+                problem: "differs from its history's hand-offs",
             });
         }
         Ok(())

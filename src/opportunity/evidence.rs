@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::OpportunityStage;
+use crate::edit::{Change, Reassignment};
 use crate::error::{Field, ValidationError};
+use crate::forecast::{ForecastCategory, Probability};
 use crate::history::{Tag, Transition};
 use crate::id::{AccountId, LeadId};
 use crate::money::Money;
@@ -433,6 +435,228 @@ pub enum OpportunityEvidence {
     Lost(LossReason),
     /// `Lost` to `Discovery`: why it is worth another try.
     Reopened(Note),
+    /// A revised proposal replaced the one on the table, in `Proposal` or `Negotiation` (the
+    /// stage stays): its amount becomes the opportunity's.
+    ProposalRevised {
+        /// The opportunity's amount before.
+        previous_amount: Money,
+        /// The proposal sent.
+        proposal: SentProposal,
+    },
+    /// The name, amount or expected close of an open opportunity were revised (the stage
+    /// stays). Boxed, as are the other edits: rare, and larger than the steps.
+    Revised(Box<Revised>),
+    /// An open opportunity changed hands (the stage stays).
+    Reassigned(Box<Reassignment>),
+    /// The probability or forecast category of an open opportunity was overridden, or the
+    /// override cleared (the stage stays).
+    Overridden(Box<ForecastOverride>),
+}
+
+/// What to revise on an open opportunity: any of its name, amount and expected close, and
+/// why. Given to [`Opportunity::revise`](crate::Opportunity::revise), which records a
+/// [`Revised`] entry with the values before and after.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use prospect::{Currency, Money, Note, Revision};
+/// let revision = Revision::new()
+///     .amount(Money::parse("42000", Currency::EUR)?)
+///     .expected_close(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap())
+///     .because(Note::new("Two more sites")?);
+/// assert!(revision.name_given().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Revision {
+    name: Option<Summary>,
+    amount: Option<Money>,
+    expected_close: Option<NaiveDate>,
+    reason: Option<Note>,
+}
+
+impl Revision {
+    /// A revision that changes nothing yet.
+    pub fn new() -> Revision {
+        Revision::default()
+    }
+
+    /// The same revision, renaming the opportunity.
+    pub fn name(self, name: Summary) -> Revision {
+        Revision {
+            name: Some(name),
+            ..self
+        }
+    }
+
+    /// The same revision, with a new amount (checked when revising: above zero).
+    pub fn amount(self, amount: Money) -> Revision {
+        Revision {
+            amount: Some(amount),
+            ..self
+        }
+    }
+
+    /// The same revision, with a new expected close (checked when revising: not before the
+    /// actor's today).
+    pub fn expected_close(self, date: NaiveDate) -> Revision {
+        Revision {
+            expected_close: Some(date),
+            ..self
+        }
+    }
+
+    /// The same revision, with the reason for it.
+    pub fn because(self, reason: Note) -> Revision {
+        Revision {
+            reason: Some(reason),
+            ..self
+        }
+    }
+
+    /// The new name, if one is given.
+    pub fn name_given(&self) -> Option<&Summary> {
+        self.name.as_ref()
+    }
+
+    /// The new amount, if one is given.
+    pub fn amount_given(&self) -> Option<Money> {
+        self.amount
+    }
+
+    /// The new expected close, if one is given.
+    pub fn expected_close_given(&self) -> Option<NaiveDate> {
+        self.expected_close
+    }
+
+    /// Checks the revision on `today`, and returns its parts: the amount above zero, the
+    /// expected close not past.
+    pub(crate) fn check(
+        self,
+        today: NaiveDate,
+    ) -> Result<(Option<Summary>, Option<Money>, Option<NaiveDate>, Option<Note>), ValidationError>
+    {
+        let amount = self
+            .amount
+            .map(|a| a.positive(Field::Amount))
+            .transpose()?;
+        if let Some(date) = self.expected_close.filter(|d| *d < today) {
+            return Err(ValidationError::DateInPast {
+                field: Field::ExpectedClose,
+                date,
+                today,
+            });
+        }
+        Ok((self.name, amount, self.expected_close, self.reason))
+    }
+}
+
+/// A revision as recorded: each field revised, before and after, and the reason if one was
+/// given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revised {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<Change<Summary>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    amount: Option<Change<Money>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expected_close: Option<Change<NaiveDate>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<Note>,
+}
+
+impl Revised {
+    pub(crate) fn new(
+        name: Option<Change<Summary>>,
+        amount: Option<Change<Money>>,
+        expected_close: Option<Change<NaiveDate>>,
+        reason: Option<Note>,
+    ) -> Revised {
+        Revised {
+            name,
+            amount,
+            expected_close,
+            reason,
+        }
+    }
+
+    /// The name before and after, if it was revised.
+    pub fn name(&self) -> Option<&Change<Summary>> {
+        self.name.as_ref()
+    }
+
+    /// The amount before and after, if it was revised.
+    pub fn amount(&self) -> Option<&Change<Money>> {
+        self.amount.as_ref()
+    }
+
+    /// The expected close before and after, if it was revised.
+    pub fn expected_close(&self) -> Option<&Change<NaiveDate>> {
+        self.expected_close.as_ref()
+    }
+
+    /// Why, if a reason was given.
+    pub fn reason(&self) -> Option<&Note> {
+        self.reason.as_ref()
+    }
+
+    /// The same revision with its free text erased: the names and the reason.
+    fn erased(&self) -> Revised {
+        Revised {
+            name: self.name.as_ref().map(|c| c.map(|_| Summary::erased())),
+            amount: self.amount,
+            expected_close: self.expected_close,
+            reason: self.reason.as_ref().map(|_| Note::erased()),
+        }
+    }
+}
+
+/// An override of an open opportunity's probability and forecast category as recorded: both,
+/// before and after (`None`: the stage's default), and the reason if one was given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastOverride {
+    probability: Change<Option<Probability>>,
+    forecast: Change<Option<ForecastCategory>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<Note>,
+}
+
+impl ForecastOverride {
+    pub(crate) fn new(
+        probability: Change<Option<Probability>>,
+        forecast: Change<Option<ForecastCategory>>,
+        reason: Option<Note>,
+    ) -> ForecastOverride {
+        ForecastOverride {
+            probability,
+            forecast,
+            reason,
+        }
+    }
+
+    /// The overriding probability before and after.
+    pub fn probability(&self) -> &Change<Option<Probability>> {
+        &self.probability
+    }
+
+    /// The overriding forecast category before and after.
+    pub fn forecast(&self) -> &Change<Option<ForecastCategory>> {
+        &self.forecast
+    }
+
+    /// Why, if a reason was given.
+    pub fn reason(&self) -> Option<&Note> {
+        self.reason.as_ref()
+    }
+
+    fn erased(&self) -> ForecastOverride {
+        ForecastOverride {
+            reason: self.reason.as_ref().map(|_| Note::erased()),
+            ..self.clone()
+        }
+    }
 }
 
 impl Tag for OpportunityEvidence {
@@ -445,6 +669,10 @@ impl Tag for OpportunityEvidence {
             OpportunityEvidence::Won { .. } => "won",
             OpportunityEvidence::Lost(_) => "lost",
             OpportunityEvidence::Reopened(_) => "reopened",
+            OpportunityEvidence::ProposalRevised { .. } => "proposal_revised",
+            OpportunityEvidence::Revised(_) => "revised",
+            OpportunityEvidence::Reassigned(_) => "reassigned",
+            OpportunityEvidence::Overridden(_) => "overridden",
         }
     }
 }
@@ -458,7 +686,8 @@ impl Tag for OpportunityStage {
 impl OpportunityEvidence {
     /// The same evidence with its free text and person names erased: proposals' summaries,
     /// notes, terms' notes, the dismissed incumbent's name, the contract's reference and signer,
-    /// reasons' detail. Amounts, dates, ids and categories stay.
+    /// reasons' detail, revised names, the reasons of edits. Amounts, dates, ids, owners and
+    /// categories stay.
     pub(super) fn erased(&self) -> OpportunityEvidence {
         let erased_note = |n: &Option<Note>| n.as_ref().map(|_| Note::erased());
         match self {
@@ -490,6 +719,23 @@ impl OpportunityEvidence {
             },
             OpportunityEvidence::Lost(r) => OpportunityEvidence::Lost(r.erased()),
             OpportunityEvidence::Reopened(_) => OpportunityEvidence::Reopened(Note::erased()),
+            OpportunityEvidence::ProposalRevised {
+                previous_amount,
+                proposal,
+            } => OpportunityEvidence::ProposalRevised {
+                previous_amount: *previous_amount,
+                proposal: SentProposal(Arc::new(data::SentProposal {
+                    summary: Summary::erased(),
+                    ..data::SentProposal::clone(&proposal.0)
+                })),
+            },
+            OpportunityEvidence::Revised(r) => OpportunityEvidence::Revised(Box::new(r.erased())),
+            OpportunityEvidence::Reassigned(r) => {
+                OpportunityEvidence::Reassigned(Box::new(r.erased()))
+            }
+            OpportunityEvidence::Overridden(o) => {
+                OpportunityEvidence::Overridden(Box::new(o.erased()))
+            }
         }
     }
 }
@@ -514,6 +760,12 @@ pub(super) fn legal(
         (Some(O::Contracting), O::Won, E::Won { .. }) => true,
         (Some(f), O::Lost, E::Lost(_)) => f.is_open(),
         (Some(O::Lost), O::Discovery, E::Reopened(_)) => true,
+        (Some(f), t, E::ProposalRevised { .. }) => {
+            f == t && matches!(f, O::Proposal | O::Negotiation)
+        }
+        (Some(f), t, E::Revised(_) | E::Reassigned(_) | E::Overridden(_)) => {
+            f == t && f.is_open()
+        }
         _ => false,
     }
 }

@@ -52,6 +52,11 @@ pub trait OpportunityState: sealed::Sealed + fmt::Debug + Send + Sync + 'static 
 /// [`Discovery`], [`Proposal`], [`Negotiation`], [`Contracting`].
 pub trait OpenStage: OpportunityState {}
 
+/// An open stage with a proposal on the table, which a revised proposal can replace
+/// ([`Opportunity::revise_proposal`](crate::Opportunity::revise_proposal)): [`Proposal`] and
+/// [`Negotiation`].
+pub trait ProposalStage: OpenStage {}
+
 /// An opportunity whose needs and requirements are being explored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Discovery {}
@@ -105,6 +110,8 @@ impl OpenStage for Discovery {}
 impl OpenStage for Proposal {}
 impl OpenStage for Negotiation {}
 impl OpenStage for Contracting {}
+impl ProposalStage for Proposal {}
+impl ProposalStage for Negotiation {}
 
 impl sealed::Sealed for Discovery {
     type Outcome = ();

@@ -18,10 +18,12 @@ use crate::money::Money;
 use crate::qualification::Qualification;
 use crate::text::{Summary, User};
 
-use super::OpportunityEvidence;
+use super::{OpportunityEvidence, Revised};
+use crate::edit::chained;
 use super::evidence::legal;
 
-/// What never changes once an opportunity is qualified: shared between its copies.
+/// What an opportunity's steps do not change (an edit of its name or owner makes a new one):
+/// shared between its copies.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct OpportunityCore {
     pub(crate) id: OpportunityId,
@@ -32,6 +34,25 @@ pub(crate) struct OpportunityCore {
     pub(crate) owner: Option<User>,
     pub(crate) qualification: Qualification,
     pub(crate) created_at: DateTime<Utc>,
+}
+
+impl OpportunityCore {
+    /// A new core like this one but for `edit` (a new name or owner), for the edit's
+    /// opportunity: its copies keep sharing the old one.
+    pub(crate) fn edited(&self, edit: impl FnOnce(&mut OpportunityCore)) -> Arc<OpportunityCore> {
+        let mut core = OpportunityCore {
+            id: self.id,
+            lead: self.lead,
+            contact: self.contact,
+            name: self.name.clone(),
+            source: self.source,
+            owner: self.owner.clone(),
+            qualification: self.qualification.duplicate(),
+            created_at: self.created_at,
+        };
+        edit(&mut core);
+        Arc::new(core)
+    }
 }
 
 /// The data of an opportunity, whatever its stage. Cloning it shares the core and the history.
@@ -247,21 +268,68 @@ impl OpportunityData {
             }
         }
         // What derives from the history says what the history says: the amount is the
-        // latest proposal's or contract's, or the budget before any; the expected close is the
-        // qualification's decision date (no step moves it).
+        // latest proposal's, revision's or contract's, or the budget before any; the expected
+        // close is the latest revision's, or the qualification's decision date.
         if self.amount != self.derived_amount() {
             return invariant(
                 "amount",
-                "differs from its history (the latest proposal's amount, or the budget)",
+                "differs from its history (the latest proposal's, revision's or contract's amount, or the budget)",
             );
         }
-        if self.expected_close != self.qualification.timeline().decision_date() {
+        let revisions = || {
+            self.history.iter().filter_map(|t| match t.evidence() {
+                OpportunityEvidence::Revised(r) => Some(&**r),
+                _ => None,
+            })
+        };
+        let decided = self.qualification.timeline().decision_date();
+        let closes = revisions().filter_map(Revised::expected_close);
+        if !chained(closes, &self.expected_close)
+            || revisions()
+                .find_map(Revised::expected_close)
+                .map_or(self.expected_close, |first| *first.before())
+                != decided
+        {
             return invariant(
                 "expected_close",
-                "differs from the qualification's decision date",
+                "differs from its history (the latest revision's, or the qualification's decision date)",
+            );
+        }
+        if !chained(revisions().filter_map(Revised::name), &self.name) {
+            return invariant("name", "differs from its history's revisions");
+        }
+        let handoffs = self.history.iter().filter_map(|t| match t.evidence() {
+            OpportunityEvidence::Reassigned(r) => Some(r.owner()),
+            _ => None,
+        });
+        if !chained(handoffs, &self.owner) {
+            return invariant("owner", "differs from its history's hand-offs");
+        }
+        if !self.overrides_follow_history() {
+            return invariant(
+                "probability_override",
+                "differs from the latest override in its history since its stage changed",
             );
         }
         Ok(())
+    }
+
+    /// Whether the overrides are those of the latest override the history records since the
+    /// latest stage change (every stage change clears them), when it records one. When it
+    /// records none, any override reads: before format 2, overrides were not entries of the
+    /// history, and such a record must still read (and write back).
+    fn overrides_follow_history(&self) -> bool {
+        let latest = self
+            .history
+            .newest_first()
+            .take_while(|t| t.from() == Some(t.to()))
+            .find_map(|t| match t.evidence() {
+                OpportunityEvidence::Overridden(o) => {
+                    Some((*o.probability().after(), *o.forecast().after()))
+                }
+                _ => None,
+            });
+        latest.is_none_or(|latest| latest == (self.probability_override, self.forecast_override))
     }
 
     /// [`validate`](Self::validate), and the checks of the current format that records of
@@ -278,13 +346,15 @@ impl OpportunityData {
         Ok(())
     }
 
-    /// The amount the history gives: the latest proposal's amount or contract's value, or the
-    /// budget when there is neither.
+    /// The amount the history gives: the latest proposal's or revision's amount or contract's
+    /// value, or the budget when there is none.
     fn derived_amount(&self) -> Money {
         self.history
             .newest_first()
             .find_map(|t| match t.evidence() {
-                OpportunityEvidence::Proposed(p) => Some(p.amount()),
+                OpportunityEvidence::Proposed(p)
+                | OpportunityEvidence::ProposalRevised { proposal: p, .. } => Some(p.amount()),
+                OpportunityEvidence::Revised(r) => r.amount().map(|a| *a.after()),
                 OpportunityEvidence::Won { contract, .. } => Some(contract.value()),
                 _ => None,
             })

@@ -101,7 +101,7 @@ fn step(f: &Sample, walk: Walk, account: &mut Option<Account>, choice: u8) -> (W
                     0 => opp(l, o.propose(f.proposal(), &ctx).into(), Moved::Opportunity),
                     1 => opp(l, o.lose(loss(), &ctx).into(), Moved::Opportunity),
                     _ => {
-                        o.override_probability(percent);
+                        o.override_probability(percent, None, &ctx);
                         opp(l, o.into(), Moved::Override)
                     }
                 },
@@ -113,7 +113,7 @@ fn step(f: &Sample, walk: Walk, account: &mut Option<Account>, choice: u8) -> (W
                     ),
                     1 => opp(l, o.lose(loss(), &ctx).into(), Moved::Opportunity),
                     _ => {
-                        o.override_forecast(ForecastCategory::Commit);
+                        o.override_forecast(ForecastCategory::Commit, None, &ctx);
                         opp(l, o.into(), Moved::Override)
                     }
                 },
@@ -129,7 +129,7 @@ fn step(f: &Sample, walk: Walk, account: &mut Option<Account>, choice: u8) -> (W
                     }
                     1 => opp(l, o.lose(loss(), &ctx).into(), Moved::Opportunity),
                     _ => {
-                        o.override_probability(percent);
+                        o.override_probability(percent, None, &ctx);
                         opp(l, o.into(), Moved::Override)
                     }
                 },
@@ -149,7 +149,7 @@ fn step(f: &Sample, walk: Walk, account: &mut Option<Account>, choice: u8) -> (W
                     }
                     1 => opp(l, o.lose(loss(), &ctx).into(), Moved::Opportunity),
                     _ => {
-                        o.override_probability(percent);
+                        o.override_probability(percent, None, &ctx);
                         opp(l, o.into(), Moved::Override)
                     }
                 },
@@ -193,7 +193,7 @@ proptest! {
                 Moved::Opportunity | Moved::Won(_) => {
                     prop_assert_eq!(walk.opportunity_len(), opp_before.map(|n| n + 1));
                 }
-                Moved::Override => prop_assert_eq!(walk.opportunity_len(), opp_before),
+                Moved::Override => prop_assert_eq!(walk.opportunity_len(), opp_before.map(|n| n + 1)),
             }
             match &walk {
                 Walk::Lead(l) => {

@@ -378,7 +378,49 @@ fn forged_records_that_contradict_their_history_or_format_are_refused() {
     let name = person.party().name().to_string();
     let contact = Record::from(person);
     let erased = Record::from(f.contact().erase(&ctx));
+    let mut handed_over = f.working();
+    handed_over.reassign(Some(User::new("bob").unwrap()), None, &ctx);
+    let handed_over = Record::from(handed_over);
+    let mut revised = f.discovery().1;
+    revised
+        .revise(
+            Revision::new()
+                .name(f.summary("Bigger deal"))
+                .amount(f.eur(50_000))
+                .expected_close(f.today() + chrono::Days::new(60)),
+            &ctx,
+        )
+        .unwrap();
+    let revised = Record::from(revised);
+    let mut overridden = f.discovery().1;
+    overridden.override_probability(Probability::new(35).unwrap(), None, &ctx);
+    let overridden = Record::from(overridden);
     let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "a lead whose owner is not the one its hand-off gave it",
+            refused(handed_over.clone(), |v| v["owner"] = json!("mallory")),
+            "owner: differs from its history's hand-offs",
+        ),
+        (
+            "an opportunity whose name is not its revision's",
+            refused(revised.clone(), |v| v["name"] = json!("Other")),
+            "name: differs from its history's revisions",
+        ),
+        (
+            "an opportunity whose amount is not its revision's",
+            refused(revised.clone(), |v| v["amount"]["minor"] = json!(4_000_000)),
+            "amount: differs from its history",
+        ),
+        (
+            "an opportunity whose expected close is not its revision's",
+            refused(revised.clone(), |v| v["expected_close"] = json!("2030-01-01")),
+            "expected_close: differs from its history",
+        ),
+        (
+            "an override that is not the one its history records",
+            refused(overridden.clone(), |v| v["probability_override"] = json!(50)),
+            "differs from the latest override in its history",
+        ),
         (
             "opportunity in discovery whose amount is not its budget",
             refused(discovery.clone(), |v| v["amount"]["minor"] = json!(1)),
@@ -401,7 +443,7 @@ fn forged_records_that_contradict_their_history_or_format_are_refused() {
             refused(discovery.clone(), |v| {
                 v["expected_close"] = json!("2030-01-01")
             }),
-            "expected_close: differs from the qualification's decision date",
+            "expected_close: differs from its history",
         ),
         (
             "unknown field on a lead",
@@ -563,12 +605,12 @@ fn forged_text_and_times_only_format_0_accepted_are_refused_in_format_1() {
             serde_json::from_value(old).unwrap_or_else(|e| panic!("format 0 must still read: {e}"));
         assert_eq!(
             json(&record)["format"],
-            json!(1),
-            "written back in format 1"
+            json!(RECORD_FORMAT),
+            "written back in the current format"
         );
         // The same record in format 1, with the field last: refused.
         let mut text = value.to_string();
-        text = text.replacen("\"format\":1,", "", 1);
+        text = text.replacen(&format!("\"format\":{RECORD_FORMAT},"), "", 1);
         text.insert_str(text.len() - 1, ",\"format\":1");
         let error = refused_text(&text);
         assert!(
@@ -577,4 +619,20 @@ fn forged_text_and_times_only_format_0_accepted_are_refused_in_format_1() {
             "expected format 1 to refuse what format 0 accepts, found {error:?}"
         );
     }
+}
+
+/// Before format 2, overrides were not entries of the history: an opportunity of format 1
+/// with an override its history does not record still reads, is written back with it, and
+/// reads again.
+#[test]
+fn overrides_of_format_1_that_no_history_entry_records_still_read() {
+    let f = Sample::new(42);
+    let mut value = json(&Record::from(f.discovery().1));
+    value["probability_override"] = json!(50);
+    value["format"] = json!(1);
+    let record: Record = serde_json::from_value(value).expect("format 1 still reads");
+    let back = json(&record);
+    assert_eq!(back["probability_override"], json!(50));
+    assert_eq!(back["format"], json!(RECORD_FORMAT));
+    serde_json::from_value::<Record>(back).expect("and reads again once written back");
 }
