@@ -13,7 +13,8 @@ use crate::id::{AccountId, ContactId, OpportunityId};
 use crate::kind::RecordKind;
 use crate::money::{Money, MoneyError, MoneyTotals};
 use crate::opportunity::{OpportunityData, SignedContract};
-use crate::text::{Reference, User};
+use crate::edit::{Change, Reassignment};
+use crate::text::{Note, Reference, User};
 
 /// One opportunity won by an account: an entry of the account's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,40 @@ impl Win {
     }
 }
 
+/// A hand-off of an account: an entry of its history, between its wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Handoff {
+    at: DateTime<Utc>,
+    actor: User,
+    /// How many wins came before it: where it stands among them, so that the history's order
+    /// does not depend on times that may be equal.
+    after_wins: u32,
+    reassignment: Reassignment,
+}
+
+impl Handoff {
+    /// When the account changed hands.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// Who handed it over.
+    pub fn actor(&self) -> &User {
+        &self.actor
+    }
+
+    /// How many of the account's wins came before it.
+    pub fn after_wins(&self) -> usize {
+        self.after_wins as usize
+    }
+
+    /// The owner before and after, and the reason.
+    pub fn reassignment(&self) -> &Reassignment {
+        &self.reassignment
+    }
+}
+
 /// A customer: the end of the funnel.
 ///
 /// Made only by winning an opportunity ([`Opportunity::win`](crate::Opportunity::win)); later
@@ -75,6 +110,8 @@ mod data {
         pub(super) owner: Option<User>,
         pub(super) customer_since: DateTime<Utc>,
         pub(super) wins: Vec<Win>,
+        /// The hand-offs, oldest first; each says how many wins came before it.
+        pub(super) handoffs: Vec<Handoff>,
         /// Whether personal data in it was erased (the references of erased contacts' wins).
         pub(super) erased: bool,
     }
@@ -90,6 +127,8 @@ struct AccountOut<'a> {
     customer_since: DateTime<Utc>,
     won_value: MoneyTotals,
     wins: &'a [Win],
+    #[serde(skip_serializing_if = "<[Handoff]>::is_empty")]
+    handoffs: &'a [Handoff],
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     erased: bool,
 }
@@ -105,6 +144,7 @@ impl Serialize for Account {
             customer_since: a.customer_since,
             won_value: self.won_value(),
             wins: &a.wins,
+            handoffs: &a.handoffs,
             erased: a.erased,
         }
         .serialize(s)
@@ -128,6 +168,8 @@ struct AccountRepr {
     customer_since: DateTime<Utc>,
     won_value: MoneyTotals,
     wins: Vec<Win>,
+    #[serde(default)]
+    handoffs: Vec<Handoff>,
     #[serde(default)]
     erased: bool,
 }
@@ -154,19 +196,24 @@ impl Account {
                     at,
                     actor: ctx.actor().clone(),
                 }],
+                handoffs: Vec::new(),
                 erased: false,
             }),
         }
     }
 
     /// The same account with the contract references of the wins of `erased` opportunities
-    /// erased (those of an erased contact), marked erased. Same wins, values and times.
+    /// erased (those of an erased contact) and the reasons of its hand-offs, marked erased.
+    /// Same wins, values, owners and times.
     pub(crate) fn erase_personal_data(&self, erased: impl Fn(OpportunityId) -> bool) -> Account {
         let mut data = data::Account::clone(&self.data);
         for win in &mut data.wins {
             if erased(win.opportunity) {
                 win.contract = Reference::erased();
             }
+        }
+        for handoff in &mut data.handoffs {
+            handoff.reassignment = handoff.reassignment.erased();
         }
         data.erased = true;
         Account {
@@ -182,7 +229,36 @@ impl Account {
     /// When a win reading the clock at `now` is recorded: never before the latest win, so that
     /// the wins stay in order.
     pub(crate) fn next_win_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        self.data.wins.last().map_or(now, |last| now.max(last.at))
+        now.max(self.latest_at())
+    }
+
+    /// When the latest entry of its history (a win or a hand-off) was made.
+    fn latest_at(&self) -> DateTime<Utc> {
+        let win = self.data.wins.last().map(|w| w.at);
+        let handoff = self.data.handoffs.last().map(|h| h.at);
+        win.max(handoff).unwrap_or(self.data.customer_since)
+    }
+
+    /// Hands the account over to `owner` (`None`: to nobody), for `reason` if one is given:
+    /// an entry of its history, with the owner before and after.
+    pub fn reassign(&mut self, owner: Option<User>, reason: Option<Note>, ctx: &Context<'_>) {
+        let at = self.next_win_at(ctx.now());
+        let account = Arc::make_mut(&mut self.data);
+        let change = Change::new(account.owner.clone(), owner.clone());
+        account.handoffs.push(Handoff {
+            at,
+            actor: ctx.actor().clone(),
+            // An account with more than 4 billion wins does not exist; saturate rather than
+            // panic.
+            after_wins: u32::try_from(account.wins.len()).unwrap_or(u32::MAX),
+            reassignment: Reassignment::new(change, reason),
+        });
+        account.owner = owner;
+    }
+
+    /// The hand-offs, oldest first.
+    pub fn handoffs(&self) -> &[Handoff] {
+        &self.data.handoffs
     }
 
     /// Adds a win; on error nothing changed.
@@ -287,6 +363,28 @@ impl Account {
         if totals != *won_value {
             return invariant("won_value", "differs from the sum of the wins");
         }
+        let handoffs = &self.data.handoffs;
+        if handoffs.windows(2).any(|h| h[1].after_wins < h[0].after_wins || h[1].at < h[0].at)
+            || handoffs.last().is_some_and(|h| h.after_wins() > self.data.wins.len())
+        {
+            return invariant("handoffs", "not in the order they were made");
+        }
+        let wins = &self.data.wins;
+        let misplaced = handoffs.iter().any(|h| {
+            let after = h.after_wins();
+            after
+                .checked_sub(1)
+                .and_then(|w| wins.get(w))
+                .is_some_and(|w| h.at < w.at)
+                || wins.get(after).is_some_and(|w| w.at < h.at)
+        });
+        if misplaced {
+            return invariant("handoffs", "a hand-off's time is not between its wins'");
+        }
+        let owners = handoffs.iter().map(|h| h.reassignment.owner());
+        if !crate::edit::chained(owners, &self.data.owner) {
+            return invariant("owner", "differs from its history's hand-offs");
+        }
         Ok(())
     }
 }
@@ -307,6 +405,7 @@ impl<'de> Deserialize<'de> for Account {
                 owner: r.owner,
                 customer_since: r.customer_since,
                 wins: r.wins,
+                handoffs: r.handoffs,
                 erased: r.erased,
             }),
         };

@@ -10,7 +10,8 @@ use crate::context::Context;
 use crate::email::EmailAddress;
 use crate::id::ContactId;
 use crate::phone::PhoneNumber;
-use crate::text::{JobTitle, OrganizationName, PersonName, User};
+use crate::edit::Change;
+use crate::text::{JobTitle, Note, OrganizationName, PersonName, User};
 
 /// A person, possibly working for an organization. Every field is validated by its type, so the
 /// fields are public.
@@ -236,7 +237,7 @@ mod data {
     use super::*;
 
     /// The contact itself, shared between the copies of a [`super::Contact`].
-    #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct Contact {
         /// Zero-sized: the stored form's `"format"` field.
@@ -246,10 +247,74 @@ mod data {
         pub(super) details: ContactDetails,
         pub(super) created_at: DateTime<Utc>,
         pub(super) created_by: User,
+        /// The corrections and hand-offs, oldest first: the entries of its history between
+        /// its creation and its erasure.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub(super) corrections: Vec<Correction>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         /// Boxed: rare, and 32 bytes in every contact otherwise.
         pub(super) erased: Option<Box<Erasure>>,
     }
+}
+
+/// A correction of a contact's details (a hand-off is one: its owner changed), as recorded in
+/// its history: when, by whom, the details before and after, and the reason if one was given.
+///
+/// Erasing the contact erases the details before and after as it erases the contact's own
+/// (the owner and source stay, so a hand-off is still seen), and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    at: DateTime<Utc>,
+    by: User,
+    details: Change<ContactDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<Note>,
+}
+
+impl Correction {
+    /// When the correction was made.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// Who made it.
+    pub fn by(&self) -> &User {
+        &self.by
+    }
+
+    /// The details before and after.
+    pub fn details(&self) -> &Change<ContactDetails> {
+        &self.details
+    }
+
+    /// Why, if a reason was given.
+    pub fn reason(&self) -> Option<&Note> {
+        self.reason.as_ref()
+    }
+
+    /// Whether the owner changed: a hand-off.
+    pub fn is_handoff(&self) -> bool {
+        self.details.before().owner != self.details.after().owner
+    }
+
+    fn erased(&self) -> Correction {
+        Correction {
+            at: self.at,
+            by: self.by.clone(),
+            details: self.details.map(ContactDetails::tombstone),
+            reason: self.reason.as_ref().map(|_| Note::erased()),
+        }
+    }
+}
+
+/// A contact whose personal data was erased cannot be corrected or handed over: there is
+/// nothing left to correct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("contact {contact} was erased: it cannot be corrected")]
+pub struct ContactErased {
+    /// The contact.
+    pub contact: ContactId,
 }
 
 /// When and by whom a contact's personal data was erased.
@@ -295,9 +360,77 @@ impl Contact {
                 details,
                 created_at: ctx.now(),
                 created_by: ctx.actor().clone(),
+                corrections: Vec::new(),
                 erased: None,
             }),
         }
+    }
+
+    /// The same contact with its details replaced by `details` (a correction: a new name, a
+    /// new email address, another owner, ...), for `reason` if one is given: an entry of its
+    /// history with the details before and after. Corrections to what they were are recorded
+    /// as given. To keep finding duplicates by email race-free, correct a stored contact with
+    /// [`Crm::correct_contact`](crate::Crm::correct_contact).
+    ///
+    /// # Errors
+    ///
+    /// [`ContactErased`] when the contact was erased.
+    pub fn correct(
+        &self,
+        details: ContactDetails,
+        reason: Option<Note>,
+        ctx: &Context<'_>,
+    ) -> Result<Contact, ContactErased> {
+        if self.data.erased.is_some() {
+            return Err(ContactErased {
+                contact: self.data.id,
+            });
+        }
+        let latest = self.latest_at();
+        let mut data = data::Contact::clone(&self.data);
+        data.corrections.push(Correction {
+            // Never before the latest entry, whatever the clock reads.
+            at: ctx.now().max(latest),
+            by: ctx.actor().clone(),
+            details: Change::new(self.data.details.clone(), details.clone()),
+            reason,
+        });
+        data.details = details;
+        Ok(Contact {
+            data: Arc::new(data),
+        })
+    }
+
+    /// The same contact handed over to `owner` (`None`: to nobody), for `reason` if one is
+    /// given: a [correction](Self::correct) of its owner alone.
+    ///
+    /// # Errors
+    ///
+    /// [`ContactErased`] when the contact was erased.
+    pub fn reassign(
+        &self,
+        owner: Option<User>,
+        reason: Option<Note>,
+        ctx: &Context<'_>,
+    ) -> Result<Contact, ContactErased> {
+        let details = ContactDetails {
+            owner,
+            ..self.data.details.clone()
+        };
+        self.correct(details, reason, ctx)
+    }
+
+    /// The corrections and hand-offs, oldest first.
+    pub fn corrections(&self) -> &[Correction] {
+        &self.data.corrections
+    }
+
+    /// When the latest entry of its history (creation or correction) was made.
+    fn latest_at(&self) -> DateTime<Utc> {
+        self.data
+            .corrections
+            .last()
+            .map_or(self.data.created_at, |c| c.at)
     }
 
     /// The same contact with its personal data erased (the right to erasure): the party's name
@@ -315,12 +448,13 @@ impl Contact {
                 details: ContactDetails::tombstone(&self.data.details),
                 created_at: self.data.created_at,
                 created_by: self.data.created_by.clone(),
+                corrections: self.data.corrections.iter().map(Correction::erased).collect(),
                 // Erasing again keeps the first erasure: an erasure is an entry of the
                 // contact's history, which only grows.
                 erased: Some(self.data.erased.clone().unwrap_or_else(|| {
                     Box::new(Erasure {
-                        // Never before the contact was recorded, whatever the clock reads.
-                        at: ctx.now().max(self.data.created_at),
+                        // Never before the contact's latest entry, whatever the clock reads.
+                        at: ctx.now().max(self.latest_at()),
                         by: ctx.actor().clone(),
                     })
                 })),
@@ -344,14 +478,30 @@ impl Contact {
                 problem,
             })
         };
+        let mut at = data.created_at;
+        for correction in &data.corrections {
+            if correction.at < at {
+                return invariant("corrections", "a correction is dated before the entry before it");
+            }
+            at = correction.at;
+        }
+        let changes = data.corrections.iter().map(Correction::details);
+        if !crate::edit::chained(changes, &data.details) {
+            return invariant("details", "differ from the latest correction's");
+        }
         if let Some(erasure) = &data.erased {
-            if data.details != ContactDetails::tombstone(&data.details) {
+            let holds_personal_data = |d: &ContactDetails| *d != ContactDetails::tombstone(d);
+            if holds_personal_data(&data.details)
+                || data.corrections.iter().any(|c| {
+                    holds_personal_data(c.details.before()) || holds_personal_data(c.details.after())
+                })
+            {
                 return invariant("details", "an erased contact still holds personal data");
             }
-            if strict && erasure.at < data.created_at {
+            if strict && erasure.at < at {
                 return invariant(
                     "erased",
-                    "the erasure is dated before the contact's creation",
+                    "the erasure is dated before the contact's creation or latest correction",
                 );
             }
         }

@@ -7,11 +7,12 @@ use crate::activity::{Activity, ActivityDetails};
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
+use crate::forecast::{ForecastCategory, Probability};
 use crate::id::{ContactId, IdSource, OpportunityId, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
 use crate::money::MoneyError;
 use crate::opportunity::{
-    Incumbent, LossReason, Opportunity, PaymentTerms, SentProposal, SignedContract,
+    Incumbent, LossReason, Opportunity, PaymentTerms, Revision, SentProposal, SignedContract,
 };
 use crate::qualification::Qualification;
 use crate::record::{
@@ -20,10 +21,12 @@ use crate::record::{
 };
 use crate::state::{
     Contracting, Converted, Discovery, Disqualified, Lost, Negotiation, New, Nurturing,
-    OpenLeadState, OpenStage, OpportunityStage, Proposal, QualifiableState, Won, Working,
+    OpenLeadState, OpenStage, OpportunityStage, Proposal, ProposalStage, QualifiableState, Won,
+    Working,
 };
 use crate::store::{
-    AsyncStore, Batch, CommitError, Conflict, ConflictKind, Page, Query, Store, Unreadable,
+    AsyncStore, Batch, CommitError, Conflict, ConflictKind, MAX_PAGE, Page, Query, Store,
+    Unreadable,
     Version, Versioned,
 };
 use crate::task::{Task, TaskDetails};
@@ -144,6 +147,12 @@ pub enum CrmError<E> {
         /// The stage it would have entered.
         stage: OpportunityStage,
     },
+    /// The contact was erased: it cannot be corrected or handed over.
+    #[error("contact {contact} was erased: it cannot be corrected")]
+    ContactErased {
+        /// The contact.
+        contact: ContactId,
+    },
     /// The store failed.
     #[error("store error: {0}")]
     Store(#[source] E),
@@ -204,6 +213,28 @@ pub struct ErasureReport {
     /// looking for the contact's records: any of them may be the contact's, and was not erased.
     /// Empty when the erasure is complete.
     pub unreadable: Vec<Unreadable>,
+}
+
+/// Whether [`Crm::reassign_contact`] hands over the contact's open records too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cascade {
+    /// The contact alone.
+    ContactOnly,
+    /// The contact, and its open leads and opportunities that its previous owner held (those
+    /// of other owners, and closed ones, stay with whom they are).
+    OpenRecords,
+}
+
+/// What [`Crm::reassign_contact`] stored: the contact, and the records the hand-off cascaded
+/// to, committed together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandedOver {
+    /// The contact, with its new owner.
+    pub contact: Versioned<Contact>,
+    /// Its open leads handed over with it.
+    pub leads: Vec<Versioned<AnyLead>>,
+    /// Its open opportunities handed over with it.
+    pub opportunities: Vec<Versioned<AnyOpportunity>>,
 }
 
 /// A step prepared: the batch to commit, and what the caller gets once it is committed.
@@ -853,5 +884,223 @@ impl<S: Store> Crm<S> {
         self.require_next_step(opportunity.id(), OpportunityStage::Discovery)?;
         let ctx = self.context(actor);
         self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
+    }
+
+    /// Corrects `contact`'s details (see [`Contact::correct`]). When the email address
+    /// changes, the commit requires that no contact has the new one: race-free, as
+    /// [creating](Self::create_contact) is, and the store's email index follows.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::DuplicateContact`] when another contact has the new address;
+    /// [`CrmError::ContactErased`]; [`CrmError::Conflict`] when the contact changed since it
+    /// was read; [`CrmError::Store`].
+    pub fn correct_contact(
+        &self,
+        contact: Versioned<Contact>,
+        details: ContactDetails,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
+        let plan = plan::correct(contact, details, reason, &self.context(actor))?;
+        self.apply(plan).map_err(plan::duplicate_email)
+    }
+
+    /// Hands `contact` over to `owner` (`None`: to nobody), for `reason` if one is given; with
+    /// [`Cascade::OpenRecords`], its open leads and opportunities that its previous owner held
+    /// go with it, in the same commit. The cascade finds them by owner (the store's owner
+    /// index), so a contact without an owner cascades to nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::ContactErased`]; [`CrmError::Conflict`] when the contact or one of the
+    /// records changed meanwhile: retry; [`CrmError::Store`].
+    pub fn reassign_contact(
+        &self,
+        contact: Versioned<Contact>,
+        owner: Option<User>,
+        cascade: Cascade,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<HandedOver, CrmError<S::Error>> {
+        let mut owned = plan::OwnedRecords::of(contact.id());
+        if let (Cascade::OpenRecords, Some(previous)) = (cascade, contact.owner()) {
+            for query in plan::OwnedRecords::queries(previous) {
+                let mut after = None;
+                loop {
+                    let page = self
+                        .store()
+                        .list(&query, after, MAX_PAGE)
+                        .map_err(CrmError::Store)?;
+                    owned.visit(page.records);
+                    match page.next {
+                        Some(next) if after.is_none_or(|a| next > a) => after = Some(next),
+                        _ => break,
+                    }
+                }
+            }
+        }
+        let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;
+        self.apply(plan)
+    }
+
+    /// Hands an open lead over. See [`Lead::reassign`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the lead changed since it was read; [`CrmError::Store`].
+    pub fn reassign_lead<St: OpenLeadState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        owner: Option<User>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Lead<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |mut l| {
+            l.reassign(owner, reason, &ctx);
+            l
+        }))
+    }
+
+    /// Hands an open opportunity over. See [`Opportunity::reassign`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub fn reassign_opportunity<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        owner: Option<User>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.reassign(owner, reason, &ctx);
+            o
+        }))
+    }
+
+    /// Hands an account over. See [`Account::reassign`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the account changed since it was read;
+    /// [`CrmError::Store`].
+    pub fn reassign_account(
+        &self,
+        account: Versioned<Account>,
+        owner: Option<User>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Account>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(account, |mut a| {
+            a.reassign(owner, reason, &ctx);
+            a
+        }))
+    }
+
+    /// Revises an open opportunity's name, amount or expected close. See
+    /// [`Opportunity::revise`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Invalid`] for an amount not above zero or an expected close before the
+    /// actor's today; [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub fn revise_opportunity<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        revision: Revision,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let id = opportunity.id();
+        self.apply(plan::edit(id, opportunity, |o| o.revise(revision, &ctx))?)
+    }
+
+    /// Sends a revised proposal in `Proposal` or `Negotiation`. See
+    /// [`Opportunity::revise_proposal`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub fn revise_proposal<St: ProposalStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        proposal: SentProposal,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.revise_proposal(proposal, &ctx);
+            o
+        }))
+    }
+
+    /// Overrides an open opportunity's probability until its next stage change. See
+    /// [`Opportunity::override_probability`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub fn override_probability<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        probability: Probability,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.override_probability(probability, reason, &ctx);
+            o
+        }))
+    }
+
+    /// Overrides an open opportunity's forecast category until its next stage change. See
+    /// [`Opportunity::override_forecast`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub fn override_forecast<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        category: ForecastCategory,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.override_forecast(category, reason, &ctx);
+            o
+        }))
+    }
+
+    /// Returns an open opportunity to its stage's probability and forecast category. See
+    /// [`Opportunity::clear_overrides`].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
+    /// [`CrmError::Store`].
+    pub fn clear_overrides<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.clear_overrides(reason, &ctx);
+            o
+        }))
     }
 }

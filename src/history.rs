@@ -177,6 +177,15 @@ impl<S, E> History<S, E> {
         self.newest.as_deref().map(|n| &n.entry)
     }
 
+    /// The latest entry that moved the record to its state (its creation, or a step from
+    /// another state): the edits since (hand-offs, revisions) are passed over, newest first.
+    pub(crate) fn last_move(&self) -> Option<&Transition<S, E>>
+    where
+        S: Copy + PartialEq,
+    {
+        self.newest_first().find(|t| t.from != Some(t.to))
+    }
+
     /// When the next step reading the clock at `now` is recorded: `now`, or the time of the
     /// latest entry if the clock reads earlier (a clock stepped back, or two machines whose
     /// clocks disagree). Times in a history never go back, so what a step records always reads

@@ -175,12 +175,16 @@ mod task;
 pub mod testkit;
 mod text;
 
-pub use account::{Account, Win};
+pub use account::{Account, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
-pub use contact::{Contact, ContactDetails, Erasure, LeadSource, Organization, Party, Person};
+pub use contact::{
+    Contact, ContactDetails, ContactErased, Correction, Erasure, LeadSource, Organization, Party,
+    Person,
+};
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
-    AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, NextSteps, OnDuplicate, Qualified,
+    AsyncCrm, Cascade, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
+    OnDuplicate, Qualified,
     WonAccount,
 };
 pub use edit::{Change, Reassignment};

@@ -16,7 +16,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::account::Win;
+use crate::account::{Account, Handoff, Win};
 use crate::activity::Activity;
 use crate::contact::Contact;
 use crate::edit::Reassignment;
@@ -142,10 +142,10 @@ impl Record {
     /// How many entries the record's history has.
     fn history_len(&self) -> usize {
         match self {
-            Record::Contact(c) => 1 + usize::from(c.erasure().is_some()),
+            Record::Contact(c) => 1 + c.corrections().len() + usize::from(c.erasure().is_some()),
             Record::Lead(l) => l.history().len(),
             Record::Opportunity(o) => o.history().len(),
-            Record::Account(a) => a.wins().len(),
+            Record::Account(a) => a.wins().len() + a.handoffs().len(),
             Record::Activity(_) => 1,
             Record::Task(t) => 1 + usize::from(t.closed().is_some()),
         }
@@ -180,7 +180,7 @@ impl Record {
                 .newest_first()
                 .nth(n)
                 .map(|t| opportunity_entry(t).finish()),
-            (Record::Account(a), Some(_)) => a.wins().get(index).map(|w| win(w).finish()),
+            (Record::Account(a), Some(_)) => account_entry(a, index),
             (Record::Activity(a), Some(_)) => Some(activity_entry(a)),
             (Record::Task(t), Some(_)) => task_entry(t, index),
         };
@@ -220,16 +220,35 @@ fn task_entry(task: &Task, index: usize) -> Option<u64> {
     }
 }
 
+/// A contact's entries: its creation, its corrections (never their details but the owner's),
+/// then its erasure.
 fn contact_entry(contact: &Contact, index: usize) -> Option<u64> {
-    match (index, contact.erasure()) {
-        (0, _) => Some(
+    let corrections = contact.corrections();
+    if index == 0 {
+        return Some(
             Fingerprint::new()
                 .str("created")
                 .time(contact.created_at())
                 .user(contact.created_by())
                 .finish(),
-        ),
-        (1, Some(erasure)) => Some(
+        );
+    }
+    if let Some(c) = corrections.get(index - 1) {
+        let owner = |d: &crate::contact::ContactDetails| {
+            d.owner.as_ref().map_or("-", User::as_str).to_owned()
+        };
+        return Some(
+            Fingerprint::new()
+                .str("corrected")
+                .time(c.at())
+                .user(c.by())
+                .str(&owner(c.details().before()))
+                .str(&owner(c.details().after()))
+                .finish(),
+        );
+    }
+    match (index - 1 - corrections.len(), contact.erasure()) {
+        (0, Some(erasure)) => Some(
             Fingerprint::new()
                 .str("erased")
                 .time(erasure.at)
@@ -303,6 +322,28 @@ fn opportunity_entry(t: &Transition<OpportunityStage, OpportunityEvidence>) -> F
         | OpportunityEvidence::Reopened(_)
         | OpportunityEvidence::Overridden(_) => f,
     }
+}
+
+/// An account's entry `index`: its wins and hand-offs in the order they were made, each
+/// hand-off after as many wins as it says.
+fn account_entry(account: &Account, index: usize) -> Option<u64> {
+    let mut handoffs = account.handoffs().iter().peekable();
+    let mut entries = Vec::with_capacity(index + 1);
+    for (won, w) in account.wins().iter().enumerate() {
+        while let Some(h) = handoffs.next_if(|h| h.after_wins() <= won) {
+            entries.push(handoff(h));
+        }
+        entries.push(win(w));
+    }
+    entries.extend(handoffs.map(handoff));
+    entries.get(index).map(|f| f.0)
+}
+
+fn handoff(h: &Handoff) -> Fingerprint {
+    owners(
+        Fingerprint::new().str("handed_off").time(h.at()).user(h.actor()),
+        h.reassignment(),
+    )
 }
 
 fn win(w: &Win) -> Fingerprint {

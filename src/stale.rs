@@ -6,8 +6,9 @@
 //!
 //! An open opportunity's clock starts when it enters its stage; an activity about it resets the
 //! clock when the policy says so ([`StalePolicy::activities_reset_the_clock`]). A task planned
-//! for later does not: a next step far in the future does not stop a deal from going stale. A
-//! new lead's clock starts when it is opened; it is answered by its first touch (which moves it
+//! for later does not: a next step far in the future does not stop a deal from going stale,
+//! and neither does an edit (a hand-off, a revision, an override): a deal handed over is as
+//! quiet as it was. A new lead's clock starts when it is opened; it is answered by its first touch (which moves it
 //! out of `New`), or by an activity about it when activities reset the clock. An open task is
 //! stale once it is past due: its instant, or the end of its day where its owner is.
 
@@ -248,7 +249,7 @@ impl StalePolicy {
                         stage,
                     },
                     owner: o.owner(),
-                    clock_started: o.history().last()?.at(),
+                    clock_started: o.history().last_move()?.at(),
                     threshold: self.threshold(stage)?,
                 })
             }

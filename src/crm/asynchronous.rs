@@ -486,4 +486,170 @@ impl<S: AsyncStore> AsyncCrm<S> {
         self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
             .await
     }
+
+    /// See [`Crm::correct_contact`].
+    pub async fn correct_contact(
+        &self,
+        contact: Versioned<Contact>,
+        details: ContactDetails,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
+        let plan = plan::correct(contact, details, reason, &self.context(actor))?;
+        self.apply(plan).await.map_err(plan::duplicate_email)
+    }
+
+    /// See [`Crm::reassign_contact`].
+    pub async fn reassign_contact(
+        &self,
+        contact: Versioned<Contact>,
+        owner: Option<User>,
+        cascade: Cascade,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<HandedOver, CrmError<S::Error>> {
+        let mut owned = plan::OwnedRecords::of(contact.id());
+        if let (Cascade::OpenRecords, Some(previous)) = (cascade, contact.owner()) {
+            for query in plan::OwnedRecords::queries(previous) {
+                let mut after = None;
+                loop {
+                    let page = self
+                        .store()
+                        .list(&query, after, MAX_PAGE)
+                        .await
+                        .map_err(CrmError::Store)?;
+                    owned.visit(page.records);
+                    match page.next {
+                        Some(next) if after.is_none_or(|a| next > a) => after = Some(next),
+                        _ => break,
+                    }
+                }
+            }
+        }
+        let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;
+        self.apply(plan).await
+    }
+
+    /// See [`Crm::reassign_lead`].
+    pub async fn reassign_lead<St: OpenLeadState>(
+        &self,
+        lead: Versioned<Lead<St>>,
+        owner: Option<User>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Lead<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(lead, |mut l| {
+            l.reassign(owner, reason, &ctx);
+            l
+        }))
+        .await
+    }
+
+    /// See [`Crm::reassign_opportunity`].
+    pub async fn reassign_opportunity<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        owner: Option<User>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.reassign(owner, reason, &ctx);
+            o
+        }))
+        .await
+    }
+
+    /// See [`Crm::reassign_account`].
+    pub async fn reassign_account(
+        &self,
+        account: Versioned<Account>,
+        owner: Option<User>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Account>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(account, |mut a| {
+            a.reassign(owner, reason, &ctx);
+            a
+        }))
+        .await
+    }
+
+    /// See [`Crm::revise_opportunity`].
+    pub async fn revise_opportunity<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        revision: Revision,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        let id = opportunity.id();
+        self.apply(plan::edit(id, opportunity, |o| o.revise(revision, &ctx))?)
+            .await
+    }
+
+    /// See [`Crm::revise_proposal`].
+    pub async fn revise_proposal<St: ProposalStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        proposal: SentProposal,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.revise_proposal(proposal, &ctx);
+            o
+        }))
+        .await
+    }
+
+    /// See [`Crm::override_probability`].
+    pub async fn override_probability<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        probability: Probability,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.override_probability(probability, reason, &ctx);
+            o
+        }))
+        .await
+    }
+
+    /// See [`Crm::override_forecast`].
+    pub async fn override_forecast<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        category: ForecastCategory,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.override_forecast(category, reason, &ctx);
+            o
+        }))
+        .await
+    }
+
+    /// See [`Crm::clear_overrides`].
+    pub async fn clear_overrides<St: OpenStage>(
+        &self,
+        opportunity: Versioned<Opportunity<St>>,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
+        let ctx = self.context(actor);
+        self.apply(plan::step(opportunity, |mut o| {
+            o.clear_overrides(reason, &ctx);
+            o
+        }))
+        .await
+    }
 }

@@ -321,3 +321,141 @@ pub(super) fn has_next_step<E>(
     }
     Ok(())
 }
+
+/// An edit of a record that keeps its type (a hand-off, a revision): `f` changes it in place,
+/// or says why it cannot, and nothing is committed.
+pub(super) fn edit<T: Snapshot, E>(
+    record: impl Into<RecordId>,
+    from: Versioned<T>,
+    f: impl FnOnce(&mut T) -> Result<(), ValidationError>,
+) -> Result<Plan<Versioned<T>>, CrmError<E>> {
+    let (mut value, version) = from.into_parts();
+    invalid_for(record, f(&mut value))?;
+    Ok(step(Versioned::new(value, version), |v| v))
+}
+
+/// A contact corrected: when its email address changes, the batch requires that no contact
+/// has the new one, so that two corrections (or a correction and a creation) racing for one
+/// address store one contact with it.
+pub(super) fn correct<E>(
+    contact: Versioned<Contact>,
+    details: ContactDetails,
+    reason: Option<Note>,
+    ctx: &Context<'_>,
+) -> Result<Plan<Versioned<Contact>>, CrmError<E>> {
+    let (old, version) = contact.into_parts();
+    let corrected = old
+        .correct(details, reason, ctx)
+        .map_err(|e| CrmError::ContactErased {
+            contact: e.contact,
+        })?;
+    let mut batch = Batch::new();
+    if let Some(email) = corrected.email().filter(|new| old.email() != Some(*new)) {
+        batch.require_no_contact_with(email);
+    }
+    batch.push_distinct(corrected.clone().into(), Precondition::Version(version));
+    Ok(Plan {
+        batch,
+        output: Versioned::new(corrected, version.next()),
+    })
+}
+
+/// The open leads and opportunities of one contact that one owner holds, gathered from
+/// listings by owner, for a hand-off that cascades.
+pub(super) struct OwnedRecords {
+    contact: ContactId,
+    pub(super) found: Vec<Versioned<Record>>,
+}
+
+impl OwnedRecords {
+    pub(super) fn of(contact: ContactId) -> OwnedRecords {
+        OwnedRecords {
+            contact,
+            found: Vec::new(),
+        }
+    }
+
+    /// The listings to page through: the owner's leads, and the owner's opportunities.
+    pub(super) fn queries(owner: &User) -> [Query; 2] {
+        [RecordKind::Lead, RecordKind::Opportunity].map(|kind| Query::of_kind(kind).owned_by(owner.clone()))
+    }
+
+    /// Keeps the records of a page that are the contact's and open.
+    pub(super) fn visit(&mut self, page: Vec<Versioned<Record>>) {
+        self.found
+            .extend(page.into_iter().filter(|r| match r.value() {
+                Record::Lead(l) => l.contact() == self.contact && l.status().is_open(),
+                Record::Opportunity(o) => o.contact() == self.contact && o.stage().is_open(),
+                _ => false,
+            }));
+    }
+}
+
+/// A contact handed over to `owner`, with `cascade`'s records (its open leads and
+/// opportunities that its previous owner held), in one batch.
+pub(super) fn hand_over<E>(
+    contact: Versioned<Contact>,
+    owner: Option<User>,
+    reason: Option<Note>,
+    cascade: Vec<Versioned<Record>>,
+    ctx: &Context<'_>,
+) -> Result<Plan<HandedOver>, CrmError<E>> {
+    let (contact, version) = contact.into_parts();
+    let contact = contact
+        .reassign(owner.clone(), reason.clone(), ctx)
+        .map_err(|e| CrmError::ContactErased {
+            contact: e.contact,
+        })?;
+    let mut batch = Batch::new();
+    batch.push_distinct(contact.clone().into(), Precondition::Version(version));
+    let mut output = HandedOver {
+        contact: Versioned::new(contact, version.next()),
+        leads: Vec::new(),
+        opportunities: Vec::new(),
+    };
+    let (owner, reason) = (&owner, &reason);
+    for record in cascade {
+        let (record, version) = record.into_parts();
+        match record {
+            Record::Lead(mut lead) => {
+                match &mut lead {
+                    AnyLead::New(l) => l.reassign(owner.clone(), reason.clone(), ctx),
+                    AnyLead::Working(l) => l.reassign(owner.clone(), reason.clone(), ctx),
+                    AnyLead::Nurturing(l) => l.reassign(owner.clone(), reason.clone(), ctx),
+                    AnyLead::Converted(_) | AnyLead::Disqualified(_) => continue,
+                }
+                batch.push_distinct(lead.clone().into(), Precondition::Version(version));
+                output.leads.push(Versioned::new(lead, version.next()));
+            }
+            Record::Opportunity(mut o) => {
+                match &mut o {
+                    AnyOpportunity::Discovery(o) => o.reassign(owner.clone(), reason.clone(), ctx),
+                    AnyOpportunity::Proposal(o) => o.reassign(owner.clone(), reason.clone(), ctx),
+                    AnyOpportunity::Negotiation(o) => {
+                        o.reassign(owner.clone(), reason.clone(), ctx);
+                    }
+                    AnyOpportunity::Contracting(o) => {
+                        o.reassign(owner.clone(), reason.clone(), ctx);
+                    }
+                    AnyOpportunity::Won(_) | AnyOpportunity::Lost(_) => continue,
+                }
+                batch.push_distinct(o.clone().into(), Precondition::Version(version));
+                output.opportunities.push(Versioned::new(o, version.next()));
+            }
+            _ => {}
+        }
+    }
+    Ok(Plan { batch, output })
+}
+
+/// A conflict over an email address, as the duplicate it means.
+pub(super) fn duplicate_email<E>(e: CrmError<E>) -> CrmError<E> {
+    match e {
+        CrmError::Conflict(Conflict {
+            record: RecordId::Contact(existing),
+            kind: ConflictKind::EmailTaken,
+            ..
+        }) => CrmError::DuplicateContact { existing },
+        e => e,
+    }
+}
