@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::context::Context;
+use crate::edit::{Change, Reassignment};
 use crate::error::RecordError;
 use crate::format::{Format, ReadingRecord};
 use crate::id::{AccountId, ContactId, OpportunityId};
 use crate::kind::RecordKind;
 use crate::money::{Money, MoneyError, MoneyTotals};
 use crate::opportunity::{OpportunityData, SignedContract};
-use crate::edit::{Change, Reassignment};
 use crate::text::{Note, Reference, User};
 
 /// One opportunity won by an account: an entry of the account's history.
@@ -364,8 +364,12 @@ impl Account {
             return invariant("won_value", "differs from the sum of the wins");
         }
         let handoffs = &self.data.handoffs;
-        if handoffs.windows(2).any(|h| h[1].after_wins < h[0].after_wins || h[1].at < h[0].at)
-            || handoffs.last().is_some_and(|h| h.after_wins() > self.data.wins.len())
+        if handoffs
+            .windows(2)
+            .any(|h| h[1].after_wins < h[0].after_wins || h[1].at < h[0].at)
+            || handoffs
+                .last()
+                .is_some_and(|h| h.after_wins() > self.data.wins.len())
         {
             return invariant("handoffs", "not in the order they were made");
         }

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::context::Context;
+use crate::edit::Change;
 use crate::email::EmailAddress;
 use crate::id::ContactId;
 use crate::phone::PhoneNumber;
-use crate::edit::Change;
 use crate::text::{JobTitle, Note, OrganizationName, PersonName, User};
 
 /// A person, possibly working for an organization. Every field is validated by its type, so the
@@ -448,7 +448,12 @@ impl Contact {
                 details: ContactDetails::tombstone(&self.data.details),
                 created_at: self.data.created_at,
                 created_by: self.data.created_by.clone(),
-                corrections: self.data.corrections.iter().map(Correction::erased).collect(),
+                corrections: self
+                    .data
+                    .corrections
+                    .iter()
+                    .map(Correction::erased)
+                    .collect(),
                 // Erasing again keeps the first erasure: an erasure is an entry of the
                 // contact's history, which only grows.
                 erased: Some(self.data.erased.clone().unwrap_or_else(|| {
@@ -481,7 +486,10 @@ impl Contact {
         let mut at = data.created_at;
         for correction in &data.corrections {
             if correction.at < at {
-                return invariant("corrections", "a correction is dated before the entry before it");
+                return invariant(
+                    "corrections",
+                    "a correction is dated before the entry before it",
+                );
             }
             at = correction.at;
         }
@@ -493,7 +501,8 @@ impl Contact {
             let holds_personal_data = |d: &ContactDetails| *d != ContactDetails::tombstone(d);
             if holds_personal_data(&data.details)
                 || data.corrections.iter().any(|c| {
-                    holds_personal_data(c.details.before()) || holds_personal_data(c.details.after())
+                    holds_personal_data(c.details.before())
+                        || holds_personal_data(c.details.after())
                 })
             {
                 return invariant("details", "an erased contact still holds personal data");

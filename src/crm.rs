@@ -26,8 +26,7 @@ use crate::state::{
 };
 use crate::store::{
     AsyncStore, Batch, CommitError, Conflict, ConflictKind, MAX_PAGE, Page, Query, Store,
-    Unreadable,
-    Version, Versioned,
+    Unreadable, Version, Versioned,
 };
 use crate::task::{Task, TaskDetails};
 use crate::text::{Note, User};

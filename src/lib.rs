@@ -184,8 +184,7 @@ pub use contact::{
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
     AsyncCrm, Cascade, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
-    OnDuplicate, Qualified,
-    WonAccount,
+    OnDuplicate, Qualified, WonAccount,
 };
 pub use edit::{Change, Reassignment};
 pub use email::EmailAddress;

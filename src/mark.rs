@@ -2,8 +2,8 @@
 //! write whose history does not extend the stored one (a stale copy paired with the current
 //! version) without decoding the stored record.
 //!
-//! A record's history is its list of entries: a lead's or an opportunity's transitions, an
-//! account's wins, a contact's creation and erasure. A write extends the stored record when the
+//! A record's history is its list of entries: a lead's or an opportunity's transitions (edits
+//! included), an account's wins and hand-offs, a contact's creation, corrections and erasure. A write extends the stored record when the
 //! stored history is a prefix of the written one, which the mark checks by the length and a
 //! fingerprint of the last entry. The fingerprint covers what erasure never changes (times,
 //! states, actors, the kind of evidence, ids, amounts and dates), not free text, so erasing a
@@ -280,7 +280,8 @@ fn lead_entry(t: &Transition<LeadStatus, LeadEvidence>) -> Fingerprint {
 /// A hand-off's owners, before and after (`-` for nobody: a user name is never empty).
 fn owners(f: Fingerprint, r: &Reassignment) -> Fingerprint {
     let name = |u: &Option<User>| u.as_ref().map_or("-", User::as_str).to_owned();
-    f.str(&name(r.owner().before())).str(&name(r.owner().after()))
+    f.str(&name(r.owner().before()))
+        .str(&name(r.owner().after()))
 }
 
 fn opportunity_entry(t: &Transition<OpportunityStage, OpportunityEvidence>) -> Fingerprint {
@@ -341,7 +342,10 @@ fn account_entry(account: &Account, index: usize) -> Option<u64> {
 
 fn handoff(h: &Handoff) -> Fingerprint {
     owners(
-        Fingerprint::new().str("handed_off").time(h.at()).user(h.actor()),
+        Fingerprint::new()
+            .str("handed_off")
+            .time(h.at())
+            .user(h.actor()),
         h.reassignment(),
     )
 }

@@ -413,7 +413,8 @@ impl<S: OpenStage> Opportunity<S> {
         let (name, amount, expected_close, reason) = revision.check(ctx.today())?;
         let data = &self.data;
         let revised = Revised::new(
-            name.as_ref().map(|n| Change::new(data.name.clone(), n.clone())),
+            name.as_ref()
+                .map(|n| Change::new(data.name.clone(), n.clone())),
             amount.map(|a| Change::new(data.amount, a)),
             expected_close.map(|d| Change::new(data.expected_close, d)),
             reason,

@@ -17,6 +17,5 @@ pub use crate::lead::{
 };
 pub use crate::opportunity::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
-    ProposalStage,
-    Proposal, Won,
+    Proposal, ProposalStage, Won,
 };

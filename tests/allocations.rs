@@ -108,7 +108,10 @@ fn each_transition_allocates_only_its_history_entry() {
     drop(copy);
     let mut o: Opportunity<prospect::state::Contracting> = snapshot.try_into().unwrap();
     let ((), n) = allocations(|| o.override_probability(Probability::new(80).unwrap(), None, &ctx));
-    assert_eq!(n, 2, "an override: its history entry, and its boxed evidence");
+    assert_eq!(
+        n, 2,
+        "an override: its history entry, and its boxed evidence"
+    );
     let (lost, n) = allocations(|| o.lose(loss.clone(), &ctx));
     assert_eq!(
         n, 2,

@@ -346,9 +346,7 @@ pub(super) fn correct<E>(
     let (old, version) = contact.into_parts();
     let corrected = old
         .correct(details, reason, ctx)
-        .map_err(|e| CrmError::ContactErased {
-            contact: e.contact,
-        })?;
+        .map_err(|e| CrmError::ContactErased { contact: e.contact })?;
     let mut batch = Batch::new();
     if let Some(email) = corrected.email().filter(|new| old.email() != Some(*new)) {
         batch.require_no_contact_with(email);
@@ -377,7 +375,8 @@ impl OwnedRecords {
 
     /// The listings to page through: the owner's leads, and the owner's opportunities.
     pub(super) fn queries(owner: &User) -> [Query; 2] {
-        [RecordKind::Lead, RecordKind::Opportunity].map(|kind| Query::of_kind(kind).owned_by(owner.clone()))
+        [RecordKind::Lead, RecordKind::Opportunity]
+            .map(|kind| Query::of_kind(kind).owned_by(owner.clone()))
     }
 
     /// Keeps the records of a page that are the contact's and open.
@@ -403,9 +402,7 @@ pub(super) fn hand_over<E>(
     let (contact, version) = contact.into_parts();
     let contact = contact
         .reassign(owner.clone(), reason.clone(), ctx)
-        .map_err(|e| CrmError::ContactErased {
-            contact: e.contact,
-        })?;
+        .map_err(|e| CrmError::ContactErased { contact: e.contact })?;
     let mut batch = Batch::new();
     batch.push_distinct(contact.clone().into(), Precondition::Version(version));
     let mut output = HandedOver {

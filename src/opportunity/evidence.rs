@@ -534,12 +534,16 @@ impl Revision {
     pub(crate) fn check(
         self,
         today: NaiveDate,
-    ) -> Result<(Option<Summary>, Option<Money>, Option<NaiveDate>, Option<Note>), ValidationError>
-    {
-        let amount = self
-            .amount
-            .map(|a| a.positive(Field::Amount))
-            .transpose()?;
+    ) -> Result<
+        (
+            Option<Summary>,
+            Option<Money>,
+            Option<NaiveDate>,
+            Option<Note>,
+        ),
+        ValidationError,
+    > {
+        let amount = self.amount.map(|a| a.positive(Field::Amount)).transpose()?;
         if let Some(date) = self.expected_close.filter(|d| *d < today) {
             return Err(ValidationError::DateInPast {
                 field: Field::ExpectedClose,
@@ -763,9 +767,7 @@ pub(super) fn legal(
         (Some(f), t, E::ProposalRevised { .. }) => {
             f == t && matches!(f, O::Proposal | O::Negotiation)
         }
-        (Some(f), t, E::Revised(_) | E::Reassigned(_) | E::Overridden(_)) => {
-            f == t && f.is_open()
-        }
+        (Some(f), t, E::Revised(_) | E::Reassigned(_) | E::Overridden(_)) => f == t && f.is_open(),
         _ => false,
     }
 }

@@ -18,9 +18,9 @@ use crate::money::Money;
 use crate::qualification::Qualification;
 use crate::text::{Summary, User};
 
+use super::evidence::legal;
 use super::{OpportunityEvidence, Revised};
 use crate::edit::chained;
-use super::evidence::legal;
 
 /// What an opportunity's steps do not change (an edit of its name or owner makes a new one):
 /// shared between its copies.

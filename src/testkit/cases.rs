@@ -15,6 +15,7 @@ use crate::store::{
 use crate::testkit::{Sample, SplitMix64, block_on, check_consistency, snapshot};
 
 mod commits;
+mod edits;
 mod emails;
 mod facade;
 mod integrity;
@@ -22,6 +23,7 @@ mod listings;
 mod stress;
 
 pub use commits::*;
+pub use edits::*;
 pub use emails::*;
 pub use facade::*;
 pub use integrity::*;

@@ -329,6 +329,13 @@ macro_rules! store_conformance {
                     activities_are_listed_per_record_in_order,
                 conformance_tasks_are_stored_closed_listed_and_erased =>
                     tasks_are_stored_closed_listed_and_erased,
+                conformance_corrected_email_moves_the_email_index =>
+                    corrected_email_moves_the_email_index,
+                conformance_racing_email_corrections_give_the_address_once =>
+                    racing_email_corrections_give_the_address_once,
+                conformance_reassign_moves_records_between_owners =>
+                    reassign_moves_records_between_owners,
+                conformance_revise_and_override_read_back => revise_and_override_read_back,
             );
 
             #[test]

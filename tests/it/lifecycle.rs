@@ -206,7 +206,11 @@ fn overrides_hold_until_the_next_stage_change() {
     let ctx = f.ctx();
     let (_, mut opportunity) = f.discovery();
     opportunity.override_probability(Probability::new(35).unwrap(), None, &ctx);
-    opportunity.override_forecast(ForecastCategory::BestCase, Some(f.note("Champion left")), &ctx);
+    opportunity.override_forecast(
+        ForecastCategory::BestCase,
+        Some(f.note("Champion left")),
+        &ctx,
+    );
     assert_eq!(opportunity.probability().get(), 35);
     assert_eq!(opportunity.forecast_category(), ForecastCategory::BestCase);
     assert_eq!(opportunity.weighted_amount(), f.eur(10_500));
@@ -223,11 +227,24 @@ fn overrides_hold_until_the_next_stage_change() {
             _ => None,
         })
         .collect();
-    assert_eq!(overrides.len(), 2, "each override is an entry of the history");
-    assert_eq!(overrides[1].probability().before().map(|p| p.get()), Some(35));
+    assert_eq!(
+        overrides.len(),
+        2,
+        "each override is an entry of the history"
+    );
+    assert_eq!(
+        overrides[1].probability().before().map(|p| p.get()),
+        Some(35)
+    );
     assert_eq!(overrides[1].forecast().before(), &None);
-    assert_eq!(overrides[1].forecast().after(), &Some(ForecastCategory::BestCase));
-    assert_eq!(overrides[1].reason().map(|n| n.as_str()), Some("Champion left"));
+    assert_eq!(
+        overrides[1].forecast().after(),
+        &Some(ForecastCategory::BestCase)
+    );
+    assert_eq!(
+        overrides[1].reason().map(|n| n.as_str()),
+        Some("Champion left")
+    );
     opportunity.clear_overrides(None, &ctx);
     assert_eq!(opportunity.probability().get(), 20);
     opportunity.override_probability(Probability::new(5).unwrap(), None, &ctx);

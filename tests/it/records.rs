@@ -413,12 +413,16 @@ fn forged_records_that_contradict_their_history_or_format_are_refused() {
         ),
         (
             "an opportunity whose expected close is not its revision's",
-            refused(revised.clone(), |v| v["expected_close"] = json!("2030-01-01")),
+            refused(revised.clone(), |v| {
+                v["expected_close"] = json!("2030-01-01")
+            }),
             "expected_close: differs from its history",
         ),
         (
             "an override that is not the one its history records",
-            refused(overridden.clone(), |v| v["probability_override"] = json!(50)),
+            refused(overridden.clone(), |v| {
+                v["probability_override"] = json!(50)
+            }),
             "differs from the latest override in its history",
         ),
         (
