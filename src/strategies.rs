@@ -26,13 +26,14 @@ use crate::activity::{Activity, ActivityDetails, ActivityKind};
 use crate::contact::{Contact, ContactDetails, LeadSource, Party};
 use crate::context::{Context, FixedClock};
 use crate::email::EmailAddress;
+use crate::forecast::Probability;
 use crate::id::SequentialIds;
 use crate::lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, Touch,
 };
 use crate::money::{Currency, Money};
 use crate::opportunity::{
-    Incumbent, LossCategory, LossReason, PaymentTerms, SentProposal, SignedContract,
+    Incumbent, LossCategory, LossReason, PaymentTerms, Revision, SentProposal, SignedContract,
 };
 use crate::phone::PhoneNumber;
 use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
@@ -518,7 +519,17 @@ impl Walk {
         let clock = FixedClock::new(self.start);
         let ids = SequentialIds::new(self.seed);
         let ctx = Context::new(&clock, &ids, self.actor.clone());
-        let contact = Contact::create(self.details.clone(), &ctx);
+        let mut contact = Contact::create(self.details.clone(), &ctx);
+        // Every other contact is handed over once (a correction of its owner).
+        if self.seed % 2 == 1 {
+            clock.advance(TimeDelta::minutes(5));
+            if let Ok(handed) =
+                contact.reassign(Some(self.actor.clone()), Some(self.note.clone()), &ctx)
+            {
+                contact = handed;
+            }
+        }
+        let owner = |choice: u8| (choice % 2 == 0).then(|| self.actor.clone());
         let mut lead: AnyLead = Lead::open(&contact, self.interest.clone(), &ctx).into();
         let mut choices = self.choices.iter().copied();
         // The lead's walk: stops when the choices run out or the lead is qualified.
@@ -530,6 +541,10 @@ impl Walk {
                     l.disqualify(self.disqualify.clone(), &ctx).into()
                 }
                 AnyLead::New(l) => l.log_touch(self.touch.clone(), &ctx).into(),
+                AnyLead::Working(mut l) if choice % 7 == 6 => {
+                    l.reassign(owner(choice), Some(self.note.clone()), &ctx);
+                    l.into()
+                }
                 AnyLead::Working(l) => match (choice % 3, qualify) {
                     (0, true) => match self.qualification(ctx.today()) {
                         Some(q) => match l.qualify(q, &ctx) {
@@ -563,6 +578,37 @@ impl Walk {
             for choice in choices {
                 clock.advance(TimeDelta::hours(i64::from(choice) + 1));
                 o = match o {
+                    // Edits, in every open stage: a revision, a revised proposal, an override,
+                    // a hand-off.
+                    AnyOpportunity::Discovery(mut o) if choice % 7 == 6 => {
+                        let revision = Revision::new()
+                            .name(self.interest.summary.clone())
+                            .amount(self.proposal_amount)
+                            .expected_close(today(&clock) + Days::new(self.decision_in_days))
+                            .because(self.note.clone());
+                        // An amount not above zero is refused, and the opportunity unchanged.
+                        let _ = o.revise(revision, &ctx);
+                        o.into()
+                    }
+                    AnyOpportunity::Proposal(mut o) if choice % 7 == 6 => {
+                        if let Ok(p) =
+                            SentProposal::new(o.name().clone(), self.proposal_amount, today(&clock))
+                        {
+                            o.revise_proposal(p, &ctx);
+                        }
+                        o.into()
+                    }
+                    AnyOpportunity::Negotiation(mut o) if choice % 7 == 6 => {
+                        let percent = Probability::new(u32::from(choice) % 101).ok();
+                        if let Some(p) = percent {
+                            o.override_probability(p, Some(self.note.clone()), &ctx);
+                        }
+                        o.into()
+                    }
+                    AnyOpportunity::Contracting(mut o) if choice % 7 == 6 => {
+                        o.reassign(owner(choice), None, &ctx);
+                        o.into()
+                    }
                     AnyOpportunity::Discovery(o) if choice % 5 == 0 => {
                         o.lose(self.loss.clone(), &ctx).into()
                     }
@@ -604,7 +650,12 @@ impl Walk {
                         }
                     }
                     AnyOpportunity::Lost(o) => o.reopen(self.note.clone(), &ctx).into(),
-                    won @ AnyOpportunity::Won(_) => won,
+                    won @ AnyOpportunity::Won(_) => {
+                        if let Some(account) = account.as_mut() {
+                            account.reassign(owner(choice), Some(self.note.clone()), &ctx);
+                        }
+                        won
+                    }
                 };
             }
             opportunity = Some(o);
@@ -643,8 +694,9 @@ pub fn opportunity() -> impl Strategy<Value = AnyOpportunity> {
 pub fn account() -> impl Strategy<Value = Account> {
     walk()
         .prop_map(|mut w| {
-            // Touch, qualify, propose, negotiate, contract, win.
-            w.choices = vec![1, 3, 1, 1, 1, 1];
+            // Touch, qualify, propose, negotiate, contract, win, and maybe a hand-off.
+            w.choices.truncate(1);
+            w.choices.splice(0..0, [1, 3, 1, 1, 1, 1]);
             w.run(true).account
         })
         .prop_filter_map("won", |a| a)

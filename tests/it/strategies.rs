@@ -69,3 +69,51 @@ fn the_strategies_reach_every_state() {
     }
     assert_eq!(states.len(), 5 + 6, "{states:?}");
 }
+
+/// The generated records hold every kind of edit: hand-offs of leads, opportunities, contacts
+/// and accounts, revisions, revised proposals and overrides; so the properties over them
+/// (serde round trips, validation, erasure) cover edits too.
+#[test]
+fn the_strategies_reach_every_kind_of_edit() {
+    let mut runner = TestRunner::deterministic();
+    let mut edits = HashSet::new();
+    let (leads, opportunities) = (strategies::lead(), strategies::opportunity());
+    let (contacts, accounts) = (strategies::contact(), strategies::account());
+    for _ in 0..400 {
+        let lead = leads.new_tree(&mut runner).unwrap().current();
+        for t in lead.history().iter() {
+            if matches!(t.evidence(), LeadEvidence::Reassigned(_)) {
+                edits.insert("lead reassigned");
+            }
+        }
+        let opportunity = opportunities.new_tree(&mut runner).unwrap().current();
+        for t in opportunity.history().iter() {
+            edits.insert(match t.evidence() {
+                OpportunityEvidence::Revised(_) => "opportunity revised",
+                OpportunityEvidence::ProposalRevised { .. } => "proposal revised",
+                OpportunityEvidence::Overridden(_) => "overridden",
+                OpportunityEvidence::Reassigned(_) => "opportunity reassigned",
+                _ => continue,
+            });
+        }
+        if !contacts
+            .new_tree(&mut runner)
+            .unwrap()
+            .current()
+            .corrections()
+            .is_empty()
+        {
+            edits.insert("contact reassigned");
+        }
+        if !accounts
+            .new_tree(&mut runner)
+            .unwrap()
+            .current()
+            .handoffs()
+            .is_empty()
+        {
+            edits.insert("account reassigned");
+        }
+    }
+    assert_eq!(edits.len(), 7, "{edits:?}");
+}
