@@ -382,6 +382,7 @@ macro_rules! async_store_conformance {
                 conformance_async_scan_counts_match => async_scan_counts_match,
                 conformance_async_lifecycle_through_the_facade => async_lifecycle_through_the_facade,
                 conformance_async_futures_are_send => async_futures_are_send,
+                conformance_async_edits_through_the_facade => async_edits_through_the_facade,
             );
         }
     };

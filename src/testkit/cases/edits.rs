@@ -336,3 +336,106 @@ pub fn revise_and_override_read_back<S: Store>(new: impl Fn() -> S) {
         Some((record, opportunity.version()))
     );
 }
+
+/// The edits through [`AsyncCrm`](crate::AsyncCrm): a contact's address corrected (a taken
+/// one refused as a duplicate), the contact handed over with its open lead and opportunity, the
+/// opportunity revised, its proposal revised, its forecast overridden and the override
+/// cleared, the lead and the account handed over; each reads back.
+pub fn async_edits_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
+    use crate::contact::{Contact, ContactDetails};
+    use crate::forecast::ForecastCategory;
+    let sample = Sample::new(35);
+    let crm = sample.async_crm(new());
+    let me = sample.actor();
+    let bob = user("bob");
+    block_on(async {
+        let create = |details| crm.create_contact(details, OnDuplicate::Refuse, me);
+        let taken = create(sample.contact_details()).await.must().into_contact();
+        let contact = create(sample.contact_details()).await.must().into_contact();
+        let details = ContactDetails {
+            email: taken.email().cloned(),
+            ..contact.details().clone()
+        };
+        match crm
+            .correct_contact(contact.clone(), details, None, me)
+            .await
+        {
+            Err(CrmError::DuplicateContact { existing }) => assert_eq!(existing, taken.id()),
+            other => panic!("expected a duplicate contact, got {other:?}"),
+        }
+        let details = ContactDetails {
+            email: Some(sample.email("new-address@example.com")),
+            ..contact.details().clone()
+        };
+        let contact = crm.correct_contact(contact, details, None, me).await.must();
+        let lead = crm.open_lead(&contact, sample.interest(), me).await.must();
+        let lead = crm.log_touch(lead, sample.touch(), me).await.must();
+        let Qualified { opportunity, .. } =
+            crm.qualify(lead, sample.qualification(), me).await.must();
+        let open_lead = crm.open_lead(&contact, sample.interest(), me).await.must();
+        let handed = crm
+            .reassign_contact(contact, Some(bob.clone()), Cascade::OpenRecords, None, me)
+            .await
+            .must();
+        assert_eq!(
+            (handed.leads.len(), handed.opportunities.len()),
+            (1, 1),
+            "expected the open lead and the opportunity to go with the contact"
+        );
+        let stored = crm
+            .store()
+            .load(RecordId::from(handed.contact.id()))
+            .await
+            .must();
+        assert_eq!(
+            stored.map(|s| s.into_parts().0),
+            Some(Record::from(Contact::clone(&handed.contact))),
+            "expected the contact to read back"
+        );
+        let opportunity = crm
+            .load::<Opportunity<Discovery>>(opportunity.id())
+            .await
+            .must();
+        assert_eq!(opportunity.owner(), Some(&bob));
+        let revision = Revision::new().amount(sample.eur(41_000));
+        let opportunity = crm
+            .revise_opportunity(opportunity, revision, me)
+            .await
+            .must();
+        let opportunity = crm.propose(opportunity, sample.proposal(), me).await.must();
+        let revised = crate::opportunity::SentProposal::new(
+            sample.summary("revised"),
+            sample.eur(39_000),
+            sample.today(),
+        )
+        .must();
+        let opportunity = crm.revise_proposal(opportunity, revised, me).await.must();
+        let opportunity = crm
+            .override_forecast(opportunity, ForecastCategory::Commit, None, me)
+            .await
+            .must();
+        assert_eq!(opportunity.forecast_category(), ForecastCategory::Commit);
+        let opportunity = crm.clear_overrides(opportunity, None, me).await.must();
+        let stored = crm
+            .load::<Opportunity<Proposal>>(opportunity.id())
+            .await
+            .must();
+        assert_eq!(stored, opportunity, "expected the edits to read back");
+        assert_eq!(stored.amount(), sample.eur(39_000));
+        let lead = crm.load::<Lead<New>>(open_lead.id()).await.must();
+        let lead = crm.reassign_lead(lead, None, None, me).await.must();
+        assert_eq!(lead.owner(), None);
+        let won = crm.negotiate(stored, sample.note("price"), me).await.must();
+        let won = crm
+            .enter_contracting(won, sample.terms(), sample.incumbent(), me)
+            .await
+            .must();
+        let won = crm.win(won, sample.contract(20_000), me).await.must();
+        let account = crm
+            .reassign_account(won.account, Some(user("cid")), None, me)
+            .await
+            .must();
+        let stored = crm.load::<Account>(account.id()).await.must();
+        assert_eq!(stored.owner(), Some(&user("cid")));
+    });
+}
