@@ -329,6 +329,18 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "activities_are_listed_per_record_in_order",
             Box::new(move || cases::activities_are_listed_per_record_in_order(new)),
         ),
+        (
+            "corrected_email_moves_the_email_index",
+            Box::new(move || cases::corrected_email_moves_the_email_index(new)),
+        ),
+        (
+            "reassign_moves_records_between_owners",
+            Box::new(move || cases::reassign_moves_records_between_owners(new)),
+        ),
+        (
+            "revise_and_override_read_back",
+            Box::new(move || cases::revise_and_override_read_back(new)),
+        ),
     ];
     cases
         .into_iter()
@@ -366,9 +378,18 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             "erase_removes_personal_data_and_keeps_the_funnel",
         ),
         (
+            Breakage::StaleEmailIndex,
+            "corrected_email_moves_the_email_index",
+        ),
+        (
+            Breakage::NoHistoryCheck,
+            "revise_and_override_read_back",
+        ),
+        (
             Breakage::OwnerFilterLetsUnownedThrough,
             "owner_filter_excludes_unowned_and_other_owners",
         ),
+
         (
             Breakage::RegardingIgnored,
             "activities_are_listed_per_record_in_order",
