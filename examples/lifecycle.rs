@@ -116,6 +116,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     stage("5. Opportunity", &opportunity);
 
+    // The hand-off: Claire qualified the lead; Marc, an account executive, closes the deal. The
+    // opportunity's history records who handed it over, from whom to whom, and why.
+    let mut opportunity = opportunity;
+    let marc = User::new("marc")?;
+    opportunity.reassign(
+        Some(marc.clone()),
+        Some(Note::new("Enterprise deal: an account executive takes over")?),
+        &seller,
+    );
+    println!(
+        "   Handed off   to {}, who takes it from here",
+        opportunity.owner().map_or("nobody", User::as_str)
+    );
+    let seller = seller.acting_as(marc);
+
     // 5. Proposal.
     later(10);
     let opportunity = opportunity.propose(
@@ -245,6 +260,15 @@ fn evidence(e: &OpportunityEvidence) -> String {
         }
         OpportunityEvidence::Lost(reason) => format!("lost: {}", reason.category),
         OpportunityEvidence::Reopened(n) => format!("reopened: \"{n}\""),
+        OpportunityEvidence::Reassigned(r) => {
+            let name = |u: &Option<User>| u.as_ref().map_or("nobody", User::as_str).to_owned();
+            format!(
+                "handed from {} to {}: \"{}\"",
+                name(r.owner().before()),
+                name(r.owner().after()),
+                r.reason().map_or("", Note::as_str)
+            )
+        }
         other => format!("{other:?}"),
     }
 }
