@@ -122,7 +122,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let marc = User::new("marc")?;
     opportunity.reassign(
         Some(marc.clone()),
-        Some(Note::new("Enterprise deal: an account executive takes over")?),
+        Some(Note::new(
+            "Enterprise deal: an account executive takes over",
+        )?),
         &seller,
     );
     println!(

@@ -2,8 +2,9 @@
 //!
 //! Contacts arrive from a mix of sources over the year and are owned by six sellers; some become
 //! leads, are worked, nurtured, disqualified or qualified; opportunities move through their
-//! stages, in four currencies, and are won or lost (some reopened); customers come back for
-//! repeat business. The generator is seeded and deterministic: the same seed gives the same year.
+//! stages, in four currencies, and are won or lost (some reopened), worked between steps (calls,
+//! meetings and emails; next steps as tasks), now and then handed to another seller, slipped or
+//! discounted; customers come back for repeat business. The generator is seeded and deterministic: the same seed gives the same year.
 //!
 //! ```text
 //! cargo run --release --example pipeline -- [--contacts N] [--seed S] [--svg PATH]
@@ -103,6 +104,8 @@ struct Year {
     work: Rng,
     live: PipelineReport,
     accounts: HashMap<ContactId, Versioned<Account>>,
+    /// Each open deal's next step, as a task, until it is done or dropped.
+    next_steps: HashMap<OpportunityId, Versioned<Task>>,
     marketing: User,
     year_end: chrono::DateTime<Utc>,
 }
@@ -131,8 +134,23 @@ impl Year {
     }
 
     /// The seller works the deal before its next step: now and then a call, a meeting or an
-    /// email, logged as an activity (which does not move the funnel, and keeps the deal fresh).
+    /// email, logged as an activity (which does not move the funnel, and keeps the deal fresh);
+    /// the deal's previous next step is done (or dropped), and most of the time a new one is
+    /// planned for the coming days. Those still open at the end of the year may be overdue.
     fn work<S: state::OpenStage>(&mut self, o: &Versioned<Opportunity<S>>, me: &User) -> Step<()> {
+        if let Some(task) = self.next_steps.remove(&o.id()) {
+            if self.work.chance(0.8) {
+                self.crm.complete_task(task, me)?;
+            } else {
+                self.crm.cancel_task(task, me)?;
+            }
+        }
+        if self.work.chance(0.6) {
+            let due = self.crm.context(me).today() + Days::new(self.work.between(3, 10));
+            let step = TaskDetails::new(Summary::new("Next step")?, me.clone(), Due::On(due));
+            let task = self.crm.add_task_on_opportunity(o, step, me)?;
+            self.next_steps.insert(o.id(), task);
+        }
         for _ in 0..self.work.between(0, 2) {
             let kind = self
                 .work
@@ -305,7 +323,9 @@ impl Year {
         let Qualified { lead, opportunity } = self.crm.qualify(lead, qualification, &me)?;
         self.live.replace(&before, &lead.contribution());
         self.live.add(&opportunity.contribution());
+        let id = opportunity.id();
         self.opportunity(contact, opportunity, budget, &me, &mut rng)?;
+        self.settle(id, &me)?;
         if first_time && self.accounts.contains_key(&contact.id()) && rng.chance(0.2) {
             if !self.later(30, 120, &mut rng) {
                 return Ok(());
@@ -331,6 +351,7 @@ impl Year {
                 return Ok(());
             }
             self.work(&discovery, me)?;
+            discovery = self.hand_off_or_revise(discovery, me)?;
             if rng.chance(0.25) {
                 let reason = lose(
                     rng,
@@ -380,11 +401,23 @@ impl Year {
                 }
             }
             let note = Note::new("Discount and billing")?;
-            let negotiation = self.track(proposal, |crm, o| crm.negotiate(o, note, me))?;
+            let mut negotiation = self.track(proposal, |crm, o| crm.negotiate(o, note, me))?;
             if !self.later(5, 20, rng) {
                 return Ok(());
             }
             self.work(&negotiation, me)?;
+            // A discount: a revised proposal, one time in four.
+            if self.work.chance(0.25) {
+                let discounted = Money::from_minor(
+                    negotiation.amount().minor() / 100 * 93,
+                    negotiation.amount().currency(),
+                );
+                let today = self.crm.context(me).today();
+                let revised =
+                    SentProposal::new(Summary::new("With a 7% discount")?, discounted, today)?;
+                negotiation =
+                    self.track(negotiation, |crm, o| crm.revise_proposal(o, revised, me))?;
+            }
             if rng.chance(0.2) {
                 let reason = lose(
                     rng,
@@ -451,6 +484,51 @@ impl Year {
         Ok(())
     }
 
+    /// Once a deal is won or lost, its next step is done: closed with it. (A deal still open
+    /// at the end of the year keeps its own.)
+    fn settle(&mut self, id: OpportunityId, me: &User) -> Step<()> {
+        let closed = match self.crm.store().load(id.into())? {
+            Some(record) => !matches!(
+                record.value().state(),
+                record::RecordState::Opportunity(stage) if stage.is_open()
+            ),
+            None => false,
+        };
+        if let Some(task) = self.next_steps.remove(&id) {
+            if closed {
+                self.crm.complete_task(task, me)?;
+            } else {
+                self.next_steps.insert(id, task);
+            }
+        }
+        Ok(())
+    }
+
+    /// Now and then, in discovery: the qualifier hands the deal to another seller to close
+    /// (one time in eight), or the customer's decision slips by a month (one time in ten).
+    fn hand_off_or_revise(
+        &mut self,
+        o: Versioned<Opportunity<state::Discovery>>,
+        me: &User,
+    ) -> Step<Versioned<Opportunity<state::Discovery>>> {
+        if self.work.chance(0.125) {
+            let closer = User::new(SELLERS[self.work.next_u64() as usize % SELLERS.len()])?;
+            let reason = Note::new("Handed to a closer")?;
+            return self.track(o, |crm, o| {
+                crm.reassign_opportunity(o, Some(closer), Some(reason), me)
+            });
+        }
+        if self.work.chance(0.1) {
+            let today = self.crm.context(me).today();
+            let slipped = o.expected_close().max(today) + Days::new(30);
+            let revision = Revision::new()
+                .expected_close(slipped)
+                .because(Note::new("The decision moved to next month")?);
+            return self.track(o, |crm, o| crm.revise_opportunity(o, revision, me));
+        }
+        Ok(o)
+    }
+
     /// Reopens a lost opportunity one time in ten, on its first attempt.
     fn reopen(
         &mut self,
@@ -491,6 +569,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         work: Rng::new(options.seed ^ 0x05EE_D0FD_411F),
         live: PipelineReport::new(),
         accounts: HashMap::new(),
+        next_steps: HashMap::new(),
         marketing: User::new("marketing")?,
         year_end: start + TimeDelta::days(365),
     };
@@ -517,8 +596,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     if report != year.live {
         return Err("the incremental report differs from the full scan".into());
     }
-    // What has gone stale by the end of the year: deals idle in their stage, and new leads
-    // nobody answered.
+    // What has gone stale by the end of the year: deals idle in their stage, new leads nobody
+    // answered, and next steps past due.
     let policy = StalePolicy::new()
         .stale_after::<state::Discovery>(21 * DAY)
         .stale_after::<state::Proposal>(14 * DAY)
@@ -533,6 +612,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         RecordKind::Lead,
         RecordKind::Opportunity,
         RecordKind::Activity,
+        RecordKind::Task,
     ] {
         let _ = Store::scan(year.crm.store(), kind, &mut |r| check.add(&r))?;
     }

@@ -381,15 +381,11 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             Breakage::StaleEmailIndex,
             "corrected_email_moves_the_email_index",
         ),
-        (
-            Breakage::NoHistoryCheck,
-            "revise_and_override_read_back",
-        ),
+        (Breakage::NoHistoryCheck, "revise_and_override_read_back"),
         (
             Breakage::OwnerFilterLetsUnownedThrough,
             "owner_filter_excludes_unowned_and_other_owners",
         ),
-
         (
             Breakage::RegardingIgnored,
             "activities_are_listed_per_record_in_order",
