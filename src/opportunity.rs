@@ -410,7 +410,12 @@ impl<S: OpenStage> Opportunity<S> {
     /// [`Field::ExpectedClose`](crate::Field::ExpectedClose) before the actor's today. The
     /// opportunity is then unchanged.
     pub fn revise(&mut self, revision: Revision, ctx: &Context<'_>) -> Result<(), ValidationError> {
-        let (name, amount, expected_close, reason) = revision.check(ctx.today())?;
+        let Revision {
+            name,
+            amount,
+            expected_close,
+            reason,
+        } = revision.checked(ctx.today())?;
         let data = &self.data;
         let revised = Revised::new(
             name.as_ref()

@@ -469,10 +469,10 @@ pub enum OpportunityEvidence {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Revision {
-    name: Option<Summary>,
-    amount: Option<Money>,
-    expected_close: Option<NaiveDate>,
-    reason: Option<Note>,
+    pub(crate) name: Option<Summary>,
+    pub(crate) amount: Option<Money>,
+    pub(crate) expected_close: Option<NaiveDate>,
+    pub(crate) reason: Option<Note>,
 }
 
 impl Revision {
@@ -529,21 +529,12 @@ impl Revision {
         self.expected_close
     }
 
-    /// Checks the revision on `today`, and returns its parts: the amount above zero, the
-    /// expected close not past.
-    pub(crate) fn check(
-        self,
-        today: NaiveDate,
-    ) -> Result<
-        (
-            Option<Summary>,
-            Option<Money>,
-            Option<NaiveDate>,
-            Option<Note>,
-        ),
-        ValidationError,
-    > {
-        let amount = self.amount.map(|a| a.positive(Field::Amount)).transpose()?;
+    /// The same revision, checked on `today`: the amount above zero, the expected close not
+    /// past.
+    pub(crate) fn checked(self, today: NaiveDate) -> Result<Revision, ValidationError> {
+        if let Some(amount) = self.amount {
+            amount.positive(Field::Amount)?;
+        }
         if let Some(date) = self.expected_close.filter(|d| *d < today) {
             return Err(ValidationError::DateInPast {
                 field: Field::ExpectedClose,
@@ -551,7 +542,7 @@ impl Revision {
                 today,
             });
         }
-        Ok((self.name, amount, self.expected_close, self.reason))
+        Ok(self)
     }
 }
 
