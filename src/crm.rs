@@ -146,8 +146,9 @@ pub enum CrmError<E> {
         /// The stage it would have entered.
         stage: OpportunityStage,
     },
-    /// The contact was erased: it cannot be corrected or handed over.
-    #[error("contact {contact} was erased: it cannot be corrected")]
+    /// The contact was erased: it cannot be corrected or handed over, and no new lead,
+    /// activity or task can be about it or its records.
+    #[error("contact {contact} was erased")]
     ContactErased {
         /// The contact.
         contact: ContactId,
@@ -512,13 +513,15 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Store`] (a conflict is impossible: the lead is new).
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`] (a conflict is
+    /// impossible: the lead is new).
     pub fn open_lead(
         &self,
         contact: &Versioned<Contact>,
         interest: Interest,
         actor: &User,
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
+        plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
         self.apply(plan::create(lead, Batch::new()))
     }
@@ -527,7 +530,8 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
+    /// contact was erased; [`CrmError::Store`].
     pub fn log_activity_on_contact(
         &self,
         contact: &Versioned<Contact>,
@@ -535,6 +539,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
             plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
         self.apply(plan::create(activity, Batch::new()))
@@ -545,7 +550,8 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
+    /// contact was erased; [`CrmError::Store`].
     pub fn log_activity_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
@@ -553,6 +559,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
         self.apply(plan::create(activity, Batch::new()))
     }
@@ -562,7 +569,8 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
+    /// contact was erased; [`CrmError::Store`].
     pub fn log_activity_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
@@ -570,6 +578,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
         let activity = plan::invalid_for(opportunity.id(), activity)?;
         self.apply(plan::create(activity, Batch::new()))
@@ -583,7 +592,8 @@ impl<S: Store> Crm<S> {
     ///
     /// [`CrmError::NotFound`]; [`CrmError::WrongState`] for a closed lead or opportunity, an
     /// account or an activity, naming every state that takes an activity;
-    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::Store`].
+    /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
+    /// contact was erased; [`CrmError::Store`].
     pub fn log_activity(
         &self,
         id: impl Into<RecordId>,
@@ -600,13 +610,14 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Store`].
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`].
     pub fn add_task_on_contact(
         &self,
         contact: &Versioned<Contact>,
         details: TaskDetails,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let task = Task::on_contact(contact, details, &self.context(actor));
         self.apply(plan::create(task, Batch::new()))
     }
@@ -615,13 +626,14 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Store`].
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`].
     pub fn add_task_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
         details: TaskDetails,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        plan::not_erased(lead.contact(), lead.is_erased())?;
         let task = Task::on_lead(lead, details, &self.context(actor));
         self.apply(plan::create(task, Batch::new()))
     }
@@ -631,13 +643,14 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Store`].
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`].
     pub fn add_task_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
         details: TaskDetails,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let task = Task::on_opportunity(opportunity, details, &self.context(actor));
         self.apply(plan::create(task, Batch::new()))
     }

@@ -204,6 +204,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         interest: Interest,
         actor: &User,
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
+        plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
         self.apply(plan::create(lead, Batch::new())).await
     }
@@ -222,6 +223,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         details: TaskDetails,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let task = Task::on_contact(contact, details, &self.context(actor));
         self.apply(plan::create(task, Batch::new())).await
     }
@@ -233,6 +235,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         details: TaskDetails,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        plan::not_erased(lead.contact(), lead.is_erased())?;
         let task = Task::on_lead(lead, details, &self.context(actor));
         self.apply(plan::create(task, Batch::new())).await
     }
@@ -244,6 +247,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         details: TaskDetails,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let task = Task::on_opportunity(opportunity, details, &self.context(actor));
         self.apply(plan::create(task, Batch::new())).await
     }
@@ -278,6 +282,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
             plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
         self.apply(plan::create(activity, Batch::new())).await
@@ -291,6 +296,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
         self.apply(plan::create(activity, Batch::new())).await
     }
@@ -303,6 +309,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
         let activity = plan::invalid_for(opportunity.id(), activity)?;
         self.apply(plan::create(activity, Batch::new())).await

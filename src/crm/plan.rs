@@ -267,6 +267,12 @@ pub(super) fn activity_about<E>(
     ctx: &Context<'_>,
 ) -> Result<Activity, CrmError<E>> {
     let record = loaded.ok_or(CrmError::NotFound(id))?.into_inner();
+    match &record {
+        Record::Contact(c) => not_erased(c.id(), c.erasure().is_some())?,
+        Record::Lead(l) => not_erased(l.contact(), l.is_erased())?,
+        Record::Opportunity(o) => not_erased(o.contact(), o.is_erased())?,
+        _ => {}
+    }
     let activity = match &record {
         Record::Contact(c) => Activity::on_contact(c, details, ctx),
         Record::Lead(AnyLead::New(l)) => Activity::on_lead(l, details, ctx),
@@ -455,4 +461,14 @@ pub(super) fn duplicate_email<E>(e: CrmError<E>) -> CrmError<E> {
         }) => CrmError::DuplicateContact { existing },
         e => e,
     }
+}
+
+/// Refuses new work (a lead, an activity, a task) about a contact whose personal data was
+/// erased, or about one of its records: what it would say is about a person who asked to be
+/// forgotten. (Checked on the value given: a copy read before a concurrent erasure passes.)
+pub(super) fn not_erased<E>(contact: ContactId, erased: bool) -> Result<(), CrmError<E>> {
+    if erased {
+        return Err(CrmError::ContactErased { contact });
+    }
+    Ok(())
 }

@@ -264,3 +264,40 @@ fn reassign_keeps_a_deal_rotting_and_an_erased_contact_cannot_be_corrected() {
         other => panic!("expected an erased contact to be refused, got {other:?}"),
     }
 }
+
+#[test]
+fn no_new_work_is_about_an_erased_contact_or_its_records() {
+    let sample = Sample::new(55);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let contact = contact_of(&crm, &sample, &user("ana"));
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let erased = crm.erase_contact(contact, me).unwrap();
+    let lead = crm.load::<Lead<state::New>>(lead.id()).unwrap();
+    let call = || ActivityDetails::new(ActivityKind::Call, sample.summary("Hello"));
+    let todo = || TaskDetails::new(sample.summary("Call"), me.clone(), Due::On(sample.today()));
+    let refused = |result: Result<(), CrmError<std::convert::Infallible>>, what: &str| {
+        assert!(
+            matches!(result, Err(CrmError::ContactErased { .. })),
+            "{what}: expected the erased contact to be refused, got {result:?}"
+        );
+    };
+    refused(
+        crm.open_lead(&erased.contact, sample.interest(), me)
+            .map(drop),
+        "a lead",
+    );
+    refused(
+        crm.log_activity_on_contact(&erased.contact, call(), me)
+            .map(drop),
+        "an activity on the contact",
+    );
+    refused(
+        crm.log_activity(lead.id(), call(), me).map(drop),
+        "an activity on its lead, by id",
+    );
+    refused(
+        crm.add_task_on_lead(&lead, todo(), me).map(drop),
+        "a task on its lead",
+    );
+}
