@@ -209,9 +209,8 @@ pub struct ErasureReport {
     pub activities: Vec<Versioned<Activity>>,
     /// The tasks about it or its leads and opportunities.
     pub tasks: Vec<Versioned<Task>>,
-    /// Stored leads, opportunities, accounts and activities that could not be read while
-    /// looking for the contact's records: any of them may be the contact's, and was not erased.
-    /// Empty when the erasure is complete.
+    /// Stored records the store lists as the contact's but could not read: they were not
+    /// erased. Empty when the erasure is complete.
     pub unreadable: Vec<Unreadable>,
 }
 
@@ -474,13 +473,15 @@ impl<S: Store> Crm<S> {
     }
 
     /// Erases `contact`'s personal data (the right to erasure), and every free text and person
-    /// name of its leads, opportunities, accounts, activities and tasks, in one commit: ids, states, amounts,
-    /// times and the shape of every history stay, so the funnel does not change; the contact is
-    /// no longer found by email, and every record erased is marked so (a copy taken before the
-    /// erasure can never be written back over it). See [`Contact::erase`] and SECURITY.md for
-    /// exactly what is erased. Finding the contact's records scans them (stores have no index
-    /// by contact yet; erasure is rare). Records the store cannot read are listed in
-    /// [`ErasureReport::unreadable`]: the erasure of the others goes ahead.
+    /// name of its leads, opportunities, accounts, activities and tasks, in one commit: ids,
+    /// states, amounts, times and the shape of every history stay, so the funnel does not
+    /// change; the contact is no longer found by email, and every record erased is marked so (a
+    /// copy taken before the erasure can never be written back over it). See
+    /// [`Contact::erase`] and SECURITY.md for exactly what is erased. The contact's records are
+    /// found by the store's index by contact ([`Query::of_contact`]), whatever the size of the
+    /// store, and the accounts its opportunities were won into by id. Records of the contact
+    /// the store cannot read are listed in [`ErasureReport::unreadable`]: the erasure of the
+    /// others goes ahead.
     ///
     /// # Errors
     ///
@@ -492,20 +493,35 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<ErasureReport, CrmError<S::Error>> {
         let mut found = plan::ContactRecords::of(contact.id());
-        for kind in [
-            RecordKind::Lead,
-            RecordKind::Opportunity,
-            RecordKind::Account,
-            RecordKind::Activity,
-            RecordKind::Task,
-        ] {
-            let scanned = self
-                .store()
-                .scan(kind, &mut |r| found.visit(r))
-                .map_err(CrmError::Store)?;
-            found.unreadable.extend(scanned.unreadable);
+        for query in found.queries() {
+            self.list_all(&query, &mut |page| found.visit(page))?;
+        }
+        for account in found.accounts_elsewhere() {
+            let loaded = self.store().load(account.into()).map_err(CrmError::Store)?;
+            found.visit_account(loaded);
         }
         self.apply(plan::erase(contact, found, &self.context(actor)))
+    }
+
+    /// Every page of `query`, one after the other, given to `visit`.
+    fn list_all(
+        &self,
+        query: &Query,
+        visit: &mut dyn FnMut(Page),
+    ) -> Result<(), CrmError<S::Error>> {
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .list(query, after, MAX_PAGE)
+                .map_err(CrmError::Store)?;
+            let next = plan::next_page(after, page.next);
+            visit(page);
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
     }
 
     /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not
@@ -938,18 +954,7 @@ impl<S: Store> Crm<S> {
         let mut owned = plan::OwnedRecords::of(contact.id());
         if let (Cascade::OpenRecords, Some(previous)) = (cascade, contact.owner()) {
             for query in plan::OwnedRecords::queries(previous) {
-                let mut after = None;
-                loop {
-                    let page = self
-                        .store()
-                        .list(&query, after, MAX_PAGE)
-                        .map_err(CrmError::Store)?;
-                    owned.visit(page.records);
-                    match page.next {
-                        Some(next) if after.is_none_or(|a| next > a) => after = Some(next),
-                        _ => break,
-                    }
-                }
+                self.list_all(&query, &mut |page| owned.visit(page.records))?;
             }
         }
         let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;

@@ -23,9 +23,9 @@ use crate::text::User;
 /// for tests. `Send + Sync`; share it behind an `Arc` (or a `&`) between threads. Implements
 /// both [`Store`] and [`AsyncStore`].
 ///
-/// Records are kept in a hash map by id; state and owner are indexed in ordered sets of ids
-/// (a kind is its states), so that listings page in id order without scanning every record,
-/// and email in a hash map. Reads run in
+/// Records are kept in a hash map by id; state, owner, contact and the record an activity or
+/// a task is about are indexed in ordered sets of ids (a kind is its states), so that listings
+/// page in id order without scanning every record, and email in a hash map. Reads run in
 /// parallel; a commit takes the write lock for the time it checks and applies its batch, which
 /// is what makes it atomic.
 ///
@@ -58,8 +58,10 @@ struct Indexes {
     /// Contacts by email (`EmailAddress` hashes and compares its normalised form), in id
     /// order: one contact per address, usually, so a short sorted list rather than a set.
     by_email: HashMap<EmailAddress, Vec<ContactId>>,
-    /// Activities by the record they are about.
+    /// Activities and tasks by the record they are about.
     by_regarding: HashMap<RecordId, BTreeSet<u128>>,
+    /// Records by their contact ([`Record::contact`]), then kind.
+    by_contact: HashMap<ContactId, BTreeMap<RecordKind, BTreeSet<u128>>>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -166,11 +168,31 @@ impl Indexes {
         }
     }
 
+    fn add_contact(&mut self, record: &Record) {
+        if let Some(contact) = record.contact() {
+            self.by_contact
+                .entry(contact)
+                .or_default()
+                .entry(record.kind())
+                .or_default()
+                .insert(key(record));
+        }
+    }
+
+    fn remove_contact(&mut self, record: &Record) {
+        if let Some(kinds) = record.contact().and_then(|c| self.by_contact.get_mut(&c)) {
+            if let Some(ids) = kinds.get_mut(&record.kind()) {
+                ids.remove(&key(record));
+            }
+        }
+    }
+
     fn add(&mut self, record: &Record) {
         self.add_state(record);
         self.add_owner(record);
         self.add_email(record);
         self.add_regarding(record);
+        self.add_contact(record);
     }
 
     /// Moves the entries of a record updated from `old` to `new` where its keys changed.
@@ -191,10 +213,14 @@ impl Indexes {
             self.remove_regarding(old);
             self.add_regarding(new);
         }
+        if old.contact() != new.contact() {
+            self.remove_contact(old);
+            self.add_contact(new);
+        }
     }
 
     /// Ids of `query`'s records after `after`, in id order, from its narrowest index: the
-    /// activities about a record, the owner's records of the kind, the state's, or the kind's
+    /// activities about a record, the contact's records of the kind, the owner's records of the kind, the state's, or the kind's
     /// states merged (the first `limit` of each, enough for a page of `limit`). The caller filters them by the rest of the query
     /// and takes its page.
     fn candidates<'a>(
@@ -213,6 +239,16 @@ impl Indexes {
         };
         if let Some(about) = query.regarding() {
             return match self.by_regarding.get(&about) {
+                Some(ids) => Box::new(after(ids, start)),
+                None => Box::new(std::iter::empty()),
+            };
+        }
+        if let Some(contact) = query.contact() {
+            return match self
+                .by_contact
+                .get(&contact)
+                .and_then(|kinds| kinds.get(&kind))
+            {
                 Some(ids) => Box::new(after(ids, start)),
                 None => Box::new(std::iter::empty()),
             };

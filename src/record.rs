@@ -379,6 +379,21 @@ impl Record {
         }
     }
 
+    /// The contact the record is of, which stores index to find a contact's records without
+    /// scanning: a lead's or an opportunity's contact, an account's primary contact, the
+    /// contact an activity or a task is about (directly or through its lead or opportunity);
+    /// `None` for a contact. It never changes once the record exists.
+    pub fn contact(&self) -> Option<ContactId> {
+        match self {
+            Record::Contact(_) => None,
+            Record::Lead(l) => Some(l.contact()),
+            Record::Opportunity(o) => Some(o.contact()),
+            Record::Account(a) => Some(a.primary_contact()),
+            Record::Activity(a) => Some(a.contact()),
+            Record::Task(t) => Some(t.contact()),
+        }
+    }
+
     /// The user who owns the record, if any.
     pub fn owner(&self) -> Option<&User> {
         match self {

@@ -526,6 +526,7 @@ pub struct Query {
     state: Option<RecordState>,
     owner: Option<User>,
     regarding: Option<RecordId>,
+    contact: Option<ContactId>,
 }
 
 impl Query {
@@ -536,6 +537,7 @@ impl Query {
             state: None,
             owner: None,
             regarding: None,
+            contact: None,
         }
     }
 
@@ -546,6 +548,7 @@ impl Query {
             state: Some(state),
             owner: None,
             regarding: None,
+            contact: None,
         }
     }
 
@@ -564,6 +567,28 @@ impl Query {
             owner: Some(owner),
             ..self
         }
+    }
+
+    /// The same query, restricted to the records of `contact` ([`Record::contact`]): its
+    /// leads, opportunities, accounts (of which it is the primary contact), activities or
+    /// tasks. Found from an index, whatever the size of the store.
+    ///
+    /// ```
+    /// use prospect::{record::RecordKind, store::Query, ContactId};
+    /// # let contact = ContactId::from_uuid(prospect::uuid::Uuid::nil());
+    /// let leads = Query::of_kind(RecordKind::Lead).of_contact(contact);
+    /// assert_eq!(leads.contact(), Some(contact));
+    /// ```
+    pub fn of_contact(self, contact: ContactId) -> Query {
+        Query {
+            contact: Some(contact),
+            ..self
+        }
+    }
+
+    /// The contact, if restricted to one ([`of_contact`](Self::of_contact)).
+    pub fn contact(&self) -> Option<ContactId> {
+        self.contact
     }
 
     /// The kind of record.
@@ -612,6 +637,7 @@ impl Query {
                 .as_ref()
                 .is_none_or(|o| record.owner() == Some(o))
             && self.regarding.is_none_or(|r| record.regarding() == Some(r))
+            && self.contact.is_none_or(|c| record.contact() == Some(c))
     }
 }
 

@@ -93,6 +93,28 @@ impl<S: AsyncStore> AsyncCrm<S> {
         Ok(plan.output)
     }
 
+    /// See `Crm::list_all`.
+    async fn list_all(
+        &self,
+        query: &Query,
+        visit: &mut (dyn FnMut(Page) + Send),
+    ) -> Result<(), CrmError<S::Error>> {
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .list(query, after, MAX_PAGE)
+                .await
+                .map_err(CrmError::Store)?;
+            let next = plan::next_page(after, page.next);
+            visit(page);
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// See `Crm::require_next_step`.
     async fn require_next_step(
         &self,
@@ -179,19 +201,16 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<ErasureReport, CrmError<S::Error>> {
         let mut found = plan::ContactRecords::of(contact.id());
-        for kind in [
-            RecordKind::Lead,
-            RecordKind::Opportunity,
-            RecordKind::Account,
-            RecordKind::Activity,
-            RecordKind::Task,
-        ] {
-            let scanned = self
+        for query in found.queries() {
+            self.list_all(&query, &mut |page| found.visit(page)).await?;
+        }
+        for account in found.accounts_elsewhere() {
+            let loaded = self
                 .store()
-                .scan(kind, &mut |r| found.visit(r))
+                .load(account.into())
                 .await
                 .map_err(CrmError::Store)?;
-            found.unreadable.extend(scanned.unreadable);
+            found.visit_account(loaded);
         }
         self.apply(plan::erase(contact, found, &self.context(actor)))
             .await
@@ -518,19 +537,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         let mut owned = plan::OwnedRecords::of(contact.id());
         if let (Cascade::OpenRecords, Some(previous)) = (cascade, contact.owner()) {
             for query in plan::OwnedRecords::queries(previous) {
-                let mut after = None;
-                loop {
-                    let page = self
-                        .store()
-                        .list(&query, after, MAX_PAGE)
-                        .await
-                        .map_err(CrmError::Store)?;
-                    owned.visit(page.records);
-                    match page.next {
-                        Some(next) if after.is_none_or(|a| next > a) => after = Some(next),
-                        _ => break,
-                    }
-                }
+                self.list_all(&query, &mut |page| owned.visit(page.records))
+                    .await?;
             }
         }
         let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::state::{LeadStatus, OpportunityStage};
-use crate::store::Precondition;
+use crate::store::{Cursor, Precondition};
 use crate::task::{TaskClosed, TaskStatus};
 
 pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
@@ -104,14 +104,15 @@ pub(super) fn win_for(
     }))
 }
 
-/// The records of one contact, gathered from scans of leads, opportunities and accounts (in
-/// that order: an account is the contact's when it is its primary contact or won one of its
-/// opportunities).
+/// The records of one contact, gathered from listings by contact (its leads, opportunities,
+/// accounts of which it is the primary contact, activities and tasks), and the accounts its
+/// opportunities were won into, loaded by id.
 pub(super) struct ContactRecords {
     contact: ContactId,
     related: Vec<Versioned<Record>>,
-    won: Vec<crate::id::OpportunityId>,
-    /// What the scans could not read.
+    /// The accounts its won opportunities went to.
+    won_into: Vec<crate::id::AccountId>,
+    /// What the listings could not read.
     pub(super) unreadable: Vec<Unreadable>,
 }
 
@@ -120,34 +121,58 @@ impl ContactRecords {
         ContactRecords {
             contact,
             related: Vec::new(),
-            won: Vec::new(),
+            won_into: Vec::new(),
             unreadable: Vec::new(),
         }
     }
 
-    /// Keeps `record` if it is the contact's.
-    pub(super) fn visit(&mut self, record: Versioned<Record>) {
-        let mine = match record.value() {
-            Record::Lead(l) => l.contact() == self.contact,
-            Record::Opportunity(o) => {
-                let mine = o.contact() == self.contact;
-                if mine {
-                    self.won.push(o.id());
-                }
-                mine
-            }
-            Record::Account(a) => {
-                a.primary_contact() == self.contact
-                    || a.opportunities().any(|o| self.won.contains(&o))
-            }
-            Record::Activity(a) => a.contact() == self.contact,
-            Record::Task(t) => t.contact() == self.contact,
-            Record::Contact(_) => false,
-        };
-        if mine {
-            self.related.push(record);
-        }
+    /// The listings of the contact's records, one per kind.
+    pub(super) fn queries(&self) -> [Query; 5] {
+        [
+            RecordKind::Lead,
+            RecordKind::Opportunity,
+            RecordKind::Account,
+            RecordKind::Activity,
+            RecordKind::Task,
+        ]
+        .map(|kind| Query::of_kind(kind).of_contact(self.contact))
     }
+
+    /// Keeps a page of the contact's records, and notes where its won opportunities went.
+    pub(super) fn visit(&mut self, page: Page) {
+        for record in &page.records {
+            if let Record::Opportunity(AnyOpportunity::Won(o)) = record.value() {
+                self.won_into.push(o.account());
+            }
+        }
+        self.related.extend(page.records);
+        self.unreadable.extend(page.unreadable);
+    }
+
+    /// The accounts its opportunities were won into that the listings did not find (another
+    /// contact is their primary contact), each once.
+    pub(super) fn accounts_elsewhere(&self) -> Vec<crate::id::AccountId> {
+        let mut accounts: Vec<_> = self
+            .won_into
+            .iter()
+            .copied()
+            .filter(|a| !self.related.iter().any(|r| r.id() == RecordId::Account(*a)))
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts
+    }
+
+    /// Keeps an account loaded by id (if it exists).
+    pub(super) fn visit_account(&mut self, account: Option<Versioned<Record>>) {
+        self.related.extend(account);
+    }
+}
+
+/// Where a listing goes on after a page: its `next` cursor, unless it does not advance (a
+/// broken adapter), where the listing stops rather than loop for ever.
+pub(super) fn next_page(after: Option<Cursor>, next: Option<Cursor>) -> Option<Cursor> {
+    next.filter(|next| after.is_none_or(|a| *next > a))
 }
 
 /// Erases `contact` and the free text of its leads, opportunities and accounts, in one

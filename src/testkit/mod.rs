@@ -336,6 +336,7 @@ macro_rules! store_conformance {
                 conformance_reassign_moves_records_between_owners =>
                     reassign_moves_records_between_owners,
                 conformance_revise_and_override_read_back => revise_and_override_read_back,
+                conformance_records_are_listed_by_contact => records_are_listed_by_contact,
             );
 
             #[test]

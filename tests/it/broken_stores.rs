@@ -37,6 +37,8 @@ enum Breakage {
     OwnerFilterLetsUnownedThrough,
     /// A query for the activities about a record returns every activity.
     RegardingIgnored,
+    /// A query for a contact's records returns the records of every contact.
+    ContactIgnored,
 }
 
 #[derive(Debug, Default)]
@@ -207,6 +209,8 @@ impl Store for Plain {
                     || query
                         .regarding()
                         .is_none_or(|about| r.regarding() == Some(about)))
+                && (self.breakage == Breakage::ContactIgnored
+                    || query.contact().is_none_or(|c| r.contact() == Some(c)))
                 && owner_ok(r)
         });
         let mut records: Vec<Versioned<Record>> = matching
@@ -341,6 +345,10 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "revise_and_override_read_back",
             Box::new(move || cases::revise_and_override_read_back(new)),
         ),
+        (
+            "records_are_listed_by_contact",
+            Box::new(move || cases::records_are_listed_by_contact(new)),
+        ),
     ];
     cases
         .into_iter()
@@ -390,6 +398,7 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             Breakage::RegardingIgnored,
             "activities_are_listed_per_record_in_order",
         ),
+        (Breakage::ContactIgnored, "records_are_listed_by_contact"),
     ];
     let passing = failing_cases(Breakage::None);
     assert!(passing.is_empty(), "the plain store fails {passing:?}");

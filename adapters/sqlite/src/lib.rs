@@ -70,6 +70,14 @@ const MIGRATIONS: &[&str] = &[
        SET regarding = json_extract(body, '$.regarding.kind') || '/' || json_extract(body, '$.regarding.id')
      WHERE kind = 'activity';
     CREATE INDEX records_by_regarding ON records (regarding, id) WHERE regarding IS NOT NULL;",
+    // 4: the contact each record is of (`prospect::record::Record::contact`), to find a
+    // contact's records (for a listing, or an erasure) without scanning the others.
+    "ALTER TABLE records ADD COLUMN contact TEXT;
+    UPDATE records
+       SET contact = CASE kind WHEN 'account' THEN json_extract(body, '$.primary_contact')
+                               ELSE json_extract(body, '$.contact') END
+     WHERE kind <> 'contact';
+    CREATE INDEX records_by_contact ON records (kind, contact, id) WHERE contact IS NOT NULL;",
 ];
 
 /// How long a connection waits for another's write lock before failing.
@@ -222,7 +230,7 @@ fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
 }
 
 /// The columns every read selects, in the order [`read`] reads them.
-const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding";
+const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding, contact";
 
 /// Decodes a stored body, refusing one that is not a valid record of that kind and id.
 fn decode(
@@ -294,6 +302,11 @@ fn regarding_key(record: RecordId) -> String {
     )
 }
 
+/// The `contact` column of a record of `contact`: its hyphenated UUID, as the body says it.
+fn contact_key(contact: ContactId) -> String {
+    contact.as_uuid().hyphenated().to_string()
+}
+
 /// Reads a row of [`COLUMNS`]. Only a failure of SQLite itself is an error: a row that does not
 /// hold a valid record is a [`Row`] whose record says why.
 fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
@@ -312,11 +325,12 @@ fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
         .and_then(|v| decode(&kind, &id, v, body?))
         .and_then(|r| {
             // The index columns must say what the body says, or listings would lie.
-            let (state, owner, email, regarding) = (
+            let (state, owner, email, regarding, contact) = (
                 text(row.get_ref(4)?),
                 text(row.get_ref(5)?),
                 text(row.get_ref(6)?),
                 text(row.get_ref(7)?),
+                text(row.get_ref(8)?),
             );
             if state != Some(r.state().key()) {
                 Err(corrupt("the state column disagrees with the body"))
@@ -326,6 +340,8 @@ fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
                 Err(corrupt("the email column disagrees with the body"))
             } else if regarding.map(str::to_string) != r.regarding().map(regarding_key) {
                 Err(corrupt("the regarding column disagrees with the body"))
+            } else if contact.map(str::to_string) != r.contact().map(contact_key) {
+                Err(corrupt("the contact column disagrees with the body"))
             } else {
                 Ok(r)
             }
@@ -459,6 +475,7 @@ impl Store for SqliteStore {
             let owner = record.owner().map(|o| o.as_str().to_string());
             let email = record.email().map(EmailAddress::normalized);
             let regarding = record.regarding().map(regarding_key);
+            let contact = record.contact().map(contact_key);
             let mark = record.history_mark();
             let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
             // Cached statements: prepared once per connection, not once per write.
@@ -468,14 +485,14 @@ impl Store for SqliteStore {
                         .prepare_cached(
                             "INSERT INTO records
                                  (kind, id, state, owner, email, version, body,
-                                  history_len, history_tip, erased, regarding)
-                             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10)
+                                  history_len, history_tip, erased, regarding, contact)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11)
                              ON CONFLICT (kind, id) DO NOTHING",
                         )
                         .and_then(|mut s| {
                             s.execute((
                                 kind, &uuid, &state, &owner, &email, &body, len, tip, erased,
-                                &regarding,
+                                &regarding, &contact,
                             ))
                         })
                         .map_err(sqlite)?;
@@ -501,7 +518,7 @@ impl Store for SqliteStore {
                         .prepare_cached(
                             "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
                                     history_len = ?8, history_tip = ?9, erased = ?10,
-                                    regarding = ?11, version = version + 1
+                                    regarding = ?11, contact = ?12, version = version + 1
                              WHERE kind = ?1 AND id = ?2 AND version = ?7",
                         )
                         .and_then(|mut s| {
@@ -517,6 +534,7 @@ impl Store for SqliteStore {
                                 tip,
                                 erased,
                                 &regarding,
+                                &contact,
                             ))
                         })
                         .map_err(sqlite)?;
@@ -577,6 +595,10 @@ impl Store for SqliteStore {
         if let Some(about) = query.regarding() {
             sql.push_str(" AND regarding = ?");
             params.push(regarding_key(about));
+        }
+        if let Some(contact) = query.contact() {
+            sql.push_str(" AND contact = ?");
+            params.push(contact_key(contact));
         }
         if let Some(after) = after {
             sql.push_str(" AND id > ?");

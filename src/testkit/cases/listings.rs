@@ -355,3 +355,81 @@ pub fn activities_are_listed_per_record_in_order<S: Store>(new: impl Fn() -> S) 
         "expected no activity about an unknown record"
     );
 }
+
+/// A contact's records of each kind are listed by contact ([`Query::of_contact`]), in id
+/// order, a page at a time, and only those: its leads, opportunities, the account of which it
+/// is the primary contact, the activities and tasks about it or its records; never another
+/// contact's, nor the contact itself.
+pub fn records_are_listed_by_contact<S: Store>(new: impl Fn() -> S) {
+    use crate::activity::{ActivityDetails, ActivityKind};
+    use crate::task::{Due, TaskDetails};
+    let store = new();
+    let sample = Sample::new(36);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    // Each of two contacts: two leads (one qualified and won), an account, an activity and a
+    // task about the contact and about its open lead.
+    let mut expected: Vec<Vec<(RecordKind, RecordId)>> = Vec::new();
+    let mut contacts = Vec::new();
+    for _ in 0..2 {
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .must()
+            .into_contact();
+        let mut mine = Vec::new();
+        let mut note = |kind, id: RecordId| mine.push((kind, id));
+        let open = crm.open_lead(&contact, sample.interest(), me).must();
+        note(RecordKind::Lead, open.id().into());
+        let lead = crm.open_lead(&contact, sample.interest(), me).must();
+        note(RecordKind::Lead, lead.id().into());
+        let lead = crm.log_touch(lead, sample.touch(), me).must();
+        let won = crm
+            .qualify(lead, sample.qualification(), me)
+            .must()
+            .opportunity;
+        note(RecordKind::Opportunity, won.id().into());
+        let won = crm.propose(won, sample.proposal(), me).must();
+        let won = crm.negotiate(won, sample.note("price"), me).must();
+        let won = crm
+            .enter_contracting(won, sample.terms(), sample.incumbent(), me)
+            .must();
+        let WonAccount { account, .. } = crm.win(won, sample.contract(10_000), me).must();
+        note(RecordKind::Account, account.id().into());
+        let call = || ActivityDetails::new(ActivityKind::Call, sample.summary("call"));
+        let activity = crm.log_activity_on_contact(&contact, call(), me).must();
+        note(RecordKind::Activity, activity.id().into());
+        let activity = crm.log_activity_on_lead(&open, call(), me).must();
+        note(RecordKind::Activity, activity.id().into());
+        let todo = || TaskDetails::new(sample.summary("todo"), me.clone(), Due::On(sample.today()));
+        let task = crm.add_task_on_contact(&contact, todo(), me).must();
+        note(RecordKind::Task, task.id().into());
+        let task = crm.add_task_on_lead(&open, todo(), me).must();
+        note(RecordKind::Task, task.id().into());
+        expected.push(mine);
+        contacts.push(contact.id());
+    }
+    for (contact, mine) in contacts.iter().zip(&expected) {
+        for kind in RecordKind::ALL {
+            let mut want: Vec<RecordId> = mine
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, id)| *id)
+                .collect();
+            want.sort();
+            for limit in [1, 2, 100] {
+                let query = Query::of_kind(kind).of_contact(*contact);
+                let seen = page_through(&store, &query, limit, &mut || {});
+                assert_eq!(
+                    seen, want,
+                    "expected the {kind} records of contact {contact} (pages of {limit}), in id order"
+                );
+            }
+        }
+    }
+    let nobody = crate::id::ContactId::from_uuid(uuid::Uuid::from_u128(7));
+    let query = Query::of_kind(RecordKind::Lead).of_contact(nobody);
+    assert!(
+        page_through(&store, &query, 10, &mut || {}).is_empty(),
+        "expected no record of a contact that has none"
+    );
+}
