@@ -1,0 +1,161 @@
+//! A contact's records found by the index by contact (`Query::of_contact`) in a store of
+//! 1,000,000 records against the same query in a store of 10,000: the time should not depend
+//! on the size of the store (goal: at most 1.5×). Each store holds contacts with nine leads
+//! each; every query lists one contact's nine leads, the contacts taken in turn (far apart, so
+//! that consecutive queries share no cache lines).
+//!
+//! The same two sizes of the ideal structure for this one question, a hash map from contact to
+//! its records already grouped (`ideal_*`), show what the size of the store costs whatever the
+//! index: at 10,000 records everything is in the CPU's caches, at 1,000,000 each record read is
+//! a trip to memory.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, criterion_group};
+use prospect::memory::MemoryStore;
+use prospect::record::{Record, RecordKind};
+use prospect::store::{Batch, Query, Store};
+use prospect::*;
+
+#[path = "baselines/mod.rs"]
+mod baselines;
+
+const LEADS_PER_CONTACT: usize = 9;
+
+/// A store of `records` records: contacts with nine leads each. Returns the contacts' ids.
+fn store_of(records: usize) -> (MemoryStore, Vec<ContactId>) {
+    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+    let ids = SequentialIds::new(records as u32);
+    let ctx = Context::new(&clock, &ids, User::new("claire").unwrap());
+    let interest = Interest::new(Summary::new("A CRM").unwrap(), BuyingRole::User);
+    let store = MemoryStore::new();
+    let mut contacts = Vec::new();
+    let mut batch = Batch::new();
+    for _ in 0..records / (1 + LEADS_PER_CONTACT) {
+        let contact = Contact::create(
+            ContactDetails::new(
+                Party::person(PersonName::new("Ada").unwrap()),
+                LeadSource::Web,
+            ),
+            &ctx,
+        );
+        for _ in 0..LEADS_PER_CONTACT {
+            batch
+                .create(Record::from(Lead::open(&contact, interest.clone(), &ctx)))
+                .unwrap();
+        }
+        contacts.push(contact.id());
+        batch.create(contact).unwrap();
+        if batch.len() >= 10_000 {
+            store.commit(std::mem::take(&mut batch)).unwrap();
+        }
+    }
+    store.commit(batch).unwrap();
+    (store, contacts)
+}
+
+/// The ideal structure for the question: each contact's records, grouped once.
+fn grouped(store: &MemoryStore) -> HashMap<ContactId, Vec<Record>> {
+    let mut grouped: HashMap<ContactId, Vec<Record>> = HashMap::new();
+    let _ = store
+        .scan(RecordKind::Lead, &mut |r| {
+            let record = r.into_inner();
+            if let Some(contact) = record.contact() {
+                grouped.entry(contact).or_default().push(record);
+            }
+        })
+        .unwrap();
+    grouped
+}
+
+fn contact_records(c: &mut Criterion) {
+    let small = store_of(10_000);
+    let large = store_of(1_000_000);
+    let mut group = c.benchmark_group("contact_records");
+    for (name, (store, contacts)) in [("ideal_10000", &small), ("ideal_1000000", &large)] {
+        let grouped = grouped(store);
+        let mut turn = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                turn = (turn + 7919) % contacts.len();
+                let records: Vec<Record> = grouped[&contacts[turn]].clone();
+                assert_eq!(records.len(), LEADS_PER_CONTACT);
+                black_box(records)
+            })
+        });
+    }
+    for (name, (store, contacts)) in [("in_10000", &small), ("in_1000000", &large)] {
+        let mut turn = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                turn = (turn + 7919) % contacts.len();
+                let query = Query::of_kind(RecordKind::Lead).of_contact(contacts[turn]);
+                let page = store.list(black_box(&query), None, 100).unwrap();
+                assert_eq!(page.records.len(), LEADS_PER_CONTACT);
+                black_box(page)
+            })
+        });
+    }
+    group.finish();
+    // What erasure did before the index: scan every lead, keep the contact's.
+    let mut group = c.benchmark_group("contact_records_by_scan");
+    group.sample_size(10);
+    for (name, (store, contacts)) in [("scan_10000", &small), ("scan_1000000", &large)] {
+        let mut turn = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                turn = (turn + 7919) % contacts.len();
+                let mut found = Vec::new();
+                let _ = store
+                    .scan(RecordKind::Lead, &mut |r| {
+                        if r.value().contact() == Some(contacts[turn]) {
+                            found.push(r);
+                        }
+                    })
+                    .unwrap();
+                assert_eq!(found.len(), LEADS_PER_CONTACT);
+                black_box(found)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, contact_records);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    baselines::print_ratios(
+        "queries",
+        &[
+            ("contact_records", "in_1000000", "in_10000", "<= 1.5x"),
+            (
+                "contact_records",
+                "ideal_1000000",
+                "ideal_10000",
+                "(the ideal's)",
+            ),
+            (
+                "contact_records",
+                "in_10000",
+                "ideal_10000",
+                "(to the ideal)",
+            ),
+            (
+                "contact_records",
+                "in_1000000",
+                "ideal_1000000",
+                "(to the ideal)",
+            ),
+            (
+                "contact_records_by_scan",
+                "scan_1000000",
+                "scan_10000",
+                "(a scan's)",
+            ),
+        ],
+    );
+}
