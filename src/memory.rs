@@ -55,6 +55,8 @@ struct Indexes {
     by_state: BTreeMap<RecordState, BTreeSet<u128>>,
     /// Ids by owner, then kind.
     by_owner: HashMap<User, BTreeMap<RecordKind, BTreeSet<u128>>>,
+    /// Ids of the records nobody owns, by kind.
+    unowned: BTreeMap<RecordKind, BTreeSet<u128>>,
     /// Contacts by email (`EmailAddress` hashes and compares its normalised form), in id
     /// order: one contact per address, usually, so a short sorted list rather than a set.
     by_email: HashMap<EmailAddress, Vec<ContactId>>,
@@ -66,19 +68,6 @@ struct Indexes {
 
 fn key(record: &Record) -> u128 {
     record.id().as_uuid().as_u128()
-}
-
-/// The states of `kind`.
-fn states_of(kind: RecordKind) -> Vec<RecordState> {
-    use crate::state::{LeadStatus, OpportunityStage};
-    match kind {
-        RecordKind::Contact => vec![RecordState::Contact],
-        RecordKind::Lead => LeadStatus::ALL.map(RecordState::Lead).to_vec(),
-        RecordKind::Opportunity => OpportunityStage::ALL.map(RecordState::Opportunity).to_vec(),
-        RecordKind::Account => vec![RecordState::Account],
-        RecordKind::Activity => vec![RecordState::Activity],
-        RecordKind::Task => crate::task::TaskStatus::ALL.map(RecordState::Task).to_vec(),
-    }
 }
 
 /// The ids of `set` after `start`, in order.
@@ -101,6 +90,12 @@ impl Indexes {
     }
 
     fn add_owner(&mut self, record: &Record) {
+        if record.owner().is_none() {
+            self.unowned
+                .entry(record.kind())
+                .or_default()
+                .insert(key(record));
+        }
         if let Some(owner) = record.owner() {
             let kinds = match self.by_owner.get_mut(owner) {
                 Some(kinds) => kinds,
@@ -112,6 +107,9 @@ impl Indexes {
 
     fn remove_owner(&mut self, record: &Record) {
         let Some(owner) = record.owner() else {
+            if let Some(ids) = self.unowned.get_mut(&record.kind()) {
+                ids.remove(&key(record));
+            }
             return;
         };
         if let Some(kinds) = self.by_owner.get_mut(owner) {
@@ -253,26 +251,31 @@ impl Indexes {
                 None => Box::new(std::iter::empty()),
             };
         }
-        match (query.owner(), query.state()) {
-            (Some(owner), _) => match owned(owner) {
-                Some(ids) => Box::new(after(ids, start)),
-                None => Box::new(std::iter::empty()),
-            },
-            (None, Some(state)) => match self.by_state.get(&state) {
-                Some(ids) => Box::new(after(ids, start)),
-                None => Box::new(std::iter::empty()),
-            },
-            (None, None) => {
-                let mut ids: Vec<u128> = states_of(kind)
-                    .iter()
-                    .filter_map(|state| self.by_state.get(state))
-                    .flat_map(|ids| after(ids, start).take(limit))
-                    .collect();
-                ids.sort_unstable();
-                ids.truncate(limit);
-                Box::new(ids.into_iter())
-            }
+        let none = || -> Box<dyn Iterator<Item = u128> + 'a> { Box::new(std::iter::empty()) };
+        if let Some(owner) = query.owner() {
+            return owned(owner).map_or_else(none, |ids| Box::new(after(ids, start)));
         }
+        if query.is_unowned() {
+            let ids = self.unowned.get(&kind);
+            return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
+        }
+        if let Some(state) = query.state() {
+            let ids = self.by_state.get(&state);
+            return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
+        }
+        // Several states (a kind is all of its states): the first `limit` of each, merged.
+        let states: Vec<RecordState> = match query.states() {
+            Some(states) => states.to_vec(),
+            None => RecordState::all_of(kind).collect(),
+        };
+        let mut ids: Vec<u128> = states
+            .iter()
+            .filter_map(|state| self.by_state.get(state))
+            .flat_map(|ids| after(ids, start).take(limit))
+            .collect();
+        ids.sort_unstable();
+        ids.truncate(limit);
+        Box::new(ids.into_iter())
     }
 }
 

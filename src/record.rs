@@ -46,6 +46,31 @@ pub enum RecordState {
 }
 
 impl RecordState {
+    /// Every state of `kind`, in order.
+    pub fn all_of(kind: RecordKind) -> impl Iterator<Item = RecordState> {
+        let states: Vec<RecordState> = match kind {
+            RecordKind::Contact => vec![RecordState::Contact],
+            RecordKind::Lead => LeadStatus::ALL.map(RecordState::Lead).to_vec(),
+            RecordKind::Opportunity => OpportunityStage::ALL.map(RecordState::Opportunity).to_vec(),
+            RecordKind::Account => vec![RecordState::Account],
+            RecordKind::Activity => vec![RecordState::Activity],
+            RecordKind::Task => TaskStatus::ALL.map(RecordState::Task).to_vec(),
+        };
+        states.into_iter()
+    }
+
+    /// Whether a record in this state is open: a lead new, being worked or nurtured; an
+    /// opportunity in an open stage; an open task; any contact, account or activity (they have
+    /// no closed state).
+    pub fn is_open(self) -> bool {
+        match self {
+            RecordState::Lead(s) => s.is_open(),
+            RecordState::Opportunity(s) => s.is_open(),
+            RecordState::Task(s) => s == TaskStatus::Open,
+            RecordState::Contact | RecordState::Account | RecordState::Activity => true,
+        }
+    }
+
     /// A short, stable key for storing and indexing the state: `contact`, `lead/new`, ...,
     /// `opportunity/won`, `account`, `activity`, `task/open`, `task/done`, `task/cancelled`.
     pub fn key(self) -> &'static str {

@@ -523,8 +523,10 @@ impl std::str::FromStr for Cursor {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Query {
     kind: RecordKind,
-    state: Option<RecordState>,
+    /// The states a record may be in (`None`: any).
+    states: Option<Vec<RecordState>>,
     owner: Option<User>,
+    unowned: bool,
     regarding: Option<RecordId>,
     contact: Option<ContactId>,
 }
@@ -534,8 +536,9 @@ impl Query {
     pub fn of_kind(kind: RecordKind) -> Query {
         Query {
             kind,
-            state: None,
+            states: None,
             owner: None,
+            unowned: false,
             regarding: None,
             contact: None,
         }
@@ -544,12 +547,38 @@ impl Query {
     /// Every record in `state` (and so of its kind).
     pub fn in_state(state: RecordState) -> Query {
         Query {
-            kind: state.kind(),
-            state: Some(state),
-            owner: None,
-            regarding: None,
-            contact: None,
+            states: Some(vec![state]),
+            ..Query::of_kind(state.kind())
         }
+    }
+
+    /// Every record of `kind` in any of `states`. A state of another kind matches nothing.
+    ///
+    /// ```
+    /// use prospect::record::{RecordKind, RecordState};
+    /// use prospect::state::LeadStatus;
+    /// use prospect::store::Query;
+    /// let worked = Query::in_any_state(
+    ///     RecordKind::Lead,
+    ///     [LeadStatus::Working, LeadStatus::Nurturing].map(RecordState::Lead),
+    /// );
+    /// assert_eq!(worked.states().map(<[_]>::len), Some(2));
+    /// ```
+    pub fn in_any_state(kind: RecordKind, states: impl IntoIterator<Item = RecordState>) -> Query {
+        let mut states: Vec<RecordState> =
+            states.into_iter().filter(|s| s.kind() == kind).collect();
+        states.sort_unstable();
+        states.dedup();
+        Query {
+            states: Some(states),
+            ..Query::of_kind(kind)
+        }
+    }
+
+    /// The open records of `kind`: leads new, being worked or nurtured; opportunities in an
+    /// open stage; open tasks; every contact, account and activity (they have no closed state).
+    pub fn open(kind: RecordKind) -> Query {
+        Query::in_any_state(kind, RecordState::all_of(kind).filter(|s| s.is_open()))
     }
 
     /// The activities about `record`, in the order they were logged (their ids are time-ordered;
@@ -565,8 +594,23 @@ impl Query {
     pub fn owned_by(self, owner: User) -> Query {
         Query {
             owner: Some(owner),
+            unowned: false,
             ..self
         }
+    }
+
+    /// The same query, restricted to records that nobody owns (a queue to assign from).
+    pub fn unowned(self) -> Query {
+        Query {
+            owner: None,
+            unowned: true,
+            ..self
+        }
+    }
+
+    /// Whether the query is restricted to records that nobody owns ([`unowned`](Self::unowned)).
+    pub fn is_unowned(&self) -> bool {
+        self.unowned
     }
 
     /// The same query, restricted to the records of `contact` ([`Record::contact`]): its
@@ -596,9 +640,17 @@ impl Query {
         self.kind
     }
 
-    /// The state, if restricted to one.
+    /// The state, if restricted to exactly one.
     pub fn state(&self) -> Option<RecordState> {
-        self.state
+        match self.states.as_deref() {
+            Some([state]) => Some(*state),
+            _ => None,
+        }
+    }
+
+    /// The states a record may be in, if restricted (sorted, each once; empty: none matches).
+    pub fn states(&self) -> Option<&[RecordState]> {
+        self.states.as_deref()
     }
 
     /// The owner, if restricted to one.
@@ -617,7 +669,7 @@ impl Query {
     /// The open tasks about `record` (its next steps), in the order they were created.
     pub fn open_tasks_about(record: impl Into<RecordId>) -> Query {
         Query {
-            state: Some(RecordState::Task(crate::task::TaskStatus::Open)),
+            states: Some(vec![RecordState::Task(crate::task::TaskStatus::Open)]),
             ..Query::tasks_about(record)
         }
     }
@@ -631,11 +683,15 @@ impl Query {
     /// Whether `record` matches.
     pub fn matches(&self, record: &Record) -> bool {
         record.kind() == self.kind
-            && self.state.is_none_or(|s| record.state() == s)
+            && self
+                .states
+                .as_ref()
+                .is_none_or(|states| states.contains(&record.state()))
             && self
                 .owner
                 .as_ref()
                 .is_none_or(|o| record.owner() == Some(o))
+            && (!self.unowned || record.owner().is_none())
             && self.regarding.is_none_or(|r| record.regarding() == Some(r))
             && self.contact.is_none_or(|c| record.contact() == Some(c))
     }

@@ -337,6 +337,8 @@ macro_rules! store_conformance {
                     reassign_moves_records_between_owners,
                 conformance_revise_and_override_read_back => revise_and_override_read_back,
                 conformance_records_are_listed_by_contact => records_are_listed_by_contact,
+                conformance_list_filters_by_several_states_and_unowned =>
+                    list_filters_by_several_states_and_unowned,
             );
 
             #[test]

@@ -584,13 +584,17 @@ impl Store for SqliteStore {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut sql = format!("SELECT {COLUMNS} FROM records WHERE kind = ?");
         let mut params: Vec<String> = vec![query.kind().as_str().to_string()];
-        if let Some(state) = query.state() {
-            sql.push_str(" AND state = ?");
-            params.push(state.key().to_string());
+        if let Some(states) = query.states() {
+            let marks = vec!["?"; states.len()].join(", ");
+            sql.push_str(&format!(" AND state IN ({marks})"));
+            params.extend(states.iter().map(|s| s.key().to_string()));
         }
         if let Some(owner) = query.owner() {
             sql.push_str(" AND owner = ?");
             params.push(owner.as_str().to_string());
+        }
+        if query.is_unowned() {
+            sql.push_str(" AND owner IS NULL");
         }
         if let Some(about) = query.regarding() {
             sql.push_str(" AND regarding = ?");

@@ -433,3 +433,104 @@ pub fn records_are_listed_by_contact<S: Store>(new: impl Fn() -> S) {
         "expected no record of a contact that has none"
     );
 }
+
+/// Listing selects by several states at once (and the named open set), and the records nobody
+/// owns, a page at a time in id order: leads new, worked, nurtured and disqualified, a third of
+/// them without an owner.
+pub fn list_filters_by_several_states_and_unowned<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(37);
+    let ctx = sample.ctx();
+    let mut expected: Vec<Listed> = Vec::new();
+    for i in 0..12 {
+        let mut details = sample.contact_details();
+        if i % 3 == 0 {
+            details.owner = None;
+        }
+        let contact = crate::contact::Contact::create(details, &ctx);
+        let owner = contact.owner().map(|o| o.as_str().to_string());
+        create(&store, contact.clone());
+        expected.push((
+            RecordId::Contact(contact.id()),
+            RecordState::Contact,
+            owner.clone(),
+        ));
+        let lead = Lead::open(&contact, sample.interest(), &ctx);
+        let lead: AnyLead = match i % 4 {
+            0 => lead.into(),
+            1 => lead.log_touch(sample.touch(), &ctx).into(),
+            2 => lead
+                .log_touch(sample.touch(), &ctx)
+                .nurture(sample.note("later"), &ctx)
+                .into(),
+            _ => lead.disqualify(sample.disqualification(), &ctx).into(),
+        };
+        expected.push((
+            RecordId::Lead(lead.id()),
+            RecordState::Lead(lead.status()),
+            owner,
+        ));
+        create(&store, lead);
+    }
+    let select = |f: &dyn Fn(&Listed) -> bool| -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = expected.iter().filter(|e| f(e)).map(|e| e.0).collect();
+        ids.sort();
+        ids
+    };
+    let is_lead = |e: &Listed| e.0.kind() == RecordKind::Lead;
+    let open = |e: &Listed| matches!(e.1, RecordState::Lead(s) if s.is_open());
+    let worked = [LeadStatus::Working, LeadStatus::Nurturing].map(RecordState::Lead);
+    let cases: Vec<(&str, Query, Vec<RecordId>)> = vec![
+        (
+            "open leads",
+            Query::open(RecordKind::Lead),
+            select(&|e| is_lead(e) && open(e)),
+        ),
+        (
+            "leads working or nurturing",
+            Query::in_any_state(RecordKind::Lead, worked),
+            select(&|e| worked.contains(&e.1)),
+        ),
+        (
+            "leads in a state of another kind",
+            Query::in_any_state(
+                RecordKind::Lead,
+                [RecordState::Opportunity(OpportunityStage::Won)],
+            ),
+            Vec::new(),
+        ),
+        (
+            "unowned leads",
+            Query::of_kind(RecordKind::Lead).unowned(),
+            select(&|e| is_lead(e) && e.2.is_none()),
+        ),
+        (
+            "unowned contacts",
+            Query::of_kind(RecordKind::Contact).unowned(),
+            select(&|e| e.1 == RecordState::Contact && e.2.is_none()),
+        ),
+        (
+            "open unowned leads",
+            Query::open(RecordKind::Lead).unowned(),
+            select(&|e| is_lead(e) && open(e) && e.2.is_none()),
+        ),
+        (
+            "open leads of ana",
+            Query::open(RecordKind::Lead).owned_by(crate::text::User::new("ana").must()),
+            select(&|e| is_lead(e) && open(e) && e.2.as_deref() == Some("ana")),
+        ),
+    ];
+    for (what, query, want) in cases {
+        assert!(
+            !want.is_empty() || what.contains("another kind"),
+            "{what}: the case has records"
+        );
+        for limit in [1, 2, 100] {
+            let seen = page_through(&store, &query, limit, &mut || {});
+            assert_eq!(
+                seen, want,
+                "expected the {what} (pages of {limit}), in id order"
+            );
+        }
+    }
+}
