@@ -408,6 +408,10 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             "activities_are_listed_per_record_in_order",
         ),
         (Breakage::ContactIgnored, "records_are_listed_by_contact"),
+        (
+            Breakage::FirstStateOnly,
+            "list_filters_by_several_states_and_unowned",
+        ),
     ];
     let passing = failing_cases(Breakage::None);
     assert!(passing.is_empty(), "the plain store fails {passing:?}");
