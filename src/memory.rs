@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 use crate::contact::Contact;
 use crate::email::EmailAddress;
+use chrono::{DateTime, NaiveDate, Utc};
+
 use crate::id::ContactId;
 use crate::kind::RecordKind;
 use crate::record::{Record, RecordId, RecordState};
@@ -64,6 +66,10 @@ struct Indexes {
     by_regarding: HashMap<RecordId, BTreeSet<u128>>,
     /// Records by their contact ([`Record::contact`]), then kind.
     by_contact: HashMap<ContactId, BTreeMap<RecordKind, BTreeSet<u128>>>,
+    /// Records by kind, then creation time ([`Record::created_at`]).
+    by_created: BTreeMap<RecordKind, BTreeSet<(DateTime<Utc>, u128)>>,
+    /// Opportunities by expected close.
+    by_close: BTreeSet<(NaiveDate, u128)>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -185,7 +191,27 @@ impl Indexes {
         }
     }
 
+    fn add_times(&mut self, record: &Record) {
+        self.by_created
+            .entry(record.kind())
+            .or_default()
+            .insert((record.created_at(), key(record)));
+        if let Some(day) = record.expected_close() {
+            self.by_close.insert((day, key(record)));
+        }
+    }
+
+    fn remove_times(&mut self, record: &Record) {
+        if let Some(ids) = self.by_created.get_mut(&record.kind()) {
+            ids.remove(&(record.created_at(), key(record)));
+        }
+        if let Some(day) = record.expected_close() {
+            self.by_close.remove(&(day, key(record)));
+        }
+    }
+
     fn add(&mut self, record: &Record) {
+        self.add_times(record);
         self.add_state(record);
         self.add_owner(record);
         self.add_email(record);
@@ -214,6 +240,10 @@ impl Indexes {
         if old.contact() != new.contact() {
             self.remove_contact(old);
             self.add_contact(new);
+        }
+        if (old.created_at(), old.expected_close()) != (new.created_at(), new.expected_close()) {
+            self.remove_times(old);
+            self.add_times(new);
         }
     }
 
@@ -258,6 +288,33 @@ impl Indexes {
         if query.is_unowned() {
             let ids = self.unowned.get(&kind);
             return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
+        }
+        // A period: the ids in it, from the index by time, put in id order (every one of them:
+        // the rest of the query may pass over some).
+        let in_id_order = |mut ids: Vec<u128>| -> Box<dyn Iterator<Item = u128> + 'a> {
+            ids.retain(|id| match start {
+                Bound::Excluded(after) => *id > after,
+                _ => true,
+            });
+            ids.sort_unstable();
+            Box::new(ids.into_iter())
+        };
+        if let Some((first, last)) = query.closing() {
+            if kind != RecordKind::Opportunity || first > last {
+                return none();
+            }
+            let days = (
+                Bound::Included((first, 0)),
+                Bound::Included((last, u128::MAX)),
+            );
+            return in_id_order(self.by_close.range(days).map(|(_, id)| *id).collect());
+        }
+        if let Some((from, until)) = query.created() {
+            let Some(ids) = self.by_created.get(&kind).filter(|_| from < until) else {
+                return none();
+            };
+            let period = (Bound::Included((from, 0)), Bound::Excluded((until, 0)));
+            return in_id_order(ids.range(period).map(|(_, id)| *id).collect());
         }
         if let Some(state) = query.state() {
             let ids = self.by_state.get(&state);

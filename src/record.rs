@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
@@ -416,6 +417,30 @@ impl Record {
             Record::Account(a) => Some(a.primary_contact()),
             Record::Activity(a) => Some(a.contact()),
             Record::Task(t) => Some(t.contact()),
+        }
+    }
+
+    /// When the record was created: a contact's, lead's, opportunity's or task's creation, an
+    /// account's first win, an activity's logging. Stores index it to list records created in
+    /// a period ([`Query::created_between`](crate::store::Query::created_between)).
+    pub fn created_at(&self) -> DateTime<Utc> {
+        match self {
+            Record::Contact(c) => c.created_at(),
+            Record::Lead(l) => l.created_at(),
+            Record::Opportunity(o) => o.created_at(),
+            Record::Account(a) => a.customer_since(),
+            Record::Activity(a) => a.logged_at(),
+            Record::Task(t) => t.created_at(),
+        }
+    }
+
+    /// An opportunity's expected close; `None` for other records. Stores index it to list the
+    /// opportunities expected to close in a period
+    /// ([`Query::closing_between`](crate::store::Query::closing_between)).
+    pub fn expected_close(&self) -> Option<NaiveDate> {
+        match self {
+            Record::Opportunity(o) => Some(o.expected_close()),
+            _ => None,
         }
     }
 

@@ -44,6 +44,8 @@ use uuid::Uuid;
 
 use crate::contact::Contact;
 use crate::email::EmailAddress;
+use chrono::{DateTime, NaiveDate, Utc};
+
 use crate::id::ContactId;
 pub use crate::mark::HistoryMark;
 use crate::record::{Record, RecordId, RecordKind, RecordState};
@@ -529,6 +531,10 @@ pub struct Query {
     unowned: bool,
     regarding: Option<RecordId>,
     contact: Option<ContactId>,
+    /// Created at or after the first, before the second.
+    created: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Expected to close on or after the first day, on or before the second.
+    closing: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl Query {
@@ -541,6 +547,8 @@ impl Query {
             unowned: false,
             regarding: None,
             contact: None,
+            created: None,
+            closing: None,
         }
     }
 
@@ -630,6 +638,45 @@ impl Query {
         }
     }
 
+    /// The same query, restricted to records created at `from` or later, and before `until`
+    /// ([`Record::created_at`]).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use prospect::{record::RecordKind, store::Query};
+    /// let january = Query::of_kind(RecordKind::Lead).created_between(
+    ///     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    ///     Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
+    /// );
+    /// assert!(january.created().is_some());
+    /// ```
+    pub fn created_between(self, from: DateTime<Utc>, until: DateTime<Utc>) -> Query {
+        Query {
+            created: Some((from, until)),
+            ..self
+        }
+    }
+
+    /// The same query, restricted to opportunities expected to close from `first` to `last`,
+    /// both included ([`Record::expected_close`]). Other kinds have no expected close: none
+    /// matches.
+    pub fn closing_between(self, first: NaiveDate, last: NaiveDate) -> Query {
+        Query {
+            closing: Some((first, last)),
+            ..self
+        }
+    }
+
+    /// The creation period, if restricted to one: from, until (excluded).
+    pub fn created(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        self.created
+    }
+
+    /// The expected-close period, if restricted to one: the first and last days.
+    pub fn closing(&self) -> Option<(NaiveDate, NaiveDate)> {
+        self.closing
+    }
+
     /// The contact, if restricted to one ([`of_contact`](Self::of_contact)).
     pub fn contact(&self) -> Option<ContactId> {
         self.contact
@@ -694,6 +741,14 @@ impl Query {
             && (!self.unowned || record.owner().is_none())
             && self.regarding.is_none_or(|r| record.regarding() == Some(r))
             && self.contact.is_none_or(|c| record.contact() == Some(c))
+            && self
+                .created
+                .is_none_or(|(from, until)| (from..until).contains(&record.created_at()))
+            && self.closing.is_none_or(|(first, last)| {
+                record
+                    .expected_close()
+                    .is_some_and(|d| (first..=last).contains(&d))
+            })
     }
 }
 

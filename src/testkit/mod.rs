@@ -339,6 +339,8 @@ macro_rules! store_conformance {
                 conformance_records_are_listed_by_contact => records_are_listed_by_contact,
                 conformance_list_filters_by_several_states_and_unowned =>
                     list_filters_by_several_states_and_unowned,
+                conformance_list_filters_by_creation_and_expected_close =>
+                    list_filters_by_creation_and_expected_close,
             );
 
             #[test]

@@ -41,6 +41,8 @@ enum Breakage {
     ContactIgnored,
     /// A query for several states returns records in the first of them only.
     FirstStateOnly,
+    /// A query for a creation period includes the records created at its end.
+    PeriodEndIncluded,
 }
 
 #[derive(Debug, Default)]
@@ -216,6 +218,16 @@ impl Store for Plain {
                         .is_none_or(|about| r.regarding() == Some(about)))
                 && (self.breakage == Breakage::ContactIgnored
                     || query.contact().is_none_or(|c| r.contact() == Some(c)))
+                && query
+                    .created()
+                    .is_none_or(|(from, until)| match self.breakage {
+                        Breakage::PeriodEndIncluded => (from..=until).contains(&r.created_at()),
+                        _ => (from..until).contains(&r.created_at()),
+                    })
+                && query.closing().is_none_or(|(first, last)| {
+                    r.expected_close()
+                        .is_some_and(|d| (first..=last).contains(&d))
+                })
                 && owner_ok(r)
         });
         let mut records: Vec<Versioned<Record>> = matching
@@ -358,6 +370,10 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "list_filters_by_several_states_and_unowned",
             Box::new(move || cases::list_filters_by_several_states_and_unowned(new)),
         ),
+        (
+            "list_filters_by_creation_and_expected_close",
+            Box::new(move || cases::list_filters_by_creation_and_expected_close(new)),
+        ),
     ];
     cases
         .into_iter()
@@ -411,6 +427,10 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::FirstStateOnly,
             "list_filters_by_several_states_and_unowned",
+        ),
+        (
+            Breakage::PeriodEndIncluded,
+            "list_filters_by_creation_and_expected_close",
         ),
     ];
     let passing = failing_cases(Breakage::None);

@@ -29,13 +29,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prospect::{
     Contact, ContactId, EmailAddress, record::Record, record::RecordId, store::Batch,
     store::CommitError, store::Conflict, store::Cursor, store::HistoryMark, store::MAX_PAGE,
     store::Page, store::Precondition, store::Query, store::Store, store::Unreadable,
     store::Version, store::Versioned,
 };
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
 
 /// The schema version this adapter creates and reads.
@@ -78,7 +79,50 @@ const MIGRATIONS: &[&str] = &[
                                ELSE json_extract(body, '$.contact') END
      WHERE kind <> 'contact';
     CREATE INDEX records_by_contact ON records (kind, contact, id) WHERE contact IS NOT NULL;",
+    // 5: when each record was created (seconds and nanoseconds since the epoch, exact at any
+    // date chrono reads) and an opportunity's expected close (days from the common era), to
+    // list records by period without scanning the others. `backfill` fills them in from the
+    // bodies: SQL cannot read the times exactly.
+    "ALTER TABLE records ADD COLUMN created_s INTEGER;
+    ALTER TABLE records ADD COLUMN created_ns INTEGER;
+    ALTER TABLE records ADD COLUMN expected_close INTEGER;
+    CREATE INDEX records_by_created ON records (kind, created_s, created_ns);
+    CREATE INDEX records_by_close ON records (expected_close) WHERE expected_close IS NOT NULL;",
 ];
+
+/// What migration `version` does besides its SQL: schema 5 fills in the times of the records
+/// already stored, from their bodies (a body that does not read is left for `read` to report).
+fn backfill(transaction: &rusqlite::Transaction<'_>, version: u32) -> Result<(), SqliteError> {
+    if version != 5 {
+        return Ok(());
+    }
+    let stored: Vec<(String, String, String)> = transaction
+        .prepare("SELECT kind, id, body FROM records")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .filter_map(Result::ok)
+        .collect();
+    let mut update = transaction.prepare(
+        "UPDATE records SET created_s = ?3, created_ns = ?4, expected_close = ?5
+          WHERE kind = ?1 AND id = ?2",
+    )?;
+    for (kind, id, body) in stored {
+        if let Ok(record) = serde_json::from_str::<Record>(&body) {
+            let (secs, nanos) = time_key(record.created_at());
+            update.execute((kind, id, secs, nanos, record.expected_close().map(day_key)))?;
+        }
+    }
+    Ok(())
+}
+
+/// The `created_s` and `created_ns` columns of a record created at `at`.
+fn time_key(at: DateTime<Utc>) -> (i64, i64) {
+    (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))
+}
+
+/// The `expected_close` column of an opportunity expected to close on `day`.
+fn day_key(day: NaiveDate) -> i64 {
+    i64::from(day.num_days_from_ce())
+}
 
 /// How long a connection waits for another's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -223,6 +267,7 @@ fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
     }
     for (done, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         transaction.execute_batch(migration)?;
+        backfill(&transaction, done as u32 + 1)?;
         transaction.pragma_update(None, "user_version", done as u32 + 1)?;
     }
     transaction.commit()?;
@@ -230,7 +275,7 @@ fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
 }
 
 /// The columns every read selects, in the order [`read`] reads them.
-const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding, contact";
+const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding, contact, created_s, created_ns, expected_close";
 
 /// Decodes a stored body, refusing one that is not a valid record of that kind and id.
 fn decode(
@@ -283,6 +328,14 @@ fn explain(kind: &str, body: &str, error: serde_json::Error) -> String {
 struct Row {
     id: String,
     record: Result<Versioned<Record>, SqliteError>,
+}
+
+/// A column's integer, if it holds one.
+fn integer(value: ValueRef<'_>) -> Option<i64> {
+    match value {
+        ValueRef::Integer(i) => Some(i),
+        _ => None,
+    }
 }
 
 /// A column's text, if it holds text.
@@ -342,6 +395,17 @@ fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
                 Err(corrupt("the regarding column disagrees with the body"))
             } else if contact.map(str::to_string) != r.contact().map(contact_key) {
                 Err(corrupt("the contact column disagrees with the body"))
+            } else if (integer(row.get_ref(9)?), integer(row.get_ref(10)?))
+                != (
+                    Some(time_key(r.created_at()).0),
+                    Some(time_key(r.created_at()).1),
+                )
+            {
+                Err(corrupt(
+                    "the created_s and created_ns columns disagree with the body",
+                ))
+            } else if integer(row.get_ref(11)?) != r.expected_close().map(day_key) {
+                Err(corrupt("the expected_close column disagrees with the body"))
             } else {
                 Ok(r)
             }
@@ -476,6 +540,8 @@ impl Store for SqliteStore {
             let email = record.email().map(EmailAddress::normalized);
             let regarding = record.regarding().map(regarding_key);
             let contact = record.contact().map(contact_key);
+            let (created_s, created_ns) = time_key(record.created_at());
+            let expected_close = record.expected_close().map(day_key);
             let mark = record.history_mark();
             let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
             // Cached statements: prepared once per connection, not once per write.
@@ -485,14 +551,28 @@ impl Store for SqliteStore {
                         .prepare_cached(
                             "INSERT INTO records
                                  (kind, id, state, owner, email, version, body,
-                                  history_len, history_tip, erased, regarding, contact)
-                             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11)
+                                  history_len, history_tip, erased, regarding, contact,
+                                  created_s, created_ns, expected_close)
+                             VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                                     ?14)
                              ON CONFLICT (kind, id) DO NOTHING",
                         )
                         .and_then(|mut s| {
                             s.execute((
-                                kind, &uuid, &state, &owner, &email, &body, len, tip, erased,
-                                &regarding, &contact,
+                                kind,
+                                &uuid,
+                                &state,
+                                &owner,
+                                &email,
+                                &body,
+                                len,
+                                tip,
+                                erased,
+                                &regarding,
+                                &contact,
+                                created_s,
+                                created_ns,
+                                expected_close,
                             ))
                         })
                         .map_err(sqlite)?;
@@ -518,7 +598,9 @@ impl Store for SqliteStore {
                         .prepare_cached(
                             "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
                                     history_len = ?8, history_tip = ?9, erased = ?10,
-                                    regarding = ?11, contact = ?12, version = version + 1
+                                    regarding = ?11, contact = ?12, created_s = ?13,
+                                    created_ns = ?14, expected_close = ?15,
+                                    version = version + 1
                              WHERE kind = ?1 AND id = ?2 AND version = ?7",
                         )
                         .and_then(|mut s| {
@@ -535,6 +617,9 @@ impl Store for SqliteStore {
                                 erased,
                                 &regarding,
                                 &contact,
+                                created_s,
+                                created_ns,
+                                expected_close,
                             ))
                         })
                         .map_err(sqlite)?;
@@ -583,30 +668,42 @@ impl Store for SqliteStore {
     ) -> Result<Page, SqliteError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut sql = format!("SELECT {COLUMNS} FROM records WHERE kind = ?");
-        let mut params: Vec<String> = vec![query.kind().as_str().to_string()];
+        let mut params: Vec<Value> = vec![Value::from(query.kind().as_str().to_string())];
         if let Some(states) = query.states() {
             let marks = vec!["?"; states.len()].join(", ");
             sql.push_str(&format!(" AND state IN ({marks})"));
-            params.extend(states.iter().map(|s| s.key().to_string()));
+            params.extend(states.iter().map(|s| Value::from(s.key().to_string())));
         }
         if let Some(owner) = query.owner() {
             sql.push_str(" AND owner = ?");
-            params.push(owner.as_str().to_string());
+            params.push(Value::from(owner.as_str().to_string()));
         }
         if query.is_unowned() {
             sql.push_str(" AND owner IS NULL");
         }
         if let Some(about) = query.regarding() {
             sql.push_str(" AND regarding = ?");
-            params.push(regarding_key(about));
+            params.push(Value::from(regarding_key(about)));
         }
         if let Some(contact) = query.contact() {
             sql.push_str(" AND contact = ?");
-            params.push(contact_key(contact));
+            params.push(Value::from(contact_key(contact)));
+        }
+        if let Some((from, until)) = query.created() {
+            sql.push_str(
+                " AND (created_s, created_ns) >= (?, ?) AND (created_s, created_ns) < (?, ?)",
+            );
+            for (secs, nanos) in [time_key(from), time_key(until)] {
+                params.extend([Value::from(secs), Value::from(nanos)]);
+            }
+        }
+        if let Some((first, last)) = query.closing() {
+            sql.push_str(" AND expected_close BETWEEN ? AND ?");
+            params.extend([Value::from(day_key(first)), Value::from(day_key(last))]);
         }
         if let Some(after) = after {
             sql.push_str(" AND id > ?");
-            params.push(after.as_uuid().hyphenated().to_string());
+            params.push(Value::from(after.as_uuid().hyphenated().to_string()));
         }
         // One more than the page, to know whether another page follows.
         sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));

@@ -459,10 +459,12 @@ fn corrupt_rows_are_reported_and_every_other_record_is_served() {
 }
 
 /// Schema 3 keeps the record an activity is about in a column, schema 4 the contact each
-/// record is of: a database of schema 2 gets both filled in from the bodies when it is opened
-/// (every kind of record, every state), and lists by them.
+/// record is of, schema 5 when it was created and an opportunity's expected close: a database
+/// of schema 2 gets them all filled in from the bodies when it is opened (every kind of
+/// record, every state: each row reads, so its columns say what its body says), and lists by
+/// them.
 #[test]
-fn migrating_from_schema_2_fills_in_what_each_activity_is_about_and_each_records_contact() {
+fn migrating_from_schema_2_fills_in_what_each_activity_is_about_each_records_contact_and_times() {
     let path = temp_path();
     let sample = Sample::new(12);
     let me = sample.actor();
@@ -503,6 +505,11 @@ fn migrating_from_schema_2_fills_in_what_each_activity_is_about_and_each_records
          ALTER TABLE records DROP COLUMN regarding;
          DROP INDEX records_by_contact;
          ALTER TABLE records DROP COLUMN contact;
+         DROP INDEX records_by_created;
+         DROP INDEX records_by_close;
+         ALTER TABLE records DROP COLUMN created_s;
+         ALTER TABLE records DROP COLUMN created_ns;
+         ALTER TABLE records DROP COLUMN expected_close;
          PRAGMA user_version = 2;",
     )
     .unwrap();

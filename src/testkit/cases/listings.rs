@@ -534,3 +534,102 @@ pub fn list_filters_by_several_states_and_unowned<S: Store>(new: impl Fn() -> S)
         }
     }
 }
+
+/// Listing selects records created in a period (from its start, included, to its end,
+/// excluded, to the nanosecond) and opportunities expected to close in one (both days
+/// included), a page at a time in id order; a revised expected close moves the opportunity
+/// between periods; a period that ends before it starts selects nothing.
+pub fn list_filters_by_creation_and_expected_close<S: Store>(new: impl Fn() -> S) {
+    use crate::opportunity::{Opportunity, Revision};
+    use crate::state::Discovery;
+    use chrono::{Days, TimeDelta};
+    let store = new();
+    let sample = Sample::new(38);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let start = crate::context::Clock::now(sample.clock());
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    // A lead an hour (and a nanosecond) apart, and an opportunity deciding in 10, 20, ... days.
+    let mut leads = Vec::new();
+    let mut opportunities: Vec<(crate::id::OpportunityId, chrono::NaiveDate)> = Vec::new();
+    for i in 0..8u32 {
+        sample
+            .clock()
+            .set(start + TimeDelta::hours(i64::from(i)) + TimeDelta::nanoseconds(i64::from(i)));
+        let lead = crm.open_lead(&contact, sample.interest(), me).must();
+        leads.push((RecordId::from(lead.id()), lead.created_at()));
+        let lead = crm.log_touch(lead, sample.touch(), me).must();
+        let days = 10 * u64::from(i + 1);
+        let qualified = crm
+            .qualify(lead, sample.qualification_deciding_in(days), me)
+            .must();
+        let o = qualified.opportunity;
+        opportunities.push((o.id(), o.expected_close()));
+    }
+    let created = |from, until| -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = leads
+            .iter()
+            .filter(|(_, at)| (from..until).contains(at))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (second, sixth) = (leads[2].1, leads[6].1);
+    for (from, until) in [
+        (second, sixth),
+        (
+            second + TimeDelta::nanoseconds(1),
+            sixth + TimeDelta::nanoseconds(1),
+        ),
+        (start - TimeDelta::days(1), start + TimeDelta::days(1)),
+        (sixth, second),
+    ] {
+        let want = created(from, until);
+        assert!(!want.is_empty() || from > until, "the case has records");
+        for limit in [1, 3, 100] {
+            let query = Query::of_kind(RecordKind::Lead).created_between(from, until);
+            let seen = page_through(&store, &query, limit, &mut || {});
+            assert_eq!(
+                seen, want,
+                "expected the leads created from {from} until {until} (pages of {limit})"
+            );
+        }
+    }
+    let closing = |opportunities: &[(crate::id::OpportunityId, chrono::NaiveDate)], first, last| {
+        let mut ids: Vec<RecordId> = opportunities
+            .iter()
+            .filter(|(_, d)| (first..=last).contains(d))
+            .map(|(id, _)| RecordId::from(*id))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (first, last) = (opportunities[1].1, opportunities[4].1);
+    let query = Query::of_kind(RecordKind::Opportunity).closing_between(first, last);
+    assert_eq!(
+        page_through(&store, &query, 2, &mut || {}),
+        closing(&opportunities, first, last),
+        "expected the opportunities closing from {first} to {last}, both included"
+    );
+    // The last one slips into the period.
+    let o = crm
+        .load::<Opportunity<Discovery>>(opportunities[7].0)
+        .must();
+    let day = first + Days::new(1);
+    crm.revise_opportunity(o, Revision::new().expected_close(day), me)
+        .must();
+    opportunities[7].1 = day;
+    assert_eq!(
+        page_through(&store, &query, 2, &mut || {}),
+        closing(&opportunities, first, last),
+        "expected a revised expected close to move the opportunity into the period"
+    );
+    let leads_closing = Query::of_kind(RecordKind::Lead).closing_between(first, last);
+    assert!(page_through(&store, &leads_closing, 2, &mut || {}).is_empty());
+    let backwards = Query::of_kind(RecordKind::Opportunity).closing_between(last, first);
+    assert!(page_through(&store, &backwards, 2, &mut || {}).is_empty());
+}
