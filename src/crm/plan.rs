@@ -138,14 +138,19 @@ impl ContactRecords {
         .map(|kind| Query::of_kind(kind).of_contact(self.contact))
     }
 
-    /// Keeps a page of the contact's records, and notes where its won opportunities went.
+    /// Keeps a page of the contact's records (only those: a store that listed another
+    /// contact's would otherwise have them erased), and notes where its won opportunities went.
     pub(super) fn visit(&mut self, page: Page) {
-        for record in &page.records {
+        let contact = self.contact;
+        for record in page.records {
+            if record.value().contact() != Some(contact) {
+                continue;
+            }
             if let Record::Opportunity(AnyOpportunity::Won(o)) = record.value() {
                 self.won_into.push(o.account());
             }
+            self.related.push(record);
         }
-        self.related.extend(page.records);
         self.unreadable.extend(page.unreadable);
     }
 
@@ -163,9 +168,13 @@ impl ContactRecords {
         accounts
     }
 
-    /// Keeps an account loaded by id (if it exists).
+    /// Keeps an account loaded by id, if it is one that won one of its opportunities.
     pub(super) fn visit_account(&mut self, account: Option<Versioned<Record>>) {
-        self.related.extend(account);
+        let won = |r: &Versioned<Record>| match r.value() {
+            Record::Account(a) => self.won_into.contains(&a.id()),
+            _ => false,
+        };
+        self.related.extend(account.filter(won));
     }
 }
 
