@@ -19,7 +19,10 @@ use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
 use crate::store::{AsyncStore, Store, Versioned};
 use crate::text::User;
 
+mod json;
 mod render;
+
+pub use json::REPORT_SCHEMA;
 
 /// Sums of money per currency, in 128-bit minor units: a report adds up any number of amounts
 /// without overflow, and never adds two currencies together.
@@ -157,6 +160,17 @@ impl FunnelStage {
         FunnelStage::Opportunity,
         FunnelStage::Customer,
     ];
+
+    /// The stage's key, as the report's JSON names it: `contacts`, `leads`, `opportunities`,
+    /// `customers`.
+    pub fn key(self) -> &'static str {
+        match self {
+            FunnelStage::Contact => "contacts",
+            FunnelStage::Lead => "leads",
+            FunnelStage::Opportunity => "opportunities",
+            FunnelStage::Customer => "customers",
+        }
+    }
 
     /// The stage's name, plural: `Contacts`, `Leads`, `Opportunities`, `Customers`.
     pub fn label(self) -> &'static str {
@@ -375,6 +389,38 @@ impl Reach {
 ///
 /// `Display` renders an aligned table with a bar chart of the funnel; [`to_svg`](Self::to_svg)
 /// draws the funnel as an SVG document.
+///
+/// # As JSON
+///
+/// `Serialize` gives the report as data, for an endpoint or a dashboard, in this shape
+/// (version [`REPORT_SCHEMA`], in `"schema"`; `tests/it/fixtures/report.json` holds a full
+/// sample, which a test keeps in step with the code):
+///
+/// - `contacts`, `accounts`, `unreadable`: counts;
+/// - `leads`, `opportunities`: counts per state, every state, in lifecycle order;
+/// - `funnel_reached`, `funnel_furthest`: per stage (`contacts`, `leads`, `opportunities`,
+///   `customers`), the contacts that reached it, and those that stopped there;
+/// - `conversion`: `contact_to_lead`, `lead_to_opportunity`, `opportunity_to_won`,
+///   `win_rate`, as fractions, `null` when undefined;
+/// - `time`: `lead_to_opportunity` and `opportunity_to_close`, each `{count, mean_days,
+///   median_days}`;
+/// - `value`: `open`, `weighted`, `won`, each a map from currency code to an exact decimal
+///   string in major units (`{"EUR": "36000.00"}`: money is never a float);
+/// - `by_source`: a map from source to `{leads, converted, opportunities, won, lost, win_rate,
+///   won_value}`; `by_owner`: a list of the same, each with its `owner` (`null`: nobody);
+/// - `disqualify_reasons`, `loss_reasons`: lists of `{category, count}`, most frequent first;
+/// - `stale`: `null`, or `{total, rotting: {stage: count}, unanswered_leads, overdue_tasks,
+///   by_owner: [{owner, count}]}` once [`set_stale`](Self::set_stale) was called.
+///
+/// ```
+/// use prospect::funnel::{PipelineReport, REPORT_SCHEMA};
+/// let json = serde_json::to_value(PipelineReport::new())?;
+/// assert_eq!(json["schema"], REPORT_SCHEMA);
+/// assert_eq!(json["leads"]["working"], 0);
+/// assert_eq!(json["conversion"]["win_rate"], serde_json::Value::Null);
+/// assert_eq!(json["value"]["won"], serde_json::json!({}));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 ///
 /// ```
 /// use prospect::funnel::{Contributes, FunnelStage, PipelineReport};

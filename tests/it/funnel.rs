@@ -441,3 +441,72 @@ fn amounts_print_per_currency_in_major_units() {
     assert_eq!(report.won_value().to_string(), "2.00 EUR");
     assert_eq!(PipelineReport::new().open_value().to_string(), "0");
 }
+
+/// The report's JSON shape is stable: the small floor's report, with stale counts, serialises
+/// to the sample kept in `tests/it/fixtures/report.json` (the shape documented on
+/// `PipelineReport`). A change that alters it must update the sample on purpose (and raise
+/// `REPORT_SCHEMA` when a field changes meaning or goes away): run the test with
+/// `PROSPECT_BLESS=1` to write the new sample, and read the diff.
+#[test]
+fn the_report_serialises_to_its_documented_json_shape() {
+    // A won deal, a lost one, a disqualified lead, an open proposal left to rot and a new lead
+    // nobody answered: every part of the report has something in it.
+    let sample = Sample::new(60);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let qualified = |contact: &Versioned<Contact>| {
+        let lead = crm.open_lead(contact, sample.interest(), me).unwrap();
+        let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+        crm.qualify(lead, sample.qualification(), me)
+            .unwrap()
+            .opportunity
+    };
+    let contact = || {
+        crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact()
+    };
+    let (first, second) = (contact(), contact());
+    let won = crm
+        .propose(qualified(&first), sample.proposal(), me)
+        .unwrap();
+    let won = crm.negotiate(won, sample.note("price"), me).unwrap();
+    let won = crm
+        .enter_contracting(won, sample.terms(), sample.incumbent(), me)
+        .unwrap();
+    sample.tick();
+    crm.win(won, sample.contract(35_000), me).unwrap();
+    crm.lose(qualified(&second), sample.loss(), me).unwrap();
+    crm.propose(qualified(&second), sample.proposal(), me)
+        .unwrap();
+    let lead = crm.open_lead(&second, sample.interest(), me).unwrap();
+    crm.disqualify(lead, sample.disqualification(), me).unwrap();
+    crm.open_lead(&contact(), sample.interest(), me).unwrap();
+    contact();
+    let mut report = PipelineReport::from_store(crm.store()).unwrap();
+    let day = std::time::Duration::from_secs(86_400);
+    let policy = prospect::stale::StalePolicy::new()
+        .stale_after::<prospect::state::Proposal>(day)
+        .first_response_within(day);
+    let records = crate::support::everything(crm.store());
+    let later = sample.clock().now() + chrono::TimeDelta::days(3);
+    report.set_stale(&prospect::stale::find_stale(&records, &policy, later));
+    let json = serde_json::to_string_pretty(&report).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/fixtures/report.json");
+    if std::env::var_os("PROSPECT_BLESS").is_some() {
+        std::fs::write(path, &json).unwrap();
+    }
+    let kept = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        json, kept,
+        "the report's JSON differs from {path}: if the change is meant, run with PROSPECT_BLESS=1"
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["schema"], prospect::funnel::REPORT_SCHEMA);
+    assert_eq!(value["contacts"], report.contacts());
+    assert_eq!(
+        value["value"]["won"]["EUR"], "35000.00",
+        "money as exact decimal strings"
+    );
+    assert_eq!(value["stale"]["total"], 2);
+}
