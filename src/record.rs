@@ -577,3 +577,69 @@ impl<S: OpportunityState> TryFrom<Record> for Opportunity<S> {
         }
     }
 }
+
+/// A record as an API shows it: its stored form, tagged with `"type"` like [`Record`] whatever
+/// the kind, and for an opportunity an `"effective"` object with what derives from its stage
+/// and overrides: `probability` (percent), `forecast_category` and `weighted_amount` (the
+/// amount at that probability, a [`Money`](crate::Money)).
+///
+/// The same shape for every kind, whether the record came as a [`Record`] or as a typed or
+/// dynamic value turned into one (`Record::from(any_lead)`); `tests/it/fixtures/records.json`
+/// holds a sample of every kind, which a test keeps in step with the code.
+///
+/// ```
+/// # use prospect::*;
+/// # use prospect::record::Record;
+/// # let ctx = Context::system(User::new("claire")?);
+/// # let contact = Contact::create(ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web), &ctx);
+/// # let lead = Lead::open(&contact, Interest::new(Summary::new("A CRM")?, BuyingRole::User), &ctx)
+/// #     .log_touch(Touch::new(Channel::Call, Summary::new("Call")?), &ctx);
+/// # let today = ctx.today();
+/// # let qualification = Qualification::builder()
+/// #     .need(Need::new(Summary::new("Seats")?, vec![Requirement::new("40 seats")?])?)
+/// #     .budget(Budget::new(Money::parse("30000", Currency::EUR)?)?)
+/// #     .timeline(Timeline::new(today + chrono::Days::new(60), today, &HorizonPolicy::default())?)
+/// #     .build();
+/// # let (_, opportunity) = lead.qualify(qualification, &ctx).map_err(|e| e.cause().clone())?;
+/// let record = Record::from(opportunity);
+/// let json = serde_json::to_value(record.view())?;
+/// assert_eq!(json["type"], "opportunity");
+/// assert_eq!(json["stage"], "discovery");
+/// assert_eq!(json["effective"]["probability"], 20);
+/// assert_eq!(json["effective"]["forecast_category"], "pipeline");
+/// assert_eq!(json["effective"]["weighted_amount"]["minor"], 600_000);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RecordView<'a> {
+    #[serde(flatten)]
+    record: &'a Record,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective: Option<Effective>,
+}
+
+/// What derives from an opportunity's stage and overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+struct Effective {
+    probability: crate::forecast::Probability,
+    forecast_category: crate::forecast::ForecastCategory,
+    weighted_amount: crate::money::Money,
+}
+
+impl Record {
+    /// The record as an API shows it: see [`RecordView`].
+    pub fn view(&self) -> RecordView<'_> {
+        let effective = match self {
+            Record::Opportunity(o) => Some(Effective {
+                probability: o.probability(),
+                forecast_category: o.forecast_category(),
+                weighted_amount: o.weighted_amount(),
+            }),
+            _ => None,
+        };
+        RecordView {
+            record: self,
+            effective,
+        }
+    }
+}

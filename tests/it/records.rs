@@ -640,3 +640,53 @@ fn overrides_of_format_1_that_no_history_entry_records_still_read() {
     assert_eq!(back["format"], json!(RECORD_FORMAT));
     serde_json::from_value::<Record>(back).expect("and reads again once written back");
 }
+
+/// The API view of every kind of record keeps its documented shape: a sample of each, in every
+/// state, serialises to `tests/it/fixtures/records.json`. Run with `PROSPECT_BLESS=1` to write
+/// a new sample when a change is meant, and read the diff.
+#[test]
+fn record_views_keep_their_documented_json_shape() {
+    let f = Sample::new(61);
+    let ctx = f.ctx();
+    let mut records = f.every_state();
+    let contact = f.contact();
+    let details = ActivityDetails::new(ActivityKind::Meeting, f.summary("Demo"));
+    records.push(
+        Activity::on_contact(&contact, details, &ctx)
+            .unwrap()
+            .into(),
+    );
+    let todo = TaskDetails::new(
+        f.summary("Send the quote"),
+        f.actor().clone(),
+        Due::On(f.today()),
+    );
+    records.push(Task::on_contact(&contact, todo, &ctx).into());
+    let views: Vec<_> = records.iter().map(Record::view).collect();
+    let json = serde_json::to_string_pretty(&views).unwrap() + "\n";
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/fixtures/records.json"
+    );
+    if std::env::var_os("PROSPECT_BLESS").is_some() {
+        std::fs::write(path, &json).unwrap();
+    }
+    let kept = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        json, kept,
+        "the records' JSON differs from {path}: if the change is meant, run with PROSPECT_BLESS=1"
+    );
+    let values: Vec<Value> = serde_json::from_str(&json).unwrap();
+    for (value, record) in values.iter().zip(&records) {
+        assert_eq!(value["type"], record.kind().as_str(), "tagged by kind");
+        assert_eq!(
+            value.get("effective").is_some(),
+            record.kind() == RecordKind::Opportunity,
+            "only opportunities have effective values"
+        );
+        // The view is the stored form plus what derives: it reads back as the record.
+        let mut stored = value.clone();
+        stored.as_object_mut().unwrap().remove("effective");
+        assert_eq!(&serde_json::from_value::<Record>(stored).unwrap(), record);
+    }
+}
