@@ -58,6 +58,8 @@ pub enum Field {
     OccurredAt,
     /// When an opportunity is expected to close.
     ExpectedClose,
+    /// An exchange rate into a reporting currency.
+    ExchangeRate,
 }
 
 impl Field {
@@ -87,6 +89,7 @@ impl Field {
             Field::RequirementList => "requirements",
             Field::OccurredAt => "occurred at",
             Field::ExpectedClose => "expected close",
+            Field::ExchangeRate => "exchange rate",
         }
     }
 }

@@ -21,8 +21,10 @@ use crate::text::User;
 
 mod json;
 mod render;
+mod scope;
 
 pub use json::REPORT_SCHEMA;
+pub use scope::{ConversionError, Rates, Scope};
 
 /// Sums of money per currency, in 128-bit minor units: a report adds up any number of amounts
 /// without overflow, and never adds two currencies together.
@@ -533,6 +535,37 @@ impl PipelineReport {
         report
     }
 
+    /// The report of the records of `records` that `scope` includes (a period, a team), in
+    /// one pass.
+    pub fn from_records_in<'a>(
+        records: impl IntoIterator<Item = &'a Record>,
+        scope: &Scope,
+    ) -> PipelineReport {
+        PipelineReport::from_records(records.into_iter().filter(|r| scope.includes(r)))
+    }
+
+    /// The report of the records of `store` that `scope` includes, read a page at a time as
+    /// [`from_store`](Self::from_store) does.
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub fn from_store_in<S: Store + ?Sized>(
+        store: &S,
+        scope: &Scope,
+    ) -> Result<PipelineReport, S::Error> {
+        let mut report = PipelineReport::new();
+        for kind in FUNNEL_KINDS {
+            let scanned = store.scan(kind, &mut |r| {
+                if scope.includes(&r) {
+                    report.add(&r.contribution());
+                }
+            })?;
+            report.unreadable += scanned.unreadable.len() as u64;
+        }
+        Ok(report)
+    }
+
     /// The report of every record in `store`, read a page at a time with
     /// [`Store::scan`]: the records are never all in memory at once. A record the store cannot
     /// read is not counted; [`unreadable`](Self::unreadable) says how many there were.
@@ -541,12 +574,7 @@ impl PipelineReport {
     ///
     /// The store's error.
     pub fn from_store<S: Store + ?Sized>(store: &S) -> Result<PipelineReport, S::Error> {
-        let mut report = PipelineReport::new();
-        for kind in FUNNEL_KINDS {
-            let scanned = store.scan(kind, &mut |r| report.add(&r.contribution()))?;
-            report.unreadable += scanned.unreadable.len() as u64;
-        }
-        Ok(report)
+        PipelineReport::from_store_in(store, &Scope::all())
     }
 
     /// [`from_store`](Self::from_store) for an [`AsyncStore`].

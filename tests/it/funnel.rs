@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use prospect::testkit::Sample;
 use prospect::*;
 use prospect::{
-    funnel::{Contributes, FunnelStage, PipelineReport},
+    funnel::{Contributes, ConversionError, FunnelStage, PipelineReport, Rates, Scope},
     memory::MemoryStore,
     record::{AnyLead, AnyOpportunity, Record},
     state::{LeadStatus, OpportunityStage},
@@ -509,4 +509,147 @@ fn the_report_serialises_to_its_documented_json_shape() {
         "money as exact decimal strings"
     );
     assert_eq!(value["stale"]["total"], 2);
+}
+
+/// Three deals for two owners over two months: won in January by ana, lost in February by
+/// bob, open since February (bob's), in EUR, USD and JPY.
+fn three_deals() -> (Sample, Crm<MemoryStore>) {
+    let sample = Sample::new(62);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let deal = |owner: &str, currency: Currency, major: i64| {
+        let details = sample
+            .contact_details()
+            .with_owner(User::new(owner).unwrap());
+        let contact = crm
+            .create_contact(details, OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact();
+        let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+        let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+        let o = crm
+            .qualify(lead, sample.qualification(), me)
+            .unwrap()
+            .opportunity;
+        let amount = Money::parse(&major.to_string(), currency).unwrap();
+        let proposal = SentProposal::new(sample.summary("offer"), amount, sample.today()).unwrap();
+        crm.propose(o, proposal, me).unwrap()
+    };
+    let won = deal("ana", Currency::EUR, 1_000);
+    let won = crm.negotiate(won, sample.note("price"), me).unwrap();
+    let won = crm
+        .enter_contracting(won, sample.terms(), sample.incumbent(), me)
+        .unwrap();
+    let contract = SignedContract::new(
+        Reference::new("C-1").unwrap(),
+        Money::from_minor(100_000, Currency::EUR),
+        sample.today(),
+        PersonName::new("Paul").unwrap(),
+    )
+    .unwrap();
+    crm.win(won, contract, me).unwrap();
+    sample.clock().advance(chrono::TimeDelta::days(31));
+    let lost = deal("bob", Currency::USD, 2_000);
+    crm.lose(lost, sample.loss(), me).unwrap();
+    deal("bob", Currency::JPY, 300_000);
+    (sample, crm)
+}
+
+#[test]
+fn a_report_in_a_period_or_for_a_team_counts_only_what_it_includes() {
+    let (sample, crm) = three_deals();
+    let records = crate::support::everything(crm.store());
+    let now = sample.clock().now();
+    let start = now - chrono::TimeDelta::days(31);
+    let january = (start, start + chrono::TimeDelta::days(31));
+    let february = (january.1, now + chrono::TimeDelta::days(1));
+    let closed = |(from, until)| {
+        PipelineReport::from_records_in(&records, &Scope::all().closed_between(from, until))
+    };
+    let report = closed(january);
+    assert_eq!(
+        (
+            report.opportunities(OpportunityStage::Won),
+            report.total_opportunities()
+        ),
+        (1, 1),
+        "January closed the win only"
+    );
+    assert_eq!(report.accounts(), 1);
+    assert_eq!(report.contacts(), 0, "a contact does not close");
+    let report = closed(february);
+    assert_eq!(
+        (
+            report.opportunities(OpportunityStage::Lost),
+            report.total_opportunities()
+        ),
+        (1, 1),
+        "February closed the loss only"
+    );
+    let created = PipelineReport::from_records_in(
+        &records,
+        &Scope::all().created_between(february.0, february.1),
+    );
+    assert_eq!(
+        (created.contacts(), created.total_opportunities()),
+        (2, 2),
+        "February made two contacts and two opportunities"
+    );
+    let bob =
+        PipelineReport::from_records_in(&records, &Scope::all().team([User::new("bob").unwrap()]));
+    assert_eq!(bob.total_opportunities(), 2);
+    assert_eq!(bob.opportunities(OpportunityStage::Won), 0);
+    assert!(
+        bob.by_owner()
+            .all(|(owner, _)| owner.map(User::as_str) == Some("bob"))
+    );
+    assert_eq!(
+        PipelineReport::from_store_in(crm.store(), &Scope::all().team([User::new("bob").unwrap()]))
+            .unwrap(),
+        bob,
+        "the same from a store"
+    );
+    assert_eq!(
+        PipelineReport::from_records_in(&records, &Scope::all()),
+        PipelineReport::from_records(&records)
+    );
+}
+
+#[test]
+fn values_convert_exactly_into_a_reporting_currency() {
+    let (_, crm) = three_deals();
+    let report = PipelineReport::from_store(crm.store()).unwrap();
+    let rates = Rates::into(Currency::EUR)
+        .rate(Currency::USD, "0.92")
+        .unwrap()
+        .rate(Currency::JPY, "0.0061")
+        .unwrap();
+    // Open: 300,000 JPY at 0.0061 = 1,830.00 EUR.
+    let open = rates.convert(report.open_value()).unwrap();
+    assert_eq!(open.minor(Currency::EUR), 183_000);
+    assert_eq!(open.iter().count(), 1, "one currency");
+    // Won: 1,000.00 EUR at 1.
+    assert_eq!(
+        rates
+            .convert(report.won_value())
+            .unwrap()
+            .minor(Currency::EUR),
+        100_000
+    );
+    let missing = Rates::into(Currency::USD)
+        .rate(Currency::EUR, "1.09")
+        .unwrap();
+    assert_eq!(
+        missing.convert(report.open_value()),
+        Err(ConversionError::MissingRate {
+            currency: Currency::JPY
+        })
+    );
+    for bad in ["", "-1", "0", "1,5", "1.0000000000001", "abc", ".5"] {
+        let refused = Rates::into(Currency::EUR).rate(Currency::USD, bad);
+        assert!(
+            matches!(&refused, Err(e) if e.field() == Field::ExchangeRate),
+            "{bad:?}: {refused:?}"
+        );
+    }
 }
