@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::context::Context;
 use crate::edit::Change;
 use crate::email::EmailAddress;
-use crate::id::ContactId;
+use crate::id::{ContactId, OrganizationId};
 use crate::phone::PhoneNumber;
 use crate::text::{JobTitle, Note, OrganizationName, PersonName, User};
 
@@ -26,10 +26,12 @@ pub struct Person {
     pub organization: Option<OrganizationName>,
 }
 
-/// An organization, met as such (a company's generic address, a purchasing department).
+/// An organization met as such, as a contact (a company's generic address, a purchasing
+/// department): its name. (The company itself, with its domains, is an
+/// [`Organization`](crate::Organization) record.)
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Organization {
+pub struct OrganizationParty {
     /// The organization's name.
     pub name: OrganizationName,
 }
@@ -41,7 +43,7 @@ pub enum Party {
     /// A person acting for themselves, or for an organization they work at.
     Person(Person),
     /// An organization as a whole (a shared mailbox, a purchasing department).
-    Organization(Organization),
+    Organization(OrganizationParty),
 }
 
 impl Party {
@@ -69,7 +71,7 @@ impl Party {
 
     /// An organization.
     pub fn organization(name: OrganizationName) -> Party {
-        Party::Organization(Organization { name })
+        Party::Organization(OrganizationParty { name })
     }
 
     /// The person's or the organization's name.
@@ -157,11 +159,14 @@ pub struct ContactDetails {
     pub source: LeadSource,
     /// The user who owns the relationship, if any.
     pub owner: Option<User>,
+    /// The [`Organization`](crate::Organization) the contact belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrganizationId>,
 }
 
 impl ContactDetails {
     /// `details` without personal data: the party's name replaced by [`ERASED_TEXT`](crate::ERASED_TEXT), no job title,
-    /// organization, email or phone; the source and owner kept.
+    /// organization (named or linked), email or phone; the source and owner kept.
     fn tombstone(details: &ContactDetails) -> ContactDetails {
         let party = match &details.party {
             Party::Person(_) => Party::person(PersonName::erased()),
@@ -173,6 +178,7 @@ impl ContactDetails {
             phone: None,
             source: details.source,
             owner: details.owner.clone(),
+            organization: None,
         }
     }
 
@@ -184,6 +190,7 @@ impl ContactDetails {
             phone: None,
             source,
             owner: None,
+            organization: None,
         }
     }
 
@@ -207,6 +214,14 @@ impl ContactDetails {
     pub fn with_owner(self, owner: User) -> ContactDetails {
         ContactDetails {
             owner: Some(owner),
+            ..self
+        }
+    }
+
+    /// The same details, belonging to `organization`.
+    pub fn with_organization(self, organization: OrganizationId) -> ContactDetails {
+        ContactDetails {
+            organization: Some(organization),
             ..self
         }
     }
@@ -555,6 +570,11 @@ impl Contact {
     /// The user who owns the relationship, if any.
     pub fn owner(&self) -> Option<&User> {
         self.data.details.owner.as_ref()
+    }
+
+    /// The organization the contact belongs to, if any.
+    pub fn organization(&self) -> Option<OrganizationId> {
+        self.data.details.organization
     }
 
     /// When the contact was recorded.

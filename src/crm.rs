@@ -8,12 +8,13 @@ use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
-use crate::id::{ContactId, IdSource, OpportunityId, RandomIds};
+use crate::id::{ContactId, IdSource, OpportunityId, OrganizationId, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
 use crate::money::MoneyError;
 use crate::opportunity::{
     Incumbent, LossReason, Opportunity, PaymentTerms, Revision, SentProposal, SignedContract,
 };
+use crate::organization::{Domain, Organization, OrganizationDetails};
 use crate::qualification::Qualification;
 use crate::record::{
     AnyLead, AnyOpportunity, Expected, Record, RecordId, RecordKind, RecordState, Snapshot,
@@ -99,6 +100,30 @@ impl ContactOutcome {
     }
 }
 
+/// What [`Crm::create_organization`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrganizationOutcome {
+    /// A new organization was stored.
+    Created(Versioned<Organization>),
+    /// An organization with one of the domains existed and is returned
+    /// ([`OnDuplicate::Reuse`]).
+    Matched(Versioned<Organization>),
+}
+
+impl OrganizationOutcome {
+    /// The organization, created or matched.
+    pub fn into_organization(self) -> Versioned<Organization> {
+        match self {
+            OrganizationOutcome::Created(o) | OrganizationOutcome::Matched(o) => o,
+        }
+    }
+
+    /// Whether a new organization was stored.
+    pub fn is_created(&self) -> bool {
+        matches!(self, OrganizationOutcome::Created(_))
+    }
+}
+
 /// Why a [`Crm`] step failed. In every case the store is unchanged.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -145,6 +170,16 @@ pub enum CrmError<E> {
         opportunity: OpportunityId,
         /// The stage it would have entered.
         stage: OpportunityStage,
+    },
+    /// The values given for a new record are not valid together (a check their types cannot
+    /// make alone, such as how many domains an organization has).
+    #[error("{0}")]
+    InvalidInput(ValidationError),
+    /// An organization with one of these domains exists ([`OnDuplicate::Refuse`]).
+    #[error("an organization with this domain exists: {existing}")]
+    DuplicateOrganization {
+        /// The existing organization.
+        existing: OrganizationId,
     },
     /// The contact was erased: it cannot be corrected or handed over, and no new lead,
     /// activity or task can be about it or its records.
@@ -1119,5 +1154,111 @@ impl<S: Store> Crm<S> {
             o.clear_overrides(reason, &ctx);
             o
         }))
+    }
+
+    /// Records a new organization. When one with one of its domains exists, `on_duplicate`
+    /// decides: refuse, or return the existing one. Race-free as
+    /// [creating a contact](Self::create_contact) is: the commit requires that no organization
+    /// has any of its domains.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::DuplicateOrganization`] ([`OnDuplicate::Refuse`]);
+    /// [`CrmError::InvalidInput`] with more than [`Organization::MAX_DOMAINS`] domains;
+    /// [`CrmError::Store`].
+    pub fn create_organization(
+        &self,
+        details: OrganizationDetails,
+        on_duplicate: OnDuplicate,
+        actor: &User,
+    ) -> Result<OrganizationOutcome, CrmError<S::Error>> {
+        if on_duplicate == OnDuplicate::Reuse {
+            if let Some(found) = self.organization_with_domain(&details.domains)? {
+                return Ok(OrganizationOutcome::Matched(found));
+            }
+        }
+        let (organization, batch) = plan::new_organization(details, &self.context(actor))?;
+        match self.apply(plan::create(organization, batch)) {
+            Ok(created) => Ok(OrganizationOutcome::Created(created)),
+            Err(e) => match (on_duplicate, plan::duplicate_domain(e)) {
+                (OnDuplicate::Reuse, CrmError::DuplicateOrganization { existing }) => {
+                    let found = self.load::<Organization>(existing)?;
+                    Ok(OrganizationOutcome::Matched(found))
+                }
+                (_, e) => Err(e),
+            },
+        }
+    }
+
+    /// The first stored organization with one of `domains`, if any.
+    fn organization_with_domain(
+        &self,
+        domains: &[Domain],
+    ) -> Result<Option<Versioned<Organization>>, CrmError<S::Error>> {
+        for domain in domains {
+            let found = self
+                .store()
+                .find_organizations_by_domain(domain)
+                .map_err(CrmError::Store)?;
+            if let Some(first) = found.into_iter().next() {
+                return Ok(Some(first));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Corrects an organization's details (see [`Organization::correct`]). The commit
+    /// requires that no other organization has a domain it gains: race-free.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::DuplicateOrganization`]; [`CrmError::Invalid`]; [`CrmError::Conflict`] when
+    /// it changed since it was read; [`CrmError::Store`].
+    pub fn correct_organization(
+        &self,
+        organization: Versioned<Organization>,
+        details: OrganizationDetails,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Organization>, CrmError<S::Error>> {
+        let plan = plan::correct_organization(organization, details, reason, &self.context(actor))?;
+        self.apply(plan).map_err(plan::duplicate_domain)
+    }
+
+    /// Links `contact` to `organization`: a [correction](Self::correct_contact) of its
+    /// details.
+    ///
+    /// # Errors
+    ///
+    /// As [`correct_contact`](Self::correct_contact).
+    pub fn link_contact(
+        &self,
+        contact: Versioned<Contact>,
+        organization: &Versioned<Organization>,
+        actor: &User,
+    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
+        let details = contact
+            .details()
+            .clone()
+            .with_organization(organization.id());
+        self.correct_contact(contact, details, None, actor)
+    }
+
+    /// Unlinks `contact` from its organization: a [correction](Self::correct_contact) of its
+    /// details.
+    ///
+    /// # Errors
+    ///
+    /// As [`correct_contact`](Self::correct_contact).
+    pub fn unlink_contact(
+        &self,
+        contact: Versioned<Contact>,
+        actor: &User,
+    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
+        let details = ContactDetails {
+            organization: None,
+            ..contact.details().clone()
+        };
+        self.correct_contact(contact, details, None, actor)
     }
 }

@@ -60,6 +60,12 @@ pub enum Field {
     ExpectedClose,
     /// An exchange rate into a reporting currency.
     ExchangeRate,
+    /// An organization's industry ([`Industry`](crate::Industry)).
+    Industry,
+    /// A web domain ([`Domain`](crate::Domain)).
+    Domain,
+    /// A country code ([`Country`](crate::Country)).
+    Country,
 }
 
 impl Field {
@@ -90,6 +96,9 @@ impl Field {
             Field::OccurredAt => "occurred at",
             Field::ExpectedClose => "expected close",
             Field::ExchangeRate => "exchange rate",
+            Field::Industry => "industry",
+            Field::Domain => "domain",
+            Field::Country => "country",
         }
     }
 }

@@ -343,7 +343,7 @@ impl Contributes for Record {
             Record::Opportunity(o) => o.contribution(),
             Record::Account(a) => a.contribution(),
             Record::Activity(a) => a.contribution(),
-            Record::Task(_) => Contribution(Part::Nothing),
+            Record::Task(_) | Record::Organization(_) => Contribution(Part::Nothing),
         }
     }
 }

@@ -66,6 +66,10 @@ id_type!(
     /// The id of a [`Task`](crate::Task).
     TaskId
 );
+id_type!(
+    /// The id of an [`Organization`](crate::Organization).
+    OrganizationId
+);
 
 impl ContactId {
     /// The id of a contact read back from storage, from its UUID.
@@ -166,6 +170,23 @@ impl TaskId {
     /// A new id for a task, from `ids`.
     pub fn generate(ids: &dyn IdSource) -> TaskId {
         TaskId(ids.next_uuid())
+    }
+}
+
+impl OrganizationId {
+    /// The id of an organization read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> OrganizationId {
+        OrganizationId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for an organization, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> OrganizationId {
+        OrganizationId(ids.next_uuid())
     }
 }
 

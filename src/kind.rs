@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// The kinds of record: the four of the lifecycle, and the daily work around them.
+/// The kinds of record: the four of the lifecycle, the daily work around them, and the
+/// organizations contacts work for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
@@ -21,17 +22,20 @@ pub enum RecordKind {
     Activity,
     /// A [`Task`](crate::Task), open, done or cancelled.
     Task,
+    /// An [`Organization`](crate::Organization).
+    Organization,
 }
 
 impl RecordKind {
-    /// Every kind: the lifecycle's in funnel order, then the daily work.
-    pub const ALL: [RecordKind; 6] = [
+    /// Every kind: the lifecycle's in funnel order, the daily work, then organizations.
+    pub const ALL: [RecordKind; 7] = [
         RecordKind::Contact,
         RecordKind::Lead,
         RecordKind::Opportunity,
         RecordKind::Account,
         RecordKind::Activity,
         RecordKind::Task,
+        RecordKind::Organization,
     ];
 
     /// The lowercase name, as serialised: `"contact"`, `"lead"`, ...
@@ -43,6 +47,7 @@ impl RecordKind {
             RecordKind::Account => "account",
             RecordKind::Activity => "activity",
             RecordKind::Task => "task",
+            RecordKind::Organization => "organization",
         }
     }
 }

@@ -162,6 +162,7 @@ mod mark;
 pub mod memory;
 mod money;
 mod opportunity;
+mod organization;
 mod phone;
 mod qualification;
 pub mod record;
@@ -178,13 +179,13 @@ mod text;
 pub use account::{Account, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
 pub use contact::{
-    Contact, ContactDetails, ContactErased, Correction, Erasure, LeadSource, Organization, Party,
-    Person,
+    Contact, ContactDetails, ContactErased, Correction, Erasure, LeadSource, OrganizationParty,
+    Party, Person,
 };
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
     AsyncCrm, Cascade, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
-    OnDuplicate, Qualified, WonAccount,
+    OnDuplicate, OrganizationOutcome, Qualified, WonAccount,
 };
 pub use edit::{Change, Reassignment};
 pub use email::EmailAddress;
@@ -192,8 +193,8 @@ pub use error::{Field, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
 pub use history::{History, HistoryIter, Transition};
 pub use id::{
-    AccountId, ActivityId, ContactId, IdSource, LeadId, OpportunityId, RandomIds, SequentialIds,
-    TaskId,
+    AccountId, ActivityId, ContactId, IdSource, LeadId, OpportunityId, OrganizationId, RandomIds,
+    SequentialIds, TaskId,
 };
 pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,
@@ -204,14 +205,17 @@ pub use opportunity::{
     ForecastOverride, Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence,
     OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract, WinError,
 };
+pub use organization::{
+    Country, Domain, Organization, OrganizationCorrection, OrganizationDetails, SizeBand,
+};
 pub use phone::PhoneNumber;
 pub use qualification::{
     Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
 };
 pub use task::{Closing, Due, Task, TaskClosed, TaskDetails, TaskStatus};
 pub use text::{
-    ERASED_TEXT, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary,
-    User,
+    ERASED_TEXT, Industry, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement,
+    Summary, User,
 };
 /// The `uuid` crate, whose [`Uuid`](uuid::Uuid) the ids wrap and [`store`] signatures use.
 pub use uuid;

@@ -24,6 +24,7 @@ use crate::history::{Tag, Transition};
 use crate::lead::LeadEvidence;
 use crate::money::Money;
 use crate::opportunity::{Incumbent, OpportunityEvidence};
+use crate::organization::Organization;
 use crate::record::Record;
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::task::Task;
@@ -148,6 +149,7 @@ impl Record {
             Record::Account(a) => a.wins().len() + a.handoffs().len(),
             Record::Activity(_) => 1,
             Record::Task(t) => 1 + usize::from(t.closed().is_some()),
+            Record::Organization(o) => 1 + o.corrections().len(),
         }
     }
 
@@ -159,6 +161,8 @@ impl Record {
             Record::Account(a) => a.is_erased(),
             Record::Activity(a) => a.is_erased(),
             Record::Task(t) => t.is_erased(),
+            // Not personal data: never erased.
+            Record::Organization(_) => false,
         }
     }
 
@@ -183,6 +187,7 @@ impl Record {
             (Record::Account(a), Some(_)) => account_entry(a, index),
             (Record::Activity(a), Some(_)) => Some(activity_entry(a)),
             (Record::Task(t), Some(_)) => task_entry(t, index),
+            (Record::Organization(o), Some(_)) => organization_entry(o, index),
         };
         entry.unwrap_or(0)
     }
@@ -197,6 +202,22 @@ fn activity_entry(activity: &Activity) -> u64 {
         .time(activity.logged_at())
         .user(activity.by())
         .finish()
+}
+
+/// An organization's entries: its creation, then its corrections.
+fn organization_entry(organization: &Organization, index: usize) -> Option<u64> {
+    let (at, by, what) = match index.checked_sub(1) {
+        None => (
+            organization.created_at(),
+            organization.created_by(),
+            "created",
+        ),
+        Some(i) => {
+            let c = organization.corrections().get(i)?;
+            (c.at(), c.by(), "corrected")
+        }
+    };
+    Some(Fingerprint::new().str(what).time(at).user(by).finish())
 }
 
 /// A task's entries: its creation, then its closing (never its subject).

@@ -12,8 +12,9 @@ use crate::contact::Contact;
 use crate::email::EmailAddress;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::id::ContactId;
+use crate::id::{ContactId, OrganizationId};
 use crate::kind::RecordKind;
+use crate::organization::{Domain, Organization};
 use crate::record::{Record, RecordId, RecordState};
 use crate::store::{
     AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query, Store,
@@ -70,6 +71,10 @@ struct Indexes {
     by_created: BTreeMap<RecordKind, BTreeSet<(DateTime<Utc>, u128)>>,
     /// Opportunities by expected close.
     by_close: BTreeSet<(NaiveDate, u128)>,
+    /// Organizations by domain, in id order (usually one per domain).
+    by_domain: HashMap<Domain, Vec<OrganizationId>>,
+    /// Contacts by organization.
+    by_organization: HashMap<OrganizationId, BTreeSet<u128>>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -210,7 +215,44 @@ impl Indexes {
         }
     }
 
+    fn add_organization_keys(&mut self, record: &Record) {
+        if let Record::Organization(o) = record {
+            for domain in o.domains() {
+                let ids = self.by_domain.entry(domain.clone()).or_default();
+                if let Err(at) = ids.binary_search(&o.id()) {
+                    ids.insert(at, o.id());
+                }
+            }
+        }
+        if let Some(organization) = record.organization() {
+            self.by_organization
+                .entry(organization)
+                .or_default()
+                .insert(key(record));
+        }
+    }
+
+    fn remove_organization_keys(&mut self, record: &Record) {
+        if let Record::Organization(o) = record {
+            for domain in o.domains() {
+                if let Some(ids) = self.by_domain.get_mut(domain) {
+                    ids.retain(|id| *id != o.id());
+                    if ids.is_empty() {
+                        self.by_domain.remove(domain);
+                    }
+                }
+            }
+        }
+        if let Some(ids) = record
+            .organization()
+            .and_then(|o| self.by_organization.get_mut(&o))
+        {
+            ids.remove(&key(record));
+        }
+    }
+
     fn add(&mut self, record: &Record) {
+        self.add_organization_keys(record);
         self.add_times(record);
         self.add_state(record);
         self.add_owner(record);
@@ -241,6 +283,10 @@ impl Indexes {
             self.remove_contact(old);
             self.add_contact(new);
         }
+        if (old.domains(), old.organization()) != (new.domains(), new.organization()) {
+            self.remove_organization_keys(old);
+            self.add_organization_keys(new);
+        }
         if (old.created_at(), old.expected_close()) != (new.created_at(), new.expected_close()) {
             self.remove_times(old);
             self.add_times(new);
@@ -265,23 +311,25 @@ impl Indexes {
                 .get(owner)
                 .and_then(|kinds: &BTreeMap<_, _>| kinds.get(&kind))
         };
+        let none = || -> Box<dyn Iterator<Item = u128> + 'a> { Box::new(std::iter::empty()) };
         if let Some(about) = query.regarding() {
-            return match self.by_regarding.get(&about) {
-                Some(ids) => Box::new(after(ids, start)),
-                None => Box::new(std::iter::empty()),
-            };
+            let ids = self.by_regarding.get(&about);
+            return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
+        }
+        if let Some(organization) = query.organization() {
+            let ids = self
+                .by_organization
+                .get(&organization)
+                .filter(|_| kind == RecordKind::Contact);
+            return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
         }
         if let Some(contact) = query.contact() {
-            return match self
+            let ids = self
                 .by_contact
                 .get(&contact)
-                .and_then(|kinds| kinds.get(&kind))
-            {
-                Some(ids) => Box::new(after(ids, start)),
-                None => Box::new(std::iter::empty()),
-            };
+                .and_then(|kinds| kinds.get(&kind));
+            return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
         }
-        let none = || -> Box<dyn Iterator<Item = u128> + 'a> { Box::new(std::iter::empty()) };
         if let Some(owner) = query.owner() {
             return owned(owner).map_or_else(none, |ids| Box::new(after(ids, start)));
         }
@@ -348,6 +396,17 @@ impl Inner {
                 .and_then(|id| Some((*id, self.records.get(&RecordId::Contact(*id))?.1)));
             if let Some((existing, version)) = first {
                 return Err(Conflict::email_taken(existing, version));
+            }
+        }
+        for domain in batch.absent_domains() {
+            let first = self
+                .indexes
+                .by_domain
+                .get(domain)
+                .and_then(|ids| ids.first())
+                .and_then(|id| Some((*id, self.records.get(&RecordId::Organization(*id))?.1)));
+            if let Some((existing, version)) = first {
+                return Err(Conflict::domain_taken(existing, version));
             }
         }
         for write in batch.writes() {
@@ -455,6 +514,22 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, Infallible> {
+        let inner = self.read();
+        let ids = inner.indexes.by_domain.get(domain).into_iter().flatten();
+        Ok(ids
+            .filter_map(|id| match inner.records.get(&RecordId::Organization(*id)) {
+                Some((Record::Organization(o), version)) => {
+                    Some(Versioned::new(o.clone(), *version))
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
     fn find_contacts_by_email(
         &self,
         email: &EmailAddress,
@@ -517,6 +592,13 @@ impl AsyncStore for MemoryStore {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Infallible> {
         Store::find_contacts_by_email(self, email)
+    }
+
+    async fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, Infallible> {
+        Store::find_organizations_by_domain(self, domain)
     }
 
     async fn list(

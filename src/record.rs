@@ -19,12 +19,13 @@ use crate::contact::Contact;
 use crate::email::EmailAddress;
 pub use crate::error::RecordError;
 pub use crate::format::RECORD_FORMAT;
-use crate::id::{AccountId, ActivityId, ContactId, LeadId, OpportunityId, TaskId};
+use crate::id::{AccountId, ActivityId, ContactId, LeadId, OpportunityId, OrganizationId, TaskId};
 pub use crate::kind::RecordKind;
 pub use crate::lead::AnyLead;
 use crate::lead::Lead;
 pub use crate::opportunity::AnyOpportunity;
 use crate::opportunity::Opportunity;
+use crate::organization::Organization;
 use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
 use crate::task::{Task, TaskStatus};
 use crate::text::User;
@@ -44,6 +45,8 @@ pub enum RecordState {
     Activity,
     /// A task in this status.
     Task(TaskStatus),
+    /// An organization (organizations have no states).
+    Organization,
 }
 
 impl RecordState {
@@ -56,6 +59,7 @@ impl RecordState {
             RecordKind::Account => vec![RecordState::Account],
             RecordKind::Activity => vec![RecordState::Activity],
             RecordKind::Task => TaskStatus::ALL.map(RecordState::Task).to_vec(),
+            RecordKind::Organization => vec![RecordState::Organization],
         };
         states.into_iter()
     }
@@ -68,6 +72,7 @@ impl RecordState {
             RecordState::Lead(s) => s.is_open(),
             RecordState::Opportunity(s) => s.is_open(),
             RecordState::Task(s) => s == TaskStatus::Open,
+            RecordState::Organization => true,
             RecordState::Contact | RecordState::Account | RecordState::Activity => true,
         }
     }
@@ -97,6 +102,7 @@ impl RecordState {
             RecordState::Task(TaskStatus::Open) => "task/open",
             RecordState::Task(TaskStatus::Done) => "task/done",
             RecordState::Task(TaskStatus::Cancelled) => "task/cancelled",
+            RecordState::Organization => "organization",
         }
     }
 
@@ -109,6 +115,7 @@ impl RecordState {
             RecordState::Account => RecordKind::Account,
             RecordState::Activity => RecordKind::Activity,
             RecordState::Task(_) => RecordKind::Task,
+            RecordState::Organization => RecordKind::Organization,
         }
     }
 }
@@ -123,6 +130,7 @@ impl fmt::Display for RecordState {
             RecordState::Account => f.write_str("account"),
             RecordState::Activity => f.write_str("activity"),
             RecordState::Task(s) => write!(f, "task ({s})"),
+            RecordState::Organization => f.write_str("organization"),
         }
     }
 }
@@ -143,6 +151,8 @@ pub enum RecordId {
     Activity(ActivityId),
     /// A task's id.
     Task(TaskId),
+    /// An organization.
+    Organization(OrganizationId),
 }
 
 impl RecordId {
@@ -155,6 +165,7 @@ impl RecordId {
             RecordKind::Account => RecordId::Account(AccountId::from_uuid(uuid)),
             RecordKind::Activity => RecordId::Activity(ActivityId::from_uuid(uuid)),
             RecordKind::Task => RecordId::Task(TaskId::from_uuid(uuid)),
+            RecordKind::Organization => RecordId::Organization(OrganizationId::from_uuid(uuid)),
         }
     }
 
@@ -167,6 +178,7 @@ impl RecordId {
             RecordId::Account(_) => RecordKind::Account,
             RecordId::Activity(_) => RecordKind::Activity,
             RecordId::Task(_) => RecordKind::Task,
+            RecordId::Organization(_) => RecordKind::Organization,
         }
     }
 
@@ -179,6 +191,7 @@ impl RecordId {
             RecordId::Account(id) => id.as_uuid(),
             RecordId::Activity(id) => id.as_uuid(),
             RecordId::Task(id) => id.as_uuid(),
+            RecordId::Organization(id) => id.as_uuid(),
         }
     }
 }
@@ -199,7 +212,7 @@ macro_rules! id_into_record_id {
         }
     )+};
 }
-id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity, TaskId => Task);
+id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity, TaskId => Task, OrganizationId => Organization);
 
 impl From<Regarding> for RecordId {
     fn from(regarding: Regarding) -> RecordId {
@@ -335,6 +348,8 @@ pub enum Record {
     Activity(Activity),
     /// A task, open, done or cancelled.
     Task(Task),
+    /// An organization.
+    Organization(Organization),
 }
 
 impl Record {
@@ -347,6 +362,7 @@ impl Record {
             Record::Account(a) => RecordId::Account(a.id()),
             Record::Activity(a) => RecordId::Activity(a.id()),
             Record::Task(t) => RecordId::Task(t.id()),
+            Record::Organization(o) => RecordId::Organization(o.id()),
         }
     }
 
@@ -364,6 +380,7 @@ impl Record {
             Record::Account(_) => RecordState::Account,
             Record::Activity(_) => RecordState::Activity,
             Record::Task(t) => RecordState::Task(t.status()),
+            Record::Organization(_) => RecordState::Organization,
         }
     }
 
@@ -383,6 +400,7 @@ impl Record {
             Record::Account(a) => a.check(),
             Record::Activity(a) => a.check(),
             Record::Task(t) => t.check(),
+            Record::Organization(o) => o.validate(),
         }
     }
 
@@ -401,6 +419,7 @@ impl Record {
         match self {
             Record::Activity(a) => Some(a.regarding().into()),
             Record::Task(t) => Some(t.regarding().into()),
+            Record::Organization(_) => None,
             _ => None,
         }
     }
@@ -417,6 +436,7 @@ impl Record {
             Record::Account(a) => Some(a.primary_contact()),
             Record::Activity(a) => Some(a.contact()),
             Record::Task(t) => Some(t.contact()),
+            Record::Organization(_) => None,
         }
     }
 
@@ -431,6 +451,7 @@ impl Record {
             Record::Account(a) => a.customer_since(),
             Record::Activity(a) => a.logged_at(),
             Record::Task(t) => t.created_at(),
+            Record::Organization(o) => o.created_at(),
         }
     }
 
@@ -444,6 +465,25 @@ impl Record {
         }
     }
 
+    /// The web domains of an organization, which stores index to find duplicates; empty for
+    /// other records.
+    pub fn domains(&self) -> &[crate::organization::Domain] {
+        match self {
+            Record::Organization(o) => o.domains(),
+            _ => &[],
+        }
+    }
+
+    /// The organization a contact belongs to, which stores index to list an organization's
+    /// contacts ([`Query::of_organization`](crate::store::Query::of_organization)); `None` for
+    /// other records.
+    pub fn organization(&self) -> Option<OrganizationId> {
+        match self {
+            Record::Contact(c) => c.organization(),
+            _ => None,
+        }
+    }
+
     /// The user who owns the record, if any.
     pub fn owner(&self) -> Option<&User> {
         match self {
@@ -453,6 +493,7 @@ impl Record {
             Record::Account(a) => a.owner(),
             Record::Activity(a) => Some(a.by()),
             Record::Task(t) => Some(t.owner()),
+            Record::Organization(o) => o.owner(),
         }
     }
 }
@@ -466,7 +507,7 @@ macro_rules! into_record {
         }
     )+};
 }
-into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task);
+into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task, Organization => Organization);
 
 /// A snapshot of a value as a [`Record`], leaving the value where it is: how the facade puts a
 /// copy of a linear value into a batch while handing the value itself back to its caller.
@@ -484,6 +525,12 @@ impl Snapshot for Contact {
 impl Snapshot for Account {
     fn snapshot(&self) -> Record {
         Record::Account(self.clone())
+    }
+}
+
+impl Snapshot for Organization {
+    fn snapshot(&self) -> Record {
+        Record::Organization(self.clone())
     }
 }
 
@@ -540,7 +587,7 @@ macro_rules! record_into {
         }
     )+};
 }
-record_into!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task);
+record_into!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task, Organization => Organization);
 
 impl<S: LeadState> TryFrom<Record> for Lead<S> {
     type Error = StateError<Record>;

@@ -46,8 +46,9 @@ use crate::contact::Contact;
 use crate::email::EmailAddress;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::id::ContactId;
+use crate::id::{ContactId, OrganizationId};
 pub use crate::mark::HistoryMark;
+use crate::organization::{Domain, Organization};
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;
 
@@ -284,6 +285,7 @@ pub struct DuplicateWrite(pub RecordId);
 pub struct Batch {
     writes: Writes,
     absent_emails: Vec<EmailAddress>,
+    absent_domains: Vec<Domain>,
 }
 
 impl Batch {
@@ -352,6 +354,19 @@ impl Batch {
         self
     }
 
+    /// Requires that, when the batch is applied, no stored organization has `domain`: the
+    /// batch conflicts with the first one that does
+    /// ([`ConflictKind::DomainTaken`]). Makes refusing duplicate organizations race-free.
+    pub fn require_no_organization_with(&mut self, domain: &Domain) -> &mut Batch {
+        self.absent_domains.push(domain.clone());
+        self
+    }
+
+    /// The domains no organization may have.
+    pub fn absent_domains(&self) -> &[Domain] {
+        &self.absent_domains
+    }
+
     /// The writes, in the order they were added.
     pub fn writes(&self) -> &[Write] {
         self.writes.as_slice()
@@ -396,6 +411,9 @@ pub enum ConflictKind {
     /// The version matches, but the written record's history does not extend the stored one:
     /// a stale copy paired with the current version ([`Record::extends`]).
     StaleHistory,
+    /// An organization with a domain the batch required absent exists
+    /// ([`Batch::require_no_organization_with`]).
+    DomainTaken,
 }
 
 /// A write of a batch did not find what it expected; nothing of the batch was written.
@@ -423,6 +441,10 @@ fn describe(c: &Conflict) -> String {
         }
         ConflictKind::EmailTaken => format!(
             "it has an email address the batch required absent ({})",
+            show(&c.actual)
+        ),
+        ConflictKind::DomainTaken => format!(
+            "it has a domain the batch required absent ({})",
             show(&c.actual)
         ),
         ConflictKind::StaleHistory => format!(
@@ -454,6 +476,17 @@ impl Conflict {
             expected: None,
             actual: Some(version),
             kind: ConflictKind::EmailTaken,
+        }
+    }
+
+    /// The conflict of a batch that required no organization with a domain, when `existing`
+    /// (the stored organization with that domain with the smallest id) is at `version`.
+    pub fn domain_taken(existing: OrganizationId, version: Version) -> Conflict {
+        Conflict {
+            record: RecordId::Organization(existing),
+            expected: None,
+            actual: Some(version),
+            kind: ConflictKind::DomainTaken,
         }
     }
 
@@ -531,6 +564,7 @@ pub struct Query {
     unowned: bool,
     regarding: Option<RecordId>,
     contact: Option<ContactId>,
+    organization: Option<OrganizationId>,
     /// Created at or after the first, before the second.
     created: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Expected to close on or after the first day, on or before the second.
@@ -547,6 +581,7 @@ impl Query {
             unowned: false,
             regarding: None,
             contact: None,
+            organization: None,
             created: None,
             closing: None,
         }
@@ -675,6 +710,20 @@ impl Query {
     /// The expected-close period, if restricted to one: the first and last days.
     pub fn closing(&self) -> Option<(NaiveDate, NaiveDate)> {
         self.closing
+    }
+
+    /// The same query, restricted to the records of `organization`
+    /// ([`Record::organization`]): its contacts. Found from an index.
+    pub fn of_organization(self, organization: OrganizationId) -> Query {
+        Query {
+            organization: Some(organization),
+            ..self
+        }
+    }
+
+    /// The organization, if restricted to one ([`of_organization`](Self::of_organization)).
+    pub fn organization(&self) -> Option<OrganizationId> {
+        self.organization
     }
 
     /// The contact, if restricted to one ([`of_contact`](Self::of_contact)).
@@ -845,6 +894,16 @@ pub trait Store {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Self::Error>;
 
+    /// The organizations that have `domain` ([`Record::domains`]), in ascending id order.
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error.
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, Self::Error>;
+
     /// Up to `limit` (at most [`MAX_PAGE`], at least 1) records matching `query` with an id
     /// after `after`, in ascending id order. A stored row that cannot be read counts toward the
     /// limit and is reported in [`Page::unreadable`] instead of the records; the cursor goes
@@ -913,6 +972,12 @@ pub trait AsyncStore: Send + Sync {
         email: &EmailAddress,
     ) -> impl Future<Output = Result<Vec<Versioned<Contact>>, Self::Error>> + Send;
 
+    /// See [`Store::find_organizations_by_domain`].
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<Vec<Versioned<Organization>>, Self::Error>> + Send;
+
     /// See [`Store::list`].
     fn list(
         &self,
@@ -968,6 +1033,13 @@ macro_rules! forward_store {
                 (**self).find_contacts_by_email(email)
             }
 
+            fn find_organizations_by_domain(
+                &self,
+                domain: &Domain,
+            ) -> Result<Vec<Versioned<Organization>>, T::Error> {
+                (**self).find_organizations_by_domain(domain)
+            }
+
             fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, T::Error> {
                 (**self).list(query, after, limit)
             }
@@ -1003,6 +1075,13 @@ macro_rules! forward_store {
                 email: &EmailAddress,
             ) -> impl Future<Output = Result<Vec<Versioned<Contact>>, T::Error>> + Send {
                 (**self).find_contacts_by_email(email)
+            }
+
+            fn find_organizations_by_domain(
+                &self,
+                domain: &Domain,
+            ) -> impl Future<Output = Result<Vec<Versioned<Organization>>, T::Error>> + Send {
+                (**self).find_organizations_by_domain(domain)
             }
 
             fn list(

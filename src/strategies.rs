@@ -35,12 +35,13 @@ use crate::money::{Currency, Money};
 use crate::opportunity::{
     Incumbent, LossCategory, LossReason, PaymentTerms, Revision, SentProposal, SignedContract,
 };
+use crate::organization::{Country, Domain, Organization, OrganizationDetails, SizeBand};
 use crate::phone::PhoneNumber;
 use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
 use crate::record::{AnyLead, AnyOpportunity, Record};
 use crate::task::{Due, Task, TaskDetails};
 use crate::text::{
-    JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
+    Industry, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
 };
 
 /// Strings made by `pattern` that `make` accepts (the patterns below only make valid ones; the
@@ -167,6 +168,7 @@ pub fn contact_details() -> impl Strategy<Value = ContactDetails> + Clone {
         proptest::option::weighted(0.7, user()),
     )
         .prop_map(|(party, email, phone, source, owner)| ContactDetails {
+            organization: None,
             party,
             email,
             phone,
@@ -305,6 +307,65 @@ pub fn task() -> impl Strategy<Value = Task> {
                     0 => Some(task),
                     1 => task.complete(&ctx).ok(),
                     _ => task.cancel(&ctx).ok(),
+                }
+            },
+        )
+}
+
+/// A web domain: one to three labels under a top-level one, at times written with `www.` or
+/// in capitals (which validation normalises).
+pub fn domain() -> impl Strategy<Value = Domain> + Clone {
+    valid("(www\\.)?([a-zA-Z0-9]{1,12}\\.){1,3}[a-z]{2,6}", |s| {
+        Domain::new(s).ok()
+    })
+}
+
+/// An organization, sometimes with domains, industry, size, country and owner, and sometimes
+/// corrected once.
+pub fn organization() -> impl Strategy<Value = Organization> {
+    let countries = ["FR", "DE", "JP", "US", "BR", "NG"].map(|c| Country::new(c).ok());
+    (
+        organization_name(),
+        proptest::collection::vec(domain(), 0..4),
+        proptest::option::of(valid("[A-Z][a-z]{2,12}", |s| Industry::new(s).ok())),
+        proptest::option::of(select(vec![
+            SizeBand::Micro,
+            SizeBand::Small,
+            SizeBand::Medium,
+            SizeBand::Large,
+            SizeBand::Enterprise,
+        ])),
+        select(countries.to_vec()),
+        proptest::option::of(user()),
+        user(),
+        proptest::option::of(organization_name()),
+        any::<u32>(),
+    )
+        .prop_filter_map(
+            "an organization",
+            |(name, domains, industry, size, country, owner, actor, renamed, seed)| {
+                let clock = FixedClock::new(ACTIVITY_LOGGED_AT);
+                let ids = SequentialIds::new(seed);
+                let ctx = Context::new(&clock, &ids, actor);
+                let details = OrganizationDetails {
+                    name,
+                    domains,
+                    industry,
+                    size,
+                    country,
+                    owner,
+                };
+                let organization = Organization::create(details, &ctx).ok()?;
+                match renamed {
+                    None => Some(organization),
+                    Some(name) => {
+                        clock.advance(TimeDelta::hours(1));
+                        let details = OrganizationDetails {
+                            name,
+                            ..organization.details().clone()
+                        };
+                        organization.correct(details, None, &ctx).ok()
+                    }
                 }
             },
         )
@@ -711,6 +772,7 @@ pub fn record() -> impl Strategy<Value = Record> {
         account().prop_map(Record::Account),
         activity().prop_map(Record::Activity),
         task().prop_map(Record::Task),
+        organization().prop_map(Record::Organization),
     ]
 }
 

@@ -402,6 +402,33 @@ impl Requirement {
 }
 
 text_type!(
+    /// An organization's industry, in the application's words, e.g. `"Retail"` (at most 100
+    /// characters).
+    Industry, Field::Industry, multiline = false, identity = false
+);
+
+impl Industry {
+    /// The most characters an industry may hold.
+    pub const MAX_CHARS: usize = 100;
+
+    /// Validates `text` as an industry: trimmed, not empty, on one line, at most
+    /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
+    /// override or invisible characters (see the text policy in `SECURITY.md`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::Industry`].
+    pub fn new(text: impl AsRef<str>) -> Result<Industry, ValidationError> {
+        Industry::validated(text.as_ref(), false)
+    }
+
+    /// The industry, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+text_type!(
     /// A free-text note; may span several lines (at most 4000 characters).
     Note, Field::Note, multiline = true, identity = false
 );

@@ -667,4 +667,86 @@ impl<S: AsyncStore> AsyncCrm<S> {
         }))
         .await
     }
+
+    /// See [`Crm::create_organization`].
+    pub async fn create_organization(
+        &self,
+        details: OrganizationDetails,
+        on_duplicate: OnDuplicate,
+        actor: &User,
+    ) -> Result<OrganizationOutcome, CrmError<S::Error>> {
+        if on_duplicate == OnDuplicate::Reuse {
+            if let Some(found) = self.organization_with_domain(&details.domains).await? {
+                return Ok(OrganizationOutcome::Matched(found));
+            }
+        }
+        let (organization, batch) = plan::new_organization(details, &self.context(actor))?;
+        match self.apply(plan::create(organization, batch)).await {
+            Ok(created) => Ok(OrganizationOutcome::Created(created)),
+            Err(e) => match (on_duplicate, plan::duplicate_domain(e)) {
+                (OnDuplicate::Reuse, CrmError::DuplicateOrganization { existing }) => {
+                    let found = self.load::<Organization>(existing).await?;
+                    Ok(OrganizationOutcome::Matched(found))
+                }
+                (_, e) => Err(e),
+            },
+        }
+    }
+
+    /// See `Crm::organization_with_domain`.
+    async fn organization_with_domain(
+        &self,
+        domains: &[Domain],
+    ) -> Result<Option<Versioned<Organization>>, CrmError<S::Error>> {
+        for domain in domains {
+            let found = self
+                .store()
+                .find_organizations_by_domain(domain)
+                .await
+                .map_err(CrmError::Store)?;
+            if let Some(first) = found.into_iter().next() {
+                return Ok(Some(first));
+            }
+        }
+        Ok(None)
+    }
+
+    /// See [`Crm::correct_organization`].
+    pub async fn correct_organization(
+        &self,
+        organization: Versioned<Organization>,
+        details: OrganizationDetails,
+        reason: Option<Note>,
+        actor: &User,
+    ) -> Result<Versioned<Organization>, CrmError<S::Error>> {
+        let plan = plan::correct_organization(organization, details, reason, &self.context(actor))?;
+        self.apply(plan).await.map_err(plan::duplicate_domain)
+    }
+
+    /// See [`Crm::link_contact`].
+    pub async fn link_contact(
+        &self,
+        contact: Versioned<Contact>,
+        organization: &Versioned<Organization>,
+        actor: &User,
+    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
+        let details = contact
+            .details()
+            .clone()
+            .with_organization(organization.id());
+        self.correct_contact(contact, details, None, actor).await
+    }
+
+    /// See [`Crm::unlink_contact`].
+    pub async fn unlink_contact(
+        &self,
+        contact: Versioned<Contact>,
+        actor: &User,
+    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
+        let details = ContactDetails {
+            organization: None,
+            ..contact.details().clone()
+        };
+        self.correct_contact(contact, details, None, actor).await
+    }
 }

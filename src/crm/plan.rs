@@ -2,6 +2,7 @@
 //! [`AsyncCrm`].
 
 use super::*;
+use crate::organization::{Organization, OrganizationDetails};
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::{Cursor, Precondition};
 use crate::task::{TaskClosed, TaskStatus};
@@ -245,7 +246,8 @@ pub(super) fn erase(
                 batch.push_distinct(t.clone().into(), Precondition::Version(version));
                 output.tasks.push(Versioned::new(t, version.next()));
             }
-            Record::Contact(_) => {}
+            // Not listed by contact; an organization is not personal data.
+            Record::Contact(_) | Record::Organization(_) => {}
         }
     }
     Plan { batch, output }
@@ -505,4 +507,51 @@ pub(super) fn not_erased<E>(contact: ContactId, erased: bool) -> Result<(), CrmE
         return Err(CrmError::ContactErased { contact });
     }
     Ok(())
+}
+
+/// A conflict over a domain, as the duplicate it means.
+pub(super) fn duplicate_domain<E>(e: CrmError<E>) -> CrmError<E> {
+    match e {
+        CrmError::Conflict(Conflict {
+            record: RecordId::Organization(existing),
+            kind: ConflictKind::DomainTaken,
+            ..
+        }) => CrmError::DuplicateOrganization { existing },
+        e => e,
+    }
+}
+
+/// A new organization, and a batch that requires no organization to have its domains.
+pub(super) fn new_organization<E>(
+    details: OrganizationDetails,
+    ctx: &Context<'_>,
+) -> Result<(Organization, Batch), CrmError<E>> {
+    let organization = Organization::create(details, ctx).map_err(CrmError::InvalidInput)?;
+    let mut batch = Batch::new();
+    for domain in organization.domains() {
+        batch.require_no_organization_with(domain);
+    }
+    Ok((organization, batch))
+}
+
+/// An organization corrected: the batch requires that no organization has a domain it gains.
+pub(super) fn correct_organization<E>(
+    organization: Versioned<Organization>,
+    details: OrganizationDetails,
+    reason: Option<Note>,
+    ctx: &Context<'_>,
+) -> Result<Plan<Versioned<Organization>>, CrmError<E>> {
+    let (old, version) = organization.into_parts();
+    let corrected = invalid_for(old.id(), old.correct(details, reason, ctx))?;
+    let mut batch = Batch::new();
+    for domain in corrected.domains() {
+        if !old.domains().contains(domain) {
+            batch.require_no_organization_with(domain);
+        }
+    }
+    batch.push_distinct(corrected.clone().into(), Precondition::Version(version));
+    Ok(Plan {
+        batch,
+        output: Versioned::new(corrected, version.next()),
+    })
 }

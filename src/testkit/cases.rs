@@ -20,6 +20,7 @@ mod emails;
 mod facade;
 mod integrity;
 mod listings;
+mod organizations;
 mod stress;
 
 pub use commits::*;
@@ -28,6 +29,7 @@ pub use emails::*;
 pub use facade::*;
 pub use integrity::*;
 pub use listings::*;
+pub use organizations::*;
 pub use stress::*;
 
 /// Unwraps a result, panicking with the error's message.

@@ -150,6 +150,13 @@ impl<S: Store> Store for FaultyStore<S> {
         self.guard(|| self.inner.find_contacts_by_email(email))
     }
 
+    fn find_organizations_by_domain(
+        &self,
+        domain: &crate::organization::Domain,
+    ) -> Result<Vec<Versioned<crate::organization::Organization>>, Self::Error> {
+        self.guard(|| self.inner.find_organizations_by_domain(domain))
+    }
+
     fn list(
         &self,
         query: &Query,

@@ -89,6 +89,13 @@ impl<S: AsyncStore> Store for Blocking<S> {
         block_on(self.0.find_contacts_by_email(email))
     }
 
+    fn find_organizations_by_domain(
+        &self,
+        domain: &crate::organization::Domain,
+    ) -> Result<Vec<Versioned<crate::organization::Organization>>, S::Error> {
+        block_on(self.0.find_organizations_by_domain(domain))
+    }
+
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, S::Error> {
         block_on(self.0.list(query, after, limit))
     }
@@ -137,7 +144,7 @@ pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
     let mut opportunities_of_lead: HashMap<RecordId, Vec<RecordId>> = HashMap::new();
     for record in all.values() {
         match &**record {
-            Record::Contact(_) => {}
+            Record::Contact(_) | Record::Organization(_) => {}
             Record::Lead(lead) => {
                 check_lead(&all, lead, &mut problems);
             }
@@ -341,6 +348,12 @@ macro_rules! store_conformance {
                     list_filters_by_several_states_and_unowned,
                 conformance_list_filters_by_creation_and_expected_close =>
                     list_filters_by_creation_and_expected_close,
+                conformance_organizations_are_refused_or_reused_by_domain =>
+                    organizations_are_refused_or_reused_by_domain,
+                conformance_racing_duplicate_organizations_create_one =>
+                    racing_duplicate_organizations_create_one,
+                conformance_contacts_are_listed_by_organization =>
+                    contacts_are_listed_by_organization,
             );
 
             #[test]
@@ -388,6 +401,8 @@ macro_rules! async_store_conformance {
                 conformance_async_lifecycle_through_the_facade => async_lifecycle_through_the_facade,
                 conformance_async_futures_are_send => async_futures_are_send,
                 conformance_async_edits_through_the_facade => async_edits_through_the_facade,
+                conformance_async_organizations_through_the_facade =>
+                    async_organizations_through_the_facade,
             );
         }
     };

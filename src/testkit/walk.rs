@@ -357,8 +357,10 @@ pub(crate) fn step_on<S: Store>(
             }
             AnyOpportunity::Won(_) => Stepped::Closed,
         },
-        Record::Contact(_) | Record::Account(_) | Record::Activity(_) | Record::Task(_) => {
-            Stepped::Closed
-        }
+        Record::Contact(_)
+        | Record::Account(_)
+        | Record::Activity(_)
+        | Record::Task(_)
+        | Record::Organization(_) => Stepped::Closed,
     })
 }

@@ -43,6 +43,8 @@ enum Breakage {
     FirstStateOnly,
     /// A query for a creation period includes the records created at its end.
     PeriodEndIncluded,
+    /// A batch that requires no organization with a domain is applied anyway.
+    DomainCheckIgnored,
 }
 
 #[derive(Debug, Default)]
@@ -143,6 +145,20 @@ impl Store for Plain {
                 return Err(Conflict::email_taken(c.id(), *version).into());
             }
         }
+        let domains = match self.breakage {
+            Breakage::DomainCheckIgnored => &[][..],
+            _ => batch.absent_domains(),
+        };
+        for domain in domains {
+            // Organizations by scan: this store keeps no index of domains.
+            let first = state
+                .records
+                .values()
+                .find(|(r, _)| r.domains().contains(domain));
+            if let Some((Record::Organization(o), version)) = first {
+                return Err(Conflict::domain_taken(o.id(), *version).into());
+            }
+        }
         let (writes, _) = batch.into_parts();
         let writes: Vec<Write> = writes.collect();
         if self.breakage == Breakage::NonAtomicBatch {
@@ -159,6 +175,23 @@ impl Store for Plain {
             state.apply(write.into_parts().0, self.breakage);
         }
         Ok(())
+    }
+
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, Self::Error> {
+        let state = self.state();
+        Ok(state
+            .records
+            .values()
+            .filter_map(|(r, v)| match r {
+                Record::Organization(o) if o.domains().contains(domain) => {
+                    Some(Versioned::new(o.clone(), *v))
+                }
+                _ => None,
+            })
+            .collect())
     }
 
     fn find_contacts_by_email(
@@ -218,6 +251,9 @@ impl Store for Plain {
                         .is_none_or(|about| r.regarding() == Some(about)))
                 && (self.breakage == Breakage::ContactIgnored
                     || query.contact().is_none_or(|c| r.contact() == Some(c)))
+                && query
+                    .organization()
+                    .is_none_or(|o| r.organization() == Some(o))
                 && query
                     .created()
                     .is_none_or(|(from, until)| match self.breakage {
@@ -374,6 +410,14 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "list_filters_by_creation_and_expected_close",
             Box::new(move || cases::list_filters_by_creation_and_expected_close(new)),
         ),
+        (
+            "organizations_are_refused_or_reused_by_domain",
+            Box::new(move || cases::organizations_are_refused_or_reused_by_domain(new)),
+        ),
+        (
+            "contacts_are_listed_by_organization",
+            Box::new(move || cases::contacts_are_listed_by_organization(new)),
+        ),
     ];
     cases
         .into_iter()
@@ -431,6 +475,10 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::PeriodEndIncluded,
             "list_filters_by_creation_and_expected_close",
+        ),
+        (
+            Breakage::DomainCheckIgnored,
+            "organizations_are_refused_or_reused_by_domain",
         ),
     ];
     let passing = failing_cases(Breakage::None);

@@ -29,6 +29,7 @@ proptest! {
             Record::Account(a) => prop_assert!(!a.wins().is_empty()),
             Record::Activity(a) => prop_assert!(a.occurred_at() <= a.logged_at()),
             Record::Task(t) => prop_assert_eq!(t.is_open(), t.closed().is_none()),
+            Record::Organization(o) => prop_assert!(o.domains().windows(2).all(|w| w[0] < w[1])),
         }
     }
 

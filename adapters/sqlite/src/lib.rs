@@ -31,10 +31,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prospect::{
-    Contact, ContactId, EmailAddress, record::Record, record::RecordId, store::Batch,
-    store::CommitError, store::Conflict, store::Cursor, store::HistoryMark, store::MAX_PAGE,
-    store::Page, store::Precondition, store::Query, store::Store, store::Unreadable,
-    store::Version, store::Versioned,
+    Contact, ContactId, Domain, EmailAddress, Organization, record::Record, record::RecordId,
+    store::Batch, store::CommitError, store::Conflict, store::Cursor, store::HistoryMark,
+    store::MAX_PAGE, store::Page, store::Precondition, store::Query, store::Store,
+    store::Unreadable, store::Version, store::Versioned,
 };
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
@@ -88,6 +88,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE records ADD COLUMN expected_close INTEGER;
     CREATE INDEX records_by_created ON records (kind, created_s, created_ns);
     CREATE INDEX records_by_close ON records (expected_close) WHERE expected_close IS NOT NULL;",
+    // 6: organizations: the organization a contact belongs to, and a table of the domains of
+    // each organization (several per organization), to find duplicates without a scan.
+    "ALTER TABLE records ADD COLUMN organization TEXT;
+    CREATE INDEX records_by_organization ON records (kind, organization, id)
+        WHERE organization IS NOT NULL;
+    CREATE TABLE domains (
+        domain TEXT NOT NULL,
+        id     TEXT NOT NULL,
+        PRIMARY KEY (domain, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX domains_by_id ON domains (id);",
 ];
 
 /// What migration `version` does besides its SQL: schema 5 fills in the times of the records
@@ -275,7 +286,8 @@ fn migrate(connection: &mut Connection) -> Result<(), SqliteError> {
 }
 
 /// The columns every read selects, in the order [`read`] reads them.
-const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding, contact, created_s, created_ns, expected_close";
+const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding, contact, \
+    created_s, created_ns, expected_close, organization";
 
 /// Decodes a stored body, refusing one that is not a valid record of that kind and id.
 fn decode(
@@ -406,6 +418,11 @@ fn read(row: &rusqlite::Row<'_>) -> Result<Row, rusqlite::Error> {
                 ))
             } else if integer(row.get_ref(11)?) != r.expected_close().map(day_key) {
                 Err(corrupt("the expected_close column disagrees with the body"))
+            } else if text(row.get_ref(12)?).map(str::to_string)
+                != r.organization()
+                    .map(|o| o.as_uuid().hyphenated().to_string())
+            {
+                Err(corrupt("the organization column disagrees with the body"))
             } else {
                 Ok(r)
             }
@@ -498,6 +515,7 @@ impl Store for SqliteStore {
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sqlite)?;
+        let absent_domains = batch.absent_domains().to_vec();
         let (writes, absent_emails) = batch.into_parts();
         // Whether the batch erases a record: then the log is checkpointed after the commit.
         let mut erasing = false;
@@ -529,6 +547,33 @@ impl Store for SqliteStore {
                 return Err(Conflict::email_taken(ContactId::from_uuid(uuid), actual).into());
             }
         }
+        for domain in &absent_domains {
+            let existing: Option<(String, i64)> = transaction
+                .query_row(
+                    "SELECT r.id, r.version FROM domains d
+                       JOIN records r ON r.kind = 'organization' AND r.id = d.id
+                      WHERE d.domain = ?1 ORDER BY r.id LIMIT 1",
+                    [domain.as_str()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(sqlite)?;
+            if let Some((id, version)) = existing {
+                let corrupt = |reason: String| {
+                    store(SqliteError::Corrupt {
+                        record: format!("organization {id}"),
+                        reason,
+                    })
+                };
+                let uuid = uuid::Uuid::parse_str(&id).map_err(|e| corrupt(e.to_string()))?;
+                let actual = u64::try_from(version)
+                    .ok()
+                    .and_then(Version::new)
+                    .ok_or_else(|| corrupt(format!("version {version} is not a version")))?;
+                let existing = prospect::OrganizationId::from_uuid(uuid);
+                return Err(Conflict::domain_taken(existing, actual).into());
+            }
+        }
         for write in writes {
             let (record, expect) = write.into_parts();
             let id = record.id();
@@ -542,6 +587,9 @@ impl Store for SqliteStore {
             let contact = record.contact().map(contact_key);
             let (created_s, created_ns) = time_key(record.created_at());
             let expected_close = record.expected_close().map(day_key);
+            let organization = record
+                .organization()
+                .map(|o| o.as_uuid().hyphenated().to_string());
             let mark = record.history_mark();
             let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
             // Cached statements: prepared once per connection, not once per write.
@@ -552,9 +600,9 @@ impl Store for SqliteStore {
                             "INSERT INTO records
                                  (kind, id, state, owner, email, version, body,
                                   history_len, history_tip, erased, regarding, contact,
-                                  created_s, created_ns, expected_close)
+                                  created_s, created_ns, expected_close, organization)
                              VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-                                     ?14)
+                                     ?14, ?15)
                              ON CONFLICT (kind, id) DO NOTHING",
                         )
                         .and_then(|mut s| {
@@ -573,6 +621,7 @@ impl Store for SqliteStore {
                                 created_s,
                                 created_ns,
                                 expected_close,
+                                &organization,
                             ))
                         })
                         .map_err(sqlite)?;
@@ -599,7 +648,7 @@ impl Store for SqliteStore {
                             "UPDATE records SET state = ?3, owner = ?4, email = ?5, body = ?6,
                                     history_len = ?8, history_tip = ?9, erased = ?10,
                                     regarding = ?11, contact = ?12, created_s = ?13,
-                                    created_ns = ?14, expected_close = ?15,
+                                    created_ns = ?14, expected_close = ?15, organization = ?16,
                                     version = version + 1
                              WHERE kind = ?1 AND id = ?2 AND version = ?7",
                         )
@@ -620,8 +669,22 @@ impl Store for SqliteStore {
                                 created_s,
                                 created_ns,
                                 expected_close,
+                                &organization,
                             ))
                         })
+                        .map_err(sqlite)?;
+                }
+            }
+            if record.kind() == prospect::record::RecordKind::Organization {
+                // The organization's domains, as its body says, replace those it had.
+                transaction
+                    .prepare_cached("DELETE FROM domains WHERE id = ?1")
+                    .and_then(|mut s| s.execute([&uuid]))
+                    .map_err(sqlite)?;
+                for domain in record.domains() {
+                    transaction
+                        .prepare_cached("INSERT INTO domains (domain, id) VALUES (?1, ?2)")
+                        .and_then(|mut s| s.execute((domain.as_str(), &uuid)))
                         .map_err(sqlite)?;
                 }
             }
@@ -660,6 +723,29 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, SqliteError> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM records WHERE kind = 'organization'
+                AND id IN (SELECT id FROM domains WHERE domain = ?1) ORDER BY id"
+        ))?;
+        rows(&mut statement, [domain.as_str()])?
+            .into_iter()
+            .map(|row| {
+                let r = row.record?;
+                let id = r.id();
+                r.try_map(Organization::try_from)
+                    .map_err(|e| SqliteError::Corrupt {
+                        record: id.to_string(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
     fn list(
         &self,
         query: &Query,
@@ -688,6 +774,10 @@ impl Store for SqliteStore {
         if let Some(contact) = query.contact() {
             sql.push_str(" AND contact = ?");
             params.push(Value::from(contact_key(contact)));
+        }
+        if let Some(organization) = query.organization() {
+            sql.push_str(" AND organization = ?");
+            params.push(Value::from(organization.as_uuid().hyphenated().to_string()));
         }
         if let Some((from, until)) = query.created() {
             sql.push_str(

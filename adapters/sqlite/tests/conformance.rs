@@ -510,6 +510,9 @@ fn migrating_from_schema_2_fills_in_what_each_activity_is_about_each_records_con
          ALTER TABLE records DROP COLUMN created_s;
          ALTER TABLE records DROP COLUMN created_ns;
          ALTER TABLE records DROP COLUMN expected_close;
+         DROP INDEX records_by_organization;
+         ALTER TABLE records DROP COLUMN organization;
+         DROP TABLE domains;
          PRAGMA user_version = 2;",
     )
     .unwrap();

@@ -1,0 +1,539 @@
+//! Organizations: the companies contacts work for and accounts belong to, with their web
+//! domains (by which duplicates are found) and the usual firmographics. An organization is not
+//! personal data: erasing a contact leaves it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::context::Context;
+use crate::edit::Change;
+use crate::error::{Field, RecordError, ValidationError};
+use crate::id::OrganizationId;
+use crate::kind::RecordKind;
+use crate::text::{Industry, Note, OrganizationName, User};
+
+/// A web domain an organization uses, e.g. `acme.example`: lowercase, without `www.` or a
+/// trailing dot, so that two spellings of one domain are one domain (duplicates are found by
+/// it).
+///
+/// ```
+/// use prospect::Domain;
+/// let domain = Domain::new(" WWW.Acme.Example. ")?;
+/// assert_eq!(domain.as_str(), "acme.example");
+/// assert!(Domain::new("https://acme.example/about").is_err());
+/// assert!(Domain::new("localhost").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Domain(Arc<str>);
+
+impl Domain {
+    /// The most characters a domain may hold.
+    pub const MAX_CHARS: usize = 253;
+
+    /// Validates and normalises `text` as a domain: trimmed, lowercased, without a leading
+    /// `www.` or a trailing dot; two labels or more, each of 1 to 63 letters, digits or
+    /// hyphens, not starting or ending with a hyphen; a top-level label that is not all
+    /// digits; at most [`MAX_CHARS`](Self::MAX_CHARS) characters. An internationalised domain
+    /// is given in its ASCII form (`xn--...`).
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::Empty`], [`ValidationError::TooLong`] or
+    /// [`ValidationError::Malformed`] for [`Field::Domain`].
+    pub fn new(text: impl AsRef<str>) -> Result<Domain, ValidationError> {
+        let malformed = |problem| ValidationError::Malformed {
+            field: Field::Domain,
+            problem,
+        };
+        let text = text.as_ref().trim().trim_end_matches('.');
+        if text.is_empty() {
+            return Err(ValidationError::Empty {
+                field: Field::Domain,
+            });
+        }
+        if !text.is_ascii() {
+            return Err(malformed("must be ASCII: give a domain in its xn-- form"));
+        }
+        let lower = text.to_ascii_lowercase();
+        let domain = lower.strip_prefix("www.").unwrap_or(&lower);
+        if domain.len() > Self::MAX_CHARS {
+            return Err(ValidationError::TooLong {
+                field: Field::Domain,
+                max: Self::MAX_CHARS,
+                len: domain.len(),
+            });
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |l: &&str| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if labels.len() < 2 || !labels.iter().all(label_ok) {
+            return Err(malformed(
+                "must be a domain name only, like acme.example (no scheme, path or port)",
+            ));
+        }
+        if labels
+            .last()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(malformed("must be a domain name, not an IP address"));
+        }
+        Ok(Domain(Arc::from(domain)))
+    }
+
+    /// The domain, normalised.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Domain({:?})", &*self.0)
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl Serialize for Domain {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Domain {
+    /// Reads a domain, refusing one that is not normalised (a stored domain always is).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let domain = Domain::new(&raw).map_err(serde::de::Error::custom)?;
+        if domain.as_str() != raw {
+            return Err(serde::de::Error::custom(
+                "domain: not in its normal form (lowercase, without www. or a trailing dot)",
+            ));
+        }
+        Ok(domain)
+    }
+}
+
+/// The ISO 3166-1 alpha-2 codes, sorted.
+const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI \
+BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ \
+DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ \
+GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN \
+KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS \
+MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT \
+PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF \
+TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM \
+ZW";
+
+/// A country, by its ISO 3166-1 alpha-2 code (`FR`, `JP`, ...).
+///
+/// ```
+/// use prospect::Country;
+/// assert_eq!(Country::new("fr")?.code(), "FR");
+/// assert!(Country::new("XX").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Country([u8; 2]);
+
+impl Country {
+    /// Looks `code` up among the ISO 3166-1 alpha-2 codes; case and surrounding white space
+    /// are ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::Malformed`] for [`Field::Country`] when it is not an assigned code.
+    pub fn new(code: &str) -> Result<Country, ValidationError> {
+        let upper = code.trim().to_ascii_uppercase();
+        match upper.as_bytes() {
+            [a, b] if COUNTRIES.split(' ').any(|c| c == upper) => Ok(Country([*a, *b])),
+            _ => Err(ValidationError::Malformed {
+                field: Field::Country,
+                problem: "must be an ISO 3166-1 alpha-2 code, e.g. FR",
+            }),
+        }
+    }
+
+    /// The two-letter code, uppercase.
+    pub fn code(&self) -> &str {
+        // Two ASCII letters by construction; the fallback is never taken.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+}
+
+impl fmt::Debug for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.code())
+    }
+}
+
+impl Serialize for Country {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Country {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Country::new(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// How many people an organization employs, in bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeBand {
+    /// 1 to 9.
+    Micro,
+    /// 10 to 49.
+    Small,
+    /// 50 to 249.
+    Medium,
+    /// 250 to 999.
+    Large,
+    /// 1,000 or more.
+    Enterprise,
+}
+
+/// What is known about an organization. Every field is validated by its type, so the fields
+/// are public; the domains are kept sorted, each once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationDetails {
+    /// Its name.
+    pub name: OrganizationName,
+    /// The web domains it uses (at most [`Organization::MAX_DOMAINS`]): no two organizations
+    /// share one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<Domain>,
+    /// Its industry, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<Industry>,
+    /// How many people it employs, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<SizeBand>,
+    /// Where it is, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<Country>,
+    /// The user who owns the relationship, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<User>,
+}
+
+impl OrganizationDetails {
+    /// Details with only a name.
+    pub fn new(name: OrganizationName) -> OrganizationDetails {
+        OrganizationDetails {
+            name,
+            domains: Vec::new(),
+            industry: None,
+            size: None,
+            country: None,
+            owner: None,
+        }
+    }
+
+    /// The same details with one more domain.
+    pub fn with_domain(mut self, domain: Domain) -> OrganizationDetails {
+        self.domains.push(domain);
+        self
+    }
+
+    /// The same details with an industry.
+    pub fn with_industry(self, industry: Industry) -> OrganizationDetails {
+        OrganizationDetails {
+            industry: Some(industry),
+            ..self
+        }
+    }
+
+    /// The same details with a size band.
+    pub fn with_size(self, size: SizeBand) -> OrganizationDetails {
+        OrganizationDetails {
+            size: Some(size),
+            ..self
+        }
+    }
+
+    /// The same details with a country.
+    pub fn with_country(self, country: Country) -> OrganizationDetails {
+        OrganizationDetails {
+            country: Some(country),
+            ..self
+        }
+    }
+
+    /// The same details with an owner.
+    pub fn with_owner(self, owner: User) -> OrganizationDetails {
+        OrganizationDetails {
+            owner: Some(owner),
+            ..self
+        }
+    }
+
+    /// The details with their domains sorted, each once, or why they cannot be kept.
+    fn normalised(mut self) -> Result<OrganizationDetails, ValidationError> {
+        self.domains.sort();
+        self.domains.dedup();
+        if self.domains.len() > Organization::MAX_DOMAINS {
+            return Err(ValidationError::OutOfRange {
+                field: Field::Domain,
+                value: self.domains.len() as i128,
+                min: 0,
+                max: Organization::MAX_DOMAINS as i128,
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// A correction of an organization's details, as recorded in its history: when, by whom, the
+/// details before and after, and the reason if one was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationCorrection {
+    at: DateTime<Utc>,
+    by: User,
+    details: Change<OrganizationDetails>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<Note>,
+}
+
+impl OrganizationCorrection {
+    /// When the correction was made.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// Who made it.
+    pub fn by(&self) -> &User {
+        &self.by
+    }
+
+    /// The details before and after.
+    pub fn details(&self) -> &Change<OrganizationDetails> {
+        &self.details
+    }
+
+    /// Why, if a reason was given.
+    pub fn reason(&self) -> Option<&Note> {
+        self.reason.as_ref()
+    }
+}
+
+/// A company: the organization contacts work for. A record of its own
+/// ([`RecordKind::Organization`](crate::record::RecordKind::Organization)), found by its
+/// domains; not personal data.
+///
+/// ```
+/// use prospect::*;
+/// let ctx = Context::system(User::new("claire")?);
+/// let acme = Organization::create(
+///     OrganizationDetails::new(OrganizationName::new("Acme SA")?)
+///         .with_domain(Domain::new("acme.example")?)
+///         .with_country(Country::new("FR")?),
+///     &ctx,
+/// )?;
+/// assert_eq!(acme.domains()[0].as_str(), "acme.example");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Organization {
+    data: Arc<data::Organization>,
+}
+
+mod data {
+    use super::*;
+
+    /// The organization itself, shared between the copies of a [`super::Organization`].
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Organization {
+        /// Zero-sized: the stored form's `"format"` field.
+        #[serde(default)]
+        pub(super) format: crate::format::Format,
+        pub(super) id: OrganizationId,
+        pub(super) details: OrganizationDetails,
+        pub(super) created_at: DateTime<Utc>,
+        pub(super) created_by: User,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub(super) corrections: Vec<OrganizationCorrection>,
+    }
+}
+
+impl fmt::Debug for Organization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.data, f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Organization {
+    /// Reads an organization and validates it.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let reading = crate::format::ReadingRecord::start();
+        let organization = Organization {
+            data: Arc::new(data::Organization::deserialize(d)?),
+        };
+        reading
+            .finish(RecordKind::Organization)
+            .map_err(serde::de::Error::custom)?;
+        organization.validate().map_err(serde::de::Error::custom)?;
+        Ok(organization)
+    }
+}
+
+impl Organization {
+    /// The most domains an organization may have.
+    pub const MAX_DOMAINS: usize = 20;
+
+    /// Records a new organization, with a new id, now, by the context's actor. To refuse a
+    /// duplicate by domain race-free, create it with
+    /// [`Crm::create_organization`](crate::Crm::create_organization).
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::OutOfRange`] for [`Field::Domain`] with more than
+    /// [`MAX_DOMAINS`](Self::MAX_DOMAINS) domains.
+    pub fn create(
+        details: OrganizationDetails,
+        ctx: &Context<'_>,
+    ) -> Result<Organization, ValidationError> {
+        let details = details.normalised()?;
+        Ok(Organization {
+            data: Arc::new(data::Organization {
+                format: crate::format::Format,
+                id: OrganizationId::generate(ctx.ids()),
+                details,
+                created_at: ctx.now(),
+                created_by: ctx.actor().clone(),
+                corrections: Vec::new(),
+            }),
+        })
+    }
+
+    /// The same organization with its details replaced by `details`, for `reason` if one is
+    /// given: an entry of its history with the details before and after.
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Self::create).
+    pub fn correct(
+        &self,
+        details: OrganizationDetails,
+        reason: Option<Note>,
+        ctx: &Context<'_>,
+    ) -> Result<Organization, ValidationError> {
+        let details = details.normalised()?;
+        let latest = self
+            .data
+            .corrections
+            .last()
+            .map_or(self.data.created_at, |c| c.at);
+        let mut data = data::Organization::clone(&self.data);
+        data.corrections.push(OrganizationCorrection {
+            at: ctx.now().max(latest),
+            by: ctx.actor().clone(),
+            details: Change::new(self.data.details.clone(), details.clone()),
+            reason,
+        });
+        data.details = details;
+        Ok(Organization {
+            data: Arc::new(data),
+        })
+    }
+
+    /// Checks the invariants of an organization read from outside: its domains sorted, each
+    /// once, at most [`MAX_DOMAINS`](Self::MAX_DOMAINS); its corrections in order, following
+    /// each other, the last one's details its own.
+    pub(crate) fn validate(&self) -> Result<(), RecordError> {
+        let data = &self.data;
+        let invariant = |field, problem| {
+            Err(RecordError::Invariant {
+                record: RecordKind::Organization,
+                field,
+                problem,
+            })
+        };
+        let sorted = |d: &OrganizationDetails| {
+            d.domains.windows(2).all(|w| w[0] < w[1]) && d.domains.len() <= Self::MAX_DOMAINS
+        };
+        if !sorted(&data.details) || !data.corrections.iter().all(|c| sorted(c.details.after())) {
+            return invariant("domains", "must be sorted, each once, at most 20");
+        }
+        let mut at = data.created_at;
+        for correction in &data.corrections {
+            if correction.at < at {
+                return invariant(
+                    "corrections",
+                    "a correction is dated before the entry before it",
+                );
+            }
+            at = correction.at;
+        }
+        let changes = data.corrections.iter().map(OrganizationCorrection::details);
+        if !crate::edit::chained(changes, &data.details) {
+            return invariant("details", "differ from the latest correction's");
+        }
+        Ok(())
+    }
+
+    /// The organization's id.
+    pub fn id(&self) -> OrganizationId {
+        self.data.id
+    }
+
+    /// Everything known about it.
+    pub fn details(&self) -> &OrganizationDetails {
+        &self.data.details
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &OrganizationName {
+        &self.data.details.name
+    }
+
+    /// Its web domains, sorted.
+    pub fn domains(&self) -> &[Domain] {
+        &self.data.details.domains
+    }
+
+    /// The user who owns the relationship, if any.
+    pub fn owner(&self) -> Option<&User> {
+        self.data.details.owner.as_ref()
+    }
+
+    /// When it was recorded.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.data.created_at
+    }
+
+    /// Who recorded it.
+    pub fn created_by(&self) -> &User {
+        &self.data.created_by
+    }
+
+    /// Its corrections, oldest first.
+    pub fn corrections(&self) -> &[OrganizationCorrection] {
+        &self.data.corrections
+    }
+}
