@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::edit::{Change, Reassignment};
 use crate::error::RecordError;
 use crate::format::{Format, ReadingRecord};
-use crate::id::{AccountId, ContactId, OpportunityId};
+use crate::id::{AccountId, ContactId, OpportunityId, OrganizationId};
 use crate::kind::RecordKind;
 use crate::money::{Money, MoneyError, MoneyTotals};
 use crate::opportunity::{OpportunityData, SignedContract};
@@ -107,6 +107,8 @@ mod data {
     pub(super) struct Account {
         pub(super) id: AccountId,
         pub(super) primary_contact: ContactId,
+        /// The organization it is (B2B), or `None`: its primary contact, a person (B2C).
+        pub(super) organization: Option<OrganizationId>,
         pub(super) owner: Option<User>,
         pub(super) customer_since: DateTime<Utc>,
         pub(super) wins: Vec<Win>,
@@ -123,6 +125,8 @@ struct AccountOut<'a> {
     format: Format,
     id: AccountId,
     primary_contact: ContactId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization: Option<OrganizationId>,
     owner: &'a Option<User>,
     customer_since: DateTime<Utc>,
     won_value: MoneyTotals,
@@ -140,6 +144,7 @@ impl Serialize for Account {
             format: Format,
             id: a.id,
             primary_contact: a.primary_contact,
+            organization: a.organization,
             owner: &a.owner,
             customer_since: a.customer_since,
             won_value: self.won_value(),
@@ -164,6 +169,8 @@ struct AccountRepr {
     format: Format,
     id: AccountId,
     primary_contact: ContactId,
+    #[serde(default)]
+    organization: Option<OrganizationId>,
     owner: Option<User>,
     customer_since: DateTime<Utc>,
     won_value: MoneyTotals,
@@ -175,18 +182,22 @@ struct AccountRepr {
 }
 
 impl Account {
-    /// A new account from its first win.
+    /// A new account from its first win: a person's (`organization` `None`), or an
+    /// organization's, whose id is then [`AccountId::of_organization`].
     pub(crate) fn open(
         id: AccountId,
+        organization: Option<OrganizationId>,
         opportunity: &OpportunityData,
         contract: &SignedContract,
         at: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Account {
+        let id = organization.map_or(id, AccountId::of_organization);
         Account {
             data: Arc::new(data::Account {
                 id,
                 primary_contact: opportunity.contact,
+                organization,
                 owner: opportunity.owner.clone(),
                 customer_since: at,
                 wins: vec![Win {
@@ -291,6 +302,13 @@ impl Account {
         self.data.primary_contact
     }
 
+    /// The organization the account is (B2B), or `None` when it is its primary contact's, a
+    /// person's (B2C). An organization has one account, whose id is
+    /// [`AccountId::of_organization`].
+    pub fn organization(&self) -> Option<OrganizationId> {
+        self.data.organization
+    }
+
     /// The user who owns the account, if any.
     pub fn owner(&self) -> Option<&User> {
         self.data.owner.as_ref()
@@ -338,6 +356,13 @@ impl Account {
                 problem,
             })
         };
+        if self
+            .data
+            .organization
+            .is_some_and(|o| AccountId::of_organization(o) != self.data.id)
+        {
+            return invariant("id", "an organization's account has the organization's id");
+        }
         let Some(first) = self.data.wins.first() else {
             return invariant("wins", "an account has at least the win it was made from");
         };
@@ -406,6 +431,7 @@ impl<'de> Deserialize<'de> for Account {
             data: Arc::new(data::Account {
                 id: r.id,
                 primary_contact: r.primary_contact,
+                organization: r.organization,
                 owner: r.owner,
                 customer_since: r.customer_since,
                 wins: r.wins,

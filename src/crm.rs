@@ -8,7 +8,7 @@ use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
-use crate::id::{ContactId, IdSource, OpportunityId, OrganizationId, RandomIds};
+use crate::id::{AccountId, ContactId, IdSource, OpportunityId, OrganizationId, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
 use crate::money::MoneyError;
 use crate::opportunity::{
@@ -882,20 +882,41 @@ impl<S: Store> Crm<S> {
         }))
     }
 
-    /// Won: the won opportunity and the new account are committed together, or not at all. See
-    /// [`Opportunity::win`].
+    /// Won: the won opportunity and its account are committed together, or not at all. When
+    /// the opportunity's contact belongs to an organization, the win goes to the
+    /// organization's account (one per organization), opened now if it is its first
+    /// ([`Opportunity::win_for_organization`]) or added to ([`Opportunity::win_for`]);
+    /// otherwise a new account is the contact's ([`Opportunity::win`]).
     ///
     /// # Errors
     ///
-    /// [`CrmError::Conflict`] when the opportunity changed since it was read;
-    /// [`CrmError::Store`].
+    /// [`CrmError::Conflict`] when the opportunity (or the organization's account) changed
+    /// since it was read, or another win opened the organization's account meanwhile: retry;
+    /// [`CrmError::Money`] when the account's won value would overflow; [`CrmError::Store`].
     pub fn win(
         &self,
         opportunity: Versioned<Opportunity<Contracting>>,
         contract: SignedContract,
         actor: &User,
     ) -> Result<WonAccount, CrmError<S::Error>> {
-        self.apply(plan::win(opportunity, contract, &self.context(actor)))
+        let load = |id: RecordId| self.store().load(id).map_err(CrmError::Store);
+        let organization = plan::organization_of(load(opportunity.contact().into())?.as_ref());
+        let account = match organization {
+            Some(o) => load(AccountId::of_organization(o).into())?,
+            None => None,
+        };
+        match plan::WinInto::of(organization, account)? {
+            plan::WinInto::NewAccount => {
+                self.apply(plan::win(opportunity, contract, &self.context(actor)))
+            }
+            plan::WinInto::NewAccountOf(o) => self.apply(plan::win_for_organization(
+                opportunity,
+                o,
+                contract,
+                &self.context(actor),
+            )),
+            plan::WinInto::Account(account) => self.win_for(opportunity, account, contract, actor),
+        }
     }
 
     /// Won by an existing customer: the won opportunity and the updated account are committed

@@ -133,6 +133,13 @@ impl AccountId {
         self.0
     }
 
+    /// The id of `organization`'s account: its own UUID (the kinds tell them apart), so that an
+    /// organization has one account, and two wins racing to open it create it once (the
+    /// second is a conflict, and then wins into it).
+    pub const fn of_organization(organization: OrganizationId) -> AccountId {
+        AccountId(organization.as_uuid())
+    }
+
     /// A new id for an account, from `ids`.
     pub fn generate(ids: &dyn IdSource) -> AccountId {
         AccountId(ids.next_uuid())

@@ -73,8 +73,8 @@ struct Indexes {
     by_close: BTreeSet<(NaiveDate, u128)>,
     /// Organizations by domain, in id order (usually one per domain).
     by_domain: HashMap<Domain, Vec<OrganizationId>>,
-    /// Contacts by organization.
-    by_organization: HashMap<OrganizationId, BTreeSet<u128>>,
+    /// Contacts and accounts by organization, then kind.
+    by_organization: HashMap<OrganizationId, BTreeMap<RecordKind, BTreeSet<u128>>>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -228,6 +228,8 @@ impl Indexes {
             self.by_organization
                 .entry(organization)
                 .or_default()
+                .entry(record.kind())
+                .or_default()
                 .insert(key(record));
         }
     }
@@ -246,6 +248,7 @@ impl Indexes {
         if let Some(ids) = record
             .organization()
             .and_then(|o| self.by_organization.get_mut(&o))
+            .and_then(|kinds| kinds.get_mut(&record.kind()))
         {
             ids.remove(&key(record));
         }
@@ -320,7 +323,7 @@ impl Indexes {
             let ids = self
                 .by_organization
                 .get(&organization)
-                .filter(|_| kind == RecordKind::Contact);
+                .and_then(|kinds| kinds.get(&kind));
             return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
         }
         if let Some(contact) = query.contact() {

@@ -14,7 +14,7 @@ use crate::edit::{Change, Reassignment};
 use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::history::History;
-use crate::id::{AccountId, ContactId, LeadId, OpportunityId};
+use crate::id::{AccountId, ContactId, LeadId, OpportunityId, OrganizationId};
 use crate::lead::LeadData;
 use crate::money::{Money, MoneyError};
 use crate::qualification::Qualification;
@@ -338,6 +338,30 @@ impl Opportunity<Contracting> {
         let now = self.data.history.next_at(ctx.now());
         let account = Account::open(
             AccountId::generate(ctx.ids()),
+            None,
+            &self.data,
+            &contract,
+            now,
+            ctx,
+        );
+        (self.won(contract, account.id(), now, ctx), account)
+    }
+
+    /// The contract is signed for a contact of `organization`, which becomes a customer: the
+    /// opportunity is won and the organization's account
+    /// ([`AccountId::of_organization`], one per organization) is opened with this win. When
+    /// the organization is a customer already, win into its account with
+    /// [`win_for`](Self::win_for) ([`Crm::win`](crate::Crm::win) chooses).
+    pub fn win_for_organization(
+        self,
+        organization: OrganizationId,
+        contract: SignedContract,
+        ctx: &Context<'_>,
+    ) -> (Opportunity<Won>, Account) {
+        let now = self.data.history.next_at(ctx.now());
+        let account = Account::open(
+            AccountId::of_organization(organization),
+            Some(organization),
             &self.data,
             &contract,
             now,

@@ -474,12 +474,14 @@ impl Record {
         }
     }
 
-    /// The organization a contact belongs to, which stores index to list an organization's
-    /// contacts ([`Query::of_organization`](crate::store::Query::of_organization)); `None` for
-    /// other records.
+    /// The organization a contact belongs to, or an account is, which stores index to list an
+    /// organization's contacts and account
+    /// ([`Query::of_organization`](crate::store::Query::of_organization)); `None` for other
+    /// records.
     pub fn organization(&self) -> Option<OrganizationId> {
         match self {
             Record::Contact(c) => c.organization(),
+            Record::Account(a) => a.organization(),
             _ => None,
         }
     }

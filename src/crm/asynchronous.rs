@@ -470,8 +470,34 @@ impl<S: AsyncStore> AsyncCrm<S> {
         contract: SignedContract,
         actor: &User,
     ) -> Result<WonAccount, CrmError<S::Error>> {
-        self.apply(plan::win(opportunity, contract, &self.context(actor)))
+        let contact = self
+            .store()
+            .load(opportunity.contact().into())
             .await
+            .map_err(CrmError::Store)?;
+        let organization = plan::organization_of(contact.as_ref());
+        let account = match organization {
+            Some(o) => self
+                .store()
+                .load(AccountId::of_organization(o).into())
+                .await
+                .map_err(CrmError::Store)?,
+            None => None,
+        };
+        match plan::WinInto::of(organization, account)? {
+            plan::WinInto::NewAccount => {
+                self.apply(plan::win(opportunity, contract, &self.context(actor)))
+                    .await
+            }
+            plan::WinInto::NewAccountOf(o) => {
+                let plan =
+                    plan::win_for_organization(opportunity, o, contract, &self.context(actor));
+                self.apply(plan).await
+            }
+            plan::WinInto::Account(account) => {
+                self.win_for(opportunity, account, contract, actor).await
+            }
+        }
     }
 
     /// See [`Crm::win_for`].

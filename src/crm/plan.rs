@@ -84,6 +84,63 @@ pub(super) fn win(
     })
 }
 
+/// Won for a contact of `organization`, which opens its account with this win.
+pub(super) fn win_for_organization(
+    opportunity: Versioned<Opportunity<Contracting>>,
+    organization: crate::id::OrganizationId,
+    contract: SignedContract,
+    ctx: &Context<'_>,
+) -> Plan<WonAccount> {
+    let (opportunity, version) = opportunity.into_parts();
+    let (won, account) = opportunity.win_for_organization(organization, contract, ctx);
+    pair(
+        (won, Precondition::Version(version)),
+        (account, Precondition::Absent),
+    )
+    .map(|(opportunity, account)| WonAccount {
+        opportunity,
+        account,
+    })
+}
+
+/// What a win goes into: a new account of the contact (a person), or the account of the
+/// contact's organization, new or as stored.
+pub(super) enum WinInto {
+    /// The contact belongs to no organization (or is not stored): a new account of its own.
+    NewAccount,
+    /// The contact's organization has no account yet: open it.
+    NewAccountOf(crate::id::OrganizationId),
+    /// The contact's organization's account, as stored.
+    Account(Versioned<Account>),
+}
+
+impl WinInto {
+    /// Where a win goes for a contact of `organization` (or of none), given `account`, that
+    /// organization's account as loaded.
+    pub(super) fn of<E>(
+        organization: Option<crate::id::OrganizationId>,
+        account: Option<Versioned<Record>>,
+    ) -> Result<WinInto, CrmError<E>> {
+        let Some(organization) = organization else {
+            return Ok(WinInto::NewAccount);
+        };
+        match account {
+            None => Ok(WinInto::NewAccountOf(organization)),
+            Some(record) => {
+                let id = record.id();
+                typed::<Account, E>(id, Some(record)).map(WinInto::Account)
+            }
+        }
+    }
+}
+
+/// The organization of the contact as loaded, if it belongs to one.
+pub(super) fn organization_of(
+    contact: Option<&Versioned<Record>>,
+) -> Option<crate::id::OrganizationId> {
+    contact.and_then(|c| c.value().organization())
+}
+
 pub(super) fn win_for(
     opportunity: Versioned<Opportunity<Contracting>>,
     account: Versioned<Account>,

@@ -354,6 +354,8 @@ macro_rules! store_conformance {
                     racing_duplicate_organizations_create_one,
                 conformance_contacts_are_listed_by_organization =>
                     contacts_are_listed_by_organization,
+                conformance_winning_for_an_organization_reuses_its_account =>
+                    winning_for_an_organization_reuses_its_account,
             );
 
             #[test]

@@ -308,10 +308,12 @@ fn every_facade_step_leaves_the_store_unchanged_when_its_commit_fails() {
         }
         // Each step is one call, its commit (refusing a duplicate contact needs no lookup),
         // except those that look first: reusing a contact looks it up by email; logging an
-        // activity by id loads the record; erasing scans leads, opportunities, accounts,
-        // activities and tasks (a page each, here). Every one of those calls was failed in turn above.
+        // activity by id loads the record; winning loads the contact (to win for its
+        // organization, when it belongs to one); erasing lists the contact's leads,
+        // opportunities, accounts, activities and tasks (a page each, here). Every one of
+        // those calls was failed in turn above.
         let expected = match *name {
-            "create_contact (reuse)" | "log_activity" => 2,
+            "create_contact (reuse)" | "log_activity" | "win" => 2,
             "erase_contact" => 6,
             _ => 1,
         };

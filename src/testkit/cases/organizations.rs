@@ -251,3 +251,69 @@ pub fn async_organizations_through_the_facade<S: AsyncStore>(new: impl Fn() -> S
         assert_eq!(contact.organization(), None);
     });
 }
+
+/// A win for a contact of an organization goes to the organization's account (one per
+/// organization, of the organization's id): the first opens it, a win for another of its
+/// contacts adds to it; the account is listed by the organization; a contact of no
+/// organization gets an account of its own.
+pub fn winning_for_an_organization_reuses_its_account<S: Store>(new: impl Fn() -> S) {
+    use crate::account::Account;
+    use crate::id::AccountId;
+    let store = new();
+    let sample = Sample::new(43);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let acme = crm
+        .create_organization(details("Acme", &["acme.example"]), OnDuplicate::Refuse, me)
+        .must()
+        .into_organization();
+    let win = |contact: &crate::store::Versioned<Contact>| {
+        let lead = crm.open_lead(contact, sample.interest(), me).must();
+        let lead = crm.log_touch(lead, sample.touch(), me).must();
+        let o = crm
+            .qualify(lead, sample.qualification(), me)
+            .must()
+            .opportunity;
+        let o = crm.propose(o, sample.proposal(), me).must();
+        let o = crm.negotiate(o, sample.note("price"), me).must();
+        let o = crm
+            .enter_contracting(o, sample.terms(), sample.incumbent(), me)
+            .must();
+        crm.win(o, sample.contract(10_000), me).must()
+    };
+    let member = || {
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .must()
+            .into_contact();
+        crm.link_contact(contact, &acme, me).must()
+    };
+    let first = win(&member());
+    assert_eq!(first.account.id(), AccountId::of_organization(acme.id()));
+    assert_eq!(first.account.organization(), Some(acme.id()));
+    let second = win(&member());
+    assert_eq!(
+        second.account.id(),
+        first.account.id(),
+        "expected a second contact's win to go to the organization's account"
+    );
+    assert_eq!(second.account.wins().len(), 2);
+    let stored = crm.load::<Account>(first.account.id()).must();
+    assert_eq!(stored.wins().len(), 2);
+    let query = Query::of_kind(RecordKind::Account).of_organization(acme.id());
+    assert_eq!(
+        page_through(&store, &query, 10, &mut || {}),
+        vec![RecordId::from(first.account.id())],
+        "expected the organization's one account"
+    );
+    let person = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let own = win(&person);
+    assert_ne!(own.account.id(), first.account.id());
+    assert_eq!(own.account.organization(), None, "a person's account");
+    if let Err(problems) = check_consistency(&store) {
+        panic!("{problems:?}");
+    }
+}
