@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::account::Account;
 use crate::activity::{Activity, ActivityDetails};
+use crate::command::{Command, Executed, OnDuplicate};
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
@@ -64,16 +65,6 @@ impl NextSteps {
     pub fn requires(&self, stage: OpportunityStage) -> bool {
         self.stages.contains(&stage)
     }
-}
-
-/// What [`Crm::create_contact`] does when a contact with the same email address exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OnDuplicate {
-    /// Refuse, with [`CrmError::DuplicateContact`] naming the existing contact. Race-free: two
-    /// concurrent creations with one address create one contact.
-    Refuse,
-    /// Return the existing contact instead of creating one.
-    Reuse,
 }
 
 /// What [`Crm::create_contact`] did.
@@ -1281,5 +1272,72 @@ impl<S: Store> Crm<S> {
             ..contact.details().clone()
         };
         self.correct_contact(contact, details, None, actor)
+    }
+
+    /// Takes the step `command` names, on the record it names as stored now: for services,
+    /// queues and scripts, which learn a record's state only when they read it. The caller's
+    /// version is checked first (a record changed since is a conflict, whatever its state),
+    /// then the state, then the step runs through the same typed method as the typed API
+    /// (the table of legal steps is the types'). See [`Command`].
+    ///
+    /// ```
+    /// use prospect::memory::MemoryStore;
+    /// use prospect::*;
+    /// let crm = Crm::new(MemoryStore::new());
+    /// let me = User::new("claire")?;
+    /// let contact = crm
+    ///     .create_contact(ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web), OnDuplicate::Refuse, &me)?
+    ///     .into_contact();
+    /// let lead = crm.open_lead(&contact, Interest::new(Summary::new("A CRM")?, BuyingRole::User), &me)?;
+    /// let touch = format!(r#"{{"step": "touch", "lead": "{}", "version": 1,
+    ///     "touch": {{"channel": "call", "summary": "Called back"}}}}"#, lead.id());
+    /// let done = crm.execute(serde_json::from_str(&touch)?, &me)?;
+    /// assert_eq!(done.records[0].value().state().key(), "lead/working");
+    /// // The same command again names version 1, which is no longer the lead's: a conflict.
+    /// let again = crm.execute(serde_json::from_str(&touch)?, &me);
+    /// assert!(matches!(again, Err(CrmError::Conflict(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::NotFound`]; [`CrmError::Conflict`] when the record is not at the version
+    /// the command names (or changed meanwhile); [`CrmError::WrongState`] naming every state
+    /// the step takes; then the step's own errors.
+    pub fn execute(&self, command: Command, actor: &User) -> Result<Executed, CrmError<S::Error>> {
+        let loaded = match command.target() {
+            Some((id, _)) => self.store().load(id).map_err(CrmError::Store)?,
+            None => None,
+        };
+        use plan::Resolved as R;
+        use plan::written;
+        let one = |v| Executed { records: vec![v] };
+        Ok(match plan::resolve(command, loaded)? {
+            R::CreateContact(details, on_duplicate) => one(written(
+                self.create_contact(details, on_duplicate, actor)?
+                    .into_contact(),
+            )),
+            R::OpenLead(contact, interest) => {
+                one(written(self.open_lead(&contact, interest, actor)?))
+            }
+            R::LogTouch(l, touch) => one(written(self.log_touch(l, touch, actor)?)),
+            R::Resume(l, touch) => one(written(self.resume(l, touch, actor)?)),
+            R::Nurture(l, note) => one(written(self.nurture(l, note, actor)?)),
+            R::DisqualifyNew(l, r) => one(written(self.disqualify(l, r, actor)?)),
+            R::DisqualifyWorking(l, r) => one(written(self.disqualify(l, r, actor)?)),
+            R::DisqualifyNurturing(l, r) => one(written(self.disqualify(l, r, actor)?)),
+            R::Recycle(l, note) => one(written(self.recycle(l, note, actor)?)),
+            R::QualifyWorking(l, q) => plan::qualified(self.qualify(l, q, actor)?),
+            R::QualifyNurturing(l, q) => plan::qualified(self.qualify(l, q, actor)?),
+            R::Propose(o, p) => one(written(self.propose(o, p, actor)?)),
+            R::Negotiate(o, note) => one(written(self.negotiate(o, note, actor)?)),
+            R::EnterContracting(o, t, i) => one(written(self.enter_contracting(o, t, i, actor)?)),
+            R::Win(o, contract) => plan::won(self.win(o, contract, actor)?),
+            R::LoseDiscovery(o, r) => one(written(self.lose(o, r, actor)?)),
+            R::LoseProposal(o, r) => one(written(self.lose(o, r, actor)?)),
+            R::LoseNegotiation(o, r) => one(written(self.lose(o, r, actor)?)),
+            R::LoseContracting(o, r) => one(written(self.lose(o, r, actor)?)),
+            R::Reopen(o, note) => one(written(self.reopen(o, note, actor)?)),
+        })
     }
 }

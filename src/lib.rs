@@ -144,6 +144,7 @@
 
 mod account;
 mod activity;
+mod command;
 mod contact;
 mod context;
 mod crm;
@@ -178,6 +179,7 @@ mod text;
 
 pub use account::{Account, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
+pub use command::{Command, Executed, OnDuplicate};
 pub use contact::{
     Contact, ContactDetails, ContactErased, Correction, Erasure, LeadSource, OrganizationParty,
     Party, Person,
@@ -185,7 +187,7 @@ pub use contact::{
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
     AsyncCrm, Cascade, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
-    OnDuplicate, OrganizationOutcome, Qualified, WonAccount,
+    OrganizationOutcome, Qualified, WonAccount,
 };
 pub use edit::{Change, Reassignment};
 pub use email::EmailAddress;

@@ -775,4 +775,49 @@ impl<S: AsyncStore> AsyncCrm<S> {
         };
         self.correct_contact(contact, details, None, actor).await
     }
+
+    /// See [`Crm::execute`].
+    pub async fn execute(
+        &self,
+        command: Command,
+        actor: &User,
+    ) -> Result<Executed, CrmError<S::Error>> {
+        let loaded = match command.target() {
+            Some((id, _)) => self.store().load(id).await.map_err(CrmError::Store)?,
+            None => None,
+        };
+        use plan::Resolved as R;
+        use plan::written;
+        let one = |v| Executed { records: vec![v] };
+        Ok(match plan::resolve(command, loaded)? {
+            R::CreateContact(details, on_duplicate) => one(written(
+                self.create_contact(details, on_duplicate, actor)
+                    .await?
+                    .into_contact(),
+            )),
+            R::OpenLead(contact, interest) => {
+                one(written(self.open_lead(&contact, interest, actor).await?))
+            }
+            R::LogTouch(l, touch) => one(written(self.log_touch(l, touch, actor).await?)),
+            R::Resume(l, touch) => one(written(self.resume(l, touch, actor).await?)),
+            R::Nurture(l, note) => one(written(self.nurture(l, note, actor).await?)),
+            R::DisqualifyNew(l, r) => one(written(self.disqualify(l, r, actor).await?)),
+            R::DisqualifyWorking(l, r) => one(written(self.disqualify(l, r, actor).await?)),
+            R::DisqualifyNurturing(l, r) => one(written(self.disqualify(l, r, actor).await?)),
+            R::Recycle(l, note) => one(written(self.recycle(l, note, actor).await?)),
+            R::QualifyWorking(l, q) => plan::qualified(self.qualify(l, q, actor).await?),
+            R::QualifyNurturing(l, q) => plan::qualified(self.qualify(l, q, actor).await?),
+            R::Propose(o, p) => one(written(self.propose(o, p, actor).await?)),
+            R::Negotiate(o, note) => one(written(self.negotiate(o, note, actor).await?)),
+            R::EnterContracting(o, t, i) => {
+                one(written(self.enter_contracting(o, t, i, actor).await?))
+            }
+            R::Win(o, contract) => plan::won(self.win(o, contract, actor).await?),
+            R::LoseDiscovery(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::LoseProposal(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::LoseNegotiation(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::LoseContracting(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::Reopen(o, note) => one(written(self.reopen(o, note, actor).await?)),
+        })
+    }
 }

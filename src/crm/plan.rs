@@ -2,6 +2,7 @@
 //! [`AsyncCrm`].
 
 use super::*;
+use crate::command::{Command, Executed};
 use crate::organization::{Organization, OrganizationDetails};
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::{Cursor, Precondition};
@@ -611,4 +612,165 @@ pub(super) fn correct_organization<E>(
         batch,
         output: Versioned::new(corrected, version.next()),
     })
+}
+
+/// A command resolved against the record it names, as loaded: the typed value the step takes
+/// (its state now known), at the version the caller read, and the step's evidence. One
+/// variant per typed step; a step that starts from several states has one per state.
+pub(super) enum Resolved {
+    CreateContact(ContactDetails, OnDuplicate),
+    OpenLead(Versioned<Contact>, Interest),
+    LogTouch(Versioned<Lead<New>>, Touch),
+    Resume(Versioned<Lead<Nurturing>>, Touch),
+    Nurture(Versioned<Lead<Working>>, Note),
+    DisqualifyNew(Versioned<Lead<New>>, DisqualifyReason),
+    DisqualifyWorking(Versioned<Lead<Working>>, DisqualifyReason),
+    DisqualifyNurturing(Versioned<Lead<Nurturing>>, DisqualifyReason),
+    Recycle(Versioned<Lead<Disqualified>>, Note),
+    QualifyWorking(Versioned<Lead<Working>>, Qualification),
+    QualifyNurturing(Versioned<Lead<Nurturing>>, Qualification),
+    Propose(Versioned<Opportunity<Discovery>>, SentProposal),
+    Negotiate(Versioned<Opportunity<Proposal>>, Note),
+    EnterContracting(Versioned<Opportunity<Negotiation>>, PaymentTerms, Incumbent),
+    Win(Versioned<Opportunity<Contracting>>, SignedContract),
+    LoseDiscovery(Versioned<Opportunity<Discovery>>, LossReason),
+    LoseProposal(Versioned<Opportunity<Proposal>>, LossReason),
+    LoseNegotiation(Versioned<Opportunity<Negotiation>>, LossReason),
+    LoseContracting(Versioned<Opportunity<Contracting>>, LossReason),
+    Reopen(Versioned<Opportunity<Lost>>, Note),
+}
+
+/// Resolves `command` against the record it names as `loaded`: not found, then the caller's
+/// version (a conflict, whatever the state), then the state (a step from the wrong state is
+/// refused naming every state it takes).
+pub(super) fn resolve<E>(
+    command: Command,
+    loaded: Option<Versioned<Record>>,
+) -> Result<Resolved, CrmError<E>> {
+    use crate::command::accepts;
+    use Command as C;
+    use Resolved as R;
+    let target = command.target();
+    if let C::CreateContact {
+        details,
+        on_duplicate,
+    } = command
+    {
+        return Ok(R::CreateContact(details, on_duplicate));
+    }
+    // Every other command names its record: the fallback is never taken (and would be a
+    // contact not found).
+    let (id, version) = target.unwrap_or((
+        RecordId::Contact(ContactId::from_uuid(uuid::Uuid::nil())),
+        None,
+    ));
+    let (record, stored) = loaded.ok_or(CrmError::NotFound(id))?.into_parts();
+    if let Some(version) = version.filter(|v| *v != stored) {
+        return Err(CrmError::Conflict(Conflict::new(
+            id,
+            Precondition::Version(version),
+            Some(stored),
+        )));
+    }
+    let found = record.state();
+    let wrong = |expected| CrmError::WrongState {
+        record: id,
+        expected,
+        found,
+    };
+    let one = |state| wrong(Expected::State(state));
+    let lead = |s| RecordState::Lead(s);
+    let stage = |s| RecordState::Opportunity(s);
+    Ok(match (command, record) {
+        (C::OpenLead { interest, .. }, Record::Contact(c)) => {
+            R::OpenLead(Versioned::new(c, stored), interest)
+        }
+        (C::Touch { touch, .. }, Record::Lead(AnyLead::New(l))) => {
+            R::LogTouch(Versioned::new(l, stored), touch)
+        }
+        (C::Touch { touch, .. }, Record::Lead(AnyLead::Nurturing(l))) => {
+            R::Resume(Versioned::new(l, stored), touch)
+        }
+        (C::Touch { .. }, _) => return Err(wrong(Expected::OneOf(accepts::TOUCH))),
+        (C::Nurture { note, .. }, Record::Lead(AnyLead::Working(l))) => {
+            R::Nurture(Versioned::new(l, stored), note)
+        }
+        (C::Nurture { .. }, _) => return Err(one(lead(LeadStatus::Working))),
+        (C::Disqualify { reason, .. }, Record::Lead(l)) => match l {
+            AnyLead::New(l) => R::DisqualifyNew(Versioned::new(l, stored), reason),
+            AnyLead::Working(l) => R::DisqualifyWorking(Versioned::new(l, stored), reason),
+            AnyLead::Nurturing(l) => R::DisqualifyNurturing(Versioned::new(l, stored), reason),
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_LEAD))),
+        },
+        (C::Disqualify { .. }, _) => return Err(wrong(Expected::OneOf(accepts::OPEN_LEAD))),
+        (C::Recycle { note, .. }, Record::Lead(AnyLead::Disqualified(l))) => {
+            R::Recycle(Versioned::new(l, stored), note)
+        }
+        (C::Recycle { .. }, _) => return Err(one(lead(LeadStatus::Disqualified))),
+        (C::Qualify { qualification, .. }, Record::Lead(AnyLead::Working(l))) => {
+            R::QualifyWorking(Versioned::new(l, stored), qualification)
+        }
+        (C::Qualify { qualification, .. }, Record::Lead(AnyLead::Nurturing(l))) => {
+            R::QualifyNurturing(Versioned::new(l, stored), qualification)
+        }
+        (C::Qualify { .. }, _) => return Err(wrong(Expected::OneOf(accepts::QUALIFIABLE))),
+        (C::Propose { proposal, .. }, Record::Opportunity(AnyOpportunity::Discovery(o))) => {
+            R::Propose(Versioned::new(o, stored), proposal)
+        }
+        (C::Propose { .. }, _) => return Err(one(stage(OpportunityStage::Discovery))),
+        (C::Negotiate { note, .. }, Record::Opportunity(AnyOpportunity::Proposal(o))) => {
+            R::Negotiate(Versioned::new(o, stored), note)
+        }
+        (C::Negotiate { .. }, _) => return Err(one(stage(OpportunityStage::Proposal))),
+        (
+            C::EnterContracting {
+                terms, incumbent, ..
+            },
+            Record::Opportunity(AnyOpportunity::Negotiation(o)),
+        ) => R::EnterContracting(Versioned::new(o, stored), terms, incumbent),
+        (C::EnterContracting { .. }, _) => return Err(one(stage(OpportunityStage::Negotiation))),
+        (C::Win { contract, .. }, Record::Opportunity(AnyOpportunity::Contracting(o))) => {
+            R::Win(Versioned::new(o, stored), contract)
+        }
+        (C::Win { .. }, _) => return Err(one(stage(OpportunityStage::Contracting))),
+        (C::Lose { reason, .. }, Record::Opportunity(o)) => match o {
+            AnyOpportunity::Discovery(o) => R::LoseDiscovery(Versioned::new(o, stored), reason),
+            AnyOpportunity::Proposal(o) => R::LoseProposal(Versioned::new(o, stored), reason),
+            AnyOpportunity::Negotiation(o) => R::LoseNegotiation(Versioned::new(o, stored), reason),
+            AnyOpportunity::Contracting(o) => R::LoseContracting(Versioned::new(o, stored), reason),
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
+        },
+        (C::Lose { .. }, _) => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
+        (C::Reopen { note, .. }, Record::Opportunity(AnyOpportunity::Lost(o))) => {
+            R::Reopen(Versioned::new(o, stored), note)
+        }
+        (C::Reopen { .. }, _) => return Err(one(stage(OpportunityStage::Lost))),
+        (C::OpenLead { .. }, _) => return Err(wrong(Expected::Kind(RecordKind::Contact))),
+        (
+            C::CreateContact {
+                details,
+                on_duplicate,
+            },
+            _,
+        ) => R::CreateContact(details, on_duplicate),
+    })
+}
+
+/// A written value as a record at its version, for [`Executed`].
+pub(super) fn written<T: Into<Record>>(value: Versioned<T>) -> Versioned<Record> {
+    value.map(Into::into)
+}
+
+/// A qualification's records: the converted lead, then the new opportunity.
+pub(super) fn qualified(q: Qualified) -> Executed {
+    Executed {
+        records: vec![written(q.lead), written(q.opportunity)],
+    }
+}
+
+/// A win's records: the won opportunity, then its account.
+pub(super) fn won(w: WonAccount) -> Executed {
+    Executed {
+        records: vec![written(w.opportunity), written(w.account)],
+    }
 }

@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Barrier;
 use std::thread;
 
-use crate::crm::{ContactOutcome, CrmError, OnDuplicate, Qualified, WonAccount};
+use crate::command::OnDuplicate;
+use crate::crm::{ContactOutcome, CrmError, Qualified, WonAccount};
 use crate::lead::Lead;
 use crate::record::{AnyLead, Record, RecordId, RecordKind, RecordState};
 use crate::state::{LeadStatus, New, OpportunityStage, Working};

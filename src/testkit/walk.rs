@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use crate::account::Account;
+use crate::command::OnDuplicate;
 use crate::contact::Contact;
 use crate::context::Clock;
-use crate::crm::{Crm, CrmError, OnDuplicate, Qualified, WonAccount};
+use crate::crm::{Crm, CrmError, Qualified, WonAccount};
 use crate::id::SequentialIds;
 use crate::id::{AccountId, OpportunityId};
 use crate::record::{AnyLead, AnyOpportunity, Record, RecordId};

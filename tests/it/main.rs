@@ -5,6 +5,7 @@ mod activities;
 mod architecture;
 
 mod broken_stores;
+mod commands;
 mod edits;
 mod erasure;
 mod funnel;

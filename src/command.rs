@@ -1,0 +1,292 @@
+//! The run-time command API: each step of the lifecycle as data ([`Command`]), for services,
+//! queues and scripts that learn a record's state only when they read it. A command names the
+//! record, the version the caller read, and the step's evidence; [`Crm::execute`] checks the
+//! version before the state, then takes the step through the same typed transitions as the
+//! typed API (there is no second transition table), so a rule the compiler enforces holds at
+//! run time too.
+//!
+//! [`Crm::execute`]: crate::Crm::execute
+
+use serde::{Deserialize, Serialize};
+
+use crate::contact::ContactDetails;
+use crate::id::{ContactId, LeadId, OpportunityId};
+use crate::lead::{DisqualifyReason, Interest, Touch};
+use crate::opportunity::{Incumbent, LossReason, PaymentTerms, SentProposal, SignedContract};
+use crate::qualification::Qualification;
+use crate::record::{Record, RecordId, RecordState};
+use crate::state::{LeadStatus, OpportunityStage};
+use crate::store::{Version, Versioned};
+use crate::text::Note;
+
+/// What [`Crm::create_contact`](crate::Crm::create_contact) (and
+/// [`Crm::create_organization`](crate::Crm::create_organization)) does when a contact with the same email address exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDuplicate {
+    /// Refuse, with [`CrmError::DuplicateContact`](crate::CrmError::DuplicateContact) naming the existing contact. Race-free: two
+    /// concurrent creations with one address create one contact.
+    Refuse,
+    /// Return the existing contact instead of creating one.
+    Reuse,
+}
+
+/// A step of the lifecycle as data, deserialised from a request or a queue: `"step"` names
+/// it, the other fields are its record, the version the caller read (`"version"`), and its
+/// evidence, each in its stored JSON form.
+///
+/// ```
+/// use prospect::Command;
+/// let json = r#"{
+///     "step": "nurture",
+///     "lead": "019b76da-c300-7000-8000-000000000001",
+///     "version": 2,
+///     "note": "Back in the spring"
+/// }"#;
+/// let command: Command = serde_json::from_str(json)?;
+/// assert_eq!(command.step(), "nurture");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// Steps that start from several states take any of them: `touch` a new lead (its first
+/// touch) or a nurtured one (resuming it); `disqualify` any open lead; `qualify` a lead being
+/// worked or nurtured; `lose` an opportunity in any open stage.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Command {
+    /// Record a new contact ([`Crm::create_contact`](crate::Crm::create_contact)).
+    CreateContact {
+        /// Who the contact is.
+        details: ContactDetails,
+        /// What to do when a contact has the same email address (default: refuse).
+        #[serde(default = "refuse")]
+        on_duplicate: OnDuplicate,
+    },
+    /// Open a lead for a contact, as stored ([`Crm::open_lead`](crate::Crm::open_lead)): the
+    /// contact does not change, so no version is asked.
+    OpenLead {
+        /// The contact.
+        contact: ContactId,
+        /// What the contact is interested in.
+        interest: Interest,
+    },
+    /// Contact made: a new lead's first touch, or a nurtured lead resumed.
+    Touch {
+        /// The lead.
+        lead: LeadId,
+        /// The version of the lead the caller read.
+        version: Version,
+        /// The touch.
+        touch: Touch,
+    },
+    /// A lead being worked is nurtured.
+    Nurture {
+        /// The lead.
+        lead: LeadId,
+        /// The version of the lead the caller read.
+        version: Version,
+        /// Why, and until when.
+        note: Note,
+    },
+    /// An open lead is disqualified.
+    Disqualify {
+        /// The lead.
+        lead: LeadId,
+        /// The version of the lead the caller read.
+        version: Version,
+        /// Why.
+        reason: DisqualifyReason,
+    },
+    /// A disqualified lead is recycled into nurturing.
+    Recycle {
+        /// The lead.
+        lead: LeadId,
+        /// The version of the lead the caller read.
+        version: Version,
+        /// Why it is worth another try.
+        note: Note,
+    },
+    /// A lead being worked or nurtured is qualified into an opportunity.
+    Qualify {
+        /// The lead.
+        lead: LeadId,
+        /// The version of the lead the caller read.
+        version: Version,
+        /// The evidence: need, budget, timeline, authority.
+        qualification: Qualification,
+    },
+    /// An opportunity in discovery is proposed to.
+    Propose {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// The proposal sent.
+        proposal: SentProposal,
+    },
+    /// An opportunity's proposal is negotiated.
+    Negotiate {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// What is negotiated.
+        note: Note,
+    },
+    /// Terms agreed and the incumbent out of the way: contracting.
+    EnterContracting {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// The payment terms.
+        terms: PaymentTerms,
+        /// The prospect's previous supplier.
+        incumbent: Incumbent,
+    },
+    /// The contract is signed: won ([`Crm::win`](crate::Crm::win) chooses the account).
+    Win {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// The signed contract.
+        contract: SignedContract,
+    },
+    /// An open opportunity is lost.
+    Lose {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// Why.
+        reason: LossReason,
+    },
+    /// A lost opportunity is reopened.
+    Reopen {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// Why it is worth another try.
+        note: Note,
+    },
+}
+
+fn refuse() -> OnDuplicate {
+    OnDuplicate::Refuse
+}
+
+impl Command {
+    /// The record the step is about, and the version the caller read (none for a contact to
+    /// create, no version for a lead to open).
+    pub fn target(&self) -> Option<(RecordId, Option<Version>)> {
+        let lead = |id: &LeadId, v: &Version| Some((RecordId::Lead(*id), Some(*v)));
+        let opportunity =
+            |id: &OpportunityId, v: &Version| Some((RecordId::Opportunity(*id), Some(*v)));
+        match self {
+            Command::CreateContact { .. } => None,
+            Command::OpenLead { contact, .. } => Some((RecordId::Contact(*contact), None)),
+            Command::Touch {
+                lead: id, version, ..
+            }
+            | Command::Nurture {
+                lead: id, version, ..
+            }
+            | Command::Disqualify {
+                lead: id, version, ..
+            }
+            | Command::Recycle {
+                lead: id, version, ..
+            }
+            | Command::Qualify {
+                lead: id, version, ..
+            } => lead(id, version),
+            Command::Propose {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::Negotiate {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::EnterContracting {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::Win {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::Lose {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::Reopen {
+                opportunity: id,
+                version,
+                ..
+            } => opportunity(id, version),
+        }
+    }
+
+    /// The step's name, as in `"step"`.
+    pub fn step(&self) -> &'static str {
+        match self {
+            Command::CreateContact { .. } => "create_contact",
+            Command::OpenLead { .. } => "open_lead",
+            Command::Touch { .. } => "touch",
+            Command::Nurture { .. } => "nurture",
+            Command::Disqualify { .. } => "disqualify",
+            Command::Recycle { .. } => "recycle",
+            Command::Qualify { .. } => "qualify",
+            Command::Propose { .. } => "propose",
+            Command::Negotiate { .. } => "negotiate",
+            Command::EnterContracting { .. } => "enter_contracting",
+            Command::Win { .. } => "win",
+            Command::Lose { .. } => "lose",
+            Command::Reopen { .. } => "reopen",
+        }
+    }
+}
+
+/// What [`Crm::execute`](crate::Crm::execute) stored: every record the step wrote, at its new
+/// version (a qualification writes the lead and its opportunity, a win the opportunity and
+/// its account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Executed {
+    /// The records written, in the order the step names them.
+    pub records: Vec<Versioned<Record>>,
+}
+
+/// The states each step that starts from several takes, named in its
+/// [`WrongState`](crate::CrmError::WrongState) error.
+pub(crate) mod accepts {
+    use super::*;
+
+    pub(crate) const TOUCH: &[RecordState] = &[
+        RecordState::Lead(LeadStatus::New),
+        RecordState::Lead(LeadStatus::Nurturing),
+    ];
+    pub(crate) const OPEN_LEAD: &[RecordState] = &[
+        RecordState::Lead(LeadStatus::New),
+        RecordState::Lead(LeadStatus::Working),
+        RecordState::Lead(LeadStatus::Nurturing),
+    ];
+    pub(crate) const QUALIFIABLE: &[RecordState] = &[
+        RecordState::Lead(LeadStatus::Working),
+        RecordState::Lead(LeadStatus::Nurturing),
+    ];
+    pub(crate) const OPEN_OPPORTUNITY: &[RecordState] = &[
+        RecordState::Opportunity(OpportunityStage::Discovery),
+        RecordState::Opportunity(OpportunityStage::Proposal),
+        RecordState::Opportunity(OpportunityStage::Negotiation),
+        RecordState::Opportunity(OpportunityStage::Contracting),
+    ];
+}

@@ -1,0 +1,276 @@
+//! The run-time command API: a whole lifecycle driven by JSON commands, the caller's version
+//! checked before the state, illegal moves naming every state a step takes, steps that start
+//! from several states, and the async facade on the same path.
+
+use prospect::memory::MemoryStore;
+use prospect::record::{Expected, Record, RecordId, RecordState};
+use prospect::state::{LeadStatus, OpportunityStage};
+use prospect::store::Versioned;
+use prospect::testkit::{Sample, block_on};
+use prospect::*;
+use serde_json::{Value, json};
+
+fn command(value: Value) -> Command {
+    serde_json::from_value(value).unwrap()
+}
+
+fn json_of<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+/// The id and version of the `n`th record written, as JSON.
+fn at(done: &Executed, n: usize) -> (Value, u64) {
+    let record: &Versioned<Record> = &done.records[n];
+    let id = json!(record.id().as_uuid());
+    (id, record.version().get())
+}
+
+#[test]
+fn a_whole_lifecycle_runs_from_json_commands() {
+    let sample = Sample::new(70);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let run = |value| crm.execute(command(value), me).unwrap();
+    let done = run(json!({
+        "step": "create_contact",
+        "details": json_of(&sample.contact_details()),
+    }));
+    let (contact, _) = at(&done, 0);
+    let done = run(
+        json!({"step": "open_lead", "contact": contact, "interest": json_of(&sample.interest())}),
+    );
+    let (lead, v) = at(&done, 0);
+    let done = run(
+        json!({"step": "touch", "lead": lead, "version": v, "touch": json_of(&sample.touch())}),
+    );
+    let (lead, v) = at(&done, 0);
+    let done = run(json!({
+        "step": "qualify", "lead": lead, "version": v,
+        "qualification": json_of(&sample.qualification()),
+    }));
+    assert_eq!(
+        done.records.len(),
+        2,
+        "the converted lead and its opportunity"
+    );
+    assert_eq!(
+        done.records[0].value().state(),
+        RecordState::Lead(LeadStatus::Converted)
+    );
+    let (o, v) = at(&done, 1);
+    let done = run(
+        json!({"step": "propose", "opportunity": o, "version": v, "proposal": json_of(&sample.proposal())}),
+    );
+    let (o, v) = at(&done, 0);
+    let done = run(json!({"step": "negotiate", "opportunity": o, "version": v, "note": "Price"}));
+    let (o, v) = at(&done, 0);
+    let done = run(json!({
+        "step": "enter_contracting", "opportunity": o, "version": v,
+        "terms": json_of(&sample.terms()), "incumbent": json_of(&sample.incumbent()),
+    }));
+    let (o, v) = at(&done, 0);
+    let done = run(json!({
+        "step": "win", "opportunity": o, "version": v,
+        "contract": json_of(&sample.contract(30_000)),
+    }));
+    assert_eq!(
+        done.records[0].value().state(),
+        RecordState::Opportunity(OpportunityStage::Won)
+    );
+    assert_eq!(done.records[1].value().state(), RecordState::Account);
+    // What execute returned is what the store holds.
+    for record in &done.records {
+        assert_eq!(
+            crm.store().load(record.id()).unwrap().as_ref(),
+            Some(record)
+        );
+    }
+}
+
+#[test]
+fn the_callers_version_is_checked_before_the_state() {
+    let sample = Sample::new(71);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let lead = crm.store().commit({
+        let mut batch = prospect::store::Batch::new();
+        batch.create(sample.working()).unwrap();
+        batch
+    });
+    lead.unwrap();
+    let stored = crm
+        .store()
+        .list(
+            &prospect::store::Query::of_kind(prospect::record::RecordKind::Lead),
+            None,
+            10,
+        )
+        .unwrap()
+        .records
+        .remove(0);
+    let id = json!(stored.id().as_uuid());
+    // A touch on a lead being worked is the wrong state, but version 7 is checked first.
+    let stale = crm.execute(
+        command(
+            json!({"step": "touch", "lead": id, "version": 7, "touch": json_of(&sample.touch())}),
+        ),
+        me,
+    );
+    match stale {
+        Err(CrmError::Conflict(c)) => {
+            assert_eq!(c.expected.map(|v| v.get()), Some(7));
+            assert_eq!(c.actual, Some(stored.version()));
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // At its version, the touch is refused naming both states a touch takes.
+    let wrong = crm.execute(
+        command(json!({"step": "touch", "lead": id, "version": stored.version().get(), "touch": json_of(&sample.touch())})),
+        me,
+    );
+    match wrong {
+        Err(CrmError::WrongState {
+            expected, found, ..
+        }) => {
+            assert_eq!(
+                expected,
+                Expected::OneOf(&[
+                    RecordState::Lead(LeadStatus::New),
+                    RecordState::Lead(LeadStatus::Nurturing)
+                ])
+            );
+            assert_eq!(found, RecordState::Lead(LeadStatus::Working));
+            let message = CrmError::<std::convert::Infallible>::WrongState {
+                record: stored.id(),
+                expected,
+                found,
+            }
+            .to_string();
+            assert!(
+                message.contains("lead (new) or lead (nurturing)"),
+                "{message}"
+            );
+        }
+        other => panic!("expected the wrong state, got {other:?}"),
+    }
+    let missing = crm.execute(
+        command(json!({"step": "nurture", "lead": prospect::uuid::Uuid::nil(), "version": 1, "note": "x"})),
+        me,
+    );
+    assert!(matches!(
+        missing,
+        Err(CrmError::NotFound(RecordId::Lead(_)))
+    ));
+}
+
+#[test]
+fn steps_from_several_states_need_no_dispatch_by_the_caller() {
+    let sample = Sample::new(72);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let disqualify = |lead: Versioned<Record>| {
+        crm.execute(
+            command(json!({
+                "step": "disqualify", "lead": lead.id().as_uuid(), "version": lead.version().get(),
+                "reason": json_of(&sample.disqualification()),
+            })),
+            me,
+        )
+    };
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let new = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let working = crm
+        .log_touch(
+            crm.open_lead(&contact, sample.interest(), me).unwrap(),
+            sample.touch(),
+            me,
+        )
+        .unwrap();
+    let nurturing = crm
+        .nurture(
+            crm.log_touch(
+                crm.open_lead(&contact, sample.interest(), me).unwrap(),
+                sample.touch(),
+                me,
+            )
+            .unwrap(),
+            sample.note("later"),
+            me,
+        )
+        .unwrap();
+    for lead in [
+        new.map(Record::from),
+        working.map(Record::from),
+        nurturing.map(Record::from),
+    ] {
+        let done = disqualify(lead).unwrap();
+        assert_eq!(
+            done.records[0].value().state(),
+            RecordState::Lead(LeadStatus::Disqualified)
+        );
+        // Disqualified now: disqualifying again names every open state.
+        let again = disqualify(done.records[0].clone());
+        assert!(matches!(
+            again,
+            Err(CrmError::WrongState {
+                expected: Expected::OneOf(states),
+                ..
+            }) if states.len() == 3
+        ));
+    }
+}
+
+#[test]
+fn a_bad_command_is_refused_when_it_is_read() {
+    let bad = serde_json::from_value::<Command>(json!({"step": "touch", "lead": "not an id"}));
+    assert!(bad.is_err());
+    let unknown = serde_json::from_value::<Command>(json!({"step": "teleport"}));
+    let message = unknown.unwrap_err().to_string();
+    assert!(message.contains("teleport"), "{message}");
+    let empty_note = serde_json::from_value::<Command>(json!({
+        "step": "nurture", "lead": prospect::uuid::Uuid::nil(), "version": 1, "note": "  ",
+    }));
+    assert!(empty_note.unwrap_err().to_string().contains("note"));
+}
+
+#[test]
+fn the_async_facade_executes_the_same_commands() {
+    let sample = Sample::new(73);
+    let crm = sample.async_crm(MemoryStore::new());
+    let me = sample.actor();
+    block_on(async {
+        let done = crm
+            .execute(
+                command(json!({"step": "create_contact", "details": json_of(&sample.contact_details())})),
+                me,
+            )
+            .await
+            .unwrap();
+        let contact = json!(done.records[0].id().as_uuid());
+        let done = crm
+            .execute(
+                command(json!({"step": "open_lead", "contact": contact, "interest": json_of(&sample.interest())})),
+                me,
+            )
+            .await
+            .unwrap();
+        let lead = &done.records[0];
+        let done = crm
+            .execute(
+                command(json!({
+                    "step": "touch", "lead": lead.id().as_uuid(), "version": lead.version().get(),
+                    "touch": json_of(&sample.touch()),
+                })),
+                me,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            done.records[0].value().state(),
+            RecordState::Lead(LeadStatus::Working)
+        );
+    });
+}
