@@ -85,18 +85,22 @@ pub enum Regarding {
 /// assert_eq!(details.kind, ActivityKind::Call);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ActivityDetails {
     /// What kind of work it was.
     pub kind: ActivityKind,
     /// What it was about, in one line.
     pub summary: Summary,
     /// When it happened; when the activity is logged if `None`. Never after it is logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<DateTime<Utc>>,
     /// How it happened, when the kind does not say it all (a meeting held by video call is
     /// `Channel::Call`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// What came of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Note>,
 }
 

@@ -9,15 +9,20 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::activity::ActivityDetails;
 use crate::contact::ContactDetails;
-use crate::id::{ContactId, LeadId, OpportunityId};
+use crate::id::{ContactId, LeadId, OpportunityId, TaskId};
 use crate::lead::{DisqualifyReason, Interest, Touch};
-use crate::opportunity::{Incumbent, LossReason, PaymentTerms, SentProposal, SignedContract};
+use crate::opportunity::{
+    Incumbent, LossReason, PaymentTerms, Revision, SentProposal, SignedContract,
+};
+use crate::organization::OrganizationDetails;
 use crate::qualification::Qualification;
 use crate::record::{Record, RecordId, RecordState};
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::{Version, Versioned};
-use crate::text::Note;
+use crate::task::TaskDetails;
+use crate::text::{Note, User};
 
 /// What [`Crm::create_contact`](crate::Crm::create_contact) (and
 /// [`Crm::create_organization`](crate::Crm::create_organization)) does when a contact with the same email address exists.
@@ -172,6 +177,103 @@ pub enum Command {
         /// Why it is worth another try.
         note: Note,
     },
+    /// An activity about a contact, an open lead or an open opportunity
+    /// ([`Crm::log_activity`](crate::Crm::log_activity)): the record does not change, so no
+    /// version is asked.
+    LogActivity {
+        /// The record it is about (`{"type": "lead", "id": "..."}`).
+        record: RecordId,
+        /// What happened.
+        details: ActivityDetails,
+    },
+    /// A task about a contact, an open lead or an open opportunity
+    /// ([`Crm::add_task`](crate::Crm::add_task)).
+    AddTask {
+        /// The record it is about.
+        record: RecordId,
+        /// What is to be done, by whom, when.
+        details: TaskDetails,
+    },
+    /// An open task is done.
+    CompleteTask {
+        /// The task.
+        task: TaskId,
+        /// The version of the task the caller read.
+        version: Version,
+    },
+    /// An open task is cancelled.
+    CancelTask {
+        /// The task.
+        task: TaskId,
+        /// The version of the task the caller read.
+        version: Version,
+    },
+    /// An open lead changes hands.
+    ReassignLead {
+        /// The lead.
+        lead: LeadId,
+        /// The version of the lead the caller read.
+        version: Version,
+        /// The new owner (`null` or absent: nobody).
+        #[serde(default)]
+        owner: Option<User>,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
+    /// An open opportunity changes hands.
+    ReassignOpportunity {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// The new owner (`null` or absent: nobody).
+        #[serde(default)]
+        owner: Option<User>,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
+    /// An open opportunity's name, amount or expected close are revised.
+    ReviseOpportunity {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// What changes, and why.
+        revision: Revision,
+    },
+    /// A revised proposal, in Proposal or Negotiation.
+    ReviseProposal {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// The proposal sent.
+        proposal: SentProposal,
+    },
+    /// A contact's details are corrected
+    /// ([`Crm::correct_contact`](crate::Crm::correct_contact)).
+    CorrectContact {
+        /// The contact.
+        contact: ContactId,
+        /// The version of the contact the caller read.
+        version: Version,
+        /// The details, whole.
+        details: ContactDetails,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
+    /// Record a new organization
+    /// ([`Crm::create_organization`](crate::Crm::create_organization)).
+    CreateOrganization {
+        /// What is known about it.
+        details: OrganizationDetails,
+        /// What to do when an organization has one of its domains (default: refuse).
+        #[serde(default = "refuse")]
+        on_duplicate: OnDuplicate,
+    },
 }
 
 fn refuse() -> OnDuplicate {
@@ -179,15 +281,43 @@ fn refuse() -> OnDuplicate {
 }
 
 impl Command {
-    /// The record the step is about, and the version the caller read (none for a contact to
-    /// create, no version for a lead to open).
+    /// The record the step needs read before it runs, and the version the caller read:
+    /// `None` for a record to create, and for an activity or a task (whose step reads the
+    /// record it is about itself); no version for a lead to open.
     pub fn target(&self) -> Option<(RecordId, Option<Version>)> {
         let lead = |id: &LeadId, v: &Version| Some((RecordId::Lead(*id), Some(*v)));
         let opportunity =
             |id: &OpportunityId, v: &Version| Some((RecordId::Opportunity(*id), Some(*v)));
         match self {
-            Command::CreateContact { .. } => None,
+            Command::CreateContact { .. }
+            | Command::CreateOrganization { .. }
+            | Command::LogActivity { .. }
+            | Command::AddTask { .. } => None,
             Command::OpenLead { contact, .. } => Some((RecordId::Contact(*contact), None)),
+            Command::CorrectContact {
+                contact, version, ..
+            } => Some((RecordId::Contact(*contact), Some(*version))),
+            Command::CompleteTask { task, version } | Command::CancelTask { task, version } => {
+                Some((RecordId::Task(*task), Some(*version)))
+            }
+            Command::ReassignLead {
+                lead: id, version, ..
+            } => lead(id, version),
+            Command::ReassignOpportunity {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::ReviseOpportunity {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::ReviseProposal {
+                opportunity: id,
+                version,
+                ..
+            } => opportunity(id, version),
             Command::Touch {
                 lead: id, version, ..
             }
@@ -252,6 +382,16 @@ impl Command {
             Command::Win { .. } => "win",
             Command::Lose { .. } => "lose",
             Command::Reopen { .. } => "reopen",
+            Command::LogActivity { .. } => "log_activity",
+            Command::AddTask { .. } => "add_task",
+            Command::CompleteTask { .. } => "complete_task",
+            Command::CancelTask { .. } => "cancel_task",
+            Command::ReassignLead { .. } => "reassign_lead",
+            Command::ReassignOpportunity { .. } => "reassign_opportunity",
+            Command::ReviseOpportunity { .. } => "revise_opportunity",
+            Command::ReviseProposal { .. } => "revise_proposal",
+            Command::CorrectContact { .. } => "correct_contact",
+            Command::CreateOrganization { .. } => "create_organization",
         }
     }
 }
@@ -282,6 +422,10 @@ pub(crate) mod accepts {
     pub(crate) const QUALIFIABLE: &[RecordState] = &[
         RecordState::Lead(LeadStatus::Working),
         RecordState::Lead(LeadStatus::Nurturing),
+    ];
+    pub(crate) const PROPOSED: &[RecordState] = &[
+        RecordState::Opportunity(OpportunityStage::Proposal),
+        RecordState::Opportunity(OpportunityStage::Negotiation),
     ];
     pub(crate) const OPEN_OPPORTUNITY: &[RecordState] = &[
         RecordState::Opportunity(OpportunityStage::Discovery),

@@ -648,6 +648,26 @@ impl<S: Store> Crm<S> {
         self.apply(plan::create(activity, Batch::new()))
     }
 
+    /// Adds a task about the record `id`, whose kind and state are known only at run time: a
+    /// contact, a lead in an open state or an opportunity in an open stage, as stored now.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::NotFound`]; [`CrmError::WrongState`] for a closed lead or opportunity, an
+    /// account, an activity or a task, naming every state that takes a task;
+    /// [`CrmError::ContactErased`]; [`CrmError::Store`].
+    pub fn add_task(
+        &self,
+        id: impl Into<RecordId>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let id = id.into();
+        let record = self.store().load(id).map_err(CrmError::Store)?;
+        let task = plan::task_about(id, record, details, &self.context(actor))?;
+        self.apply(plan::create(task, Batch::new()))
+    }
+
     /// Adds a task about `contact`. See [`Task::on_contact`].
     ///
     /// # Errors
@@ -1338,6 +1358,36 @@ impl<S: Store> Crm<S> {
             R::LoseNegotiation(o, r) => one(written(self.lose(o, r, actor)?)),
             R::LoseContracting(o, r) => one(written(self.lose(o, r, actor)?)),
             R::Reopen(o, note) => one(written(self.reopen(o, note, actor)?)),
+            R::LogActivity(id, details) => one(written(self.log_activity(id, details, actor)?)),
+            R::AddTask(id, details) => one(written(self.add_task(id, details, actor)?)),
+            R::CompleteTask(t) => one(written(self.complete_task(t, actor)?)),
+            R::CancelTask(t) => one(written(self.cancel_task(t, actor)?)),
+            R::ReassignNew(l, u, r) => one(written(self.reassign_lead(l, u, r, actor)?)),
+            R::ReassignWorking(l, u, r) => one(written(self.reassign_lead(l, u, r, actor)?)),
+            R::ReassignNurturing(l, u, r) => one(written(self.reassign_lead(l, u, r, actor)?)),
+            R::ReassignDiscovery(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor)?))
+            }
+            R::ReassignProposal(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor)?))
+            }
+            R::ReassignNegotiation(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor)?))
+            }
+            R::ReassignContracting(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor)?))
+            }
+            R::ReviseDiscovery(o, rev) => one(written(self.revise_opportunity(o, rev, actor)?)),
+            R::ReviseProposal(o, rev) => one(written(self.revise_opportunity(o, rev, actor)?)),
+            R::ReviseNegotiation(o, rev) => one(written(self.revise_opportunity(o, rev, actor)?)),
+            R::ReviseContracting(o, rev) => one(written(self.revise_opportunity(o, rev, actor)?)),
+            R::ReproposeProposal(o, p) => one(written(self.revise_proposal(o, p, actor)?)),
+            R::ReproposeNegotiation(o, p) => one(written(self.revise_proposal(o, p, actor)?)),
+            R::CorrectContact(c, d, r) => one(written(self.correct_contact(c, d, r, actor)?)),
+            R::CreateOrganization(details, on_duplicate) => one(written(
+                self.create_organization(details, on_duplicate, actor)?
+                    .into_organization(),
+            )),
         })
     }
 }

@@ -62,7 +62,8 @@ pub enum Due {
 
 /// What a task is: its subject, who owns it, and when it is due. Every part is validated by its
 /// type, so the fields are public.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskDetails {
     /// What is to be done, in one line.
     pub subject: Summary,

@@ -235,6 +235,19 @@ impl<S: AsyncStore> AsyncCrm<S> {
         }
     }
 
+    /// See [`Crm::add_task`].
+    pub async fn add_task(
+        &self,
+        id: impl Into<RecordId>,
+        details: TaskDetails,
+        actor: &User,
+    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let id = id.into();
+        let record = self.store().load(id).await.map_err(CrmError::Store)?;
+        let task = plan::task_about(id, record, details, &self.context(actor))?;
+        self.apply(plan::create(task, Batch::new())).await
+    }
+
     /// See [`Crm::add_task_on_contact`].
     pub async fn add_task_on_contact(
         &self,
@@ -818,6 +831,49 @@ impl<S: AsyncStore> AsyncCrm<S> {
             R::LoseNegotiation(o, r) => one(written(self.lose(o, r, actor).await?)),
             R::LoseContracting(o, r) => one(written(self.lose(o, r, actor).await?)),
             R::Reopen(o, note) => one(written(self.reopen(o, note, actor).await?)),
+            R::LogActivity(id, details) => {
+                one(written(self.log_activity(id, details, actor).await?))
+            }
+            R::AddTask(id, details) => one(written(self.add_task(id, details, actor).await?)),
+            R::CompleteTask(t) => one(written(self.complete_task(t, actor).await?)),
+            R::CancelTask(t) => one(written(self.cancel_task(t, actor).await?)),
+            R::ReassignNew(l, u, r) => one(written(self.reassign_lead(l, u, r, actor).await?)),
+            R::ReassignWorking(l, u, r) => one(written(self.reassign_lead(l, u, r, actor).await?)),
+            R::ReassignNurturing(l, u, r) => {
+                one(written(self.reassign_lead(l, u, r, actor).await?))
+            }
+            R::ReassignDiscovery(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReassignProposal(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReassignNegotiation(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReassignContracting(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReviseDiscovery(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReviseProposal(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReviseNegotiation(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReviseContracting(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReproposeProposal(o, p) => one(written(self.revise_proposal(o, p, actor).await?)),
+            R::ReproposeNegotiation(o, p) => one(written(self.revise_proposal(o, p, actor).await?)),
+            R::CorrectContact(c, d, r) => one(written(self.correct_contact(c, d, r, actor).await?)),
+            R::CreateOrganization(details, on_duplicate) => one(written(
+                self.create_organization(details, on_duplicate, actor)
+                    .await?
+                    .into_organization(),
+            )),
         })
     }
 }

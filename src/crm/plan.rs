@@ -395,6 +395,45 @@ pub(super) fn activity_about<E>(
     invalid_for(id, activity)
 }
 
+/// A task about the record `id` as loaded, whose state is known only now: through the same
+/// typed constructors as the typed steps, one per state that takes a task (those that take
+/// an activity).
+pub(super) fn task_about<E>(
+    id: RecordId,
+    loaded: Option<Versioned<Record>>,
+    details: TaskDetails,
+    ctx: &Context<'_>,
+) -> Result<Task, CrmError<E>> {
+    let record = loaded.ok_or(CrmError::NotFound(id))?.into_inner();
+    match &record {
+        Record::Contact(c) => not_erased(c.id(), c.erasure().is_some())?,
+        Record::Lead(l) => not_erased(l.contact(), l.is_erased())?,
+        Record::Opportunity(o) => not_erased(o.contact(), o.is_erased())?,
+        _ => {}
+    }
+    Ok(match &record {
+        Record::Contact(c) => Task::on_contact(c, details, ctx),
+        Record::Lead(AnyLead::New(l)) => Task::on_lead(l, details, ctx),
+        Record::Lead(AnyLead::Working(l)) => Task::on_lead(l, details, ctx),
+        Record::Lead(AnyLead::Nurturing(l)) => Task::on_lead(l, details, ctx),
+        Record::Opportunity(AnyOpportunity::Discovery(o)) => Task::on_opportunity(o, details, ctx),
+        Record::Opportunity(AnyOpportunity::Proposal(o)) => Task::on_opportunity(o, details, ctx),
+        Record::Opportunity(AnyOpportunity::Negotiation(o)) => {
+            Task::on_opportunity(o, details, ctx)
+        }
+        Record::Opportunity(AnyOpportunity::Contracting(o)) => {
+            Task::on_opportunity(o, details, ctx)
+        }
+        closed => {
+            return Err(CrmError::WrongState {
+                record: id,
+                expected: Expected::OneOf(ACTIVITY_SUBJECTS),
+                found: closed.state(),
+            });
+        }
+    })
+}
+
 /// `task` closed by `close`, at its version; a task that is not open is refused as in the
 /// wrong state.
 pub(super) fn close_task<E>(
@@ -638,6 +677,37 @@ pub(super) enum Resolved {
     LoseNegotiation(Versioned<Opportunity<Negotiation>>, LossReason),
     LoseContracting(Versioned<Opportunity<Contracting>>, LossReason),
     Reopen(Versioned<Opportunity<Lost>>, Note),
+    LogActivity(RecordId, ActivityDetails),
+    AddTask(RecordId, TaskDetails),
+    CompleteTask(Versioned<Task>),
+    CancelTask(Versioned<Task>),
+    ReassignNew(Versioned<Lead<New>>, Option<User>, Option<Note>),
+    ReassignWorking(Versioned<Lead<Working>>, Option<User>, Option<Note>),
+    ReassignNurturing(Versioned<Lead<Nurturing>>, Option<User>, Option<Note>),
+    ReassignDiscovery(
+        Versioned<Opportunity<Discovery>>,
+        Option<User>,
+        Option<Note>,
+    ),
+    ReassignProposal(Versioned<Opportunity<Proposal>>, Option<User>, Option<Note>),
+    ReassignNegotiation(
+        Versioned<Opportunity<Negotiation>>,
+        Option<User>,
+        Option<Note>,
+    ),
+    ReassignContracting(
+        Versioned<Opportunity<Contracting>>,
+        Option<User>,
+        Option<Note>,
+    ),
+    ReviseDiscovery(Versioned<Opportunity<Discovery>>, Revision),
+    ReviseProposal(Versioned<Opportunity<Proposal>>, Revision),
+    ReviseNegotiation(Versioned<Opportunity<Negotiation>>, Revision),
+    ReviseContracting(Versioned<Opportunity<Contracting>>, Revision),
+    ReproposeProposal(Versioned<Opportunity<Proposal>>, SentProposal),
+    ReproposeNegotiation(Versioned<Opportunity<Negotiation>>, SentProposal),
+    CorrectContact(Versioned<Contact>, ContactDetails, Option<Note>),
+    CreateOrganization(OrganizationDetails, OnDuplicate),
 }
 
 /// Resolves `command` against the record it names as `loaded`: not found, then the caller's
@@ -651,13 +721,20 @@ pub(super) fn resolve<E>(
     use Command as C;
     use Resolved as R;
     let target = command.target();
-    if let C::CreateContact {
-        details,
-        on_duplicate,
-    } = command
-    {
-        return Ok(R::CreateContact(details, on_duplicate));
-    }
+    // The steps that read nothing first (or read what they need themselves).
+    let command = match command {
+        C::CreateContact {
+            details,
+            on_duplicate,
+        } => return Ok(R::CreateContact(details, on_duplicate)),
+        C::CreateOrganization {
+            details,
+            on_duplicate,
+        } => return Ok(R::CreateOrganization(details, on_duplicate)),
+        C::LogActivity { record, details } => return Ok(R::LogActivity(record, details)),
+        C::AddTask { record, details } => return Ok(R::AddTask(record, details)),
+        command => command,
+    };
     // Every other command names its record: the fallback is never taken (and would be a
     // contact not found).
     let (id, version) = target.unwrap_or((
@@ -746,6 +823,77 @@ pub(super) fn resolve<E>(
         }
         (C::Reopen { .. }, _) => return Err(one(stage(OpportunityStage::Lost))),
         (C::OpenLead { .. }, _) => return Err(wrong(Expected::Kind(RecordKind::Contact))),
+        (C::CompleteTask { .. }, Record::Task(t)) if t.is_open() => {
+            R::CompleteTask(Versioned::new(t, stored))
+        }
+        (C::CancelTask { .. }, Record::Task(t)) if t.is_open() => {
+            R::CancelTask(Versioned::new(t, stored))
+        }
+        (C::CompleteTask { .. } | C::CancelTask { .. }, _) => {
+            return Err(one(RecordState::Task(TaskStatus::Open)));
+        }
+        (C::ReassignLead { owner, reason, .. }, Record::Lead(l)) => match l {
+            AnyLead::New(l) => R::ReassignNew(Versioned::new(l, stored), owner, reason),
+            AnyLead::Working(l) => R::ReassignWorking(Versioned::new(l, stored), owner, reason),
+            AnyLead::Nurturing(l) => R::ReassignNurturing(Versioned::new(l, stored), owner, reason),
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_LEAD))),
+        },
+        (C::ReassignLead { .. }, _) => return Err(wrong(Expected::OneOf(accepts::OPEN_LEAD))),
+        (C::ReassignOpportunity { owner, reason, .. }, Record::Opportunity(o)) => match o {
+            AnyOpportunity::Discovery(o) => {
+                R::ReassignDiscovery(Versioned::new(o, stored), owner, reason)
+            }
+            AnyOpportunity::Proposal(o) => {
+                R::ReassignProposal(Versioned::new(o, stored), owner, reason)
+            }
+            AnyOpportunity::Negotiation(o) => {
+                R::ReassignNegotiation(Versioned::new(o, stored), owner, reason)
+            }
+            AnyOpportunity::Contracting(o) => {
+                R::ReassignContracting(Versioned::new(o, stored), owner, reason)
+            }
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
+        },
+        (C::ReviseOpportunity { revision, .. }, Record::Opportunity(o)) => match o {
+            AnyOpportunity::Discovery(o) => R::ReviseDiscovery(Versioned::new(o, stored), revision),
+            AnyOpportunity::Proposal(o) => R::ReviseProposal(Versioned::new(o, stored), revision),
+            AnyOpportunity::Negotiation(o) => {
+                R::ReviseNegotiation(Versioned::new(o, stored), revision)
+            }
+            AnyOpportunity::Contracting(o) => {
+                R::ReviseContracting(Versioned::new(o, stored), revision)
+            }
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
+        },
+        (C::ReassignOpportunity { .. } | C::ReviseOpportunity { .. }, _) => {
+            return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY)));
+        }
+        (C::ReviseProposal { proposal, .. }, Record::Opportunity(o)) => match o {
+            AnyOpportunity::Proposal(o) => {
+                R::ReproposeProposal(Versioned::new(o, stored), proposal)
+            }
+            AnyOpportunity::Negotiation(o) => {
+                R::ReproposeNegotiation(Versioned::new(o, stored), proposal)
+            }
+            _ => return Err(wrong(Expected::OneOf(accepts::PROPOSED))),
+        },
+        (C::ReviseProposal { .. }, _) => return Err(wrong(Expected::OneOf(accepts::PROPOSED))),
+        (
+            C::CorrectContact {
+                details, reason, ..
+            },
+            Record::Contact(c),
+        ) => R::CorrectContact(Versioned::new(c, stored), details, reason),
+        (C::CorrectContact { .. }, _) => return Err(wrong(Expected::Kind(RecordKind::Contact))),
+        (
+            C::CreateOrganization {
+                details,
+                on_duplicate,
+            },
+            _,
+        ) => R::CreateOrganization(details, on_duplicate),
+        (C::LogActivity { record, details }, _) => R::LogActivity(record, details),
+        (C::AddTask { record, details }, _) => R::AddTask(record, details),
         (
             C::CreateContact {
                 details,

@@ -467,11 +467,16 @@ pub enum OpportunityEvidence {
 /// assert!(revision.name_given().is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Revision {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) amount: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) expected_close: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reason: Option<Note>,
 }
 

@@ -274,3 +274,107 @@ fn the_async_facade_executes_the_same_commands() {
         );
     });
 }
+
+#[test]
+fn daily_work_edits_and_organizations_run_from_json_commands() {
+    let sample = Sample::new(74);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let run = |value| crm.execute(command(value), me);
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead_ref = json!({"type": "lead", "id": lead.id().as_uuid()});
+    let call = ActivityDetails::new(ActivityKind::Call, sample.summary("Called"));
+    let done = run(json!({"step": "log_activity", "record": lead_ref, "details": json_of(&call)}))
+        .unwrap();
+    assert_eq!(
+        done.records[0].value().kind(),
+        prospect::record::RecordKind::Activity
+    );
+    let todo = TaskDetails::new(
+        sample.summary("Send the deck"),
+        me.clone(),
+        Due::On(sample.today()),
+    );
+    let done =
+        run(json!({"step": "add_task", "record": lead_ref, "details": json_of(&todo)})).unwrap();
+    let (task, v) = at(&done, 0);
+    let done = run(json!({"step": "complete_task", "task": task, "version": v})).unwrap();
+    assert_eq!(
+        done.records[0].value().state(),
+        RecordState::Task(prospect::TaskStatus::Done)
+    );
+    let again = run(json!({"step": "cancel_task", "task": task, "version": v + 1}));
+    assert!(
+        matches!(again, Err(CrmError::WrongState { .. })),
+        "{again:?}"
+    );
+    let done = run(json!({
+        "step": "reassign_lead", "lead": lead.id().as_uuid(), "version": lead.version().get(),
+        "owner": "bob", "reason": "Territories changed",
+    }))
+    .unwrap();
+    match done.records[0].value() {
+        Record::Lead(l) => assert_eq!(l.owner().map(User::as_str), Some("bob")),
+        other => panic!("{other:?}"),
+    }
+    // An opportunity: revised, then its proposal revised only once there is one.
+    let lead = crm.load::<Lead<prospect::state::New>>(lead.id()).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let o = crm
+        .qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity;
+    let revision = json!({"amount": json_of(&sample.eur(50_000)), "reason": "More seats"});
+    let done = run(json!({
+        "step": "revise_opportunity", "opportunity": o.id().as_uuid(), "version": o.version().get(),
+        "revision": revision,
+    }))
+    .unwrap();
+    let (oid, v) = at(&done, 0);
+    let refused = run(json!({
+        "step": "revise_proposal", "opportunity": oid, "version": v,
+        "proposal": json_of(&sample.proposal()),
+    }));
+    match refused {
+        Err(CrmError::WrongState {
+            expected: Expected::OneOf(states),
+            ..
+        }) => {
+            assert_eq!(states.len(), 2, "proposal or negotiation")
+        }
+        other => panic!("expected the wrong state, got {other:?}"),
+    }
+    let done = run(json!({
+        "step": "reassign_opportunity", "opportunity": oid, "version": v, "owner": null,
+    }))
+    .unwrap();
+    match done.records[0].value() {
+        Record::Opportunity(o) => {
+            assert_eq!(o.owner(), None);
+            assert_eq!(o.amount(), sample.eur(50_000));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A contact corrected, and an organization created once.
+    let contact = crm.load::<Contact>(contact.id()).unwrap();
+    let details = ContactDetails {
+        owner: Some(User::new("cid").unwrap()),
+        ..contact.details().clone()
+    };
+    run(json!({
+        "step": "correct_contact", "contact": contact.id().as_uuid(), "version": contact.version().get(),
+        "details": json_of(&details),
+    }))
+    .unwrap();
+    let acme = json!({"name": "Acme", "domains": ["acme.example"]});
+    run(json!({"step": "create_organization", "details": acme})).unwrap();
+    let duplicate = run(json!({"step": "create_organization", "details": acme}));
+    assert!(
+        matches!(duplicate, Err(CrmError::DuplicateOrganization { .. })),
+        "{duplicate:?}"
+    );
+}
