@@ -37,16 +37,20 @@ pub enum OnDuplicate {
 }
 
 /// A step of the lifecycle as data, deserialised from a request or a queue: `"step"` names
-/// it, the other fields are its record, the version the caller read (`"version"`), and its
-/// evidence, each in its stored JSON form.
+/// it, `"args"` holds its record, the version the caller read (`"version"`), and its
+/// evidence, each in its stored JSON form. Give `"step"` first: the arguments are then read
+/// as they come, and an error in one names its path (`args.touch.summary`, with
+/// `serde_path_to_error`).
 ///
 /// ```
 /// use prospect::Command;
 /// let json = r#"{
 ///     "step": "nurture",
-///     "lead": "019b76da-c300-7000-8000-000000000001",
-///     "version": 2,
-///     "note": "Back in the spring"
+///     "args": {
+///         "lead": "019b76da-c300-7000-8000-000000000001",
+///         "version": 2,
+///         "note": "Back in the spring"
+///     }
 /// }"#;
 /// let command: Command = serde_json::from_str(json)?;
 /// assert_eq!(command.step(), "nurture");
@@ -57,7 +61,12 @@ pub enum OnDuplicate {
 /// touch) or a nurtured one (resuming it); `disqualify` any open lead; `qualify` a lead being
 /// worked or nurtured; `lose` an opportunity in any open stage.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "step",
+    content = "args",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 #[non_exhaustive]
 pub enum Command {
     /// Record a new contact ([`Crm::create_contact`](crate::Crm::create_contact)).

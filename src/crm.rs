@@ -1309,8 +1309,8 @@ impl<S: Store> Crm<S> {
     ///     .create_contact(ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web), OnDuplicate::Refuse, &me)?
     ///     .into_contact();
     /// let lead = crm.open_lead(&contact, Interest::new(Summary::new("A CRM")?, BuyingRole::User), &me)?;
-    /// let touch = format!(r#"{{"step": "touch", "lead": "{}", "version": 1,
-    ///     "touch": {{"channel": "call", "summary": "Called back"}}}}"#, lead.id());
+    /// let touch = format!(r#"{{"step": "touch", "args": {{"lead": "{}", "version": 1,
+    ///     "touch": {{"channel": "call", "summary": "Called back"}}}}}}"#, lead.id());
     /// let done = crm.execute(serde_json::from_str(&touch)?, &me)?;
     /// assert_eq!(done.records[0].value().state().key(), "lead/working");
     /// // The same command again names version 1, which is no longer the lead's: a conflict.

@@ -32,21 +32,21 @@ fn a_whole_lifecycle_runs_from_json_commands() {
     let me = sample.actor();
     let run = |value| crm.execute(command(value), me).unwrap();
     let done = run(json!({
-        "step": "create_contact",
-        "details": json_of(&sample.contact_details()),
+        "step": "create_contact", "args": {
+        "details": json_of(&sample.contact_details()) }
     }));
     let (contact, _) = at(&done, 0);
     let done = run(
-        json!({"step": "open_lead", "contact": contact, "interest": json_of(&sample.interest())}),
+        json!({"step": "open_lead", "args": { "contact": contact, "interest": json_of(&sample.interest()) }}),
     );
     let (lead, v) = at(&done, 0);
     let done = run(
-        json!({"step": "touch", "lead": lead, "version": v, "touch": json_of(&sample.touch())}),
+        json!({"step": "touch", "args": { "lead": lead, "version": v, "touch": json_of(&sample.touch()) }}),
     );
     let (lead, v) = at(&done, 0);
     let done = run(json!({
-        "step": "qualify", "lead": lead, "version": v,
-        "qualification": json_of(&sample.qualification()),
+        "step": "qualify", "args": { "lead": lead, "version": v,
+        "qualification": json_of(&sample.qualification()) }
     }));
     assert_eq!(
         done.records.len(),
@@ -59,19 +59,21 @@ fn a_whole_lifecycle_runs_from_json_commands() {
     );
     let (o, v) = at(&done, 1);
     let done = run(
-        json!({"step": "propose", "opportunity": o, "version": v, "proposal": json_of(&sample.proposal())}),
+        json!({"step": "propose", "args": { "opportunity": o, "version": v, "proposal": json_of(&sample.proposal()) }}),
     );
     let (o, v) = at(&done, 0);
-    let done = run(json!({"step": "negotiate", "opportunity": o, "version": v, "note": "Price"}));
+    let done = run(
+        json!({"step": "negotiate", "args": { "opportunity": o, "version": v, "note": "Price" }}),
+    );
     let (o, v) = at(&done, 0);
     let done = run(json!({
-        "step": "enter_contracting", "opportunity": o, "version": v,
-        "terms": json_of(&sample.terms()), "incumbent": json_of(&sample.incumbent()),
+        "step": "enter_contracting", "args": { "opportunity": o, "version": v,
+        "terms": json_of(&sample.terms()), "incumbent": json_of(&sample.incumbent()) }
     }));
     let (o, v) = at(&done, 0);
     let done = run(json!({
-        "step": "win", "opportunity": o, "version": v,
-        "contract": json_of(&sample.contract(30_000)),
+        "step": "win", "args": { "opportunity": o, "version": v,
+        "contract": json_of(&sample.contract(30_000)) }
     }));
     assert_eq!(
         done.records[0].value().state(),
@@ -112,7 +114,7 @@ fn the_callers_version_is_checked_before_the_state() {
     // A touch on a lead being worked is the wrong state, but version 7 is checked first.
     let stale = crm.execute(
         command(
-            json!({"step": "touch", "lead": id, "version": 7, "touch": json_of(&sample.touch())}),
+            json!({"step": "touch", "args": { "lead": id, "version": 7, "touch": json_of(&sample.touch()) }}),
         ),
         me,
     );
@@ -125,7 +127,7 @@ fn the_callers_version_is_checked_before_the_state() {
     }
     // At its version, the touch is refused naming both states a touch takes.
     let wrong = crm.execute(
-        command(json!({"step": "touch", "lead": id, "version": stored.version().get(), "touch": json_of(&sample.touch())})),
+        command(json!({"step": "touch", "args": { "lead": id, "version": stored.version().get(), "touch": json_of(&sample.touch()) }})),
         me,
     );
     match wrong {
@@ -154,7 +156,7 @@ fn the_callers_version_is_checked_before_the_state() {
         other => panic!("expected the wrong state, got {other:?}"),
     }
     let missing = crm.execute(
-        command(json!({"step": "nurture", "lead": prospect::uuid::Uuid::nil(), "version": 1, "note": "x"})),
+        command(json!({"step": "nurture", "args": { "lead": prospect::uuid::Uuid::nil(), "version": 1, "note": "x" }})),
         me,
     );
     assert!(matches!(
@@ -171,8 +173,8 @@ fn steps_from_several_states_need_no_dispatch_by_the_caller() {
     let disqualify = |lead: Versioned<Record>| {
         crm.execute(
             command(json!({
-                "step": "disqualify", "lead": lead.id().as_uuid(), "version": lead.version().get(),
-                "reason": json_of(&sample.disqualification()),
+                "step": "disqualify", "args": { "lead": lead.id().as_uuid(), "version": lead.version().get(),
+                "reason": json_of(&sample.disqualification()) }
             })),
             me,
         )
@@ -225,13 +227,15 @@ fn steps_from_several_states_need_no_dispatch_by_the_caller() {
 
 #[test]
 fn a_bad_command_is_refused_when_it_is_read() {
-    let bad = serde_json::from_value::<Command>(json!({"step": "touch", "lead": "not an id"}));
+    let bad = serde_json::from_value::<Command>(
+        json!({"step": "touch", "args": { "lead": "not an id" }}),
+    );
     assert!(bad.is_err());
     let unknown = serde_json::from_value::<Command>(json!({"step": "teleport"}));
     let message = unknown.unwrap_err().to_string();
     assert!(message.contains("teleport"), "{message}");
     let empty_note = serde_json::from_value::<Command>(json!({
-        "step": "nurture", "lead": prospect::uuid::Uuid::nil(), "version": 1, "note": "  ",
+        "step": "nurture", "args": { "lead": prospect::uuid::Uuid::nil(), "version": 1, "note": "  " }
     }));
     assert!(empty_note.unwrap_err().to_string().contains("note"));
 }
@@ -244,7 +248,7 @@ fn the_async_facade_executes_the_same_commands() {
     block_on(async {
         let done = crm
             .execute(
-                command(json!({"step": "create_contact", "details": json_of(&sample.contact_details())})),
+                command(json!({"step": "create_contact", "args": { "details": json_of(&sample.contact_details()) }})),
                 me,
             )
             .await
@@ -252,7 +256,7 @@ fn the_async_facade_executes_the_same_commands() {
         let contact = json!(done.records[0].id().as_uuid());
         let done = crm
             .execute(
-                command(json!({"step": "open_lead", "contact": contact, "interest": json_of(&sample.interest())})),
+                command(json!({"step": "open_lead", "args": { "contact": contact, "interest": json_of(&sample.interest()) }})),
                 me,
             )
             .await
@@ -261,8 +265,8 @@ fn the_async_facade_executes_the_same_commands() {
         let done = crm
             .execute(
                 command(json!({
-                    "step": "touch", "lead": lead.id().as_uuid(), "version": lead.version().get(),
-                    "touch": json_of(&sample.touch()),
+                    "step": "touch", "args": { "lead": lead.id().as_uuid(), "version": lead.version().get(),
+                    "touch": json_of(&sample.touch()) }
                 })),
                 me,
             )
@@ -288,8 +292,10 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
     let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
     let lead_ref = json!({"type": "lead", "id": lead.id().as_uuid()});
     let call = ActivityDetails::new(ActivityKind::Call, sample.summary("Called"));
-    let done = run(json!({"step": "log_activity", "record": lead_ref, "details": json_of(&call)}))
-        .unwrap();
+    let done = run(
+        json!({"step": "log_activity", "args": { "record": lead_ref, "details": json_of(&call) }}),
+    )
+    .unwrap();
     assert_eq!(
         done.records[0].value().kind(),
         prospect::record::RecordKind::Activity
@@ -300,21 +306,23 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
         Due::On(sample.today()),
     );
     let done =
-        run(json!({"step": "add_task", "record": lead_ref, "details": json_of(&todo)})).unwrap();
+        run(json!({"step": "add_task", "args": { "record": lead_ref, "details": json_of(&todo) }}))
+            .unwrap();
     let (task, v) = at(&done, 0);
-    let done = run(json!({"step": "complete_task", "task": task, "version": v})).unwrap();
+    let done =
+        run(json!({"step": "complete_task", "args": { "task": task, "version": v }})).unwrap();
     assert_eq!(
         done.records[0].value().state(),
         RecordState::Task(prospect::TaskStatus::Done)
     );
-    let again = run(json!({"step": "cancel_task", "task": task, "version": v + 1}));
+    let again = run(json!({"step": "cancel_task", "args": { "task": task, "version": v + 1 }}));
     assert!(
         matches!(again, Err(CrmError::WrongState { .. })),
         "{again:?}"
     );
     let done = run(json!({
-        "step": "reassign_lead", "lead": lead.id().as_uuid(), "version": lead.version().get(),
-        "owner": "bob", "reason": "Territories changed",
+        "step": "reassign_lead", "args": { "lead": lead.id().as_uuid(), "version": lead.version().get(),
+        "owner": "bob", "reason": "Territories changed" }
     }))
     .unwrap();
     match done.records[0].value() {
@@ -330,14 +338,14 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
         .opportunity;
     let revision = json!({"amount": json_of(&sample.eur(50_000)), "reason": "More seats"});
     let done = run(json!({
-        "step": "revise_opportunity", "opportunity": o.id().as_uuid(), "version": o.version().get(),
-        "revision": revision,
+        "step": "revise_opportunity", "args": { "opportunity": o.id().as_uuid(), "version": o.version().get(),
+        "revision": revision }
     }))
     .unwrap();
     let (oid, v) = at(&done, 0);
     let refused = run(json!({
-        "step": "revise_proposal", "opportunity": oid, "version": v,
-        "proposal": json_of(&sample.proposal()),
+        "step": "revise_proposal", "args": { "opportunity": oid, "version": v,
+        "proposal": json_of(&sample.proposal()) }
     }));
     match refused {
         Err(CrmError::WrongState {
@@ -349,7 +357,7 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
         other => panic!("expected the wrong state, got {other:?}"),
     }
     let done = run(json!({
-        "step": "reassign_opportunity", "opportunity": oid, "version": v, "owner": null,
+        "step": "reassign_opportunity", "args": { "opportunity": oid, "version": v, "owner": null }
     }))
     .unwrap();
     match done.records[0].value() {
@@ -366,13 +374,13 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
         ..contact.details().clone()
     };
     run(json!({
-        "step": "correct_contact", "contact": contact.id().as_uuid(), "version": contact.version().get(),
-        "details": json_of(&details),
+        "step": "correct_contact", "args": { "contact": contact.id().as_uuid(), "version": contact.version().get(),
+        "details": json_of(&details) }
     }))
     .unwrap();
     let acme = json!({"name": "Acme", "domains": ["acme.example"]});
-    run(json!({"step": "create_organization", "details": acme})).unwrap();
-    let duplicate = run(json!({"step": "create_organization", "details": acme}));
+    run(json!({"step": "create_organization", "args": { "details": acme }})).unwrap();
+    let duplicate = run(json!({"step": "create_organization", "args": { "details": acme }}));
     assert!(
         matches!(duplicate, Err(CrmError::DuplicateOrganization { .. })),
         "{duplicate:?}"

@@ -1,0 +1,218 @@
+//! The service over HTTP: a whole lifecycle driven by requests, then a bad request (naming the
+//! JSON path of the field at fault), a stale version, an illegal move and a duplicate.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use prospect::testkit::Sample;
+use prospect_sqlite::SqliteStore;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Client {
+    router: axum::Router,
+}
+
+impl Client {
+    fn new(sample: &Sample) -> Client {
+        let crm = sample.crm(SqliteStore::open_in_memory().unwrap());
+        Client {
+            router: prospect_service::router(Arc::new(crm)),
+        }
+    }
+
+    async fn send(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let body = match body {
+            Some(b) => Body::from(b.to_string()),
+            None => Body::empty(),
+        };
+        self.request(method, uri, body).await
+    }
+
+    /// Posts a command written by hand, its keys in the order given.
+    async fn send_text(&self, text: &'static str) -> (StatusCode, Value) {
+        self.request("POST", "/commands", Body::from(text)).await
+    }
+
+    async fn request(&self, method: &str, uri: &str, body: Body) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .header("x-user", "claire")
+            .body(body)
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    /// Runs a command that must succeed; returns the records it wrote.
+    async fn step(&self, command: Value) -> Vec<Value> {
+        let (status, body) = self.send("POST", "/commands", Some(command.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{command}: {body}");
+        body["records"].as_array().unwrap().clone()
+    }
+}
+
+fn of<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+/// The id and version of a written record.
+fn at(written: &Value) -> (Value, u64) {
+    (
+        written["record"]["id"].clone(),
+        written["version"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_whole_lifecycle_through_http() {
+    let sample = Sample::new(80);
+    let client = Client::new(&sample);
+    let written = client
+        .step(
+            json!({"step": "create_contact", "args": { "details": of(&sample.contact_details()) }}),
+        )
+        .await;
+    let (contact, _) = at(&written[0]);
+    let written = client
+        .step(json!({"step": "open_lead", "args": { "contact": contact, "interest": of(&sample.interest()) }}))
+        .await;
+    let (lead, v) = at(&written[0]);
+    client
+        .step(
+            json!({"step": "log_activity", "args": { "record": {"type": "lead", "id": lead},
+            "details": {"kind": "call", "summary": "First call"} }}),
+        )
+        .await;
+    let written = client
+        .step(json!({"step": "touch", "args": { "lead": lead, "version": v, "touch": of(&sample.touch()) }}))
+        .await;
+    let (lead, v) = at(&written[0]);
+    let written = client
+        .step(
+            json!({"step": "qualify", "args": { "lead": lead, "version": v,
+            "qualification": of(&sample.qualification()) }}),
+        )
+        .await;
+    assert_eq!(written[0]["record"]["status"], "converted");
+    let (o, v) = at(&written[1]);
+    let written = client
+        .step(json!({"step": "propose", "args": { "opportunity": o, "version": v, "proposal": of(&sample.proposal()) }}))
+        .await;
+    let (o, v) = at(&written[0]);
+    assert_eq!(written[0]["record"]["effective"]["probability"], 50);
+    let written = client
+        .step(json!({"step": "negotiate", "args": { "opportunity": o, "version": v, "note": "Price" }}))
+        .await;
+    let (o, v) = at(&written[0]);
+    let written = client
+        .step(
+            json!({"step": "enter_contracting", "args": { "opportunity": o, "version": v,
+            "terms": of(&sample.terms()), "incumbent": of(&sample.incumbent()) }}),
+        )
+        .await;
+    let (o, v) = at(&written[0]);
+    let written = client
+        .step(
+            json!({"step": "win", "args": { "opportunity": o, "version": v,
+            "contract": of(&sample.contract(30_000)) }}),
+        )
+        .await;
+    assert_eq!(written[0]["record"]["stage"], "won");
+    assert_eq!(written[1]["record"]["type"], "account");
+    let uuid = o.as_str().unwrap();
+    let (status, body) = client
+        .send("GET", &format!("/records/opportunity/{uuid}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["records"][0]["record"]["stage"], "won");
+    let (status, report) = client.send("GET", "/report", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["opportunities"]["won"], 1);
+    assert_eq!(report["value"]["won"]["EUR"], "30000.00");
+}
+
+#[tokio::test]
+async fn errors_say_what_went_wrong() {
+    let sample = Sample::new(81);
+    let client = Client::new(&sample);
+    // A bad request names the JSON path of the field at fault (as a client writes it: the
+    // step first).
+    let (status, body) = client
+        .send_text(
+            r#"{"step": "create_contact", "args": {"details": {
+                "party": {"kind": "person", "name": "Ada"},
+                "email": "not an address", "source": "web"}}}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["path"], "args.details.email", "{body}");
+    let (status, body) = client.send_text(r#"{"step": "teleport"}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let details = of(&sample
+        .contact_details()
+        .with_email(sample.email("ada@example.com")));
+    let written = client
+        .step(json!({"step": "create_contact", "args": { "details": details }}))
+        .await;
+    let (contact, _) = at(&written[0]);
+    // A duplicate: the same address again.
+    let (status, body) = client
+        .send(
+            "POST",
+            "/commands",
+            Some(json!({"step": "create_contact", "args": { "details": details }})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["kind"], "duplicate");
+    assert_eq!(body["existing"], contact);
+    let written = client
+        .step(json!({"step": "open_lead", "args": { "contact": contact, "interest": of(&sample.interest()) }}))
+        .await;
+    let (lead, v) = at(&written[0]);
+    client
+        .step(json!({"step": "touch", "args": { "lead": lead, "version": v, "touch": of(&sample.touch()) }}))
+        .await;
+    // A stale version: the lead moved on since version 1.
+    let (status, body) = client
+        .send(
+            "POST",
+            "/commands",
+            Some(
+                json!({"step": "nurture", "args": { "lead": lead, "version": v, "note": "Later" }}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["kind"], "conflict");
+    assert_eq!(body["actual_version"], v + 1);
+    // An illegal move: a touch on a lead being worked, naming the states a touch takes.
+    let (status, body) = client
+        .send(
+            "POST",
+            "/commands",
+            Some(json!({"step": "touch", "args": { "lead": lead, "version": v + 1, "touch": of(&sample.touch()) }})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["kind"], "illegal_move");
+    assert_eq!(body["accepted"], json!(["lead/new", "lead/nurturing"]));
+    assert_eq!(body["found"], "lead/working");
+    let (status, _) = client
+        .send(
+            "GET",
+            &format!("/records/lead/{}", prospect::uuid::Uuid::nil()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
