@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::ActivityDetails;
 use crate::contact::ContactDetails;
-use crate::id::{ContactId, LeadId, OpportunityId, TaskId};
+use crate::forecast::Probability;
+use crate::id::{ContactId, LeadId, OpportunityId, OrganizationId, TaskId};
 use crate::lead::{DisqualifyReason, Interest, Touch};
 use crate::opportunity::{
     Incumbent, LossReason, PaymentTerms, Revision, SentProposal, SignedContract,
@@ -274,6 +275,73 @@ pub enum Command {
         #[serde(default)]
         reason: Option<Note>,
     },
+    /// A contact changes hands, with its open records if `cascade` says so
+    /// ([`Crm::reassign_contact`](crate::Crm::reassign_contact)).
+    ReassignContact {
+        /// The contact.
+        contact: ContactId,
+        /// The version of the contact the caller read.
+        version: Version,
+        /// The new owner (`null` or absent: nobody).
+        #[serde(default)]
+        owner: Option<User>,
+        /// Whether its open records go with it (default: the contact only).
+        #[serde(default = "contact_only")]
+        cascade: Cascade,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
+    /// A contact joins an organization ([`Crm::link_contact`](crate::Crm::link_contact)).
+    LinkContact {
+        /// The contact.
+        contact: ContactId,
+        /// The version of the contact the caller read.
+        version: Version,
+        /// The organization.
+        organization: OrganizationId,
+    },
+    /// A contact leaves its organization
+    /// ([`Crm::unlink_contact`](crate::Crm::unlink_contact)).
+    UnlinkContact {
+        /// The contact.
+        contact: ContactId,
+        /// The version of the contact the caller read.
+        version: Version,
+    },
+    /// A contact's personal data is erased, with its records' free text
+    /// ([`Crm::erase_contact`](crate::Crm::erase_contact)).
+    EraseContact {
+        /// The contact.
+        contact: ContactId,
+        /// The version of the contact the caller read.
+        version: Version,
+    },
+    /// An open opportunity's probability is overridden until its next stage change.
+    OverrideProbability {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// The probability, in percent.
+        probability: Probability,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
+    /// An organization's details are corrected
+    /// ([`Crm::correct_organization`](crate::Crm::correct_organization)).
+    CorrectOrganization {
+        /// The organization.
+        organization: OrganizationId,
+        /// The version of the organization the caller read.
+        version: Version,
+        /// The details, whole.
+        details: OrganizationDetails,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
     /// Record a new organization
     /// ([`Crm::create_organization`](crate::Crm::create_organization)).
     CreateOrganization {
@@ -285,8 +353,23 @@ pub enum Command {
     },
 }
 
+/// Whether [`Crm::reassign_contact`](crate::Crm::reassign_contact) hands over the contact's open records too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cascade {
+    /// The contact alone.
+    ContactOnly,
+    /// The contact, and its open leads and opportunities that its previous owner held (those
+    /// of other owners, and closed ones, stay with whom they are).
+    OpenRecords,
+}
+
 fn refuse() -> OnDuplicate {
     OnDuplicate::Refuse
+}
+
+fn contact_only() -> Cascade {
+    Cascade::ContactOnly
 }
 
 impl Command {
@@ -305,7 +388,27 @@ impl Command {
             Command::OpenLead { contact, .. } => Some((RecordId::Contact(*contact), None)),
             Command::CorrectContact {
                 contact, version, ..
-            } => Some((RecordId::Contact(*contact), Some(*version))),
+            }
+            | Command::ReassignContact {
+                contact, version, ..
+            }
+            | Command::LinkContact {
+                contact, version, ..
+            }
+            | Command::UnlinkContact { contact, version }
+            | Command::EraseContact { contact, version } => {
+                Some((RecordId::Contact(*contact), Some(*version)))
+            }
+            Command::CorrectOrganization {
+                organization,
+                version,
+                ..
+            } => Some((RecordId::Organization(*organization), Some(*version))),
+            Command::OverrideProbability {
+                opportunity: id,
+                version,
+                ..
+            } => opportunity(id, version),
             Command::CompleteTask { task, version } | Command::CancelTask { task, version } => {
                 Some((RecordId::Task(*task), Some(*version)))
             }
@@ -401,6 +504,12 @@ impl Command {
             Command::ReviseProposal { .. } => "revise_proposal",
             Command::CorrectContact { .. } => "correct_contact",
             Command::CreateOrganization { .. } => "create_organization",
+            Command::ReassignContact { .. } => "reassign_contact",
+            Command::LinkContact { .. } => "link_contact",
+            Command::UnlinkContact { .. } => "unlink_contact",
+            Command::EraseContact { .. } => "erase_contact",
+            Command::OverrideProbability { .. } => "override_probability",
+            Command::CorrectOrganization { .. } => "correct_organization",
         }
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::account::Account;
 use crate::activity::{Activity, ActivityDetails};
-use crate::command::{Command, Executed, OnDuplicate};
+use crate::command::{Cascade, Command, Executed, OnDuplicate};
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::error::ValidationError;
@@ -238,16 +238,6 @@ pub struct ErasureReport {
     /// Stored records the store lists as the contact's but could not read: they were not
     /// erased. Empty when the erasure is complete.
     pub unreadable: Vec<Unreadable>,
-}
-
-/// Whether [`Crm::reassign_contact`] hands over the contact's open records too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Cascade {
-    /// The contact alone.
-    ContactOnly,
-    /// The contact, and its open leads and opportunities that its previous owner held (those
-    /// of other owners, and closed ones, stay with whom they are).
-    OpenRecords,
 }
 
 /// What [`Crm::reassign_contact`] stored: the contact, and the records the hand-off cascaded
@@ -1388,6 +1378,56 @@ impl<S: Store> Crm<S> {
                 self.create_organization(details, on_duplicate, actor)?
                     .into_organization(),
             )),
+            R::ReassignContact(c, u, cascade, r) => {
+                plan::handed(self.reassign_contact(c, u, cascade, r, actor)?)
+            }
+            R::LinkContact(c, organization) => {
+                let organization = self.load::<Organization>(organization)?;
+                one(written(self.link_contact(c, &organization, actor)?))
+            }
+            R::UnlinkContact(c) => one(written(self.unlink_contact(c, actor)?)),
+            R::EraseContact(c) => plan::erased(self.erase_contact(c, actor)?),
+            R::OverrideDiscovery(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor)?))
+            }
+            R::OverrideProposal(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor)?))
+            }
+            R::OverrideNegotiation(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor)?))
+            }
+            R::OverrideContracting(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor)?))
+            }
+            R::CorrectOrganization(o, d, r) => {
+                one(written(self.correct_organization(o, d, r, actor)?))
+            }
         })
+    }
+
+    /// The opportunities of `organization`: those of its contacts, found by the indexes (its
+    /// contacts by organization, then each one's opportunities by contact), never by a scan;
+    /// in the order of its contacts' ids, then of the opportunities' ids. Records the store
+    /// cannot read are left out.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn opportunities_of_organization(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Vec<Versioned<AnyOpportunity>>, CrmError<S::Error>> {
+        let mut contacts = Vec::new();
+        let query = Query::of_kind(RecordKind::Contact).of_organization(organization);
+        self.list_all(&query, &mut |page| contacts.extend(page.records))?;
+        let mut found = Vec::new();
+        for contact in contacts {
+            let query = Query::of_kind(RecordKind::Opportunity)
+                .of_contact(ContactId::from_uuid(contact.id().as_uuid()));
+            self.list_all(&query, &mut |page| {
+                found.extend(page.records.into_iter().filter_map(plan::as_opportunity))
+            })?;
+        }
+        Ok(found)
     }
 }

@@ -179,14 +179,14 @@ mod text;
 
 pub use account::{Account, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
-pub use command::{Command, Executed, OnDuplicate};
+pub use command::{Cascade, Command, Executed, OnDuplicate};
 pub use contact::{
     Contact, ContactDetails, ContactErased, Correction, Erasure, LeadSource, OrganizationParty,
     Party, Person,
 };
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
-    AsyncCrm, Cascade, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
+    AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
     OrganizationOutcome, Qualified, WonAccount,
 };
 pub use edit::{Change, Reassignment};

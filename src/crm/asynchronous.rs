@@ -874,6 +874,51 @@ impl<S: AsyncStore> AsyncCrm<S> {
                     .await?
                     .into_organization(),
             )),
+            R::ReassignContact(c, u, cascade, r) => {
+                plan::handed(self.reassign_contact(c, u, cascade, r, actor).await?)
+            }
+            R::LinkContact(c, organization) => {
+                let organization = self.load::<Organization>(organization).await?;
+                one(written(self.link_contact(c, &organization, actor).await?))
+            }
+            R::UnlinkContact(c) => one(written(self.unlink_contact(c, actor).await?)),
+            R::EraseContact(c) => plan::erased(self.erase_contact(c, actor).await?),
+            R::OverrideDiscovery(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::OverrideProposal(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::OverrideNegotiation(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::OverrideContracting(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::CorrectOrganization(o, d, r) => {
+                one(written(self.correct_organization(o, d, r, actor).await?))
+            }
         })
+    }
+
+    /// See [`Crm::opportunities_of_organization`].
+    pub async fn opportunities_of_organization(
+        &self,
+        organization: OrganizationId,
+    ) -> Result<Vec<Versioned<AnyOpportunity>>, CrmError<S::Error>> {
+        let mut contacts = Vec::new();
+        let query = Query::of_kind(RecordKind::Contact).of_organization(organization);
+        self.list_all(&query, &mut |page| contacts.extend(page.records))
+            .await?;
+        let mut found = Vec::new();
+        for contact in contacts {
+            let query = Query::of_kind(RecordKind::Opportunity)
+                .of_contact(ContactId::from_uuid(contact.id().as_uuid()));
+            self.list_all(&query, &mut |page| {
+                found.extend(page.records.into_iter().filter_map(plan::as_opportunity))
+            })
+            .await?;
+        }
+        Ok(found)
     }
 }

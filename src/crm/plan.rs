@@ -2,7 +2,8 @@
 //! [`AsyncCrm`].
 
 use super::*;
-use crate::command::{Command, Executed};
+use crate::command::{Cascade, Command, Executed};
+use crate::forecast::Probability;
 use crate::organization::{Organization, OrganizationDetails};
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::{Cursor, Precondition};
@@ -708,6 +709,23 @@ pub(super) enum Resolved {
     ReproposeNegotiation(Versioned<Opportunity<Negotiation>>, SentProposal),
     CorrectContact(Versioned<Contact>, ContactDetails, Option<Note>),
     CreateOrganization(OrganizationDetails, OnDuplicate),
+    ReassignContact(Versioned<Contact>, Option<User>, Cascade, Option<Note>),
+    LinkContact(Versioned<Contact>, crate::id::OrganizationId),
+    UnlinkContact(Versioned<Contact>),
+    EraseContact(Versioned<Contact>),
+    OverrideDiscovery(Versioned<Opportunity<Discovery>>, Probability, Option<Note>),
+    OverrideProposal(Versioned<Opportunity<Proposal>>, Probability, Option<Note>),
+    OverrideNegotiation(
+        Versioned<Opportunity<Negotiation>>,
+        Probability,
+        Option<Note>,
+    ),
+    OverrideContracting(
+        Versioned<Opportunity<Contracting>>,
+        Probability,
+        Option<Note>,
+    ),
+    CorrectOrganization(Versioned<Organization>, OrganizationDetails, Option<Note>),
 }
 
 /// Resolves `command` against the record it names as `loaded`: not found, then the caller's
@@ -884,7 +902,64 @@ pub(super) fn resolve<E>(
             },
             Record::Contact(c),
         ) => R::CorrectContact(Versioned::new(c, stored), details, reason),
-        (C::CorrectContact { .. }, _) => return Err(wrong(Expected::Kind(RecordKind::Contact))),
+        (
+            C::ReassignContact {
+                owner,
+                cascade,
+                reason,
+                ..
+            },
+            Record::Contact(c),
+        ) => R::ReassignContact(Versioned::new(c, stored), owner, cascade, reason),
+        (C::LinkContact { organization, .. }, Record::Contact(c)) => {
+            R::LinkContact(Versioned::new(c, stored), organization)
+        }
+        (C::UnlinkContact { .. }, Record::Contact(c)) => {
+            R::UnlinkContact(Versioned::new(c, stored))
+        }
+        (C::EraseContact { .. }, Record::Contact(c)) => R::EraseContact(Versioned::new(c, stored)),
+        (
+            C::CorrectContact { .. }
+            | C::ReassignContact { .. }
+            | C::LinkContact { .. }
+            | C::UnlinkContact { .. }
+            | C::EraseContact { .. },
+            _,
+        ) => return Err(wrong(Expected::Kind(RecordKind::Contact))),
+        (
+            C::OverrideProbability {
+                probability,
+                reason,
+                ..
+            },
+            Record::Opportunity(o),
+        ) => match o {
+            AnyOpportunity::Discovery(o) => {
+                R::OverrideDiscovery(Versioned::new(o, stored), probability, reason)
+            }
+            AnyOpportunity::Proposal(o) => {
+                R::OverrideProposal(Versioned::new(o, stored), probability, reason)
+            }
+            AnyOpportunity::Negotiation(o) => {
+                R::OverrideNegotiation(Versioned::new(o, stored), probability, reason)
+            }
+            AnyOpportunity::Contracting(o) => {
+                R::OverrideContracting(Versioned::new(o, stored), probability, reason)
+            }
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
+        },
+        (C::OverrideProbability { .. }, _) => {
+            return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY)));
+        }
+        (
+            C::CorrectOrganization {
+                details, reason, ..
+            },
+            Record::Organization(o),
+        ) => R::CorrectOrganization(Versioned::new(o, stored), details, reason),
+        (C::CorrectOrganization { .. }, _) => {
+            return Err(wrong(Expected::Kind(RecordKind::Organization)));
+        }
         (
             C::CreateOrganization {
                 details,
@@ -920,5 +995,33 @@ pub(super) fn qualified(q: Qualified) -> Executed {
 pub(super) fn won(w: WonAccount) -> Executed {
     Executed {
         records: vec![written(w.opportunity), written(w.account)],
+    }
+}
+
+/// A hand-off's records: the contact, then the leads and opportunities that went with it.
+pub(super) fn handed(h: HandedOver) -> Executed {
+    let mut records = vec![written(h.contact)];
+    records.extend(h.leads.into_iter().map(written));
+    records.extend(h.opportunities.into_iter().map(written));
+    Executed { records }
+}
+
+/// An erasure's records: the contact, then every record erased with it.
+pub(super) fn erased(e: ErasureReport) -> Executed {
+    let mut records = vec![written(e.contact)];
+    records.extend(e.leads.into_iter().map(written));
+    records.extend(e.opportunities.into_iter().map(written));
+    records.extend(e.accounts.into_iter().map(written));
+    records.extend(e.activities.into_iter().map(written));
+    records.extend(e.tasks.into_iter().map(written));
+    Executed { records }
+}
+
+/// An opportunity as listed, typed as one (a listing of opportunities holds nothing else).
+pub(super) fn as_opportunity(record: Versioned<Record>) -> Option<Versioned<AnyOpportunity>> {
+    let (record, version) = record.into_parts();
+    match record {
+        Record::Opportunity(o) => Some(Versioned::new(o, version)),
+        _ => None,
     }
 }

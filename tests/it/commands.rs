@@ -386,3 +386,73 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
         "{duplicate:?}"
     );
 }
+
+#[test]
+fn contacts_and_organizations_are_handed_linked_and_erased_by_commands() {
+    let sample = Sample::new(75);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let run = |value| crm.execute(command(value), me);
+    let acme = crm
+        .create_organization(
+            OrganizationDetails::new(OrganizationName::new("Acme").unwrap()),
+            OnDuplicate::Refuse,
+            me,
+        )
+        .unwrap()
+        .into_organization();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let o = crm
+        .qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity;
+    let done = run(json!({"step": "link_contact", "args": {
+        "contact": contact.id().as_uuid(), "version": 1, "organization": acme.id().as_uuid()}}))
+    .unwrap();
+    let (c, v) = at(&done, 0);
+    let done = run(json!({"step": "reassign_contact", "args": {
+        "contact": c, "version": v, "owner": "dan", "cascade": "open_records"}}))
+    .unwrap();
+    assert_eq!(
+        done.records.len(),
+        2,
+        "the contact and its open opportunity: {done:?}"
+    );
+    let (c, v) = at(&done, 0);
+    let (oid, ov) = at(&done, 1);
+    let done = run(json!({"step": "override_probability", "args": {
+        "opportunity": oid, "version": ov, "probability": 35}}))
+    .unwrap();
+    match done.records[0].value() {
+        Record::Opportunity(o) => assert_eq!(o.probability().get(), 35),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        crm.opportunities_of_organization(acme.id()).unwrap().len(),
+        1
+    );
+    let done =
+        run(json!({"step": "unlink_contact", "args": {"contact": c, "version": v}})).unwrap();
+    let (c, v) = at(&done, 0);
+    assert!(
+        crm.opportunities_of_organization(acme.id())
+            .unwrap()
+            .is_empty()
+    );
+    let done = run(json!({"step": "correct_organization", "args": {
+        "organization": acme.id().as_uuid(), "version": acme.version().get(),
+        "details": {"name": "Acme SA", "domains": ["acme.example"]}}}))
+    .unwrap();
+    assert_eq!(done.records[0].value().domains().len(), 1);
+    let done = run(json!({"step": "erase_contact", "args": {"contact": c, "version": v}})).unwrap();
+    assert!(
+        done.records.len() >= 3,
+        "the contact, its lead and its opportunity: {done:?}"
+    );
+    let _ = o;
+}

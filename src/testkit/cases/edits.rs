@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::account::Account;
-use crate::crm::{Cascade, HandedOver};
+use crate::command::Cascade;
+use crate::crm::HandedOver;
 use crate::opportunity::{Opportunity, OpportunityEvidence, Revision};
 use crate::record::AnyOpportunity;
 use crate::state::{Discovery, Proposal};

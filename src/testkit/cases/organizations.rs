@@ -306,6 +306,19 @@ pub fn winning_for_an_organization_reuses_its_account<S: Store>(new: impl Fn() -
         vec![RecordId::from(first.account.id())],
         "expected the organization's one account"
     );
+    let mut won: Vec<_> = crm
+        .opportunities_of_organization(acme.id())
+        .must()
+        .iter()
+        .map(|o| o.id())
+        .collect();
+    won.sort();
+    let mut expected = vec![first.opportunity.id(), second.opportunity.id()];
+    expected.sort();
+    assert_eq!(
+        won, expected,
+        "expected the organization's opportunities, by index"
+    );
     let person = crm
         .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
         .must()
