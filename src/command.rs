@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::ActivityDetails;
 use crate::contact::ContactDetails;
-use crate::forecast::Probability;
-use crate::id::{ContactId, LeadId, OpportunityId, OrganizationId, TaskId};
+use crate::forecast::{ForecastCategory, Probability};
+use crate::id::{AccountId, ContactId, LeadId, OpportunityId, OrganizationId, TaskId};
 use crate::lead::{DisqualifyReason, Interest, Touch};
 use crate::opportunity::{
     Incumbent, LossReason, PaymentTerms, Revision, SentProposal, SignedContract,
@@ -329,6 +329,41 @@ pub enum Command {
         #[serde(default)]
         reason: Option<Note>,
     },
+    /// An open opportunity's forecast category is overridden until its next stage change.
+    OverrideForecast {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// The category.
+        category: ForecastCategory,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
+    /// An open opportunity returns to its stage's probability and forecast category.
+    ClearOverrides {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
+    /// An account changes hands ([`Crm::reassign_account`](crate::Crm::reassign_account)).
+    ReassignAccount {
+        /// The account.
+        account: AccountId,
+        /// The version of the account the caller read.
+        version: Version,
+        /// The new owner (`null` or absent: nobody).
+        #[serde(default)]
+        owner: Option<User>,
+        /// Why, if said.
+        #[serde(default)]
+        reason: Option<Note>,
+    },
     /// An organization's details are corrected
     /// ([`Crm::correct_organization`](crate::Crm::correct_organization)).
     CorrectOrganization {
@@ -408,7 +443,20 @@ impl Command {
                 opportunity: id,
                 version,
                 ..
+            }
+            | Command::OverrideForecast {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::ClearOverrides {
+                opportunity: id,
+                version,
+                ..
             } => opportunity(id, version),
+            Command::ReassignAccount {
+                account, version, ..
+            } => Some((RecordId::Account(*account), Some(*version))),
             Command::CompleteTask { task, version } | Command::CancelTask { task, version } => {
                 Some((RecordId::Task(*task), Some(*version)))
             }
@@ -510,6 +558,9 @@ impl Command {
             Command::EraseContact { .. } => "erase_contact",
             Command::OverrideProbability { .. } => "override_probability",
             Command::CorrectOrganization { .. } => "correct_organization",
+            Command::OverrideForecast { .. } => "override_forecast",
+            Command::ClearOverrides { .. } => "clear_overrides",
+            Command::ReassignAccount { .. } => "reassign_account",
         }
     }
 }

@@ -1402,6 +1402,19 @@ impl<S: Store> Crm<S> {
             R::CorrectOrganization(o, d, r) => {
                 one(written(self.correct_organization(o, d, r, actor)?))
             }
+            R::ForecastDiscovery(o, c, r) => one(written(self.override_forecast(o, c, r, actor)?)),
+            R::ForecastProposal(o, c, r) => one(written(self.override_forecast(o, c, r, actor)?)),
+            R::ForecastNegotiation(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor)?))
+            }
+            R::ForecastContracting(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor)?))
+            }
+            R::ClearDiscovery(o, r) => one(written(self.clear_overrides(o, r, actor)?)),
+            R::ClearProposal(o, r) => one(written(self.clear_overrides(o, r, actor)?)),
+            R::ClearNegotiation(o, r) => one(written(self.clear_overrides(o, r, actor)?)),
+            R::ClearContracting(o, r) => one(written(self.clear_overrides(o, r, actor)?)),
+            R::ReassignAccount(a, u, r) => one(written(self.reassign_account(a, u, r, actor)?)),
         })
     }
 

@@ -898,6 +898,25 @@ impl<S: AsyncStore> AsyncCrm<S> {
             R::CorrectOrganization(o, d, r) => {
                 one(written(self.correct_organization(o, d, r, actor).await?))
             }
+            R::ForecastDiscovery(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ForecastProposal(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ForecastNegotiation(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ForecastContracting(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ClearDiscovery(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ClearProposal(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ClearNegotiation(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ClearContracting(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ReassignAccount(a, u, r) => {
+                one(written(self.reassign_account(a, u, r, actor).await?))
+            }
         })
     }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::command::{Cascade, Command, Executed};
-use crate::forecast::Probability;
+use crate::forecast::{ForecastCategory, Probability};
 use crate::organization::{Organization, OrganizationDetails};
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::{Cursor, Precondition};
@@ -726,6 +726,31 @@ pub(super) enum Resolved {
         Option<Note>,
     ),
     CorrectOrganization(Versioned<Organization>, OrganizationDetails, Option<Note>),
+    ForecastDiscovery(
+        Versioned<Opportunity<Discovery>>,
+        ForecastCategory,
+        Option<Note>,
+    ),
+    ForecastProposal(
+        Versioned<Opportunity<Proposal>>,
+        ForecastCategory,
+        Option<Note>,
+    ),
+    ForecastNegotiation(
+        Versioned<Opportunity<Negotiation>>,
+        ForecastCategory,
+        Option<Note>,
+    ),
+    ForecastContracting(
+        Versioned<Opportunity<Contracting>>,
+        ForecastCategory,
+        Option<Note>,
+    ),
+    ClearDiscovery(Versioned<Opportunity<Discovery>>, Option<Note>),
+    ClearProposal(Versioned<Opportunity<Proposal>>, Option<Note>),
+    ClearNegotiation(Versioned<Opportunity<Negotiation>>, Option<Note>),
+    ClearContracting(Versioned<Opportunity<Contracting>>, Option<Note>),
+    ReassignAccount(Versioned<Account>, Option<User>, Option<Note>),
 }
 
 /// Resolves `command` against the record it names as `loaded`: not found, then the caller's
@@ -948,9 +973,47 @@ pub(super) fn resolve<E>(
             }
             _ => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
         },
-        (C::OverrideProbability { .. }, _) => {
+        (
+            C::OverrideForecast {
+                category, reason, ..
+            },
+            Record::Opportunity(o),
+        ) => match o {
+            AnyOpportunity::Discovery(o) => {
+                R::ForecastDiscovery(Versioned::new(o, stored), category, reason)
+            }
+            AnyOpportunity::Proposal(o) => {
+                R::ForecastProposal(Versioned::new(o, stored), category, reason)
+            }
+            AnyOpportunity::Negotiation(o) => {
+                R::ForecastNegotiation(Versioned::new(o, stored), category, reason)
+            }
+            AnyOpportunity::Contracting(o) => {
+                R::ForecastContracting(Versioned::new(o, stored), category, reason)
+            }
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
+        },
+        (C::ClearOverrides { reason, .. }, Record::Opportunity(o)) => match o {
+            AnyOpportunity::Discovery(o) => R::ClearDiscovery(Versioned::new(o, stored), reason),
+            AnyOpportunity::Proposal(o) => R::ClearProposal(Versioned::new(o, stored), reason),
+            AnyOpportunity::Negotiation(o) => {
+                R::ClearNegotiation(Versioned::new(o, stored), reason)
+            }
+            AnyOpportunity::Contracting(o) => {
+                R::ClearContracting(Versioned::new(o, stored), reason)
+            }
+            _ => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
+        },
+        (
+            C::OverrideProbability { .. } | C::OverrideForecast { .. } | C::ClearOverrides { .. },
+            _,
+        ) => {
             return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY)));
         }
+        (C::ReassignAccount { owner, reason, .. }, Record::Account(a)) => {
+            R::ReassignAccount(Versioned::new(a, stored), owner, reason)
+        }
+        (C::ReassignAccount { .. }, _) => return Err(wrong(Expected::Kind(RecordKind::Account))),
         (
             C::CorrectOrganization {
                 details, reason, ..

@@ -456,3 +456,31 @@ fn contacts_and_organizations_are_handed_linked_and_erased_by_commands() {
     );
     let _ = o;
 }
+
+#[test]
+fn an_account_is_handed_over_by_command() {
+    let sample = Sample::new(76);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let mut batch = prospect::store::Batch::new();
+    let (_, account) = sample
+        .contracting()
+        .win(sample.contract(20_000), &sample.ctx());
+    let id = account.id();
+    batch.create(account).unwrap();
+    crm.store().commit(batch).unwrap();
+    let done = crm
+        .execute(
+            command(json!({"step": "reassign_account", "args": {
+                "account": id.as_uuid(), "version": 1, "owner": "eve", "reason": "Key account"}})),
+            me,
+        )
+        .unwrap();
+    match done.records[0].value() {
+        Record::Account(a) => {
+            assert_eq!(a.owner().map(User::as_str), Some("eve"));
+            assert_eq!(a.handoffs().len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+}
