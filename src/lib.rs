@@ -176,6 +176,8 @@ mod task;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod text;
+#[cfg(feature = "webhooks")]
+pub mod webhook;
 
 pub use account::{Account, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
