@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::context::Context;
-use crate::edit::Change;
+use crate::edit::{Change, Correction};
 use crate::email::EmailAddress;
 use crate::id::{ContactId, OrganizationId};
 use crate::phone::PhoneNumber;
@@ -265,55 +265,22 @@ mod data {
         /// The corrections and hand-offs, oldest first: the entries of its history between
         /// its creation and its erasure.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub(super) corrections: Vec<Correction>,
+        pub(super) corrections: Vec<Correction<ContactDetails>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         /// Boxed: rare, and 32 bytes in every contact otherwise.
         pub(super) erased: Option<Box<Erasure>>,
     }
 }
 
-/// A correction of a contact's details (a hand-off is one: its owner changed), as recorded in
-/// its history: when, by whom, the details before and after, and the reason if one was given.
-///
-/// Erasing the contact erases the details before and after as it erases the contact's own
-/// (the owner and source stay, so a hand-off is still seen), and the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Correction {
-    at: DateTime<Utc>,
-    by: User,
-    details: Change<ContactDetails>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<Note>,
-}
-
-impl Correction {
-    /// When the correction was made.
-    pub fn at(&self) -> DateTime<Utc> {
-        self.at
-    }
-
-    /// Who made it.
-    pub fn by(&self) -> &User {
-        &self.by
-    }
-
-    /// The details before and after.
-    pub fn details(&self) -> &Change<ContactDetails> {
-        &self.details
-    }
-
-    /// Why, if a reason was given.
-    pub fn reason(&self) -> Option<&Note> {
-        self.reason.as_ref()
-    }
-
+impl Correction<ContactDetails> {
     /// Whether the owner changed: a hand-off.
     pub fn is_handoff(&self) -> bool {
         self.details.before().owner != self.details.after().owner
     }
 
-    fn erased(&self) -> Correction {
+    /// The correction with the details before and after erased as the contact's own are (the
+    /// owner and source stay, so a hand-off is still seen), and the reason.
+    fn erased(&self) -> Correction<ContactDetails> {
         Correction {
             at: self.at,
             by: self.by.clone(),
@@ -436,7 +403,7 @@ impl Contact {
     }
 
     /// The corrections and hand-offs, oldest first.
-    pub fn corrections(&self) -> &[Correction] {
+    pub fn corrections(&self) -> &[Correction<ContactDetails>] {
         &self.data.corrections
     }
 

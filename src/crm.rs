@@ -270,6 +270,7 @@ impl<T> Plan<T> {
 
 mod asynchronous;
 mod plan;
+mod resolve;
 
 pub use asynchronous::AsyncCrm;
 
@@ -531,7 +532,7 @@ impl<S: Store> Crm<S> {
                 .store()
                 .list(query, after, MAX_PAGE)
                 .map_err(CrmError::Store)?;
-            let next = plan::next_page(after, page.next);
+            let next = crate::store::next_cursor(after, page.next);
             visit(page);
             match next {
                 Some(next) => after = Some(next),
@@ -1319,10 +1320,10 @@ impl<S: Store> Crm<S> {
             Some((id, _)) => self.store().load(id).map_err(CrmError::Store)?,
             None => None,
         };
-        use plan::Resolved as R;
-        use plan::written;
+        use resolve::Resolved as R;
+        use resolve::written;
         let one = |v| Executed { records: vec![v] };
-        Ok(match plan::resolve(command, loaded)? {
+        Ok(match resolve::resolve(command, loaded)? {
             R::CreateContact(details, on_duplicate) => one(written(
                 self.create_contact(details, on_duplicate, actor)?
                     .into_contact(),
@@ -1337,12 +1338,12 @@ impl<S: Store> Crm<S> {
             R::DisqualifyWorking(l, r) => one(written(self.disqualify(l, r, actor)?)),
             R::DisqualifyNurturing(l, r) => one(written(self.disqualify(l, r, actor)?)),
             R::Recycle(l, note) => one(written(self.recycle(l, note, actor)?)),
-            R::QualifyWorking(l, q) => plan::qualified(self.qualify(l, q, actor)?),
-            R::QualifyNurturing(l, q) => plan::qualified(self.qualify(l, q, actor)?),
+            R::QualifyWorking(l, q) => resolve::qualified(self.qualify(l, q, actor)?),
+            R::QualifyNurturing(l, q) => resolve::qualified(self.qualify(l, q, actor)?),
             R::Propose(o, p) => one(written(self.propose(o, p, actor)?)),
             R::Negotiate(o, note) => one(written(self.negotiate(o, note, actor)?)),
             R::EnterContracting(o, t, i) => one(written(self.enter_contracting(o, t, i, actor)?)),
-            R::Win(o, contract) => plan::won(self.win(o, contract, actor)?),
+            R::Win(o, contract) => resolve::won(self.win(o, contract, actor)?),
             R::LoseDiscovery(o, r) => one(written(self.lose(o, r, actor)?)),
             R::LoseProposal(o, r) => one(written(self.lose(o, r, actor)?)),
             R::LoseNegotiation(o, r) => one(written(self.lose(o, r, actor)?)),
@@ -1379,14 +1380,14 @@ impl<S: Store> Crm<S> {
                     .into_organization(),
             )),
             R::ReassignContact(c, u, cascade, r) => {
-                plan::handed(self.reassign_contact(c, u, cascade, r, actor)?)
+                resolve::handed(self.reassign_contact(c, u, cascade, r, actor)?)
             }
             R::LinkContact(c, organization) => {
                 let organization = self.load::<Organization>(organization)?;
                 one(written(self.link_contact(c, &organization, actor)?))
             }
             R::UnlinkContact(c) => one(written(self.unlink_contact(c, actor)?)),
-            R::EraseContact(c) => plan::erased(self.erase_contact(c, actor)?),
+            R::EraseContact(c) => resolve::erased(self.erase_contact(c, actor)?),
             R::OverrideDiscovery(o, p, r) => {
                 one(written(self.override_probability(o, p, r, actor)?))
             }

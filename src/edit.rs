@@ -2,6 +2,7 @@
 //! hand-off). Each is an entry of the record's history, with who, when, the value before and
 //! after, and the reason when one is given.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::text::{Note, User};
@@ -52,6 +53,41 @@ impl<T: PartialEq> Change<T> {
     /// it was: that is recorded too, as what the user did).
     pub fn is_change(&self) -> bool {
         self.before != self.after
+    }
+}
+
+/// A correction of a record's details (a [`Contact`](crate::Contact)'s, an
+/// [`Organization`](crate::Organization)'s), as recorded in its history: when, by whom, the
+/// details `D` before and after, and the reason if one was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correction<D> {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) by: User,
+    pub(crate) details: Change<D>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) reason: Option<Note>,
+}
+
+impl<D> Correction<D> {
+    /// When the correction was made.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// Who made it.
+    pub fn by(&self) -> &User {
+        &self.by
+    }
+
+    /// The details before and after.
+    pub fn details(&self) -> &Change<D> {
+        &self.details
+    }
+
+    /// Why, if a reason was given.
+    pub fn reason(&self) -> Option<&Note> {
+        self.reason.as_ref()
     }
 }
 

@@ -183,15 +183,14 @@ pub use account::{Account, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
 pub use command::{Cascade, Command, Executed, OnDuplicate};
 pub use contact::{
-    Contact, ContactDetails, ContactErased, Correction, Erasure, LeadSource, OrganizationParty,
-    Party, Person,
+    Contact, ContactDetails, ContactErased, Erasure, LeadSource, OrganizationParty, Party, Person,
 };
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
     AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
     OrganizationOutcome, Qualified, WonAccount,
 };
-pub use edit::{Change, Reassignment};
+pub use edit::{Change, Correction, Reassignment};
 pub use email::EmailAddress;
 pub use error::{Field, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
@@ -209,9 +208,7 @@ pub use opportunity::{
     ForecastOverride, Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence,
     OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract, WinError,
 };
-pub use organization::{
-    Country, Domain, Organization, OrganizationCorrection, OrganizationDetails, SizeBand,
-};
+pub use organization::{Country, Domain, Organization, OrganizationDetails, SizeBand};
 pub use phone::PhoneNumber;
 pub use qualification::{
     Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,

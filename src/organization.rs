@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::context::Context;
-use crate::edit::Change;
+use crate::edit::{Change, Correction};
 use crate::error::{Field, RecordError, ValidationError};
 use crate::id::OrganizationId;
 use crate::kind::RecordKind;
@@ -306,40 +306,6 @@ impl OrganizationDetails {
     }
 }
 
-/// A correction of an organization's details, as recorded in its history: when, by whom, the
-/// details before and after, and the reason if one was given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationCorrection {
-    at: DateTime<Utc>,
-    by: User,
-    details: Change<OrganizationDetails>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<Note>,
-}
-
-impl OrganizationCorrection {
-    /// When the correction was made.
-    pub fn at(&self) -> DateTime<Utc> {
-        self.at
-    }
-
-    /// Who made it.
-    pub fn by(&self) -> &User {
-        &self.by
-    }
-
-    /// The details before and after.
-    pub fn details(&self) -> &Change<OrganizationDetails> {
-        &self.details
-    }
-
-    /// Why, if a reason was given.
-    pub fn reason(&self) -> Option<&Note> {
-        self.reason.as_ref()
-    }
-}
-
 /// A company: the organization contacts work for. A record of its own
 /// ([`RecordKind::Organization`](crate::record::RecordKind::Organization)), found by its
 /// domains; not personal data.
@@ -377,7 +343,7 @@ mod data {
         pub(super) created_at: DateTime<Utc>,
         pub(super) created_by: User,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        pub(super) corrections: Vec<OrganizationCorrection>,
+        pub(super) corrections: Vec<Correction<OrganizationDetails>>,
     }
 }
 
@@ -450,7 +416,7 @@ impl Organization {
             .last()
             .map_or(self.data.created_at, |c| c.at);
         let mut data = data::Organization::clone(&self.data);
-        data.corrections.push(OrganizationCorrection {
+        data.corrections.push(Correction {
             at: ctx.now().max(latest),
             by: ctx.actor().clone(),
             details: Change::new(self.data.details.clone(), details.clone()),
@@ -490,7 +456,7 @@ impl Organization {
             }
             at = correction.at;
         }
-        let changes = data.corrections.iter().map(OrganizationCorrection::details);
+        let changes = data.corrections.iter().map(Correction::details);
         if !crate::edit::chained(changes, &data.details) {
             return invariant("details", "differ from the latest correction's");
         }
@@ -533,7 +499,7 @@ impl Organization {
     }
 
     /// Its corrections, oldest first.
-    pub fn corrections(&self) -> &[OrganizationCorrection] {
+    pub fn corrections(&self) -> &[Correction<OrganizationDetails>] {
         &self.data.corrections
     }
 }

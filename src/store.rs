@@ -937,15 +937,19 @@ pub trait Store {
                 scanned.visited += 1;
                 visit(record);
             }
-            match page.next {
-                // A cursor that does not advance is a broken adapter: stop rather than loop for
-                // ever (the conformance kit fails such an adapter).
-                Some(next) if after.is_some_and(|a| next <= a) => return Ok(scanned),
+            match next_cursor(after, page.next) {
                 Some(next) => after = Some(next),
                 None => return Ok(scanned),
             }
         }
     }
+}
+
+/// Where a listing goes on after a page read after `after`: the page's `next` cursor, unless
+/// it does not advance (a broken adapter), where the listing stops rather than loop for ever
+/// (the conformance kit fails such an adapter). Every loop over pages shares it.
+pub(crate) fn next_cursor(after: Option<Cursor>, next: Option<Cursor>) -> Option<Cursor> {
+    next.filter(|next| after.is_none_or(|a| *next > a))
 }
 
 /// Asynchronous storage for records: [`Store`]'s twin, with the same contract. Every future is
@@ -1003,8 +1007,7 @@ pub trait AsyncStore: Send + Sync {
                     scanned.visited += 1;
                     visit(record);
                 }
-                match page.next {
-                    Some(next) if after.is_some_and(|a| next <= a) => return Ok(scanned),
+                match next_cursor(after, page.next) {
                     Some(next) => after = Some(next),
                     None => return Ok(scanned),
                 }

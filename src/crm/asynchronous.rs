@@ -106,7 +106,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
                 .list(query, after, MAX_PAGE)
                 .await
                 .map_err(CrmError::Store)?;
-            let next = plan::next_page(after, page.next);
+            let next = crate::store::next_cursor(after, page.next);
             visit(page);
             match next {
                 Some(next) => after = Some(next),
@@ -799,10 +799,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
             Some((id, _)) => self.store().load(id).await.map_err(CrmError::Store)?,
             None => None,
         };
-        use plan::Resolved as R;
-        use plan::written;
+        use resolve::Resolved as R;
+        use resolve::written;
         let one = |v| Executed { records: vec![v] };
-        Ok(match plan::resolve(command, loaded)? {
+        Ok(match resolve::resolve(command, loaded)? {
             R::CreateContact(details, on_duplicate) => one(written(
                 self.create_contact(details, on_duplicate, actor)
                     .await?
@@ -818,14 +818,14 @@ impl<S: AsyncStore> AsyncCrm<S> {
             R::DisqualifyWorking(l, r) => one(written(self.disqualify(l, r, actor).await?)),
             R::DisqualifyNurturing(l, r) => one(written(self.disqualify(l, r, actor).await?)),
             R::Recycle(l, note) => one(written(self.recycle(l, note, actor).await?)),
-            R::QualifyWorking(l, q) => plan::qualified(self.qualify(l, q, actor).await?),
-            R::QualifyNurturing(l, q) => plan::qualified(self.qualify(l, q, actor).await?),
+            R::QualifyWorking(l, q) => resolve::qualified(self.qualify(l, q, actor).await?),
+            R::QualifyNurturing(l, q) => resolve::qualified(self.qualify(l, q, actor).await?),
             R::Propose(o, p) => one(written(self.propose(o, p, actor).await?)),
             R::Negotiate(o, note) => one(written(self.negotiate(o, note, actor).await?)),
             R::EnterContracting(o, t, i) => {
                 one(written(self.enter_contracting(o, t, i, actor).await?))
             }
-            R::Win(o, contract) => plan::won(self.win(o, contract, actor).await?),
+            R::Win(o, contract) => resolve::won(self.win(o, contract, actor).await?),
             R::LoseDiscovery(o, r) => one(written(self.lose(o, r, actor).await?)),
             R::LoseProposal(o, r) => one(written(self.lose(o, r, actor).await?)),
             R::LoseNegotiation(o, r) => one(written(self.lose(o, r, actor).await?)),
@@ -875,14 +875,14 @@ impl<S: AsyncStore> AsyncCrm<S> {
                     .into_organization(),
             )),
             R::ReassignContact(c, u, cascade, r) => {
-                plan::handed(self.reassign_contact(c, u, cascade, r, actor).await?)
+                resolve::handed(self.reassign_contact(c, u, cascade, r, actor).await?)
             }
             R::LinkContact(c, organization) => {
                 let organization = self.load::<Organization>(organization).await?;
                 one(written(self.link_contact(c, &organization, actor).await?))
             }
             R::UnlinkContact(c) => one(written(self.unlink_contact(c, actor).await?)),
-            R::EraseContact(c) => plan::erased(self.erase_contact(c, actor).await?),
+            R::EraseContact(c) => resolve::erased(self.erase_contact(c, actor).await?),
             R::OverrideDiscovery(o, p, r) => {
                 one(written(self.override_probability(o, p, r, actor).await?))
             }

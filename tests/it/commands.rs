@@ -423,6 +423,7 @@ fn contacts_and_organizations_are_handed_linked_and_erased_by_commands() {
         2,
         "the contact and its open opportunity: {done:?}"
     );
+    assert_eq!(done.records[1].id(), RecordId::Opportunity(o.id()));
     let (c, v) = at(&done, 0);
     let (oid, ov) = at(&done, 1);
     let done = run(json!({"step": "override_probability", "args": {
@@ -454,7 +455,6 @@ fn contacts_and_organizations_are_handed_linked_and_erased_by_commands() {
         done.records.len() >= 3,
         "the contact, its lead and its opportunity: {done:?}"
     );
-    let _ = o;
 }
 
 #[test]
