@@ -269,6 +269,7 @@ impl<T> Plan<T> {
 }
 
 mod asynchronous;
+mod events;
 mod plan;
 mod resolve;
 
@@ -318,6 +319,8 @@ pub struct Crm<S> {
     ids: Arc<dyn IdSource>,
     zones: Arc<dyn Zones>,
     next_steps: NextSteps,
+    /// Whether commits carry their events to the outbox ([`Crm::without_events`]).
+    events: bool,
 }
 
 impl<S> Crm<S> {
@@ -335,6 +338,7 @@ impl<S> Crm<S> {
             ids,
             zones: Arc::new(context::utc()),
             next_steps: NextSteps::none(),
+            events: true,
         }
     }
 
@@ -370,6 +374,27 @@ impl<S> Crm<S> {
         }
     }
 
+    /// The same facade, committing no events: for an application that reads no outbox, so
+    /// that its store does not keep events nobody prunes. By default every commit appends one
+    /// event per record it writes ([`event`](crate::event)).
+    pub fn without_events(self) -> Crm<S> {
+        Crm {
+            events: false,
+            ..self
+        }
+    }
+
+    /// `batch` with the events of its writes, made by `actor` now, when the facade emits
+    /// events.
+    fn with_events(&self, mut batch: Batch, actor: &User) -> Batch {
+        if self.events {
+            for event in events::of_writes(batch.writes(), &*self.ids, self.clock.now(), actor) {
+                batch.emit(event);
+            }
+        }
+        batch
+    }
+
     /// The store the facade commits to, to read from it directly (`list`, `scan`, ...).
     pub fn store(&self) -> &S {
         &self.store
@@ -395,8 +420,8 @@ impl<S> std::fmt::Debug for Crm<S> {
 }
 
 impl<S: Store> Crm<S> {
-    fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
-        self.store.commit(plan.batch)?;
+    fn apply<T>(&self, plan: Plan<T>, actor: &User) -> Result<T, CrmError<S::Error>> {
+        self.store.commit(self.with_events(plan.batch, actor))?;
         Ok(plan.output)
     }
 
@@ -463,7 +488,7 @@ impl<S: Store> Crm<S> {
             batch.require_no_contact_with(email);
         }
         let contact = Contact::create(details, &self.context(actor));
-        match self.apply(plan::create(contact.clone(), batch)) {
+        match self.apply(plan::create(contact.clone(), batch), actor) {
             Ok(created) => Ok(ContactOutcome::Created(created)),
             // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
@@ -517,7 +542,7 @@ impl<S: Store> Crm<S> {
             let loaded = self.store().load(account.into()).map_err(CrmError::Store)?;
             found.visit_account(loaded);
         }
-        self.apply(plan::erase(contact, found, &self.context(actor)))
+        self.apply(plan::erase(contact, found, &self.context(actor)), actor)
     }
 
     /// Every page of `query`, one after the other, given to `visit`.
@@ -556,7 +581,7 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
-        self.apply(plan::create(lead, Batch::new()))
+        self.apply(plan::create(lead, Batch::new()), actor)
     }
 
     /// Logs an activity about `contact`. See [`Activity::on_contact`].
@@ -575,7 +600,7 @@ impl<S: Store> Crm<S> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
             plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new()))
+        self.apply(plan::create(activity, Batch::new()), actor)
     }
 
     /// Logs an activity about `lead`, which is open (its type says so). See
@@ -594,7 +619,7 @@ impl<S: Store> Crm<S> {
         let ctx = self.context(actor);
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new()))
+        self.apply(plan::create(activity, Batch::new()), actor)
     }
 
     /// Logs an activity about `opportunity`, which is open (its type says so). See
@@ -614,7 +639,7 @@ impl<S: Store> Crm<S> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
         let activity = plan::invalid_for(opportunity.id(), activity)?;
-        self.apply(plan::create(activity, Batch::new()))
+        self.apply(plan::create(activity, Batch::new()), actor)
     }
 
     /// Logs an activity about the record `id`, whose kind and state are known only at run
@@ -636,7 +661,7 @@ impl<S: Store> Crm<S> {
         let id = id.into();
         let record = self.store().load(id).map_err(CrmError::Store)?;
         let activity = plan::activity_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(activity, Batch::new()))
+        self.apply(plan::create(activity, Batch::new()), actor)
     }
 
     /// Adds a task about the record `id`, whose kind and state are known only at run time: a
@@ -656,7 +681,7 @@ impl<S: Store> Crm<S> {
         let id = id.into();
         let record = self.store().load(id).map_err(CrmError::Store)?;
         let task = plan::task_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(task, Batch::new()))
+        self.apply(plan::create(task, Batch::new()), actor)
     }
 
     /// Adds a task about `contact`. See [`Task::on_contact`].
@@ -672,7 +697,7 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let task = Task::on_contact(contact, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()))
+        self.apply(plan::create(task, Batch::new()), actor)
     }
 
     /// Adds a task about `lead`, which is open (its type says so). See [`Task::on_lead`].
@@ -688,7 +713,7 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let task = Task::on_lead(lead, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()))
+        self.apply(plan::create(task, Batch::new()), actor)
     }
 
     /// Adds a next step for `opportunity`, which is open (its type says so). See
@@ -705,7 +730,7 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let task = Task::on_opportunity(opportunity, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()))
+        self.apply(plan::create(task, Batch::new()), actor)
     }
 
     /// Marks `task` done. See [`Task::complete`].
@@ -720,7 +745,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::close_task(task, |t| t.complete(&ctx))?)
+        self.apply(plan::close_task(task, |t| t.complete(&ctx))?, actor)
     }
 
     /// Cancels `task`. See [`Task::cancel`].
@@ -735,7 +760,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?)
+        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?, actor)
     }
 
     /// Logs the first touch: the lead is being worked. See [`Lead::log_touch`].
@@ -750,7 +775,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)))
+        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)), actor)
     }
 
     /// Interested, not ready yet. See [`Lead::nurture`].
@@ -765,7 +790,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)))
+        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)), actor)
     }
 
     /// Worked anew. See [`Lead::resume`].
@@ -780,7 +805,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)))
+        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)), actor)
     }
 
     /// Not worth pursuing. See [`Lead::disqualify`].
@@ -795,7 +820,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)))
+        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)), actor)
     }
 
     /// Worth another try. See [`Lead::recycle`].
@@ -810,7 +835,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)))
+        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)), actor)
     }
 
     /// Qualifies the lead: the converted lead and the new opportunity are committed together, or
@@ -827,7 +852,10 @@ impl<S: Store> Crm<S> {
         qualification: Qualification,
         actor: &User,
     ) -> Result<Qualified, CrmError<S::Error>> {
-        self.apply(plan::qualify(lead, qualification, &self.context(actor))?)
+        self.apply(
+            plan::qualify(lead, qualification, &self.context(actor))?,
+            actor,
+        )
     }
 
     /// A proposal was sent. See [`Opportunity::propose`].
@@ -844,7 +872,10 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
         self.require_next_step(opportunity.id(), OpportunityStage::Proposal)?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx)))
+        self.apply(
+            plan::step(opportunity, |o| o.propose(proposal, &ctx)),
+            actor,
+        )
     }
 
     /// The proposal is negotiated. See [`Opportunity::negotiate`].
@@ -861,7 +892,7 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
         self.require_next_step(opportunity.id(), OpportunityStage::Negotiation)?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)))
+        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)), actor)
     }
 
     /// Terms agreed, incumbent out. See [`Opportunity::enter_contracting`].
@@ -879,9 +910,10 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
         self.require_next_step(opportunity.id(), OpportunityStage::Contracting)?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| {
-            o.enter_contracting(terms, incumbent, &ctx)
-        }))
+        self.apply(
+            plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx)),
+            actor,
+        )
     }
 
     /// Won: the won opportunity and its account are committed together, or not at all. When
@@ -908,15 +940,14 @@ impl<S: Store> Crm<S> {
             None => None,
         };
         match plan::WinInto::of(organization, account)? {
-            plan::WinInto::NewAccount => {
-                self.apply(plan::win(opportunity, contract, &self.context(actor)))
-            }
-            plan::WinInto::NewAccountOf(o) => self.apply(plan::win_for_organization(
-                opportunity,
-                o,
-                contract,
-                &self.context(actor),
-            )),
+            plan::WinInto::NewAccount => self.apply(
+                plan::win(opportunity, contract, &self.context(actor)),
+                actor,
+            ),
+            plan::WinInto::NewAccountOf(o) => self.apply(
+                plan::win_for_organization(opportunity, o, contract, &self.context(actor)),
+                actor,
+            ),
             plan::WinInto::Account(account) => self.win_for(opportunity, account, contract, actor),
         }
     }
@@ -936,7 +967,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<WonAccount, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::win_for(opportunity, account, contract, &ctx)?)
+        self.apply(plan::win_for(opportunity, account, contract, &ctx)?, actor)
     }
 
     /// Lost. See [`Opportunity::lose`].
@@ -952,7 +983,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)))
+        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)), actor)
     }
 
     /// Reopened into discovery. See [`Opportunity::reopen`].
@@ -969,7 +1000,7 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
         self.require_next_step(opportunity.id(), OpportunityStage::Discovery)?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
+        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)), actor)
     }
 
     /// Corrects `contact`'s details (see [`Contact::correct`]). When the email address
@@ -989,7 +1020,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
         let plan = plan::correct(contact, details, reason, &self.context(actor))?;
-        self.apply(plan).map_err(plan::duplicate_email)
+        self.apply(plan, actor).map_err(plan::duplicate_email)
     }
 
     /// Hands `contact` over to `owner` (`None`: to nobody), for `reason` if one is given; with
@@ -1016,7 +1047,7 @@ impl<S: Store> Crm<S> {
             }
         }
         let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;
-        self.apply(plan)
+        self.apply(plan, actor)
     }
 
     /// Hands an open lead over. See [`Lead::reassign`].
@@ -1032,10 +1063,13 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |mut l| {
-            l.reassign(owner, reason, &ctx);
-            l
-        }))
+        self.apply(
+            plan::step(lead, |mut l| {
+                l.reassign(owner, reason, &ctx);
+                l
+            }),
+            actor,
+        )
     }
 
     /// Hands an open opportunity over. See [`Opportunity::reassign`].
@@ -1052,10 +1086,13 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.reassign(owner, reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.reassign(owner, reason, &ctx);
+                o
+            }),
+            actor,
+        )
     }
 
     /// Hands an account over. See [`Account::reassign`].
@@ -1072,10 +1109,13 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Account>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(account, |mut a| {
-            a.reassign(owner, reason, &ctx);
-            a
-        }))
+        self.apply(
+            plan::step(account, |mut a| {
+                a.reassign(owner, reason, &ctx);
+                a
+            }),
+            actor,
+        )
     }
 
     /// Revises an open opportunity's name, amount or expected close. See
@@ -1094,7 +1134,10 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
         let id = opportunity.id();
-        self.apply(plan::edit(id, opportunity, |o| o.revise(revision, &ctx))?)
+        self.apply(
+            plan::edit(id, opportunity, |o| o.revise(revision, &ctx))?,
+            actor,
+        )
     }
 
     /// Sends a revised proposal in `Proposal` or `Negotiation`. See
@@ -1111,10 +1154,13 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.revise_proposal(proposal, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.revise_proposal(proposal, &ctx);
+                o
+            }),
+            actor,
+        )
     }
 
     /// Overrides an open opportunity's probability until its next stage change. See
@@ -1132,10 +1178,13 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.override_probability(probability, reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.override_probability(probability, reason, &ctx);
+                o
+            }),
+            actor,
+        )
     }
 
     /// Overrides an open opportunity's forecast category until its next stage change. See
@@ -1153,10 +1202,13 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.override_forecast(category, reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.override_forecast(category, reason, &ctx);
+                o
+            }),
+            actor,
+        )
     }
 
     /// Returns an open opportunity to its stage's probability and forecast category. See
@@ -1173,10 +1225,13 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.clear_overrides(reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.clear_overrides(reason, &ctx);
+                o
+            }),
+            actor,
+        )
     }
 
     /// Records a new organization. When one with one of its domains exists, `on_duplicate`
@@ -1201,7 +1256,7 @@ impl<S: Store> Crm<S> {
             }
         }
         let (organization, batch) = plan::new_organization(details, &self.context(actor))?;
-        match self.apply(plan::create(organization, batch)) {
+        match self.apply(plan::create(organization, batch), actor) {
             Ok(created) => Ok(OrganizationOutcome::Created(created)),
             Err(e) => match (on_duplicate, plan::duplicate_domain(e)) {
                 (OnDuplicate::Reuse, CrmError::DuplicateOrganization { existing }) => {
@@ -1245,7 +1300,7 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Organization>, CrmError<S::Error>> {
         let plan = plan::correct_organization(organization, details, reason, &self.context(actor))?;
-        self.apply(plan).map_err(plan::duplicate_domain)
+        self.apply(plan, actor).map_err(plan::duplicate_domain)
     }
 
     /// Links `contact` to `organization`: a [correction](Self::correct_contact) of its

@@ -151,6 +151,7 @@ mod crm;
 mod edit;
 mod email;
 mod error;
+pub mod event;
 mod forecast;
 mod format;
 pub mod funnel;
@@ -176,6 +177,7 @@ mod task;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod text;
+mod version;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 

@@ -1,6 +1,6 @@
 //! [`MemoryStore`]: the embedded default store, on the standard library's collections.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::convert::Infallible;
 use std::ops::Bound;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::contact::Contact;
 use crate::email::EmailAddress;
+use crate::event::{Event, EventPage, Position, StoredEvent};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::id::{ContactId, OrganizationId};
@@ -48,6 +49,53 @@ struct Inner {
     /// Every record with its version. Records are never removed (an erasure is an update).
     records: HashMap<RecordId, (Record, Version)>,
     indexes: Indexes,
+    outbox: Outbox,
+}
+
+/// The events committed, in commit order: positions are given under the write lock that makes
+/// a commit atomic, so a reader (under the read lock) sees every commit before a position or
+/// none of them, and no event can appear behind a position already read.
+#[derive(Debug, Default)]
+struct Outbox {
+    /// The events kept, by position (ascending).
+    events: VecDeque<StoredEvent>,
+    /// The last position given (0: none yet); never goes back, even when pruned.
+    last: u64,
+}
+
+impl Outbox {
+    fn append(&mut self, events: Vec<Event>) {
+        for event in events {
+            self.last += 1;
+            self.events.push_back(StoredEvent {
+                position: Position::new(self.last),
+                event,
+            });
+        }
+    }
+
+    fn read(&self, after: Option<Position>, limit: usize) -> EventPage {
+        let start = after.map_or(0, |after| {
+            self.events.partition_point(|e| e.position <= after)
+        });
+        let events: Vec<StoredEvent> = self
+            .events
+            .range(start..)
+            .take(limit.clamp(1, MAX_PAGE))
+            .cloned()
+            .collect();
+        EventPage {
+            last: events.last().map(|e| e.position),
+            events,
+            unreadable: Vec::new(),
+        }
+    }
+
+    fn prune(&mut self, before: Position) -> u64 {
+        let end = self.events.partition_point(|e| e.position < before);
+        self.events.drain(..end);
+        end as u64
+    }
 }
 
 /// The secondary indexes: sets of ids (as `u128`, which compare fast), ordered so that a range
@@ -469,6 +517,7 @@ impl MemoryStore {
             inner: RwLock::new(Inner {
                 records: HashMap::with_capacity(records),
                 indexes: Indexes::default(),
+                outbox: Outbox::default(),
             }),
         }
     }
@@ -509,12 +558,21 @@ impl Store for MemoryStore {
     fn commit(&self, batch: Batch) -> Result<(), CommitError<Infallible>> {
         let mut inner = self.write();
         inner.check(&batch)?;
-        let (writes, _) = batch.into_parts();
-        for write in writes {
+        let parts = batch.into_parts();
+        inner.outbox.append(parts.events);
+        for write in parts.writes {
             let (record, expect) = write.into_parts();
             inner.apply(record, expect.written_version());
         }
         Ok(())
+    }
+
+    fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, Infallible> {
+        Ok(self.read().outbox.read(after, limit))
+    }
+
+    fn prune_events(&self, before: Position) -> Result<u64, Infallible> {
+        Ok(self.write().outbox.prune(before))
     }
 
     fn find_organizations_by_domain(
@@ -580,6 +638,18 @@ impl Store for MemoryStore {
 }
 
 impl AsyncStore for MemoryStore {
+    async fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+    ) -> Result<EventPage, Infallible> {
+        Store::read_events(self, after, limit)
+    }
+
+    async fn prune_events(&self, before: Position) -> Result<u64, Infallible> {
+        Store::prune_events(self, before)
+    }
+
     type Error = Infallible;
 
     async fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Infallible> {

@@ -36,7 +36,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroU64;
 use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +43,7 @@ use uuid::Uuid;
 
 use crate::contact::Contact;
 use crate::email::EmailAddress;
+use crate::event::{Event, EventPage, Position};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::id::{ContactId, OrganizationId};
@@ -51,38 +51,7 @@ pub use crate::mark::HistoryMark;
 use crate::organization::{Domain, Organization};
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;
-
-/// The version of a stored record: 1 when created, one more at every update. Never 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Version(NonZeroU64);
-
-impl Version {
-    /// The version of a record just created.
-    pub const FIRST: Version = Version(NonZeroU64::MIN);
-
-    /// The version `n`, if it is not 0.
-    pub fn new(n: u64) -> Option<Version> {
-        NonZeroU64::new(n).map(Version)
-    }
-
-    /// The version as a number: 1 for a created record, one more at every update.
-    pub fn get(self) -> u64 {
-        self.0.get()
-    }
-
-    /// The version after this one; saturates at `u64::MAX`, which no record reaches.
-    #[must_use]
-    pub fn next(self) -> Version {
-        Version(self.0.saturating_add(1))
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "v{}", self.0)
-    }
-}
+pub use crate::version::Version;
 
 /// A value as stored, with its version: what to pass back to update it.
 ///
@@ -286,6 +255,21 @@ pub struct Batch {
     writes: Writes,
     absent_emails: Vec<EmailAddress>,
     absent_domains: Vec<Domain>,
+    events: Vec<Event>,
+}
+
+/// A [`Batch`] taken apart by [`Batch::into_parts`], for an adapter to apply.
+#[derive(Debug)]
+pub struct BatchParts {
+    /// The writes, in the order they were added.
+    pub writes: IntoWrites,
+    /// The email addresses no contact may have ([`Batch::require_no_contact_with`]).
+    pub absent_emails: Vec<EmailAddress>,
+    /// The domains no organization may have ([`Batch::require_no_organization_with`]).
+    pub absent_domains: Vec<Domain>,
+    /// The events to append to the outbox, in this order, in the same atomic unit as the
+    /// writes ([`Batch::emit`]).
+    pub events: Vec<Event>,
 }
 
 impl Batch {
@@ -387,14 +371,33 @@ impl Batch {
         self.writes.as_slice().is_empty()
     }
 
-    /// The writes and the required absent emails, to apply them.
-    pub fn into_parts(self) -> (IntoWrites, Vec<EmailAddress>) {
+    /// Adds an event for the outbox: the commit appends the batch's events, in the order
+    /// they were added, in the same atomic unit as its writes (none if it writes nothing).
+    /// The facade adds one per write ([`event`](crate::event)); a batch built by hand carries
+    /// the events its author adds.
+    pub fn emit(&mut self, event: Event) -> &mut Batch {
+        self.events.push(event);
+        self
+    }
+
+    /// The events the commit appends to the outbox.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The batch's parts, to apply them.
+    pub fn into_parts(self) -> BatchParts {
         let writes = match self.writes {
             Writes::One(w) => IntoWritesInner::One(w.into_iter()),
             Writes::Two(w) => IntoWritesInner::Two(w.into_iter()),
             Writes::Many(w) => IntoWritesInner::Many(w.into_iter()),
         };
-        (IntoWrites(writes), self.absent_emails)
+        BatchParts {
+            writes: IntoWrites(writes),
+            absent_emails: self.absent_emails,
+            absent_domains: self.absent_domains,
+            events: self.events,
+        }
     }
 }
 
@@ -915,6 +918,29 @@ pub trait Store {
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize)
     -> Result<Page, Self::Error>;
 
+    /// Up to `limit` (at most [`MAX_PAGE`], at least 1) events of the outbox after `after`
+    /// (from the first kept when `None`), in commit order. A consumer keeps the page's
+    /// [`last`](EventPage::last) position and reads after it next time; an event that cannot be
+    /// read is reported in [`EventPage::unreadable`] and counts toward the limit.
+    ///
+    /// An event is readable once its commit is, and never appears behind a position a reader
+    /// has already passed: a store allocates positions in commit order (see the guide
+    /// "Writing a storage adapter" for why positions allocated before commit are not enough).
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error.
+    fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, Self::Error>;
+
+    /// Removes the events before `before` (those a consumer has handled), and returns how many
+    /// it removed. Positions are never reused: the next event still comes after every position
+    /// ever read.
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error.
+    fn prune_events(&self, before: Position) -> Result<u64, Self::Error>;
+
     /// Calls `visit` on every readable record of `kind`, reading [`SCAN_PAGE`] records at a
     /// time; returns how many were visited and which could not be read. (The default stops if
     /// `list`'s cursor does not advance, rather than loop for ever on a broken adapter.)
@@ -990,6 +1016,19 @@ pub trait AsyncStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Page, Self::Error>> + Send;
 
+    /// See [`Store::read_events`].
+    fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+    ) -> impl Future<Output = Result<EventPage, Self::Error>> + Send;
+
+    /// See [`Store::prune_events`].
+    fn prune_events(
+        &self,
+        before: Position,
+    ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
     /// See [`Store::scan`].
     fn scan(
         &self,
@@ -1047,6 +1086,14 @@ macro_rules! forward_store {
                 (**self).list(query, after, limit)
             }
 
+            fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, T::Error> {
+                (**self).read_events(after, limit)
+            }
+
+            fn prune_events(&self, before: Position) -> Result<u64, T::Error> {
+                (**self).prune_events(before)
+            }
+
             fn scan(
                 &self,
                 kind: RecordKind,
@@ -1094,6 +1141,21 @@ macro_rules! forward_store {
                 limit: usize,
             ) -> impl Future<Output = Result<Page, T::Error>> + Send {
                 (**self).list(query, after, limit)
+            }
+
+            fn read_events(
+                &self,
+                after: Option<Position>,
+                limit: usize,
+            ) -> impl Future<Output = Result<EventPage, T::Error>> + Send {
+                (**self).read_events(after, limit)
+            }
+
+            fn prune_events(
+                &self,
+                before: Position,
+            ) -> impl Future<Output = Result<u64, T::Error>> + Send {
+                (**self).prune_events(before)
             }
 
             fn scan(

@@ -88,8 +88,9 @@ impl<S> std::fmt::Debug for AsyncCrm<S> {
 }
 
 impl<S: AsyncStore> AsyncCrm<S> {
-    async fn apply<T>(&self, plan: Plan<T>) -> Result<T, CrmError<S::Error>> {
-        self.store().commit(plan.batch).await?;
+    async fn apply<T>(&self, plan: Plan<T>, actor: &User) -> Result<T, CrmError<S::Error>> {
+        let batch = self.sync.with_events(plan.batch, actor);
+        self.store().commit(batch).await?;
         Ok(plan.output)
     }
 
@@ -167,7 +168,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
             batch.require_no_contact_with(email);
         }
         let contact = Contact::create(details, &self.context(actor));
-        match self.apply(plan::create(contact.clone(), batch)).await {
+        match self
+            .apply(plan::create(contact.clone(), batch), actor)
+            .await
+        {
             Ok(created) => Ok(ContactOutcome::Created(created)),
             // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
@@ -212,7 +216,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
                 .map_err(CrmError::Store)?;
             found.visit_account(loaded);
         }
-        self.apply(plan::erase(contact, found, &self.context(actor)))
+        self.apply(plan::erase(contact, found, &self.context(actor)), actor)
             .await
     }
 
@@ -225,13 +229,20 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
-        self.apply(plan::create(lead, Batch::new())).await
+        self.apply(plan::create(lead, Batch::new()), actor).await
     }
 
     /// See [`Crm::with_next_steps`].
     pub fn with_next_steps(self, policy: NextSteps) -> AsyncCrm<S> {
         AsyncCrm {
             sync: self.sync.with_next_steps(policy),
+        }
+    }
+
+    /// See [`Crm::without_events`].
+    pub fn without_events(self) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: self.sync.without_events(),
         }
     }
 
@@ -245,7 +256,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         let id = id.into();
         let record = self.store().load(id).await.map_err(CrmError::Store)?;
         let task = plan::task_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(task, Batch::new())).await
+        self.apply(plan::create(task, Batch::new()), actor).await
     }
 
     /// See [`Crm::add_task_on_contact`].
@@ -257,7 +268,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let task = Task::on_contact(contact, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new())).await
+        self.apply(plan::create(task, Batch::new()), actor).await
     }
 
     /// See [`Crm::add_task_on_lead`].
@@ -269,7 +280,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let task = Task::on_lead(lead, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new())).await
+        self.apply(plan::create(task, Batch::new()), actor).await
     }
 
     /// See [`Crm::add_task_on_opportunity`].
@@ -281,7 +292,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let task = Task::on_opportunity(opportunity, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new())).await
+        self.apply(plan::create(task, Batch::new()), actor).await
     }
 
     /// See [`Crm::complete_task`].
@@ -291,7 +302,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::close_task(task, |t| t.complete(&ctx))?)
+        self.apply(plan::close_task(task, |t| t.complete(&ctx))?, actor)
             .await
     }
 
@@ -302,7 +313,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?)
+        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?, actor)
             .await
     }
 
@@ -317,7 +328,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
             plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new())).await
+        self.apply(plan::create(activity, Batch::new()), actor)
+            .await
     }
 
     /// See [`Crm::log_activity_on_lead`].
@@ -330,7 +342,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         let ctx = self.context(actor);
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new())).await
+        self.apply(plan::create(activity, Batch::new()), actor)
+            .await
     }
 
     /// See [`Crm::log_activity_on_opportunity`].
@@ -344,7 +357,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
         let activity = plan::invalid_for(opportunity.id(), activity)?;
-        self.apply(plan::create(activity, Batch::new())).await
+        self.apply(plan::create(activity, Batch::new()), actor)
+            .await
     }
 
     /// See [`Crm::log_activity`].
@@ -357,7 +371,8 @@ impl<S: AsyncStore> AsyncCrm<S> {
         let id = id.into();
         let record = self.store().load(id).await.map_err(CrmError::Store)?;
         let activity = plan::activity_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(activity, Batch::new())).await
+        self.apply(plan::create(activity, Batch::new()), actor)
+            .await
     }
 
     /// See [`Crm::log_touch`].
@@ -368,7 +383,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)))
+        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)), actor)
             .await
     }
 
@@ -380,7 +395,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)))
+        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)), actor)
             .await
     }
 
@@ -392,7 +407,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)))
+        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)), actor)
             .await
     }
 
@@ -404,7 +419,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)))
+        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)), actor)
             .await
     }
 
@@ -416,7 +431,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)))
+        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)), actor)
             .await
     }
 
@@ -427,8 +442,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
         qualification: Qualification,
         actor: &User,
     ) -> Result<Qualified, CrmError<S::Error>> {
-        self.apply(plan::qualify(lead, qualification, &self.context(actor))?)
-            .await
+        self.apply(
+            plan::qualify(lead, qualification, &self.context(actor))?,
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::propose`].
@@ -441,8 +459,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
         self.require_next_step(opportunity.id(), OpportunityStage::Proposal)
             .await?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.propose(proposal, &ctx)))
-            .await
+        self.apply(
+            plan::step(opportunity, |o| o.propose(proposal, &ctx)),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::negotiate`].
@@ -455,7 +476,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         self.require_next_step(opportunity.id(), OpportunityStage::Negotiation)
             .await?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)))
+        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)), actor)
             .await
     }
 
@@ -470,9 +491,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
         self.require_next_step(opportunity.id(), OpportunityStage::Contracting)
             .await?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| {
-            o.enter_contracting(terms, incumbent, &ctx)
-        }))
+        self.apply(
+            plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx)),
+            actor,
+        )
         .await
     }
 
@@ -499,13 +521,16 @@ impl<S: AsyncStore> AsyncCrm<S> {
         };
         match plan::WinInto::of(organization, account)? {
             plan::WinInto::NewAccount => {
-                self.apply(plan::win(opportunity, contract, &self.context(actor)))
-                    .await
+                self.apply(
+                    plan::win(opportunity, contract, &self.context(actor)),
+                    actor,
+                )
+                .await
             }
             plan::WinInto::NewAccountOf(o) => {
                 let plan =
                     plan::win_for_organization(opportunity, o, contract, &self.context(actor));
-                self.apply(plan).await
+                self.apply(plan, actor).await
             }
             plan::WinInto::Account(account) => {
                 self.win_for(opportunity, account, contract, actor).await
@@ -522,7 +547,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<WonAccount, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::win_for(opportunity, account, contract, &ctx)?)
+        self.apply(plan::win_for(opportunity, account, contract, &ctx)?, actor)
             .await
     }
 
@@ -534,7 +559,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)))
+        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)), actor)
             .await
     }
 
@@ -548,7 +573,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         self.require_next_step(opportunity.id(), OpportunityStage::Discovery)
             .await?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)))
+        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)), actor)
             .await
     }
 
@@ -561,7 +586,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
         let plan = plan::correct(contact, details, reason, &self.context(actor))?;
-        self.apply(plan).await.map_err(plan::duplicate_email)
+        self.apply(plan, actor).await.map_err(plan::duplicate_email)
     }
 
     /// See [`Crm::reassign_contact`].
@@ -581,7 +606,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
             }
         }
         let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;
-        self.apply(plan).await
+        self.apply(plan, actor).await
     }
 
     /// See [`Crm::reassign_lead`].
@@ -593,10 +618,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Lead<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |mut l| {
-            l.reassign(owner, reason, &ctx);
-            l
-        }))
+        self.apply(
+            plan::step(lead, |mut l| {
+                l.reassign(owner, reason, &ctx);
+                l
+            }),
+            actor,
+        )
         .await
     }
 
@@ -609,10 +637,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.reassign(owner, reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.reassign(owner, reason, &ctx);
+                o
+            }),
+            actor,
+        )
         .await
     }
 
@@ -625,10 +656,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Account>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(account, |mut a| {
-            a.reassign(owner, reason, &ctx);
-            a
-        }))
+        self.apply(
+            plan::step(account, |mut a| {
+                a.reassign(owner, reason, &ctx);
+                a
+            }),
+            actor,
+        )
         .await
     }
 
@@ -641,8 +675,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
         let id = opportunity.id();
-        self.apply(plan::edit(id, opportunity, |o| o.revise(revision, &ctx))?)
-            .await
+        self.apply(
+            plan::edit(id, opportunity, |o| o.revise(revision, &ctx))?,
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::revise_proposal`].
@@ -653,10 +690,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.revise_proposal(proposal, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.revise_proposal(proposal, &ctx);
+                o
+            }),
+            actor,
+        )
         .await
     }
 
@@ -669,10 +709,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.override_probability(probability, reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.override_probability(probability, reason, &ctx);
+                o
+            }),
+            actor,
+        )
         .await
     }
 
@@ -685,10 +728,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.override_forecast(category, reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.override_forecast(category, reason, &ctx);
+                o
+            }),
+            actor,
+        )
         .await
     }
 
@@ -700,10 +746,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |mut o| {
-            o.clear_overrides(reason, &ctx);
-            o
-        }))
+        self.apply(
+            plan::step(opportunity, |mut o| {
+                o.clear_overrides(reason, &ctx);
+                o
+            }),
+            actor,
+        )
         .await
     }
 
@@ -720,7 +769,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
             }
         }
         let (organization, batch) = plan::new_organization(details, &self.context(actor))?;
-        match self.apply(plan::create(organization, batch)).await {
+        match self.apply(plan::create(organization, batch), actor).await {
             Ok(created) => Ok(OrganizationOutcome::Created(created)),
             Err(e) => match (on_duplicate, plan::duplicate_domain(e)) {
                 (OnDuplicate::Reuse, CrmError::DuplicateOrganization { existing }) => {
@@ -759,7 +808,9 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Organization>, CrmError<S::Error>> {
         let plan = plan::correct_organization(organization, details, reason, &self.context(actor))?;
-        self.apply(plan).await.map_err(plan::duplicate_domain)
+        self.apply(plan, actor)
+            .await
+            .map_err(plan::duplicate_domain)
     }
 
     /// See [`Crm::link_contact`].

@@ -6,6 +6,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::contact::Contact;
 use crate::email::EmailAddress;
+use crate::event::{EventPage, Position};
 use crate::record::{Record, RecordId};
 use crate::store::{Batch, CommitError, Conflict, Cursor, Page, Query, Store, Versioned};
 
@@ -164,5 +165,13 @@ impl<S: Store> Store for FaultyStore<S> {
         limit: usize,
     ) -> Result<Page, Self::Error> {
         self.guard(|| self.inner.list(query, after, limit))
+    }
+
+    fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, Self::Error> {
+        self.guard(|| self.inner.read_events(after, limit))
+    }
+
+    fn prune_events(&self, before: Position) -> Result<u64, Self::Error> {
+        self.guard(|| self.inner.prune_events(before))
     }
 }

@@ -99,6 +99,18 @@ impl<S: AsyncStore> Store for Blocking<S> {
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize) -> Result<Page, S::Error> {
         block_on(self.0.list(query, after, limit))
     }
+
+    fn read_events(
+        &self,
+        after: Option<crate::event::Position>,
+        limit: usize,
+    ) -> Result<crate::event::EventPage, S::Error> {
+        block_on(self.0.read_events(after, limit))
+    }
+
+    fn prune_events(&self, before: crate::event::Position) -> Result<u64, S::Error> {
+        block_on(self.0.prune_events(before))
+    }
 }
 
 /// Every readable record of every kind in `store`, keyed by id (see [`check_consistency`] for
@@ -274,7 +286,8 @@ fn check_opportunity(
 ///
 /// - `reopen = f`: `f` takes a store made by `$new` and returns it closed and opened again (for
 ///   a store that persists): adds the case
-///   [`records_read_back_after_reopen`](crate::testkit::cases::records_read_back_after_reopen).
+///   [`records_read_back_after_reopen`](crate::testkit::cases::records_read_back_after_reopen)
+///   and [`events_resume_from_a_cursor_after_reopen`](crate::testkit::cases::events_resume_from_a_cursor_after_reopen).
 /// - `stress = n`: the stress case runs `n` operations per thread instead of
 ///   [`STRESS_OPERATIONS`](crate::testkit::cases::STRESS_OPERATIONS), for a slow store.
 ///
@@ -356,6 +369,14 @@ macro_rules! store_conformance {
                     contacts_are_listed_by_organization,
                 conformance_winning_for_an_organization_reuses_its_account =>
                     winning_for_an_organization_reuses_its_account,
+                conformance_events_are_written_only_by_committed_batches =>
+                    events_are_written_only_by_committed_batches,
+                conformance_events_follow_commit_order_with_one_key_per_commit =>
+                    events_follow_commit_order_with_one_key_per_commit,
+                conformance_event_reader_misses_nothing_during_concurrent_commits =>
+                    event_reader_misses_nothing_during_concurrent_commits,
+                conformance_events_are_pruned_before_a_position =>
+                    events_are_pruned_before_a_position,
             );
 
             #[test]
@@ -371,6 +392,12 @@ macro_rules! store_conformance {
                 fn conformance_records_read_back_after_reopen() {
                     #[allow(clippy::redundant_closure)]
                     $crate::testkit::cases::records_read_back_after_reopen(|| $new, $reopen);
+                }
+
+                #[test]
+                fn conformance_events_resume_from_a_cursor_after_reopen() {
+                    #[allow(clippy::redundant_closure)]
+                    $crate::testkit::cases::events_resume_from_a_cursor_after_reopen(|| $new, $reopen);
                 }
             )?
         }
@@ -405,6 +432,7 @@ macro_rules! async_store_conformance {
                 conformance_async_edits_through_the_facade => async_edits_through_the_facade,
                 conformance_async_organizations_through_the_facade =>
                     async_organizations_through_the_facade,
+                conformance_async_events_through_the_facade => async_events_through_the_facade,
             );
         }
     };

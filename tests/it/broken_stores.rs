@@ -3,12 +3,15 @@
 //! fail every other, and this test says which cases catch which breakage.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use prospect::testkit::cases;
 use prospect::*;
 use prospect::{
+    event::{Event, EventPage, Position, StoredEvent},
     record::{Record, RecordId},
     store::{
         Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query, Store, Version,
@@ -45,10 +48,25 @@ enum Breakage {
     PeriodEndIncluded,
     /// A batch that requires no organization with a domain is applied anyway.
     DomainCheckIgnored,
+    /// A batch's events are appended before its writes are checked: a conflicted batch
+    /// leaves its events in the outbox.
+    EventsOfConflictedBatches,
+    /// Positions are given before the commit takes the lock (as a database sequence is), so a
+    /// commit can land behind a position a reader has passed: the classic outbox gap.
+    PositionsBeforeCommit,
+    /// Pruning gives positions again: the next event takes the position after the last one
+    /// kept.
+    PruneReusesPositions,
+    /// Events are read newest first.
+    EventsNewestFirst,
 }
 
 #[derive(Debug, Default)]
 struct State {
+    /// The outbox, by position.
+    events: BTreeMap<Position, Event>,
+    /// The last position given.
+    last: u64,
     records: BTreeMap<RecordId, (Record, Version)>,
     /// Normalised address → contacts, as indexed when written.
     emails: BTreeMap<String, BTreeSet<RecordId>>,
@@ -59,6 +77,8 @@ struct State {
 struct Plain {
     breakage: Breakage,
     state: Mutex<State>,
+    /// Positions given before the lock ([`Breakage::PositionsBeforeCommit`]).
+    sequence: AtomicU64,
 }
 
 impl Plain {
@@ -66,6 +86,7 @@ impl Plain {
         Plain {
             breakage,
             state: Mutex::new(State::default()),
+            sequence: AtomicU64::new(0),
         }
     }
 
@@ -75,6 +96,17 @@ impl Plain {
 }
 
 impl State {
+    fn append(&mut self, events: Vec<Event>, breakage: Breakage) {
+        for event in events {
+            self.last = match (breakage, self.events.last_key_value()) {
+                (Breakage::PruneReusesPositions, Some((last, _))) => last.get() + 1,
+                (Breakage::PruneReusesPositions, None) => 1,
+                _ => self.last + 1,
+            };
+            self.events.insert(Position::new(self.last), event);
+        }
+    }
+
     fn check(&self, write: &Write, breakage: Breakage) -> Result<(), Conflict> {
         let id = write.record().id();
         let stored = self.records.get(&id);
@@ -134,7 +166,19 @@ impl Store for Plain {
     }
 
     fn commit(&self, batch: Batch) -> Result<(), CommitError<Self::Error>> {
+        // A sequence read outside the lock, then a pause before the commit: another commit
+        // may take a later position and land first.
+        let reserved = (self.breakage == Breakage::PositionsBeforeCommit).then(|| {
+            let first = self
+                .sequence
+                .fetch_add(batch.events().len() as u64, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            first
+        });
         let mut state = self.state();
+        if self.breakage == Breakage::EventsOfConflictedBatches {
+            state.append(batch.events().to_vec(), self.breakage);
+        }
         for email in batch.absent_emails() {
             let first = state
                 .emails
@@ -159,17 +203,27 @@ impl Store for Plain {
                 return Err(Conflict::domain_taken(o.id(), *version).into());
             }
         }
-        let (writes, _) = batch.into_parts();
-        let writes: Vec<Write> = writes.collect();
+        let parts = batch.into_parts();
+        let writes: Vec<Write> = parts.writes.collect();
         if self.breakage == Breakage::NonAtomicBatch {
             for write in writes {
                 state.check(&write, self.breakage)?;
                 state.apply(write.into_parts().0, self.breakage);
             }
+            state.append(parts.events, self.breakage);
             return Ok(());
         }
         for write in &writes {
             state.check(write, self.breakage)?;
+        }
+        match reserved {
+            Some(first) => {
+                for (n, event) in (first + 1..).zip(parts.events) {
+                    state.events.insert(Position::new(n), event);
+                }
+            }
+            None if self.breakage == Breakage::EventsOfConflictedBatches => {}
+            None => state.append(parts.events, self.breakage),
         }
         for write in writes {
             state.apply(write.into_parts().0, self.breakage);
@@ -283,6 +337,36 @@ impl Store for Plain {
             unreadable: Vec::new(),
             next,
         })
+    }
+
+    fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, Self::Error> {
+        let state = self.state();
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut events: Vec<StoredEvent> = state
+            .events
+            .range((start, Bound::Unbounded))
+            .take(limit.clamp(1, MAX_PAGE))
+            .map(|(position, event)| StoredEvent {
+                position: *position,
+                event: event.clone(),
+            })
+            .collect();
+        let last = events.last().map(|e| e.position);
+        if self.breakage == Breakage::EventsNewestFirst {
+            events.reverse();
+        }
+        Ok(EventPage {
+            events,
+            unreadable: Vec::new(),
+            last,
+        })
+    }
+
+    fn prune_events(&self, before: Position) -> Result<u64, Self::Error> {
+        let mut state = self.state();
+        let kept = state.events.split_off(&before);
+        let removed = std::mem::replace(&mut state.events, kept).len();
+        Ok(removed as u64)
     }
 }
 
@@ -418,6 +502,26 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "contacts_are_listed_by_organization",
             Box::new(move || cases::contacts_are_listed_by_organization(new)),
         ),
+        (
+            "events_are_written_only_by_committed_batches",
+            Box::new(move || cases::events_are_written_only_by_committed_batches(new)),
+        ),
+        (
+            "events_follow_commit_order_with_one_key_per_commit",
+            Box::new(move || cases::events_follow_commit_order_with_one_key_per_commit(new)),
+        ),
+        (
+            "event_reader_misses_nothing_during_concurrent_commits",
+            Box::new(move || cases::event_reader_misses_nothing_during_concurrent_commits(new)),
+        ),
+        (
+            "events_are_pruned_before_a_position",
+            Box::new(move || cases::events_are_pruned_before_a_position(new)),
+        ),
+        (
+            "events_resume_from_a_cursor_after_reopen",
+            Box::new(move || cases::events_resume_from_a_cursor_after_reopen(new, |s| s)),
+        ),
     ];
     cases
         .into_iter()
@@ -479,6 +583,22 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::DomainCheckIgnored,
             "organizations_are_refused_or_reused_by_domain",
+        ),
+        (
+            Breakage::EventsOfConflictedBatches,
+            "events_are_written_only_by_committed_batches",
+        ),
+        (
+            Breakage::PositionsBeforeCommit,
+            "event_reader_misses_nothing_during_concurrent_commits",
+        ),
+        (
+            Breakage::PruneReusesPositions,
+            "events_are_pruned_before_a_position",
+        ),
+        (
+            Breakage::EventsNewestFirst,
+            "events_follow_commit_order_with_one_key_per_commit",
         ),
     ];
     let passing = failing_cases(Breakage::None);

@@ -82,8 +82,7 @@ fn raw_commit(connection: &mut Connection, batch: Batch) {
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .unwrap();
-    let (writes, _) = batch.into_parts();
-    for write in writes {
+    for write in batch.into_parts().writes {
         let (record, expect) = write.into_parts();
         let id = record.id();
         let body = serde_json::to_string(&record).unwrap();

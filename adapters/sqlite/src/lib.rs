@@ -31,8 +31,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prospect::{
-    Contact, ContactId, Domain, EmailAddress, Organization, record::Record, record::RecordId,
-    store::Batch, store::CommitError, store::Conflict, store::Cursor, store::HistoryMark,
+    Contact, ContactId, Domain, EmailAddress, Organization, event::EventPage, event::Position,
+    event::StoredEvent, event::UnreadableEvent, record::Record, record::RecordId, store::Batch,
+    store::BatchParts, store::CommitError, store::Conflict, store::Cursor, store::HistoryMark,
     store::MAX_PAGE, store::Page, store::Precondition, store::Query, store::Store,
     store::Unreadable, store::Version, store::Versioned,
 };
@@ -99,6 +100,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (domain, id)
     ) WITHOUT ROWID;
     CREATE INDEX domains_by_id ON domains (id);",
+    // 7: the outbox: each commit's events, as JSON, at positions given inside the commit's
+    // write transaction (so in commit order: SQLite has one writer at a time). AUTOINCREMENT
+    // never gives a position again, even once the events before it are pruned.
+    "CREATE TABLE events (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        body     TEXT    NOT NULL
+    );",
 ];
 
 /// What migration `version` does besides its SQL: schema 5 fills in the times of the records
@@ -515,8 +523,12 @@ impl Store for SqliteStore {
         let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sqlite)?;
-        let absent_domains = batch.absent_domains().to_vec();
-        let (writes, absent_emails) = batch.into_parts();
+        let BatchParts {
+            writes,
+            absent_emails,
+            absent_domains,
+            events,
+        } = batch.into_parts();
         // Whether the batch erases a record: then the log is checkpointed after the commit.
         let mut erasing = false;
         for email in &absent_emails {
@@ -689,6 +701,21 @@ impl Store for SqliteStore {
                 }
             }
         }
+        // The events, in the same transaction: a position is given while this writer holds
+        // the database's only write lock, so positions follow commit order and a reader never
+        // finds a gap that a later commit fills.
+        for event in &events {
+            let body = serde_json::to_string(event).map_err(|source| {
+                store(SqliteError::Encode {
+                    record: event.record(),
+                    source,
+                })
+            })?;
+            transaction
+                .prepare_cached("INSERT INTO events (body) VALUES (?1)")
+                .and_then(|mut s| s.execute([body]))
+                .map_err(sqlite)?;
+        }
         transaction.commit().map_err(sqlite)?;
         if erasing {
             // The erased values are still in the log's earlier frames: copy the log into the
@@ -699,6 +726,40 @@ impl Store for SqliteStore {
             let _ = checkpoint(&connection);
         }
         Ok(())
+    }
+
+    fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, SqliteError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let after = after.map_or(0, |p| i64::try_from(p.get()).unwrap_or(i64::MAX));
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT position, body FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
+        )?;
+        let mut page = EventPage::default();
+        let mut rows = statement.query((after, limit as i64))?;
+        while let Some(row) = rows.next()? {
+            let position: i64 = row.get(0)?;
+            let position = Position::new(u64::try_from(position).unwrap_or(0));
+            page.last = Some(position);
+            let read = match row.get_ref(1)? {
+                ValueRef::Text(body) => serde_json::from_slice(body).map_err(|e| e.to_string()),
+                other => Err(format!("the body is {:?}, not text", other.data_type())),
+            };
+            match read {
+                Ok(event) => page.events.push(StoredEvent { position, event }),
+                Err(reason) => page.unreadable.push(UnreadableEvent { position, reason }),
+            }
+        }
+        Ok(page)
+    }
+
+    fn prune_events(&self, before: Position) -> Result<u64, SqliteError> {
+        let before = i64::try_from(before.get()).unwrap_or(i64::MAX);
+        let connection = self.connection();
+        let removed = connection
+            .prepare_cached("DELETE FROM events WHERE position < ?1")?
+            .execute([before])?;
+        Ok(removed as u64)
     }
 
     fn find_contacts_by_email(

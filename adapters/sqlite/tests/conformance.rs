@@ -513,6 +513,7 @@ fn migrating_from_schema_2_fills_in_what_each_activity_is_about_each_records_con
          DROP INDEX records_by_organization;
          ALTER TABLE records DROP COLUMN organization;
          DROP TABLE domains;
+         DROP TABLE events;
          PRAGMA user_version = 2;",
     )
     .unwrap();

@@ -91,6 +91,27 @@ pub fn stress_concurrent_lifecycles_with<S: Store + Sync>(new: impl Fn() -> S, o
             "{id}: every successful write counted, none lost"
         );
     }
+    // The outbox holds one event per successful write, each record's at versions 1, 2, 3, ...
+    let mut events: HashMap<RecordId, Vec<u64>> = HashMap::new();
+    for stored in super::events::read_events_after(&store, None, MAX_PAGE) {
+        let event = stored.event;
+        events
+            .entry(event.record())
+            .or_default()
+            .push(event.version().get());
+    }
+    for (id, n) in &writes {
+        let versions = events.remove(id).unwrap_or_default();
+        assert_eq!(
+            versions,
+            (1..=*n).collect::<Vec<_>>(),
+            "{id}: one event per committed write, in order"
+        );
+    }
+    assert!(
+        events.is_empty(),
+        "events of records never written: {events:?}"
+    );
     let (records, updates) = (writes.len(), writes.values().sum::<u64>());
     let conflicts = conflicts.into_inner();
     eprintln!("stress: {records} records, {updates} successful writes, {conflicts} conflicts");

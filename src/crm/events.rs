@@ -1,0 +1,285 @@
+//! The events of a commit, read from the records it writes.
+
+use chrono::{DateTime, Utc};
+
+use crate::account::Account;
+use crate::contact::{Contact, ContactDetails};
+use crate::edit::Change;
+use crate::event::{Event, OrganizationCorrected, OrganizationCreated, Payload, PersonalField};
+use crate::id::IdSource;
+use crate::lead::LeadEvidence;
+use crate::opportunity::OpportunityEvidence;
+use crate::organization::{Organization, OrganizationDetails};
+use crate::record::{AnyLead, AnyOpportunity, Record};
+use crate::store::{Precondition, Write};
+use crate::task::{Task, TaskStatus};
+use crate::text::User;
+
+/// The events of the writes of one commit, by `actor` at `at`, each with a new id from `ids`
+/// and all with one new commit key.
+///
+/// What each write did is read from the record it writes: a create is the record's creation
+/// (`ContactCreated`, `LeadOpened`, ...); an update is the newest entry of its history (a
+/// lead's or an opportunity's last transition, a contact's or an organization's last
+/// correction, an account's last win or hand-off, a task's closing). One rule needs the
+/// whole batch: the batch that writes an erased contact is its erasure, and its other writes
+/// are that erasure reaching the contact's records (`PersonalDataErased`).
+pub(crate) fn of_writes(
+    writes: &[Write],
+    ids: &dyn IdSource,
+    at: DateTime<Utc>,
+    actor: &User,
+) -> Vec<Event> {
+    let erased = writes.iter().find_map(|w| match w.record() {
+        Record::Contact(c) if c.erasure().is_some() => Some(c.id()),
+        _ => None,
+    });
+    let commit = Event::commit_key(ids);
+    writes
+        .iter()
+        .map(|write| {
+            let record = write.record();
+            let payload = match (erased, record) {
+                (Some(contact), r) if !matches!(r, Record::Contact(_)) => {
+                    Payload::PersonalDataErased { contact }
+                }
+                _ => payload_of(record, write.precondition() == Precondition::Absent),
+            };
+            let version = write.precondition().written_version();
+            Event::new(
+                ids,
+                commit,
+                (record.id(), version),
+                actor.clone(),
+                at,
+                payload,
+            )
+        })
+        .collect()
+}
+
+/// What writing `record` did: its creation when `created`, else its newest change.
+fn payload_of(record: &Record, created: bool) -> Payload {
+    match record {
+        Record::Contact(c) if created => Payload::ContactCreated {
+            source: c.source(),
+            owner: c.owner().cloned(),
+            organization: c.organization(),
+        },
+        Record::Contact(c) => contact_changed(c),
+        Record::Organization(o) if created => organization_created(o.details()),
+        Record::Organization(o) => organization_corrected(o),
+        Record::Lead(lead) if created => Payload::LeadOpened {
+            contact: lead.contact(),
+            source: lead.source(),
+            owner: lead.owner().cloned(),
+        },
+        Record::Lead(lead) => lead_changed(lead),
+        Record::Opportunity(o) if created => opportunity_opened(o),
+        Record::Opportunity(o) => opportunity_changed(o),
+        Record::Account(a) => account_changed(a, created),
+        Record::Activity(a) => Payload::ActivityLogged {
+            regarding: a.regarding().into(),
+            contact: a.contact(),
+            kind: a.kind(),
+            occurred_at: a.occurred_at(),
+        },
+        Record::Task(t) if created => task_added(t),
+        Record::Task(t) => match t.status() {
+            TaskStatus::Cancelled => Payload::TaskCancelled,
+            // An open task is only ever written again by an erasure.
+            TaskStatus::Done | TaskStatus::Open => Payload::TaskCompleted,
+        },
+    }
+}
+
+/// `Some(change)` when the two differ.
+fn changed<T: Clone + PartialEq>(before: &T, after: &T) -> Option<Change<T>> {
+    (before != after).then(|| Change::new(before.clone(), after.clone()))
+}
+
+fn contact_changed(contact: &Contact) -> Payload {
+    if contact.erasure().is_some() {
+        return Payload::ContactErased;
+    }
+    let Some(correction) = contact.corrections().last() else {
+        // Written again unchanged: nothing to say but that it is as created.
+        return payload_of(&Record::Contact(contact.clone()), true);
+    };
+    let (before, after): (&ContactDetails, &ContactDetails) =
+        (correction.details().before(), correction.details().after());
+    let personal: Vec<PersonalField> = [
+        (before.party != after.party, PersonalField::Party),
+        (before.email != after.email, PersonalField::Email),
+        (before.phone != after.phone, PersonalField::Phone),
+    ]
+    .into_iter()
+    .filter_map(|(differs, field)| differs.then_some(field))
+    .collect();
+    let source = changed(&before.source, &after.source);
+    let organization = changed(&before.organization, &after.organization);
+    let owner = changed(&before.owner, &after.owner);
+    match owner {
+        Some(owner) if personal.is_empty() && source.is_none() && organization.is_none() => {
+            Payload::OwnerChanged { owner }
+        }
+        owner => Payload::ContactCorrected {
+            personal,
+            source,
+            owner,
+            organization,
+        },
+    }
+}
+
+fn organization_created(details: &OrganizationDetails) -> Payload {
+    Payload::OrganizationCreated(Box::new(OrganizationCreated {
+        name: details.name.clone(),
+        domains: details.domains.clone(),
+        industry: details.industry.clone(),
+        size: details.size,
+        country: details.country,
+        owner: details.owner.clone(),
+    }))
+}
+
+fn organization_corrected(organization: &Organization) -> Payload {
+    let Some(correction) = organization.corrections().last() else {
+        return organization_created(organization.details());
+    };
+    let (before, after) = (correction.details().before(), correction.details().after());
+    let fields = OrganizationCorrected {
+        name: changed(&before.name, &after.name),
+        domains: changed(&before.domains, &after.domains),
+        industry: changed(&before.industry, &after.industry),
+        size: changed(&before.size, &after.size),
+        country: changed(&before.country, &after.country),
+        owner: changed(&before.owner, &after.owner),
+    };
+    match fields {
+        OrganizationCorrected {
+            name: None,
+            domains: None,
+            industry: None,
+            size: None,
+            country: None,
+            owner: Some(owner),
+        } => Payload::OwnerChanged { owner },
+        fields => Payload::OrganizationCorrected(Box::new(fields)),
+    }
+}
+
+fn lead_changed(lead: &AnyLead) -> Payload {
+    let Some(last) = lead.history().last() else {
+        return payload_of(&Record::Lead(lead.clone()), true);
+    };
+    let from = last.from().unwrap_or(last.to());
+    match last.evidence() {
+        LeadEvidence::Opened => payload_of(&Record::Lead(lead.clone()), true),
+        LeadEvidence::Touch(_) => Payload::LeadContacted { from },
+        LeadEvidence::Nurtured(_) => Payload::LeadNurtured,
+        LeadEvidence::Disqualified(reason) => Payload::LeadDisqualified {
+            from,
+            category: reason.category,
+        },
+        LeadEvidence::Recycled(_) => Payload::LeadRecycled,
+        LeadEvidence::Converted { opportunity } => Payload::LeadQualified {
+            from,
+            opportunity: *opportunity,
+        },
+        LeadEvidence::Reassigned(r) => Payload::OwnerChanged {
+            owner: r.owner().clone(),
+        },
+    }
+}
+
+fn opportunity_opened(o: &AnyOpportunity) -> Payload {
+    Payload::OpportunityOpened {
+        lead: o.lead(),
+        contact: o.contact(),
+        amount: o.amount(),
+        expected_close: o.expected_close(),
+        owner: o.owner().cloned(),
+    }
+}
+
+fn opportunity_changed(o: &AnyOpportunity) -> Payload {
+    let Some(last) = o.history().last() else {
+        return opportunity_opened(o);
+    };
+    let from = last.from().unwrap_or(last.to());
+    match last.evidence() {
+        OpportunityEvidence::Qualified { .. } => opportunity_opened(o),
+        OpportunityEvidence::Proposed(_)
+        | OpportunityEvidence::Negotiating(_)
+        | OpportunityEvidence::Contracting { .. } => Payload::OpportunityAdvanced {
+            from,
+            to: last.to(),
+            amount: o.amount(),
+        },
+        OpportunityEvidence::Won { contract, account } => Payload::OpportunityWon {
+            account: *account,
+            value: contract.value(),
+        },
+        OpportunityEvidence::Lost(reason) => Payload::OpportunityLost {
+            from,
+            category: reason.category,
+        },
+        OpportunityEvidence::Reopened(_) => Payload::OpportunityReopened,
+        OpportunityEvidence::ProposalRevised {
+            previous_amount,
+            proposal,
+        } => Payload::ProposalRevised {
+            amount: Change::new(*previous_amount, proposal.amount()),
+        },
+        OpportunityEvidence::Revised(r) => Payload::OpportunityRevised {
+            name: r.name().is_some(),
+            amount: r.amount().copied(),
+            expected_close: r.expected_close().copied(),
+        },
+        OpportunityEvidence::Reassigned(r) => Payload::OwnerChanged {
+            owner: r.owner().clone(),
+        },
+        OpportunityEvidence::Overridden(f) => Payload::ForecastOverridden {
+            probability: *f.probability(),
+            forecast: *f.forecast(),
+        },
+    }
+}
+
+/// An account's creation (its first win), or its newest change: a hand-off placed after every
+/// win, else its last win.
+fn account_changed(account: &Account, created: bool) -> Payload {
+    let wins = account.wins();
+    match (account.handoffs().last(), wins) {
+        (Some(handoff), _) if !created && handoff.after_wins() == wins.len() => {
+            Payload::OwnerChanged {
+                owner: handoff.reassignment().owner().clone(),
+            }
+        }
+        (_, [first, ..]) if created => Payload::AccountOpened {
+            contact: account.primary_contact(),
+            organization: account.organization(),
+            opportunity: first.opportunity(),
+            value: first.value(),
+        },
+        (_, [.., last]) => Payload::WinAdded {
+            opportunity: last.opportunity(),
+            value: last.value(),
+        },
+        // No account is without the win it was made from (checked when one is read, and by
+        // construction): an unchanged owner is all there is to say.
+        (_, []) => Payload::OwnerChanged {
+            owner: Change::new(account.owner().cloned(), account.owner().cloned()),
+        },
+    }
+}
+
+fn task_added(task: &Task) -> Payload {
+    Payload::TaskAdded {
+        regarding: task.regarding().into(),
+        contact: task.contact(),
+        owner: task.owner().clone(),
+        due: task.due(),
+    }
+}
