@@ -368,4 +368,36 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
             record.id()
         );
     }
+
+    // The events, delivered before the erasure and after, never held the personal data: an
+    // erasure has nothing to recall from the systems they went to.
+    let events = all_events(crm.store());
+    assert!(
+        events.len() > 50,
+        "every step wrote its events ({})",
+        events.len()
+    );
+    for stored in &events {
+        let text = serde_json::to_string(&stored.event).unwrap().to_lowercase();
+        assert!(!text.contains(MARK), "an event holds personal data: {text}");
+        for digits in ["98 76 54 32", "98765432"] {
+            assert!(!text.contains(digits), "an event holds the phone number");
+        }
+    }
+    // The erasure's commit: the contact's erasure, and its records' under the same key.
+    let last = &events[events.len() - 1].event;
+    let erasure: Vec<&event::Event> = events
+        .iter()
+        .map(|e| &e.event)
+        .filter(|e| e.commit() == last.commit())
+        .collect();
+    assert_eq!(erasure.len(), 1 + 4 + 3 + 1 + 3 + 1);
+    assert!(matches!(
+        erasure[0].payload(),
+        event::Payload::ContactErased
+    ));
+    assert!(erasure[1..].iter().all(|e| matches!(
+        e.payload(),
+        event::Payload::PersonalDataErased { contact } if *contact == erased.contact.id()
+    )));
 }

@@ -8,6 +8,7 @@ mod broken_stores;
 mod commands;
 mod edits;
 mod erasure;
+mod events;
 mod funnel;
 mod hardening;
 mod lifecycle;

@@ -14,6 +14,19 @@ pub fn everything<S: Store>(store: &S) -> Vec<Record> {
     all
 }
 
+/// Every event in `store`'s outbox, in commit order.
+pub fn all_events<S: Store>(store: &S) -> Vec<prospect::event::StoredEvent> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.read_events(after, prospect::store::MAX_PAGE).unwrap();
+        assert!(page.unreadable.is_empty(), "expected every event readable");
+        let Some(last) = page.last else { return all };
+        all.extend(page.events);
+        after = Some(last);
+    }
+}
+
 pub fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap()
 }
