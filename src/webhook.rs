@@ -1,7 +1,8 @@
 //! Webhook signatures by the [Standard Webhooks](https://www.standardwebhooks.com/) convention
 //! (feature `webhooks`), with no I/O: the application sends the request, this module says what
 //! its `webhook-id`, `webhook-timestamp` and `webhook-signature` headers hold, and checks them
-//! on the receiving side.
+//! on the receiving side. [`WebhookMessage::of`] turns an [`Event`] of the outbox into the
+//! whole request: its JSON body and its three headers.
 //!
 //! The signature is `v1,` and the base64 HMAC-SHA256, under the endpoint's secret, of
 //! `id.timestamp.body`; a header may hold several (space-separated) while a secret is rotated.
@@ -19,6 +20,9 @@
 //! ```
 
 use base64::Engine;
+use serde::Serialize;
+
+use crate::event::Event;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -26,6 +30,108 @@ use sha2::Sha256;
 /// How far a signed timestamp may be from now, in seconds, either way (five minutes, as the
 /// convention recommends).
 pub const TOLERANCE: i64 = 5 * 60;
+
+/// A webhook request for one [`Event`], signed: send [`body`](Self::body) with the
+/// [`headers`](Self::headers) (and `content-type: application/json`).
+///
+/// The body has the convention's shape, `{"type": ..., "timestamp": ..., "data": ...}`: the
+/// payload's name, when the event occurred, and the event (envelope and payload, as
+/// [`Event`] serialises). The message id is the event's id, the same at every retry, so
+/// that a receiver skips a delivery it has already handled.
+///
+/// ```
+/// use prospect::memory::MemoryStore;
+/// use prospect::webhook::{Secret, WebhookMessage, verify};
+/// use prospect::*;
+/// let crm = Crm::new(MemoryStore::new());
+/// let details = ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Referral);
+/// crm.create_contact(details, OnDuplicate::Refuse, &User::new("alice")?)?;
+/// let event = &crm.store().read_events(None, 10)?.events[0].event;
+///
+/// let secret = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
+/// let now = 1_800_000_000;
+/// let message = WebhookMessage::of(event, &secret, now)?;
+/// assert!(message.body().starts_with(r#"{"type":"ContactCreated","#));
+/// let [(_, id), (_, timestamp), (_, signature)] = message.headers();
+/// assert_eq!(id, event.id().to_string());
+/// assert!(verify(&secret, &id, timestamp.parse()?, message.body().as_bytes(), &signature, now).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookMessage {
+    id: String,
+    timestamp: i64,
+    body: String,
+    signature: String,
+}
+
+/// The body of a webhook: the convention's envelope around an event.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: chrono::DateTime<chrono::Utc>,
+    data: &'a Event,
+}
+
+impl WebhookMessage {
+    /// The request for `event`, sent at `timestamp` (seconds since the epoch: the time of this
+    /// attempt, which the receiver checks against its clock), signed with `secret`.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::Encode`] if the event cannot be written as JSON (it always can: its
+    /// maps have text keys); [`WebhookError::BadSecret`] (never, for a [`Secret`] that was made).
+    pub fn of(
+        event: &Event,
+        secret: &Secret,
+        timestamp: i64,
+    ) -> Result<WebhookMessage, WebhookError> {
+        let body = serde_json::to_string(&Body {
+            kind: event.payload().name(),
+            timestamp: event.occurred_at(),
+            data: event,
+        })
+        .map_err(|e| WebhookError::Encode(e.to_string()))?;
+        let id = event.id().to_string();
+        let signature = sign(secret, &id, timestamp, body.as_bytes())?;
+        Ok(WebhookMessage {
+            id,
+            timestamp,
+            body,
+            signature,
+        })
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The `webhook-id` header: the event's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The `webhook-timestamp` header, in seconds since the epoch.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// The `webhook-signature` header: `v1,` and the base64 signature.
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// The three headers, by name: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+    pub fn headers(&self) -> [(&'static str, String); 3] {
+        [
+            ("webhook-id", self.id.clone()),
+            ("webhook-timestamp", self.timestamp.to_string()),
+            ("webhook-signature", self.signature.clone()),
+        ]
+    }
+}
 
 /// An endpoint's signing secret: `whsec_` and base64 (the prefix is optional), as the
 /// convention writes it.
@@ -57,6 +163,9 @@ pub enum WebhookError {
         /// Now, as given.
         now: i64,
     },
+    /// An event could not be written as JSON.
+    #[error("the event cannot be written as JSON: {0}")]
+    Encode(String),
 }
 
 impl Secret {
@@ -201,5 +310,64 @@ mod tests {
         assert_eq!(Secret::new("whsec_"), Err(WebhookError::BadSecret));
         assert_eq!(Secret::new("whsec_***"), Err(WebhookError::BadSecret));
         assert_eq!(format!("{secret:?}"), "Secret(..)");
+    }
+
+    /// An event's message: the convention's body around the event, its id as the message id
+    /// (the same at a retry, signed anew for the retry's time), a signature that verifies and
+    /// stops verifying when the body changes.
+    #[test]
+    fn an_event_becomes_a_signed_message_that_verifies() {
+        use crate::event::{Event, Payload};
+        use crate::id::SequentialIds;
+        use crate::record::RecordId;
+        use crate::store::Version;
+        use chrono::TimeZone;
+
+        let ids = SequentialIds::new(5);
+        let record = RecordId::Contact(crate::ContactId::from_uuid(uuid::Uuid::nil()));
+        let at = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let event = Event::new(
+            &ids,
+            Event::commit_key(&ids),
+            (record, Version::FIRST),
+            crate::User::new("alice").unwrap(),
+            at,
+            Payload::ContactErased,
+        );
+        let secret = Secret::new(SECRET).unwrap();
+        let message = WebhookMessage::of(&event, &secret, TIMESTAMP).unwrap();
+        let body: serde_json::Value = serde_json::from_str(message.body()).unwrap();
+        assert_eq!(body["type"], "ContactErased");
+        assert_eq!(body["timestamp"], "2026-03-02T09:00:00Z");
+        assert_eq!(body["data"]["id"], event.id().to_string());
+        assert_eq!(message.id(), event.id().to_string());
+        let headers = message.headers();
+        assert_eq!(headers[1], ("webhook-timestamp", TIMESTAMP.to_string()));
+        assert_eq!(
+            verify(
+                &secret,
+                message.id(),
+                TIMESTAMP,
+                message.body().as_bytes(),
+                message.signature(),
+                TIMESTAMP
+            ),
+            Ok(())
+        );
+        let tampered = message.body().replace("alice", "mallory");
+        assert_eq!(
+            verify(
+                &secret,
+                message.id(),
+                TIMESTAMP,
+                tampered.as_bytes(),
+                message.signature(),
+                TIMESTAMP
+            ),
+            Err(WebhookError::NoMatch)
+        );
+        let retry = WebhookMessage::of(&event, &secret, TIMESTAMP + 60).unwrap();
+        assert_eq!((retry.id(), retry.body()), (message.id(), message.body()));
+        assert_ne!(retry.signature(), message.signature());
     }
 }
