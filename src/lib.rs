@@ -38,6 +38,9 @@
 //! - [`store`]: the storage contract, [`Store`](store::Store) and
 //!   [`AsyncStore`](store::AsyncStore), and what they exchange.
 //! - [`memory`]: [`MemoryStore`](memory::MemoryStore), the embedded default store.
+//! - [`event`]: the typed [`Event`](event::Event)s every commit of the facade writes into the
+//!   store's outbox, for other systems (read them with
+//!   [`Store::read_events`](store::Store::read_events)).
 //! - [`funnel`]: [`PipelineReport`](funnel::PipelineReport) and what it is made of.
 //! - [`stale`]: stale work (deals idle in their stage, new leads without an answer), found by
 //!   pure functions of the records, a policy and `now`.

@@ -324,13 +324,13 @@ mod tests {
         use chrono::TimeZone;
 
         let ids = SequentialIds::new(5);
-        let record = RecordId::Contact(crate::ContactId::from_uuid(uuid::Uuid::nil()));
+        let record = RecordId::Contact(crate::id::ContactId::from_uuid(uuid::Uuid::nil()));
         let at = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
         let event = Event::new(
             &ids,
             Event::commit_key(&ids),
             (record, Version::FIRST),
-            crate::User::new("alice").unwrap(),
+            crate::text::User::new("alice").unwrap(),
             at,
             Payload::ContactErased,
         );
