@@ -2,7 +2,8 @@
 //! records moved into a pre-sized map) and the naive store (the same records, histories and
 //! evidence as plain structs, deep-copied in at every save and out at every read).
 //! Every measurement starts from an empty store, sized for the records it will hold (as the
-//! floor's map is).
+//! floor's map is). The group `events` measures what the outbox costs: the same lifecycles
+//! with their events and without.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -67,6 +68,42 @@ fn lifecycle(c: &mut Criterion) {
             elapsed
         })
     });
+    group.finish();
+}
+
+/// What the outbox costs: a thousand lifecycles through the facade on a fresh store, with
+/// their events (ten a lifecycle) and without. Each measurement is one batch of a thousand on
+/// its own store, dropped outside the timing, so that both sides hold the same, bounded,
+/// amount of memory (a store growing for the whole run measures page faults as much as work).
+fn events(c: &mut Criterion) {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let me = User::new("claire").unwrap();
+    let evidence = ours::Evidence::new(start.date_naive()).unwrap();
+    const N: u64 = 1_000;
+    let fresh = |events: bool| {
+        let crm = Crm::with_clock_and_ids(
+            MemoryStore::with_capacity(4 * N as usize),
+            Arc::new(FixedClock::new(start)),
+            Arc::new(SequentialIds::new(1)),
+        );
+        if events { crm } else { crm.without_events() }
+    };
+    let mut group = c.benchmark_group("events");
+    group.throughput(criterion::Throughput::Elements(N));
+    for (name, with) in [("with_events", true), ("without_events", false)] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || fresh(with),
+                |crm| {
+                    for i in 0..N {
+                        ours::lifecycle(&crm, &me, &evidence, Input::nth(i)).unwrap();
+                    }
+                    crm
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
     group.finish();
 }
 
@@ -145,7 +182,7 @@ fn daily_work(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(30);
-    targets = lifecycle, daily_work
+    targets = lifecycle, events, daily_work
 }
 
 fn main() {
@@ -155,6 +192,7 @@ fn main() {
         "lifecycle",
         &[
             ("lifecycle", "memory_store", "floor", "<= 1.5x"),
+            ("events", "with_events", "without_events", "<= 1.15x"),
             ("lifecycle", "memory_store", "naive", "<= 0.5x"),
             ("daily_work", "log_activity", "stage_advance", "<= 1.5x"),
         ],

@@ -384,13 +384,11 @@ impl<S> Crm<S> {
         }
     }
 
-    /// `batch` with the events of its writes, made by `actor` now, when the facade emits
-    /// events.
+    /// `batch` with the events of its writes, made by `actor`, when the facade emits events.
     fn with_events(&self, mut batch: Batch, actor: &User) -> Batch {
         if self.events {
-            for event in events::of_writes(batch.writes(), &*self.ids, self.clock.now(), actor) {
-                batch.emit(event);
-            }
+            let events = events::of_writes(batch.writes(), &*self.ids, actor);
+            batch.emit_all(events);
         }
         batch
     }

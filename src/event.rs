@@ -68,7 +68,8 @@ pub const EVENT_SCHEMA: u32 = 1;
 pub struct EventId(Uuid);
 
 /// The key shared by the events of one commit: a consumer applies them together, or groups
-/// them (Salesforce calls it the transaction key).
+/// them (Salesforce calls it the transaction key). The facade uses the id of the commit's first
+/// event (unique as it is, and one UUID fewer to draw per commit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CommitKey(Uuid);
@@ -123,8 +124,27 @@ impl Event {
         occurred_at: DateTime<Utc>,
         payload: Payload,
     ) -> Event {
+        Event::with_id(
+            EventId(ids.next_uuid()),
+            commit,
+            (record, version),
+            actor,
+            occurred_at,
+            payload,
+        )
+    }
+
+    /// [`Event::new`] with its id given.
+    pub(crate) fn with_id(
+        id: EventId,
+        commit: CommitKey,
+        (record, version): (RecordId, Version),
+        actor: User,
+        occurred_at: DateTime<Utc>,
+        payload: Payload,
+    ) -> Event {
         Event {
-            id: EventId(ids.next_uuid()),
+            id,
             record,
             version,
             commit,
@@ -165,7 +185,8 @@ impl Event {
         &self.actor
     }
 
-    /// When, by the facade's clock.
+    /// When the change happened: the time its history entry records (taken from the
+    /// context's clock by the step that made it).
     pub fn occurred_at(&self) -> DateTime<Utc> {
         self.occurred_at
     }
@@ -212,21 +233,9 @@ pub enum Payload {
         /// The organization it belongs to.
         organization: Option<OrganizationId>,
     },
-    /// A contact's details were corrected.
-    ContactCorrected {
-        /// The personal fields that changed, without their values.
-        personal: Vec<PersonalField>,
-        /// The source, if it changed.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        source: Option<Change<LeadSource>>,
-        /// The owner, if it changed along with other fields (a hand-off alone is
-        /// [`OwnerChanged`](Payload::OwnerChanged)).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        owner: Option<Change<Option<User>>>,
-        /// The organization, if the contact was linked, unlinked or moved.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        organization: Option<Change<Option<OrganizationId>>>,
-    },
+    /// A contact's details were corrected: the fields that changed (boxed: rare, and the
+    /// largest payload).
+    ContactCorrected(Box<ContactCorrected>),
     /// A contact's personal data was erased (the right to erasure).
     ContactErased,
     /// A record of an erased contact had its personal data erased with it, in the same commit
@@ -385,6 +394,25 @@ pub enum Payload {
     TaskCancelled,
 }
 
+/// The fields of a contact that a correction changed ([`Payload::ContactCorrected`]): the
+/// personal ones named, the others before and after.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactCorrected {
+    /// The personal fields that changed, without their values.
+    pub personal: Vec<PersonalField>,
+    /// The source, if it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Change<LeadSource>>,
+    /// The owner, if it changed along with other fields (a hand-off alone is
+    /// [`OwnerChanged`](Payload::OwnerChanged)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Change<Option<User>>>,
+    /// The organization, if the contact was linked, unlinked or moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Change<Option<OrganizationId>>>,
+}
+
 /// An organization as [`Payload::OrganizationCreated`] describes it: not personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -433,7 +461,7 @@ impl Payload {
     pub fn name(&self) -> &'static str {
         match self {
             Payload::ContactCreated { .. } => "ContactCreated",
-            Payload::ContactCorrected { .. } => "ContactCorrected",
+            Payload::ContactCorrected(_) => "ContactCorrected",
             Payload::ContactErased => "ContactErased",
             Payload::PersonalDataErased { .. } => "PersonalDataErased",
             Payload::OwnerChanged { .. } => "OwnerChanged",

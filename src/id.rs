@@ -205,6 +205,11 @@ pub trait IdSource: Send + Sync {
 }
 
 /// The default id source: random UUID v7 from the system clock and random number generator.
+///
+/// With the default feature `fast-ids`, the random bits come from a thread-local
+/// cryptographically secure generator seeded by the operating system (uuid's `fast-rng`),
+/// about five times cheaper than asking the operating system for each id; without it, from the
+/// operating system every time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RandomIds;
 

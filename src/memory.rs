@@ -55,34 +55,58 @@ struct Inner {
 /// The events committed, in commit order: positions are given under the write lock that makes
 /// a commit atomic, so a reader (under the read lock) sees every commit before a position or
 /// none of them, and no event can appear behind a position already read.
+///
+/// Each commit's events are kept as the facade made them (one boxed slice, not copied event
+/// by event), with the position of the first.
 #[derive(Debug, Default)]
 struct Outbox {
-    /// The events kept, by position (ascending).
-    events: VecDeque<StoredEvent>,
+    /// The commits kept, by position (ascending), none empty.
+    commits: VecDeque<Committed>,
     /// The last position given (0: none yet); never goes back, even when pruned.
     last: u64,
 }
 
+/// The events of one commit, the first at position `first`, the others after it.
+#[derive(Debug)]
+struct Committed {
+    first: u64,
+    events: Box<[Event]>,
+}
+
+impl Committed {
+    /// The position after the last event.
+    fn end(&self) -> u64 {
+        self.first + self.events.len() as u64
+    }
+}
+
 impl Outbox {
     fn append(&mut self, events: Vec<Event>) {
-        for event in events {
-            self.last += 1;
-            self.events.push_back(StoredEvent {
-                position: Position::new(self.last),
-                event,
-            });
+        if events.is_empty() {
+            return;
         }
+        let first = self.last + 1;
+        self.last += events.len() as u64;
+        self.commits.push_back(Committed {
+            first,
+            events: events.into_boxed_slice(),
+        });
     }
 
     fn read(&self, after: Option<Position>, limit: usize) -> EventPage {
-        let start = after.map_or(0, |after| {
-            self.events.partition_point(|e| e.position <= after)
-        });
+        let after = after.map_or(0, Position::get);
+        // The first commit with an event after `after`.
+        let start = self.commits.partition_point(|c| c.end() <= after + 1);
         let events: Vec<StoredEvent> = self
-            .events
+            .commits
             .range(start..)
+            .flat_map(|c| (c.first..).zip(c.events.iter()))
+            .filter(|(position, _)| *position > after)
             .take(limit.clamp(1, MAX_PAGE))
-            .cloned()
+            .map(|(position, event)| StoredEvent {
+                position: Position::new(position),
+                event: event.clone(),
+            })
             .collect();
         EventPage {
             last: events.last().map(|e| e.position),
@@ -92,9 +116,24 @@ impl Outbox {
     }
 
     fn prune(&mut self, before: Position) -> u64 {
-        let end = self.events.partition_point(|e| e.position < before);
-        self.events.drain(..end);
-        end as u64
+        let before = before.get();
+        let mut removed = 0;
+        while let Some(commit) = self.commits.front_mut() {
+            if commit.end() <= before {
+                removed += commit.events.len() as u64;
+                self.commits.pop_front();
+            } else {
+                // A commit pruned in part keeps its events from `before` on.
+                let keep = before.saturating_sub(commit.first) as usize;
+                if keep > 0 {
+                    removed += keep as u64;
+                    commit.events = commit.events[keep..].into();
+                    commit.first = before;
+                }
+                break;
+            }
+        }
+        removed
     }
 }
 

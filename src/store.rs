@@ -380,6 +380,16 @@ impl Batch {
         self
     }
 
+    /// Adds `events` after those already added (taking the vector as it is when there are
+    /// none: the facade's events cost no copy).
+    pub(crate) fn emit_all(&mut self, mut events: Vec<Event>) {
+        if self.events.is_empty() {
+            self.events = events;
+        } else {
+            self.events.append(&mut events);
+        }
+    }
+
     /// The events the commit appends to the outbox.
     pub fn events(&self) -> &[Event] {
         &self.events

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use crate::account::Account;
 use crate::contact::{Contact, ContactDetails};
 use crate::edit::Change;
-use crate::event::{Event, OrganizationCorrected, OrganizationCreated, Payload, PersonalField};
+use crate::event::{
+    CommitKey, ContactCorrected, Event, EventId, OrganizationCorrected, OrganizationCreated,
+    Payload, PersonalField,
+};
 use crate::id::IdSource;
 use crate::lead::LeadEvidence;
 use crate::opportunity::OpportunityEvidence;
@@ -15,39 +18,44 @@ use crate::store::{Precondition, Write};
 use crate::task::{Task, TaskStatus};
 use crate::text::User;
 
-/// The events of the writes of one commit, by `actor` at `at`, each with a new id from `ids`
-/// and all with one new commit key.
+/// The events of the writes of one commit, by `actor`, each with a new id from `ids` and all
+/// with one commit key.
 ///
 /// What each write did is read from the record it writes: a create is the record's creation
 /// (`ContactCreated`, `LeadOpened`, ...); an update is the newest entry of its history (a
 /// lead's or an opportunity's last transition, a contact's or an organization's last
-/// correction, an account's last win or hand-off, a task's closing). One rule needs the
+/// correction, an account's last win or hand-off, a task's closing). When it happened is that
+/// entry's time, which the step took from the context's clock ([`when`]). One rule needs the
 /// whole batch: the batch that writes an erased contact is its erasure, and its other writes
-/// are that erasure reaching the contact's records (`PersonalDataErased`).
-pub(crate) fn of_writes(
-    writes: &[Write],
-    ids: &dyn IdSource,
-    at: DateTime<Utc>,
-    actor: &User,
-) -> Vec<Event> {
+/// are that erasure reaching the contact's records (`PersonalDataErased`, at the erasure's
+/// time).
+pub(crate) fn of_writes(writes: &[Write], ids: &dyn IdSource, actor: &User) -> Vec<Event> {
     let erased = writes.iter().find_map(|w| match w.record() {
-        Record::Contact(c) if c.erasure().is_some() => Some(c.id()),
+        Record::Contact(c) => c.erasure().map(|e| (c.id(), e.at)),
         _ => None,
     });
-    let commit = Event::commit_key(ids);
+    // The commit is known by its first event's id.
+    let first = EventId::from_uuid(ids.next_uuid());
+    let commit = CommitKey::from_uuid(first.as_uuid());
     writes
         .iter()
-        .map(|write| {
+        .enumerate()
+        .map(|(n, write)| {
             let record = write.record();
-            let payload = match (erased, record) {
-                (Some(contact), r) if !matches!(r, Record::Contact(_)) => {
-                    Payload::PersonalDataErased { contact }
+            let created = write.precondition() == Precondition::Absent;
+            let (payload, at) = match (erased, record) {
+                (Some((contact, at)), r) if !matches!(r, Record::Contact(_)) => {
+                    (Payload::PersonalDataErased { contact }, at)
                 }
-                _ => payload_of(record, write.precondition() == Precondition::Absent),
+                _ => (payload_of(record, created), when(record, created)),
             };
             let version = write.precondition().written_version();
-            Event::new(
-                ids,
+            let id = match n {
+                0 => first,
+                _ => EventId::from_uuid(ids.next_uuid()),
+            };
+            Event::with_id(
+                id,
                 commit,
                 (record.id(), version),
                 actor.clone(),
@@ -93,6 +101,28 @@ fn payload_of(record: &Record, created: bool) -> Payload {
     }
 }
 
+/// When the change that writing `record` records happened: its creation when `created`, else
+/// the time of its newest entry (the one [`payload_of`] describes).
+fn when(record: &Record, created: bool) -> DateTime<Utc> {
+    let newest = match record {
+        _ if created => None,
+        Record::Contact(c) => c
+            .erasure()
+            .map(|e| e.at)
+            .or_else(|| c.corrections().last().map(|c| c.at())),
+        Record::Organization(o) => o.corrections().last().map(|c| c.at()),
+        Record::Lead(lead) => lead.history().last().map(|t| t.at()),
+        Record::Opportunity(o) => o.history().last().map(|t| t.at()),
+        Record::Account(a) => match a.handoffs().last() {
+            Some(handoff) if handoff.after_wins() == a.wins().len() => Some(handoff.at()),
+            _ => a.wins().last().map(|w| w.at()),
+        },
+        Record::Task(t) => t.closed().map(|c| c.at),
+        Record::Activity(_) => None,
+    };
+    newest.unwrap_or_else(|| record.created_at())
+}
+
 /// `Some(change)` when the two differ.
 fn changed<T: Clone + PartialEq>(before: &T, after: &T) -> Option<Change<T>> {
     (before != after).then(|| Change::new(before.clone(), after.clone()))
@@ -123,12 +153,12 @@ fn contact_changed(contact: &Contact) -> Payload {
         Some(owner) if personal.is_empty() && source.is_none() && organization.is_none() => {
             Payload::OwnerChanged { owner }
         }
-        owner => Payload::ContactCorrected {
+        owner => Payload::ContactCorrected(Box::new(ContactCorrected {
             personal,
             source,
             owner,
             organization,
-        },
+        })),
     }
 }
 
