@@ -1,5 +1,7 @@
 //! The adapter's commits against raw rusqlite doing the same writes: the same rows (JSON body and
 //! indexed columns), the same statements, one transaction per batch, but none of the adapter.
+//! And reading a million events from the outbox through the adapter against raw rusqlite
+//! reading the same rows, a page at a time, and decoding each body as a consumer would.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -9,7 +11,8 @@ use criterion::{Criterion, criterion_group};
 use prospect::*;
 use prospect::{
     record::{Record, StateError},
-    store::{Batch, Precondition, Version},
+    store,
+    store::{Batch, Precondition, Store, Version},
 };
 use prospect_sqlite::SqliteStore;
 use rusqlite::{Connection, TransactionBehavior};
@@ -160,22 +163,159 @@ fn sqlite(c: &mut Criterion) {
     group.finish();
 }
 
+/// How many events the outbox bench reads.
+const EVENTS: u64 = 1_000_000;
+
+/// A file database whose outbox holds [`EVENTS`] events: the events of a hundred lifecycles
+/// through the facade (every kind a lifecycle writes), copied with new ids until there are a
+/// million, committed ten thousand at a time.
+fn outbox_of_a_million(path: &std::path::Path) {
+    use prospect::event::Event;
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let evidence = baselines::ours::Evidence::new(start.date_naive()).unwrap();
+    let crm = Crm::with_clock_and_ids(
+        prospect::memory::MemoryStore::new(),
+        std::sync::Arc::new(FixedClock::new(start)),
+        std::sync::Arc::new(SequentialIds::new(2)),
+    );
+    let me = User::new("claire").unwrap();
+    for i in 0..100 {
+        baselines::ours::lifecycle(&crm, &me, &evidence, baselines::Input::nth(i)).unwrap();
+    }
+    let sample: Vec<Event> = crm
+        .store()
+        .read_events(None, store::MAX_PAGE)
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    let store = SqliteStore::open(path).unwrap();
+    let ids = SequentialIds::new(3);
+    let mut written = 0;
+    while written < EVENTS {
+        let mut batch = Batch::new();
+        for event in sample.iter().cycle().take(10_000) {
+            let commit = Event::commit_key(&ids);
+            batch.emit(Event::new(
+                &ids,
+                commit,
+                (event.record(), event.version()),
+                event.actor().clone(),
+                event.occurred_at(),
+                event.payload().clone(),
+            ));
+        }
+        written += batch.events().len() as u64;
+        store.commit(batch).unwrap();
+    }
+}
+
+fn outbox(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("prospect-outbox-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("outbox.db");
+    outbox_of_a_million(&path);
+    let mut group = c.benchmark_group("sqlite_outbox_read");
+    group.throughput(criterion::Throughput::Elements(EVENTS));
+    group.bench_function("adapter", |b| {
+        let store = SqliteStore::open(&path).unwrap();
+        b.iter(|| {
+            let mut after = None;
+            let mut read = 0u64;
+            loop {
+                let page = store.read_events(after, store::MAX_PAGE).unwrap();
+                let Some(last) = page.last else { break };
+                read += page.events.len() as u64;
+                black_box(page.events);
+                after = Some(last);
+            }
+            assert_eq!(read, EVENTS);
+        })
+    });
+    // The same statement and pages, each body decoded into an `Event`: what a consumer reading
+    // the table by hand does.
+    group.bench_function("raw_rusqlite", |b| {
+        let connection = Connection::open(&path).unwrap();
+        b.iter(|| {
+            let mut after = 0i64;
+            let mut read = 0u64;
+            loop {
+                let mut statement = connection
+                    .prepare_cached(
+                        "SELECT position, body FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
+                    )
+                    .unwrap();
+                let mut rows = statement.query((after, store::MAX_PAGE as i64)).unwrap();
+                let mut page = Vec::with_capacity(store::MAX_PAGE);
+                while let Some(row) = rows.next().unwrap() {
+                    after = row.get(0).unwrap();
+                    let body = row.get_ref(1).unwrap().as_str().unwrap();
+                    let event: prospect::event::Event = serde_json::from_str(body).unwrap();
+                    page.push((after, event));
+                }
+                if page.is_empty() {
+                    break;
+                }
+                read += page.len() as u64;
+                black_box(page);
+            }
+            assert_eq!(read, EVENTS);
+        })
+    });
+    // The rows alone, not decoded: what the decoding costs.
+    group.bench_function("raw_rows_only", |b| {
+        let connection = Connection::open(&path).unwrap();
+        b.iter(|| {
+            let mut after = 0i64;
+            let mut read = 0u64;
+            loop {
+                let mut statement = connection
+                    .prepare_cached(
+                        "SELECT position, body FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
+                    )
+                    .unwrap();
+                let mut rows = statement.query((after, store::MAX_PAGE as i64)).unwrap();
+                let mut n = 0;
+                while let Some(row) = rows.next().unwrap() {
+                    after = row.get(0).unwrap();
+                    black_box(row.get_ref(1).unwrap().as_str().unwrap().len());
+                    n += 1;
+                }
+                if n == 0 {
+                    break;
+                }
+                read += n;
+            }
+            assert_eq!(read, EVENTS);
+        })
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(20);
     targets = sqlite
 }
 
+criterion_group! {
+    name = outbox_benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(20)).sample_size(10);
+    targets = outbox
+}
+
 fn main() {
     benches();
+    outbox_benches();
     Criterion::default().configure_from_args().final_summary();
     baselines::print_ratios(
         "sqlite",
-        &[(
-            "sqlite_lifecycle_writes",
-            "adapter",
-            "raw_rusqlite",
-            "<= 1.3x",
-        )],
+        &[
+            ("sqlite_lifecycle_writes", "adapter", "raw_rusqlite", "<= 1.3x"),
+            ("sqlite_outbox_read", "adapter", "raw_rusqlite", "<= 1.3x"),
+            ("sqlite_outbox_read", "adapter", "raw_rows_only", "(the decoding's share)"),
+        ],
     );
 }
