@@ -313,9 +313,19 @@ fn main() {
     baselines::print_ratios(
         "sqlite",
         &[
-            ("sqlite_lifecycle_writes", "adapter", "raw_rusqlite", "<= 1.3x"),
+            (
+                "sqlite_lifecycle_writes",
+                "adapter",
+                "raw_rusqlite",
+                "<= 1.3x",
+            ),
             ("sqlite_outbox_read", "adapter", "raw_rusqlite", "<= 1.3x"),
-            ("sqlite_outbox_read", "adapter", "raw_rows_only", "(the decoding's share)"),
+            (
+                "sqlite_outbox_read",
+                "adapter",
+                "raw_rows_only",
+                "(the decoding's share)",
+            ),
         ],
     );
 }
