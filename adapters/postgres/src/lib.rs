@@ -1,0 +1,1196 @@
+//! A PostgreSQL storage adapter for [`prospect`]: native async ([`PostgresStore`], an
+//! [`AsyncStore`]) on `tokio-postgres` with a `deadpool` connection pool, and blocking
+//! ([`BlockingPostgresStore`], a [`Store`]) for synchronous callers. Written, as any
+//! downstream adapter would be, with `prospect`'s public API only.
+//!
+//! - **One tenant per store.** Every row carries a tenant id that leads its primary key and
+//!   every index, and every statement is scoped to the store's [`Tenant`]: a store opened for
+//!   one tenant can neither read nor write another's rows, and the rows of a tenant can be
+//!   co-located by distributing on the tenant column (Citus).
+//! - **Every commit is one SERIALIZABLE transaction**, whose version checks, history-prefix
+//!   checks, required-absent emails and domains, and outbox are SQL inside it. A serialization
+//!   failure or a deadlock (SQLSTATE `40001`, `40P01`) rolls it back whole and it is run again,
+//!   with bounded, jittered exponential backoff ([`Retry`]): a write retried and then committed
+//!   is reported as committed, never as a conflict. No `LISTEN`/`NOTIFY`, no advisory locks,
+//!   no sequences: what CockroachDB, YugabyteDB and Aurora DSQL lack is not used.
+//! - **The outbox is read without gaps.** A commit appends its events last, taking their
+//!   positions from a one-row counter per tenant (`outbox_heads`) that it updates in the same
+//!   transaction: the row is locked until the commit ends, so positions are given in commit
+//!   order, and a reader that has read a position has seen every commit before it. (A
+//!   sequence would give positions before commit, and a later position could become visible
+//!   before an earlier one: the gap the store contract forbids.)
+//! - **The schema is created and migrated in code**, its version kept in `prospect_schema`.
+//! - Statements are prepared once per connection and cached.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use prospect::AsyncCrm;
+//! use prospect_postgres::{PostgresStore, Tenant};
+//! let store = PostgresStore::connect("postgres://prospect@127.0.0.1/prospect", Tenant::from_uuid(uuid::Uuid::nil())).await?;
+//! let crm = AsyncCrm::new(store);
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use prospect::event::{EventPage, Position, StoredEvent, UnreadableEvent};
+use prospect::record::{Record, RecordId, RecordKind};
+use prospect::store::{
+    AsyncStore, Batch, BatchParts, CommitError, Conflict, Cursor, HistoryMark, MAX_PAGE, Page,
+    Precondition, Query, Store, Unreadable, Version, Versioned, Write,
+};
+use prospect::{Contact, Domain, EmailAddress, Organization};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, NoTls};
+use uuid::Uuid;
+
+/// The schema version this adapter creates and reads.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// The migrations, in order: the schema at version N is made by the first N of them. Every
+/// primary key and index leads with the tenant.
+const MIGRATIONS: &[&str] = &[
+    // 1: records, the domains of organizations, the outbox and its per-tenant counters.
+    "CREATE TABLE records (
+        tenant         UUID    NOT NULL,
+        kind           TEXT    NOT NULL,
+        id             UUID    NOT NULL,
+        state          TEXT    NOT NULL,
+        owner          TEXT,
+        email          TEXT,
+        version        BIGINT  NOT NULL CHECK (version >= 1),
+        body           TEXT    NOT NULL,
+        history_len    BIGINT  NOT NULL,
+        history_tip    BIGINT  NOT NULL,
+        erased         BOOLEAN NOT NULL,
+        regarding      TEXT,
+        contact        UUID,
+        created_s      BIGINT  NOT NULL,
+        created_ns     BIGINT  NOT NULL,
+        expected_close INTEGER,
+        organization   UUID,
+        PRIMARY KEY (tenant, kind, id)
+    );
+    CREATE INDEX records_by_state ON records (tenant, kind, state, id);
+    CREATE INDEX records_by_owner ON records (tenant, kind, owner, id);
+    CREATE INDEX records_by_email ON records (tenant, email) WHERE email IS NOT NULL;
+    CREATE INDEX records_by_regarding ON records (tenant, regarding, id) WHERE regarding IS NOT NULL;
+    CREATE INDEX records_by_contact ON records (tenant, kind, contact, id) WHERE contact IS NOT NULL;
+    CREATE INDEX records_by_created ON records (tenant, kind, created_s, created_ns);
+    CREATE INDEX records_by_close ON records (tenant, expected_close) WHERE expected_close IS NOT NULL;
+    CREATE INDEX records_by_organization ON records (tenant, kind, organization, id)
+        WHERE organization IS NOT NULL;
+    CREATE TABLE domains (
+        tenant UUID NOT NULL,
+        domain TEXT NOT NULL,
+        id     UUID NOT NULL,
+        PRIMARY KEY (tenant, domain, id)
+    );
+    CREATE INDEX domains_by_id ON domains (tenant, id);
+    CREATE TABLE events (
+        tenant   UUID   NOT NULL,
+        position BIGINT NOT NULL,
+        body     TEXT   NOT NULL,
+        PRIMARY KEY (tenant, position)
+    );
+    CREATE TABLE outbox_heads (
+        tenant UUID   PRIMARY KEY,
+        last   BIGINT NOT NULL
+    );",
+];
+
+/// The tenant a store is opened for: every row it reads or writes is that tenant's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tenant(Uuid);
+
+impl Tenant {
+    /// The tenant with this id.
+    pub fn from_uuid(id: Uuid) -> Tenant {
+        Tenant(id)
+    }
+
+    /// A new tenant id (a UUID v7).
+    pub fn generate() -> Tenant {
+        Tenant(Uuid::now_v7())
+    }
+
+    /// The tenant's id.
+    pub fn as_uuid(self) -> Uuid {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "tenant {}", self.0)
+    }
+}
+
+/// How a commit that meets a serialization failure or a deadlock is run again: up to
+/// `attempts` times in all, waiting a random time up to `first`, then up to twice as long each
+/// time, never more than `max` ("full jitter", so that racing writers spread out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// How many times a commit is tried in all (at least 1).
+    pub attempts: u32,
+    /// The longest wait before the second try.
+    pub first: Duration,
+    /// The longest wait before any try.
+    pub max: Duration,
+}
+
+impl Default for Retry {
+    /// Twenty tries, waits from up to 2 ms to up to 500 ms (at most about eight seconds in
+    /// all): enough for sixteen writers racing on one record on a loaded machine.
+    fn default() -> Retry {
+        Retry {
+            attempts: 20,
+            first: Duration::from_millis(2),
+            max: Duration::from_millis(500),
+        }
+    }
+}
+
+impl Retry {
+    /// The wait before try number `attempt + 1` (after `attempt` failed tries, from 1): random,
+    /// up to `first * 2^(attempt - 1)`, at most `max`.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .first
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+            .min(self.max);
+        // A random fraction: the standard library's randomly seeded hasher, hashed once.
+        let random = RandomState::new().hash_one(attempt);
+        ceiling.mul_f64((random >> 11) as f64 / (1u64 << 53) as f64)
+    }
+}
+
+/// What went wrong in the adapter. Conflicts are not errors of the adapter: they are reported as
+/// [`CommitError::Conflict`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PostgresError {
+    /// The server failed a statement, or the connection to it failed.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No connection could be had from the pool (the server is unreachable, or every
+    /// connection is busy for too long).
+    #[error("postgres connection pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// The connection URL does not parse, or the pool cannot be built from it.
+    #[error("postgres configuration: {0}")]
+    Config(String),
+    /// A commit met serialization failures or deadlocks on every try: nothing was written.
+    #[error(
+        "the commit was refused {attempts} times by serialization failures or deadlocks; nothing was written: {last}"
+    )]
+    Contention {
+        /// How many times it was tried.
+        attempts: u32,
+        /// The last failure.
+        #[source]
+        last: tokio_postgres::Error,
+    },
+    /// A stored row could not be read back as a valid record; the other rows are unaffected.
+    #[error("{record} is corrupt: {reason}")]
+    Corrupt {
+        /// The row's kind and id, as stored.
+        record: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A record or an event could not be encoded as JSON.
+    #[error("{record} cannot be encoded: {source}")]
+    Encode {
+        /// The record (or the record of the event) that could not be encoded.
+        record: RecordId,
+        /// Why `serde_json` refused it.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The database was made by a newer version of this adapter.
+    #[error("the database schema is version {found}; this adapter reads up to {supported}")]
+    SchemaTooNew {
+        /// The version found.
+        found: i32,
+        /// The newest version this adapter knows.
+        supported: i32,
+    },
+}
+
+/// How many connections a store's pool holds by default.
+pub const POOL_SIZE: usize = 16;
+
+/// An [`AsyncStore`] in a PostgreSQL database, for one [`Tenant`], on a pool of connections.
+///
+/// `Clone` shares the pool. Run it on a tokio runtime.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    tenant: Tenant,
+    retry: Retry,
+    /// How many tries were run again (shared by the clones of the store).
+    retried: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("tenant", &self.tenant)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/database`) with a pool
+    /// of [`POOL_SIZE`] connections, creates or migrates the schema, and opens the store for
+    /// `tenant`.
+    ///
+    /// # Errors
+    ///
+    /// [`PostgresError::Config`] for a URL that does not parse; [`PostgresError::Pool`] or
+    /// [`PostgresError::Postgres`] when the server cannot be reached;
+    /// [`PostgresError::SchemaTooNew`].
+    pub async fn connect(url: &str, tenant: Tenant) -> Result<PostgresStore, PostgresError> {
+        PostgresStore::connect_with(url, tenant, POOL_SIZE).await
+    }
+
+    /// [`connect`](Self::connect) with a pool of `connections` connections (at least 1).
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
+    pub async fn connect_with(
+        url: &str,
+        tenant: Tenant,
+        connections: usize,
+    ) -> Result<PostgresStore, PostgresError> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| PostgresError::Config(e.to_string()))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                // A connection that died (a restarted server) is replaced, not handed out.
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(connections.max(1))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| PostgresError::Config(e.to_string()))?;
+        let store = PostgresStore {
+            pool,
+            tenant,
+            retry: Retry::default(),
+            retried: Arc::new(AtomicU64::new(0)),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The same store (sharing its pool), retrying contended commits by `retry`.
+    pub fn with_retry(self, retry: Retry) -> PostgresStore {
+        PostgresStore { retry, ..self }
+    }
+
+    /// The same pool, opened for another tenant.
+    pub fn for_tenant(&self, tenant: Tenant) -> PostgresStore {
+        PostgresStore {
+            tenant,
+            ..self.clone()
+        }
+    }
+
+    /// The tenant the store reads and writes.
+    pub fn tenant(&self) -> Tenant {
+        self.tenant
+    }
+
+    /// How many times a transaction of this store (or of a store sharing its pool) met a
+    /// serialization failure or a deadlock and was run again, since the pool was made.
+    pub fn retried(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    /// The schema version of the database (always [`SCHEMA_VERSION`] once connected).
+    ///
+    /// # Errors
+    ///
+    /// [`PostgresError::Pool`], [`PostgresError::Postgres`].
+    pub async fn schema_version(&self) -> Result<i32, PostgresError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one("SELECT version FROM prospect_schema", &[])
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Brings the schema to [`SCHEMA_VERSION`] in one serializable transaction; two stores
+    /// migrating at once retry until one has done it.
+    async fn migrate(&self) -> Result<(), PostgresError> {
+        self.retrying(contended_or_concurrent_ddl, || async {
+            let mut client = self.pool.get().await?;
+            let transaction = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::Serializable)
+                .start()
+                .await?;
+            transaction
+                .batch_execute(
+                    "CREATE TABLE IF NOT EXISTS prospect_schema (
+                        one     BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+                        version INTEGER NOT NULL
+                    )",
+                )
+                .await?;
+            let found: i32 = transaction
+                .query_opt("SELECT version FROM prospect_schema", &[])
+                .await?
+                .map_or(0, |row| row.get(0));
+            if found > SCHEMA_VERSION {
+                return Err(PostgresError::SchemaTooNew {
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            for migration in &MIGRATIONS[found as usize..] {
+                transaction.batch_execute(migration).await?;
+            }
+            transaction
+                .execute(
+                    "INSERT INTO prospect_schema (one, version) VALUES (TRUE, $1)
+                     ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version",
+                    &[&SCHEMA_VERSION],
+                )
+                .await?;
+            transaction.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error `contended` does not accept, or
+    /// has been tried [`Retry::attempts`] times (then [`PostgresError::Contention`]), waiting
+    /// [`Retry::backoff`] between tries.
+    async fn retrying<T, F, Fut>(
+        &self,
+        contended: fn(&tokio_postgres::Error) -> bool,
+        attempt: F,
+    ) -> Result<T, PostgresError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, PostgresError>>,
+    {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(PostgresError::Postgres(e)) if contended(&e) => {
+                    if tries >= self.retry.attempts.max(1) {
+                        return Err(PostgresError::Contention {
+                            attempts: tries,
+                            last: e,
+                        });
+                    }
+                    self.retried.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(self.retry.backoff(tries)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One try of a commit: the outcome (committed, or the conflict that rolled it back), or
+    /// an error (a retryable one among them).
+    async fn try_commit(&self, prepared: &Prepared) -> Result<Result<(), Conflict>, PostgresError> {
+        let mut client = self.pool.get().await?;
+        let transaction = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::Serializable)
+            .start()
+            .await?;
+        let tenant = &self.tenant.0;
+        if let Some(conflict) = absent_checks(&transaction, tenant, prepared).await? {
+            transaction.rollback().await?;
+            return Ok(Err(conflict));
+        }
+        for write in &prepared.writes {
+            if let Some(conflict) = apply(&transaction, tenant, write).await? {
+                transaction.rollback().await?;
+                return Ok(Err(conflict));
+            }
+        }
+        if !prepared.events.is_empty() {
+            // Last, so that the counter's row is locked for the shortest time: positions in
+            // commit order (see the crate docs).
+            let n = prepared.events.len() as i64;
+            let last: i64 = transaction
+                .query_one(
+                    &transaction
+                        .prepare_cached(
+                            "INSERT INTO outbox_heads (tenant, last) VALUES ($1, $2)
+                             ON CONFLICT (tenant) DO UPDATE SET last = outbox_heads.last + EXCLUDED.last
+                             RETURNING last",
+                        )
+                        .await?,
+                    &[tenant, &n],
+                )
+                .await?
+                .get(0);
+            let insert = transaction
+                .prepare_cached("INSERT INTO events (tenant, position, body) VALUES ($1, $2, $3)")
+                .await?;
+            for (position, body) in (last - n + 1..).zip(&prepared.events) {
+                transaction
+                    .execute(&insert, &[tenant, &position, body])
+                    .await?;
+            }
+        }
+        transaction.commit().await?;
+        Ok(Ok(()))
+    }
+
+    async fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, PostgresError> {
+        let client = self.pool.get().await?;
+        let statement = client.prepare_cached(sql).await?;
+        let rows = client.query(&statement, params).await?;
+        Ok(rows.iter().map(read).collect())
+    }
+}
+
+/// A serialization failure or a deadlock: the transaction was rolled back whole, and can run
+/// again.
+fn contended(e: &tokio_postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(&SqlState::T_R_SERIALIZATION_FAILURE | &SqlState::T_R_DEADLOCK_DETECTED)
+    )
+}
+
+/// [`contended`], or, while the schema is created, a table, type or row created at the same
+/// moment by another connection doing the same.
+fn contended_or_concurrent_ddl(e: &tokio_postgres::Error) -> bool {
+    contended(e)
+        || matches!(
+            e.code(),
+            Some(
+                &SqlState::UNIQUE_VIOLATION
+                    | &SqlState::DUPLICATE_TABLE
+                    | &SqlState::DUPLICATE_OBJECT
+            )
+        )
+}
+
+/// A write, encoded once for every try of its commit.
+struct PreparedWrite {
+    /// The record, for the history-prefix check (a copy shares its data).
+    record: Record,
+    id: RecordId,
+    expect: Precondition,
+    body: String,
+    state: &'static str,
+    owner: Option<String>,
+    email: Option<String>,
+    regarding: Option<String>,
+    contact: Option<Uuid>,
+    created: (i64, i64),
+    expected_close: Option<i32>,
+    organization: Option<Uuid>,
+    mark: HistoryMark,
+    /// An organization's domains; `None` for another kind of record.
+    domains: Option<Vec<String>>,
+}
+
+/// A batch, encoded once for every try of its commit.
+struct Prepared {
+    writes: Vec<PreparedWrite>,
+    absent_emails: Vec<String>,
+    absent_domains: Vec<String>,
+    events: Vec<String>,
+}
+
+impl Prepared {
+    fn of(batch: Batch) -> Result<Prepared, PostgresError> {
+        let BatchParts {
+            writes,
+            absent_emails,
+            absent_domains,
+            events,
+        } = batch.into_parts();
+        let writes = writes
+            .map(|write: Write| {
+                let (record, expect) = write.into_parts();
+                let id = record.id();
+                let body = serde_json::to_string(&record)
+                    .map_err(|source| PostgresError::Encode { record: id, source })?;
+                Ok(PreparedWrite {
+                    record: record.clone(),
+                    id,
+                    expect,
+                    body,
+                    state: record.state().key(),
+                    owner: record.owner().map(|o| o.as_str().to_string()),
+                    email: record.email().map(EmailAddress::normalized),
+                    regarding: record.regarding().map(regarding_key),
+                    contact: record.contact().map(|c| c.as_uuid()),
+                    created: time_key(record.created_at()),
+                    expected_close: record.expected_close().map(day_key),
+                    organization: record.organization().map(|o| o.as_uuid()),
+                    mark: record.history_mark(),
+                    domains: (record.kind() == RecordKind::Organization).then(|| {
+                        record
+                            .domains()
+                            .iter()
+                            .map(|d| d.as_str().to_string())
+                            .collect()
+                    }),
+                })
+            })
+            .collect::<Result<_, PostgresError>>()?;
+        let events = events
+            .iter()
+            .map(|event| {
+                serde_json::to_string(event).map_err(|source| PostgresError::Encode {
+                    record: event.record(),
+                    source,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Prepared {
+            writes,
+            absent_emails: absent_emails.iter().map(EmailAddress::normalized).collect(),
+            absent_domains: absent_domains
+                .iter()
+                .map(|d| d.as_str().to_string())
+                .collect(),
+            events,
+        })
+    }
+}
+
+/// The conflict of the first required-absent email or domain that is present.
+async fn absent_checks(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<Option<Conflict>, PostgresError> {
+    for email in &prepared.absent_emails {
+        let statement = transaction
+            .prepare_cached(
+                "SELECT id, version FROM records
+                  WHERE tenant = $1 AND kind = 'contact' AND email = $2 ORDER BY id LIMIT 1",
+            )
+            .await?;
+        if let Some(row) = transaction.query_opt(&statement, &[tenant, email]).await? {
+            let (id, version): (Uuid, i64) = (row.get(0), row.get(1));
+            let version = stored_version(&format!("contact {id}"), version)?;
+            return Ok(Some(Conflict::email_taken(
+                prospect::ContactId::from_uuid(id),
+                version,
+            )));
+        }
+    }
+    for domain in &prepared.absent_domains {
+        let statement = transaction
+            .prepare_cached(
+                "SELECT r.id, r.version FROM domains d
+                   JOIN records r ON r.tenant = d.tenant AND r.kind = 'organization' AND r.id = d.id
+                  WHERE d.tenant = $1 AND d.domain = $2 ORDER BY r.id LIMIT 1",
+            )
+            .await?;
+        if let Some(row) = transaction.query_opt(&statement, &[tenant, domain]).await? {
+            let (id, version): (Uuid, i64) = (row.get(0), row.get(1));
+            let version = stored_version(&format!("organization {id}"), version)?;
+            return Ok(Some(Conflict::domain_taken(
+                prospect::OrganizationId::from_uuid(id),
+                version,
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Applies one write, or says which conflict stops the batch.
+async fn apply(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    write: &PreparedWrite,
+) -> Result<Option<Conflict>, PostgresError> {
+    let (kind, id) = (write.id.kind().as_str(), write.id.as_uuid());
+    let len = i64::try_from(write.mark.len()).unwrap_or(i64::MAX);
+    // The tip is a u64 kept in PostgreSQL's i64: the same 64 bits.
+    let tip = write.mark.tip() as i64;
+    let erased = write.mark.is_erased();
+    let params: [&(dyn ToSql + Sync); 16] = [
+        tenant,
+        &kind,
+        &id,
+        &write.state,
+        &write.owner,
+        &write.email,
+        &write.body,
+        &len,
+        &tip,
+        &erased,
+        &write.regarding,
+        &write.contact,
+        &write.created.0,
+        &write.created.1,
+        &write.expected_close,
+        &write.organization,
+    ];
+    match write.expect {
+        Precondition::Absent => {
+            let statement = transaction
+                .prepare_cached(
+                    "INSERT INTO records
+                         (tenant, kind, id, state, owner, email, body, history_len, history_tip,
+                          erased, regarding, contact, created_s, created_ns, expected_close,
+                          organization, version)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                             $16, 1)
+                     ON CONFLICT (tenant, kind, id) DO NOTHING",
+                )
+                .await?;
+            if transaction.execute(&statement, &params).await? == 0 {
+                let actual = stored(transaction, tenant, write.id).await?.map(|(v, _)| v);
+                return Ok(Some(Conflict::new(write.id, write.expect, actual)));
+            }
+        }
+        Precondition::Version(v) => {
+            match stored(transaction, tenant, write.id).await? {
+                None => return Ok(Some(Conflict::new(write.id, write.expect, None))),
+                Some((actual, _)) if actual != v => {
+                    return Ok(Some(Conflict::new(write.id, write.expect, Some(actual))));
+                }
+                Some((_, mark)) if !write.record.extends(&mark) => {
+                    return Ok(Some(Conflict::stale_history(write.id, v)));
+                }
+                Some(_) => {}
+            }
+            let expected = i64::try_from(v.get()).unwrap_or(i64::MAX);
+            let statement = transaction
+                .prepare_cached(
+                    "UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
+                            history_len = $8, history_tip = $9, erased = $10, regarding = $11,
+                            contact = $12, created_s = $13, created_ns = $14,
+                            expected_close = $15, organization = $16, version = version + 1
+                      WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $17",
+                )
+                .await?;
+            let mut with_version: Vec<&(dyn ToSql + Sync)> = params.to_vec();
+            with_version.push(&expected);
+            if transaction.execute(&statement, &with_version).await? != 1 {
+                // Under SERIALIZABLE a concurrent update is a serialization failure before
+                // this: the row changed between the read and the write all the same.
+                let actual = stored(transaction, tenant, write.id).await?.map(|(v, _)| v);
+                return Ok(Some(Conflict::new(write.id, write.expect, actual)));
+            }
+        }
+    }
+    if let Some(domains) = &write.domains {
+        // The organization's domains, as its body says, replace those it had.
+        let delete = transaction
+            .prepare_cached("DELETE FROM domains WHERE tenant = $1 AND id = $2")
+            .await?;
+        transaction.execute(&delete, &[tenant, &id]).await?;
+        let insert = transaction
+            .prepare_cached("INSERT INTO domains (tenant, domain, id) VALUES ($1, $2, $3)")
+            .await?;
+        for domain in domains {
+            transaction.execute(&insert, &[tenant, domain, &id]).await?;
+        }
+    }
+    Ok(None)
+}
+
+/// The stored version and history mark of `id`, or `None` when there is no such record.
+async fn stored(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    id: RecordId,
+) -> Result<Option<(Version, HistoryMark)>, PostgresError> {
+    let statement = transaction
+        .prepare_cached(
+            "SELECT version, history_len, history_tip, erased FROM records
+              WHERE tenant = $1 AND kind = $2 AND id = $3",
+        )
+        .await?;
+    let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
+    let Some(row) = transaction
+        .query_opt(&statement, &[tenant, &kind, &uuid])
+        .await?
+    else {
+        return Ok(None);
+    };
+    let what = format!("{kind} {uuid}");
+    let version = stored_version(&what, row.get(0))?;
+    let (len, tip, erased): (i64, i64, bool) = (row.get(1), row.get(2), row.get(3));
+    let len = u64::try_from(len).map_err(|_| PostgresError::Corrupt {
+        record: what,
+        reason: format!("history length {len} is negative"),
+    })?;
+    Ok(Some((version, HistoryMark::new(len, tip as u64, erased))))
+}
+
+fn stored_version(what: &str, version: i64) -> Result<Version, PostgresError> {
+    u64::try_from(version)
+        .ok()
+        .and_then(Version::new)
+        .ok_or_else(|| PostgresError::Corrupt {
+            record: what.to_string(),
+            reason: format!("version {version} is not a version"),
+        })
+}
+
+/// The `created_s` and `created_ns` columns of a record created at `at`.
+fn time_key(at: DateTime<Utc>) -> (i64, i64) {
+    (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))
+}
+
+/// The `expected_close` column of an opportunity expected to close on `day`.
+fn day_key(day: NaiveDate) -> i32 {
+    day.num_days_from_ce()
+}
+
+/// The `regarding` column of an activity or a task about `record`: `lead/<uuid>`, ...
+fn regarding_key(record: RecordId) -> String {
+    format!(
+        "{}/{}",
+        record.kind().as_str(),
+        record.as_uuid().hyphenated()
+    )
+}
+
+/// The columns every read selects, in the order [`read`] reads them.
+const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding, contact, \
+    created_s, created_ns, expected_close, organization";
+
+/// One stored row: its id, and its record, or why it cannot be read.
+struct Row {
+    id: String,
+    record: Result<Versioned<Record>, PostgresError>,
+}
+
+/// Reads a row of [`COLUMNS`]: a row that does not hold a valid record, or whose index
+/// columns disagree with its body, is a [`Row`] whose record says why.
+fn read(row: &tokio_postgres::Row) -> Row {
+    let kind: String = row.try_get(0).unwrap_or_else(|_| "?".into());
+    let id = row
+        .try_get::<_, Uuid>(1)
+        .map_or_else(|_| "?".to_string(), |u| u.hyphenated().to_string());
+    let what = format!("{kind} {id}");
+    let corrupt = |reason: String| PostgresError::Corrupt {
+        record: what.clone(),
+        reason,
+    };
+    let record = (|| {
+        let version: i64 = row.try_get(2).map_err(|e| corrupt(e.to_string()))?;
+        let body: String = row.try_get(3).map_err(|e| corrupt(e.to_string()))?;
+        let record: Record = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
+        if record.kind().as_str() != kind || record.id().as_uuid().hyphenated().to_string() != id {
+            return Err(corrupt(format!("the body holds {}", record.id())));
+        }
+        let version = stored_version(&what, version)?;
+        let column = |n: usize| -> Option<String> { row.try_get(n).ok().flatten() };
+        let uuid = |n: usize| -> Option<Uuid> { row.try_get(n).ok().flatten() };
+        let disagrees = |name: &str| corrupt(format!("the {name} column disagrees with the body"));
+        if column(4).as_deref() != Some(record.state().key()) {
+            return Err(disagrees("state"));
+        }
+        if column(5).as_deref() != record.owner().map(|o| o.as_str()) {
+            return Err(disagrees("owner"));
+        }
+        if column(6) != record.email().map(EmailAddress::normalized) {
+            return Err(disagrees("email"));
+        }
+        if column(7) != record.regarding().map(regarding_key) {
+            return Err(disagrees("regarding"));
+        }
+        if uuid(8) != record.contact().map(|c| c.as_uuid()) {
+            return Err(disagrees("contact"));
+        }
+        let created: (Option<i64>, Option<i64>) = (row.try_get(9).ok(), row.try_get(10).ok());
+        let (secs, nanos) = time_key(record.created_at());
+        if created != (Some(secs), Some(nanos)) {
+            return Err(disagrees("created_s and created_ns"));
+        }
+        let close: Option<i32> = row.try_get(11).ok().flatten();
+        if close != record.expected_close().map(day_key) {
+            return Err(disagrees("expected_close"));
+        }
+        if uuid(12) != record.organization().map(|o| o.as_uuid()) {
+            return Err(disagrees("organization"));
+        }
+        Ok(Versioned::new(record, version))
+    })();
+    Row { id, record }
+}
+
+impl AsyncStore for PostgresStore {
+    type Error = PostgresError;
+
+    async fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, PostgresError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM records WHERE tenant = $1 AND kind = $2 AND id = $3");
+        let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
+        let found = self.rows(&sql, &[&self.tenant.0, &kind, &uuid]).await?;
+        found.into_iter().next().map(|row| row.record).transpose()
+    }
+
+    async fn commit(&self, batch: Batch) -> Result<(), CommitError<PostgresError>> {
+        let prepared = Prepared::of(batch).map_err(CommitError::Store)?;
+        // A conflict is the outcome of a try that ran to its end: reported, not retried.
+        match self
+            .retrying(contended, || self.try_commit(&prepared))
+            .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(conflict)) => Err(CommitError::Conflict(conflict)),
+            Err(e) => Err(CommitError::Store(e)),
+        }
+    }
+
+    async fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, PostgresError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM records
+              WHERE tenant = $1 AND kind = 'contact' AND email = $2 ORDER BY id"
+        );
+        let normalized = email.normalized();
+        self.rows(&sql, &[&self.tenant.0, &normalized])
+            .await?
+            .into_iter()
+            .map(|row| {
+                let record = row.record?;
+                let id = record.id();
+                record
+                    .try_map(Contact::try_from)
+                    .map_err(|e| PostgresError::Corrupt {
+                        record: id.to_string(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    async fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, PostgresError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM records
+              WHERE tenant = $1 AND kind = 'organization'
+                AND id IN (SELECT id FROM domains WHERE tenant = $1 AND domain = $2)
+              ORDER BY id"
+        );
+        let name = domain.as_str();
+        let found = self
+            .rows(&sql, &[&self.tenant.0, &name])
+            .await?
+            .into_iter()
+            .map(|row| {
+                let record = row.record?;
+                let id = record.id();
+                record
+                    .try_map(Organization::try_from)
+                    .map_err(|e| PostgresError::Corrupt {
+                        record: id.to_string(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // The body decides: a row of the domains table its organization no longer says finds
+        // nothing.
+        Ok(found
+            .into_iter()
+            .filter(|o| o.domains().contains(domain))
+            .collect())
+    }
+
+    async fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page, PostgresError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut sql = format!("SELECT {COLUMNS} FROM records WHERE tenant = $1 AND kind = $2");
+        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![
+            Box::new(self.tenant.0),
+            Box::new(query.kind().as_str().to_string()),
+        ];
+        let next_param = |params: &mut Vec<Box<dyn ToSql + Sync + Send>>,
+                          value: Box<dyn ToSql + Sync + Send>| {
+            params.push(value);
+            format!("${}", params.len())
+        };
+        if let Some(states) = query.states() {
+            let keys: Vec<String> = states.iter().map(|s| s.key().to_string()).collect();
+            let p = next_param(&mut params, Box::new(keys));
+            sql.push_str(&format!(" AND state = ANY({p})"));
+        }
+        if let Some(owner) = query.owner() {
+            let p = next_param(&mut params, Box::new(owner.as_str().to_string()));
+            sql.push_str(&format!(" AND owner = {p}"));
+        }
+        if query.is_unowned() {
+            sql.push_str(" AND owner IS NULL");
+        }
+        if let Some(about) = query.regarding() {
+            let p = next_param(&mut params, Box::new(regarding_key(about)));
+            sql.push_str(&format!(" AND regarding = {p}"));
+        }
+        if let Some(contact) = query.contact() {
+            let p = next_param(&mut params, Box::new(contact.as_uuid()));
+            sql.push_str(&format!(" AND contact = {p}"));
+        }
+        if let Some(organization) = query.organization() {
+            let p = next_param(&mut params, Box::new(organization.as_uuid()));
+            sql.push_str(&format!(" AND organization = {p}"));
+        }
+        if let Some((from, until)) = query.created() {
+            let (from, until) = (time_key(from), time_key(until));
+            let (a, b) = (
+                next_param(&mut params, Box::new(from.0)),
+                next_param(&mut params, Box::new(from.1)),
+            );
+            let (c, d) = (
+                next_param(&mut params, Box::new(until.0)),
+                next_param(&mut params, Box::new(until.1)),
+            );
+            sql.push_str(&format!(
+                " AND (created_s, created_ns) >= ({a}, {b}) AND (created_s, created_ns) < ({c}, {d})"
+            ));
+        }
+        if let Some((first, last)) = query.closing() {
+            let a = next_param(&mut params, Box::new(day_key(first)));
+            let b = next_param(&mut params, Box::new(day_key(last)));
+            sql.push_str(&format!(" AND expected_close BETWEEN {a} AND {b}"));
+        }
+        if let Some(after) = after {
+            let p = next_param(&mut params, Box::new(after.as_uuid()));
+            sql.push_str(&format!(" AND id > {p}"));
+        }
+        // One more than the page, to know whether another page follows.
+        sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
+        let refs: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect();
+        let mut found = self.rows(&sql, &refs).await?;
+        let more = found.len() > limit;
+        found.truncate(limit);
+        let next = more
+            .then(|| {
+                found
+                    .iter()
+                    .rev()
+                    .find_map(|row| Uuid::parse_str(&row.id).ok())
+            })
+            .flatten()
+            .map(|uuid| Cursor::after(RecordId::from_parts(query.kind(), uuid)));
+        let mut page = Page {
+            records: Vec::with_capacity(found.len()),
+            unreadable: Vec::new(),
+            next,
+        };
+        for row in found {
+            match row.record {
+                Ok(record) => page.records.push(record),
+                Err(e) => page.unreadable.push(Unreadable::new(
+                    query.kind(),
+                    row.id,
+                    match e {
+                        PostgresError::Corrupt { reason, .. } => reason,
+                        other => other.to_string(),
+                    },
+                )),
+            }
+        }
+        Ok(page)
+    }
+
+    async fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+    ) -> Result<EventPage, PostgresError> {
+        let limit = limit.clamp(1, MAX_PAGE) as i64;
+        let after = after.map_or(0, |p| i64::try_from(p.get()).unwrap_or(i64::MAX));
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT position, body FROM events
+                  WHERE tenant = $1 AND position > $2 ORDER BY position LIMIT $3",
+            )
+            .await?;
+        let rows = client
+            .query(&statement, &[&self.tenant.0, &after, &limit])
+            .await?;
+        let mut page = EventPage::default();
+        for row in rows {
+            let position: i64 = row.get(0);
+            let position = Position::new(u64::try_from(position).unwrap_or(0));
+            page.last = Some(position);
+            let body: String = row.get(1);
+            match serde_json::from_str(&body) {
+                Ok(event) => page.events.push(StoredEvent { position, event }),
+                Err(e) => page.unreadable.push(UnreadableEvent {
+                    position,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        Ok(page)
+    }
+
+    async fn prune_events(&self, before: Position) -> Result<u64, PostgresError> {
+        let before = i64::try_from(before.get()).unwrap_or(i64::MAX);
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached("DELETE FROM events WHERE tenant = $1 AND position < $2")
+            .await?;
+        Ok(client
+            .execute(&statement, &[&self.tenant.0, &before])
+            .await?)
+    }
+}
+
+/// A [`PostgresStore`] for synchronous callers: a [`Store`] that runs each call on a tokio
+/// runtime of its own (two worker threads), blocking the calling thread until it is done.
+///
+/// Do not use it from inside a tokio runtime (blocking a runtime's thread on another runtime
+/// panics): there, use [`PostgresStore`] and [`AsyncCrm`](prospect::AsyncCrm). Calls from
+/// several threads run at once, each on a connection of the pool.
+pub struct BlockingPostgresStore {
+    runtime: tokio::runtime::Runtime,
+    store: PostgresStore,
+}
+
+impl std::fmt::Debug for BlockingPostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingPostgresStore")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BlockingPostgresStore {
+    /// Connects as [`PostgresStore::connect`] does, on a runtime of its own.
+    ///
+    /// # Errors
+    ///
+    /// As [`PostgresStore::connect`]; [`PostgresError::Config`] if the runtime cannot start.
+    pub fn connect(url: &str, tenant: Tenant) -> Result<BlockingPostgresStore, PostgresError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| PostgresError::Config(format!("the runtime did not start: {e}")))?;
+        let store = runtime.block_on(PostgresStore::connect(url, tenant))?;
+        Ok(BlockingPostgresStore { runtime, store })
+    }
+
+    /// The async store it runs (sharing its pool).
+    pub fn store(&self) -> &PostgresStore {
+        &self.store
+    }
+}
+
+impl Store for BlockingPostgresStore {
+    type Error = PostgresError;
+
+    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, PostgresError> {
+        self.runtime.block_on(AsyncStore::load(&self.store, id))
+    }
+
+    fn commit(&self, batch: Batch) -> Result<(), CommitError<PostgresError>> {
+        self.runtime
+            .block_on(AsyncStore::commit(&self.store, batch))
+    }
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, PostgresError> {
+        self.runtime
+            .block_on(AsyncStore::find_contacts_by_email(&self.store, email))
+    }
+
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, PostgresError> {
+        self.runtime
+            .block_on(AsyncStore::find_organizations_by_domain(
+                &self.store,
+                domain,
+            ))
+    }
+
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page, PostgresError> {
+        self.runtime
+            .block_on(AsyncStore::list(&self.store, query, after, limit))
+    }
+
+    fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+    ) -> Result<EventPage, PostgresError> {
+        self.runtime
+            .block_on(AsyncStore::read_events(&self.store, after, limit))
+    }
+
+    fn prune_events(&self, before: Position) -> Result<u64, PostgresError> {
+        self.runtime
+            .block_on(AsyncStore::prune_events(&self.store, before))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        let retry = Retry::default();
+        for attempt in 1..40 {
+            let wait = retry.backoff(attempt);
+            assert!(wait <= retry.max, "{wait:?} at {attempt}");
+            let ceiling = retry
+                .first
+                .saturating_mul(1 << (attempt - 1).min(20))
+                .min(retry.max);
+            assert!(wait <= ceiling);
+        }
+    }
+}
