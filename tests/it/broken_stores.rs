@@ -166,13 +166,15 @@ impl Store for Plain {
     }
 
     fn commit(&self, batch: Batch) -> Result<(), CommitError<Self::Error>> {
-        // A sequence read outside the lock, then a pause before the commit: another commit
-        // may take a later position and land first.
+        // A sequence read outside the lock, then a pause before the commit: a commit that
+        // took a later position lands first (every other commit pauses longer), as in a
+        // database whose sequence gives positions before commit.
         let reserved = (self.breakage == Breakage::PositionsBeforeCommit).then(|| {
             let first = self
                 .sequence
                 .fetch_add(batch.events().len() as u64, Ordering::SeqCst);
-            std::thread::sleep(std::time::Duration::from_micros(200));
+            let pause = if first % 2 == 0 { 3_000 } else { 100 };
+            std::thread::sleep(std::time::Duration::from_micros(pause));
             first
         });
         let mut state = self.state();

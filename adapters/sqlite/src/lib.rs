@@ -8,6 +8,15 @@
 //!   (`UPDATE … WHERE version = ?`), so two connections racing on one record give a conflict,
 //!   never a lost update. File databases use WAL mode.
 //! - SQLite is bundled: no system library is needed.
+//! - **Durability**: a commit that returned survives a power loss (`synchronous = FULL`, the
+//!   default); [`Durability::Normal`] trades the last commits before a power loss (never the
+//!   database's integrity, nor anything on a crash of the application) for speed
+//!   ([`SqliteStore::open_with`]).
+//! - **Reads do not wait behind a commit**: on a file, reads go through a small pool of
+//!   read-only connections ([`READERS`]); in WAL mode they never wait for the writer.
+//! - **Async**: [`AsyncSqliteStore`] is an [`AsyncStore`](prospect::store::AsyncStore) that
+//!   runs each call on threads of its own, so that under tokio (or any executor) SQLite's
+//!   blocking calls never run on the runtime's threads.
 //! - Erasure leaves nothing on disk: the connection runs with `secure_delete` on (freed space
 //!   is zeroed), and a commit that erases a record is followed by a truncating checkpoint, so
 //!   that neither the file, its write-ahead log nor its shared-memory file holds an erased
@@ -25,8 +34,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod asynchronous;
+
+pub use asynchronous::{AsyncSqliteStore, WORKERS};
+
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -38,7 +52,7 @@ use prospect::{
     store::Unreadable, store::Version, store::Versioned,
 };
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params_from_iter};
 
 /// The schema version this adapter creates and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -171,6 +185,13 @@ pub enum SqliteError {
         #[source]
         source: serde_json::Error,
     },
+    /// An [`AsyncSqliteStore`] worker thread could not start.
+    #[error("a worker thread could not start: {0}")]
+    Thread(#[source] std::io::Error),
+    /// An [`AsyncSqliteStore`] worker stopped before answering (it panicked): the call may or
+    /// may not have been applied.
+    #[error("the worker thread stopped before answering")]
+    Stopped,
     /// The database was made by a newer version of this adapter.
     #[error("the database schema is version {found}; this adapter reads up to {supported}")]
     SchemaTooNew {
@@ -181,29 +202,106 @@ pub enum SqliteError {
     },
 }
 
+/// How far a commit has gone to disk when it returns (SQLite's `synchronous`, in WAL mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Durability {
+    /// `synchronous = FULL`: the write-ahead log is synced at every commit, so a commit that
+    /// returned survives a power loss. The default.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: the log is synced at checkpoints only. The database is never
+    /// corrupted, and a crash of the application loses nothing, but a power loss (or an
+    /// operating-system crash) may lose the last commits that returned. Faster.
+    Normal,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How many read-only connections a store on a file keeps, so that reads do not wait behind a
+/// commit (in WAL mode a reader never waits for the writer).
+pub const READERS: usize = 4;
+
 /// A [`Store`] in a SQLite database: a file, or memory.
 ///
-/// One connection, behind a mutex: calls from several threads are serialised. Open several
-/// `SqliteStore`s on one file for several connections; they coordinate through SQLite's locks.
+/// Commits go through one connection, behind a mutex; on a file, reads go through a small pool
+/// of read-only connections ([`READERS`]), so that they run while a commit is being written.
+/// Open several `SqliteStore`s on one file for several writers; they coordinate through
+/// SQLite's locks. For async code, [`AsyncSqliteStore`] runs the same store on threads of its
+/// own.
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// Read-only connections to the same file (none in memory: reads use `connection`).
+    readers: Vec<Mutex<Connection>>,
+    /// Which reader to try first next.
+    next_reader: AtomicUsize,
     path: Option<PathBuf>,
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the database at `path`, in WAL mode, creating or migrating its schema.
+    /// Opens (or creates) the database at `path`, in WAL mode, creating or migrating its
+    /// schema, with [`Durability::Full`]: a commit that returned survives a power loss.
     ///
     /// # Errors
     ///
     /// [`SqliteError::Sqlite`] when the file cannot be opened, [`SqliteError::SchemaTooNew`].
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, SqliteError> {
+        SqliteStore::open_with(path, Durability::Full)
+    }
+
+    /// [`open`](Self::open) with the given [`Durability`].
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        durability: Durability,
+    ) -> Result<SqliteStore, SqliteError> {
         let connection = Connection::open(path.as_ref())?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(None, "synchronous", durability.pragma())?;
         let mut store = SqliteStore::setup(connection)?;
+        // Opened once the schema is there.
+        store.readers = (0..READERS)
+            .map(|_| {
+                let reader = Connection::open_with_flags(
+                    path.as_ref(),
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                reader.busy_timeout(BUSY_TIMEOUT)?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<_, SqliteError>>()?;
         store.path = Some(path.as_ref().to_path_buf());
         Ok(store)
+    }
+
+    /// The durability commits have (`synchronous`, as SQLite reports it).
+    ///
+    /// # Errors
+    ///
+    /// [`SqliteError::Sqlite`].
+    pub fn durability(&self) -> Result<Durability, SqliteError> {
+        let level: i64 = self
+            .connection()
+            .pragma_query_value(None, "synchronous", |row| row.get(0))?;
+        // 2 is FULL, 3 EXTRA (stronger still); 1 NORMAL; 0 OFF, which this adapter never sets.
+        Ok(if level >= 2 {
+            Durability::Full
+        } else {
+            Durability::Normal
+        })
     }
 
     /// A new database in memory, private to this store.
@@ -223,6 +321,8 @@ impl SqliteStore {
         migrate(&mut connection)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
             path: None,
         })
     }
@@ -261,6 +361,26 @@ impl SqliteStore {
     // so a poisoned mutex still guards a usable connection.
     fn connection(&self) -> MutexGuard<'_, Connection> {
         self.connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A connection to read with: a free read-only one if there is one (the next in turn, else
+    /// the first free), else the next in turn when it frees up; the writer's in memory.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return self.connection();
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        for i in 0..n {
+            match self.readers[(start + i) % n].try_lock() {
+                Ok(reader) => return reader,
+                Err(TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        self.readers[start % n]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
@@ -504,7 +624,7 @@ impl Store for SqliteStore {
     type Error = SqliteError;
 
     fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, SqliteError> {
-        let connection = self.connection();
+        let connection = self.reader();
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM records WHERE kind = ?1 AND id = ?2"
         ))?;
@@ -731,7 +851,7 @@ impl Store for SqliteStore {
     fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, SqliteError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let after = after.map_or(0, |p| i64::try_from(p.get()).unwrap_or(i64::MAX));
-        let connection = self.connection();
+        let connection = self.reader();
         let mut statement = connection.prepare_cached(
             "SELECT position, body FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
         )?;
@@ -766,7 +886,7 @@ impl Store for SqliteStore {
         &self,
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, SqliteError> {
-        let connection = self.connection();
+        let connection = self.reader();
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM records WHERE kind = 'contact' AND email = ?1 ORDER BY id"
         ))?;
@@ -788,7 +908,7 @@ impl Store for SqliteStore {
         &self,
         domain: &Domain,
     ) -> Result<Vec<Versioned<Organization>>, SqliteError> {
-        let connection = self.connection();
+        let connection = self.reader();
         let mut statement = connection.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM records WHERE kind = 'organization'
                 AND id IN (SELECT id FROM domains WHERE domain = ?1) ORDER BY id"
@@ -865,7 +985,7 @@ impl Store for SqliteStore {
         }
         // One more than the page, to know whether another page follows.
         sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
-        let connection = self.connection();
+        let connection = self.reader();
         let mut statement = connection.prepare_cached(&sql)?;
         let mut found = rows(&mut statement, params_from_iter(params))?;
         let more = found.len() > limit;

@@ -32,6 +32,73 @@ fn reopen(store: SqliteStore) -> SqliteStore {
 
 prospect::store_conformance!(on_file, file_store(), reopen = reopen);
 
+prospect::async_store_conformance!(
+    async_in_memory,
+    prospect_sqlite::AsyncSqliteStore::new(SqliteStore::open_in_memory().expect("opens"))
+        .expect("its threads start")
+);
+prospect::async_store_conformance!(
+    async_on_file,
+    prospect_sqlite::AsyncSqliteStore::new(file_store()).expect("its threads start"),
+    stress = 2_000
+);
+
+/// A commit that waits for the write lock (another connection holds it) does not hold up
+/// reads: they go through the store's read-only connections.
+#[test]
+fn reads_do_not_wait_behind_a_commit() {
+    let path = temp_path();
+    let store = SqliteStore::open(&path).unwrap();
+    let sample = Sample::new(7);
+    let contact = sample.contact();
+    let mut batch = Batch::new();
+    batch.create(contact.clone()).unwrap();
+    store.commit(batch).unwrap();
+    // Another connection takes the write lock and keeps it.
+    let mut other = rusqlite::Connection::open(&path).unwrap();
+    let holder = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    thread::scope(|s| {
+        let waiting = s.spawn(|| {
+            let mut batch = Batch::new();
+            batch.create(sample.contact()).unwrap();
+            // Waits for the lock (the busy timeout), holding the store's writer.
+            store.commit(batch)
+        });
+        thread::sleep(std::time::Duration::from_millis(200));
+        let began = std::time::Instant::now();
+        for _ in 0..20 {
+            assert!(
+                store
+                    .load(RecordId::Contact(contact.id()))
+                    .unwrap()
+                    .is_some()
+            );
+        }
+        let reading = began.elapsed();
+        assert!(
+            !waiting.is_finished(),
+            "the commit is still waiting for the lock"
+        );
+        assert!(
+            reading < std::time::Duration::from_secs(2),
+            "reads waited {reading:?} behind a commit"
+        );
+        drop(holder);
+        waiting.join().unwrap().unwrap();
+    });
+}
+
+/// A store commits with `synchronous = FULL` unless told otherwise.
+#[test]
+fn durability_is_full_by_default_and_normal_on_request() {
+    use prospect_sqlite::Durability;
+    assert_eq!(file_store().durability().unwrap(), Durability::Full);
+    let normal = SqliteStore::open_with(temp_path(), Durability::Normal).unwrap();
+    assert_eq!(normal.durability().unwrap(), Durability::Normal);
+}
+
 #[test]
 fn two_connections_racing_on_one_record_never_lose_an_update() {
     let path = temp_path();
