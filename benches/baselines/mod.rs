@@ -105,6 +105,16 @@ pub mod ours {
         e: &Evidence,
         input: Input,
     ) -> Result<(), Box<dyn std::error::Error>> {
+        lifecycle_on(crm, me, e, input)
+    }
+
+    /// [`lifecycle`] through a facade over any store.
+    pub fn lifecycle_on<S: store::Store>(
+        crm: &Crm<S>,
+        me: &User,
+        e: &Evidence,
+        input: Input,
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let details = ContactDetails::new(
             Party::employee(
                 PersonName::new(&input.name)?,

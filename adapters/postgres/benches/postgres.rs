@@ -1,0 +1,364 @@
+//! The adapter against a local PostgreSQL server (`PROSPECT_POSTGRES_URL`;
+//! `eval "$(scripts/postgres.sh start)"` starts one):
+//!
+//! - `postgres_lifecycle_writes`: the batches of lifecycles, as the facade commits them (with
+//!   their events), through `PostgresStore`, against raw `tokio-postgres` issuing the same
+//!   statements in the same SERIALIZABLE transactions on one connection (none of the adapter:
+//!   no pool, no retry loop, no encoding beyond the same JSON).
+//! - commits per second with 1, 4 and 16 concurrent workers in one tenant (their commits
+//!   queue on the tenant's outbox counter), printed after the criterion runs.
+
+use std::hint::black_box;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, TimeZone, Utc};
+use criterion::{Criterion, criterion_group};
+use prospect::event::{EventPage, Position};
+use prospect::memory::MemoryStore;
+use prospect::record::{Record, RecordId};
+use prospect::store::{
+    AsyncStore, Batch, BatchParts, CommitError, Cursor, Page, Precondition, Query, Store, Versioned,
+};
+use prospect::*;
+use prospect_postgres::{PostgresStore, Tenant};
+use tokio_postgres::{IsolationLevel, NoTls};
+
+#[path = "../../../benches/baselines/mod.rs"]
+mod baselines;
+
+/// A memory store that keeps a copy of every batch committed to it: the facade's batches,
+/// events included, to commit again elsewhere.
+#[derive(Default)]
+struct Recorder {
+    inner: MemoryStore,
+    batches: Mutex<Vec<Batch>>,
+}
+
+impl Store for Recorder {
+    type Error = std::convert::Infallible;
+    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Self::Error> {
+        Store::load(&self.inner, id)
+    }
+    fn commit(&self, batch: Batch) -> Result<(), CommitError<Self::Error>> {
+        let copy = batch.clone();
+        Store::commit(&self.inner, batch)?;
+        self.batches.lock().unwrap().push(copy);
+        Ok(())
+    }
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, Self::Error> {
+        Store::find_contacts_by_email(&self.inner, email)
+    }
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, Self::Error> {
+        Store::find_organizations_by_domain(&self.inner, domain)
+    }
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page, Self::Error> {
+        Store::list(&self.inner, query, after, limit)
+    }
+    fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, Self::Error> {
+        Store::read_events(&self.inner, after, limit)
+    }
+    fn prune_events(&self, before: Position) -> Result<u64, Self::Error> {
+        Store::prune_events(&self.inner, before)
+    }
+}
+
+/// The batches of `n` lifecycles through the facade, ids from `seed`.
+fn lifecycles(n: u64, seed: u32) -> Vec<Batch> {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let evidence = baselines::ours::Evidence::new(start.date_naive()).unwrap();
+    let recorder = Recorder::default();
+    {
+        let crm = Crm::with_clock_and_ids(
+            &recorder,
+            Arc::new(FixedClock::new(start)),
+            Arc::new(SequentialIds::new(seed)),
+        );
+        let me = User::new("claire").unwrap();
+        for i in 0..n {
+            baselines::ours::lifecycle_on(&crm, &me, &evidence, baselines::Input::nth(i)).unwrap();
+        }
+    }
+    recorder.batches.into_inner().unwrap()
+}
+
+/// Commits `batches` with raw tokio-postgres: the adapter's statements, in the same
+/// transactions, for `tenant`.
+async fn raw_commit(client: &mut tokio_postgres::Client, tenant: uuid::Uuid, batch: Batch) {
+    let BatchParts { writes, events, .. } = batch.into_parts();
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::Serializable)
+        .start()
+        .await
+        .unwrap();
+    for write in writes {
+        let (record, expect) = write.into_parts();
+        let id = record.id();
+        let body = serde_json::to_string(&record).unwrap();
+        let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
+        let state = record.state().key();
+        let owner = record.owner().map(|o| o.as_str().to_string());
+        let email = record.email().map(EmailAddress::normalized);
+        let regarding = record
+            .regarding()
+            .map(|r| format!("{}/{}", r.kind().as_str(), r.as_uuid().hyphenated()));
+        let contact = record.contact().map(|c| c.as_uuid());
+        let created = record.created_at();
+        let (secs, nanos) = (
+            created.timestamp(),
+            i64::from(created.timestamp_subsec_nanos()),
+        );
+        let close = record.expected_close().map(|d| d.num_days_from_ce());
+        let organization = record.organization().map(|o| o.as_uuid());
+        let mark = record.history_mark();
+        let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
+        match expect {
+            Precondition::Absent => {
+                let statement = tx
+                    .prepare(
+                        "INSERT INTO records
+                             (tenant, kind, id, state, owner, email, body, history_len, history_tip,
+                              erased, regarding, contact, created_s, created_ns, expected_close,
+                              organization, version)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                                 $16, 1)
+                         ON CONFLICT (tenant, kind, id) DO NOTHING",
+                    )
+                    .await
+                    .unwrap();
+                let n = tx
+                    .execute(
+                        &statement,
+                        &[
+                            &tenant,
+                            &kind,
+                            &uuid,
+                            &state,
+                            &owner,
+                            &email,
+                            &body,
+                            &len,
+                            &tip,
+                            &erased,
+                            &regarding,
+                            &contact,
+                            &secs,
+                            &nanos,
+                            &close,
+                            &organization,
+                        ],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(n, 1);
+            }
+            Precondition::Version(v) => {
+                let select = tx
+                    .prepare(
+                        "SELECT version, history_len, history_tip, erased FROM records
+                          WHERE tenant = $1 AND kind = $2 AND id = $3",
+                    )
+                    .await
+                    .unwrap();
+                let row = tx
+                    .query_one(&select, &[&tenant, &kind, &uuid])
+                    .await
+                    .unwrap();
+                let version: i64 = row.get(0);
+                assert_eq!(version as u64, v.get());
+                let update = tx
+                    .prepare(
+                        "UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
+                                history_len = $8, history_tip = $9, erased = $10, regarding = $11,
+                                contact = $12, created_s = $13, created_ns = $14,
+                                expected_close = $15, organization = $16, version = version + 1
+                          WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $17",
+                    )
+                    .await
+                    .unwrap();
+                let expected = v.get() as i64;
+                tx.execute(
+                    &update,
+                    &[
+                        &tenant,
+                        &kind,
+                        &uuid,
+                        &state,
+                        &owner,
+                        &email,
+                        &body,
+                        &len,
+                        &tip,
+                        &erased,
+                        &regarding,
+                        &contact,
+                        &secs,
+                        &nanos,
+                        &close,
+                        &organization,
+                        &expected,
+                    ],
+                )
+                .await
+                .unwrap();
+            }
+        }
+    }
+    if !events.is_empty() {
+        let n = events.len() as i64;
+        let counter = tx
+            .prepare(
+                "INSERT INTO outbox_heads (tenant, last) VALUES ($1, $2)
+                 ON CONFLICT (tenant) DO UPDATE SET last = outbox_heads.last + EXCLUDED.last
+                 RETURNING last",
+            )
+            .await
+            .unwrap();
+        let last: i64 = tx.query_one(&counter, &[&tenant, &n]).await.unwrap().get(0);
+        let insert = tx
+            .prepare("INSERT INTO events (tenant, position, body) VALUES ($1, $2, $3)")
+            .await
+            .unwrap();
+        for (position, event) in (last - n + 1..).zip(&events) {
+            let body = serde_json::to_string(event).unwrap();
+            tx.execute(&insert, &[&tenant, &position, &body])
+                .await
+                .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+}
+
+fn postgres(c: &mut Criterion) {
+    let Ok(url) = std::env::var("PROSPECT_POSTGRES_URL") else {
+        eprintln!(
+            "skipped: PROSPECT_POSTGRES_URL is not set (eval \"$(scripts/postgres.sh start)\")"
+        );
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // The schema, made once.
+    let store = runtime
+        .block_on(PostgresStore::connect(&url, Tenant::generate()))
+        .unwrap();
+    let mut group = c.benchmark_group("postgres_lifecycle_writes");
+    group.bench_function("adapter", |b| {
+        b.iter_custom(|iters| {
+            let batches = lifecycles(iters, 1);
+            let store = store.for_tenant(Tenant::generate());
+            let began = Instant::now();
+            runtime.block_on(async {
+                for batch in batches {
+                    store.commit(batch).await.unwrap();
+                }
+            });
+            began.elapsed()
+        })
+    });
+    group.bench_function("raw_tokio_postgres", |b| {
+        b.iter_custom(|iters| {
+            let batches = lifecycles(iters, 1);
+            let tenant = Tenant::generate().as_uuid();
+            runtime.block_on(async {
+                let (mut client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
+                let connection = tokio::spawn(connection);
+                let began = Instant::now();
+                for batch in batches {
+                    raw_commit(&mut client, tenant, batch).await;
+                }
+                let elapsed = began.elapsed();
+                drop(client);
+                let _ = connection.await;
+                black_box(elapsed)
+            })
+        })
+    });
+    group.finish();
+}
+
+/// Commits per second with `workers` concurrent workers in one tenant, each committing the
+/// lifecycles of its own contacts for `for_how_long`.
+fn commits_per_second(url: &str, workers: usize, for_how_long: Duration) -> (f64, u64) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = PostgresStore::connect_with(url, Tenant::generate(), workers)
+            .await
+            .unwrap();
+        let batches: Vec<Vec<Batch>> = (0..workers)
+            .map(|w| lifecycles(400, 100 + w as u32))
+            .collect();
+        let began = Instant::now();
+        let tasks: Vec<_> = batches
+            .into_iter()
+            .map(|batches| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut done = 0u64;
+                    for batch in batches {
+                        if began.elapsed() > for_how_long {
+                            break;
+                        }
+                        store.commit(batch).await.unwrap();
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        let mut commits = 0;
+        for task in tasks {
+            commits += task.await.unwrap();
+        }
+        (
+            commits as f64 / began.elapsed().as_secs_f64(),
+            store.retried(),
+        )
+    })
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(10)).sample_size(10);
+    targets = postgres
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    baselines::print_ratios(
+        "postgres",
+        &[(
+            "postgres_lifecycle_writes",
+            "adapter",
+            "raw_tokio_postgres",
+            "<= 1.2x",
+        )],
+    );
+    if let Ok(url) = std::env::var("PROSPECT_POSTGRES_URL") {
+        println!("\npostgres: commits per second in one tenant (lifecycles with their events)");
+        for workers in [1, 4, 16] {
+            let (rate, retried) = commits_per_second(&url, workers, Duration::from_secs(5));
+            println!("  {workers:>2} workers: {rate:>7.0} commits/s ({retried} tries run again)");
+        }
+    }
+}
