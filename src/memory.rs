@@ -96,7 +96,9 @@ impl Outbox {
     fn read(&self, after: Option<Position>, limit: usize) -> EventPage {
         let after = after.map_or(0, Position::get);
         // The first commit with an event after `after`.
-        let start = self.commits.partition_point(|c| c.end() <= after + 1);
+        let start = self
+            .commits
+            .partition_point(|c| c.end() <= after.saturating_add(1));
         let events: Vec<StoredEvent> = self
             .commits
             .range(start..)

@@ -180,7 +180,7 @@ impl Retry {
 #[non_exhaustive]
 pub enum PostgresError {
     /// The server failed a statement, or the connection to it failed.
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", describe(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// No connection could be had from the pool (the server is unreachable, or every
     /// connection is busy for too long).
@@ -191,7 +191,8 @@ pub enum PostgresError {
     Config(String),
     /// A commit met serialization failures or deadlocks on every try: nothing was written.
     #[error(
-        "the commit was refused {attempts} times by serialization failures or deadlocks; nothing was written: {last}"
+        "the commit was refused {attempts} times by serialization failures or deadlocks; nothing was written: {}",
+        describe(last)
     )]
     Contention {
         /// How many times it was tried.
@@ -225,6 +226,15 @@ pub enum PostgresError {
         /// The newest version this adapter knows.
         supported: i32,
     },
+}
+
+/// A driver error with what the server said, when it said something: "SQLSTATE 40001: could
+/// not serialize access ..." rather than the driver's bare "db error".
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("SQLSTATE {}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
 }
 
 /// How many connections a store's pool holds by default.

@@ -333,6 +333,10 @@ pub fn events_are_pruned_before_a_position<S: Store>(new: impl Fn() -> S) {
         next,
         "a consumer's cursor from before the pruning still reads what follows"
     );
+    // Any position a consumer gives is read after or pruned before without failing.
+    let last = Some(Position::new(u64::MAX));
+    assert!(read_events_after(&store, last, MAX_PAGE).is_empty());
+    assert_eq!(store.prune_events(Position::new(u64::MAX)).must(), 1);
 }
 
 /// A consumer's cursor works across a reopen: the events after it read back the same, and
