@@ -236,15 +236,8 @@ async fn raw_commit(
                 assert_eq!(n, 1);
             }
             Precondition::Version(v) => {
-                let select = tx
-                    .prepare(
-                        "SELECT version, history_len, history_tip, erased FROM records
-                          WHERE tenant = $1 AND kind = $2 AND id = $3",
-                    )
-                    .await
-                    .unwrap();
                 let row = tx
-                    .query_one(&select, &[&tenant, &kind, &uuid])
+                    .query_one(&statements.select, &[&tenant, &kind, &uuid])
                     .await
                     .unwrap();
                 let version: i64 = row.get(0);
