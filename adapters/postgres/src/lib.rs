@@ -184,7 +184,7 @@ pub enum PostgresError {
     Postgres(#[from] tokio_postgres::Error),
     /// No connection could be had from the pool (the server is unreachable, or every
     /// connection is busy for too long).
-    #[error("postgres connection pool: {0}")]
+    #[error("postgres connection pool: {}", describe_pool(.0))]
     Pool(#[from] deadpool_postgres::PoolError),
     /// The connection URL does not parse, or the pool cannot be built from it.
     #[error("postgres configuration: {0}")]
@@ -234,6 +234,14 @@ fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("SQLSTATE {}: {}", db.code().code(), db.message()),
         None => e.to_string(),
+    }
+}
+
+/// A pool error, with what the server said when a new connection failed.
+fn describe_pool(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => describe(e),
+        other => other.to_string(),
     }
 }
 
