@@ -27,6 +27,13 @@
 //!   ([`Record::regarding`](crate::record::Record::regarding) for activities and tasks), so that a page
 //!   costs the same in a large store as in a small one.
 //! - [`scan`](Store::scan) visits every record of a kind, a page at a time.
+//! - **The outbox.** A commit appends its batch's [events](Batch::events) in the same atomic
+//!   unit as its writes (a conflicted or failed commit appends none), at positions that grow
+//!   in commit order and are never given again.
+//!   [`read_events`](Store::read_events) returns them after a consumer's position; an event
+//!   never becomes readable behind a position a reader has passed (positions given before
+//!   commit are not enough: see the guide). [`prune_events`](Store::prune_events) removes
+//!   those before a position.
 //! - **One bad row never takes the store down.** A stored record an adapter cannot decode (corrupt
 //!   JSON, a broken history, a body that disagrees with its index columns, a version out of
 //!   range) is reported, never skipped in silence and never fatal to the others: `load` of it is
