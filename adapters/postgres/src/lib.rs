@@ -1,6 +1,6 @@
 //! A PostgreSQL storage adapter for [`prospect`]: native async ([`PostgresStore`], an
 //! [`AsyncStore`]) on `tokio-postgres` with a `deadpool` connection pool, and blocking
-//! ([`BlockingPostgresStore`], a [`Store`]) for synchronous callers. Written, as any
+//! ([`BlockingPostgresStore`], a [`Store`](prospect::store::Store)) for synchronous callers. Written, as any
 //! downstream adapter would be, with `prospect`'s public API only.
 //!
 //! - **One tenant per store.** Every row carries a tenant id that leads its primary key and
@@ -34,18 +34,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod blocking;
+mod commit;
+
+pub use blocking::BlockingPostgresStore;
+use commit::{Prepared, absent_checks, apply, stored_version};
+
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use prospect::event::{EventPage, Position, StoredEvent, UnreadableEvent};
-use prospect::record::{Record, RecordId, RecordKind};
+use prospect::record::{Record, RecordId, StateError};
 use prospect::store::{
-    AsyncStore, Batch, BatchParts, CommitError, Conflict, Cursor, HistoryMark, MAX_PAGE, Page,
-    Precondition, Query, Store, Unreadable, Version, Versioned, Write,
+    AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Query, Unreadable, Versioned,
 };
 use prospect::{Contact, Domain, EmailAddress, Organization};
 use tokio_postgres::error::SqlState;
@@ -149,8 +154,8 @@ pub struct Retry {
 }
 
 impl Default for Retry {
-    /// Twenty tries, waits from up to 2 ms to up to 500 ms (at most about eight seconds in
-    /// all): enough for sixteen writers racing on one record on a loaded machine.
+    /// Twenty tries, waits from up to 2 ms to up to 500 ms (at most about six seconds in
+    /// all).
     fn default() -> Retry {
         Retry {
             attempts: 20,
@@ -519,268 +524,6 @@ fn contended_or_concurrent_ddl(e: &tokio_postgres::Error) -> bool {
         )
 }
 
-/// A write, encoded once for every try of its commit.
-struct PreparedWrite {
-    /// The record, for the history-prefix check (a copy shares its data).
-    record: Record,
-    id: RecordId,
-    expect: Precondition,
-    body: String,
-    state: &'static str,
-    owner: Option<String>,
-    email: Option<String>,
-    regarding: Option<String>,
-    contact: Option<Uuid>,
-    created: (i64, i64),
-    expected_close: Option<i32>,
-    organization: Option<Uuid>,
-    mark: HistoryMark,
-    /// An organization's domains; `None` for another kind of record.
-    domains: Option<Vec<String>>,
-}
-
-/// A batch, encoded once for every try of its commit.
-struct Prepared {
-    writes: Vec<PreparedWrite>,
-    absent_emails: Vec<String>,
-    absent_domains: Vec<String>,
-    events: Vec<String>,
-}
-
-impl Prepared {
-    fn of(batch: Batch) -> Result<Prepared, PostgresError> {
-        let BatchParts {
-            writes,
-            absent_emails,
-            absent_domains,
-            events,
-        } = batch.into_parts();
-        let writes = writes
-            .map(|write: Write| {
-                let (record, expect) = write.into_parts();
-                let id = record.id();
-                let body = serde_json::to_string(&record)
-                    .map_err(|source| PostgresError::Encode { record: id, source })?;
-                Ok(PreparedWrite {
-                    record: record.clone(),
-                    id,
-                    expect,
-                    body,
-                    state: record.state().key(),
-                    owner: record.owner().map(|o| o.as_str().to_string()),
-                    email: record.email().map(EmailAddress::normalized),
-                    regarding: record.regarding().map(regarding_key),
-                    contact: record.contact().map(|c| c.as_uuid()),
-                    created: time_key(record.created_at()),
-                    expected_close: record.expected_close().map(day_key),
-                    organization: record.organization().map(|o| o.as_uuid()),
-                    mark: record.history_mark(),
-                    domains: (record.kind() == RecordKind::Organization).then(|| {
-                        record
-                            .domains()
-                            .iter()
-                            .map(|d| d.as_str().to_string())
-                            .collect()
-                    }),
-                })
-            })
-            .collect::<Result<_, PostgresError>>()?;
-        let events = events
-            .iter()
-            .map(|event| {
-                serde_json::to_string(event).map_err(|source| PostgresError::Encode {
-                    record: event.record(),
-                    source,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Prepared {
-            writes,
-            absent_emails: absent_emails.iter().map(EmailAddress::normalized).collect(),
-            absent_domains: absent_domains
-                .iter()
-                .map(|d| d.as_str().to_string())
-                .collect(),
-            events,
-        })
-    }
-}
-
-/// The conflict of the first required-absent email or domain that is present.
-async fn absent_checks(
-    transaction: &Transaction<'_>,
-    tenant: &Uuid,
-    prepared: &Prepared,
-) -> Result<Option<Conflict>, PostgresError> {
-    for email in &prepared.absent_emails {
-        let statement = transaction
-            .prepare_cached(
-                "SELECT id, version FROM records
-                  WHERE tenant = $1 AND kind = 'contact' AND email = $2 ORDER BY id LIMIT 1",
-            )
-            .await?;
-        if let Some(row) = transaction.query_opt(&statement, &[tenant, email]).await? {
-            let (id, version): (Uuid, i64) = (row.get(0), row.get(1));
-            let version = stored_version(&format!("contact {id}"), version)?;
-            return Ok(Some(Conflict::email_taken(
-                prospect::ContactId::from_uuid(id),
-                version,
-            )));
-        }
-    }
-    for domain in &prepared.absent_domains {
-        let statement = transaction
-            .prepare_cached(
-                "SELECT r.id, r.version FROM domains d
-                   JOIN records r ON r.tenant = d.tenant AND r.kind = 'organization' AND r.id = d.id
-                  WHERE d.tenant = $1 AND d.domain = $2 ORDER BY r.id LIMIT 1",
-            )
-            .await?;
-        if let Some(row) = transaction.query_opt(&statement, &[tenant, domain]).await? {
-            let (id, version): (Uuid, i64) = (row.get(0), row.get(1));
-            let version = stored_version(&format!("organization {id}"), version)?;
-            return Ok(Some(Conflict::domain_taken(
-                prospect::OrganizationId::from_uuid(id),
-                version,
-            )));
-        }
-    }
-    Ok(None)
-}
-
-/// Applies one write, or says which conflict stops the batch.
-async fn apply(
-    transaction: &Transaction<'_>,
-    tenant: &Uuid,
-    write: &PreparedWrite,
-) -> Result<Option<Conflict>, PostgresError> {
-    let (kind, id) = (write.id.kind().as_str(), write.id.as_uuid());
-    let len = i64::try_from(write.mark.len()).unwrap_or(i64::MAX);
-    // The tip is a u64 kept in PostgreSQL's i64: the same 64 bits.
-    let tip = write.mark.tip() as i64;
-    let erased = write.mark.is_erased();
-    let params: [&(dyn ToSql + Sync); 16] = [
-        tenant,
-        &kind,
-        &id,
-        &write.state,
-        &write.owner,
-        &write.email,
-        &write.body,
-        &len,
-        &tip,
-        &erased,
-        &write.regarding,
-        &write.contact,
-        &write.created.0,
-        &write.created.1,
-        &write.expected_close,
-        &write.organization,
-    ];
-    match write.expect {
-        Precondition::Absent => {
-            let statement = transaction
-                .prepare_cached(
-                    "INSERT INTO records
-                         (tenant, kind, id, state, owner, email, body, history_len, history_tip,
-                          erased, regarding, contact, created_s, created_ns, expected_close,
-                          organization, version)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                             $16, 1)
-                     ON CONFLICT (tenant, kind, id) DO NOTHING",
-                )
-                .await?;
-            if transaction.execute(&statement, &params).await? == 0 {
-                let actual = stored(transaction, tenant, write.id).await?.map(|(v, _)| v);
-                return Ok(Some(Conflict::new(write.id, write.expect, actual)));
-            }
-        }
-        Precondition::Version(v) => {
-            match stored(transaction, tenant, write.id).await? {
-                None => return Ok(Some(Conflict::new(write.id, write.expect, None))),
-                Some((actual, _)) if actual != v => {
-                    return Ok(Some(Conflict::new(write.id, write.expect, Some(actual))));
-                }
-                Some((_, mark)) if !write.record.extends(&mark) => {
-                    return Ok(Some(Conflict::stale_history(write.id, v)));
-                }
-                Some(_) => {}
-            }
-            let expected = i64::try_from(v.get()).unwrap_or(i64::MAX);
-            let statement = transaction
-                .prepare_cached(
-                    "UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
-                            history_len = $8, history_tip = $9, erased = $10, regarding = $11,
-                            contact = $12, created_s = $13, created_ns = $14,
-                            expected_close = $15, organization = $16, version = version + 1
-                      WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $17",
-                )
-                .await?;
-            let mut with_version: Vec<&(dyn ToSql + Sync)> = params.to_vec();
-            with_version.push(&expected);
-            if transaction.execute(&statement, &with_version).await? != 1 {
-                // Under SERIALIZABLE a concurrent update is a serialization failure before
-                // this: the row changed between the read and the write all the same.
-                let actual = stored(transaction, tenant, write.id).await?.map(|(v, _)| v);
-                return Ok(Some(Conflict::new(write.id, write.expect, actual)));
-            }
-        }
-    }
-    if let Some(domains) = &write.domains {
-        // The organization's domains, as its body says, replace those it had.
-        let delete = transaction
-            .prepare_cached("DELETE FROM domains WHERE tenant = $1 AND id = $2")
-            .await?;
-        transaction.execute(&delete, &[tenant, &id]).await?;
-        let insert = transaction
-            .prepare_cached("INSERT INTO domains (tenant, domain, id) VALUES ($1, $2, $3)")
-            .await?;
-        for domain in domains {
-            transaction.execute(&insert, &[tenant, domain, &id]).await?;
-        }
-    }
-    Ok(None)
-}
-
-/// The stored version and history mark of `id`, or `None` when there is no such record.
-async fn stored(
-    transaction: &Transaction<'_>,
-    tenant: &Uuid,
-    id: RecordId,
-) -> Result<Option<(Version, HistoryMark)>, PostgresError> {
-    let statement = transaction
-        .prepare_cached(
-            "SELECT version, history_len, history_tip, erased FROM records
-              WHERE tenant = $1 AND kind = $2 AND id = $3",
-        )
-        .await?;
-    let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
-    let Some(row) = transaction
-        .query_opt(&statement, &[tenant, &kind, &uuid])
-        .await?
-    else {
-        return Ok(None);
-    };
-    let what = format!("{kind} {uuid}");
-    let version = stored_version(&what, row.get(0))?;
-    let (len, tip, erased): (i64, i64, bool) = (row.get(1), row.get(2), row.get(3));
-    let len = u64::try_from(len).map_err(|_| PostgresError::Corrupt {
-        record: what,
-        reason: format!("history length {len} is negative"),
-    })?;
-    Ok(Some((version, HistoryMark::new(len, tip as u64, erased))))
-}
-
-fn stored_version(what: &str, version: i64) -> Result<Version, PostgresError> {
-    u64::try_from(version)
-        .ok()
-        .and_then(Version::new)
-        .ok_or_else(|| PostgresError::Corrupt {
-            record: what.to_string(),
-            reason: format!("version {version} is not a version"),
-        })
-}
-
 /// The `created_s` and `created_ns` columns of a record created at `at`.
 fn time_key(at: DateTime<Utc>) -> (i64, i64) {
     (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))
@@ -865,6 +608,22 @@ fn read(row: &tokio_postgres::Row) -> Row {
     Row { id, record }
 }
 
+/// A row's record as `T` (a contact, an organization): a row of another kind than its query
+/// asked for is corrupt.
+fn typed<T>(row: Row) -> Result<Versioned<T>, PostgresError>
+where
+    T: TryFrom<Record, Error = StateError<Record>>,
+{
+    let record = row.record?;
+    let id = record.id();
+    record
+        .try_map(T::try_from)
+        .map_err(|e| PostgresError::Corrupt {
+            record: id.to_string(),
+            reason: e.to_string(),
+        })
+}
+
 impl AsyncStore for PostgresStore {
     type Error = PostgresError;
 
@@ -901,16 +660,7 @@ impl AsyncStore for PostgresStore {
         self.rows(&sql, &[&self.tenant.0, &normalized])
             .await?
             .into_iter()
-            .map(|row| {
-                let record = row.record?;
-                let id = record.id();
-                record
-                    .try_map(Contact::try_from)
-                    .map_err(|e| PostgresError::Corrupt {
-                        record: id.to_string(),
-                        reason: e.to_string(),
-                    })
-            })
+            .map(typed)
             .collect()
     }
 
@@ -929,16 +679,7 @@ impl AsyncStore for PostgresStore {
             .rows(&sql, &[&self.tenant.0, &name])
             .await?
             .into_iter()
-            .map(|row| {
-                let record = row.record?;
-                let id = record.id();
-                record
-                    .try_map(Organization::try_from)
-                    .map_err(|e| PostgresError::Corrupt {
-                        record: id.to_string(),
-                        reason: e.to_string(),
-                    })
-            })
+            .map(typed::<Organization>)
             .collect::<Result<Vec<_>, _>>()?;
         // The body decides: a row of the domains table its organization no longer says finds
         // nothing.
@@ -1094,103 +835,6 @@ impl AsyncStore for PostgresStore {
         Ok(client
             .execute(&statement, &[&self.tenant.0, &before])
             .await?)
-    }
-}
-
-/// A [`PostgresStore`] for synchronous callers: a [`Store`] that runs each call on a tokio
-/// runtime of its own (two worker threads), blocking the calling thread until it is done.
-///
-/// Do not use it from inside a tokio runtime (blocking a runtime's thread on another runtime
-/// panics): there, use [`PostgresStore`] and [`AsyncCrm`](prospect::AsyncCrm). Calls from
-/// several threads run at once, each on a connection of the pool.
-pub struct BlockingPostgresStore {
-    runtime: tokio::runtime::Runtime,
-    store: PostgresStore,
-}
-
-impl std::fmt::Debug for BlockingPostgresStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlockingPostgresStore")
-            .field("store", &self.store)
-            .finish_non_exhaustive()
-    }
-}
-
-impl BlockingPostgresStore {
-    /// Connects as [`PostgresStore::connect`] does, on a runtime of its own.
-    ///
-    /// # Errors
-    ///
-    /// As [`PostgresStore::connect`]; [`PostgresError::Config`] if the runtime cannot start.
-    pub fn connect(url: &str, tenant: Tenant) -> Result<BlockingPostgresStore, PostgresError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| PostgresError::Config(format!("the runtime did not start: {e}")))?;
-        let store = runtime.block_on(PostgresStore::connect(url, tenant))?;
-        Ok(BlockingPostgresStore { runtime, store })
-    }
-
-    /// The async store it runs (sharing its pool).
-    pub fn store(&self) -> &PostgresStore {
-        &self.store
-    }
-}
-
-impl Store for BlockingPostgresStore {
-    type Error = PostgresError;
-
-    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, PostgresError> {
-        self.runtime.block_on(AsyncStore::load(&self.store, id))
-    }
-
-    fn commit(&self, batch: Batch) -> Result<(), CommitError<PostgresError>> {
-        self.runtime
-            .block_on(AsyncStore::commit(&self.store, batch))
-    }
-
-    fn find_contacts_by_email(
-        &self,
-        email: &EmailAddress,
-    ) -> Result<Vec<Versioned<Contact>>, PostgresError> {
-        self.runtime
-            .block_on(AsyncStore::find_contacts_by_email(&self.store, email))
-    }
-
-    fn find_organizations_by_domain(
-        &self,
-        domain: &Domain,
-    ) -> Result<Vec<Versioned<Organization>>, PostgresError> {
-        self.runtime
-            .block_on(AsyncStore::find_organizations_by_domain(
-                &self.store,
-                domain,
-            ))
-    }
-
-    fn list(
-        &self,
-        query: &Query,
-        after: Option<Cursor>,
-        limit: usize,
-    ) -> Result<Page, PostgresError> {
-        self.runtime
-            .block_on(AsyncStore::list(&self.store, query, after, limit))
-    }
-
-    fn read_events(
-        &self,
-        after: Option<Position>,
-        limit: usize,
-    ) -> Result<EventPage, PostgresError> {
-        self.runtime
-            .block_on(AsyncStore::read_events(&self.store, after, limit))
-    }
-
-    fn prune_events(&self, before: Position) -> Result<u64, PostgresError> {
-        self.runtime
-            .block_on(AsyncStore::prune_events(&self.store, before))
     }
 }
 

@@ -1,0 +1,262 @@
+//! [`Query`]: which records a listing returns (public path `store::Query`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::id::{ContactId, OrganizationId};
+use crate::record::{Record, RecordId, RecordKind, RecordState};
+use crate::text::User;
+
+/// Which records to [`list`](super::Store::list): a kind, optionally a state of that kind, optionally
+/// an owner.
+///
+/// ```
+/// use prospect::{state::LeadStatus, store::Query, record::RecordKind, record::RecordState, User};
+/// let mine = Query::in_state(RecordState::Lead(LeadStatus::Working)).owned_by(User::new("claire")?);
+/// assert_eq!(mine.kind(), RecordKind::Lead);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Query {
+    kind: RecordKind,
+    /// The states a record may be in (`None`: any).
+    states: Option<Vec<RecordState>>,
+    owner: Option<User>,
+    unowned: bool,
+    regarding: Option<RecordId>,
+    contact: Option<ContactId>,
+    organization: Option<OrganizationId>,
+    /// Created at or after the first, before the second.
+    created: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Expected to close on or after the first day, on or before the second.
+    closing: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl Query {
+    /// Every record of `kind`.
+    pub fn of_kind(kind: RecordKind) -> Query {
+        Query {
+            kind,
+            states: None,
+            owner: None,
+            unowned: false,
+            regarding: None,
+            contact: None,
+            organization: None,
+            created: None,
+            closing: None,
+        }
+    }
+
+    /// Every record in `state` (and so of its kind).
+    pub fn in_state(state: RecordState) -> Query {
+        Query {
+            states: Some(vec![state]),
+            ..Query::of_kind(state.kind())
+        }
+    }
+
+    /// Every record of `kind` in any of `states`. A state of another kind matches nothing.
+    ///
+    /// ```
+    /// use prospect::record::{RecordKind, RecordState};
+    /// use prospect::state::LeadStatus;
+    /// use prospect::store::Query;
+    /// let worked = Query::in_any_state(
+    ///     RecordKind::Lead,
+    ///     [LeadStatus::Working, LeadStatus::Nurturing].map(RecordState::Lead),
+    /// );
+    /// assert_eq!(worked.states().map(<[_]>::len), Some(2));
+    /// ```
+    pub fn in_any_state(kind: RecordKind, states: impl IntoIterator<Item = RecordState>) -> Query {
+        let mut states: Vec<RecordState> =
+            states.into_iter().filter(|s| s.kind() == kind).collect();
+        states.sort_unstable();
+        states.dedup();
+        Query {
+            states: Some(states),
+            ..Query::of_kind(kind)
+        }
+    }
+
+    /// The open records of `kind`: leads new, being worked or nurtured; opportunities in an
+    /// open stage; open tasks; every contact, account and activity (they have no closed state).
+    pub fn open(kind: RecordKind) -> Query {
+        Query::in_any_state(kind, RecordState::all_of(kind).filter(|s| s.is_open()))
+    }
+
+    /// The activities about `record`, in the order they were logged (their ids are time-ordered;
+    /// an activity's `occurred_at` may be earlier than its logging).
+    pub fn activities_about(record: impl Into<RecordId>) -> Query {
+        Query {
+            regarding: Some(record.into()),
+            ..Query::of_kind(RecordKind::Activity)
+        }
+    }
+
+    /// The same query, restricted to records owned by `owner`.
+    pub fn owned_by(self, owner: User) -> Query {
+        Query {
+            owner: Some(owner),
+            unowned: false,
+            ..self
+        }
+    }
+
+    /// The same query, restricted to records that nobody owns (a queue to assign from).
+    pub fn unowned(self) -> Query {
+        Query {
+            owner: None,
+            unowned: true,
+            ..self
+        }
+    }
+
+    /// Whether the query is restricted to records that nobody owns ([`unowned`](Self::unowned)).
+    pub fn is_unowned(&self) -> bool {
+        self.unowned
+    }
+
+    /// The same query, restricted to the records of `contact` ([`Record::contact`]): its
+    /// leads, opportunities, accounts (of which it is the primary contact), activities or
+    /// tasks. Found from an index, whatever the size of the store.
+    ///
+    /// ```
+    /// use prospect::{record::RecordKind, store::Query, ContactId};
+    /// # let contact = ContactId::from_uuid(prospect::uuid::Uuid::nil());
+    /// let leads = Query::of_kind(RecordKind::Lead).of_contact(contact);
+    /// assert_eq!(leads.contact(), Some(contact));
+    /// ```
+    pub fn of_contact(self, contact: ContactId) -> Query {
+        Query {
+            contact: Some(contact),
+            ..self
+        }
+    }
+
+    /// The same query, restricted to records created at `from` or later, and before `until`
+    /// ([`Record::created_at`]).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use prospect::{record::RecordKind, store::Query};
+    /// let january = Query::of_kind(RecordKind::Lead).created_between(
+    ///     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    ///     Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
+    /// );
+    /// assert!(january.created().is_some());
+    /// ```
+    pub fn created_between(self, from: DateTime<Utc>, until: DateTime<Utc>) -> Query {
+        Query {
+            created: Some((from, until)),
+            ..self
+        }
+    }
+
+    /// The same query, restricted to opportunities expected to close from `first` to `last`,
+    /// both included ([`Record::expected_close`]). Other kinds have no expected close: none
+    /// matches.
+    pub fn closing_between(self, first: NaiveDate, last: NaiveDate) -> Query {
+        Query {
+            closing: Some((first, last)),
+            ..self
+        }
+    }
+
+    /// The creation period, if restricted to one: from, until (excluded).
+    pub fn created(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        self.created
+    }
+
+    /// The expected-close period, if restricted to one: the first and last days.
+    pub fn closing(&self) -> Option<(NaiveDate, NaiveDate)> {
+        self.closing
+    }
+
+    /// The same query, restricted to the records of `organization`
+    /// ([`Record::organization`]): its contacts. Found from an index.
+    pub fn of_organization(self, organization: OrganizationId) -> Query {
+        Query {
+            organization: Some(organization),
+            ..self
+        }
+    }
+
+    /// The organization, if restricted to one ([`of_organization`](Self::of_organization)).
+    pub fn organization(&self) -> Option<OrganizationId> {
+        self.organization
+    }
+
+    /// The contact, if restricted to one ([`of_contact`](Self::of_contact)).
+    pub fn contact(&self) -> Option<ContactId> {
+        self.contact
+    }
+
+    /// The kind of record.
+    pub fn kind(&self) -> RecordKind {
+        self.kind
+    }
+
+    /// The state, if restricted to exactly one.
+    pub fn state(&self) -> Option<RecordState> {
+        match self.states.as_deref() {
+            Some([state]) => Some(*state),
+            _ => None,
+        }
+    }
+
+    /// The states a record may be in, if restricted (sorted, each once; empty: none matches).
+    pub fn states(&self) -> Option<&[RecordState]> {
+        self.states.as_deref()
+    }
+
+    /// The owner, if restricted to one.
+    pub fn owner(&self) -> Option<&User> {
+        self.owner.as_ref()
+    }
+
+    /// The tasks about `record`, open, done or cancelled, in the order they were created.
+    pub fn tasks_about(record: impl Into<RecordId>) -> Query {
+        Query {
+            regarding: Some(record.into()),
+            ..Query::of_kind(RecordKind::Task)
+        }
+    }
+
+    /// The open tasks about `record` (its next steps), in the order they were created.
+    pub fn open_tasks_about(record: impl Into<RecordId>) -> Query {
+        Query {
+            states: Some(vec![RecordState::Task(crate::task::TaskStatus::Open)]),
+            ..Query::tasks_about(record)
+        }
+    }
+
+    /// The record the activities or tasks are about, if restricted to one
+    /// ([`activities_about`](Self::activities_about)).
+    pub fn regarding(&self) -> Option<RecordId> {
+        self.regarding
+    }
+
+    /// Whether `record` matches.
+    pub fn matches(&self, record: &Record) -> bool {
+        record.kind() == self.kind
+            && self
+                .states
+                .as_ref()
+                .is_none_or(|states| states.contains(&record.state()))
+            && self
+                .owner
+                .as_ref()
+                .is_none_or(|o| record.owner() == Some(o))
+            && (!self.unowned || record.owner().is_none())
+            && self.regarding.is_none_or(|r| record.regarding() == Some(r))
+            && self.contact.is_none_or(|c| record.contact() == Some(c))
+            && self
+                .created
+                .is_none_or(|(from, until)| (from..until).contains(&record.created_at()))
+            && self.closing.is_none_or(|(first, last)| {
+                record
+                    .expected_close()
+                    .is_some_and(|d| (first..=last).contains(&d))
+            })
+    }
+}
