@@ -5,7 +5,7 @@ use prospect::record::{Record, RecordId};
 use prospect::store::{AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Versioned};
 use prospect::{Contact, Domain, EmailAddress, Organization};
 
-use crate::{PostgresError, PostgresStore, Tenant};
+use crate::{Isolation, PostgresError, PostgresStore, Tenant};
 
 /// A [`PostgresStore`] for synchronous callers: a [`Store`] that runs each call on a tokio
 /// runtime of its own (two worker threads), blocking the calling thread until it is done.
@@ -40,6 +40,14 @@ impl BlockingPostgresStore {
             .map_err(|e| PostgresError::Config(format!("the runtime did not start: {e}")))?;
         let store = runtime.block_on(PostgresStore::connect(url, tenant))?;
         Ok(BlockingPostgresStore { runtime, store })
+    }
+
+    /// The same store, committing at `isolation`.
+    pub fn with_isolation(self, isolation: Isolation) -> BlockingPostgresStore {
+        BlockingPostgresStore {
+            runtime: self.runtime,
+            store: self.store.with_isolation(isolation),
+        }
     }
 
     /// The async store it runs (sharing its pool).

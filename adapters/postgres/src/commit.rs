@@ -1,5 +1,6 @@
 //! A commit's parts: the batch encoded once for every try, and the statements of one try
-//! (the absence checks, each write with its version and history checks).
+//! (the claims, the absence checks, each write with its version and history checks, the
+//! events).
 
 use deadpool_postgres::Transaction;
 use prospect::EmailAddress;
@@ -35,8 +36,29 @@ pub(crate) struct Prepared {
     pub(crate) writes: Vec<PreparedWrite>,
     absent_emails: Vec<String>,
     absent_domains: Vec<String>,
+    /// The claim buckets of every email and domain the batch requires absent or writes,
+    /// ascending, without repeats (see [`claim`]).
+    claims: Vec<i32>,
     /// The events, as JSON, in order.
-    pub(crate) events: Vec<String>,
+    events: Vec<String>,
+}
+
+/// How many claim buckets a tenant has: the emails and domains of a tenant are spread over
+/// them, so that two commits about different addresses seldom claim the same bucket.
+pub(crate) const CLAIM_BUCKETS: u64 = 1024;
+
+/// The claim bucket of an email (`what` = "email") or a domain: FNV-1a over the key, a
+/// hash fixed here (not the standard library's, which may change between Rust releases) so
+/// that every process agrees on it. The bucket, a number below [`CLAIM_BUCKETS`], says
+/// nothing of the address it came from.
+pub(crate) fn claim_bucket(what: &str, key: &str) -> i32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in what.bytes().chain([b':']).chain(key.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // Below 1024: fits an i32.
+    (hash % CLAIM_BUCKETS) as i32
 }
 
 impl Prepared {
@@ -47,7 +69,7 @@ impl Prepared {
             absent_domains,
             events,
         } = batch.into_parts();
-        let writes = writes
+        let writes: Vec<PreparedWrite> = writes
             .map(|write: Write| {
                 let (record, expect) = write.into_parts();
                 let id = record.id();
@@ -86,16 +108,95 @@ impl Prepared {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let absent_emails: Vec<String> =
+            absent_emails.iter().map(EmailAddress::normalized).collect();
+        let absent_domains: Vec<String> = absent_domains
+            .iter()
+            .map(|d| d.as_str().to_string())
+            .collect();
+        let written_emails = writes.iter().filter_map(|w| w.email.as_ref());
+        let written_domains = writes.iter().filter_map(|w| w.domains.as_ref()).flatten();
+        let mut claims: Vec<i32> = absent_emails
+            .iter()
+            .chain(written_emails)
+            .map(|email| claim_bucket("email", email))
+            .chain(
+                absent_domains
+                    .iter()
+                    .chain(written_domains)
+                    .map(|domain| claim_bucket("domain", domain)),
+            )
+            .collect();
+        claims.sort_unstable();
+        claims.dedup();
         Ok(Prepared {
             writes,
-            absent_emails: absent_emails.iter().map(EmailAddress::normalized).collect(),
-            absent_domains: absent_domains
-                .iter()
-                .map(|d| d.as_str().to_string())
-                .collect(),
+            absent_emails,
+            absent_domains,
+            claims,
             events,
         })
     }
+}
+
+/// Claims the batch's buckets, in ascending order (so that two commits never wait for each
+/// other's claims in a cycle): the rows stay locked until the commit ends.
+///
+/// This is what makes the absence checks hold at commit under READ COMMITTED: a commit that
+/// requires an address absent, and every commit that writes one, first updates the address's
+/// bucket row, so a second such commit waits there until the first has ended and then checks
+/// what it committed. Under SERIALIZABLE or snapshot isolation the second one's update of the
+/// same row is a serialization failure instead, and it is run again. The rows hold a count of
+/// claims and no address: erasure leaves nothing in them.
+pub(crate) async fn claim(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<(), PostgresError> {
+    if prepared.claims.is_empty() {
+        return Ok(());
+    }
+    let statement = transaction
+        .prepare_cached(
+            "INSERT INTO claims (tenant, bucket, claimed)
+             SELECT $1, bucket, 1 FROM unnest($2::integer[]) AS bucket ORDER BY bucket
+             ON CONFLICT (tenant, bucket) DO UPDATE SET claimed = claims.claimed + 1",
+        )
+        .await?;
+    transaction
+        .execute(&statement, &[tenant, &prepared.claims])
+        .await?;
+    Ok(())
+}
+
+/// Appends the batch's events to the tenant's outbox, in one statement: the tenant's counter
+/// row is moved on by their number and gives their positions. The row stays locked until the
+/// commit ends, so positions are given in commit order (see the crate docs); this is the last
+/// statement of a commit, so that it is locked for the shortest time.
+pub(crate) async fn append_events(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<(), PostgresError> {
+    if prepared.events.is_empty() {
+        return Ok(());
+    }
+    let statement = transaction
+        .prepare_cached(
+            "WITH head AS (
+                 INSERT INTO outbox_heads (tenant, last) VALUES ($1, cardinality($2::text[]))
+                 ON CONFLICT (tenant) DO UPDATE SET last = outbox_heads.last + EXCLUDED.last
+                 RETURNING last
+             )
+             INSERT INTO events (tenant, position, body)
+             SELECT $1, head.last - cardinality($2::text[]) + event.n, event.body
+               FROM head, unnest($2::text[]) WITH ORDINALITY AS event (body, n)",
+        )
+        .await?;
+    transaction
+        .execute(&statement, &[tenant, &prepared.events])
+        .await?;
+    Ok(())
 }
 
 /// The conflict of the first required-absent email or domain that is present.
@@ -182,13 +283,18 @@ pub(crate) async fn apply(
                      ON CONFLICT (tenant, kind, id) DO NOTHING",
                 )
                 .await?;
+            // A concurrent insert of the same record makes this wait, then do nothing.
             if transaction.execute(&statement, &params).await? == 0 {
-                let actual = stored(transaction, tenant, write.id).await?.map(|(v, _)| v);
+                let actual = stored(transaction, tenant, write.id, Lock::None)
+                    .await?
+                    .map(|(v, _)| v);
                 return Ok(Some(Conflict::new(write.id, write.expect, actual)));
             }
         }
         Precondition::Version(v) => {
-            match stored(transaction, tenant, write.id).await? {
+            // Locked until the commit ends: under READ COMMITTED a concurrent writer of the
+            // record waits here, and then reads what the first one committed.
+            match stored(transaction, tenant, write.id, Lock::ForUpdate).await? {
                 None => return Ok(Some(Conflict::new(write.id, write.expect, None))),
                 Some((actual, _)) if actual != v => {
                     return Ok(Some(Conflict::new(write.id, write.expect, Some(actual))));
@@ -211,9 +317,10 @@ pub(crate) async fn apply(
             let mut with_version: Vec<&(dyn ToSql + Sync)> = params.to_vec();
             with_version.push(&expected);
             if transaction.execute(&statement, &with_version).await? != 1 {
-                // Under SERIALIZABLE a concurrent update is a serialization failure before
-                // this: the row changed between the read and the write all the same.
-                let actual = stored(transaction, tenant, write.id).await?.map(|(v, _)| v);
+                // The row is locked since it was read: not expected, answered all the same.
+                let actual = stored(transaction, tenant, write.id, Lock::None)
+                    .await?
+                    .map(|(v, _)| v);
                 return Ok(Some(Conflict::new(write.id, write.expect, actual)));
             }
         }
@@ -234,17 +341,31 @@ pub(crate) async fn apply(
     Ok(None)
 }
 
+/// Whether [`stored`] locks the row it reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    None,
+    ForUpdate,
+}
+
 /// The stored version and history mark of `id`, or `None` when there is no such record.
 async fn stored(
     transaction: &Transaction<'_>,
     tenant: &Uuid,
     id: RecordId,
+    lock: Lock,
 ) -> Result<Option<(Version, HistoryMark)>, PostgresError> {
     let statement = transaction
-        .prepare_cached(
-            "SELECT version, history_len, history_tip, erased FROM records
-              WHERE tenant = $1 AND kind = $2 AND id = $3",
-        )
+        .prepare_cached(match lock {
+            Lock::None => {
+                "SELECT version, history_len, history_tip, erased FROM records
+                  WHERE tenant = $1 AND kind = $2 AND id = $3"
+            }
+            Lock::ForUpdate => {
+                "SELECT version, history_len, history_tip, erased FROM records
+                  WHERE tenant = $1 AND kind = $2 AND id = $3 FOR UPDATE"
+            }
+        })
         .await?;
     let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
     let Some(row) = transaction

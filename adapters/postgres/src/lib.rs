@@ -7,12 +7,16 @@
 //!   every index, and every statement is scoped to the store's [`Tenant`]: a store opened for
 //!   one tenant can neither read nor write another's rows, and the rows of a tenant can be
 //!   co-located by distributing on the tenant column (Citus).
-//! - **Every commit is one SERIALIZABLE transaction**, whose version checks, history-prefix
-//!   checks, required-absent emails and domains, and outbox are SQL inside it. A serialization
-//!   failure or a deadlock (SQLSTATE `40001`, `40P01`) rolls it back whole and it is run again,
-//!   with bounded, jittered exponential backoff ([`Retry`]): a write retried and then committed
-//!   is reported as committed, never as a conflict. No `LISTEN`/`NOTIFY`, no advisory locks,
-//!   no sequences: what CockroachDB, YugabyteDB and Aurora DSQL lack is not used.
+//! - **Every commit is one transaction**, whose version checks, history-prefix checks,
+//!   required-absent emails and domains, and outbox are SQL inside it, each backed by a row it
+//!   locks or writes (the record's row, a claim row per bucket of addresses, the tenant's outbox
+//!   counter), so that they hold until it ends. It runs at READ COMMITTED, where a commit
+//!   waits for a row another holds and then goes on, or at SERIALIZABLE, where it fails
+//!   instead ([`Isolation`]). A serialization failure or a deadlock (SQLSTATE `40001`,
+//!   `40P01`) rolls it back whole and it is run again, with bounded, jittered exponential
+//!   backoff ([`Retry`]): a write retried and then committed is reported as committed, never as
+//!   a conflict. No `LISTEN`/`NOTIFY`, no advisory locks, no sequences: what CockroachDB,
+//!   YugabyteDB and Aurora DSQL lack is not used.
 //! - **The outbox is read without gaps.** A commit appends its events last, taking their
 //!   positions from a one-row counter per tenant (`outbox_heads`) that it updates in the same
 //!   transaction: the row is locked until the commit ends, so positions are given in commit
@@ -38,7 +42,7 @@ mod blocking;
 mod commit;
 
 pub use blocking::BlockingPostgresStore;
-use commit::{Prepared, absent_checks, apply, stored_version};
+use commit::{Prepared, absent_checks, append_events, apply, claim, stored_version};
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -110,6 +114,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE outbox_heads (
         tenant UUID   PRIMARY KEY,
         last   BIGINT NOT NULL
+    );",
+    // 2: the claim buckets that serialize the commits about one email or domain (see
+    // `commit::claim`): a count, no address.
+    "CREATE TABLE claims (
+        tenant  UUID    NOT NULL,
+        bucket  INTEGER NOT NULL,
+        claimed BIGINT  NOT NULL,
+        PRIMARY KEY (tenant, bucket)
     );",
 ];
 
@@ -261,8 +273,36 @@ pub struct PostgresStore {
     pool: Pool,
     tenant: Tenant,
     retry: Retry,
+    isolation: Isolation,
     /// How many tries were run again (shared by the clones of the store).
     retried: Arc<AtomicU64>,
+}
+
+/// The isolation level of a store's commits. Both are correct: every check a commit makes is
+/// backed by a row it locks or writes (the record's row for its version and history, a claim
+/// row for an absent email or domain, the tenant's outbox counter for positions). They differ
+/// in what a commit does when another holds a row it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Isolation {
+    /// PostgreSQL's default, and this store's: a commit waits for the row, then goes on with
+    /// what the other committed. Commits of one tenant queue on its outbox counter instead of
+    /// failing; only a deadlock is run again.
+    #[default]
+    ReadCommitted,
+    /// Every commit SERIALIZABLE: a commit that waited for a row another then changed fails
+    /// (SQLSTATE `40001`) and is run again from the start ([`Retry`]). For engines that run
+    /// every transaction so (CockroachDB by default, Aurora DSQL), or to test under it.
+    Serializable,
+}
+
+impl Isolation {
+    fn level(self) -> IsolationLevel {
+        match self {
+            Isolation::ReadCommitted => IsolationLevel::ReadCommitted,
+            Isolation::Serializable => IsolationLevel::Serializable,
+        }
+    }
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -270,6 +310,7 @@ impl std::fmt::Debug for PostgresStore {
         f.debug_struct("PostgresStore")
             .field("tenant", &self.tenant)
             .field("retry", &self.retry)
+            .field("isolation", &self.isolation)
             .finish_non_exhaustive()
     }
 }
@@ -305,8 +346,9 @@ impl PostgresStore {
             config,
             NoTls,
             ManagerConfig {
-                // A connection that died (a restarted server) is replaced, not handed out.
-                recycling_method: RecyclingMethod::Verified,
+                // A connection the server closed (a restart) is dropped, not handed out; no
+                // query per checkout (`Verified` costs a round trip per call: see the README).
+                recycling_method: RecyclingMethod::Fast,
             },
         );
         let pool = Pool::builder(manager)
@@ -320,6 +362,7 @@ impl PostgresStore {
             pool,
             tenant,
             retry: Retry::default(),
+            isolation: Isolation::default(),
             retried: Arc::new(AtomicU64::new(0)),
         };
         store.migrate().await?;
@@ -329,6 +372,16 @@ impl PostgresStore {
     /// The same store (sharing its pool), retrying contended commits by `retry`.
     pub fn with_retry(self, retry: Retry) -> PostgresStore {
         PostgresStore { retry, ..self }
+    }
+
+    /// The same store (sharing its pool), committing at `isolation`.
+    pub fn with_isolation(self, isolation: Isolation) -> PostgresStore {
+        PostgresStore { isolation, ..self }
+    }
+
+    /// The isolation level of the store's commits.
+    pub fn isolation(&self) -> Isolation {
+        self.isolation
     }
 
     /// The same pool, opened for another tenant.
@@ -440,15 +493,17 @@ impl PostgresStore {
     }
 
     /// One try of a commit: the outcome (committed, or the conflict that rolled it back), or
-    /// an error (a retryable one among them).
+    /// an error (a retryable one among them). Its statements, in the order they lock rows:
+    /// claims, absence checks, writes, events.
     async fn try_commit(&self, prepared: &Prepared) -> Result<Result<(), Conflict>, PostgresError> {
         let mut client = self.pool.get().await?;
         let transaction = client
             .build_transaction()
-            .isolation_level(IsolationLevel::Serializable)
+            .isolation_level(self.isolation.level())
             .start()
             .await?;
         let tenant = &self.tenant.0;
+        claim(&transaction, tenant, prepared).await?;
         if let Some(conflict) = absent_checks(&transaction, tenant, prepared).await? {
             transaction.rollback().await?;
             return Ok(Err(conflict));
@@ -459,32 +514,7 @@ impl PostgresStore {
                 return Ok(Err(conflict));
             }
         }
-        if !prepared.events.is_empty() {
-            // Last, so that the counter's row is locked for the shortest time: positions in
-            // commit order (see the crate docs).
-            let n = prepared.events.len() as i64;
-            let last: i64 = transaction
-                .query_one(
-                    &transaction
-                        .prepare_cached(
-                            "INSERT INTO outbox_heads (tenant, last) VALUES ($1, $2)
-                             ON CONFLICT (tenant) DO UPDATE SET last = outbox_heads.last + EXCLUDED.last
-                             RETURNING last",
-                        )
-                        .await?,
-                    &[tenant, &n],
-                )
-                .await?
-                .get(0);
-            let insert = transaction
-                .prepare_cached("INSERT INTO events (tenant, position, body) VALUES ($1, $2, $3)")
-                .await?;
-            for (position, body) in (last - n + 1..).zip(&prepared.events) {
-                transaction
-                    .execute(&insert, &[tenant, &position, body])
-                    .await?;
-            }
-        }
+        append_events(&transaction, tenant, prepared).await?;
         transaction.commit().await?;
         Ok(Ok(()))
     }

@@ -1,8 +1,9 @@
 //! The adapter against a real PostgreSQL server, named by `PROSPECT_POSTGRES_URL`
-//! (`eval "$(scripts/postgres.sh start)"` starts one): the conformance kit, sync and async, each
-//! case in a tenant of its own; two tenants isolated; sixteen connections racing
-//! qualifications; a forced serialization failure retried; the server restarted in the middle
-//! of a run. Without the variable these tests are not compiled: one test says how to start a
+//! (`eval "$(scripts/postgres.sh start)"` starts one): the conformance kit, sync and async at
+//! READ COMMITTED and sync at SERIALIZABLE, each case in a tenant of its own; two tenants
+//! isolated; sixteen connections racing qualifications, and racing for one email address, at
+//! both levels; a forced serialization failure retried; commits queueing on the outbox
+//! counter at READ COMMITTED. The server restarted in the middle of a run is in `restart.rs`. Without the variable these tests are not compiled: one test says how to start a
 //! server, and fails in CI, where they must run.
 
 #[cfg(not(postgres_server))]
@@ -26,7 +27,9 @@ mod server {
     use prospect::store::{AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Versioned};
     use prospect::testkit::{Sample, check_consistency};
     use prospect::*;
-    use prospect_postgres::{BlockingPostgresStore, PostgresError, PostgresStore, Tenant};
+    use prospect_postgres::{
+        BlockingPostgresStore, Isolation, PostgresError, PostgresStore, Tenant,
+    };
 
     fn url() -> String {
         std::env::var("PROSPECT_POSTGRES_URL").expect("cfg(postgres_server) means it is set")
@@ -58,6 +61,21 @@ mod server {
         conformance_blocking,
         blocking(),
         reopen = reopen,
+        stress = 300
+    );
+
+    fn serializable() -> BlockingPostgresStore {
+        blocking().with_isolation(Isolation::Serializable)
+    }
+
+    fn reopen_serializable(store: BlockingPostgresStore) -> BlockingPostgresStore {
+        reopen(store).with_isolation(Isolation::Serializable)
+    }
+
+    prospect::store_conformance!(
+        conformance_serializable,
+        serializable(),
+        reopen = reopen_serializable,
         stress = 300
     );
 
@@ -212,20 +230,37 @@ mod server {
         assert_eq!(a.read_events(None, 100).unwrap().events.len(), ours);
     }
 
-    /// Sixteen connections race to qualify the same leads through the async facade: each lead
-    /// gets exactly one opportunity, and the losers see conflicts, never errors.
+    /// Sixteen connections race to qualify the same leads through the async facade, at READ
+    /// COMMITTED: each lead gets exactly one opportunity, and the losers see conflicts, never
+    /// errors.
     #[test]
     fn sixteen_connections_racing_qualifications_make_one_opportunity_each() {
-        const RACERS: usize = 16;
-        const LEADS: usize = 12;
-        let sample = Sample::new(91);
-        let store = runtime()
+        racing_qualifications(Isolation::ReadCommitted);
+    }
+
+    /// The same race at SERIALIZABLE.
+    #[test]
+    fn sixteen_connections_racing_qualifications_under_serialization_make_one_opportunity_each() {
+        racing_qualifications(Isolation::Serializable);
+    }
+
+    /// A store for `racers` connections at `isolation`, in a tenant of its own.
+    fn racing_store(racers: usize, isolation: Isolation) -> PostgresStore {
+        runtime()
             .block_on(PostgresStore::connect_with(
                 &url(),
                 Tenant::generate(),
-                RACERS,
+                racers,
             ))
-            .unwrap();
+            .unwrap()
+            .with_isolation(isolation)
+    }
+
+    fn racing_qualifications(isolation: Isolation) {
+        const RACERS: usize = 16;
+        const LEADS: usize = 12;
+        let sample = Sample::new(91);
+        let store = racing_store(RACERS, isolation);
         let me = sample.actor().clone();
         let leads: Vec<prospect::LeadId> = runtime().block_on(async {
             let crm = sample.async_crm(store.clone());
@@ -290,18 +325,125 @@ mod server {
         if let Err(problems) = check_consistency(&blocking) {
             panic!("{problems:?}");
         }
-        eprintln!("racing qualifications: {} tries run again", store.retried());
+        eprintln!(
+            "racing qualifications at {isolation:?}: {} tries run again",
+            store.retried()
+        );
     }
 
-    /// A serialization failure, forced: another transaction holds the outbox counter of the
-    /// tenant while the store commits, then commits first. The store's transaction fails with
-    /// SQLSTATE 40001, is run again, and commits: reported as committed, written once.
+    /// Sixteen connections race to create a contact with one email address, refusing
+    /// duplicates, at READ COMMITTED: one contact has it at the end, and every other racer is
+    /// told of that one.
+    #[test]
+    fn sixteen_connections_racing_for_one_email_make_one_contact() {
+        racing_for_one_email(Isolation::ReadCommitted);
+    }
+
+    /// The same race at SERIALIZABLE.
+    #[test]
+    fn sixteen_connections_racing_for_one_email_under_serialization_make_one_contact() {
+        racing_for_one_email(Isolation::Serializable);
+    }
+
+    fn racing_for_one_email(isolation: Isolation) {
+        const RACERS: usize = 16;
+        let sample = Sample::new(93);
+        let store = racing_store(RACERS, isolation);
+        let me = sample.actor().clone();
+        let address = sample.email("contested@example.com");
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(RACERS));
+        let outcomes: Vec<Result<ContactId, CrmError<PostgresError>>> = runtime().block_on(async {
+            let tasks: Vec<_> = (0..RACERS)
+                .map(|_| {
+                    let crm = sample.async_crm(store.clone());
+                    let details = ContactDetails {
+                        email: Some(address.clone()),
+                        ..sample.contact_details()
+                    };
+                    let (me, barrier) = (me.clone(), barrier.clone());
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        crm.create_contact(details, OnDuplicate::Refuse, &me)
+                            .await
+                            .map(|created| created.into_contact().id())
+                    })
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for task in tasks {
+                outcomes.push(task.await.unwrap());
+            }
+            outcomes
+        });
+        let created: Vec<ContactId> = outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().ok().copied())
+            .collect();
+        assert_eq!(
+            created.len(),
+            1,
+            "one racer creates the contact: {outcomes:?}"
+        );
+        for outcome in &outcomes {
+            match outcome {
+                Ok(_) => {}
+                Err(CrmError::DuplicateContact { existing, .. }) => {
+                    assert_eq!(
+                        *existing, created[0],
+                        "the duplicate named is the one created"
+                    );
+                }
+                Err(e) => panic!("not a duplicate: {e}"),
+            }
+        }
+        let blocking = BlockingPostgresStore::connect(&url(), store.tenant()).unwrap();
+        assert_eq!(blocking.find_contacts_by_email(&address).unwrap().len(), 1);
+        eprintln!(
+            "racing for one email at {isolation:?}: {} tries run again",
+            store.retried()
+        );
+    }
+
+    /// A serialization failure, forced: at SERIALIZABLE, another transaction holds the outbox
+    /// counter of the tenant while the store commits, then commits first. The store's
+    /// transaction fails with SQLSTATE 40001, is run again, and commits: reported as committed,
+    /// written once.
     #[test]
     fn a_forced_serialization_failure_is_retried_and_commits() {
+        let outcome = commit_behind_a_held_counter(Isolation::Serializable);
+        assert!(
+            outcome.retried > 0,
+            "the commit met a serialization failure and was run again"
+        );
+    }
+
+    /// At READ COMMITTED the same commit waits for the counter row and then commits, without
+    /// being run again, its event after the other transaction's positions.
+    #[test]
+    fn read_committed_commits_queue_on_the_outbox_counter_without_a_retry() {
+        let outcome = commit_behind_a_held_counter(Isolation::ReadCommitted);
+        assert_eq!(
+            outcome.retried, 0,
+            "the commit waited: it was not run again"
+        );
+    }
+
+    /// What [`commit_behind_a_held_counter`] saw.
+    struct HeldCounter {
+        /// How many tries of the commit were run again.
+        retried: u64,
+    }
+
+    /// A store at `isolation` commits a contact while another transaction holds the tenant's
+    /// outbox counter (moving it on by [`SKIPPED`] positions), which then commits first. The
+    /// contact is committed once, its event after the skipped positions.
+    fn commit_behind_a_held_counter(isolation: Isolation) -> HeldCounter {
+        const SKIPPED: i64 = 5;
         let sample = Sample::new(92);
         let store = runtime()
             .block_on(PostgresStore::connect(&url(), Tenant::generate()))
-            .unwrap();
+            .unwrap()
+            .with_isolation(isolation);
         let tenant = store.tenant().as_uuid();
         let crm = sample.async_crm(store.clone());
         let me = sample.actor().clone();
@@ -323,8 +465,8 @@ mod server {
                 .unwrap();
             holder
                 .execute(
-                    "UPDATE outbox_heads SET last = last WHERE tenant = $1",
-                    &[&tenant],
+                    "UPDATE outbox_heads SET last = last + $2 WHERE tenant = $1",
+                    &[&tenant, &SKIPPED],
                 )
                 .await
                 .unwrap();
@@ -335,15 +477,12 @@ mod server {
                 async move { crm.create_contact(details, OnDuplicate::Refuse, &me).await }
             });
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            // ...which commits first: the waiting update cannot be serialized after it.
+            // ...which commits first: at SERIALIZABLE the waiting update cannot be serialized
+            // after it; at READ COMMITTED it goes on from the row the holder committed.
             holder.commit().await.unwrap();
             commit.await.unwrap()
         });
-        let contact = contact.expect("committed after a retry").into_contact();
-        assert!(
-            store.retried() > before,
-            "the commit met a serialization failure and was run again"
-        );
+        let contact = contact.expect("committed").into_contact();
         let blocking = BlockingPostgresStore::connect(&url(), store.tenant()).unwrap();
         let stored = blocking
             .load(RecordId::Contact(contact.id()))
@@ -356,6 +495,14 @@ mod server {
             2,
             "one event per committed contact, none twice"
         );
-        assert!(events[0].position < events[1].position);
+        let (first, second) = (events[0].position.get(), events[1].position.get());
+        assert_eq!(
+            second,
+            first + 1 + SKIPPED as u64,
+            "the event comes after the positions the holder took"
+        );
+        HeldCounter {
+            retried: store.retried() - before,
+        }
     }
 }
