@@ -97,6 +97,7 @@ fn lifecycles(n: u64, seed: u32, first: u64) -> Vec<Batch> {
 
 /// The statements, prepared once on a connection (as the adapter's cache does).
 struct Statements {
+    set: tokio_postgres::Statement,
     claim: tokio_postgres::Statement,
     email: tokio_postgres::Statement,
     insert: tokio_postgres::Statement,
@@ -119,6 +120,10 @@ fn bucket(what: &str, key: &str) -> i32 {
 impl Statements {
     async fn prepare(client: &tokio_postgres::Client) -> Statements {
         Statements {
+            set: client
+                .prepare("SELECT set_config('prospect.tenant', $1, FALSE)")
+                .await
+                .unwrap(),
             claim: client
                 .prepare(
                     "INSERT INTO claims (tenant, bucket, claimed)
@@ -200,58 +205,96 @@ async fn raw_commit(
         .start()
         .await
         .unwrap();
-    // The lifecycles' batches write no organization: only emails are claimed.
-    let writes: Vec<_> = writes.collect();
-    let mut claims: Vec<i32> = absent_emails
-        .iter()
-        .map(EmailAddress::normalized)
-        .chain(
-            writes
-                .iter()
-                .filter_map(|w| w.record().email().map(EmailAddress::normalized)),
-        )
-        .map(|email: String| bucket("email", &email))
-        .collect();
-    claims.sort_unstable();
-    claims.dedup();
-    if !claims.is_empty() {
-        tx.execute(&statements.claim, &[&tenant, &claims])
-            .await
-            .unwrap();
-    }
-    for email in absent_emails {
-        let found = tx
-            .query_opt(&statements.email, &[&tenant, &email.normalized()])
-            .await
-            .unwrap();
-        assert!(found.is_none());
-    }
-    for write in writes {
-        let (record, expect) = write.into_parts();
-        let id = record.id();
-        let body = serde_json::to_string(&record).unwrap();
-        let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
-        let state = record.state().key();
-        let owner = record.owner().map(|o| o.as_str().to_string());
-        let email = record.email().map(EmailAddress::normalized);
-        let regarding = record
-            .regarding()
-            .map(|r| format!("{}/{}", r.kind().as_str(), r.as_uuid().hyphenated()));
-        let contact = record.contact().map(|c| c.as_uuid());
-        let created = record.created_at();
-        let (secs, nanos) = (
-            created.timestamp(),
-            i64::from(created.timestamp_subsec_nanos()),
-        );
-        let close = record.expected_close().map(|d| d.num_days_from_ce());
-        let organization = record.organization().map(|o| o.as_uuid());
-        let mark = record.history_mark();
-        let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
-        match expect {
-            Precondition::Absent => {
-                let n = tx
-                    .execute(
-                        &statements.insert,
+    let setting = tenant.hyphenated().to_string();
+    // The tenant for row-level security, pipelined with the statements, as the adapter does.
+    let set_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&setting];
+    let set = tx.execute(&statements.set, &set_params);
+    let body = async {
+        // The lifecycles' batches write no organization: only emails are claimed.
+        let writes: Vec<_> = writes.collect();
+        let mut claims: Vec<i32> = absent_emails
+            .iter()
+            .map(EmailAddress::normalized)
+            .chain(
+                writes
+                    .iter()
+                    .filter_map(|w| w.record().email().map(EmailAddress::normalized)),
+            )
+            .map(|email: String| bucket("email", &email))
+            .collect();
+        claims.sort_unstable();
+        claims.dedup();
+        if !claims.is_empty() {
+            tx.execute(&statements.claim, &[&tenant, &claims])
+                .await
+                .unwrap();
+        }
+        for email in absent_emails {
+            let found = tx
+                .query_opt(&statements.email, &[&tenant, &email.normalized()])
+                .await
+                .unwrap();
+            assert!(found.is_none());
+        }
+        for write in writes {
+            let (record, expect) = write.into_parts();
+            let id = record.id();
+            let body = serde_json::to_string(&record).unwrap();
+            let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
+            let state = record.state().key();
+            let owner = record.owner().map(|o| o.as_str().to_string());
+            let email = record.email().map(EmailAddress::normalized);
+            let regarding = record
+                .regarding()
+                .map(|r| format!("{}/{}", r.kind().as_str(), r.as_uuid().hyphenated()));
+            let contact = record.contact().map(|c| c.as_uuid());
+            let created = record.created_at();
+            let (secs, nanos) = (
+                created.timestamp(),
+                i64::from(created.timestamp_subsec_nanos()),
+            );
+            let close = record.expected_close().map(|d| d.num_days_from_ce());
+            let organization = record.organization().map(|o| o.as_uuid());
+            let mark = record.history_mark();
+            let (len, tip, erased) = (mark.len() as i64, mark.tip() as i64, mark.is_erased());
+            match expect {
+                Precondition::Absent => {
+                    let n = tx
+                        .execute(
+                            &statements.insert,
+                            &[
+                                &tenant,
+                                &kind,
+                                &uuid,
+                                &state,
+                                &owner,
+                                &email,
+                                &body,
+                                &len,
+                                &tip,
+                                &erased,
+                                &regarding,
+                                &contact,
+                                &secs,
+                                &nanos,
+                                &close,
+                                &organization,
+                            ],
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(n, 1);
+                }
+                Precondition::Version(v) => {
+                    let row = tx
+                        .query_one(&statements.select, &[&tenant, &kind, &uuid])
+                        .await
+                        .unwrap();
+                    let version: i64 = row.get(0);
+                    assert_eq!(version as u64, v.get());
+                    let expected = v.get() as i64;
+                    tx.execute(
+                        &statements.update,
                         &[
                             &tenant,
                             &kind,
@@ -269,56 +312,26 @@ async fn raw_commit(
                             &nanos,
                             &close,
                             &organization,
+                            &expected,
                         ],
                     )
                     .await
                     .unwrap();
-                assert_eq!(n, 1);
-            }
-            Precondition::Version(v) => {
-                let row = tx
-                    .query_one(&statements.select, &[&tenant, &kind, &uuid])
-                    .await
-                    .unwrap();
-                let version: i64 = row.get(0);
-                assert_eq!(version as u64, v.get());
-                let expected = v.get() as i64;
-                tx.execute(
-                    &statements.update,
-                    &[
-                        &tenant,
-                        &kind,
-                        &uuid,
-                        &state,
-                        &owner,
-                        &email,
-                        &body,
-                        &len,
-                        &tip,
-                        &erased,
-                        &regarding,
-                        &contact,
-                        &secs,
-                        &nanos,
-                        &close,
-                        &organization,
-                        &expected,
-                    ],
-                )
-                .await
-                .unwrap();
+                }
             }
         }
-    }
-    if !events.is_empty() {
-        let bodies: Vec<String> = events
-            .iter()
-            .map(|event| serde_json::to_string(event).unwrap())
-            .collect();
-        tx.execute(&statements.events, &[&tenant, &bodies])
-            .await
-            .unwrap();
-    }
+        if !events.is_empty() {
+            let bodies: Vec<String> = events
+                .iter()
+                .map(|event| serde_json::to_string(event).unwrap())
+                .collect();
+            tx.execute(&statements.events, &[&tenant, &bodies])
+                .await
+                .unwrap();
+        }
+    };
+    let (set, ()) = tokio::join!(set, body);
+    set.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -372,6 +385,53 @@ fn postgres(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The adapter and raw tokio-postgres in turns, one lifecycle (its eight commits) each, for
+/// `rounds` rounds, the one going first alternating: the medians of their times. A host whose
+/// speed drifts during the run (this machine's disk does, by a factor of two over minutes)
+/// weighs on both alike, where criterion's two measurements, ten seconds apart, can each meet
+/// a different host.
+fn interleaved(url: &str, rounds: u64) -> (Duration, Duration) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = PostgresStore::connect(url, Tenant::generate())
+            .await
+            .unwrap();
+        let (mut client, connection) = tokio_postgres::connect(url, NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let statements = Statements::prepare(&client).await;
+        let raw_tenant = Tenant::generate().as_uuid();
+        // The same lifecycles on both sides, each in a tenant of its own.
+        let ours = lifecycles(rounds, 7, 0);
+        let theirs = lifecycles(rounds, 7, 0);
+        assert_eq!(ours.len() as u64, 8 * rounds, "eight commits a lifecycle");
+        let (mut ours, mut theirs) = (ours.into_iter(), theirs.into_iter());
+        let (mut adapter, mut raw) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            for side in [round % 2, 1 - round % 2] {
+                let began = Instant::now();
+                if side == 0 {
+                    for batch in ours.by_ref().take(8) {
+                        store.commit(batch).await.unwrap();
+                    }
+                    adapter.push(began.elapsed());
+                } else {
+                    for batch in theirs.by_ref().take(8) {
+                        raw_commit(&mut client, &statements, raw_tenant, batch).await;
+                    }
+                    raw.push(began.elapsed());
+                }
+            }
+        }
+        adapter.sort_unstable();
+        raw.sort_unstable();
+        (adapter[adapter.len() / 2], raw[raw.len() / 2])
+    })
 }
 
 /// Commits per second with `workers` concurrent workers in one tenant at `isolation`, each
@@ -452,6 +512,13 @@ fn main() {
         )],
     );
     if let Ok(url) = std::env::var("PROSPECT_POSTGRES_URL") {
+        let (adapter, raw) = interleaved(&url, 500);
+        println!(
+            "\npostgres: a lifecycle's eight commits, 500 rounds in turns (medians): adapter {:.2} ms / raw tokio-postgres {:.2} ms = {:.2}x  (target <= 1.2x)",
+            adapter.as_secs_f64() * 1e3,
+            raw.as_secs_f64() * 1e3,
+            adapter.as_secs_f64() / raw.as_secs_f64()
+        );
         println!("\npostgres: commits per second in one tenant (lifecycles with their events)");
         for isolation in [Isolation::ReadCommitted, Isolation::Serializable] {
             for workers in [1, 4, 16] {

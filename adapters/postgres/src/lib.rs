@@ -6,7 +6,10 @@
 //! - **One tenant per store.** Every row carries a tenant id that leads its primary key and
 //!   every index, and every statement is scoped to the store's [`Tenant`]: a store opened for
 //!   one tenant can neither read nor write another's rows, and the rows of a tenant can be
-//!   co-located by distributing on the tenant column (Citus).
+//!   co-located by distributing on the tenant column (Citus). Row-level security backs this
+//!   up: every table of tenants' rows has a forced policy that shows and accepts only the rows
+//!   of the tenant the connection names (the store names it at every use), so that a role
+//!   that is neither a superuser nor `BYPASSRLS` is held to its tenant by the database itself.
 //! - **Every commit is one transaction**, whose version checks, history-prefix checks,
 //!   required-absent emails and domains, and outbox are SQL inside it, each backed by a row it
 //!   locks or writes (the record's row, a claim row per bucket of addresses, the tenant's outbox
@@ -123,7 +126,36 @@ const MIGRATIONS: &[&str] = &[
         claimed BIGINT  NOT NULL,
         PRIMARY KEY (tenant, bucket)
     );",
+    // 3: row-level security on every table of tenants' rows, as defence in depth: a role that
+    // is neither a superuser nor BYPASSRLS sees and writes only the rows of the tenant its
+    // connection names (`SET_TENANT`), even through a statement that forgot to say which.
+    // Forced, so that the tables' owner is held to it too.
+    "ALTER TABLE records ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE records FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON records
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
+    ALTER TABLE domains ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE domains FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON domains
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
+    ALTER TABLE claims ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE claims FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON claims
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
+    ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE events FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON events
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
+    ALTER TABLE outbox_heads ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE outbox_heads FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON outbox_heads
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
 ];
+
+/// Names the tenant whose rows row-level security lets the connection see and write, for the
+/// rest of the session: every use of a connection sends it first, pipelined with its first
+/// statement (no round trip of its own).
+const SET_TENANT: &str = "SELECT set_config('prospect.tenant', $1, FALSE)";
 
 /// The tenant a store is opened for: every row it reads or writes is that tenant's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -143,6 +175,11 @@ impl Tenant {
     /// The tenant's id.
     pub fn as_uuid(self) -> Uuid {
         self.0
+    }
+
+    /// The tenant's id as [`SET_TENANT`] takes it.
+    fn setting(self) -> String {
+        self.0.hyphenated().to_string()
     }
 }
 
@@ -417,8 +454,23 @@ impl PostgresStore {
     }
 
     /// Brings the schema to [`SCHEMA_VERSION`] in one serializable transaction; two stores
-    /// migrating at once retry until one has done it.
+    /// migrating at once retry until one has done it. A schema already up to date is only
+    /// read: a role without the right to create tables can connect to it.
     async fn migrate(&self) -> Result<(), PostgresError> {
+        let found = match self.schema_version().await {
+            Ok(found) => found,
+            Err(PostgresError::Postgres(e)) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => 0,
+            Err(e) => return Err(e),
+        };
+        if found > SCHEMA_VERSION {
+            return Err(PostgresError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
         self.retrying(contended_or_concurrent_ddl, || async {
             let mut client = self.pool.get().await?;
             let transaction = client
@@ -493,8 +545,7 @@ impl PostgresStore {
     }
 
     /// One try of a commit: the outcome (committed, or the conflict that rolled it back), or
-    /// an error (a retryable one among them). Its statements, in the order they lock rows:
-    /// claims, absence checks, writes, events.
+    /// an error (a retryable one among them).
     async fn try_commit(&self, prepared: &Prepared) -> Result<Result<(), Conflict>, PostgresError> {
         let mut client = self.pool.get().await?;
         let transaction = client
@@ -502,21 +553,24 @@ impl PostgresStore {
             .isolation_level(self.isolation.level())
             .start()
             .await?;
-        let tenant = &self.tenant.0;
-        claim(&transaction, tenant, prepared).await?;
-        if let Some(conflict) = absent_checks(&transaction, tenant, prepared).await? {
-            transaction.rollback().await?;
-            return Ok(Err(conflict));
+        let set = transaction.prepare_cached(SET_TENANT).await?;
+        let setting = self.tenant.setting();
+        // Pipelined: the tenant is set before the commit's first statement runs, in the same
+        // round trip.
+        let (_, outcome) = tokio::try_join!(
+            async {
+                transaction
+                    .execute(&set, &[&setting])
+                    .await
+                    .map_err(PostgresError::from)
+            },
+            statements(&transaction, &self.tenant.0, prepared)
+        )?;
+        match outcome {
+            Ok(()) => transaction.commit().await?,
+            Err(_) => transaction.rollback().await?,
         }
-        for write in &prepared.writes {
-            if let Some(conflict) = apply(&transaction, tenant, write).await? {
-                transaction.rollback().await?;
-                return Ok(Err(conflict));
-            }
-        }
-        append_events(&transaction, tenant, prepared).await?;
-        transaction.commit().await?;
-        Ok(Ok(()))
+        Ok(outcome)
     }
 
     async fn rows(
@@ -525,10 +579,39 @@ impl PostgresStore {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, PostgresError> {
         let client = self.pool.get().await?;
-        let statement = client.prepare_cached(sql).await?;
-        let rows = client.query(&statement, params).await?;
+        let (set, statement) = (
+            client.prepare_cached(SET_TENANT).await?,
+            client.prepare_cached(sql).await?,
+        );
+        // Pipelined: the tenant is set before the query runs, in the same round trip.
+        let setting = self.tenant.setting();
+        let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
+        let (_, rows) = tokio::try_join!(
+            client.execute(&set, &set_params),
+            client.query(&statement, params)
+        )?;
         Ok(rows.iter().map(read).collect())
     }
+}
+
+/// A commit's statements, in the order they lock rows: claims, absence checks, writes, events.
+/// The outcome: written (yet to commit), or the conflict that stops the batch.
+async fn statements(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<Result<(), Conflict>, PostgresError> {
+    claim(transaction, tenant, prepared).await?;
+    if let Some(conflict) = absent_checks(transaction, tenant, prepared).await? {
+        return Ok(Err(conflict));
+    }
+    for write in &prepared.writes {
+        if let Some(conflict) = apply(transaction, tenant, write).await? {
+            return Ok(Err(conflict));
+        }
+    }
+    append_events(transaction, tenant, prepared).await?;
+    Ok(Ok(()))
 }
 
 /// A serialization failure or a deadlock: the transaction was rolled back whole, and can run
@@ -830,15 +913,22 @@ impl AsyncStore for PostgresStore {
         let limit = limit.clamp(1, MAX_PAGE) as i64;
         let after = after.map_or(0, |p| i64::try_from(p.get()).unwrap_or(i64::MAX));
         let client = self.pool.get().await?;
-        let statement = client
-            .prepare_cached(
-                "SELECT position, body FROM events
-                  WHERE tenant = $1 AND position > $2 ORDER BY position LIMIT $3",
-            )
-            .await?;
-        let rows = client
-            .query(&statement, &[&self.tenant.0, &after, &limit])
-            .await?;
+        let (set, statement) = (
+            client.prepare_cached(SET_TENANT).await?,
+            client
+                .prepare_cached(
+                    "SELECT position, body FROM events
+                      WHERE tenant = $1 AND position > $2 ORDER BY position LIMIT $3",
+                )
+                .await?,
+        );
+        let setting = self.tenant.setting();
+        let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
+        let params: [&(dyn ToSql + Sync); 3] = [&self.tenant.0, &after, &limit];
+        let (_, rows) = tokio::try_join!(
+            client.execute(&set, &set_params),
+            client.query(&statement, &params)
+        )?;
         let mut page = EventPage::default();
         for row in rows {
             let position: i64 = row.get(0);
@@ -859,12 +949,20 @@ impl AsyncStore for PostgresStore {
     async fn prune_events(&self, before: Position) -> Result<u64, PostgresError> {
         let before = i64::try_from(before.get()).unwrap_or(i64::MAX);
         let client = self.pool.get().await?;
-        let statement = client
-            .prepare_cached("DELETE FROM events WHERE tenant = $1 AND position < $2")
-            .await?;
-        Ok(client
-            .execute(&statement, &[&self.tenant.0, &before])
-            .await?)
+        let (set, statement) = (
+            client.prepare_cached(SET_TENANT).await?,
+            client
+                .prepare_cached("DELETE FROM events WHERE tenant = $1 AND position < $2")
+                .await?,
+        );
+        let setting = self.tenant.setting();
+        let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
+        let params: [&(dyn ToSql + Sync); 2] = [&self.tenant.0, &before];
+        let (_, pruned) = tokio::try_join!(
+            client.execute(&set, &set_params),
+            client.execute(&statement, &params)
+        )?;
+        Ok(pruned)
     }
 }
 

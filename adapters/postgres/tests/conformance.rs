@@ -47,14 +47,63 @@ mod server {
         })
     }
 
+    /// The role an application would connect as: not a superuser, not BYPASSRLS, allowed to
+    /// read and write the adapter's tables (not to create them). Row-level security holds it.
+    const APP_ROLE: &str = "prospect_app";
+
+    /// The server's URL for [`APP_ROLE`], made (once per test binary, by the URL's own user,
+    /// a superuser on the test server) with the schema it needs.
+    fn app_url() -> &'static str {
+        static APP_URL: OnceLock<String> = OnceLock::new();
+        APP_URL.get_or_init(|| {
+            runtime().block_on(async {
+                // The schema is there before the grants.
+                PostgresStore::connect(&url(), Tenant::generate())
+                    .await
+                    .expect("the server is up");
+                let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                // Other test binaries may do the same at the same moment: a failure is tried
+                // again.
+                let setup = format!(
+                    "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS;
+                        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+                     GRANT SELECT, INSERT, UPDATE, DELETE
+                        ON records, domains, claims, events, outbox_heads TO {APP_ROLE};
+                     GRANT SELECT ON prospect_schema TO {APP_ROLE};"
+                );
+                let mut tries = 0;
+                while let Err(e) = client.batch_execute(&setup).await {
+                    tries += 1;
+                    assert!(tries < 20, "the role {APP_ROLE} cannot be made: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            });
+            let config: tokio_postgres::Config = url().parse().unwrap();
+            let host = match &config.get_hosts()[0] {
+                tokio_postgres::config::Host::Tcp(host) => host.clone(),
+                other => panic!("a TCP host, not {other:?}"),
+            };
+            format!(
+                "postgres://{APP_ROLE}@{host}:{}/{}",
+                config.get_ports()[0],
+                config.get_dbname().unwrap_or("postgres")
+            )
+        })
+    }
+
+    /// The main kit's store: connected as [`APP_ROLE`], so that every statement of the adapter
+    /// runs under row-level security (one that forgot to name its tenant would find nothing).
     fn blocking() -> BlockingPostgresStore {
-        BlockingPostgresStore::connect(&url(), Tenant::generate()).expect("the server is up")
+        BlockingPostgresStore::connect(app_url(), Tenant::generate()).expect("the server is up")
     }
 
     fn reopen(store: BlockingPostgresStore) -> BlockingPostgresStore {
         let tenant = store.store().tenant();
         drop(store);
-        BlockingPostgresStore::connect(&url(), tenant).expect("the server is up")
+        BlockingPostgresStore::connect(app_url(), tenant).expect("the server is up")
     }
 
     prospect::store_conformance!(
@@ -228,6 +277,96 @@ mod server {
         assert_eq!(ours, 3, "A's events: its contact, lead and organization");
         assert_eq!(b.prune_events(Position::new(1_000)).unwrap(), 0);
         assert_eq!(a.read_events(None, 100).unwrap().events.len(), ours);
+    }
+
+    /// Row-level security, as defence in depth under the statements' own tenant clauses: a
+    /// connection of [`APP_ROLE`] sees no row until it names a tenant, then only that
+    /// tenant's rows, and cannot write a row of another tenant, even by a statement without a
+    /// tenant clause.
+    #[test]
+    fn row_level_security_keeps_a_role_to_its_tenant() {
+        let sample = Sample::new(94);
+        let (a, b) = (blocking(), blocking());
+        for store in [&a, &b] {
+            let crm = sample.crm(store);
+            let contact = crm
+                .create_contact(
+                    sample.contact_details(),
+                    OnDuplicate::Refuse,
+                    sample.actor(),
+                )
+                .unwrap()
+                .into_contact();
+            crm.open_lead(&contact, sample.interest(), sample.actor())
+                .unwrap();
+        }
+        let (tenant_a, tenant_b) = (a.store().tenant().as_uuid(), b.store().tenant().as_uuid());
+        runtime().block_on(async {
+            let (client, connection) = tokio_postgres::connect(app_url(), tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let count = |sql: &'static str| {
+                let client = &client;
+                async move {
+                    let n: i64 = client.query_one(sql, &[]).await.unwrap().get(0);
+                    n
+                }
+            };
+            // No tenant named: nothing, in any table.
+            for table in ["records", "domains", "claims", "events", "outbox_heads"] {
+                let n: i64 = client
+                    .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                    .await
+                    .unwrap()
+                    .get(0);
+                assert_eq!(n, 0, "{table}: rows seen with no tenant named");
+            }
+            client
+                .execute(
+                    "SELECT set_config('prospect.tenant', $1, FALSE)",
+                    &[&tenant_a.to_string()],
+                )
+                .await
+                .unwrap();
+            // Tenant A named: its contact and lead only, though every tenant's rows are there.
+            assert_eq!(count("SELECT count(*) FROM records").await, 2);
+            assert_eq!(
+                count("SELECT count(DISTINCT tenant) FROM events").await,
+                1,
+                "one tenant's events"
+            );
+            // A statement without a tenant clause changes A's rows only.
+            let changed = client
+                .execute("UPDATE records SET owner = owner", &[])
+                .await
+                .unwrap();
+            assert_eq!(changed, 2);
+            // Writing a row of tenant B is refused by the policy (SQLSTATE 42501).
+            let refused = client
+                .execute(
+                    "INSERT INTO outbox_heads (tenant, last) VALUES ($1, 0)
+                     ON CONFLICT (tenant) DO UPDATE SET last = 0",
+                    &[&tenant_b],
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(
+                refused.code(),
+                Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+                "{refused}"
+            );
+        });
+        // B's store is untouched, and reads its own rows through the policy.
+        assert_eq!(b.read_events(None, 100).unwrap().events.len(), 2);
+        let leads = b
+            .list(
+                &Query::of_kind(prospect::record::RecordKind::Lead),
+                None,
+                100,
+            )
+            .unwrap();
+        assert_eq!(leads.records.len(), 1);
     }
 
     /// Sixteen connections race to qualify the same leads through the async facade, at READ
