@@ -7,6 +7,22 @@ use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::Precondition;
 use crate::task::{TaskClosed, TaskStatus};
 
+/// A step prepared: the batch to commit, and what the caller gets once it is committed.
+pub(crate) struct Plan<T> {
+    pub(super) batch: Batch,
+    pub(super) output: T,
+}
+
+impl<T> Plan<T> {
+    /// The same batch, handing the caller `f` of what it would have handed.
+    pub(super) fn map<U>(self, f: impl FnOnce(T) -> U) -> Plan<U> {
+        Plan {
+            batch: self.batch,
+            output: f(self.output),
+        }
+    }
+}
+
 pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
     batch.push_distinct(value.snapshot(), Precondition::Absent);
     Plan {
