@@ -372,8 +372,8 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`] (a conflict is
-    /// impossible: the lead is new).
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Conflict`] when it
+    /// changed since it was read (erased, above all: reload it); [`CrmError::Store`].
     pub fn open_lead(
         &self,
         contact: &Versioned<Contact>,
@@ -382,7 +382,10 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
-        self.apply(plan::create(lead, Batch::new()), actor)
+        self.apply(
+            plan::create(lead, plan::relying_on(contact.id(), contact.version())),
+            actor,
+        )
     }
 
     /// Logs an activity about `contact`. See [`Activity::on_contact`].
@@ -390,7 +393,8 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
-    /// contact was erased; [`CrmError::Store`].
+    /// contact was erased; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn log_activity_on_contact(
         &self,
         contact: &Versioned<Contact>,
@@ -401,7 +405,10 @@ impl<S: Store> Crm<S> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
             plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new()), actor)
+        self.apply(
+            plan::create(activity, plan::relying_on(contact.id(), contact.version())),
+            actor,
+        )
     }
 
     /// Logs an activity about `lead`, which is open (its type says so). See
@@ -410,7 +417,8 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
-    /// contact was erased; [`CrmError::Store`].
+    /// contact was erased; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn log_activity_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
@@ -420,7 +428,10 @@ impl<S: Store> Crm<S> {
         let ctx = self.context(actor);
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new()), actor)
+        self.apply(
+            plan::create(activity, plan::relying_on(lead.id(), lead.version())),
+            actor,
+        )
     }
 
     /// Logs an activity about `opportunity`, which is open (its type says so). See
@@ -429,7 +440,8 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
-    /// contact was erased; [`CrmError::Store`].
+    /// contact was erased; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn log_activity_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
@@ -440,7 +452,13 @@ impl<S: Store> Crm<S> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
         let activity = plan::invalid_for(opportunity.id(), activity)?;
-        self.apply(plan::create(activity, Batch::new()), actor)
+        self.apply(
+            plan::create(
+                activity,
+                plan::relying_on(opportunity.id(), opportunity.version()),
+            ),
+            actor,
+        )
     }
 
     /// Logs an activity about the record `id`, whose kind and state are known only at run
@@ -452,7 +470,8 @@ impl<S: Store> Crm<S> {
     /// [`CrmError::NotFound`]; [`CrmError::WrongState`] for a closed lead or opportunity, an
     /// account or an activity, naming every state that takes an activity;
     /// [`CrmError::Invalid`] when it happened after now; [`CrmError::ContactErased`] when the
-    /// contact was erased; [`CrmError::Store`].
+    /// contact was erased; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn log_activity(
         &self,
         id: impl Into<RecordId>,
@@ -461,8 +480,9 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let id = id.into();
         let record = self.store().load(id).map_err(CrmError::Store)?;
+        let relied_on = plan::relying_on_loaded(&record);
         let activity = plan::activity_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(activity, Batch::new()), actor)
+        self.apply(plan::create(activity, relied_on), actor)
     }
 
     /// Adds a task about the record `id`, whose kind and state are known only at run time: a
@@ -472,7 +492,8 @@ impl<S: Store> Crm<S> {
     ///
     /// [`CrmError::NotFound`]; [`CrmError::WrongState`] for a closed lead or opportunity, an
     /// account, an activity or a task, naming every state that takes a task;
-    /// [`CrmError::ContactErased`]; [`CrmError::Store`].
+    /// [`CrmError::ContactErased`]; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn add_task(
         &self,
         id: impl Into<RecordId>,
@@ -481,15 +502,17 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         let id = id.into();
         let record = self.store().load(id).map_err(CrmError::Store)?;
+        let relied_on = plan::relying_on_loaded(&record);
         let task = plan::task_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(task, Batch::new()), actor)
+        self.apply(plan::create(task, relied_on), actor)
     }
 
     /// Adds a task about `contact`. See [`Task::on_contact`].
     ///
     /// # Errors
     ///
-    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`].
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn add_task_on_contact(
         &self,
         contact: &Versioned<Contact>,
@@ -498,14 +521,18 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let task = Task::on_contact(contact, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()), actor)
+        self.apply(
+            plan::create(task, plan::relying_on(contact.id(), contact.version())),
+            actor,
+        )
     }
 
     /// Adds a task about `lead`, which is open (its type says so). See [`Task::on_lead`].
     ///
     /// # Errors
     ///
-    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`].
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn add_task_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
@@ -514,7 +541,10 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let task = Task::on_lead(lead, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()), actor)
+        self.apply(
+            plan::create(task, plan::relying_on(lead.id(), lead.version())),
+            actor,
+        )
     }
 
     /// Adds a next step for `opportunity`, which is open (its type says so). See
@@ -522,7 +552,8 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Store`].
+    /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Conflict`] when the record it is
+    /// about changed since it was read (reload it); [`CrmError::Store`].
     pub fn add_task_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
@@ -531,7 +562,13 @@ impl<S: Store> Crm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let task = Task::on_opportunity(opportunity, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()), actor)
+        self.apply(
+            plan::create(
+                task,
+                plan::relying_on(opportunity.id(), opportunity.version()),
+            ),
+            actor,
+        )
     }
 
     /// Marks `task` done. See [`Task::complete`].

@@ -501,6 +501,22 @@ impl Inner {
                 return Err(Conflict::domain_taken(existing, version));
             }
         }
+        for (id, version) in batch.unchanged() {
+            let actual = self.records.get(id).map(|(_, v)| *v);
+            if actual != Some(*version) {
+                return Err(Conflict::new(*id, Precondition::Version(*version), actual));
+            }
+        }
+        for (contact, count) in batch.records_of() {
+            let found: usize = self
+                .indexes
+                .by_contact
+                .get(contact)
+                .map_or(0, |kinds| kinds.values().map(BTreeSet::len).sum());
+            if found as u64 != *count {
+                return Err(Conflict::records_of_contact(*contact));
+            }
+        }
         for write in batch.writes() {
             let id = write.record().id();
             let stored = self.records.get(&id);

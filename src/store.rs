@@ -10,7 +10,12 @@
 //!   that one). If any write conflicts, nothing is written and the error is a [`Conflict`] naming
 //!   the record, the expected and the actual version. A batch may also require that no contact
 //!   has a given email address, which makes duplicate detection race-free; a contact that has
-//!   it is reported as [`Conflict::email_taken`] naming the one with the smallest id.
+//!   it is reported as [`Conflict::email_taken`] naming the one with the smallest id. It may
+//!   require records it does not write to be still at a version
+//!   ([`Batch::require_unchanged`]), and a contact to be named by a number of records
+//!   ([`Batch::require_records_of`]), checked against what is stored before its own writes.
+//!   Both hold until the commit ends: a record created about a contact erased since it was
+//!   read, or an erasure that missed a record created since it listed them, is a conflict.
 //! - **Histories only grow.** An update must carry the stored record's history as a prefix of
 //!   its own, for every kind of record: the written record must
 //!   [extend](crate::record::Record::extends) the stored one's [`HistoryMark`] (same entries up to the stored length, and erased if the stored one is). Otherwise the
@@ -263,6 +268,8 @@ pub struct Batch {
     writes: Writes,
     absent_emails: Vec<EmailAddress>,
     absent_domains: Vec<Domain>,
+    unchanged: Vec<(RecordId, Version)>,
+    records_of: Vec<(ContactId, u64)>,
     events: Vec<Event>,
 }
 
@@ -275,6 +282,11 @@ pub struct BatchParts {
     pub absent_emails: Vec<EmailAddress>,
     /// The domains no organization may have ([`Batch::require_no_organization_with`]).
     pub absent_domains: Vec<Domain>,
+    /// The records that must still be at these versions, not written by the batch
+    /// ([`Batch::require_unchanged`]).
+    pub unchanged: Vec<(RecordId, Version)>,
+    /// How many records must name each contact as theirs ([`Batch::require_records_of`]).
+    pub records_of: Vec<(ContactId, u64)>,
     /// The events to append to the outbox, in this order, in the same atomic unit as the
     /// writes ([`Batch::emit`]).
     pub events: Vec<Event>,
@@ -359,6 +371,35 @@ impl Batch {
         &self.absent_domains
     }
 
+    /// Requires that, when the batch is applied, the record `id` (which the batch does not
+    /// write) is still stored at `version`: the batch conflicts otherwise
+    /// ([`ConflictKind::Version`]). For a step that relies on a record it reads, as a lead
+    /// opened for a contact relies on the contact not being erased since it was read.
+    pub fn require_unchanged(&mut self, id: RecordId, version: Version) -> &mut Batch {
+        self.unchanged.push((id, version));
+        self
+    }
+
+    /// The records that must still be at these versions.
+    pub fn unchanged(&self) -> &[(RecordId, Version)] {
+        &self.unchanged
+    }
+
+    /// Requires that, when the batch is applied, exactly `count` stored records (before the
+    /// batch's own writes) name `contact` as their contact ([`Record::contact`]: its leads, opportunities, the accounts of which
+    /// it is the primary contact, its activities and tasks): the batch conflicts otherwise
+    /// ([`ConflictKind::RecordsOfContact`]). For a step that must have seen every record of a
+    /// contact, as an erasure must: one created after it listed them would keep its text.
+    pub fn require_records_of(&mut self, contact: ContactId, count: u64) -> &mut Batch {
+        self.records_of.push((contact, count));
+        self
+    }
+
+    /// How many records must name each contact as theirs.
+    pub fn records_of(&self) -> &[(ContactId, u64)] {
+        &self.records_of
+    }
+
     /// The writes, in the order they were added.
     pub fn writes(&self) -> &[Write] {
         self.writes.as_slice()
@@ -414,6 +455,8 @@ impl Batch {
             writes: IntoWrites(writes),
             absent_emails: self.absent_emails,
             absent_domains: self.absent_domains,
+            unchanged: self.unchanged,
+            records_of: self.records_of,
             events: self.events,
         }
     }
@@ -435,6 +478,9 @@ pub enum ConflictKind {
     /// An organization with a domain the batch required absent exists
     /// ([`Batch::require_no_organization_with`]).
     DomainTaken,
+    /// The contact is not named by as many records as the batch required
+    /// ([`Batch::require_records_of`]): one was added since the batch was built.
+    RecordsOfContact,
 }
 
 /// A write of a batch did not find what it expected; nothing of the batch was written.
@@ -468,6 +514,9 @@ fn describe(c: &Conflict) -> String {
             "it has a domain the batch required absent ({})",
             show(&c.actual)
         ),
+        ConflictKind::RecordsOfContact => {
+            "records naming it as their contact were added since the batch was built".to_string()
+        }
         ConflictKind::StaleHistory => format!(
             "at {}, the written history does not extend the stored one (a stale copy)",
             show(&c.actual)
@@ -508,6 +557,17 @@ impl Conflict {
             expected: None,
             actual: Some(version),
             kind: ConflictKind::DomainTaken,
+        }
+    }
+
+    /// The conflict of a batch that required `contact` to be named by a number of records
+    /// that it is not named by ([`Batch::require_records_of`]).
+    pub fn records_of_contact(contact: ContactId) -> Conflict {
+        Conflict {
+            record: RecordId::Contact(contact),
+            expected: None,
+            actual: None,
+            kind: ConflictKind::RecordsOfContact,
         }
     }
 

@@ -229,7 +229,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
-        self.apply(plan::create(lead, Batch::new()), actor).await
+        self.apply(
+            plan::create(lead, plan::relying_on(contact.id(), contact.version())),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::with_next_steps`].
@@ -255,8 +259,9 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         let id = id.into();
         let record = self.store().load(id).await.map_err(CrmError::Store)?;
+        let relied_on = plan::relying_on_loaded(&record);
         let task = plan::task_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(task, Batch::new()), actor).await
+        self.apply(plan::create(task, relied_on), actor).await
     }
 
     /// See [`Crm::add_task_on_contact`].
@@ -268,7 +273,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let task = Task::on_contact(contact, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()), actor).await
+        self.apply(
+            plan::create(task, plan::relying_on(contact.id(), contact.version())),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::add_task_on_lead`].
@@ -280,7 +289,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let task = Task::on_lead(lead, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()), actor).await
+        self.apply(
+            plan::create(task, plan::relying_on(lead.id(), lead.version())),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::add_task_on_opportunity`].
@@ -292,7 +305,14 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let task = Task::on_opportunity(opportunity, details, &self.context(actor));
-        self.apply(plan::create(task, Batch::new()), actor).await
+        self.apply(
+            plan::create(
+                task,
+                plan::relying_on(opportunity.id(), opportunity.version()),
+            ),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::complete_task`].
@@ -328,8 +348,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
             plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new()), actor)
-            .await
+        self.apply(
+            plan::create(activity, plan::relying_on(contact.id(), contact.version())),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::log_activity_on_lead`].
@@ -342,8 +365,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
         let ctx = self.context(actor);
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
-        self.apply(plan::create(activity, Batch::new()), actor)
-            .await
+        self.apply(
+            plan::create(activity, plan::relying_on(lead.id(), lead.version())),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::log_activity_on_opportunity`].
@@ -357,8 +383,14 @@ impl<S: AsyncStore> AsyncCrm<S> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
         let activity = plan::invalid_for(opportunity.id(), activity)?;
-        self.apply(plan::create(activity, Batch::new()), actor)
-            .await
+        self.apply(
+            plan::create(
+                activity,
+                plan::relying_on(opportunity.id(), opportunity.version()),
+            ),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::log_activity`].
@@ -370,9 +402,9 @@ impl<S: AsyncStore> AsyncCrm<S> {
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
         let id = id.into();
         let record = self.store().load(id).await.map_err(CrmError::Store)?;
+        let relied_on = plan::relying_on_loaded(&record);
         let activity = plan::activity_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(activity, Batch::new()), actor)
-            .await
+        self.apply(plan::create(activity, relied_on), actor).await
     }
 
     /// See [`Crm::log_touch`].

@@ -23,6 +23,25 @@ impl<T> Plan<T> {
     }
 }
 
+/// A batch that relies on the record `id` (which it does not write) staying at `version`: a
+/// record created about a contact, lead or opportunity that changed since it was read (was
+/// erased, above all) is a conflict, never a record about an erased contact. The erasure
+/// writes the record relied on, so the two never both commit.
+pub(super) fn relying_on(id: impl Into<RecordId>, version: Version) -> Batch {
+    let mut batch = Batch::new();
+    batch.require_unchanged(id.into(), version);
+    batch
+}
+
+/// [`relying_on`] the record as loaded (an empty batch when there is none: the step refuses
+/// that).
+pub(super) fn relying_on_loaded(loaded: &Option<Versioned<Record>>) -> Batch {
+    match loaded {
+        Some(record) => relying_on(record.id(), record.version()),
+        None => Batch::new(),
+    }
+}
+
 pub(super) fn create<T: Snapshot>(value: T, mut batch: Batch) -> Plan<Versioned<T>> {
     batch.push_distinct(value.snapshot(), Precondition::Absent);
     Plan {
@@ -266,8 +285,16 @@ pub(super) fn erase(
     } = found;
     use Precondition;
     let (contact, version) = contact.into_parts();
+    // Every record the listings found naming the contact, readable or not: one created since
+    // would keep its text, so the commit requires that there are no more.
+    let of_contact = related
+        .iter()
+        .filter(|r| r.value().contact() == Some(contact.id()))
+        .count()
+        + unreadable.len();
     let erased = contact.erase(ctx);
     let mut batch = Batch::new();
+    batch.require_records_of(contact.id(), of_contact as u64);
     batch.push_distinct(erased.clone().into(), Precondition::Version(version));
     let mut output = ErasureReport {
         contact: Versioned::new(erased, version.next()),

@@ -339,6 +339,14 @@ macro_rules! store_conformance {
                 conformance_lifecycle_through_the_facade => lifecycle_through_the_facade,
                 conformance_facade_conflict_leaves_the_store_unchanged => facade_conflict_leaves_the_store_unchanged,
                 conformance_erase_removes_personal_data_and_keeps_the_funnel => erase_removes_personal_data_and_keeps_the_funnel,
+                conformance_required_unchanged_record_conflicts_once_it_changed =>
+                    required_unchanged_record_conflicts_once_it_changed,
+                conformance_required_records_of_a_contact_conflict_once_one_was_added =>
+                    required_records_of_a_contact_conflict_once_one_was_added,
+                conformance_records_about_a_contact_erased_since_it_was_read_are_refused =>
+                    records_about_a_contact_erased_since_it_was_read_are_refused,
+                conformance_erasure_racing_new_records_leaves_none_with_its_text =>
+                    erasure_racing_new_records_leaves_none_with_its_text,
                 conformance_stale_copy_at_the_current_version_is_a_conflict =>
                     stale_copy_at_the_current_version_is_a_conflict,
                 conformance_clock_steps_never_make_a_record_unreadable =>

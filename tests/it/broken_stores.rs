@@ -59,6 +59,10 @@ enum Breakage {
     PruneReusesPositions,
     /// Events are read newest first.
     EventsNewestFirst,
+    /// A batch that requires a record it does not write to be unchanged is applied anyway.
+    UnchangedIgnored,
+    /// A batch that requires a contact to be named by a number of records is applied anyway.
+    RecordsOfIgnored,
 }
 
 #[derive(Debug, Default)]
@@ -203,6 +207,28 @@ impl Store for Plain {
                 .find(|(r, _)| r.domains().contains(domain));
             if let Some((Record::Organization(o), version)) = first {
                 return Err(Conflict::domain_taken(o.id(), *version).into());
+            }
+        }
+        if self.breakage != Breakage::UnchangedIgnored {
+            for (id, version) in batch.unchanged() {
+                let actual = state.records.get(id).map(|(_, v)| *v);
+                if actual != Some(*version) {
+                    let expected = store::Precondition::Version(*version);
+                    return Err(Conflict::new(*id, expected, actual).into());
+                }
+            }
+        }
+        if self.breakage != Breakage::RecordsOfIgnored {
+            for (contact, count) in batch.records_of() {
+                // By scan: this store keeps no index of contacts' records.
+                let found = state
+                    .records
+                    .values()
+                    .filter(|(r, _)| r.contact() == Some(*contact))
+                    .count();
+                if found as u64 != *count {
+                    return Err(Conflict::records_of_contact(*contact).into());
+                }
             }
         }
         let parts = batch.into_parts();
@@ -524,6 +550,24 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "events_resume_from_a_cursor_after_reopen",
             Box::new(move || cases::events_resume_from_a_cursor_after_reopen(new, |s| s)),
         ),
+        (
+            "required_unchanged_record_conflicts_once_it_changed",
+            Box::new(move || cases::required_unchanged_record_conflicts_once_it_changed(new)),
+        ),
+        (
+            "required_records_of_a_contact_conflict_once_one_was_added",
+            Box::new(move || cases::required_records_of_a_contact_conflict_once_one_was_added(new)),
+        ),
+        (
+            "records_about_a_contact_erased_since_it_was_read_are_refused",
+            Box::new(move || {
+                cases::records_about_a_contact_erased_since_it_was_read_are_refused(new)
+            }),
+        ),
+        (
+            "erasure_racing_new_records_leaves_none_with_its_text",
+            Box::new(move || cases::erasure_racing_new_records_leaves_none_with_its_text(new)),
+        ),
     ];
     cases
         .into_iter()
@@ -601,6 +645,18 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::EventsNewestFirst,
             "events_follow_commit_order_with_one_key_per_commit",
+        ),
+        (
+            Breakage::UnchangedIgnored,
+            "required_unchanged_record_conflicts_once_it_changed",
+        ),
+        (
+            Breakage::UnchangedIgnored,
+            "records_about_a_contact_erased_since_it_was_read_are_refused",
+        ),
+        (
+            Breakage::RecordsOfIgnored,
+            "required_records_of_a_contact_conflict_once_one_was_added",
         ),
     ];
     let passing = failing_cases(Breakage::None);

@@ -102,6 +102,7 @@ struct Statements {
     email: tokio_postgres::Statement,
     insert: tokio_postgres::Statement,
     select: tokio_postgres::Statement,
+    share: tokio_postgres::Statement,
     update: tokio_postgres::Statement,
     events: tokio_postgres::Statement,
 }
@@ -158,6 +159,13 @@ impl Statements {
                 )
                 .await
                 .unwrap(),
+            share: client
+                .prepare(
+                    "SELECT version, history_len, history_tip, erased FROM records
+                      WHERE tenant = $1 AND kind = $2 AND id = $3 FOR SHARE",
+                )
+                .await
+                .unwrap(),
             update: client
                 .prepare(
                     "UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
@@ -197,6 +205,7 @@ async fn raw_commit(
         writes,
         events,
         absent_emails,
+        unchanged,
         ..
     } = batch.into_parts();
     let tx = client
@@ -235,6 +244,16 @@ async fn raw_commit(
                 .await
                 .unwrap();
             assert!(found.is_none());
+        }
+        // The records the batch relies on (a lead's contact), read with a shared lock.
+        for (id, version) in unchanged {
+            let (kind, uuid) = (id.kind().as_str(), id.as_uuid());
+            let row = tx
+                .query_one(&statements.share, &[&tenant, &kind, &uuid])
+                .await
+                .unwrap();
+            let found: i64 = row.get(0);
+            assert_eq!(found as u64, version.get());
         }
         for write in writes {
             let (record, expect) = write.into_parts();

@@ -39,6 +39,11 @@ pub(crate) struct Prepared {
     /// The claim buckets of every email and domain the batch requires absent or writes,
     /// ascending, without repeats (see [`claim`]).
     claims: Vec<i32>,
+    /// The records that must still be at these versions (not written).
+    unchanged: Vec<(RecordId, Version)>,
+    /// How many records must name each contact once the batch's writes are applied: the
+    /// number required before them, plus the records naming it the batch creates.
+    records_of: Vec<(Uuid, i64)>,
     /// The events, as JSON, in order.
     events: Vec<String>,
 }
@@ -67,6 +72,8 @@ impl Prepared {
             writes,
             absent_emails,
             absent_domains,
+            unchanged,
+            records_of,
             events,
         } = batch.into_parts();
         let writes: Vec<PreparedWrite> = writes
@@ -129,11 +136,25 @@ impl Prepared {
             .collect();
         claims.sort_unstable();
         claims.dedup();
+        let records_of = records_of
+            .into_iter()
+            .map(|(contact, count)| {
+                let contact = contact.as_uuid();
+                let created = writes
+                    .iter()
+                    .filter(|w| w.expect == Precondition::Absent && w.contact == Some(contact))
+                    .count() as u64;
+                let count = i64::try_from(count.saturating_add(created)).unwrap_or(i64::MAX);
+                (contact, count)
+            })
+            .collect();
         Ok(Prepared {
             writes,
             absent_emails,
             absent_domains,
             claims,
+            unchanged,
+            records_of,
             events,
         })
     }
@@ -235,6 +256,59 @@ pub(crate) async fn absent_checks(
             return Ok(Some(Conflict::domain_taken(
                 prospect::OrganizationId::from_uuid(id),
                 version,
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The conflict of the first record required unchanged that is not at its version. Each is
+/// read `FOR SHARE`: a writer of it (an erasure) waits for this commit to end, or this one
+/// for the writer's, and then finds the new version.
+pub(crate) async fn unchanged_checks(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<Option<Conflict>, PostgresError> {
+    for (id, version) in &prepared.unchanged {
+        let actual = stored(transaction, tenant, *id, Lock::ForShare)
+            .await?
+            .map(|(v, _)| v);
+        if actual != Some(*version) {
+            return Ok(Some(Conflict::new(
+                *id,
+                Precondition::Version(*version),
+                actual,
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The conflict of the first contact not named by as many records as required, counted once
+/// the batch's writes are applied: after its row locks, so that a record created about the
+/// contact by a commit this one waited for is counted (see [`unchanged_checks`]).
+pub(crate) async fn records_of_checks(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<Option<Conflict>, PostgresError> {
+    for (contact, count) in &prepared.records_of {
+        let statement = transaction
+            .prepare_cached(
+                "SELECT count(*) FROM records
+                  WHERE tenant = $1
+                    AND kind IN ('lead', 'opportunity', 'account', 'activity', 'task')
+                    AND contact = $2",
+            )
+            .await?;
+        let found: i64 = transaction
+            .query_one(&statement, &[tenant, contact])
+            .await?
+            .get(0);
+        if found != *count {
+            return Ok(Some(Conflict::records_of_contact(
+                prospect::ContactId::from_uuid(*contact),
             )));
         }
     }
@@ -345,6 +419,7 @@ pub(crate) async fn apply(
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lock {
     None,
+    ForShare,
     ForUpdate,
 }
 
@@ -360,6 +435,10 @@ async fn stored(
             Lock::None => {
                 "SELECT version, history_len, history_tip, erased FROM records
                   WHERE tenant = $1 AND kind = $2 AND id = $3"
+            }
+            Lock::ForShare => {
+                "SELECT version, history_len, history_tip, erased FROM records
+                  WHERE tenant = $1 AND kind = $2 AND id = $3 FOR SHARE"
             }
             Lock::ForUpdate => {
                 "SELECT version, history_len, history_tip, erased FROM records

@@ -45,7 +45,10 @@ mod blocking;
 mod commit;
 
 pub use blocking::BlockingPostgresStore;
-use commit::{Prepared, absent_checks, append_events, apply, claim, stored_version};
+use commit::{
+    Prepared, absent_checks, append_events, apply, claim, records_of_checks, stored_version,
+    unchanged_checks,
+};
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -594,8 +597,9 @@ impl PostgresStore {
     }
 }
 
-/// A commit's statements, in the order they lock rows: claims, absence checks, writes, events.
-/// The outcome: written (yet to commit), or the conflict that stops the batch.
+/// A commit's statements, in the order they lock rows: claims, absence checks, records
+/// required unchanged, writes, the count of a contact's records, events. The outcome: written
+/// (yet to commit), or the conflict that stops the batch.
 async fn statements(
     transaction: &deadpool_postgres::Transaction<'_>,
     tenant: &Uuid,
@@ -605,10 +609,16 @@ async fn statements(
     if let Some(conflict) = absent_checks(transaction, tenant, prepared).await? {
         return Ok(Err(conflict));
     }
+    if let Some(conflict) = unchanged_checks(transaction, tenant, prepared).await? {
+        return Ok(Err(conflict));
+    }
     for write in &prepared.writes {
         if let Some(conflict) = apply(transaction, tenant, write).await? {
             return Ok(Err(conflict));
         }
+    }
+    if let Some(conflict) = records_of_checks(transaction, tenant, prepared).await? {
+        return Ok(Err(conflict));
     }
     append_events(transaction, tenant, prepared).await?;
     Ok(Ok(()))

@@ -647,6 +647,8 @@ impl Store for SqliteStore {
             writes,
             absent_emails,
             absent_domains,
+            unchanged,
+            records_of,
             events,
         } = batch.into_parts();
         // Whether the batch erases a record: then the log is checkpointed after the commit.
@@ -704,6 +706,26 @@ impl Store for SqliteStore {
                     .ok_or_else(|| corrupt(format!("version {version} is not a version")))?;
                 let existing = prospect::OrganizationId::from_uuid(uuid);
                 return Err(Conflict::domain_taken(existing, actual).into());
+            }
+        }
+        for (id, version) in unchanged {
+            let actual = version_of(&transaction, id).map_err(store)?;
+            if actual != Some(version) {
+                return Err(Conflict::new(id, Precondition::Version(version), actual).into());
+            }
+        }
+        for (contact, count) in records_of {
+            // One index range per kind that names a contact.
+            let found: i64 = transaction
+                .prepare_cached(
+                    "SELECT count(*) FROM records
+                      WHERE kind IN ('lead', 'opportunity', 'account', 'activity', 'task')
+                        AND contact = ?1",
+                )
+                .and_then(|mut s| s.query_row([contact_key(contact)], |row| row.get(0)))
+                .map_err(sqlite)?;
+            if u64::try_from(found).ok() != Some(count) {
+                return Err(Conflict::records_of_contact(contact).into());
             }
         }
         for write in writes {
