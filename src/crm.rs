@@ -34,7 +34,9 @@ use crate::text::{Note, User};
 
 /// Which open stages an opportunity may enter only with an open next step: a task about it
 /// ([`Crm::add_task_on_opportunity`]) that is neither done nor cancelled. Given to
-/// [`Crm::with_next_steps`]; by default no stage requires one.
+/// [`Crm::with_next_steps`]; by default no stage requires one. The check holds until the
+/// move commits: the move relies on the open task it found, so a task closed meanwhile makes
+/// it a [`CrmError::Conflict`].
 ///
 /// ```
 /// use prospect::NextSteps;
@@ -232,9 +234,9 @@ impl<S: Store> Crm<S> {
         &self,
         opportunity: OpportunityId,
         stage: OpportunityStage,
-    ) -> Result<(), CrmError<S::Error>> {
+    ) -> Result<plan::NextStep, CrmError<S::Error>> {
         if !self.next_steps.requires(stage) {
-            return Ok(());
+            return Ok(None);
         }
         let page = self
             .store
@@ -708,10 +710,10 @@ impl<S: Store> Crm<S> {
         proposal: SentProposal,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Proposal)?;
+        let next_step = self.require_next_step(opportunity.id(), OpportunityStage::Proposal)?;
         let ctx = self.context(actor);
         self.apply(
-            plan::step(opportunity, |o| o.propose(proposal, &ctx)),
+            plan::step(opportunity, |o| o.propose(proposal, &ctx)).relying_on(next_step),
             actor,
         )
     }
@@ -728,9 +730,12 @@ impl<S: Store> Crm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Negotiation)?;
+        let next_step = self.require_next_step(opportunity.id(), OpportunityStage::Negotiation)?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)), actor)
+        self.apply(
+            plan::step(opportunity, |o| o.negotiate(note, &ctx)).relying_on(next_step),
+            actor,
+        )
     }
 
     /// Terms agreed, incumbent out. See [`Opportunity::enter_contracting`].
@@ -746,10 +751,11 @@ impl<S: Store> Crm<S> {
         incumbent: Incumbent,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Contracting)?;
+        let next_step = self.require_next_step(opportunity.id(), OpportunityStage::Contracting)?;
         let ctx = self.context(actor);
         self.apply(
-            plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx)),
+            plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx))
+                .relying_on(next_step),
             actor,
         )
     }
@@ -836,9 +842,12 @@ impl<S: Store> Crm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Discovery)?;
+        let next_step = self.require_next_step(opportunity.id(), OpportunityStage::Discovery)?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)), actor)
+        self.apply(
+            plan::step(opportunity, |o| o.reopen(note, &ctx)).relying_on(next_step),
+            actor,
+        )
     }
 
     /// Corrects `contact`'s details (see [`Contact::correct`]). When the email address

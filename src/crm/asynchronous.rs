@@ -121,9 +121,9 @@ impl<S: AsyncStore> AsyncCrm<S> {
         &self,
         opportunity: OpportunityId,
         stage: OpportunityStage,
-    ) -> Result<(), CrmError<S::Error>> {
+    ) -> Result<plan::NextStep, CrmError<S::Error>> {
         if !self.sync.next_steps.requires(stage) {
-            return Ok(());
+            return Ok(None);
         }
         let page = self
             .store()
@@ -488,11 +488,12 @@ impl<S: AsyncStore> AsyncCrm<S> {
         proposal: SentProposal,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Proposal)
+        let next_step = self
+            .require_next_step(opportunity.id(), OpportunityStage::Proposal)
             .await?;
         let ctx = self.context(actor);
         self.apply(
-            plan::step(opportunity, |o| o.propose(proposal, &ctx)),
+            plan::step(opportunity, |o| o.propose(proposal, &ctx)).relying_on(next_step),
             actor,
         )
         .await
@@ -505,11 +506,15 @@ impl<S: AsyncStore> AsyncCrm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Negotiation)
+        let next_step = self
+            .require_next_step(opportunity.id(), OpportunityStage::Negotiation)
             .await?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.negotiate(note, &ctx)), actor)
-            .await
+        self.apply(
+            plan::step(opportunity, |o| o.negotiate(note, &ctx)).relying_on(next_step),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::enter_contracting`].
@@ -520,11 +525,13 @@ impl<S: AsyncStore> AsyncCrm<S> {
         incumbent: Incumbent,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Contracting)
+        let next_step = self
+            .require_next_step(opportunity.id(), OpportunityStage::Contracting)
             .await?;
         let ctx = self.context(actor);
         self.apply(
-            plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx)),
+            plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx))
+                .relying_on(next_step),
             actor,
         )
         .await
@@ -602,11 +609,15 @@ impl<S: AsyncStore> AsyncCrm<S> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
-        self.require_next_step(opportunity.id(), OpportunityStage::Discovery)
+        let next_step = self
+            .require_next_step(opportunity.id(), OpportunityStage::Discovery)
             .await?;
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.reopen(note, &ctx)), actor)
-            .await
+        self.apply(
+            plan::step(opportunity, |o| o.reopen(note, &ctx)).relying_on(next_step),
+            actor,
+        )
+        .await
     }
 
     /// See [`Crm::correct_contact`].

@@ -14,6 +14,15 @@ pub(crate) struct Plan<T> {
 }
 
 impl<T> Plan<T> {
+    /// The same plan, committed only if `next_step` (an open task it does not write) is still
+    /// unchanged.
+    pub(super) fn relying_on(mut self, next_step: NextStep) -> Plan<T> {
+        if let Some((id, version)) = next_step {
+            self.batch.require_unchanged(id, version);
+        }
+        self
+    }
+
     /// The same batch, handing the caller `f` of what it would have handed.
     pub(super) fn map<U>(self, f: impl FnOnce(T) -> U) -> Plan<U> {
         Plan {
@@ -490,12 +499,16 @@ pub(super) fn has_next_step<E>(
     opportunity: OpportunityId,
     stage: OpportunityStage,
     open_tasks: &Page,
-) -> Result<(), CrmError<E>> {
-    if open_tasks.records.is_empty() {
-        return Err(CrmError::NextStepRequired { opportunity, stage });
+) -> Result<NextStep, CrmError<E>> {
+    match open_tasks.records.first() {
+        Some(task) => Ok(Some((task.id(), task.version()))),
+        None => Err(CrmError::NextStepRequired { opportunity, stage }),
     }
-    Ok(())
 }
+
+/// The open task a stage move relies on, when the policy requires one: the move commits only
+/// if it is still open then (unchanged), so a next step closed meanwhile is a conflict.
+pub(crate) type NextStep = Option<(RecordId, Version)>;
 
 /// An edit of a record that keeps its type (a hand-off, a revision): `f` changes it in place,
 /// or says why it cannot, and nothing is committed.

@@ -256,3 +256,118 @@ fn without_a_next_step_policy_no_stage_requires_a_task() {
         .opportunity;
     crm.propose(o, sample.proposal(), me).unwrap();
 }
+
+/// A store that, once armed, completes a task right after the next listing: as another user
+/// closing the next step between the facade's check and its commit.
+struct ClosesTheTaskAfterListing<'a> {
+    inner: &'a MemoryStore,
+    sample: &'a Sample,
+    armed: std::sync::Mutex<Option<Versioned<Task>>>,
+}
+
+impl Store for ClosesTheTaskAfterListing<'_> {
+    type Error = std::convert::Infallible;
+
+    fn load(
+        &self,
+        id: prospect::record::RecordId,
+    ) -> Result<Option<Versioned<Record>>, Self::Error> {
+        self.inner.load(id)
+    }
+
+    fn commit(
+        &self,
+        batch: prospect::store::Batch,
+    ) -> Result<(), prospect::store::CommitError<Self::Error>> {
+        self.inner.commit(batch)
+    }
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, Self::Error> {
+        self.inner.find_contacts_by_email(email)
+    }
+
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, Self::Error> {
+        self.inner.find_organizations_by_domain(domain)
+    }
+
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<prospect::store::Cursor>,
+        limit: usize,
+    ) -> Result<prospect::store::Page, Self::Error> {
+        let page = self.inner.list(query, after, limit)?;
+        let armed = self.armed.lock().unwrap().take();
+        if let Some(task) = armed {
+            let other = self.sample.crm(self.inner);
+            other.complete_task(task, self.sample.actor()).unwrap();
+        }
+        Ok(page)
+    }
+
+    fn read_events(
+        &self,
+        after: Option<prospect::event::Position>,
+        limit: usize,
+    ) -> Result<prospect::event::EventPage, Self::Error> {
+        self.inner.read_events(after, limit)
+    }
+
+    fn prune_events(&self, before: prospect::event::Position) -> Result<u64, Self::Error> {
+        self.inner.prune_events(before)
+    }
+}
+
+#[test]
+fn a_next_step_closed_between_the_check_and_the_commit_is_a_conflict() {
+    use prospect::state::{Discovery, Proposal};
+    let sample = Sample::new(55);
+    let memory = MemoryStore::new();
+    let store = ClosesTheTaskAfterListing {
+        inner: &memory,
+        sample: &sample,
+        armed: std::sync::Mutex::new(None),
+    };
+    let crm = sample
+        .crm(&store)
+        .with_next_steps(NextSteps::none().required_in::<Proposal>());
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let discovery = crm
+        .qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity;
+    let id = discovery.id();
+    let quote = crm
+        .add_task_on_opportunity(
+            &discovery,
+            todo(&sample, "Quote", Due::On(sample.today())),
+            me,
+        )
+        .unwrap();
+    *store.armed.lock().unwrap() = Some(quote);
+    // The check finds the open task; it is done before the move commits.
+    let refused = crm.propose(discovery, sample.proposal(), me).unwrap_err();
+    assert!(refused.is_conflict(), "{refused}");
+    assert!(
+        crm.load::<Opportunity<Discovery>>(id).is_ok(),
+        "still in discovery"
+    );
+    // Read again, it has no next step.
+    let again = crm.load::<Opportunity<Discovery>>(id).unwrap();
+    assert!(matches!(
+        crm.propose(again, sample.proposal(), me),
+        Err(CrmError::NextStepRequired { .. })
+    ));
+}
