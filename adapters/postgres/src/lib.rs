@@ -157,7 +157,8 @@ const MIGRATIONS: &[&str] = &[
 
 /// Names the tenant whose rows row-level security lets the connection see and write, for the
 /// rest of the session: every use of a connection sends it first, pipelined with its first
-/// statement (no round trip of its own).
+/// statement (no round trip of its own) by a `biased` `try_join!`, which polls its branches in
+/// order.
 const SET_TENANT: &str = "SELECT set_config('prospect.tenant', $1, FALSE)";
 
 /// The tenant a store is opened for: every row it reads or writes is that tenant's.
@@ -558,9 +559,11 @@ impl PostgresStore {
             .await?;
         let set = transaction.prepare_cached(SET_TENANT).await?;
         let setting = self.tenant.setting();
-        // Pipelined: the tenant is set before the commit's first statement runs, in the same
+        // Pipelined, in this order (`biased`: each branch sends its first request when first
+        // polled): the tenant is set before the commit's first statement runs, in the same
         // round trip.
         let (_, outcome) = tokio::try_join!(
+            biased;
             async {
                 transaction
                     .execute(&set, &[&setting])
@@ -586,10 +589,12 @@ impl PostgresStore {
             client.prepare_cached(SET_TENANT).await?,
             client.prepare_cached(sql).await?,
         );
-        // Pipelined: the tenant is set before the query runs, in the same round trip.
+        // Pipelined, in this order (`biased`): the tenant is set before the query runs, in the
+        // same round trip.
         let setting = self.tenant.setting();
         let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
         let (_, rows) = tokio::try_join!(
+            biased;
             client.execute(&set, &set_params),
             client.query(&statement, params)
         )?;
@@ -936,6 +941,7 @@ impl AsyncStore for PostgresStore {
         let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
         let params: [&(dyn ToSql + Sync); 3] = [&self.tenant.0, &after, &limit];
         let (_, rows) = tokio::try_join!(
+            biased;
             client.execute(&set, &set_params),
             client.query(&statement, &params)
         )?;
@@ -969,6 +975,7 @@ impl AsyncStore for PostgresStore {
         let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
         let params: [&(dyn ToSql + Sync); 2] = [&self.tenant.0, &before];
         let (_, pruned) = tokio::try_join!(
+            biased;
             client.execute(&set, &set_params),
             client.execute(&statement, &params)
         )?;
