@@ -12,6 +12,26 @@ fn todo(sample: &Sample, subject: &str, due: Due) -> TaskDetails {
     TaskDetails::new(Summary::new(subject).unwrap(), sample.actor().clone(), due)
 }
 
+/// A new contact's lead, worked and qualified: its opportunity, in discovery.
+fn qualified<S: Store>(
+    crm: &Crm<S>,
+    sample: &Sample,
+) -> Versioned<Opportunity<prospect::state::Discovery>>
+where
+    S::Error: std::fmt::Debug,
+{
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    crm.qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity
+}
+
 #[test]
 fn a_task_is_added_done_or_cancelled_once_and_listed_per_record() {
     let sample = Sample::new(50);
@@ -175,17 +195,8 @@ fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_ope
             .required_in::<Discovery>(),
     );
     let me = sample.actor();
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
-    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
-    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
     // Qualifying makes the opportunity: it cannot have a task before it exists.
-    let discovery = crm
-        .qualify(lead, sample.qualification(), me)
-        .unwrap()
-        .opportunity;
+    let discovery = qualified(&crm, &sample);
     let id = discovery.id();
     let reloaded = || crm.load::<Opportunity<Discovery>>(id).unwrap();
     match crm.propose(discovery, sample.proposal(), me) {
@@ -244,16 +255,7 @@ fn without_a_next_step_policy_no_stage_requires_a_task() {
     let sample = Sample::new(54);
     let crm = sample.crm(MemoryStore::new());
     let me = sample.actor();
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
-    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
-    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
-    let o = crm
-        .qualify(lead, sample.qualification(), me)
-        .unwrap()
-        .opportunity;
+    let o = qualified(&crm, &sample);
     crm.propose(o, sample.proposal(), me).unwrap();
 }
 
@@ -338,16 +340,7 @@ fn a_next_step_closed_between_the_check_and_the_commit_is_a_conflict() {
         .crm(&store)
         .with_next_steps(NextSteps::none().required_in::<Proposal>());
     let me = sample.actor();
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
-    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
-    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
-    let discovery = crm
-        .qualify(lead, sample.qualification(), me)
-        .unwrap()
-        .opportunity;
+    let discovery = qualified(&crm, &sample);
     let id = discovery.id();
     let quote = crm
         .add_task_on_opportunity(

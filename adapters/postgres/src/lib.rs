@@ -43,12 +43,15 @@
 
 mod blocking;
 mod commit;
+mod schema;
 
 pub use blocking::BlockingPostgresStore;
 use commit::{
     Prepared, absent_checks, append_events, apply, claim, records_of_checks, stored_version,
     unchanged_checks,
 };
+pub use schema::SCHEMA_VERSION;
+use schema::{MIGRATIONS, SET_TENANT};
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -67,99 +70,6 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
 use uuid::Uuid;
-
-/// The schema version this adapter creates and reads.
-pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
-
-/// The migrations, in order: the schema at version N is made by the first N of them. Every
-/// primary key and index leads with the tenant.
-const MIGRATIONS: &[&str] = &[
-    // 1: records, the domains of organizations, the outbox and its per-tenant counters.
-    "CREATE TABLE records (
-        tenant         UUID    NOT NULL,
-        kind           TEXT    NOT NULL,
-        id             UUID    NOT NULL,
-        state          TEXT    NOT NULL,
-        owner          TEXT,
-        email          TEXT,
-        version        BIGINT  NOT NULL CHECK (version >= 1),
-        body           TEXT    NOT NULL,
-        history_len    BIGINT  NOT NULL,
-        history_tip    BIGINT  NOT NULL,
-        erased         BOOLEAN NOT NULL,
-        regarding      TEXT,
-        contact        UUID,
-        created_s      BIGINT  NOT NULL,
-        created_ns     BIGINT  NOT NULL,
-        expected_close INTEGER,
-        organization   UUID,
-        PRIMARY KEY (tenant, kind, id)
-    );
-    CREATE INDEX records_by_state ON records (tenant, kind, state, id);
-    CREATE INDEX records_by_owner ON records (tenant, kind, owner, id);
-    CREATE INDEX records_by_email ON records (tenant, email) WHERE email IS NOT NULL;
-    CREATE INDEX records_by_regarding ON records (tenant, regarding, id) WHERE regarding IS NOT NULL;
-    CREATE INDEX records_by_contact ON records (tenant, kind, contact, id) WHERE contact IS NOT NULL;
-    CREATE INDEX records_by_created ON records (tenant, kind, created_s, created_ns);
-    CREATE INDEX records_by_close ON records (tenant, expected_close) WHERE expected_close IS NOT NULL;
-    CREATE INDEX records_by_organization ON records (tenant, kind, organization, id)
-        WHERE organization IS NOT NULL;
-    CREATE TABLE domains (
-        tenant UUID NOT NULL,
-        domain TEXT NOT NULL,
-        id     UUID NOT NULL,
-        PRIMARY KEY (tenant, domain, id)
-    );
-    CREATE INDEX domains_by_id ON domains (tenant, id);
-    CREATE TABLE events (
-        tenant   UUID   NOT NULL,
-        position BIGINT NOT NULL,
-        body     TEXT   NOT NULL,
-        PRIMARY KEY (tenant, position)
-    );
-    CREATE TABLE outbox_heads (
-        tenant UUID   PRIMARY KEY,
-        last   BIGINT NOT NULL
-    );",
-    // 2: the claim buckets that serialize the commits about one email or domain (see
-    // `commit::claim`): a count, no address.
-    "CREATE TABLE claims (
-        tenant  UUID    NOT NULL,
-        bucket  INTEGER NOT NULL,
-        claimed BIGINT  NOT NULL,
-        PRIMARY KEY (tenant, bucket)
-    );",
-    // 3: row-level security on every table of tenants' rows, as defence in depth: a role that
-    // is neither a superuser nor BYPASSRLS sees and writes only the rows of the tenant its
-    // connection names (`SET_TENANT`), even through a statement that forgot to say which.
-    // Forced, so that the tables' owner is held to it too.
-    "ALTER TABLE records ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE records FORCE ROW LEVEL SECURITY;
-    CREATE POLICY one_tenant ON records
-        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
-    ALTER TABLE domains ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE domains FORCE ROW LEVEL SECURITY;
-    CREATE POLICY one_tenant ON domains
-        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
-    ALTER TABLE claims ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE claims FORCE ROW LEVEL SECURITY;
-    CREATE POLICY one_tenant ON claims
-        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
-    ALTER TABLE events ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE events FORCE ROW LEVEL SECURITY;
-    CREATE POLICY one_tenant ON events
-        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);
-    ALTER TABLE outbox_heads ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE outbox_heads FORCE ROW LEVEL SECURITY;
-    CREATE POLICY one_tenant ON outbox_heads
-        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
-];
-
-/// Names the tenant whose rows row-level security lets the connection see and write, for the
-/// rest of the session: every use of a connection sends it first, pipelined with its first
-/// statement (no round trip of its own) by a `biased` `try_join!`, which polls its branches in
-/// order.
-const SET_TENANT: &str = "SELECT set_config('prospect.tenant', $1, FALSE)";
 
 /// The tenant a store is opened for: every row it reads or writes is that tenant's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

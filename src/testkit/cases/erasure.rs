@@ -24,6 +24,16 @@ fn refused<S: Store>(store: &S, batch: Batch, written: RecordId) -> Conflict {
     conflict
 }
 
+/// A batch that creates a new contact (the id it writes) under the requirement `require` adds.
+fn creating_one(sample: &Sample, require: impl FnOnce(&mut Batch)) -> (Batch, RecordId) {
+    let other = sample.contact();
+    let written = RecordId::Contact(other.id());
+    let mut batch = Batch::new();
+    require(&mut batch);
+    batch.create(other).must();
+    (batch, written)
+}
+
 /// A batch that requires a record to be unchanged commits while it is, and conflicts once it
 /// was updated or when it does not exist, naming it, the version required and the one found.
 pub fn required_unchanged_record_conflicts_once_it_changed<S: Store>(new: impl Fn() -> S) {
@@ -31,18 +41,14 @@ pub fn required_unchanged_record_conflicts_once_it_changed<S: Store>(new: impl F
     let sample = Sample::new(40);
     let contact = sample.contact();
     let relied = create(&store, contact.clone());
-    let mut batch = Batch::new();
-    batch.require_unchanged(relied, Version::FIRST);
-    batch.create(sample.contact()).must();
-    commit(&store, batch);
+    let relying = |b: &mut Batch| {
+        b.require_unchanged(relied, Version::FIRST);
+    };
+    commit(&store, creating_one(&sample, relying).0);
     let mut batch = Batch::new();
     batch.update(contact, Version::FIRST).must();
     commit(&store, batch);
-    let other = sample.contact();
-    let written = RecordId::Contact(other.id());
-    let mut batch = Batch::new();
-    batch.require_unchanged(relied, Version::FIRST);
-    batch.create(other).must();
+    let (batch, written) = creating_one(&sample, relying);
     let conflict = refused(&store, batch, written);
     assert_eq!(
         (
@@ -60,11 +66,9 @@ pub fn required_unchanged_record_conflicts_once_it_changed<S: Store>(new: impl F
         "expected the relied-on record named with both versions"
     );
     let missing = RecordId::Contact(sample.contact().id());
-    let other = sample.contact();
-    let written = RecordId::Contact(other.id());
-    let mut batch = Batch::new();
-    batch.require_unchanged(missing, Version::FIRST);
-    batch.create(other).must();
+    let (batch, written) = creating_one(&sample, |b| {
+        b.require_unchanged(missing, Version::FIRST);
+    });
     let conflict = refused(&store, batch, written);
     assert_eq!(
         (conflict.record, conflict.actual),
@@ -85,12 +89,9 @@ pub fn required_records_of_a_contact_conflict_once_one_was_added<S: Store>(new: 
         .must()
         .into_contact();
     let count = |n: u64| {
-        let other = sample.contact();
-        let written = RecordId::Contact(other.id());
-        let mut batch = Batch::new();
-        batch.require_records_of(contact.id(), n);
-        batch.create(other).must();
-        (batch, written)
+        creating_one(&sample, |b| {
+            b.require_records_of(contact.id(), n);
+        })
     };
     commit(&store, count(0).0);
     crm.open_lead(&contact, sample.interest(), me).must();
