@@ -34,64 +34,80 @@ impl Domain {
     /// The most characters a domain may hold.
     pub const MAX_CHARS: usize = 253;
 
-    /// Validates and normalises `text` as a domain: trimmed, lowercased, without a leading
-    /// `www.` or a trailing dot; two labels or more, each of 1 to 63 letters, digits or
-    /// hyphens, not starting or ending with a hyphen; a top-level label that is not all
-    /// digits; at most [`MAX_CHARS`](Self::MAX_CHARS) characters. An internationalised domain
-    /// is given in its ASCII form (`xn--...`).
+    /// Validates and normalises `text` as a domain: trimmed, lowercased, without a trailing dot
+    /// and without leading `www.` labels (as many as there are, while two labels or more remain:
+    /// `www.www.acme.example` is `acme.example`, `www.example` stays); two labels or more, each
+    /// of 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen; a top-level
+    /// label that is not all digits; at most [`MAX_CHARS`](Self::MAX_CHARS) characters. An
+    /// internationalised domain is given in its ASCII form (`xn--...`).
+    ///
+    /// The normal form is a fixed point: `Domain::new(d.as_str())` is `d` for every domain `d`,
+    /// which is what reading a stored domain checks.
     ///
     /// # Errors
     ///
     /// [`ValidationError::Empty`], [`ValidationError::TooLong`] or
     /// [`ValidationError::Malformed`] for [`Field::Domain`].
     pub fn new(text: impl AsRef<str>) -> Result<Domain, ValidationError> {
-        let malformed = |problem| ValidationError::Malformed {
-            field: Field::Domain,
-            problem,
-        };
-        let text = text.as_ref().trim().trim_end_matches('.');
-        if text.is_empty() {
-            return Err(ValidationError::Empty {
-                field: Field::Domain,
-            });
-        }
-        if !text.is_ascii() {
-            return Err(malformed("must be ASCII: give a domain in its xn-- form"));
-        }
-        let lower = text.to_ascii_lowercase();
-        let domain = lower.strip_prefix("www.").unwrap_or(&lower);
-        if domain.len() > Self::MAX_CHARS {
-            return Err(ValidationError::TooLong {
-                field: Field::Domain,
-                max: Self::MAX_CHARS,
-                len: domain.len(),
-            });
-        }
-        let labels: Vec<&str> = domain.split('.').collect();
-        let label_ok = |l: &&str| {
-            (1..=63).contains(&l.len())
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        };
-        if labels.len() < 2 || !labels.iter().all(label_ok) {
-            return Err(malformed(
-                "must be a domain name only, like acme.example (no scheme, path or port)",
-            ));
-        }
-        if labels
-            .last()
-            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(malformed("must be a domain name, not an IP address"));
-        }
-        Ok(Domain(Arc::from(domain)))
+        normal_form(text.as_ref()).map(|domain| Domain(Arc::from(domain)))
     }
 
     /// The domain, normalised.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The one normalisation of a domain, used by [`Domain::new`] and by reading a stored one:
+/// idempotent, since no `www.` label is left first unless removing it would leave one label.
+fn normal_form(text: &str) -> Result<String, ValidationError> {
+    let malformed = |problem| ValidationError::Malformed {
+        field: Field::Domain,
+        problem,
+    };
+    let text = text.trim().trim_end_matches('.');
+    if text.is_empty() {
+        return Err(ValidationError::Empty {
+            field: Field::Domain,
+        });
+    }
+    if !text.is_ascii() {
+        return Err(malformed("must be ASCII: give a domain in its xn-- form"));
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut domain = lower.as_str();
+    while let Some(rest) = domain
+        .strip_prefix("www.")
+        .filter(|rest| rest.contains('.'))
+    {
+        domain = rest;
+    }
+    if domain.len() > Domain::MAX_CHARS {
+        return Err(ValidationError::TooLong {
+            field: Field::Domain,
+            max: Domain::MAX_CHARS,
+            len: domain.len(),
+        });
+    }
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if domain.split('.').count() < 2 || !domain.split('.').all(label_ok) {
+        return Err(malformed(
+            "must be a domain name only, like acme.example (no scheme, path or port)",
+        ));
+    }
+    if domain
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(malformed("must be a domain name, not an IP address"));
+    }
+    Ok(domain.to_string())
 }
 
 impl fmt::Debug for Domain {
@@ -116,13 +132,14 @@ impl<'de> Deserialize<'de> for Domain {
     /// Reads a domain, refusing one that is not normalised (a stored domain always is).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        let domain = Domain::new(&raw).map_err(serde::de::Error::custom)?;
-        if domain.as_str() != raw {
+        let domain = normal_form(&raw).map_err(serde::de::Error::custom)?;
+        if domain != raw {
             return Err(serde::de::Error::custom(
-                "domain: not in its normal form (lowercase, without www. or a trailing dot)",
+                "domain: not in its normal form (lowercase, without a leading www. or a trailing \
+                 dot)",
             ));
         }
-        Ok(domain)
+        Ok(Domain(Arc::from(domain)))
     }
 }
 

@@ -13,6 +13,7 @@ mod funnel;
 mod hardening;
 mod lifecycle;
 mod properties;
+mod read_back;
 mod records;
 mod sizes;
 #[cfg(feature = "proptest")]
