@@ -255,9 +255,11 @@ fn serde(c: &mut Criterion) {
     let (converted, o) = lead.qualify(e.qualification(), &ctx).unwrap();
     let (won, account) = o
         .propose(e.proposal.clone(), &ctx)
+        .unwrap()
         .negotiate(e.note.clone(), &ctx)
         .enter_contracting(e.terms.clone(), Incumbent::NoneInPlace, &ctx)
-        .win(e.contract(), &ctx);
+        .win(e.contract(), &ctx)
+        .unwrap();
     pair::<Contact, PlainContact>(c, "serde_contact", contact);
     // Typed values are not `Deserialize`: stored leads and opportunities are read as their
     // dynamic forms, then turned into typed values with `TryFrom`.

@@ -41,7 +41,7 @@ fn open_opportunities(n: usize) -> Vec<Record> {
             if i % 2 == 0 {
                 Record::from(o)
             } else {
-                Record::from(o.propose(evidence.proposal.clone(), &ctx))
+                Record::from(o.propose(evidence.proposal.clone(), &ctx).unwrap())
             }
         })
         .collect()

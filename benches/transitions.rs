@@ -122,6 +122,7 @@ fn opportunity_advances(c: &mut Criterion) {
             |(o, proposal, note, terms)| {
                 black_box(
                     o.propose(proposal, &ctx)
+                        .unwrap()
                         .negotiate(note, &ctx)
                         .enter_contracting(terms, Incumbent::NoneInPlace, &ctx),
                 )

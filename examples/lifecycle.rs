@@ -142,7 +142,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seller.today(),
         )?,
         &seller,
-    );
+    )?;
     stage("6. Advanced", &opportunity);
 
     // 6. Negotiation.
@@ -178,7 +178,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seller.today(),
         PersonName::new("Paul Durand")?,
     )?;
-    let (won, account) = opportunity.win(contract, &seller);
+    let (won, account) = opportunity.win(contract, &seller)?;
     stage("9. Won", &won);
     println!(
         "                contract {} signed by {} on {}",

@@ -173,12 +173,20 @@ struct AccountRepr {
     organization: Option<OrganizationId>,
     owner: Option<User>,
     customer_since: DateTime<Utc>,
+    #[serde(deserialize_with = "won_value")]
     won_value: MoneyTotals,
     wins: Vec<Win>,
     #[serde(default)]
     handoffs: Vec<Handoff>,
     #[serde(default)]
     erased: bool,
+}
+
+/// An account's won value, whose errors name the field (a record read by a store is reported
+/// without a path).
+fn won_value<'de, D: Deserializer<'de>>(d: D) -> Result<MoneyTotals, D::Error> {
+    MoneyTotals::deserialize(d)
+        .map_err(|e| serde::de::Error::custom(format_args!("won_value: {e}")))
 }
 
 impl Account {

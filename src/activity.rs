@@ -195,7 +195,9 @@ impl Activity {
     ///
     /// # Errors
     ///
-    /// [`ValidationError::InFuture`] for [`Field::OccurredAt`] when it happened after now.
+    /// For [`Field::OccurredAt`]: [`ValidationError::InFuture`] when it happened after now,
+    /// [`ValidationError::OutOfWindow`] when it happened before the context's
+    /// [`DatePolicy`](crate::DatePolicy) looks back.
     pub fn on_contact(
         contact: &Contact,
         details: ActivityDetails,
@@ -208,7 +210,9 @@ impl Activity {
     ///
     /// # Errors
     ///
-    /// [`ValidationError::InFuture`] for [`Field::OccurredAt`] when it happened after now.
+    /// For [`Field::OccurredAt`]: [`ValidationError::InFuture`] when it happened after now,
+    /// [`ValidationError::OutOfWindow`] when it happened before the context's
+    /// [`DatePolicy`](crate::DatePolicy) looks back.
     pub fn on_lead<S: OpenLeadState>(
         lead: &Lead<S>,
         details: ActivityDetails,
@@ -222,7 +226,9 @@ impl Activity {
     ///
     /// # Errors
     ///
-    /// [`ValidationError::InFuture`] for [`Field::OccurredAt`] when it happened after now.
+    /// For [`Field::OccurredAt`]: [`ValidationError::InFuture`] when it happened after now,
+    /// [`ValidationError::OutOfWindow`] when it happened before the context's
+    /// [`DatePolicy`](crate::DatePolicy) looks back.
     pub fn on_opportunity<S: OpenStage>(
         opportunity: &Opportunity<S>,
         details: ActivityDetails,
@@ -251,6 +257,12 @@ impl Activity {
                 now,
             });
         }
+        ctx.dates().happened(
+            Field::OccurredAt,
+            ctx.date_at(occurred_at),
+            ctx.date_at(now),
+            None,
+        )?;
         Ok(Activity {
             data: Arc::new(data::Activity {
                 id: ActivityId::generate(ctx.ids()),
@@ -416,7 +428,8 @@ impl Serialize for Activity {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ActivityIn {
-    #[serde(default)]
+    /// Required: every record of this kind was written with it (format 0's leniency is for
+    /// the kinds that existed before the field).
     format: Format,
     id: ActivityId,
     regarding: Regarding,

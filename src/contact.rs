@@ -37,13 +37,123 @@ pub struct OrganizationParty {
 }
 
 /// Who a contact is: a person or an organization.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// As JSON, `{"kind": "person", "name": ..., "job_title": ..., "organization": ...}` or
+/// `{"kind": "organization", "name": ...}`. Read field by field, so that an error names the
+/// field at fault (`party.name`) when `"kind"` comes first, as it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Party {
     /// A person acting for themselves, or for an organization they work at.
     Person(Person),
     /// An organization as a whole (a shared mailbox, a purchasing department).
     Organization(OrganizationParty),
+}
+
+impl<'de> Deserialize<'de> for Party {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Party, D::Error> {
+        d.deserialize_map(PartyVisitor)
+    }
+}
+
+/// Reads a [`Party`] as the map its `Serialize` writes, each value with its own type as soon
+/// as the kind is known (a name given before the kind is read as text, then validated).
+struct PartyVisitor;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PartyKind {
+    Person,
+    Organization,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum PartyKey {
+    Kind,
+    Name,
+    JobTitle,
+    Organization,
+}
+
+/// A party's name, as read so far.
+enum PartyName {
+    Text(String),
+    Person(PersonName),
+    Organization(OrganizationName),
+}
+
+impl<'de> serde::de::Visitor<'de> for PartyVisitor {
+    type Value = Party;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a party: {\"kind\": \"person\" or \"organization\", \"name\": ...}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Party, A::Error> {
+        use serde::de::Error;
+        let mut kind = None;
+        let mut name = None;
+        let mut job_title: Option<Option<JobTitle>> = None;
+        let mut organization: Option<Option<OrganizationName>> = None;
+        while let Some(key) = map.next_key::<PartyKey>()? {
+            match key {
+                PartyKey::Kind if kind.is_some() => return Err(A::Error::duplicate_field("kind")),
+                PartyKey::Name if name.is_some() => return Err(A::Error::duplicate_field("name")),
+                PartyKey::JobTitle if job_title.is_some() => {
+                    return Err(A::Error::duplicate_field("job_title"));
+                }
+                PartyKey::Organization if organization.is_some() => {
+                    return Err(A::Error::duplicate_field("organization"));
+                }
+                PartyKey::Kind => kind = Some(map.next_value::<PartyKind>()?),
+                PartyKey::Name => {
+                    name = Some(match kind {
+                        Some(PartyKind::Person) => PartyName::Person(map.next_value()?),
+                        Some(PartyKind::Organization) => PartyName::Organization(map.next_value()?),
+                        None => PartyName::Text(map.next_value()?),
+                    });
+                }
+                PartyKey::JobTitle => job_title = Some(map.next_value()?),
+                PartyKey::Organization => organization = Some(map.next_value()?),
+            }
+        }
+        let kind = kind.ok_or_else(|| A::Error::missing_field("kind"))?;
+        let name = name.ok_or_else(|| A::Error::missing_field("name"))?;
+        if matches!(kind, PartyKind::Organization) {
+            // An organization has a name only.
+            for (given, field) in [
+                (job_title.is_some(), "job_title"),
+                (organization.is_some(), "organization"),
+            ] {
+                if given {
+                    return Err(A::Error::unknown_field(field, &["kind", "name"]));
+                }
+            }
+        }
+        let person = |name| {
+            Party::Person(Person {
+                name,
+                job_title: job_title.clone().flatten(),
+                organization: organization.clone().flatten(),
+            })
+        };
+        let company = |name| Party::Organization(OrganizationParty { name });
+        // A name read after the kind has the kind's type already.
+        match (kind, name) {
+            (PartyKind::Person, PartyName::Person(name)) => Ok(person(name)),
+            (PartyKind::Person, PartyName::Text(text)) => {
+                PersonName::new(text).map(person).map_err(A::Error::custom)
+            }
+            (PartyKind::Organization, PartyName::Organization(name)) => Ok(company(name)),
+            (PartyKind::Organization, PartyName::Text(text)) => OrganizationName::new(text)
+                .map(company)
+                .map_err(A::Error::custom),
+            (_, PartyName::Person(_) | PartyName::Organization(_)) => Err(A::Error::custom(
+                "party: the name was read for another kind",
+            )),
+        }
+    }
 }
 
 impl Party {

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeDelta, Utc};
 
+use crate::dates::DatePolicy;
 use crate::id::{IdSource, RandomIds};
 use crate::text::User;
 
@@ -139,6 +140,7 @@ pub struct Context<'a> {
     ids: &'a dyn IdSource,
     actor: User,
     offset: FixedOffset,
+    dates: DatePolicy,
 }
 
 impl<'a> Context<'a> {
@@ -149,6 +151,7 @@ impl<'a> Context<'a> {
             ids,
             actor,
             offset: utc(),
+            dates: DatePolicy::default(),
         }
     }
 
@@ -169,6 +172,17 @@ impl<'a> Context<'a> {
     /// and the dates checked against it (a timeline's decision date when qualifying) are theirs.
     pub fn in_offset(self, offset: FixedOffset) -> Context<'a> {
         Context { offset, ..self }
+    }
+
+    /// The same context, checking the dates its steps are given against `dates` (the
+    /// [`DatePolicy::default`] unless said otherwise).
+    pub fn with_dates(self, dates: DatePolicy) -> Context<'a> {
+        Context { dates, ..self }
+    }
+
+    /// The windows the dates given to steps taken with this context must lie in.
+    pub fn dates(&self) -> &DatePolicy {
+        &self.dates
     }
 
     /// The current time.
@@ -214,6 +228,7 @@ impl std::fmt::Debug for Context<'_> {
             .field("now", &self.now())
             .field("actor", &self.actor)
             .field("offset", &self.offset)
+            .field("dates", &self.dates)
             .finish_non_exhaustive()
     }
 }

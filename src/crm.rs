@@ -7,13 +7,14 @@ use crate::activity::{Activity, ActivityDetails};
 use crate::command::{Cascade, Command, Executed, OnDuplicate};
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
+use crate::dates::DatePolicy;
 use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::id::{AccountId, ContactId, IdSource, OpportunityId, OrganizationId, RandomIds};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
-use crate::money::MoneyError;
 use crate::opportunity::{
-    Incumbent, LossReason, Opportunity, PaymentTerms, Revision, SentProposal, SignedContract,
+    Incumbent, LossReason, Opportunity, OpportunityState, PaymentTerms, Revision, SentProposal,
+    SignedContract, StepCause, StepError,
 };
 use crate::organization::{Domain, Organization, OrganizationDetails};
 use crate::qualification::Qualification;
@@ -124,6 +125,7 @@ pub struct Crm<S> {
     ids: Arc<dyn IdSource>,
     zones: Arc<dyn Zones>,
     next_steps: NextSteps,
+    dates: DatePolicy,
     /// Whether commits carry their events to the outbox ([`Crm::without_events`]).
     events: bool,
 }
@@ -143,6 +145,7 @@ impl<S> Crm<S> {
             ids,
             zones: Arc::new(context::utc()),
             next_steps: NextSteps::none(),
+            dates: DatePolicy::default(),
             events: true,
         }
     }
@@ -179,6 +182,23 @@ impl<S> Crm<S> {
         }
     }
 
+    /// The same facade, checking the dates steps are given (an activity's, a proposal's, a
+    /// contract's, a timeline's, an expected close, a task's due date) against the windows of
+    /// `dates` instead of [`DatePolicy::default`]'s: a date outside its window is refused with
+    /// [`CrmError::Invalid`] naming the field.
+    ///
+    /// ```
+    /// use prospect::memory::MemoryStore;
+    /// use prospect::{Crm, DatePolicy, User};
+    /// // An import of five years of history.
+    /// let crm = Crm::new(MemoryStore::new()).with_dates(DatePolicy::default().with_lookback(5 * 366)?);
+    /// assert_eq!(crm.context(&User::new("import")?).dates().lookback_days(), 1830);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_dates(self, dates: DatePolicy) -> Crm<S> {
+        Crm { dates, ..self }
+    }
+
     /// The same facade, committing no events: for an application that reads no outbox, so
     /// that its store does not keep events nobody prunes. By default every commit appends one
     /// event per record it writes ([`event`](crate::event)).
@@ -212,7 +232,9 @@ impl<S> Crm<S> {
     /// UTC ([`with_zones`](Self::with_zones)): for transitions done by hand.
     pub fn context(&self, actor: &User) -> Context<'_> {
         let offset = self.zones.offset(actor, self.clock.now());
-        Context::new(&*self.clock, &*self.ids, actor.clone()).in_offset(offset)
+        Context::new(&*self.clock, &*self.ids, actor.clone())
+            .in_offset(offset)
+            .with_dates(self.dates)
     }
 }
 
@@ -522,7 +544,10 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
-        let task = Task::on_contact(contact, details, &self.context(actor));
+        let task = plan::invalid_for(
+            contact.id(),
+            Task::on_contact(contact, details, &self.context(actor)),
+        )?;
         self.apply(
             plan::create(task, plan::relying_on(contact.id(), contact.version())),
             actor,
@@ -542,7 +567,10 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(lead.contact(), lead.is_erased())?;
-        let task = Task::on_lead(lead, details, &self.context(actor));
+        let task = plan::invalid_for(
+            lead.id(),
+            Task::on_lead(lead, details, &self.context(actor)),
+        )?;
         self.apply(
             plan::create(task, plan::relying_on(lead.id(), lead.version())),
             actor,
@@ -563,7 +591,10 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
-        let task = Task::on_opportunity(opportunity, details, &self.context(actor));
+        let task = plan::invalid_for(
+            opportunity.id(),
+            Task::on_opportunity(opportunity, details, &self.context(actor)),
+        )?;
         self.apply(
             plan::create(
                 task,
@@ -713,7 +744,7 @@ impl<S: Store> Crm<S> {
         let next_step = self.require_next_step(opportunity.id(), OpportunityStage::Proposal)?;
         let ctx = self.context(actor);
         self.apply(
-            plan::step(opportunity, |o| o.propose(proposal, &ctx)).relying_on(next_step),
+            plan::try_step(opportunity, |o| o.propose(proposal, &ctx))?.relying_on(next_step),
             actor,
         )
     }
@@ -785,11 +816,11 @@ impl<S: Store> Crm<S> {
         };
         match plan::WinInto::of(organization, account)? {
             plan::WinInto::NewAccount => self.apply(
-                plan::win(opportunity, contract, &self.context(actor)),
+                plan::win(opportunity, contract, &self.context(actor))?,
                 actor,
             ),
             plan::WinInto::NewAccountOf(o) => self.apply(
-                plan::win_for_organization(opportunity, o, contract, &self.context(actor)),
+                plan::win_for_organization(opportunity, o, contract, &self.context(actor))?,
                 actor,
             ),
             plan::WinInto::Account(account) => self.win_for(opportunity, account, contract, actor),
@@ -1001,11 +1032,9 @@ impl<S: Store> Crm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        let id = opportunity.id();
         self.apply(
-            plan::step(opportunity, |mut o| {
-                o.revise_proposal(proposal, &ctx);
-                o
-            }),
+            plan::edit(id, opportunity, |o| o.revise_proposal(proposal, &ctx))?,
             actor,
         )
     }

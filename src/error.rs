@@ -66,6 +66,18 @@ pub enum Field {
     Domain,
     /// A country code ([`Country`](crate::Country)).
     Country,
+    /// A revision of an opportunity ([`Revision`](crate::Revision)): something must change.
+    Revision,
+    /// The day a proposal was sent.
+    SentOn,
+    /// The day a contract was signed.
+    SignedOn,
+    /// The day a timeline was assessed.
+    AssessedOn,
+    /// When a task is due.
+    Due,
+    /// A window of a [`DatePolicy`](crate::DatePolicy), in days.
+    DateWindow,
 }
 
 impl Field {
@@ -99,6 +111,12 @@ impl Field {
             Field::Industry => "industry",
             Field::Domain => "domain",
             Field::Country => "country",
+            Field::Revision => "revision",
+            Field::SentOn => "sent on",
+            Field::SignedOn => "signed on",
+            Field::AssessedOn => "assessed on",
+            Field::Due => "due",
+            Field::DateWindow => "date window",
         }
     }
 }
@@ -129,6 +147,16 @@ pub enum ValidationError {
         /// The most characters allowed.
         max: usize,
         /// The characters given (after trimming).
+        len: usize,
+    },
+    /// A list holds more items than the field allows (counted in items, not characters).
+    #[error("{field}: {len} items, at most {max} allowed")]
+    TooMany {
+        /// The field at fault.
+        field: Field,
+        /// The most items allowed.
+        max: usize,
+        /// The items given.
         len: usize,
     },
     /// The value holds a control character (a line break where none is allowed, a NUL, ...).
@@ -219,6 +247,46 @@ pub enum ValidationError {
         /// The moment it was checked at.
         now: chrono::DateTime<chrono::Utc>,
     },
+    /// A date lies outside the window a [`DatePolicy`](crate::DatePolicy) gives that kind of
+    /// date, on the day it was entered (and, for a step on a record, after the record's own
+    /// start).
+    #[error("{field}: {date} is outside the dates allowed today, {earliest} to {latest}")]
+    OutOfWindow {
+        /// The field at fault.
+        field: Field,
+        /// The date given.
+        date: chrono::NaiveDate,
+        /// The earliest date allowed.
+        earliest: chrono::NaiveDate,
+        /// The latest date allowed.
+        latest: chrono::NaiveDate,
+    },
+    /// An amount is in another currency than the deal it is for: a deal keeps one currency
+    /// from qualification to close.
+    #[error(
+        "{field}: in {found}, but the deal is in {expected}; a deal keeps one currency (lose it \
+         and qualify a new lead to change currency)"
+    )]
+    CurrencyMismatch {
+        /// The field at fault.
+        field: Field,
+        /// The deal's currency (an ISO 4217 code).
+        expected: &'static str,
+        /// The currency given.
+        found: &'static str,
+    },
+    /// A new deal in a currency ISO 4217 has withdrawn.
+    #[error(
+        "{field}: {currency} was withdrawn on {since}; a new deal must be in a current currency"
+    )]
+    WithdrawnCurrency {
+        /// The field at fault.
+        field: Field,
+        /// The withdrawn currency (an ISO 4217 code).
+        currency: &'static str,
+        /// The day it was withdrawn.
+        since: chrono::NaiveDate,
+    },
     /// A date lies beyond the horizon set by a policy.
     #[error("{field}: {date} is beyond the horizon of {horizon_days} days from {today}")]
     BeyondHorizon {
@@ -239,6 +307,10 @@ impl ValidationError {
         match self {
             ValidationError::Empty { field }
             | ValidationError::TooLong { field, .. }
+            | ValidationError::TooMany { field, .. }
+            | ValidationError::OutOfWindow { field, .. }
+            | ValidationError::CurrencyMismatch { field, .. }
+            | ValidationError::WithdrawnCurrency { field, .. }
             | ValidationError::ControlCharacter { field, .. }
             | ValidationError::BidiControl { field, .. }
             | ValidationError::InvisibleCharacter { field, .. }

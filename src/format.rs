@@ -20,7 +20,12 @@ use crate::kind::RecordKind;
 /// - 2: edits are entries of a record's history (hand-offs, revisions, revised proposals,
 ///   overrides, a contact's corrections, an account's hand-offs): a reader of format 1 would
 ///   not know them.
-pub const RECORD_FORMAT: u32 = 2;
+/// - 3: a deal keeps one currency (every amount of an opportunity's history is in its budget's
+///   currency) and every revision changes something; organizations, activities and tasks
+///   (which never had a format 0) must say their format. A record of format 2 that breaks the
+///   first two still reads (the crate before format 3 could write it), and is written back in
+///   format 2.
+pub const RECORD_FORMAT: u32 = 3;
 
 /// The `"format"` field of a stored record: written as [`RECORD_FORMAT`], read as any format up
 /// to it (absent: 0), a newer one refused. Zero-sized.

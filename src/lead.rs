@@ -255,24 +255,28 @@ impl<S: QualifiableState> Lead<S> {
     ///
     /// # Errors
     ///
-    /// [`QualifyError`] when the timeline's decision date is already past on the day of the
-    /// step ([`ValidationError::DateInPast`] for [`Field::DecisionDate`]): a timeline assessed
-    /// earlier may have expired since. Nothing changed; the lead and the qualification are
-    /// given back.
+    /// [`QualifyError`], and nothing changed (the lead and the qualification are given back),
+    /// when on the day of the step (the context's [`today`](Context::today)):
+    ///
+    /// - the timeline's decision date is already past ([`ValidationError::DateInPast`] for
+    ///   [`Field::DecisionDate`]: a timeline assessed earlier may have expired since) or beyond
+    ///   the context's horizon ([`ValidationError::BeyondHorizon`]), counted from today
+    ///   whatever day the timeline says it was assessed on;
+    /// - the day it was assessed lies outside the window of things that happened
+    ///   ([`ValidationError::OutOfWindow`] for [`Field::AssessedOn`]);
+    /// - the budget is in a currency withdrawn by then ([`ValidationError::WithdrawnCurrency`]
+    ///   for [`Field::Budget`]).
+    ///
+    /// The windows are the context's [`DatePolicy`](crate::DatePolicy).
     pub fn qualify(
         self,
         qualification: Qualification,
         ctx: &Context<'_>,
     ) -> Result<(Lead<Converted>, Opportunity<Discovery>), QualifyError<S>> {
         let at = self.data.history.next_at(ctx.now());
-        let (decision, today) = (qualification.timeline().decision_date(), ctx.date_at(at));
-        if decision < today {
+        if let Err(cause) = check_qualification(&qualification, ctx.date_at(at), ctx) {
             return Err(QualifyError {
-                cause: ValidationError::DateInPast {
-                    field: Field::DecisionDate,
-                    date: decision,
-                    today,
-                },
+                cause,
                 lead: Box::new(self),
                 qualification: Box::new(qualification),
             });
@@ -288,6 +292,30 @@ impl<S: QualifiableState> Lead<S> {
             ctx,
         );
         Ok((lead, opportunity))
+    }
+}
+
+/// The checks of a qualification on the day of the step, `today`, by the context's
+/// [`DatePolicy`](crate::DatePolicy): whatever day the caller says the timeline was assessed on,
+/// the decision date lies from today to the horizon and the assessment within the window of
+/// things that happened; a new deal is not in a withdrawn currency.
+fn check_qualification(
+    qualification: &Qualification,
+    today: chrono::NaiveDate,
+    ctx: &Context<'_>,
+) -> Result<(), ValidationError> {
+    let timeline = qualification.timeline();
+    let dates = ctx.dates();
+    dates.upcoming(Field::DecisionDate, timeline.decision_date(), today)?;
+    dates.happened(Field::AssessedOn, timeline.assessed_on(), today, None)?;
+    let currency = qualification.budget().amount().currency();
+    match currency.withdrawn_on() {
+        Some(since) if since <= today => Err(ValidationError::WithdrawnCurrency {
+            field: Field::Budget,
+            currency: currency.static_code(),
+            since,
+        }),
+        _ => Ok(()),
     }
 }
 

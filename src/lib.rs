@@ -90,7 +90,7 @@
 //! assert_eq!(lead.opportunity(), opportunity.id());
 //!
 //! let opportunity = opportunity
-//!     .propose(SentProposal::new(Summary::new("40 seats, 3 years")?, Money::parse("36000", Currency::EUR)?, today)?, &ctx)
+//!     .propose(SentProposal::new(Summary::new("40 seats, 3 years")?, Money::parse("36000", Currency::EUR)?, today)?, &ctx)?
 //!     .negotiate(Note::new("Asks for quarterly billing")?, &ctx)
 //!     .enter_contracting(PaymentTerms::new(30, 4)?, Incumbent::NoneInPlace, &ctx);
 //! assert_eq!(opportunity.probability().get(), 90);
@@ -101,7 +101,7 @@
 //!     today,
 //!     PersonName::new("Paul Durand")?,
 //! )?;
-//! let (won, account) = opportunity.win(contract, &ctx);
+//! let (won, account) = opportunity.win(contract, &ctx)?;
 //! assert_eq!(account.won_value().get(Currency::EUR), Some(won.amount()));
 //! assert_eq!(won.history().len(), 5);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -151,6 +151,7 @@ mod command;
 mod contact;
 mod context;
 mod crm;
+mod dates;
 mod edit;
 mod email;
 mod error;
@@ -195,6 +196,7 @@ pub use crm::{
     AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
     OrganizationOutcome, Qualified, WonAccount,
 };
+pub use dates::{DatePolicy, HorizonPolicy};
 pub use edit::{Change, Correction, Reassignment};
 pub use email::EmailAddress;
 pub use error::{Field, ValidationError};
@@ -211,12 +213,13 @@ pub use lead::{
 pub use money::{Currency, Money, MoneyError, MoneyTotals};
 pub use opportunity::{
     ForecastOverride, Incumbent, LossCategory, LossReason, Opportunity, OpportunityEvidence,
-    OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract, WinError,
+    OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract,
+    StepCause, StepError, WinError,
 };
 pub use organization::{Country, Domain, Organization, OrganizationDetails, SizeBand};
 pub use phone::PhoneNumber;
 pub use qualification::{
-    Authority, Budget, HorizonPolicy, Need, Qualification, QualificationBuilder, Timeline, Unset,
+    Authority, Budget, Need, Qualification, QualificationBuilder, Timeline, Unset,
 };
 pub use task::{Closing, Due, Task, TaskClosed, TaskDetails, TaskStatus};
 pub use text::{

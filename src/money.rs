@@ -9,8 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Field, ValidationError};
 use crate::forecast::Probability;
 
-/// Active ISO 4217 currencies (as published in 2025) with their number of minor-unit digits.
-/// Sorted by code, for binary search. The fund codes, which have minor units, are in (contracts
+/// ISO 4217 currencies (the list of 2026-01-01) with their number of minor-unit digits, and
+/// those withdrawn since that records may still hold ([`WITHDRAWN`]). Sorted by code, for binary
+/// search. The fund codes, which have minor units, are in (contracts
 /// are written in some: the Chilean UF, `CLF`). Codes without minor units are left out: precious
 /// metals (`XAU`, `XAG`, `XPD`, `XPT`), the SDR and the units of account (`XDR`, `XSU`, `XUA`,
 /// `XBA`–`XBD`), and the testing and no-currency codes (`XTS`, `XXX`). A unit test holds the
@@ -172,6 +173,7 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("VND", 0),
     ("VUV", 0),
     ("WST", 2),
+    ("XAD", 2),
     ("XAF", 0),
     ("XCD", 2),
     ("XCG", 2),
@@ -182,6 +184,11 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("ZMW", 2),
     ("ZWG", 2),
 ];
+
+/// Currencies of [`CURRENCIES`] that ISO 4217 has withdrawn, with the day they were: amounts in
+/// them still read (a record keeps the currency it was written in), and a new deal in one is
+/// refused. The Bulgarian lev, replaced by the euro.
+const WITHDRAWN: &[(&str, (i32, u32, u32))] = &[("BGN", (2026, 1, 1))];
 
 /// Arithmetic on [`Money`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -203,7 +210,14 @@ pub enum MoneyError {
     },
 }
 
-/// An active ISO 4217 currency, e.g. `EUR`, with its number of minor-unit digits.
+/// An ISO 4217 currency, e.g. `EUR`, with its number of minor-unit digits: the codes of the
+/// list of 2026-01-01 that have a minor unit, and the codes withdrawn since then, which records
+/// written before may hold ([`withdrawn_on`](Currency::withdrawn_on)).
+///
+/// A withdrawn currency (the Bulgarian lev, `BGN`, since 2026-01-01) still reads and still
+/// takes part in the deals opened in it (a deal keeps one currency from qualification to
+/// close), but a new deal in it is refused: [`Lead::qualify`](crate::Lead::qualify) refuses a
+/// budget in a currency withdrawn by the actor's today.
 ///
 /// ```
 /// use prospect::Currency;
@@ -235,8 +249,8 @@ impl Currency {
         Currency { code, digits }
     }
 
-    /// Looks `code` up among active ISO 4217 codes; case and surrounding white space are
-    /// ignored.
+    /// Looks `code` up among the ISO 4217 codes this crate knows (withdrawn ones included);
+    /// case and surrounding white space are ignored.
     ///
     /// # Errors
     ///
@@ -275,11 +289,36 @@ impl Currency {
         self.digits
     }
 
-    /// Every active currency this crate knows, sorted by code.
-    pub fn all() -> impl ExactSizeIterator<Item = Currency> {
+    /// Every current currency this crate knows (not withdrawn), sorted by code.
+    pub fn all() -> impl Iterator<Item = Currency> {
         CURRENCIES
             .iter()
             .map(|(c, d)| Currency::known([c.as_bytes()[0], c.as_bytes()[1], c.as_bytes()[2]], *d))
+            .filter(|c| c.withdrawn_on().is_none())
+    }
+
+    /// The day ISO 4217 withdrew this currency, if it did: amounts in it still read, and a new
+    /// deal in it is refused.
+    ///
+    /// ```
+    /// use prospect::Currency;
+    /// let lev = Currency::new("BGN")?;
+    /// assert_eq!(lev.withdrawn_on().map(|d| d.to_string()), Some("2026-01-01".to_string()));
+    /// assert_eq!(Currency::EUR.withdrawn_on(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn withdrawn_on(&self) -> Option<chrono::NaiveDate> {
+        WITHDRAWN
+            .iter()
+            .find(|(code, _)| code.as_bytes() == self.code)
+            .and_then(|(_, (y, m, d))| chrono::NaiveDate::from_ymd_opt(*y, *m, *d))
+    }
+
+    /// The code, as the static text of the table (for errors, which hold no borrowed text).
+    pub(crate) fn static_code(&self) -> &'static str {
+        CURRENCIES
+            .binary_search_by(|(c, _)| c.as_bytes().cmp(&self.code[..]))
+            .map_or("???", |i| CURRENCIES[i].0)
     }
 }
 
@@ -352,7 +391,8 @@ impl Money {
     /// # Errors
     ///
     /// [`ValidationError::Malformed`] for anything but an optional sign, digits and one decimal
-    /// point; [`ValidationError::OutOfRange`] when the amount does not fit in 64-bit minor units.
+    /// point; [`ValidationError::OutOfRange`] when the amount does not fit in 64-bit minor units
+    /// (`Malformed`, "too large", when it has more digits than the range can name).
     pub fn parse(text: &str, currency: Currency) -> Result<Money, ValidationError> {
         let malformed = |problem| ValidationError::Malformed {
             field: Field::Amount,
@@ -376,12 +416,7 @@ impl Money {
             return Err(malformed("more decimals than the currency's minor unit"));
         }
         let mut minor: i128 = 0;
-        let too_large = || ValidationError::OutOfRange {
-            field: Field::Amount,
-            value: i128::MAX,
-            min: i128::from(i64::MIN),
-            max: i128::from(i64::MAX),
-        };
+        let too_large = || malformed("too large: does not fit in 64-bit minor units");
         let padding = usize::from(currency.minor_digits()) - fraction.len();
         for b in whole
             .bytes()
@@ -459,6 +494,24 @@ impl Money {
         Money {
             minor: i64::try_from(rounded).unwrap_or(self.minor),
             currency: self.currency,
+        }
+    }
+
+    /// Checks that the amount is in `currency`, the deal's, for the field `field`: a deal keeps
+    /// one currency from qualification to close.
+    pub(crate) fn in_currency(
+        self,
+        field: Field,
+        currency: Currency,
+    ) -> Result<Money, ValidationError> {
+        if self.currency == currency {
+            Ok(self)
+        } else {
+            Err(ValidationError::CurrencyMismatch {
+                field,
+                expected: currency.static_code(),
+                found: self.currency.static_code(),
+            })
         }
     }
 
@@ -640,7 +693,8 @@ impl<'de> Deserialize<'de> for MoneyTotals {
                 while let Some((currency, minor)) = access.next_entry::<Currency, i64>()? {
                     if map.insert(currency, minor).is_some() {
                         return Err(serde::de::Error::custom(format_args!(
-                            "currency {currency} is given twice"
+                            "currency {currency} is given twice (codes are read without \
+                             regard to case: eur and EUR are one currency)"
                         )));
                     }
                 }
@@ -701,6 +755,32 @@ mod tests {
     #[test]
     fn currency_table_is_sorted_and_unique() {
         assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn the_table_is_iso_4217_of_2026_01_01() {
+        let xad = Currency::new("XAD").unwrap();
+        assert_eq!(xad.minor_digits(), 2);
+        assert!(Currency::all().any(|c| c == xad));
+        let lev = Currency::new("bgn").unwrap();
+        assert_eq!(lev.minor_digits(), 2);
+        assert_eq!(
+            lev.withdrawn_on(),
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        );
+        assert!(
+            !Currency::all().any(|c| c == lev),
+            "all() lists current currencies"
+        );
+        for (code, _) in WITHDRAWN {
+            assert!(
+                CURRENCIES.iter().any(|(c, _)| c == code),
+                "{code} still reads"
+            );
+        }
+        for c in Currency::all() {
+            assert_eq!(c.static_code(), c.code());
+        }
     }
 
     #[test]

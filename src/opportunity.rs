@@ -31,6 +31,7 @@ pub use evidence::{
     ForecastOverride, Incumbent, LossCategory, LossReason, OpportunityEvidence,
     OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract,
 };
+
 pub use stage::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
     Proposal, ProposalStage, Won,
@@ -270,12 +271,27 @@ impl Opportunity<Discovery> {
     }
 
     /// A proposal was sent: its amount becomes the opportunity's amount.
-    pub fn propose(self, proposal: SentProposal, ctx: &Context<'_>) -> Opportunity<Proposal> {
+    ///
+    /// # Errors
+    ///
+    /// [`StepError`], and nothing changed (the opportunity and the proposal are given back),
+    /// when the proposal is in another currency than the deal
+    /// ([`ValidationError::CurrencyMismatch`] for [`Field::ProposalAmount`](crate::Field::ProposalAmount)) or was sent on a
+    /// day outside the context's window ([`ValidationError::OutOfWindow`] for
+    /// [`Field::SentOn`](crate::Field::SentOn): not before the opportunity, not in the future beyond the skew).
+    pub fn propose(
+        self,
+        proposal: SentProposal,
+        ctx: &Context<'_>,
+    ) -> Result<Opportunity<Proposal>, StepError<Discovery, SentProposal>> {
+        if let Err(cause) = self.data.check_proposal(&proposal, ctx) {
+            return Err(StepError::new("propose", cause, self, proposal));
+        }
         let amount = proposal.amount();
         let mut next: Opportunity<Proposal> =
             self.step(ctx.now(), OpportunityEvidence::Proposed(proposal), ctx);
         next.data.amount = amount;
-        next
+        Ok(next)
     }
 }
 
@@ -303,38 +319,93 @@ impl Opportunity<Negotiation> {
     }
 }
 
-/// Winning into an existing [`Account`] was refused; the opportunity, the contract and the
-/// account are as they were, and given back.
+/// A step of an opportunity was refused: its evidence does not fit the deal (another
+/// currency, a date outside the context's window), or the account's won value would overflow.
+/// Nothing changed: the opportunity and the evidence are given back, untouched.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot add the win to account {account}: {cause}")]
-pub struct WinError {
-    account: AccountId,
-    cause: MoneyError,
-    opportunity: Box<Opportunity<Contracting>>,
-    contract: Box<SignedContract>,
+#[error("cannot {step} opportunity {id}: {cause}", id = .opportunity.id())]
+pub struct StepError<S: OpportunityState, E> {
+    step: &'static str,
+    cause: StepCause,
+    opportunity: Box<Opportunity<S>>,
+    evidence: Box<E>,
 }
 
-impl WinError {
-    /// The account the win was for.
-    pub fn account(&self) -> AccountId {
-        self.account
+/// A win that was refused ([`Opportunity::win`], [`Opportunity::win_for_organization`],
+/// [`Opportunity::win_for`]): the contract and the opportunity are given back.
+pub type WinError = StepError<Contracting, SignedContract>;
+
+/// Why a step of an opportunity was refused ([`StepError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepCause {
+    /// The evidence does not fit the deal: a value names its field.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The account's won value in the contract's currency would overflow.
+    #[error("account {account}: {cause}")]
+    WonValue {
+        /// The account the win was for.
+        account: AccountId,
+        /// The overflow.
+        cause: MoneyError,
+    },
+}
+
+impl<S: OpportunityState, E> StepError<S, E> {
+    fn new(
+        step: &'static str,
+        cause: impl Into<StepCause>,
+        opportunity: Opportunity<S>,
+        evidence: E,
+    ) -> StepError<S, E> {
+        StepError {
+            step,
+            cause: cause.into(),
+            opportunity: Box::new(opportunity),
+            evidence: Box::new(evidence),
+        }
+    }
+
+    /// The step refused, as a command names it (`"propose"`, `"win"`).
+    pub fn step(&self) -> &'static str {
+        self.step
     }
 
     /// Why it was refused.
-    pub fn cause(&self) -> MoneyError {
-        self.cause
+    pub fn cause(&self) -> &StepCause {
+        &self.cause
     }
 
-    /// The opportunity and the contract, untouched.
-    pub fn into_parts(self) -> (Opportunity<Contracting>, SignedContract) {
-        (*self.opportunity, *self.contract)
+    /// The opportunity, as it was.
+    pub fn opportunity(&self) -> &Opportunity<S> {
+        &self.opportunity
+    }
+
+    /// The opportunity and the evidence, untouched.
+    pub fn into_parts(self) -> (Opportunity<S>, E) {
+        (*self.opportunity, *self.evidence)
     }
 }
 
 impl Opportunity<Contracting> {
     /// The contract is signed: the opportunity is won and the party becomes a new [`Account`],
     /// with this contact as its primary contact.
-    pub fn win(self, contract: SignedContract, ctx: &Context<'_>) -> (Opportunity<Won>, Account) {
+    ///
+    /// # Errors
+    ///
+    /// [`WinError`], and nothing changed, when the contract does not fit the deal: its value in
+    /// another currency ([`ValidationError::CurrencyMismatch`] for [`Field::ContractValue`](crate::Field::ContractValue)),
+    /// signed on a day outside the context's window ([`ValidationError::OutOfWindow`] for
+    /// [`Field::SignedOn`](crate::Field::SignedOn): not before the opportunity, not in the future beyond the skew).
+    pub fn win(
+        self,
+        contract: SignedContract,
+        ctx: &Context<'_>,
+    ) -> Result<(Opportunity<Won>, Account), WinError> {
+        if let Err(cause) = self.data.check_contract(&contract, ctx) {
+            return Err(StepError::new("win", cause, self, contract));
+        }
         let now = self.data.history.next_at(ctx.now());
         let account = Account::open(
             AccountId::generate(ctx.ids()),
@@ -344,7 +415,7 @@ impl Opportunity<Contracting> {
             now,
             ctx,
         );
-        (self.won(contract, account.id(), now, ctx), account)
+        Ok((self.won(contract, account.id(), now, ctx), account))
     }
 
     /// The contract is signed for a contact of `organization`, which becomes a customer: the
@@ -352,12 +423,19 @@ impl Opportunity<Contracting> {
     /// ([`AccountId::of_organization`], one per organization) is opened with this win. When
     /// the organization is a customer already, win into its account with
     /// [`win_for`](Self::win_for) ([`Crm::win`](crate::Crm::win) chooses).
+    ///
+    /// # Errors
+    ///
+    /// As [`win`](Self::win).
     pub fn win_for_organization(
         self,
         organization: OrganizationId,
         contract: SignedContract,
         ctx: &Context<'_>,
-    ) -> (Opportunity<Won>, Account) {
+    ) -> Result<(Opportunity<Won>, Account), WinError> {
+        if let Err(cause) = self.data.check_contract(&contract, ctx) {
+            return Err(StepError::new("win", cause, self, contract));
+        }
         let now = self.data.history.next_at(ctx.now());
         let account = Account::open(
             AccountId::of_organization(organization),
@@ -367,7 +445,7 @@ impl Opportunity<Contracting> {
             now,
             ctx,
         );
-        (self.won(contract, account.id(), now, ctx), account)
+        Ok((self.won(contract, account.id(), now, ctx), account))
     }
 
     /// The contract is signed by an existing customer (repeat business): the opportunity is won
@@ -375,24 +453,27 @@ impl Opportunity<Contracting> {
     ///
     /// # Errors
     ///
-    /// [`WinError`] when the account's won value in the contract's currency would overflow; then
-    /// nothing changed, and the error gives the opportunity and the contract back.
+    /// [`WinError`] as [`win`](Self::win), or when the account's won value in the contract's
+    /// currency would overflow ([`StepCause::WonValue`]); then nothing changed (the account
+    /// neither), and the error gives the opportunity and the contract back.
     pub fn win_for(
         self,
         account: &mut Account,
         contract: SignedContract,
         ctx: &Context<'_>,
     ) -> Result<Opportunity<Won>, WinError> {
+        if let Err(cause) = self.data.check_contract(&contract, ctx) {
+            return Err(StepError::new("win", cause, self, contract));
+        }
         // Never before the opportunity's latest step, nor before the account's latest win.
         let now = account.next_win_at(self.data.history.next_at(ctx.now()));
         match account.add_win(&self.data, &contract, now, ctx) {
             Ok(()) => Ok(self.won(contract, account.id(), now, ctx)),
-            Err(cause) => Err(WinError {
-                account: account.id(),
-                cause,
-                opportunity: Box::new(self),
-                contract: Box::new(contract),
-            }),
+            Err(cause) => {
+                let account = account.id();
+                let cause = StepCause::WonValue { account, cause };
+                Err(StepError::new("win", cause, self, contract))
+            }
         }
     }
 
@@ -429,17 +510,20 @@ impl<S: OpenStage> Opportunity<S> {
     ///
     /// # Errors
     ///
-    /// [`ValidationError::NotPositive`] for [`Field::Amount`](crate::Field::Amount) when the
-    /// amount is zero or less; [`ValidationError::DateInPast`] for
-    /// [`Field::ExpectedClose`](crate::Field::ExpectedClose) before the actor's today. The
-    /// opportunity is then unchanged.
+    /// The opportunity is unchanged, and the error names the field, when the revision changes
+    /// nothing ([`ValidationError::Empty`] for [`Field::Revision`](crate::Field::Revision): a reason alone is not a
+    /// revision), the amount is zero or less ([`ValidationError::NotPositive`] for
+    /// [`Field::Amount`](crate::Field::Amount)) or in another currency than the deal
+    /// ([`ValidationError::CurrencyMismatch`]), or the expected close is before the actor's
+    /// today or beyond the context's horizon ([`ValidationError::DateInPast`],
+    /// [`ValidationError::BeyondHorizon`] for [`Field::ExpectedClose`](crate::Field::ExpectedClose)).
     pub fn revise(&mut self, revision: Revision, ctx: &Context<'_>) -> Result<(), ValidationError> {
         let Revision {
             name,
             amount,
             expected_close,
             reason,
-        } = revision.checked(ctx.today())?;
+        } = revision.checked(&self.data, ctx)?;
         let data = &self.data;
         let revised = Revised::new(
             name.as_ref()
@@ -531,7 +615,17 @@ impl<S: ProposalStage> Opportunity<S> {
     /// A revised proposal replaces the one on the table, in [`Proposal`] or [`Negotiation`]:
     /// an entry of the history that keeps the stage, with the amount before; the proposal's
     /// amount becomes the opportunity's.
-    pub fn revise_proposal(&mut self, proposal: SentProposal, ctx: &Context<'_>) {
+    ///
+    /// # Errors
+    ///
+    /// As [`propose`](Opportunity::propose) ([`ValidationError::CurrencyMismatch`],
+    /// [`ValidationError::OutOfWindow`]); the opportunity is then unchanged.
+    pub fn revise_proposal(
+        &mut self,
+        proposal: SentProposal,
+        ctx: &Context<'_>,
+    ) -> Result<(), ValidationError> {
+        self.data.check_proposal(&proposal, ctx)?;
         let amount = proposal.amount();
         let evidence = OpportunityEvidence::ProposalRevised {
             previous_amount: self.data.amount,
@@ -539,6 +633,7 @@ impl<S: ProposalStage> Opportunity<S> {
         };
         self.record(evidence, ctx);
         self.data.amount = amount;
+        Ok(())
     }
 }
 

@@ -312,11 +312,10 @@ impl OrganizationDetails {
         self.domains.sort();
         self.domains.dedup();
         if self.domains.len() > Organization::MAX_DOMAINS {
-            return Err(ValidationError::OutOfRange {
+            return Err(ValidationError::TooMany {
                 field: Field::Domain,
-                value: self.domains.len() as i128,
-                min: 0,
-                max: Organization::MAX_DOMAINS as i128,
+                max: Organization::MAX_DOMAINS,
+                len: self.domains.len(),
             });
         }
         Ok(self)
@@ -352,8 +351,8 @@ mod data {
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub(super) struct Organization {
-        /// Zero-sized: the stored form's `"format"` field.
-        #[serde(default)]
+        /// Zero-sized: the stored form's `"format"` field, required (every organization was
+        /// written with it; format 0's leniency is for the kinds that existed before it).
         pub(super) format: crate::format::Format,
         pub(super) id: OrganizationId,
         pub(super) details: OrganizationDetails,
@@ -395,7 +394,7 @@ impl Organization {
     ///
     /// # Errors
     ///
-    /// [`ValidationError::OutOfRange`] for [`Field::Domain`] with more than
+    /// [`ValidationError::TooMany`] for [`Field::Domain`] with more than
     /// [`MAX_DOMAINS`](Self::MAX_DOMAINS) domains.
     pub fn create(
         details: OrganizationDetails,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::dates::{HorizonPolicy, check_horizon};
 use crate::error::{Field, ValidationError};
 use crate::id::ContactId;
 use crate::money::Money;
@@ -35,7 +36,16 @@ pub struct Need {
 #[serde(deny_unknown_fields)]
 struct NeedRepr {
     summary: Summary,
+    #[serde(deserialize_with = "requirement_list")]
     requirements: Vec<Requirement>,
+}
+
+/// The requirements of a need, refused as a list ([`Need::new`]'s rules) where they are read, so
+/// that an error's path ends in `requirements`.
+fn requirement_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Requirement>, D::Error> {
+    let requirements = Vec::<Requirement>::deserialize(d)?;
+    Need::check_list(requirements.len()).map_err(serde::de::Error::custom)?;
+    Ok(requirements)
 }
 
 impl TryFrom<NeedRepr> for Need {
@@ -54,25 +64,31 @@ impl Need {
     /// # Errors
     ///
     /// [`ValidationError::Empty`] for [`Field::RequirementList`] when none is given: a need whose
-    /// requirements are not identified is not a qualified need. [`ValidationError::TooLong`]
+    /// requirements are not identified is not a qualified need. [`ValidationError::TooMany`]
     /// beyond [`Need::MAX_REQUIREMENTS`].
     pub fn new(summary: Summary, requirements: Vec<Requirement>) -> Result<Need, ValidationError> {
-        if requirements.is_empty() {
-            return Err(ValidationError::Empty {
-                field: Field::RequirementList,
-            });
-        }
-        if requirements.len() > Self::MAX_REQUIREMENTS {
-            return Err(ValidationError::TooLong {
-                field: Field::RequirementList,
-                max: Self::MAX_REQUIREMENTS,
-                len: requirements.len(),
-            });
-        }
+        Need::check_list(requirements.len())?;
         Ok(Need {
             summary,
             requirements: requirements.into(),
         })
+    }
+
+    /// Checks a list of `len` requirements: at least one, at most [`Need::MAX_REQUIREMENTS`].
+    fn check_list(len: usize) -> Result<(), ValidationError> {
+        if len == 0 {
+            return Err(ValidationError::Empty {
+                field: Field::RequirementList,
+            });
+        }
+        if len > Self::MAX_REQUIREMENTS {
+            return Err(ValidationError::TooMany {
+                field: Field::RequirementList,
+                max: Self::MAX_REQUIREMENTS,
+                len,
+            });
+        }
+        Ok(())
     }
 
     /// What is needed.
@@ -126,54 +142,6 @@ impl Budget {
     }
 }
 
-/// How far ahead a decision date may lie for a lead to count as "on the market within a
-/// reasonable time". The default is 365 days.
-///
-/// ```
-/// use prospect::HorizonPolicy;
-/// assert_eq!(HorizonPolicy::default().days(), 365);
-/// assert!(HorizonPolicy::new(0).is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct HorizonPolicy {
-    days: u32,
-}
-
-impl HorizonPolicy {
-    /// The longest horizon a policy may set: ten years.
-    pub const MAX_DAYS: u32 = 3653;
-
-    /// A horizon of `days` days.
-    ///
-    /// # Errors
-    ///
-    /// [`ValidationError::OutOfRange`] for [`Field::Horizon`] outside 1..=[`Self::MAX_DAYS`].
-    pub fn new(days: u32) -> Result<HorizonPolicy, ValidationError> {
-        if (1..=Self::MAX_DAYS).contains(&days) {
-            Ok(HorizonPolicy { days })
-        } else {
-            Err(ValidationError::OutOfRange {
-                field: Field::Horizon,
-                value: i128::from(days),
-                min: 1,
-                max: i128::from(Self::MAX_DAYS),
-            })
-        }
-    }
-
-    /// The horizon in days.
-    pub fn days(&self) -> u32 {
-        self.days
-    }
-}
-
-impl Default for HorizonPolicy {
-    fn default() -> Self {
-        HorizonPolicy { days: 365 }
-    }
-}
-
 /// When the lead will decide: a decision date, checked against a [`HorizonPolicy`] on the day
 /// it was assessed.
 ///
@@ -204,10 +172,7 @@ impl TryFrom<TimelineRepr> for Timeline {
     type Error = ValidationError;
     fn try_from(r: TimelineRepr) -> Result<Timeline, ValidationError> {
         // The policy in force when it was assessed is not stored; the widest one is applied.
-        let widest = HorizonPolicy {
-            days: HorizonPolicy::MAX_DAYS,
-        };
-        Timeline::new(r.decision_date, r.assessed_on, &widest)
+        Timeline::new(r.decision_date, r.assessed_on, &HorizonPolicy::WIDEST)
     }
 }
 
@@ -223,22 +188,7 @@ impl Timeline {
         today: NaiveDate,
         policy: &HorizonPolicy,
     ) -> Result<Timeline, ValidationError> {
-        if decision_date < today {
-            return Err(ValidationError::DateInPast {
-                field: Field::DecisionDate,
-                date: decision_date,
-                today,
-            });
-        }
-        let days = decision_date.signed_duration_since(today).num_days();
-        if days > i64::from(policy.days) {
-            return Err(ValidationError::BeyondHorizon {
-                field: Field::DecisionDate,
-                date: decision_date,
-                today,
-                horizon_days: policy.days,
-            });
-        }
+        check_horizon(Field::DecisionDate, decision_date, today, policy)?;
         Ok(Timeline {
             decision_date,
             assessed_on: today,

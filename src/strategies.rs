@@ -25,6 +25,7 @@ use crate::account::Account;
 use crate::activity::{Activity, ActivityDetails, ActivityKind};
 use crate::contact::{Contact, ContactDetails, LeadSource, Party};
 use crate::context::{Context, FixedClock};
+use crate::dates::HorizonPolicy;
 use crate::email::EmailAddress;
 use crate::forecast::Probability;
 use crate::id::SequentialIds;
@@ -37,7 +38,7 @@ use crate::opportunity::{
 };
 use crate::organization::{Country, Domain, Organization, OrganizationDetails, SizeBand};
 use crate::phone::PhoneNumber;
-use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
+use crate::qualification::{Authority, Budget, Need, Qualification, Timeline};
 use crate::record::{AnyLead, AnyOpportunity, Record};
 use crate::task::{Due, Task, TaskDetails};
 use crate::text::{
@@ -297,11 +298,13 @@ pub fn task() -> impl Strategy<Value = Task> {
                     Due::By(ACTIVITY_LOGGED_AT + TimeDelta::days(days))
                 };
                 let details = TaskDetails::new(subject, owner, due);
+                // Due within a month: inside the default window.
                 let task = if on_lead {
                     Task::on_lead(&Lead::open(&contact, interest, &ctx), details, &ctx)
                 } else {
                     Task::on_contact(&contact, details, &ctx)
-                };
+                }
+                .ok()?;
                 clock.advance(TimeDelta::hours(1));
                 match closed {
                     0 => Some(task),
@@ -523,6 +526,8 @@ fn walk() -> impl Strategy<Value = Walk> {
                 (summary, requirements, budget, decision_in_days, authority),
                 choices,
             )| {
+                // A deal keeps one currency: the proposals' is the budget's.
+                let proposal_amount = Money::from_minor(proposal_amount.minor(), budget.currency());
                 Some(Walk {
                     need: Need::new(summary, requirements).ok()?,
                     budget: Budget::new(budget).ok()?,
@@ -655,7 +660,8 @@ impl Walk {
                         if let Ok(p) =
                             SentProposal::new(o.name().clone(), self.proposal_amount, today(&clock))
                         {
-                            o.revise_proposal(p, &ctx);
+                            // In the deal's currency and sent today: never refused.
+                            let _ = o.revise_proposal(p, &ctx);
                         }
                         o.into()
                     }
@@ -678,7 +684,10 @@ impl Walk {
                         self.proposal_amount,
                         today(&clock),
                     ) {
-                        Ok(p) => o.propose(p, &ctx).into(),
+                        Ok(p) => match o.propose(p, &ctx) {
+                            Ok(proposed) => proposed.into(),
+                            Err(refused) => refused.into_parts().0.into(),
+                        },
                         Err(_) => o.into(),
                     },
                     AnyOpportunity::Proposal(o) if choice % 5 == 0 => {
@@ -702,11 +711,13 @@ impl Walk {
                             today(&clock),
                             self.signer.clone(),
                         ) {
-                            Ok(contract) => {
-                                let (won, new) = o.win(contract, &ctx);
-                                account = Some(new);
-                                won.into()
-                            }
+                            Ok(contract) => match o.win(contract, &ctx) {
+                                Ok((won, new)) => {
+                                    account = Some(new);
+                                    won.into()
+                                }
+                                Err(refused) => refused.into_parts().0.into(),
+                            },
                             Err(_) => o.into(),
                         }
                     }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::activity::Regarding;
 use crate::contact::Contact;
 use crate::context::Context;
-use crate::error::RecordError;
+use crate::error::{Field, RecordError, ValidationError};
 use crate::format::{Format, ReadingRecord};
 use crate::id::{ContactId, TaskId};
 use crate::kind::RecordKind;
@@ -124,7 +124,7 @@ pub struct Closing {
 ///     &contact,
 ///     TaskDetails::new(Summary::new("Send the brochure")?, User::new("claire")?, due),
 ///     &ctx,
-/// );
+/// )?;
 /// assert!(task.is_open() && !task.is_overdue(&ctx));
 /// let done = task.complete(&ctx)?;
 /// assert_eq!(done.status(), TaskStatus::Done);
@@ -159,25 +159,43 @@ mod data {
 
 impl Task {
     /// A task about `contact`, created by the context's actor.
-    pub fn on_contact(contact: &Contact, details: TaskDetails, ctx: &Context<'_>) -> Task {
+    ///
+    /// # Errors
+    ///
+    /// [`ValidationError::OutOfWindow`] for [`Field::Due`] when it is due outside the window of
+    /// the context's [`DatePolicy`](crate::DatePolicy) (by default, from a year ago to two
+    /// years ahead).
+    pub fn on_contact(
+        contact: &Contact,
+        details: TaskDetails,
+        ctx: &Context<'_>,
+    ) -> Result<Task, ValidationError> {
         Task::create(Regarding::Contact(contact.id()), contact.id(), details, ctx)
     }
 
     /// A task about `lead`, which is open (its type says so).
+    ///
+    /// # Errors
+    ///
+    /// As [`on_contact`](Self::on_contact).
     pub fn on_lead<S: OpenLeadState>(
         lead: &Lead<S>,
         details: TaskDetails,
         ctx: &Context<'_>,
-    ) -> Task {
+    ) -> Result<Task, ValidationError> {
         Task::create(Regarding::Lead(lead.id()), lead.contact(), details, ctx)
     }
 
     /// A task about `opportunity`, which is open (its type says so): a next step.
+    ///
+    /// # Errors
+    ///
+    /// As [`on_contact`](Self::on_contact).
     pub fn on_opportunity<S: OpenStage>(
         opportunity: &Opportunity<S>,
         details: TaskDetails,
         ctx: &Context<'_>,
-    ) -> Task {
+    ) -> Result<Task, ValidationError> {
         Task::create(
             Regarding::Opportunity(opportunity.id()),
             opportunity.contact(),
@@ -191,8 +209,13 @@ impl Task {
         contact: ContactId,
         details: TaskDetails,
         ctx: &Context<'_>,
-    ) -> Task {
-        Task {
+    ) -> Result<Task, ValidationError> {
+        let due_day = match details.due {
+            Due::On(day) => day,
+            Due::By(at) => ctx.date_at(at),
+        };
+        ctx.dates().due(Field::Due, due_day, ctx.today())?;
+        Ok(Task {
             data: Arc::new(data::Task {
                 id: TaskId::generate(ctx.ids()),
                 regarding,
@@ -206,7 +229,7 @@ impl Task {
                 closed: None,
                 erased: false,
             }),
-        }
+        })
     }
 
     /// The task, done, by the context's actor (never before it was created).
@@ -408,7 +431,8 @@ impl Serialize for Task {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TaskIn {
-    #[serde(default)]
+    /// Required: every record of this kind was written with it (format 0's leniency is for
+    /// the kinds that existed before the field).
     format: Format,
     id: TaskId,
     regarding: Regarding,

@@ -4,12 +4,24 @@
 use std::fmt;
 use std::num::NonZeroU64;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The version of a stored record: 1 when created, one more at every update. Never 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct Version(NonZeroU64);
+
+impl<'de> Deserialize<'de> for Version {
+    /// Reads a number of 1 or more; 0 is refused with an error that names the version.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
+        let n = u64::deserialize(d)?;
+        Version::new(n).ok_or_else(|| {
+            serde::de::Error::custom(
+                "version: 0 is not a version (a record's first version is 1, as read with it)",
+            )
+        })
+    }
+}
 
 impl Version {
     /// The version of a record just created.

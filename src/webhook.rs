@@ -152,6 +152,13 @@ pub enum WebhookError {
     /// The secret is not base64 (after an optional `whsec_` prefix), or is empty.
     #[error("the webhook secret is not whsec_ and base64")]
     BadSecret,
+    /// The secret is shorter than [`MIN_SECRET_BYTES`]: short keys can be guessed, and anyone
+    /// who guesses one can sign.
+    #[error("the webhook secret is {len} bytes; at least {MIN_SECRET_BYTES} are needed")]
+    ShortSecret {
+        /// The bytes of the secret given.
+        len: usize,
+    },
     /// No signature of the header matches the payload.
     #[error("no webhook signature matches")]
     NoMatch,
@@ -168,24 +175,38 @@ pub enum WebhookError {
     Encode(String),
 }
 
+/// The fewest bytes a [`Secret`] may have: 24, the shortest key of the Standard Webhooks
+/// convention (whose keys are 24 to 64 bytes).
+pub const MIN_SECRET_BYTES: usize = 24;
+
 impl Secret {
-    /// The secret written as the convention does (`whsec_...`, or the base64 alone).
+    /// The secret written as the convention does (`whsec_...`, or the base64 alone), of at
+    /// least [`MIN_SECRET_BYTES`].
     ///
     /// # Errors
     ///
-    /// [`WebhookError::BadSecret`].
+    /// [`WebhookError::BadSecret`] when it is not base64 or is empty;
+    /// [`WebhookError::ShortSecret`] when it is shorter than [`MIN_SECRET_BYTES`].
     pub fn new(text: &str) -> Result<Secret, WebhookError> {
         let encoded = text.trim();
         let encoded = encoded.strip_prefix("whsec_").unwrap_or(encoded);
         match STANDARD.decode(encoded) {
-            Ok(key) if !key.is_empty() => Ok(Secret(key)),
+            Ok(key) if !key.is_empty() => Secret::from_bytes(key),
             _ => Err(WebhookError::BadSecret),
         }
     }
 
-    /// A secret of these bytes.
-    pub fn from_bytes(key: impl Into<Vec<u8>>) -> Secret {
-        Secret(key.into())
+    /// A secret of these bytes, at least [`MIN_SECRET_BYTES`] of them.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::ShortSecret`].
+    pub fn from_bytes(key: impl Into<Vec<u8>>) -> Result<Secret, WebhookError> {
+        let key = key.into();
+        if key.len() < MIN_SECRET_BYTES {
+            return Err(WebhookError::ShortSecret { len: key.len() });
+        }
+        Ok(Secret(key))
     }
 
     /// The MAC of `id.timestamp.body` under this secret. (HMAC takes a key of any length, so
@@ -281,7 +302,7 @@ mod tests {
     #[test]
     fn a_changed_byte_a_wrong_secret_or_a_stale_timestamp_is_refused() {
         let secret = Secret::new(SECRET).unwrap();
-        let other = Secret::new("whsec_c2VjcmV0").unwrap();
+        let other = Secret::from_bytes(*b"another secret, 24 bytes").unwrap();
         let tampered = br#"{"test": 2432232315}"#;
         assert_eq!(
             verify(&secret, ID, TIMESTAMP, tampered, SIGNATURE, TIMESTAMP),
@@ -309,6 +330,20 @@ mod tests {
         );
         assert_eq!(Secret::new("whsec_"), Err(WebhookError::BadSecret));
         assert_eq!(Secret::new("whsec_***"), Err(WebhookError::BadSecret));
+        // One byte, or 23, can be guessed: refused.
+        assert_eq!(
+            Secret::new("whsec_c2VjcmV0"),
+            Err(WebhookError::ShortSecret { len: 6 })
+        );
+        assert_eq!(
+            Secret::from_bytes([7u8]),
+            Err(WebhookError::ShortSecret { len: 1 })
+        );
+        assert_eq!(
+            Secret::from_bytes([7u8; 23]),
+            Err(WebhookError::ShortSecret { len: 23 })
+        );
+        assert!(Secret::from_bytes([7u8; 24]).is_ok());
         assert_eq!(format!("{secret:?}"), "Secret(..)");
     }
 

@@ -97,6 +97,7 @@ fn each_transition_allocates_only_its_history_entry() {
         "qualify: the lead's entry, and the opportunity's core and first entry"
     );
     let (o, n) = allocations(|| o.propose(proposal.clone(), &ctx));
+    let o = o.unwrap();
     assert_eq!(n, 1, "propose");
     let (o, n) = allocations(|| o.negotiate(note.clone(), &ctx));
     assert_eq!(n, 1, "negotiate");

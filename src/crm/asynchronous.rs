@@ -65,6 +65,14 @@ impl<S> AsyncCrm<S> {
         }
     }
 
+    /// The same facade, checking the dates steps are given against `dates`. See
+    /// [`Crm::with_dates`].
+    pub fn with_dates(self, dates: DatePolicy) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: self.sync.with_dates(dates),
+        }
+    }
+
     /// The store the facade commits to, to read from it directly.
     pub fn store(&self) -> &S {
         self.sync.store()
@@ -272,7 +280,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
-        let task = Task::on_contact(contact, details, &self.context(actor));
+        let task = plan::invalid_for(
+            contact.id(),
+            Task::on_contact(contact, details, &self.context(actor)),
+        )?;
         self.apply(
             plan::create(task, plan::relying_on(contact.id(), contact.version())),
             actor,
@@ -288,7 +299,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(lead.contact(), lead.is_erased())?;
-        let task = Task::on_lead(lead, details, &self.context(actor));
+        let task = plan::invalid_for(
+            lead.id(),
+            Task::on_lead(lead, details, &self.context(actor)),
+        )?;
         self.apply(
             plan::create(task, plan::relying_on(lead.id(), lead.version())),
             actor,
@@ -304,7 +318,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
-        let task = Task::on_opportunity(opportunity, details, &self.context(actor));
+        let task = plan::invalid_for(
+            opportunity.id(),
+            Task::on_opportunity(opportunity, details, &self.context(actor)),
+        )?;
         self.apply(
             plan::create(
                 task,
@@ -493,7 +510,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
             .await?;
         let ctx = self.context(actor);
         self.apply(
-            plan::step(opportunity, |o| o.propose(proposal, &ctx)).relying_on(next_step),
+            plan::try_step(opportunity, |o| o.propose(proposal, &ctx))?.relying_on(next_step),
             actor,
         )
         .await
@@ -561,14 +578,14 @@ impl<S: AsyncStore> AsyncCrm<S> {
         match plan::WinInto::of(organization, account)? {
             plan::WinInto::NewAccount => {
                 self.apply(
-                    plan::win(opportunity, contract, &self.context(actor)),
+                    plan::win(opportunity, contract, &self.context(actor))?,
                     actor,
                 )
                 .await
             }
             plan::WinInto::NewAccountOf(o) => {
                 let plan =
-                    plan::win_for_organization(opportunity, o, contract, &self.context(actor));
+                    plan::win_for_organization(opportunity, o, contract, &self.context(actor))?;
                 self.apply(plan, actor).await
             }
             plan::WinInto::Account(account) => {
@@ -733,11 +750,9 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
         let ctx = self.context(actor);
+        let id = opportunity.id();
         self.apply(
-            plan::step(opportunity, |mut o| {
-                o.revise_proposal(proposal, &ctx);
-                o
-            }),
+            plan::edit(id, opportunity, |o| o.revise_proposal(proposal, &ctx))?,
             actor,
         )
         .await

@@ -74,6 +74,28 @@ pub(super) fn step<A, B: Snapshot>(
     }
 }
 
+/// An opportunity moves from `A` to `B`, or the step is refused for its evidence (nothing is
+/// committed, and the error names the field).
+pub(super) fn try_step<A: OpportunityState, B: Snapshot, X, E>(
+    from: Versioned<Opportunity<A>>,
+    f: impl FnOnce(Opportunity<A>) -> Result<B, StepError<A, X>>,
+) -> Result<Plan<Versioned<B>>, CrmError<E>> {
+    let (value, version) = from.into_parts();
+    let next = f(value).map_err(refused)?;
+    Ok(step(Versioned::new(next, version), |v| v))
+}
+
+/// A refused step of an opportunity, as the facade reports it.
+pub(super) fn refused<S: OpportunityState, X, E>(e: StepError<S, X>) -> CrmError<E> {
+    match e.cause() {
+        StepCause::WonValue { cause, .. } => CrmError::Money(*cause),
+        StepCause::Invalid(cause) => CrmError::Invalid {
+            record: RecordId::Opportunity(e.opportunity().id()),
+            cause: cause.clone(),
+        },
+    }
+}
+
 /// A record moves on and another is created or updated with it.
 pub(super) fn pair<A: Snapshot, B: Snapshot>(
     (a, a_expect): (A, Precondition),
@@ -111,40 +133,42 @@ pub(super) fn qualify<S: QualifiableState, E>(
     Ok(plan.map(|(lead, opportunity)| Qualified { lead, opportunity }))
 }
 
-pub(super) fn win(
+pub(super) fn win<E>(
     opportunity: Versioned<Opportunity<Contracting>>,
     contract: SignedContract,
     ctx: &Context<'_>,
-) -> Plan<WonAccount> {
+) -> Result<Plan<WonAccount>, CrmError<E>> {
     let (opportunity, version) = opportunity.into_parts();
-    let (won, account) = opportunity.win(contract, ctx);
-    pair(
+    let (won, account) = opportunity.win(contract, ctx).map_err(refused)?;
+    Ok(pair(
         (won, Precondition::Version(version)),
         (account, Precondition::Absent),
     )
     .map(|(opportunity, account)| WonAccount {
         opportunity,
         account,
-    })
+    }))
 }
 
 /// Won for a contact of `organization`, which opens its account with this win.
-pub(super) fn win_for_organization(
+pub(super) fn win_for_organization<E>(
     opportunity: Versioned<Opportunity<Contracting>>,
     organization: crate::id::OrganizationId,
     contract: SignedContract,
     ctx: &Context<'_>,
-) -> Plan<WonAccount> {
+) -> Result<Plan<WonAccount>, CrmError<E>> {
     let (opportunity, version) = opportunity.into_parts();
-    let (won, account) = opportunity.win_for_organization(organization, contract, ctx);
-    pair(
+    let (won, account) = opportunity
+        .win_for_organization(organization, contract, ctx)
+        .map_err(refused)?;
+    Ok(pair(
         (won, Precondition::Version(version)),
         (account, Precondition::Absent),
     )
     .map(|(opportunity, account)| WonAccount {
         opportunity,
         account,
-    })
+    }))
 }
 
 /// What a win goes into: a new account of the contact (a person), or the account of the
@@ -185,17 +209,17 @@ pub(super) fn organization_of(
     contact.and_then(|c| c.value().organization())
 }
 
-pub(super) fn win_for(
+pub(super) fn win_for<E>(
     opportunity: Versioned<Opportunity<Contracting>>,
     account: Versioned<Account>,
     contract: SignedContract,
     ctx: &Context<'_>,
-) -> Result<Plan<WonAccount>, MoneyError> {
+) -> Result<Plan<WonAccount>, CrmError<E>> {
     let (opportunity, version) = opportunity.into_parts();
     let (mut account, account_version) = account.into_parts();
     let won = opportunity
         .win_for(&mut account, contract, ctx)
-        .map_err(|e| e.cause())?;
+        .map_err(refused)?;
     let plan = pair(
         (won, Precondition::Version(version)),
         (account, Precondition::Version(account_version)),
@@ -456,7 +480,7 @@ pub(super) fn task_about<E>(
         Record::Opportunity(o) => not_erased(o.contact(), o.is_erased())?,
         _ => {}
     }
-    Ok(match &record {
+    let task = match &record {
         Record::Contact(c) => Task::on_contact(c, details, ctx),
         Record::Lead(AnyLead::New(l)) => Task::on_lead(l, details, ctx),
         Record::Lead(AnyLead::Working(l)) => Task::on_lead(l, details, ctx),
@@ -476,7 +500,8 @@ pub(super) fn task_about<E>(
                 found: closed.state(),
             });
         }
-    })
+    };
+    invalid_for(id, task)
 }
 
 /// `task` closed by `close`, at its version; a task that is not open is refused as in the

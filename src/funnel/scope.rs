@@ -154,7 +154,8 @@ impl Rates {
     /// # Errors
     ///
     /// [`ValidationError::Malformed`] for [`Field::ExchangeRate`] unless `rate` is a positive
-    /// decimal with at most 12 decimals and 24 digits in all (`"1.0834"`, `"150"`).
+    /// decimal with at most 12 decimals and 24 digits in all (`"1.0834"`, `"150"`), and is 1
+    /// (`"1"`, `"1.00"`) when `from` is the reporting currency itself.
     pub fn rate(mut self, from: Currency, rate: &str) -> Result<Rates, ValidationError> {
         let malformed = || ValidationError::Malformed {
             field: Field::ExchangeRate,
@@ -173,6 +174,12 @@ impl Rates {
         let value: u128 = digits.parse().map_err(|_| malformed())?;
         if value == 0 {
             return Err(malformed());
+        }
+        if from == self.into && Some(value) != 10u128.checked_pow(scale) {
+            return Err(ValidationError::Malformed {
+                field: Field::ExchangeRate,
+                problem: "the reporting currency's rate into itself is 1",
+            });
         }
         self.rates.insert(from, (value, scale));
         Ok(self)

@@ -534,18 +534,27 @@ impl Revision {
         self.expected_close
     }
 
-    /// The same revision, checked on `today`: the amount above zero, the expected close not
-    /// past.
-    pub(crate) fn checked(self, today: NaiveDate) -> Result<Revision, ValidationError> {
-        if let Some(amount) = self.amount {
-            amount.positive(Field::Amount)?;
-        }
-        if let Some(date) = self.expected_close.filter(|d| *d < today) {
-            return Err(ValidationError::DateInPast {
-                field: Field::ExpectedClose,
-                date,
-                today,
+    /// The same revision, checked for `deal` on the day of the step: something to change (a
+    /// reason alone changes nothing), the amount above zero and in the deal's currency, the
+    /// expected close from today to the context's horizon.
+    pub(crate) fn checked(
+        self,
+        deal: &super::OpportunityData,
+        ctx: &crate::context::Context<'_>,
+    ) -> Result<Revision, ValidationError> {
+        if self.name.is_none() && self.amount.is_none() && self.expected_close.is_none() {
+            return Err(ValidationError::Empty {
+                field: Field::Revision,
             });
+        }
+        if let Some(amount) = self.amount {
+            amount
+                .positive(Field::Amount)?
+                .in_currency(Field::Amount, deal.currency())?;
+        }
+        if let Some(date) = self.expected_close {
+            ctx.dates()
+                .upcoming(Field::ExpectedClose, date, deal.step_day(ctx))?;
         }
         Ok(self)
     }

@@ -8,18 +8,19 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::OpportunityStage;
 use crate::contact::LeadSource;
-use crate::error::RecordError;
+use crate::context::Context;
+use crate::error::{Field, RecordError, ValidationError};
 use crate::forecast::{ForecastCategory, Probability};
 use crate::format::{Format, ReadingRecord};
 use crate::history::History;
 use crate::id::{ContactId, LeadId, OpportunityId};
 use crate::kind::RecordKind;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::qualification::Qualification;
 use crate::text::{Summary, User};
 
 use super::evidence::legal;
-use super::{OpportunityEvidence, Revised};
+use super::{OpportunityEvidence, Revised, SentProposal, SignedContract};
 use crate::edit::chained;
 
 /// What an opportunity's steps do not change (an edit of its name or owner makes a new one):
@@ -79,7 +80,7 @@ impl std::ops::Deref for OpportunityData {
 /// An opportunity as serialised: its fields in this order.
 #[derive(Serialize)]
 struct OpportunityOut<'a> {
-    format: Format,
+    format: u32,
     id: OpportunityId,
     lead: LeadId,
     contact: ContactId,
@@ -124,8 +125,15 @@ struct OpportunityIn {
 
 impl Serialize for OpportunityData {
     fn serialize<Ser: Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        // A deal of format 2 in two currencies (which format 3 refuses) is written back in
+        // format 2, so that it still reads.
+        let format = if self.since_format_3().is_ok() {
+            crate::format::RECORD_FORMAT
+        } else {
+            2
+        };
         OpportunityOut {
-            format: Format,
+            format,
             id: self.id,
             lead: self.lead,
             contact: self.contact,
@@ -172,7 +180,7 @@ impl<'de> Deserialize<'de> for OpportunityData {
                 problem: "the decision date was already past when the lead was qualified",
             }));
         }
-        Ok(OpportunityData {
+        let data = OpportunityData {
             core: Arc::new(OpportunityCore {
                 id: r.id,
                 lead: r.lead,
@@ -190,7 +198,11 @@ impl<'de> Deserialize<'de> for OpportunityData {
             forecast_override: r.forecast_override,
             history: r.history,
             erased: r.erased,
-        })
+        };
+        if format >= 3 {
+            data.since_format_3().map_err(serde::de::Error::custom)?;
+        }
+        Ok(data)
     }
 }
 
@@ -332,6 +344,50 @@ impl OpportunityData {
         latest.is_none_or(|latest| latest == (self.probability_override, self.forecast_override))
     }
 
+    /// The checks records of format 3 pass, which older ones may fail (the crate before it let
+    /// them through): every amount of the deal is in its budget's currency, and every revision
+    /// changes something. A record that fails them (read in format 2) is written back in
+    /// format 2, so that it keeps reading; the typed steps never make one.
+    fn since_format_3(&self) -> Result<(), RecordError> {
+        let currency = self.currency();
+        let same = |m: &Money| m.currency() == currency;
+        let one_currency = same(&self.amount)
+            && self.history.iter().all(|t| match t.evidence() {
+                OpportunityEvidence::Proposed(p) => same(&p.amount()),
+                OpportunityEvidence::ProposalRevised {
+                    previous_amount,
+                    proposal,
+                } => same(previous_amount) && same(&proposal.amount()),
+                OpportunityEvidence::Revised(r) => r
+                    .amount()
+                    .is_none_or(|c| same(c.before()) && same(c.after())),
+                OpportunityEvidence::Won { contract, .. } => same(&contract.value()),
+                _ => true,
+            });
+        if !one_currency {
+            return Err(RecordError::Invariant {
+                record: RecordKind::Opportunity,
+                field: "amount",
+                problem: "an amount of its history is in another currency than its budget: a \
+                          deal keeps one currency",
+            });
+        }
+        let empty_revision = self.history.iter().any(|t| match t.evidence() {
+            OpportunityEvidence::Revised(r) => {
+                r.name().is_none() && r.amount().is_none() && r.expected_close().is_none()
+            }
+            _ => false,
+        });
+        if empty_revision {
+            return Err(RecordError::Invariant {
+                record: RecordKind::Opportunity,
+                field: "history",
+                problem: "a revision changes nothing",
+            });
+        }
+        Ok(())
+    }
+
     /// [`validate`](Self::validate), and the checks of the current format that records of
     /// older formats may fail (reading them checks those by their format).
     pub(crate) fn validate_current(&self) -> Result<(), RecordError> {
@@ -359,6 +415,55 @@ impl OpportunityData {
                 _ => None,
             })
             .unwrap_or_else(|| self.qualification.budget().amount())
+    }
+
+    /// The deal's currency: its budget's, which every amount of the deal keeps.
+    pub(crate) fn currency(&self) -> Currency {
+        self.qualification.budget().amount().currency()
+    }
+
+    /// The actor's date of a step taken now (never before the latest entry).
+    pub(crate) fn step_day(&self, ctx: &Context<'_>) -> NaiveDate {
+        ctx.date_at(self.history.next_at(ctx.now()))
+    }
+
+    /// Checks a proposal for the deal, on the day of the step: in the deal's currency, sent
+    /// within the context's window of things that happened, not before the opportunity.
+    pub(crate) fn check_proposal(
+        &self,
+        proposal: &SentProposal,
+        ctx: &Context<'_>,
+    ) -> Result<(), ValidationError> {
+        proposal
+            .amount()
+            .in_currency(Field::ProposalAmount, self.currency())?;
+        self.happened(Field::SentOn, proposal.sent_on(), ctx)
+    }
+
+    /// Checks a contract for the deal, as [`check_proposal`](Self::check_proposal) does a
+    /// proposal.
+    pub(crate) fn check_contract(
+        &self,
+        contract: &SignedContract,
+        ctx: &Context<'_>,
+    ) -> Result<(), ValidationError> {
+        contract
+            .value()
+            .in_currency(Field::ContractValue, self.currency())?;
+        self.happened(Field::SignedOn, contract.signed_on(), ctx)
+    }
+
+    /// Checks the date of something that happened in the deal (`field`).
+    fn happened(
+        &self,
+        field: Field,
+        date: NaiveDate,
+        ctx: &Context<'_>,
+    ) -> Result<(), ValidationError> {
+        let began = ctx.date_at(self.created_at);
+        ctx.dates()
+            .happened(field, date, self.step_day(ctx), Some(began))
+            .map(drop)
     }
 
     /// Reads an opportunity and validates it, whatever its stage.

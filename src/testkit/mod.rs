@@ -267,6 +267,15 @@ fn check_opportunity(
             o.lead()
         )),
     }
+    if let Some(Record::Lead(lead)) = all.get(&RecordId::Lead(o.lead())).map(|r| &**r) {
+        if lead.contact() != o.contact() {
+            problems.push(format!(
+                "opportunity {}: its contact is not its lead {}'s contact",
+                o.id(),
+                o.lead()
+            ));
+        }
+    }
     if let Some(account) = o.account() {
         match all.get(&RecordId::Account(account)).map(|r| &**r) {
             Some(Record::Account(a)) if a.opportunities().any(|id| id == o.id()) => {}

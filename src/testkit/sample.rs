@@ -5,9 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Days, NaiveDate, TimeDelta, TimeZone, Utc};
 
+use crate::account::Account;
 use crate::contact::{Contact, ContactDetails, LeadSource, Party};
 use crate::context::{Clock, Context, FixedClock};
 use crate::crm::{AsyncCrm, Crm};
+use crate::dates::HorizonPolicy;
 use crate::email::EmailAddress;
 use crate::id::SequentialIds;
 use crate::lead::{
@@ -17,9 +19,9 @@ use crate::lead::{
 use crate::money::{Currency, Money};
 use crate::opportunity::{
     Contracting, Discovery, Incumbent, LossCategory, LossReason, Opportunity, PaymentTerms,
-    SentProposal, SignedContract,
+    Proposal, SentProposal, SignedContract, Won,
 };
-use crate::qualification::{Budget, HorizonPolicy, Need, Qualification, Timeline};
+use crate::qualification::{Budget, Need, Qualification, Timeline};
 use crate::record::Record;
 use crate::text::{
     JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
@@ -146,9 +148,25 @@ impl Sample {
         self.qualification_deciding_in(90)
     }
 
+    /// A qualification assessed today: a budget of 30,000 in `currency` (a deal's currency: its
+    /// proposals and contract must be in it), a decision in 90 days.
+    pub fn qualification_in(&self, currency: Currency) -> Qualification {
+        self.qualification_with(
+            Money::from_minor(
+                30_000 * 10i64.pow(u32::from(currency.minor_digits())),
+                currency,
+            ),
+            90,
+        )
+    }
+
     /// A qualification assessed today: 30,000 EUR, a decision in `days` days (at most the
     /// default horizon).
     pub fn qualification_deciding_in(&self, days: u64) -> Qualification {
+        self.qualification_with(self.eur(30_000), days)
+    }
+
+    fn qualification_with(&self, budget: Money, days: u64) -> Qualification {
         let today = self.today();
         Qualification::builder()
             .need(
@@ -158,7 +176,7 @@ impl Sample {
                 )
                 .expect("one requirement"),
             )
-            .budget(Budget::new(self.eur(30_000)).expect("positive"))
+            .budget(Budget::new(budget).expect("positive"))
             .timeline(
                 Timeline::new(today + Days::new(days), today, &HorizonPolicy::default())
                     .expect("within the horizon"),
@@ -229,14 +247,27 @@ impl Sample {
             .expect("the sample's timeline is ahead")
     }
 
+    /// A new opportunity with the sample's proposal.
+    pub fn proposed(&self) -> Opportunity<Proposal> {
+        self.discovery()
+            .1
+            .propose(self.proposal(), &self.ctx())
+            .expect("the sample's proposal is in the deal's currency, sent today")
+    }
+
     /// A new opportunity, proposed, negotiated and in contracting.
     pub fn contracting(&self) -> Opportunity<Contracting> {
         let ctx = self.ctx();
-        self.discovery()
-            .1
-            .propose(self.proposal(), &ctx)
+        self.proposed()
             .negotiate(self.note("terms"), &ctx)
             .enter_contracting(self.terms(), self.incumbent(), &ctx)
+    }
+
+    /// A new opportunity, won with a contract of `major` EUR into a new account.
+    pub fn won(&self, major: i64) -> (Opportunity<Won>, Account) {
+        self.contracting()
+            .win(self.contract(major), &self.ctx())
+            .expect("the sample's contract is in the deal's currency, signed today")
     }
 
     /// One record of every kind in every state (13 records: a contact, a lead in each of 5
@@ -247,7 +278,7 @@ impl Sample {
         let working = || self.working();
         let discovery = || self.discovery();
         let (converted, in_discovery) = discovery();
-        let (won, account) = self.contracting().win(self.contract(35_000), &ctx);
+        let (won, account) = self.won(35_000);
         vec![
             self.contact().into(),
             lead().into(),
@@ -256,12 +287,8 @@ impl Sample {
             converted.into(),
             lead().disqualify(self.disqualification(), &ctx).into(),
             in_discovery.into(),
-            discovery().1.propose(self.proposal(), &ctx).into(),
-            discovery()
-                .1
-                .propose(self.proposal(), &ctx)
-                .negotiate(self.note("price"), &ctx)
-                .into(),
+            self.proposed().into(),
+            self.proposed().negotiate(self.note("price"), &ctx).into(),
             self.contracting().into(),
             won.into(),
             discovery().1.lose(self.loss(), &ctx).into(),

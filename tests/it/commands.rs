@@ -463,9 +463,7 @@ fn an_account_is_handed_over_by_command() {
     let crm = sample.crm(MemoryStore::new());
     let me = sample.actor();
     let mut batch = prospect::store::Batch::new();
-    let (_, account) = sample
-        .contracting()
-        .win(sample.contract(20_000), &sample.ctx());
+    let (_, account) = sample.won(20_000);
     let id = account.id();
     batch.create(account).unwrap();
     crm.store().commit(batch).unwrap();

@@ -87,7 +87,7 @@ fn revise_records_each_value_before_and_after_and_keeps_the_stage() {
     assert_eq!(revised.expected_close(), Some(&Change::new(close, later)));
     assert_eq!(revised.reason().map(Note::as_str), Some("Scope grew"));
     // A later proposal sets the amount again; the expected close stays revised.
-    let proposal = opportunity.propose(sample.proposal(), &ctx);
+    let proposal = opportunity.propose(sample.proposal(), &ctx).unwrap();
     assert_eq!(proposal.amount(), sample.proposal().amount());
     assert_eq!(proposal.expected_close(), later);
     let back: record::Record =

@@ -528,7 +528,7 @@ fn three_deals() -> (Sample, Crm<MemoryStore>) {
         let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
         let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
         let o = crm
-            .qualify(lead, sample.qualification(), me)
+            .qualify(lead, sample.qualification_in(currency), me)
             .unwrap()
             .opportunity;
         let amount = Money::parse(&major.to_string(), currency).unwrap();

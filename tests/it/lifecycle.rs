@@ -147,7 +147,7 @@ fn probability_and_forecast_follow_the_stage() {
         (discovery.probability().get(), discovery.forecast_category()),
         (20, ForecastCategory::Pipeline)
     );
-    let proposal = discovery.propose(f.proposal(), &ctx);
+    let proposal = discovery.propose(f.proposal(), &ctx).unwrap();
     assert_eq!(
         (proposal.probability().get(), proposal.forecast_category()),
         (50, ForecastCategory::Pipeline)
@@ -185,7 +185,7 @@ fn probability_and_forecast_follow_the_stage() {
         ))
     );
     assert_eq!(contracting.proposal(), Some(&f.proposal()));
-    let (won, _) = contracting.win(f.contract(35_000), &ctx);
+    let (won, _) = contracting.win(f.contract(35_000), &ctx).unwrap();
     assert_eq!(
         (won.probability().get(), won.forecast_category()),
         (100, ForecastCategory::Closed)
@@ -248,7 +248,7 @@ fn overrides_hold_until_the_next_stage_change() {
     opportunity.clear_overrides(None, &ctx);
     assert_eq!(opportunity.probability().get(), 20);
     opportunity.override_probability(Probability::new(5).unwrap(), None, &ctx);
-    let proposal = opportunity.propose(f.proposal(), &ctx);
+    let proposal = opportunity.propose(f.proposal(), &ctx).unwrap();
     assert_eq!(
         proposal.probability().get(),
         50,
@@ -263,7 +263,7 @@ fn winning_makes_an_account_and_the_contract_value_the_amount() {
     let contracting = f.contracting();
     let contact = contracting.contact();
     f.tick();
-    let (won, account) = contracting.win(f.contract(35_000), &ctx);
+    let (won, account) = contracting.win(f.contract(35_000), &ctx).unwrap();
     assert_eq!(won.amount(), f.eur(35_000));
     assert_eq!(won.contract(), &f.contract(35_000));
     assert_eq!(won.account(), account.id());
@@ -282,7 +282,7 @@ fn winning_makes_an_account_and_the_contract_value_the_amount() {
 fn repeat_business_adds_to_the_existing_account() {
     let f = Sample::new(42);
     let ctx = f.ctx();
-    let (_, mut account) = f.contracting().win(f.contract(35_000), &ctx);
+    let (_, mut account) = f.won(35_000);
     let since = account.customer_since();
     f.tick();
     let second = f.contracting();
@@ -304,7 +304,24 @@ fn repeat_business_adds_to_the_existing_account() {
         PersonName::new("Sam").unwrap(),
     )
     .unwrap();
-    f.contracting().win_for(&mut account, usd, &ctx).unwrap();
+    // A deal in dollars, from qualification to close.
+    let (_, in_dollars) = f
+        .working()
+        .qualify(f.qualification_in(Currency::USD), &ctx)
+        .unwrap();
+    let offer = SentProposal::new(
+        f.summary("offer"),
+        Money::from_minor(100, Currency::USD),
+        f.today(),
+    )
+    .unwrap();
+    in_dollars
+        .propose(offer, &ctx)
+        .unwrap()
+        .negotiate(f.note("terms"), &ctx)
+        .enter_contracting(f.terms(), f.incumbent(), &ctx)
+        .win_for(&mut account, usd, &ctx)
+        .unwrap();
     assert_eq!(
         account.won_value().iter().count(),
         2,
@@ -326,14 +343,17 @@ fn a_win_that_would_overflow_is_refused_and_gives_everything_back() {
         )
         .unwrap()
     };
-    let (_, mut account) = f.contracting().win(huge("A"), &ctx);
+    let (_, mut account) = f.contracting().win(huge("A"), &ctx).unwrap();
     let before = account.clone();
     let (contracting, expected) = two_copies(f.contracting());
     let err = contracting
         .win_for(&mut account, huge("B"), &ctx)
         .unwrap_err();
-    assert_eq!(err.account(), account.id());
-    assert!(matches!(err.cause(), MoneyError::Overflow { .. }));
+    assert!(matches!(
+        err.cause(),
+        StepCause::WonValue { account: a, cause: MoneyError::Overflow { .. } } if *a == account.id()
+    ));
+    assert_eq!(err.step(), "win");
     assert!(err.to_string().contains("overflow"), "{err}");
     assert_eq!(account, before, "the account is unchanged");
     let (opportunity, contract) = err.into_parts();
@@ -369,13 +389,15 @@ fn every_open_stage_can_be_lost_and_reopening_clears_the_attempt() {
     );
     let (won, _) = reopened
         .propose(f.proposal(), &ctx)
+        .unwrap()
         .negotiate(f.note("again"), &ctx)
         .enter_contracting(
             PaymentTerms::new(0, 1).unwrap(),
             Incumbent::NoneInPlace,
             &ctx,
         )
-        .win(f.contract(30_000), &ctx);
+        .win(f.contract(30_000), &ctx)
+        .unwrap();
     assert_eq!(won.history().len(), 10);
 }
 

@@ -6,6 +6,7 @@ mod architecture;
 
 mod broken_stores;
 mod commands;
+mod edges;
 mod edits;
 mod erasure;
 mod events;

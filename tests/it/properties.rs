@@ -98,7 +98,11 @@ fn step(f: &Sample, walk: Walk, account: &mut Option<Account>, choice: u8) -> (W
             let percent = Probability::new(u32::from(choice) % 101).unwrap();
             match opportunity {
                 AnyOpportunity::Discovery(mut o) => match choice % 3 {
-                    0 => opp(l, o.propose(f.proposal(), &ctx).into(), Moved::Opportunity),
+                    0 => opp(
+                        l,
+                        o.propose(f.proposal(), &ctx).unwrap().into(),
+                        Moved::Opportunity,
+                    ),
                     1 => opp(l, o.lose(loss(), &ctx).into(), Moved::Opportunity),
                     _ => {
                         o.override_probability(percent, None, &ctx);
@@ -139,7 +143,7 @@ fn step(f: &Sample, walk: Walk, account: &mut Option<Account>, choice: u8) -> (W
                         let won = match account {
                             Some(account) => o.win_for(account, contract, &ctx).unwrap(),
                             None => {
-                                let (won, new) = o.win(contract, &ctx);
+                                let (won, new) = o.win(contract, &ctx).unwrap();
                                 *account = Some(new);
                                 won
                             }

@@ -26,7 +26,7 @@ pub(crate) fn every_state(f: &Sample) -> Vec<Record> {
     records.push(converted.into());
     records.push(AnyOpportunity::from(discovery).into());
     let discovery = reread::<Opportunity<Discovery>>(records.last().unwrap());
-    let proposal = discovery.propose(f.proposal(), &ctx);
+    let proposal = discovery.propose(f.proposal(), &ctx).unwrap();
     records.push(proposal.into());
     let proposal = reread::<Opportunity<Proposal>>(records.last().unwrap());
     let negotiation = proposal.negotiate(f.note("terms"), &ctx);
@@ -37,7 +37,7 @@ pub(crate) fn every_state(f: &Sample) -> Vec<Record> {
             .lose(LossReason::new(LossCategory::Timing), &ctx)
             .into(),
     );
-    let (won, account) = f.contracting().win(f.contract(35_000), &ctx);
+    let (won, account) = f.won(35_000);
     records.push(f.contracting().into());
     records.push(won.into());
     records.push(account.into());
@@ -144,7 +144,7 @@ fn dynamic_accessors_agree_with_the_typed_ones() {
     assert_eq!(any.history(), &history);
     assert_eq!(AnyLead::from(f.lead()).opportunity(), None);
 
-    let (won, account) = f.contracting().win(f.contract(10), &f.ctx());
+    let (won, account) = f.won(10);
     let (amount, probability, weighted) = (won.amount(), won.probability(), won.weighted_amount());
     let any = AnyOpportunity::from(won);
     assert_eq!(any.account(), Some(account.id()));
@@ -176,9 +176,8 @@ fn last(history: &mut Value) -> &mut Value {
 #[test]
 fn forged_records_are_refused_with_a_clear_error() {
     let f = Sample::new(42);
-    let ctx = f.ctx();
     let (converted, _) = f.discovery();
-    let (won, account) = f.contracting().win(f.contract(35_000), &ctx);
+    let (won, account) = f.won(35_000);
     // Snapshots, which each case copies to tamper with.
     let (converted, won) = (Record::from(converted), Record::from(won));
     let cases: Vec<(&str, String, &str)> = vec![
@@ -253,6 +252,11 @@ fn forged_records_are_refused_with_a_clear_error() {
         (
             "mismatched currencies",
             refused(won.clone(), |v| v["amount"]["currency"] = json!("USD")),
+            "amount: an amount of its history is in another currency than its budget",
+        ),
+        (
+            "an amount other than the contract's",
+            refused(won.clone(), |v| v["amount"]["minor"] = json!(1)),
             "amount: differs from the signed contract's value",
         ),
         (
@@ -363,15 +367,16 @@ fn forged_records_that_contradict_their_history_or_format_are_refused() {
     let ctx = f.ctx();
     let (_, discovery) = f.discovery();
     let discovery = Record::from(discovery);
-    let proposal = Record::from(f.discovery().1.propose(f.proposal(), &ctx));
+    let proposal = Record::from(f.discovery().1.propose(f.proposal(), &ctx).unwrap());
     let reopened = Record::from(
         f.discovery()
             .1
             .propose(f.proposal(), &ctx)
+            .unwrap()
             .lose(LossReason::new(LossCategory::Price), &ctx)
             .reopen(f.note("again"), &ctx),
     );
-    let (_, account) = f.contracting().win(f.contract(35_000), &ctx);
+    let (_, account) = f.won(35_000);
     let account = Record::from(account);
     let lead = Record::from(f.working());
     let person = f.contact();
@@ -661,7 +666,7 @@ fn record_views_keep_their_documented_json_shape() {
         f.actor().clone(),
         Due::On(f.today()),
     );
-    records.push(Task::on_contact(&contact, todo, &ctx).into());
+    records.push(Task::on_contact(&contact, todo, &ctx).unwrap().into());
     let views: Vec<_> = records.iter().map(Record::view).collect();
     let json = serde_json::to_string_pretty(&views).unwrap() + "\n";
     let path = concat!(

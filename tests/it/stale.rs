@@ -209,15 +209,18 @@ fn stale_tasks_are_overdue_once_their_owners_day_is_over() {
     let contact = sample.contact();
     let day = "2026-03-02".parse().unwrap();
     let task = |owner: &str, due| {
-        Record::from(Task::on_contact(
-            &contact,
-            TaskDetails::new(
-                Summary::new("Call back").unwrap(),
-                User::new(owner).unwrap(),
-                due,
-            ),
-            &ctx,
-        ))
+        Record::from(
+            Task::on_contact(
+                &contact,
+                TaskDetails::new(
+                    Summary::new("Call back").unwrap(),
+                    User::new(owner).unwrap(),
+                    due,
+                ),
+                &ctx,
+            )
+            .unwrap(),
+        )
     };
     let for_sam = task("sam", Due::On(day));
     let for_ana = task("ana", Due::On(day));

@@ -119,7 +119,7 @@ fn a_task_due_on_a_day_is_overdue_once_the_day_is_over_for_whoever_looks() {
     let ctx = Context::new(&clock, &ids, sample.actor().clone());
     let contact = sample.contact();
     let march_2 = "2026-03-02".parse().unwrap();
-    let task = Task::on_contact(&contact, todo(&sample, "Call", Due::On(march_2)), &ctx);
+    let task = Task::on_contact(&contact, todo(&sample, "Call", Due::On(march_2)), &ctx).unwrap();
     // 04:00 UTC on the 3rd: the 2nd is over in UTC, not eight hours behind.
     assert!(task.is_overdue(&ctx));
     let pacific = ctx
@@ -134,7 +134,8 @@ fn a_task_due_on_a_day_is_overdue_once_the_day_is_over_for_whoever_looks() {
             Due::By(clock.now() + TimeDelta::minutes(1)),
         ),
         &ctx,
-    );
+    )
+    .unwrap();
     assert!(!by.is_overdue(&ctx));
     clock.advance(TimeDelta::minutes(2));
     assert!(by.is_overdue(&ctx));
@@ -152,7 +153,8 @@ fn a_forged_task_is_refused() {
         &sample.contact(),
         todo(&sample, "Call", Due::On(sample.today())),
         &ctx,
-    );
+    )
+    .unwrap();
     let open = serde_json::to_value(Record::from(task.clone())).unwrap();
     let done = serde_json::to_value(Record::from(task.complete(&ctx).unwrap())).unwrap();
     assert!(serde_json::from_value::<Record>(open.clone()).is_ok());

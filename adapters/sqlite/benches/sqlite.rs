@@ -63,7 +63,7 @@ fn lifecycle_batches(i: u64, e: &baselines::ours::Evidence, ctx: &Context<'_>) -
     let (record, o) = keep(o);
     qualify.create(record).unwrap();
     batches.push(qualify);
-    let (record, o) = keep(o.propose(e.proposal.clone(), ctx));
+    let (record, o) = keep(o.propose(e.proposal.clone(), ctx).unwrap());
     batches.push(one(record, Some(v(1))));
     let (record, o) = keep(o.negotiate(Note::new("terms").unwrap(), ctx));
     batches.push(one(record, Some(v(2))));
@@ -73,7 +73,7 @@ fn lifecycle_batches(i: u64, e: &baselines::ours::Evidence, ctx: &Context<'_>) -
         ctx,
     ));
     batches.push(one(record, Some(v(3))));
-    let (won, account) = o.win(e.contract(), ctx);
+    let (won, account) = o.win(e.contract(), ctx).unwrap();
     let mut win = one(won.into(), Some(v(4)));
     win.create(account).unwrap();
     batches.push(win);

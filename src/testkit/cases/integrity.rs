@@ -6,9 +6,10 @@ use super::*;
 /// keeps their ids, states, amounts and history shapes and the funnel, and the contact is no
 /// longer found by email. Another contact is untouched.
 pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn() -> S) {
+    use crate::dates::HorizonPolicy;
     use crate::funnel::PipelineReport;
     use crate::phone::PhoneNumber;
-    use crate::qualification::{Authority, Budget, HorizonPolicy, Need, Qualification, Timeline};
+    use crate::qualification::{Authority, Budget, Need, Qualification, Timeline};
     use crate::text::{PersonName, Requirement, Summary};
 
     let store = new();
