@@ -8,10 +8,18 @@
 //! It also refuses invisible and format characters with which two values could look identical
 //! and differ ([`is_invisible`]: zero-width spaces, word joiners, the byte order mark, soft
 //! hyphens, Hangul fillers, tag characters, ...), and text with nothing visible once white space,
-//! those characters and combining marks are left out. Text that identifies (names, user ids,
-//! references, job titles) also refuses the joiners, direction marks and variation selectors that
-//! free text (summaries, notes, requirements) may hold for scripts and emoji that need them
-//! ([`is_identity_invisible`]).
+//! those characters and combining marks are left out.
+//!
+//! Text that identifies (names, user ids, references, job titles) takes the zero-width
+//! non-joiner and joiner only where they change how a word is written, by the rules of Unicode's
+//! identifier standard (UAX #31, section 2.3): a non-joiner between two letters of a joining
+//! script (Arabic, Persian, Syriac, N'Ko, Mongolian) that would otherwise join, as in the Persian
+//! name علی‌رضا; a non-joiner or joiner after a virama (Devanagari and the other Indic scripts).
+//! Display names (a person's or an organization's name, a job title) also take emoji sequences:
+//! a joiner between two pictographs (👩‍💻) and a variation selector after one (❤️). Anywhere else
+//! those characters, direction marks and variation selectors are refused
+//! ([`is_identity_invisible`]): with them, `"alice"` and `"ali\u{200D}ce"` would look the same.
+//! Free text (summaries, notes, requirements) takes them anywhere.
 //!
 //! The text is shared, not copied, when a value is cloned (a reference count): records are kept
 //! by callers and stores at once, and evidence is often reused.
@@ -29,7 +37,7 @@ pub const ERASED_TEXT: &str = "[erased]";
 /// Email addresses and phone numbers identify a person: one line, no invisible characters.
 pub(crate) const IDENTITY: Kind = Kind {
     multiline: false,
-    identity: true,
+    identity: Identity::Id,
     legacy: false,
 };
 
@@ -38,12 +46,24 @@ pub(crate) const IDENTITY: Kind = Kind {
 pub(crate) struct Kind {
     /// Line breaks and tabs allowed (notes).
     pub(crate) multiline: bool,
-    /// The text identifies someone or something (names, user ids, references): joiners,
-    /// direction marks and variation selectors are refused too.
-    pub(crate) identity: bool,
+    /// Whether the text identifies someone or something, and how.
+    pub(crate) identity: Identity,
     /// The rules of records of format 0: invisible characters and text with nothing visible
     /// are accepted.
     pub(crate) legacy: bool,
+}
+
+/// Whether a text identifies someone or something: where the joiners, direction marks and
+/// variation selectors that free text may hold anywhere are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Identity {
+    /// Free text (summaries, notes): anywhere.
+    No,
+    /// An id (a user, a reference): the joiners where UAX #31 allows them in identifiers.
+    Id,
+    /// A display name (a person's, an organization's, a job title): as an id, and emoji
+    /// sequences.
+    Name,
 }
 
 /// Checks `raw` for a text field and returns it trimmed.
@@ -90,23 +110,32 @@ fn clean_ascii(
 
 /// [`clean`]'s checks on trimmed, non-empty text of any script, character by character.
 fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str, ValidationError> {
-    let len = text.chars().count();
+    let chars: Vec<char> = text.chars().collect();
+    let len = chars.len();
     if len > max {
         return Err(ValidationError::TooLong { field, max, len });
     }
     let mut visible = false;
-    for (position, c) in text.chars().enumerate() {
+    for (position, &c) in chars.iter().enumerate() {
         if is_bidi_control(c) {
             return Err(ValidationError::BidiControl { field, position });
         }
         if c.is_control() && !(kind.multiline && matches!(c, '\n' | '\r' | '\t')) {
             return Err(ValidationError::ControlCharacter { field, position });
         }
-        if !kind.legacy && (is_invisible(c) || (kind.identity && is_identity_invisible(c))) {
+        let refused = if is_invisible(c) {
+            !(kind.identity == Identity::Name && in_emoji_tag_sequence(&chars, position))
+        } else if kind.identity != Identity::No && is_identity_invisible(c) {
+            !joiner_in_context(&chars, position, kind.identity)
+        } else {
+            false
+        };
+        if refused && !kind.legacy {
             return Err(ValidationError::InvisibleCharacter { field, position });
         }
         visible |= !(c.is_whitespace()
             || c.is_control()
+            || is_invisible(c)
             || is_identity_invisible(c)
             || is_combining_mark(c));
     }
@@ -114,6 +143,210 @@ fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str,
         return Err(ValidationError::NothingVisible { field });
     }
     Ok(text)
+}
+
+/// Whether the joiner, mark or selector at `i` of `chars` changes how the text around it is
+/// written, so that text that identifies may hold it (UAX #31, section 2.3, and, for display
+/// names, emoji sequences):
+///
+/// - a zero-width non-joiner between a letter that joins to what follows and one that joins to
+///   what precedes (transparent marks between them skipped): rule A1, Arabic-type scripts;
+/// - a zero-width non-joiner or joiner right after a virama (its combining marks skipped): rules
+///   A2 and B, Indic scripts;
+/// - in display names, a joiner between two pictographs (each with its modifiers and selector),
+///   and a variation selector right after a pictograph.
+///
+/// Direction marks and the Arabic letter mark are never allowed in text that identifies.
+fn joiner_in_context(chars: &[char], i: usize, identity: Identity) -> bool {
+    let before = chars[..i].iter().rev().copied();
+    let after = chars[i + 1..].iter().copied();
+    match chars[i] {
+        '\u{200C}' => {
+            let joins_left = before
+                .clone()
+                .find(|c| !is_transparent(*c))
+                .is_some_and(joins_to_next);
+            let joins_right = after
+                .clone()
+                .find(|c| !is_transparent(*c))
+                .is_some_and(joins_to_previous);
+            (joins_left && joins_right) || after_virama(chars, i)
+        }
+        '\u{200D}' => {
+            after_virama(chars, i)
+                || (identity == Identity::Name
+                    && before
+                        .clone()
+                        .find(|c| !is_emoji_modifier(*c))
+                        .is_some_and(is_pictographic)
+                    && after.clone().next().is_some_and(is_pictographic))
+        }
+        '\u{FE0E}' | '\u{FE0F}' => {
+            identity == Identity::Name && before.clone().next().is_some_and(is_pictographic)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `chars[i]` follows a virama, with only combining marks between them.
+fn after_virama(chars: &[char], i: usize) -> bool {
+    chars[..i]
+        .iter()
+        .rev()
+        .copied()
+        .find(|c| is_virama(*c) || !is_combining_mark(*c))
+        .is_some_and(is_virama)
+}
+
+/// Whether `chars[i]`, a tag character, belongs to an emoji tag sequence (a subdivision flag:
+/// the black flag, tag letters, the cancel tag), which a display name may hold.
+fn in_emoji_tag_sequence(chars: &[char], i: usize) -> bool {
+    let is_tag = |c: char| ('\u{E0020}'..='\u{E007F}').contains(&c);
+    is_tag(chars[i]) && chars[..i].iter().rev().copied().find(|c| !is_tag(*c)) == Some('\u{1F3F4}')
+}
+
+/// Letters of the joining scripts that join to the letter before them and not to the one after
+/// (joining type R: alef, dal, reh, waw, ...), from Unicode's ArabicShaping.txt.
+fn is_right_joining(c: char) -> bool {
+    matches!(c,
+        '\u{0622}'..='\u{0625}' | '\u{0627}' | '\u{0629}' | '\u{062F}'..='\u{0632}'
+        | '\u{0648}' | '\u{0671}'..='\u{0673}' | '\u{0675}'..='\u{0677}'
+        | '\u{0688}'..='\u{0699}' | '\u{06C0}' | '\u{06C3}'..='\u{06CB}' | '\u{06CD}'
+        | '\u{06CF}' | '\u{06D2}' | '\u{06D3}' | '\u{06D5}' | '\u{06EE}' | '\u{06EF}'
+        | '\u{0759}'..='\u{075B}' | '\u{076B}' | '\u{076C}' | '\u{0771}' | '\u{0773}'
+        | '\u{0774}' | '\u{0778}' | '\u{0779}' | '\u{08AA}'..='\u{08AC}' | '\u{08AE}'
+        | '\u{08B1}' | '\u{08B2}' | '\u{08B9}'
+        | '\u{0710}' | '\u{0715}'..='\u{0719}' | '\u{071E}' | '\u{0728}' | '\u{072A}'
+        | '\u{072C}' | '\u{072F}' | '\u{074D}'
+    )
+}
+
+/// Letters of the joining scripts (Arabic, Syriac, N'Ko, Mongolian) that join to a neighbour:
+/// dual-joining ones (and the tatweel) join on both sides, right-joining ones
+/// ([`is_right_joining`]) to the letter before them only. The hamza and the high hamza join
+/// nothing.
+fn is_joining_letter(c: char) -> bool {
+    matches!(c,
+        '\u{0620}' | '\u{0622}'..='\u{064A}' | '\u{066E}' | '\u{066F}' | '\u{0671}'..='\u{0673}'
+        | '\u{0675}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}' | '\u{06EF}' | '\u{06FA}'..='\u{06FC}'
+        | '\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08C8}'
+        | '\u{0710}' | '\u{0712}'..='\u{072F}' | '\u{074D}'..='\u{074F}'
+        | '\u{07CA}'..='\u{07EA}' | '\u{1820}'..='\u{1878}' | '\u{1887}'..='\u{18A8}'
+    )
+}
+
+/// Joins to the letter that follows it (joining types D and L, and the tatweel).
+fn joins_to_next(c: char) -> bool {
+    is_joining_letter(c) && !is_right_joining(c)
+}
+
+/// Joins to the letter that precedes it (joining types D and R, and the tatweel).
+fn joins_to_previous(c: char) -> bool {
+    is_joining_letter(c)
+}
+
+/// Marks that joining passes over (joining type T): the combining marks, the Arabic harakat and
+/// Quranic marks.
+fn is_transparent(c: char) -> bool {
+    is_combining_mark(c)
+        || matches!(c,
+            '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}'
+            | '\u{06D6}'..='\u{06DC}' | '\u{06DF}'..='\u{06E4}' | '\u{06E7}' | '\u{06E8}'
+            | '\u{06EA}'..='\u{06ED}' | '\u{0711}' | '\u{0730}'..='\u{074A}'
+            | '\u{07EB}'..='\u{07F3}' | '\u{08CA}'..='\u{08E1}' | '\u{08E3}'..='\u{08FF}'
+        )
+}
+
+/// The viramas (canonical combining class 9) of the scripts whose conjuncts the joiners shape:
+/// Devanagari, Bengali, Gurmukhi, Gujarati, Oriya, Tamil, Telugu, Kannada, Malayalam, Sinhala,
+/// Thai, Lao, Tibetan, Myanmar, Tagalog, Khmer, Balinese, Sundanese and others.
+fn is_virama(c: char) -> bool {
+    matches!(
+        c,
+        '\u{094D}'
+            | '\u{09CD}'
+            | '\u{0A4D}'
+            | '\u{0ACD}'
+            | '\u{0B4D}'
+            | '\u{0BCD}'
+            | '\u{0C4D}'
+            | '\u{0CCD}'
+            | '\u{0D3B}'
+            | '\u{0D3C}'
+            | '\u{0D4D}'
+            | '\u{0DCA}'
+            | '\u{0E3A}'
+            | '\u{0EBA}'
+            | '\u{0F84}'
+            | '\u{1039}'
+            | '\u{103A}'
+            | '\u{1714}'
+            | '\u{1715}'
+            | '\u{1734}'
+            | '\u{17D2}'
+            | '\u{1A60}'
+            | '\u{1B44}'
+            | '\u{1BAA}'
+            | '\u{1BAB}'
+            | '\u{1BF2}'
+            | '\u{1BF3}'
+            | '\u{2D7F}'
+            | '\u{A806}'
+            | '\u{A82C}'
+            | '\u{A8C4}'
+            | '\u{A953}'
+            | '\u{A9C0}'
+            | '\u{AAF6}'
+            | '\u{ABED}'
+            | '\u{10A3F}'
+            | '\u{11046}'
+            | '\u{11070}'
+            | '\u{1107F}'
+            | '\u{110B9}'
+            | '\u{11133}'
+            | '\u{11134}'
+            | '\u{111C0}'
+            | '\u{11235}'
+            | '\u{112EA}'
+            | '\u{1134D}'
+            | '\u{11442}'
+            | '\u{114C2}'
+            | '\u{115BF}'
+            | '\u{1163F}'
+            | '\u{116B6}'
+            | '\u{1172B}'
+            | '\u{11839}'
+            | '\u{1193D}'
+            | '\u{1193E}'
+            | '\u{119E0}'
+            | '\u{11A34}'
+            | '\u{11A47}'
+            | '\u{11A99}'
+            | '\u{11C3F}'
+            | '\u{11D44}'
+            | '\u{11D45}'
+            | '\u{11D97}'
+            | '\u{11F41}'
+            | '\u{11F42}'
+    )
+}
+
+/// Pictographs that emoji are made of (Unicode's Extended_Pictographic, by its blocks: symbols,
+/// arrows, dingbats, the emoji planes), and the keycap bases' combining keycap.
+fn is_pictographic(c: char) -> bool {
+    matches!(c,
+        '\u{00A9}' | '\u{00AE}' | '\u{203C}' | '\u{2049}' | '\u{2122}' | '\u{2139}'
+        | '\u{2190}'..='\u{21FF}' | '\u{2300}'..='\u{23FF}' | '\u{25A0}'..='\u{25FF}'
+        | '\u{2600}'..='\u{27BF}' | '\u{2900}'..='\u{297F}' | '\u{2B00}'..='\u{2BFF}'
+        | '\u{3030}' | '\u{303D}' | '\u{3297}' | '\u{3299}'
+        | '\u{1F000}'..='\u{1FAFF}' | '\u{1FC00}'..='\u{1FFFD}'
+    )
+}
+
+/// What may follow a pictograph inside one emoji: the skin-tone modifiers and the variation
+/// selectors.
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(c, '\u{1F3FB}'..='\u{1F3FF}' | '\u{FE0E}' | '\u{FE0F}')
 }
 
 /// Invisible and format characters refused in every text: they show nothing (or nothing of
@@ -177,7 +410,7 @@ fn is_bidi_control(c: char) -> bool {
 macro_rules! text_type {
     (
         $(#[$meta:meta])*
-        $name:ident, $field:expr, multiline = $multi:expr, identity = $identity:expr
+        $name:ident, $field:expr, multiline = $multi:expr, identity = $identity:ident
     ) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -189,7 +422,7 @@ macro_rules! text_type {
             fn validated(text: &str, legacy: bool) -> Result<Self, ValidationError> {
                 let kind = Kind {
                     multiline: $multi,
-                    identity: $identity,
+                    identity: Identity::$identity,
                     legacy,
                 };
                 clean($field, text, Self::MAX_CHARS, kind).map(|t| Self(Arc::from(t)))
@@ -268,7 +501,7 @@ macro_rules! text_type {
 
 text_type!(
     /// A person's name, as they write it (at most 200 characters).
-    PersonName, Field::PersonName, multiline = false, identity = true
+    PersonName, Field::PersonName, multiline = false, identity = Name
 );
 
 impl PersonName {
@@ -277,8 +510,10 @@ impl PersonName {
 
     /// Validates `text` as a person's name: trimmed, not empty, on one line, at most
     /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
-    /// override or invisible characters; as text that identifies someone or something, no joiners,
-    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    /// override or invisible characters; as a display name, zero-width joiners only where they
+    /// shape a word (after a virama, or between letters of a joining script: UAX #31) or join
+    /// an emoji sequence, variation selectors only after a pictograph, and no direction marks
+    /// (see the text policy in `SECURITY.md`).
     ///
     /// # Errors
     ///
@@ -295,7 +530,7 @@ impl PersonName {
 
 text_type!(
     /// An organization's name (at most 200 characters).
-    OrganizationName, Field::OrganizationName, multiline = false, identity = true
+    OrganizationName, Field::OrganizationName, multiline = false, identity = Name
 );
 
 impl OrganizationName {
@@ -304,8 +539,10 @@ impl OrganizationName {
 
     /// Validates `text` as an organization's name: trimmed, not empty, on one line, at most
     /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
-    /// override or invisible characters; as text that identifies someone or something, no joiners,
-    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    /// override or invisible characters; as a display name, zero-width joiners only where they
+    /// shape a word (after a virama, or between letters of a joining script: UAX #31) or join
+    /// an emoji sequence, variation selectors only after a pictograph, and no direction marks
+    /// (see the text policy in `SECURITY.md`).
     ///
     /// # Errors
     ///
@@ -322,7 +559,7 @@ impl OrganizationName {
 
 text_type!(
     /// A person's job title, e.g. "Head of Procurement" (at most 200 characters).
-    JobTitle, Field::JobTitle, multiline = false, identity = true
+    JobTitle, Field::JobTitle, multiline = false, identity = Name
 );
 
 impl JobTitle {
@@ -331,8 +568,10 @@ impl JobTitle {
 
     /// Validates `text` as a job title: trimmed, not empty, on one line, at most
     /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
-    /// override or invisible characters; as text that identifies someone or something, no joiners,
-    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    /// override or invisible characters; as a display name, zero-width joiners only where they
+    /// shape a word (after a virama, or between letters of a joining script: UAX #31) or join
+    /// an emoji sequence, variation selectors only after a pictograph, and no direction marks
+    /// (see the text policy in `SECURITY.md`).
     ///
     /// # Errors
     ///
@@ -350,7 +589,7 @@ impl JobTitle {
 text_type!(
     /// A one-line summary: what a lead is interested in, what a proposal offers (at most 500
     /// characters).
-    Summary, Field::Summary, multiline = false, identity = false
+    Summary, Field::Summary, multiline = false, identity = No
 );
 
 impl Summary {
@@ -377,7 +616,7 @@ impl Summary {
 text_type!(
     /// A requirement identified while qualifying a lead, e.g. "SSO with the customer's IdP"
     /// (at most 500 characters).
-    Requirement, Field::Requirement, multiline = false, identity = false
+    Requirement, Field::Requirement, multiline = false, identity = No
 );
 
 impl Requirement {
@@ -404,7 +643,7 @@ impl Requirement {
 text_type!(
     /// An organization's industry, in the application's words, e.g. `"Retail"` (at most 100
     /// characters).
-    Industry, Field::Industry, multiline = false, identity = false
+    Industry, Field::Industry, multiline = false, identity = No
 );
 
 impl Industry {
@@ -430,7 +669,7 @@ impl Industry {
 
 text_type!(
     /// A free-text note; may span several lines (at most 4000 characters).
-    Note, Field::Note, multiline = true, identity = false
+    Note, Field::Note, multiline = true, identity = No
 );
 
 impl Note {
@@ -456,7 +695,7 @@ impl Note {
 
 text_type!(
     /// A reference to a document, e.g. a contract number (at most 100 characters).
-    Reference, Field::Reference, multiline = false, identity = true
+    Reference, Field::Reference, multiline = false, identity = Id
 );
 
 impl Reference {
@@ -465,8 +704,9 @@ impl Reference {
 
     /// Validates `text` as a reference: trimmed, not empty, on one line, at most
     /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
-    /// override or invisible characters; as text that identifies someone or something, no joiners,
-    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    /// override or invisible characters; as an id, zero-width joiners only where they shape a
+    /// word (after a virama, or between letters of a joining script: UAX #31), and no direction
+    /// marks or variation selectors (see the text policy in `SECURITY.md`).
     ///
     /// # Errors
     ///
@@ -485,7 +725,7 @@ text_type!(
     /// A user of the CRM: the owner of a record or the actor of a transition, e.g. `"alice"` or
     /// `"import:webform"` (at most 128 characters).
     ///
-    User, Field::User, multiline = false, identity = true
+    User, Field::User, multiline = false, identity = Id
 );
 
 impl User {
@@ -494,8 +734,9 @@ impl User {
 
     /// Validates `text` as a user: trimmed, not empty, on one line, at most
     /// [`MAX_CHARS`](Self::MAX_CHARS) characters, something visible, no control, bidirectional
-    /// override or invisible characters; as text that identifies someone or something, no joiners,
-    /// direction marks or variation selectors either (see the text policy in `SECURITY.md`).
+    /// override or invisible characters; as an id, zero-width joiners only where they shape a
+    /// word (after a virama, or between letters of a joining script: UAX #31), and no direction
+    /// marks or variation selectors (see the text policy in `SECURITY.md`).
     ///
     /// # Errors
     ///
@@ -524,7 +765,7 @@ mod tests {
             text in "[\\x00-\\x7f]{1,40}",
             max in 1usize..48,
             multiline: bool,
-            identity: bool,
+            identity in proptest::sample::select(vec![Identity::No, Identity::Id, Identity::Name]),
         ) {
             let text = text.trim();
             prop_assume!(!text.is_empty());

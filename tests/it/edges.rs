@@ -637,3 +637,151 @@ fn a_format_2_deal_in_two_currencies_still_reads_and_is_written_back_as_format_2
     assert!(error.contains("a deal keeps one currency"), "{error}");
     assert_eq!(json(&Record::from(f.proposed()))["format"], json!(3));
 }
+
+/// Names as people write them: real names in many scripts, with the joiners their scripts need
+/// and emoji sequences in display names, are accepted and read back; text that is only
+/// invisible, bidirectional controls, and joiners that shape nothing (with which two ids look
+/// the same) are refused.
+#[test]
+fn names_as_people_write_them() {
+    let names = [
+        // Persian: a zero-width non-joiner between ی and ر, which would otherwise join.
+        "علی‌رضا",
+        "مریم حسن‌زاده",
+        // Arabic.
+        "محمد بن عبد الله",
+        "فاطمة الزهراء",
+        // Hindi: a conjunct shown with a visible virama (ZWNJ) and a half form (ZWJ).
+        "लक्ष्मी",
+        "क्‌ष",
+        "क्‍ष",
+        "अर्जुन शर्मा",
+        // Hebrew, with points.
+        "שָׂרָה כֹּהֵן",
+        // Thai, Japanese, Chinese, Korean.
+        "สมชาย ใจดี",
+        "山田 太郎",
+        "やまだ たろう",
+        "王小明",
+        "김민준",
+        // Emoji sequences in display names.
+        "Ada 👩‍💻",
+        "The 👨‍👩‍👧 family",
+        "Ana ❤️",
+        "Kofi 👍🏽",
+        "Rhys 🏴󠁧󠁢󠁷󠁬󠁳󠁿",
+    ];
+    for name in names {
+        let person = PersonName::new(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let back: PersonName = serde_json::from_value(json(&person)).unwrap();
+        assert_eq!(back, person);
+        OrganizationName::new(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        JobTitle::new(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // Ids take the joiners their scripts need, not emoji sequences.
+    for id in ["علی‌رضا", "क्‌ष", "山田"] {
+        User::new(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+        Reference::new(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+    for (text, position) in [("ada👩‍💻", 4), ("love❤️", 5)] {
+        assert_eq!(
+            User::new(text),
+            Err(ValidationError::InvisibleCharacter {
+                field: Field::User,
+                position
+            }),
+            "{text}"
+        );
+    }
+    let refused = [
+        // Invisible only.
+        (
+            "\u{200C}",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 0,
+            },
+        ),
+        (
+            "\u{200D}\u{200D}",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 0,
+            },
+        ),
+        // A joiner between Latin letters shapes nothing: `ali‍ce` would look like `alice`.
+        (
+            "ali\u{200D}ce",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 3,
+            },
+        ),
+        (
+            "ali\u{200C}ce",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 3,
+            },
+        ),
+        // After a right-joining letter (و joins nothing after it), a non-joiner shapes nothing.
+        (
+            "و\u{200C}ر",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 1,
+            },
+        ),
+        // A non-joiner at the end of a word.
+        (
+            "علی\u{200C}",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 3,
+            },
+        ),
+        // Direction marks and bidirectional controls.
+        (
+            "Ada\u{200F}",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 3,
+            },
+        ),
+        (
+            "Ada\u{202E}evil",
+            ValidationError::BidiControl {
+                field: Field::PersonName,
+                position: 3,
+            },
+        ),
+        // A variation selector after a letter.
+        (
+            "A\u{FE0F}da",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 1,
+            },
+        ),
+        // A zero-width space anywhere.
+        (
+            "Ada\u{200B}Lovelace",
+            ValidationError::InvisibleCharacter {
+                field: Field::PersonName,
+                position: 3,
+            },
+        ),
+        // Combining marks alone show nothing.
+        (
+            "\u{0301}\u{0301}",
+            ValidationError::NothingVisible {
+                field: Field::PersonName,
+            },
+        ),
+    ];
+    for (text, expected) in refused {
+        assert_eq!(PersonName::new(text), Err(expected), "{text:?}");
+    }
+    // Free text keeps the joiners and marks anywhere.
+    Summary::new("ali\u{200D}ce \u{200F}").unwrap();
+}

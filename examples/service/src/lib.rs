@@ -7,7 +7,9 @@
 //! - `GET /records/{kind}/{id}`: a record as [`RecordView`](prospect::record::RecordView).
 //! - `GET /report`: the pipeline report, in its documented JSON shape.
 //!
-//! The acting user is the `x-user` header (`api` when absent). Errors are JSON
+//! The acting user is the `x-user` header (`api` when absent), percent-encoded as UTF-8 when it
+//! is not ASCII (`Jos%C3%A9`: a header carries ASCII only; raw non-ASCII bytes are refused with
+//! an error that says so). Errors are JSON
 //! (`{"error": "...", "kind": "..."}`) with a status that says what went wrong: `400` for a
 //! request that does not read (with the JSON `path` of the field at fault), `404`, `409` for a
 //! stale version or a duplicate, `422` for an illegal move (with the states the step takes)
@@ -104,15 +106,26 @@ impl From<CrmError<SqliteError>> for ApiError {
     }
 }
 
-/// The acting user: the `x-user` header, or `api`.
+/// The acting user: the `x-user` header, or `api`. A header carries visible ASCII only, so a
+/// name in another script is sent percent-encoded as UTF-8 (`José` as `Jos%C3%A9`) and decoded
+/// here; a header with other bytes is refused with an error that says so.
 fn actor(headers: &HeaderMap) -> Result<User, ApiError> {
-    let name = headers
-        .get("x-user")
-        .map(|v| v.to_str().unwrap_or_default())
-        .unwrap_or("api");
-    User::new(name).map_err(|e| {
+    let bad = |e: &dyn std::fmt::Display| {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e).with("path", json!("x-user"))
-    })
+    };
+    let Some(value) = headers.get("x-user") else {
+        return User::new("api").map_err(|e| bad(&e));
+    };
+    let text = value.to_str().map_err(|_| {
+        bad(
+            &"x-user: not visible ASCII; send a name in another script percent-encoded as \
+               UTF-8, e.g. Jos%C3%A9 for José",
+        )
+    })?;
+    let name = percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map_err(|_| bad(&"x-user: the percent-encoded bytes are not UTF-8"))?;
+    User::new(name).map_err(|e| bad(&e))
 }
 
 /// Runs blocking work (SQLite) off the async workers.

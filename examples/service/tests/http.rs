@@ -216,3 +216,67 @@ async fn errors_say_what_went_wrong() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Who acted: the `x-user` header, percent-encoded as UTF-8 when it is not ASCII; raw
+/// non-ASCII bytes are refused with an error that says how to send them.
+#[tokio::test]
+async fn the_acting_user_is_any_name_percent_encoded() {
+    let sample = Sample::new(83);
+    let client = Client::new(&sample);
+    let create = |user: &[u8]| {
+        let command =
+            json!({"step": "create_contact", "args": {"details": of(&sample.contact_details())}});
+        Request::builder()
+            .method("POST")
+            .uri("/commands")
+            .header("content-type", "application/json")
+            .header("x-user", axum::http::HeaderValue::from_bytes(user).unwrap())
+            .body(Body::from(command.to_string()))
+            .unwrap()
+    };
+    let run = |request: Request<Body>| {
+        let router = client.router.clone();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (status, body) = run(create("Jos%C3%A9".as_bytes())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["records"][0]["record"]["created_by"], "José");
+    let (status, body) = run(create("علی%E2%80%8Cرضا".as_bytes())).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "raw UTF-8 is not ASCII: {body}"
+    );
+    let (status, body) = run(create("José".as_bytes())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["path"], "x-user");
+    assert!(
+        body["error"].as_str().unwrap().starts_with(
+            "x-user: not visible ASCII; send a name in another script percent-encoded"
+        ),
+        "{body}"
+    );
+    let (status, body) = run(create(b"%FF%FE")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["error"],
+        "x-user: the percent-encoded bytes are not UTF-8"
+    );
+    let (status, body) = run(create(b"%E2%80%8B")).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a zero-width space alone: {body}"
+    );
+    assert!(
+        body["error"].as_str().unwrap().starts_with("user:"),
+        "{body}"
+    );
+}
