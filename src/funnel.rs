@@ -56,28 +56,48 @@ impl Amounts {
     }
 }
 
-/// Writes `minor` units of `currency` in major units: `1234.50 EUR`.
-fn write_amount(f: &mut impl fmt::Write, minor: i128, currency: Currency) -> fmt::Result {
+/// Writes `minor` units of `currency` in major units: `1234.50 EUR`, or with the whole part's
+/// digits in groups of three when `grouped` (`1,234.50 EUR`, for people to read).
+fn write_amount(
+    f: &mut impl fmt::Write,
+    minor: i128,
+    currency: Currency,
+    grouped: bool,
+) -> fmt::Result {
     let digits = u32::from(currency.minor_digits());
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
-    if digits == 0 {
-        return write!(f, "{sign}{abs} {currency}");
-    }
     let unit = 10u128.pow(digits);
+    let whole = (abs / unit).to_string();
+    let whole = if grouped {
+        let mut out = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(digit);
+        }
+        out
+    } else {
+        whole
+    };
+    if digits == 0 {
+        return write!(f, "{sign}{whole} {currency}");
+    }
     let width = digits as usize;
-    write!(f, "{sign}{}.{:0width$} {currency}", abs / unit, abs % unit)
+    write!(f, "{sign}{whole}.{:0width$} {currency}", abs % unit)
 }
 
 impl fmt::Display for Amounts {
-    /// `48600.00 EUR + 1200.00 USD`, or `0` when empty.
+    /// `48,600.00 EUR + 1,200.00 USD` (digits grouped, for people to read; the JSON form has
+    /// exact decimal strings without grouping), or `0` when empty.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut text = String::new();
         for (i, (currency, minor)) in self.iter().enumerate() {
             if i > 0 {
                 text.push_str(" + ");
             }
-            write_amount(&mut text, minor, currency)?;
+            write_amount(&mut text, minor, currency, true)?;
         }
         f.pad(if text.is_empty() { "0" } else { &text })
     }
@@ -402,8 +422,11 @@ impl Reach {
 /// - `leads`, `opportunities`: counts per state, every state, in lifecycle order;
 /// - `funnel_reached`, `funnel_furthest`: per stage (`contacts`, `leads`, `opportunities`,
 ///   `customers`), the contacts that reached it, and those that stopped there;
-/// - `conversion`: `contact_to_lead`, `lead_to_opportunity`, `opportunity_to_won`,
-///   `win_rate`, as fractions, `null` when undefined;
+/// - `funnel_conversion`: per stage below the first (`leads`, `opportunities`, `customers`),
+///   the contacts that reached it out of those that reached the stage above
+///   ([`funnel_conversion`](Self::funnel_conversion)), as a fraction, `null` when undefined;
+/// - `conversion`: of records, `leads_converted`, `opportunities_won` and `win_rate`, as
+///   fractions, `null` when undefined;
 /// - `time`: `lead_to_opportunity` and `opportunity_to_close`, each `{count, mean_days,
 ///   median_days}`;
 /// - `value`: `open`, `weighted`, `won`, each a map from currency code to an exact decimal
@@ -789,21 +812,33 @@ impl PipelineReport {
             .sum()
     }
 
-    /// Contacts with a lead, out of all contacts.
-    pub fn contact_to_lead(&self) -> Option<f64> {
-        ratio(
-            self.reached(FunnelStage::Lead),
-            self.reached(FunnelStage::Contact),
-        )
+    /// The funnel's conversion at `stage`: the contacts that reached it, out of those that
+    /// reached the stage above (`None` for [`FunnelStage::Contact`], which has none above, and
+    /// when no contact reached the stage above). The one definition the table, the SVG and the
+    /// JSON (`funnel_conversion`) show.
+    pub fn funnel_conversion(&self, stage: FunnelStage) -> Option<f64> {
+        let above = FunnelStage::ALL
+            .iter()
+            .rev()
+            .find(|s| **s < stage)
+            .copied()?;
+        ratio(self.reached(stage), self.reached(above))
     }
 
-    /// Leads converted into opportunities, out of all leads.
-    pub fn lead_to_opportunity(&self) -> Option<f64> {
+    /// The share of all contacts that reached `stage`.
+    pub fn funnel_share(&self, stage: FunnelStage) -> Option<f64> {
+        ratio(self.reached(stage), self.reached(FunnelStage::Contact))
+    }
+
+    /// Leads converted into opportunities, out of all leads (records, not contacts: a contact
+    /// with two leads counts twice; see [`funnel_conversion`](Self::funnel_conversion) for
+    /// contacts).
+    pub fn leads_converted(&self) -> Option<f64> {
         ratio(self.leads(LeadStatus::Converted), self.total_leads())
     }
 
-    /// Opportunities won, out of all opportunities.
-    pub fn opportunity_to_won(&self) -> Option<f64> {
+    /// Opportunities won, out of all opportunities (records, open ones included).
+    pub fn opportunities_won(&self) -> Option<f64> {
         ratio(
             self.opportunities(OpportunityStage::Won),
             self.total_opportunities(),

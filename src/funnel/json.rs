@@ -12,7 +12,12 @@ use crate::text::User;
 
 /// The version of the report's JSON shape, in its `"schema"` field: raised when a field changes
 /// meaning or goes away (fields may be added without it).
-pub const REPORT_SCHEMA: u32 = 1;
+///
+/// - 1: the first shape.
+/// - 2: `conversion` holds rates of records only (`leads_converted`, `opportunities_won`,
+///   `win_rate`); the funnel's rates, of contacts, are in `funnel_conversion` (a contact to lead
+///   rate was in `conversion`, beside rates of records under names that read like the funnel's).
+pub const REPORT_SCHEMA: u32 = 2;
 
 /// Pairs serialised as a map, in their order (a `BTreeMap` would sort the lifecycle's states
 /// by name).
@@ -36,7 +41,7 @@ impl Serialize for Amounts {
         for (currency, minor) in self.iter() {
             let mut text = String::new();
             // Writing to a String cannot fail.
-            let _ = write_amount(&mut text, minor, currency);
+            let _ = write_amount(&mut text, minor, currency, false);
             let decimal = text.split(' ').next().unwrap_or_default();
             map.serialize_entry(currency.code(), decimal)?;
         }
@@ -150,10 +155,15 @@ impl Serialize for PipelineReport {
                     .collect(),
             )
         };
+        let funnel_conversion = Ordered(
+            FunnelStage::ALL[1..]
+                .iter()
+                .map(|stage| (stage.key(), self.funnel_conversion(*stage)))
+                .collect(),
+        );
         let conversion = Ordered(vec![
-            ("contact_to_lead", self.contact_to_lead()),
-            ("lead_to_opportunity", self.lead_to_opportunity()),
-            ("opportunity_to_won", self.opportunity_to_won()),
+            ("leads_converted", self.leads_converted()),
+            ("opportunities_won", self.opportunities_won()),
             ("win_rate", self.win_rate()),
         ]);
         let time = Ordered(vec![
@@ -174,7 +184,7 @@ impl Serialize for PipelineReport {
             .by_owner()
             .map(|(owner, breakdown)| OwnerRow { owner, breakdown })
             .collect();
-        let mut out = s.serialize_struct("PipelineReport", 17)?;
+        let mut out = s.serialize_struct("PipelineReport", 18)?;
         out.serialize_field("schema", &REPORT_SCHEMA)?;
         out.serialize_field("contacts", &self.contacts())?;
         out.serialize_field("accounts", &self.accounts())?;
@@ -182,6 +192,7 @@ impl Serialize for PipelineReport {
         out.serialize_field("opportunities", &opportunities)?;
         out.serialize_field("funnel_reached", &funnel(&|stage| self.reached(stage)))?;
         out.serialize_field("funnel_furthest", &funnel(&|stage| self.furthest(stage)))?;
+        out.serialize_field("funnel_conversion", &funnel_conversion)?;
         out.serialize_field("conversion", &conversion)?;
         out.serialize_field("time", &time)?;
         out.serialize_field("value", &value)?;

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{Breakdown, FunnelStage, LeadStatus, OpportunityStage, PipelineReport, ratio};
+use super::{Breakdown, FunnelStage, LeadStatus, OpportunityStage, PipelineReport};
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0))
@@ -27,37 +27,45 @@ fn bar(value: u64, max: u64, width: usize) -> String {
 impl fmt::Display for PipelineReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let top = self.reached(FunnelStage::Contact);
-        writeln!(f, "Funnel (each contact at the furthest stage it reached)")?;
+        writeln!(
+            f,
+            "Funnel (each contact counted once, at the furthest stage it reached)"
+        )?;
+        writeln!(
+            f,
+            "  {:<14} {:>9}  {:>6}  of the stage above",
+            "", "contacts", "of all"
+        )?;
         for stage in FunnelStage::ALL {
             let reached = self.reached(stage);
+            let above = match stage {
+                FunnelStage::Contact => String::new(),
+                _ => percent(self.funnel_conversion(stage)),
+            };
             writeln!(
                 f,
-                "  {:<14} {:>9}  {:>6}  {}",
+                "  {:<14} {:>9}  {:>6}  {:>6}  {}",
                 stage.label(),
                 reached,
-                percent(ratio(reached, top)),
+                percent(self.funnel_share(stage)),
+                above,
                 bar(reached, top, 40)
             )?;
         }
-        writeln!(f, "\nConversion")?;
+        writeln!(f, "\nConversion (of records)")?;
         writeln!(
             f,
-            "  contact -> lead           {:>7}",
-            percent(self.contact_to_lead())
+            "  leads converted             {:>7}",
+            percent(self.leads_converted())
         )?;
         writeln!(
             f,
-            "  lead -> opportunity       {:>7}",
-            percent(self.lead_to_opportunity())
+            "  opportunities won           {:>7}",
+            percent(self.opportunities_won())
         )?;
         writeln!(
             f,
-            "  opportunity -> won        {:>7}",
-            percent(self.opportunity_to_won())
-        )?;
-        writeln!(
-            f,
-            "  win rate (won / closed)   {:>7}",
+            "  win rate (won / closed)     {:>7}",
             percent(self.win_rate())
         )?;
 
@@ -94,6 +102,15 @@ impl fmt::Display for PipelineReport {
             self.total_opportunities(),
             opportunities.join(", ")
         )?;
+        let with_opportunity = self.reached(FunnelStage::Opportunity);
+        if self.total_opportunities() != with_opportunity {
+            writeln!(
+                f,
+                "  (the funnel counts contacts, each once: {with_opportunity} with an \
+                 opportunity; the records count {} opportunities, as a contact may have several)",
+                self.total_opportunities()
+            )?;
+        }
 
         writeln!(f, "\nTime                       mean         median")?;
         for (label, d) in [
@@ -166,11 +183,12 @@ impl fmt::Display for PipelineReport {
                 "new leads unanswered", stale.unanswered_leads
             )?;
             writeln!(f, "  {:<22} {:>7}", "tasks overdue", stale.overdue_tasks)?;
+            writeln!(f, "\nStale by owner (the same {})", stale.total())?;
             for (owner, count) in &stale.by_owner {
                 let owner = owner
                     .as_ref()
                     .map_or("(none)".to_string(), |o| o.to_string());
-                writeln!(f, "  {:<22} {count:>7}", format!("owner {owner}"))?;
+                writeln!(f, "  {owner:<22} {count:>7}")?;
             }
         }
         Ok(())
@@ -229,7 +247,10 @@ impl PipelineReport {
                 colors[i],
             );
             let conversion = match previous {
-                Some(p) => format!(" · {} of the stage above", percent(ratio(reached, p))),
+                Some(_) => format!(
+                    " · {} of the stage above",
+                    percent(self.funnel_conversion(stage))
+                ),
                 None => String::new(),
             };
             let _ = writeln!(
@@ -240,7 +261,7 @@ impl PipelineReport {
                 stage.label(),
                 reached,
                 y + BAND / 2.0 + 16.0,
-                percent(ratio(reached, top)),
+                percent(self.funnel_share(stage)),
                 conversion,
             );
             previous = Some(reached);

@@ -291,10 +291,19 @@ fn rates_durations_and_values_are_computed() {
     let report = PipelineReport::from_store(floor.crm.store()).unwrap();
     assert_eq!(report.contacts(), 4);
     assert_eq!(report.reached(FunnelStage::Lead), 3);
-    assert_eq!(report.contact_to_lead(), Some(0.75));
+    assert_eq!(report.funnel_conversion(FunnelStage::Lead), Some(0.75));
+    assert_eq!(report.funnel_share(FunnelStage::Lead), Some(0.75));
+    assert_eq!(report.funnel_conversion(FunnelStage::Contact), None);
+    assert_eq!(
+        report.funnel_conversion(FunnelStage::Customer),
+        Some(
+            report.reached(FunnelStage::Customer) as f64
+                / report.reached(FunnelStage::Opportunity) as f64
+        )
+    );
     let converted = report.leads(LeadStatus::Converted);
     assert_eq!(
-        report.lead_to_opportunity(),
+        report.leads_converted(),
         Some(converted as f64 / report.total_leads() as f64)
     );
     assert_eq!(report.days_lead_to_opportunity().count(), converted);
@@ -332,7 +341,7 @@ fn rates_durations_and_values_are_computed() {
 #[test]
 fn an_empty_report_has_no_rates() {
     let report = PipelineReport::new();
-    assert_eq!(report.contact_to_lead(), None);
+    assert_eq!(report.funnel_conversion(FunnelStage::Lead), None);
     assert_eq!(report.win_rate(), None);
     assert_eq!(report.days_opportunity_to_close().mean_days(), None);
     assert_eq!(report.days_opportunity_to_close().median_days(), None);
@@ -384,7 +393,7 @@ fn the_table_shows_the_funnel_with_bars_and_rates() {
         "Opportunities",
         "Customers",
         "█",
-        "contact -> lead",
+        "of the stage above",
         "75.0%",
         "win rate",
         "By source",
@@ -393,7 +402,7 @@ fn the_table_shows_the_funnel_with_bars_and_rates() {
     ] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
-    let funnel: Vec<&str> = text.lines().skip(1).take(4).collect();
+    let funnel: Vec<&str> = text.lines().skip(2).take(4).collect();
     let bars: Vec<usize> = funnel.iter().map(|l| l.matches('█').count()).collect();
     assert_eq!(bars[0], 40, "the top of the funnel is the full width");
     assert!(bars.windows(2).all(|w| w[0] >= w[1]), "{funnel:?}");
@@ -447,10 +456,10 @@ fn amounts_print_per_currency_in_major_units() {
 /// `PipelineReport`). A change that alters it must update the sample on purpose (and raise
 /// `REPORT_SCHEMA` when a field changes meaning or goes away): run the test with
 /// `PROSPECT_BLESS=1` to write the new sample, and read the diff.
-#[test]
-fn the_report_serialises_to_its_documented_json_shape() {
-    // A won deal, a lost one, a disqualified lead, an open proposal left to rot and a new lead
-    // nobody answered: every part of the report has something in it.
+/// A won deal, a lost one, a disqualified lead, an open proposal left to rot and a new lead
+/// nobody answered: every part of the report has something in it (and one contact has two
+/// opportunities, so the funnel's count of contacts and the count of records differ).
+fn documented_report() -> PipelineReport {
     let sample = Sample::new(60);
     let crm = sample.crm(MemoryStore::new());
     let me = sample.actor();
@@ -491,6 +500,12 @@ fn the_report_serialises_to_its_documented_json_shape() {
     let records = crate::support::everything(crm.store());
     let later = sample.clock().now() + chrono::TimeDelta::days(3);
     report.set_stale(&prospect::stale::find_stale(&records, &policy, later));
+    report
+}
+
+#[test]
+fn the_report_serialises_to_its_documented_json_shape() {
+    let report = documented_report();
     let json = serde_json::to_string_pretty(&report).unwrap() + "\n";
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/fixtures/report.json");
     if std::env::var_os("PROSPECT_BLESS").is_some() {
@@ -652,4 +667,143 @@ fn values_convert_exactly_into_a_reporting_currency() {
             "{bad:?}: {refused:?}"
         );
     }
+}
+
+/// The table, the SVG and the JSON of one report show the same figure wherever they show one:
+/// each is computed once (`funnel_share`, `funnel_conversion`, `leads_converted`, ...) and the
+/// three renderings only format it. Counts that differ by definition (contacts in the funnel,
+/// records below it) are explained in one line, and the stale section counts each item once.
+#[test]
+fn the_table_the_svg_and_the_json_agree_on_every_shared_figure() {
+    let report = documented_report();
+    let text = report.to_string();
+    let svg = report.to_svg();
+    let json = serde_json::to_value(&report).unwrap();
+    let percent = |value: &serde_json::Value| match value.as_f64() {
+        Some(f) => format!("{:.1}%", f * 100.0),
+        None => "-".to_string(),
+    };
+    let line = |start: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start:?} in\n{text}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let contacts = json["funnel_reached"]["contacts"].as_u64().unwrap();
+    for (i, stage) in FunnelStage::ALL.into_iter().enumerate() {
+        let reached = json["funnel_reached"][stage.key()].as_u64().unwrap();
+        let row = line(stage.label());
+        assert_eq!(row[1], reached.to_string(), "{stage:?}: count");
+        assert!(
+            svg.contains(&format!(">{} {reached}</text>", stage.label())),
+            "{stage:?}"
+        );
+        let share = format!("{:.1}%", reached as f64 / contacts as f64 * 100.0);
+        assert_eq!(row[2], share, "{stage:?}: share of contacts");
+        assert!(
+            svg.contains(&format!(">{share} of contacts")),
+            "{stage:?}: {svg}"
+        );
+        if i > 0 {
+            let above = percent(&json["funnel_conversion"][stage.key()]);
+            assert_eq!(row[3], above, "{stage:?}: of the stage above");
+            assert!(
+                svg.contains(&format!("· {above} of the stage above")),
+                "{stage:?}"
+            );
+        }
+    }
+    let win_rate = percent(&json["conversion"]["win_rate"]);
+    assert_eq!(line("win rate").last().unwrap(), &win_rate);
+    assert!(svg.contains(&format!("win rate {win_rate}")));
+    assert_eq!(
+        line("leads converted")[2],
+        percent(&json["conversion"]["leads_converted"])
+    );
+    assert_eq!(
+        line("opportunities won")[2],
+        percent(&json["conversion"]["opportunities_won"])
+    );
+    let total = |counts: &serde_json::Value| -> u64 {
+        counts
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum()
+    };
+    // The records section: `leads  5  new 1, ...` (not `leads converted`).
+    let count = |word: &str| -> String {
+        text.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|t| t.len() > 1 && t[0] == word && t[1].parse::<u64>().is_ok())
+            .unwrap_or_else(|| panic!("no count of {word} in\n{text}"))[1]
+            .to_string()
+    };
+    assert_eq!(count("leads"), total(&json["leads"]).to_string());
+    let opportunities = total(&json["opportunities"]);
+    assert_eq!(count("opps"), opportunities.to_string());
+    assert_eq!(count("contacts"), json["contacts"].to_string());
+    // The funnel counts 2 contacts with an opportunity, the records 3 opportunities: said so.
+    let with_opportunity = json["funnel_reached"]["opportunities"].as_u64().unwrap();
+    assert_ne!(
+        with_opportunity, opportunities,
+        "the sample has a contact with two"
+    );
+    assert!(
+        text.contains(&format!(
+            "(the funnel counts contacts, each once: {with_opportunity} with an opportunity; \
+             the records count {opportunities} opportunities, as a contact may have several)"
+        )),
+        "{text}"
+    );
+    // Amounts: grouped for people, exact decimals in JSON, the same numbers.
+    for (label, key) in [
+        ("open pipeline", "open"),
+        ("weighted", "weighted"),
+        ("won  ", "won"),
+    ] {
+        let shown = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(label.trim_end()) && l.contains("EUR"))
+            .unwrap();
+        let amount = json["value"][key]["EUR"].as_str().unwrap();
+        assert!(
+            shown.replace(',', "").contains(&format!("{amount} EUR")),
+            "{shown} vs {amount}"
+        );
+    }
+    // Stale: each item counted once under "Stale", once per owner under its own heading.
+    let stale_total = json["stale"]["total"].as_u64().unwrap();
+    assert!(stale_total > 0);
+    let section = |heading: &str| -> u64 {
+        text.split(heading)
+            .nth(1)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .map(|l| l.split_whitespace().last().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    assert!(text.contains(&format!("Stale ({stale_total} in all)")));
+    assert_eq!(
+        section("Stale ("),
+        stale_total,
+        "one count per item:\n{text}"
+    );
+    assert_eq!(
+        section("Stale by owner"),
+        stale_total,
+        "per owner, the same items"
+    );
+    let by_owner: u64 = json["stale"]["by_owner"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(by_owner, stale_total);
 }
