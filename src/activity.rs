@@ -260,7 +260,7 @@ impl Activity {
         ctx.dates().happened(
             Field::OccurredAt,
             ctx.date_at(occurred_at),
-            ctx.date_at(now),
+            ctx.day_at(now),
             None,
         )?;
         Ok(Activity {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeDelta, Utc};
 
-use crate::dates::DatePolicy;
+use crate::dates::{DatePolicy, Day};
 use crate::id::{IdSource, RandomIds};
 use crate::text::User;
 
@@ -199,6 +199,11 @@ impl<'a> Context<'a> {
     /// The actor's local date at the instant `at`.
     pub fn date_at(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.offset).date_naive()
+    }
+
+    /// The actor's local day at the instant `at`, as a number (what date windows compare).
+    pub(crate) fn day_at(&self, at: DateTime<Utc>) -> Day {
+        Day::at(at, self.offset.local_minus_utc())
     }
 
     /// The offset from UTC of the actor's local time.

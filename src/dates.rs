@@ -4,7 +4,7 @@
 //! commands, which run them), never when a stored record is read: a record stays readable
 //! whatever today is.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::{Field, ValidationError};
 
@@ -180,14 +180,14 @@ impl DatePolicy {
         &self,
         field: Field,
         date: NaiveDate,
-        today: NaiveDate,
-        since: Option<NaiveDate>,
+        today: Day,
+        since: Option<Day>,
     ) -> Result<NaiveDate, ValidationError> {
-        let mut earliest = back(today, self.lookback_days);
+        let mut earliest = today.minus(self.lookback_days);
         if let Some(since) = since {
-            earliest = earliest.max(back(since, self.skew_days));
+            earliest = earliest.max(since.minus(self.skew_days));
         }
-        within(field, date, earliest, ahead(today, self.skew_days))
+        within(field, date, earliest, today.plus(self.skew_days))
     }
 
     /// Checks a date to come (`field`: a decision date, an expected close): from `today` to
@@ -196,7 +196,7 @@ impl DatePolicy {
         &self,
         field: Field,
         date: NaiveDate,
-        today: NaiveDate,
+        today: Day,
     ) -> Result<NaiveDate, ValidationError> {
         check_horizon(field, date, today, &self.horizon)
     }
@@ -206,11 +206,11 @@ impl DatePolicy {
         &self,
         field: Field,
         date: NaiveDate,
-        today: NaiveDate,
+        today: Day,
     ) -> Result<NaiveDate, ValidationError> {
         let (earliest, latest) = (
-            back(today, self.lookback_days),
-            ahead(today, self.planning_days),
+            today.minus(self.lookback_days),
+            today.plus(self.planning_days),
         );
         within(field, date, earliest, latest)
     }
@@ -220,17 +220,22 @@ impl DatePolicy {
 pub(crate) fn check_horizon(
     field: Field,
     date: NaiveDate,
-    today: NaiveDate,
+    today: Day,
     horizon: &HorizonPolicy,
 ) -> Result<NaiveDate, ValidationError> {
-    if date < today {
-        return Err(ValidationError::DateInPast { field, date, today });
+    let day = Day::of(date);
+    if day < today {
+        return Err(ValidationError::DateInPast {
+            field,
+            date,
+            today: today.date(),
+        });
     }
-    if date > ahead(today, horizon.days) {
+    if day > today.plus(horizon.days) {
         return Err(ValidationError::BeyondHorizon {
             field,
             date,
-            today,
+            today: today.date(),
             horizon_days: horizon.days,
         });
     }
@@ -241,31 +246,65 @@ pub(crate) fn check_horizon(
 fn within(
     field: Field,
     date: NaiveDate,
-    earliest: NaiveDate,
-    latest: NaiveDate,
+    earliest: Day,
+    latest: Day,
 ) -> Result<NaiveDate, ValidationError> {
-    if (earliest..=latest).contains(&date) {
+    if (earliest..=latest).contains(&Day::of(date)) {
         Ok(date)
     } else {
         Err(ValidationError::OutOfWindow {
             field,
             date,
-            earliest,
-            latest,
+            earliest: earliest.date(),
+            latest: latest.date(),
         })
     }
 }
 
-/// `days` days before `date`, or the earliest date there is.
-fn back(date: NaiveDate, days: u32) -> NaiveDate {
-    date.checked_sub_days(Days::new(u64::from(days)))
-        .unwrap_or(NaiveDate::MIN)
-}
+/// A calendar day as a number (days from the first day of the common era, as chrono's
+/// `num_days_from_ce` counts them), so that a window is two integer comparisons: the dates a
+/// step checks are made from numbers only to name a window in an error. Reaches beyond
+/// chrono's calendar at its ends, where [`date`](Day::date) clamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Day(i64);
 
-/// `days` days after `date`, or the latest date there is.
-fn ahead(date: NaiveDate, days: u32) -> NaiveDate {
-    date.checked_add_days(Days::new(u64::from(days)))
-        .unwrap_or(NaiveDate::MAX)
+impl Day {
+    /// The first day of 1970, the Unix epoch's.
+    const EPOCH: i64 = 719_163;
+
+    /// The day of `date`.
+    pub(crate) fn of(date: NaiveDate) -> Day {
+        Day(i64::from(date.num_days_from_ce()))
+    }
+
+    /// The day of the instant `at` for someone `offset_seconds` ahead of UTC: the day of
+    /// `at.with_timezone(offset).date_naive()`, by integer arithmetic.
+    pub(crate) fn at(at: chrono::DateTime<chrono::Utc>, offset_seconds: i32) -> Day {
+        let local = at.timestamp() + i64::from(offset_seconds);
+        Day(local.div_euclid(86_400) + Self::EPOCH)
+    }
+
+    /// `days` days later.
+    fn plus(self, days: u32) -> Day {
+        Day(self.0 + i64::from(days))
+    }
+
+    /// `days` days earlier.
+    fn minus(self, days: u32) -> Day {
+        Day(self.0 - i64::from(days))
+    }
+
+    /// The day as a date, or the calendar's first or last date beyond its ends.
+    pub(crate) fn date(self) -> NaiveDate {
+        i32::try_from(self.0)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .unwrap_or(if self.0 < 0 {
+                NaiveDate::MIN
+            } else {
+                NaiveDate::MAX
+            })
+    }
 }
 
 /// `days`, if it lies from `min` to `max`.
@@ -293,7 +332,7 @@ mod tests {
     #[test]
     fn windows_at_their_edges() {
         let policy = DatePolicy::default();
-        let today = day(2026, 12, 6);
+        let today = Day::of(day(2026, 12, 6));
         let happened = |d| policy.happened(Field::SignedOn, d, today, None);
         assert!(happened(day(2025, 12, 6)).is_ok());
         assert!(happened(day(2026, 12, 7)).is_ok());
@@ -308,7 +347,7 @@ mod tests {
         );
         assert!(happened(day(2026, 12, 8)).is_err());
         // Not before the record began (less the skew).
-        let since = Some(day(2026, 11, 1));
+        let since = Some(Day::of(day(2026, 11, 1)));
         assert!(
             policy
                 .happened(Field::SentOn, day(2026, 10, 31), today, since)
@@ -319,7 +358,11 @@ mod tests {
                 .happened(Field::SentOn, day(2026, 10, 30), today, since)
                 .is_err()
         );
-        assert!(policy.upcoming(Field::ExpectedClose, today, today).is_ok());
+        assert!(
+            policy
+                .upcoming(Field::ExpectedClose, today.date(), today)
+                .is_ok()
+        );
         assert!(
             policy
                 .upcoming(Field::ExpectedClose, day(2027, 12, 6), today)
@@ -342,19 +385,41 @@ mod tests {
         let policy = DatePolicy::default()
             .with_lookback(DatePolicy::MAX_DAYS)
             .unwrap();
-        for today in [NaiveDate::MIN, NaiveDate::MAX] {
+        for date in [NaiveDate::MIN, NaiveDate::MAX] {
+            let today = Day::of(date);
             assert!(
                 policy
-                    .happened(Field::SentOn, today, today, Some(today))
+                    .happened(Field::SentOn, date, today, Some(today))
                     .is_ok()
             );
-            assert!(policy.upcoming(Field::DecisionDate, today, today).is_ok());
-            assert!(policy.due(Field::Due, today, today).is_ok());
+            assert!(policy.upcoming(Field::DecisionDate, date, today).is_ok());
+            assert!(policy.due(Field::Due, date, today).is_ok());
         }
+        let error = policy
+            .upcoming(Field::DecisionDate, NaiveDate::MAX, Day::of(NaiveDate::MIN))
+            .unwrap_err();
+        assert!(matches!(error, ValidationError::BeyondHorizon { .. }));
+        // A window's end beyond the calendar is named as its last day.
+        let error = policy
+            .happened(Field::SentOn, NaiveDate::MIN, Day::of(NaiveDate::MAX), None)
+            .unwrap_err();
         assert!(
-            policy
-                .upcoming(Field::DecisionDate, NaiveDate::MAX, NaiveDate::MIN)
-                .is_err()
+            matches!(error, ValidationError::OutOfWindow { latest, .. } if latest == NaiveDate::MAX)
         );
+    }
+
+    proptest::proptest! {
+        /// The day of an instant by integer arithmetic is the day of its local date.
+        #[test]
+        fn the_day_of_an_instant_is_the_day_of_its_local_date(
+            seconds in -8_000_000_000_000i64..8_000_000_000_000,
+            offset in -86_399i32..86_400,
+        ) {
+            let at = chrono::DateTime::from_timestamp(seconds, 0).unwrap();
+            let zone = chrono::FixedOffset::east_opt(offset).unwrap();
+            let local = at.with_timezone(&zone).date_naive();
+            proptest::prop_assert_eq!(Day::at(at, offset), Day::of(local));
+            proptest::prop_assert_eq!(Day::of(local).date(), local);
+        }
     }
 }

@@ -274,7 +274,7 @@ impl<S: QualifiableState> Lead<S> {
         ctx: &Context<'_>,
     ) -> Result<(Lead<Converted>, Opportunity<Discovery>), QualifyError<S>> {
         let at = self.data.history.next_at(ctx.now());
-        if let Err(cause) = check_qualification(&qualification, ctx.date_at(at), ctx) {
+        if let Err(cause) = check_qualification(&qualification, ctx.day_at(at), ctx) {
             return Err(QualifyError {
                 cause,
                 lead: Box::new(self),
@@ -301,7 +301,7 @@ impl<S: QualifiableState> Lead<S> {
 /// things that happened; a new deal is not in a withdrawn currency.
 fn check_qualification(
     qualification: &Qualification,
-    today: chrono::NaiveDate,
+    today: crate::dates::Day,
     ctx: &Context<'_>,
 ) -> Result<(), ValidationError> {
     let timeline = qualification.timeline();
@@ -310,11 +310,13 @@ fn check_qualification(
     dates.happened(Field::AssessedOn, timeline.assessed_on(), today, None)?;
     let currency = qualification.budget().amount().currency();
     match currency.withdrawn_on() {
-        Some(since) if since <= today => Err(ValidationError::WithdrawnCurrency {
-            field: Field::Budget,
-            currency: currency.static_code(),
-            since,
-        }),
+        Some(since) if crate::dates::Day::of(since) <= today => {
+            Err(ValidationError::WithdrawnCurrency {
+                field: Field::Budget,
+                currency: currency.static_code(),
+                since,
+            })
+        }
         _ => Ok(()),
     }
 }

@@ -284,12 +284,13 @@ impl Opportunity<Discovery> {
         proposal: SentProposal,
         ctx: &Context<'_>,
     ) -> Result<Opportunity<Proposal>, StepError<Discovery, SentProposal>> {
-        if let Err(cause) = self.data.check_proposal(&proposal, ctx) {
+        let now = ctx.now();
+        if let Err(cause) = self.data.check_proposal(&proposal, now, ctx) {
             return Err(StepError::new("propose", cause, self, proposal));
         }
         let amount = proposal.amount();
         let mut next: Opportunity<Proposal> =
-            self.step(ctx.now(), OpportunityEvidence::Proposed(proposal), ctx);
+            self.step(now, OpportunityEvidence::Proposed(proposal), ctx);
         next.data.amount = amount;
         Ok(next)
     }
@@ -403,10 +404,11 @@ impl Opportunity<Contracting> {
         contract: SignedContract,
         ctx: &Context<'_>,
     ) -> Result<(Opportunity<Won>, Account), WinError> {
-        if let Err(cause) = self.data.check_contract(&contract, ctx) {
+        let now = ctx.now();
+        if let Err(cause) = self.data.check_contract(&contract, now, ctx) {
             return Err(StepError::new("win", cause, self, contract));
         }
-        let now = self.data.history.next_at(ctx.now());
+        let now = self.data.history.next_at(now);
         let account = Account::open(
             AccountId::generate(ctx.ids()),
             None,
@@ -433,10 +435,11 @@ impl Opportunity<Contracting> {
         contract: SignedContract,
         ctx: &Context<'_>,
     ) -> Result<(Opportunity<Won>, Account), WinError> {
-        if let Err(cause) = self.data.check_contract(&contract, ctx) {
+        let now = ctx.now();
+        if let Err(cause) = self.data.check_contract(&contract, now, ctx) {
             return Err(StepError::new("win", cause, self, contract));
         }
-        let now = self.data.history.next_at(ctx.now());
+        let now = self.data.history.next_at(now);
         let account = Account::open(
             AccountId::of_organization(organization),
             Some(organization),
@@ -462,11 +465,12 @@ impl Opportunity<Contracting> {
         contract: SignedContract,
         ctx: &Context<'_>,
     ) -> Result<Opportunity<Won>, WinError> {
-        if let Err(cause) = self.data.check_contract(&contract, ctx) {
+        let now = ctx.now();
+        if let Err(cause) = self.data.check_contract(&contract, now, ctx) {
             return Err(StepError::new("win", cause, self, contract));
         }
         // Never before the opportunity's latest step, nor before the account's latest win.
-        let now = account.next_win_at(self.data.history.next_at(ctx.now()));
+        let now = account.next_win_at(self.data.history.next_at(now));
         match account.add_win(&self.data, &contract, now, ctx) {
             Ok(()) => Ok(self.won(contract, account.id(), now, ctx)),
             Err(cause) => {
@@ -625,7 +629,7 @@ impl<S: ProposalStage> Opportunity<S> {
         proposal: SentProposal,
         ctx: &Context<'_>,
     ) -> Result<(), ValidationError> {
-        self.data.check_proposal(&proposal, ctx)?;
+        self.data.check_proposal(&proposal, ctx.now(), ctx)?;
         let amount = proposal.amount();
         let evidence = OpportunityEvidence::ProposalRevised {
             previous_amount: self.data.amount,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::dates::{HorizonPolicy, check_horizon};
+use crate::dates::{Day, HorizonPolicy, check_horizon};
 use crate::error::{Field, ValidationError};
 use crate::id::ContactId;
 use crate::money::Money;
@@ -188,7 +188,7 @@ impl Timeline {
         today: NaiveDate,
         policy: &HorizonPolicy,
     ) -> Result<Timeline, ValidationError> {
-        check_horizon(Field::DecisionDate, decision_date, today, policy)?;
+        check_horizon(Field::DecisionDate, decision_date, Day::of(today), policy)?;
         Ok(Timeline {
             decision_date,
             assessed_on: today,

@@ -214,7 +214,8 @@ impl Task {
             Due::On(day) => day,
             Due::By(at) => ctx.date_at(at),
         };
-        ctx.dates().due(Field::Due, due_day, ctx.today())?;
+        ctx.dates()
+            .due(Field::Due, due_day, ctx.day_at(ctx.now()))?;
         Ok(Task {
             data: Arc::new(data::Task {
                 id: TaskId::generate(ctx.ids()),

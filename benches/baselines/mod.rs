@@ -351,8 +351,29 @@ pub struct DynData {
     pub probability: u8,
 }
 
+/// A step the run-time model refuses: from a state it does not take, or with a value the rules
+/// refuse (the same rules as `prospect`'s typed steps: dates in their windows, one currency per
+/// deal).
 #[derive(Debug)]
-pub struct WrongState;
+pub struct Refused;
+
+/// The checks of the typed steps, as an application that keeps its state in a field writes them
+/// by hand: today from the context, windows in calendar days.
+fn in_window(
+    date: chrono::NaiveDate,
+    earliest: chrono::NaiveDate,
+    latest: chrono::NaiveDate,
+) -> Result<(), Refused> {
+    if (earliest..=latest).contains(&date) {
+        Ok(())
+    } else {
+        Err(Refused)
+    }
+}
+
+fn days(n: u32) -> chrono::Days {
+    chrono::Days::new(u64::from(n))
+}
 
 /// What a run-time state field needs: to say which state it is, and to become another.
 pub trait RuntimeState: Clone {
@@ -434,9 +455,9 @@ impl<S: RuntimeState> DynRecord<S> {
         to: LeadStatus,
         evidence: LeadEvidence,
         ctx: &Context<'_>,
-    ) -> Result<(), WrongState> {
+    ) -> Result<(), Refused> {
         if !self.status.is_lead(from) {
-            return Err(WrongState);
+            return Err(Refused);
         }
         self.lead_history
             .push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
@@ -450,9 +471,9 @@ impl<S: RuntimeState> DynRecord<S> {
         to: OpportunityStage,
         evidence: OpportunityEvidence,
         ctx: &Context<'_>,
-    ) -> Result<(), WrongState> {
+    ) -> Result<(), Refused> {
         if !self.status.is_opportunity(from) {
-            return Err(WrongState);
+            return Err(Refused);
         }
         self.opportunity_history
             .push((ctx.now(), Some(from), to, ctx.actor().clone(), evidence));
@@ -461,7 +482,7 @@ impl<S: RuntimeState> DynRecord<S> {
         Ok(())
     }
 
-    pub fn log_touch(&mut self, touch: Touch, ctx: &Context<'_>) -> Result<(), WrongState> {
+    pub fn log_touch(&mut self, touch: Touch, ctx: &Context<'_>) -> Result<(), Refused> {
         self.lead_step(
             LeadStatus::New,
             LeadStatus::Working,
@@ -476,7 +497,27 @@ impl<S: RuntimeState> DynRecord<S> {
         q: Qualification,
         opportunity: Uuid,
         ctx: &Context<'_>,
-    ) -> Result<DynRecord<S>, WrongState> {
+    ) -> Result<DynRecord<S>, Refused> {
+        let (today, policy) = (ctx.today(), ctx.dates());
+        let timeline = q.timeline();
+        in_window(
+            timeline.decision_date(),
+            today,
+            today + days(policy.horizon().days()),
+        )?;
+        in_window(
+            timeline.assessed_on(),
+            today - days(policy.lookback_days()),
+            today + days(policy.skew_days()),
+        )?;
+        if q.budget()
+            .amount()
+            .currency()
+            .withdrawn_on()
+            .is_some_and(|d| d <= today)
+        {
+            return Err(Refused);
+        }
         let evidence = LeadEvidence::Converted {
             opportunity: prospect::OpportunityId::from_uuid(opportunity),
         };
@@ -507,7 +548,26 @@ impl<S: RuntimeState> DynRecord<S> {
         })
     }
 
-    pub fn propose(&mut self, p: SentProposal, ctx: &Context<'_>) -> Result<(), WrongState> {
+    /// A date of something that happened in the deal, and an amount for it: in its window,
+    /// not before the deal began, in the deal's currency.
+    fn check_deal(
+        &self,
+        date: chrono::NaiveDate,
+        amount: prospect::Money,
+        ctx: &Context<'_>,
+    ) -> Result<(), Refused> {
+        let qualification = self.data.qualification.as_ref().ok_or(Refused)?;
+        if amount.currency() != qualification.budget().amount().currency() {
+            return Err(Refused);
+        }
+        let (today, policy) = (ctx.today(), ctx.dates());
+        let began = ctx.date_at(self.opportunity_history.first().ok_or(Refused)?.0);
+        let earliest = (today - days(policy.lookback_days())).max(began - days(policy.skew_days()));
+        in_window(date, earliest, today + days(policy.skew_days()))
+    }
+
+    pub fn propose(&mut self, p: SentProposal, ctx: &Context<'_>) -> Result<(), Refused> {
+        self.check_deal(p.sent_on(), p.amount(), ctx)?;
         let amount = p.amount().minor();
         self.opportunity_step(
             OpportunityStage::Discovery,
@@ -519,7 +579,7 @@ impl<S: RuntimeState> DynRecord<S> {
         Ok(())
     }
 
-    pub fn negotiate(&mut self, note: prospect::Note, ctx: &Context<'_>) -> Result<(), WrongState> {
+    pub fn negotiate(&mut self, note: prospect::Note, ctx: &Context<'_>) -> Result<(), Refused> {
         self.opportunity_step(
             OpportunityStage::Proposal,
             OpportunityStage::Negotiation,
@@ -533,7 +593,7 @@ impl<S: RuntimeState> DynRecord<S> {
         terms: PaymentTerms,
         incumbent: Incumbent,
         ctx: &Context<'_>,
-    ) -> Result<(), WrongState> {
+    ) -> Result<(), Refused> {
         self.opportunity_step(
             OpportunityStage::Negotiation,
             OpportunityStage::Contracting,
@@ -547,7 +607,8 @@ impl<S: RuntimeState> DynRecord<S> {
         contract: SignedContract,
         account: Uuid,
         ctx: &Context<'_>,
-    ) -> Result<(), WrongState> {
+    ) -> Result<(), Refused> {
+        self.check_deal(contract.signed_on(), contract.value(), ctx)?;
         let value = contract.value().minor();
         let account = prospect::AccountId::from_uuid(account);
         self.opportunity_step(

@@ -554,7 +554,7 @@ impl Revision {
         }
         if let Some(date) = self.expected_close {
             ctx.dates()
-                .upcoming(Field::ExpectedClose, date, deal.step_day(ctx))?;
+                .upcoming(Field::ExpectedClose, date, deal.step_day(ctx.now(), ctx))?;
         }
         Ok(self)
     }

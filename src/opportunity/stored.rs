@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::OpportunityStage;
 use crate::contact::LeadSource;
 use crate::context::Context;
+use crate::dates::Day;
 use crate::error::{Field, RecordError, ValidationError};
 use crate::forecast::{ForecastCategory, Probability};
 use crate::format::{Format, ReadingRecord};
@@ -422,22 +423,24 @@ impl OpportunityData {
         self.qualification.budget().amount().currency()
     }
 
-    /// The actor's date of a step taken now (never before the latest entry).
-    pub(crate) fn step_day(&self, ctx: &Context<'_>) -> NaiveDate {
-        ctx.date_at(self.history.next_at(ctx.now()))
+    /// The actor's day of a step taken at `now` (never before the latest entry).
+    pub(crate) fn step_day(&self, now: DateTime<Utc>, ctx: &Context<'_>) -> Day {
+        ctx.day_at(self.history.next_at(now))
     }
 
-    /// Checks a proposal for the deal, on the day of the step: in the deal's currency, sent
-    /// within the context's window of things that happened, not before the opportunity.
+    /// Checks a proposal for the deal, on the day of a step taken at `now`: in the deal's
+    /// currency, sent within the context's window of things that happened, not before the
+    /// opportunity.
     pub(crate) fn check_proposal(
         &self,
         proposal: &SentProposal,
+        now: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), ValidationError> {
         proposal
             .amount()
             .in_currency(Field::ProposalAmount, self.currency())?;
-        self.happened(Field::SentOn, proposal.sent_on(), ctx)
+        self.happened(Field::SentOn, proposal.sent_on(), now, ctx)
     }
 
     /// Checks a contract for the deal, as [`check_proposal`](Self::check_proposal) does a
@@ -445,12 +448,13 @@ impl OpportunityData {
     pub(crate) fn check_contract(
         &self,
         contract: &SignedContract,
+        now: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), ValidationError> {
         contract
             .value()
             .in_currency(Field::ContractValue, self.currency())?;
-        self.happened(Field::SignedOn, contract.signed_on(), ctx)
+        self.happened(Field::SignedOn, contract.signed_on(), now, ctx)
     }
 
     /// Checks the date of something that happened in the deal (`field`).
@@ -458,11 +462,12 @@ impl OpportunityData {
         &self,
         field: Field,
         date: NaiveDate,
+        now: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), ValidationError> {
-        let began = ctx.date_at(self.created_at);
+        let began = ctx.day_at(self.created_at);
         ctx.dates()
-            .happened(field, date, self.step_day(ctx), Some(began))
+            .happened(field, date, self.step_day(now, ctx), Some(began))
             .map(drop)
     }
 
