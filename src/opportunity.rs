@@ -404,20 +404,7 @@ impl Opportunity<Contracting> {
         contract: SignedContract,
         ctx: &Context<'_>,
     ) -> Result<(Opportunity<Won>, Account), WinError> {
-        let now = ctx.now();
-        if let Err(cause) = self.data.check_contract(&contract, now, ctx) {
-            return Err(StepError::new("win", cause, self, contract));
-        }
-        let now = self.data.history.next_at(now);
-        let account = Account::open(
-            AccountId::generate(ctx.ids()),
-            None,
-            &self.data,
-            &contract,
-            now,
-            ctx,
-        );
-        Ok((self.won(contract, account.id(), now, ctx), account))
+        self.win_new_account(|| AccountId::generate(ctx.ids()), None, contract, ctx)
     }
 
     /// The contract is signed for a contact of `organization`, which becomes a customer: the
@@ -435,19 +422,25 @@ impl Opportunity<Contracting> {
         contract: SignedContract,
         ctx: &Context<'_>,
     ) -> Result<(Opportunity<Won>, Account), WinError> {
+        let id = || AccountId::of_organization(organization);
+        self.win_new_account(id, Some(organization), contract, ctx)
+    }
+
+    /// Won into a new account, with the id `id` gives once the contract passed its checks (of
+    /// `organization`, if any).
+    fn win_new_account(
+        self,
+        id: impl FnOnce() -> AccountId,
+        organization: Option<OrganizationId>,
+        contract: SignedContract,
+        ctx: &Context<'_>,
+    ) -> Result<(Opportunity<Won>, Account), WinError> {
         let now = ctx.now();
         if let Err(cause) = self.data.check_contract(&contract, now, ctx) {
             return Err(StepError::new("win", cause, self, contract));
         }
         let now = self.data.history.next_at(now);
-        let account = Account::open(
-            AccountId::of_organization(organization),
-            Some(organization),
-            &self.data,
-            &contract,
-            now,
-            ctx,
-        );
+        let account = Account::open(id(), organization, &self.data, &contract, now, ctx);
         Ok((self.won(contract, account.id(), now, ctx), account))
     }
 

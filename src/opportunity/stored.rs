@@ -437,10 +437,8 @@ impl OpportunityData {
         now: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), ValidationError> {
-        proposal
-            .amount()
-            .in_currency(Field::ProposalAmount, self.currency())?;
-        self.happened(Field::SentOn, proposal.sent_on(), now, ctx)
+        let amount = (Field::ProposalAmount, proposal.amount());
+        self.check_evidence(amount, (Field::SentOn, proposal.sent_on()), now, ctx)
     }
 
     /// Checks a contract for the deal, as [`check_proposal`](Self::check_proposal) does a
@@ -451,23 +449,23 @@ impl OpportunityData {
         now: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), ValidationError> {
-        contract
-            .value()
-            .in_currency(Field::ContractValue, self.currency())?;
-        self.happened(Field::SignedOn, contract.signed_on(), now, ctx)
+        let value = (Field::ContractValue, contract.value());
+        self.check_evidence(value, (Field::SignedOn, contract.signed_on()), now, ctx)
     }
 
-    /// Checks the date of something that happened in the deal (`field`).
-    fn happened(
+    /// Checks an amount of evidence and the day it happened, each with its field: the amount
+    /// in the deal's currency, the day in the context's window, not before the deal began.
+    fn check_evidence(
         &self,
-        field: Field,
-        date: NaiveDate,
+        (amount_field, amount): (Field, Money),
+        (day_field, day): (Field, NaiveDate),
         now: DateTime<Utc>,
         ctx: &Context<'_>,
     ) -> Result<(), ValidationError> {
+        amount.in_currency(amount_field, self.currency())?;
         let began = ctx.day_at(self.created_at);
         ctx.dates()
-            .happened(field, date, self.step_day(now, ctx), Some(began))
+            .happened(day_field, day, self.step_day(now, ctx), Some(began))
             .map(drop)
     }
 

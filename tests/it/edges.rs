@@ -276,6 +276,23 @@ fn refused_command(crm: &Crm<MemoryStore>, me: &User, json: Value) -> Validation
     invalid(crm.execute(command, me))
 }
 
+/// The typed step's refusal and the command's, for the same values: both `expected`, and both
+/// say so for the same field.
+fn both_refuse<T: std::fmt::Debug>(
+    crm: &Crm<MemoryStore>,
+    me: &User,
+    typed: Result<T, CrmError<std::convert::Infallible>>,
+    command: Value,
+    expected: &ValidationError,
+) {
+    assert_eq!(&invalid(typed), expected, "the typed path");
+    assert_eq!(
+        &refused_command(crm, me, command),
+        expected,
+        "the command path"
+    );
+}
+
 fn day(text: &str) -> chrono::NaiveDate {
     text.parse().unwrap()
 }
@@ -391,14 +408,14 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
         let lead = crm.log_touch(lead, f.touch(), me).unwrap();
         let (id, version) = (json!(lead.id()), lead.version().get());
         let as_json = json(&qualification);
-        assert_eq!(invalid(crm.qualify(lead, qualification, me)), expected);
-        let by_command = refused_command(
+        both_refuse(
             &crm,
             me,
+            crm.qualify(lead, qualification, me),
             json!({"step": "qualify", "args": {
             "lead": id, "version": version, "qualification": as_json}}),
+            &expected,
         );
-        assert_eq!(by_command, expected, "the command path says the same");
     }
 
     // A deal keeps its currency, and its dates have windows.
@@ -434,14 +451,14 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
     ];
     for (p, expected) in cases {
         let as_json = json(&p);
-        assert_eq!(invalid(crm.propose(load(), p, me)), expected);
-        let by_command = refused_command(
+        both_refuse(
             &crm,
             me,
+            crm.propose(load(), p, me),
             json!({"step": "propose", "args": {
             "opportunity": id, "version": version, "proposal": as_json}}),
+            &expected,
         );
-        assert_eq!(by_command, expected);
     }
     let revisions: Vec<(Revision, ValidationError)> = vec![
         (
@@ -472,14 +489,14 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
     ];
     for (r, expected) in revisions {
         let as_json = json(&r);
-        assert_eq!(invalid(crm.revise_opportunity(load(), r, me)), expected);
-        let by_command = refused_command(
+        both_refuse(
             &crm,
             me,
+            crm.revise_opportunity(load(), r, me),
             json!({"step": "revise_opportunity", "args": {
             "opportunity": id, "version": version, "revision": as_json}}),
+            &expected,
         );
-        assert_eq!(by_command, expected);
     }
 
     // Activities in the far past, tasks due in the far future.
@@ -492,17 +509,14 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
         earliest: today - chrono::Days::new(365),
         latest: today + chrono::Days::new(1),
     };
-    assert_eq!(
-        invalid(crm.log_activity_on_contact(&contact, details.clone(), me)),
-        expected
-    );
-    let by_command = refused_command(
+    both_refuse(
         &crm,
         me,
+        crm.log_activity_on_contact(&contact, details.clone(), me),
         json!({"step": "log_activity", "args": {
         "record": {"type": "contact", "id": contact.id()}, "details": json(&details)}}),
+        &expected,
     );
-    assert_eq!(by_command, expected);
     let far = today + chrono::Days::new(10 * 365);
     let task = TaskDetails::new(f.summary("Call back"), me.clone(), Due::On(far));
     let expected = ValidationError::OutOfWindow {
@@ -511,17 +525,14 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
         earliest: today - chrono::Days::new(365),
         latest: today + chrono::Days::new(730),
     };
-    assert_eq!(
-        invalid(crm.add_task_on_contact(&contact, task.clone(), me)),
-        expected
-    );
-    let by_command = refused_command(
+    both_refuse(
         &crm,
         me,
+        crm.add_task_on_contact(&contact, task.clone(), me),
         json!({"step": "add_task", "args": {
         "record": {"type": "contact", "id": contact.id()}, "details": json(&task)}}),
+        &expected,
     );
-    assert_eq!(by_command, expected);
 
     // A contract in another currency, or signed long after today.
     let o = crm
@@ -554,14 +565,14 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
     for (c, expected) in contracts {
         let as_json = json(&c);
         let typed = crm.load::<Opportunity<Contracting>>(o.id()).unwrap();
-        assert_eq!(invalid(crm.win(typed, c, me)), expected);
-        let by_command = refused_command(
+        both_refuse(
             &crm,
             me,
+            crm.win(typed, c, me),
             json!({"step": "win", "args": {
             "opportunity": id, "version": version, "contract": as_json}}),
+            &expected,
         );
-        assert_eq!(by_command, expected);
     }
     assert_eq!(
         crm.load::<AnyOpportunity>(o.id()).unwrap().version().get(),
