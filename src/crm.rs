@@ -191,7 +191,8 @@ impl<S> Crm<S> {
     /// use prospect::memory::MemoryStore;
     /// use prospect::{Crm, DatePolicy, User};
     /// // An import of five years of history.
-    /// let crm = Crm::new(MemoryStore::new()).with_dates(DatePolicy::default().with_lookback(5 * 366)?);
+    /// let import = DatePolicy::default().with_lookback(5 * 366)?;
+    /// let crm = Crm::new(MemoryStore::new()).with_dates(import);
     /// assert_eq!(crm.context(&User::new("import")?).dates().lookback_days(), 1830);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::contact::{Contact, LeadSource};
 use crate::context::Context;
+use crate::dates::Day;
 use crate::edit::{Change, Reassignment};
 use crate::error::{Field, ValidationError};
 use crate::history::History;
@@ -301,7 +302,7 @@ impl<S: QualifiableState> Lead<S> {
 /// things that happened; a new deal is not in a withdrawn currency.
 fn check_qualification(
     qualification: &Qualification,
-    today: crate::dates::Day,
+    today: Day,
     ctx: &Context<'_>,
 ) -> Result<(), ValidationError> {
     let timeline = qualification.timeline();
@@ -310,13 +311,11 @@ fn check_qualification(
     dates.happened(Field::AssessedOn, timeline.assessed_on(), today, None)?;
     let currency = qualification.budget().amount().currency();
     match currency.withdrawn_on() {
-        Some(since) if crate::dates::Day::of(since) <= today => {
-            Err(ValidationError::WithdrawnCurrency {
-                field: Field::Budget,
-                currency: currency.static_code(),
-                since,
-            })
-        }
+        Some(since) if Day::of(since) <= today => Err(ValidationError::WithdrawnCurrency {
+            field: Field::Budget,
+            currency: currency.static_code(),
+            since,
+        }),
         _ => Ok(()),
     }
 }

@@ -31,7 +31,6 @@ pub use evidence::{
     ForecastOverride, Incumbent, LossCategory, LossReason, OpportunityEvidence,
     OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract,
 };
-
 pub use stage::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
     Proposal, ProposalStage, Won,
@@ -276,9 +275,11 @@ impl Opportunity<Discovery> {
     ///
     /// [`StepError`], and nothing changed (the opportunity and the proposal are given back),
     /// when the proposal is in another currency than the deal
-    /// ([`ValidationError::CurrencyMismatch`] for [`Field::ProposalAmount`](crate::Field::ProposalAmount)) or was sent on a
-    /// day outside the context's window ([`ValidationError::OutOfWindow`] for
-    /// [`Field::SentOn`](crate::Field::SentOn): not before the opportunity, not in the future beyond the skew).
+    /// ([`ValidationError::CurrencyMismatch`] for
+    /// [`Field::ProposalAmount`](crate::Field::ProposalAmount)) or was sent on a day outside
+    /// the context's window ([`ValidationError::OutOfWindow`] for
+    /// [`Field::SentOn`](crate::Field::SentOn): not before the opportunity, not in the future
+    /// beyond the skew).
     pub fn propose(
         self,
         proposal: SentProposal,
@@ -396,9 +397,11 @@ impl Opportunity<Contracting> {
     /// # Errors
     ///
     /// [`WinError`], and nothing changed, when the contract does not fit the deal: its value in
-    /// another currency ([`ValidationError::CurrencyMismatch`] for [`Field::ContractValue`](crate::Field::ContractValue)),
-    /// signed on a day outside the context's window ([`ValidationError::OutOfWindow`] for
-    /// [`Field::SignedOn`](crate::Field::SignedOn): not before the opportunity, not in the future beyond the skew).
+    /// another currency ([`ValidationError::CurrencyMismatch`] for
+    /// [`Field::ContractValue`](crate::Field::ContractValue)), signed on a day outside the
+    /// context's window ([`ValidationError::OutOfWindow`] for
+    /// [`Field::SignedOn`](crate::Field::SignedOn): not before the opportunity, not in the
+    /// future beyond the skew).
     pub fn win(
         self,
         contract: SignedContract,

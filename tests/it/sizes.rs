@@ -68,6 +68,8 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<RecordError>();
     assert_send_sync::<MoneyError>();
     assert_send_sync::<WinError>();
+    assert_send_sync::<StepError<prospect::state::Discovery, SentProposal>>();
+    assert_send_sync::<DatePolicy>();
     assert_send_sync::<StateError<Record>>();
     assert_send_sync::<FixedClock>();
     assert_send_sync::<SequentialIds>();
