@@ -534,10 +534,29 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
         &expected,
     );
 
-    // A contract in another currency, or signed long after today.
+    // A revised proposal, in Proposal: the same rules as the first.
     let o = crm
         .propose(load(), proposal(eur(36_000), today), me)
         .unwrap();
+    let expected = ValidationError::CurrencyMismatch {
+        field: Field::ProposalAmount,
+        expected: "EUR",
+        found: "JPY",
+    };
+    let revised = proposal(jpy, today);
+    let typed = crm
+        .load::<Opportunity<prospect::state::Proposal>>(o.id())
+        .unwrap();
+    both_refuse(
+        &crm,
+        me,
+        crm.revise_proposal(typed, revised.clone(), me),
+        json!({"step": "revise_proposal", "args": {
+            "opportunity": o.id(), "version": o.version().get(), "proposal": json(&revised)}}),
+        &expected,
+    );
+
+    // A contract in another currency, or signed long after today.
     let o = crm.negotiate(o, f.note("terms"), me).unwrap();
     let o = crm
         .enter_contracting(o, f.terms(), f.incumbent(), me)

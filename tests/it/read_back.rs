@@ -333,10 +333,16 @@ proptest! {
         due in any_date(),
     ) {
         if let Ok(person) = PersonName::new(&name) {
-            let details = ContactDetails::new(Party::person(person), LeadSource::Web)
+            let details = ContactDetails::new(Party::person(person.clone()), LeadSource::Web)
                 .with_email(EmailAddress::new("ada@example.com").unwrap())
                 .with_phone(PhoneNumber::new("+33 1 23 45 67 89").unwrap());
             reads_back(&details)?;
+            if let (Ok(title), Ok(org)) = (JobTitle::new(&name), OrganizationName::new(&name)) {
+                reads_back(&Party::employee(person, title, org))?;
+            }
+        }
+        if let Ok(org) = OrganizationName::new(&name) {
+            reads_back(&Party::organization(org))?;
         }
         if let Ok(org) = OrganizationName::new(&name) {
             let mut details = OrganizationDetails::new(org);
