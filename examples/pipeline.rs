@@ -1,6 +1,6 @@
 //! A sales year, simulated through the `Crm` facade on a `MemoryStore` (or on PostgreSQL, with
-//! `cargo run -p prospect-postgres --release --example pipeline -- --store postgres://…`, which
-//! runs this same simulation), then the funnel.
+//! `cargo run -p prospect-postgres --release --example pipeline-postgres -- --store
+//! postgres://…`, which runs this same simulation), then the funnel.
 //!
 //! Contacts arrive from a mix of sources over the year and are owned by six sellers; some become
 //! leads, are worked, nurtured, disqualified or qualified; opportunities move through their
@@ -564,7 +564,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     if options.store != "memory" {
         eprintln!(
             "this example runs on the in-memory store; for {}, run \
-             `cargo run -p prospect-postgres --release --example pipeline -- --store URL`",
+             `cargo run -p prospect-postgres --release --example pipeline-postgres -- --store URL`",
             options.store
         );
         std::process::exit(2);

@@ -6,9 +6,11 @@
 #   scripts/postgres.sh stop              # or: "$PROSPECT_POSTGRES_CTL" stop
 #
 # It makes a fresh cluster with initdb in a temporary folder, owned by a non-root user (root
-# cannot run a server: as root, it uses the user `prospect`, made if missing), listening on
-# 127.0.0.1 on a free port, with trust authentication (a test server only, never a real one),
-# and a database `prospect`. It prints:
+# cannot run a server: as root, it uses the system user `prospect`, and creates it when missing,
+# saying so on stderr), listening on 127.0.0.1 on a free port, with trust authentication (a test
+# server only, never a real one), and a database `prospect`. It remembers the cluster it started
+# in this checkout's `target/` folder, so that `stop` stops this checkout's cluster and no other
+# (`stop FOLDER` stops the cluster in FOLDER). It prints:
 #
 #   PROSPECT_POSTGRES_URL   postgres://prospect@127.0.0.1:PORT/prospect
 #   PROSPECT_POSTGRES_CTL   a script in the cluster's folder: `stop`, `start`, `restart`
@@ -18,7 +20,8 @@
 # or in /usr/lib/postgresql/*/bin.
 set -euo pipefail
 
-state="${TMPDIR:-/tmp}/prospect-postgres.last"
+# The last cluster started from this checkout.
+state="$(cd "$(dirname "$0")/.." && pwd)/target/prospect-postgres.last"
 
 bindir() {
     if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
@@ -41,7 +44,10 @@ start() {
     user=$(id -un)
     if [ "$(id -u)" = 0 ]; then
         user=prospect
-        id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user"
+        if ! id -u "$user" >/dev/null 2>&1; then
+            echo "creating the system user $user to own the test cluster (root cannot run a server)" >&2
+            useradd --system --no-create-home "$user"
+        fi
         chown "$user" "$dir"
     fi
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -71,6 +77,7 @@ EOF
     local psql="$bin/psql"
     [ -x "$psql" ] || psql=$(command -v psql)
     "$psql" -h 127.0.0.1 -p "$port" -U prospect -d postgres -qc 'CREATE DATABASE prospect' >/dev/null
+    mkdir -p "$(dirname "$state")"
     echo "$dir" >"$state"
     echo "export PROSPECT_POSTGRES_URL=postgres://prospect@127.0.0.1:$port/prospect"
     echo "export PROSPECT_POSTGRES_CTL=$dir/ctl"
@@ -82,7 +89,9 @@ stop() {
     [ -n "$dir" ] && [ -d "$dir" ] || { echo "no cluster to stop" >&2; return 0; }
     "$dir/ctl" stop || true
     rm -rf "$dir"
-    rm -f "$state"
+    if [ "$(cat "$state" 2>/dev/null || true)" = "$dir" ]; then
+        rm -f "$state"
+    fi
 }
 
 case "${1:-}" in

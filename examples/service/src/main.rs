@@ -1,5 +1,6 @@
 //! Runs the service: `cargo run -p prospect-service -- [--db PATH] [--addr HOST:PORT]`
-//! (defaults: `prospect.db`, `127.0.0.1:3000`). Stops on Ctrl-C.
+//! (defaults: `prospect.db` in the current folder, which git ignores at the checkout's root;
+//! `127.0.0.1:3000`). Stops on Ctrl-C.
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! eval "$(scripts/postgres.sh start)"
-//! cargo run -p prospect-postgres --release --example pipeline -- --store "$PROSPECT_POSTGRES_URL" --contacts 1000
+//! cargo run -p prospect-postgres --release --example pipeline-postgres -- --store "$PROSPECT_POSTGRES_URL" --contacts 1000
 //! ```
 
 use std::error::Error;
