@@ -1,6 +1,7 @@
 //! A whole lifecycle through the `Crm` facade on a `MemoryStore`, against the floor (plain
 //! records moved into a pre-sized map) and the naive store (the same records, histories and
 //! evidence as plain structs, deep-copied in at every save and out at every read).
+//! `memory_store_async` runs the same lifecycle through `AsyncCrm`, polled in place.
 //! Every measurement starts from an empty store, sized for the records it will hold (as the
 //! floor's map is). The group `events` measures what the outbox costs: the same lifecycles
 //! with their events and without.
@@ -18,7 +19,7 @@ use prospect::{state, store};
 
 #[path = "baselines/mod.rs"]
 mod baselines;
-use baselines::{Floor, Ids, Input, naive, ours, plain_lifecycle};
+use baselines::{Floor, Ids, Input, naive, ours, ours_async, plain_lifecycle};
 
 fn lifecycle(c: &mut Criterion) {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
@@ -36,6 +37,23 @@ fn lifecycle(c: &mut Criterion) {
             let began = Instant::now();
             for i in 0..iters {
                 ours::lifecycle(&crm, &me, &evidence, Input::nth(i)).unwrap();
+            }
+            let elapsed = began.elapsed();
+            drop(black_box(crm));
+            elapsed
+        })
+    });
+    group.bench_function("memory_store_async", |b| {
+        b.iter_custom(|iters| {
+            let crm = AsyncCrm::with_clock_and_ids(
+                MemoryStore::with_capacity(4 * iters as usize),
+                Arc::new(FixedClock::new(start)),
+                Arc::new(SequentialIds::new(1)),
+            );
+            let began = Instant::now();
+            for i in 0..iters {
+                let step = ours_async::lifecycle(&crm, &me, &evidence, Input::nth(i));
+                ours_async::block_on(step).unwrap();
             }
             let elapsed = began.elapsed();
             drop(black_box(crm));
@@ -192,6 +210,7 @@ fn main() {
         "lifecycle",
         &[
             ("lifecycle", "memory_store", "floor", "<= 1.5x"),
+            ("lifecycle", "memory_store_async", "memory_store", "~ 1x"),
             ("events", "with_events", "without_events", "<= 1.15x"),
             ("lifecycle", "memory_store", "naive", "<= 0.5x"),
             ("daily_work", "log_activity", "stage_advance", "<= 1.5x"),

@@ -145,6 +145,62 @@ pub mod ours {
     }
 }
 
+/// [`ours::lifecycle`] through the async facade: the same steps, awaited.
+pub mod ours_async {
+    use super::ours::Evidence;
+    use super::*;
+    use prospect::memory::MemoryStore;
+    use prospect::*;
+
+    pub async fn lifecycle(
+        crm: &AsyncCrm<MemoryStore>,
+        me: &User,
+        e: &Evidence,
+        input: Input,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let details = ContactDetails::new(
+            Party::employee(
+                PersonName::new(&input.name)?,
+                e.job_title.clone(),
+                e.organization.clone(),
+            ),
+            LeadSource::Web,
+        )
+        .with_email(EmailAddress::new(&input.email)?)
+        .with_owner(me.clone());
+        let contact = crm
+            .create_contact(details, OnDuplicate::Refuse, me)
+            .await?
+            .into_contact();
+        let interest = Interest::new(Summary::new(&input.interest)?, BuyingRole::Influencer);
+        let lead = crm.open_lead(&contact, interest, me).await?;
+        let lead = crm.log_touch(lead, e.touch.clone(), me).await?;
+        let Qualified { opportunity, .. } = crm.qualify(lead, e.qualification(), me).await?;
+        let opportunity = crm.propose(opportunity, e.proposal.clone(), me).await?;
+        let opportunity = crm.negotiate(opportunity, e.note.clone(), me).await?;
+        let opportunity = crm
+            .enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)
+            .await?;
+        let WonAccount {
+            opportunity: won,
+            account,
+        } = crm.win(opportunity, e.contract(), me).await?;
+        std::hint::black_box((won, account));
+        Ok(())
+    }
+
+    /// Polls `future` to its end in place: `MemoryStore`'s futures are ready at once.
+    pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(done) = future.as_mut().poll(&mut cx) {
+                return done;
+            }
+        }
+    }
+}
+
 /// The raw input of one lifecycle: what a form or an import would hand over.
 pub struct Input {
     pub name: String,
