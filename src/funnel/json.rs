@@ -5,7 +5,8 @@
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
-use super::{Amounts, Breakdown, Durations, FunnelStage, PipelineReport, write_amount};
+use super::measures::write_amount;
+use super::{Amounts, Breakdown, Durations, FunnelStage, PipelineReport};
 use crate::stale::StaleCounts;
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::text::User;

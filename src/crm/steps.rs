@@ -1,0 +1,390 @@
+//! The steps' logic, written once for both facades. [`Steps`] takes each step (the loads it
+//! needs, its pure plan from [`plan`](super::plan), the checks, the commit with its events) over
+//! a [`Backend`]: an [`AsyncStore`]'s own futures for [`AsyncCrm`], or a [`Store`]'s results as
+//! futures ready at once for [`Crm`], which drives each step to its end in place with [`run`]
+//! (no runtime, no thread: a step over a `Store` never waits).
+//!
+//! The steps are grouped by what they are about: the lifecycle's in `lifecycle.rs`, activities
+//! and tasks in `work.rs`, contacts, organizations and accounts in `parties.rs`, each beside the
+//! [`Crm`] methods that document them.
+
+use std::future::Future;
+use std::task::{Poll, Waker};
+
+use super::*;
+use crate::email::EmailAddress;
+use crate::store::{CommitError, Cursor};
+
+/// What the steps need of a store, as futures: the calls of [`AsyncStore`] that the facades
+/// make.
+pub(super) trait Backend {
+    /// The store's error.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    fn load(
+        &self,
+        id: RecordId,
+    ) -> impl Future<Output = Result<Option<Versioned<Record>>, Self::Error>> + Send;
+
+    fn commit(
+        &self,
+        batch: Batch,
+    ) -> impl Future<Output = Result<(), CommitError<Self::Error>>> + Send;
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Vec<Versioned<Contact>>, Self::Error>> + Send;
+
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<Vec<Versioned<Organization>>, Self::Error>> + Send;
+
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page, Self::Error>> + Send;
+}
+
+/// A [`Store`] as a [`Backend`]: each call made at once, its result a future that is ready.
+pub(super) struct Ready<'a, S>(pub(super) &'a S);
+
+impl<S: Store> Backend for Ready<'_, S> {
+    type Error = S::Error;
+
+    fn load(
+        &self,
+        id: RecordId,
+    ) -> impl Future<Output = Result<Option<Versioned<Record>>, S::Error>> + Send {
+        std::future::ready(self.0.load(id))
+    }
+
+    fn commit(
+        &self,
+        batch: Batch,
+    ) -> impl Future<Output = Result<(), CommitError<S::Error>>> + Send {
+        std::future::ready(self.0.commit(batch))
+    }
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Vec<Versioned<Contact>>, S::Error>> + Send {
+        std::future::ready(self.0.find_contacts_by_email(email))
+    }
+
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<Vec<Versioned<Organization>>, S::Error>> + Send {
+        std::future::ready(self.0.find_organizations_by_domain(domain))
+    }
+
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page, S::Error>> + Send {
+        std::future::ready(self.0.list(query, after, limit))
+    }
+}
+
+/// An [`AsyncStore`] as a [`Backend`]: its own futures.
+pub(super) struct Awaited<'a, S>(pub(super) &'a S);
+
+impl<S: AsyncStore> Backend for Awaited<'_, S> {
+    type Error = S::Error;
+
+    fn load(
+        &self,
+        id: RecordId,
+    ) -> impl Future<Output = Result<Option<Versioned<Record>>, S::Error>> + Send {
+        self.0.load(id)
+    }
+
+    fn commit(
+        &self,
+        batch: Batch,
+    ) -> impl Future<Output = Result<(), CommitError<S::Error>>> + Send {
+        self.0.commit(batch)
+    }
+
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Vec<Versioned<Contact>>, S::Error>> + Send {
+        self.0.find_contacts_by_email(email)
+    }
+
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> impl Future<Output = Result<Vec<Versioned<Organization>>, S::Error>> + Send {
+        self.0.find_organizations_by_domain(domain)
+    }
+
+    fn list(
+        &self,
+        query: &Query,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Page, S::Error>> + Send {
+        self.0.list(query, after, limit)
+    }
+}
+
+/// Drives `step` to its end in place. Over a [`Ready`] backend every store call is ready when
+/// it is made, so the step completes in its first poll; the loop is only there to poll again
+/// (never to wait) should a future ever say it is pending.
+pub(super) fn run<T>(step: impl Future<Output = T>) -> T {
+    let mut step = std::pin::pin!(step);
+    let mut cx = std::task::Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(done) = step.as_mut().poll(&mut cx) {
+            return done;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// A facade's settings, which both facades hold and every step reads: the clock, the id
+/// source, the actors' offsets, the next-step policy, the date windows, whether commits carry
+/// events.
+pub(super) struct Settings {
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) ids: Arc<dyn IdSource>,
+    pub(super) zones: Arc<dyn Zones>,
+    pub(super) next_steps: NextSteps,
+    pub(super) dates: DatePolicy,
+    /// Whether commits carry their events to the outbox ([`Crm::without_events`]).
+    pub(super) events: bool,
+}
+
+impl Settings {
+    /// A context acting as `actor`, with the facade's clock, ids and date windows, in the
+    /// actor's offset from UTC.
+    pub(super) fn context(&self, actor: &User) -> Context<'_> {
+        let offset = self.zones.offset(actor, self.clock.now());
+        Context::new(&*self.clock, &*self.ids, actor.clone())
+            .in_offset(offset)
+            .with_dates(self.dates)
+    }
+
+    /// `batch` with the events of its writes, made by `actor`, when the facade emits events.
+    pub(super) fn with_events(&self, mut batch: Batch, actor: &User) -> Batch {
+        if self.events {
+            let events = events::of_writes(batch.writes(), &*self.ids, actor);
+            batch.emit_all(events);
+        }
+        batch
+    }
+}
+
+/// The steps over a store reached through `B`, with a facade's settings.
+pub(super) struct Steps<'a, B> {
+    pub(super) store: B,
+    pub(super) settings: &'a Settings,
+}
+
+impl<B: Backend> Steps<'_, B> {
+    /// A context acting as `actor`.
+    pub(super) fn context(&self, actor: &User) -> Context<'_> {
+        self.settings.context(actor)
+    }
+
+    pub(super) async fn apply<T>(
+        &self,
+        plan: Plan<T>,
+        actor: &User,
+    ) -> Result<T, CrmError<B::Error>> {
+        let batch = self.settings.with_events(plan.batch, actor);
+        self.store.commit(batch).await?;
+        Ok(plan.output)
+    }
+
+    /// Every page of `query`, one after the other, given to `visit`.
+    pub(super) async fn list_all(
+        &self,
+        query: &Query,
+        visit: &mut (dyn FnMut(Page) + Send),
+    ) -> Result<(), CrmError<B::Error>> {
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .list(query, after, MAX_PAGE)
+                .await
+                .map_err(CrmError::Store)?;
+            let next = crate::store::next_cursor(after, page.next);
+            visit(page);
+            match next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Refuses `opportunity` entering `stage` without an open next step, when the policy
+    /// requires one there.
+    pub(super) async fn require_next_step(
+        &self,
+        opportunity: OpportunityId,
+        stage: OpportunityStage,
+    ) -> Result<plan::NextStep, CrmError<B::Error>> {
+        if !self.settings.next_steps.requires(stage) {
+            return Ok(None);
+        }
+        let page = self
+            .store
+            .list(&Query::open_tasks_about(opportunity), None, 1)
+            .await
+            .map_err(CrmError::Store)?;
+        plan::has_next_step(opportunity, stage, &page)
+    }
+
+    pub(super) async fn load<T>(
+        &self,
+        id: impl Into<RecordId>,
+    ) -> Result<Versioned<T>, CrmError<B::Error>>
+    where
+        T: TryFrom<Record, Error = StateError<Record>>,
+    {
+        let id = id.into();
+        let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+        plan::typed(id, loaded)
+    }
+
+    pub(super) async fn execute(
+        &self,
+        command: Command,
+        actor: &User,
+    ) -> Result<Executed, CrmError<B::Error>> {
+        let loaded = match command.target() {
+            Some((id, _)) => self.store.load(id).await.map_err(CrmError::Store)?,
+            None => None,
+        };
+        use resolve::Resolved as R;
+        use resolve::written;
+        let one = |v| Executed { records: vec![v] };
+        Ok(match resolve::resolve(command, loaded)? {
+            R::CreateContact(details, on_duplicate) => one(written(
+                self.create_contact(details, on_duplicate, actor)
+                    .await?
+                    .into_contact(),
+            )),
+            R::OpenLead(contact, interest) => {
+                one(written(self.open_lead(&contact, interest, actor).await?))
+            }
+            R::LogTouch(l, touch) => one(written(self.log_touch(l, touch, actor).await?)),
+            R::Resume(l, touch) => one(written(self.resume(l, touch, actor).await?)),
+            R::Nurture(l, note) => one(written(self.nurture(l, note, actor).await?)),
+            R::DisqualifyNew(l, r) => one(written(self.disqualify(l, r, actor).await?)),
+            R::DisqualifyWorking(l, r) => one(written(self.disqualify(l, r, actor).await?)),
+            R::DisqualifyNurturing(l, r) => one(written(self.disqualify(l, r, actor).await?)),
+            R::Recycle(l, note) => one(written(self.recycle(l, note, actor).await?)),
+            R::QualifyWorking(l, q) => resolve::qualified(self.qualify(l, q, actor).await?),
+            R::QualifyNurturing(l, q) => resolve::qualified(self.qualify(l, q, actor).await?),
+            R::Propose(o, p) => one(written(self.propose(o, p, actor).await?)),
+            R::Negotiate(o, note) => one(written(self.negotiate(o, note, actor).await?)),
+            R::EnterContracting(o, t, i) => {
+                one(written(self.enter_contracting(o, t, i, actor).await?))
+            }
+            R::Win(o, contract) => resolve::won(self.win(o, contract, actor).await?),
+            R::LoseDiscovery(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::LoseProposal(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::LoseNegotiation(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::LoseContracting(o, r) => one(written(self.lose(o, r, actor).await?)),
+            R::Reopen(o, note) => one(written(self.reopen(o, note, actor).await?)),
+            R::LogActivity(id, details) => {
+                one(written(self.log_activity(id, details, actor).await?))
+            }
+            R::AddTask(id, details) => one(written(self.add_task(id, details, actor).await?)),
+            R::CompleteTask(t) => one(written(self.complete_task(t, actor).await?)),
+            R::CancelTask(t) => one(written(self.cancel_task(t, actor).await?)),
+            R::ReassignNew(l, u, r) => one(written(self.reassign_lead(l, u, r, actor).await?)),
+            R::ReassignWorking(l, u, r) => one(written(self.reassign_lead(l, u, r, actor).await?)),
+            R::ReassignNurturing(l, u, r) => {
+                one(written(self.reassign_lead(l, u, r, actor).await?))
+            }
+            R::ReassignDiscovery(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReassignProposal(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReassignNegotiation(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReassignContracting(o, u, r) => {
+                one(written(self.reassign_opportunity(o, u, r, actor).await?))
+            }
+            R::ReviseDiscovery(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReviseProposal(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReviseNegotiation(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReviseContracting(o, rev) => {
+                one(written(self.revise_opportunity(o, rev, actor).await?))
+            }
+            R::ReproposeProposal(o, p) => one(written(self.revise_proposal(o, p, actor).await?)),
+            R::ReproposeNegotiation(o, p) => one(written(self.revise_proposal(o, p, actor).await?)),
+            R::CorrectContact(c, d, r) => one(written(self.correct_contact(c, d, r, actor).await?)),
+            R::CreateOrganization(details, on_duplicate) => one(written(
+                self.create_organization(details, on_duplicate, actor)
+                    .await?
+                    .into_organization(),
+            )),
+            R::ReassignContact(c, u, cascade, r) => {
+                resolve::handed(self.reassign_contact(c, u, cascade, r, actor).await?)
+            }
+            R::LinkContact(c, organization) => {
+                let organization = self.load::<Organization>(organization).await?;
+                one(written(self.link_contact(c, &organization, actor).await?))
+            }
+            R::UnlinkContact(c) => one(written(self.unlink_contact(c, actor).await?)),
+            R::EraseContact(c) => resolve::erased(self.erase_contact(c, actor).await?),
+            R::OverrideDiscovery(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::OverrideProposal(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::OverrideNegotiation(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::OverrideContracting(o, p, r) => {
+                one(written(self.override_probability(o, p, r, actor).await?))
+            }
+            R::CorrectOrganization(o, d, r) => {
+                one(written(self.correct_organization(o, d, r, actor).await?))
+            }
+            R::ForecastDiscovery(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ForecastProposal(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ForecastNegotiation(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ForecastContracting(o, c, r) => {
+                one(written(self.override_forecast(o, c, r, actor).await?))
+            }
+            R::ClearDiscovery(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ClearProposal(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ClearNegotiation(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ClearContracting(o, r) => one(written(self.clear_overrides(o, r, actor).await?)),
+            R::ReassignAccount(a, u, r) => {
+                one(written(self.reassign_account(a, u, r, actor).await?))
+            }
+        })
+    }
+}
