@@ -98,6 +98,23 @@ pub mod ours {
         }
     }
 
+    impl Evidence {
+        /// The contact and the interest of a lifecycle, from its raw input.
+        pub fn contact_and_interest(
+            &self,
+            me: &User,
+            input: &Input,
+        ) -> Result<(ContactDetails, Interest), Box<dyn std::error::Error>> {
+            let person = PersonName::new(&input.name)?;
+            let party = Party::employee(person, self.job_title.clone(), self.organization.clone());
+            let details = ContactDetails::new(party, LeadSource::Web)
+                .with_email(EmailAddress::new(&input.email)?)
+                .with_owner(me.clone());
+            let interest = Interest::new(Summary::new(&input.interest)?, BuyingRole::Influencer);
+            Ok((details, interest))
+        }
+    }
+
     /// One lifecycle through the facade.
     pub fn lifecycle(
         crm: &Crm<MemoryStore>,
@@ -115,20 +132,10 @@ pub mod ours {
         e: &Evidence,
         input: Input,
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let details = ContactDetails::new(
-            Party::employee(
-                PersonName::new(&input.name)?,
-                e.job_title.clone(),
-                e.organization.clone(),
-            ),
-            LeadSource::Web,
-        )
-        .with_email(EmailAddress::new(&input.email)?)
-        .with_owner(me.clone());
+        let (details, interest) = e.contact_and_interest(me, &input)?;
         let contact = crm
             .create_contact(details, OnDuplicate::Refuse, me)?
             .into_contact();
-        let interest = Interest::new(Summary::new(&input.interest)?, BuyingRole::Influencer);
         let lead = crm.open_lead(&contact, interest, me)?;
         let lead = crm.log_touch(lead, e.touch.clone(), me)?;
         let Qualified { opportunity, .. } = crm.qualify(lead, e.qualification(), me)?;
@@ -158,21 +165,11 @@ pub mod ours_async {
         e: &Evidence,
         input: Input,
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let details = ContactDetails::new(
-            Party::employee(
-                PersonName::new(&input.name)?,
-                e.job_title.clone(),
-                e.organization.clone(),
-            ),
-            LeadSource::Web,
-        )
-        .with_email(EmailAddress::new(&input.email)?)
-        .with_owner(me.clone());
+        let (details, interest) = e.contact_and_interest(me, &input)?;
         let contact = crm
             .create_contact(details, OnDuplicate::Refuse, me)
             .await?
             .into_contact();
-        let interest = Interest::new(Summary::new(&input.interest)?, BuyingRole::Influencer);
         let lead = crm.open_lead(&contact, interest, me).await?;
         let lead = crm.log_touch(lead, e.touch.clone(), me).await?;
         let Qualified { opportunity, .. } = crm.qualify(lead, e.qualification(), me).await?;
