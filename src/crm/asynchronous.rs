@@ -36,6 +36,8 @@ use super::*;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct AsyncCrm<S> {
+    /// The store and the settings, held as a [`Crm`] so that one set of builders sets them;
+    /// its methods (which need a [`Store`]) are never called on an `AsyncStore`.
     sync: Crm<S>,
 }
 
