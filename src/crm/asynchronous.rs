@@ -1,10 +1,12 @@
 //! [`AsyncCrm`]: the facade on an [`AsyncStore`], [`Crm`]'s twin.
 
+use std::future::Future;
+
 use super::steps::{Awaited, Steps};
 use super::*;
 
-/// The lifecycle on an [`AsyncStore`]: [`Crm`]'s twin, with the same steps as `async fn`s whose
-/// futures are `Send`.
+/// The lifecycle on an [`AsyncStore`]: [`Crm`]'s twin, with the same steps, each returning a
+/// future that is `Send` (its signature says so).
 ///
 /// ```
 /// use prospect::memory::MemoryStore;
@@ -112,6 +114,13 @@ impl<S> std::fmt::Debug for AsyncCrm<S> {
     }
 }
 
+/// Each step returns a future declared `Send` (and borrowing the facade and the actor, `'a`): the
+/// bound is part of the signature, checked where the step is written, not inferred from its
+/// body at each caller, so a step's future can always be spawned on a multi-threaded runtime.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an `async fn` cannot declare that its future is `Send`"
+)]
 impl<S: AsyncStore> AsyncCrm<S> {
     /// The steps, over this facade's store, whose calls are awaited.
     fn steps(&self) -> Steps<'_, Awaited<'_, S>> {
@@ -122,476 +131,541 @@ impl<S: AsyncStore> AsyncCrm<S> {
     }
 
     /// See [`Crm::load`].
-    pub async fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
+    pub fn load<'a, T>(
+        &'a self,
+        id: impl Into<RecordId>,
+    ) -> impl Future<Output = Result<Versioned<T>, CrmError<S::Error>>> + Send + 'a
     where
         T: TryFrom<Record, Error = StateError<Record>>,
     {
-        self.steps().load(id).await
+        let id = id.into();
+        async move { self.steps().load(id).await }
     }
 
     /// See [`Crm::create_contact`].
-    pub async fn create_contact(
-        &self,
+    pub fn create_contact<'a>(
+        &'a self,
         details: ContactDetails,
         on_duplicate: OnDuplicate,
-        actor: &User,
-    ) -> Result<ContactOutcome, CrmError<S::Error>> {
-        self.steps()
-            .create_contact(details, on_duplicate, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<ContactOutcome, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .create_contact(details, on_duplicate, actor)
+                .await
+        }
     }
 
     /// See [`Crm::erase_contact`].
-    pub async fn erase_contact(
-        &self,
+    pub fn erase_contact<'a>(
+        &'a self,
         contact: Versioned<Contact>,
-        actor: &User,
-    ) -> Result<ErasureReport, CrmError<S::Error>> {
-        self.steps().erase_contact(contact, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<ErasureReport, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().erase_contact(contact, actor).await }
     }
 
     /// See [`Crm::open_lead`].
-    pub async fn open_lead(
-        &self,
-        contact: &Versioned<Contact>,
+    pub fn open_lead<'a>(
+        &'a self,
+        contact: &'a Versioned<Contact>,
         interest: Interest,
-        actor: &User,
-    ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
-        self.steps().open_lead(contact, interest, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Lead<New>>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().open_lead(contact, interest, actor).await }
     }
 
     /// See [`Crm::add_task`].
-    pub async fn add_task(
-        &self,
+    pub fn add_task<'a>(
+        &'a self,
         id: impl Into<RecordId>,
         details: TaskDetails,
-        actor: &User,
-    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
-        self.steps().add_task(id, details, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        let id = id.into();
+        async move { self.steps().add_task(id, details, actor).await }
     }
 
     /// See [`Crm::add_task_on_contact`].
-    pub async fn add_task_on_contact(
-        &self,
-        contact: &Versioned<Contact>,
+    pub fn add_task_on_contact<'a>(
+        &'a self,
+        contact: &'a Versioned<Contact>,
         details: TaskDetails,
-        actor: &User,
-    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
-        self.steps()
-            .add_task_on_contact(contact, details, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .add_task_on_contact(contact, details, actor)
+                .await
+        }
     }
 
     /// See [`Crm::add_task_on_lead`].
-    pub async fn add_task_on_lead<St: OpenLeadState>(
-        &self,
-        lead: &Versioned<Lead<St>>,
+    pub fn add_task_on_lead<'a, St: OpenLeadState>(
+        &'a self,
+        lead: &'a Versioned<Lead<St>>,
         details: TaskDetails,
-        actor: &User,
-    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
-        self.steps().add_task_on_lead(lead, details, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().add_task_on_lead(lead, details, actor).await }
     }
 
     /// See [`Crm::add_task_on_opportunity`].
-    pub async fn add_task_on_opportunity<St: OpenStage>(
-        &self,
-        opportunity: &Versioned<Opportunity<St>>,
+    pub fn add_task_on_opportunity<'a, St: OpenStage>(
+        &'a self,
+        opportunity: &'a Versioned<Opportunity<St>>,
         details: TaskDetails,
-        actor: &User,
-    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
-        self.steps()
-            .add_task_on_opportunity(opportunity, details, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .add_task_on_opportunity(opportunity, details, actor)
+                .await
+        }
     }
 
     /// See [`Crm::complete_task`].
-    pub async fn complete_task(
-        &self,
+    pub fn complete_task<'a>(
+        &'a self,
         task: Versioned<Task>,
-        actor: &User,
-    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
-        self.steps().complete_task(task, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().complete_task(task, actor).await }
     }
 
     /// See [`Crm::cancel_task`].
-    pub async fn cancel_task(
-        &self,
+    pub fn cancel_task<'a>(
+        &'a self,
         task: Versioned<Task>,
-        actor: &User,
-    ) -> Result<Versioned<Task>, CrmError<S::Error>> {
-        self.steps().cancel_task(task, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().cancel_task(task, actor).await }
     }
 
     /// See [`Crm::log_activity_on_contact`].
-    pub async fn log_activity_on_contact(
-        &self,
-        contact: &Versioned<Contact>,
+    pub fn log_activity_on_contact<'a>(
+        &'a self,
+        contact: &'a Versioned<Contact>,
         details: ActivityDetails,
-        actor: &User,
-    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
-        self.steps()
-            .log_activity_on_contact(contact, details, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .log_activity_on_contact(contact, details, actor)
+                .await
+        }
     }
 
     /// See [`Crm::log_activity_on_lead`].
-    pub async fn log_activity_on_lead<St: OpenLeadState>(
-        &self,
-        lead: &Versioned<Lead<St>>,
+    pub fn log_activity_on_lead<'a, St: OpenLeadState>(
+        &'a self,
+        lead: &'a Versioned<Lead<St>>,
         details: ActivityDetails,
-        actor: &User,
-    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
-        self.steps()
-            .log_activity_on_lead(lead, details, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .log_activity_on_lead(lead, details, actor)
+                .await
+        }
     }
 
     /// See [`Crm::log_activity_on_opportunity`].
-    pub async fn log_activity_on_opportunity<St: OpenStage>(
-        &self,
-        opportunity: &Versioned<Opportunity<St>>,
+    pub fn log_activity_on_opportunity<'a, St: OpenStage>(
+        &'a self,
+        opportunity: &'a Versioned<Opportunity<St>>,
         details: ActivityDetails,
-        actor: &User,
-    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
-        self.steps()
-            .log_activity_on_opportunity(opportunity, details, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .log_activity_on_opportunity(opportunity, details, actor)
+                .await
+        }
     }
 
     /// See [`Crm::log_activity`].
-    pub async fn log_activity(
-        &self,
+    pub fn log_activity<'a>(
+        &'a self,
         id: impl Into<RecordId>,
         details: ActivityDetails,
-        actor: &User,
-    ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
-        self.steps().log_activity(id, details, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        let id = id.into();
+        async move { self.steps().log_activity(id, details, actor).await }
     }
 
     /// See [`Crm::log_touch`].
-    pub async fn log_touch(
-        &self,
+    pub fn log_touch<'a>(
+        &'a self,
         lead: Versioned<Lead<New>>,
         touch: Touch,
-        actor: &User,
-    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
-        self.steps().log_touch(lead, touch, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Lead<Working>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().log_touch(lead, touch, actor).await }
     }
 
     /// See [`Crm::nurture`].
-    pub async fn nurture(
-        &self,
+    pub fn nurture<'a>(
+        &'a self,
         lead: Versioned<Lead<Working>>,
         note: Note,
-        actor: &User,
-    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
-        self.steps().nurture(lead, note, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().nurture(lead, note, actor).await }
     }
 
     /// See [`Crm::resume`].
-    pub async fn resume(
-        &self,
+    pub fn resume<'a>(
+        &'a self,
         lead: Versioned<Lead<Nurturing>>,
         touch: Touch,
-        actor: &User,
-    ) -> Result<Versioned<Lead<Working>>, CrmError<S::Error>> {
-        self.steps().resume(lead, touch, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Lead<Working>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().resume(lead, touch, actor).await }
     }
 
     /// See [`Crm::disqualify`].
-    pub async fn disqualify<St: OpenLeadState>(
-        &self,
+    pub fn disqualify<'a, St: OpenLeadState>(
+        &'a self,
         lead: Versioned<Lead<St>>,
         reason: DisqualifyReason,
-        actor: &User,
-    ) -> Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>> {
-        self.steps().disqualify(lead, reason, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Lead<Disqualified>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().disqualify(lead, reason, actor).await }
     }
 
     /// See [`Crm::recycle`].
-    pub async fn recycle(
-        &self,
+    pub fn recycle<'a>(
+        &'a self,
         lead: Versioned<Lead<Disqualified>>,
         note: Note,
-        actor: &User,
-    ) -> Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>> {
-        self.steps().recycle(lead, note, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Lead<Nurturing>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().recycle(lead, note, actor).await }
     }
 
     /// See [`Crm::qualify`].
-    pub async fn qualify<St: QualifiableState>(
-        &self,
+    pub fn qualify<'a, St: QualifiableState>(
+        &'a self,
         lead: Versioned<Lead<St>>,
         qualification: Qualification,
-        actor: &User,
-    ) -> Result<Qualified, CrmError<S::Error>> {
-        self.steps().qualify(lead, qualification, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Qualified, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().qualify(lead, qualification, actor).await }
     }
 
     /// See [`Crm::propose`].
-    pub async fn propose(
-        &self,
+    pub fn propose<'a>(
+        &'a self,
         opportunity: Versioned<Opportunity<Discovery>>,
         proposal: SentProposal,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>> {
-        self.steps().propose(opportunity, proposal, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<Proposal>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().propose(opportunity, proposal, actor).await }
     }
 
     /// See [`Crm::negotiate`].
-    pub async fn negotiate(
-        &self,
+    pub fn negotiate<'a>(
+        &'a self,
         opportunity: Versioned<Opportunity<Proposal>>,
         note: Note,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>> {
-        self.steps().negotiate(opportunity, note, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<Negotiation>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().negotiate(opportunity, note, actor).await }
     }
 
     /// See [`Crm::enter_contracting`].
-    pub async fn enter_contracting(
-        &self,
+    pub fn enter_contracting<'a>(
+        &'a self,
         opportunity: Versioned<Opportunity<Negotiation>>,
         terms: PaymentTerms,
         incumbent: Incumbent,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>> {
-        self.steps()
-            .enter_contracting(opportunity, terms, incumbent, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<Contracting>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .enter_contracting(opportunity, terms, incumbent, actor)
+                .await
+        }
     }
 
     /// See [`Crm::win`].
-    pub async fn win(
-        &self,
+    pub fn win<'a>(
+        &'a self,
         opportunity: Versioned<Opportunity<Contracting>>,
         contract: SignedContract,
-        actor: &User,
-    ) -> Result<WonAccount, CrmError<S::Error>> {
-        self.steps().win(opportunity, contract, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<WonAccount, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().win(opportunity, contract, actor).await }
     }
 
     /// See [`Crm::win_for`].
-    pub async fn win_for(
-        &self,
+    pub fn win_for<'a>(
+        &'a self,
         opportunity: Versioned<Opportunity<Contracting>>,
         account: Versioned<Account>,
         contract: SignedContract,
-        actor: &User,
-    ) -> Result<WonAccount, CrmError<S::Error>> {
-        self.steps()
-            .win_for(opportunity, account, contract, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<WonAccount, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .win_for(opportunity, account, contract, actor)
+                .await
+        }
     }
 
     /// See [`Crm::lose`].
-    pub async fn lose<St: OpenStage>(
-        &self,
+    pub fn lose<'a, St: OpenStage>(
+        &'a self,
         opportunity: Versioned<Opportunity<St>>,
         reason: LossReason,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>> {
-        self.steps().lose(opportunity, reason, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<Lost>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().lose(opportunity, reason, actor).await }
     }
 
     /// See [`Crm::reopen`].
-    pub async fn reopen(
-        &self,
+    pub fn reopen<'a>(
+        &'a self,
         opportunity: Versioned<Opportunity<Lost>>,
         note: Note,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>> {
-        self.steps().reopen(opportunity, note, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<Discovery>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().reopen(opportunity, note, actor).await }
     }
 
     /// See [`Crm::correct_contact`].
-    pub async fn correct_contact(
-        &self,
+    pub fn correct_contact<'a>(
+        &'a self,
         contact: Versioned<Contact>,
         details: ContactDetails,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
-        self.steps()
-            .correct_contact(contact, details, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Contact>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .correct_contact(contact, details, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::reassign_contact`].
-    pub async fn reassign_contact(
-        &self,
+    pub fn reassign_contact<'a>(
+        &'a self,
         contact: Versioned<Contact>,
         owner: Option<User>,
         cascade: Cascade,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<HandedOver, CrmError<S::Error>> {
-        self.steps()
-            .reassign_contact(contact, owner, cascade, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<HandedOver, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .reassign_contact(contact, owner, cascade, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::reassign_lead`].
-    pub async fn reassign_lead<St: OpenLeadState>(
-        &self,
+    pub fn reassign_lead<'a, St: OpenLeadState>(
+        &'a self,
         lead: Versioned<Lead<St>>,
         owner: Option<User>,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Lead<St>>, CrmError<S::Error>> {
-        self.steps().reassign_lead(lead, owner, reason, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Lead<St>>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().reassign_lead(lead, owner, reason, actor).await }
     }
 
     /// See [`Crm::reassign_opportunity`].
-    pub async fn reassign_opportunity<St: OpenStage>(
-        &self,
+    pub fn reassign_opportunity<'a, St: OpenStage>(
+        &'a self,
         opportunity: Versioned<Opportunity<St>>,
         owner: Option<User>,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
-        self.steps()
-            .reassign_opportunity(opportunity, owner, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<St>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .reassign_opportunity(opportunity, owner, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::reassign_account`].
-    pub async fn reassign_account(
-        &self,
+    pub fn reassign_account<'a>(
+        &'a self,
         account: Versioned<Account>,
         owner: Option<User>,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Account>, CrmError<S::Error>> {
-        self.steps()
-            .reassign_account(account, owner, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Account>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .reassign_account(account, owner, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::revise_opportunity`].
-    pub async fn revise_opportunity<St: OpenStage>(
-        &self,
+    pub fn revise_opportunity<'a, St: OpenStage>(
+        &'a self,
         opportunity: Versioned<Opportunity<St>>,
         revision: Revision,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
-        self.steps()
-            .revise_opportunity(opportunity, revision, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<St>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .revise_opportunity(opportunity, revision, actor)
+                .await
+        }
     }
 
     /// See [`Crm::revise_proposal`].
-    pub async fn revise_proposal<St: ProposalStage>(
-        &self,
+    pub fn revise_proposal<'a, St: ProposalStage>(
+        &'a self,
         opportunity: Versioned<Opportunity<St>>,
         proposal: SentProposal,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
-        self.steps()
-            .revise_proposal(opportunity, proposal, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<St>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .revise_proposal(opportunity, proposal, actor)
+                .await
+        }
     }
 
     /// See [`Crm::override_probability`].
-    pub async fn override_probability<St: OpenStage>(
-        &self,
+    pub fn override_probability<'a, St: OpenStage>(
+        &'a self,
         opportunity: Versioned<Opportunity<St>>,
         probability: Probability,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
-        self.steps()
-            .override_probability(opportunity, probability, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<St>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .override_probability(opportunity, probability, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::override_forecast`].
-    pub async fn override_forecast<St: OpenStage>(
-        &self,
+    pub fn override_forecast<'a, St: OpenStage>(
+        &'a self,
         opportunity: Versioned<Opportunity<St>>,
         category: ForecastCategory,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
-        self.steps()
-            .override_forecast(opportunity, category, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<St>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .override_forecast(opportunity, category, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::clear_overrides`].
-    pub async fn clear_overrides<St: OpenStage>(
-        &self,
+    pub fn clear_overrides<'a, St: OpenStage>(
+        &'a self,
         opportunity: Versioned<Opportunity<St>>,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Opportunity<St>>, CrmError<S::Error>> {
-        self.steps()
-            .clear_overrides(opportunity, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<St>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .clear_overrides(opportunity, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::create_organization`].
-    pub async fn create_organization(
-        &self,
+    pub fn create_organization<'a>(
+        &'a self,
         details: OrganizationDetails,
         on_duplicate: OnDuplicate,
-        actor: &User,
-    ) -> Result<OrganizationOutcome, CrmError<S::Error>> {
-        self.steps()
-            .create_organization(details, on_duplicate, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<OrganizationOutcome, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .create_organization(details, on_duplicate, actor)
+                .await
+        }
     }
 
     /// See [`Crm::correct_organization`].
-    pub async fn correct_organization(
-        &self,
+    pub fn correct_organization<'a>(
+        &'a self,
         organization: Versioned<Organization>,
         details: OrganizationDetails,
         reason: Option<Note>,
-        actor: &User,
-    ) -> Result<Versioned<Organization>, CrmError<S::Error>> {
-        self.steps()
-            .correct_organization(organization, details, reason, actor)
-            .await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Organization>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .correct_organization(organization, details, reason, actor)
+                .await
+        }
     }
 
     /// See [`Crm::link_contact`].
-    pub async fn link_contact(
-        &self,
+    pub fn link_contact<'a>(
+        &'a self,
         contact: Versioned<Contact>,
-        organization: &Versioned<Organization>,
-        actor: &User,
-    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
-        self.steps()
-            .link_contact(contact, organization, actor)
-            .await
+        organization: &'a Versioned<Organization>,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Contact>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .link_contact(contact, organization, actor)
+                .await
+        }
     }
 
     /// See [`Crm::unlink_contact`].
-    pub async fn unlink_contact(
-        &self,
+    pub fn unlink_contact<'a>(
+        &'a self,
         contact: Versioned<Contact>,
-        actor: &User,
-    ) -> Result<Versioned<Contact>, CrmError<S::Error>> {
-        self.steps().unlink_contact(contact, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Contact>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().unlink_contact(contact, actor).await }
     }
 
     /// See [`Crm::execute`].
-    pub async fn execute(
-        &self,
+    pub fn execute<'a>(
+        &'a self,
         command: Command,
-        actor: &User,
-    ) -> Result<Executed, CrmError<S::Error>> {
-        self.steps().execute(command, actor).await
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Executed, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().execute(command, actor).await }
     }
 
     /// See [`Crm::opportunities_of_organization`].
-    pub async fn opportunities_of_organization(
-        &self,
+    pub fn opportunities_of_organization<'a>(
+        &'a self,
         organization: OrganizationId,
-    ) -> Result<Vec<Versioned<AnyOpportunity>>, CrmError<S::Error>> {
-        self.steps()
-            .opportunities_of_organization(organization)
-            .await
+    ) -> impl Future<Output = Result<Vec<Versioned<AnyOpportunity>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .opportunities_of_organization(organization)
+                .await
+        }
     }
 }
