@@ -110,13 +110,12 @@ fn clean_ascii(
 
 /// [`clean`]'s checks on trimmed, non-empty text of any script, character by character.
 fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str, ValidationError> {
-    let chars: Vec<char> = text.chars().collect();
-    let len = chars.len();
+    let len = text.chars().count();
     if len > max {
         return Err(ValidationError::TooLong { field, max, len });
     }
     let mut visible = false;
-    for (position, &c) in chars.iter().enumerate() {
+    for (position, (at, c)) in text.char_indices().enumerate() {
         if is_bidi_control(c) {
             return Err(ValidationError::BidiControl { field, position });
         }
@@ -124,9 +123,9 @@ fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str,
             return Err(ValidationError::ControlCharacter { field, position });
         }
         let refused = if is_invisible(c) {
-            !(kind.identity == Identity::Name && in_emoji_tag_sequence(&chars, position))
+            !(kind.identity == Identity::Name && in_emoji_tag_sequence(text, at))
         } else if kind.identity != Identity::No && is_identity_invisible(c) {
-            !joiner_in_context(&chars, position, kind.identity)
+            !joiner_in_context(text, at, kind.identity)
         } else {
             false
         };
@@ -145,7 +144,7 @@ fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str,
     Ok(text)
 }
 
-/// Whether the joiner, mark or selector at `i` of `chars` changes how the text around it is
+/// Whether the joiner, mark or selector at byte `at` of `text` changes how the text around it is
 /// written, so that text that identifies may hold it (UAX #31, section 2.3, and, for display
 /// names, emoji sequences):
 ///
@@ -157,10 +156,13 @@ fn clean_chars(field: Field, text: &str, max: usize, kind: Kind) -> Result<&str,
 ///   and a variation selector right after a pictograph.
 ///
 /// Direction marks and the Arabic letter mark are never allowed in text that identifies.
-fn joiner_in_context(chars: &[char], i: usize, identity: Identity) -> bool {
-    let before = chars[..i].iter().rev().copied();
-    let after = chars[i + 1..].iter().copied();
-    match chars[i] {
+fn joiner_in_context(text: &str, at: usize, identity: Identity) -> bool {
+    let Some(c) = text[at..].chars().next() else {
+        return false;
+    };
+    let before = text[..at].chars().rev();
+    let after = text[at + c.len_utf8()..].chars();
+    match c {
         '\u{200C}' => {
             let joins_left = before
                 .clone()
@@ -170,10 +172,10 @@ fn joiner_in_context(chars: &[char], i: usize, identity: Identity) -> bool {
                 .clone()
                 .find(|c| !is_transparent(*c))
                 .is_some_and(joins_to_previous);
-            (joins_left && joins_right) || after_virama(chars, i)
+            (joins_left && joins_right) || after_virama(text, at)
         }
         '\u{200D}' => {
-            after_virama(chars, i)
+            after_virama(text, at)
                 || (identity == Identity::Name
                     && before
                         .clone()
@@ -188,21 +190,23 @@ fn joiner_in_context(chars: &[char], i: usize, identity: Identity) -> bool {
     }
 }
 
-/// Whether `chars[i]` follows a virama, with only combining marks between them.
-fn after_virama(chars: &[char], i: usize) -> bool {
-    chars[..i]
-        .iter()
+/// Whether the character at byte `at` of `text` follows a virama, with only combining marks
+/// between them.
+fn after_virama(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
         .rev()
-        .copied()
         .find(|c| is_virama(*c) || !is_combining_mark(*c))
         .is_some_and(is_virama)
 }
 
-/// Whether `chars[i]`, a tag character, belongs to an emoji tag sequence (a subdivision flag:
-/// the black flag, tag letters, the cancel tag), which a display name may hold.
-fn in_emoji_tag_sequence(chars: &[char], i: usize) -> bool {
+/// Whether the character at byte `at` of `text`, a tag character, belongs to an emoji tag
+/// sequence (a subdivision flag: the black flag, tag letters, the cancel tag), which a display
+/// name may hold.
+fn in_emoji_tag_sequence(text: &str, at: usize) -> bool {
     let is_tag = |c: char| ('\u{E0020}'..='\u{E007F}').contains(&c);
-    is_tag(chars[i]) && chars[..i].iter().rev().copied().find(|c| !is_tag(*c)) == Some('\u{1F3F4}')
+    text[at..].chars().next().is_some_and(is_tag)
+        && text[..at].chars().rev().find(|c| !is_tag(*c)) == Some('\u{1F3F4}')
 }
 
 /// Letters of the joining scripts that join to the letter before them and not to the one after
