@@ -31,6 +31,7 @@ fn lifecycle(c: &mut Criterion) {
             let crm = Crm::with_clock_and_ids(
                 // Pre-sized, as the floor's map is: four records per lifecycle.
                 MemoryStore::with_capacity(4 * iters as usize),
+                prospect::access::AllowAll,
                 Arc::new(FixedClock::new(start)),
                 Arc::new(SequentialIds::new(1)),
             );
@@ -46,7 +47,7 @@ fn lifecycle(c: &mut Criterion) {
     group.bench_function("memory_store_async", |b| {
         b.iter_custom(|iters| {
             let crm = AsyncCrm::with_clock_and_ids(
-                MemoryStore::with_capacity(4 * iters as usize),
+                MemoryStore::with_capacity(4 * iters as usize), prospect::access::AllowAll,
                 Arc::new(FixedClock::new(start)),
                 Arc::new(SequentialIds::new(1)),
             );
@@ -100,7 +101,7 @@ fn events(c: &mut Criterion) {
     const N: u64 = 1_000;
     let fresh = |events: bool| {
         let crm = Crm::with_clock_and_ids(
-            MemoryStore::with_capacity(4 * N as usize),
+            MemoryStore::with_capacity(4 * N as usize), prospect::access::AllowAll,
             Arc::new(FixedClock::new(start)),
             Arc::new(SequentialIds::new(1)),
         );
@@ -136,7 +137,7 @@ fn discoveries(
 ) {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::with_capacity(4 * n as usize + 8),
+        MemoryStore::with_capacity(4 * n as usize + 8), prospect::access::AllowAll,
         Arc::new(FixedClock::new(start)),
         Arc::new(SequentialIds::new(1)),
     );

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("date")?,
     ));
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::new(),
+        MemoryStore::new(), prospect::access::AllowAll,
         clock.clone(),
         Arc::new(SequentialIds::new(15)),
     );

@@ -581,7 +581,7 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
     let clock = Arc::new(FixedClock::new(start));
     let ids = Arc::new(SequentialIds::new(options.seed as u32));
     let mut year = Year {
-        crm: Crm::with_clock_and_ids(store, clock.clone(), ids),
+        crm: Crm::with_clock_and_ids(store, prospect::access::AllowAll, clock.clone(), ids),
         clock,
         rng: Rng::new(options.seed),
         work: Rng::new(options.seed ^ 0x05EE_D0FD_411F),

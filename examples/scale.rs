@@ -135,6 +135,7 @@ fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64) -> Result<Outcome, Strin
     let crm = Crm::with_clock_and_ids(
         // Pre-sized, as the floor's map is: four records per lifecycle.
         MemoryStore::with_capacity(4 * n as usize),
+        prospect::access::AllowAll,
         clock.clone(),
         Arc::new(SequentialIds::new(1)),
     );

@@ -240,6 +240,17 @@ impl Account {
         }
     }
 
+    /// The same account with the contract references of every win and the reasons of its
+    /// hand-offs redacted, keeping its erased mark: what a principal without the right to read
+    /// personal data sees.
+    pub(crate) fn redacted(&self) -> Account {
+        let mut data = data::Account::clone(&self.erase_personal_data(|_| true).data);
+        data.erased = self.data.erased;
+        Account {
+            data: Arc::new(data),
+        }
+    }
+
     /// Whether personal data in the account was erased.
     pub fn is_erased(&self) -> bool {
         self.data.erased

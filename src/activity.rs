@@ -338,12 +338,32 @@ impl Activity {
     /// The same activity with its text erased: the summary becomes the tombstone, an outcome
     /// too; kind, times, channel and ids stay.
     pub(crate) fn erase_personal_data(&self) -> Activity {
+        self.scrubbed(true)
+    }
+
+    /// The same activity with its text redacted, keeping its erased mark: what a principal
+    /// without the right to read personal data sees.
+    pub(crate) fn redacted(&self) -> Activity {
+        self.scrubbed(self.data.erased)
+    }
+
+    /// The same activity with its text erased, marked `erased`. Every field is named: a new
+    /// field is kept or erased by a decision written here (an allow-list).
+    fn scrubbed(&self, erased: bool) -> Activity {
+        let a = &*self.data;
         Activity {
             data: Arc::new(data::Activity {
+                id: a.id,
+                regarding: a.regarding,
+                contact: a.contact,
+                kind: a.kind,
                 summary: Summary::erased(),
-                outcome: self.data.outcome.as_ref().map(|_| Note::erased()),
-                erased: true,
-                ..data::Activity::clone(&self.data)
+                occurred_at: a.occurred_at,
+                channel: a.channel,
+                outcome: a.outcome.as_ref().map(|_| Note::erased()),
+                by: a.by.clone(),
+                logged_at: a.logged_at,
+                erased,
             }),
         }
     }

@@ -525,6 +525,27 @@ impl Contact {
             .map_or(self.data.created_at, |c| c.at)
     }
 
+    /// The same contact with its personal data redacted as an erasure erases it, without an
+    /// erasure entry: what a principal without the right to read personal data sees.
+    pub(crate) fn redacted(&self) -> Contact {
+        Contact {
+            data: Arc::new(data::Contact {
+                format: crate::format::Format,
+                id: self.data.id,
+                details: ContactDetails::tombstone(&self.data.details),
+                created_at: self.data.created_at,
+                created_by: self.data.created_by.clone(),
+                corrections: self
+                    .data
+                    .corrections
+                    .iter()
+                    .map(Correction::erased)
+                    .collect(),
+                erased: self.data.erased.clone(),
+            }),
+        }
+    }
+
     /// The same contact with its personal data erased (the right to erasure): the party's name
     /// becomes [`ERASED_TEXT`](crate::ERASED_TEXT), its job title and organization, its email address and its phone
     /// number go; its id, source, owner and creation stay, so that its leads, opportunities and

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::access::{AccessPolicy, Directory};
 use crate::account::Account;
 use crate::activity::{Activity, ActivityDetails};
 use crate::command::{Cascade, Command, Executed, OnDuplicate};
@@ -75,6 +76,7 @@ mod lifecycle;
 mod outcome;
 mod parties;
 mod plan;
+mod reads;
 mod resolve;
 mod steps;
 mod work;
@@ -100,7 +102,7 @@ use steps::{Ready, Settings, Steps, run};
 /// ```
 /// use prospect::memory::MemoryStore;
 /// use prospect::*;
-/// let crm = Crm::new(MemoryStore::new());
+/// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
 /// let alice = User::new("alice")?;
 /// let contact = crm
 ///     .create_contact(
@@ -130,24 +132,35 @@ pub struct Crm<S> {
 }
 
 impl<S> Crm<S> {
-    /// A facade over `store`, with the system clock and random UUID v7 ids.
-    pub fn new(store: S) -> Crm<S> {
-        Crm::with_clock_and_ids(store, Arc::new(SystemClock), Arc::new(RandomIds))
+    /// A facade over `store`, asking `policy` before every step and every read (see
+    /// [`access`](crate::access)), with the system clock and random UUID v7 ids. There is no
+    /// facade without a policy: [`AllowAll`](crate::access::AllowAll) allows everything, and
+    /// says so where it is written. A policy that resolves roles and teams needs the users' from
+    /// [`with_directory`](Self::with_directory): until then every user has no role.
+    pub fn new(store: S, policy: impl AccessPolicy + 'static) -> Crm<S> {
+        Crm::with_clock_and_ids(store, policy, Arc::new(SystemClock), Arc::new(RandomIds))
     }
 
-    /// A facade over `store`, with the given clock and id source (fixed ones for tests and
-    /// simulations).
-    pub fn with_clock_and_ids(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Crm<S> {
+    /// A facade over `store` asking `policy`, with the given clock and id source (fixed ones for
+    /// tests and simulations).
+    pub fn with_clock_and_ids(
+        store: S,
+        policy: impl AccessPolicy + 'static,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Crm<S> {
         Crm {
             store,
-            settings: Settings {
-                clock,
-                ids,
-                zones: Arc::new(context::utc()),
-                next_steps: NextSteps::none(),
-                dates: DatePolicy::default(),
-                events: true,
-            },
+            settings: Settings::new(Arc::new(policy), clock, ids),
+        }
+    }
+
+    /// The same facade, resolving each acting user's roles, teams and reports from `directory`
+    /// (a user it does not know has no role). Each user is resolved once, here.
+    pub fn with_directory(self, directory: Directory) -> Crm<S> {
+        Crm {
+            settings: self.settings.with_directory(directory),
+            ..self
         }
     }
 
@@ -172,7 +185,7 @@ impl<S> Crm<S> {
     /// use prospect::memory::MemoryStore;
     /// use prospect::{Crm, User};
     /// let pacific = FixedOffset::west_opt(8 * 3600).unwrap();
-    /// let crm = Crm::new(MemoryStore::new())
+    /// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll)
     ///     .with_zones(move |user: &User, _at| if user.as_str() == "sam" { pacific } else { FixedOffset::east_opt(0).unwrap() });
     /// assert_eq!(crm.context(&User::new("sam")?).offset(), pacific);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -195,7 +208,7 @@ impl<S> Crm<S> {
     /// use prospect::{Crm, DatePolicy, User};
     /// // An import of five years of history.
     /// let import = DatePolicy::default().with_lookback(5 * 366)?;
-    /// let crm = Crm::new(MemoryStore::new()).with_dates(import);
+    /// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll).with_dates(import);
     /// assert_eq!(crm.context(&User::new("import")?).dates().lookback_days(), 1830);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -251,17 +264,24 @@ impl<S: Store> Crm<S> {
     }
 
     /// Loads the record `id` as `T` (a `Contact`, an `Account`, an `AnyLead`, a
-    /// `Lead<Working>`, ...).
+    /// `Lead<Working>`, ...), whole, for `actor` to take a step with: the policy must let them
+    /// read it and its personal data. To show a record, [`read`](Self::read) gives it redacted
+    /// where the principal may not read its personal data.
     ///
     /// # Errors
     ///
-    /// [`CrmError::NotFound`], [`CrmError::WrongState`] when it is of another kind or state,
-    /// [`CrmError::Store`].
-    pub fn load<T>(&self, id: impl Into<RecordId>) -> Result<Versioned<T>, CrmError<S::Error>>
+    /// [`CrmError::NotFound`] when there is no such record or `actor` may not read it;
+    /// [`CrmError::Forbidden`] when they may read it but not its personal data;
+    /// [`CrmError::WrongState`] when it is of another kind or state; [`CrmError::Store`].
+    pub fn load<T>(
+        &self,
+        id: impl Into<RecordId>,
+        actor: &User,
+    ) -> Result<Versioned<T>, CrmError<S::Error>>
     where
         T: TryFrom<Record, Error = StateError<Record>>,
     {
-        run(self.steps().load(id))
+        run(self.steps().load_for(id.into(), actor))
     }
 
     /// Takes the step `command` names, on the record it names as stored now: for services,
@@ -273,7 +293,7 @@ impl<S: Store> Crm<S> {
     /// ```
     /// use prospect::memory::MemoryStore;
     /// use prospect::*;
-    /// let crm = Crm::new(MemoryStore::new());
+    /// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
     /// let me = User::new("claire")?;
     /// let contact = crm
     ///     .create_contact(ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web), OnDuplicate::Refuse, &me)?

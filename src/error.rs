@@ -24,6 +24,10 @@ pub enum Field {
     Phone,
     /// A user name, as owner or actor ([`User`](crate::User)).
     User,
+    /// A role of the access policy ([`Role`](crate::access::Role)).
+    Role,
+    /// A team of the access policy ([`Team`](crate::access::Team)).
+    Team,
     /// A free-text note ([`Note`](crate::Note)).
     Note,
     /// A short summary ([`Summary`](crate::Summary)).
@@ -90,6 +94,8 @@ impl Field {
             Field::Email => "email",
             Field::Phone => "phone",
             Field::User => "user",
+            Field::Role => "role",
+            Field::Team => "team",
             Field::Note => "note",
             Field::Summary => "summary",
             Field::Requirement => "requirement",

@@ -22,7 +22,7 @@
 //! use prospect::memory::MemoryStore;
 //! use prospect::event::Payload;
 //! use prospect::*;
-//! let crm = Crm::new(MemoryStore::new());
+//! let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
 //! let me = User::new("alice")?;
 //! let details = ContactDetails::new(Party::person(PersonName::new("Ada Lovelace")?), LeadSource::Referral);
 //! let contact = crm.create_contact(details, OnDuplicate::Refuse, &me)?.into_contact();

@@ -318,7 +318,7 @@ impl Reach {
 /// use prospect::state::LeadStatus;
 /// use prospect::memory::MemoryStore;
 /// use prospect::*;
-/// let crm = Crm::new(MemoryStore::new());
+/// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
 /// let me = User::new("claire")?;
 /// let mut report = PipelineReport::new();
 /// let contact = crm
@@ -365,7 +365,7 @@ pub struct PipelineReport {
 
 /// The kinds a report counts: the lifecycle's (activities contribute nothing, so a report made
 /// from a store does not read them).
-const FUNNEL_KINDS: [RecordKind; 4] = [
+pub(crate) const FUNNEL_KINDS: [RecordKind; 4] = [
     RecordKind::Contact,
     RecordKind::Lead,
     RecordKind::Opportunity,
@@ -482,6 +482,11 @@ impl PipelineReport {
             report.unreadable += scanned.unreadable.len() as u64;
         }
         Ok(report)
+    }
+
+    /// Counts `n` more records that could not be read.
+    pub(crate) fn count_unreadable(&mut self, n: usize) {
+        self.unreadable += n as u64;
     }
 
     /// How many stored records the report could not read (and so does not count), when it was

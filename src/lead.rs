@@ -109,6 +109,13 @@ impl<S: LeadState> Lead<S> {
         )
     }
 
+    /// The same lead, marked erased or not: a redacted copy ([`AnyLead::redacted`]) keeps the
+    /// mark of the lead it copies.
+    pub(crate) fn marked(mut self, erased: bool) -> Lead<S> {
+        self.data.erased = erased;
+        self
+    }
+
     /// Moves to state `T` at `at`, recording `evidence`; the lead in `T` holds `outcome`.
     fn step_at<T: LeadState>(
         mut self,

@@ -145,6 +145,7 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+pub mod access;
 mod account;
 mod activity;
 mod command;

@@ -35,7 +35,7 @@ use crate::text::User;
 ///
 /// ```
 /// use prospect::{Crm, memory::MemoryStore, record::RecordKind, store::Store};
-/// let crm = Crm::new(MemoryStore::new());
+/// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
 /// assert_eq!(crm.store().scan(RecordKind::Contact, &mut |_| {})?.visited, 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

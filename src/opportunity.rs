@@ -102,6 +102,13 @@ impl<S: OpportunityState> Opportunity<S> {
         )
     }
 
+    /// The same opportunity, marked erased or not: a redacted copy
+    /// ([`AnyOpportunity::redacted`]) keeps the mark of the opportunity it copies.
+    pub(crate) fn marked(mut self, erased: bool) -> Opportunity<S> {
+        self.data.erased = erased;
+        self
+    }
+
     /// Moves to stage `T` at `at` (never before the latest entry), recording `evidence`, and
     /// clears any override; the opportunity in `T` holds `outcome`.
     fn move_to<T: OpportunityState>(

@@ -500,6 +500,24 @@ impl Record {
     }
 }
 
+impl Record {
+    /// The same record with its personal data redacted, by the functions an erasure uses: a
+    /// contact's name, job title, email address and phone, and every record's free text become
+    /// [`ERASED_TEXT`](crate::ERASED_TEXT); ids, states, amounts, dates and owners stay. An
+    /// organization holds no personal data.
+    pub(crate) fn redacted(&self) -> Record {
+        match self {
+            Record::Contact(c) => Record::Contact(c.redacted()),
+            Record::Lead(l) => Record::Lead(l.redacted()),
+            Record::Opportunity(o) => Record::Opportunity(o.redacted()),
+            Record::Account(a) => Record::Account(a.redacted()),
+            Record::Activity(a) => Record::Activity(a.redacted()),
+            Record::Task(t) => Record::Task(t.redacted()),
+            Record::Organization(o) => Record::Organization(o.clone()),
+        }
+    }
+}
+
 macro_rules! into_record {
     ($($ty:ty => $variant:ident),+) => {$(
         impl From<$ty> for Record {

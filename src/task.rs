@@ -342,11 +342,32 @@ impl Task {
 
     /// The same task with its subject erased; everything else stays.
     pub(crate) fn erase_personal_data(&self) -> Task {
+        self.scrubbed(true)
+    }
+
+    /// The same task with its subject redacted, keeping its erased mark: what a principal
+    /// without the right to read personal data sees.
+    pub(crate) fn redacted(&self) -> Task {
+        self.scrubbed(self.data.erased)
+    }
+
+    /// The same task with its subject erased, marked `erased`. Every field is named: a new
+    /// field is kept or erased by a decision written here (an allow-list).
+    fn scrubbed(&self, erased: bool) -> Task {
+        let t = &*self.data;
         Task {
             data: Arc::new(data::Task {
+                id: t.id,
+                regarding: t.regarding,
+                contact: t.contact,
                 subject: Summary::erased(),
-                erased: true,
-                ..data::Task::clone(&self.data)
+                owner: t.owner.clone(),
+                due: t.due,
+                status: t.status,
+                created_at: t.created_at,
+                created_by: t.created_by.clone(),
+                closed: t.closed.clone(),
+                erased,
             }),
         }
     }

@@ -755,6 +755,56 @@ impl User {
     }
 }
 
+text_type!(
+    /// A role of an access policy, e.g. `"rep"` or `"privacy"` (at most 128 characters): what a
+    /// principal may do ([`access`](crate::access)).
+    Role, Field::Role, multiline = false, identity = Id
+);
+
+impl Role {
+    /// The most characters a role may hold.
+    pub const MAX_CHARS: usize = 128;
+
+    /// Validates `text` as a role, by the rules of a [`User`].
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::Role`].
+    pub fn new(text: impl AsRef<str>) -> Result<Role, ValidationError> {
+        Role::validated(text.as_ref(), false)
+    }
+
+    /// The role's name, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+text_type!(
+    /// A team of users, e.g. `"emea"` (at most 128 characters): a principal whose role reaches
+    /// its team reaches the records of every member ([`access`](crate::access)).
+    Team, Field::Team, multiline = false, identity = Id
+);
+
+impl Team {
+    /// The most characters a team may hold.
+    pub const MAX_CHARS: usize = 128;
+
+    /// Validates `text` as a team, by the rules of a [`User`].
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming [`Field::Team`].
+    pub fn new(text: impl AsRef<str>) -> Result<Team, ValidationError> {
+        Team::validated(text.as_ref(), false)
+    }
+
+    /// The team's name, as validated.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

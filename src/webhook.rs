@@ -43,7 +43,7 @@ pub const TOLERANCE: i64 = 5 * 60;
 /// use prospect::memory::MemoryStore;
 /// use prospect::webhook::{Secret, WebhookMessage, verify};
 /// use prospect::*;
-/// let crm = Crm::new(MemoryStore::new());
+/// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
 /// let details = ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Referral);
 /// crm.create_contact(details, OnDuplicate::Refuse, &User::new("alice")?)?;
 /// let event = &crm.store().read_events(None, 10)?.events[0].event;

@@ -4,6 +4,10 @@ use std::future::Future;
 
 use super::steps::{Awaited, Steps};
 use super::*;
+use crate::access::{AccessPolicy, Action, Audience, Decision, Directory, Visible, VisiblePage};
+use crate::event::{EventPage, Position};
+use crate::funnel::{PipelineReport, Scope};
+use crate::store::Cursor;
 
 /// The lifecycle on an [`AsyncStore`]: [`Crm`]'s twin, with the same steps, each returning a
 /// future that is `Send` (its signature says so).
@@ -21,7 +25,7 @@ use super::*;
 /// #     }
 /// # }
 /// # block_on(async {
-/// let crm = AsyncCrm::new(MemoryStore::new());
+/// let crm = AsyncCrm::new(MemoryStore::new(), prospect::access::AllowAll);
 /// let alice = User::new("alice")?;
 /// let contact = crm
 ///     .create_contact(
@@ -44,21 +48,30 @@ pub struct AsyncCrm<S> {
 }
 
 impl<S> AsyncCrm<S> {
-    /// A facade over `store`, with the system clock and random UUID v7 ids.
-    pub fn new(store: S) -> AsyncCrm<S> {
+    /// A facade over `store` asking `policy`, with the system clock and random UUID v7 ids.
+    /// See [`Crm::new`].
+    pub fn new(store: S, policy: impl AccessPolicy + 'static) -> AsyncCrm<S> {
         AsyncCrm {
-            sync: Crm::new(store),
+            sync: Crm::new(store, policy),
         }
     }
 
-    /// A facade over `store`, with the given clock and id source.
+    /// A facade over `store` asking `policy`, with the given clock and id source.
     pub fn with_clock_and_ids(
         store: S,
+        policy: impl AccessPolicy + 'static,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdSource>,
     ) -> AsyncCrm<S> {
         AsyncCrm {
-            sync: Crm::with_clock_and_ids(store, clock, ids),
+            sync: Crm::with_clock_and_ids(store, policy, clock, ids),
+        }
+    }
+
+    /// The same facade, resolving principals from `directory`. See [`Crm::with_directory`].
+    pub fn with_directory(self, directory: Directory) -> AsyncCrm<S> {
+        AsyncCrm {
+            sync: self.sync.with_directory(directory),
         }
     }
 
@@ -134,12 +147,74 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn load<'a, T>(
         &'a self,
         id: impl Into<RecordId>,
+        actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<T>, CrmError<S::Error>>> + Send + 'a
     where
         T: TryFrom<Record, Error = StateError<Record>>,
     {
         let id = id.into();
-        async move { self.steps().load(id).await }
+        async move { self.steps().load_for(id, actor).await }
+    }
+
+    /// See [`Crm::read`].
+    pub fn read<'a>(
+        &'a self,
+        id: impl Into<RecordId>,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Visible, CrmError<S::Error>>> + Send + 'a {
+        let id = id.into();
+        async move { self.steps().read(id, actor).await }
+    }
+
+    /// See [`Crm::list`].
+    pub fn list<'a>(
+        &'a self,
+        query: &'a Query,
+        after: Option<Cursor>,
+        limit: usize,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<VisiblePage, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().list(query, after, limit, actor).await }
+    }
+
+    /// See [`Crm::report`].
+    pub fn report<'a>(
+        &'a self,
+        scope: &'a Scope,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<PipelineReport, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().report(scope, actor).await }
+    }
+
+    /// See [`Crm::read_events`].
+    pub fn read_events<'a>(
+        &'a self,
+        after: Option<Position>,
+        limit: usize,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<EventPage, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().read_events(after, limit, actor).await }
+    }
+
+    /// See [`Crm::explain`].
+    pub fn explain<'a>(
+        &'a self,
+        user: &'a User,
+        action: Action,
+        id: impl Into<RecordId>,
+    ) -> impl Future<Output = Result<Decision, CrmError<S::Error>>> + Send + 'a {
+        let id = id.into();
+        async move { self.steps().explain(user, action, id).await }
+    }
+
+    /// See [`Crm::audience`].
+    pub fn audience<'a>(
+        &'a self,
+        action: Action,
+        id: impl Into<RecordId>,
+    ) -> impl Future<Output = Result<Audience, CrmError<S::Error>>> + Send + 'a {
+        let id = id.into();
+        async move { self.steps().audience(action, id).await }
     }
 
     /// See [`Crm::create_contact`].
@@ -660,11 +735,12 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn opportunities_of_organization<'a>(
         &'a self,
         organization: OrganizationId,
+        actor: &'a User,
     ) -> impl Future<Output = Result<Vec<Versioned<AnyOpportunity>>, CrmError<S::Error>>> + Send + 'a
     {
         async move {
             self.steps()
-                .opportunities_of_organization(organization)
+                .opportunities_of_organization(organization, actor)
                 .await
         }
     }

@@ -3,8 +3,9 @@
 //! leads and opportunities (hand-offs, revisions, overrides). [`Crm`]'s methods, documented,
 //! and their logic ([`Steps`]), which [`AsyncCrm`] runs too.
 
-use super::steps::{Backend, Steps, run};
+use super::steps::{Backend, Steps, Subject as _, run};
 use super::*;
+use crate::access::{Action, Resource};
 
 impl<S: Store> Crm<S> {
     /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not
@@ -367,9 +368,11 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<Versioned<Lead<New>>, CrmError<B::Error>> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
+        let permit = self.allow(actor, Action::Create, lead.resource())?;
         self.apply(
             plan::create(lead, plan::relying_on(contact.id(), contact.version())),
             actor,
+            permit,
         )
         .await
     }
@@ -381,8 +384,13 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<B::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.log_touch(touch, &ctx)), actor)
-            .await
+        let permit = self.allow(actor, Action::Edit, lead.resource())?;
+        self.apply(
+            plan::step(lead, |l| l.log_touch(touch, &ctx)),
+            actor,
+            permit,
+        )
+        .await
     }
 
     pub(super) async fn nurture(
@@ -392,7 +400,8 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<B::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)), actor)
+        let permit = self.allow(actor, Action::Edit, lead.resource())?;
+        self.apply(plan::step(lead, |l| l.nurture(note, &ctx)), actor, permit)
             .await
     }
 
@@ -403,7 +412,8 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Lead<Working>>, CrmError<B::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)), actor)
+        let permit = self.allow(actor, Action::Edit, lead.resource())?;
+        self.apply(plan::step(lead, |l| l.resume(touch, &ctx)), actor, permit)
             .await
     }
 
@@ -414,8 +424,13 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Lead<Disqualified>>, CrmError<B::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.disqualify(reason, &ctx)), actor)
-            .await
+        let permit = self.allow(actor, Action::Edit, lead.resource())?;
+        self.apply(
+            plan::step(lead, |l| l.disqualify(reason, &ctx)),
+            actor,
+            permit,
+        )
+        .await
     }
 
     pub(super) async fn recycle(
@@ -425,7 +440,8 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Lead<Nurturing>>, CrmError<B::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)), actor)
+        let permit = self.allow(actor, Action::Edit, lead.resource())?;
+        self.apply(plan::step(lead, |l| l.recycle(note, &ctx)), actor, permit)
             .await
     }
 
@@ -435,9 +451,14 @@ impl<B: Backend> Steps<'_, B> {
         qualification: Qualification,
         actor: &User,
     ) -> Result<Qualified, CrmError<B::Error>> {
+        let opportunity = Resource::new(RecordKind::Opportunity).owned_by(lead.owner());
+        let permit = self
+            .allow(actor, Action::Edit, lead.resource())?
+            .and(self.allow(actor, Action::Create, opportunity)?);
         self.apply(
             plan::qualify(lead, qualification, &self.context(actor))?,
             actor,
+            permit,
         )
         .await
     }
@@ -448,6 +469,7 @@ impl<B: Backend> Steps<'_, B> {
         proposal: SentProposal,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Proposal>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let next_step = self
             .require_next_step(opportunity.id(), OpportunityStage::Proposal)
             .await?;
@@ -455,6 +477,7 @@ impl<B: Backend> Steps<'_, B> {
         self.apply(
             plan::try_step(opportunity, |o| o.propose(proposal, &ctx))?.relying_on(next_step),
             actor,
+            permit,
         )
         .await
     }
@@ -465,6 +488,7 @@ impl<B: Backend> Steps<'_, B> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Negotiation>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let next_step = self
             .require_next_step(opportunity.id(), OpportunityStage::Negotiation)
             .await?;
@@ -472,6 +496,7 @@ impl<B: Backend> Steps<'_, B> {
         self.apply(
             plan::step(opportunity, |o| o.negotiate(note, &ctx)).relying_on(next_step),
             actor,
+            permit,
         )
         .await
     }
@@ -483,6 +508,7 @@ impl<B: Backend> Steps<'_, B> {
         incumbent: Incumbent,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Contracting>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let next_step = self
             .require_next_step(opportunity.id(), OpportunityStage::Contracting)
             .await?;
@@ -491,6 +517,7 @@ impl<B: Backend> Steps<'_, B> {
             plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx))
                 .relying_on(next_step),
             actor,
+            permit,
         )
         .await
     }
@@ -501,6 +528,7 @@ impl<B: Backend> Steps<'_, B> {
         contract: SignedContract,
         actor: &User,
     ) -> Result<WonAccount, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let contact = self
             .store
             .load(opportunity.contact().into())
@@ -517,16 +545,21 @@ impl<B: Backend> Steps<'_, B> {
         };
         match plan::WinInto::of(organization, account)? {
             plan::WinInto::NewAccount => {
+                let permit =
+                    permit.and(self.allow(actor, Action::Create, new_account(&opportunity))?);
                 self.apply(
                     plan::win(opportunity, contract, &self.context(actor))?,
                     actor,
+                    permit,
                 )
                 .await
             }
             plan::WinInto::NewAccountOf(o) => {
+                let permit =
+                    permit.and(self.allow(actor, Action::Create, new_account(&opportunity))?);
                 let plan =
                     plan::win_for_organization(opportunity, o, contract, &self.context(actor))?;
-                self.apply(plan, actor).await
+                self.apply(plan, actor, permit).await
             }
             plan::WinInto::Account(account) => {
                 self.win_for(opportunity, account, contract, actor).await
@@ -541,9 +574,15 @@ impl<B: Backend> Steps<'_, B> {
         contract: SignedContract,
         actor: &User,
     ) -> Result<WonAccount, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
+        let permit = permit.and(self.allow(actor, Action::Edit, account.resource())?);
         let ctx = self.context(actor);
-        self.apply(plan::win_for(opportunity, account, contract, &ctx)?, actor)
-            .await
+        self.apply(
+            plan::win_for(opportunity, account, contract, &ctx)?,
+            actor,
+            permit,
+        )
+        .await
     }
 
     pub(super) async fn lose<St: OpenStage>(
@@ -553,8 +592,13 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Opportunity<Lost>>, CrmError<B::Error>> {
         let ctx = self.context(actor);
-        self.apply(plan::step(opportunity, |o| o.lose(reason, &ctx)), actor)
-            .await
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
+        self.apply(
+            plan::step(opportunity, |o| o.lose(reason, &ctx)),
+            actor,
+            permit,
+        )
+        .await
     }
 
     pub(super) async fn reopen(
@@ -563,6 +607,7 @@ impl<B: Backend> Steps<'_, B> {
         note: Note,
         actor: &User,
     ) -> Result<Versioned<Opportunity<Discovery>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let next_step = self
             .require_next_step(opportunity.id(), OpportunityStage::Discovery)
             .await?;
@@ -570,6 +615,7 @@ impl<B: Backend> Steps<'_, B> {
         self.apply(
             plan::step(opportunity, |o| o.reopen(note, &ctx)).relying_on(next_step),
             actor,
+            permit,
         )
         .await
     }
@@ -581,6 +627,7 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Lead<St>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Reassign, lead.resource())?;
         let ctx = self.context(actor);
         self.apply(
             plan::step(lead, |mut l| {
@@ -588,6 +635,7 @@ impl<B: Backend> Steps<'_, B> {
                 l
             }),
             actor,
+            permit,
         )
         .await
     }
@@ -599,6 +647,7 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Reassign, opportunity.resource())?;
         let ctx = self.context(actor);
         self.apply(
             plan::step(opportunity, |mut o| {
@@ -606,6 +655,7 @@ impl<B: Backend> Steps<'_, B> {
                 o
             }),
             actor,
+            permit,
         )
         .await
     }
@@ -616,11 +666,13 @@ impl<B: Backend> Steps<'_, B> {
         revision: Revision,
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let ctx = self.context(actor);
         let id = opportunity.id();
         self.apply(
             plan::edit(id, opportunity, |o| o.revise(revision, &ctx))?,
             actor,
+            permit,
         )
         .await
     }
@@ -631,11 +683,13 @@ impl<B: Backend> Steps<'_, B> {
         proposal: SentProposal,
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let ctx = self.context(actor);
         let id = opportunity.id();
         self.apply(
             plan::edit(id, opportunity, |o| o.revise_proposal(proposal, &ctx))?,
             actor,
+            permit,
         )
         .await
     }
@@ -647,6 +701,7 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let ctx = self.context(actor);
         self.apply(
             plan::step(opportunity, |mut o| {
@@ -654,6 +709,7 @@ impl<B: Backend> Steps<'_, B> {
                 o
             }),
             actor,
+            permit,
         )
         .await
     }
@@ -665,6 +721,7 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let ctx = self.context(actor);
         self.apply(
             plan::step(opportunity, |mut o| {
@@ -672,6 +729,7 @@ impl<B: Backend> Steps<'_, B> {
                 o
             }),
             actor,
+            permit,
         )
         .await
     }
@@ -682,6 +740,7 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Opportunity<St>>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let ctx = self.context(actor);
         self.apply(
             plan::step(opportunity, |mut o| {
@@ -689,7 +748,13 @@ impl<B: Backend> Steps<'_, B> {
                 o
             }),
             actor,
+            permit,
         )
         .await
     }
+}
+
+/// What the policy sees of the account a win opens: owned as the opportunity is.
+fn new_account<St: crate::state::OpportunityState>(opportunity: &Opportunity<St>) -> Resource<'_> {
+    Resource::new(RecordKind::Account).owned_by(opportunity.owner())
 }

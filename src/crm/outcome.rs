@@ -2,11 +2,13 @@
 //! [`HandedOver`], the outcomes of creating a contact or an organization), and why it fails
 //! ([`CrmError`]).
 
+use crate::access::{Action, Rule};
 use crate::account::Account;
 use crate::activity::Activity;
 use crate::contact::Contact;
 use crate::error::ValidationError;
 use crate::id::{ContactId, OpportunityId, OrganizationId};
+use crate::kind::RecordKind;
 use crate::lead::Lead;
 use crate::money::MoneyError;
 use crate::opportunity::Opportunity;
@@ -133,6 +135,20 @@ pub enum CrmError<E> {
     ContactErased {
         /// The contact.
         contact: ContactId,
+    },
+    /// The access policy does not let the acting principal take this action: nothing was
+    /// written. A read the policy denies is [`NotFound`](CrmError::NotFound) instead (see
+    /// [`access`](crate::access)).
+    #[error("forbidden: {action} on {kind}{}: {rule}", record.map(|r| format!(" {r}")).unwrap_or_default())]
+    Forbidden {
+        /// The action denied.
+        action: Action,
+        /// The kind of record.
+        kind: RecordKind,
+        /// The record, when it exists.
+        record: Option<RecordId>,
+        /// The rule that denied it.
+        rule: Rule,
     },
     /// The store failed.
     #[error("store error: {0}")]

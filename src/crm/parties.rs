@@ -1,8 +1,9 @@
 //! Contacts, organizations and accounts: created, corrected, handed over, linked, erased.
 //! [`Crm`]'s methods, documented, and their logic ([`Steps`]), which [`AsyncCrm`] runs too.
 
-use super::steps::{Backend, Steps, run};
+use super::steps::{Backend, Steps, Subject as _, run};
 use super::*;
+use crate::access::Action;
 
 impl<S: Store> Crm<S> {
     /// Records a new contact. When it has an email address and a contact with the same
@@ -174,7 +175,8 @@ impl<S: Store> Crm<S> {
     /// The opportunities of `organization`: those of its contacts, found by the indexes (its
     /// contacts by organization, then each one's opportunities by contact), never by a scan;
     /// in the order of its contacts' ids, then of the opportunities' ids. Records the store
-    /// cannot read are left out.
+    /// cannot read are left out, and so are those the policy does not let `actor` load whole
+    /// (read with their personal data).
     ///
     /// # Errors
     ///
@@ -182,8 +184,11 @@ impl<S: Store> Crm<S> {
     pub fn opportunities_of_organization(
         &self,
         organization: OrganizationId,
+        actor: &User,
     ) -> Result<Vec<Versioned<AnyOpportunity>>, CrmError<S::Error>> {
-        run(self.steps().opportunities_of_organization(organization))
+        run(self
+            .steps()
+            .opportunities_of_organization(organization, actor))
     }
 }
 
@@ -205,14 +210,15 @@ impl<B: Backend> Steps<'_, B> {
                     .await
                     .map_err(CrmError::Store)?;
                 if let Some(existing) = found.into_iter().next() {
-                    return Ok(ContactOutcome::Matched(existing));
+                    return self.matched(existing, actor).await;
                 }
             }
             batch.require_no_contact_with(email);
         }
         let contact = Contact::create(details, &self.context(actor));
+        let permit = self.allow(actor, Action::Create, contact.resource())?;
         match self
-            .apply(plan::create(contact.clone(), batch), actor)
+            .apply(plan::create(contact.clone(), batch), actor, permit)
             .await
         {
             Ok(created) => Ok(ContactOutcome::Created(created)),
@@ -229,16 +235,26 @@ impl<B: Backend> Steps<'_, B> {
                         .find_contacts_by_email(email)
                         .await
                         .map_err(CrmError::Store)?;
-                    found
-                        .into_iter()
-                        .next()
-                        .map(ContactOutcome::Matched)
-                        .ok_or(CrmError::Conflict(c))
+                    match found.into_iter().next() {
+                        Some(existing) => self.matched(existing, actor).await,
+                        None => Err(CrmError::Conflict(c)),
+                    }
                 }
                 _ => Err(CrmError::Conflict(c)),
             },
             Err(e) => Err(e),
         }
+    }
+
+    /// The existing contact `create_contact` reuses, when `actor` may load it whole.
+    async fn matched(
+        &self,
+        existing: Versioned<Contact>,
+        actor: &User,
+    ) -> Result<ContactOutcome, CrmError<B::Error>> {
+        let _ = self.allow(actor, Action::Read, existing.resource())?;
+        let _ = self.allow(actor, Action::ReadPersonal, existing.resource())?;
+        Ok(ContactOutcome::Matched(existing))
     }
 
     pub(super) async fn correct_contact(
@@ -248,8 +264,11 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Contact>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, contact.resource())?;
         let plan = plan::correct(contact, details, reason, &self.context(actor))?;
-        self.apply(plan, actor).await.map_err(plan::duplicate_email)
+        self.apply(plan, actor, permit)
+            .await
+            .map_err(plan::duplicate_email)
     }
 
     pub(super) async fn reassign_contact(
@@ -260,6 +279,7 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<HandedOver, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Reassign, contact.resource())?;
         let mut owned = plan::OwnedRecords::of(contact.id());
         if let (Cascade::OpenRecords, Some(previous)) = (cascade, contact.owner()) {
             for query in plan::OwnedRecords::queries(previous) {
@@ -268,7 +288,7 @@ impl<B: Backend> Steps<'_, B> {
             }
         }
         let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;
-        self.apply(plan, actor).await
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn erase_contact(
@@ -276,6 +296,7 @@ impl<B: Backend> Steps<'_, B> {
         contact: Versioned<Contact>,
         actor: &User,
     ) -> Result<ErasureReport, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Erase, contact.resource())?;
         let mut found = plan::ContactRecords::of(contact.id());
         for query in found.queries() {
             self.list_all(&query, &mut |page| found.visit(page)).await?;
@@ -288,8 +309,12 @@ impl<B: Backend> Steps<'_, B> {
                 .map_err(CrmError::Store)?;
             found.visit_account(loaded);
         }
-        self.apply(plan::erase(contact, found, &self.context(actor)), actor)
-            .await
+        self.apply(
+            plan::erase(contact, found, &self.context(actor)),
+            actor,
+            permit,
+        )
+        .await
     }
 
     pub(super) async fn reassign_account(
@@ -299,6 +324,7 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Account>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Reassign, account.resource())?;
         let ctx = self.context(actor);
         self.apply(
             plan::step(account, |mut a| {
@@ -306,6 +332,7 @@ impl<B: Backend> Steps<'_, B> {
                 a
             }),
             actor,
+            permit,
         )
         .await
     }
@@ -322,7 +349,11 @@ impl<B: Backend> Steps<'_, B> {
             }
         }
         let (organization, batch) = plan::new_organization(details, &self.context(actor))?;
-        match self.apply(plan::create(organization, batch), actor).await {
+        let permit = self.allow(actor, Action::Create, organization.resource())?;
+        match self
+            .apply(plan::create(organization, batch), actor, permit)
+            .await
+        {
             Ok(created) => Ok(OrganizationOutcome::Created(created)),
             Err(e) => match (on_duplicate, plan::duplicate_domain(e)) {
                 (OnDuplicate::Reuse, CrmError::DuplicateOrganization { existing }) => {
@@ -341,8 +372,9 @@ impl<B: Backend> Steps<'_, B> {
         reason: Option<Note>,
         actor: &User,
     ) -> Result<Versioned<Organization>, CrmError<B::Error>> {
+        let permit = self.allow(actor, Action::Edit, organization.resource())?;
         let plan = plan::correct_organization(organization, details, reason, &self.context(actor))?;
-        self.apply(plan, actor)
+        self.apply(plan, actor, permit)
             .await
             .map_err(plan::duplicate_domain)
     }
@@ -375,6 +407,7 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn opportunities_of_organization(
         &self,
         organization: OrganizationId,
+        actor: &User,
     ) -> Result<Vec<Versioned<AnyOpportunity>>, CrmError<B::Error>> {
         let mut contacts = Vec::new();
         let query = Query::of_kind(RecordKind::Contact).of_organization(organization);
@@ -384,10 +417,14 @@ impl<B: Backend> Steps<'_, B> {
         for contact in contacts {
             let query = Query::of_kind(RecordKind::Opportunity)
                 .of_contact(ContactId::from_uuid(contact.id().as_uuid()));
-            self.list_all(&query, &mut |page| {
-                found.extend(page.records.into_iter().filter_map(plan::as_opportunity))
-            })
-            .await?;
+            let mut of_contact = Vec::new();
+            self.list_all(&query, &mut |page| of_contact.extend(page.records))
+                .await?;
+            for record in of_contact {
+                if self.readable(actor, record.value()).await? == Some(true) {
+                    found.extend(plan::as_opportunity(record));
+                }
+            }
         }
         Ok(found)
     }

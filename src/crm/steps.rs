@@ -12,7 +12,9 @@ use std::future::Future;
 use std::task::{Poll, Waker};
 
 use super::*;
+use crate::access::{Access, Action, Resource};
 use crate::email::EmailAddress;
+use crate::event::{EventPage, Position};
 use crate::store::{CommitError, Cursor};
 
 /// What the steps need of a store, as futures: the calls of [`AsyncStore`] that the facades
@@ -47,6 +49,12 @@ pub(super) trait Backend {
         after: Option<Cursor>,
         limit: usize,
     ) -> impl Future<Output = Result<Page, Self::Error>> + Send;
+
+    fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+    ) -> impl Future<Output = Result<EventPage, Self::Error>> + Send;
 }
 
 /// A [`Store`] as a [`Backend`]: each call made at once, its result a future that is ready.
@@ -90,6 +98,14 @@ impl<S: Store> Backend for Ready<'_, S> {
         limit: usize,
     ) -> impl Future<Output = Result<Page, S::Error>> + Send {
         std::future::ready(self.0.list(query, after, limit))
+    }
+
+    fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+    ) -> impl Future<Output = Result<EventPage, S::Error>> + Send {
+        std::future::ready(self.0.read_events(after, limit))
     }
 }
 
@@ -135,6 +151,14 @@ impl<S: AsyncStore> Backend for Awaited<'_, S> {
     ) -> impl Future<Output = Result<Page, S::Error>> + Send {
         self.0.list(query, after, limit)
     }
+
+    fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+    ) -> impl Future<Output = Result<EventPage, S::Error>> + Send {
+        self.0.read_events(after, limit)
+    }
 }
 
 /// Drives `step` to its end in place. Over a [`Ready`] backend every store call is ready when
@@ -162,9 +186,36 @@ pub(super) struct Settings {
     pub(super) dates: DatePolicy,
     /// Whether commits carry their events to the outbox ([`Crm::without_events`]).
     pub(super) events: bool,
+    /// Who may do what ([`Crm::new`], [`Crm::with_directory`]).
+    pub(super) access: Access,
 }
 
 impl Settings {
+    /// The defaults, with `policy`, `clock` and `ids`.
+    pub(super) fn new(
+        policy: Arc<dyn crate::access::AccessPolicy>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Settings {
+        Settings {
+            clock,
+            ids,
+            zones: Arc::new(context::utc()),
+            next_steps: NextSteps::none(),
+            dates: DatePolicy::default(),
+            events: true,
+            access: Access::new(policy),
+        }
+    }
+
+    /// The same settings, resolving principals from `directory`.
+    pub(super) fn with_directory(self, directory: crate::access::Directory) -> Settings {
+        Settings {
+            access: self.access.with_directory(directory),
+            ..self
+        }
+    }
+
     /// A context acting as `actor`, with the facade's clock, ids and date windows, in the
     /// actor's offset from UTC.
     pub(super) fn context(&self, actor: &User) -> Context<'_> {
@@ -184,6 +235,74 @@ impl Settings {
     }
 }
 
+/// What the policy sees of a typed value: its kind, id and owner.
+pub(super) trait Subject {
+    fn resource(&self) -> Resource<'_>;
+}
+
+macro_rules! subject {
+    ($($ty:ty => $kind:ident),+ $(,)?) => {$(
+        impl Subject for $ty {
+            fn resource(&self) -> Resource<'_> {
+                Resource::new(RecordKind::$kind)
+                    .with_id(self.id().into())
+                    .owned_by(self.owner())
+            }
+        }
+    )+};
+}
+subject!(Contact => Contact, Account => Account, Organization => Organization);
+
+impl Subject for Activity {
+    fn resource(&self) -> Resource<'_> {
+        Resource::new(RecordKind::Activity)
+            .with_id(self.id().into())
+            .owned_by(Some(self.by()))
+    }
+}
+
+impl<St: crate::state::LeadState> Subject for Lead<St> {
+    fn resource(&self) -> Resource<'_> {
+        Resource::new(RecordKind::Lead)
+            .with_id(self.id().into())
+            .owned_by(self.owner())
+    }
+}
+
+impl<St: crate::state::OpportunityState> Subject for Opportunity<St> {
+    fn resource(&self) -> Resource<'_> {
+        Resource::new(RecordKind::Opportunity)
+            .with_id(self.id().into())
+            .owned_by(self.owner())
+    }
+}
+
+impl Subject for Task {
+    fn resource(&self) -> Resource<'_> {
+        Resource::new(RecordKind::Task)
+            .with_id(self.id().into())
+            .owned_by(Some(self.owner()))
+    }
+}
+
+impl Subject for Record {
+    fn resource(&self) -> Resource<'_> {
+        Resource::of(self)
+    }
+}
+
+/// The policy allowed a step: [`Steps::apply`] takes one, so no step commits without having
+/// asked ([`Steps::allow`]).
+#[must_use = "a step commits with the permit it was given"]
+pub(super) struct Permit(());
+
+impl Permit {
+    /// The permit of a step that needed both.
+    pub(super) fn and(self, _other: Permit) -> Permit {
+        self
+    }
+}
+
 /// The steps over a store reached through `B`, with a facade's settings.
 pub(super) struct Steps<'a, B> {
     pub(super) store: B,
@@ -196,10 +315,101 @@ impl<B: Backend> Steps<'_, B> {
         self.settings.context(actor)
     }
 
+    /// Whether the policy lets `actor` take `action` on `resource`: the permit a commit
+    /// needs, or [`CrmError::Forbidden`] naming the action, the record and the rule.
+    pub(super) fn allow(
+        &self,
+        actor: &User,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> Result<Permit, CrmError<B::Error>> {
+        let access = &self.settings.access;
+        let decision = access
+            .policy()
+            .decide(&access.principal(actor), action, &resource);
+        match decision.is_allowed() {
+            true => Ok(Permit(())),
+            false => Err(CrmError::Forbidden {
+                action,
+                kind: resource.kind(),
+                record: resource.id(),
+                rule: decision.into_rule(),
+            }),
+        }
+    }
+
+    /// [`allow`](Self::allow) for an activity or a task: when its own owner does not reach it,
+    /// the policy is asked again with the owner of the record `about`, loaded for that.
+    pub(super) async fn allow_work(
+        &self,
+        actor: &User,
+        action: Action,
+        resource: Resource<'_>,
+        about: RecordId,
+    ) -> Result<Permit, CrmError<B::Error>> {
+        match self.allow(actor, action, resource) {
+            Err(CrmError::Forbidden { .. }) => {
+                let loaded = self.store.load(about).await.map_err(CrmError::Store)?;
+                let owner = loaded.as_ref().and_then(|r| r.value().owner());
+                self.allow(actor, action, resource.about_owned_by(owner))
+            }
+            done => done,
+        }
+    }
+
+    /// [`allow`](Self::allow) for a stored record, asking with the owner of the record an
+    /// activity or a task is about when its own owner does not reach it.
+    pub(super) async fn allow_on(
+        &self,
+        actor: &User,
+        action: Action,
+        record: &Record,
+    ) -> Result<Permit, CrmError<B::Error>> {
+        match record.regarding() {
+            Some(about) => {
+                self.allow_work(actor, action, record.resource(), about)
+                    .await
+            }
+            None => self.allow(actor, action, record.resource()),
+        }
+    }
+
+    /// `loaded` when `actor` may read it (a record they may not read is as absent).
+    pub(super) async fn readable_or_none(
+        &self,
+        actor: &User,
+        loaded: Option<Versioned<Record>>,
+    ) -> Result<Option<Versioned<Record>>, CrmError<B::Error>> {
+        match &loaded {
+            Some(r) if self.readable(actor, r.value()).await?.is_none() => Ok(None),
+            _ => Ok(loaded),
+        }
+    }
+
+    /// Whether `actor` may read `record`: `None` when not (a read answers "not found"), else
+    /// whether they may read its personal data too.
+    pub(super) async fn readable(
+        &self,
+        actor: &User,
+        record: &Record,
+    ) -> Result<Option<bool>, CrmError<B::Error>> {
+        match self.allow_on(actor, Action::Read, record).await {
+            Ok(_) => {}
+            Err(CrmError::Forbidden { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        match self.allow_on(actor, Action::ReadPersonal, record).await {
+            Ok(_) => Ok(Some(true)),
+            Err(CrmError::Forbidden { .. }) => Ok(Some(false)),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(super) async fn apply<T>(
         &self,
         plan: Plan<T>,
         actor: &User,
+        _permit: Permit,
     ) -> Result<T, CrmError<B::Error>> {
         let batch = self.settings.with_events(plan.batch, actor);
         self.store.commit(batch).await?;
@@ -264,7 +474,10 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Executed, CrmError<B::Error>> {
         let loaded = match command.target() {
-            Some((id, _)) => self.store.load(id).await.map_err(CrmError::Store)?,
+            Some((id, _)) => {
+                let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+                self.readable_or_none(actor, loaded).await?
+            }
             None => None,
         };
         use resolve::Resolved as R;
@@ -346,7 +559,9 @@ impl<B: Backend> Steps<'_, B> {
                 resolve::handed(self.reassign_contact(c, u, cascade, r, actor).await?)
             }
             R::LinkContact(c, organization) => {
-                let organization = self.load::<Organization>(organization).await?;
+                let organization = self
+                    .load_for::<Organization>(organization.into(), actor)
+                    .await?;
                 one(written(self.link_contact(c, &organization, actor).await?))
             }
             R::UnlinkContact(c) => one(written(self.unlink_contact(c, actor).await?)),

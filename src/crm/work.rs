@@ -2,8 +2,9 @@
 //! lead or an open opportunity. [`Crm`]'s methods, documented, and their logic ([`Steps`]),
 //! which [`AsyncCrm`] runs too.
 
-use super::steps::{Backend, Steps, run};
+use super::steps::{Backend, Steps, Subject as _, run};
 use super::*;
+use crate::access::Action;
 
 impl<S: Store> Crm<S> {
     /// Logs an activity about `contact`. See [`Activity::on_contact`].
@@ -194,9 +195,15 @@ impl<B: Backend> Steps<'_, B> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
             plan::invalid_for(contact.id(), Activity::on_contact(contact, details, &ctx))?;
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            activity.resource().about_owned_by(contact.owner()),
+        )?;
         self.apply(
             plan::create(activity, plan::relying_on(contact.id(), contact.version())),
             actor,
+            permit,
         )
         .await
     }
@@ -210,9 +217,15 @@ impl<B: Backend> Steps<'_, B> {
         let ctx = self.context(actor);
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            activity.resource().about_owned_by(lead.owner()),
+        )?;
         self.apply(
             plan::create(activity, plan::relying_on(lead.id(), lead.version())),
             actor,
+            permit,
         )
         .await
     }
@@ -227,12 +240,18 @@ impl<B: Backend> Steps<'_, B> {
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
         let activity = plan::invalid_for(opportunity.id(), activity)?;
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            activity.resource().about_owned_by(opportunity.owner()),
+        )?;
         self.apply(
             plan::create(
                 activity,
                 plan::relying_on(opportunity.id(), opportunity.version()),
             ),
             actor,
+            permit,
         )
         .await
     }
@@ -245,9 +264,18 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<Versioned<Activity>, CrmError<B::Error>> {
         let id = id.into();
         let record = self.store.load(id).await.map_err(CrmError::Store)?;
-        let relied_on = plan::relying_on_loaded(&record);
+        let about = self.readable_or_none(actor, record).await?;
+        let relied_on = plan::relying_on_loaded(&about);
+        let about_owner = about.as_ref().and_then(|r| r.value().owner().cloned());
+        let record = about;
         let activity = plan::activity_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(activity, relied_on), actor).await
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            activity.resource().about_owned_by(about_owner.as_ref()),
+        )?;
+        self.apply(plan::create(activity, relied_on), actor, permit)
+            .await
     }
 
     pub(super) async fn add_task(
@@ -258,9 +286,18 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<Versioned<Task>, CrmError<B::Error>> {
         let id = id.into();
         let record = self.store.load(id).await.map_err(CrmError::Store)?;
-        let relied_on = plan::relying_on_loaded(&record);
+        let about = self.readable_or_none(actor, record).await?;
+        let relied_on = plan::relying_on_loaded(&about);
+        let about_owner = about.as_ref().and_then(|r| r.value().owner().cloned());
+        let record = about;
         let task = plan::task_about(id, record, details, &self.context(actor))?;
-        self.apply(plan::create(task, relied_on), actor).await
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            task.resource().about_owned_by(about_owner.as_ref()),
+        )?;
+        self.apply(plan::create(task, relied_on), actor, permit)
+            .await
     }
 
     pub(super) async fn add_task_on_contact(
@@ -274,9 +311,15 @@ impl<B: Backend> Steps<'_, B> {
             contact.id(),
             Task::on_contact(contact, details, &self.context(actor)),
         )?;
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            task.resource().about_owned_by(contact.owner()),
+        )?;
         self.apply(
             plan::create(task, plan::relying_on(contact.id(), contact.version())),
             actor,
+            permit,
         )
         .await
     }
@@ -292,9 +335,15 @@ impl<B: Backend> Steps<'_, B> {
             lead.id(),
             Task::on_lead(lead, details, &self.context(actor)),
         )?;
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            task.resource().about_owned_by(lead.owner()),
+        )?;
         self.apply(
             plan::create(task, plan::relying_on(lead.id(), lead.version())),
             actor,
+            permit,
         )
         .await
     }
@@ -310,12 +359,18 @@ impl<B: Backend> Steps<'_, B> {
             opportunity.id(),
             Task::on_opportunity(opportunity, details, &self.context(actor)),
         )?;
+        let permit = self.allow(
+            actor,
+            Action::Create,
+            task.resource().about_owned_by(opportunity.owner()),
+        )?;
         self.apply(
             plan::create(
                 task,
                 plan::relying_on(opportunity.id(), opportunity.version()),
             ),
             actor,
+            permit,
         )
         .await
     }
@@ -325,8 +380,16 @@ impl<B: Backend> Steps<'_, B> {
         task: Versioned<Task>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<B::Error>> {
+        let permit = self
+            .allow_work(
+                actor,
+                Action::Edit,
+                task.resource(),
+                task.regarding().into(),
+            )
+            .await?;
         let ctx = self.context(actor);
-        self.apply(plan::close_task(task, |t| t.complete(&ctx))?, actor)
+        self.apply(plan::close_task(task, |t| t.complete(&ctx))?, actor, permit)
             .await
     }
 
@@ -335,8 +398,16 @@ impl<B: Backend> Steps<'_, B> {
         task: Versioned<Task>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<B::Error>> {
+        let permit = self
+            .allow_work(
+                actor,
+                Action::Edit,
+                task.resource(),
+                task.regarding().into(),
+            )
+            .await?;
         let ctx = self.context(actor);
-        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?, actor)
+        self.apply(plan::close_task(task, |t| t.cancel(&ctx))?, actor, permit)
             .await
     }
 }

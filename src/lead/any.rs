@@ -145,6 +145,19 @@ impl AnyLead {
         }
     }
 
+    /// The same lead with its free text redacted by the functions of an erasure, keeping its
+    /// erased mark: what a principal without the right to read personal data sees.
+    pub(crate) fn redacted(&self) -> AnyLead {
+        let erased = self.is_erased();
+        match self.erase_personal_data() {
+            AnyLead::New(l) => AnyLead::New(l.marked(erased)),
+            AnyLead::Working(l) => AnyLead::Working(l.marked(erased)),
+            AnyLead::Nurturing(l) => AnyLead::Nurturing(l.marked(erased)),
+            AnyLead::Converted(l) => AnyLead::Converted(l.marked(erased)),
+            AnyLead::Disqualified(l) => AnyLead::Disqualified(l.marked(erased)),
+        }
+    }
+
     /// The opportunity the lead became, if it is converted.
     pub fn opportunity(&self) -> Option<OpportunityId> {
         match self {

@@ -183,6 +183,20 @@ impl AnyOpportunity {
         self.data().erased
     }
 
+    /// The same opportunity with its free text redacted by the functions of an erasure,
+    /// keeping its erased mark: what a principal without the right to read personal data sees.
+    pub(crate) fn redacted(&self) -> AnyOpportunity {
+        let erased = self.is_erased();
+        match self.erase_personal_data() {
+            AnyOpportunity::Discovery(o) => AnyOpportunity::Discovery(o.marked(erased)),
+            AnyOpportunity::Proposal(o) => AnyOpportunity::Proposal(o.marked(erased)),
+            AnyOpportunity::Negotiation(o) => AnyOpportunity::Negotiation(o.marked(erased)),
+            AnyOpportunity::Contracting(o) => AnyOpportunity::Contracting(o.marked(erased)),
+            AnyOpportunity::Won(o) => AnyOpportunity::Won(o.marked(erased)),
+            AnyOpportunity::Lost(o) => AnyOpportunity::Lost(o.marked(erased)),
+        }
+    }
+
     /// The same opportunity with its free text erased, and of what its stage holds by the same
     /// functions.
     pub(crate) fn erase_personal_data(&self) -> AnyOpportunity {

@@ -43,6 +43,12 @@ use crate::store::{
     AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Unreadable, Versioned,
 };
 
+/// The user the kit's cases read as, through facades that
+/// [allow everything](crate::access::AllowAll): reads by any user see the same.
+pub fn reader() -> crate::text::User {
+    crate::text::User::new("kit:reader").unwrap_or_else(|_| crate::text::User::erased())
+}
+
 /// Runs a future to completion on the current thread: the kit's executor, parking the thread
 /// while the future waits.
 pub fn block_on<F: Future>(future: F) -> F::Output {

@@ -99,7 +99,7 @@ pub fn walk_under_clock<S: Store>(
 ) -> Walked {
     let sample = Sample::new(31);
     let crm = Crm::with_clock_and_ids(
-        store,
+        store, crate::access::AllowAll,
         Arc::new(SteppingClock::new(readings)),
         Arc::new(SequentialIds::new(77)),
     );
@@ -180,7 +180,7 @@ impl Walk {
         let Some(id) = pick(&self.contacts, n) else {
             return self.new_contact(crm, sample);
         };
-        let contact = crm.load::<Contact>(id)?;
+        let contact = crm.load::<Contact>(id, &crate::testkit::reader())?;
         let lead = crm.open_lead(&contact, sample.interest(), sample.actor())?;
         self.leads.push(RecordId::Lead(lead.id()));
         Ok(true)
@@ -219,7 +219,7 @@ impl Walk {
             .map_err(CrmError::Store)?
             .ok_or(CrmError::NotFound(id))?;
         let account = match pick(&self.accounts, n / 2) {
-            Some(account) if n % 2 == 0 => Some(crm.load::<Account>(account)?),
+            Some(account) if n % 2 == 0 => Some(crm.load::<Account>(account, &crate::testkit::reader())?),
             _ => None,
         };
         Ok(match step_on(crm, sample, record, n as u64, account)? {
@@ -242,7 +242,7 @@ impl Walk {
         let Some(id) = pick(&self.contacts, n) else {
             return self.new_contact(crm, sample);
         };
-        let contact = crm.load::<Contact>(id)?;
+        let contact = crm.load::<Contact>(id, &crate::testkit::reader())?;
         crm.erase_contact(contact, sample.actor())?;
         Ok(true)
     }

@@ -106,7 +106,7 @@ fn a_task_is_added_done_or_cancelled_once_and_listed_per_record() {
         .records;
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].id(), call_back.id().into());
-    let loaded: Versioned<Task> = crm.load(quote.id()).unwrap();
+    let loaded: Versioned<Task> = crm.load(quote.id(), &crate::support::reader()).unwrap();
     assert_eq!(loaded, quote);
     check_consistency(crm.store()).unwrap();
 }
@@ -200,7 +200,7 @@ fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_ope
     // Qualifying makes the opportunity: it cannot have a task before it exists.
     let discovery = qualified(&crm, &sample);
     let id = discovery.id();
-    let reloaded = || crm.load::<Opportunity<Discovery>>(id).unwrap();
+    let reloaded = || crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).unwrap();
     match crm.propose(discovery, sample.proposal(), me) {
         Err(CrmError::NextStepRequired {
             opportunity,
@@ -241,7 +241,7 @@ fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_ope
         "{refused}"
     );
     // Losing needs none; reopening into discovery does.
-    let proposal = crm.load::<Opportunity<Proposal>>(id).unwrap();
+    let proposal = crm.load::<Opportunity<Proposal>>(id, &crate::support::reader()).unwrap();
     let lost = crm.lose(proposal, sample.loss(), me).unwrap();
     assert!(matches!(
         crm.reopen(lost, sample.note("back"), me),
@@ -356,11 +356,11 @@ fn a_next_step_closed_between_the_check_and_the_commit_is_a_conflict() {
     let refused = crm.propose(discovery, sample.proposal(), me).unwrap_err();
     assert!(refused.is_conflict(), "{refused}");
     assert!(
-        crm.load::<Opportunity<Discovery>>(id).is_ok(),
+        crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).is_ok(),
         "still in discovery"
     );
     // Read again, it has no next step.
-    let again = crm.load::<Opportunity<Discovery>>(id).unwrap();
+    let again = crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).unwrap();
     assert!(matches!(
         crm.propose(again, sample.proposal(), me),
         Err(CrmError::NextStepRequired { .. })

@@ -34,7 +34,7 @@
 //! use prospect::AsyncCrm;
 //! use prospect_postgres::{PostgresStore, Tenant};
 //! let store = PostgresStore::connect("postgres://prospect@127.0.0.1/prospect", Tenant::from_uuid(uuid::Uuid::nil())).await?;
-//! let crm = AsyncCrm::new(store);
+//! let crm = AsyncCrm::new(store, prospect::access::AllowAll);
 //! # Ok(()) }
 //! ```
 

@@ -30,7 +30,7 @@ type Job = Box<dyn FnOnce(&SqliteStore) + Send>;
 /// ```
 /// use prospect::AsyncCrm;
 /// use prospect_sqlite::{AsyncSqliteStore, SqliteStore};
-/// let crm = AsyncCrm::new(AsyncSqliteStore::new(SqliteStore::open_in_memory()?)?);
+/// let crm = AsyncCrm::new(AsyncSqliteStore::new(SqliteStore::open_in_memory()?)?, prospect::access::AllowAll);
 /// # Ok::<(), prospect_sqlite::SqliteError>(())
 /// ```
 pub struct AsyncSqliteStore {

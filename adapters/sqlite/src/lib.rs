@@ -26,7 +26,7 @@
 //! use prospect::{Crm, record::RecordKind, store::Store};
 //! use prospect_sqlite::SqliteStore;
 //!
-//! let crm = Crm::new(SqliteStore::open_in_memory()?);
+//! let crm = Crm::new(SqliteStore::open_in_memory()?, prospect::access::AllowAll);
 //! assert_eq!(crm.store().scan(RecordKind::Lead, &mut |_| {})?.visited, 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

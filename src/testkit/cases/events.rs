@@ -65,7 +65,7 @@ pub fn events_are_written_only_by_committed_batches<S: Store>(new: impl Fn() -> 
         .must()
         .into_contact();
     let lead = crm.open_lead(&contact, sample.interest(), me).must();
-    let stale = crm.load::<Lead<New>>(lead.id()).must();
+    let stale = crm.load::<Lead<New>>(lead.id(), &crate::testkit::reader()).must();
     crm.log_touch(lead, sample.touch(), me).must();
     match crm.disqualify(stale, sample.disqualification(), me) {
         Err(e) if e.is_conflict() => {}
@@ -246,7 +246,7 @@ pub fn event_reader_misses_nothing_during_concurrent_commits<S: Store + Sync>(ne
                         written.fetch_add(2, Ordering::SeqCst);
                         // Every writer tries the same step on the same lead: one commits.
                         let touched = crm
-                            .load::<Lead<New>>(*lead)
+                            .load::<Lead<New>>(*lead, &crate::testkit::reader())
                             .and_then(|lead| crm.log_touch(lead, sample.touch(), me));
                         match touched {
                             Ok(_) => {

@@ -617,7 +617,7 @@ pub fn list_filters_by_creation_and_expected_close<S: Store>(new: impl Fn() -> S
     );
     // The last one slips into the period.
     let o = crm
-        .load::<Opportunity<Discovery>>(opportunities[7].0)
+        .load::<Opportunity<Discovery>>(opportunities[7].0, &crate::testkit::reader())
         .must();
     let day = first + Days::new(1);
     crm.revise_opportunity(o, Revision::new().expected_close(day), me)

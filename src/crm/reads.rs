@@ -1,0 +1,342 @@
+//! Reads through the access policy: a record, a listing, the pipeline report, the outbox, and
+//! the audit questions (why a decision, who a record reaches).
+
+use super::steps::{Backend, Steps, Subject as _, run};
+use super::*;
+use crate::access::{Action, Audience, Decision, Reach, Resource, Visible, VisiblePage};
+use crate::event::{EventPage, Position};
+use crate::funnel::{Contributes as _, FUNNEL_KINDS, PipelineReport, Scope};
+
+impl<S: Store> Crm<S> {
+    /// Reads the record `id` as `actor` may see it: whole when the policy lets them read its
+    /// personal data, redacted otherwise ([`Visible`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::NotFound`] when there is no such record **or `actor` may not read it** (a
+    /// "forbidden" would say that the id exists); [`CrmError::Store`].
+    pub fn read(
+        &self,
+        id: impl Into<RecordId>,
+        actor: &User,
+    ) -> Result<Visible, CrmError<S::Error>> {
+        run(self.steps().read(id.into(), actor))
+    }
+
+    /// One page of the records `query` names that `actor` may read, in ascending id order,
+    /// each [`Visible`] (redacted where they may not read its personal data), at most `limit`
+    /// (up to [`MAX_PAGE`]) after `after`. The store is asked only for the owners the policy
+    /// reaches ([`AccessPolicy::reach`](crate::access::AccessPolicy::reach)), through its owner
+    /// index: a representative's list costs what a query by owner costs, whatever the store
+    /// holds. Activities and tasks about one record are listed by that record, each checked.
+    ///
+    /// ```
+    /// use prospect::access::{Directory, RolePolicy, Role};
+    /// use prospect::memory::MemoryStore;
+    /// use prospect::record::RecordKind;
+    /// use prospect::store::Query;
+    /// use prospect::*;
+    /// let (ann, bob) = (User::new("ann")?, User::new("bob")?);
+    /// let rep = Role::new("rep")?;
+    /// let crm = Crm::new(MemoryStore::new(), RolePolicy::conventional()).with_directory(
+    ///     Directory::new().with_user(ann.clone(), [rep.clone()], []).with_user(bob.clone(), [rep], []),
+    /// );
+    /// let new = |name: &str, owner: &User| -> Result<ContactDetails, ValidationError> {
+    ///     Ok(ContactDetails::new(Party::person(PersonName::new(name)?), LeadSource::Web)
+    ///         .with_owner(owner.clone()))
+    /// };
+    /// crm.create_contact(new("Ada", &ann)?, OnDuplicate::Refuse, &ann)?;
+    /// crm.create_contact(new("Grace", &bob)?, OnDuplicate::Refuse, &bob)?;
+    /// // A rep may not create a contact for someone else.
+    /// let theirs = crm.create_contact(new("Edsger", &bob)?, OnDuplicate::Refuse, &ann);
+    /// assert!(matches!(theirs, Err(CrmError::Forbidden { .. })));
+    /// let page = crm.list(&Query::of_kind(RecordKind::Contact), None, 50, &ann)?;
+    /// assert_eq!(page.records.len(), 1);
+    /// assert_eq!(page.records[0].owner(), Some(&ann));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn list(
+        &self,
+        query: &Query,
+        after: Option<crate::store::Cursor>,
+        limit: usize,
+        actor: &User,
+    ) -> Result<VisiblePage, CrmError<S::Error>> {
+        run(self.steps().list(query, after, limit, actor))
+    }
+
+    /// The pipeline report of the records in `scope` that `actor` may read: read by owner
+    /// through the store's index when the policy reaches only some owners, every record of a
+    /// kind when it reaches them all. A report holds counts, amounts and owners, no personal
+    /// data.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn report(
+        &self,
+        scope: &Scope,
+        actor: &User,
+    ) -> Result<PipelineReport, CrmError<S::Error>> {
+        run(self.steps().report(scope, actor))
+    }
+
+    /// The outbox's events after `after` that `actor` may read: the events of the record kinds
+    /// the policy lets them read **every** record of ([`Reach::Everything`]); the others are
+    /// left out of the page (its `last` still moves past them). An outbox is an integration's
+    /// feed, read by a principal that reaches everything; events hold no personal data
+    /// ([`event`](crate::event)).
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+        actor: &User,
+    ) -> Result<EventPage, CrmError<S::Error>> {
+        run(self.steps().read_events(after, limit, actor))
+    }
+
+    /// Whether `user` may take `action` on the record `id`, and the rule that decides: for an
+    /// administrator's audit and for support ("why can Ann not see this lead?"). Not a read
+    /// for `user`: it says the record exists, so expose it to administrators only.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::NotFound`], [`CrmError::Store`].
+    pub fn explain(
+        &self,
+        user: &User,
+        action: Action,
+        id: impl Into<RecordId>,
+    ) -> Result<Decision, CrmError<S::Error>> {
+        run(self.steps().explain(user, action, id.into()))
+    }
+
+    /// Who among the users of the facade's [`Directory`](crate::access::Directory) may take
+    /// `action` on the record `id` ("who may see this record": [`Action::Read`]), with the rule
+    /// that allows each, and their roles and teams. For an administrator's audit.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::NotFound`], [`CrmError::Store`].
+    pub fn audience(
+        &self,
+        action: Action,
+        id: impl Into<RecordId>,
+    ) -> Result<Audience, CrmError<S::Error>> {
+        run(self.steps().audience(action, id.into()))
+    }
+}
+
+/// The queries that list what `reach` lets a principal see of `query`: `query` itself when
+/// the policy reaches every record, else one per owner reached (and one for the records nobody
+/// owns), each within `query`'s own restriction to an owner or to none.
+fn within(query: &Query, reach: Reach) -> Vec<Query> {
+    let Reach::Owners { owners, unowned } = reach else {
+        return vec![query.clone()];
+    };
+    match (query.owner(), query.is_unowned()) {
+        (Some(owner), _) => match owners.contains(owner) {
+            true => vec![query.clone()],
+            false => Vec::new(),
+        },
+        (None, true) => match unowned {
+            true => vec![query.clone()],
+            false => Vec::new(),
+        },
+        (None, false) => owners
+            .into_iter()
+            .map(|o| query.clone().owned_by(o))
+            .chain(unowned.then(|| query.clone().unowned()))
+            .collect(),
+    }
+}
+
+impl<B: Backend> Steps<'_, B> {
+    /// The record `id` when `actor` may read it whole, typed: what a step is given.
+    pub(super) async fn load_for<T>(
+        &self,
+        id: RecordId,
+        actor: &User,
+    ) -> Result<Versioned<T>, CrmError<B::Error>>
+    where
+        T: TryFrom<Record, Error = StateError<Record>>,
+    {
+        let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+        if let Some(record) = &loaded {
+            match self.readable(actor, record.value()).await? {
+                None => return Err(CrmError::NotFound(id)),
+                Some(false) => {
+                    // The principal may read it, so its existence is no secret: say why.
+                    let _denied = self
+                        .allow_on(actor, Action::ReadPersonal, record.value())
+                        .await?;
+                }
+                Some(true) => {}
+            }
+        }
+        plan::typed(id, loaded)
+    }
+
+    pub(super) async fn read(
+        &self,
+        id: RecordId,
+        actor: &User,
+    ) -> Result<Visible, CrmError<B::Error>> {
+        let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+        let record = loaded.ok_or(CrmError::NotFound(id))?;
+        match self.readable(actor, record.value()).await? {
+            Some(personal) => Ok(Visible::new(record, personal)),
+            None => Err(CrmError::NotFound(id)),
+        }
+    }
+
+    pub(super) async fn list(
+        &self,
+        query: &Query,
+        after: Option<crate::store::Cursor>,
+        limit: usize,
+        actor: &User,
+    ) -> Result<VisiblePage, CrmError<B::Error>> {
+        let access = &self.settings.access;
+        let principal = access.principal(actor);
+        let kind = query.kind();
+        let queries = match (kind, query.regarding()) {
+            // The work about one record: listed by that record, each checked below.
+            (RecordKind::Activity | RecordKind::Task, Some(_)) => vec![query.clone()],
+            _ => within(query, access.policy().reach(&principal, kind, Action::Read)),
+        };
+        let limit = limit.min(MAX_PAGE);
+        let mut records = Vec::new();
+        let mut unreadable = Vec::new();
+        let mut more = false;
+        for query in &queries {
+            let page = self
+                .store
+                .list(query, after, limit)
+                .await
+                .map_err(CrmError::Store)?;
+            more |= page.next.is_some();
+            records.extend(page.records);
+            unreadable.extend(page.unreadable);
+        }
+        records.sort_by_key(|r| r.value().id().as_uuid());
+        more |= records.len() > limit;
+        records.truncate(limit);
+        let next = match (more, records.last()) {
+            (true, Some(last)) => Some(crate::store::Cursor::after(last.value().id())),
+            _ => None,
+        };
+        let mut page = VisiblePage {
+            records: Vec::with_capacity(records.len()),
+            unreadable,
+            next,
+        };
+        for record in records {
+            if let Some(personal) = self.readable(actor, record.value()).await? {
+                page.records.push(Visible::new(record, personal));
+            }
+        }
+        Ok(page)
+    }
+
+    pub(super) async fn report(
+        &self,
+        scope: &Scope,
+        actor: &User,
+    ) -> Result<PipelineReport, CrmError<B::Error>> {
+        let access = &self.settings.access;
+        let principal = access.principal(actor);
+        let mut report = PipelineReport::new();
+        for kind in FUNNEL_KINDS {
+            let reach = access.policy().reach(&principal, kind, Action::Read);
+            for query in within(&Query::of_kind(kind), reach) {
+                let mut unreadable = 0;
+                self.list_all(&query, &mut |page| {
+                    unreadable += page.unreadable.len();
+                    for r in page.records.iter().filter(|r| scope.includes(r.value())) {
+                        report.add(&r.value().contribution());
+                    }
+                })
+                .await?;
+                report.count_unreadable(unreadable);
+            }
+        }
+        Ok(report)
+    }
+
+    pub(super) async fn read_events(
+        &self,
+        after: Option<Position>,
+        limit: usize,
+        actor: &User,
+    ) -> Result<EventPage, CrmError<B::Error>> {
+        let access = &self.settings.access;
+        let principal = access.principal(actor);
+        let everything: Vec<RecordKind> = RecordKind::ALL
+            .into_iter()
+            .filter(|k| access.policy().reach(&principal, *k, Action::Read) == Reach::Everything)
+            .collect();
+        let mut page = match everything.is_empty() {
+            true => EventPage::default(),
+            false => self
+                .store
+                .read_events(after, limit)
+                .await
+                .map_err(CrmError::Store)?,
+        };
+        page.events
+            .retain(|e| everything.contains(&e.event.record().kind()));
+        Ok(page)
+    }
+
+    pub(super) async fn explain(
+        &self,
+        user: &User,
+        action: Action,
+        id: RecordId,
+    ) -> Result<Decision, CrmError<B::Error>> {
+        let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+        let record = loaded.ok_or(CrmError::NotFound(id))?;
+        let about = self.about_owner(record.value()).await?;
+        let access = &self.settings.access;
+        let resource = record.value().resource().about_owned_by(about.as_ref());
+        Ok(access
+            .policy()
+            .decide(&access.principal(user), action, &resource))
+    }
+
+    pub(super) async fn audience(
+        &self,
+        action: Action,
+        id: RecordId,
+    ) -> Result<Audience, CrmError<B::Error>> {
+        let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+        let record = loaded.ok_or(CrmError::NotFound(id))?;
+        let about = self.about_owner(record.value()).await?;
+        let access = &self.settings.access;
+        let resource: Resource<'_> = record.value().resource().about_owned_by(about.as_ref());
+        Ok(crate::access::audience(
+            access.policy(),
+            access.directory(),
+            action,
+            &resource,
+        ))
+    }
+
+    /// The owner of the record an activity or a task is about; `None` for other records.
+    async fn about_owner(&self, record: &Record) -> Result<Option<User>, CrmError<B::Error>> {
+        let Some(about) = record.regarding() else {
+            return Ok(None);
+        };
+        let loaded = self.store.load(about).await.map_err(CrmError::Store)?;
+        Ok(loaded.and_then(|r| r.value().owner().cloned()))
+    }
+}
