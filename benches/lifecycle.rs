@@ -47,7 +47,8 @@ fn lifecycle(c: &mut Criterion) {
     group.bench_function("memory_store_async", |b| {
         b.iter_custom(|iters| {
             let crm = AsyncCrm::with_clock_and_ids(
-                MemoryStore::with_capacity(4 * iters as usize), prospect::access::AllowAll,
+                MemoryStore::with_capacity(4 * iters as usize),
+                prospect::access::AllowAll,
                 Arc::new(FixedClock::new(start)),
                 Arc::new(SequentialIds::new(1)),
             );
@@ -101,7 +102,8 @@ fn events(c: &mut Criterion) {
     const N: u64 = 1_000;
     let fresh = |events: bool| {
         let crm = Crm::with_clock_and_ids(
-            MemoryStore::with_capacity(4 * N as usize), prospect::access::AllowAll,
+            MemoryStore::with_capacity(4 * N as usize),
+            prospect::access::AllowAll,
             Arc::new(FixedClock::new(start)),
             Arc::new(SequentialIds::new(1)),
         );
@@ -137,7 +139,8 @@ fn discoveries(
 ) {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::with_capacity(4 * n as usize + 8), prospect::access::AllowAll,
+        MemoryStore::with_capacity(4 * n as usize + 8),
+        prospect::access::AllowAll,
         Arc::new(FixedClock::new(start)),
         Arc::new(SequentialIds::new(1)),
     );

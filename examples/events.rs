@@ -23,7 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("date")?,
     ));
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::new(), prospect::access::AllowAll,
+        MemoryStore::new(),
+        prospect::access::AllowAll,
         clock.clone(),
         Arc::new(SequentialIds::new(15)),
     );

@@ -122,8 +122,9 @@ impl fmt::Display for Action {
 pub enum Level {
     /// No record.
     None,
-    /// Records the principal owns, or one of their reports (direct or not) owns; for an
-    /// activity or a task, also those about such a record.
+    /// Records the principal owns, or one of their reports (direct or not) owns. An activity
+    /// or a task is reached through the record it is about, and also, except to create one,
+    /// through its own owner (an activity's author, a task's assignee).
     Own,
     /// [`Own`](Level::Own), and records owned by a member of one of the principal's teams.
     Team,

@@ -79,8 +79,16 @@ impl Grants {
         self.pool
     }
 
-    /// Whether `level` of this role reaches `resource` for `principal`.
-    fn reaches(&self, level: Level, principal: &Principal, resource: &Resource<'_>) -> bool {
+    /// Whether `level` of this role reaches `resource` for `principal` taking `action`. An
+    /// activity or a task is reached through the record it is about, and also, except to
+    /// create one, through its own owner (an activity's author, a task's assignee).
+    fn reaches(
+        &self,
+        level: Level,
+        action: Action,
+        principal: &Principal,
+        resource: &Resource<'_>,
+    ) -> bool {
         let by = |team: bool| {
             move |owner: &crate::text::User| match team {
                 true => principal.shares_team_with(owner),
@@ -93,8 +101,11 @@ impl Grants {
                 Some(owner) => by(team)(owner),
                 None => self.pool,
             };
-            // An activity or a task is also the principal's when the record it is about is.
-            owner || (work && resource.about().is_some_and(by(team)))
+            match (work, resource.about().map(by(team))) {
+                (true, Some(about)) if action == Action::Create => about,
+                (true, Some(about)) => about || owner,
+                _ => owner,
+            }
         };
         match level {
             Level::None => false,
@@ -178,7 +189,7 @@ impl AccessPolicy for RolePolicy {
                 continue;
             };
             let level = grants.level(kind, action);
-            if grants.reaches(level, principal, resource) {
+            if grants.reaches(level, action, principal, resource) {
                 return Decision::allow(Rule::Grant {
                     role: role.clone(),
                     kind,

@@ -16,6 +16,7 @@
 //! [`check_consistency`], which checks the invariants that span records, and [`Sample`], a
 //! deterministic source of valid records and evidence.
 
+pub mod access;
 pub mod cases;
 mod faulty;
 mod rng;

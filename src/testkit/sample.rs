@@ -73,12 +73,22 @@ impl Sample {
 
     /// A facade over `store` with the sample's clock and ids.
     pub fn crm<S>(&self, store: S) -> Crm<S> {
-        Crm::with_clock_and_ids(store, crate::access::AllowAll, self.clock.clone(), self.ids.clone())
+        Crm::with_clock_and_ids(
+            store,
+            crate::access::AllowAll,
+            self.clock.clone(),
+            self.ids.clone(),
+        )
     }
 
     /// An async facade over `store` with the sample's clock and ids.
     pub fn async_crm<S>(&self, store: S) -> AsyncCrm<S> {
-        AsyncCrm::with_clock_and_ids(store, crate::access::AllowAll, self.clock.clone(), self.ids.clone())
+        AsyncCrm::with_clock_and_ids(
+            store,
+            crate::access::AllowAll,
+            self.clock.clone(),
+            self.ids.clone(),
+        )
     }
 
     /// The sample's clock, to move it on or set it.

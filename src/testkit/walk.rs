@@ -99,7 +99,8 @@ pub fn walk_under_clock<S: Store>(
 ) -> Walked {
     let sample = Sample::new(31);
     let crm = Crm::with_clock_and_ids(
-        store, crate::access::AllowAll,
+        store,
+        crate::access::AllowAll,
         Arc::new(SteppingClock::new(readings)),
         Arc::new(SequentialIds::new(77)),
     );
@@ -219,7 +220,9 @@ impl Walk {
             .map_err(CrmError::Store)?
             .ok_or(CrmError::NotFound(id))?;
         let account = match pick(&self.accounts, n / 2) {
-            Some(account) if n % 2 == 0 => Some(crm.load::<Account>(account, &crate::testkit::reader())?),
+            Some(account) if n % 2 == 0 => {
+                Some(crm.load::<Account>(account, &crate::testkit::reader())?)
+            }
             _ => None,
         };
         Ok(match step_on(crm, sample, record, n as u64, account)? {

@@ -330,7 +330,9 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
         other => panic!("{other:?}"),
     }
     // An opportunity: revised, then its proposal revised only once there is one.
-    let lead = crm.load::<Lead<prospect::state::New>>(lead.id(), &crate::support::reader()).unwrap();
+    let lead = crm
+        .load::<Lead<prospect::state::New>>(lead.id(), &crate::support::reader())
+        .unwrap();
     let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
     let o = crm
         .qualify(lead, sample.qualification(), me)
@@ -368,7 +370,9 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
         other => panic!("{other:?}"),
     }
     // A contact corrected, and an organization created once.
-    let contact = crm.load::<Contact>(contact.id(), &crate::support::reader()).unwrap();
+    let contact = crm
+        .load::<Contact>(contact.id(), &crate::support::reader())
+        .unwrap();
     let details = ContactDetails {
         owner: Some(User::new("cid").unwrap()),
         ..contact.details().clone()
@@ -434,7 +438,9 @@ fn contacts_and_organizations_are_handed_linked_and_erased_by_commands() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        crm.opportunities_of_organization(acme.id(), &crate::support::reader()).unwrap().len(),
+        crm.opportunities_of_organization(acme.id(), &crate::support::reader())
+            .unwrap()
+            .len(),
         1
     );
     let done =

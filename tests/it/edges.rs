@@ -130,7 +130,9 @@ fn an_empty_revision_is_refused_on_every_path() {
         Revision::new(),
         Revision::new().because(f.note("nothing, really")),
     ] {
-        let typed = crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).unwrap();
+        let typed = crm
+            .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+            .unwrap();
         match crm.revise_opportunity(typed, revision.clone(), me) {
             Err(CrmError::Invalid { cause, .. }) => {
                 assert_eq!(
@@ -160,7 +162,10 @@ fn an_empty_revision_is_refused_on_every_path() {
         }
     }
     assert_eq!(
-        crm.load::<AnyOpportunity>(id, &crate::support::reader()).unwrap().version().get(),
+        crm.load::<AnyOpportunity>(id, &crate::support::reader())
+            .unwrap()
+            .version()
+            .get(),
         version,
         "nothing was written"
     );
@@ -420,7 +425,10 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
 
     // A deal keeps its currency, and its dates have windows.
     let (id, version) = deal(&crm, &f);
-    let load = || crm.load::<Opportunity<Discovery>>(f_id(&id), &crate::support::reader()).unwrap();
+    let load = || {
+        crm.load::<Opportunity<Discovery>>(f_id(&id), &crate::support::reader())
+            .unwrap()
+    };
     let cases: Vec<(SentProposal, ValidationError)> = vec![
         (
             proposal(jpy, today),
@@ -583,7 +591,9 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
     ];
     for (c, expected) in contracts {
         let as_json = json(&c);
-        let typed = crm.load::<Opportunity<Contracting>>(o.id(), &crate::support::reader()).unwrap();
+        let typed = crm
+            .load::<Opportunity<Contracting>>(o.id(), &crate::support::reader())
+            .unwrap();
         both_refuse(
             &crm,
             me,
@@ -594,7 +604,10 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
         );
     }
     assert_eq!(
-        crm.load::<AnyOpportunity>(o.id(), &crate::support::reader()).unwrap().version().get(),
+        crm.load::<AnyOpportunity>(o.id(), &crate::support::reader())
+            .unwrap()
+            .version()
+            .get(),
         version,
         "nothing was written"
     );

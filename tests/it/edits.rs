@@ -113,7 +113,9 @@ fn revise_refuses_a_past_close_and_an_amount_not_above_zero_and_changes_nothing(
         }
         other => panic!("expected an invalid expected close, got {other:?}"),
     }
-    let opportunity = crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).unwrap();
+    let opportunity = crm
+        .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        .unwrap();
     assert_eq!(opportunity.version().get(), 1, "nothing was written");
     let zero = Money::parse("0", Currency::EUR).unwrap();
     match crm.revise_opportunity(opportunity, Revision::new().amount(zero), me) {
@@ -124,7 +126,9 @@ fn revise_refuses_a_past_close_and_an_amount_not_above_zero_and_changes_nothing(
     let west = sample
         .crm(crm.into_store())
         .with_zones(chrono::FixedOffset::west_opt(10 * 3600).unwrap());
-    let opportunity = west.load::<Opportunity<Discovery>>(id, &crate::support::reader()).unwrap();
+    let opportunity = west
+        .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        .unwrap();
     let local_today = west.context(&user("west")).today();
     assert!(
         local_today < sample.today(),
@@ -200,7 +204,9 @@ fn reassign_after_a_win_leaves_the_closer_credited_in_the_report() {
     let open = qualified(&crm, &sample, &contact);
     // Bob takes the contact with its open records, then hands it all to ana: the won deal,
     // closed while bob owned it, stays bob's.
-    let contact = crm.load::<Contact>(contact.id(), &crate::support::reader()).unwrap();
+    let contact = crm
+        .load::<Contact>(contact.id(), &crate::support::reader())
+        .unwrap();
     let handed = crm
         .reassign_contact(contact, Some(bob.clone()), Cascade::OpenRecords, None, me)
         .unwrap();
@@ -256,7 +262,9 @@ fn reassign_keeps_a_deal_rotting_and_an_erased_contact_cannot_be_corrected() {
         1,
         "a hand-off does not reset the clock: {stale:?}"
     );
-    let contact = crm.load::<Contact>(contact.id(), &crate::support::reader()).unwrap();
+    let contact = crm
+        .load::<Contact>(contact.id(), &crate::support::reader())
+        .unwrap();
     let erased = crm.erase_contact(contact, me).unwrap().contact;
     let details = erased.details().clone();
     match crm.correct_contact(erased, details, None, me) {
@@ -273,7 +281,9 @@ fn no_new_work_is_about_an_erased_contact_or_its_records() {
     let contact = contact_of(&crm, &sample, &user("ana"));
     let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
     let erased = crm.erase_contact(contact, me).unwrap();
-    let lead = crm.load::<Lead<state::New>>(lead.id(), &crate::support::reader()).unwrap();
+    let lead = crm
+        .load::<Lead<state::New>>(lead.id(), &crate::support::reader())
+        .unwrap();
     let call = || ActivityDetails::new(ActivityKind::Call, sample.summary("Hello"));
     let todo = || TaskDetails::new(sample.summary("Call"), me.clone(), Due::On(sample.today()));
     let refused = |result: Result<(), CrmError<std::convert::Infallible>>, what: &str| {

@@ -112,7 +112,8 @@ fn text_leaves(value: &Value, path: &str, key: &str, out: &mut Vec<(String, Stri
 fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     let f = Sample::new(42);
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::new(), prospect::access::AllowAll,
+        MemoryStore::new(),
+        prospect::access::AllowAll,
         std::sync::Arc::new(FixedClock::new(f.clock().now())),
         std::sync::Arc::new(SequentialIds::new(9)),
     );
@@ -259,7 +260,9 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     let probability = Probability::new(70).unwrap();
     crm.override_probability(o, probability, Some(marked_note("override")), &me)
         .unwrap();
-    let contact = crm.load::<Contact>(contact.id(), &crate::support::reader()).unwrap();
+    let contact = crm
+        .load::<Contact>(contact.id(), &crate::support::reader())
+        .unwrap();
     let corrected = ContactDetails {
         party: Party::person(PersonName::new(marked("Jeanne D.")).unwrap()),
         ..contact.details().clone()

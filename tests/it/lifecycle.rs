@@ -473,7 +473,8 @@ fn qualifying_with_a_timeline_already_past_is_refused_and_gives_everything_back(
 fn the_facade_refuses_a_past_timeline_and_writes_nothing() {
     let f = Sample::new(42);
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::new(), prospect::access::AllowAll,
+        MemoryStore::new(),
+        prospect::access::AllowAll,
         std::sync::Arc::new(FixedClock::new(
             f.clock().now() + chrono::TimeDelta::days(120),
         )),
@@ -502,7 +503,9 @@ fn the_facade_refuses_a_past_timeline_and_writes_nothing() {
         }
         other => panic!("expected the qualification to be refused, got {other:?}"),
     }
-    let stored = crm.load::<Lead<Working>>(id, &crate::support::reader()).unwrap();
+    let stored = crm
+        .load::<Lead<Working>>(id, &crate::support::reader())
+        .unwrap();
     assert_eq!(stored.version().get(), 2, "the lead is unchanged");
     let count = Store::scan(crm.store(), RecordKind::Opportunity, &mut |_| {}).unwrap();
     assert_eq!(count.visited, 0, "no opportunity");

@@ -1,6 +1,7 @@
 //! The integration tests, as one binary (one link, one run). They build their values with the
 //! conformance kit's `Sample`, so the binary requires the `testkit` feature (`Cargo.toml`).
 
+mod access;
 mod activities;
 mod architecture;
 

@@ -200,7 +200,10 @@ fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_ope
     // Qualifying makes the opportunity: it cannot have a task before it exists.
     let discovery = qualified(&crm, &sample);
     let id = discovery.id();
-    let reloaded = || crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).unwrap();
+    let reloaded = || {
+        crm.load::<Opportunity<Discovery>>(id, &crate::support::reader())
+            .unwrap()
+    };
     match crm.propose(discovery, sample.proposal(), me) {
         Err(CrmError::NextStepRequired {
             opportunity,
@@ -241,7 +244,9 @@ fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_ope
         "{refused}"
     );
     // Losing needs none; reopening into discovery does.
-    let proposal = crm.load::<Opportunity<Proposal>>(id, &crate::support::reader()).unwrap();
+    let proposal = crm
+        .load::<Opportunity<Proposal>>(id, &crate::support::reader())
+        .unwrap();
     let lost = crm.lose(proposal, sample.loss(), me).unwrap();
     assert!(matches!(
         crm.reopen(lost, sample.note("back"), me),
@@ -356,11 +361,14 @@ fn a_next_step_closed_between_the_check_and_the_commit_is_a_conflict() {
     let refused = crm.propose(discovery, sample.proposal(), me).unwrap_err();
     assert!(refused.is_conflict(), "{refused}");
     assert!(
-        crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).is_ok(),
+        crm.load::<Opportunity<Discovery>>(id, &crate::support::reader())
+            .is_ok(),
         "still in discovery"
     );
     // Read again, it has no next step.
-    let again = crm.load::<Opportunity<Discovery>>(id, &crate::support::reader()).unwrap();
+    let again = crm
+        .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        .unwrap();
     assert!(matches!(
         crm.propose(again, sample.proposal(), me),
         Err(CrmError::NextStepRequired { .. })

@@ -27,7 +27,8 @@ fn setup(
 ) -> (Crm<MemoryStore>, Versioned<Lead<state::Working>>) {
     let sample = Sample::new(7);
     let crm = Crm::with_clock_and_ids(
-        MemoryStore::new(), prospect::access::AllowAll,
+        MemoryStore::new(),
+        prospect::access::AllowAll,
         Arc::new(FixedClock::new(now)),
         Arc::new(SequentialIds::new(7)),
     )

@@ -83,7 +83,8 @@ fn lifecycles(n: u64, seed: u32, first: u64) -> Vec<Batch> {
     let recorder = Recorder::default();
     {
         let crm = Crm::with_clock_and_ids(
-            &recorder, prospect::access::AllowAll,
+            &recorder,
+            prospect::access::AllowAll,
             Arc::new(FixedClock::new(start)),
             Arc::new(SequentialIds::new(seed)),
         );

@@ -174,7 +174,8 @@ fn outbox_of_a_million(path: &std::path::Path) {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
     let evidence = baselines::ours::Evidence::new(start.date_naive()).unwrap();
     let crm = Crm::with_clock_and_ids(
-        prospect::memory::MemoryStore::new(), prospect::access::AllowAll,
+        prospect::memory::MemoryStore::new(),
+        prospect::access::AllowAll,
         std::sync::Arc::new(FixedClock::new(start)),
         std::sync::Arc::new(SequentialIds::new(2)),
     );

@@ -19,7 +19,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
-    let crm = Arc::new(Crm::new(SqliteStore::open(&db)?, prospect::access::AllowAll));
+    let crm = Arc::new(Crm::new(
+        SqliteStore::open(&db)?,
+        prospect::access::AllowAll,
+    ));
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("prospect-service on http://{addr}, database {db}");
     axum::serve(listener, prospect_service::router(crm))

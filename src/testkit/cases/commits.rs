@@ -228,7 +228,9 @@ pub fn racing_qualifications_create_one_opportunity<S: Store + Sync>(new: impl F
     let results: Vec<bool> = race(|_, barrier| {
         let qualification = sample.qualification();
         // Each racer reads the lead before any of them qualifies it.
-        let lead = crm.load::<Lead<Working>>(lead_id, &crate::testkit::reader()).must();
+        let lead = crm
+            .load::<Lead<Working>>(lead_id, &crate::testkit::reader())
+            .must();
         barrier.wait();
         match crm.qualify(lead, qualification, sample.actor()) {
             Ok(_) => true,

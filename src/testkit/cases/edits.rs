@@ -59,7 +59,9 @@ pub fn corrected_email_moves_the_email_index<S: Store>(new: impl Fn() -> S) {
         vec![first.clone()],
         "expected the new address to find the corrected contact"
     );
-    let stored = crm.load::<crate::contact::Contact>(first.id(), &crate::testkit::reader()).must();
+    let stored = crm
+        .load::<crate::contact::Contact>(first.id(), &crate::testkit::reader())
+        .must();
     let correction = stored.corrections().last().expect("one correction");
     assert_eq!(correction.details().before().email.as_ref(), Some(&old));
     assert_eq!(
@@ -79,7 +81,8 @@ pub fn corrected_email_moves_the_email_index<S: Store>(new: impl Fn() -> S) {
         other => panic!("expected a duplicate contact, got {other:?}"),
     }
     assert_eq!(
-        crm.load::<crate::contact::Contact>(second.id(), &crate::testkit::reader()).must(),
+        crm.load::<crate::contact::Contact>(second.id(), &crate::testkit::reader())
+            .must(),
         second,
         "expected a refused correction to write nothing"
     );
@@ -214,7 +217,9 @@ pub fn reassign_moves_records_between_owners<S: Store>(new: impl Fn() -> S) {
         vec![RecordId::from(others.id())],
         "expected another owner's lead to stay with them"
     );
-    let stored = crm.load::<Opportunity<Discovery>>(open.id(), &crate::testkit::reader()).must();
+    let stored = crm
+        .load::<Opportunity<Discovery>>(open.id(), &crate::testkit::reader())
+        .must();
     let handoff = stored
         .history()
         .last()
@@ -241,7 +246,9 @@ pub fn reassign_moves_records_between_owners<S: Store>(new: impl Fn() -> S) {
     let account = crm
         .reassign_account(won.account, Some(cid.clone()), None, me)
         .must();
-    let stored = crm.load::<Account>(account.id(), &crate::testkit::reader()).must();
+    let stored = crm
+        .load::<Account>(account.id(), &crate::testkit::reader())
+        .must();
     assert_eq!(stored.owner(), Some(&cid));
     assert_eq!(stored.handoffs().len(), 1);
     assert_eq!(
@@ -302,7 +309,9 @@ pub fn revise_and_override_read_back<S: Store>(new: impl Fn() -> S) {
     let opportunity = crm
         .override_probability(opportunity, probability, Some(sample.note("champion")), me)
         .must();
-    let stored = crm.load::<Opportunity<Proposal>>(opportunity.id(), &crate::testkit::reader()).must();
+    let stored = crm
+        .load::<Opportunity<Proposal>>(opportunity.id(), &crate::testkit::reader())
+        .must();
     assert_eq!(stored, opportunity, "expected the edits to read back");
     assert_eq!(stored.name().as_str(), "Forty seats");
     assert_eq!(stored.amount(), sample.eur(47_000));
@@ -423,7 +432,10 @@ pub fn async_edits_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .must();
         assert_eq!(stored, opportunity, "expected the edits to read back");
         assert_eq!(stored.amount(), sample.eur(39_000));
-        let lead = crm.load::<Lead<New>>(open_lead.id(), &crate::testkit::reader()).await.must();
+        let lead = crm
+            .load::<Lead<New>>(open_lead.id(), &crate::testkit::reader())
+            .await
+            .must();
         let lead = crm.reassign_lead(lead, None, None, me).await.must();
         assert_eq!(lead.owner(), None);
         let won = crm.negotiate(stored, sample.note("price"), me).await.must();
@@ -436,7 +448,10 @@ pub fn async_edits_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .reassign_account(won.account, Some(user("cid")), None, me)
             .await
             .must();
-        let stored = crm.load::<Account>(account.id(), &crate::testkit::reader()).await.must();
+        let stored = crm
+            .load::<Account>(account.id(), &crate::testkit::reader())
+            .await
+            .must();
         assert_eq!(stored.owner(), Some(&user("cid")));
     });
 }

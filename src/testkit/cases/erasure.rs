@@ -214,7 +214,9 @@ pub fn erasure_racing_new_records_leaves_none_with_its_text<S: Store + Sync>(new
                 thread::yield_now();
             }
             loop {
-                let current = crm.load::<crate::contact::Contact>(contact, &crate::testkit::reader()).must();
+                let current = crm
+                    .load::<crate::contact::Contact>(contact, &crate::testkit::reader())
+                    .must();
                 match crm.erase_contact(current, me) {
                     Ok(_) => return,
                     Err(e) if e.is_conflict() => continue,
@@ -223,7 +225,9 @@ pub fn erasure_racing_new_records_leaves_none_with_its_text<S: Store + Sync>(new
             }
         }
         for i in 0..40 {
-            let current = crm.load::<crate::contact::Contact>(contact, &crate::testkit::reader()).must();
+            let current = crm
+                .load::<crate::contact::Contact>(contact, &crate::testkit::reader())
+                .must();
             if current.erasure().is_some() {
                 return;
             }

@@ -65,7 +65,9 @@ pub fn events_are_written_only_by_committed_batches<S: Store>(new: impl Fn() -> 
         .must()
         .into_contact();
     let lead = crm.open_lead(&contact, sample.interest(), me).must();
-    let stale = crm.load::<Lead<New>>(lead.id(), &crate::testkit::reader()).must();
+    let stale = crm
+        .load::<Lead<New>>(lead.id(), &crate::testkit::reader())
+        .must();
     crm.log_touch(lead, sample.touch(), me).must();
     match crm.disqualify(stale, sample.disqualification(), me) {
         Err(e) if e.is_conflict() => {}

@@ -22,7 +22,8 @@ pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
         let lead = crm.recycle(lead, sample.note("again"), me).must();
         let Qualified { lead, opportunity } = crm.qualify(lead, sample.qualification(), me).must();
         assert_eq!(
-            crm.load::<Lead<crate::state::Converted>>(lead.id(), &crate::testkit::reader()).must(),
+            crm.load::<Lead<crate::state::Converted>>(lead.id(), &crate::testkit::reader())
+                .must(),
             lead
         );
         let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
@@ -45,12 +46,16 @@ pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
                 .must(),
         };
         assert_eq!(
-            crm.load::<crate::opportunity::Opportunity<crate::state::Won>>(won.id(), &crate::testkit::reader())
-                .must(),
+            crm.load::<crate::opportunity::Opportunity<crate::state::Won>>(
+                won.id(),
+                &crate::testkit::reader()
+            )
+            .must(),
             won
         );
         assert_eq!(
-            crm.load::<crate::account::Account>(updated.id(), &crate::testkit::reader()).must(),
+            crm.load::<crate::account::Account>(updated.id(), &crate::testkit::reader())
+                .must(),
             updated
         );
         assert_eq!(updated.version().get(), round as u64 + 1);
@@ -85,7 +90,9 @@ pub fn facade_conflict_leaves_the_store_unchanged<S: Store>(new: impl Fn() -> S)
         .must()
         .into_contact();
     let lead = crm.open_lead(&contact, sample.interest(), me).must();
-    let stale = crm.load::<Lead<New>>(lead.id(), &crate::testkit::reader()).must();
+    let stale = crm
+        .load::<Lead<New>>(lead.id(), &crate::testkit::reader())
+        .must();
     crm.disqualify(lead, sample.disqualification(), me).must();
     let before = snapshot(&store).must();
     match crm.log_touch(stale, sample.touch(), me) {
@@ -226,7 +233,8 @@ pub fn activities_are_stored_and_erased_with_their_contact<S: Store>(new: impl F
     ];
     for activity in &logged {
         assert_eq!(
-            &crm.load::<Activity>(activity.id(), &crate::testkit::reader()).must(),
+            &crm.load::<Activity>(activity.id(), &crate::testkit::reader())
+                .must(),
             activity,
             "expected the activity to load back as logged"
         );
@@ -252,7 +260,9 @@ pub fn activities_are_stored_and_erased_with_their_contact<S: Store>(new: impl F
         "expected its three activities erased"
     );
     for activity in &logged {
-        let stored = crm.load::<Activity>(activity.id(), &crate::testkit::reader()).must();
+        let stored = crm
+            .load::<Activity>(activity.id(), &crate::testkit::reader())
+            .must();
         assert!(stored.is_erased(), "expected the activity marked erased");
         assert_ne!(
             stored.summary(),
@@ -309,7 +319,8 @@ pub fn tasks_are_stored_closed_listed_and_erased<S: Store>(new: impl Fn() -> S) 
         .must();
     let first = crm.complete_task(first, me).must();
     assert_eq!(
-        crm.load::<Task>(first.id(), &crate::testkit::reader()).must(),
+        crm.load::<Task>(first.id(), &crate::testkit::reader())
+            .must(),
         first,
         "expected the done task to load back as done"
     );
@@ -348,7 +359,9 @@ pub fn tasks_are_stored_closed_listed_and_erased<S: Store>(new: impl Fn() -> S) 
     }
     let erased = crm.erase_contact(contact, me).must();
     assert_eq!(erased.tasks.len(), 4, "expected its four tasks erased");
-    let stored = crm.load::<Task>(second.id(), &crate::testkit::reader()).must();
+    let stored = crm
+        .load::<Task>(second.id(), &crate::testkit::reader())
+        .must();
     assert!(stored.is_erased(), "expected the task marked erased");
     assert_eq!(stored.subject().as_str(), crate::text::ERASED_TEXT);
     assert_eq!(

@@ -286,7 +286,10 @@ pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() 
     // A lead: worked (v2), copied, disqualified (v3); the copy is qualified at v3.
     let lead = crm.open_lead(&contact, sample.interest(), me).must();
     let lead = crm.log_touch(lead, sample.touch(), me).must();
-    let copy = crm.load::<Lead<Working>>(lead.id(), &crate::testkit::reader()).must().into_inner();
+    let copy = crm
+        .load::<Lead<Working>>(lead.id(), &crate::testkit::reader())
+        .must()
+        .into_inner();
     let lead = crm.disqualify(lead, sample.disqualification(), me).must();
     let before = snapshot(&store).must();
     let result = crm.qualify(
@@ -336,7 +339,10 @@ pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() 
             .must()
     };
     let WonAccount { account, .. } = crm.win(contracting(), sample.contract(10), me).must();
-    let copy = crm.load::<Account>(account.id(), &crate::testkit::reader()).must().into_inner();
+    let copy = crm
+        .load::<Account>(account.id(), &crate::testkit::reader())
+        .must()
+        .into_inner();
     let WonAccount { account, .. } = crm
         .win_for(contracting(), account, sample.contract(20), me)
         .must();
@@ -361,7 +367,10 @@ pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() 
     );
 
     // A contact: copied, erased (v2); the copy is written back at v2.
-    let copy = crm.load::<Contact>(contact.id(), &crate::testkit::reader()).must().into_inner();
+    let copy = crm
+        .load::<Contact>(contact.id(), &crate::testkit::reader())
+        .must()
+        .into_inner();
     let erased = crm.erase_contact(contact, me).must().contact;
     let before = snapshot(&store).must();
     let mut batch = Batch::new();
@@ -413,7 +422,10 @@ pub fn records_read_back_after_reopen<S: Store, T: Store>(
             .into_contact();
         let lead = crm.open_lead(&contact, sample.interest(), me).must();
         let lead = crm.log_touch(lead, sample.touch(), me).must();
-        let stale = crm.load::<Lead<Working>>(lead.id(), &crate::testkit::reader()).must().into_inner();
+        let stale = crm
+            .load::<Lead<Working>>(lead.id(), &crate::testkit::reader())
+            .must()
+            .into_inner();
         let lead = crm.nurture(lead, sample.note("later"), me).must();
         crm.erase_contact(other, me).must();
         (lead.id(), stale, lead.version(), email)

@@ -198,14 +198,17 @@ pub fn contacts_are_listed_by_organization<S: Store>(new: impl Fn() -> S) {
         members,
         "expected an unlinked and an erased contact to leave the listing"
     );
-    let stored = crm.load::<Contact>(erased.id(), &crate::testkit::reader()).must();
+    let stored = crm
+        .load::<Contact>(erased.id(), &crate::testkit::reader())
+        .must();
     assert_eq!(
         stored.organization(),
         None,
         "an erased contact keeps no link"
     );
     assert_eq!(
-        crm.load::<Organization>(acme.id(), &crate::testkit::reader()).must(),
+        crm.load::<Organization>(acme.id(), &crate::testkit::reader())
+            .must(),
         acme,
         "the erasure leaves the organization"
     );
@@ -298,7 +301,9 @@ pub fn winning_for_an_organization_reuses_its_account<S: Store>(new: impl Fn() -
         "expected a second contact's win to go to the organization's account"
     );
     assert_eq!(second.account.wins().len(), 2);
-    let stored = crm.load::<Account>(first.account.id(), &crate::testkit::reader()).must();
+    let stored = crm
+        .load::<Account>(first.account.id(), &crate::testkit::reader())
+        .must();
     assert_eq!(stored.wins().len(), 2);
     let query = Query::of_kind(RecordKind::Account).of_organization(acme.id());
     assert_eq!(
