@@ -537,3 +537,159 @@ fn the_async_facade_asks_the_same_policy() {
     assert!(matches!(denied, Err(CrmError::Forbidden { .. })));
     assert_eq!(office.snapshot(), before);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use prospect::access::{Decision, Principal, Resource};
+
+    const USERS: [&str; 5] = ["u0", "u1", "u2", "u3", "u4"];
+    const ROLE_NAMES: [&str; 6] = ["rep", "manager", "admin", "privacy", "viewer", "nobody"];
+
+    /// A policy that only decides: lists go through the trait's default `reach`.
+    #[derive(Debug)]
+    struct DecideOnly(RolePolicy);
+
+    impl AccessPolicy for DecideOnly {
+        fn decide(&self, p: &Principal, action: Action, resource: &Resource<'_>) -> Decision {
+            self.0.decide(p, action, resource)
+        }
+    }
+
+    fn level() -> impl Strategy<Value = Level> {
+        prop_oneof![Just(Level::None), Just(Level::Own), Just(Level::Team), Just(Level::All)]
+    }
+
+    /// The conventional roles, or roles with random grants.
+    fn policy() -> impl Strategy<Value = RolePolicy> {
+        let grants = (
+            proptest::collection::vec(level(), RecordKind::ALL.len() * Action::ALL.len()),
+            any::<bool>(),
+        )
+            .prop_map(|(levels, pool)| {
+                let mut g = Grants::none();
+                for (i, level) in levels.into_iter().enumerate() {
+                    let kind = RecordKind::ALL[i / Action::ALL.len()];
+                    g = g.grant(kind, Action::ALL[i % Action::ALL.len()], level);
+                }
+                if pool { g.works_pool() } else { g }
+            });
+        prop_oneof![
+            Just(RolePolicy::conventional()),
+            proptest::collection::vec(grants, 3).prop_map(|gs| {
+                gs.into_iter()
+                    .enumerate()
+                    .fold(RolePolicy::new(), |p, (i, g)| p.with_role(role(ROLE_NAMES[i]), g))
+            }),
+        ]
+    }
+
+    /// Each user's roles, team (0, 1 or none) and manager (another user, or none).
+    fn directory() -> impl Strategy<Value = Directory> {
+        proptest::collection::vec(
+            (
+                proptest::sample::subsequence(ROLE_NAMES.to_vec(), 0..3),
+                proptest::option::of(0..2usize),
+                proptest::option::of(0..USERS.len()),
+            ),
+            USERS.len(),
+        )
+        .prop_map(|people| {
+            let mut d = Directory::new();
+            for (i, (roles, team, manager)) in people.into_iter().enumerate() {
+                let teams = team.map(|t| Team::new(["east", "west"][t]).unwrap());
+                d = d.with_user(user(USERS[i]), roles.into_iter().map(role), teams);
+                if let Some(m) = manager.filter(|m| *m != i) {
+                    d = d.with_manager(&user(USERS[i]), &user(USERS[m]));
+                }
+            }
+            d
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Lists return exactly what the policy lets each principal read, reads are found and
+        /// redacted as it says, and a step is forbidden exactly when it denies it, writing
+        /// nothing then.
+        #[test]
+        fn the_facade_does_exactly_what_the_policy_says(
+            policy in policy(),
+            directory in directory(),
+            owners in proptest::collection::vec(proptest::option::of(0..USERS.len()), 1..6),
+            actor in 0..USERS.len(),
+            target in 0..6usize,
+            default_reach: bool,
+        ) {
+            let office = Office::new();
+            let leads: Vec<_> = owners
+                .iter()
+                .map(|o| office.lead_of(o.map(|i| USERS[i])).1)
+                .collect();
+            let crm = match default_reach {
+                true => Crm::new(&office.store, DecideOnly(policy.clone())),
+                false => Crm::new(&office.store, policy.clone()),
+            }
+            .with_directory(directory.clone());
+            let stored = crate::support::everything(&office.store);
+            for name in USERS {
+                let reader = user(name);
+                let principal = directory.principal(&reader);
+                let allows = |action, r: &Record| {
+                    policy.decide(&principal, action, &Resource::of(r)).is_allowed()
+                };
+                for kind in [RecordKind::Contact, RecordKind::Lead] {
+                    let mut listed = Vec::new();
+                    let mut after = None;
+                    loop {
+                        let page = crm.list(&Query::of_kind(kind), after, 3, &reader).unwrap();
+                        listed.extend(page.records.iter().map(|v| (v.id(), v.is_redacted())));
+                        match page.next {
+                            Some(next) => after = Some(next),
+                            None => break,
+                        }
+                    }
+                    let mut expected: Vec<_> = stored
+                        .iter()
+                        .filter(|r| r.kind() == kind && allows(Action::Read, r))
+                        .map(|r| (r.id(), !allows(Action::ReadPersonal, r)))
+                        .collect();
+                    expected.sort_by_key(|(id, _)| id.as_uuid());
+                    prop_assert_eq!(listed, expected);
+                }
+                for r in &stored {
+                    match crm.read(r.id(), &reader) {
+                        Ok(v) => {
+                            prop_assert!(allows(Action::Read, r));
+                            prop_assert_eq!(v.is_redacted(), !allows(Action::ReadPersonal, r));
+                        }
+                        Err(CrmError::NotFound(_)) => prop_assert!(!allows(Action::Read, r)),
+                        Err(e) => prop_assert!(false, "{}", e),
+                    }
+                }
+            }
+            // One step, by one principal, on one lead.
+            let id = leads[target % leads.len()].id();
+            let lead = office.setup().load::<Lead<New>>(id, &user("setup")).unwrap();
+            let actor = user(USERS[actor]);
+            let record = stored.iter().find(|r| r.id() == RecordId::Lead(lead.id())).unwrap();
+            let may = policy
+                .decide(&directory.principal(&actor), Action::Edit, &Resource::of(record))
+                .is_allowed();
+            let before = office.snapshot();
+            match crm.log_touch(lead, office.sample.touch(), &actor) {
+                Ok(touched) => {
+                    prop_assert!(may);
+                    prop_assert_eq!(touched.version().get(), 2);
+                }
+                Err(CrmError::Forbidden { action: Action::Edit, .. }) => {
+                    prop_assert!(!may);
+                    prop_assert_eq!(office.snapshot(), before);
+                }
+                Err(e) => prop_assert!(false, "{}", e),
+            }
+        }
+    }
+}
