@@ -62,6 +62,30 @@ fn lifecycle(c: &mut Criterion) {
             elapsed
         })
     });
+    // The same lifecycle under the conventional role policy, acting as a representative.
+    let directory = prospect::access::Directory::new().with_user(
+        me.clone(),
+        [prospect::access::Role::new("rep").unwrap()],
+        [],
+    );
+    group.bench_function("memory_store_role_policy", |b| {
+        b.iter_custom(|iters| {
+            let crm = Crm::with_clock_and_ids(
+                MemoryStore::with_capacity(4 * iters as usize),
+                prospect::access::RolePolicy::conventional(),
+                Arc::new(FixedClock::new(start)),
+                Arc::new(SequentialIds::new(1)),
+            )
+            .with_directory(directory.clone());
+            let began = Instant::now();
+            for i in 0..iters {
+                ours::lifecycle(&crm, &me, &evidence, Input::nth(i)).unwrap();
+            }
+            let elapsed = began.elapsed();
+            drop(black_box(crm));
+            elapsed
+        })
+    });
     group.bench_function("floor", |b| {
         b.iter_custom(|iters| {
             let mut floor = Floor(HashMap::with_capacity(4 * iters as usize));
@@ -215,6 +239,12 @@ fn main() {
         &[
             ("lifecycle", "memory_store", "floor", "<= 1.5x"),
             ("lifecycle", "memory_store_async", "memory_store", "~ 1x"),
+            (
+                "lifecycle",
+                "memory_store_role_policy",
+                "memory_store",
+                "<= 1.10x",
+            ),
             ("events", "with_events", "without_events", "<= 1.15x"),
             ("lifecycle", "memory_store", "naive", "<= 0.5x"),
             ("daily_work", "log_activity", "stage_advance", "<= 1.5x"),

@@ -123,7 +123,123 @@ fn contact_records(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, contact_records);
+/// A store of 1,000,000 records owned by 1,000 users: contacts, each with two leads qualified
+/// into two open opportunities (five records a contact, the owner's). Returns the store and one
+/// representative.
+fn owned_store() -> (MemoryStore, User) {
+    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap());
+    let ids = SequentialIds::new(7);
+    let owners: Vec<User> = (0..1_000)
+        .map(|i| User::new(format!("rep{i}")).unwrap())
+        .collect();
+    let today = clock.now().date_naive();
+    let qualification = || {
+        Qualification::builder()
+            .need(
+                Need::new(
+                    Summary::new("Seats").unwrap(),
+                    vec![Requirement::new("40 seats").unwrap()],
+                )
+                .unwrap(),
+            )
+            .budget(Budget::new(Money::parse("30000", Currency::EUR).unwrap()).unwrap())
+            .timeline(
+                Timeline::new(
+                    today + chrono::Days::new(60),
+                    today,
+                    &HorizonPolicy::default(),
+                )
+                .unwrap(),
+            )
+            .build()
+    };
+    let interest = Interest::new(Summary::new("A CRM").unwrap(), BuyingRole::User);
+    let store = MemoryStore::with_capacity(1_000_000);
+    let mut batch = Batch::new();
+    for n in 0..200_000 {
+        let owner = &owners[n % owners.len()];
+        let ctx = Context::new(&clock, &ids, owner.clone());
+        let contact = Contact::create(
+            ContactDetails::new(
+                Party::person(PersonName::new("Ada").unwrap()),
+                LeadSource::Web,
+            )
+            .with_owner(owner.clone()),
+            &ctx,
+        );
+        for _ in 0..2 {
+            let lead = Lead::open(&contact, interest.clone(), &ctx).log_touch(
+                Touch::new(Channel::Call, Summary::new("Call").unwrap()),
+                &ctx,
+            );
+            let (lead, opportunity) = lead
+                .qualify(qualification(), &ctx)
+                .map_err(|e| e.cause().clone())
+                .unwrap();
+            batch.create(Record::from(lead)).unwrap();
+            batch.create(Record::from(opportunity)).unwrap();
+        }
+        batch.create(contact).unwrap();
+        if batch.len() >= 10_000 {
+            store.commit(std::mem::take(&mut batch)).unwrap();
+        }
+    }
+    store.commit(batch).unwrap();
+    (store, owners[7].clone())
+}
+
+/// A representative's first page of their open opportunities at 1,000,000 records: through the
+/// facade under the conventional role policy (which lists by the owner index the policy
+/// reaches, and checks each record) against the same question asked of the store by owner, and
+/// against a scan that filters by the policy.
+fn access(c: &mut Criterion) {
+    use prospect::access::{AccessPolicy as _, Action, Directory, Resource, Role, RolePolicy};
+    let (store, rep) = owned_store();
+    let directory = Directory::new().with_user(rep.clone(), [Role::new("rep").unwrap()], []);
+    let crm = Crm::new(&store, RolePolicy::conventional()).with_directory(directory.clone());
+    let open = Query::open(RecordKind::Opportunity);
+    let mut group = c.benchmark_group("access");
+    group.bench_function("owner_query_1000000", |b| {
+        b.iter(|| {
+            let page = store
+                .list(black_box(&open.clone().owned_by(rep.clone())), None, 100)
+                .unwrap();
+            assert_eq!(page.records.len(), 100);
+            black_box(page)
+        })
+    });
+    group.bench_function("rep_list_1000000", |b| {
+        b.iter(|| {
+            let page = crm.list(black_box(&open), None, 100, &rep).unwrap();
+            assert_eq!(page.records.len(), 100);
+            black_box(page)
+        })
+    });
+    group.sample_size(10);
+    let policy = RolePolicy::conventional();
+    let principal = directory.principal(&rep);
+    group.bench_function("scan_filter_1000000", |b| {
+        b.iter(|| {
+            let mut found = Vec::new();
+            let _ = store
+                .scan(RecordKind::Opportunity, &mut |r| {
+                    if found.len() < 100
+                        && policy
+                            .decide(&principal, Action::Read, &Resource::of(r.value()))
+                            .is_allowed()
+                    {
+                        found.push(r);
+                    }
+                })
+                .unwrap();
+            assert_eq!(found.len(), 100);
+            black_box(found)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, contact_records, access);
 
 fn main() {
     benches();
@@ -154,6 +270,18 @@ fn main() {
                 "contact_records_by_scan",
                 "scan_1000000",
                 "scan_10000",
+                "(a scan's)",
+            ),
+            (
+                "access",
+                "rep_list_1000000",
+                "owner_query_1000000",
+                "same order",
+            ),
+            (
+                "access",
+                "scan_filter_1000000",
+                "owner_query_1000000",
                 "(a scan's)",
             ),
         ],

@@ -35,6 +35,10 @@
 //!   Deserialisation validates: a stored record that breaks an invariant (a converted lead
 //!   whose history does not say into which opportunity, a won opportunity without a contract,
 //!   an email that does not parse) is refused with a [`RecordError`](record::RecordError).
+//! - [`access`]: who may do what. The facades act for a principal and ask an
+//!   [`AccessPolicy`](access::AccessPolicy) before every step and every read:
+//!   [`RolePolicy`](access::RolePolicy) (the CRM conventions, least privilege by default),
+//!   [`AllowAll`](access::AllowAll), or `prospect-cedar`'s Cedar policy.
 //! - [`store`]: the storage contract, [`Store`](store::Store) and
 //!   [`AsyncStore`](store::AsyncStore), and what they exchange.
 //! - [`memory`]: [`MemoryStore`](memory::MemoryStore), the embedded default store.

@@ -558,7 +558,12 @@ mod properties {
     }
 
     fn level() -> impl Strategy<Value = Level> {
-        prop_oneof![Just(Level::None), Just(Level::Own), Just(Level::Team), Just(Level::All)]
+        prop_oneof![
+            Just(Level::None),
+            Just(Level::Own),
+            Just(Level::Team),
+            Just(Level::All)
+        ]
     }
 
     /// The conventional roles, or roles with random grants.
@@ -580,7 +585,9 @@ mod properties {
             proptest::collection::vec(grants, 3).prop_map(|gs| {
                 gs.into_iter()
                     .enumerate()
-                    .fold(RolePolicy::new(), |p, (i, g)| p.with_role(role(ROLE_NAMES[i]), g))
+                    .fold(RolePolicy::new(), |p, (i, g)| {
+                        p.with_role(role(ROLE_NAMES[i]), g)
+                    })
             }),
         ]
     }

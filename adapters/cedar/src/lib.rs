@@ -48,8 +48,8 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use cedar_policy::{
-    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet,
-    Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use prospect::access::{
     AccessPolicy, Action, Decision, Grants, Level, Principal, Resource, RolePolicy, Rule,
@@ -147,12 +147,18 @@ fn condition(kind: RecordKind, action: Action, level: Level, pool: bool) -> Stri
             "((resource has owner && {}) || !(resource has owner))",
             reaches("resource.owner", level)
         ),
-        false => format!("(resource has owner && {})", reaches("resource.owner", level)),
+        false => format!(
+            "(resource has owner && {})",
+            reaches("resource.owner", level)
+        ),
     };
     if !is_work(kind) {
         return owner;
     }
-    let about = format!("(resource has about && {})", reaches("resource.about", level));
+    let about = format!(
+        "(resource has about && {})",
+        reaches("resource.about", level)
+    );
     match action {
         Action::Create => format!("{about} || (!(resource has about) && {owner})"),
         _ => format!("{about} || {owner}"),
@@ -288,8 +294,11 @@ impl CedarPolicy {
             ("reports".to_string(), users(principal.reports())?),
             ("teammates".to_string(), users(principal.teammates())?),
         ]);
-        let principal_entity = Entity::new(me.clone(), attrs, parents).map_err(|e| e.to_string())?;
-        let id = resource.id().map_or_else(|| "new".to_string(), |id| id.to_string());
+        let principal_entity =
+            Entity::new(me.clone(), attrs, parents).map_err(|e| e.to_string())?;
+        let id = resource
+            .id()
+            .map_or_else(|| "new".to_string(), |id| id.to_string());
         let record = uid(entity_type(resource.kind()), &id)?;
         let mut attrs = HashMap::new();
         if let Some(owner) = resource.owner() {

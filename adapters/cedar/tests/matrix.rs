@@ -17,7 +17,11 @@ fn the_conventional_roles_in_cedar_answer_the_whole_matrix() {
         panic!(
             "{} cases differ:\n{}",
             mismatches.len(),
-            mismatches.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("\n")
+            mismatches
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     });
     assert_eq!(
@@ -32,9 +36,11 @@ fn the_matrix_catches_a_cedar_policy_that_grants_too_much() {
         + "permit(principal in Role::\"rep\", action == Action::\"erase\", resource is Contact);";
     let loose = CedarPolicy::new(&text).unwrap();
     let mismatches = check_conventional(&loose).unwrap_err();
-    assert!(mismatches
-        .iter()
-        .all(|m| m.role == Some("rep") && m.action == Action::Erase && !m.expected));
+    assert!(
+        mismatches
+            .iter()
+            .all(|m| m.role == Some("rep") && m.action == Action::Erase && !m.expected)
+    );
 }
 
 #[test]
@@ -64,7 +70,10 @@ fn policies_are_validated_against_the_schema_before_use() {
     // An optional attribute read without `has`.
     let bad = "permit(principal, action == Action::\"read\", resource is Lead) when { resource.owner == principal };";
     assert!(matches!(CedarPolicy::new(bad), Err(CedarError::Invalid(_))));
-    assert!(matches!(CedarPolicy::new("permit("), Err(CedarError::Parse(_))));
+    assert!(matches!(
+        CedarPolicy::new("permit("),
+        Err(CedarError::Parse(_))
+    ));
     // The schema names every kind and action.
     let schema = schema_text();
     for kind in RecordKind::ALL {
@@ -78,7 +87,12 @@ fn policies_are_validated_against_the_schema_before_use() {
 #[test]
 fn random_role_policies_decide_alike_in_cedar() {
     use proptest::prelude::*;
-    let level = prop_oneof![Just(Level::None), Just(Level::Own), Just(Level::Team), Just(Level::All)];
+    let level = prop_oneof![
+        Just(Level::None),
+        Just(Level::Own),
+        Just(Level::Team),
+        Just(Level::All)
+    ];
     let grants = (
         proptest::collection::vec(level, RecordKind::ALL.len() * Action::ALL.len()),
         any::<bool>(),
@@ -111,7 +125,11 @@ fn random_role_policies_decide_alike_in_cedar() {
                             prop_assert_eq!(
                                 roles.decide(&principal, action, &r).is_allowed(),
                                 cedar.decide(&principal, action, &r).is_allowed(),
-                                "{:?} {:?} {:?} {:?}", kind, action, owner, about
+                                "{:?} {:?} {:?} {:?}",
+                                kind,
+                                action,
+                                owner,
+                                about
                             );
                         }
                     }
@@ -140,7 +158,10 @@ fn a_facade_asks_cedar() {
         .unwrap()
         .into_contact();
     assert!(crm.read(contact.id(), &ann).is_ok());
-    assert!(matches!(crm.read(contact.id(), &bob), Err(CrmError::NotFound(_))));
+    assert!(matches!(
+        crm.read(contact.id(), &bob),
+        Err(CrmError::NotFound(_))
+    ));
     let contact = crm.load::<prospect::Contact>(contact.id(), &ann).unwrap();
     match crm.erase_contact(contact, &ann) {
         Err(CrmError::Forbidden { rule, .. }) => {

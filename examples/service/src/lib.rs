@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use prospect::funnel::PipelineReport;
 use prospect::record::{Expected, Record, RecordId, RecordKind};
-use prospect::store::{Store, Versioned};
+use prospect::store::Versioned;
 use prospect::{Command, Crm, CrmError, User};
 use prospect_sqlite::{SqliteError, SqliteStore};
 use serde_json::{Value, json};
@@ -167,8 +167,10 @@ async fn execute(
 
 async fn record(
     State(crm): State<Service>,
+    headers: HeaderMap,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let actor = actor(&headers)?;
     let bad = |what: &str| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -184,21 +186,24 @@ async fn record(
         .map_err(|_| bad("record id").with("path", json!("id")))?;
     let id = RecordId::from_parts(kind, uuid);
     blocking(move || {
-        let found = crm
-            .store()
-            .load(id)
-            .map_err(|e| ApiError::from(CrmError::Store(e)))?;
-        let found = found.ok_or(ApiError::from(CrmError::NotFound(id)))?;
-        Ok(axum::Json(views(std::slice::from_ref(&found))))
+        // Through the access policy: a record the user may not read is not found, personal
+        // data they may not read is redacted.
+        let shown = crm.read(id, &actor).map_err(ApiError::from)?;
+        let view = json!({"version": shown.version().get(), "record": shown});
+        Ok(axum::Json(json!({ "records": [view] })))
     })
     .await
 }
 
-async fn report(State(crm): State<Service>) -> Result<axum::Json<PipelineReport>, ApiError> {
+async fn report(
+    State(crm): State<Service>,
+    headers: HeaderMap,
+) -> Result<axum::Json<PipelineReport>, ApiError> {
+    let actor = actor(&headers)?;
     blocking(move || {
-        PipelineReport::from_store(crm.store())
+        crm.report(&prospect::funnel::Scope::all(), &actor)
             .map(axum::Json)
-            .map_err(|e| ApiError::from(CrmError::Store(e)))
+            .map_err(ApiError::from)
     })
     .await
 }
