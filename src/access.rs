@@ -157,6 +157,14 @@ impl fmt::Display for Level {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     user: User,
+    /// Shared between the copies of a principal (a facade hands one to each decision).
+    #[serde(flatten)]
+    of: Arc<Membership>,
+}
+
+/// What a [`Principal`] is a member of and whom it reaches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Membership {
     roles: BTreeSet<Role>,
     teams: BTreeSet<Team>,
     teammates: BTreeSet<User>,
@@ -168,10 +176,7 @@ impl Principal {
     pub fn new(user: User) -> Principal {
         Principal {
             user,
-            roles: BTreeSet::new(),
-            teams: BTreeSet::new(),
-            teammates: BTreeSet::new(),
-            reports: BTreeSet::new(),
+            of: Arc::default(),
         }
     }
 
@@ -182,43 +187,43 @@ impl Principal {
 
     /// The roles.
     pub fn roles(&self) -> &BTreeSet<Role> {
-        &self.roles
+        &self.of.roles
     }
 
     /// The teams.
     pub fn teams(&self) -> &BTreeSet<Team> {
-        &self.teams
+        &self.of.teams
     }
 
     /// The other members of the principal's teams.
     pub fn teammates(&self) -> &BTreeSet<User> {
-        &self.teammates
+        &self.of.teammates
     }
 
     /// The users who report to the principal, directly or through other managers.
     pub fn reports(&self) -> &BTreeSet<User> {
-        &self.reports
+        &self.of.reports
     }
 
     /// Whether a record owned by `owner` is the principal's own at [`Level::Own`]: theirs or a
     /// report's.
     pub fn owns(&self, owner: &User) -> bool {
-        *owner == self.user || self.reports.contains(owner)
+        *owner == self.user || self.of.reports.contains(owner)
     }
 
     /// Whether a record owned by `owner` is reached at [`Level::Team`]: the principal's own or
     /// a teammate's.
     pub fn shares_team_with(&self, owner: &User) -> bool {
-        self.owns(owner) || self.teammates.contains(owner)
+        self.owns(owner) || self.of.teammates.contains(owner)
     }
 
     /// Every user whose records the principal reaches at [`Level::Own`] (`team`: false) or
     /// [`Level::Team`] (`team`: true), the principal first.
     pub fn reach(&self, team: bool) -> impl Iterator<Item = &User> {
-        let teammates = self.teammates.iter().filter(move |_| team);
+        let teammates = self.of.teammates.iter().filter(move |_| team);
         std::iter::once(&self.user)
-            .chain(self.reports.iter())
-            .chain(teammates.filter(|u| !self.reports.contains(*u)))
+            .chain(self.of.reports.iter())
+            .chain(teammates.filter(|u| !self.of.reports.contains(*u)))
     }
 }
 
@@ -274,13 +279,15 @@ impl Directory {
     /// `user` as a principal: their roles and teams, their teams' other members, and everyone
     /// who reports to them, directly or not (a cycle of managers ends where it closes).
     pub fn principal(&self, user: &User) -> Principal {
-        let mut principal = Principal::new(user.clone());
         let Some(person) = self.people.get(user) else {
-            return principal;
+            return Principal::new(user.clone());
         };
-        principal.roles = person.roles.clone();
-        principal.teams = person.teams.clone();
-        principal.teammates = self
+        let mut of = Membership {
+            roles: person.roles.clone(),
+            teams: person.teams.clone(),
+            ..Membership::default()
+        };
+        of.teammates = self
             .people
             .iter()
             .filter(|(other, p)| *other != user && !p.teams.is_disjoint(&person.teams))
@@ -292,7 +299,7 @@ impl Directory {
             let mut next = self.people.get(other).and_then(|p| p.manager.as_ref());
             while let Some(manager) = next {
                 if manager == user {
-                    principal.reports.insert(other.clone());
+                    of.reports.insert(other.clone());
                     break;
                 }
                 if !seen.insert(manager) {
@@ -301,7 +308,10 @@ impl Directory {
                 next = self.people.get(manager).and_then(|p| p.manager.as_ref());
             }
         }
-        principal
+        Principal {
+            user: user.clone(),
+            of: Arc::new(of),
+        }
     }
 }
 
@@ -610,7 +620,9 @@ pub fn audience(
 pub(crate) struct Access {
     policy: Arc<dyn AccessPolicy>,
     directory: Arc<Directory>,
-    principals: Arc<BTreeMap<User, Arc<Principal>>>,
+    principals: Arc<BTreeMap<User, Principal>>,
+    /// What a user the directory does not know is a member of: nothing, shared.
+    nobody: Arc<Membership>,
 }
 
 impl Access {
@@ -619,13 +631,14 @@ impl Access {
             policy,
             directory: Arc::new(Directory::new()),
             principals: Arc::new(BTreeMap::new()),
+            nobody: Arc::default(),
         }
     }
 
     pub(crate) fn with_directory(self, directory: Directory) -> Access {
         let principals = directory
             .users()
-            .map(|u| (u.clone(), Arc::new(directory.principal(u))))
+            .map(|u| (u.clone(), directory.principal(u)))
             .collect();
         Access {
             directory: Arc::new(directory),
@@ -642,11 +655,15 @@ impl Access {
         &self.directory
     }
 
-    /// `user` as a principal: as the directory resolved them, or with no role.
-    pub(crate) fn principal(&self, user: &User) -> Arc<Principal> {
+    /// `user` as a principal: as the directory resolved them, or with no role. Either costs
+    /// two reference counts, no allocation.
+    pub(crate) fn principal(&self, user: &User) -> Principal {
         match self.principals.get(user) {
-            Some(p) => Arc::clone(p),
-            None => Arc::new(Principal::new(user.clone())),
+            Some(p) => p.clone(),
+            None => Principal {
+                user: user.clone(),
+                of: Arc::clone(&self.nobody),
+            },
         }
     }
 }
