@@ -10,7 +10,10 @@
 //! committed.
 //!
 //! ```text
-//! cargo run --release --example scale -- [--lifecycles N]   (default 1000000)
+//! cargo run --release --example scale -- [--lifecycles N]   (default 1000000) [--roles]
+//!
+//! With `--roles`, the facade acts under `RolePolicy::conventional()` for a representative
+//! (what a team's application pays for its access policy); by default under `AllowAll`.
 //! ```
 //!
 //! It prints the time per lifecycle, the bytes and allocations per lifecycle (counted by a global
@@ -130,16 +133,21 @@ impl Outcome {
 }
 
 /// `n` lifecycles through `Crm` on a `MemoryStore`.
-fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64) -> Result<Outcome, String> {
+fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64, roles: bool) -> Result<Outcome, String> {
     let clock = Arc::new(FixedClock::new(start));
-    let crm = Crm::with_clock_and_ids(
-        // Pre-sized, as the floor's map is: four records per lifecycle.
-        MemoryStore::with_capacity(4 * n as usize),
-        prospect::access::AllowAll,
-        clock.clone(),
-        Arc::new(SequentialIds::new(1)),
-    );
     let me = User::new("claire").map_err(|e| e.to_string())?;
+    // Pre-sized, as the floor's map is: four records per lifecycle.
+    let store = MemoryStore::with_capacity(4 * n as usize);
+    let (clock_, ids) = (clock.clone(), Arc::new(SequentialIds::new(1)));
+    let crm = match roles {
+        false => Crm::with_clock_and_ids(store, prospect::access::AllowAll, clock_, ids),
+        true => {
+            let rep = prospect::access::Role::new("rep").map_err(|e| e.to_string())?;
+            let team = prospect::access::Directory::new().with_user(me.clone(), [rep], []);
+            let policy = prospect::access::RolePolicy::conventional();
+            Crm::with_clock_and_ids(store, policy, clock_, ids).with_directory(team)
+        }
+    };
     let evidence =
         baselines::ours::Evidence::new(clock.now().date_naive()).map_err(|e| e.to_string())?;
     let mut failed = None;
@@ -184,6 +192,7 @@ fn naive_run(start: chrono::DateTime<Utc>, n: u64) -> Run {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut n: u64 = 1_000_000;
+    let mut roles = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -194,10 +203,12 @@ fn main() -> Result<(), Box<dyn Error>> {
                     .parse()
                     .map_err(|e| format!("--lifecycles: {e}"))?;
             }
+            "--roles" => roles = true,
             other => {
-                return Err(
-                    format!("unknown argument {other:?}; usage: scale [--lifecycles N]").into(),
-                );
+                return Err(format!(
+                    "unknown argument {other:?}; usage: scale [--lifecycles N] [--roles]"
+                )
+                .into());
             }
         }
     }
@@ -225,7 +236,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .unwrap_or(Err("a run's thread stopped before reporting".into()))
         };
         eprintln!("running {n} lifecycles through Crm + MemoryStore ...");
-        let ours = on_own_thread(Box::new(move || lifecycles_run(start, n)));
+        let ours = on_own_thread(Box::new(move || lifecycles_run(start, n, roles)));
         eprintln!("running the floor baseline ...");
         let floor = on_own_thread(Box::new(move || Ok(Outcome::baseline(floor_run(n)))));
         eprintln!("running the naive baseline ...");

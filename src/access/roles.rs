@@ -20,11 +20,65 @@ use crate::kind::RecordKind;
 /// assert_eq!(rep.level(RecordKind::Opportunity, Action::Read), Level::Team);
 /// assert_eq!(rep.level(RecordKind::Lead, Action::Erase), Level::None);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Serialised as `{"levels": {"lead": {"edit": "own", ...}, ...}, "pool": true}`, the levels
+/// other than `none` only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "GrantsForm", into = "GrantsForm")]
 pub struct Grants {
+    /// By kind and action, in the order of [`RecordKind::ALL`] and [`Action::ALL`]: a
+    /// decision reads its level in constant time.
+    levels: [[Level; Action::ALL.len()]; RecordKind::ALL.len()],
+    pool: bool,
+}
+
+/// [`Grants`] as data.
+#[derive(Serialize, Deserialize)]
+struct GrantsForm {
     levels: BTreeMap<RecordKind, BTreeMap<Action, Level>>,
     #[serde(default)]
     pool: bool,
+}
+
+impl From<GrantsForm> for Grants {
+    fn from(form: GrantsForm) -> Grants {
+        let grants = Grants {
+            pool: form.pool,
+            ..Grants::none()
+        };
+        form.levels.into_iter().fold(grants, |g, (kind, actions)| {
+            actions
+                .into_iter()
+                .fold(g, |g, (action, level)| g.grant(kind, action, level))
+        })
+    }
+}
+
+impl From<Grants> for GrantsForm {
+    fn from(grants: Grants) -> GrantsForm {
+        let mut levels: BTreeMap<RecordKind, BTreeMap<Action, Level>> = BTreeMap::new();
+        for kind in RecordKind::ALL {
+            for action in Action::ALL {
+                let level = grants.level(kind, action);
+                if level != Level::None {
+                    levels.entry(kind).or_default().insert(action, level);
+                }
+            }
+        }
+        GrantsForm {
+            levels,
+            pool: grants.pool,
+        }
+    }
+}
+
+impl Default for Grants {
+    fn default() -> Grants {
+        Grants {
+            levels: [[Level::None; Action::ALL.len()]; RecordKind::ALL.len()],
+            pool: false,
+        }
+    }
 }
 
 impl Grants {
@@ -35,7 +89,7 @@ impl Grants {
 
     /// The same, with `action` on records of `kind` at `level` (replacing what it was).
     pub fn grant(mut self, kind: RecordKind, action: Action, level: Level) -> Grants {
-        self.levels.entry(kind).or_default().insert(action, level);
+        self.levels[kind as usize][action as usize] = level;
         self
     }
 
@@ -67,11 +121,7 @@ impl Grants {
 
     /// The level of `action` on records of `kind`.
     pub fn level(&self, kind: RecordKind, action: Action) -> Level {
-        self.levels
-            .get(&kind)
-            .and_then(|a| a.get(&action))
-            .copied()
-            .unwrap_or(Level::None)
+        self.levels[kind as usize][action as usize]
     }
 
     /// Whether the role works the pool ([`works_pool`](Self::works_pool)).
@@ -220,5 +270,37 @@ impl AccessPolicy for RolePolicy {
                 unowned,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables index by declaration order: it must be the order of `ALL`.
+    #[test]
+    fn kinds_and_actions_index_in_the_order_of_all() {
+        for (i, kind) in RecordKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, i);
+        }
+        for (i, action) in Action::ALL.into_iter().enumerate() {
+            assert_eq!(action as usize, i);
+        }
+    }
+
+    #[test]
+    fn grants_serialise_as_the_levels_they_grant_and_read_back() {
+        let rep = Grants::none()
+            .grant(RecordKind::Lead, Action::Edit, Level::Own)
+            .works_pool();
+        let json = serde_json::to_value(&rep).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"levels": {"lead": {"edit": "own"}}, "pool": true})
+        );
+        assert_eq!(serde_json::from_value::<Grants>(json).unwrap(), rep);
+        let policy = RolePolicy::conventional();
+        let text = serde_json::to_string(&policy).unwrap();
+        assert_eq!(serde_json::from_str::<RolePolicy>(&text).unwrap(), policy);
     }
 }
