@@ -287,6 +287,14 @@ impl<B: Backend> Steps<'_, B> {
                     .await?;
             }
         }
+        // The cascade hands over each of those records too: each needs its own right.
+        let mut permit = permit;
+        for record in &owned.found {
+            let each = self
+                .allow_on(actor, Action::Reassign, record.value())
+                .await?;
+            permit = permit.and(each);
+        }
         let plan = plan::hand_over(contact, owner, reason, owned.found, &self.context(actor))?;
         self.apply(plan, actor, permit).await
     }

@@ -527,6 +527,52 @@ fn activities_and_tasks_are_their_records_owners_too() {
 }
 
 #[test]
+fn a_cascading_hand_off_needs_the_right_on_every_record_it_hands_over() {
+    let office = Office::new();
+    let (contact, _) = office.lead_of(Some("ann"));
+    let handler = role("handler");
+    let policy = RolePolicy::new().with_role(
+        handler.clone(),
+        Grants::none()
+            .grant_every_kind(Action::Read, Level::All)
+            .grant_every_kind(Action::ReadPersonal, Level::All)
+            .grant(RecordKind::Contact, Action::Reassign, Level::All),
+    );
+    let hal = user("hal");
+    let crm = Crm::new(&office.store, policy).with_directory(Directory::new().with_user(
+        hal.clone(),
+        [handler],
+        [],
+    ));
+    let before = office.snapshot();
+    let contact = crm.load::<Contact>(contact.id(), &hal).unwrap();
+    let denied = crm.reassign_contact(contact, Some(user("bob")), Cascade::OpenRecords, None, &hal);
+    assert!(matches!(
+        denied,
+        Err(CrmError::Forbidden {
+            action: Action::Reassign,
+            kind: RecordKind::Lead,
+            ..
+        })
+    ));
+    assert_eq!(office.snapshot(), before);
+    // Without the cascade, the contact alone is theirs to hand over.
+    let contact = crm
+        .load::<Contact>(
+            before
+                .0
+                .iter()
+                .find(|r| r.kind() == RecordKind::Contact)
+                .unwrap()
+                .id(),
+            &hal,
+        )
+        .unwrap();
+    crm.reassign_contact(contact, Some(user("bob")), Cascade::ContactOnly, None, &hal)
+        .unwrap();
+}
+
+#[test]
 fn the_async_facade_asks_the_same_policy() {
     let office = Office::new();
     let (_, lead) = office.lead_of(Some("bob"));
