@@ -435,7 +435,7 @@ mod server {
                     tokio::spawn(async move {
                         let mut won = 0;
                         for lead in leads {
-                            let Ok(lead) = crm.load::<Lead<state::Working>>(lead).await else {
+                            let Ok(lead) = crm.load::<Lead<state::Working>>(lead, &me).await else {
                                 continue; // converted by another racer already
                             };
                             let qualification = Qualification::builder()

@@ -13,7 +13,8 @@
 //! (`{"error": "...", "kind": "..."}`) with a status that says what went wrong: `400` for a
 //! request that does not read (with the JSON `path` of the field at fault), `404`, `409` for a
 //! stale version or a duplicate, `422` for an illegal move (with the states the step takes)
-//! or a value refused.
+//! or a value refused, `403` for a step the access policy denies (with the action and the
+//! rule; a record the policy does not let the user read is `404`).
 
 use std::sync::Arc;
 
@@ -98,6 +99,12 @@ impl From<CrmError<SqliteError>> for ApiError {
                     .with("accepted", json!(accepted))
                     .with("found", json!(found.key()))
             }
+            CrmError::Forbidden {
+                action, kind, rule, ..
+            } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+                .with("action", json!(action))
+                .with("record_kind", json!(kind))
+                .with("rule", json!(rule.to_string())),
             CrmError::Store(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", message)
             }

@@ -280,3 +280,70 @@ async fn the_acting_user_is_any_name_percent_encoded() {
         "{body}"
     );
 }
+
+/// Under a role policy, a step the policy denies is `403` naming the action and the rule, and a
+/// record the user may not read is `404`.
+#[tokio::test]
+async fn the_access_policy_answers_403_and_404() {
+    use prospect::access::{Directory, Role, RolePolicy};
+    use prospect::{Crm, User};
+    let (claire, vic, zed) = (
+        User::new("claire").unwrap(),
+        User::new("vic").unwrap(),
+        User::new("zed").unwrap(),
+    );
+    let people = Directory::new()
+        .with_user(claire, [Role::new("rep").unwrap()], [])
+        .with_user(vic, [Role::new("viewer").unwrap()], []);
+    let crm = Crm::new(
+        SqliteStore::open_in_memory().unwrap(),
+        RolePolicy::conventional(),
+    )
+    .with_directory(people);
+    let router = prospect_service::router(Arc::new(crm));
+    let send = |user: &'static str, method: &'static str, uri: String, body: Option<Value>| {
+        let router = router.clone();
+        async move {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("content-type", "application/json")
+                .header("x-user", user)
+                .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let create = json!({"step": "create_contact", "args": {"details": {
+        "party": {"kind": "person", "name": "Ada"}, "source": "web", "owner": "claire"}}});
+    let (status, body) = send("claire", "POST", "/commands".into(), Some(create.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["records"][0]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The viewer reads it, redacted; may not create one.
+    let (status, body) = send("vic", "GET", format!("/records/contact/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["records"][0]["record"]["redacted"], json!(true));
+    assert!(!body.to_string().contains("Ada"), "{body}");
+    let (status, body) = send("vic", "POST", "/commands".into(), Some(create)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["kind"], "forbidden");
+    assert_eq!(body["action"], "create");
+    assert!(
+        body["rule"].as_str().unwrap().contains("least privilege"),
+        "{body}"
+    );
+    // A user with no role does not learn that the record exists.
+    let (status, body) = send("zed", "GET", format!("/records/contact/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
