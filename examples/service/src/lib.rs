@@ -7,9 +7,11 @@
 //! - `GET /records/{kind}/{id}`: a record as [`RecordView`](prospect::record::RecordView).
 //! - `GET /report`: the pipeline report, in its documented JSON shape.
 //!
-//! The acting user is the `x-user` header (`api` when absent), percent-encoded as UTF-8 when it
-//! is not ASCII (`Jos%C3%A9`: a header carries ASCII only; raw non-ASCII bytes are refused with
-//! an error that says so). Errors are JSON
+//! Every request carries an API key (`authorization: Bearer pk_…`, made with
+//! `prospect-service keys create`, see [`keys`]): without a valid one, of the service's tenant
+//! and not revoked, the answer is `401`. The key's user is the principal every step and read
+//! is asked for, under the access policy the service was started with ([`AccessConfig`]); it
+//! does not start without one. Errors are JSON
 //! (`{"error": "...", "kind": "..."}`) with a status that says what went wrong: `400` for a
 //! request that does not read (with the JSON `path` of the field at fault), `404`, `409` for a
 //! stale version or a duplicate, `422` for an illegal move (with the states the step takes)
@@ -20,27 +22,118 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Extension, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use prospect::access::{Directory, RolePolicy};
 use prospect::funnel::PipelineReport;
 use prospect::record::{Expected, Record, RecordId, RecordKind};
 use prospect::store::Versioned;
-use prospect::{Command, Crm, CrmError, User};
+use prospect::{Command, Crm, CrmError};
 use prospect_sqlite::{SqliteError, SqliteStore};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+pub mod keys;
+
+use keys::{Authenticated, Keys};
 
 /// The facade the handlers share.
 pub type Service = Arc<Crm<SqliteStore>>;
 
-/// The routes, over `crm`.
-pub fn router(crm: Service) -> Router {
+/// Who may do what, as the service is started with (`--access PATH`, this as JSON): the roles
+/// and their grants, and the users with their roles, teams and managers.
+///
+/// ```json
+/// {"policy": {"roles": {"rep": {"levels": {"lead": {"read": "own", "edit": "own"}}, "pool": true}}},
+///  "directory": {"people": {"ann": {"roles": ["rep"], "teams": ["east"], "manager": "mia"}}}}
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessConfig {
+    /// The roles and what each may do.
+    pub policy: RolePolicy,
+    /// The users.
+    pub directory: Directory,
+}
+
+impl AccessConfig {
+    /// The facade over `store` under this policy and directory.
+    pub fn facade(self, store: SqliteStore) -> Crm<SqliteStore> {
+        Crm::new(store, self.policy).with_directory(self.directory)
+    }
+}
+
+/// What the handlers share: the facade, the keys, the tenant the service serves.
+#[derive(Debug, Clone)]
+struct App {
+    crm: Service,
+    keys: Arc<Keys>,
+    tenant: Arc<str>,
+}
+
+/// The routes, over `crm`, for the holders of `keys` in `tenant`.
+pub fn router(crm: Service, keys: Arc<Keys>, tenant: &str) -> Router {
+    let app = App {
+        crm,
+        keys,
+        tenant: Arc::from(tenant),
+    };
     Router::new()
         .route("/commands", post(execute))
         .route("/records/{kind}/{id}", get(record))
         .route("/report", get(report))
-        .with_state(crm)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .with_state(app)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take this method",
+    )
+}
+
+/// Lets a request through when it carries a valid key of the service's tenant, with who it
+/// acts for; else `401`.
+async fn authenticate(State(app): State<App>, mut request: Request, next: Next) -> Response {
+    let unauthorized = |why: &str| {
+        let mut response =
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why).into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        response
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(presented) = presented else {
+        return unauthorized("an API key is required: authorization: Bearer pk_…");
+    };
+    match app.keys.verify(presented) {
+        Ok(Some(who)) if *who.tenant == *app.tenant => {
+            request.extensions_mut().insert(who);
+            next.run(request).await
+        }
+        Ok(_) => {
+            unauthorized("this API key is not valid here (unknown, revoked, or another tenant's)")
+        }
+        Err(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "keys", e).into_response(),
+    }
 }
 
 /// An error as the service answers it.
@@ -113,28 +206,6 @@ impl From<CrmError<SqliteError>> for ApiError {
     }
 }
 
-/// The acting user: the `x-user` header, or `api`. A header carries visible ASCII only, so a
-/// name in another script is sent percent-encoded as UTF-8 (`José` as `Jos%C3%A9`) and decoded
-/// here; a header with other bytes is refused with an error that says so.
-fn actor(headers: &HeaderMap) -> Result<User, ApiError> {
-    let bad = |e: &dyn std::fmt::Display| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e).with("path", json!("x-user"))
-    };
-    let Some(value) = headers.get("x-user") else {
-        return User::new("api").map_err(|e| bad(&e));
-    };
-    let text = value.to_str().map_err(|_| {
-        bad(
-            &"x-user: not visible ASCII; send a name in another script percent-encoded as \
-               UTF-8, e.g. Jos%C3%A9 for José",
-        )
-    })?;
-    let name = percent_encoding::percent_decode_str(text)
-        .decode_utf8()
-        .map_err(|_| bad(&"x-user: the percent-encoded bytes are not UTF-8"))?;
-    User::new(name).map_err(|e| bad(&e))
-}
-
 /// Runs blocking work (SQLite) off the async workers.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
@@ -154,11 +225,25 @@ fn views(records: &[Versioned<Record>]) -> Value {
 }
 
 async fn execute(
-    State(crm): State<Service>,
+    State(app): State<App>,
+    Extension(who): Extension<Authenticated>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let actor = actor(&headers)?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        // A form or a text/plain body (what a web page can send without asking) runs nothing.
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "a command is sent as content-type: application/json",
+        ));
+    }
+    let (crm, actor) = (app.crm, who.user);
     let reader = &mut serde_json::Deserializer::from_slice(&body);
     let command: Command = serde_path_to_error::deserialize(reader).map_err(|e| {
         let path = e.path().to_string();
@@ -173,11 +258,11 @@ async fn execute(
 }
 
 async fn record(
-    State(crm): State<Service>,
-    headers: HeaderMap,
+    State(app): State<App>,
+    Extension(who): Extension<Authenticated>,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let actor = actor(&headers)?;
+    let (crm, actor) = (app.crm, who.user);
     let bad = |what: &str| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -203,10 +288,10 @@ async fn record(
 }
 
 async fn report(
-    State(crm): State<Service>,
-    headers: HeaderMap,
+    State(app): State<App>,
+    Extension(who): Extension<Authenticated>,
 ) -> Result<axum::Json<PipelineReport>, ApiError> {
-    let actor = actor(&headers)?;
+    let (crm, actor) = (app.crm, who.user);
     blocking(move || {
         crm.report(&prospect::funnel::Scope::all(), &actor)
             .map(axum::Json)

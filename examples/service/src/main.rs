@@ -1,36 +1,126 @@
-//! Runs the service: `cargo run -p prospect-service -- [--db PATH] [--addr HOST:PORT]`
-//! (defaults: `prospect.db` in the current folder, which git ignores at the checkout's root;
-//! `127.0.0.1:3000`). Stops on Ctrl-C.
+//! Runs the service, or manages its API keys.
+//!
+//! ```text
+//! prospect-service serve --access ACCESS.json [--db PATH] [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
+//! prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
+//! prospect-service keys revoke ID [--keys PATH]
+//! prospect-service keys list [--keys PATH]
+//! ```
+//!
+//! Defaults: `prospect.db` and `prospect-keys.json` in the current folder (which git ignores at
+//! the checkout's root), tenant `default`, `127.0.0.1:3000`. `serve` refuses to start without
+//! an access policy ([`AccessConfig`](prospect_service::AccessConfig)). Stops on Ctrl-C.
 
+use std::collections::HashMap;
+use std::process::ExitCode;
 use std::sync::Arc;
 
-use prospect::Crm;
+use prospect::User;
+use prospect_service::AccessConfig;
+use prospect_service::keys::Keys;
 use prospect_sqlite::SqliteStore;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut db = String::from("prospect.db");
-    let mut addr = String::from("127.0.0.1:3000");
-    let mut args = std::env::args().skip(1);
+const USAGE: &str = "usage:
+  prospect-service serve --access ACCESS.json [--db PATH] [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
+  prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
+  prospect-service keys revoke ID [--keys PATH]
+  prospect-service keys list [--keys PATH]";
+
+/// The options (`--name value`) and the other words, in order.
+fn parse(args: &[String]) -> Result<(HashMap<&str, &str>, Vec<&str>), String> {
+    let (mut options, mut words) = (HashMap::new(), Vec::new());
+    let mut args = args.iter();
     while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--db" => db = args.next().ok_or("--db takes a path")?,
-            "--addr" => addr = args.next().ok_or("--addr takes HOST:PORT")?,
-            other => return Err(format!("unknown argument {other}").into()),
+        match arg.strip_prefix("--") {
+            Some(name) => {
+                let value = args.next().ok_or(format!("--{name} takes a value"))?;
+                options.insert(name, value.as_str());
+            }
+            None => words.push(arg.as_str()),
         }
     }
-    // Every caller may do everything until the service authenticates its callers and maps them
-    // to roles (issue 26); the policy is asked at every step and read all the same.
-    let crm = Arc::new(Crm::new(
-        SqliteStore::open(&db)?,
-        prospect::access::AllowAll,
-    ));
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
-    eprintln!("prospect-service on http://{addr}, database {db}");
-    axum::serve(listener, prospect_service::router(crm))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    Ok((options, words))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("prospect-service: {e}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (options, words) = parse(args)?;
+    let allowed = |names: &[&str]| match options.keys().find(|k| !names.contains(k)) {
+        Some(unknown) => Err(format!("unknown option --{unknown}")),
+        None => Ok(()),
+    };
+    let keys_path = options.get("keys").copied().unwrap_or("prospect-keys.json");
+    let tenant = options.get("tenant").copied().unwrap_or("default");
+    let keys = || Keys::open(keys_path).map_err(|e| e.to_string());
+    match words.as_slice() {
+        ["serve"] => {
+            allowed(&["access", "db", "keys", "tenant", "addr"])?;
+            let access = options
+                .get("access")
+                .ok_or("serve needs an access policy: --access ACCESS.json (see the README)")?;
+            let text = std::fs::read(access).map_err(|e| format!("{access}: {e}"))?;
+            let config: AccessConfig =
+                serde_json::from_slice(&text).map_err(|e| format!("{access}: {e}"))?;
+            let db = options.get("db").copied().unwrap_or("prospect.db");
+            let store = SqliteStore::open(db).map_err(|e| format!("{db}: {e}"))?;
+            let crm = Arc::new(config.facade(store));
+            let addr = options.get("addr").copied().unwrap_or("127.0.0.1:3000");
+            let router = prospect_service::router(crm, Arc::new(keys()?), tenant);
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("{addr}: {e}"))?;
+                eprintln!("prospect-service on http://{addr}, database {db}, tenant {tenant}");
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        }
+        ["keys", "create"] => {
+            allowed(&["user", "keys", "tenant"])?;
+            let user = options.get("user").ok_or("keys create needs --user NAME")?;
+            let user = User::new(user).map_err(|e| format!("--user: {e}"))?;
+            let (record, key) = keys()?.create(tenant, user).map_err(|e| e.to_string())?;
+            eprintln!(
+                "key {} for {} in tenant {}: shown this once, stored only as its hash",
+                record.id, record.user, record.tenant
+            );
+            println!("{key}");
+            Ok(())
+        }
+        ["keys", "revoke", id] => {
+            allowed(&["keys"])?;
+            let record = keys()?.revoke(id).map_err(|e| e.to_string())?;
+            eprintln!("key {} of {} revoked", record.id, record.user);
+            Ok(())
+        }
+        ["keys", "list"] => {
+            allowed(&["keys"])?;
+            for r in keys()?.list().map_err(|e| e.to_string())? {
+                let state = r
+                    .revoked_at
+                    .map_or_else(|| "active".to_string(), |at| format!("revoked {at}"));
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    r.id, r.tenant, r.user, r.created_at
+                );
+            }
+            Ok(())
+        }
+        _ => Err("expected serve or keys create|revoke|list".into()),
+    }
 }

@@ -5,20 +5,29 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use prospect::User;
 use prospect::testkit::Sample;
+use prospect_service::keys::Keys;
 use prospect_sqlite::SqliteStore;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 struct Client {
     router: axum::Router,
+    key: String,
 }
 
 impl Client {
+    /// The service over a fresh store, and a key for `claire`.
     fn new(sample: &Sample) -> Client {
         let crm = sample.crm(SqliteStore::open_in_memory().unwrap());
+        let keys = Keys::in_memory();
+        let (_, key) = keys
+            .create("default", User::new("claire").unwrap())
+            .unwrap();
         Client {
-            router: prospect_service::router(Arc::new(crm)),
+            router: prospect_service::router(Arc::new(crm), Arc::new(keys), "default"),
+            key,
         }
     }
 
@@ -40,7 +49,7 @@ impl Client {
             .method(method)
             .uri(uri)
             .header("content-type", "application/json")
-            .header("x-user", "claire")
+            .header("authorization", format!("Bearer {}", self.key))
             .body(body)
             .unwrap();
         let response = self.router.clone().oneshot(request).await.unwrap();
@@ -217,81 +226,14 @@ async fn errors_say_what_went_wrong() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-/// Who acted: the `x-user` header, percent-encoded as UTF-8 when it is not ASCII; raw
-/// non-ASCII bytes are refused with an error that says how to send them.
-#[tokio::test]
-async fn the_acting_user_is_any_name_percent_encoded() {
-    let sample = Sample::new(83);
-    let client = Client::new(&sample);
-    let create = |user: &[u8]| {
-        let command =
-            json!({"step": "create_contact", "args": {"details": of(&sample.contact_details())}});
-        Request::builder()
-            .method("POST")
-            .uri("/commands")
-            .header("content-type", "application/json")
-            .header("x-user", axum::http::HeaderValue::from_bytes(user).unwrap())
-            .body(Body::from(command.to_string()))
-            .unwrap()
-    };
-    let run = |request: Request<Body>| {
-        let router = client.router.clone();
-        async move {
-            let response = router.oneshot(request).await.unwrap();
-            let status = response.status();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
-        }
-    };
-    let (status, body) = run(create("Jos%C3%A9".as_bytes())).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["records"][0]["record"]["created_by"], "José");
-    let (status, body) = run(create("علی%E2%80%8Cرضا".as_bytes())).await;
-    assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
-        "raw UTF-8 is not ASCII: {body}"
-    );
-    let (status, body) = run(create("José".as_bytes())).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["path"], "x-user");
-    assert!(
-        body["error"].as_str().unwrap().starts_with(
-            "x-user: not visible ASCII; send a name in another script percent-encoded"
-        ),
-        "{body}"
-    );
-    let (status, body) = run(create(b"%FF%FE")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        body["error"],
-        "x-user: the percent-encoded bytes are not UTF-8"
-    );
-    let (status, body) = run(create(b"%E2%80%8B")).await;
-    assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
-        "a zero-width space alone: {body}"
-    );
-    assert!(
-        body["error"].as_str().unwrap().starts_with("user:"),
-        "{body}"
-    );
-}
-
 /// Under a role policy, a step the policy denies is `403` naming the action and the rule, and a
 /// record the user may not read is `404`.
 #[tokio::test]
 async fn the_access_policy_answers_403_and_404() {
+    use prospect::Crm;
     use prospect::access::{Directory, Role, RolePolicy};
-    use prospect::{Crm, User};
-    let (claire, vic, zed) = (
-        User::new("claire").unwrap(),
-        User::new("vic").unwrap(),
-        User::new("zed").unwrap(),
-    );
+    // `zed` holds a key but no role.
+    let (claire, vic) = (User::new("claire").unwrap(), User::new("vic").unwrap());
     let people = Directory::new()
         .with_user(claire, [Role::new("rep").unwrap()], [])
         .with_user(vic, [Role::new("viewer").unwrap()], []);
@@ -300,15 +242,21 @@ async fn the_access_policy_answers_403_and_404() {
         RolePolicy::conventional(),
     )
     .with_directory(people);
-    let router = prospect_service::router(Arc::new(crm));
+    let keys = Keys::in_memory();
+    let key: std::collections::HashMap<&str, String> = ["claire", "vic", "zed"]
+        .into_iter()
+        .map(|u| (u, keys.create("default", User::new(u).unwrap()).unwrap().1))
+        .collect();
+    let router = prospect_service::router(Arc::new(crm), Arc::new(keys), "default");
     let send = |user: &'static str, method: &'static str, uri: String, body: Option<Value>| {
         let router = router.clone();
+        let key = key[user].clone();
         async move {
             let request = Request::builder()
                 .method(method)
                 .uri(uri)
                 .header("content-type", "application/json")
-                .header("x-user", user)
+                .header("authorization", format!("Bearer {key}"))
                 .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
                 .unwrap();
             let response = router.oneshot(request).await.unwrap();
@@ -346,4 +294,123 @@ async fn the_access_policy_answers_403_and_404() {
     // A user with no role does not learn that the record exists.
     let (status, body) = send("zed", "GET", format!("/records/contact/{id}"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+/// A request without a valid key of the service's tenant is `401`, whatever it asks; a key acts
+/// as its user, whatever script the name is in.
+#[tokio::test]
+async fn requests_need_a_valid_key_of_the_tenant() {
+    let sample = Sample::new(83);
+    let keys = Arc::new(Keys::in_memory());
+    let (_, jose) = keys.create("default", User::new("José").unwrap()).unwrap();
+    let (revoked, old) = keys
+        .create("default", User::new("claire").unwrap())
+        .unwrap();
+    keys.revoke(&revoked.id).unwrap();
+    let (_, elsewhere) = keys.create("other", User::new("claire").unwrap()).unwrap();
+    let crm = sample.crm(SqliteStore::open_in_memory().unwrap());
+    let router = prospect_service::router(Arc::new(crm), keys, "default");
+    let command =
+        json!({"step": "create_contact", "args": {"details": of(&sample.contact_details())}});
+    let send = |authorization: Option<String>, content_type: &'static str| {
+        let router = router.clone();
+        let command = command.clone();
+        async move {
+            let mut request = Request::builder()
+                .method("POST")
+                .uri("/commands")
+                .header("content-type", content_type);
+            if let Some(a) = authorization {
+                request = request.header("authorization", a);
+            }
+            let response = router
+                .oneshot(request.body(Body::from(command.to_string())).unwrap())
+                .await
+                .unwrap();
+            let status = response.status();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap(),
+                challenge,
+            )
+        }
+    };
+    let json = "application/json";
+    let (status, body, challenge) = send(None, json).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["kind"], "unauthorized");
+    assert_eq!(challenge.unwrap(), "Bearer");
+    for bad in [
+        "Bearer pk_nothing_here".to_string(),
+        format!("Bearer {old}"),
+        format!("Bearer {elsewhere}"),
+        format!("Bearer {}0", &jose[..jose.len() - 1]),
+        format!("Basic {jose}"),
+    ] {
+        let (status, body, _) = send(Some(bad.clone()), json).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}: {body}");
+    }
+    let (status, body, _) = send(Some(format!("Bearer {jose}")), json).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["records"][0]["record"]["created_by"], "José");
+    // What a web page can send without asking runs nothing.
+    let (status, body, _) = send(Some(format!("Bearer {jose}")), "text/plain").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+}
+
+/// Unknown routes and methods answer JSON too.
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json() {
+    let sample = Sample::new(84);
+    let client = Client::new(&sample);
+    let (status, body) = client.send("GET", "/nothing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["kind"], "not_found");
+    let (status, body) = client.send("DELETE", "/commands", None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["kind"], "method_not_allowed");
+}
+
+/// The keys file holds hashes, never a key, readable by its owner only; a revocation written by
+/// another process is seen at the next request.
+#[test]
+fn the_keys_file_holds_no_key_and_revocations_reach_a_running_service() {
+    let dir = std::env::temp_dir().join(format!("prospect-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.json");
+    let _ = std::fs::remove_file(&path);
+    let service = Keys::open(&path).unwrap();
+    let cli = Keys::open(&path).unwrap();
+    let (record, key) = cli.create("default", User::new("ann").unwrap()).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let secret = key.rsplit('_').next().unwrap();
+    assert_eq!(secret.len(), 64, "256 bits, hex");
+    assert!(!text.contains(secret));
+    assert!(text.contains(&record.hash));
+    assert_eq!(service.verify(&key).unwrap().unwrap().user.as_str(), "ann");
+    cli.revoke(&record.id).unwrap();
+    assert_eq!(service.verify(&key).unwrap(), None);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "readable by its owner only");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The service does not start without an access policy.
+#[test]
+fn the_service_refuses_to_start_without_a_policy() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_prospect-service"))
+        .args(["serve", "--db", ":memory:"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("serve needs an access policy"), "{stderr}");
 }
