@@ -20,10 +20,13 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, Extension, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -35,6 +38,11 @@ use prospect::{Command, Crm, CrmError};
 use prospect_sqlite::{SqliteError, SqliteStore};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::util::option_layer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
 
 pub mod keys;
 
@@ -74,13 +82,68 @@ struct App {
     tenant: Arc<str>,
 }
 
-/// The routes, over `crm`, for the holders of `keys` in `tenant`.
+/// The bounds a service holds to.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How long a request may take, its body read included: after it, `408` (a client that
+    /// sends half a body and waits holds nothing longer).
+    pub request_timeout: Duration,
+    /// How many requests run at once; the others are refused at once with `503`.
+    pub concurrent: usize,
+    /// The largest body, in bytes (`413` beyond).
+    pub body_bytes: usize,
+    /// The origins a browser may call the service from (CORS); none by default: closed.
+    pub cors_origins: Vec<HeaderValue>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            request_timeout: Duration::from_secs(10),
+            concurrent: 256,
+            body_bytes: 256 * 1024,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// The routes, over `crm`, for the holders of `keys` in `tenant`, with the default [`Limits`].
 pub fn router(crm: Service, keys: Arc<Keys>, tenant: &str) -> Router {
+    router_with(crm, keys, tenant, Limits::default())
+}
+
+/// The routes, over `crm`, for the holders of `keys` in `tenant`, within `limits`. Every
+/// answer that is not a success is JSON (`{"kind": ..., "error": ...}`), whatever layer made it.
+pub fn router_with(crm: Service, keys: Arc<Keys>, tenant: &str, limits: Limits) -> Router {
     let app = App {
         crm,
         keys,
         tenant: Arc::from(tenant),
     };
+    let cors = match limits.cors_origins.is_empty() {
+        true => None,
+        false => Some(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(limits.cors_origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        ),
+    };
+    let bounds = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "too many requests at once: retry shortly",
+            )
+        }))
+        .load_shed()
+        // One bound for the whole service: the router applies a layer to each route.
+        .layer(GlobalConcurrencyLimitLayer::new(limits.concurrent))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ));
     Router::new()
         .route("/commands", post(execute))
         .route("/records/{kind}/{id}", get(record))
@@ -89,6 +152,36 @@ pub fn router(crm: Service, keys: Arc<Keys>, tenant: &str) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .with_state(app)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(bounds)
+        .layer(option_layer(cors))
+        .layer(middleware::map_response(as_json))
+}
+
+/// An error answer made by a layer (a limit, a timeout) as JSON, like the handlers' own.
+async fn as_json(response: Response) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.is_success() || status.is_informational() || json {
+        return response;
+    }
+    let kind = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_");
+    let (mut parts, _) = response.into_parts();
+    let error = ApiError::new(status, &kind, status.canonical_reason().unwrap_or("error"));
+    let fresh = error.into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, fresh.into_body())
 }
 
 async fn not_found() -> ApiError {

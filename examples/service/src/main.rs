@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! prospect-service serve --access ACCESS.json [--db PATH] [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
+//!                        [--cors-origin https://app.example[,...]]
 //! prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
 //! prospect-service keys revoke ID [--keys PATH]
 //! prospect-service keys list [--keys PATH]
@@ -16,12 +17,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use prospect::User;
-use prospect_service::AccessConfig;
 use prospect_service::keys::Keys;
+use prospect_service::{AccessConfig, Limits};
 use prospect_sqlite::SqliteStore;
 
 const USAGE: &str = "usage:
   prospect-service serve --access ACCESS.json [--db PATH] [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
+                         [--cors-origin https://app.example[,...]]
   prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
   prospect-service keys revoke ID [--keys PATH]
   prospect-service keys list [--keys PATH]";
@@ -64,7 +66,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let keys = || Keys::open(keys_path).map_err(|e| e.to_string());
     match words.as_slice() {
         ["serve"] => {
-            allowed(&["access", "db", "keys", "tenant", "addr"])?;
+            allowed(&["access", "db", "keys", "tenant", "addr", "cors-origin"])?;
             let access = options
                 .get("access")
                 .ok_or("serve needs an access policy: --access ACCESS.json (see the README)")?;
@@ -75,7 +77,19 @@ fn run(args: &[String]) -> Result<(), String> {
             let store = SqliteStore::open(db).map_err(|e| format!("{db}: {e}"))?;
             let crm = Arc::new(config.facade(store));
             let addr = options.get("addr").copied().unwrap_or("127.0.0.1:3000");
-            let router = prospect_service::router(crm, Arc::new(keys()?), tenant);
+            let mut limits = Limits::default();
+            for origin in options
+                .get("cors-origin")
+                .into_iter()
+                .flat_map(|o| o.split(','))
+            {
+                let origin = origin
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("--cors-origin: {origin:?} is not a header value"))?;
+                limits.cors_origins.push(origin);
+            }
+            let router = prospect_service::router_with(crm, Arc::new(keys()?), tenant, limits);
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(addr)

@@ -348,7 +348,12 @@ async fn requests_need_a_valid_key_of_the_tenant() {
         "Bearer pk_nothing_here".to_string(),
         format!("Bearer {old}"),
         format!("Bearer {elsewhere}"),
-        format!("Bearer {}0", &jose[..jose.len() - 1]),
+        // The right id, the secret off by its last digit.
+        format!(
+            "Bearer {}{}",
+            &jose[..jose.len() - 1],
+            if jose.ends_with('0') { '1' } else { '0' }
+        ),
         format!("Basic {jose}"),
     ] {
         let (status, body, _) = send(Some(bad.clone()), json).await;
@@ -413,4 +418,113 @@ fn the_service_refuses_to_start_without_a_policy() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("serve needs an access policy"), "{stderr}");
+}
+
+/// A body too large is `413`, a request that does not finish in time `408`, a request beyond
+/// the bound on concurrent ones `503`: JSON, all three.
+#[tokio::test]
+async fn limits_answer_json() {
+    use prospect_service::Limits;
+    let sample = Sample::new(85);
+    let keys = Keys::in_memory();
+    let (_, key) = keys
+        .create("default", User::new("claire").unwrap())
+        .unwrap();
+    let limits = Limits {
+        request_timeout: std::time::Duration::from_millis(300),
+        concurrent: 1,
+        body_bytes: 1024,
+        ..Limits::default()
+    };
+    let crm = sample.crm(SqliteStore::open_in_memory().unwrap());
+    let router = prospect_service::router_with(Arc::new(crm), Arc::new(keys), "default", limits);
+    let post = |body: Body| {
+        Request::builder()
+            .method("POST")
+            .uri("/commands")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {key}"))
+            .body(body)
+            .unwrap()
+    };
+    let answer = |router: axum::Router, request: Request<Body>| async move {
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+    };
+    let (status, body) = answer(router.clone(), post(Body::from(vec![b' '; 4096]))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["kind"], "payload_too_large");
+    // Half a body, and then nothing: it holds the one slot until its time is up.
+    let (sender, half) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    sender
+        .send(Ok(Bytes::from_static(b"{\"step\":")))
+        .await
+        .unwrap();
+    let stream = tokio_stream_of(half);
+    let slow = tokio::spawn(answer(router.clone(), post(Body::from_stream(stream))));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (status, body) = answer(router.clone(), post(Body::from("{}"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["kind"], "overloaded");
+    let (status, body) = slow.await.unwrap();
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
+    assert_eq!(body["kind"], "request_timeout");
+    drop(sender);
+}
+
+use axum::body::Bytes;
+
+/// A stream of the chunks `receiver` gets, ending when it closes.
+fn tokio_stream_of(
+    mut receiver: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
+
+/// CORS is closed unless origins are allowed: a browser's preflight from another origin gets
+/// no allowance by default, and one only for the origins listed.
+#[tokio::test]
+async fn cors_is_closed_unless_allowed() {
+    use prospect_service::Limits;
+    let sample = Sample::new(86);
+    let preflight = |origin: &'static str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/commands")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = |router: axum::Router, request: Request<Body>| async move {
+        let response = router.oneshot(request).await.unwrap();
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let crm = Arc::new(sample.crm(SqliteStore::open_in_memory().unwrap()));
+    let closed = prospect_service::router(crm.clone(), Arc::new(Keys::in_memory()), "default");
+    assert_eq!(
+        allowed(closed, preflight("https://evil.example")).await,
+        None
+    );
+    let limits = Limits {
+        cors_origins: vec!["https://app.example".parse().unwrap()],
+        ..Limits::default()
+    };
+    let open = prospect_service::router_with(crm, Arc::new(Keys::in_memory()), "default", limits);
+    assert_eq!(
+        allowed(open.clone(), preflight("https://app.example")).await,
+        Some("https://app.example".to_string())
+    );
+    assert_eq!(allowed(open, preflight("https://evil.example")).await, None);
 }
