@@ -5,6 +5,7 @@ use std::future::Future;
 use super::steps::{Awaited, Steps};
 use super::*;
 use crate::access::{AccessPolicy, Action, Audience, Decision, Directory, Visible, VisiblePage};
+use crate::email::EmailAddress;
 use crate::event::{EventPage, Position};
 use crate::funnel::{PipelineReport, Scope};
 use crate::store::Cursor;
@@ -175,6 +176,28 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &'a User,
     ) -> impl Future<Output = Result<VisiblePage, CrmError<S::Error>>> + Send + 'a {
         async move { self.steps().list(query, after, limit, actor).await }
+    }
+
+    /// See [`Crm::find_contacts_by_email`].
+    pub fn find_contacts_by_email<'a>(
+        &'a self,
+        email: &'a EmailAddress,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Vec<Visible>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().find_contacts_by_email(email, actor).await }
+    }
+
+    /// See [`Crm::find_organizations_by_domain`].
+    pub fn find_organizations_by_domain<'a>(
+        &'a self,
+        domain: &'a Domain,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Vec<Visible>, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .find_organizations_by_domain(domain, actor)
+                .await
+        }
     }
 
     /// See [`Crm::report`].

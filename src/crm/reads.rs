@@ -69,6 +69,34 @@ impl<S: Store> Crm<S> {
         run(self.steps().list(query, after, limit, actor))
     }
 
+    /// The contacts with `email` (normalised, as stores index it) that `actor` may read, each
+    /// [`Visible`]: found by the store's email index, then checked.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn find_contacts_by_email(
+        &self,
+        email: &crate::email::EmailAddress,
+        actor: &User,
+    ) -> Result<Vec<Visible>, CrmError<S::Error>> {
+        run(self.steps().find_contacts_by_email(email, actor))
+    }
+
+    /// The organizations with `domain` that `actor` may read: found by the store's domain
+    /// index, then checked.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Store`].
+    pub fn find_organizations_by_domain(
+        &self,
+        domain: &crate::organization::Domain,
+        actor: &User,
+    ) -> Result<Vec<Visible>, CrmError<S::Error>> {
+        run(self.steps().find_organizations_by_domain(domain, actor))
+    }
+
     /// The pipeline report of the records in `scope` that `actor` may read: read by owner
     /// through the store's index when the policy reaches only some owners, every record of a
     /// kind when it reaches them all. A report holds counts, amounts and owners, no personal
@@ -245,6 +273,49 @@ impl<B: Backend> Steps<'_, B> {
             }
         }
         Ok(page)
+    }
+
+    /// `found`, as far as `actor` may see it.
+    async fn visible(
+        &self,
+        found: Vec<Versioned<Record>>,
+        actor: &User,
+    ) -> Result<Vec<Visible>, CrmError<B::Error>> {
+        let mut shown = Vec::with_capacity(found.len());
+        for record in found {
+            if let Some(personal) = self.readable(actor, record.value()).await? {
+                shown.push(Visible::new(record, personal));
+            }
+        }
+        Ok(shown)
+    }
+
+    pub(super) async fn find_contacts_by_email(
+        &self,
+        email: &crate::email::EmailAddress,
+        actor: &User,
+    ) -> Result<Vec<Visible>, CrmError<B::Error>> {
+        let found = self
+            .store
+            .find_contacts_by_email(email)
+            .await
+            .map_err(CrmError::Store)?;
+        let found = found.into_iter().map(|c| c.map(Record::from)).collect();
+        self.visible(found, actor).await
+    }
+
+    pub(super) async fn find_organizations_by_domain(
+        &self,
+        domain: &crate::organization::Domain,
+        actor: &User,
+    ) -> Result<Vec<Visible>, CrmError<B::Error>> {
+        let found = self
+            .store
+            .find_organizations_by_domain(domain)
+            .await
+            .map_err(CrmError::Store)?;
+        let found = found.into_iter().map(|o| o.map(Record::from)).collect();
+        self.visible(found, actor).await
     }
 
     pub(super) async fn report(

@@ -573,6 +573,51 @@ fn a_cascading_hand_off_needs_the_right_on_every_record_it_hands_over() {
 }
 
 #[test]
+fn lookups_by_email_and_domain_show_only_what_the_principal_may_read() {
+    let office = Office::new();
+    let mut details = office.sample.contact_details().with_owner(user("ann"));
+    let email = office.sample.email("grace@example.com");
+    details.email = Some(email.clone());
+    office
+        .setup()
+        .create_contact(details, OnDuplicate::Refuse, &user("setup"))
+        .unwrap();
+    let crm = office.team();
+    assert_eq!(
+        crm.find_contacts_by_email(&email, &user("ann"))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        crm.find_contacts_by_email(&email, &user("cy"))
+            .unwrap()
+            .is_empty()
+    );
+    let viewed = crm.find_contacts_by_email(&email, &user("vic")).unwrap();
+    assert!(viewed[0].is_redacted());
+    let domain = Domain::new("acme.example").unwrap();
+    let details = OrganizationDetails::new(OrganizationName::new("Acme").unwrap())
+        .with_domain(domain.clone());
+    office
+        .setup()
+        .create_organization(details, OnDuplicate::Refuse, &user("setup"))
+        .unwrap();
+    // Every seller reads organizations; a user with no role does not.
+    assert_eq!(
+        crm.find_organizations_by_domain(&domain, &user("cy"))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        crm.find_organizations_by_domain(&domain, &user("zed"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
 fn the_async_facade_asks_the_same_policy() {
     let office = Office::new();
     let (_, lead) = office.lead_of(Some("bob"));

@@ -25,7 +25,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, Extension, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query as Params, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -146,8 +146,10 @@ pub fn router_with(crm: Service, keys: Arc<Keys>, tenant: &str, limits: Limits) 
         ));
     Router::new()
         .route("/commands", post(execute))
+        .route("/records/{kind}", get(list))
         .route("/records/{kind}/{id}", get(record))
         .route("/report", get(report))
+        .route("/events", get(events))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
@@ -376,6 +378,195 @@ async fn record(
         let shown = crm.read(id, &actor).map_err(ApiError::from)?;
         let view = json!({"version": shown.version().get(), "record": shown});
         Ok(axum::Json(json!({ "records": [view] })))
+    })
+    .await
+}
+
+/// A record as the key's user may see it, with its version.
+fn shown(record: prospect::access::Visible) -> Value {
+    json!({"version": record.version().get(), "record": record})
+}
+
+fn bad_param(name: &str, why: impl ToString) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why).with("path", json!(name))
+}
+
+/// The records of a kind the key's user may read, filtered and a page at a time, through the
+/// store's indexes: `state` (one or several, comma-separated: `working,nurturing`), `owner`
+/// (a user, or `unowned`), `contact`, `organization`, `created_from` and `created_until`
+/// (RFC 3339), `closing_from` and `closing_until` (dates), `after` (the `next` of the page
+/// before) and `limit` (at most 1,000); contacts by `email`, organizations by `domain`.
+async fn list(
+    State(app): State<App>,
+    Extension(who): Extension<Authenticated>,
+    Path(kind): Path<String>,
+    Params(params): Params<std::collections::HashMap<String, String>>,
+) -> Result<axum::Json<Value>, ApiError> {
+    use prospect::store::{Cursor, MAX_PAGE, Query};
+    let kind = RecordKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| bad_param("kind", "not a kind of record"))?;
+    let known = [
+        "state",
+        "owner",
+        "contact",
+        "organization",
+        "created_from",
+        "created_until",
+        "closing_from",
+        "closing_until",
+        "after",
+        "limit",
+        "email",
+        "domain",
+    ];
+    if let Some(unknown) = params.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(bad_param(unknown, format!("unknown filter {unknown}")));
+    }
+    let get = |name: &str| params.get(name).map(String::as_str);
+    let (crm, actor) = (app.crm, who.user);
+    // The lookups by email and domain: their own indexes.
+    if let Some(email) = get("email") {
+        if kind != RecordKind::Contact {
+            return Err(bad_param("email", "contacts only are found by email"));
+        }
+        let email = prospect::EmailAddress::new(email).map_err(|e| bad_param("email", e))?;
+        return blocking(move || {
+            let found = crm.find_contacts_by_email(&email, &actor)?;
+            let records: Vec<Value> = found.into_iter().map(shown).collect();
+            Ok(axum::Json(json!({ "records": records, "next": null })))
+        })
+        .await;
+    }
+    if let Some(domain) = get("domain") {
+        if kind != RecordKind::Organization {
+            return Err(bad_param(
+                "domain",
+                "organizations only are found by domain",
+            ));
+        }
+        let domain = prospect::Domain::new(domain).map_err(|e| bad_param("domain", e))?;
+        return blocking(move || {
+            let found = crm.find_organizations_by_domain(&domain, &actor)?;
+            let records: Vec<Value> = found.into_iter().map(shown).collect();
+            Ok(axum::Json(json!({ "records": records, "next": null })))
+        })
+        .await;
+    }
+    let mut query = match get("state") {
+        None => Query::of_kind(kind),
+        Some(states) => {
+            let mut found = Vec::new();
+            for state in states.split(',') {
+                let key = format!("{}/{}", kind.as_str(), state.trim());
+                let state = prospect::record::RecordState::all_of(kind)
+                    .find(|s| s.key() == key)
+                    .ok_or_else(|| bad_param("state", format!("{key} is not a state")))?;
+                found.push(state);
+            }
+            Query::in_any_state(kind, found)
+        }
+    };
+    match get("owner") {
+        Some("unowned") => query = query.unowned(),
+        Some(owner) => {
+            query = query.owned_by(prospect::User::new(owner).map_err(|e| bad_param("owner", e))?)
+        }
+        None => {}
+    }
+    let uuid = |name: &str| -> Result<Option<prospect::uuid::Uuid>, ApiError> {
+        get(name)
+            .map(|v| prospect::uuid::Uuid::parse_str(v).map_err(|e| bad_param(name, e)))
+            .transpose()
+    };
+    if let Some(contact) = uuid("contact")? {
+        query = query.of_contact(prospect::ContactId::from_uuid(contact));
+    }
+    if let Some(organization) = uuid("organization")? {
+        query = query.of_organization(prospect::OrganizationId::from_uuid(organization));
+    }
+    let instant = |name: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        get(name)
+            .map(|v| {
+                chrono::DateTime::parse_from_rfc3339(v)
+                    .map(|t| t.to_utc())
+                    .map_err(|e| bad_param(name, e))
+            })
+            .transpose()
+    };
+    let day = |name: &str| -> Result<Option<chrono::NaiveDate>, ApiError> {
+        get(name)
+            .map(|v| v.parse().map_err(|e| bad_param(name, e)))
+            .transpose()
+    };
+    let (from, until) = (instant("created_from")?, instant("created_until")?);
+    if from.is_some() || until.is_some() {
+        query = query.created_between(
+            from.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+            until.unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
+        );
+    }
+    let (first, last) = (day("closing_from")?, day("closing_until")?);
+    if first.is_some() || last.is_some() {
+        query = query.closing_between(
+            first.unwrap_or(chrono::NaiveDate::MIN),
+            last.unwrap_or(chrono::NaiveDate::MAX),
+        );
+    }
+    let after = get("after")
+        .map(|a| a.parse::<Cursor>().map_err(|e| bad_param("after", e)))
+        .transpose()?;
+    let limit = match get("limit") {
+        None => 100,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_PAGE).contains(l))
+            .ok_or_else(|| bad_param("limit", format!("a number from 1 to {MAX_PAGE}")))?,
+    };
+    blocking(move || {
+        let page = crm.list(&query, after, limit, &actor)?;
+        let records: Vec<Value> = page.records.into_iter().map(shown).collect();
+        Ok(axum::Json(json!({
+            "records": records,
+            "next": page.next.map(|c| c.to_string()),
+            "unreadable": page.unreadable.len(),
+        })))
+    })
+    .await
+}
+
+/// The outbox's events after `after` (a position), at most `limit` (1,000): those of the
+/// record kinds the key's user reads in full ([`Crm::read_events`]).
+async fn events(
+    State(app): State<App>,
+    Extension(who): Extension<Authenticated>,
+    Params(params): Params<std::collections::HashMap<String, String>>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let after = params
+        .get("after")
+        .map(|a| {
+            a.parse::<u64>()
+                .map(prospect::event::Position::new)
+                .map_err(|e| bad_param("after", e))
+        })
+        .transpose()?;
+    let limit = match params.get("limit") {
+        None => 100,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=1_000).contains(l))
+            .ok_or_else(|| bad_param("limit", "a number from 1 to 1000"))?,
+    };
+    let (crm, actor) = (app.crm, who.user);
+    blocking(move || {
+        let page = crm.read_events(after, limit, &actor)?;
+        Ok(axum::Json(json!({
+            "events": page.events,
+            "last": page.last.map(|p| p.get()),
+        })))
     })
     .await
 }

@@ -528,3 +528,111 @@ async fn cors_is_closed_unless_allowed() {
     );
     assert_eq!(allowed(open, preflight("https://evil.example")).await, None);
 }
+
+/// Listings and lookups through the store's indexes, filtered by the policy, a page at a time;
+/// events for those who read everything.
+#[tokio::test]
+async fn lists_lookups_and_events_go_through_the_policy() {
+    use prospect::Crm;
+    use prospect::access::{Directory, Role, RolePolicy};
+    let people = Directory::new()
+        .with_user(
+            User::new("claire").unwrap(),
+            [Role::new("rep").unwrap()],
+            [],
+        )
+        .with_user(User::new("bob").unwrap(), [Role::new("rep").unwrap()], [])
+        .with_user(
+            User::new("vic").unwrap(),
+            [Role::new("viewer").unwrap()],
+            [],
+        );
+    let crm = Crm::new(
+        SqliteStore::open_in_memory().unwrap(),
+        RolePolicy::conventional(),
+    )
+    .with_directory(people);
+    let keys = Keys::in_memory();
+    let key: std::collections::HashMap<&str, String> = ["claire", "bob", "vic"]
+        .into_iter()
+        .map(|u| (u, keys.create("default", User::new(u).unwrap()).unwrap().1))
+        .collect();
+    let router = prospect_service::router(Arc::new(crm), Arc::new(keys), "default");
+    let send = |user: &'static str, method: &'static str, uri: String, body: Option<Value>| {
+        let router = router.clone();
+        let key = key[user].clone();
+        async move {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {key}"))
+                .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    for (user, name, email) in [
+        ("claire", "Ada", "ada@example.com"),
+        ("claire", "Grace", "grace@example.com"),
+        ("bob", "Edsger", "edsger@example.com"),
+    ] {
+        let create = json!({"step": "create_contact", "args": {"details": {
+            "party": {"kind": "person", "name": name}, "email": email, "source": "web",
+            "owner": user}}});
+        let (status, body) = send(user, "POST", "/commands".into(), Some(create)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Claire's contacts, one a page.
+    let (status, first) = send("claire", "GET", "/records/contact?limit=1".into(), None).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["records"].as_array().unwrap().len(), 1);
+    let next = first["next"].as_str().unwrap().to_string();
+    let (_, second) = send(
+        "claire",
+        "GET",
+        format!("/records/contact?limit=1&after={next}"),
+        None,
+    )
+    .await;
+    assert_eq!(second["records"].as_array().unwrap().len(), 1);
+    assert!(second["next"].is_null(), "{second}");
+    assert_ne!(first["records"][0], second["records"][0]);
+    let (_, all) = send(
+        "claire",
+        "GET",
+        "/records/contact?owner=claire".into(),
+        None,
+    )
+    .await;
+    assert_eq!(all["records"].as_array().unwrap().len(), 2);
+    let (_, bobs) = send("claire", "GET", "/records/contact?owner=bob".into(), None).await;
+    assert!(bobs["records"].as_array().unwrap().is_empty());
+    // By email: Claire does not find Bob's contact; the viewer finds it, redacted.
+    let uri = "/records/contact?email=edsger@example.com".to_string();
+    let (_, found) = send("claire", "GET", uri.clone(), None).await;
+    assert!(found["records"].as_array().unwrap().is_empty());
+    let (_, found) = send("vic", "GET", uri, None).await;
+    assert_eq!(found["records"][0]["record"]["redacted"], json!(true));
+    // Filters that do not read are 400 with the parameter at fault.
+    let (status, body) = send("claire", "GET", "/records/lead?state=won".into(), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["path"], "state");
+    let (status, body) = send("claire", "GET", "/records/lead?colour=red".into(), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["path"], "colour");
+    // Events: the viewer reads every kind in full, a representative does not.
+    let (status, events) = send("vic", "GET", "/events?limit=10".into(), None).await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    assert_eq!(events["events"].as_array().unwrap().len(), 3);
+    let (_, events) = send("claire", "GET", "/events".into(), None).await;
+    assert!(events["events"].as_array().unwrap().is_empty());
+}
