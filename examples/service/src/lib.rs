@@ -1,8 +1,8 @@
-//! An HTTP service over `prospect` on SQLite: the lifecycle, activities, tasks, edits and
+//! An HTTP service over `prospect` on SQLite or PostgreSQL: the lifecycle, activities, tasks, edits and
 //! organizations as JSON [`Command`]s, records and the pipeline report as JSON.
 //!
 //! - `POST /commands`: a [`Command`] (`{"step": "qualify", "lead": "...", "version": 2, ...}`),
-//!   run by [`Crm::execute`]; answers `200` with the records it wrote, as
+//!   run by [`AsyncCrm::execute`]; answers `200` with the records it wrote, as
 //!   [`RecordView`](prospect::record::RecordView)s.
 //! - `GET /records/{kind}/{id}`: a record as [`RecordView`](prospect::record::RecordView).
 //! - `GET /report`: the pipeline report, in its documented JSON shape.
@@ -33,9 +33,9 @@ use axum::routing::{get, post};
 use prospect::access::{Directory, RolePolicy};
 use prospect::funnel::PipelineReport;
 use prospect::record::{Expected, Record, RecordId, RecordKind};
+use prospect::store::AsyncStore;
 use prospect::store::Versioned;
-use prospect::{Command, Crm, CrmError};
-use prospect_sqlite::{SqliteError, SqliteStore};
+use prospect::{AsyncCrm, Command, CrmError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tower::ServiceBuilder;
@@ -48,8 +48,52 @@ pub mod keys;
 
 use keys::{Authenticated, Keys};
 
-/// The facade the handlers share.
-pub type Service = Arc<Crm<SqliteStore>>;
+/// How a tenant's facade is made.
+type Find<S> = Box<dyn Fn(&str) -> Option<AsyncCrm<S>> + Send + Sync>;
+
+/// Which facade serves each tenant: one (SQLite: one database, one tenant), or one per tenant
+/// made when its first key is used and kept (PostgreSQL: the adapter's tenants, held apart by
+/// row-level security).
+pub struct Tenants<S> {
+    find: Find<S>,
+    served: std::sync::Mutex<std::collections::HashMap<String, Arc<AsyncCrm<S>>>>,
+}
+
+impl<S> std::fmt::Debug for Tenants<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tenants").finish_non_exhaustive()
+    }
+}
+
+impl<S: Send + Sync + 'static> Tenants<S> {
+    /// `crm` for `tenant`, and no other tenant.
+    pub fn single(tenant: &str, crm: AsyncCrm<S>) -> Tenants<S> {
+        let served = std::collections::HashMap::from([(tenant.to_string(), Arc::new(crm))]);
+        Tenants {
+            find: Box::new(|_| None),
+            served: std::sync::Mutex::new(served),
+        }
+    }
+
+    /// The facade `find` makes for a tenant (`None`: no such tenant), made once.
+    pub fn each(find: impl Fn(&str) -> Option<AsyncCrm<S>> + Send + Sync + 'static) -> Tenants<S> {
+        Tenants {
+            find: Box::new(find),
+            served: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The facade of `tenant`, if it is served.
+    fn get(&self, tenant: &str) -> Option<Arc<AsyncCrm<S>>> {
+        let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(crm) = served.get(tenant) {
+            return Some(Arc::clone(crm));
+        }
+        let crm = Arc::new((self.find)(tenant)?);
+        served.insert(tenant.to_string(), Arc::clone(&crm));
+        Some(crm)
+    }
+}
 
 /// Who may do what, as the service is started with (`--access PATH`, this as JSON): the roles
 /// and their grants, and the users with their roles, teams and managers.
@@ -69,17 +113,25 @@ pub struct AccessConfig {
 
 impl AccessConfig {
     /// The facade over `store` under this policy and directory.
-    pub fn facade(self, store: SqliteStore) -> Crm<SqliteStore> {
-        Crm::new(store, self.policy).with_directory(self.directory)
+    pub fn facade<S>(self, store: S) -> AsyncCrm<S> {
+        AsyncCrm::new(store, self.policy).with_directory(self.directory)
     }
 }
 
-/// What the handlers share: the facade, the keys, the tenant the service serves.
-#[derive(Debug, Clone)]
-struct App {
-    crm: Service,
+/// What the handlers share: the tenants' facades and the keys.
+#[derive(Debug)]
+struct App<S> {
+    tenants: Arc<Tenants<S>>,
     keys: Arc<Keys>,
-    tenant: Arc<str>,
+}
+
+impl<S> Clone for App<S> {
+    fn clone(&self) -> App<S> {
+        App {
+            tenants: Arc::clone(&self.tenants),
+            keys: Arc::clone(&self.keys),
+        }
+    }
 }
 
 /// The bounds a service holds to.
@@ -107,18 +159,24 @@ impl Default for Limits {
     }
 }
 
-/// The routes, over `crm`, for the holders of `keys` in `tenant`, with the default [`Limits`].
-pub fn router(crm: Service, keys: Arc<Keys>, tenant: &str) -> Router {
-    router_with(crm, keys, tenant, Limits::default())
+/// The routes over the `tenants`' facades, for the holders of `keys`, with the default
+/// [`Limits`].
+pub fn router<S>(tenants: Tenants<S>, keys: Arc<Keys>) -> Router
+where
+    S: AsyncStore + Send + Sync + 'static,
+{
+    router_with(tenants, keys, Limits::default())
 }
 
-/// The routes, over `crm`, for the holders of `keys` in `tenant`, within `limits`. Every
+/// The routes over the `tenants`' facades, for the holders of `keys`, within `limits`. Every
 /// answer that is not a success is JSON (`{"kind": ..., "error": ...}`), whatever layer made it.
-pub fn router_with(crm: Service, keys: Arc<Keys>, tenant: &str, limits: Limits) -> Router {
+pub fn router_with<S>(tenants: Tenants<S>, keys: Arc<Keys>, limits: Limits) -> Router
+where
+    S: AsyncStore + Send + Sync + 'static,
+{
     let app = App {
-        crm,
+        tenants: Arc::new(tenants),
         keys,
-        tenant: Arc::from(tenant),
     };
     let cors = match limits.cors_origins.is_empty() {
         true => None,
@@ -145,14 +203,17 @@ pub fn router_with(crm: Service, keys: Arc<Keys>, tenant: &str, limits: Limits) 
             limits.request_timeout,
         ));
     Router::new()
-        .route("/commands", post(execute))
-        .route("/records/{kind}", get(list))
-        .route("/records/{kind}/{id}", get(record))
-        .route("/report", get(report))
-        .route("/events", get(events))
+        .route("/commands", post(execute::<S>))
+        .route("/records/{kind}", get(list::<S>))
+        .route("/records/{kind}/{id}", get(record::<S>))
+        .route("/report", get(report::<S>))
+        .route("/events", get(events::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            authenticate::<S>,
+        ))
         .with_state(app)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(bounds)
@@ -198,9 +259,12 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Lets a request through when it carries a valid key of the service's tenant, with who it
-/// acts for; else `401`.
-async fn authenticate(State(app): State<App>, mut request: Request, next: Next) -> Response {
+/// Lets a request through when it carries a valid key of a tenant the service serves, with who
+/// it acts for and the tenant's facade; else `401`.
+async fn authenticate<S>(State(app): State<App<S>>, mut request: Request, next: Next) -> Response
+where
+    S: Send + Sync + 'static,
+{
     let unauthorized = |why: &str| {
         let mut response =
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", why).into_response();
@@ -219,9 +283,14 @@ async fn authenticate(State(app): State<App>, mut request: Request, next: Next) 
     let Some(presented) = presented else {
         return unauthorized("an API key is required: authorization: Bearer pk_…");
     };
-    match app.keys.verify(presented) {
-        Ok(Some(who)) if *who.tenant == *app.tenant => {
+    let found = app
+        .keys
+        .verify(presented)
+        .map(|who| who.and_then(|who| Some((app.tenants.get(&who.tenant)?, who))));
+    match found {
+        Ok(Some((crm, who))) => {
             request.extensions_mut().insert(who);
+            request.extensions_mut().insert(crm);
             next.run(request).await
         }
         Ok(_) => {
@@ -258,8 +327,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<CrmError<SqliteError>> for ApiError {
-    fn from(e: CrmError<SqliteError>) -> ApiError {
+impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
+    fn from(e: CrmError<E>) -> ApiError {
         let message = e.to_string();
         match e {
             CrmError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
@@ -301,15 +370,6 @@ impl From<CrmError<SqliteError>> for ApiError {
     }
 }
 
-/// Runs blocking work (SQLite) off the async workers.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .unwrap_or_else(|e| Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "panic", e)))
-}
-
 /// The written records, as their API view.
 fn views(records: &[Versioned<Record>]) -> Value {
     let views: Vec<Value> = records
@@ -319,8 +379,8 @@ fn views(records: &[Versioned<Record>]) -> Value {
     json!({ "records": views })
 }
 
-async fn execute(
-    State(app): State<App>,
+async fn execute<S: AsyncStore + Send + Sync + 'static>(
+    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
     Extension(who): Extension<Authenticated>,
     headers: HeaderMap,
     body: Bytes,
@@ -338,26 +398,23 @@ async fn execute(
             "a command is sent as content-type: application/json",
         ));
     }
-    let (crm, actor) = (app.crm, who.user);
+    let actor = who.user;
     let reader = &mut serde_json::Deserializer::from_slice(&body);
     let command: Command = serde_path_to_error::deserialize(reader).map_err(|e| {
         let path = e.path().to_string();
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.into_inner())
             .with("path", json!(path))
     })?;
-    blocking(move || {
-        let done = crm.execute(command, &actor)?;
-        Ok(axum::Json(views(&done.records)))
-    })
-    .await
+    let done = crm.execute(command, &actor).await?;
+    Ok(axum::Json(views(&done.records)))
 }
 
-async fn record(
-    State(app): State<App>,
+async fn record<S: AsyncStore + Send + Sync + 'static>(
+    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
     Extension(who): Extension<Authenticated>,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let (crm, actor) = (app.crm, who.user);
+    let actor = who.user;
     let bad = |what: &str| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -372,14 +429,11 @@ async fn record(
     let uuid = prospect::uuid::Uuid::parse_str(&id)
         .map_err(|_| bad("record id").with("path", json!("id")))?;
     let id = RecordId::from_parts(kind, uuid);
-    blocking(move || {
-        // Through the access policy: a record the user may not read is not found, personal
-        // data they may not read is redacted.
-        let shown = crm.read(id, &actor).map_err(ApiError::from)?;
-        let view = json!({"version": shown.version().get(), "record": shown});
-        Ok(axum::Json(json!({ "records": [view] })))
-    })
-    .await
+    // Through the access policy: a record the user may not read is not found, personal data
+    // they may not read is redacted.
+    let shown = crm.read(id, &actor).await?;
+    let view = json!({"version": shown.version().get(), "record": shown});
+    Ok(axum::Json(json!({ "records": [view] })))
 }
 
 /// A record as the key's user may see it, with its version.
@@ -396,8 +450,8 @@ fn bad_param(name: &str, why: impl ToString) -> ApiError {
 /// (a user, or `unowned`), `contact`, `organization`, `created_from` and `created_until`
 /// (RFC 3339), `closing_from` and `closing_until` (dates), `after` (the `next` of the page
 /// before) and `limit` (at most 1,000); contacts by `email`, organizations by `domain`.
-async fn list(
-    State(app): State<App>,
+async fn list<S: AsyncStore + Send + Sync + 'static>(
+    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
     Extension(who): Extension<Authenticated>,
     Path(kind): Path<String>,
     Params(params): Params<std::collections::HashMap<String, String>>,
@@ -425,19 +479,16 @@ async fn list(
         return Err(bad_param(unknown, format!("unknown filter {unknown}")));
     }
     let get = |name: &str| params.get(name).map(String::as_str);
-    let (crm, actor) = (app.crm, who.user);
+    let actor = who.user;
     // The lookups by email and domain: their own indexes.
     if let Some(email) = get("email") {
         if kind != RecordKind::Contact {
             return Err(bad_param("email", "contacts only are found by email"));
         }
         let email = prospect::EmailAddress::new(email).map_err(|e| bad_param("email", e))?;
-        return blocking(move || {
-            let found = crm.find_contacts_by_email(&email, &actor)?;
-            let records: Vec<Value> = found.into_iter().map(shown).collect();
-            Ok(axum::Json(json!({ "records": records, "next": null })))
-        })
-        .await;
+        let found = crm.find_contacts_by_email(&email, &actor).await?;
+        let records: Vec<Value> = found.into_iter().map(shown).collect();
+        return Ok(axum::Json(json!({ "records": records, "next": null })));
     }
     if let Some(domain) = get("domain") {
         if kind != RecordKind::Organization {
@@ -447,12 +498,9 @@ async fn list(
             ));
         }
         let domain = prospect::Domain::new(domain).map_err(|e| bad_param("domain", e))?;
-        return blocking(move || {
-            let found = crm.find_organizations_by_domain(&domain, &actor)?;
-            let records: Vec<Value> = found.into_iter().map(shown).collect();
-            Ok(axum::Json(json!({ "records": records, "next": null })))
-        })
-        .await;
+        let found = crm.find_organizations_by_domain(&domain, &actor).await?;
+        let records: Vec<Value> = found.into_iter().map(shown).collect();
+        return Ok(axum::Json(json!({ "records": records, "next": null })));
     }
     let mut query = match get("state") {
         None => Query::of_kind(kind),
@@ -525,22 +573,19 @@ async fn list(
             .filter(|l| (1..=MAX_PAGE).contains(l))
             .ok_or_else(|| bad_param("limit", format!("a number from 1 to {MAX_PAGE}")))?,
     };
-    blocking(move || {
-        let page = crm.list(&query, after, limit, &actor)?;
-        let records: Vec<Value> = page.records.into_iter().map(shown).collect();
-        Ok(axum::Json(json!({
-            "records": records,
-            "next": page.next.map(|c| c.to_string()),
-            "unreadable": page.unreadable.len(),
-        })))
-    })
-    .await
+    let page = crm.list(&query, after, limit, &actor).await?;
+    let records: Vec<Value> = page.records.into_iter().map(shown).collect();
+    Ok(axum::Json(json!({
+        "records": records,
+        "next": page.next.map(|c| c.to_string()),
+        "unreadable": page.unreadable.len(),
+    })))
 }
 
 /// The outbox's events after `after` (a position), at most `limit` (1,000): those of the
 /// record kinds the key's user reads in full ([`Crm::read_events`]).
-async fn events(
-    State(app): State<App>,
+async fn events<S: AsyncStore + Send + Sync + 'static>(
+    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
     Extension(who): Extension<Authenticated>,
     Params(params): Params<std::collections::HashMap<String, String>>,
 ) -> Result<axum::Json<Value>, ApiError> {
@@ -560,26 +605,20 @@ async fn events(
             .filter(|l| (1..=1_000).contains(l))
             .ok_or_else(|| bad_param("limit", "a number from 1 to 1000"))?,
     };
-    let (crm, actor) = (app.crm, who.user);
-    blocking(move || {
-        let page = crm.read_events(after, limit, &actor)?;
-        Ok(axum::Json(json!({
-            "events": page.events,
-            "last": page.last.map(|p| p.get()),
-        })))
-    })
-    .await
+    let actor = who.user;
+    let page = crm.read_events(after, limit, &actor).await?;
+    Ok(axum::Json(json!({
+        "events": page.events,
+        "last": page.last.map(|p| p.get()),
+    })))
 }
 
-async fn report(
-    State(app): State<App>,
+async fn report<S: AsyncStore + Send + Sync + 'static>(
+    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
     Extension(who): Extension<Authenticated>,
 ) -> Result<axum::Json<PipelineReport>, ApiError> {
-    let (crm, actor) = (app.crm, who.user);
-    blocking(move || {
-        crm.report(&prospect::funnel::Scope::all(), &actor)
-            .map(axum::Json)
-            .map_err(ApiError::from)
-    })
-    .await
+    let report = crm
+        .report(&prospect::funnel::Scope::all(), &who.user)
+        .await?;
+    Ok(axum::Json(report))
 }

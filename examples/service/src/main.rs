@@ -1,15 +1,18 @@
 //! Runs the service, or manages its API keys.
 //!
 //! ```text
-//! prospect-service serve --access ACCESS.json [--db PATH] [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
+//! prospect-service serve --access ACCESS.json [--store sqlite:PATH | --store postgres://...]
+//!                        [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
 //!                        [--cors-origin https://app.example[,...]]
 //! prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
 //! prospect-service keys revoke ID [--keys PATH]
 //! prospect-service keys list [--keys PATH]
 //! ```
 //!
-//! Defaults: `prospect.db` and `prospect-keys.json` in the current folder (which git ignores at
-//! the checkout's root), tenant `default`, `127.0.0.1:3000`. `serve` refuses to start without
+//! Defaults: `sqlite:prospect.db` and `prospect-keys.json` in the current folder (which git
+//! ignores at the checkout's root), tenant `default`, `127.0.0.1:3000`. On SQLite one database
+//! serves one tenant (`--tenant`); on PostgreSQL every tenant a key names (a UUID: `keys create
+//! --tenant <uuid>`), each held apart by the adapter's row-level security. `serve` refuses to start without
 //! an access policy ([`AccessConfig`](prospect_service::AccessConfig)). Stops on Ctrl-C.
 
 use std::collections::HashMap;
@@ -17,12 +20,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use prospect::User;
+use prospect_postgres::{PostgresStore, Tenant};
 use prospect_service::keys::Keys;
-use prospect_service::{AccessConfig, Limits};
-use prospect_sqlite::SqliteStore;
+use prospect_service::{AccessConfig, Limits, Tenants};
+use prospect_sqlite::{AsyncSqliteStore, SqliteStore};
 
 const USAGE: &str = "usage:
-  prospect-service serve --access ACCESS.json [--db PATH] [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
+  prospect-service serve --access ACCESS.json [--store sqlite:PATH | --store postgres://...]
+                         [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
                          [--cors-origin https://app.example[,...]]
   prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
   prospect-service keys revoke ID [--keys PATH]
@@ -42,6 +47,20 @@ fn parse(args: &[String]) -> Result<(HashMap<&str, &str>, Vec<&str>), String> {
         }
     }
     Ok((options, words))
+}
+
+/// A store's URL without its password, for the log.
+fn redacted(store: &str) -> String {
+    match (store.find("://"), store.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &store[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &store[..scheme + 3], &store[at..]),
+                None => store.to_string(),
+            }
+        }
+        _ => store.to_string(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -66,16 +85,26 @@ fn run(args: &[String]) -> Result<(), String> {
     let keys = || Keys::open(keys_path).map_err(|e| e.to_string());
     match words.as_slice() {
         ["serve"] => {
-            allowed(&["access", "db", "keys", "tenant", "addr", "cors-origin"])?;
+            allowed(&[
+                "access",
+                "store",
+                "db",
+                "keys",
+                "tenant",
+                "addr",
+                "cors-origin",
+            ])?;
             let access = options
                 .get("access")
                 .ok_or("serve needs an access policy: --access ACCESS.json (see the README)")?;
             let text = std::fs::read(access).map_err(|e| format!("{access}: {e}"))?;
             let config: AccessConfig =
                 serde_json::from_slice(&text).map_err(|e| format!("{access}: {e}"))?;
-            let db = options.get("db").copied().unwrap_or("prospect.db");
-            let store = SqliteStore::open(db).map_err(|e| format!("{db}: {e}"))?;
-            let crm = Arc::new(config.facade(store));
+            let store = match (options.get("store"), options.get("db")) {
+                (Some(store), _) => store.to_string(),
+                (None, Some(db)) => format!("sqlite:{db}"),
+                (None, None) => "sqlite:prospect.db".to_string(),
+            };
             let addr = options.get("addr").copied().unwrap_or("127.0.0.1:3000");
             let mut limits = Limits::default();
             for origin in options
@@ -89,13 +118,38 @@ fn run(args: &[String]) -> Result<(), String> {
                     .map_err(|_| format!("--cors-origin: {origin:?} is not a header value"))?;
                 limits.cors_origins.push(origin);
             }
-            let router = prospect_service::router_with(crm, Arc::new(keys()?), tenant, limits);
+            let keys = Arc::new(keys()?);
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
+                let router = if let Some(path) = store.strip_prefix("sqlite:") {
+                    let sqlite = SqliteStore::open(path).map_err(|e| format!("{path}: {e}"))?;
+                    let sqlite = AsyncSqliteStore::new(sqlite).map_err(|e| e.to_string())?;
+                    let tenants = Tenants::single(tenant, config.facade(sqlite));
+                    prospect_service::router_with(tenants, keys, limits)
+                } else if store.starts_with("postgres://") || store.starts_with("postgresql://") {
+                    // One pool; each tenant's store shares it, scoped to the tenant.
+                    let base =
+                        PostgresStore::connect(&store, Tenant::from_uuid(Default::default()))
+                            .await
+                            .map_err(|e| format!("--store: {e}"))?;
+                    let tenants = Tenants::each(move |tenant| {
+                        let id = prospect::uuid::Uuid::parse_str(tenant).ok()?;
+                        let store = base.for_tenant(Tenant::from_uuid(id));
+                        Some(config.clone().facade(store))
+                    });
+                    prospect_service::router_with(tenants, keys, limits)
+                } else {
+                    return Err(format!(
+                        "--store: {store}: expected sqlite:PATH or postgres://..."
+                    ));
+                };
                 let listener = tokio::net::TcpListener::bind(addr)
                     .await
                     .map_err(|e| format!("{addr}: {e}"))?;
-                eprintln!("prospect-service on http://{addr}, database {db}, tenant {tenant}");
+                eprintln!(
+                    "prospect-service on http://{addr}, store {}",
+                    redacted(&store)
+                );
                 axum::serve(listener, router)
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;

@@ -7,8 +7,14 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use prospect::User;
 use prospect::testkit::Sample;
+use prospect_service::Tenants;
 use prospect_service::keys::Keys;
-use prospect_sqlite::SqliteStore;
+use prospect_sqlite::{AsyncSqliteStore, SqliteStore};
+
+/// A fresh SQLite store in memory, for async code.
+fn store() -> AsyncSqliteStore {
+    AsyncSqliteStore::new(SqliteStore::open_in_memory().unwrap()).unwrap()
+}
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -20,13 +26,13 @@ struct Client {
 impl Client {
     /// The service over a fresh store, and a key for `claire`.
     fn new(sample: &Sample) -> Client {
-        let crm = sample.crm(SqliteStore::open_in_memory().unwrap());
+        let crm = sample.async_crm(store());
         let keys = Keys::in_memory();
         let (_, key) = keys
             .create("default", User::new("claire").unwrap())
             .unwrap();
         Client {
-            router: prospect_service::router(Arc::new(crm), Arc::new(keys), "default"),
+            router: prospect_service::router(Tenants::single("default", crm), Arc::new(keys)),
             key,
         }
     }
@@ -230,24 +236,20 @@ async fn errors_say_what_went_wrong() {
 /// record the user may not read is `404`.
 #[tokio::test]
 async fn the_access_policy_answers_403_and_404() {
-    use prospect::Crm;
+    use prospect::AsyncCrm;
     use prospect::access::{Directory, Role, RolePolicy};
     // `zed` holds a key but no role.
     let (claire, vic) = (User::new("claire").unwrap(), User::new("vic").unwrap());
     let people = Directory::new()
         .with_user(claire, [Role::new("rep").unwrap()], [])
         .with_user(vic, [Role::new("viewer").unwrap()], []);
-    let crm = Crm::new(
-        SqliteStore::open_in_memory().unwrap(),
-        RolePolicy::conventional(),
-    )
-    .with_directory(people);
+    let crm = AsyncCrm::new(store(), RolePolicy::conventional()).with_directory(people);
     let keys = Keys::in_memory();
     let key: std::collections::HashMap<&str, String> = ["claire", "vic", "zed"]
         .into_iter()
         .map(|u| (u, keys.create("default", User::new(u).unwrap()).unwrap().1))
         .collect();
-    let router = prospect_service::router(Arc::new(crm), Arc::new(keys), "default");
+    let router = prospect_service::router(Tenants::single("default", crm), Arc::new(keys));
     let send = |user: &'static str, method: &'static str, uri: String, body: Option<Value>| {
         let router = router.clone();
         let key = key[user].clone();
@@ -308,8 +310,8 @@ async fn requests_need_a_valid_key_of_the_tenant() {
         .unwrap();
     keys.revoke(&revoked.id).unwrap();
     let (_, elsewhere) = keys.create("other", User::new("claire").unwrap()).unwrap();
-    let crm = sample.crm(SqliteStore::open_in_memory().unwrap());
-    let router = prospect_service::router(Arc::new(crm), keys, "default");
+    let crm = sample.async_crm(store());
+    let router = prospect_service::router(Tenants::single("default", crm), keys);
     let command =
         json!({"step": "create_contact", "args": {"details": of(&sample.contact_details())}});
     let send = |authorization: Option<String>, content_type: &'static str| {
@@ -436,8 +438,9 @@ async fn limits_answer_json() {
         body_bytes: 1024,
         ..Limits::default()
     };
-    let crm = sample.crm(SqliteStore::open_in_memory().unwrap());
-    let router = prospect_service::router_with(Arc::new(crm), Arc::new(keys), "default", limits);
+    let crm = sample.async_crm(store());
+    let router =
+        prospect_service::router_with(Tenants::single("default", crm), Arc::new(keys), limits);
     let post = |body: Body| {
         Request::builder()
             .method("POST")
@@ -511,8 +514,10 @@ async fn cors_is_closed_unless_allowed() {
             .get("access-control-allow-origin")
             .map(|v| v.to_str().unwrap().to_string())
     };
-    let crm = Arc::new(sample.crm(SqliteStore::open_in_memory().unwrap()));
-    let closed = prospect_service::router(crm.clone(), Arc::new(Keys::in_memory()), "default");
+    let closed = prospect_service::router(
+        Tenants::single("default", sample.async_crm(store())),
+        Arc::new(Keys::in_memory()),
+    );
     assert_eq!(
         allowed(closed, preflight("https://evil.example")).await,
         None
@@ -521,7 +526,11 @@ async fn cors_is_closed_unless_allowed() {
         cors_origins: vec!["https://app.example".parse().unwrap()],
         ..Limits::default()
     };
-    let open = prospect_service::router_with(crm, Arc::new(Keys::in_memory()), "default", limits);
+    let open = prospect_service::router_with(
+        Tenants::single("default", sample.async_crm(store())),
+        Arc::new(Keys::in_memory()),
+        limits,
+    );
     assert_eq!(
         allowed(open.clone(), preflight("https://app.example")).await,
         Some("https://app.example".to_string())
@@ -533,7 +542,7 @@ async fn cors_is_closed_unless_allowed() {
 /// events for those who read everything.
 #[tokio::test]
 async fn lists_lookups_and_events_go_through_the_policy() {
-    use prospect::Crm;
+    use prospect::AsyncCrm;
     use prospect::access::{Directory, Role, RolePolicy};
     let people = Directory::new()
         .with_user(
@@ -547,17 +556,13 @@ async fn lists_lookups_and_events_go_through_the_policy() {
             [Role::new("viewer").unwrap()],
             [],
         );
-    let crm = Crm::new(
-        SqliteStore::open_in_memory().unwrap(),
-        RolePolicy::conventional(),
-    )
-    .with_directory(people);
+    let crm = AsyncCrm::new(store(), RolePolicy::conventional()).with_directory(people);
     let keys = Keys::in_memory();
     let key: std::collections::HashMap<&str, String> = ["claire", "bob", "vic"]
         .into_iter()
         .map(|u| (u, keys.create("default", User::new(u).unwrap()).unwrap().1))
         .collect();
-    let router = prospect_service::router(Arc::new(crm), Arc::new(keys), "default");
+    let router = prospect_service::router(Tenants::single("default", crm), Arc::new(keys));
     let send = |user: &'static str, method: &'static str, uri: String, body: Option<Value>| {
         let router = router.clone();
         let key = key[user].clone();

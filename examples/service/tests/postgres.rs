@@ -1,0 +1,113 @@
+//! The service on PostgreSQL, named by `PROSPECT_POSTGRES_URL` (`eval "$(scripts/postgres.sh
+//! start)"` starts one): two tenants, each key reaching its own tenant's records only. Without
+//! the variable this test is not compiled: an ignored test stands for it (its reason says how to
+//! start a server), and a test fails in CI, where it must run.
+
+#[cfg(not(postgres_server))]
+#[test]
+#[ignore = "PROSPECT_POSTGRES_URL is not set: the service's PostgreSQL test is not compiled; start a throwaway \
+            server with `eval \"$(scripts/postgres.sh start)\"` and run it again"]
+fn the_service_on_postgres_needs_a_server() {}
+
+#[cfg(not(postgres_server))]
+#[test]
+fn in_ci_the_service_runs_on_postgres() {
+    assert!(
+        std::env::var("CI").ok().is_none_or(|ci| ci != "true"),
+        "PROSPECT_POSTGRES_URL is not set: in CI the service's PostgreSQL test must run"
+    );
+}
+
+#[cfg(postgres_server)]
+#[tokio::test(flavor = "multi_thread")]
+async fn each_key_reaches_its_own_tenant_only() {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use prospect::User;
+    use prospect::access::AllowAll;
+    use prospect_postgres::{PostgresStore, Tenant};
+    use prospect_service::Tenants;
+    use prospect_service::keys::Keys;
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    let url = std::env::var("PROSPECT_POSTGRES_URL").unwrap();
+    let base = PostgresStore::connect(&url, Tenant::generate())
+        .await
+        .unwrap();
+    let tenants = Tenants::each(move |tenant| {
+        let id = prospect::uuid::Uuid::parse_str(tenant).ok()?;
+        Some(prospect::AsyncCrm::new(
+            base.for_tenant(Tenant::from_uuid(id)),
+            AllowAll,
+        ))
+    });
+    let keys = Keys::in_memory();
+    let (one, two) = (Tenant::generate(), Tenant::generate());
+    let ann = User::new("ann").unwrap();
+    let (_, key_one) = keys.create(&one.as_uuid().to_string(), ann.clone()).unwrap();
+    let (_, key_two) = keys.create(&two.as_uuid().to_string(), ann.clone()).unwrap();
+    let (_, not_a_tenant) = keys.create("default", ann).unwrap();
+    let router = prospect_service::router(tenants, Arc::new(keys));
+    let send = |key: String, method: &'static str, uri: String, body: Option<Value>| {
+        let router = router.clone();
+        async move {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {key}"))
+                .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let create = json!({"step": "create_contact", "args": {"details": {
+        "party": {"kind": "person", "name": "Ada"}, "email": "ada@example.com", "source": "web"}}});
+    let (status, body) = send(
+        key_one.clone(),
+        "POST",
+        "/commands".into(),
+        Some(create.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["records"][0]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The other tenant does not see it, and may create a contact with the same email.
+    let (status, _) = send(
+        key_two.clone(),
+        "GET",
+        format!("/records/contact/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = send(key_two, "POST", "/commands".into(), Some(create)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = send(
+        key_one.clone(),
+        "GET",
+        format!("/records/contact/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, listed) = send(key_one, "GET", "/records/contact".into(), None).await;
+    assert_eq!(listed["records"].as_array().unwrap().len(), 1);
+    // A key whose tenant is not one of PostgreSQL's (a UUID) reaches nothing.
+    let (status, _) = send(not_a_tenant, "GET", "/report".into(), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
