@@ -641,3 +641,13 @@ async fn lists_lookups_and_events_go_through_the_policy() {
     let (_, events) = send("claire", "GET", "/events".into(), None).await;
     assert!(events["events"].as_array().unwrap().is_empty());
 }
+
+/// The example access file (the README's) is the conventional roles, and reads.
+#[test]
+fn the_example_access_file_holds_the_conventional_roles() {
+    let text = include_str!("../access.example.json");
+    let config: prospect_service::AccessConfig = serde_json::from_str(text).unwrap();
+    assert_eq!(config.policy, prospect::access::RolePolicy::conventional());
+    let ann = config.directory.principal(&User::new("ann").unwrap());
+    assert_eq!(ann.roles().len(), 1);
+}

@@ -47,8 +47,12 @@ async fn each_key_reaches_its_own_tenant_only() {
     let keys = Keys::in_memory();
     let (one, two) = (Tenant::generate(), Tenant::generate());
     let ann = User::new("ann").unwrap();
-    let (_, key_one) = keys.create(&one.as_uuid().to_string(), ann.clone()).unwrap();
-    let (_, key_two) = keys.create(&two.as_uuid().to_string(), ann.clone()).unwrap();
+    let (_, key_one) = keys
+        .create(&one.as_uuid().to_string(), ann.clone())
+        .unwrap();
+    let (_, key_two) = keys
+        .create(&two.as_uuid().to_string(), ann.clone())
+        .unwrap();
     let (_, not_a_tenant) = keys.create("default", ann).unwrap();
     let router = prospect_service::router(tenants, Arc::new(keys));
     let send = |key: String, method: &'static str, uri: String, body: Option<Value>| {
