@@ -25,8 +25,9 @@ import time
 import urllib.parse
 
 
-def lifecycle(conn, key, n, record):
-    """One whole lifecycle; `record(status, ms)` for each request. Returns whether it won."""
+def lifecycle(conn, key, n, record, on_written=lambda kind, id, version: None):
+    """One whole lifecycle; `record(status, ms)` for each request, `on_written(kind, id,
+    version)` for each record a `200` acknowledged. Returns whether it won."""
     today = datetime.date.today()
     headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
 
@@ -42,6 +43,8 @@ def lifecycle(conn, key, n, record):
         status, body = call("POST", "/commands", {"step": name, "args": args})
         if status != 200:
             return None
+        for w in body["records"]:
+            on_written(w["record"]["type"], w["record"]["id"], w["version"])
         return [(w["record"]["id"], w["version"]) for w in body["records"]]
 
     eur = lambda major: {"currency": "EUR", "minor": major * 100}

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Kills the service with SIGKILL under load, again and again, then checks that every write it
+acknowledged is there: for each record a `200` answered with, the stored record is at that
+version or later.
+
+    fault.py --binary target/release/prospect-service --access ACCESS.json --store sqlite:PATH \\
+             --keys KEYS.json --key pk_... [--kills 5] [--seconds 3] [--clients 8]
+
+Standard library only; uses load.py's lifecycle. Prints a line for scripts:
+
+    kills=K acknowledged=A checked=C missing=M older=O
+
+and exits 1 when a write acknowledged is missing or older than acknowledged.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import load  # noqa: E402
+
+
+def wait_for(port, up=True, seconds=20):
+    for _ in range(int(seconds * 10)):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            if up:
+                return True
+        except OSError:
+            if not up:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--access", required=True)
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--keys", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--port", type=int, default=3931)
+    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    serve = [args.binary, "serve", "--access", args.access, "--store", args.store,
+             "--keys", args.keys, "--addr", f"127.0.0.1:{args.port}"]
+    lock = threading.Lock()
+    acknowledged = {}  # (kind, id) -> the highest version a 200 answered with
+
+    def written(kind, id, version):
+        with lock:
+            if acknowledged.get((kind, id), 0) < version:
+                acknowledged[(kind, id)] = version
+
+    for kill in range(args.kills):
+        service = subprocess.Popen(serve, stderr=subprocess.DEVNULL)
+        if not wait_for(args.port):
+            print("the service did not start", file=sys.stderr)
+            sys.exit(1)
+        stop = time.monotonic() + args.seconds
+
+        def client(c):
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+            n = 0
+            while time.monotonic() < stop + 5:
+                n += 1
+                try:
+                    load.lifecycle(conn, args.key, f"f{kill}-{c}-{n}-{time.time_ns()}",
+                                   lambda status, ms: None, written)
+                except (OSError, http.client.HTTPException, ValueError):
+                    return  # the service died under this client: its round is over
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(args.clients)]
+        for t in threads:
+            t.start()
+        time.sleep(args.seconds)
+        service.send_signal(signal.SIGKILL)  # mid-load: requests in flight die with it
+        service.wait()
+        for t in threads:
+            t.join()
+        wait_for(args.port, up=False)
+    # Every acknowledged write is there, at its version or later.
+    service = subprocess.Popen(serve, stderr=subprocess.DEVNULL)
+    wait_for(args.port)
+    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+    headers = {"authorization": f"Bearer {args.key}"}
+    missing = older = 0
+    for (kind, id), version in sorted(acknowledged.items()):
+        conn.request("GET", f"/records/{kind}/{id}", headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            missing += 1
+            continue
+        stored = json.loads(body)["records"][0]["version"]
+        if stored < version:
+            older += 1
+    service.send_signal(signal.SIGTERM)
+    service.wait()
+    print(f"kills={args.kills} acknowledged={len(acknowledged)} checked={len(acknowledged)} "
+          f"missing={missing} older={older}")
+    sys.exit(1 if missing or older or not acknowledged else 0)
+
+
+if __name__ == "__main__":
+    main()
