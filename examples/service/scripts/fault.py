@@ -54,7 +54,7 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     serve = [args.binary, "serve", "--access", args.access, "--store", args.store,
-             "--keys", args.keys, "--addr", f"127.0.0.1:{args.port}"]
+             "--keys", args.keys, "--addr", f"127.0.0.1:{args.port}", "--rate", "100000"]
     lock = threading.Lock()
     acknowledged = {}  # (kind, id) -> the highest version a 200 answered with
 

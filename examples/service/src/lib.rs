@@ -41,6 +41,9 @@ use serde_json::{Value, json};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::util::option_layer;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::KeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
@@ -146,6 +149,9 @@ pub struct Limits {
     pub body_bytes: usize,
     /// The origins a browser may call the service from (CORS); none by default: closed.
     pub cors_origins: Vec<HeaderValue>,
+    /// How many requests a key may make a second, sustained (`429` beyond), and how many at
+    /// once above that rate (the burst).
+    pub per_key: (u32, u32),
 }
 
 impl Default for Limits {
@@ -155,6 +161,7 @@ impl Default for Limits {
             concurrent: 256,
             body_bytes: 256 * 1024,
             cors_origins: Vec::new(),
+            per_key: (200, 400),
         }
     }
 }
@@ -187,6 +194,13 @@ where
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         ),
     };
+    let (rate, burst) = limits.per_key;
+    let per_key = GovernorConfigBuilder::default()
+        .per_nanosecond(1_000_000_000 / u64::from(rate.max(1)))
+        .burst_size(burst.max(1))
+        .key_extractor(KeyId)
+        .finish()
+        .map(GovernorLayer::new);
     let bounds = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
             ApiError::new(
@@ -210,6 +224,8 @@ where
         .route("/events", get(events::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Inside the authentication: only valid keys have a bucket.
+        .route_layer(option_layer(per_key))
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             authenticate::<S>,
@@ -219,6 +235,22 @@ where
         .layer(bounds)
         .layer(option_layer(cors))
         .layer(middleware::map_response(as_json))
+}
+
+/// Rate limits by the id of the request's (authenticated) key.
+#[derive(Debug, Clone, Copy)]
+struct KeyId;
+
+impl KeyExtractor for KeyId {
+    type Key = String;
+
+    fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<String, GovernorError> {
+        request
+            .extensions()
+            .get::<Authenticated>()
+            .map(|who| who.key.clone())
+            .ok_or(GovernorError::UnableToExtractKey)
+    }
 }
 
 /// An error answer made by a layer (a limit, a timeout) as JSON, like the handlers' own.

@@ -3,7 +3,7 @@
 //! ```text
 //! prospect-service serve --access ACCESS.json [--store sqlite:PATH | --store postgres://...]
 //!                        [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
-//!                        [--cors-origin https://app.example[,...]]
+//!                        [--cors-origin https://app.example[,...]] [--rate PER_SECOND[,BURST]]
 //! prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
 //! prospect-service keys revoke ID [--keys PATH]
 //! prospect-service keys list [--keys PATH]
@@ -13,7 +13,8 @@
 //! ignores at the checkout's root), tenant `default`, `127.0.0.1:3000`. On SQLite one database
 //! serves one tenant (`--tenant`); on PostgreSQL every tenant a key names (a UUID: `keys create
 //! --tenant <uuid>`), each held apart by the adapter's row-level security. `serve` refuses to start without
-//! an access policy ([`AccessConfig`](prospect_service::AccessConfig)). Stops on Ctrl-C.
+//! an access policy ([`AccessConfig`](prospect_service::AccessConfig)). Each key may make 200
+//! requests a second, with bursts of 400 (`--rate`). Stops on Ctrl-C.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -28,7 +29,7 @@ use prospect_sqlite::{AsyncSqliteStore, SqliteStore};
 const USAGE: &str = "usage:
   prospect-service serve --access ACCESS.json [--store sqlite:PATH | --store postgres://...]
                          [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
-                         [--cors-origin https://app.example[,...]]
+                         [--cors-origin https://app.example[,...]] [--rate PER_SECOND[,BURST]]
   prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
   prospect-service keys revoke ID [--keys PATH]
   prospect-service keys list [--keys PATH]";
@@ -93,6 +94,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 "tenant",
                 "addr",
                 "cors-origin",
+                "rate",
             ])?;
             let access = options
                 .get("access")
@@ -117,6 +119,13 @@ fn run(args: &[String]) -> Result<(), String> {
                     .parse()
                     .map_err(|_| format!("--cors-origin: {origin:?} is not a header value"))?;
                 limits.cors_origins.push(origin);
+            }
+            if let Some(rate) = options.get("rate") {
+                let bad = || format!("--rate: {rate:?} is not PER_SECOND[,BURST]");
+                let (per_second, burst) = rate.split_once(',').unwrap_or((rate, rate));
+                let per_second: u32 = per_second.trim().parse().map_err(|_| bad())?;
+                let burst: u32 = burst.trim().parse().map_err(|_| bad())?;
+                limits.per_key = (per_second, burst.max(per_second));
             }
             let keys = Arc::new(keys()?);
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;

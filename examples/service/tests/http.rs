@@ -651,3 +651,47 @@ fn the_example_access_file_holds_the_conventional_roles() {
     let ann = config.directory.principal(&User::new("ann").unwrap());
     assert_eq!(ann.roles().len(), 1);
 }
+
+/// Each key has its own rate: beyond its burst it is `429`, as JSON, and other keys go on.
+#[tokio::test]
+async fn each_key_has_its_own_rate() {
+    use prospect_service::Limits;
+    let sample = Sample::new(87);
+    let keys = Keys::in_memory();
+    let (_, busy) = keys.create("default", User::new("ann").unwrap()).unwrap();
+    let (_, calm) = keys.create("default", User::new("bob").unwrap()).unwrap();
+    let limits = Limits {
+        per_key: (1, 2),
+        ..Limits::default()
+    };
+    let router = prospect_service::router_with(
+        Tenants::single("default", sample.async_crm(store())),
+        Arc::new(keys),
+        limits,
+    );
+    let get = |key: &String| {
+        let router = router.clone();
+        let request = Request::builder()
+            .uri("/report")
+            .header("authorization", format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        }
+    };
+    assert_eq!(get(&busy).await.0, StatusCode::OK);
+    assert_eq!(get(&busy).await.0, StatusCode::OK);
+    let (status, body) = get(&busy).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["kind"], "too_many_requests");
+    assert_eq!(get(&calm).await.0, StatusCode::OK);
+}
