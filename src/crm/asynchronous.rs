@@ -200,6 +200,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
         }
     }
 
+    /// See [`Crm::reach`].
+    pub fn reach(&self, actor: &User, kind: RecordKind, action: Action) -> crate::access::Reach {
+        self.sync.reach(actor, kind, action)
+    }
+
     /// See [`Crm::report`].
     pub fn report<'a>(
         &'a self,

@@ -7,6 +7,19 @@ use crate::access::{Action, Audience, Decision, Reach, Resource, Visible, Visibl
 use crate::event::{EventPage, Position};
 use crate::funnel::{Contributes as _, FUNNEL_KINDS, PipelineReport, Scope};
 
+impl<S> Crm<S> {
+    /// The owners whose records of `kind` the policy lets `actor` take `action` on
+    /// ([`AccessPolicy::reach`](crate::access::AccessPolicy::reach)): for an application that
+    /// keeps a view of its own (a cached report, a search index) and must know whom it may show
+    /// it to.
+    pub fn reach(&self, actor: &User, kind: RecordKind, action: Action) -> Reach {
+        let access = &self.settings.access;
+        access
+            .policy()
+            .reach(&access.principal(actor), kind, action)
+    }
+}
+
 impl<S: Store> Crm<S> {
     /// Reads the record `id` as `actor` may see it: whole when the policy lets them read its
     /// personal data, redacted otherwise ([`Visible`]).

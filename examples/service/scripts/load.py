@@ -104,10 +104,12 @@ def main():
     parser.add_argument("--key", required=True)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--report-readers", type=int, default=0,
+                        help="threads reading GET /report meanwhile, timed apart")
     args = parser.parse_args()
     url = urllib.parse.urlparse(args.url)
     lock = threading.Lock()
-    times, statuses, won = [], {}, [0]
+    times, statuses, won, reports = [], {}, [0], []
     deadline = time.monotonic() + args.seconds
 
     def record(status, ms):
@@ -137,8 +139,21 @@ def main():
         except OSError:
             time.sleep(0.1)
     deadline = time.monotonic() + args.seconds
+    def reader():
+        conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=30)
+        headers = {"authorization": f"Bearer {args.key}"}
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            conn.request("GET", "/report", headers=headers)
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                reports.append((time.perf_counter() - started) * 1000)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
     began = time.monotonic()
     threads = [threading.Thread(target=client, args=(c,)) for c in range(args.clients)]
+    threads += [threading.Thread(target=reader) for _ in range(args.report_readers)]
     for t in threads:
         t.start()
     for t in threads:
@@ -156,6 +171,10 @@ def main():
     print(f"{args.clients} clients, {elapsed:.1f} s: {len(times)} requests, "
           f"{len(times) / elapsed:.0f}/s, p50 {pick(0.5):.1f} ms, p99 {pick(0.99):.1f} ms, "
           f"{won[0]} lifecycles won")
+    if reports:
+        reports.sort()
+        at = lambda q: reports[min(len(reports) - 1, int(q * len(reports)))]
+        line += f" report_requests={len(reports)} report_p50_ms={at(0.5):.1f} report_p99_ms={at(0.99):.1f}"
     print(line)
     sys.exit(1 if errors or won[0] == 0 else 0)
 

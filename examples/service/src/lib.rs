@@ -30,7 +30,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use prospect::access::{Directory, RolePolicy};
+use prospect::access::{Action, Directory, Reach, RolePolicy};
 use prospect::funnel::PipelineReport;
 use prospect::record::{Expected, Record, RecordId, RecordKind};
 use prospect::store::AsyncStore;
@@ -48,8 +48,16 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 pub mod keys;
+pub mod report;
 
 use keys::{Authenticated, Keys};
+
+/// What serves one tenant: its facade, and its report kept in memory.
+#[derive(Debug)]
+pub struct Served<S> {
+    crm: AsyncCrm<S>,
+    report: report::CachedReport,
+}
 
 /// How a tenant's facade is made.
 type Find<S> = Box<dyn Fn(&str) -> Option<AsyncCrm<S>> + Send + Sync>;
@@ -59,7 +67,7 @@ type Find<S> = Box<dyn Fn(&str) -> Option<AsyncCrm<S>> + Send + Sync>;
 /// row-level security).
 pub struct Tenants<S> {
     find: Find<S>,
-    served: std::sync::Mutex<std::collections::HashMap<String, Arc<AsyncCrm<S>>>>,
+    served: std::sync::Mutex<std::collections::HashMap<String, Arc<Served<S>>>>,
 }
 
 impl<S> std::fmt::Debug for Tenants<S> {
@@ -71,7 +79,8 @@ impl<S> std::fmt::Debug for Tenants<S> {
 impl<S: Send + Sync + 'static> Tenants<S> {
     /// `crm` for `tenant`, and no other tenant.
     pub fn single(tenant: &str, crm: AsyncCrm<S>) -> Tenants<S> {
-        let served = std::collections::HashMap::from([(tenant.to_string(), Arc::new(crm))]);
+        let served =
+            std::collections::HashMap::from([(tenant.to_string(), Arc::new(Served::of(crm)))]);
         Tenants {
             find: Box::new(|_| None),
             served: std::sync::Mutex::new(served),
@@ -86,15 +95,24 @@ impl<S: Send + Sync + 'static> Tenants<S> {
         }
     }
 
-    /// The facade of `tenant`, if it is served.
-    fn get(&self, tenant: &str) -> Option<Arc<AsyncCrm<S>>> {
+    /// What serves `tenant`, if it is served.
+    fn get(&self, tenant: &str) -> Option<Arc<Served<S>>> {
         let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(crm) = served.get(tenant) {
-            return Some(Arc::clone(crm));
+        if let Some(found) = served.get(tenant) {
+            return Some(Arc::clone(found));
         }
-        let crm = Arc::new((self.find)(tenant)?);
-        served.insert(tenant.to_string(), Arc::clone(&crm));
-        Some(crm)
+        let found = Arc::new(Served::of((self.find)(tenant)?));
+        served.insert(tenant.to_string(), Arc::clone(&found));
+        Some(found)
+    }
+}
+
+impl<S> Served<S> {
+    fn of(crm: AsyncCrm<S>) -> Served<S> {
+        Served {
+            crm,
+            report: report::CachedReport::default(),
+        }
     }
 }
 
@@ -412,11 +430,12 @@ fn views(records: &[Versioned<Record>]) -> Value {
 }
 
 async fn execute<S: AsyncStore + Send + Sync + 'static>(
-    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
+    Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let crm = &served.crm;
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -442,10 +461,11 @@ async fn execute<S: AsyncStore + Send + Sync + 'static>(
 }
 
 async fn record<S: AsyncStore + Send + Sync + 'static>(
-    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
+    Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let crm = &served.crm;
     let actor = who.user;
     let bad = |what: &str| {
         ApiError::new(
@@ -483,11 +503,12 @@ fn bad_param(name: &str, why: impl ToString) -> ApiError {
 /// (RFC 3339), `closing_from` and `closing_until` (dates), `after` (the `next` of the page
 /// before) and `limit` (at most 1,000); contacts by `email`, organizations by `domain`.
 async fn list<S: AsyncStore + Send + Sync + 'static>(
-    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
+    Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
     Path(kind): Path<String>,
     Params(params): Params<std::collections::HashMap<String, String>>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let crm = &served.crm;
     use prospect::store::{Cursor, MAX_PAGE, Query};
     let kind = RecordKind::ALL
         .into_iter()
@@ -617,10 +638,11 @@ async fn list<S: AsyncStore + Send + Sync + 'static>(
 /// The outbox's events after `after` (a position), at most `limit` (1,000): those of the
 /// record kinds the key's user reads in full ([`Crm::read_events`]).
 async fn events<S: AsyncStore + Send + Sync + 'static>(
-    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
+    Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
     Params(params): Params<std::collections::HashMap<String, String>>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let crm = &served.crm;
     let after = params
         .get("after")
         .map(|a| {
@@ -646,11 +668,40 @@ async fn events<S: AsyncStore + Send + Sync + 'static>(
 }
 
 async fn report<S: AsyncStore + Send + Sync + 'static>(
-    Extension(crm): Extension<Arc<AsyncCrm<S>>>,
+    Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
 ) -> Result<axum::Json<PipelineReport>, ApiError> {
-    let report = crm
-        .report(&prospect::funnel::Scope::all(), &who.user)
-        .await?;
+    let crm = &served.crm;
+    // The kept report for those who read every record it counts; by owner for the others.
+    let everything = [
+        RecordKind::Contact,
+        RecordKind::Lead,
+        RecordKind::Opportunity,
+        RecordKind::Account,
+    ]
+    .into_iter()
+    .all(|kind| crm.reach(&who.user, kind, Action::Read) == Reach::Everything);
+    let report = match everything {
+        // On a task of its own: a request that times out while the report is first built
+        // leaves the building to go on, for the next request.
+        true => {
+            let served = Arc::clone(&served);
+            let kept = tokio::spawn(async move { served.report.current(&served.crm).await });
+            match kept.await {
+                Ok(done) => done.map_err(|e| ApiError::from(CrmError::Store(e)))?,
+                Err(e) => {
+                    return Err(ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "report",
+                        e,
+                    ));
+                }
+            }
+        }
+        false => {
+            crm.report(&prospect::funnel::Scope::all(), &who.user)
+                .await?
+        }
+    };
     Ok(axum::Json(report))
 }

@@ -695,3 +695,61 @@ async fn each_key_has_its_own_rate() {
     assert_eq!(body["kind"], "too_many_requests");
     assert_eq!(get(&calm).await.0, StatusCode::OK);
 }
+
+/// The report kept in memory is brought up to date by the events since it was last served:
+/// after any steps, it equals the report of every record.
+#[tokio::test]
+async fn the_kept_report_equals_a_full_count_after_every_change() {
+    use prospect::funnel::PipelineReport;
+    let sample = Sample::new(88);
+    let shared = Arc::new(store());
+    let keys = Keys::in_memory();
+    let (_, key) = keys
+        .create("default", User::new("claire").unwrap())
+        .unwrap();
+    let crm = sample.async_crm(Arc::clone(&shared));
+    let client = Client {
+        router: prospect_service::router(Tenants::single("default", crm), Arc::new(keys)),
+        key,
+    };
+    let full = || async { of(&PipelineReport::from_async_store(&*shared).await.unwrap()) };
+    let mut leads = Vec::new();
+    for n in 0..3 {
+        let details = sample
+            .contact_details()
+            .with_email(sample.email(&format!("p{n}@example.com")));
+        let written = client
+            .step(json!({"step": "create_contact", "args": {"details": of(&details)}}))
+            .await;
+        let (contact, _) = at(&written[0]);
+        let written = client
+            .step(json!({"step": "open_lead", "args": {"contact": contact, "interest": of(&sample.interest())}}))
+            .await;
+        leads.push(at(&written[0]));
+    }
+    let (status, report) = client.send("GET", "/report", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report, full().await);
+    // Changes after the report was built: a touch, a qualification, a disqualification.
+    let (lead, v) = leads[0].clone();
+    let written = client
+        .step(json!({"step": "touch", "args": {"lead": lead, "version": v, "touch": of(&sample.touch())}}))
+        .await;
+    let (lead, v) = at(&written[0]);
+    client
+        .step(
+            json!({"step": "qualify", "args": {"lead": lead, "version": v,
+            "qualification": of(&sample.qualification())}}),
+        )
+        .await;
+    let (lead, v) = leads[1].clone();
+    client
+        .step(
+            json!({"step": "disqualify", "args": {"lead": lead, "version": v,
+            "reason": of(&sample.disqualification())}}),
+        )
+        .await;
+    let (_, report) = client.send("GET", "/report", None).await;
+    assert_eq!(report, full().await);
+    assert_eq!(report["opportunities"]["discovery"], 1);
+}
