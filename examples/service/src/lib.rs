@@ -107,6 +107,15 @@ impl<S: Send + Sync + 'static> Tenants<S> {
     }
 }
 
+/// The store of a tenant's facade, held by the task that keeps its report.
+struct StoreOf<S>(Arc<Served<S>>);
+
+impl<S> AsRef<S> for StoreOf<S> {
+    fn as_ref(&self) -> &S {
+        self.0.crm.store()
+    }
+}
+
 impl<S> Served<S> {
     fn of(crm: AsyncCrm<S>) -> Served<S> {
         Served {
@@ -684,20 +693,7 @@ async fn report<S: AsyncStore + Send + Sync + 'static>(
     let report = match everything {
         // On a task of its own: a request that times out while the report is first built
         // leaves the building to go on, for the next request.
-        true => {
-            let served = Arc::clone(&served);
-            let kept = tokio::spawn(async move { served.report.current(&served.crm).await });
-            match kept.await {
-                Ok(done) => done.map_err(|e| ApiError::from(CrmError::Store(e)))?,
-                Err(e) => {
-                    return Err(ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "report",
-                        e,
-                    ));
-                }
-            }
-        }
+        true => served.report.current(|| StoreOf(Arc::clone(&served))).await,
         false => {
             crm.report(&prospect::funnel::Scope::all(), &who.user)
                 .await?
