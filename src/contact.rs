@@ -528,6 +528,12 @@ impl Contact {
     /// The same contact with its personal data redacted as an erasure erases it, without an
     /// erasure entry: what a principal without the right to read personal data sees.
     pub(crate) fn redacted(&self) -> Contact {
+        self.scrubbed(self.data.erased.clone())
+    }
+
+    /// The same contact with its details, and those before and after each correction, as
+    /// tombstones, and `erased` as its erasure entry: what erasure and redaction share.
+    fn scrubbed(&self, erased: Option<Box<Erasure>>) -> Contact {
         Contact {
             data: Arc::new(data::Contact {
                 format: crate::format::Format,
@@ -541,7 +547,7 @@ impl Contact {
                     .iter()
                     .map(Correction::erased)
                     .collect(),
-                erased: self.data.erased.clone(),
+                erased,
             }),
         }
     }
@@ -554,30 +560,15 @@ impl Contact {
     /// [`Crm::erase_contact`](crate::Crm::erase_contact). Erasing an erased contact keeps its
     /// first erasure.
     pub fn erase(&self, ctx: &Context<'_>) -> Contact {
-        Contact {
-            data: Arc::new(data::Contact {
-                format: crate::format::Format,
-                id: self.data.id,
-                details: ContactDetails::tombstone(&self.data.details),
-                created_at: self.data.created_at,
-                created_by: self.data.created_by.clone(),
-                corrections: self
-                    .data
-                    .corrections
-                    .iter()
-                    .map(Correction::erased)
-                    .collect(),
-                // Erasing again keeps the first erasure: an erasure is an entry of the
-                // contact's history, which only grows.
-                erased: Some(self.data.erased.clone().unwrap_or_else(|| {
-                    Box::new(Erasure {
-                        // Never before the contact's latest entry, whatever the clock reads.
-                        at: ctx.now().max(self.latest_at()),
-                        by: ctx.actor().clone(),
-                    })
-                })),
-            }),
-        }
+        // Erasing again keeps the first erasure: an erasure is an entry of the contact's
+        // history, which only grows.
+        self.scrubbed(Some(self.data.erased.clone().unwrap_or_else(|| {
+            Box::new(Erasure {
+                // Never before the contact's latest entry, whatever the clock reads.
+                at: ctx.now().max(self.latest_at()),
+                by: ctx.actor().clone(),
+            })
+        })))
     }
 
     /// Checks the invariants of a contact read from outside.

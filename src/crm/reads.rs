@@ -417,10 +417,9 @@ impl<B: Backend> Steps<'_, B> {
 
     /// The owner of the record an activity or a task is about; `None` for other records.
     async fn about_owner(&self, record: &Record) -> Result<Option<User>, CrmError<B::Error>> {
-        let Some(about) = record.regarding() else {
-            return Ok(None);
-        };
-        let loaded = self.store.load(about).await.map_err(CrmError::Store)?;
-        Ok(loaded.and_then(|r| r.value().owner().cloned()))
+        match record.regarding() {
+            Some(about) => self.owner_of(about).await,
+            None => Ok(None),
+        }
     }
 }

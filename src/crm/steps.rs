@@ -349,12 +349,17 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<Permit, CrmError<B::Error>> {
         match self.allow(actor, action, resource) {
             Err(CrmError::Forbidden { .. }) => {
-                let loaded = self.store.load(about).await.map_err(CrmError::Store)?;
-                let owner = loaded.as_ref().and_then(|r| r.value().owner());
-                self.allow(actor, action, resource.about_owned_by(owner))
+                let owner = self.owner_of(about).await?;
+                self.allow(actor, action, resource.about_owned_by(owner.as_ref()))
             }
             done => done,
         }
+    }
+
+    /// The owner of the record `id`, if it is stored and owned.
+    pub(super) async fn owner_of(&self, id: RecordId) -> Result<Option<User>, CrmError<B::Error>> {
+        let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+        Ok(loaded.and_then(|r| r.value().owner().cloned()))
     }
 
     /// [`allow`](Self::allow) for a stored record, asking with the owner of the record an
@@ -393,15 +398,27 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
         record: &Record,
     ) -> Result<Option<bool>, CrmError<B::Error>> {
-        match self.allow_on(actor, Action::Read, record).await {
-            Ok(_) => {}
-            Err(CrmError::Forbidden { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        }
-        match self.allow_on(actor, Action::ReadPersonal, record).await {
-            Ok(_) => Ok(Some(true)),
-            Err(CrmError::Forbidden { .. }) => Ok(Some(false)),
-            Err(e) => Err(e),
+        let access = &self.settings.access;
+        let principal = access.principal(actor);
+        let allows = |action, resource: &Resource<'_>| {
+            access
+                .policy()
+                .decide(&principal, action, resource)
+                .is_allowed()
+        };
+        let own = record.resource();
+        // For an activity or a task its own owner may not reach it: the record it is about,
+        // read once, may.
+        let about = match record.regarding() {
+            Some(about) if !(allows(Action::Read, &own) && allows(Action::ReadPersonal, &own)) => {
+                self.owner_of(about).await?
+            }
+            _ => None,
+        };
+        let resource = own.about_owned_by(about.as_ref());
+        match allows(Action::Read, &resource) {
+            false => Ok(None),
+            true => Ok(Some(allows(Action::ReadPersonal, &resource))),
         }
     }
 

@@ -58,8 +58,9 @@ fn an_activity_is_logged_about_a_contact_a_lead_and_an_opportunity() {
     for activity in [&on_contact, &on_lead, &on_opportunity] {
         assert_eq!(activity.contact(), contact.id());
         assert_eq!(activity.by(), me);
-        let loaded: Versioned<Activity> =
-            crm.load(activity.id(), &crate::support::reader()).unwrap();
+        let loaded: Versioned<Activity> = crm
+            .load(activity.id(), &prospect::testkit::reader())
+            .unwrap();
         assert_eq!(loaded.value(), activity.value());
     }
     let page = crm

@@ -331,7 +331,7 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
     }
     // An opportunity: revised, then its proposal revised only once there is one.
     let lead = crm
-        .load::<Lead<prospect::state::New>>(lead.id(), &crate::support::reader())
+        .load::<Lead<prospect::state::New>>(lead.id(), &prospect::testkit::reader())
         .unwrap();
     let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
     let o = crm
@@ -371,7 +371,7 @@ fn daily_work_edits_and_organizations_run_from_json_commands() {
     }
     // A contact corrected, and an organization created once.
     let contact = crm
-        .load::<Contact>(contact.id(), &crate::support::reader())
+        .load::<Contact>(contact.id(), &prospect::testkit::reader())
         .unwrap();
     let details = ContactDetails {
         owner: Some(User::new("cid").unwrap()),
@@ -438,7 +438,7 @@ fn contacts_and_organizations_are_handed_linked_and_erased_by_commands() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        crm.opportunities_of_organization(acme.id(), &crate::support::reader())
+        crm.opportunities_of_organization(acme.id(), &prospect::testkit::reader())
             .unwrap()
             .len(),
         1
@@ -447,7 +447,7 @@ fn contacts_and_organizations_are_handed_linked_and_erased_by_commands() {
         run(json!({"step": "unlink_contact", "args": {"contact": c, "version": v}})).unwrap();
     let (c, v) = at(&done, 0);
     assert!(
-        crm.opportunities_of_organization(acme.id(), &crate::support::reader())
+        crm.opportunities_of_organization(acme.id(), &prospect::testkit::reader())
             .unwrap()
             .is_empty()
     );

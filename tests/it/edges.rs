@@ -131,7 +131,7 @@ fn an_empty_revision_is_refused_on_every_path() {
         Revision::new().because(f.note("nothing, really")),
     ] {
         let typed = crm
-            .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+            .load::<Opportunity<Discovery>>(id, &prospect::testkit::reader())
             .unwrap();
         match crm.revise_opportunity(typed, revision.clone(), me) {
             Err(CrmError::Invalid { cause, .. }) => {
@@ -162,7 +162,7 @@ fn an_empty_revision_is_refused_on_every_path() {
         }
     }
     assert_eq!(
-        crm.load::<AnyOpportunity>(id, &crate::support::reader())
+        crm.load::<AnyOpportunity>(id, &prospect::testkit::reader())
             .unwrap()
             .version()
             .get(),
@@ -426,7 +426,7 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
     // A deal keeps its currency, and its dates have windows.
     let (id, version) = deal(&crm, &f);
     let load = || {
-        crm.load::<Opportunity<Discovery>>(f_id(&id), &crate::support::reader())
+        crm.load::<Opportunity<Discovery>>(f_id(&id), &prospect::testkit::reader())
             .unwrap()
     };
     let cases: Vec<(SentProposal, ValidationError)> = vec![
@@ -553,7 +553,7 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
     };
     let revised = proposal(jpy, today);
     let typed = crm
-        .load::<Opportunity<prospect::state::Proposal>>(o.id(), &crate::support::reader())
+        .load::<Opportunity<prospect::state::Proposal>>(o.id(), &prospect::testkit::reader())
         .unwrap();
     both_refuse(
         &crm,
@@ -592,7 +592,7 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
     for (c, expected) in contracts {
         let as_json = json(&c);
         let typed = crm
-            .load::<Opportunity<Contracting>>(o.id(), &crate::support::reader())
+            .load::<Opportunity<Contracting>>(o.id(), &prospect::testkit::reader())
             .unwrap();
         both_refuse(
             &crm,
@@ -604,7 +604,7 @@ fn the_command_path_refuses_what_the_typed_path_refuses_with_the_same_error() {
         );
     }
     assert_eq!(
-        crm.load::<AnyOpportunity>(o.id(), &crate::support::reader())
+        crm.load::<AnyOpportunity>(o.id(), &prospect::testkit::reader())
             .unwrap()
             .version()
             .get(),

@@ -114,7 +114,7 @@ fn revise_refuses_a_past_close_and_an_amount_not_above_zero_and_changes_nothing(
         other => panic!("expected an invalid expected close, got {other:?}"),
     }
     let opportunity = crm
-        .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        .load::<Opportunity<Discovery>>(id, &prospect::testkit::reader())
         .unwrap();
     assert_eq!(opportunity.version().get(), 1, "nothing was written");
     let zero = Money::parse("0", Currency::EUR).unwrap();
@@ -127,7 +127,7 @@ fn revise_refuses_a_past_close_and_an_amount_not_above_zero_and_changes_nothing(
         .crm(crm.into_store())
         .with_zones(chrono::FixedOffset::west_opt(10 * 3600).unwrap());
     let opportunity = west
-        .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        .load::<Opportunity<Discovery>>(id, &prospect::testkit::reader())
         .unwrap();
     let local_today = west.context(&user("west")).today();
     assert!(
@@ -169,7 +169,7 @@ fn revise_proposal_in_negotiation_replaces_the_amount_and_keeps_the_stage() {
     assert_eq!(opportunity.amount(), sample.eur(31_000));
     assert_eq!(opportunity.proposal(), Some(&revised));
     let stored = crm
-        .load::<Opportunity<Negotiation>>(opportunity.id(), &crate::support::reader())
+        .load::<Opportunity<Negotiation>>(opportunity.id(), &prospect::testkit::reader())
         .unwrap();
     match stored.history().last().unwrap().evidence() {
         OpportunityEvidence::ProposalRevised {
@@ -205,7 +205,7 @@ fn reassign_after_a_win_leaves_the_closer_credited_in_the_report() {
     // Bob takes the contact with its open records, then hands it all to ana: the won deal,
     // closed while bob owned it, stays bob's.
     let contact = crm
-        .load::<Contact>(contact.id(), &crate::support::reader())
+        .load::<Contact>(contact.id(), &prospect::testkit::reader())
         .unwrap();
     let handed = crm
         .reassign_contact(contact, Some(bob.clone()), Cascade::OpenRecords, None, me)
@@ -240,7 +240,7 @@ fn reassign_after_a_win_leaves_the_closer_credited_in_the_report() {
         "the win is credited to bob, its owner at close: {owners:?}"
     );
     let stored = crm
-        .load::<Opportunity<state::Won>>(won.opportunity.id(), &crate::support::reader())
+        .load::<Opportunity<state::Won>>(won.opportunity.id(), &prospect::testkit::reader())
         .unwrap();
     assert_eq!(stored.owner(), Some(&bob));
 }
@@ -263,7 +263,7 @@ fn reassign_keeps_a_deal_rotting_and_an_erased_contact_cannot_be_corrected() {
         "a hand-off does not reset the clock: {stale:?}"
     );
     let contact = crm
-        .load::<Contact>(contact.id(), &crate::support::reader())
+        .load::<Contact>(contact.id(), &prospect::testkit::reader())
         .unwrap();
     let erased = crm.erase_contact(contact, me).unwrap().contact;
     let details = erased.details().clone();
@@ -282,7 +282,7 @@ fn no_new_work_is_about_an_erased_contact_or_its_records() {
     let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
     let erased = crm.erase_contact(contact, me).unwrap();
     let lead = crm
-        .load::<Lead<state::New>>(lead.id(), &crate::support::reader())
+        .load::<Lead<state::New>>(lead.id(), &prospect::testkit::reader())
         .unwrap();
     let call = || ActivityDetails::new(ActivityKind::Call, sample.summary("Hello"));
     let todo = || TaskDetails::new(sample.summary("Call"), me.clone(), Due::On(sample.today()));

@@ -261,7 +261,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     crm.override_probability(o, probability, Some(marked_note("override")), &me)
         .unwrap();
     let contact = crm
-        .load::<Contact>(contact.id(), &crate::support::reader())
+        .load::<Contact>(contact.id(), &prospect::testkit::reader())
         .unwrap();
     let corrected = ContactDetails {
         party: Party::person(PersonName::new(marked("Jeanne D.")).unwrap()),

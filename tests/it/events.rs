@@ -318,7 +318,7 @@ fn every_kind_of_step_writes_its_event() {
 
     // The erasure: the contact's, then its records', in one commit.
     let contact = crm
-        .load::<Contact>(contact.id(), &crate::support::reader())
+        .load::<Contact>(contact.id(), &prospect::testkit::reader())
         .unwrap();
     let report = crm.erase_contact(contact, me).unwrap();
     let payloads = since(store, &mut read);

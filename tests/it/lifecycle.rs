@@ -504,7 +504,7 @@ fn the_facade_refuses_a_past_timeline_and_writes_nothing() {
         other => panic!("expected the qualification to be refused, got {other:?}"),
     }
     let stored = crm
-        .load::<Lead<Working>>(id, &crate::support::reader())
+        .load::<Lead<Working>>(id, &prospect::testkit::reader())
         .unwrap();
     assert_eq!(stored.version().get(), 2, "the lead is unchanged");
     let count = Store::scan(crm.store(), RecordKind::Opportunity, &mut |_| {}).unwrap();

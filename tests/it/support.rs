@@ -5,12 +5,6 @@ use prospect::store::Store;
 use prospect::*;
 
 /// Every record `store` holds, by kind then id; all of them readable.
-/// The user tests read as, through facades that allow everything
-/// ([`AllowAll`](prospect::access::AllowAll)): any user reads the same.
-pub fn reader() -> prospect::User {
-    prospect::User::new("test:reader").expect("a valid user")
-}
-
 pub fn everything<S: Store>(store: &S) -> Vec<Record> {
     let mut all = Vec::new();
     for kind in RecordKind::ALL {

@@ -106,7 +106,7 @@ fn a_task_is_added_done_or_cancelled_once_and_listed_per_record() {
         .records;
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].id(), call_back.id().into());
-    let loaded: Versioned<Task> = crm.load(quote.id(), &crate::support::reader()).unwrap();
+    let loaded: Versioned<Task> = crm.load(quote.id(), &prospect::testkit::reader()).unwrap();
     assert_eq!(loaded, quote);
     check_consistency(crm.store()).unwrap();
 }
@@ -201,7 +201,7 @@ fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_ope
     let discovery = qualified(&crm, &sample);
     let id = discovery.id();
     let reloaded = || {
-        crm.load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        crm.load::<Opportunity<Discovery>>(id, &prospect::testkit::reader())
             .unwrap()
     };
     match crm.propose(discovery, sample.proposal(), me) {
@@ -245,7 +245,7 @@ fn a_stage_that_requires_a_next_step_is_refused_to_an_opportunity_without_an_ope
     );
     // Losing needs none; reopening into discovery does.
     let proposal = crm
-        .load::<Opportunity<Proposal>>(id, &crate::support::reader())
+        .load::<Opportunity<Proposal>>(id, &prospect::testkit::reader())
         .unwrap();
     let lost = crm.lose(proposal, sample.loss(), me).unwrap();
     assert!(matches!(
@@ -361,13 +361,13 @@ fn a_next_step_closed_between_the_check_and_the_commit_is_a_conflict() {
     let refused = crm.propose(discovery, sample.proposal(), me).unwrap_err();
     assert!(refused.is_conflict(), "{refused}");
     assert!(
-        crm.load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        crm.load::<Opportunity<Discovery>>(id, &prospect::testkit::reader())
             .is_ok(),
         "still in discovery"
     );
     // Read again, it has no next step.
     let again = crm
-        .load::<Opportunity<Discovery>>(id, &crate::support::reader())
+        .load::<Opportunity<Discovery>>(id, &prospect::testkit::reader())
         .unwrap();
     assert!(matches!(
         crm.propose(again, sample.proposal(), me),

@@ -18,6 +18,8 @@ fn store() -> AsyncSqliteStore {
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod common;
+
 struct Client {
     router: axum::Router,
     key: String,
@@ -51,20 +53,9 @@ impl Client {
     }
 
     async fn request(&self, method: &str, uri: &str, body: Body) -> (StatusCode, Value) {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {}", self.key))
-            .body(body)
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, value)
+        let mut request = common::json_request(method, uri, &self.key, None);
+        *request.body_mut() = body;
+        common::call(self.router.clone(), request).await
     }
 
     /// Runs a command that must succeed; returns the records it wrote.
@@ -251,26 +242,10 @@ async fn the_access_policy_answers_403_and_404() {
         .collect();
     let router = prospect_service::router(Tenants::single("default", crm), Arc::new(keys));
     let send = |user: &'static str, method: &'static str, uri: String, body: Option<Value>| {
-        let router = router.clone();
-        let key = key[user].clone();
-        async move {
-            let request = Request::builder()
-                .method(method)
-                .uri(uri)
-                .header("content-type", "application/json")
-                .header("authorization", format!("Bearer {key}"))
-                .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-                .unwrap();
-            let response = router.oneshot(request).await.unwrap();
-            let status = response.status();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            (
-                status,
-                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            )
-        }
+        common::call(
+            router.clone(),
+            common::json_request(method, &uri, &key[user], body),
+        )
     };
     let create = json!({"step": "create_contact", "args": {"details": {
         "party": {"kind": "person", "name": "Ada"}, "source": "web", "owner": "claire"}}});
@@ -450,14 +425,7 @@ async fn limits_answer_json() {
             .body(body)
             .unwrap()
     };
-    let answer = |router: axum::Router, request: Request<Body>| async move {
-        let response = router.oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice::<Value>(&bytes).unwrap())
-    };
+    let answer = common::call;
     let (status, body) = answer(router.clone(), post(Body::from(vec![b' '; 4096]))).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(body["kind"], "payload_too_large");
@@ -564,26 +532,10 @@ async fn lists_lookups_and_events_go_through_the_policy() {
         .collect();
     let router = prospect_service::router(Tenants::single("default", crm), Arc::new(keys));
     let send = |user: &'static str, method: &'static str, uri: String, body: Option<Value>| {
-        let router = router.clone();
-        let key = key[user].clone();
-        async move {
-            let request = Request::builder()
-                .method(method)
-                .uri(uri)
-                .header("content-type", "application/json")
-                .header("authorization", format!("Bearer {key}"))
-                .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-                .unwrap();
-            let response = router.oneshot(request).await.unwrap();
-            let status = response.status();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            (
-                status,
-                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            )
-        }
+        common::call(
+            router.clone(),
+            common::json_request(method, &uri, &key[user], body),
+        )
     };
     for (user, name, email) in [
         ("claire", "Ada", "ada@example.com"),
@@ -670,23 +622,10 @@ async fn each_key_has_its_own_rate() {
         limits,
     );
     let get = |key: &String| {
-        let router = router.clone();
-        let request = Request::builder()
-            .uri("/report")
-            .header("authorization", format!("Bearer {key}"))
-            .body(Body::empty())
-            .unwrap();
-        async move {
-            let response = router.oneshot(request).await.unwrap();
-            let status = response.status();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            (
-                status,
-                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            )
-        }
+        common::call(
+            router.clone(),
+            common::json_request("GET", "/report", key, None),
+        )
     };
     assert_eq!(get(&busy).await.0, StatusCode::OK);
     assert_eq!(get(&busy).await.0, StatusCode::OK);

@@ -19,19 +19,20 @@ fn in_ci_the_service_runs_on_postgres() {
 }
 
 #[cfg(postgres_server)]
+mod common;
+
+#[cfg(postgres_server)]
 #[tokio::test(flavor = "multi_thread")]
 async fn each_key_reaches_its_own_tenant_only() {
     use std::sync::Arc;
 
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
+    use axum::http::StatusCode;
     use prospect::User;
     use prospect::access::AllowAll;
     use prospect_postgres::{PostgresStore, Tenant};
     use prospect_service::Tenants;
     use prospect_service::keys::Keys;
     use serde_json::{Value, json};
-    use tower::ServiceExt;
 
     let url = std::env::var("PROSPECT_POSTGRES_URL").unwrap();
     let base = PostgresStore::connect(&url, Tenant::generate())
@@ -56,25 +57,10 @@ async fn each_key_reaches_its_own_tenant_only() {
     let (_, not_a_tenant) = keys.create("default", ann).unwrap();
     let router = prospect_service::router(tenants, Arc::new(keys));
     let send = |key: String, method: &'static str, uri: String, body: Option<Value>| {
-        let router = router.clone();
-        async move {
-            let request = Request::builder()
-                .method(method)
-                .uri(uri)
-                .header("content-type", "application/json")
-                .header("authorization", format!("Bearer {key}"))
-                .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-                .unwrap();
-            let response = router.oneshot(request).await.unwrap();
-            let status = response.status();
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            (
-                status,
-                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-            )
-        }
+        common::call(
+            router.clone(),
+            common::json_request(method, &uri, &key, body),
+        )
     };
     let create = json!({"step": "create_contact", "args": {"details": {
         "party": {"kind": "person", "name": "Ada"}, "email": "ada@example.com", "source": "web"}}});
