@@ -574,6 +574,17 @@ pub struct Executed {
     pub records: Vec<Versioned<Record>>,
 }
 
+/// What [`Crm::execute_once`](crate::Crm::execute_once) answered: the records the step wrote,
+/// or, for a request made before with the same key, the records its first commit wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExecutedOnce {
+    /// The records written: by this call, or by the first (as they are now, when
+    /// `replayed`).
+    pub executed: Executed,
+    /// Whether the request was made before: nothing was written this time.
+    pub replayed: bool,
+}
+
 /// The states each step that starts from several takes, named in its
 /// [`WrongState`](crate::CrmError::WrongState) error.
 pub(crate) mod accepts {

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use crate::access::{AccessPolicy, Directory};
 use crate::account::Account;
 use crate::activity::{Activity, ActivityDetails};
-use crate::command::{Cascade, Command, Executed, OnDuplicate};
+use crate::command::{Cascade, Command, Executed, ExecutedOnce, OnDuplicate};
 use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::dates::DatePolicy;
 use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::id::{AccountId, ContactId, IdSource, OpportunityId, OrganizationId, RandomIds};
+use crate::idempotency::{Fingerprint, IdempotencyKey};
 use crate::lead::{DisqualifyReason, Interest, Lead, Touch};
 use crate::opportunity::{
     Incumbent, LossReason, Opportunity, OpportunityState, PaymentTerms, Revision, SentProposal,
@@ -260,6 +261,7 @@ impl<S: Store> Crm<S> {
         Steps {
             store: Ready(&self.store),
             settings: &self.settings,
+            request: None,
         }
     }
 
@@ -316,5 +318,48 @@ impl<S: Store> Crm<S> {
     /// the step takes; then the step's own errors.
     pub fn execute(&self, command: Command, actor: &User) -> Result<Executed, CrmError<S::Error>> {
         run(self.steps().execute(command, actor))
+    }
+
+    /// [`execute`](Self::execute), once per `actor` and `key`: for a client that may send a
+    /// request again (after a dropped connection, a timeout) without knowing whether it was
+    /// taken. The key is remembered in the step's own commit ([`idempotency`](crate::idempotency)),
+    /// so two retries racing each other commit once; a request made again with the same key
+    /// and `fingerprint` writes nothing and answers with the records the first wrote, as they
+    /// are now ([`ExecutedOnce::replayed`]). A step that failed, or wrote nothing (a contact
+    /// matched by [`OnDuplicate::Reuse`]), remembers nothing: it runs again.
+    ///
+    /// ```
+    /// use prospect::idempotency::{Fingerprint, IdempotencyKey};
+    /// use prospect::memory::MemoryStore;
+    /// use prospect::*;
+    /// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
+    /// let me = User::new("claire")?;
+    /// let body = r#"{"step": "create_contact", "args": {"details":
+    ///     {"party": {"type": "person", "name": "Ada"}, "source": "web"}}}"#;
+    /// let key = IdempotencyKey::new("5f0c1c3e-7f0e-4c0e-9d61-2c3f1e8a9b10")?;
+    /// let print = Fingerprint::from_bytes([7; 32]); // a digest of `body`, in a service
+    /// let first = crm.execute_once(serde_json::from_str(body)?, &me, key.clone(), print)?;
+    /// let again = crm.execute_once(serde_json::from_str(body)?, &me, key.clone(), print)?;
+    /// assert!(!first.replayed && again.replayed);
+    /// assert_eq!(again.executed.records[0].id(), first.executed.records[0].id());
+    /// assert_eq!(crm.store().len(), 1, "one contact, not two");
+    /// // The same key with another request is refused.
+    /// let other = crm.execute_once(serde_json::from_str(body)?, &me, key, Fingerprint::from_bytes([8; 32]));
+    /// assert!(matches!(other, Err(CrmError::KeyReused { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::KeyReused`] when `actor` made another request (another fingerprint) with
+    /// `key`; else [`execute`](Self::execute)'s.
+    pub fn execute_once(
+        &self,
+        command: Command,
+        actor: &User,
+        key: IdempotencyKey,
+        fingerprint: Fingerprint,
+    ) -> Result<ExecutedOnce, CrmError<S::Error>> {
+        run(self.steps().execute_once(command, actor, key, fingerprint))
     }
 }

@@ -82,6 +82,8 @@ pub enum Field {
     Due,
     /// A window of a [`DatePolicy`](crate::DatePolicy), in days.
     DateWindow,
+    /// A client's key for a request it may retry ([`IdempotencyKey`](crate::idempotency::IdempotencyKey)).
+    IdempotencyKey,
 }
 
 impl Field {
@@ -123,6 +125,7 @@ impl Field {
             Field::AssessedOn => "assessed on",
             Field::Due => "due",
             Field::DateWindow => "date window",
+            Field::IdempotencyKey => "idempotency key",
         }
     }
 }

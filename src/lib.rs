@@ -167,6 +167,7 @@ pub mod funnel;
 pub mod guide;
 mod history;
 mod id;
+pub mod idempotency;
 mod kind;
 mod lead;
 mod mark;
@@ -192,7 +193,7 @@ pub mod webhook;
 
 pub use account::{Account, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
-pub use command::{Cascade, Command, Executed, OnDuplicate};
+pub use command::{Cascade, Command, Executed, ExecutedOnce, OnDuplicate};
 pub use contact::{
     Contact, ContactDetails, ContactErased, Erasure, LeadSource, OrganizationParty, Party, Person,
 };

@@ -14,6 +14,7 @@ use crate::event::{Event, EventPage, Position, StoredEvent};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::id::{ContactId, OrganizationId};
+use crate::idempotency::{IdempotencyKey, Remembered};
 use crate::kind::RecordKind;
 use crate::organization::{Domain, Organization};
 use crate::record::{Record, RecordId, RecordState};
@@ -50,6 +51,8 @@ struct Inner {
     records: HashMap<RecordId, (Record, Version)>,
     indexes: Indexes,
     outbox: Outbox,
+    /// The requests remembered with their commits ([`Batch::remember`]), by actor and key.
+    keys: HashMap<(User, IdempotencyKey), Remembered>,
 }
 
 /// The events committed, in commit order: positions are given under the write lock that makes
@@ -479,6 +482,14 @@ impl Indexes {
 impl Inner {
     /// The conflict of the first write in `batch` that does not find what it expects.
     fn check(&self, batch: &Batch) -> Result<(), Conflict> {
+        if let (Some(request), Some(first)) = (batch.remembered(), batch.writes().first()) {
+            if self
+                .keys
+                .contains_key(&(request.actor.clone(), request.key.clone()))
+            {
+                return Err(Conflict::key_used(first.record().id()));
+            }
+        }
         for email in batch.absent_emails() {
             let first = self
                 .indexes
@@ -575,6 +586,7 @@ impl MemoryStore {
                 records: HashMap::with_capacity(records),
                 indexes: Indexes::default(),
                 outbox: Outbox::default(),
+                keys: HashMap::new(),
             }),
         }
     }
@@ -616,6 +628,11 @@ impl Store for MemoryStore {
         let mut inner = self.write();
         inner.check(&batch)?;
         let parts = batch.into_parts();
+        if let Some(remembered) = parts.remember {
+            let request = &remembered.request;
+            let key = (request.actor.clone(), request.key.clone());
+            inner.keys.insert(key, remembered);
+        }
         inner.outbox.append(parts.events);
         for write in parts.writes {
             let (record, expect) = write.into_parts();
@@ -630,6 +647,21 @@ impl Store for MemoryStore {
 
     fn prune_events(&self, before: Position) -> Result<u64, Infallible> {
         Ok(self.write().outbox.prune(before))
+    }
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, Infallible> {
+        Ok(self.read().keys.get(&(actor.clone(), key.clone())).cloned())
+    }
+
+    fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, Infallible> {
+        let mut inner = self.write();
+        let kept = inner.keys.len();
+        inner.keys.retain(|_, r| r.request.at >= before);
+        Ok((kept - inner.keys.len()) as u64)
     }
 
     fn find_organizations_by_domain(
@@ -705,6 +737,18 @@ impl AsyncStore for MemoryStore {
 
     async fn prune_events(&self, before: Position) -> Result<u64, Infallible> {
         Store::prune_events(self, before)
+    }
+
+    async fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, Infallible> {
+        Store::recall_key(self, actor, key)
+    }
+
+    async fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, Infallible> {
+        Store::prune_keys(self, before)
     }
 
     type Error = Infallible;

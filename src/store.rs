@@ -39,6 +39,12 @@
 //!   never becomes readable behind a position a reader has passed (positions given before
 //!   commit are not enough: see the guide). [`prune_events`](Store::prune_events) removes
 //!   those before a position.
+//! - **Idempotency keys.** A batch may carry a request to remember ([`Batch::remember`]): the
+//!   commit keeps it, with the id and version of each write, in the same atomic unit, under its
+//!   actor and key; if that actor's key is already kept, the batch is a
+//!   [`Conflict::key_used`] and nothing is written (so two racing retries commit once).
+//!   [`recall_key`](Store::recall_key) gives it back; [`prune_keys`](Store::prune_keys) forgets
+//!   those remembered before a time.
 //! - **One bad row never takes the store down.** A stored record an adapter cannot decode (corrupt
 //!   JSON, a broken history, a body that disagrees with its index columns, a version out of
 //!   range) is reported, never skipped in silence and never fatal to the others: `load` of it is
@@ -50,16 +56,19 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::contact::Contact;
 use crate::email::EmailAddress;
 use crate::event::{EventPage, Position};
+use crate::idempotency::{IdempotencyKey, Remembered};
 
 pub use crate::mark::HistoryMark;
 use crate::organization::{Domain, Organization};
 use crate::record::{Record, RecordId, RecordKind};
+use crate::text::User;
 pub use crate::version::Version;
 pub use batch::{
     Batch, BatchParts, CommitError, Conflict, ConflictKind, DuplicateWrite, IntoWrites,
@@ -302,6 +311,27 @@ pub trait Store {
     /// The adapter's error.
     fn prune_events(&self, before: Position) -> Result<u64, Self::Error>;
 
+    /// What a commit remembered of `actor`'s request with `key` ([`Batch::remember`]): the
+    /// request and the records its commit wrote, or `None` (never remembered, or pruned).
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error, e.g. when the remembered row is corrupt.
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, Self::Error>;
+
+    /// Forgets the requests remembered at a time before `before`
+    /// ([`IdempotentRequest::at`](crate::idempotency::IdempotentRequest::at)), and returns how
+    /// many it forgot. A request forgotten can be made again.
+    ///
+    /// # Errors
+    ///
+    /// The adapter's error.
+    fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, Self::Error>;
+
     /// Calls `visit` on every readable record of `kind`, reading [`SCAN_PAGE`] records at a
     /// time; returns how many were visited and which could not be read. (The default stops if
     /// `list`'s cursor does not advance, rather than loop for ever on a broken adapter.)
@@ -390,6 +420,19 @@ pub trait AsyncStore: Send + Sync {
         before: Position,
     ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
 
+    /// See [`Store::recall_key`].
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Remembered>, Self::Error>> + Send;
+
+    /// See [`Store::prune_keys`].
+    fn prune_keys(
+        &self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
     /// See [`Store::scan`].
     fn scan(
         &self,
@@ -455,6 +498,18 @@ macro_rules! forward_store {
                 (**self).prune_events(before)
             }
 
+            fn recall_key(
+                &self,
+                actor: &User,
+                key: &IdempotencyKey,
+            ) -> Result<Option<Remembered>, T::Error> {
+                (**self).recall_key(actor, key)
+            }
+
+            fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, T::Error> {
+                (**self).prune_keys(before)
+            }
+
             fn scan(
                 &self,
                 kind: RecordKind,
@@ -517,6 +572,21 @@ macro_rules! forward_store {
                 before: Position,
             ) -> impl Future<Output = Result<u64, T::Error>> + Send {
                 (**self).prune_events(before)
+            }
+
+            fn recall_key(
+                &self,
+                actor: &User,
+                key: &IdempotencyKey,
+            ) -> impl Future<Output = Result<Option<Remembered>, T::Error>> + Send {
+                (**self).recall_key(actor, key)
+            }
+
+            fn prune_keys(
+                &self,
+                before: DateTime<Utc>,
+            ) -> impl Future<Output = Result<u64, T::Error>> + Send {
+                (**self).prune_keys(before)
             }
 
             fn scan(

@@ -141,6 +141,7 @@ impl<S: AsyncStore> AsyncCrm<S> {
         Steps {
             store: Awaited(self.store()),
             settings: &self.sync.settings,
+            request: None,
         }
     }
 
@@ -757,6 +758,17 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &'a User,
     ) -> impl Future<Output = Result<Executed, CrmError<S::Error>>> + Send + 'a {
         async move { self.steps().execute(command, actor).await }
+    }
+
+    /// See [`Crm::execute_once`].
+    pub fn execute_once<'a>(
+        &'a self,
+        command: Command,
+        actor: &'a User,
+        key: IdempotencyKey,
+        fingerprint: Fingerprint,
+    ) -> impl Future<Output = Result<ExecutedOnce, CrmError<S::Error>>> + Send + 'a {
+        self.steps().execute_once(command, actor, key, fingerprint)
     }
 
     /// See [`Crm::opportunities_of_organization`].

@@ -150,6 +150,14 @@ pub enum CrmError<E> {
         /// The rule that denied it.
         rule: Rule,
     },
+    /// The actor used this idempotency key before for another request (one with another
+    /// [`Fingerprint`](crate::idempotency::Fingerprint)): nothing was written. A client sends
+    /// a new key with a new request ([`Crm::execute_once`]).
+    #[error("idempotency key {key} was used for another request")]
+    KeyReused {
+        /// The key.
+        key: crate::idempotency::IdempotencyKey,
+    },
     /// The store failed.
     #[error("store error: {0}")]
     Store(#[source] E),

@@ -15,6 +15,7 @@ use super::*;
 use crate::access::{Access, Action, Resource};
 use crate::email::EmailAddress;
 use crate::event::{EventPage, Position};
+use crate::idempotency::{Fingerprint, IdempotencyKey, IdempotentRequest, Remembered};
 use crate::store::{CommitError, Cursor};
 
 /// What the steps need of a store, as futures: the calls of [`AsyncStore`] that the facades
@@ -55,6 +56,12 @@ pub(super) trait Backend {
         after: Option<Position>,
         limit: usize,
     ) -> impl Future<Output = Result<EventPage, Self::Error>> + Send;
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Remembered>, Self::Error>> + Send;
 }
 
 /// A [`Store`] as a [`Backend`]: each call made at once, its result a future that is ready.
@@ -107,6 +114,14 @@ impl<S: Store> Backend for Ready<'_, S> {
     ) -> impl Future<Output = Result<EventPage, S::Error>> + Send {
         std::future::ready(self.0.read_events(after, limit))
     }
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Remembered>, S::Error>> + Send {
+        std::future::ready(self.0.recall_key(actor, key))
+    }
 }
 
 /// An [`AsyncStore`] as a [`Backend`]: its own futures.
@@ -158,6 +173,14 @@ impl<S: AsyncStore> Backend for Awaited<'_, S> {
         limit: usize,
     ) -> impl Future<Output = Result<EventPage, S::Error>> + Send {
         self.0.read_events(after, limit)
+    }
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<Remembered>, S::Error>> + Send {
+        self.0.recall_key(actor, key)
     }
 }
 
@@ -307,6 +330,8 @@ impl Permit {
 pub(super) struct Steps<'a, B> {
     pub(super) store: B,
     pub(super) settings: &'a Settings,
+    /// The request the step's commit remembers ([`Steps::execute_once`]).
+    pub(super) request: Option<IdempotentRequest>,
 }
 
 impl<B: Backend> Steps<'_, B> {
@@ -428,7 +453,10 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
         _permit: Permit,
     ) -> Result<T, CrmError<B::Error>> {
-        let batch = self.settings.with_events(plan.batch, actor);
+        let mut batch = self.settings.with_events(plan.batch, actor);
+        if let Some(request) = &self.request {
+            batch.remember(request.clone());
+        }
         self.store.commit(batch).await?;
         Ok(plan.output)
     }
@@ -483,6 +511,75 @@ impl<B: Backend> Steps<'_, B> {
         let id = id.into();
         let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
         plan::typed(id, loaded)
+    }
+
+    /// [`execute`](Self::execute) with `actor`'s `key` remembered in the step's commit, or
+    /// the records the first commit under that key wrote, as they are now, when it was made
+    /// before with the same `fingerprint`.
+    pub(super) async fn execute_once(
+        mut self,
+        command: Command,
+        actor: &User,
+        key: IdempotencyKey,
+        fingerprint: Fingerprint,
+    ) -> Result<ExecutedOnce, CrmError<B::Error>> {
+        if let Some(first) = self.recall(actor, &key).await? {
+            return self.replay(first, &key, fingerprint, actor).await;
+        }
+        self.request = Some(IdempotentRequest {
+            actor: actor.clone(),
+            key: key.clone(),
+            fingerprint,
+            at: self.settings.clock.now(),
+        });
+        match self.execute(command, actor).await {
+            Ok(executed) => Ok(ExecutedOnce {
+                executed,
+                replayed: false,
+            }),
+            // A retry racing the first request: when the first committed since the key was
+            // looked up, its commit may be why this one failed (on the key, on a version, on a
+            // taken email address, on a state), and its answer is the answer.
+            Err(e) => match self.recall(actor, &key).await? {
+                Some(first) => self.replay(first, &key, fingerprint, actor).await,
+                None => Err(e),
+            },
+        }
+    }
+
+    async fn recall(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, CrmError<B::Error>> {
+        self.store
+            .recall_key(actor, key)
+            .await
+            .map_err(CrmError::Store)
+    }
+
+    /// The answer to a request made again: the records its first commit wrote, as `actor`
+    /// may read them now (a record erased since is read erased; one they may no longer read
+    /// is left out).
+    async fn replay(
+        &self,
+        first: Remembered,
+        key: &IdempotencyKey,
+        fingerprint: Fingerprint,
+        actor: &User,
+    ) -> Result<ExecutedOnce, CrmError<B::Error>> {
+        if first.request.fingerprint != fingerprint {
+            return Err(CrmError::KeyReused { key: key.clone() });
+        }
+        let mut records = Vec::with_capacity(first.written.len());
+        for (id, _) in first.written {
+            let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
+            records.extend(self.readable_or_none(actor, loaded).await?);
+        }
+        Ok(ExecutedOnce {
+            executed: Executed { records },
+            replayed: true,
+        })
     }
 
     pub(super) async fn execute(

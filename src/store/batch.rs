@@ -4,6 +4,7 @@
 use crate::email::EmailAddress;
 use crate::event::Event;
 use crate::id::{ContactId, OrganizationId};
+use crate::idempotency::{IdempotentRequest, Remembered};
 use crate::organization::Domain;
 use crate::record::{Record, RecordId};
 
@@ -152,6 +153,8 @@ pub struct Batch {
     unchanged: Vec<(RecordId, Version)>,
     records_of: Vec<(ContactId, u64)>,
     events: Vec<Event>,
+    /// Boxed: most batches carry no request, and a batch is moved at every step.
+    remember: Option<Box<IdempotentRequest>>,
 }
 
 /// A [`Batch`] taken apart by [`Batch::into_parts`], for an adapter to apply.
@@ -171,6 +174,9 @@ pub struct BatchParts {
     /// The events to append to the outbox, in this order, in the same atomic unit as the
     /// writes ([`Batch::emit`]).
     pub events: Vec<Event>,
+    /// The request to remember with the writes, and what it wrote ([`Batch::remember`]): `None`
+    /// when the batch carries none or writes nothing.
+    pub remember: Option<Remembered>,
 }
 
 impl Batch {
@@ -261,6 +267,21 @@ impl Batch {
         self
     }
 
+    /// Remembers `request` with the batch's writes, in the same atomic unit, under its actor
+    /// and key ([`Store::recall_key`]); the batch conflicts
+    /// ([`ConflictKind::KeyUsed`]) if a commit already remembered that actor's key. Makes a
+    /// retried request race-free: two retries racing each other commit once
+    /// ([`idempotency`](crate::idempotency)). A batch that writes nothing remembers nothing.
+    pub fn remember(&mut self, request: IdempotentRequest) -> &mut Batch {
+        self.remember = Some(Box::new(request));
+        self
+    }
+
+    /// The request the batch remembers.
+    pub fn remembered(&self) -> Option<&IdempotentRequest> {
+        self.remember.as_deref()
+    }
+
     /// The records that must still be at these versions.
     pub fn unchanged(&self) -> &[(RecordId, Version)] {
         &self.unchanged
@@ -327,6 +348,16 @@ impl Batch {
 
     /// The batch's parts, to apply them.
     pub fn into_parts(self) -> BatchParts {
+        let empty = self.is_empty();
+        let remember = self.remember.filter(|_| !empty).map(|request| Remembered {
+            request: *request,
+            written: self
+                .writes
+                .as_slice()
+                .iter()
+                .map(|w| (w.record.id(), w.precondition.written_version()))
+                .collect(),
+        });
         let writes = match self.writes {
             Writes::One(w) => IntoWritesInner::One(w.into_iter()),
             Writes::Two(w) => IntoWritesInner::Two(w.into_iter()),
@@ -339,6 +370,7 @@ impl Batch {
             unchanged: self.unchanged,
             records_of: self.records_of,
             events: self.events,
+            remember,
         }
     }
 }
@@ -362,6 +394,9 @@ pub enum ConflictKind {
     /// The contact is not named by as many records as the batch required
     /// ([`Batch::require_records_of`]): one was added since the batch was built.
     RecordsOfContact,
+    /// A commit already remembered the actor's idempotency key ([`Batch::remember`]): the
+    /// request was made before. The record named is the batch's first write.
+    KeyUsed,
 }
 
 /// A write of a batch did not find what it expected; nothing of the batch was written.
@@ -397,6 +432,9 @@ fn describe(c: &Conflict) -> String {
         ),
         ConflictKind::RecordsOfContact => {
             "records naming it as their contact were added since the batch was built".to_string()
+        }
+        ConflictKind::KeyUsed => {
+            "the batch's idempotency key was remembered by an earlier commit".to_string()
         }
         ConflictKind::StaleHistory => format!(
             "at {}, the written history does not extend the stored one (a stale copy)",
@@ -449,6 +487,17 @@ impl Conflict {
             expected: None,
             actual: None,
             kind: ConflictKind::RecordsOfContact,
+        }
+    }
+
+    /// The conflict of a batch whose idempotency key a commit already remembered
+    /// ([`Batch::remember`]); `first_write` is the batch's first write.
+    pub fn key_used(first_write: RecordId) -> Conflict {
+        Conflict {
+            record: first_write,
+            expected: None,
+            actual: None,
+            kind: ConflictKind::KeyUsed,
         }
     }
 

@@ -11,7 +11,8 @@ use crate::lead::Lead;
 use crate::record::{AnyLead, Record, RecordId, RecordKind, RecordState};
 use crate::state::{LeadStatus, New, OpportunityStage, Working};
 use crate::store::{
-    AsyncStore, Batch, CommitError, Conflict, MAX_PAGE, Query, Store, Version, Versioned,
+    AsyncStore, Batch, CommitError, Conflict, ConflictKind, MAX_PAGE, Query, Store, Version,
+    Versioned,
 };
 use crate::testkit::{Sample, SplitMix64, block_on, check_consistency, snapshot};
 
@@ -22,6 +23,7 @@ mod erasure;
 mod events;
 mod facade;
 mod integrity;
+mod keys;
 mod listings;
 mod organizations;
 mod stress;
@@ -33,6 +35,7 @@ pub use erasure::*;
 pub use events::*;
 pub use facade::*;
 pub use integrity::*;
+pub use keys::*;
 pub use listings::*;
 pub use organizations::*;
 pub use stress::*;

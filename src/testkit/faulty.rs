@@ -174,4 +174,16 @@ impl<S: Store> Store for FaultyStore<S> {
     fn prune_events(&self, before: Position) -> Result<u64, Self::Error> {
         self.guard(|| self.inner.prune_events(before))
     }
+
+    fn recall_key(
+        &self,
+        actor: &crate::text::User,
+        key: &crate::idempotency::IdempotencyKey,
+    ) -> Result<Option<crate::idempotency::Remembered>, Self::Error> {
+        self.guard(|| self.inner.recall_key(actor, key))
+    }
+
+    fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, Self::Error> {
+        self.guard(|| self.inner.prune_keys(before))
+    }
 }

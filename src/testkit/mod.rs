@@ -118,6 +118,18 @@ impl<S: AsyncStore> Store for Blocking<S> {
     fn prune_events(&self, before: crate::event::Position) -> Result<u64, S::Error> {
         block_on(self.0.prune_events(before))
     }
+
+    fn recall_key(
+        &self,
+        actor: &crate::text::User,
+        key: &crate::idempotency::IdempotencyKey,
+    ) -> Result<Option<crate::idempotency::Remembered>, S::Error> {
+        block_on(self.0.recall_key(actor, key))
+    }
+
+    fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, S::Error> {
+        block_on(self.0.prune_keys(before))
+    }
 }
 
 /// Every readable record of every kind in `store`, keyed by id (see [`check_consistency`] for
@@ -303,7 +315,8 @@ fn check_opportunity(
 /// - `reopen = f`: `f` takes a store made by `$new` and returns it closed and opened again (for
 ///   a store that persists): adds the case
 ///   [`records_read_back_after_reopen`](crate::testkit::cases::records_read_back_after_reopen)
-///   and [`events_resume_from_a_cursor_after_reopen`](crate::testkit::cases::events_resume_from_a_cursor_after_reopen).
+///   , [`events_resume_from_a_cursor_after_reopen`](crate::testkit::cases::events_resume_from_a_cursor_after_reopen)
+///   and [`keys_are_recalled_after_reopen`](crate::testkit::cases::keys_are_recalled_after_reopen).
 /// - `stress = n`: the stress case runs `n` operations per thread instead of
 ///   [`STRESS_OPERATIONS`](crate::testkit::cases::STRESS_OPERATIONS), for a slow store.
 ///
@@ -401,6 +414,13 @@ macro_rules! store_conformance {
                     event_reader_misses_nothing_during_concurrent_commits,
                 conformance_events_are_pruned_before_a_position =>
                     events_are_pruned_before_a_position,
+                conformance_remembered_keys_are_recalled_and_used_once =>
+                    remembered_keys_are_recalled_and_used_once,
+                conformance_keys_are_pruned_before_a_time => keys_are_pruned_before_a_time,
+                conformance_racing_retries_with_one_key_commit_once =>
+                    racing_retries_with_one_key_commit_once,
+                conformance_facade_replays_a_request_made_again =>
+                    facade_replays_a_request_made_again,
             );
 
             #[test]
@@ -422,6 +442,12 @@ macro_rules! store_conformance {
                 fn conformance_events_resume_from_a_cursor_after_reopen() {
                     #[allow(clippy::redundant_closure)]
                     $crate::testkit::cases::events_resume_from_a_cursor_after_reopen(|| $new, $reopen);
+                }
+
+                #[test]
+                fn conformance_keys_are_recalled_after_reopen() {
+                    #[allow(clippy::redundant_closure)]
+                    $crate::testkit::cases::keys_are_recalled_after_reopen(|| $new, $reopen);
                 }
             )?
         }

@@ -12,6 +12,7 @@ use prospect::testkit::cases;
 use prospect::*;
 use prospect::{
     event::{Event, EventPage, Position, StoredEvent},
+    idempotency::{IdempotencyKey, Remembered},
     record::{Record, RecordId},
     store::{
         Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query, Store, Version,
@@ -63,6 +64,9 @@ enum Breakage {
     UnchangedIgnored,
     /// A batch that requires a contact to be named by a number of records is applied anyway.
     RecordsOfIgnored,
+    /// A batch whose idempotency key was remembered before is applied anyway (and remembered
+    /// again).
+    KeyUsedIgnored,
 }
 
 #[derive(Debug, Default)]
@@ -74,6 +78,8 @@ struct State {
     records: BTreeMap<RecordId, (Record, Version)>,
     /// Normalised address → contacts, as indexed when written.
     emails: BTreeMap<String, BTreeSet<RecordId>>,
+    /// The remembered requests, by actor and key.
+    keys: BTreeMap<(User, IdempotencyKey), Remembered>,
 }
 
 /// A store in a `BTreeMap` behind a mutex, with one clause broken (or none).
@@ -231,7 +237,18 @@ impl Store for Plain {
                 }
             }
         }
+        if let (Some(request), Some(first)) = (batch.remembered(), batch.writes().first()) {
+            let key = (request.actor.clone(), request.key.clone());
+            if self.breakage != Breakage::KeyUsedIgnored && state.keys.contains_key(&key) {
+                return Err(Conflict::key_used(first.record().id()).into());
+            }
+        }
         let parts = batch.into_parts();
+        if let Some(remembered) = parts.remember {
+            let request = &remembered.request;
+            let key = (request.actor.clone(), request.key.clone());
+            state.keys.insert(key, remembered);
+        }
         let writes: Vec<Write> = parts.writes.collect();
         if self.breakage == Breakage::NonAtomicBatch {
             for write in writes {
@@ -388,6 +405,25 @@ impl Store for Plain {
             unreadable: Vec::new(),
             last,
         })
+    }
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, Self::Error> {
+        Ok(self
+            .state()
+            .keys
+            .get(&(actor.clone(), key.clone()))
+            .cloned())
+    }
+
+    fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, Self::Error> {
+        let mut state = self.state();
+        let kept = state.keys.len();
+        state.keys.retain(|_, r| r.request.at >= before);
+        Ok((kept - state.keys.len()) as u64)
     }
 
     fn prune_events(&self, before: Position) -> Result<u64, Self::Error> {
@@ -568,6 +604,26 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "erasure_racing_new_records_leaves_none_with_its_text",
             Box::new(move || cases::erasure_racing_new_records_leaves_none_with_its_text(new)),
         ),
+        (
+            "remembered_keys_are_recalled_and_used_once",
+            Box::new(move || cases::remembered_keys_are_recalled_and_used_once(new)),
+        ),
+        (
+            "keys_are_pruned_before_a_time",
+            Box::new(move || cases::keys_are_pruned_before_a_time(new)),
+        ),
+        (
+            "racing_retries_with_one_key_commit_once",
+            Box::new(move || cases::racing_retries_with_one_key_commit_once(new)),
+        ),
+        (
+            "facade_replays_a_request_made_again",
+            Box::new(move || cases::facade_replays_a_request_made_again(new)),
+        ),
+        (
+            "keys_are_recalled_after_reopen",
+            Box::new(move || cases::keys_are_recalled_after_reopen(new, |s| s)),
+        ),
     ];
     cases
         .into_iter()
@@ -658,6 +714,15 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             Breakage::RecordsOfIgnored,
             "required_records_of_a_contact_conflict_once_one_was_added",
         ),
+        (
+            Breakage::KeyUsedIgnored,
+            "remembered_keys_are_recalled_and_used_once",
+        ),
+        (
+            Breakage::KeyUsedIgnored,
+            "racing_retries_with_one_key_commit_once",
+        ),
+        (Breakage::KeyUsedIgnored, "keys_are_recalled_after_reopen"),
     ];
     let passing = failing_cases(Breakage::None);
     assert!(passing.is_empty(), "the plain store fails {passing:?}");

@@ -331,6 +331,18 @@ impl Store for ClosesTheTaskAfterListing<'_> {
     fn prune_events(&self, before: prospect::event::Position) -> Result<u64, Self::Error> {
         self.inner.prune_events(before)
     }
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &prospect::idempotency::IdempotencyKey,
+    ) -> Result<Option<prospect::idempotency::Remembered>, Self::Error> {
+        self.inner.recall_key(actor, key)
+    }
+
+    fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, Self::Error> {
+        self.inner.prune_keys(before)
+    }
 }
 
 #[test]

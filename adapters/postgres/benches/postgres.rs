@@ -73,6 +73,16 @@ impl Store for Recorder {
     fn prune_events(&self, before: Position) -> Result<u64, Self::Error> {
         Store::prune_events(&self.inner, before)
     }
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &prospect::idempotency::IdempotencyKey,
+    ) -> Result<Option<prospect::idempotency::Remembered>, Self::Error> {
+        Store::recall_key(&self.inner, actor, key)
+    }
+    fn prune_keys(&self, before: chrono::DateTime<Utc>) -> Result<u64, Self::Error> {
+        Store::prune_keys(&self.inner, before)
+    }
 }
 
 /// The batches of `n` lifecycles through the facade, ids from `seed`, contacts from the

@@ -1,9 +1,11 @@
 //! [`BlockingPostgresStore`]: the PostgreSQL store for synchronous callers.
 
+use chrono::{DateTime, Utc};
 use prospect::event::{EventPage, Position};
+use prospect::idempotency::{IdempotencyKey, Remembered};
 use prospect::record::{Record, RecordId};
 use prospect::store::{AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Versioned};
-use prospect::{Contact, Domain, EmailAddress, Organization};
+use prospect::{Contact, Domain, EmailAddress, Organization, User};
 
 use crate::{Isolation, PostgresError, PostgresStore, Tenant};
 
@@ -109,5 +111,19 @@ impl Store for BlockingPostgresStore {
     fn prune_events(&self, before: Position) -> Result<u64, PostgresError> {
         self.runtime
             .block_on(AsyncStore::prune_events(&self.store, before))
+    }
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, PostgresError> {
+        self.runtime
+            .block_on(AsyncStore::recall_key(&self.store, actor, key))
+    }
+
+    fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, PostgresError> {
+        self.runtime
+            .block_on(AsyncStore::prune_keys(&self.store, before))
     }
 }

@@ -46,6 +46,20 @@ pub(crate) struct Prepared {
     records_of: Vec<(Uuid, i64)>,
     /// The events, as JSON, in order.
     events: Vec<String>,
+    /// The request to remember, encoded ([`Batch::remember`]).
+    remember: Option<PreparedKey>,
+}
+
+/// A request to remember with a commit, as its row is written.
+struct PreparedKey {
+    actor: String,
+    key: String,
+    fingerprint: Vec<u8>,
+    at: (i64, i64),
+    /// The records written, as JSON.
+    written: String,
+    /// The batch's first write, which a conflict on the key names.
+    first: RecordId,
 }
 
 /// How many claim buckets a tenant has: the emails and domains of a tenant are spread over
@@ -75,7 +89,26 @@ impl Prepared {
             unchanged,
             records_of,
             events,
+            remember,
         } = batch.into_parts();
+        let remember = remember
+            .map(|r| {
+                let first = r.written[0].0;
+                let written =
+                    serde_json::to_string(&r.written).map_err(|source| PostgresError::Encode {
+                        record: first,
+                        source,
+                    })?;
+                Ok::<_, PostgresError>(PreparedKey {
+                    actor: r.request.actor.as_str().to_string(),
+                    key: r.request.key.as_str().to_string(),
+                    fingerprint: r.request.fingerprint.as_bytes().to_vec(),
+                    at: time_key(r.request.at),
+                    written,
+                    first,
+                })
+            })
+            .transpose()?;
         let writes: Vec<PreparedWrite> = writes
             .map(|write: Write| {
                 let (record, expect) = write.into_parts();
@@ -156,8 +189,43 @@ impl Prepared {
             unchanged,
             records_of,
             events,
+            remember,
         })
     }
+}
+
+/// Remembers the batch's request: the conflict naming its first write when the tenant's
+/// actor already used the key. A commit with the same key running at the same time waits here
+/// for this one to end (the primary key's row), then finds its row.
+pub(crate) async fn remember_key(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<Option<Conflict>, PostgresError> {
+    let Some(key) = &prepared.remember else {
+        return Ok(None);
+    };
+    let statement = transaction
+        .prepare_cached(
+            "INSERT INTO idempotency_keys (tenant, actor, key, fingerprint, at_s, at_ns, written)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, actor, key) DO NOTHING",
+        )
+        .await?;
+    let inserted = transaction
+        .execute(
+            &statement,
+            &[
+                tenant,
+                &key.actor,
+                &key.key,
+                &key.fingerprint,
+                &key.at.0,
+                &key.at.1,
+                &key.written,
+            ],
+        )
+        .await?;
+    Ok((inserted == 0).then(|| Conflict::key_used(key.first)))
 }
 
 /// Claims the batch's buckets, in ascending order (so that two commits never wait for each

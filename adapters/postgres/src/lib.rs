@@ -47,8 +47,8 @@ mod schema;
 
 pub use blocking::BlockingPostgresStore;
 use commit::{
-    Prepared, absent_checks, append_events, apply, claim, records_of_checks, stored_version,
-    unchanged_checks,
+    Prepared, absent_checks, append_events, apply, claim, records_of_checks, remember_key,
+    stored_version, unchanged_checks,
 };
 pub use schema::SCHEMA_VERSION;
 use schema::{MIGRATIONS, SET_TENANT};
@@ -61,11 +61,12 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use prospect::event::{EventPage, Position, StoredEvent, UnreadableEvent};
+use prospect::idempotency::{Fingerprint, IdempotencyKey, IdempotentRequest, Remembered};
 use prospect::record::{Record, RecordId, StateError};
 use prospect::store::{
     AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Query, Unreadable, Versioned,
 };
-use prospect::{Contact, Domain, EmailAddress, Organization};
+use prospect::{Contact, Domain, EmailAddress, Organization, User};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls};
@@ -521,6 +522,9 @@ async fn statements(
     prepared: &Prepared,
 ) -> Result<Result<(), Conflict>, PostgresError> {
     claim(transaction, tenant, prepared).await?;
+    if let Some(conflict) = remember_key(transaction, tenant, prepared).await? {
+        return Ok(Err(conflict));
+    }
     if let Some(conflict) = absent_checks(transaction, tenant, prepared).await? {
         return Ok(Err(conflict));
     }
@@ -884,6 +888,80 @@ impl AsyncStore for PostgresStore {
         let setting = self.tenant.setting();
         let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
         let params: [&(dyn ToSql + Sync); 2] = [&self.tenant.0, &before];
+        let (_, pruned) = tokio::try_join!(
+            biased;
+            client.execute(&set, &set_params),
+            client.execute(&statement, &params)
+        )?;
+        Ok(pruned)
+    }
+
+    async fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, PostgresError> {
+        let client = self.pool.get().await?;
+        let (set, statement) = (
+            client.prepare_cached(SET_TENANT).await?,
+            client
+                .prepare_cached(
+                    "SELECT fingerprint, at_s, at_ns, written FROM idempotency_keys
+                      WHERE tenant = $1 AND actor = $2 AND key = $3",
+                )
+                .await?,
+        );
+        let setting = self.tenant.setting();
+        let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
+        let (who, what) = (actor.as_str(), key.as_str());
+        let params: [&(dyn ToSql + Sync); 3] = [&self.tenant.0, &who, &what];
+        let (_, row) = tokio::try_join!(
+            biased;
+            client.execute(&set, &set_params),
+            client.query_opt(&statement, &params)
+        )?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let corrupt = |reason: String| PostgresError::Corrupt {
+            record: format!("idempotency key {key} of {actor}"),
+            reason,
+        };
+        let (fingerprint, at_s, at_ns, written): (Vec<u8>, i64, i64, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let fingerprint = Fingerprint::from_slice(&fingerprint)
+            .ok_or_else(|| corrupt(format!("a fingerprint of {} bytes", fingerprint.len())))?;
+        let at = u32::try_from(at_ns)
+            .ok()
+            .and_then(|ns| DateTime::from_timestamp(at_s, ns))
+            .ok_or_else(|| corrupt(format!("no time at {at_s} s {at_ns} ns")))?;
+        let written = serde_json::from_str(&written).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Some(Remembered {
+            request: IdempotentRequest {
+                actor: actor.clone(),
+                key: key.clone(),
+                fingerprint,
+                at,
+            },
+            written,
+        }))
+    }
+
+    async fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, PostgresError> {
+        let (s, ns) = time_key(before);
+        let client = self.pool.get().await?;
+        let (set, statement) = (
+            client.prepare_cached(SET_TENANT).await?,
+            client
+                .prepare_cached(
+                    "DELETE FROM idempotency_keys
+                      WHERE tenant = $1 AND (at_s < $2 OR (at_s = $2 AND at_ns < $3))",
+                )
+                .await?,
+        );
+        let setting = self.tenant.setting();
+        let set_params: [&(dyn ToSql + Sync); 1] = [&setting];
+        let params: [&(dyn ToSql + Sync); 3] = [&self.tenant.0, &s, &ns];
         let (_, pruned) = tokio::try_join!(
             biased;
             client.execute(&set, &set_params),

@@ -86,6 +86,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox_heads FORCE ROW LEVEL SECURITY;
     CREATE POLICY one_tenant ON outbox_heads
         USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
+    // 4: the idempotency keys remembered with their commits (`Batch::remember`), one per
+    // tenant, actor and key (the primary key makes a second commit with the same key find the
+    // first's row, waiting for it while it is uncommitted), with when, the request's
+    // fingerprint and the records written (JSON); pruned by time through the index; under the
+    // same row-level security as the other tables.
+    "CREATE TABLE idempotency_keys (
+        tenant      UUID   NOT NULL,
+        actor       TEXT   NOT NULL,
+        key         TEXT   NOT NULL,
+        fingerprint BYTEA  NOT NULL,
+        at_s        BIGINT NOT NULL,
+        at_ns       BIGINT NOT NULL,
+        written     TEXT   NOT NULL,
+        PRIMARY KEY (tenant, actor, key)
+    );
+    CREATE INDEX idempotency_keys_by_time ON idempotency_keys (tenant, at_s, at_ns);
+    ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON idempotency_keys
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
 ];
 
 /// Names the tenant whose rows row-level security lets the connection see and write, for the

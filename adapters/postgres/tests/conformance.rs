@@ -30,6 +30,7 @@ mod server {
     use std::sync::OnceLock;
 
     use prospect::event::{EventPage, Position};
+    use prospect::idempotency::{IdempotencyKey, Remembered};
     use prospect::record::{Record, RecordId};
     use prospect::store::Version;
     use prospect::store::{AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Versioned};
@@ -79,7 +80,7 @@ mod server {
                     "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS;
                         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
                      GRANT SELECT, INSERT, UPDATE, DELETE
-                        ON records, domains, claims, events, outbox_heads TO {APP_ROLE};
+                        ON records, domains, claims, events, outbox_heads, idempotency_keys TO {APP_ROLE};
                      GRANT SELECT ON prospect_schema TO {APP_ROLE};"
                 );
                 let mut tries = 0;
@@ -212,6 +213,24 @@ mod server {
 
         async fn prune_events(&self, before: Position) -> Result<u64, PostgresError> {
             self.run(move |s| async move { s.prune_events(before).await })
+                .await
+        }
+
+        async fn recall_key(
+            &self,
+            actor: &User,
+            key: &IdempotencyKey,
+        ) -> Result<Option<Remembered>, PostgresError> {
+            let (actor, key) = (actor.clone(), key.clone());
+            self.run(move |s| async move { s.recall_key(&actor, &key).await })
+                .await
+        }
+
+        async fn prune_keys(
+            &self,
+            before: chrono::DateTime<chrono::Utc>,
+        ) -> Result<u64, PostgresError> {
+            self.run(move |s| async move { s.prune_keys(before).await })
                 .await
         }
     }

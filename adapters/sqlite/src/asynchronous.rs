@@ -7,10 +7,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 
+use chrono::{DateTime, Utc};
 use prospect::event::{EventPage, Position};
+use prospect::idempotency::{IdempotencyKey, Remembered};
 use prospect::record::{Record, RecordId};
 use prospect::store::{AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Versioned};
-use prospect::{Contact, Domain, EmailAddress, Organization};
+use prospect::{Contact, Domain, EmailAddress, Organization, User};
 
 use crate::{SqliteError, SqliteStore};
 
@@ -230,5 +232,19 @@ impl AsyncStore for AsyncSqliteStore {
 
     async fn prune_events(&self, before: Position) -> Result<u64, SqliteError> {
         self.run(move |store| store.prune_events(before)).await?
+    }
+
+    async fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, SqliteError> {
+        let (actor, key) = (actor.clone(), key.clone());
+        self.run(move |store| store.recall_key(&actor, &key))
+            .await?
+    }
+
+    async fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, SqliteError> {
+        self.run(move |store| store.prune_keys(before)).await?
     }
 }

@@ -45,11 +45,28 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prospect::{
-    Contact, ContactId, Domain, EmailAddress, Organization, event::EventPage, event::Position,
-    event::StoredEvent, event::UnreadableEvent, record::Record, record::RecordId, store::Batch,
-    store::BatchParts, store::CommitError, store::Conflict, store::Cursor, store::HistoryMark,
-    store::MAX_PAGE, store::Page, store::Precondition, store::Query, store::Store,
-    store::Unreadable, store::Version, store::Versioned,
+    Contact, ContactId, Domain, EmailAddress, Organization, User,
+    event::EventPage,
+    event::Position,
+    event::StoredEvent,
+    event::UnreadableEvent,
+    idempotency::{Fingerprint, IdempotencyKey, IdempotentRequest, Remembered},
+    record::Record,
+    record::RecordId,
+    store::Batch,
+    store::BatchParts,
+    store::CommitError,
+    store::Conflict,
+    store::Cursor,
+    store::HistoryMark,
+    store::MAX_PAGE,
+    store::Page,
+    store::Precondition,
+    store::Query,
+    store::Store,
+    store::Unreadable,
+    store::Version,
+    store::Versioned,
 };
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params_from_iter};
@@ -121,6 +138,20 @@ const MIGRATIONS: &[&str] = &[
         position INTEGER PRIMARY KEY AUTOINCREMENT,
         body     TEXT    NOT NULL
     );",
+    // 8: the idempotency keys remembered with their commits (`Batch::remember`), one per actor
+    // and key (the primary key makes a second commit with the same key fail inside its
+    // transaction), with when (as in 5), the request's fingerprint and the records written
+    // (JSON). Pruned by time through the index.
+    "CREATE TABLE idempotency_keys (
+        actor       TEXT    NOT NULL,
+        key         TEXT    NOT NULL,
+        fingerprint BLOB    NOT NULL,
+        at_s        INTEGER NOT NULL,
+        at_ns       INTEGER NOT NULL,
+        written     TEXT    NOT NULL,
+        PRIMARY KEY (actor, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_keys_by_time ON idempotency_keys (at_s, at_ns);",
 ];
 
 /// What migration `version` does besides its SQL: schema 5 fills in the times of the records
@@ -150,6 +181,43 @@ fn backfill(transaction: &rusqlite::Transaction<'_>, version: u32) -> Result<(),
 /// The `created_s` and `created_ns` columns of a record created at `at`.
 fn time_key(at: DateTime<Utc>) -> (i64, i64) {
     (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))
+}
+
+/// Remembers a committing batch's request, inside its transaction: a conflict naming the
+/// batch's first write when the actor's key is already remembered.
+fn remember_key(
+    transaction: &rusqlite::Transaction<'_>,
+    remembered: &Remembered,
+) -> Result<(), CommitError<SqliteError>> {
+    let request = &remembered.request;
+    let first = remembered.written[0].0;
+    let written = serde_json::to_string(&remembered.written).map_err(|source| {
+        CommitError::Store(SqliteError::Encode {
+            record: first,
+            source,
+        })
+    })?;
+    let (at_s, at_ns) = time_key(request.at);
+    let inserted = transaction
+        .prepare_cached(
+            "INSERT INTO idempotency_keys (actor, key, fingerprint, at_s, at_ns, written)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (actor, key) DO NOTHING",
+        )
+        .and_then(|mut s| {
+            s.execute((
+                request.actor.as_str(),
+                request.key.as_str(),
+                &request.fingerprint.as_bytes()[..],
+                at_s,
+                at_ns,
+                &written,
+            ))
+        })
+        .map_err(|e| CommitError::Store(SqliteError::Sqlite(e)))?;
+    if inserted == 0 {
+        return Err(Conflict::key_used(first).into());
+    }
+    Ok(())
 }
 
 /// The `expected_close` column of an opportunity expected to close on `day`.
@@ -650,6 +718,7 @@ impl Store for SqliteStore {
             unchanged,
             records_of,
             events,
+            remember,
         } = batch.into_parts();
         // Whether the batch erases a record: then the log is checkpointed after the commit.
         let mut erasing = false;
@@ -727,6 +796,9 @@ impl Store for SqliteStore {
             if u64::try_from(found).ok() != Some(count) {
                 return Err(Conflict::records_of_contact(contact).into());
             }
+        }
+        if let Some(remembered) = &remember {
+            remember_key(&transaction, remembered)?;
         }
         for write in writes {
             let (record, expect) = write.into_parts();
@@ -901,6 +973,57 @@ impl Store for SqliteStore {
         let removed = connection
             .prepare_cached("DELETE FROM events WHERE position < ?1")?
             .execute([before])?;
+        Ok(removed as u64)
+    }
+
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Remembered>, SqliteError> {
+        let connection = self.reader();
+        let row: Option<(Vec<u8>, i64, i64, String)> = connection
+            .prepare_cached(
+                "SELECT fingerprint, at_s, at_ns, written FROM idempotency_keys
+                  WHERE actor = ?1 AND key = ?2",
+            )?
+            .query_row([actor.as_str(), key.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .optional()?;
+        let Some((fingerprint, at_s, at_ns, written)) = row else {
+            return Ok(None);
+        };
+        let corrupt = |reason: String| SqliteError::Corrupt {
+            record: format!("idempotency key {key} of {actor}"),
+            reason,
+        };
+        let fingerprint = Fingerprint::from_slice(&fingerprint)
+            .ok_or_else(|| corrupt(format!("a fingerprint of {} bytes", fingerprint.len())))?;
+        let at = u32::try_from(at_ns)
+            .ok()
+            .and_then(|ns| DateTime::from_timestamp(at_s, ns))
+            .ok_or_else(|| corrupt(format!("no time at {at_s} s {at_ns} ns")))?;
+        let written = serde_json::from_str(&written).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Some(Remembered {
+            request: IdempotentRequest {
+                actor: actor.clone(),
+                key: key.clone(),
+                fingerprint,
+                at,
+            },
+            written,
+        }))
+    }
+
+    fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64, SqliteError> {
+        let (s, ns) = time_key(before);
+        let connection = self.connection();
+        let removed = connection
+            .prepare_cached(
+                "DELETE FROM idempotency_keys WHERE at_s < ?1 OR (at_s = ?1 AND at_ns < ?2)",
+            )?
+            .execute([s, ns])?;
         Ok(removed as u64)
     }
 

@@ -585,6 +585,7 @@ fn migrating_from_schema_2_fills_in_what_each_activity_is_about_each_records_con
          ALTER TABLE records DROP COLUMN organization;
          DROP TABLE domains;
          DROP TABLE events;
+         DROP TABLE idempotency_keys;
          PRAGMA user_version = 2;",
     )
     .unwrap();
