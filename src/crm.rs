@@ -335,7 +335,7 @@ impl<S: Store> Crm<S> {
     /// let crm = Crm::new(MemoryStore::new(), prospect::access::AllowAll);
     /// let me = User::new("claire")?;
     /// let body = r#"{"step": "create_contact", "args": {"details":
-    ///     {"party": {"type": "person", "name": "Ada"}, "source": "web"}}}"#;
+    ///     {"party": {"kind": "person", "name": "Ada"}, "source": "web"}}}"#;
     /// let key = IdempotencyKey::new("5f0c1c3e-7f0e-4c0e-9d61-2c3f1e8a9b10")?;
     /// let print = Fingerprint::from_bytes([7; 32]); // a digest of `body`, in a service
     /// let first = crm.execute_once(serde_json::from_str(body)?, &me, key.clone(), print)?;

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Kills the service with SIGKILL under load, again and again, then checks that every write it
 acknowledged is there: for each record a `200` answered with, the stored record is at that
-version or later.
+version or later. Every command carries an `Idempotency-Key`; the commands a kill left
+unanswered are sent again, with their keys, once the service is back (as a client retries):
+each must be answered `200` (replayed when the first had committed), and a lead opened by a
+retried `open_lead` must be its contact's only lead.
 
     fault.py --binary target/release/prospect-service --access ACCESS.json --store sqlite:PATH \\
              --keys KEYS.json --key pk_... [--kills 5] [--seconds 3] [--clients 8]
 
 Standard library only; uses load.py's lifecycle. Prints a line for scripts:
 
-    kills=K acknowledged=A checked=C missing=M older=O
+    kills=K acknowledged=A checked=C missing=M older=O retried=R replayed=P retry_failed=F duplicates=D
 
-and exits 1 when a write acknowledged is missing or older than acknowledged.
+and exits 1 when a write acknowledged is missing or older than acknowledged, a retry fails or
+a retried lead has a twin.
 """
 
 import argparse
@@ -63,6 +67,35 @@ def main():
             if acknowledged.get((kind, id), 0) < version:
                 acknowledged[(kind, id)] = version
 
+    unanswered = []  # (command, idempotency key) a kill left without an answer
+    headers = {"authorization": f"Bearer {args.key}", "content-type": "application/json"}
+    retried = {"sent": 0, "replayed": 0, "failed": 0, "duplicates": 0}
+
+    def retry_unanswered():
+        """Sends again, with its key, each command a kill left unanswered."""
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+        while unanswered:
+            command, key = unanswered.pop()
+            conn.request("POST", "/commands", body=json.dumps(command),
+                         headers=dict(headers, **{"idempotency-key": key}))
+            response = conn.getresponse()
+            body = response.read()
+            retried["sent"] += 1
+            # Each client's steps follow each other: nothing else moved its records, so the
+            # retry is answered 200, from the first commit or by its own.
+            if response.status != 200:
+                retried["failed"] += 1
+                print(f"retry {key}: {response.status} {body[:200]!r}", file=sys.stderr)
+                continue
+            retried["replayed"] += response.getheader("idempotent-replayed") == "true"
+            for w in json.loads(body)["records"]:
+                written(w["record"]["type"], w["record"]["id"], w["version"])
+            if command["step"] == "open_lead":
+                contact = command["args"]["contact"]
+                conn.request("GET", f"/records/lead?contact={contact}", headers=headers)
+                leads = json.loads(conn.getresponse().read())["records"]
+                retried["duplicates"] += len(leads) != 1
+
     for kill in range(args.kills):
         service = subprocess.Popen(serve, stderr=subprocess.DEVNULL)
         if not wait_for(args.port):
@@ -70,16 +103,24 @@ def main():
             sys.exit(1)
         stop = time.monotonic() + args.seconds
 
+        retry_unanswered()
+
         def client(c):
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
             n = 0
+            in_flight = {}
             while time.monotonic() < stop + 5:
                 n += 1
                 try:
                     load.lifecycle(conn, args.key, f"f{kill}-{c}-{n}-{time.time_ns()}",
-                                   lambda status, ms: None, written)
+                                   lambda status, ms: None, written, in_flight)
                 except (OSError, http.client.HTTPException, ValueError):
-                    return  # the service died under this client: its round is over
+                    # The service died under this client: its round is over, and the command
+                    # it was waiting on is retried when the service is back.
+                    if "command" in in_flight:
+                        with lock:
+                            unanswered.append(in_flight["command"])
+                    return
 
         threads = [threading.Thread(target=client, args=(c,)) for c in range(args.clients)]
         for t in threads:
@@ -93,8 +134,8 @@ def main():
     # Every acknowledged write is there, at its version or later.
     service = subprocess.Popen(serve, stderr=subprocess.DEVNULL)
     wait_for(args.port)
+    retry_unanswered()
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-    headers = {"authorization": f"Bearer {args.key}"}
     missing = older = 0
     for (kind, id), version in sorted(acknowledged.items()):
         conn.request("GET", f"/records/{kind}/{id}", headers=headers)
@@ -109,8 +150,11 @@ def main():
     service.send_signal(signal.SIGTERM)
     service.wait()
     print(f"kills={args.kills} acknowledged={len(acknowledged)} checked={len(acknowledged)} "
-          f"missing={missing} older={older}")
-    sys.exit(1 if missing or older or not acknowledged else 0)
+          f"missing={missing} older={older} retried={retried['sent']} "
+          f"replayed={retried['replayed']} retry_failed={retried['failed']} "
+          f"duplicates={retried['duplicates']}")
+    failed = missing or older or retried["failed"] or retried["duplicates"]
+    sys.exit(1 if failed or not acknowledged else 0)
 
 
 if __name__ == "__main__":

@@ -25,22 +25,32 @@ import time
 import urllib.parse
 
 
-def lifecycle(conn, key, n, record, on_written=lambda kind, id, version: None):
+def lifecycle(conn, key, n, record, on_written=lambda kind, id, version: None, in_flight=None):
     """One whole lifecycle; `record(status, ms)` for each request, `on_written(kind, id,
-    version)` for each record a `200` acknowledged. Returns whether it won."""
+    version)` for each record a `200` acknowledged. With `in_flight` (a dict), each command is
+    sent with an `Idempotency-Key` and kept in `in_flight["command"]` as `(body, key)` until
+    its answer is read: what a client retries when its connection dies. Returns whether it
+    won."""
     today = datetime.date.today()
     headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
 
-    def call(method, path, body=None):
+    def call(method, path, body=None, extra=None):
         started = time.perf_counter()
-        conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
+        conn.request(method, path, body=None if body is None else json.dumps(body),
+                     headers=dict(headers, **(extra or {})))
         response = conn.getresponse()
         data = response.read()
         record(response.status, (time.perf_counter() - started) * 1000)
         return response.status, (json.loads(data) if data else None)
 
     def step(name, args):
-        status, body = call("POST", "/commands", {"step": name, "args": args})
+        command, extra = {"step": name, "args": args}, None
+        if in_flight is not None:
+            extra = {"idempotency-key": f"{n}-{name}"}
+            in_flight["command"] = (command, extra["idempotency-key"])
+        status, body = call("POST", "/commands", command, extra)
+        if in_flight is not None:
+            in_flight.pop("command", None)
         if status != 200:
             return None
         for w in body["records"]:

@@ -3,7 +3,10 @@
 //!
 //! - `POST /commands`: a [`Command`] (`{"step": "qualify", "lead": "...", "version": 2, ...}`),
 //!   run by [`AsyncCrm::execute`]; answers `200` with the records it wrote, as
-//!   [`RecordView`](prospect::record::RecordView)s.
+//!   [`RecordView`](prospect::record::RecordView)s. With an [`IDEMPOTENCY_KEY`] header, run by
+//!   [`AsyncCrm::execute_once`]: sent again with the same key and body, it writes nothing and
+//!   answers with what the first wrote ([`REPLAYED`]); with another body, `422`. Keys are kept
+//!   [`KEEP_KEYS`].
 //! - `GET /records/{kind}/{id}`: a record as [`RecordView`](prospect::record::RecordView).
 //! - `GET /report`: the pipeline report, in its documented JSON shape.
 //!
@@ -32,12 +35,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use prospect::access::{Action, Directory, Reach, RolePolicy};
 use prospect::funnel::PipelineReport;
+use prospect::idempotency::{Fingerprint, IdempotencyKey};
 use prospect::record::{Expected, Record, RecordId, RecordKind};
 use prospect::store::AsyncStore;
 use prospect::store::Versioned;
 use prospect::{AsyncCrm, Command, CrmError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::util::option_layer;
@@ -57,6 +62,35 @@ use keys::{Authenticated, Keys};
 pub struct Served<S> {
     crm: AsyncCrm<S>,
     report: report::CachedReport,
+    /// When the idempotency keys were last pruned (seconds since the epoch; 0: never).
+    pruned: std::sync::atomic::AtomicI64,
+}
+
+/// How long the service keeps an idempotency key: a retry within this time of the first
+/// request is answered from it; after, the key is forgotten (and a request with it runs again).
+pub const KEEP_KEYS: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+impl<S: AsyncStore + Send + Sync + 'static> Served<S> {
+    /// Forgets, on a task of its own, the keys older than [`KEEP_KEYS`], at most once an hour.
+    fn prune_keys_when_due(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
+        let now = chrono::Utc::now();
+        let last = self.pruned.load(Ordering::Relaxed);
+        let due = now.timestamp() - last >= 3_600;
+        if !due
+            || self
+                .pruned
+                .compare_exchange(last, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let served = Arc::clone(self);
+        tokio::spawn(async move {
+            // A failure leaves the keys for the next time: they are only kept longer.
+            let _ = served.crm.store().prune_keys(now - KEEP_KEYS).await;
+        });
+    }
 }
 
 /// How a tenant's facade is made.
@@ -121,6 +155,7 @@ impl<S> Served<S> {
         Served {
             crm,
             report: report::CachedReport::default(),
+            pruned: std::sync::atomic::AtomicI64::new(0),
         }
     }
 }
@@ -218,7 +253,8 @@ where
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(limits.cors_origins))
                 .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, IDEMPOTENCY_KEY])
+                .expose_headers([REPLAYED]),
         ),
     };
     let (rate, burst) = limits.per_key;
@@ -421,6 +457,12 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
                 .with("action", json!(action))
                 .with("record_kind", json!(kind))
                 .with("rule", json!(rule.to_string())),
+            CrmError::KeyReused { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                message,
+            )
+            .with("path", json!("Idempotency-Key")),
             CrmError::Store(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", message)
             }
@@ -443,7 +485,7 @@ async fn execute<S: AsyncStore + Send + Sync + 'static>(
     Extension(who): Extension<Authenticated>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let crm = &served.crm;
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -465,8 +507,50 @@ async fn execute<S: AsyncStore + Send + Sync + 'static>(
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.into_inner())
             .with("path", json!(path))
     })?;
-    let done = crm.execute(command, &actor).await?;
-    Ok(axum::Json(views(&done.records)))
+    let Some(key) = idempotency_key(&headers)? else {
+        let done = crm.execute(command, &actor).await?;
+        return Ok(axum::Json(views(&done.records)).into_response());
+    };
+    served.prune_keys_when_due();
+    let fingerprint = Fingerprint::from_bytes(Sha256::digest(&body).into());
+    let done = crm.execute_once(command, &actor, key, fingerprint).await?;
+    let mut response = axum::Json(views(&done.executed.records)).into_response();
+    if done.replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// The header a client names a request it may retry with (the IETF httpapi draft "The
+/// Idempotency-Key HTTP Header Field").
+pub const IDEMPOTENCY_KEY: header::HeaderName = header::HeaderName::from_static("idempotency-key");
+
+/// The header on the answer to a request made again: `true` (nothing was written; the records
+/// are those the first request wrote, as they are now).
+pub const REPLAYED: header::HeaderName = header::HeaderName::from_static("idempotent-replayed");
+
+/// The request's idempotency key, if it has one: a structured-field string (`"…"`) as the
+/// draft has it, or the bare text; `400` naming the header when it is not a key.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = headers.get(&IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let bad = |why: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why)
+            .with("path", json!("Idempotency-Key"))
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| bad("Idempotency-Key: not visible ASCII".to_string()))?;
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    IdempotencyKey::new(text)
+        .map(Some)
+        .map_err(|e| bad(e.to_string()))
 }
 
 async fn record<S: AsyncStore + Send + Sync + 'static>(

@@ -701,3 +701,92 @@ async fn the_kept_report_equals_a_full_count_after_every_change() {
     assert_eq!(report, expected);
     assert_eq!(report["opportunities"]["discovery"], 1);
 }
+
+/// A command with an `Idempotency-Key`, as a client that may send it again does.
+fn keyed(client: &Client, key: &str, body: &Value) -> Request<Body> {
+    let mut request = common::json_request("POST", "/commands", &client.key, Some(body.clone()));
+    request
+        .headers_mut()
+        .insert("idempotency-key", key.parse().unwrap());
+    request
+}
+
+/// The status, whether the answer says it replays, and the body.
+async fn call_keyed(client: &Client, request: Request<Body>) -> (StatusCode, bool, Value) {
+    let response = client.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let replayed = response.headers().get("idempotent-replayed").is_some();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, replayed, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test]
+async fn a_request_sent_again_with_its_key_writes_once() {
+    let sample = Sample::new(31);
+    let client = Client::new(&sample);
+    let contacts = || async {
+        let (status, body) = client.send("GET", "/records/contact", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["records"].as_array().unwrap().len()
+    };
+    // A contact without an email: nothing else would stop a second one.
+    let create = json!({"step": "create_contact", "args": {"details": {
+        "party": {"kind": "person", "name": "Ada"}, "source": "web"}}});
+    let key = "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"";
+    let (status, replayed, first) = call_keyed(&client, keyed(&client, key, &create)).await;
+    assert_eq!((status, replayed), (StatusCode::OK, false), "{first}");
+    let (status, replayed, again) = call_keyed(&client, keyed(&client, key, &create)).await;
+    assert_eq!((status, replayed), (StatusCode::OK, true), "{again}");
+    assert_eq!(again, first, "the first answer, again");
+    assert_eq!(contacts().await, 1, "one contact for two requests");
+
+    // Then a lead opened with a key, the request lost and sent again: one lead.
+    let contact = first["records"][0]["record"]["id"].clone();
+    let open = json!({"step": "open_lead", "args": {"contact": contact,
+        "interest": of(&sample.interest())}});
+    let (_, _, lead) = call_keyed(&client, keyed(&client, "open-1", &open)).await;
+    let (status, replayed, lead_again) = call_keyed(&client, keyed(&client, "open-1", &open)).await;
+    assert_eq!((status, replayed), (StatusCode::OK, true));
+    assert_eq!(
+        lead_again["records"][0]["record"]["id"],
+        lead["records"][0]["record"]["id"]
+    );
+
+    // The same key with another body: 422, nothing written.
+    let other = json!({"step": "create_contact", "args": {"details": {
+        "party": {"kind": "person", "name": "Bob"}, "source": "web"}}});
+    let (status, _, body) = call_keyed(&client, keyed(&client, key, &other)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["kind"], "idempotency_key_reused");
+    assert_eq!(contacts().await, 1);
+
+    // A key that is not one: 400 naming the header.
+    let (status, _, body) = call_keyed(&client, keyed(&client, "two words", &create)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["path"], "Idempotency-Key");
+
+    // Eight clients racing with one key: one contact, every answer the same.
+    let racing: Vec<_> = (0..8)
+        .map(|_| call_keyed(&client, keyed(&client, "race", &other)))
+        .collect();
+    let answers = futures_util::future::join_all(racing).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|(status, _, body)| {
+            assert_eq!(*status, StatusCode::OK, "{body}");
+            body["records"][0]["record"]["id"].to_string()
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "one contact for eight racing requests: {ids:?}"
+    );
+    assert_eq!(
+        answers.iter().filter(|(_, replayed, _)| !replayed).count(),
+        1
+    );
+    assert_eq!(contacts().await, 2);
+}

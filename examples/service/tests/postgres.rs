@@ -95,8 +95,34 @@ async fn each_key_reaches_its_own_tenant_only() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, listed) = send(key_one, "GET", "/records/contact".into(), None).await;
+    let (_, listed) = send(key_one.clone(), "GET", "/records/contact".into(), None).await;
     assert_eq!(listed["records"].as_array().unwrap().len(), 1);
+    // Eight requests racing with one idempotency key: one contact (the key's row in the
+    // same transaction as the contact's), every answer naming it.
+    let racing = json!({"step": "create_contact", "args": {"details": {
+        "party": {"kind": "person", "name": "Bea"}, "source": "web"}}});
+    let answers = futures_util::future::join_all((0..8).map(|_| {
+        let mut request = common::json_request("POST", "/commands", &key_one, Some(racing.clone()));
+        request
+            .headers_mut()
+            .insert("idempotency-key", "race-on-postgres".parse().unwrap());
+        common::call(router.clone(), request)
+    }))
+    .await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, StatusCode::OK, "{body}");
+            body["records"][0]["record"]["id"].to_string()
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "one contact for eight racing requests: {ids:?}"
+    );
+    let (_, listed) = send(key_one, "GET", "/records/contact".into(), None).await;
+    assert_eq!(listed["records"].as_array().unwrap().len(), 2);
     // A key whose tenant is not one of PostgreSQL's (a UUID) reaches nothing.
     let (status, _) = send(not_a_tenant, "GET", "/report".into(), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
