@@ -526,6 +526,43 @@ impl Command {
         }
     }
 
+    /// Every step's name, as in `"step"`, in the order of the variants: what
+    /// [`step`](Self::step) gives for each.
+    pub const STEPS: &'static [&'static str] = &[
+        "create_contact",
+        "open_lead",
+        "touch",
+        "nurture",
+        "disqualify",
+        "recycle",
+        "qualify",
+        "propose",
+        "negotiate",
+        "enter_contracting",
+        "win",
+        "lose",
+        "reopen",
+        "log_activity",
+        "add_task",
+        "complete_task",
+        "cancel_task",
+        "reassign_lead",
+        "reassign_opportunity",
+        "revise_opportunity",
+        "revise_proposal",
+        "correct_contact",
+        "reassign_contact",
+        "link_contact",
+        "unlink_contact",
+        "erase_contact",
+        "override_probability",
+        "override_forecast",
+        "clear_overrides",
+        "reassign_account",
+        "correct_organization",
+        "create_organization",
+    ];
+
     /// The step's name, as in `"step"`.
     pub fn step(&self) -> &'static str {
         match self {
@@ -613,4 +650,25 @@ pub(crate) mod accepts {
         RecordState::Opportunity(OpportunityStage::Negotiation),
         RecordState::Opportunity(OpportunityStage::Contracting),
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `STEPS` is every variant's name: serde's refusal of an unknown step lists the
+    /// variants it knows, which must be these.
+    #[test]
+    fn steps_name_every_variant() {
+        let refused = serde_json::from_str::<Command>(r#"{"step": "no_such_step", "args": {}}"#);
+        let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        let known: Vec<&str> = message
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_default()
+            .split(", ")
+            .map(|name| name.trim_start_matches('`').split('`').next().unwrap_or(""))
+            .collect();
+        assert_eq!(known, Command::STEPS, "{message}");
+    }
 }

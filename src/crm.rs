@@ -237,6 +237,12 @@ impl<S> Crm<S> {
         &self.store
     }
 
+    /// The clock the facade stamps what it writes with (records, events, idempotency keys):
+    /// what to compare with when pruning what it stamped (`Store::prune_keys`).
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.settings.clock
+    }
+
     /// The store, giving up the facade.
     pub fn into_store(self) -> S {
         self.store

@@ -97,6 +97,11 @@ impl<S> AsyncCrm<S> {
         self.sync.store()
     }
 
+    /// See [`Crm::clock`].
+    pub fn clock(&self) -> &dyn Clock {
+        self.sync.clock()
+    }
+
     /// The store, giving up the facade.
     pub fn into_store(self) -> S {
         self.sync.into_store()

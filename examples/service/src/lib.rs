@@ -7,8 +7,12 @@
 //!   [`AsyncCrm::execute_once`]: sent again with the same key and body, it writes nothing and
 //!   answers with what the first wrote ([`REPLAYED`]); with another body, `422`. Keys are kept
 //!   [`KEEP_KEYS`].
+//! - `GET /records/{kind}`: the records of a kind, filtered and a page at a time.
 //! - `GET /records/{kind}/{id}`: a record as [`RecordView`](prospect::record::RecordView).
+//! - `GET /events`: the outbox's events after a position.
 //! - `GET /report`: the pipeline report, in its documented JSON shape.
+//! - `GET /openapi.json`: the API described by OpenAPI 3.1 ([`openapi`]), with an example
+//!   request and response for every step; no key needed.
 //!
 //! Every request carries an API key (`authorization: Bearer pk_…`, made with
 //! `prospect-service keys create`, see [`keys`]): without a valid one, of the service's tenant
@@ -41,7 +45,6 @@ use prospect::store::AsyncStore;
 use prospect::store::Versioned;
 use prospect::{AsyncCrm, Command, CrmError};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -52,9 +55,12 @@ use tower_governor::{GovernorError, GovernorLayer};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
+pub mod body;
 pub mod keys;
+pub mod openapi;
 pub mod report;
 
+use body::{ErrorBody, Events, Listing, RecordAt, Records};
 use keys::{Authenticated, Keys};
 
 /// What serves one tenant: its facade, and its report kept in memory.
@@ -74,7 +80,8 @@ impl<S: AsyncStore + Send + Sync + 'static> Served<S> {
     /// Forgets, on a task of its own, the keys older than [`KEEP_KEYS`], at most once an hour.
     fn prune_keys_when_due(self: &Arc<Self>) {
         use std::sync::atomic::Ordering;
-        let now = chrono::Utc::now();
+        // The facade's clock, which stamped the keys.
+        let now = self.crm.clock().now();
         let last = self.pruned.load(Ordering::Relaxed);
         let due = now.timestamp() - last >= 3_600;
         if !due
@@ -293,6 +300,8 @@ where
             app.clone(),
             authenticate::<S>,
         ))
+        // Outside the authentication: the document says nothing of any tenant.
+        .route("/openapi.json", get(openapi_json))
         .with_state(app)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(bounds)
@@ -340,6 +349,14 @@ async fn as_json(response: Response) -> Response {
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, fresh.into_body())
+}
+
+/// The OpenAPI document ([`openapi`]).
+async fn openapi_json() -> Response {
+    match openapi::json() {
+        Ok(document) => ([(header::CONTENT_TYPE, "application/json")], document).into_response(),
+        Err(e) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "openapi", e).into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {
@@ -399,19 +416,25 @@ where
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: Value,
+    /// Boxed: an error travels in every handler's `Result`.
+    body: Box<ErrorBody>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, kind: &str, error: impl ToString) -> ApiError {
         ApiError {
             status,
-            body: json!({"kind": kind, "error": error.to_string()}),
+            body: Box::new(ErrorBody {
+                kind: kind.to_string(),
+                error: error.to_string(),
+                ..ErrorBody::default()
+            }),
         }
     }
 
-    fn with(mut self, field: &str, value: Value) -> ApiError {
-        self.body[field] = value;
+    /// The error, naming the field, parameter or header at fault.
+    fn at(mut self, path: impl ToString) -> ApiError {
+        self.body.path = Some(path.to_string());
         self
     }
 }
@@ -427,16 +450,21 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
         let message = e.to_string();
         match e {
             CrmError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
-            CrmError::Conflict(c) => ApiError::new(StatusCode::CONFLICT, "conflict", message)
-                .with("expected_version", json!(c.expected.map(|v| v.get())))
-                .with("actual_version", json!(c.actual.map(|v| v.get()))),
+            CrmError::Conflict(c) => {
+                let mut e = ApiError::new(StatusCode::CONFLICT, "conflict", message);
+                e.body.expected_version = c.expected.map(|v| v.get());
+                e.body.actual_version = c.actual.map(|v| v.get());
+                e
+            }
             CrmError::DuplicateContact { existing } => {
-                ApiError::new(StatusCode::CONFLICT, "duplicate", message)
-                    .with("existing", json!(existing.as_uuid()))
+                let mut e = ApiError::new(StatusCode::CONFLICT, "duplicate", message);
+                e.body.existing = Some(existing.as_uuid().to_string());
+                e
             }
             CrmError::DuplicateOrganization { existing } => {
-                ApiError::new(StatusCode::CONFLICT, "duplicate", message)
-                    .with("existing", json!(existing.as_uuid()))
+                let mut e = ApiError::new(StatusCode::CONFLICT, "duplicate", message);
+                e.body.existing = Some(existing.as_uuid().to_string());
+                e
             }
             CrmError::WrongState {
                 expected, found, ..
@@ -447,22 +475,27 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
                     Expected::Kind(kind) => vec![kind.as_str()],
                     _ => Vec::new(),
                 };
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "illegal_move", message)
-                    .with("accepted", json!(accepted))
-                    .with("found", json!(found.key()))
+                let mut e =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "illegal_move", message);
+                e.body.accepted = Some(accepted.into_iter().map(str::to_string).collect());
+                e.body.found = Some(found.key().to_string());
+                e
             }
             CrmError::Forbidden {
                 action, kind, rule, ..
-            } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
-                .with("action", json!(action))
-                .with("record_kind", json!(kind))
-                .with("rule", json!(rule.to_string())),
+            } => {
+                let mut e = ApiError::new(StatusCode::FORBIDDEN, "forbidden", message);
+                e.body.action = Some(action.to_string());
+                e.body.record_kind = Some(kind.as_str().to_string());
+                e.body.rule = Some(rule.to_string());
+                e
+            }
             CrmError::KeyReused { .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
                 message,
             )
-            .with("path", json!("Idempotency-Key")),
+            .at("Idempotency-Key"),
             CrmError::Store(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", message)
             }
@@ -472,12 +505,15 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
 }
 
 /// The written records, as their API view.
-fn views(records: &[Versioned<Record>]) -> Value {
-    let views: Vec<Value> = records
+pub(crate) fn views(records: &[Versioned<Record>]) -> Records {
+    let records = records
         .iter()
-        .map(|r| json!({"version": r.version().get(), "record": r.value().view()}))
+        .map(|r| RecordAt {
+            version: r.version().get(),
+            record: serde_json::to_value(r.value().view()).unwrap_or_default(),
+        })
         .collect();
-    json!({ "records": views })
+    Records { records }
 }
 
 async fn execute<S: AsyncStore + Send + Sync + 'static>(
@@ -504,8 +540,7 @@ async fn execute<S: AsyncStore + Send + Sync + 'static>(
     let reader = &mut serde_json::Deserializer::from_slice(&body);
     let command: Command = serde_path_to_error::deserialize(reader).map_err(|e| {
         let path = e.path().to_string();
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.into_inner())
-            .with("path", json!(path))
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.into_inner()).at(path)
     })?;
     let Some(key) = idempotency_key(&headers)? else {
         let done = crm.execute(command, &actor).await?;
@@ -538,8 +573,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiErr
         return Ok(None);
     };
     let bad = |why: String| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why)
-            .with("path", json!("Idempotency-Key"))
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why).at("Idempotency-Key")
     };
     let text = value
         .to_str()
@@ -557,7 +591,7 @@ async fn record<S: AsyncStore + Send + Sync + 'static>(
     Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
     Path((kind, id)): Path<(String, String)>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Records>, ApiError> {
     let crm = &served.crm;
     let actor = who.user;
     let bad = |what: &str| {
@@ -570,24 +604,27 @@ async fn record<S: AsyncStore + Send + Sync + 'static>(
     let kind = RecordKind::ALL
         .into_iter()
         .find(|k| k.as_str() == kind)
-        .ok_or_else(|| bad("kind of record").with("path", json!("kind")))?;
-    let uuid = prospect::uuid::Uuid::parse_str(&id)
-        .map_err(|_| bad("record id").with("path", json!("id")))?;
+        .ok_or_else(|| bad("kind of record").at("kind"))?;
+    let uuid = prospect::uuid::Uuid::parse_str(&id).map_err(|_| bad("record id").at("id"))?;
     let id = RecordId::from_parts(kind, uuid);
     // Through the access policy: a record the user may not read is not found, personal data
     // they may not read is redacted.
     let shown = crm.read(id, &actor).await?;
-    let view = json!({"version": shown.version().get(), "record": shown});
-    Ok(axum::Json(json!({ "records": [view] })))
+    Ok(axum::Json(Records {
+        records: vec![self::shown(shown)],
+    }))
 }
 
 /// A record as the key's user may see it, with its version.
-fn shown(record: prospect::access::Visible) -> Value {
-    json!({"version": record.version().get(), "record": record})
+fn shown(record: prospect::access::Visible) -> RecordAt {
+    RecordAt {
+        version: record.version().get(),
+        record: serde_json::to_value(&record).unwrap_or_default(),
+    }
 }
 
 fn bad_param(name: &str, why: impl ToString) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why).with("path", json!(name))
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why).at(name)
 }
 
 /// The records of a kind the key's user may read, filtered and a page at a time, through the
@@ -600,7 +637,7 @@ async fn list<S: AsyncStore + Send + Sync + 'static>(
     Extension(who): Extension<Authenticated>,
     Path(kind): Path<String>,
     Params(params): Params<std::collections::HashMap<String, String>>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Listing>, ApiError> {
     let crm = &served.crm;
     use prospect::store::{Cursor, MAX_PAGE, Query};
     let kind = RecordKind::ALL
@@ -633,8 +670,11 @@ async fn list<S: AsyncStore + Send + Sync + 'static>(
         }
         let email = prospect::EmailAddress::new(email).map_err(|e| bad_param("email", e))?;
         let found = crm.find_contacts_by_email(&email, &actor).await?;
-        let records: Vec<Value> = found.into_iter().map(shown).collect();
-        return Ok(axum::Json(json!({ "records": records, "next": null })));
+        return Ok(axum::Json(Listing {
+            records: found.into_iter().map(shown).collect(),
+            next: None,
+            unreadable: 0,
+        }));
     }
     if let Some(domain) = get("domain") {
         if kind != RecordKind::Organization {
@@ -645,8 +685,11 @@ async fn list<S: AsyncStore + Send + Sync + 'static>(
         }
         let domain = prospect::Domain::new(domain).map_err(|e| bad_param("domain", e))?;
         let found = crm.find_organizations_by_domain(&domain, &actor).await?;
-        let records: Vec<Value> = found.into_iter().map(shown).collect();
-        return Ok(axum::Json(json!({ "records": records, "next": null })));
+        return Ok(axum::Json(Listing {
+            records: found.into_iter().map(shown).collect(),
+            next: None,
+            unreadable: 0,
+        }));
     }
     let mut query = match get("state") {
         None => Query::of_kind(kind),
@@ -720,12 +763,11 @@ async fn list<S: AsyncStore + Send + Sync + 'static>(
             .ok_or_else(|| bad_param("limit", format!("a number from 1 to {MAX_PAGE}")))?,
     };
     let page = crm.list(&query, after, limit, &actor).await?;
-    let records: Vec<Value> = page.records.into_iter().map(shown).collect();
-    Ok(axum::Json(json!({
-        "records": records,
-        "next": page.next.map(|c| c.to_string()),
-        "unreadable": page.unreadable.len(),
-    })))
+    Ok(axum::Json(Listing {
+        records: page.records.into_iter().map(shown).collect(),
+        next: page.next.map(|c| c.to_string()),
+        unreadable: page.unreadable.len(),
+    }))
 }
 
 /// The outbox's events after `after` (a position), at most `limit` (1,000): those of the
@@ -734,7 +776,7 @@ async fn events<S: AsyncStore + Send + Sync + 'static>(
     Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
     Params(params): Params<std::collections::HashMap<String, String>>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Events>, ApiError> {
     let crm = &served.crm;
     let after = params
         .get("after")
@@ -754,10 +796,14 @@ async fn events<S: AsyncStore + Send + Sync + 'static>(
     };
     let actor = who.user;
     let page = crm.read_events(after, limit, &actor).await?;
-    Ok(axum::Json(json!({
-        "events": page.events,
-        "last": page.last.map(|p| p.get()),
-    })))
+    Ok(axum::Json(Events {
+        events: page
+            .events
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap_or_default())
+            .collect(),
+        last: page.last.map(|p| p.get()),
+    }))
 }
 
 async fn report<S: AsyncStore + Send + Sync + 'static>(
