@@ -52,11 +52,25 @@ pub fn json() -> Result<&'static str, &'static str> {
     static DOCUMENT: OnceLock<Result<String, String>> = OnceLock::new();
     DOCUMENT
         .get_or_init(|| {
-            let document = document()?;
-            serde_json::to_string_pretty(&document).map_err(|e| e.to_string())
+            let document = serde_json::to_value(document()?).map_err(|e| e.to_string())?;
+            serde_json::to_string_pretty(&sorted(document)).map_err(|e| e.to_string())
         })
         .as_deref()
         .map_err(String::as_str)
+}
+
+/// `value` with the keys of every object in order: the same text whether or not serde_json
+/// keeps insertion order (a feature another crate of the build may turn on).
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The OpenAPI document of the service.
