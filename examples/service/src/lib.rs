@@ -59,6 +59,7 @@ pub mod body;
 pub mod keys;
 pub mod openapi;
 pub mod report;
+pub mod webhooks;
 
 use body::{ErrorBody, Events, Listing, RecordAt, Records};
 use keys::{Authenticated, Keys};
@@ -137,6 +138,10 @@ impl<S: Send + Sync + 'static> Tenants<S> {
     }
 
     /// What serves `tenant`, if it is served.
+    pub fn served(&self, tenant: &str) -> Option<Arc<Served<S>>> {
+        self.get(tenant)
+    }
+
     fn get(&self, tenant: &str) -> Option<Arc<Served<S>>> {
         let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(found) = served.get(tenant) {
@@ -158,6 +163,11 @@ impl<S> AsRef<S> for StoreOf<S> {
 }
 
 impl<S> Served<S> {
+    /// The tenant's facade.
+    pub fn crm(&self) -> &AsyncCrm<S> {
+        &self.crm
+    }
+
     fn of(crm: AsyncCrm<S>) -> Served<S> {
         Served {
             crm,
@@ -237,7 +247,7 @@ impl Default for Limits {
 
 /// The routes over the `tenants`' facades, for the holders of `keys`, with the default
 /// [`Limits`].
-pub fn router<S>(tenants: Tenants<S>, keys: Arc<Keys>) -> Router
+pub fn router<S>(tenants: impl Into<Arc<Tenants<S>>>, keys: Arc<Keys>) -> Router
 where
     S: AsyncStore + Send + Sync + 'static,
 {
@@ -246,12 +256,16 @@ where
 
 /// The routes over the `tenants`' facades, for the holders of `keys`, within `limits`. Every
 /// answer that is not a success is JSON (`{"kind": ..., "error": ...}`), whatever layer made it.
-pub fn router_with<S>(tenants: Tenants<S>, keys: Arc<Keys>, limits: Limits) -> Router
+pub fn router_with<S>(
+    tenants: impl Into<Arc<Tenants<S>>>,
+    keys: Arc<Keys>,
+    limits: Limits,
+) -> Router
 where
     S: AsyncStore + Send + Sync + 'static,
 {
     let app = App {
-        tenants: Arc::new(tenants),
+        tenants: tenants.into(),
         keys,
     };
     let cors = match limits.cors_origins.is_empty() {

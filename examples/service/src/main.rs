@@ -4,6 +4,8 @@
 //! prospect-service serve --access ACCESS.json [--store sqlite:PATH | --store postgres://...]
 //!                        [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
 //!                        [--cors-origin https://app.example[,...]] [--rate PER_SECOND[,BURST]]
+//!                        [--webhooks WEBHOOKS.json] [--webhook-state PATH]
+//! prospect-service webhooks parked [--webhook-state PATH]
 //! prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
 //! prospect-service keys revoke ID [--keys PATH]
 //! prospect-service keys list [--keys PATH]
@@ -14,7 +16,9 @@
 //! serves one tenant (`--tenant`); on PostgreSQL every tenant a key names (a UUID: `keys create
 //! --tenant <uuid>`), each held apart by the adapter's row-level security. `serve` refuses to start without
 //! an access policy ([`AccessConfig`](prospect_service::AccessConfig)). Each key may make 200
-//! requests a second, with bursts of 400 (`--rate`). Stops on Ctrl-C.
+//! requests a second, with bursts of 400 (`--rate`). With `--webhooks`, each endpoint it names
+//! gets its tenant's events ([`webhooks`](prospect_service::webhooks)), the cursors and parked
+//! messages kept in `--webhook-state` (default `prospect-webhooks.json`). Stops on Ctrl-C.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -23,6 +27,7 @@ use std::sync::Arc;
 use prospect::User;
 use prospect_postgres::{PostgresStore, Tenant};
 use prospect_service::keys::Keys;
+use prospect_service::webhooks::{self, DeliveryState, WebhookConfig};
 use prospect_service::{AccessConfig, Limits, Tenants};
 use prospect_sqlite::{AsyncSqliteStore, SqliteStore};
 
@@ -30,6 +35,8 @@ const USAGE: &str = "usage:
   prospect-service serve --access ACCESS.json [--store sqlite:PATH | --store postgres://...]
                          [--keys PATH] [--tenant NAME] [--addr HOST:PORT]
                          [--cors-origin https://app.example[,...]] [--rate PER_SECOND[,BURST]]
+                         [--webhooks WEBHOOKS.json] [--webhook-state PATH]
+  prospect-service webhooks parked [--webhook-state PATH]
   prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
   prospect-service keys revoke ID [--keys PATH]
   prospect-service keys list [--keys PATH]";
@@ -84,6 +91,10 @@ fn run(args: &[String]) -> Result<(), String> {
     let keys_path = options.get("keys").copied().unwrap_or("prospect-keys.json");
     let tenant = options.get("tenant").copied().unwrap_or("default");
     let keys = || Keys::open(keys_path).map_err(|e| e.to_string());
+    let state_path = options
+        .get("webhook-state")
+        .copied()
+        .unwrap_or("prospect-webhooks.json");
     match words.as_slice() {
         ["serve"] => {
             allowed(&[
@@ -95,7 +106,19 @@ fn run(args: &[String]) -> Result<(), String> {
                 "addr",
                 "cors-origin",
                 "rate",
+                "webhooks",
+                "webhook-state",
             ])?;
+            let webhooks = match options.get("webhooks") {
+                None => None,
+                Some(path) => {
+                    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+                    let config: WebhookConfig =
+                        serde_json::from_slice(&text).map_err(|e| format!("{path}: {e}"))?;
+                    let state = DeliveryState::open(state_path)?;
+                    Some((config, Arc::new(state)))
+                }
+            };
             let access = options
                 .get("access")
                 .ok_or("serve needs an access policy: --access ACCESS.json (see the README)")?;
@@ -133,7 +156,10 @@ fn run(args: &[String]) -> Result<(), String> {
                 let router = if let Some(path) = store.strip_prefix("sqlite:") {
                     let sqlite = SqliteStore::open(path).map_err(|e| format!("{path}: {e}"))?;
                     let sqlite = AsyncSqliteStore::new(sqlite).map_err(|e| e.to_string())?;
-                    let tenants = Tenants::single(tenant, config.facade(sqlite));
+                    let tenants = Arc::new(Tenants::single(tenant, config.facade(sqlite)));
+                    if let Some((config, state)) = &webhooks {
+                        webhooks::spawn(config, Arc::clone(state), |t| tenants.served(t));
+                    }
                     prospect_service::router_with(tenants, keys, limits)
                 } else if store.starts_with("postgres://") || store.starts_with("postgresql://") {
                     // One pool; each tenant's store shares it, scoped to the tenant.
@@ -141,11 +167,14 @@ fn run(args: &[String]) -> Result<(), String> {
                         PostgresStore::connect(&store, Tenant::from_uuid(Default::default()))
                             .await
                             .map_err(|e| format!("--store: {e}"))?;
-                    let tenants = Tenants::each(move |tenant| {
+                    let tenants = Arc::new(Tenants::each(move |tenant| {
                         let id = prospect::uuid::Uuid::parse_str(tenant).ok()?;
                         let store = base.for_tenant(Tenant::from_uuid(id));
                         Some(config.clone().facade(store))
-                    });
+                    }));
+                    if let Some((config, state)) = &webhooks {
+                        webhooks::spawn(config, Arc::clone(state), |t| tenants.served(t));
+                    }
                     prospect_service::router_with(tenants, keys, limits)
                 } else {
                     return Err(format!(
@@ -166,6 +195,16 @@ fn run(args: &[String]) -> Result<(), String> {
                     .await
                     .map_err(|e| e.to_string())
             })
+        }
+        ["webhooks", "parked"] => {
+            allowed(&["webhook-state"])?;
+            for (endpoint, state) in DeliveryState::open(state_path)?.all() {
+                for parked in state.parked {
+                    let line = serde_json::json!({"endpoint": endpoint, "parked": parked});
+                    println!("{line}");
+                }
+            }
+            Ok(())
         }
         ["keys", "create"] => {
             allowed(&["user", "keys", "tenant"])?;
