@@ -14,6 +14,8 @@ the system user `prospect` (made by scripts/postgres.sh start, or here when miss
 library only; uses load.py's lifecycle. Prints a line for scripts:
 
     acknowledged=A before=B after=C checked=A missing=M older=O errors_during_failover=E
+    first_write_after_ms=T   (from the primary's stop to the first write acknowledged once the
+                              standby is promoted)
 
 and exits 1 when a write acknowledged is missing or older, or nothing was acknowledged after the
 failover (the service did not reconnect).
@@ -171,6 +173,8 @@ def main():
 
         def written(kind, id, version):
             with lock:
+                if phase.get("promoted") and "back" not in phase:
+                    phase["back"] = time.monotonic()
                 counts["after" if phase["failed_over"] else "before"] += 1
                 if acknowledged.get((kind, id), 0) < version:
                     acknowledged[(kind, id)] = version
@@ -197,7 +201,9 @@ def main():
             t.start()
         time.sleep(args.seconds)
         phase["failed_over"] = True
+        failed_at = time.monotonic()
         clusters.fail_over()
+        phase["promoted"] = True
         for t in threads:
             t.join()
 
@@ -216,7 +222,8 @@ def main():
                 older += 1
         print(f"acknowledged={len(acknowledged)} before={counts['before']} "
               f"after={counts['after']} checked={len(acknowledged)} missing={missing} "
-              f"older={older} errors_during_failover={counts['errors']}")
+              f"older={older} errors_during_failover={counts['errors']} "
+              f"first_write_after_ms={(phase.get('back', failed_at) - failed_at) * 1000:.0f}")
         sys.exit(1 if missing or older or not counts["before"] or not counts["after"] else 0)
     finally:
         if service:
