@@ -231,6 +231,9 @@ pub struct Limits {
     /// How many requests a key may make a second, sustained (`429` beyond), and how many at
     /// once above that rate (the burst).
     pub per_key: (u32, u32),
+    /// How long a client has to send a request's headers ([`serve`]): after it, the
+    /// connection is closed (a client that opens connections and sends nothing holds nothing).
+    pub header_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -241,6 +244,7 @@ impl Default for Limits {
             body_bytes: 256 * 1024,
             cors_origins: Vec::new(),
             per_key: (200, 400),
+            header_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -321,6 +325,49 @@ where
         .layer(bounds)
         .layer(option_layer(cors))
         .layer(middleware::map_response(as_json))
+}
+
+/// Serves `router` on `listener` (HTTP/1.1, behind a proxy that terminates TLS) until
+/// `shutdown` completes, then waits for the requests in flight, at most `grace`. A client has
+/// `header_timeout` to send each request's headers; then its connection is closed (what
+/// `axum::serve` does not bound). A failed accept (too many open files) is retried after a
+/// pause, not fatal.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    grace: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A connection that ends in error (a client gone, a timeout) concerns only it.
+            let _ = connection.await;
+        });
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => {}
+    }
 }
 
 /// Rate limits by the id of the request's (authenticated) key.

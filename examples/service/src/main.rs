@@ -150,6 +150,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 let burst: u32 = burst.trim().parse().map_err(|_| bad())?;
                 limits.per_key = (per_second, burst.max(per_second));
             }
+            let header_timeout = limits.header_timeout;
             let keys = Arc::new(keys()?);
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async {
@@ -188,12 +189,12 @@ fn run(args: &[String]) -> Result<(), String> {
                     "prospect-service on http://{addr}, store {}",
                     redacted(&store)
                 );
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(async {
-                        let _ = tokio::signal::ctrl_c().await;
-                    })
-                    .await
-                    .map_err(|e| e.to_string())
+                let shutdown = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                let grace = std::time::Duration::from_secs(10);
+                prospect_service::serve(listener, router, header_timeout, grace, shutdown).await;
+                Ok(())
             })
         }
         ["webhooks", "parked"] => {
