@@ -16,6 +16,7 @@ library only; uses load.py's lifecycle. Prints a line for scripts:
     acknowledged=A before=B after=C checked=A missing=M older=O errors_during_failover=E
     first_write_after_ms=T   (from the primary's stop to the first write acknowledged once the
                               standby is promoted)
+    consistent=yes|no        (`prospect-service check` on the new primary)
 
 and exits 1 when a write acknowledged is missing or older, or nothing was acknowledged after the
 failover (the service did not reconnect).
@@ -220,11 +221,20 @@ def main():
                 continue
             if json.loads(body)["records"][0]["version"] < version:
                 older += 1
+        # The new primary's cross-record invariants.
+        check = subprocess.run([args.binary, "check", "--store",
+                                f"postgres://prospect@127.0.0.1:{clusters.standby}/prospect",
+                                "--tenant", tenant], capture_output=True, text=True)
+        consistent = check.returncode == 0
+        if not consistent:
+            print(check.stdout + check.stderr, file=sys.stderr)
         print(f"acknowledged={len(acknowledged)} before={counts['before']} "
               f"after={counts['after']} checked={len(acknowledged)} missing={missing} "
               f"older={older} errors_during_failover={counts['errors']} "
-              f"first_write_after_ms={(phase.get('back', failed_at) - failed_at) * 1000:.0f}")
-        sys.exit(1 if missing or older or not counts["before"] or not counts["after"] else 0)
+              f"first_write_after_ms={(phase.get('back', failed_at) - failed_at) * 1000:.0f} "
+              f"consistent={'yes' if consistent else 'no'}")
+        lost = missing or older or not consistent
+        sys.exit(1 if lost or not counts["before"] or not counts["after"] else 0)
     finally:
         if service:
             service.send_signal(signal.SIGTERM)

@@ -12,6 +12,7 @@ retried `open_lead` must be its contact's only lead.
 Standard library only; uses load.py's lifecycle. Prints a line for scripts:
 
     kills=K acknowledged=A checked=C missing=M older=O retried=R replayed=P retry_failed=F duplicates=D
+    consistent=yes|no   (`prospect-service check`: the store's cross-record invariants)
 
 and exits 1 when a write acknowledged is missing or older than acknowledged, a retry fails or
 a retried lead has a twin.
@@ -149,11 +150,17 @@ def main():
             older += 1
     service.send_signal(signal.SIGTERM)
     service.wait()
+    # The store's cross-record invariants (a converted lead has its one opportunity, ...).
+    check = subprocess.run([args.binary, "check", "--store", args.store],
+                           capture_output=True, text=True)
+    consistent = check.returncode == 0
+    if not consistent:
+        print(check.stdout + check.stderr, file=sys.stderr)
     print(f"kills={args.kills} acknowledged={len(acknowledged)} checked={len(acknowledged)} "
           f"missing={missing} older={older} retried={retried['sent']} "
           f"replayed={retried['replayed']} retry_failed={retried['failed']} "
-          f"duplicates={retried['duplicates']}")
-    failed = missing or older or retried["failed"] or retried["duplicates"]
+          f"duplicates={retried['duplicates']} consistent={'yes' if consistent else 'no'}")
+    failed = missing or older or retried["failed"] or retried["duplicates"] or not consistent
     sys.exit(1 if failed or not acknowledged else 0)
 
 

@@ -6,6 +6,7 @@
 //!                        [--cors-origin https://app.example[,...]] [--rate PER_SECOND[,BURST]]
 //!                        [--webhooks WEBHOOKS.json] [--webhook-state PATH]
 //! prospect-service webhooks parked [--webhook-state PATH]
+//! prospect-service check [--store sqlite:PATH | --store postgres://...] [--tenant NAME]
 //! prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
 //! prospect-service keys revoke ID [--keys PATH]
 //! prospect-service keys list [--keys PATH]
@@ -25,7 +26,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use prospect::User;
-use prospect_postgres::{PostgresStore, Tenant};
+use prospect_postgres::{BlockingPostgresStore, PostgresStore, Tenant};
 use prospect_service::keys::Keys;
 use prospect_service::webhooks::{self, DeliveryState, WebhookConfig};
 use prospect_service::{AccessConfig, Limits, Tenants};
@@ -37,6 +38,7 @@ const USAGE: &str = "usage:
                          [--cors-origin https://app.example[,...]] [--rate PER_SECOND[,BURST]]
                          [--webhooks WEBHOOKS.json] [--webhook-state PATH]
   prospect-service webhooks parked [--webhook-state PATH]
+  prospect-service check [--store sqlite:PATH | --store postgres://...] [--tenant NAME]
   prospect-service keys create --user NAME [--keys PATH] [--tenant NAME]
   prospect-service keys revoke ID [--keys PATH]
   prospect-service keys list [--keys PATH]";
@@ -196,6 +198,39 @@ fn run(args: &[String]) -> Result<(), String> {
                 prospect_service::serve(listener, router, header_timeout, grace, shutdown).await;
                 Ok(())
             })
+        }
+        ["check"] => {
+            // The invariants that span records (the conformance kit's), on a stopped service's
+            // store or a running one's: a lead's contact exists, a converted lead has one
+            // opportunity, a won opportunity its account, every record reads...
+            allowed(&["store", "tenant"])?;
+            let store = options
+                .get("store")
+                .copied()
+                .unwrap_or("sqlite:prospect.db");
+            let checked = if let Some(path) = store.strip_prefix("sqlite:") {
+                let sqlite = SqliteStore::open(path).map_err(|e| format!("{path}: {e}"))?;
+                prospect::testkit::check_consistency(&sqlite)
+            } else {
+                let id = prospect::uuid::Uuid::parse_str(tenant).map_err(|_| {
+                    format!("--tenant: {tenant} is not a tenant of PostgreSQL (a UUID)")
+                })?;
+                let postgres = BlockingPostgresStore::connect(store, Tenant::from_uuid(id))
+                    .map_err(|e| format!("--store: {e}"))?;
+                prospect::testkit::check_consistency(&postgres)
+            };
+            match checked {
+                Ok(()) => {
+                    println!("consistent");
+                    Ok(())
+                }
+                Err(problems) => {
+                    for problem in &problems {
+                        println!("{problem}");
+                    }
+                    Err(format!("{} problems", problems.len()))
+                }
+            }
         }
         ["webhooks", "parked"] => {
             allowed(&["webhook-state"])?;
