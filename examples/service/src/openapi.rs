@@ -59,6 +59,38 @@ pub fn json() -> Result<&'static str, &'static str> {
         .map_err(String::as_str)
 }
 
+/// A guide with a `curl` command for every step, made from [`examples`] (the committed
+/// `STEPS.md` beside the crate; a test fails when it drifts).
+///
+/// # Errors
+///
+/// When an example step fails to run.
+pub fn curl_guide() -> Result<String, String> {
+    let mut guide = String::from(
+        "# Every step, with curl\n\n\
+         Made from the examples of the OpenAPI document (`openapi.json`): each request as the \
+         service took it when every step was run once, on a store in memory. The ids are those \
+         of that run: put yours (the records' ids and versions come back in each answer).\n\n\
+         ```sh\n\
+         KEY=pk_...   # prospect-service keys create --user NAME\n\
+         api() { curl -s -H \"authorization: Bearer $KEY\" -H 'content-type: application/json' \\\n\
+         \x20   -H \"idempotency-key: $(uuidgen)\" localhost:3000/commands -d \"$1\"; echo; }\n\
+         ```\n",
+    );
+    for example in examples()? {
+        // The step first, as a person writes it.
+        let args = serde_json::to_string(&sorted(example.request["args"].clone()))
+            .map_err(|e| e.to_string())?;
+        let body = format!("{{\"step\":\"{}\",\"args\":{args}}}", example.step);
+        guide.push_str(&format!(
+            "\n## `{}`\n\n```sh\napi '{}'\n```\n",
+            example.step,
+            body.replace('\'', "'\\''")
+        ));
+    }
+    Ok(guide)
+}
+
 /// `value` with the keys of every object in order: the same text whether or not serde_json
 /// keeps insertion order (a feature another crate of the build may turn on).
 fn sorted(value: Value) -> Value {

@@ -112,3 +112,25 @@ fn the_committed_copy_is_current() {
          run `PROSPECT_BLESS=1 cargo test -p prospect-service --test openapi` and commit it"
     );
 }
+
+/// `STEPS.md`, a curl command per step made from the same examples, is current too.
+#[test]
+fn the_curl_guide_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/STEPS.md");
+    let made = openapi::curl_guide().unwrap();
+    if std::env::var_os("PROSPECT_BLESS").is_some() {
+        std::fs::write(path, &made).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == made,
+        "examples/service/STEPS.md differs from the guide the code makes: \
+         run `PROSPECT_BLESS=1 cargo test -p prospect-service --test openapi` and commit it"
+    );
+    for step in Command::STEPS {
+        assert!(
+            made.contains(&format!("## `{step}`")),
+            "{step} has its command"
+        );
+    }
+}
