@@ -628,15 +628,15 @@ impl Store for MemoryStore {
         let mut inner = self.write();
         inner.check(&batch)?;
         let parts = batch.into_parts();
-        if let Some(remembered) = parts.remember {
-            let request = &remembered.request;
-            let key = (request.actor.clone(), request.key.clone());
-            inner.keys.insert(key, remembered);
-        }
         inner.outbox.append(parts.events);
         for write in parts.writes {
             let (record, expect) = write.into_parts();
             inner.apply(record, expect.written_version());
+        }
+        if let Some(remembered) = parts.remember {
+            let request = &remembered.request;
+            let key = (request.actor.clone(), request.key.clone());
+            inner.keys.insert(key, *remembered);
         }
         Ok(())
     }

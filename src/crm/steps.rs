@@ -248,11 +248,20 @@ impl Settings {
             .with_dates(self.dates)
     }
 
-    /// `batch` with the events of its writes, made by `actor`, when the facade emits events.
-    pub(super) fn with_events(&self, mut batch: Batch, actor: &User) -> Batch {
+    /// `batch` with the events of its writes, made by `actor`, when the facade emits events,
+    /// and the `request` it remembers ([`Steps::execute_once`]).
+    pub(super) fn with_events(
+        &self,
+        mut batch: Batch,
+        actor: &User,
+        request: Option<&IdempotentRequest>,
+    ) -> Batch {
         if self.events {
             let events = events::of_writes(batch.writes(), &*self.ids, actor);
             batch.emit_all(events);
+        }
+        if let Some(request) = request {
+            batch.remember(request.clone());
         }
         batch
     }
@@ -330,8 +339,9 @@ impl Permit {
 pub(super) struct Steps<'a, B> {
     pub(super) store: B,
     pub(super) settings: &'a Settings,
-    /// The request the step's commit remembers ([`Steps::execute_once`]).
-    pub(super) request: Option<IdempotentRequest>,
+    /// The request the step's commit remembers ([`Steps::execute_once`]); boxed, as every
+    /// step's future holds the steps and most steps remember none.
+    pub(super) request: Option<Box<IdempotentRequest>>,
 }
 
 impl<B: Backend> Steps<'_, B> {
@@ -453,10 +463,9 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
         _permit: Permit,
     ) -> Result<T, CrmError<B::Error>> {
-        let mut batch = self.settings.with_events(plan.batch, actor);
-        if let Some(request) = &self.request {
-            batch.remember(request.clone());
-        }
+        let batch = self
+            .settings
+            .with_events(plan.batch, actor, self.request.as_deref());
         self.store.commit(batch).await?;
         Ok(plan.output)
     }
@@ -526,12 +535,12 @@ impl<B: Backend> Steps<'_, B> {
         if let Some(first) = self.recall(actor, &key).await? {
             return self.replay(first, &key, fingerprint, actor).await;
         }
-        self.request = Some(IdempotentRequest {
+        self.request = Some(Box::new(IdempotentRequest {
             actor: actor.clone(),
             key: key.clone(),
             fingerprint,
             at: self.settings.clock.now(),
-        });
+        }));
         match self.execute(command, actor).await {
             Ok(executed) => Ok(ExecutedOnce {
                 executed,

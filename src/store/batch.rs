@@ -175,8 +175,8 @@ pub struct BatchParts {
     /// writes ([`Batch::emit`]).
     pub events: Vec<Event>,
     /// The request to remember with the writes, and what it wrote ([`Batch::remember`]): `None`
-    /// when the batch carries none or writes nothing.
-    pub remember: Option<Remembered>,
+    /// when the batch carries none or writes nothing. (Boxed: most batches carry none.)
+    pub remember: Option<Box<Remembered>>,
 }
 
 impl Batch {
@@ -349,14 +349,16 @@ impl Batch {
     /// The batch's parts, to apply them.
     pub fn into_parts(self) -> BatchParts {
         let empty = self.is_empty();
-        let remember = self.remember.filter(|_| !empty).map(|request| Remembered {
-            request: *request,
-            written: self
-                .writes
-                .as_slice()
-                .iter()
-                .map(|w| (w.record.id(), w.precondition.written_version()))
-                .collect(),
+        let remember = self.remember.filter(|_| !empty).map(|request| {
+            Box::new(Remembered {
+                request: *request,
+                written: self
+                    .writes
+                    .as_slice()
+                    .iter()
+                    .map(|w| (w.record.id(), w.precondition.written_version()))
+                    .collect(),
+            })
         });
         let writes = match self.writes {
             Writes::One(w) => IntoWritesInner::One(w.into_iter()),

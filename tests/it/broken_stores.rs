@@ -247,7 +247,7 @@ impl Store for Plain {
         if let Some(remembered) = parts.remember {
             let request = &remembered.request;
             let key = (request.actor.clone(), request.key.clone());
-            state.keys.insert(key, remembered);
+            state.keys.insert(key, *remembered);
         }
         let writes: Vec<Write> = parts.writes.collect();
         if self.breakage == Breakage::NonAtomicBatch {
