@@ -11,16 +11,20 @@
 //!
 //! ```text
 //! cargo run --release --example scale -- [--lifecycles N]   (default 1000000) [--roles]
+//!                                                            [--pruned-events]
 //!
 //! With `--roles`, the facade acts under `RolePolicy::conventional()` for a representative
 //! (what a team's application pays for its access policy); by default under `AllowAll`.
+//! With `--pruned-events`, a consumer reads the outbox after every hundred lifecycles, a page
+//! at a time, and prunes what it read (as an integration does); by default the events stay in
+//! the outbox (an application that never reads them).
 //! ```
 //!
 //! It prints the time per lifecycle, the bytes and allocations per lifecycle (counted by a global
 //! allocator), the peak resident set size after the lifecycles, and the baselines; its last line
 //! is the contract:
 //!
-//! `lifecycles=N ns_per_lifecycle=X bytes_per_lifecycle=Y peak_rss_bytes=Z floor_ratio=R naive_ratio=Q`
+//! `lifecycles=N ns_per_lifecycle=X bytes_per_lifecycle=Y peak_rss_bytes=Z floor_ratio=R naive_ratio=Q events=kept|pruned`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -133,7 +137,12 @@ impl Outcome {
 }
 
 /// `n` lifecycles through `Crm` on a `MemoryStore`.
-fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64, roles: bool) -> Result<Outcome, String> {
+fn lifecycles_run(
+    start: chrono::DateTime<Utc>,
+    n: u64,
+    roles: bool,
+    pruned: bool,
+) -> Result<Outcome, String> {
     let clock = Arc::new(FixedClock::new(start));
     let me = User::new("claire").map_err(|e| e.to_string())?;
     // Pre-sized, as the floor's map is: four records per lifecycle.
@@ -151,9 +160,13 @@ fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64, roles: bool) -> Result<O
     let evidence =
         baselines::ours::Evidence::new(clock.now().date_naive()).map_err(|e| e.to_string())?;
     let mut failed = None;
+    let mut cursor = None;
     let run = measure(n, |i| {
         if let Err(e) = baselines::ours::lifecycle(&crm, &me, &evidence, baselines::Input::nth(i)) {
             failed.get_or_insert(e.to_string());
+        }
+        if pruned && i % 100 == 99 {
+            cursor = consume(crm.store(), cursor);
         }
     });
     if let Some(e) = failed {
@@ -165,6 +178,27 @@ fn lifecycles_run(start: chrono::DateTime<Utc>, n: u64, roles: bool) -> Result<O
         live: ALLOCATED.load(Ordering::Relaxed) - FREED.load(Ordering::Relaxed),
         stored: crm.store().len(),
     })
+}
+
+/// What a consumer of the outbox does: reads every event after `cursor`, a page at a time,
+/// then prunes what it read; returns the new cursor.
+fn consume(
+    store: &MemoryStore,
+    mut cursor: Option<prospect::event::Position>,
+) -> Option<prospect::event::Position> {
+    use prospect::store::Store;
+    loop {
+        let Ok(page) = store.read_events(cursor, prospect::store::MAX_PAGE);
+        black_box(&page.events);
+        match page.last {
+            Some(last) => cursor = Some(last),
+            None => break,
+        }
+    }
+    if let Some(last) = cursor {
+        let _ = store.prune_events(prospect::event::Position::new(last.get() + 1));
+    }
+    cursor
 }
 
 /// The floor baseline: `n` lifecycles of plain records moved into a pre-sized map.
@@ -193,6 +227,7 @@ fn naive_run(start: chrono::DateTime<Utc>, n: u64) -> Run {
 fn main() -> Result<(), Box<dyn Error>> {
     let mut n: u64 = 1_000_000;
     let mut roles = false;
+    let mut pruned = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -204,9 +239,11 @@ fn main() -> Result<(), Box<dyn Error>> {
                     .map_err(|e| format!("--lifecycles: {e}"))?;
             }
             "--roles" => roles = true,
+            "--pruned-events" => pruned = true,
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; usage: scale [--lifecycles N] [--roles]"
+                    "unknown argument {other:?}; usage: scale [--lifecycles N] [--roles] \
+                     [--pruned-events]"
                 )
                 .into());
             }
@@ -236,7 +273,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .unwrap_or(Err("a run's thread stopped before reporting".into()))
         };
         eprintln!("running {n} lifecycles through Crm + MemoryStore ...");
-        let ours = on_own_thread(Box::new(move || lifecycles_run(start, n, roles)));
+        let ours = on_own_thread(Box::new(move || lifecycles_run(start, n, roles, pruned)));
         eprintln!("running the floor baseline ...");
         let floor = on_own_thread(Box::new(move || Ok(Outcome::baseline(floor_run(n)))));
         eprintln!("running the naive baseline ...");
@@ -271,11 +308,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         live as f64 / n as f64
     );
     println!(
-        "lifecycles={n} ns_per_lifecycle={:.0} bytes_per_lifecycle={:.0} peak_rss_bytes={peak} floor_ratio={:.2} naive_ratio={:.2}",
+        "lifecycles={n} ns_per_lifecycle={:.0} bytes_per_lifecycle={:.0} peak_rss_bytes={peak} floor_ratio={:.2} naive_ratio={:.2} events={}",
         ours.nanos,
         ours.bytes,
         ours.nanos / floor_run.nanos,
-        ours.nanos / naive_run.nanos
+        ours.nanos / naive_run.nanos,
+        if pruned { "pruned" } else { "kept" }
     );
     Ok(())
 }

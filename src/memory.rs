@@ -19,8 +19,8 @@ use crate::kind::RecordKind;
 use crate::organization::{Domain, Organization};
 use crate::record::{Record, RecordId, RecordState};
 use crate::store::{
-    AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query, Store,
-    Version, Versioned,
+    AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query,
+    Retention, Store, Version, Versioned,
 };
 use crate::text::User;
 
@@ -43,6 +43,8 @@ use crate::text::User;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: RwLock<Inner>,
+    /// How much of the outbox is kept ([`MemoryStore::with_retention`]).
+    retention: Retention,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +119,31 @@ impl Outbox {
             last: events.last().map(|e| e.position),
             events,
             unreadable: Vec::new(),
+        }
+    }
+
+    /// Drops what `retention` does not keep, once a commit was appended.
+    fn retain(&mut self, retention: Retention) {
+        match retention {
+            Retention::All => {}
+            Retention::Last(n) => {
+                if self.last > n {
+                    self.prune(Position::new(self.last - n + 1));
+                }
+            }
+            Retention::Within(age) => {
+                let newest = self.commits.back().and_then(|c| c.events.last());
+                let Some(oldest_kept) = newest.map(|e| e.occurred_at() - age) else {
+                    return;
+                };
+                // A commit's events occurred together: a commit goes whole.
+                while let Some(commit) = self.commits.front() {
+                    match commit.events.last() {
+                        Some(e) if e.occurred_at() < oldest_kept => self.commits.pop_front(),
+                        _ => break,
+                    };
+                }
+            }
         }
     }
 
@@ -582,6 +609,7 @@ impl MemoryStore {
     /// [`HashMap::with_capacity`] does.
     pub fn with_capacity(records: usize) -> MemoryStore {
         MemoryStore {
+            retention: Retention::All,
             inner: RwLock::new(Inner {
                 records: HashMap::with_capacity(records),
                 indexes: Indexes::default(),
@@ -589,6 +617,21 @@ impl MemoryStore {
                 keys: HashMap::new(),
             }),
         }
+    }
+
+    /// The same store, keeping only what `retention` says of its outbox (default:
+    /// [`Retention::All`], every event until pruned). The trade-off is [`Retention`]'s.
+    ///
+    /// ```
+    /// use prospect::memory::MemoryStore;
+    /// use prospect::store::Retention;
+    /// // An application whose integration reads the outbox at least once a day.
+    /// let store = MemoryStore::new().with_retention(Retention::Within(chrono::TimeDelta::days(2)));
+    /// # let _ = store;
+    /// ```
+    #[must_use]
+    pub fn with_retention(self, retention: Retention) -> MemoryStore {
+        MemoryStore { retention, ..self }
     }
 
     /// How many records are stored.
@@ -629,6 +672,7 @@ impl Store for MemoryStore {
         inner.check(&batch)?;
         let parts = batch.into_parts();
         inner.outbox.append(parts.events);
+        inner.outbox.retain(self.retention);
         for write in parts.writes {
             let (record, expect) = write.into_parts();
             inner.apply(record, expect.written_version());
@@ -822,5 +866,75 @@ mod tests {
                 .expect("infallible")
                 .is_empty()
         );
+    }
+
+    /// A contact created at `seconds` after the epoch, with its creation's event.
+    fn created_at(seconds: i64, ids: &SequentialIds) -> Batch {
+        let at = chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default();
+        let clock = FixedClock::new(at);
+        let ctx = Context::new(&clock, ids, User::new("ana").expect("valid"));
+        let details = ContactDetails::new(
+            Party::person(PersonName::new("Ana").expect("valid")),
+            LeadSource::Web,
+        );
+        let contact = Contact::create(details, &ctx);
+        let event = Event::new(
+            ids,
+            Event::commit_key(ids),
+            (RecordId::Contact(contact.id()), Version::FIRST),
+            User::new("ana").expect("valid"),
+            at,
+            crate::event::Payload::ContactErased,
+        );
+        let mut batch = Batch::new();
+        batch.create(contact).expect("one write");
+        batch.emit(event);
+        batch
+    }
+
+    fn positions(store: &MemoryStore) -> Vec<u64> {
+        let page = Store::read_events(store, None, MAX_PAGE).expect("infallible");
+        page.events.iter().map(|e| e.position.get()).collect()
+    }
+
+    /// `Last(n)` keeps the last n events, `Last(0)` none; positions go on from the last given.
+    #[test]
+    fn a_bounded_outbox_keeps_its_last_events() {
+        let ids = SequentialIds::new(2);
+        let store = MemoryStore::new().with_retention(Retention::Last(3));
+        for n in 0..5 {
+            Store::commit(&store, created_at(n, &ids)).expect("created");
+        }
+        assert_eq!(positions(&store), [3, 4, 5]);
+        Store::commit(&store, created_at(5, &ids)).expect("created");
+        assert_eq!(positions(&store), [4, 5, 6]);
+        let none = MemoryStore::new().with_retention(Retention::Last(0));
+        Store::commit(&none, created_at(0, &ids)).expect("created");
+        assert!(positions(&none).is_empty());
+        assert_eq!(none.len(), 1, "the record is stored all the same");
+        let all = MemoryStore::new();
+        for n in 0..5 {
+            Store::commit(&all, created_at(n, &ids)).expect("created");
+        }
+        assert_eq!(
+            positions(&all),
+            [1, 2, 3, 4, 5],
+            "by default every event is kept"
+        );
+    }
+
+    /// `Within(age)` keeps the events that occurred at most `age` before the newest.
+    #[test]
+    fn an_outbox_bounded_by_age_drops_the_older_events() {
+        let ids = SequentialIds::new(3);
+        let store =
+            MemoryStore::new().with_retention(Retention::Within(chrono::TimeDelta::seconds(60)));
+        for seconds in [0, 30, 59, 61, 100] {
+            Store::commit(&store, created_at(seconds, &ids)).expect("created");
+        }
+        // The newest occurred at 100: what occurred at 40 or later is kept (59, 61, 100).
+        assert_eq!(positions(&store), [3, 4, 5]);
+        Store::commit(&store, created_at(200, &ids)).expect("created");
+        assert_eq!(positions(&store), [6]);
     }
 }

@@ -228,6 +228,29 @@ impl Scanned {
     }
 }
 
+/// How much of its outbox a store keeps, chosen by the application (`MemoryStore::with_retention`,
+/// and the SQLite adapter's): every event until a consumer prunes it, or a bound the store
+/// holds to by itself at each commit.
+///
+/// The trade-off, plainly: an event dropped by a bound is gone, read or not. A consumer that
+/// falls behind by more than the bound misses events (its next read starts at the first event
+/// kept: positions are never given again, so it can tell by the gap). An application that never
+/// reads its events should not keep them: [`Crm::without_events`](crate::Crm::without_events)
+/// makes none, or `Last(0)` keeps none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Retention {
+    /// Every event, until [`Store::prune_events`] removes it: the default, for a consumer that
+    /// reads and prunes. Without one, the outbox grows with every commit.
+    #[default]
+    All,
+    /// The last `n` events: older ones are dropped as new ones are appended.
+    Last(u64),
+    /// The events that occurred at most this long before the newest event kept: older ones are
+    /// dropped at each commit.
+    Within(chrono::TimeDelta),
+}
+
 /// The most records one page holds; larger limits are lowered to it.
 pub const MAX_PAGE: usize = 1000;
 

@@ -63,6 +63,7 @@ use prospect::{
     store::Page,
     store::Precondition,
     store::Query,
+    store::Retention,
     store::Store,
     store::Unreadable,
     store::Version,
@@ -152,6 +153,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (actor, key)
     ) WITHOUT ROWID;
     CREATE INDEX idempotency_keys_by_time ON idempotency_keys (at_s, at_ns);",
+    // 9: when each event occurred (seconds since the epoch), for a retention by age
+    // (`SqliteStore::with_retention`); the events kept so far get theirs from their bodies.
+    "ALTER TABLE events ADD COLUMN occurred_s INTEGER;
+    UPDATE events SET occurred_s = unixepoch(json_extract(body, '$.occurred_at'));
+    CREATE INDEX events_by_time ON events (occurred_s);",
 ];
 
 /// What migration `version` does besides its SQL: schema 5 fills in the times of the records
@@ -181,6 +187,35 @@ fn backfill(transaction: &rusqlite::Transaction<'_>, version: u32) -> Result<(),
 /// The `created_s` and `created_ns` columns of a record created at `at`.
 fn time_key(at: DateTime<Utc>) -> (i64, i64) {
     (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))
+}
+
+/// Drops, in a commit's transaction, the events `retention` does not keep, once the commit's
+/// own `events` are in.
+fn retain(
+    transaction: &rusqlite::Transaction<'_>,
+    retention: Retention,
+    events: &[prospect::event::Event],
+) -> Result<(), rusqlite::Error> {
+    match retention {
+        Retention::Last(n) => {
+            // The last position given is this commit's last event's.
+            let last = transaction.last_insert_rowid();
+            let n = i64::try_from(n).unwrap_or(i64::MAX);
+            transaction
+                .prepare_cached("DELETE FROM events WHERE position <= ?1")?
+                .execute([last.saturating_sub(n)])?;
+        }
+        Retention::Within(age) => {
+            let newest = events.iter().map(|e| e.occurred_at()).max();
+            if let Some(oldest_kept) = newest.and_then(|n| n.checked_sub_signed(age)) {
+                transaction
+                    .prepare_cached("DELETE FROM events WHERE occurred_s < ?1")?
+                    .execute([oldest_kept.timestamp()])?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Remembers a committing batch's request, inside its transaction: a conflict naming the
@@ -312,6 +347,8 @@ pub struct SqliteStore {
     /// Which reader to try first next.
     next_reader: AtomicUsize,
     path: Option<PathBuf>,
+    /// How much of the outbox is kept ([`SqliteStore::with_retention`]).
+    retention: Retention,
 }
 
 impl SqliteStore {
@@ -392,7 +429,17 @@ impl SqliteStore {
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             path: None,
+            retention: Retention::All,
         })
+    }
+
+    /// The same store, keeping only what `retention` says of its outbox (default:
+    /// [`Retention::All`], every event until pruned), dropped in each commit's transaction.
+    /// The trade-off is [`Retention`]'s: an event dropped is gone for a consumer that had not
+    /// read it.
+    #[must_use]
+    pub fn with_retention(self, retention: Retention) -> SqliteStore {
+        SqliteStore { retention, ..self }
     }
 
     /// The file the store was opened on; `None` in memory.
@@ -926,9 +973,12 @@ impl Store for SqliteStore {
                 })
             })?;
             transaction
-                .prepare_cached("INSERT INTO events (body) VALUES (?1)")
-                .and_then(|mut s| s.execute([body]))
+                .prepare_cached("INSERT INTO events (body, occurred_s) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute((body, event.occurred_at().timestamp())))
                 .map_err(sqlite)?;
+        }
+        if !events.is_empty() {
+            retain(&transaction, self.retention, &events).map_err(sqlite)?;
         }
         transaction.commit().map_err(sqlite)?;
         if erasing {

@@ -626,3 +626,83 @@ fn migrating_from_schema_2_fills_in_what_each_activity_is_about_each_records_con
         "the account of its primary contact"
     );
 }
+
+/// The positions of the events kept.
+fn kept(store: &SqliteStore) -> Vec<u64> {
+    let page = prospect::store::Store::read_events(store, None, 1_000).unwrap();
+    page.events.iter().map(|e| e.position.get()).collect()
+}
+
+#[test]
+fn a_bounded_outbox_keeps_its_last_events_or_its_recent_ones() {
+    let sample = Sample::new(97);
+    let me = sample.actor();
+    // By count: the last three, whatever a consumer read.
+    let store = SqliteStore::open_in_memory()
+        .unwrap()
+        .with_retention(prospect::store::Retention::Last(3));
+    let crm = sample.crm(&store);
+    for _ in 0..5 {
+        crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap();
+    }
+    assert_eq!(kept(&store), [3, 4, 5]);
+    // By age: the events within two hours of the newest.
+    let store =
+        SqliteStore::open(temp_path())
+            .unwrap()
+            .with_retention(prospect::store::Retention::Within(
+                chrono::TimeDelta::hours(2),
+            ));
+    let crm = sample.crm(&store);
+    for _ in 0..5 {
+        crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap();
+        sample.tick(); // an hour
+    }
+    assert_eq!(
+        kept(&store),
+        [3, 4, 5],
+        "the last three hours, two before the newest"
+    );
+    // By default, every event, until pruned.
+    let store = SqliteStore::open_in_memory().unwrap();
+    let crm = sample.crm(&store);
+    for _ in 0..5 {
+        crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap();
+    }
+    assert_eq!(kept(&store), [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn migrating_from_schema_8_gives_the_events_kept_their_time() {
+    let sample = Sample::new(98);
+    let path = temp_path();
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let crm = sample.crm(&store);
+        crm.create_contact(
+            sample.contact_details(),
+            OnDuplicate::Refuse,
+            sample.actor(),
+        )
+        .unwrap();
+    }
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP INDEX events_by_time;
+         ALTER TABLE events DROP COLUMN occurred_s;
+         PRAGMA user_version = 8;",
+    )
+    .unwrap();
+    drop(raw);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    drop(store);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let occurred: i64 = raw
+        .query_row("SELECT occurred_s FROM events", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(occurred, sample.clock().now().timestamp());
+}
