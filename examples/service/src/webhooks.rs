@@ -238,7 +238,12 @@ pub async fn deliver<S: AsyncStore>(
                     last_error: format!("unreadable: {}", bad.reason),
                     parked_at: Utc::now(),
                 };
-                let _ = state.save(&endpoint.id, |s| s.parked.push(parked));
+                // Once: a worker started again reads it again before its cursor passes it.
+                let _ = state.save(&endpoint.id, |s| {
+                    if s.parked.iter().all(|p| p.position != parked.position) {
+                        s.parked.push(parked);
+                    }
+                });
             }
             let now = Instant::now();
             for event in page.events {

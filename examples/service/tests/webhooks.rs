@@ -309,3 +309,75 @@ async fn a_worker_started_again_resumes_from_the_saved_cursor() {
     let ids = event_ids(crm.store()).await;
     check_delivered(&seen, &ids);
 }
+
+#[tokio::test]
+async fn an_unreadable_event_is_parked_once_and_the_others_go_on() {
+    use prospect_sqlite::{AsyncSqliteStore, SqliteStore};
+    let sample = Sample::new(84);
+    let dir = std::env::temp_dir().join(format!("webhooks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join(format!("d-{}.db", prospect::uuid::Uuid::now_v7()));
+    {
+        let store = AsyncSqliteStore::new(SqliteStore::open(&db).unwrap()).unwrap();
+        let crm = AsyncCrm::new(store, AllowAll);
+        let me = sample.actor();
+        for _ in 0..3 {
+            crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+                .await
+                .unwrap();
+        }
+    }
+    // The second event's row no longer reads.
+    let raw = break_second_event(&db);
+    assert_eq!(raw, 1);
+    let store = Arc::new(AsyncSqliteStore::new(SqliteStore::open(&db).unwrap()).unwrap());
+    // The receiver refuses everything during the first run: the cursor stays before the bad
+    // row, so the run after reads it again.
+    let open = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gate = Arc::clone(&open);
+    let (url, seen) =
+        receiver(
+            move |_, _, _| match gate.load(std::sync::atomic::Ordering::SeqCst) {
+                true => StatusCode::OK,
+                false => StatusCode::SERVICE_UNAVAILABLE,
+            },
+        )
+        .await;
+    let path = dir.join(format!("e-{}.json", prospect::uuid::Uuid::now_v7()));
+    let run = |state: Arc<DeliveryState>| {
+        let (store, url) = (Arc::clone(&store), url.clone());
+        tokio::spawn(async move { deliver(&*store, &endpoint(&url), &schedule(), &state).await })
+    };
+    let state = Arc::new(DeliveryState::open(&path).unwrap());
+    let worker = run(Arc::clone(&state));
+    while state.of("hook").parked.is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    worker.abort();
+    assert_eq!(state.of("hook").cursor, None, "nothing delivered yet");
+    open.store(true, std::sync::atomic::Ordering::SeqCst);
+    let state = Arc::new(DeliveryState::open(&path).unwrap());
+    let worker = run(Arc::clone(&state));
+    delivered_up_to(&state, 3).await;
+    worker.abort();
+    let state = DeliveryState::open(&path).unwrap().of("hook");
+    assert_eq!(state.parked.len(), 1, "{:?}", state.parked);
+    assert_eq!(state.parked[0].position, 2);
+    assert_eq!(state.parked[0].record, None);
+    assert!(state.parked[0].last_error.starts_with("unreadable"));
+    let delivered: std::collections::BTreeSet<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.answered < 300)
+        .map(|r| r.id.clone())
+        .collect();
+    assert_eq!(delivered.len(), 2, "the two readable events");
+}
+
+/// Breaks the second event's row of the SQLite file at `db`; how many rows it changed.
+fn break_second_event(db: &std::path::Path) -> usize {
+    let raw = rusqlite::Connection::open(db).unwrap();
+    raw.execute("UPDATE events SET body = '{' WHERE position = 2", [])
+        .unwrap()
+}
