@@ -248,9 +248,9 @@ impl Settings {
             .with_dates(self.dates)
     }
 
-    /// `batch` with the events of its writes, made by `actor`, when the facade emits events,
-    /// and the `request` it remembers ([`Steps::execute_once`]).
-    pub(super) fn with_events(
+    /// `batch` as it is committed: with the events of its writes, made by `actor`, when the
+    /// facade emits events, and the `request` it remembers ([`Steps::execute_once`]).
+    pub(super) fn to_commit(
         &self,
         mut batch: Batch,
         actor: &User,
@@ -465,7 +465,7 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<T, CrmError<B::Error>> {
         let batch = self
             .settings
-            .with_events(plan.batch, actor, self.request.as_deref());
+            .to_commit(plan.batch, actor, self.request.as_deref());
         self.store.commit(batch).await?;
         Ok(plan.output)
     }

@@ -25,7 +25,6 @@ failover (the service did not reconnect).
 import argparse
 import glob
 import http.client
-import json
 import os
 import shutil
 import signal
@@ -208,26 +207,11 @@ def main():
         for t in threads:
             t.join()
 
-        # Every acknowledged write is on the new primary, read through the service.
-        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
-        headers = {"authorization": f"Bearer {key}"}
-        missing = older = 0
-        for (kind, id), version in sorted(acknowledged.items()):
-            conn.request("GET", f"/records/{kind}/{id}", headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            if response.status != 200:
-                missing += 1
-                continue
-            if json.loads(body)["records"][0]["version"] < version:
-                older += 1
-        # The new primary's cross-record invariants.
-        check = subprocess.run([args.binary, "check", "--store",
-                                f"postgres://prospect@127.0.0.1:{clusters.standby}/prospect",
-                                "--tenant", tenant], capture_output=True, text=True)
-        consistent = check.returncode == 0
-        if not consistent:
-            print(check.stdout + check.stderr, file=sys.stderr)
+        # Every acknowledged write is on the new primary, read through the service, and its
+        # cross-record invariants hold.
+        missing, older = fault.read_back(args.port, key, acknowledged)
+        consistent = fault.consistent(
+            args.binary, f"postgres://prospect@127.0.0.1:{clusters.standby}/prospect", tenant)
         print(f"acknowledged={len(acknowledged)} before={counts['before']} "
               f"after={counts['after']} checked={len(acknowledged)} missing={missing} "
               f"older={older} errors_during_failover={counts['errors']} "

@@ -46,6 +46,33 @@ def wait_for(port, up=True, seconds=20):
     return False
 
 
+def read_back(port, key, acknowledged):
+    """Reads every record a 200 acknowledged through the service on `port`: how many are
+    missing, and how many are at an older version than acknowledged."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"authorization": f"Bearer {key}"}
+    missing = older = 0
+    for (kind, id), version in sorted(acknowledged.items()):
+        conn.request("GET", f"/records/{kind}/{id}", headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            missing += 1
+        elif json.loads(body)["records"][0]["version"] < version:
+            older += 1
+    return missing, older
+
+
+def consistent(binary, store, tenant=None):
+    """Whether `prospect-service check` finds the store's cross-record invariants hold
+    (printing what it found when not)."""
+    command = [binary, "check", "--store", store] + (["--tenant", tenant] if tenant else [])
+    check = subprocess.run(command, capture_output=True, text=True)
+    if check.returncode != 0:
+        print(check.stdout + check.stderr, file=sys.stderr)
+    return check.returncode == 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", required=True)
@@ -136,31 +163,16 @@ def main():
     service = subprocess.Popen(serve, stderr=subprocess.DEVNULL)
     wait_for(args.port)
     retry_unanswered()
-    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-    missing = older = 0
-    for (kind, id), version in sorted(acknowledged.items()):
-        conn.request("GET", f"/records/{kind}/{id}", headers=headers)
-        response = conn.getresponse()
-        body = response.read()
-        if response.status != 200:
-            missing += 1
-            continue
-        stored = json.loads(body)["records"][0]["version"]
-        if stored < version:
-            older += 1
+    missing, older = read_back(args.port, args.key, acknowledged)
     service.send_signal(signal.SIGTERM)
     service.wait()
     # The store's cross-record invariants (a converted lead has its one opportunity, ...).
-    check = subprocess.run([args.binary, "check", "--store", args.store],
-                           capture_output=True, text=True)
-    consistent = check.returncode == 0
-    if not consistent:
-        print(check.stdout + check.stderr, file=sys.stderr)
+    is_consistent = consistent(args.binary, args.store)
     print(f"kills={args.kills} acknowledged={len(acknowledged)} checked={len(acknowledged)} "
           f"missing={missing} older={older} retried={retried['sent']} "
           f"replayed={retried['replayed']} retry_failed={retried['failed']} "
-          f"duplicates={retried['duplicates']} consistent={'yes' if consistent else 'no'}")
-    failed = missing or older or retried["failed"] or retried["duplicates"] or not consistent
+          f"duplicates={retried['duplicates']} consistent={'yes' if is_consistent else 'no'}")
+    failed = missing or older or retried["failed"] or retried["duplicates"] or not is_consistent
     sys.exit(1 if failed or not acknowledged else 0)
 
 
