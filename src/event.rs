@@ -38,6 +38,8 @@
 
 use std::fmt;
 
+pub(crate) mod packed;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

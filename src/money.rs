@@ -284,6 +284,19 @@ impl Currency {
         std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
+    /// The code and the minor digits, for a compact encoding ([`Currency::from_bytes`]).
+    pub(crate) fn to_bytes(self) -> [u8; 4] {
+        let [a, b, c] = self.code;
+        [a, b, c, self.digits]
+    }
+
+    /// The currency [`Currency::to_bytes`] gave, if it is one.
+    pub(crate) fn from_bytes([a, b, c, digits]: [u8; 4]) -> Option<Currency> {
+        let code = [a, b, c];
+        let currency = Currency::new(std::str::from_utf8(&code).ok()?).ok()?;
+        (currency.digits == digits).then_some(currency)
+    }
+
     /// How many digits the minor unit has (2 for EUR, 0 for JPY, 3 for KWD).
     pub fn minor_digits(&self) -> u8 {
         self.digits

@@ -1,0 +1,347 @@
+//! The secondary indexes of [`MemoryStore`](super::MemoryStore): ordered sets of ids, so that
+//! a listing pages in id order without scanning every record.
+//!
+//! Ids are kept as `u128` (which compare fast). An index whose key is another record (the
+//! contact, the organization, the record an activity is about) is one set of pairs per kind,
+//! `(that record, this record)`, rather than a set per key: a contact's records take one entry
+//! each in a set shared by every contact, not a set (and a node) of their own.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+
+use chrono::NaiveDate;
+use hashbrown::HashMap;
+use uuid::Uuid;
+
+use crate::email::EmailAddress;
+use crate::id::{ContactId, OrganizationId};
+use crate::kind::RecordKind;
+use crate::organization::Domain;
+use crate::record::{Record, RecordId, RecordState};
+use crate::store::{Cursor, Query};
+use crate::text::User;
+
+/// `(the record a key names, the record indexed)`.
+type Pair = (u128, u128);
+
+#[derive(Debug, Default)]
+pub(super) struct Indexes {
+    /// Ids by state; a kind's records are those of its states.
+    by_state: BTreeMap<RecordState, BTreeSet<u128>>,
+    /// Ids by owner, then kind (owners are few; each has a set per kind).
+    by_owner: HashMap<User, BTreeMap<RecordKind, BTreeSet<u128>>>,
+    /// Ids of the records nobody owns, by kind.
+    unowned: BTreeMap<RecordKind, BTreeSet<u128>>,
+    /// Contacts by email (`EmailAddress` hashes and compares its normalised form), in id
+    /// order: one contact per address, usually, so a short sorted list rather than a set.
+    pub(super) by_email: HashMap<EmailAddress, Vec<ContactId>>,
+    /// Activities and tasks by the record they are about: by that record's kind, then pairs.
+    by_regarding: BTreeMap<RecordKind, BTreeSet<Pair>>,
+    /// Records by kind, then pairs of their contact ([`Record::contact`]) and their id.
+    by_contact: BTreeMap<RecordKind, BTreeSet<Pair>>,
+    /// Contacts and accounts by kind, then pairs of their organization and their id.
+    by_organization: BTreeMap<RecordKind, BTreeSet<Pair>>,
+    /// Records by kind, then the second of their creation ([`Record::created_at`]): a whole
+    /// number compares faster than a time, and the listing checks the exact time.
+    by_created: BTreeMap<RecordKind, BTreeSet<(i64, u128)>>,
+    /// Opportunities by expected close.
+    by_close: BTreeSet<(NaiveDate, u128)>,
+    /// Organizations by domain, in id order (usually one per domain).
+    pub(super) by_domain: HashMap<Domain, Vec<OrganizationId>>,
+}
+
+fn key(record: &Record) -> u128 {
+    record.id().as_uuid().as_u128()
+}
+
+/// The ids of `set` after `start`, in order.
+fn after(set: &BTreeSet<u128>, start: Bound<u128>) -> impl Iterator<Item = u128> + '_ {
+    set.range((start, Bound::Unbounded)).copied()
+}
+
+/// The ids paired with `of` in `set`, after `start`, in order.
+fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<Item = u128> + '_ {
+    let from = match start {
+        Bound::Excluded(id) => Bound::Excluded((of, id)),
+        _ => Bound::Included((of, 0)),
+    };
+    set.range((from, Bound::Included((of, u128::MAX))))
+        .map(|(_, id)| *id)
+}
+
+/// Adds the pair `(of, record)` to `sets[kind]`, or removes it.
+fn pair(sets: &mut BTreeMap<RecordKind, BTreeSet<Pair>>, of: u128, record: &Record, add: bool) {
+    let set = sets.entry(record.kind()).or_default();
+    if add {
+        set.insert((of, key(record)));
+    } else {
+        set.remove(&(of, key(record)));
+    }
+}
+
+/// Adds `id` to the sorted list of `key` in `map`, or removes it (and the list when empty).
+fn listed<K, V>(map: &mut HashMap<K, Vec<V>>, key: &K, id: V, add: bool)
+where
+    K: std::hash::Hash + Eq + Clone,
+    V: Ord,
+{
+    if add {
+        let ids = match map.get_mut(key) {
+            Some(ids) => ids,
+            None => map.entry(key.clone()).or_default(),
+        };
+        if let Err(at) = ids.binary_search(&id) {
+            ids.insert(at, id);
+        }
+    } else if let Some(ids) = map.get_mut(key) {
+        ids.retain(|listed| *listed != id);
+        if ids.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+/// An index: adds a record's entries to it (`true`) or removes them.
+type Index = fn(&mut Indexes, &Record, bool);
+
+/// Every index.
+const INDEXES: [Index; 7] = [
+    Indexes::state,
+    Indexes::owner,
+    Indexes::email,
+    Indexes::regarding,
+    Indexes::contact,
+    Indexes::organization,
+    Indexes::times,
+];
+
+impl Indexes {
+    fn state(&mut self, record: &Record, add: bool) {
+        let set = self.by_state.entry(record.state()).or_default();
+        if add {
+            set.insert(key(record));
+        } else {
+            set.remove(&key(record));
+        }
+    }
+
+    fn owner(&mut self, record: &Record, add: bool) {
+        let kinds = match record.owner() {
+            None => &mut self.unowned,
+            Some(owner) => match self.by_owner.get_mut(owner) {
+                Some(kinds) => kinds,
+                None => self.by_owner.entry(owner.clone()).or_default(),
+            },
+        };
+        let set = kinds.entry(record.kind()).or_default();
+        if add {
+            set.insert(key(record));
+        } else {
+            set.remove(&key(record));
+        }
+        if let (Some(owner), false) = (record.owner(), add) {
+            if self
+                .by_owner
+                .get(owner)
+                .is_some_and(|kinds| kinds.values().all(BTreeSet::is_empty))
+            {
+                self.by_owner.remove(owner);
+            }
+        }
+    }
+
+    fn email(&mut self, record: &Record, add: bool) {
+        if let Record::Contact(c) = record {
+            if let Some(email) = c.email() {
+                listed(&mut self.by_email, email, c.id(), add);
+            }
+        }
+    }
+
+    fn regarding(&mut self, record: &Record, add: bool) {
+        if let Some(about) = record.regarding() {
+            let of = about.as_uuid().as_u128();
+            let set = self.by_regarding.entry(about.kind()).or_default();
+            if add {
+                set.insert((of, key(record)));
+            } else {
+                set.remove(&(of, key(record)));
+            }
+        }
+    }
+
+    fn contact(&mut self, record: &Record, add: bool) {
+        if let Some(contact) = record.contact() {
+            pair(
+                &mut self.by_contact,
+                contact.as_uuid().as_u128(),
+                record,
+                add,
+            );
+        }
+    }
+
+    fn times(&mut self, record: &Record, add: bool) {
+        let created = self.by_created.entry(record.kind()).or_default();
+        let close = record.expected_close().map(|day| (day, key(record)));
+        if add {
+            created.insert((record.created_at().timestamp(), key(record)));
+            close.map(|entry| self.by_close.insert(entry));
+        } else {
+            created.remove(&(record.created_at().timestamp(), key(record)));
+            close.map(|entry| self.by_close.remove(&entry));
+        }
+    }
+
+    fn organization(&mut self, record: &Record, add: bool) {
+        if let Record::Organization(o) = record {
+            for domain in o.domains() {
+                listed(&mut self.by_domain, domain, o.id(), add);
+            }
+        }
+        if let Some(organization) = record.organization() {
+            let of = organization.as_uuid().as_u128();
+            pair(&mut self.by_organization, of, record, add);
+        }
+    }
+
+    /// Enters a new record in every index.
+    pub(super) fn add(&mut self, record: &Record) {
+        for index in INDEXES {
+            index(self, record, true);
+        }
+    }
+
+    /// Moves the entries of a record updated from `old` to `new` where its keys changed.
+    pub(super) fn update(&mut self, old: &Record, new: &Record) {
+        type Changed = fn(&Record, &Record) -> bool;
+        let indexes: [(Changed, Index); 7] = [
+            (|a, b| a.state() != b.state(), Indexes::state),
+            (|a, b| a.owner() != b.owner(), Indexes::owner),
+            (|a, b| a.email() != b.email(), Indexes::email),
+            (|a, b| a.regarding() != b.regarding(), Indexes::regarding),
+            (|a, b| a.contact() != b.contact(), Indexes::contact),
+            (
+                |a, b| (a.domains(), a.organization()) != (b.domains(), b.organization()),
+                Indexes::organization,
+            ),
+            (
+                |a, b| (a.created_at(), a.expected_close()) != (b.created_at(), b.expected_close()),
+                Indexes::times,
+            ),
+        ];
+        for (changed, index) in indexes {
+            if changed(old, new) {
+                index(self, old, false);
+                index(self, new, true);
+            }
+        }
+    }
+
+    /// How many records `contact` is the contact of, of every kind.
+    pub(super) fn count_of_contact(&self, contact: ContactId) -> usize {
+        let of = contact.as_uuid().as_u128();
+        self.by_contact
+            .values()
+            .map(|set| paired(set, of, Bound::Unbounded).count())
+            .sum()
+    }
+
+    /// Ids of `query`'s records after `after`, in id order, from its narrowest index: the
+    /// activities about a record, the organization's or the contact's records of the kind, the
+    /// owner's records of the kind, a period, the state's, or the kind's states merged (the
+    /// first `limit` of each, enough for a page of `limit`). The caller filters them by the
+    /// rest of the query and takes its page.
+    pub(super) fn candidates<'a>(
+        &'a self,
+        query: &Query,
+        after_cursor: Option<Cursor>,
+        limit: usize,
+    ) -> Box<dyn Iterator<Item = u128> + 'a> {
+        let start =
+            after_cursor.map_or(Bound::Unbounded, |c| Bound::Excluded(c.as_uuid().as_u128()));
+        let kind = query.kind();
+        let none = || -> Box<dyn Iterator<Item = u128> + 'a> { Box::new(std::iter::empty()) };
+        let pairs = |sets: &'a BTreeMap<RecordKind, BTreeSet<Pair>>, of_kind, of: Uuid| {
+            sets.get(&of_kind).map_or_else(none, |set| {
+                Box::new(paired(set, of.as_u128(), start)) as Box<dyn Iterator<Item = u128>>
+            })
+        };
+        if let Some(about) = query.regarding() {
+            return pairs(&self.by_regarding, about.kind(), about.as_uuid());
+        }
+        if let Some(organization) = query.organization() {
+            return pairs(&self.by_organization, kind, organization.as_uuid());
+        }
+        if let Some(contact) = query.contact() {
+            return pairs(&self.by_contact, kind, contact.as_uuid());
+        }
+        let of_kind = |kinds: Option<&'a BTreeMap<RecordKind, BTreeSet<u128>>>| {
+            kinds
+                .and_then(|kinds| kinds.get(&kind))
+                .map_or_else(none, |ids| {
+                    Box::new(after(ids, start)) as Box<dyn Iterator<Item = u128>>
+                })
+        };
+        if let Some(owner) = query.owner() {
+            return of_kind(self.by_owner.get(owner));
+        }
+        if query.is_unowned() {
+            return of_kind(Some(&self.unowned));
+        }
+        // A period: the ids in it, from the index by time, put in id order (every one of them:
+        // the rest of the query may pass over some).
+        let in_id_order = |mut ids: Vec<u128>| -> Box<dyn Iterator<Item = u128> + 'a> {
+            ids.retain(|id| match start {
+                Bound::Excluded(after) => *id > after,
+                _ => true,
+            });
+            ids.sort_unstable();
+            Box::new(ids.into_iter())
+        };
+        if let Some((first, last)) = query.closing() {
+            if kind != RecordKind::Opportunity || first > last {
+                return none();
+            }
+            let days = (
+                Bound::Included((first, 0)),
+                Bound::Included((last, u128::MAX)),
+            );
+            return in_id_order(self.by_close.range(days).map(|(_, id)| *id).collect());
+        }
+        if let Some((from, until)) = query.created() {
+            let Some(ids) = self.by_created.get(&kind).filter(|_| from < until) else {
+                return none();
+            };
+            // Every second the period touches: the caller keeps the records created in it.
+            let seconds = (from.timestamp(), until.timestamp());
+            let period = (
+                Bound::Included((seconds.0, 0)),
+                Bound::Included((seconds.1, u128::MAX)),
+            );
+            return in_id_order(ids.range(period).map(|(_, id)| *id).collect());
+        }
+        if let Some(state) = query.state() {
+            let ids = self.by_state.get(&state);
+            return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
+        }
+        // Several states (a kind is all of its states): the first `limit` of each, merged.
+        let states: Vec<RecordState> = match query.states() {
+            Some(states) => states.to_vec(),
+            None => RecordState::all_of(kind).collect(),
+        };
+        let mut ids: Vec<u128> = states
+            .iter()
+            .filter_map(|state| self.by_state.get(state))
+            .flat_map(|ids| after(ids, start).take(limit))
+            .collect();
+        ids.sort_unstable();
+        ids.truncate(limit);
+        Box::new(ids.into_iter())
+    }
+}
+
+/// A record id as the indexes key it.
+pub(super) fn id_of(kind: RecordKind, id: u128) -> RecordId {
+    RecordId::from_parts(kind, Uuid::from_u128(id))
+}
