@@ -290,11 +290,13 @@ impl Currency {
         [a, b, c, self.digits]
     }
 
-    /// The currency [`Currency::to_bytes`] gave, if it is one.
+    /// The currency whose [`Currency::to_bytes`] these are: bytes written from a currency this
+    /// crate made (three upper-case letters, or `None`), so no look-up is needed.
     pub(crate) fn from_bytes([a, b, c, digits]: [u8; 4]) -> Option<Currency> {
         let code = [a, b, c];
-        let currency = Currency::new(std::str::from_utf8(&code).ok()?).ok()?;
-        (currency.digits == digits).then_some(currency)
+        code.iter()
+            .all(u8::is_ascii_uppercase)
+            .then_some(Currency::known(code, digits))
     }
 
     /// How many digits the minor unit has (2 for EUR, 0 for JPY, 3 for KWD).
