@@ -172,7 +172,7 @@ impl Packer {
                 uuid(out, lead.as_uuid());
                 uuid(out, contact.as_uuid());
                 money(out, *amount);
-                varint(out, zigzag(i64::from(expected_close.num_days_from_ce())));
+                date(out, *expected_close);
                 self.optional_user(out, owner.as_ref());
             }
             Payload::OpportunityAdvanced { from, to, amount } => {
@@ -403,6 +403,10 @@ fn record(out: &mut Vec<u8>, id: RecordId) {
 fn time(out: &mut Vec<u8>, at: DateTime<Utc>) {
     varint(out, zigzag(at.timestamp()));
     varint(out, u64::from(at.timestamp_subsec_nanos()));
+}
+
+fn date(out: &mut Vec<u8>, day: NaiveDate) {
+    varint(out, zigzag(i64::from(day.num_days_from_ce())));
 }
 
 fn money(out: &mut Vec<u8>, money: Money) {

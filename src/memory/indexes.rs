@@ -69,13 +69,12 @@ fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<I
         .map(|(_, id)| *id)
 }
 
-/// Adds the pair `(of, record)` to `sets[kind]`, or removes it.
-fn pair(sets: &mut BTreeMap<RecordKind, BTreeSet<Pair>>, of: u128, record: &Record, add: bool) {
-    let set = sets.entry(record.kind()).or_default();
+/// Adds `entry` to `set` (`add`), or removes it.
+fn enter<K: Ord>(set: &mut BTreeSet<K>, entry: K, add: bool) {
     if add {
-        set.insert((of, key(record)));
+        set.insert(entry);
     } else {
-        set.remove(&(of, key(record)));
+        set.remove(&entry);
     }
 }
 
@@ -117,12 +116,11 @@ const INDEXES: [Index; 7] = [
 
 impl Indexes {
     fn state(&mut self, record: &Record, add: bool) {
-        let set = self.by_state.entry(record.state()).or_default();
-        if add {
-            set.insert(key(record));
-        } else {
-            set.remove(&key(record));
-        }
+        enter(
+            self.by_state.entry(record.state()).or_default(),
+            key(record),
+            add,
+        );
     }
 
     fn owner(&mut self, record: &Record, add: bool) {
@@ -133,12 +131,7 @@ impl Indexes {
                 None => self.by_owner.entry(owner.clone()).or_default(),
             },
         };
-        let set = kinds.entry(record.kind()).or_default();
-        if add {
-            set.insert(key(record));
-        } else {
-            set.remove(&key(record));
-        }
+        enter(kinds.entry(record.kind()).or_default(), key(record), add);
         if let (Some(owner), false) = (record.owner(), add) {
             if self
                 .by_owner
@@ -160,36 +153,23 @@ impl Indexes {
 
     fn regarding(&mut self, record: &Record, add: bool) {
         if let Some(about) = record.regarding() {
-            let of = about.as_uuid().as_u128();
             let set = self.by_regarding.entry(about.kind()).or_default();
-            if add {
-                set.insert((of, key(record)));
-            } else {
-                set.remove(&(of, key(record)));
-            }
+            enter(set, (about.as_uuid().as_u128(), key(record)), add);
         }
     }
 
     fn contact(&mut self, record: &Record, add: bool) {
         if let Some(contact) = record.contact() {
-            pair(
-                &mut self.by_contact,
-                contact.as_uuid().as_u128(),
-                record,
-                add,
-            );
+            let set = self.by_contact.entry(record.kind()).or_default();
+            enter(set, (contact.as_uuid().as_u128(), key(record)), add);
         }
     }
 
     fn times(&mut self, record: &Record, add: bool) {
         let created = self.by_created.entry(record.kind()).or_default();
-        let close = record.expected_close().map(|day| (day, key(record)));
-        if add {
-            created.insert((record.created_at().timestamp(), key(record)));
-            close.map(|entry| self.by_close.insert(entry));
-        } else {
-            created.remove(&(record.created_at().timestamp(), key(record)));
-            close.map(|entry| self.by_close.remove(&entry));
+        enter(created, (record.created_at().timestamp(), key(record)), add);
+        if let Some(day) = record.expected_close() {
+            enter(&mut self.by_close, (day, key(record)), add);
         }
     }
 
@@ -200,8 +180,8 @@ impl Indexes {
             }
         }
         if let Some(organization) = record.organization() {
-            let of = organization.as_uuid().as_u128();
-            pair(&mut self.by_organization, of, record, add);
+            let set = self.by_organization.entry(record.kind()).or_default();
+            enter(set, (organization.as_uuid().as_u128(), key(record)), add);
         }
     }
 
