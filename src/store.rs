@@ -13,9 +13,15 @@
 //!   it is reported as [`Conflict::email_taken`] naming the one with the smallest id. It may
 //!   require records it does not write to be still at a version
 //!   ([`Batch::require_unchanged`]), and a contact to be named by a number of records
-//!   ([`Batch::require_records_of`]), checked against what is stored before its own writes.
-//!   Both hold until the commit ends: a record created about a contact erased since it was
-//!   read, or an erasure that missed a record created since it listed them, is a conflict.
+//!   ([`Batch::require_records_of`]), checked against what is stored before its own writes
+//!   (the records the batch creates do not count). Both hold until the commit ends: a record
+//!   created about a contact erased since it was read, or an erasure that missed a record
+//!   created since it listed them, is a conflict.
+//! - **Which conflict is reported.** When a batch's idempotency key was used, that is the
+//!   conflict reported ([`Conflict::key_used`]), whatever else fails: a retried request is
+//!   recognised as one even when what it relied on has changed since. When several other
+//!   requirements fail, the adapter reports one of them; which one is not specified, and
+//!   nothing in this crate relies on it.
 //! - **Histories only grow.** An update must carry the stored record's history as a prefix of
 //!   its own, for every kind of record: the written record must
 //!   [extend](crate::record::Record::extends) the stored one's [`HistoryMark`] (same entries up to the stored length, and erased if the stored one is). Otherwise the
@@ -33,8 +39,9 @@
 //!   costs the same in a large store as in a small one.
 //! - [`scan`](Store::scan) visits every record of a kind, a page at a time.
 //! - **The outbox.** A commit appends its batch's [events](Batch::events) in the same atomic
-//!   unit as its writes (a conflicted or failed commit appends none), at positions that grow
-//!   in commit order and are never given again.
+//!   unit as its writes (a conflicted or failed commit appends none), at positions that
+//!   follow each other **without gaps** in commit order (each event's is one more than the
+//!   one before, so a consumer can tell a pruned event by a gap) and are never given again.
 //!   [`read_events`](Store::read_events) returns them after a consumer's position; an event
 //!   never becomes readable behind a position a reader has passed (positions given before
 //!   commit are not enough: see the guide). [`prune_events`](Store::prune_events) removes
@@ -45,12 +52,22 @@
 //!   [`Conflict::key_used`] and nothing is written (so two racing retries commit once).
 //!   [`recall_key`](Store::recall_key) gives it back; [`prune_keys`](Store::prune_keys) forgets
 //!   those remembered before a time.
-//! - **One bad row never takes the store down.** A stored record an adapter cannot decode (corrupt
-//!   JSON, a broken history, a body that disagrees with its index columns, a version out of
-//!   range) is reported, never skipped in silence and never fatal to the others: `load` of it is
-//!   the adapter's error naming it; `list` reports it in [`Page::unreadable`] (kind, id as
-//!   stored, reason) and goes on past it; `scan` visits every readable record and returns the
-//!   unreadable ones in [`Scanned::unreadable`].
+//! - **One bad row never takes the store down.** A stored record or event an adapter cannot
+//!   decode (corrupt JSON, a broken history, a body that disagrees with its index columns, a
+//!   version out of range) is reported, never skipped in silence and never fatal to a read of
+//!   the others. A read with room to report it serves every readable row beside it: `list`
+//!   reports it in [`Page::unreadable`] (kind, id as stored, reason), counted toward the
+//!   limit, and goes on past it; `scan` visits every readable record and returns the
+//!   unreadable ones in [`Scanned::unreadable`]; `read_events` reports it in
+//!   [`EventPage::unreadable`] and its `last` goes past it. A look-up that reaches it (`load`
+//!   of it, `find_contacts_by_email` or `find_organizations_by_domain` matching it) fails with
+//!   the adapter's error naming it (its id in the message): a look-up answers a question a
+//!   step decides on, such as whether an address is taken, and an answer that left out a
+//!   match would be a wrong one. Look-ups that do not reach it answer as before.
+//!
+//! The conformance kit checks each clause with its cases, and for each a store broken on
+//! purpose in this crate's tests fails them; the guide "Writing a storage adapter" lists
+//! which cases check which clause.
 
 use std::fmt;
 use std::future::Future;
@@ -284,7 +301,8 @@ pub trait Store {
     ///
     /// # Errors
     ///
-    /// The adapter's error.
+    /// The adapter's error, e.g. naming a matching contact whose stored row cannot be read (a
+    /// look-up never leaves out a match in silence).
     fn find_contacts_by_email(
         &self,
         email: &EmailAddress,
@@ -294,7 +312,8 @@ pub trait Store {
     ///
     /// # Errors
     ///
-    /// The adapter's error.
+    /// The adapter's error, e.g. naming a matching organization whose stored row cannot be
+    /// read.
     fn find_organizations_by_domain(
         &self,
         domain: &Domain,
@@ -311,8 +330,9 @@ pub trait Store {
     fn list(&self, query: &Query, after: Option<Cursor>, limit: usize)
     -> Result<Page, Self::Error>;
 
-    /// Up to `limit` (at most [`MAX_PAGE`], at least 1) events of the outbox after `after`
-    /// (from the first kept when `None`), in commit order. A consumer keeps the page's
+    /// Up to `limit` (at most [`MAX_PAGE`], at least 1: a limit of 0 reads one) events of the
+    /// outbox after `after` (from the first kept when `None`), in commit order; an empty page,
+    /// whose `last` is `None`, after the last event or any position beyond it. A consumer keeps the page's
     /// [`last`](EventPage::last) position and reads after it next time; an event that cannot be
     /// read is reported in [`EventPage::unreadable`] and counts toward the limit.
     ///

@@ -6,8 +6,24 @@ use crate::id::{ContactId, OrganizationId};
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;
 
-/// Which records to [`list`](super::Store::list): a kind, optionally a state of that kind, optionally
-/// an owner.
+/// Which records to [`list`](super::Store::list): a kind, and any of the filters below, all of
+/// which a record must pass.
+///
+/// Every filter, with its bounds, as an adapter must apply it (and as [`Query::matches`] does):
+///
+/// | filter | set by | a record matches when |
+/// |---|---|---|
+/// | kind | [`of_kind`](Query::of_kind) (every query has one) | [`Record::kind`] is it |
+/// | states | [`in_state`](Query::in_state), [`in_any_state`](Query::in_any_state), [`open`](Query::open), [`open_tasks_about`](Query::open_tasks_about) | [`Record::state`] is one of them; an **empty** list matches nothing (not everything) |
+/// | owner | [`owned_by`](Query::owned_by) | [`Record::owner`] is that user; a record nobody owns never matches |
+/// | unowned | [`unowned`](Query::unowned) | [`Record::owner`] is `None` (`owned_by` and `unowned` replace each other) |
+/// | regarding | [`activities_about`](Query::activities_about), [`tasks_about`](Query::tasks_about) | [`Record::regarding`] is that record |
+/// | contact | [`of_contact`](Query::of_contact) | [`Record::contact`] is that contact |
+/// | organization | [`of_organization`](Query::of_organization) | [`Record::organization`] is that organization |
+/// | created | [`created_between(from, until)`](Query::created_between) | `from <= `[`Record::created_at`]` < until` (the end excluded) |
+/// | closing | [`closing_between(first, last)`](Query::closing_between) | [`Record::expected_close`] is a day from `first` to `last`, **both included**; a record without one never matches |
+///
+/// Records come in ascending id order whatever the filters.
 ///
 /// ```
 /// use prospect::{state::LeadStatus, store::Query, record::RecordKind, record::RecordState, User};
@@ -236,7 +252,9 @@ impl Query {
         self.regarding
     }
 
-    /// Whether `record` matches.
+    /// Whether `record` matches every filter of the query, exactly as the contract defines
+    /// them (see the table in [`Query`]'s docs): an adapter may use it to check a row its
+    /// index found, or as the filter of a store small enough to scan.
     pub fn matches(&self, record: &Record) -> bool {
         record.kind() == self.kind
             && self
@@ -250,6 +268,9 @@ impl Query {
             && (!self.unowned || record.owner().is_none())
             && self.regarding.is_none_or(|r| record.regarding() == Some(r))
             && self.contact.is_none_or(|c| record.contact() == Some(c))
+            && self
+                .organization
+                .is_none_or(|o| record.organization() == Some(o))
             && self
                 .created
                 .is_none_or(|(from, until)| (from..until).contains(&record.created_at()))

@@ -27,6 +27,7 @@ mod keys;
 mod listings;
 mod organizations;
 mod stress;
+mod unreadable;
 
 pub use commits::*;
 pub use edits::*;
@@ -39,13 +40,16 @@ pub use keys::*;
 pub use listings::*;
 pub use organizations::*;
 pub use stress::*;
+pub use unreadable::*;
 
 /// Unwraps a result, panicking with the error's message.
 trait Must<T> {
+    #[track_caller]
     fn must(self) -> T;
 }
 
 impl<T, E: std::fmt::Display> Must<T> for Result<T, E> {
+    #[track_caller]
     fn must(self) -> T {
         match self {
             Ok(value) => value,
@@ -54,12 +58,14 @@ impl<T, E: std::fmt::Display> Must<T> for Result<T, E> {
     }
 }
 
+#[track_caller]
 fn commit<S: Store>(store: &S, batch: Batch) {
     if let Err(e) = store.commit(batch) {
         panic!("commit failed: {e}");
     }
 }
 
+#[track_caller]
 fn create<S: Store>(store: &S, record: impl Into<Record>) -> RecordId {
     let record = record.into();
     let id = record.id();
@@ -70,6 +76,7 @@ fn create<S: Store>(store: &S, record: impl Into<Record>) -> RecordId {
 }
 
 /// How many records a scan visited, once it is known to have read every one.
+#[track_caller]
 fn complete(scanned: crate::store::Scanned) -> u64 {
     assert!(
         scanned.is_complete(),
@@ -79,6 +86,7 @@ fn complete(scanned: crate::store::Scanned) -> u64 {
     scanned.visited
 }
 
+#[track_caller]
 fn conflict<S: Store>(result: Result<(), CommitError<S::Error>>) -> Conflict {
     match result {
         Err(CommitError::Conflict(c)) => c,
@@ -105,12 +113,14 @@ fn race<T: Send>(racer: impl Fn(usize, &Barrier) -> T + Sync) -> Vec<T> {
     })
 }
 
+#[track_caller]
 fn load<S: Store>(store: &S, id: RecordId) -> Option<Versioned<Record>> {
     store.load(id).unwrap_or_else(|e| panic!("load {id}: {e}"))
 }
 
 /// Two copies of a typed value, as two clients that read the same record get them: through its
 /// snapshot (typed values are not `Clone`).
+#[track_caller]
 fn two_copies<T>(value: T) -> (T, T)
 where
     T: Into<Record> + TryFrom<Record, Error = crate::record::StateError<Record>>,
@@ -120,6 +130,7 @@ where
     (copy(record.clone()), copy(record))
 }
 
+#[track_caller]
 fn new_lead<S: Store>(store: &S, sample: &Sample) -> Lead<New> {
     let contact = sample.contact();
     create(store, contact.clone());
@@ -130,6 +141,7 @@ fn new_lead<S: Store>(store: &S, sample: &Sample) -> Lead<New> {
 
 /// Every id `query` lists, paging `limit` at a time and calling `between` after each page;
 /// every page checked: within its limit, readable, its cursor advancing.
+#[track_caller]
 pub(super) fn page_through<S: Store>(
     store: &S,
     query: &Query,

@@ -44,6 +44,24 @@ use crate::store::{
     AsyncStore, Batch, CommitError, Cursor, Page, Query, Store, Unreadable, Versioned,
 };
 
+/// What a conformance case asks an adapter's `corrupt` hook to make unreadable (the
+/// [`store_conformance!`] option `corrupt = f`, with `f: Fn(&S, Plant)`).
+///
+/// The hook damages the stored form in the adapter's own storage, as a bad disk, a hand edit or
+/// a newer release would, so that it can no longer be decoded: the row stays where it is, under
+/// its id or position and in every index (a contact still under its email, an organization
+/// under its domains, a record still of its kind, state and owner), so that listings and
+/// look-ups still reach it. For a store that keeps JSON, replacing the body with
+/// `{"type": "broken"}` does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Plant {
+    /// The stored record with this id.
+    Record(RecordId),
+    /// The stored event at this position of the outbox.
+    Event(crate::event::Position),
+}
+
 /// The user the kit's cases read as, through facades that
 /// [allow everything](crate::access::AllowAll): reads by any user see the same.
 pub fn reader() -> crate::text::User {
@@ -310,23 +328,45 @@ fn check_opportunity(
 /// [`cases`](crate::testkit::cases), each run against a fresh store made by `$new` (an
 /// expression evaluated once per case, in the module's parent scope).
 ///
-/// Two options, in this order, both optional:
+/// Three options, in this order, each optional:
 ///
 /// - `reopen = f`: `f` takes a store made by `$new` and returns it closed and opened again (for
-///   a store that persists): adds the case
-///   [`records_read_back_after_reopen`](crate::testkit::cases::records_read_back_after_reopen)
-///   , [`events_resume_from_a_cursor_after_reopen`](crate::testkit::cases::events_resume_from_a_cursor_after_reopen)
+///   a store that persists): adds the cases
+///   [`records_read_back_after_reopen`](crate::testkit::cases::records_read_back_after_reopen),
+///   [`events_resume_from_a_cursor_after_reopen`](crate::testkit::cases::events_resume_from_a_cursor_after_reopen)
 ///   and [`keys_are_recalled_after_reopen`](crate::testkit::cases::keys_are_recalled_after_reopen).
+/// - `corrupt = f`: `f(&store, plant)` makes one stored record or event unreadable in the
+///   adapter's own storage ([`Plant`](crate::testkit::Plant)), for a store whose rows can be
+///   damaged: adds the cases of "one bad row never stops a read"
+///   ([`bad_records_are_reported_in_pages_and_scans`](crate::testkit::cases::bad_records_are_reported_in_pages_and_scans),
+///   [`bad_records_fail_their_lookups_naming_them`](crate::testkit::cases::bad_records_fail_their_lookups_naming_them),
+///   [`bad_events_are_reported_in_their_page`](crate::testkit::cases::bad_events_are_reported_in_their_page)).
 /// - `stress = n`: the stress case runs `n` operations per thread instead of
 ///   [`STRESS_OPERATIONS`](crate::testkit::cases::STRESS_OPERATIONS), for a slow store.
 ///
 /// ```ignore
 /// prospect::store_conformance!(in_memory, MyStore::open_in_memory().unwrap());
-/// prospect::store_conformance!(on_file, MyStore::open(temp()).unwrap(), reopen = reopen, stress = 2_000);
+/// prospect::store_conformance!(
+///     on_file,
+///     MyStore::open(temp()).unwrap(),
+///     reopen = reopen,
+///     corrupt = corrupt,
+///     stress = 2_000
+/// );
 /// ```
+///
+/// The cases each option adds, and the clause of the contract every case checks, are listed in
+/// the guide "Writing a storage adapter" (its checklist).
 #[macro_export]
 macro_rules! store_conformance {
-    ($name:ident, $new:expr $(, reopen = $reopen:expr)? $(, stress = $stress:expr)? $(,)?) => {
+    (
+        $name:ident,
+        $new:expr
+        $(, reopen = $reopen:expr)?
+        $(, corrupt = $corrupt:expr)?
+        $(, stress = $stress:expr)?
+        $(,)?
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -421,6 +461,14 @@ macro_rules! store_conformance {
                     racing_retries_with_one_key_commit_once,
                 conformance_facade_replays_a_request_made_again =>
                     facade_replays_a_request_made_again,
+                conformance_pre_erasure_copies_of_a_contacts_records_are_refused =>
+                    pre_erasure_copies_of_a_contacts_records_are_refused,
+                conformance_records_of_a_contact_are_counted_before_the_batch_writes =>
+                    records_of_a_contact_are_counted_before_the_batch_writes,
+                conformance_event_limits_are_clamped_and_positions_have_no_gaps =>
+                    event_limits_are_clamped_and_positions_have_no_gaps,
+                conformance_a_used_key_is_the_conflict_reported_first =>
+                    a_used_key_is_the_conflict_reported_first,
             );
 
             #[test]
@@ -450,6 +498,26 @@ macro_rules! store_conformance {
                     $crate::testkit::cases::keys_are_recalled_after_reopen(|| $new, $reopen);
                 }
             )?
+
+            $(
+                #[test]
+                fn conformance_bad_records_are_reported_in_pages_and_scans() {
+                    #[allow(clippy::redundant_closure)]
+                    $crate::testkit::cases::bad_records_are_reported_in_pages_and_scans(|| $new, $corrupt);
+                }
+
+                #[test]
+                fn conformance_bad_records_fail_their_lookups_naming_them() {
+                    #[allow(clippy::redundant_closure)]
+                    $crate::testkit::cases::bad_records_fail_their_lookups_naming_them(|| $new, $corrupt);
+                }
+
+                #[test]
+                fn conformance_bad_events_are_reported_in_their_page() {
+                    #[allow(clippy::redundant_closure)]
+                    $crate::testkit::cases::bad_events_are_reported_in_their_page(|| $new, $corrupt);
+                }
+            )?
         }
     };
 }
@@ -457,10 +525,27 @@ macro_rules! store_conformance {
 /// Like [`store_conformance!`], for an [`AsyncStore`](crate::store::AsyncStore): every sync case runs
 /// through [`Blocking`](crate::testkit::Blocking), and the async-only cases (the async facade,
 /// the async scan, `Send` futures) run with [`block_on`](crate::testkit::block_on). Takes the
-/// `stress = n` option.
+/// same options, in the same order, for the async store: `reopen = f` (`f` takes the store and
+/// returns it reopened), `corrupt = f` (`f(&store, plant)`) and `stress = n`.
+///
+/// ```ignore
+/// prospect::async_store_conformance!(
+///     on_file_async,
+///     MyAsyncStore::open(temp()).unwrap(),
+///     reopen = reopen_async,
+///     corrupt = corrupt_async
+/// );
+/// ```
 #[macro_export]
 macro_rules! async_store_conformance {
-    ($name:ident, $new:expr $(, stress = $stress:expr)? $(,)?) => {
+    (
+        $name:ident,
+        $new:expr
+        $(, reopen = $reopen:expr)?
+        $(, corrupt = $corrupt:expr)?
+        $(, stress = $stress:expr)?
+        $(,)?
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -471,7 +556,11 @@ macro_rules! async_store_conformance {
 
             $crate::store_conformance!(
                 through_blocking,
-                $crate::testkit::Blocking(super::new_async_store())
+                $crate::testkit::Blocking($new)
+                $(, reopen = |store: $crate::testkit::Blocking<_>| {
+                    $crate::testkit::Blocking(($reopen)(store.0))
+                })?
+                $(, corrupt = |store: &$crate::testkit::Blocking<_>, plant| ($corrupt)(&store.0, plant))?
                 $(, stress = $stress)?
             );
 

@@ -8,15 +8,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use prospect::testkit::cases;
+use prospect::testkit::{Plant, cases};
 use prospect::*;
 use prospect::{
-    event::{Event, EventPage, Position, StoredEvent},
+    event::{Event, EventPage, Position, StoredEvent, UnreadableEvent},
     idempotency::{IdempotencyKey, Remembered},
     record::{Record, RecordId},
     store::{
-        Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Precondition, Query, Store, Version,
-        Versioned, Write,
+        Batch, CommitError, Conflict, Cursor, HistoryMark, MAX_PAGE, Page, Precondition, Query,
+        Store, Unreadable, Version, Versioned, Write,
     },
 };
 
@@ -67,6 +67,33 @@ enum Breakage {
     /// A batch whose idempotency key was remembered before is applied anyway (and remembered
     /// again).
     KeyUsedIgnored,
+    /// A row that cannot be read is left out of pages, scans, event pages and look-ups, in
+    /// silence.
+    SkipsUnreadable,
+    /// A page or an event page with a row that cannot be read fails whole.
+    FailsOnUnreadable,
+    /// The history check forgets whether a stored record other than a contact is erased (the
+    /// mark's erased flag is kept for contacts only).
+    ErasedFlagDropped,
+    /// A contact's records are counted after the batch's own writes (those it creates count).
+    RecordsOfCountsOwnWrites,
+    /// `read_events` takes its limit as given: 0 reads nothing, more than `MAX_PAGE` reads more.
+    EventLimitUnclamped,
+    /// Every commit takes its positions before its checks, so a conflicted commit leaves a gap.
+    PositionsWithGaps,
+    /// A used idempotency key is checked after the other requirements: a retry whose record
+    /// changed since is reported as that change.
+    KeyCheckedLast,
+}
+
+/// What the plain store reports when it meets a row planted as unreadable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct PlainError(String);
+
+/// The error for the unreadable record `id`.
+fn cannot_read(id: RecordId) -> PlainError {
+    PlainError(format!("{id} cannot be read: planted by the kit"))
 }
 
 #[derive(Debug, Default)]
@@ -80,6 +107,10 @@ struct State {
     emails: BTreeMap<String, BTreeSet<RecordId>>,
     /// The remembered requests, by actor and key.
     keys: BTreeMap<(User, IdempotencyKey), Remembered>,
+    /// The records planted as unreadable (their index entries stay).
+    bad: BTreeSet<RecordId>,
+    /// The events planted as unreadable.
+    bad_events: BTreeSet<Position>,
 }
 
 /// A store in a `BTreeMap` behind a mutex, with one clause broken (or none).
@@ -102,6 +133,30 @@ impl Plain {
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kit's `corrupt` hook: the record or event can no longer be read.
+    fn corrupt(&self, plant: Plant) {
+        let mut state = self.state();
+        match plant {
+            Plant::Record(id) => state.bad.insert(id),
+            Plant::Event(position) => state.bad_events.insert(position),
+            _ => unreachable!("the kit plants records and events"),
+        };
+    }
+
+    /// `found`, the records a look-up reached, as this store serves them: an error naming the
+    /// first unreadable one (or, broken, without them).
+    fn served<T>(&self, state: &State, found: Vec<(RecordId, T)>) -> Result<Vec<T>, PlainError> {
+        let mut served = Vec::new();
+        for (id, value) in found {
+            if !state.bad.contains(&id) {
+                served.push(value);
+            } else if self.breakage != Breakage::SkipsUnreadable {
+                return Err(cannot_read(id));
+            }
+        }
+        Ok(served)
     }
 }
 
@@ -130,9 +185,11 @@ impl State {
         }
         if let (Some((record, version)), Precondition::Version(_)) = (stored, write.precondition())
         {
-            if breakage != Breakage::NoHistoryCheck
-                && !write.record().extends(&record.history_mark())
-            {
+            let mut mark = record.history_mark();
+            if breakage == Breakage::ErasedFlagDropped && !matches!(record, Record::Contact(_)) {
+                mark = HistoryMark::new(mark.len(), mark.tip(), false);
+            }
+            if breakage != Breakage::NoHistoryCheck && !write.record().extends(&mark) {
                 return Err(Conflict::stale_history(id, *version));
             }
         }
@@ -165,11 +222,14 @@ impl State {
 }
 
 impl Store for Plain {
-    type Error = std::convert::Infallible;
+    type Error = PlainError;
 
     fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Self::Error> {
-        Ok(self
-            .state()
+        let state = self.state();
+        if state.bad.contains(&id) {
+            return Err(cannot_read(id));
+        }
+        Ok(state
             .records
             .get(&id)
             .map(|(r, v)| Versioned::new(r.clone(), *v)))
@@ -190,6 +250,23 @@ impl Store for Plain {
         let mut state = self.state();
         if self.breakage == Breakage::EventsOfConflictedBatches {
             state.append(batch.events().to_vec(), self.breakage);
+        }
+        if self.breakage == Breakage::PositionsWithGaps {
+            state.last += batch.events().len() as u64;
+        }
+        let key_used = match (batch.remembered(), batch.writes().first()) {
+            (Some(request), Some(first))
+                if self.breakage != Breakage::KeyUsedIgnored
+                    && state
+                        .keys
+                        .contains_key(&(request.actor.clone(), request.key.clone())) =>
+            {
+                Some(Conflict::key_used(first.record().id()))
+            }
+            _ => None,
+        };
+        if let (Some(conflict), false) = (&key_used, self.breakage == Breakage::KeyCheckedLast) {
+            return Err((*conflict).into());
         }
         for email in batch.absent_emails() {
             let first = state
@@ -227,20 +304,33 @@ impl Store for Plain {
         if self.breakage != Breakage::RecordsOfIgnored {
             for (contact, count) in batch.records_of() {
                 // By scan: this store keeps no index of contacts' records.
-                let found = state
+                let mut found = state
                     .records
                     .values()
                     .filter(|(r, _)| r.contact() == Some(*contact))
                     .count();
+                if self.breakage == Breakage::RecordsOfCountsOwnWrites {
+                    found += batch
+                        .writes()
+                        .iter()
+                        .filter(|w| {
+                            w.precondition() == Precondition::Absent
+                                && w.record().contact() == Some(*contact)
+                        })
+                        .count();
+                }
                 if found as u64 != *count {
                     return Err(Conflict::records_of_contact(*contact).into());
                 }
             }
         }
-        if let (Some(request), Some(first)) = (batch.remembered(), batch.writes().first()) {
-            let key = (request.actor.clone(), request.key.clone());
-            if self.breakage != Breakage::KeyUsedIgnored && state.keys.contains_key(&key) {
-                return Err(Conflict::key_used(first.record().id()).into());
+        if self.breakage == Breakage::KeyCheckedLast {
+            // Broken: every write checked before the key.
+            for write in batch.writes() {
+                state.check(write, self.breakage)?;
+            }
+            if let Some(conflict) = key_used {
+                return Err(conflict.into());
             }
         }
         let parts = batch.into_parts();
@@ -281,16 +371,17 @@ impl Store for Plain {
         domain: &Domain,
     ) -> Result<Vec<Versioned<Organization>>, Self::Error> {
         let state = self.state();
-        Ok(state
+        let found = state
             .records
             .values()
             .filter_map(|(r, v)| match r {
                 Record::Organization(o) if o.domains().contains(domain) => {
-                    Some(Versioned::new(o.clone(), *v))
+                    Some((r.id(), Versioned::new(o.clone(), *v)))
                 }
                 _ => None,
             })
-            .collect())
+            .collect();
+        self.served(&state, found)
     }
 
     fn find_contacts_by_email(
@@ -298,7 +389,7 @@ impl Store for Plain {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Self::Error> {
         let state = self.state();
-        let mut found: Vec<Versioned<Contact>> = state
+        let mut found: Vec<(RecordId, Versioned<Contact>)> = state
             .emails
             .get(&email.normalized())
             .into_iter()
@@ -309,14 +400,14 @@ impl Store for Plain {
                 self.breakage == Breakage::StaleEmailIndex || r.email() == Some(email)
             })
             .filter_map(|(r, v)| match r {
-                Record::Contact(c) => Some(Versioned::new(c.clone(), *v)),
+                Record::Contact(c) => Some((r.id(), Versioned::new(c.clone(), *v))),
                 _ => None,
             })
             .collect();
         if self.breakage == Breakage::WrongOrder {
             found.reverse();
         }
-        Ok(found)
+        self.served(&state, found)
     }
 
     fn list(
@@ -365,21 +456,33 @@ impl Store for Plain {
                 })
                 && owner_ok(r)
         });
-        let mut records: Vec<Versioned<Record>> = matching
-            .by_ref()
-            .take(limit)
-            .map(|(_, (r, v))| Versioned::new(r.clone(), *v))
-            .collect();
-        let next = match (records.last(), matching.next()) {
-            (Some(last), Some(_)) => Some(Cursor::after(last.id())),
+        let rows: Vec<(&RecordId, &(Record, Version))> = matching.by_ref().take(limit).collect();
+        let next = match (rows.last(), matching.next()) {
+            (Some((last, _)), Some(_)) => Some(Cursor::after(**last)),
             _ => None,
         };
+        let (mut records, mut unreadable) = (Vec::new(), Vec::new());
+        for (id, (r, v)) in rows {
+            if !state.bad.contains(id) {
+                records.push(Versioned::new(r.clone(), *v));
+                continue;
+            }
+            match self.breakage {
+                Breakage::SkipsUnreadable => {}
+                Breakage::FailsOnUnreadable => return Err(cannot_read(*id)),
+                _ => unreadable.push(Unreadable::new(
+                    id.kind(),
+                    id.as_uuid().to_string(),
+                    "planted by the kit",
+                )),
+            }
+        }
         if self.breakage == Breakage::WrongOrder {
             records.reverse();
         }
         Ok(Page {
             records,
-            unreadable: Vec::new(),
+            unreadable,
             next,
         })
     }
@@ -387,24 +490,37 @@ impl Store for Plain {
     fn read_events(&self, after: Option<Position>, limit: usize) -> Result<EventPage, Self::Error> {
         let state = self.state();
         let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut events: Vec<StoredEvent> = state
-            .events
-            .range((start, Bound::Unbounded))
-            .take(limit.clamp(1, MAX_PAGE))
-            .map(|(position, event)| StoredEvent {
-                position: *position,
-                event: event.clone(),
-            })
-            .collect();
-        let last = events.last().map(|e| e.position);
-        if self.breakage == Breakage::EventsNewestFirst {
-            events.reverse();
+        let limit = match self.breakage {
+            Breakage::EventLimitUnclamped => limit,
+            _ => limit.clamp(1, MAX_PAGE),
+        };
+        let mut page = EventPage::default();
+        for (position, event) in state.events.range((start, Bound::Unbounded)).take(limit) {
+            page.last = Some(*position);
+            if !state.bad_events.contains(position) {
+                page.events.push(StoredEvent {
+                    position: *position,
+                    event: event.clone(),
+                });
+                continue;
+            }
+            match self.breakage {
+                Breakage::SkipsUnreadable => {}
+                Breakage::FailsOnUnreadable => {
+                    return Err(PlainError(format!(
+                        "the event at {position} cannot be read"
+                    )));
+                }
+                _ => page.unreadable.push(UnreadableEvent {
+                    position: *position,
+                    reason: "planted by the kit".to_string(),
+                }),
+            }
         }
-        Ok(EventPage {
-            events,
-            unreadable: Vec::new(),
-            last,
-        })
+        if self.breakage == Breakage::EventsNewestFirst {
+            page.events.reverse();
+        }
+        Ok(page)
     }
 
     fn recall_key(
@@ -441,6 +557,7 @@ type Case<'a> = (&'static str, Box<dyn Fn() + 'a>);
 /// (The stress case is left out: whether its threads meet is a matter of timing.)
 fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
     let new = move || Plain::new(breakage);
+    let corrupt = |store: &Plain, plant| store.corrupt(plant);
     let cases: Vec<Case<'_>> = vec![
         (
             "round_trip_every_state",
@@ -624,6 +741,34 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             "keys_are_recalled_after_reopen",
             Box::new(move || cases::keys_are_recalled_after_reopen(new, |s| s)),
         ),
+        (
+            "pre_erasure_copies_of_a_contacts_records_are_refused",
+            Box::new(move || cases::pre_erasure_copies_of_a_contacts_records_are_refused(new)),
+        ),
+        (
+            "records_of_a_contact_are_counted_before_the_batch_writes",
+            Box::new(move || cases::records_of_a_contact_are_counted_before_the_batch_writes(new)),
+        ),
+        (
+            "event_limits_are_clamped_and_positions_have_no_gaps",
+            Box::new(move || cases::event_limits_are_clamped_and_positions_have_no_gaps(new)),
+        ),
+        (
+            "a_used_key_is_the_conflict_reported_first",
+            Box::new(move || cases::a_used_key_is_the_conflict_reported_first(new)),
+        ),
+        (
+            "bad_records_are_reported_in_pages_and_scans",
+            Box::new(move || cases::bad_records_are_reported_in_pages_and_scans(new, corrupt)),
+        ),
+        (
+            "bad_records_fail_their_lookups_naming_them",
+            Box::new(move || cases::bad_records_fail_their_lookups_naming_them(new, corrupt)),
+        ),
+        (
+            "bad_events_are_reported_in_their_page",
+            Box::new(move || cases::bad_events_are_reported_in_their_page(new, corrupt)),
+        ),
     ];
     cases
         .into_iter()
@@ -723,6 +868,46 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             "racing_retries_with_one_key_commit_once",
         ),
         (Breakage::KeyUsedIgnored, "keys_are_recalled_after_reopen"),
+        (
+            Breakage::SkipsUnreadable,
+            "bad_records_are_reported_in_pages_and_scans",
+        ),
+        (
+            Breakage::SkipsUnreadable,
+            "bad_records_fail_their_lookups_naming_them",
+        ),
+        (
+            Breakage::SkipsUnreadable,
+            "bad_events_are_reported_in_their_page",
+        ),
+        (
+            Breakage::FailsOnUnreadable,
+            "bad_records_are_reported_in_pages_and_scans",
+        ),
+        (
+            Breakage::FailsOnUnreadable,
+            "bad_events_are_reported_in_their_page",
+        ),
+        (
+            Breakage::ErasedFlagDropped,
+            "pre_erasure_copies_of_a_contacts_records_are_refused",
+        ),
+        (
+            Breakage::RecordsOfCountsOwnWrites,
+            "records_of_a_contact_are_counted_before_the_batch_writes",
+        ),
+        (
+            Breakage::EventLimitUnclamped,
+            "event_limits_are_clamped_and_positions_have_no_gaps",
+        ),
+        (
+            Breakage::PositionsWithGaps,
+            "event_limits_are_clamped_and_positions_have_no_gaps",
+        ),
+        (
+            Breakage::KeyCheckedLast,
+            "a_used_key_is_the_conflict_reported_first",
+        ),
     ];
     let passing = failing_cases(Breakage::None);
     assert!(passing.is_empty(), "the plain store fails {passing:?}");

@@ -405,3 +405,102 @@ proptest! {
         }
     }
 }
+
+/// `Query::matches` honours every filter: for queries on each filter (state, owner, unowned,
+/// contact, organization, the record activities are about, creation and expected-close
+/// periods), the records it accepts are exactly those `MemoryStore` lists through its indexes.
+#[test]
+fn query_matches_agrees_with_the_listing_for_every_filter() {
+    use prospect::record::{RecordKind, RecordState};
+    use prospect::state::LeadStatus;
+    use prospect::store::{Query, Store};
+    let store = MemoryStore::new();
+    let sample = Sample::new(150);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let acme = crm
+        .create_organization(
+            OrganizationDetails::new("Acme".parse().unwrap()),
+            OnDuplicate::Refuse,
+            me,
+        )
+        .unwrap()
+        .into_organization();
+    let mut contacts = Vec::new();
+    for n in 0..4 {
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact();
+        let contact = if n % 2 == 0 {
+            crm.link_contact(contact, &acme, me).unwrap()
+        } else {
+            contact
+        };
+        let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+        if n > 0 {
+            let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+            if n > 1 {
+                crm.qualify(lead, sample.qualification(), me).unwrap();
+            }
+        }
+        contacts.push(contact);
+    }
+    let mut unowned = sample.contact_details();
+    unowned.owner = None;
+    let unowned = crm
+        .create_contact(unowned, OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    crm.log_activity_on_contact(
+        &unowned,
+        ActivityDetails::new(ActivityKind::Call, sample.summary("call")),
+        me,
+    )
+    .unwrap();
+    let mut batch = prospect::store::Batch::new();
+    for record in sample.every_state() {
+        batch.create(record).unwrap();
+    }
+    store.commit(batch).unwrap();
+    let all = snapshot(&store).unwrap();
+    let first = all.values().next().unwrap().created_at();
+    let day = sample.today();
+    let queries = [
+        Query::in_state(RecordState::Lead(LeadStatus::Working)),
+        Query::in_any_state(RecordKind::Lead, []),
+        Query::open(RecordKind::Opportunity),
+        Query::of_kind(RecordKind::Lead).owned_by("ben".parse().unwrap()),
+        Query::of_kind(RecordKind::Contact).owned_by("ana".parse().unwrap()),
+        Query::of_kind(RecordKind::Contact).unowned(),
+        Query::of_kind(RecordKind::Lead).of_contact(contacts[2].id()),
+        Query::of_kind(RecordKind::Contact).of_organization(acme.id()),
+        Query::activities_about(unowned.id()),
+        Query::of_kind(RecordKind::Lead)
+            .created_between(first, first + chrono::TimeDelta::seconds(1)),
+        Query::of_kind(RecordKind::Opportunity)
+            .closing_between(day, day + chrono::TimeDelta::days(400)),
+    ];
+    for query in queries {
+        let mut listed: Vec<RecordId> = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.list(&query, after, 2).unwrap();
+            listed.extend(page.records.iter().map(|r| r.id()));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let matched: Vec<RecordId> = all
+            .values()
+            .filter(|r| query.matches(r))
+            .map(|r| r.id())
+            .collect();
+        assert!(
+            !matched.is_empty() || query.states() == Some(&[]),
+            "{query:?}: a query that matches nothing proves nothing"
+        );
+        assert_eq!(listed, matched, "{query:?}");
+    }
+}

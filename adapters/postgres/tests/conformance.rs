@@ -115,10 +115,53 @@ mod server {
         BlockingPostgresStore::connect(app_url(), tenant).expect("the server is up")
     }
 
+    /// The kit's `corrupt` hook for `tenant`: the record's body (or the event's) replaced, as
+    /// the server's superuser, by JSON no release reads; its row and index columns left as
+    /// they were.
+    fn corrupt_tenant(tenant: Tenant, plant: prospect::testkit::Plant) {
+        use prospect::testkit::Plant;
+        runtime().block_on(async {
+            let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+                .await
+                .expect("the server is up");
+            tokio::spawn(connection);
+            let broken = r#"{"type": "broken"}"#;
+            let tenant = tenant.as_uuid();
+            let changed = match plant {
+                Plant::Record(id) => client
+                    .execute(
+                        "UPDATE records SET body = $1 WHERE tenant = $2 AND kind = $3 AND id = $4",
+                        &[&broken, &tenant, &id.kind().as_str(), &id.as_uuid()],
+                    )
+                    .await,
+                Plant::Event(position) => {
+                    let position = i64::try_from(position.get()).expect("a BIGINT");
+                    client
+                        .execute(
+                            "UPDATE events SET body = $1 WHERE tenant = $2 AND position = $3",
+                            &[&broken, &tenant, &position],
+                        )
+                        .await
+                }
+                other => panic!("a plant this test does not know: {other:?}"),
+            };
+            assert_eq!(
+                changed.expect("the row is updated"),
+                1,
+                "{plant:?}: one row"
+            );
+        });
+    }
+
+    fn corrupt(store: &BlockingPostgresStore, plant: prospect::testkit::Plant) {
+        corrupt_tenant(store.store().tenant(), plant);
+    }
+
     prospect::store_conformance!(
         conformance_blocking,
         blocking(),
         reopen = reopen,
+        corrupt = corrupt,
         stress = 300
     );
 
@@ -134,6 +177,7 @@ mod server {
         conformance_serializable,
         serializable(),
         reopen = reopen_serializable,
+        corrupt = corrupt,
         stress = 300
     );
 
@@ -235,7 +279,28 @@ mod server {
         }
     }
 
-    prospect::async_store_conformance!(conformance_async, OnRuntime::new(), stress = 300);
+    /// Drops the async store's pool and connects again, to the same tenant.
+    fn reopen_async(store: OnRuntime) -> OnRuntime {
+        let tenant = store.0.tenant();
+        drop(store);
+        OnRuntime(
+            runtime()
+                .block_on(PostgresStore::connect(&url(), tenant))
+                .expect("the server is up"),
+        )
+    }
+
+    fn corrupt_async(store: &OnRuntime, plant: prospect::testkit::Plant) {
+        corrupt_tenant(store.0.tenant(), plant);
+    }
+
+    prospect::async_store_conformance!(
+        conformance_async,
+        OnRuntime::new(),
+        reopen = reopen_async,
+        corrupt = corrupt_async,
+        stress = 300
+    );
 
     /// Two stores on one database, for two tenants: neither sees nor changes the other's
     /// records, email addresses, domains or events, even records with the same ids.

@@ -38,6 +38,8 @@ type Job = Box<dyn FnOnce(&SqliteStore) + Send>;
 pub struct AsyncSqliteStore {
     jobs: Option<Sender<Job>>,
     workers: Vec<JoinHandle<()>>,
+    /// The store's file; `None` in memory.
+    path: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for AsyncSqliteStore {
@@ -55,12 +57,14 @@ impl AsyncSqliteStore {
     ///
     /// [`SqliteError::Thread`] when the operating system refuses a thread.
     pub fn new(store: SqliteStore) -> Result<AsyncSqliteStore, SqliteError> {
+        let path = store.path().map(std::path::Path::to_path_buf);
         let store = Arc::new(store);
         let (jobs, queue) = channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         let mut async_store = AsyncSqliteStore {
             jobs: Some(jobs),
             workers: Vec::with_capacity(WORKERS),
+            path,
         };
         for n in 0..WORKERS {
             let (store, queue) = (Arc::clone(&store), Arc::clone(&queue));
@@ -72,6 +76,11 @@ impl AsyncSqliteStore {
             async_store.workers.push(worker);
         }
         Ok(async_store)
+    }
+
+    /// The file the store was opened on; `None` in memory.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.path.as_deref()
     }
 
     /// Runs `call` on a worker; its answer, or [`SqliteError::Stopped`] if the worker could

@@ -767,6 +767,11 @@ impl Store for SqliteStore {
             events,
             remember,
         } = batch.into_parts();
+        // The key first: a retry is recognised as one whatever changed since its first
+        // commit (the contract's order of conflicts).
+        if let Some(remembered) = &remember {
+            remember_key(&transaction, remembered)?;
+        }
         // Whether the batch erases a record: then the log is checkpointed after the commit.
         let mut erasing = false;
         for email in &absent_emails {
@@ -843,9 +848,6 @@ impl Store for SqliteStore {
             if u64::try_from(found).ok() != Some(count) {
                 return Err(Conflict::records_of_contact(contact).into());
             }
-        }
-        if let Some(remembered) = &remember {
-            remember_key(&transaction, remembered)?;
         }
         for write in writes {
             let (record, expect) = write.into_parts();

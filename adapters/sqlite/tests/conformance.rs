@@ -11,7 +11,7 @@ use prospect::{
     record::{Record, RecordId, RecordKind},
     store::{Batch, CommitError, ConflictKind, Query, Versioned},
 };
-use prospect_sqlite::{SCHEMA_VERSION, SqliteError, SqliteStore};
+use prospect_sqlite::{AsyncSqliteStore, SCHEMA_VERSION, SqliteError, SqliteStore};
 
 /// A new database file under cargo's temporary directory for tests.
 fn temp_path() -> PathBuf {
@@ -30,16 +30,57 @@ fn reopen(store: SqliteStore) -> SqliteStore {
     SqliteStore::open(path).expect("the file opens again")
 }
 
-prospect::store_conformance!(on_file, file_store(), reopen = reopen);
+/// The kit's `corrupt` hook, on the file at `path`: the record's body (or the event's)
+/// replaced by JSON no release reads, its row and index columns left as they were.
+fn corrupt_file(path: &std::path::Path, plant: prospect::testkit::Plant) {
+    use prospect::testkit::Plant;
+    let raw = rusqlite::Connection::open(path).expect("the file opens");
+    let changed = match plant {
+        Plant::Record(id) => raw.execute(
+            "UPDATE records SET body = '{\"type\": \"broken\"}' WHERE kind = ?1 AND id = ?2",
+            [id.kind().as_str(), &id.as_uuid().hyphenated().to_string()],
+        ),
+        Plant::Event(position) => raw.execute(
+            "UPDATE events SET body = '{\"type\": \"broken\"}' WHERE position = ?1",
+            [i64::try_from(position.get()).expect("a position SQLite keeps")],
+        ),
+        other => panic!("a plant this test does not know: {other:?}"),
+    };
+    assert_eq!(
+        changed.expect("the row is updated"),
+        1,
+        "{plant:?}: one row"
+    );
+}
+
+fn corrupt(store: &SqliteStore, plant: prospect::testkit::Plant) {
+    corrupt_file(store.path().expect("a file store"), plant);
+}
+
+prospect::store_conformance!(on_file, file_store(), reopen = reopen, corrupt = corrupt);
+
+/// Closes an async file store (its threads end) and opens its file again.
+fn reopen_async(store: AsyncSqliteStore) -> AsyncSqliteStore {
+    let path = store.path().expect("a file store").to_owned();
+    drop(store);
+    AsyncSqliteStore::new(SqliteStore::open(path).expect("the file opens again"))
+        .expect("its threads start")
+}
+
+fn corrupt_async(store: &AsyncSqliteStore, plant: prospect::testkit::Plant) {
+    corrupt_file(store.path().expect("a file store"), plant);
+}
 
 prospect::async_store_conformance!(
     async_in_memory,
-    prospect_sqlite::AsyncSqliteStore::new(SqliteStore::open_in_memory().expect("opens"))
+    AsyncSqliteStore::new(SqliteStore::open_in_memory().expect("opens"))
         .expect("its threads start")
 );
 prospect::async_store_conformance!(
     async_on_file,
-    prospect_sqlite::AsyncSqliteStore::new(file_store()).expect("its threads start"),
+    AsyncSqliteStore::new(file_store()).expect("its threads start"),
+    reopen = reopen_async,
+    corrupt = corrupt_async,
     stress = 2_000
 );
 

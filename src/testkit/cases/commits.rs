@@ -15,7 +15,11 @@ pub fn round_trip_every_state<S: Store>(new: impl Fn() -> S) {
     commit(&store, batch);
     for record in records {
         let loaded = load(&store, record.id()).expect("the record was stored");
-        assert_eq!(loaded.version(), Version::FIRST);
+        assert_eq!(
+            loaded.version(),
+            Version::FIRST,
+            "round_trip_every_state: expected `loaded.version()` to equal `Version::FIRST`"
+        );
         assert_eq!(*loaded, record, "{} comes back as it went in", record.id());
     }
 }
@@ -46,7 +50,8 @@ pub fn create_twice_is_a_conflict<S: Store>(new: impl Fn() -> S) {
             expected: None,
             actual: Some(Version::FIRST),
             kind: crate::store::ConflictKind::Version,
-        }
+        },
+        "create_twice_is_a_conflict: expected `c` to equal `Conflict {{ record: id, expected: None, actual: Some(Version::FIRST), kind: crate::store::ConflictKind::Version, }}`"
     );
 }
 
@@ -71,12 +76,21 @@ pub fn stale_update_is_a_conflict_and_changes_nothing<S: Store>(new: impl Fn() -
         )
         .expect("one write");
     let c = conflict::<S>(store.commit(stale));
-    assert_eq!(c.record, RecordId::Lead(working_id));
+    assert_eq!(
+        c.record,
+        RecordId::Lead(working_id),
+        "stale_update_is_a_conflict_and_changes_nothing: expected `c.record` to equal `RecordId::Lead(working_id)`"
+    );
     assert_eq!(
         (c.expected, c.actual),
-        (Some(Version::FIRST), Version::new(2))
+        (Some(Version::FIRST), Version::new(2)),
+        "stale_update_is_a_conflict_and_changes_nothing: expected `(c.expected, c.actual)` to equal `(Some(Version::FIRST), Version::new(2))`"
     );
-    assert_eq!(load(&store, RecordId::Lead(working_id)), Some(before));
+    assert_eq!(
+        load(&store, RecordId::Lead(working_id)),
+        Some(before),
+        "stale_update_is_a_conflict_and_changes_nothing: expected `load(&store, RecordId::Lead(working_id))` to equal `Some(before)`"
+    );
 }
 
 /// Updating a record that does not exist is a conflict (expected a version, found none).
@@ -88,7 +102,11 @@ pub fn update_of_a_missing_record_is_a_conflict<S: Store>(new: impl Fn() -> S) {
         .update(contact.clone(), Version::FIRST)
         .expect("one write");
     let c = conflict::<S>(store.commit(batch));
-    assert_eq!((c.expected, c.actual), (Some(Version::FIRST), None));
+    assert_eq!(
+        (c.expected, c.actual),
+        (Some(Version::FIRST), None),
+        "update_of_a_missing_record_is_a_conflict: expected `(c.expected, c.actual)` to equal `(Some(Version::FIRST), None)`"
+    );
     assert!(
         load(&store, RecordId::Contact(contact.id())).is_none(),
         "expected `load(&store, RecordId::Contact(contact.id())).is_none()`, found it false"
@@ -112,7 +130,10 @@ pub fn batch_with_one_conflict_writes_nothing<S: Store>(new: impl Fn() -> S) {
         .update(existing_contact, Version::new(9).expect("not 0"))
         .expect("distinct");
     let c = conflict::<S>(store.commit(batch));
-    assert_eq!(c.record, existing);
+    assert_eq!(
+        c.record, existing,
+        "batch_with_one_conflict_writes_nothing: expected `c.record` to equal `existing`"
+    );
     assert!(
         load(&store, RecordId::Contact(fresh.id())).is_none(),
         "expected the new contact not to be written, found it stored"
@@ -121,7 +142,11 @@ pub fn batch_with_one_conflict_writes_nothing<S: Store>(new: impl Fn() -> S) {
         load(&store, RecordId::Lead(lead_id)).is_none(),
         "expected the new lead not to be written, found it stored"
     );
-    assert_eq!(snapshot(&store).must(), before);
+    assert_eq!(
+        snapshot(&store).must(),
+        before,
+        "batch_with_one_conflict_writes_nothing: expected `snapshot(&store).must()` to equal `before`"
+    );
 }
 
 /// Every update adds one to the version.
@@ -134,7 +159,11 @@ pub fn versions_count_updates<S: Store>(new: impl Fn() -> S) {
     let mut current: AnyLead = lead.into();
     for expected in 1..=6u64 {
         let version = load(&store, id).expect("stored").version();
-        assert_eq!(version.get(), expected);
+        assert_eq!(
+            version.get(),
+            expected,
+            "versions_count_updates: expected `version.get()` to equal `expected`"
+        );
         current = match current {
             AnyLead::New(l) => l.log_touch(sample.touch(), &ctx).into(),
             AnyLead::Working(l) => l.nurture(sample.note("later"), &ctx).into(),
@@ -146,8 +175,16 @@ pub fn versions_count_updates<S: Store>(new: impl Fn() -> S) {
         commit(&store, batch);
     }
     let loaded = load(&store, id).expect("stored");
-    assert_eq!(loaded.version().get(), 7);
-    assert_eq!(*loaded, Record::Lead(current));
+    assert_eq!(
+        loaded.version().get(),
+        7,
+        "versions_count_updates: expected `loaded.version().get()` to equal `7`"
+    );
+    assert_eq!(
+        *loaded,
+        Record::Lead(current),
+        "versions_count_updates: expected `*loaded` to equal `Record::Lead(current)`"
+    );
 }
 
 /// Four threads update the same record at the same version: exactly one wins, the others get
@@ -186,12 +223,17 @@ pub fn racing_updates_exactly_one_wins<S: Store + Sync>(new: impl Fn() -> S) {
         if let Err(c) = r {
             assert_eq!(
                 (c.expected, c.actual),
-                (Some(Version::FIRST), Version::new(2))
+                (Some(Version::FIRST), Version::new(2)),
+                "racing_updates_exactly_one_wins: expected `(c.expected, c.actual)` to equal `(Some(Version::FIRST), Version::new(2))`"
             );
         }
     }
     let stored = load(&store, lead_id).expect("stored");
-    assert_eq!(stored.version().get(), 2);
+    assert_eq!(
+        stored.version().get(),
+        2,
+        "racing_updates_exactly_one_wins: expected `stored.version().get()` to equal `2`"
+    );
     let expected = if winners[0] % 2 == 0 {
         LeadStatus::Working
     } else {

@@ -11,6 +11,7 @@ use crate::record::AnyOpportunity;
 use crate::state::{Discovery, Proposal};
 use crate::text::User;
 
+#[track_caller]
 fn user(name: &str) -> User {
     match User::new(name) {
         Ok(user) => user,
@@ -19,6 +20,7 @@ fn user(name: &str) -> User {
 }
 
 /// The ids of `owner`'s records of `kind`, in id order.
+#[track_caller]
 fn owned<S: Store>(store: &S, kind: RecordKind, owner: &User) -> Vec<RecordId> {
     let query = Query::of_kind(kind).owned_by(owner.clone());
     page_through(store, &query, 2, &mut || {})
@@ -63,10 +65,15 @@ pub fn corrected_email_moves_the_email_index<S: Store>(new: impl Fn() -> S) {
         .load::<crate::contact::Contact>(first.id(), &crate::testkit::reader())
         .must();
     let correction = stored.corrections().last().expect("one correction");
-    assert_eq!(correction.details().before().email.as_ref(), Some(&old));
+    assert_eq!(
+        correction.details().before().email.as_ref(),
+        Some(&old),
+        "corrected_email_moves_the_email_index: expected `correction.details().before().email.as_ref()` to equal `Some(&old)`"
+    );
     assert_eq!(
         correction.details().after().email.as_ref(),
-        Some(&new_address)
+        Some(&new_address),
+        "corrected_email_moves_the_email_index: expected `correction.details().after().email.as_ref()` to equal `Some(&new_address)`"
     );
     let taken = crate::contact::ContactDetails {
         email: first.email().cloned(),
@@ -91,7 +98,11 @@ pub fn corrected_email_moves_the_email_index<S: Store>(new: impl Fn() -> S) {
         ..first.details().clone()
     };
     let first = crm.correct_contact(first, renamed, None, me).must();
-    assert_eq!(found(&new_address), vec![first]);
+    assert_eq!(
+        found(&new_address),
+        vec![first],
+        "corrected_email_moves_the_email_index: expected `found(&new_address)` to equal `vec![first]`"
+    );
     if let Err(problems) = check_consistency(&store) {
         panic!("{problems:?}");
     }
@@ -190,7 +201,11 @@ pub fn reassign_moves_records_between_owners<S: Store>(new: impl Fn() -> S) {
             me,
         )
         .must();
-    assert_eq!(contact.owner(), Some(&bob));
+    assert_eq!(
+        contact.owner(),
+        Some(&bob),
+        "reassign_moves_records_between_owners: expected `contact.owner()` to equal `Some(&bob)`"
+    );
     assert_eq!(
         leads.iter().map(|l| l.id()).collect::<Vec<_>>(),
         vec![open_lead.id()],
@@ -202,10 +217,15 @@ pub fn reassign_moves_records_between_owners<S: Store>(new: impl Fn() -> S) {
         "expected the open opportunity to go with the contact, and the won one to stay"
     );
     let mut expected = vec![RecordId::from(open_lead.id())];
-    assert_eq!(owned(&store, RecordKind::Lead, &bob), expected);
+    assert_eq!(
+        owned(&store, RecordKind::Lead, &bob),
+        expected,
+        "reassign_moves_records_between_owners: expected `owned(&store, RecordKind::Lead, &bob)` to equal `expected`"
+    );
     assert_eq!(
         owned(&store, RecordKind::Opportunity, &bob),
-        vec![RecordId::from(open.id())]
+        vec![RecordId::from(open.id())],
+        "reassign_moves_records_between_owners: expected `owned(&store, RecordKind::Opportunity, &bob)` to equal `vec![RecordId::from(open.id())]`"
     );
     assert_eq!(
         owned(&store, RecordKind::Opportunity, &ana),
@@ -229,39 +249,70 @@ pub fn reassign_moves_records_between_owners<S: Store>(new: impl Fn() -> S) {
             _ => None,
         })
         .expect("the hand-off is the opportunity's last entry");
-    assert_eq!(handoff.owner().before().as_ref(), Some(&ana));
-    assert_eq!(handoff.owner().after().as_ref(), Some(&bob));
+    assert_eq!(
+        handoff.owner().before().as_ref(),
+        Some(&ana),
+        "reassign_moves_records_between_owners: expected `handoff.owner().before().as_ref()` to equal `Some(&ana)`"
+    );
+    assert_eq!(
+        handoff.owner().after().as_ref(),
+        Some(&bob),
+        "reassign_moves_records_between_owners: expected `handoff.owner().after().as_ref()` to equal `Some(&bob)`"
+    );
     assert_eq!(
         handoff.reason().map(|n| n.as_str()),
-        Some("ana moved to key accounts")
+        Some("ana moved to key accounts"),
+        "reassign_moves_records_between_owners: expected `handoff.reason().map(|n| n.as_str())` to equal `Some(\"ana moved to key accounts\")`"
     );
-    assert_eq!(stored.stage(), OpportunityStage::Discovery);
+    assert_eq!(
+        stored.stage(),
+        OpportunityStage::Discovery,
+        "reassign_moves_records_between_owners: expected `stored.stage()` to equal `OpportunityStage::Discovery`"
+    );
     // Alone: the opportunity back to ana, the account to cid.
     let open = crm
         .reassign_opportunity(stored, Some(ana.clone()), None, me)
         .must();
     expected.clear();
-    assert_eq!(owned(&store, RecordKind::Opportunity, &bob), expected);
-    assert_eq!(open.owner(), Some(&ana));
+    assert_eq!(
+        owned(&store, RecordKind::Opportunity, &bob),
+        expected,
+        "reassign_moves_records_between_owners: expected `owned(&store, RecordKind::Opportunity, &bob)` to equal `expected`"
+    );
+    assert_eq!(
+        open.owner(),
+        Some(&ana),
+        "reassign_moves_records_between_owners: expected `open.owner()` to equal `Some(&ana)`"
+    );
     let account = crm
         .reassign_account(won.account, Some(cid.clone()), None, me)
         .must();
     let stored = crm
         .load::<Account>(account.id(), &crate::testkit::reader())
         .must();
-    assert_eq!(stored.owner(), Some(&cid));
-    assert_eq!(stored.handoffs().len(), 1);
+    assert_eq!(
+        stored.owner(),
+        Some(&cid),
+        "reassign_moves_records_between_owners: expected `stored.owner()` to equal `Some(&cid)`"
+    );
+    assert_eq!(
+        stored.handoffs().len(),
+        1,
+        "reassign_moves_records_between_owners: expected `stored.handoffs().len()` to equal `1`"
+    );
     assert_eq!(
         stored.handoffs()[0]
             .reassignment()
             .owner()
             .before()
             .as_ref(),
-        Some(&ana)
+        Some(&ana),
+        "reassign_moves_records_between_owners: expected `stored.handoffs()[0] .reassignment() .owner() .before() .as_ref()` to equal `Some(&ana)`"
     );
     assert_eq!(
         owned(&store, RecordKind::Account, &cid),
-        vec![RecordId::from(account.id())]
+        vec![RecordId::from(account.id())],
+        "reassign_moves_records_between_owners: expected `owned(&store, RecordKind::Account, &cid)` to equal `vec![RecordId::from(account.id())]`"
     );
     if let Err(problems) = check_consistency(&store) {
         panic!("{problems:?}");
@@ -313,10 +364,26 @@ pub fn revise_and_override_read_back<S: Store>(new: impl Fn() -> S) {
         .load::<Opportunity<Proposal>>(opportunity.id(), &crate::testkit::reader())
         .must();
     assert_eq!(stored, opportunity, "expected the edits to read back");
-    assert_eq!(stored.name().as_str(), "Forty seats");
-    assert_eq!(stored.amount(), sample.eur(47_000));
-    assert_eq!(stored.expected_close(), close);
-    assert_eq!(stored.probability(), probability);
+    assert_eq!(
+        stored.name().as_str(),
+        "Forty seats",
+        "revise_and_override_read_back: expected `stored.name().as_str()` to equal `\"Forty seats\"`"
+    );
+    assert_eq!(
+        stored.amount(),
+        sample.eur(47_000),
+        "revise_and_override_read_back: expected `stored.amount()` to equal `sample.eur(47_000)`"
+    );
+    assert_eq!(
+        stored.expected_close(),
+        close,
+        "revise_and_override_read_back: expected `stored.expected_close()` to equal `close`"
+    );
+    assert_eq!(
+        stored.probability(),
+        probability,
+        "revise_and_override_read_back: expected `stored.probability()` to equal `probability`"
+    );
     let revision = stored
         .history()
         .iter()
@@ -327,11 +394,13 @@ pub fn revise_and_override_read_back<S: Store>(new: impl Fn() -> S) {
         .expect("the revision is in the history");
     assert_eq!(
         revision.amount().map(|a| *a.after()),
-        Some(sample.eur(42_000))
+        Some(sample.eur(42_000)),
+        "revise_and_override_read_back: expected `revision.amount().map(|a| *a.after())` to equal `Some(sample.eur(42_000))`"
     );
     assert_eq!(
         revision.expected_close().map(|d| *d.before()),
-        Some(sample.qualification().timeline().decision_date())
+        Some(sample.qualification().timeline().decision_date()),
+        "revise_and_override_read_back: expected `revision.expected_close().map(|d| *d.before())` to equal `Some(sample.qualification().timeline().decision_date())`"
     );
     let record = Record::from(AnyOpportunity::from(stored.into_parts().0));
     let mut batch = Batch::new();
@@ -343,7 +412,8 @@ pub fn revise_and_override_read_back<S: Store>(new: impl Fn() -> S) {
     );
     assert_eq!(
         load(&store, record.id()).map(Versioned::into_parts),
-        Some((record, opportunity.version()))
+        Some((record, opportunity.version())),
+        "revise_and_override_read_back: expected `load(&store, record.id()).map(Versioned::into_parts)` to equal `Some((record, opportunity.version()))`"
     );
 }
 
@@ -370,7 +440,11 @@ pub fn async_edits_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .correct_contact(contact.clone(), details, None, me)
             .await
         {
-            Err(CrmError::DuplicateContact { existing }) => assert_eq!(existing, taken.id()),
+            Err(CrmError::DuplicateContact { existing }) => assert_eq!(
+                existing,
+                taken.id(),
+                "async_edits_through_the_facade: expected `existing` to equal `taken.id()`"
+            ),
             other => panic!("expected a duplicate contact, got {other:?}"),
         }
         let details = ContactDetails {
@@ -406,7 +480,11 @@ pub fn async_edits_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .load::<Opportunity<Discovery>>(opportunity.id(), &crate::testkit::reader())
             .await
             .must();
-        assert_eq!(opportunity.owner(), Some(&bob));
+        assert_eq!(
+            opportunity.owner(),
+            Some(&bob),
+            "async_edits_through_the_facade: expected `opportunity.owner()` to equal `Some(&bob)`"
+        );
         let revision = Revision::new().amount(sample.eur(41_000));
         let opportunity = crm
             .revise_opportunity(opportunity, revision, me)
@@ -424,20 +502,32 @@ pub fn async_edits_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .override_forecast(opportunity, ForecastCategory::Commit, None, me)
             .await
             .must();
-        assert_eq!(opportunity.forecast_category(), ForecastCategory::Commit);
+        assert_eq!(
+            opportunity.forecast_category(),
+            ForecastCategory::Commit,
+            "async_edits_through_the_facade: expected `opportunity.forecast_category()` to equal `ForecastCategory::Commit`"
+        );
         let opportunity = crm.clear_overrides(opportunity, None, me).await.must();
         let stored = crm
             .load::<Opportunity<Proposal>>(opportunity.id(), &crate::testkit::reader())
             .await
             .must();
         assert_eq!(stored, opportunity, "expected the edits to read back");
-        assert_eq!(stored.amount(), sample.eur(39_000));
+        assert_eq!(
+            stored.amount(),
+            sample.eur(39_000),
+            "async_edits_through_the_facade: expected `stored.amount()` to equal `sample.eur(39_000)`"
+        );
         let lead = crm
             .load::<Lead<New>>(open_lead.id(), &crate::testkit::reader())
             .await
             .must();
         let lead = crm.reassign_lead(lead, None, None, me).await.must();
-        assert_eq!(lead.owner(), None);
+        assert_eq!(
+            lead.owner(),
+            None,
+            "async_edits_through_the_facade: expected `lead.owner()` to equal `None`"
+        );
         let won = crm.negotiate(stored, sample.note("price"), me).await.must();
         let won = crm
             .enter_contracting(won, sample.terms(), sample.incumbent(), me)
@@ -452,6 +542,10 @@ pub fn async_edits_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .load::<Account>(account.id(), &crate::testkit::reader())
             .await
             .must();
-        assert_eq!(stored.owner(), Some(&user("cid")));
+        assert_eq!(
+            stored.owner(),
+            Some(&user("cid")),
+            "async_edits_through_the_facade: expected `stored.owner()` to equal `Some(&user(\"cid\"))`"
+        );
     });
 }

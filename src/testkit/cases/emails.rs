@@ -20,8 +20,15 @@ pub fn email_lookup_ignores_case_and_spaces<S: Store>(new: impl Fn() -> S) {
     ] {
         let found = store.find_contacts_by_email(&sample.email(query)).must();
         assert_eq!(found.len(), 1, "{query:?}");
-        assert_eq!(*found[0], contact);
-        assert_eq!(found[0].version(), Version::FIRST);
+        assert_eq!(
+            *found[0], contact,
+            "email_lookup_ignores_case_and_spaces: expected `*found[0]` to equal `contact`"
+        );
+        assert_eq!(
+            found[0].version(),
+            Version::FIRST,
+            "email_lookup_ignores_case_and_spaces: expected `found[0].version()` to equal `Version::FIRST`"
+        );
     }
     let none = store
         .find_contacts_by_email(&sample.email("jeanne.martin@acme.example.org"))
@@ -186,7 +193,11 @@ pub fn facade_refuses_or_reuses_duplicate_contacts<S: Store>(new: impl Fn() -> S
     let first = first.into_contact();
     let before = snapshot(&store).must();
     match crm.create_contact(with(" DUP@Example.com "), OnDuplicate::Refuse, me) {
-        Err(CrmError::DuplicateContact { existing }) => assert_eq!(existing, first.id()),
+        Err(CrmError::DuplicateContact { existing }) => assert_eq!(
+            existing,
+            first.id(),
+            "facade_refuses_or_reuses_duplicate_contacts: expected `existing` to equal `first.id()`"
+        ),
         other => panic!("a duplicate must be refused, naming the first contact: {other:?}"),
     }
     assert!(
@@ -198,8 +209,16 @@ pub fn facade_refuses_or_reuses_duplicate_contacts<S: Store>(new: impl Fn() -> S
         .must()
     {
         ContactOutcome::Matched(existing) => {
-            assert_eq!(existing.id(), first.id());
-            assert_eq!(existing.version(), first.version());
+            assert_eq!(
+                existing.id(),
+                first.id(),
+                "facade_refuses_or_reuses_duplicate_contacts: expected `existing.id()` to equal `first.id()`"
+            );
+            assert_eq!(
+                existing.version(),
+                first.version(),
+                "facade_refuses_or_reuses_duplicate_contacts: expected `existing.version()` to equal `first.version()`"
+            );
         }
         other => panic!("reusing must return the first contact: {other:?}"),
     }

@@ -11,6 +11,7 @@ use crate::store::ConflictKind;
 use crate::task::{Due, TaskDetails};
 
 /// The conflict of `batch`, which must be refused; `written` must not be stored after it.
+#[track_caller]
 fn refused<S: Store>(store: &S, batch: Batch, written: RecordId) -> Conflict {
     let conflict = match store.commit(batch) {
         Err(CommitError::Conflict(c)) => c,
@@ -25,6 +26,7 @@ fn refused<S: Store>(store: &S, batch: Batch, written: RecordId) -> Conflict {
 }
 
 /// A batch that creates a new contact (the id it writes) under the requirement `require` adds.
+#[track_caller]
 fn creating_one(sample: &Sample, require: impl FnOnce(&mut Batch)) -> (Batch, RecordId) {
     let other = sample.contact();
     let written = RecordId::Contact(other.id());
@@ -111,6 +113,49 @@ pub fn required_records_of_a_contact_conflict_once_one_was_added<S: Store>(new: 
     commit(&store, count(2).0);
 }
 
+/// The count a batch requires of a contact's records is of the records stored **before** the
+/// batch's own writes: a batch that creates a lead of a contact named by one record, and
+/// requires one, commits; one that creates another and requires three (what would be stored
+/// after it) conflicts, naming the contact, and writes nothing. Deterministic: no race needed
+/// to tell a count made before the writes from one made after.
+pub fn records_of_a_contact_are_counted_before_the_batch_writes<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(144);
+    let contact = sample.contact();
+    create(&store, contact.clone());
+    create(
+        &store,
+        Lead::open(&contact, sample.interest(), &sample.ctx()),
+    );
+    let creating = |required: u64| {
+        let lead = Lead::open(&contact, sample.interest(), &sample.ctx());
+        let written = RecordId::Lead(lead.id());
+        let mut batch = Batch::new();
+        batch.require_records_of(contact.id(), required);
+        batch.create(lead).must();
+        (batch, written)
+    };
+    let (batch, written) = creating(1);
+    if let Err(e) = store.commit(batch) {
+        panic!(
+            "a batch creating a lead of a contact named by one record, requiring one: expected \
+             it to commit (the count is of what is stored before the batch's writes), found {e}"
+        );
+    }
+    assert!(load(&store, written).is_some(), "the lead was written");
+    let (batch, written) = creating(3);
+    let conflict = refused(&store, batch, written);
+    assert_eq!(
+        (conflict.record, conflict.kind),
+        (
+            RecordId::Contact(contact.id()),
+            ConflictKind::RecordsOfContact
+        ),
+        "a batch creating a third lead and requiring three (the count after its writes): \
+         expected the contact named, found {conflict}"
+    );
+}
+
 fn details(sample: &Sample, what: &str) -> ActivityDetails {
     ActivityDetails::new(ActivityKind::Call, sample.summary(what))
 }
@@ -174,6 +219,7 @@ pub fn records_about_a_contact_erased_since_it_was_read_are_refused<S: Store>(ne
 }
 
 /// Every record naming `contact`, of every kind that names one.
+#[track_caller]
 fn records_of<S: Store>(store: &S, contact: ContactId) -> Vec<Versioned<Record>> {
     let mut found = Vec::new();
     for kind in [

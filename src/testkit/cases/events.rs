@@ -10,6 +10,7 @@ use crate::event::{EVENT_SCHEMA, Event, EventId, Payload, Position, StoredEvent}
 
 /// Every event after `after`, read `page` at a time: checks that positions increase, that no
 /// event is unreadable and that each page's `last` is its last event's position.
+#[track_caller]
 pub(crate) fn read_events_after<S: Store>(
     store: &S,
     after: Option<Position>,
@@ -102,7 +103,11 @@ pub fn events_are_written_only_by_committed_batches<S: Store>(new: impl Fn() -> 
     batch.emit(event(other.id().into(), Version::FIRST));
     batch.create(other).expect("one write");
     conflict::<S>(store.commit(batch));
-    assert_eq!(read_events_after(&store, None, MAX_PAGE).len(), 3);
+    assert_eq!(
+        read_events_after(&store, None, MAX_PAGE).len(),
+        3,
+        "events_are_written_only_by_committed_batches: expected `read_events_after(&store, None, MAX_PAGE).len()` to equal `3`"
+    );
 
     // A committed batch writes its events as emitted; one without events writes none.
     let mut batch = Batch::new();
@@ -115,7 +120,11 @@ pub fn events_are_written_only_by_committed_batches<S: Store>(new: impl Fn() -> 
     batch.create(sample.contact()).expect("one write");
     commit(&store, batch);
     let events = read_events_after(&store, None, MAX_PAGE);
-    assert_eq!(events.len(), 4);
+    assert_eq!(
+        events.len(),
+        4,
+        "events_are_written_only_by_committed_batches: expected `events.len()` to equal `4`"
+    );
     assert_eq!(events[3].event, emitted, "the event reads back as emitted");
 }
 
@@ -156,7 +165,8 @@ pub fn events_follow_commit_order_with_one_key_per_commit<S: Store>(new: impl Fn
             "OpportunityAdvanced",
             "OpportunityWon",
             "AccountOpened",
-        ]
+        ],
+        "events_follow_commit_order_with_one_key_per_commit: expected `names(&events)` to equal `[ \"ContactCreated\", \"LeadOpened\", \"LeadContacted\", \"LeadQualified\", \"OpportunityOpened\", \"OpportunityAdvanced\", \"OpportunityAdvanced\", \"OpportunityAdvanced\", \"OpportunityWon\", \"AccountOpened\", ]`"
     );
     assert_eq!(read_events_after(&store, None, 1), events, "one at a time");
     // Commits: the qualification (lead and opportunity) and the win (opportunity and account)
@@ -170,7 +180,11 @@ pub fn events_follow_commit_order_with_one_key_per_commit<S: Store>(new: impl Fn
                 .expect("itself")
         })
         .collect();
-    assert_eq!(commits, [0, 1, 2, 3, 3, 5, 6, 7, 8, 8]);
+    assert_eq!(
+        commits,
+        [0, 1, 2, 3, 3, 5, 6, 7, 8, 8],
+        "events_follow_commit_order_with_one_key_per_commit: expected `commits` to equal `[0, 1, 2, 3, 3, 5, 6, 7, 8, 8]`"
+    );
     let ids: HashSet<EventId> = events.iter().map(|e| e.event.id()).collect();
     assert_eq!(ids.len(), events.len(), "event ids are unique");
     let mut versions: HashMap<RecordId, u64> = HashMap::new();
@@ -183,9 +197,21 @@ pub fn events_follow_commit_order_with_one_key_per_commit<S: Store>(new: impl Fn
             "{}: versions count",
             event.record()
         );
-        assert_eq!(event.actor(), me);
-        assert_eq!(event.occurred_at(), sample.clock().now());
-        assert_eq!(event.schema(), EVENT_SCHEMA);
+        assert_eq!(
+            event.actor(),
+            me,
+            "events_follow_commit_order_with_one_key_per_commit: expected `event.actor()` to equal `me`"
+        );
+        assert_eq!(
+            event.occurred_at(),
+            sample.clock().now(),
+            "events_follow_commit_order_with_one_key_per_commit: expected `event.occurred_at()` to equal `sample.clock().now()`"
+        );
+        assert_eq!(
+            event.schema(),
+            EVENT_SCHEMA,
+            "events_follow_commit_order_with_one_key_per_commit: expected `event.schema()` to equal `EVENT_SCHEMA`"
+        );
     }
     for (record, version) in versions {
         let stored = store.load(record).must().expect("stored");
@@ -310,20 +336,43 @@ pub fn events_are_pruned_before_a_position<S: Store>(new: impl Fn() -> S) {
         create();
     }
     let all = read_events_after(&store, None, MAX_PAGE);
-    assert_eq!(all.len(), 5);
-    assert_eq!(store.prune_events(all[2].position).must(), 2);
-    assert_eq!(read_events_after(&store, None, MAX_PAGE), all[2..]);
+    assert_eq!(
+        all.len(),
+        5,
+        "events_are_pruned_before_a_position: expected `all.len()` to equal `5`"
+    );
+    assert_eq!(
+        store.prune_events(all[2].position).must(),
+        2,
+        "events_are_pruned_before_a_position: expected `store.prune_events(all[2].position).must()` to equal `2`"
+    );
+    assert_eq!(
+        read_events_after(&store, None, MAX_PAGE),
+        all[2..],
+        "events_are_pruned_before_a_position: expected `read_events_after(&store, None, MAX_PAGE)` to equal `all[2..]`"
+    );
     assert_eq!(
         store.prune_events(all[2].position).must(),
         0,
         "nothing left before"
     );
     let after_last = Position::new(all[4].position.get() + 1);
-    assert_eq!(store.prune_events(after_last).must(), 3);
-    assert!(read_events_after(&store, None, MAX_PAGE).is_empty());
+    assert_eq!(
+        store.prune_events(after_last).must(),
+        3,
+        "events_are_pruned_before_a_position: expected `store.prune_events(after_last).must()` to equal `3`"
+    );
+    assert!(
+        read_events_after(&store, None, MAX_PAGE).is_empty(),
+        "events_are_pruned_before_a_position: expected `read_events_after(&store, None, MAX_PAGE).is_empty()`"
+    );
     create();
     let next = read_events_after(&store, None, MAX_PAGE);
-    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next.len(),
+        1,
+        "events_are_pruned_before_a_position: expected `next.len()` to equal `1`"
+    );
     assert!(
         next[0].position > all[4].position,
         "position {} given again after pruning (the last was {})",
@@ -337,8 +386,130 @@ pub fn events_are_pruned_before_a_position<S: Store>(new: impl Fn() -> S) {
     );
     // Any position a consumer gives is read after or pruned before without failing.
     let last = Some(Position::new(u64::MAX));
-    assert!(read_events_after(&store, last, MAX_PAGE).is_empty());
-    assert_eq!(store.prune_events(Position::new(u64::MAX)).must(), 1);
+    assert!(
+        read_events_after(&store, last, MAX_PAGE).is_empty(),
+        "events_are_pruned_before_a_position: expected `read_events_after(&store, last, MAX_PAGE).is_empty()`"
+    );
+    assert_eq!(
+        store.prune_events(Position::new(u64::MAX)).must(),
+        1,
+        "events_are_pruned_before_a_position: expected `store.prune_events(Position::new(u64::MAX)).must()` to equal `1`"
+    );
+}
+
+/// `read_events` clamps its limit to `1..=MAX_PAGE` and reads past the end without failing: a
+/// limit of 0 reads one event (never an empty page while events follow, where a consumer
+/// would wait for ever), a limit past the number of events (or `usize::MAX`) reads them all,
+/// and a read after the last event or far beyond it is an empty page whose `last` is `None`.
+/// Positions follow each other **without gaps** in commit order: each event's position is
+/// one more than the one before, even with conflicted commits (which carried events) in
+/// between and after a pruning, so a consumer tells a pruned or lost event by a gap.
+pub fn event_limits_are_clamped_and_positions_have_no_gaps<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(145);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let email = contact.email().cloned().expect("the sample has an email");
+    let refused = || {
+        // A duplicate contact, refused at commit with its event.
+        let other = sample.contact();
+        let mut batch = Batch::new();
+        batch.require_no_contact_with(&email);
+        batch.emit(Event::new(
+            &crate::id::SequentialIds::new(146),
+            Event::commit_key(&crate::id::SequentialIds::new(146)),
+            (RecordId::Contact(other.id()), Version::FIRST),
+            me.clone(),
+            sample.clock().now(),
+            Payload::ContactErased,
+        ));
+        batch.create(other).must();
+        conflict::<S>(store.commit(batch));
+    };
+    for _ in 0..3 {
+        refused();
+        let lead = crm.open_lead(&contact, sample.interest(), me).must();
+        crm.log_touch(lead, sample.touch(), me).must();
+    }
+    let all = read_events_after(&store, None, MAX_PAGE);
+    assert_eq!(
+        all.len(),
+        7,
+        "one event per committed write, found {}",
+        all.len()
+    );
+    let gaps = |events: &[StoredEvent]| -> Vec<(Position, Position)> {
+        events
+            .windows(2)
+            .filter(|w| w[1].position.get() != w[0].position.get() + 1)
+            .map(|w| (w[0].position, w[1].position))
+            .collect()
+    };
+    assert_eq!(
+        gaps(&all),
+        vec![],
+        "expected each position one more than the one before (conflicted commits in between \
+         take none), found gaps between these"
+    );
+
+    let read = |after: Option<Position>, limit: usize| {
+        store
+            .read_events(after, limit)
+            .unwrap_or_else(|e| panic!("read_events({after:?}, {limit}): {e}"))
+    };
+    let one = read(None, 0);
+    assert_eq!(
+        one.events.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![all[0].position],
+        "read_events with a limit of 0: expected one event (the limit is clamped to 1)"
+    );
+    assert_eq!(
+        one.last,
+        Some(all[0].position),
+        "a page of one: its last position"
+    );
+    for limit in [all.len(), all.len() + 1, MAX_PAGE + 1, usize::MAX] {
+        let page = read(None, limit);
+        assert_eq!(
+            page.events,
+            all,
+            "read_events with a limit of {limit}, past the {} events: expected them all",
+            all.len()
+        );
+    }
+    let last = all[all.len() - 1].position;
+    for after in [last, Position::new(last.get() + 1), Position::new(u64::MAX)] {
+        for limit in [0, 1, usize::MAX] {
+            let page = read(Some(after), limit);
+            assert!(
+                page.events.is_empty() && page.unreadable.is_empty() && page.last.is_none(),
+                "read_events after {after} (the last is {last}), limit {limit}: expected an \
+                 empty page with no last position, found {page:?}"
+            );
+        }
+    }
+
+    store.prune_events(all[3].position).must();
+    refused();
+    crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must();
+    let kept = read_events_after(&store, None, MAX_PAGE);
+    assert_eq!(
+        kept.first().map(|e| e.position),
+        Some(all[3].position),
+        "after pruning before {}: expected the first event kept there",
+        all[3].position
+    );
+    assert_eq!(
+        gaps(&kept),
+        vec![],
+        "after a pruning and a conflicted commit: expected the next event right after the \
+         last, found gaps between these"
+    );
 }
 
 /// A consumer's cursor works across a reopen: the events after it read back the same, and
@@ -360,17 +531,26 @@ pub fn events_resume_from_a_cursor_after_reopen<S: Store, T: Store>(
     let before = read_events_after(&store, None, MAX_PAGE);
     let cursor = before[1].position;
     let store = reopen(store);
-    assert_eq!(read_events_after(&store, None, MAX_PAGE), before);
+    assert_eq!(
+        read_events_after(&store, None, MAX_PAGE),
+        before,
+        "events_resume_from_a_cursor_after_reopen: expected `read_events_after(&store, None, MAX_PAGE)` to equal `before`"
+    );
     assert_eq!(
         read_events_after(&store, Some(cursor), MAX_PAGE),
-        before[2..]
+        before[2..],
+        "events_resume_from_a_cursor_after_reopen: expected `read_events_after(&store, Some(cursor), MAX_PAGE)` to equal `before[2..]`"
     );
     sample
         .crm(&store)
         .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
         .must();
     let after = read_events_after(&store, Some(before[2].position), MAX_PAGE);
-    assert_eq!(names(&after), ["ContactCreated"]);
+    assert_eq!(
+        names(&after),
+        ["ContactCreated"],
+        "events_resume_from_a_cursor_after_reopen: expected `names(&after)` to equal `[\"ContactCreated\"]`"
+    );
 }
 
 /// The async facade writes its events, read and pruned through the async trait.
@@ -393,10 +573,22 @@ pub fn async_events_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             .iter()
             .map(|e| e.event.payload().name())
             .collect();
-        assert_eq!(names, ["ContactCreated", "LeadOpened", "LeadContacted"]);
+        assert_eq!(
+            names,
+            ["ContactCreated", "LeadOpened", "LeadContacted"],
+            "async_events_through_the_facade: expected `names` to equal `[\"ContactCreated\", \"LeadOpened\", \"LeadContacted\"]`"
+        );
         let last = page.last.expect("three events");
-        assert_eq!(store.prune_events(last).await.must(), 2);
+        assert_eq!(
+            store.prune_events(last).await.must(),
+            2,
+            "async_events_through_the_facade: expected `store.prune_events(last).await.must()` to equal `2`"
+        );
         let rest = store.read_events(None, MAX_PAGE).await.must();
-        assert_eq!(rest.events, page.events[2..]);
+        assert_eq!(
+            rest.events,
+            page.events[2..],
+            "async_events_through_the_facade: expected `rest.events` to equal `page.events[2..]`"
+        );
     });
 }

@@ -24,7 +24,8 @@ pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
         assert_eq!(
             crm.load::<Lead<crate::state::Converted>>(lead.id(), &crate::testkit::reader())
                 .must(),
-            lead
+            lead,
+            "lifecycle_through_the_facade: expected `crm.load::<Lead<crate::state::Converted>>(lead.id(), &crate::testkit::reader()) .must()` to equal `lead`"
         );
         let opportunity = crm.propose(opportunity, sample.proposal(), me).must();
         let opportunity = crm.lose(opportunity, sample.loss(), me).must();
@@ -51,21 +52,32 @@ pub fn lifecycle_through_the_facade<S: Store>(new: impl Fn() -> S) {
                 &crate::testkit::reader()
             )
             .must(),
-            won
+            won,
+            "lifecycle_through_the_facade: expected `crm.load::<crate::opportunity::Opportunity<crate::state::Won>>( won.id(), &crate::testkit::reader() ) .must()` to equal `won`"
         );
         assert_eq!(
             crm.load::<crate::account::Account>(updated.id(), &crate::testkit::reader())
                 .must(),
-            updated
+            updated,
+            "lifecycle_through_the_facade: expected `crm.load::<crate::account::Account>(updated.id(), &crate::testkit::reader()) .must()` to equal `updated`"
         );
-        assert_eq!(updated.version().get(), round as u64 + 1);
+        assert_eq!(
+            updated.version().get(),
+            round as u64 + 1,
+            "lifecycle_through_the_facade: expected `updated.version().get()` to equal `round as u64 + 1`"
+        );
         account = Some(updated);
     }
     let account = account.expect("won three times");
-    assert_eq!(account.wins().len(), 3);
+    assert_eq!(
+        account.wins().len(),
+        3,
+        "lifecycle_through_the_facade: expected `account.wins().len()` to equal `3`"
+    );
     assert_eq!(
         account.won_value().get(crate::money::Currency::EUR),
-        Some(sample.eur(3003))
+        Some(sample.eur(3003)),
+        "lifecycle_through_the_facade: expected `account.won_value().get(crate::money::Currency::EUR)` to equal `Some(sample.eur(3003))`"
     );
     if let Err(problems) = check_consistency(&store) {
         panic!("{problems:?}");
@@ -99,7 +111,11 @@ pub fn facade_conflict_leaves_the_store_unchanged<S: Store>(new: impl Fn() -> S)
         Err(e) if e.is_conflict() => {}
         other => panic!("expected a conflict, got {other:?}"),
     }
-    assert_eq!(snapshot(&store).must(), before);
+    assert_eq!(
+        snapshot(&store).must(),
+        before,
+        "facade_conflict_leaves_the_store_unchanged: expected `snapshot(&store).must()` to equal `before`"
+    );
 }
 
 /// The async scan (the trait's default or the adapter's own) visits every record of a kind.
@@ -124,7 +140,11 @@ pub fn async_scan_counts_match<S: AsyncStore>(new: impl Fn() -> S) {
                 .await
                 .must(),
         );
-        assert_eq!((count, seen.len()), (n as u64, n));
+        assert_eq!(
+            (count, seen.len()),
+            (n as u64, n),
+            "async_scan_counts_match: expected `(count, seen.len())` to equal `(n as u64, n)`"
+        );
     });
 }
 
@@ -167,12 +187,19 @@ pub fn async_lifecycle_through_the_facade<S: AsyncStore>(new: impl Fn() -> S) {
             opportunity: won,
             account,
         } = crm.win(opportunity, sample.contract(500), me).await.must();
-        assert_eq!(account.opportunities().collect::<Vec<_>>(), [won.id()]);
+        assert_eq!(
+            account.opportunities().collect::<Vec<_>>(),
+            [won.id()],
+            "async_lifecycle_through_the_facade: expected `account.opportunities().collect::<Vec<_>>()` to equal `[won.id()]`"
+        );
         let loaded = crm
             .load::<crate::account::Account>(account.id(), &crate::testkit::reader())
             .await
             .must();
-        assert_eq!(loaded, account);
+        assert_eq!(
+            loaded, account,
+            "async_lifecycle_through_the_facade: expected `loaded` to equal `account`"
+        );
     });
     if let Err(problems) = check_consistency(&crate::testkit::Blocking(crm.into_store())) {
         panic!("{problems:?}");
@@ -271,7 +298,8 @@ pub fn activities_are_stored_and_erased_with_their_contact<S: Store>(new: impl F
         );
         assert_eq!(
             stored.outcome().map(|o| o.as_str()),
-            Some(crate::text::ERASED_TEXT)
+            Some(crate::text::ERASED_TEXT),
+            "activities_are_stored_and_erased_with_their_contact: expected `stored.outcome().map(|o| o.as_str())` to equal `Some(crate::text::ERASED_TEXT)`"
         );
         assert_eq!(
             (stored.kind(), stored.occurred_at(), stored.regarding()),
@@ -363,7 +391,11 @@ pub fn tasks_are_stored_closed_listed_and_erased<S: Store>(new: impl Fn() -> S) 
         .load::<Task>(second.id(), &crate::testkit::reader())
         .must();
     assert!(stored.is_erased(), "expected the task marked erased");
-    assert_eq!(stored.subject().as_str(), crate::text::ERASED_TEXT);
+    assert_eq!(
+        stored.subject().as_str(),
+        crate::text::ERASED_TEXT,
+        "tasks_are_stored_closed_listed_and_erased: expected `stored.subject().as_str()` to equal `crate::text::ERASED_TEXT`"
+    );
     assert_eq!(
         stored.status(),
         TaskStatus::Open,

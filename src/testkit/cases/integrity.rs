@@ -104,7 +104,8 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
         store
             .find_contacts_by_email(&sample.email(secret_email))
             .must()
-            .is_empty()
+            .is_empty(),
+        "erase_removes_personal_data_and_keeps_the_funnel: expected `store .find_contacts_by_email(&sample.email(secret_email)) .must() .is_empty()`"
     );
     let loaded = load(&store, RecordId::Contact(contact.id())).expect("still stored");
     match &*loaded {
@@ -113,7 +114,11 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
                 c.erasure().is_some(),
                 "expected `c.erasure().is_some()`, found it false"
             );
-            assert_eq!(c.party().name(), crate::text::ERASED_TEXT);
+            assert_eq!(
+                c.party().name(),
+                crate::text::ERASED_TEXT,
+                "erase_removes_personal_data_and_keeps_the_funnel: expected `c.party().name()` to equal `crate::text::ERASED_TEXT`"
+            );
             assert!(
                 c.email().is_none() && c.phone().is_none(),
                 "expected `c.email().is_none() && c.phone().is_none()`, found it false"
@@ -153,11 +158,13 @@ pub fn erase_removes_personal_data_and_keeps_the_funnel<S: Store>(new: impl Fn()
     }
     assert_eq!(
         after[&RecordId::Lead(other_lead.id())],
-        before[&RecordId::Lead(other_lead.id())]
+        before[&RecordId::Lead(other_lead.id())],
+        "erase_removes_personal_data_and_keeps_the_funnel: expected `after[&RecordId::Lead(other_lead.id())]` to equal `before[&RecordId::Lead(other_lead.id())]`"
     );
     assert_eq!(
         after[&RecordId::Contact(other.id())],
-        before[&RecordId::Contact(other.id())]
+        before[&RecordId::Contact(other.id())],
+        "erase_removes_personal_data_and_keeps_the_funnel: expected `after[&RecordId::Contact(other.id())]` to equal `before[&RecordId::Contact(other.id())]`"
     );
     let mut stored = String::new();
     for record in after.values() {
@@ -246,6 +253,7 @@ pub fn clock_steps_never_make_a_record_unreadable<S: Store>(new: impl Fn() -> S)
 }
 
 /// Asserts that `result` is a stale-history conflict on `record` at `version`.
+#[track_caller]
 fn stale<T: std::fmt::Debug, E: std::fmt::Display>(
     what: &str,
     result: Result<T, CrmError<E>>,
@@ -392,6 +400,69 @@ pub fn stale_copy_at_the_current_version_is_a_conflict<S: Store>(new: impl Fn() 
         .update(erased.value().clone(), erased.version())
         .expect("one write");
     commit(&store, batch);
+}
+
+/// Copies of a contact's lead and opportunity read before the contact was erased, written back
+/// over the erased records at their current versions, are each refused with a stale-history
+/// conflict and change nothing: erasing a record rewrites the text of its entries and adds
+/// none, so only the history mark's erased flag tells the copy from the erased record, for
+/// every kind (not only contacts).
+pub fn pre_erasure_copies_of_a_contacts_records_are_refused<S: Store>(new: impl Fn() -> S) {
+    use crate::opportunity::Opportunity;
+    use crate::state::Discovery;
+    let store = new();
+    let sample = Sample::new(143);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let lead = crm.log_touch(lead, sample.touch(), me).must();
+    let other = crm.open_lead(&contact, sample.interest(), me).must();
+    let other = crm.log_touch(other, sample.touch(), me).must();
+    let Qualified { opportunity, .. } = crm.qualify(other, sample.qualification(), me).must();
+    let reader = crate::testkit::reader();
+    let lead_copy: Record = crm
+        .load::<Lead<Working>>(lead.id(), &reader)
+        .must()
+        .into_inner()
+        .into();
+    let opportunity_copy: Record = crm
+        .load::<Opportunity<Discovery>>(opportunity.id(), &reader)
+        .must()
+        .into_inner()
+        .into();
+    let report = crm.erase_contact(contact, me).must();
+    assert!(
+        report.leads.len() == 2 && report.opportunities.len() == 1,
+        "the erasure reaches the contact's two leads and its opportunity, found {report:?}"
+    );
+    let before = snapshot(&store).must();
+    for copy in [lead_copy, opportunity_copy] {
+        let id = copy.id();
+        let erased = load(&store, id).expect("the erased record is stored");
+        assert!(
+            erased.value().history_mark().is_erased(),
+            "{id}: expected the stored record erased"
+        );
+        let mut batch = Batch::new();
+        batch.update(copy, erased.version()).expect("one write");
+        let c = conflict::<S>(store.commit(batch));
+        assert_eq!(
+            c,
+            Conflict::stale_history(id, erased.version()),
+            "{id}: a copy from before its contact's erasure written back at the current \
+             version: expected a stale-history conflict (keep the mark's erased flag for \
+             every kind), found {c}"
+        );
+    }
+    assert_eq!(
+        snapshot(&store).must(),
+        before,
+        "the erasure stands: nothing was written"
+    );
 }
 
 /// Records written, updated, erased and refused as stale read back the same after the store is

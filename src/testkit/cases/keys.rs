@@ -11,6 +11,7 @@ use crate::idempotency::{Fingerprint, IdempotencyKey, IdempotentRequest, Remembe
 use crate::text::User;
 
 /// An event about `contact`'s creation, as a batch built by hand carries one.
+#[track_caller]
 fn event_for(contact: &Contact, actor: &User) -> Event {
     let ids = crate::id::SequentialIds::new(95);
     Event::new(
@@ -23,10 +24,12 @@ fn event_for(contact: &Contact, actor: &User) -> Event {
     )
 }
 
+#[track_caller]
 fn key(text: &str) -> IdempotencyKey {
     IdempotencyKey::new(text).must()
 }
 
+#[track_caller]
 fn user(name: &str) -> User {
     User::new(name).must()
 }
@@ -36,6 +39,7 @@ fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_780_000_000 + seconds, 0).unwrap_or_default()
 }
 
+#[track_caller]
 fn request(actor: &User, key: &IdempotencyKey, print: u8, when: i64) -> IdempotentRequest {
     IdempotentRequest {
         actor: actor.clone(),
@@ -46,6 +50,7 @@ fn request(actor: &User, key: &IdempotencyKey, print: u8, when: i64) -> Idempote
 }
 
 /// A batch creating `record` that remembers `request`.
+#[track_caller]
 fn keyed(record: impl Into<Record>, request: IdempotentRequest) -> Batch {
     let mut batch = Batch::new();
     batch.create(record).expect("one write");
@@ -53,6 +58,7 @@ fn keyed(record: impl Into<Record>, request: IdempotentRequest) -> Batch {
     batch
 }
 
+#[track_caller]
 fn recall<S: Store>(store: &S, actor: &User, key: &IdempotencyKey) -> Option<Remembered> {
     store
         .recall_key(actor, key)
@@ -86,7 +92,11 @@ pub fn remembered_keys_are_recalled_and_used_once<S: Store>(new: impl Fn() -> S)
         "what the commit wrote, at the version it wrote"
     );
     assert_eq!(recall(&store, &bob, &k), None, "keys are each actor's own");
-    assert_eq!(recall(&store, &ann, &key("retry-2")), None);
+    assert_eq!(
+        recall(&store, &ann, &key("retry-2")),
+        None,
+        "remembered_keys_are_recalled_and_used_once: expected `recall(&store, &ann, &key(\"retry-2\"))` to equal `None`"
+    );
 
     let events = store.read_events(None, MAX_PAGE).must().events.len();
     let other = sample.contact();
@@ -132,7 +142,8 @@ pub fn remembered_keys_are_recalled_and_used_once<S: Store>(new: impl Fn() -> S)
         Some(vec![(
             RecordId::Contact(contact.id()),
             Version::FIRST.next()
-        )])
+        )]),
+        "remembered_keys_are_recalled_and_used_once: expected `recall(&store, &ann, &key(\"retry-3\")).map(|r| r.written)` to equal `Some(vec![( RecordId::Contact(contact.id()), Version::FIRST.next() )])`"
     );
 
     let mut nothing = Batch::new();
@@ -142,6 +153,44 @@ pub fn remembered_keys_are_recalled_and_used_once<S: Store>(new: impl Fn() -> S)
         recall(&store, &ann, &key("retry-4")),
         None,
         "a batch that writes nothing remembers nothing"
+    );
+}
+
+/// When a batch's key was used **and** other requirements fail (a record required unchanged
+/// that changed, an address required absent that is taken, a stale version), the conflict
+/// reported is [`ConflictKind::KeyUsed`]: a retried request is recognised as one whatever
+/// changed since its first commit, so that the facade replays it instead of reporting a
+/// conflict. (Which of several other failing requirements is reported is not specified.)
+pub fn a_used_key_is_the_conflict_reported_first<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(147);
+    let ann = user("kit:ann");
+    let k = key("retry-first");
+    let contact = sample.contact();
+    let email = contact.email().cloned().expect("the sample has an email");
+    commit(&store, keyed(contact.clone(), request(&ann, &k, 1, 0)));
+    let mut update = Batch::new();
+    update.update(contact.clone(), Version::FIRST).must();
+    commit(&store, update);
+
+    let other = sample.contact();
+    let mut retry = Batch::new();
+    retry.require_unchanged(RecordId::Contact(contact.id()), Version::FIRST);
+    retry.require_no_contact_with(&email);
+    retry.create(other.clone()).must();
+    retry.update(contact, Version::FIRST).must();
+    retry.remember(request(&ann, &k, 1, 1));
+    let c = conflict::<S>(store.commit(retry));
+    assert_eq!(
+        (c.kind, c.record),
+        (ConflictKind::KeyUsed, RecordId::Contact(other.id())),
+        "a batch whose key was used, with a changed record, a taken address and a stale \
+         version besides: expected the used key reported first, naming the first write; \
+         found {c}"
+    );
+    assert!(
+        load(&store, RecordId::Contact(other.id())).is_none(),
+        "the refused batch wrote nothing"
     );
 }
 
@@ -172,7 +221,11 @@ pub fn keys_are_pruned_before_a_time<S: Store>(new: impl Fn() -> S) {
         Some(Fingerprint::from_bytes([2; 32])),
         "a forgotten key is used again"
     );
-    assert_eq!(store.prune_keys(at(i64::from(u32::MAX))).must(), 3);
+    assert_eq!(
+        store.prune_keys(at(i64::from(u32::MAX))).must(),
+        3,
+        "keys_are_pruned_before_a_time: expected `store.prune_keys(at(i64::from(u32::MAX))).must()` to equal `3`"
+    );
 }
 
 /// Four commits racing with one actor's key, each creating its own contact: exactly one
@@ -194,7 +247,11 @@ pub fn racing_retries_with_one_key_commit_once<S: Store + Sync>(new: impl Fn() -
     assert_eq!(won.len(), 1, "exactly one commit with the key: {results:?}");
     for (i, result) in results.into_iter().enumerate() {
         if let Err(e) = result {
-            assert_eq!(conflict::<S>(Err(e)).kind, ConflictKind::KeyUsed);
+            assert_eq!(
+                conflict::<S>(Err(e)).kind,
+                ConflictKind::KeyUsed,
+                "racing_retries_with_one_key_commit_once: expected `conflict::<S>(Err(e)).kind` to equal `ConflictKind::KeyUsed`"
+            );
         }
         let stored = load(&store, RecordId::Contact(contacts[i].id())).is_some();
         assert_eq!(
@@ -250,7 +307,10 @@ pub fn facade_replays_a_request_made_again<S: Store>(new: impl Fn() -> S) {
     };
     let (k, print) = (key("qualify-once"), Fingerprint::from_bytes([5; 32]));
     let first = crm.execute_once(command(), me, k.clone(), print).must();
-    assert!(!first.replayed);
+    assert!(
+        !first.replayed,
+        "facade_replays_a_request_made_again: expected `!first.replayed`"
+    );
     let events = store.read_events(None, MAX_PAGE).must().events.len();
     let again = crm.execute_once(command(), me, k.clone(), print).must();
     assert!(again.replayed, "the same request again is a replay");
@@ -275,7 +335,11 @@ pub fn facade_replays_a_request_made_again<S: Store>(new: impl Fn() -> S) {
         wrong.is_err(),
         "the lead is converted: qualifying it again fails"
     );
-    assert_eq!(recall(&store, me, &lost), None);
+    assert_eq!(
+        recall(&store, me, &lost),
+        None,
+        "facade_replays_a_request_made_again: expected `recall(&store, me, &lost)` to equal `None`"
+    );
 }
 
 /// Remembered requests are recalled after the store is closed and opened again.
@@ -292,11 +356,19 @@ pub fn keys_are_recalled_after_reopen<S: Store, T: Store>(
     commit(&store, keyed(contact.clone(), first.clone()));
     let store = reopen(store);
     let remembered = recall(&store, &ann, &k).expect("kept across a reopen");
-    assert_eq!(remembered.request, first);
+    assert_eq!(
+        remembered.request, first,
+        "keys_are_recalled_after_reopen: expected `remembered.request` to equal `first`"
+    );
     assert_eq!(
         remembered.written,
-        vec![(RecordId::Contact(contact.id()), Version::FIRST)]
+        vec![(RecordId::Contact(contact.id()), Version::FIRST)],
+        "keys_are_recalled_after_reopen: expected `remembered.written` to equal `vec![(RecordId::Contact(contact.id()), Version::FIRST)]`"
     );
     let c = conflict::<T>(store.commit(keyed(sample.contact(), request(&ann, &k, 1, 1))));
-    assert_eq!(c.kind, ConflictKind::KeyUsed);
+    assert_eq!(
+        c.kind,
+        ConflictKind::KeyUsed,
+        "keys_are_recalled_after_reopen: expected `c.kind` to equal `ConflictKind::KeyUsed`"
+    );
 }

@@ -37,6 +37,7 @@ pub fn owner_filter_excludes_unowned_and_other_owners<S: Store>(new: impl Fn() -
     );
 }
 
+#[track_caller]
 fn ids_of<S: Store>(store: &S, query: &Query) -> BTreeSet<RecordId> {
     let page = store.list(query, None, MAX_PAGE).must();
     assert!(page.next.is_none(), "a small listing fits in one page");
@@ -48,6 +49,7 @@ type Listed = (RecordId, RecordState, Option<String>);
 
 /// Stores `n` contacts, each with a lead left new, worked or disqualified in turn; returns how
 /// each contact and lead should be listed.
+#[track_caller]
 fn store_leads_in_three_states<S: Store>(store: &S, sample: &Sample, n: usize) -> Vec<Listed> {
     let ctx = sample.ctx();
     let mut listed = Vec::new();
@@ -88,26 +90,31 @@ pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
     let working = RecordState::Lead(LeadStatus::Working);
     assert_eq!(
         ids_of(&store, &Query::of_kind(RecordKind::Lead)),
-        select(&|e| e.0.kind() == RecordKind::Lead)
+        select(&|e| e.0.kind() == RecordKind::Lead),
+        "list_filters_by_kind_state_and_owner: expected `ids_of(&store, &Query::of_kind(RecordKind::Lead))` to equal `select(&|e| e.0.kind() == RecordKind::Lead)`"
     );
     assert_eq!(
         ids_of(&store, &Query::of_kind(RecordKind::Contact)),
-        select(&|e| e.1 == RecordState::Contact)
+        select(&|e| e.1 == RecordState::Contact),
+        "list_filters_by_kind_state_and_owner: expected `ids_of(&store, &Query::of_kind(RecordKind::Contact))` to equal `select(&|e| e.1 == RecordState::Contact)`"
     );
     assert_eq!(
         ids_of(&store, &Query::in_state(working)),
-        select(&|e| e.1 == working)
+        select(&|e| e.1 == working),
+        "list_filters_by_kind_state_and_owner: expected `ids_of(&store, &Query::in_state(working))` to equal `select(&|e| e.1 == working)`"
     );
     assert_eq!(
         ids_of(
             &store,
             &Query::of_kind(RecordKind::Lead).owned_by(ana.clone())
         ),
-        select(&|e| e.0.kind() == RecordKind::Lead && e.2.as_deref() == Some("ana"))
+        select(&|e| e.0.kind() == RecordKind::Lead && e.2.as_deref() == Some("ana")),
+        "list_filters_by_kind_state_and_owner: expected `ids_of( &store, &Query::of_kind(RecordKind::Lead).owned_by(ana.clone()) )` to equal `select(&|e| e.0.kind() == RecordKind::Lead && e.2.as_deref() == Some(\"ana\"))`"
     );
     assert_eq!(
         ids_of(&store, &Query::in_state(working).owned_by(ana.clone())),
-        select(&|e| e.1 == working && e.2.as_deref() == Some("ana"))
+        select(&|e| e.1 == working && e.2.as_deref() == Some("ana")),
+        "list_filters_by_kind_state_and_owner: expected `ids_of(&store, &Query::in_state(working).owned_by(ana.clone()))` to equal `select(&|e| e.1 == working && e.2.as_deref() == Some(\"ana\"))`"
     );
     assert!(
         ids_of(&store, &Query::of_kind(RecordKind::Account)).is_empty(),
@@ -118,7 +125,8 @@ pub fn list_filters_by_kind_state_and_owner<S: Store>(new: impl Fn() -> S) {
             &store,
             &Query::in_state(RecordState::Opportunity(OpportunityStage::Won))
         )
-        .is_empty()
+        .is_empty(),
+        "list_filters_by_kind_state_and_owner: expected `ids_of( &store, &Query::in_state(RecordState::Opportunity(OpportunityStage::Won)) ) .is_empty()`"
     );
     let nobody = crate::text::User::new("nobody").expect("valid");
     assert!(
@@ -175,7 +183,11 @@ pub fn pagination_is_complete_and_ordered<S: Store>(new: impl Fn() -> S) {
     let exact = store
         .list(&Query::of_kind(RecordKind::Contact), None, 10)
         .must();
-    assert_eq!(exact.records.len(), 10);
+    assert_eq!(
+        exact.records.len(),
+        10,
+        "pagination_is_complete_and_ordered: expected `exact.records.len()` to equal `10`"
+    );
     assert!(exact.next.is_none(), "no next page when nothing follows");
 }
 
@@ -256,7 +268,11 @@ pub fn page_limits_are_clamped<S: Store>(new: impl Fn() -> S) {
         "expected `zero.next.is_some()`, found it false"
     );
     let huge = store.list(&query, None, usize::MAX).must();
-    assert_eq!(huge.records.len(), 3);
+    assert_eq!(
+        huge.records.len(),
+        3,
+        "page_limits_are_clamped: expected `huge.records.len()` to equal `3`"
+    );
 }
 
 /// A scan visits every record of a kind once; its count matches.
@@ -277,19 +293,29 @@ pub fn scan_counts_match<S: Store>(new: impl Fn() -> S) {
     let count = complete(
         store
             .scan(RecordKind::Contact, &mut |r| {
-                assert_eq!(r.kind(), RecordKind::Contact);
+                assert_eq!(
+                    r.kind(),
+                    RecordKind::Contact,
+                    "scan_counts_match: expected `r.kind()` to equal `RecordKind::Contact`"
+                );
                 ids.insert(r.id());
             })
             .must(),
     );
-    assert_eq!((count, ids.len()), (n as u64, n));
+    assert_eq!(
+        (count, ids.len()),
+        (n as u64, n),
+        "scan_counts_match: expected `(count, ids.len())` to equal `(n as u64, n)`"
+    );
     assert_eq!(
         complete(store.scan(RecordKind::Lead, &mut |_| {}).must()),
-        1
+        1,
+        "scan_counts_match: expected `complete(store.scan(RecordKind::Lead, &mut |_| {{}}).must())` to equal `1`"
     );
     assert_eq!(
         complete(store.scan(RecordKind::Account, &mut |_| {}).must()),
-        0
+        0,
+        "scan_counts_match: expected `complete(store.scan(RecordKind::Account, &mut |_| {{}}).must())` to equal `0`"
     );
 }
 
@@ -629,7 +655,13 @@ pub fn list_filters_by_creation_and_expected_close<S: Store>(new: impl Fn() -> S
         "expected a revised expected close to move the opportunity into the period"
     );
     let leads_closing = Query::of_kind(RecordKind::Lead).closing_between(first, last);
-    assert!(page_through(&store, &leads_closing, 2, &mut || {}).is_empty());
+    assert!(
+        page_through(&store, &leads_closing, 2, &mut || {}).is_empty(),
+        "list_filters_by_creation_and_expected_close: expected `page_through(&store, &leads_closing, 2, &mut || {{}}).is_empty()`"
+    );
     let backwards = Query::of_kind(RecordKind::Opportunity).closing_between(last, first);
-    assert!(page_through(&store, &backwards, 2, &mut || {}).is_empty());
+    assert!(
+        page_through(&store, &backwards, 2, &mut || {}).is_empty(),
+        "list_filters_by_creation_and_expected_close: expected `page_through(&store, &backwards, 2, &mut || {{}}).is_empty()`"
+    );
 }

@@ -8,10 +8,12 @@ use crate::crm::OrganizationOutcome;
 use crate::organization::{Domain, Organization, OrganizationDetails};
 use crate::text::OrganizationName;
 
+#[track_caller]
 fn domain(text: &str) -> Domain {
     Domain::new(text).must()
 }
 
+#[track_caller]
 fn details(name: &str, domains: &[&str]) -> OrganizationDetails {
     let mut details = OrganizationDetails::new(OrganizationName::new(name).must());
     details.domains = domains.iter().map(|d| domain(d)).collect();
@@ -37,7 +39,11 @@ pub fn organizations_are_refused_or_reused_by_domain<S: Store>(new: impl Fn() ->
         .into_organization();
     let again = details("Acme SA", &["WWW.ACME.EXAMPLE"]);
     match crm.create_organization(again.clone(), OnDuplicate::Refuse, me) {
-        Err(CrmError::DuplicateOrganization { existing }) => assert_eq!(existing, acme.id()),
+        Err(CrmError::DuplicateOrganization { existing }) => assert_eq!(
+            existing,
+            acme.id(),
+            "organizations_are_refused_or_reused_by_domain: expected `existing` to equal `acme.id()`"
+        ),
         other => panic!("expected a duplicate organization, got {other:?}"),
     }
     let reused = crm
@@ -50,7 +56,11 @@ pub fn organizations_are_refused_or_reused_by_domain<S: Store>(new: impl Fn() ->
     let found = store
         .find_organizations_by_domain(&domain("acme.test"))
         .must();
-    assert_eq!(found, vec![acme.clone()]);
+    assert_eq!(
+        found,
+        vec![acme.clone()],
+        "organizations_are_refused_or_reused_by_domain: expected `found` to equal `vec![acme.clone()]`"
+    );
     let globex = crm
         .create_organization(
             details("Globex", &["globex.example"]),
@@ -61,7 +71,11 @@ pub fn organizations_are_refused_or_reused_by_domain<S: Store>(new: impl Fn() ->
         .into_organization();
     let taken = details("Globex", &["globex.example", "acme.test"]);
     match crm.correct_organization(globex.clone(), taken, None, me) {
-        Err(CrmError::DuplicateOrganization { existing }) => assert_eq!(existing, acme.id()),
+        Err(CrmError::DuplicateOrganization { existing }) => assert_eq!(
+            existing,
+            acme.id(),
+            "organizations_are_refused_or_reused_by_domain: expected `existing` to equal `acme.id()`"
+        ),
         other => panic!("expected a duplicate organization, got {other:?}"),
     }
     // Acme gives up acme.test: Globex may take it, and is found by it.
@@ -87,13 +101,15 @@ pub fn organizations_are_refused_or_reused_by_domain<S: Store>(new: impl Fn() ->
         store
             .find_organizations_by_domain(&domain("acme.test"))
             .must(),
-        vec![globex.clone()]
+        vec![globex.clone()],
+        "organizations_are_refused_or_reused_by_domain: expected `store .find_organizations_by_domain(&domain(\"acme.test\")) .must()` to equal `vec![globex.clone()]`"
     );
     assert_eq!(
         store
             .find_organizations_by_domain(&domain("acme.example"))
             .must(),
-        vec![acme]
+        vec![acme],
+        "organizations_are_refused_or_reused_by_domain: expected `store .find_organizations_by_domain(&domain(\"acme.example\")) .must()` to equal `vec![acme]`"
     );
     // Written without the requirement, two organizations may share a domain: both are found,
     // in id order.
@@ -237,21 +253,36 @@ pub fn async_organizations_through_the_facade<S: AsyncStore>(new: impl Fn() -> S
             .create_organization(details("Acme", &["acme.example"]), OnDuplicate::Reuse, me)
             .await
             .must();
-        assert!(!reused.is_created());
+        assert!(
+            !reused.is_created(),
+            "async_organizations_through_the_facade: expected `!reused.is_created()`"
+        );
         let acme = crm
             .correct_organization(acme, details("Acme SA", &["acme.example"]), None, me)
             .await
             .must();
-        assert_eq!(acme.name().as_str(), "Acme SA");
+        assert_eq!(
+            acme.name().as_str(),
+            "Acme SA",
+            "async_organizations_through_the_facade: expected `acme.name().as_str()` to equal `\"Acme SA\"`"
+        );
         let contact = crm
             .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
             .await
             .must()
             .into_contact();
         let contact = crm.link_contact(contact, &acme, me).await.must();
-        assert_eq!(contact.organization(), Some(acme.id()));
+        assert_eq!(
+            contact.organization(),
+            Some(acme.id()),
+            "async_organizations_through_the_facade: expected `contact.organization()` to equal `Some(acme.id())`"
+        );
         let contact = crm.unlink_contact(contact, me).await.must();
-        assert_eq!(contact.organization(), None);
+        assert_eq!(
+            contact.organization(),
+            None,
+            "async_organizations_through_the_facade: expected `contact.organization()` to equal `None`"
+        );
     });
 }
 
@@ -292,19 +323,35 @@ pub fn winning_for_an_organization_reuses_its_account<S: Store>(new: impl Fn() -
         crm.link_contact(contact, &acme, me).must()
     };
     let first = win(&member());
-    assert_eq!(first.account.id(), AccountId::of_organization(acme.id()));
-    assert_eq!(first.account.organization(), Some(acme.id()));
+    assert_eq!(
+        first.account.id(),
+        AccountId::of_organization(acme.id()),
+        "winning_for_an_organization_reuses_its_account: expected `first.account.id()` to equal `AccountId::of_organization(acme.id())`"
+    );
+    assert_eq!(
+        first.account.organization(),
+        Some(acme.id()),
+        "winning_for_an_organization_reuses_its_account: expected `first.account.organization()` to equal `Some(acme.id())`"
+    );
     let second = win(&member());
     assert_eq!(
         second.account.id(),
         first.account.id(),
         "expected a second contact's win to go to the organization's account"
     );
-    assert_eq!(second.account.wins().len(), 2);
+    assert_eq!(
+        second.account.wins().len(),
+        2,
+        "winning_for_an_organization_reuses_its_account: expected `second.account.wins().len()` to equal `2`"
+    );
     let stored = crm
         .load::<Account>(first.account.id(), &crate::testkit::reader())
         .must();
-    assert_eq!(stored.wins().len(), 2);
+    assert_eq!(
+        stored.wins().len(),
+        2,
+        "winning_for_an_organization_reuses_its_account: expected `stored.wins().len()` to equal `2`"
+    );
     let query = Query::of_kind(RecordKind::Account).of_organization(acme.id());
     assert_eq!(
         page_through(&store, &query, 10, &mut || {}),
@@ -329,7 +376,11 @@ pub fn winning_for_an_organization_reuses_its_account<S: Store>(new: impl Fn() -
         .must()
         .into_contact();
     let own = win(&person);
-    assert_ne!(own.account.id(), first.account.id());
+    assert_ne!(
+        own.account.id(),
+        first.account.id(),
+        "winning_for_an_organization_reuses_its_account: expected `own.account.id()` to differ from `first.account.id()`"
+    );
     assert_eq!(own.account.organization(), None, "a person's account");
     if let Err(problems) = check_consistency(&store) {
         panic!("{problems:?}");

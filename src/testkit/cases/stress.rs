@@ -128,6 +128,7 @@ pub fn stress_concurrent_lifecycles_with<S: Store + Sync>(new: impl Fn() -> S, o
 
 /// One step on the record `id`, chosen by `choice` among those its state allows; counts the
 /// records it wrote, and pools the opportunity it made.
+#[track_caller]
 fn stress_step<S: Store>(
     crm: &crate::crm::Crm<&S>,
     sample: &Sample,
