@@ -45,7 +45,7 @@ use crate::store::{
 };
 
 /// What a conformance case asks an adapter's `corrupt` hook to make unreadable (the
-/// [`store_conformance!`] option `corrupt = f`, with `f: Fn(&S, Plant)`).
+/// [`store_conformance!`](crate::store_conformance) option `corrupt = f`, with `f: Fn(&S, Plant)`).
 ///
 /// The hook damages the stored form in the adapter's own storage, as a bad disk, a hand edit or
 /// a newer release would, so that it can no longer be decoded: the row stays where it is, under
@@ -522,7 +522,7 @@ macro_rules! store_conformance {
     };
 }
 
-/// Like [`store_conformance!`], for an [`AsyncStore`](crate::store::AsyncStore): every sync case runs
+/// Like [`store_conformance!`](crate::store_conformance), for an [`AsyncStore`](crate::store::AsyncStore): every sync case runs
 /// through [`Blocking`](crate::testkit::Blocking), and the async-only cases (the async facade,
 /// the async scan, `Send` futures) run with [`block_on`](crate::testkit::block_on). Takes the
 /// same options, in the same order, for the async store: `reopen = f` (`f` takes the store and

@@ -165,3 +165,77 @@ fn architecture_leaf_modules_import_no_lifecycle_module() {
         assert!(uses.is_empty(), "{leaf} uses lifecycle modules: {uses:?}");
     }
 }
+
+/// The words of `text` made of lowercase letters, digits and underscores (Rust function
+/// names), or of letters starting with a capital (enum variants).
+fn identifiers(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The guide's checklist names every case the conformance macros run and every store broken on
+/// purpose in `broken_stores.rs`, so that it cannot fall behind the kit.
+#[test]
+fn the_adapter_guide_checklist_names_every_kit_case_and_broken_store() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).expect("readable");
+    let guide = read("docs/writing-a-storage-adapter.md");
+    let checklist = guide
+        .split("## Checklist")
+        .nth(1)
+        .expect("the guide has a checklist section");
+    let listed = identifiers(checklist);
+
+    // Every case the macros name: `=> case` and `cases::case(` in the kit's macros.
+    let macros = read("src/testkit/mod.rs");
+    let mut cases = BTreeSet::new();
+    for part in macros.split("=>").skip(1) {
+        if let Some(name) = identifiers(part.split(',').next().unwrap_or_default())
+            .into_iter()
+            .next()
+        {
+            cases.insert(name);
+        }
+    }
+    for part in macros.split("testkit::cases::").skip(1) {
+        let name: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        cases.insert(name.trim_end_matches("_with").to_string());
+    }
+    cases.retain(|c| {
+        !c.starts_with('_')
+            && c.len() > 12
+            && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')
+    });
+    assert!(cases.len() > 50, "found the kit's cases: {cases:?}");
+    let missing: Vec<_> = cases.iter().filter(|c| !listed.contains(*c)).collect();
+    assert!(
+        missing.is_empty(),
+        "the guide's checklist does not name these kit cases: {missing:?}"
+    );
+
+    // Every broken store: the variants of `enum Breakage`.
+    let broken = read("tests/it/broken_stores.rs");
+    let body = broken
+        .split("enum Breakage {")
+        .nth(1)
+        .and_then(|b| b.split("\n}").next())
+        .expect("broken_stores.rs has enum Breakage");
+    let variants: Vec<String> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("//") && l.ends_with(','))
+        .map(|l| l.trim_end_matches(',').to_string())
+        .filter(|v| v != "None")
+        .collect();
+    assert!(variants.len() > 20, "found the broken stores: {variants:?}");
+    let missing: Vec<_> = variants.iter().filter(|v| !listed.contains(*v)).collect();
+    assert!(
+        missing.is_empty(),
+        "the guide's checklist does not name these broken stores: {missing:?}"
+    );
+}
