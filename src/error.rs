@@ -84,6 +84,8 @@ pub enum Field {
     DateWindow,
     /// A client's key for a request it may retry ([`IdempotencyKey`](crate::idempotency::IdempotencyKey)).
     IdempotencyKey,
+    /// The text of a custom field ([`FieldValue::Text`](crate::fields::FieldValue::Text)).
+    CustomText,
 }
 
 impl Field {
@@ -126,6 +128,7 @@ impl Field {
             Field::Due => "due",
             Field::DateWindow => "date window",
             Field::IdempotencyKey => "idempotency key",
+            Field::CustomText => "custom text",
         }
     }
 }

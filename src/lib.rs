@@ -161,6 +161,7 @@ mod edit;
 mod email;
 mod error;
 pub mod event;
+pub mod fields;
 mod forecast;
 mod format;
 pub mod funnel;

@@ -11,6 +11,7 @@ mod edges;
 mod edits;
 mod erasure;
 mod events;
+mod fields;
 mod funnel;
 mod hardening;
 mod lifecycle;
