@@ -79,6 +79,7 @@ mod parties;
 mod plan;
 mod reads;
 mod resolve;
+mod schema;
 mod steps;
 mod work;
 

@@ -256,6 +256,13 @@ pub enum Payload {
     OrganizationCreated(Box<OrganizationCreated>),
     /// An organization's details were corrected: the fields that changed.
     OrganizationCorrected(Box<OrganizationCorrected>),
+    /// The field schema changed (custom fields: labels and keys, no personal data).
+    FieldSchemaChanged {
+        /// The schema's version after the change.
+        version: crate::fields::SchemaVersion,
+        /// The change.
+        change: Box<crate::fields::SchemaChange>,
+    },
     /// A lead was opened for a contact.
     LeadOpened {
         /// The contact.
@@ -469,6 +476,7 @@ impl Payload {
             Payload::OwnerChanged { .. } => "OwnerChanged",
             Payload::OrganizationCreated(_) => "OrganizationCreated",
             Payload::OrganizationCorrected(_) => "OrganizationCorrected",
+            Payload::FieldSchemaChanged { .. } => "FieldSchemaChanged",
             Payload::LeadOpened { .. } => "LeadOpened",
             Payload::LeadContacted { .. } => "LeadContacted",
             Payload::LeadNurtured => "LeadNurtured",

@@ -44,8 +44,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::kind::RecordKind;
 
+mod record;
 mod value;
 
+pub use record::{SchemaEntry, SchemaRecord};
 pub use value::{FieldError, FieldValue, FieldValues};
 
 /// The version of a [`FieldSchema`]: 0 for the empty schema, one more at each change applied.

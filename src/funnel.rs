@@ -229,7 +229,9 @@ impl Contributes for Record {
             Record::Opportunity(o) => o.contribution(),
             Record::Account(a) => a.contribution(),
             Record::Activity(a) => a.contribution(),
-            Record::Task(_) | Record::Organization(_) => Contribution(Part::Nothing),
+            Record::Task(_) | Record::Organization(_) | Record::FieldSchema(_) => {
+                Contribution(Part::Nothing)
+            }
         }
     }
 }

@@ -70,6 +70,27 @@ id_type!(
     /// The id of an [`Organization`](crate::Organization).
     OrganizationId
 );
+id_type!(
+    /// The id of the field schema's record ([`SchemaRecord`](crate::fields::SchemaRecord)):
+    /// one per store, [`FieldSchemaId::STORE`].
+    FieldSchemaId
+);
+
+impl FieldSchemaId {
+    /// The id of a store's field schema: there is one.
+    pub const STORE: FieldSchemaId =
+        FieldSchemaId(Uuid::from_u128(0x0000_0000_0000_7000_8000_f1e1_d5c4_e3a0));
+
+    /// The id read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> FieldSchemaId {
+        FieldSchemaId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+}
 
 impl ContactId {
     /// The id of a contact read back from storage, from its UUID.

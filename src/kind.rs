@@ -24,11 +24,15 @@ pub enum RecordKind {
     Task,
     /// An [`Organization`](crate::Organization).
     Organization,
+    /// The field schema of the store's custom fields
+    /// ([`SchemaRecord`](crate::fields::SchemaRecord)): one record per store.
+    FieldSchema,
 }
 
 impl RecordKind {
-    /// Every kind: the lifecycle's in funnel order, the daily work, then organizations.
-    pub const ALL: [RecordKind; 7] = [
+    /// Every kind: the lifecycle's in funnel order, the daily work, organizations, then the
+    /// field schema.
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Contact,
         RecordKind::Lead,
         RecordKind::Opportunity,
@@ -36,6 +40,7 @@ impl RecordKind {
         RecordKind::Activity,
         RecordKind::Task,
         RecordKind::Organization,
+        RecordKind::FieldSchema,
     ];
 
     /// The lowercase name, as serialised: `"contact"`, `"lead"`, ...
@@ -48,6 +53,7 @@ impl RecordKind {
             RecordKind::Activity => "activity",
             RecordKind::Task => "task",
             RecordKind::Organization => "organization",
+            RecordKind::FieldSchema => "field_schema",
         }
     }
 }

@@ -210,8 +210,8 @@ pub use error::{Field, ValidationError};
 pub use forecast::{ForecastCategory, Probability};
 pub use history::{History, HistoryIter, Transition};
 pub use id::{
-    AccountId, ActivityId, ContactId, IdSource, LeadId, OpportunityId, OrganizationId, RandomIds,
-    SequentialIds, TaskId,
+    AccountId, ActivityId, ContactId, FieldSchemaId, IdSource, LeadId, OpportunityId,
+    OrganizationId, RandomIds, SequentialIds, TaskId,
 };
 pub use lead::{
     BuyingRole, Channel, DisqualifyCategory, DisqualifyReason, Interest, Lead, LeadEvidence,

@@ -150,6 +150,7 @@ impl Record {
             Record::Activity(_) => 1,
             Record::Task(t) => 1 + usize::from(t.closed().is_some()),
             Record::Organization(o) => 1 + o.corrections().len(),
+            Record::FieldSchema(s) => s.history().len(),
         }
     }
 
@@ -162,7 +163,7 @@ impl Record {
             Record::Activity(a) => a.is_erased(),
             Record::Task(t) => t.is_erased(),
             // Not personal data: never erased.
-            Record::Organization(_) => false,
+            Record::Organization(_) | Record::FieldSchema(_) => false,
         }
     }
 
@@ -188,6 +189,7 @@ impl Record {
             (Record::Activity(a), Some(_)) => Some(activity_entry(a)),
             (Record::Task(t), Some(_)) => task_entry(t, index),
             (Record::Organization(o), Some(_)) => organization_entry(o, index),
+            (Record::FieldSchema(s), Some(_)) => schema_entry(s, index),
         };
         entry.unwrap_or(0)
     }
@@ -218,6 +220,20 @@ fn organization_entry(organization: &Organization, index: usize) -> Option<u64> 
         }
     };
     Some(Fingerprint::new().str(what).time(at).user(by).finish())
+}
+
+/// A field schema's entries: each change, when, by whom, and the version it made (changes
+/// follow each other, so the version says which change it was).
+fn schema_entry(schema: &crate::fields::SchemaRecord, index: usize) -> Option<u64> {
+    let entry = schema.history().get(index)?;
+    Some(
+        Fingerprint::new()
+            .str("schema changed")
+            .u64(index as u64 + 1)
+            .time(entry.at)
+            .user(&entry.actor)
+            .finish(),
+    )
 }
 
 /// A task's entries: its creation, then its closing (never its subject).

@@ -18,8 +18,11 @@ use crate::activity::{Activity, Regarding};
 use crate::contact::Contact;
 use crate::email::EmailAddress;
 pub use crate::error::RecordError;
+use crate::fields::SchemaRecord;
 pub use crate::format::RECORD_FORMAT;
-use crate::id::{AccountId, ActivityId, ContactId, LeadId, OpportunityId, OrganizationId, TaskId};
+use crate::id::{
+    AccountId, ActivityId, ContactId, FieldSchemaId, LeadId, OpportunityId, OrganizationId, TaskId,
+};
 pub use crate::kind::RecordKind;
 pub use crate::lead::AnyLead;
 use crate::lead::Lead;
@@ -47,6 +50,8 @@ pub enum RecordState {
     Task(TaskStatus),
     /// An organization (organizations have no states).
     Organization,
+    /// The field schema (it has no states).
+    FieldSchema,
 }
 
 impl RecordState {
@@ -60,6 +65,7 @@ impl RecordState {
             RecordKind::Activity => vec![RecordState::Activity],
             RecordKind::Task => TaskStatus::ALL.map(RecordState::Task).to_vec(),
             RecordKind::Organization => vec![RecordState::Organization],
+            RecordKind::FieldSchema => vec![RecordState::FieldSchema],
         };
         states.into_iter()
     }
@@ -72,7 +78,7 @@ impl RecordState {
             RecordState::Lead(s) => s.is_open(),
             RecordState::Opportunity(s) => s.is_open(),
             RecordState::Task(s) => s == TaskStatus::Open,
-            RecordState::Organization => true,
+            RecordState::Organization | RecordState::FieldSchema => true,
             RecordState::Contact | RecordState::Account | RecordState::Activity => true,
         }
     }
@@ -103,6 +109,7 @@ impl RecordState {
             RecordState::Task(TaskStatus::Done) => "task/done",
             RecordState::Task(TaskStatus::Cancelled) => "task/cancelled",
             RecordState::Organization => "organization",
+            RecordState::FieldSchema => "field_schema",
         }
     }
 
@@ -116,6 +123,7 @@ impl RecordState {
             RecordState::Activity => RecordKind::Activity,
             RecordState::Task(_) => RecordKind::Task,
             RecordState::Organization => RecordKind::Organization,
+            RecordState::FieldSchema => RecordKind::FieldSchema,
         }
     }
 }
@@ -131,6 +139,7 @@ impl fmt::Display for RecordState {
             RecordState::Activity => f.write_str("activity"),
             RecordState::Task(s) => write!(f, "task ({s})"),
             RecordState::Organization => f.write_str("organization"),
+            RecordState::FieldSchema => f.write_str("field schema"),
         }
     }
 }
@@ -153,6 +162,8 @@ pub enum RecordId {
     Task(TaskId),
     /// An organization.
     Organization(OrganizationId),
+    /// The field schema ([`FieldSchemaId::STORE`]).
+    FieldSchema(FieldSchemaId),
 }
 
 impl RecordId {
@@ -166,6 +177,7 @@ impl RecordId {
             RecordKind::Activity => RecordId::Activity(ActivityId::from_uuid(uuid)),
             RecordKind::Task => RecordId::Task(TaskId::from_uuid(uuid)),
             RecordKind::Organization => RecordId::Organization(OrganizationId::from_uuid(uuid)),
+            RecordKind::FieldSchema => RecordId::FieldSchema(FieldSchemaId::from_uuid(uuid)),
         }
     }
 
@@ -179,6 +191,7 @@ impl RecordId {
             RecordId::Activity(_) => RecordKind::Activity,
             RecordId::Task(_) => RecordKind::Task,
             RecordId::Organization(_) => RecordKind::Organization,
+            RecordId::FieldSchema(_) => RecordKind::FieldSchema,
         }
     }
 
@@ -192,6 +205,7 @@ impl RecordId {
             RecordId::Activity(id) => id.as_uuid(),
             RecordId::Task(id) => id.as_uuid(),
             RecordId::Organization(id) => id.as_uuid(),
+            RecordId::FieldSchema(id) => id.as_uuid(),
         }
     }
 }
@@ -212,7 +226,7 @@ macro_rules! id_into_record_id {
         }
     )+};
 }
-id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity, TaskId => Task, OrganizationId => Organization);
+id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity, TaskId => Task, OrganizationId => Organization, FieldSchemaId => FieldSchema);
 
 impl From<Regarding> for RecordId {
     fn from(regarding: Regarding) -> RecordId {
@@ -350,6 +364,8 @@ pub enum Record {
     Task(Task),
     /// An organization.
     Organization(Organization),
+    /// The field schema of the store's custom fields.
+    FieldSchema(SchemaRecord),
 }
 
 impl Record {
@@ -363,6 +379,7 @@ impl Record {
             Record::Activity(a) => RecordId::Activity(a.id()),
             Record::Task(t) => RecordId::Task(t.id()),
             Record::Organization(o) => RecordId::Organization(o.id()),
+            Record::FieldSchema(s) => RecordId::FieldSchema(s.id()),
         }
     }
 
@@ -381,6 +398,7 @@ impl Record {
             Record::Activity(_) => RecordState::Activity,
             Record::Task(t) => RecordState::Task(t.status()),
             Record::Organization(_) => RecordState::Organization,
+            Record::FieldSchema(_) => RecordState::FieldSchema,
         }
     }
 
@@ -401,6 +419,9 @@ impl Record {
             Record::Activity(a) => a.check(),
             Record::Task(t) => t.check(),
             Record::Organization(o) => o.validate(),
+            // Checked when read: its history replays to its schema, which only the changes
+            // of `SchemaRecord` build.
+            Record::FieldSchema(_) => Ok(()),
         }
     }
 
@@ -419,7 +440,6 @@ impl Record {
         match self {
             Record::Activity(a) => Some(a.regarding().into()),
             Record::Task(t) => Some(t.regarding().into()),
-            Record::Organization(_) => None,
             _ => None,
         }
     }
@@ -436,7 +456,7 @@ impl Record {
             Record::Account(a) => Some(a.primary_contact()),
             Record::Activity(a) => Some(a.contact()),
             Record::Task(t) => Some(t.contact()),
-            Record::Organization(_) => None,
+            Record::Organization(_) | Record::FieldSchema(_) => None,
         }
     }
 
@@ -452,6 +472,7 @@ impl Record {
             Record::Activity(a) => a.logged_at(),
             Record::Task(t) => t.created_at(),
             Record::Organization(o) => o.created_at(),
+            Record::FieldSchema(s) => s.created_at(),
         }
     }
 
@@ -496,6 +517,7 @@ impl Record {
             Record::Activity(a) => Some(a.by()),
             Record::Task(t) => Some(t.owner()),
             Record::Organization(o) => o.owner(),
+            Record::FieldSchema(_) => None,
         }
     }
 }
@@ -514,6 +536,7 @@ impl Record {
             Record::Activity(a) => Record::Activity(a.redacted()),
             Record::Task(t) => Record::Task(t.redacted()),
             Record::Organization(o) => Record::Organization(o.clone()),
+            Record::FieldSchema(s) => Record::FieldSchema(s.clone()),
         }
     }
 }
@@ -527,7 +550,7 @@ macro_rules! into_record {
         }
     )+};
 }
-into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task, Organization => Organization);
+into_record!(Contact => Contact, AnyLead => Lead, AnyOpportunity => Opportunity, Account => Account, Activity => Activity, Task => Task, Organization => Organization, SchemaRecord => FieldSchema);
 
 /// A snapshot of a value as a [`Record`], leaving the value where it is: how the facade puts a
 /// copy of a linear value into a batch while handing the value itself back to its caller.

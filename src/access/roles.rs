@@ -199,19 +199,26 @@ impl RolePolicy {
     ///
     /// | role | may |
     /// |---|---|
-    /// | `rep` | read every organization and account; create, read (with personal data), edit and hand over their own contacts, leads, opportunities, activities and tasks; works the pool |
+    /// | `rep` | read every organization and account, and the field schema; create, read (with personal data), edit and hand over their own contacts, leads, opportunities, activities and tasks; works the pool |
     /// | `manager` | what `rep` may, at their team's and reports' records |
-    /// | `admin` | everything but erasure, on every record |
+    /// | `admin` | everything but erasure, on every record, and change the field schema |
     /// | `privacy` | read every record with its personal data, and erase contacts: the data protection officer's role |
     /// | `viewer` | read every record, without personal data |
     pub fn conventional() -> RolePolicy {
         let role = |name: &str| Role::new(name).unwrap_or_else(|_| Role::erased());
         let seller = |level| {
-            Grants::none()
+            let grants = Grants::none()
                 .grant_working(level)
                 .grant(RecordKind::Organization, Action::Read, Level::All)
                 .grant(RecordKind::Account, Action::Read, Level::All)
-                .works_pool()
+                .works_pool();
+            // The field schema: read by every seller, changed by admins only.
+            Action::ALL
+                .into_iter()
+                .fold(grants, |g, action| {
+                    g.grant(RecordKind::FieldSchema, action, Level::None)
+                })
+                .grant(RecordKind::FieldSchema, Action::Read, Level::All)
         };
         RolePolicy::new()
             .with_role(role("rep"), seller(Level::Own))

@@ -756,6 +756,26 @@ impl<S: AsyncStore> AsyncCrm<S> {
         async move { self.steps().unlink_contact(contact, actor).await }
     }
 
+    /// See [`Crm::field_schema`].
+    pub fn field_schema<'a>(
+        &'a self,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<crate::fields::FieldSchema, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().field_schema(actor).await }
+    }
+
+    /// See [`Crm::change_field_schema`].
+    pub fn change_field_schema<'a>(
+        &'a self,
+        from: crate::fields::SchemaVersion,
+        change: crate::fields::SchemaChange,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<crate::fields::FieldSchema, CrmError<S::Error>>> + Send + 'a
+    {
+        async move { self.steps().change_field_schema(from, change, actor).await }
+    }
+
     /// See [`Crm::execute`].
     pub fn execute<'a>(
         &'a self,

@@ -92,6 +92,13 @@ fn payload_of(record: &Record, created: bool) -> Payload {
             kind: a.kind(),
             occurred_at: a.occurred_at(),
         },
+        Record::FieldSchema(s) => match s.history().last() {
+            Some(entry) => Payload::FieldSchemaChanged {
+                version: s.schema().version(),
+                change: Box::new(entry.change.clone()),
+            },
+            None => unreachable!("a schema record has at least one change"),
+        },
         Record::Task(t) if created => task_added(t),
         Record::Task(t) => match t.status() {
             TaskStatus::Cancelled => Payload::TaskCancelled,
@@ -118,6 +125,7 @@ fn when(record: &Record, created: bool) -> DateTime<Utc> {
             _ => a.wins().last().map(|w| w.at()),
         },
         Record::Task(t) => t.closed().map(|c| c.at),
+        Record::FieldSchema(s) => Some(s.updated_at()),
         Record::Activity(_) => None,
     };
     newest.unwrap_or_else(|| record.created_at())

@@ -161,6 +161,10 @@ pub enum CrmError<E> {
     /// The store failed.
     #[error("store error: {0}")]
     Store(#[source] E),
+    /// A change of the field schema that does not apply: it would make a stored value invalid,
+    /// or does not fit the schema ([`Crm::change_field_schema`](crate::Crm::change_field_schema)).
+    #[error("{0}")]
+    Schema(crate::fields::SchemaError),
 }
 
 impl<E> From<CommitError<E>> for CrmError<E> {

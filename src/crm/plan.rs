@@ -374,7 +374,7 @@ pub(super) fn erase(
                 output.tasks.push(Versioned::new(t, version.next()));
             }
             // Not listed by contact; an organization is not personal data.
-            Record::Contact(_) | Record::Organization(_) => {}
+            Record::Contact(_) | Record::Organization(_) | Record::FieldSchema(_) => {}
         }
     }
     Plan { batch, output }

@@ -77,12 +77,16 @@ pub fn expected(role: Option<&str>, kind: RecordKind, action: Action, whose: Who
         Whose::Teammate | Whose::Other | Whose::OthersAboutTeammate => false,
     };
     let team = own || whose == Whose::Teammate || (whose == Whose::OthersAboutTeammate && work);
-    let everyone_reads =
-        matches!(kind, RecordKind::Organization | RecordKind::Account) && action == Action::Read;
+    let everyone_reads = matches!(
+        kind,
+        RecordKind::Organization | RecordKind::Account | RecordKind::FieldSchema
+    ) && action == Action::Read;
+    // The field schema is read by every seller and changed by admins only.
+    let sellers_work = working && kind != RecordKind::FieldSchema;
     match role {
         None => false,
-        Some("rep") => everyone_reads || (working && own),
-        Some("manager") => everyone_reads || (working && team),
+        Some("rep") => everyone_reads || (sellers_work && own),
+        Some("manager") => everyone_reads || (sellers_work && team),
         Some("admin") => working,
         Some("privacy") => {
             matches!(action, Action::Read | Action::ReadPersonal)

@@ -26,6 +26,7 @@ mod integrity;
 mod keys;
 mod listings;
 mod organizations;
+mod schema;
 mod stress;
 mod unreadable;
 
@@ -39,6 +40,7 @@ pub use integrity::*;
 pub use keys::*;
 pub use listings::*;
 pub use organizations::*;
+pub use schema::*;
 pub use stress::*;
 pub use unreadable::*;
 

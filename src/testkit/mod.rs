@@ -193,7 +193,7 @@ pub fn check_consistency<S: Store>(store: &S) -> Result<(), Vec<String>> {
     let mut opportunities_of_lead: HashMap<RecordId, Vec<RecordId>> = HashMap::new();
     for record in all.values() {
         match &**record {
-            Record::Contact(_) | Record::Organization(_) => {}
+            Record::Contact(_) | Record::Organization(_) | Record::FieldSchema(_) => {}
             Record::Lead(lead) => {
                 check_lead(&all, lead, &mut problems);
             }
@@ -469,6 +469,8 @@ macro_rules! store_conformance {
                     event_limits_are_clamped_and_positions_have_no_gaps,
                 conformance_a_used_key_is_the_conflict_reported_first =>
                     a_used_key_is_the_conflict_reported_first,
+                conformance_field_schema_changes_race_and_one_wins =>
+                    field_schema_changes_race_and_one_wins,
             );
 
             #[test]

@@ -365,6 +365,7 @@ pub(crate) fn step_on<S: Store>(
         | Record::Account(_)
         | Record::Activity(_)
         | Record::Task(_)
-        | Record::Organization(_) => Stepped::Closed,
+        | Record::Organization(_)
+        | Record::FieldSchema(_) => Stepped::Closed,
     })
 }

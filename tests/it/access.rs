@@ -110,8 +110,12 @@ fn the_matrix_catches_a_policy_that_grants_one_level_too_many() {
     // And one that forgets the pool.
     let closed = RolePolicy::conventional().with_role(
         role("rep"),
-        Grants::none()
-            .grant_working(Level::Own)
+        Action::ALL
+            .into_iter()
+            .fold(Grants::none().grant_working(Level::Own), |g, action| {
+                g.grant(RecordKind::FieldSchema, action, Level::None)
+            })
+            .grant(RecordKind::FieldSchema, Action::Read, Level::All)
             .grant(RecordKind::Organization, Action::Read, Level::All)
             .grant(RecordKind::Account, Action::Read, Level::All),
     );

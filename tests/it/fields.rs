@@ -669,3 +669,127 @@ proptest! {
         }
     }
 }
+
+/// Through both facades under the conventional roles: an admin changes the schema, a rep reads
+/// it and may not change it, a change that would invalidate stored values is refused and writes
+/// nothing; the async facade reads what the sync one wrote.
+#[test]
+fn the_schema_changes_through_the_facades_under_the_policy() {
+    use prospect::access::{Directory, Role, RolePolicy};
+    use prospect::memory::MemoryStore;
+    use prospect::{AsyncCrm, Crm, CrmError, User};
+    let store = MemoryStore::new();
+    let (ada, ann) = (User::new("ada").unwrap(), User::new("ann").unwrap());
+    let directory = Directory::new()
+        .with_user(ada.clone(), [Role::new("admin").unwrap()], [])
+        .with_user(ann.clone(), [Role::new("rep").unwrap()], []);
+    let crm = Crm::new(&store, RolePolicy::conventional()).with_directory(directory.clone());
+    let seats = FieldDefinition::new(
+        key("seats"),
+        "Seats",
+        FieldType::Integer { min: 1, max: 100 },
+    );
+    let schema = crm
+        .change_field_schema(SchemaVersion::EMPTY, add(O, seats), &ada)
+        .unwrap();
+    assert_eq!(
+        crm.field_schema(&ann).unwrap(),
+        schema,
+        "a rep reads the schema"
+    );
+    let relabel = SchemaChange::RelabelField {
+        kind: O,
+        key: key("seats"),
+        label: "Licences".into(),
+    };
+    match crm.change_field_schema(schema.version(), relabel, &ann) {
+        Err(CrmError::Forbidden { .. }) => {}
+        other => panic!("a rep changing the schema: expected Forbidden, found {other:?}"),
+    }
+    let narrow = SchemaChange::Redefine {
+        kind: O,
+        key: key("seats"),
+        field_type: FieldType::Integer { min: 1, max: 50 },
+    };
+    match crm.change_field_schema(schema.version(), narrow, &ada) {
+        Err(CrmError::Schema(SchemaError::WouldInvalidate { key: k, .. })) => {
+            assert_eq!(k, key("seats"));
+        }
+        other => panic!("a narrowing: expected WouldInvalidate, found {other:?}"),
+    }
+    let async_crm = AsyncCrm::new(&store, RolePolicy::conventional()).with_directory(directory);
+    let read = prospect::testkit::block_on(async_crm.field_schema(&ann)).unwrap();
+    assert_eq!(
+        read, schema,
+        "the schema is unchanged, and the async facade reads it"
+    );
+    let widen = SchemaChange::Redefine {
+        kind: O,
+        key: key("seats"),
+        field_type: FieldType::Integer { min: 1, max: 500 },
+    };
+    let widened =
+        prospect::testkit::block_on(async_crm.change_field_schema(schema.version(), widen, &ada))
+            .unwrap();
+    assert_eq!(widened.version().get(), 2);
+    assert_eq!(crm.field_schema(&ada).unwrap(), widened);
+}
+
+/// A stored schema record is read by replaying its history: it round-trips as a `Record`, and
+/// a forged one (another id, no change, a change that does not apply, changes out of time
+/// order, an unknown field) is refused naming what is wrong.
+#[test]
+fn a_stored_schema_is_its_replayed_history_and_forgeries_are_refused() {
+    use prospect::fields::SchemaRecord;
+    use prospect::record::Record;
+    let sample = prospect::testkit::Sample::new(151);
+    let ctx = sample.ctx();
+    let record = SchemaRecord::first(
+        add(
+            O,
+            FieldDefinition::new(key("seats"), "Seats", FieldType::Boolean),
+        ),
+        &ctx,
+    )
+    .unwrap()
+    .change(
+        SchemaChange::RetireField {
+            kind: O,
+            key: key("seats"),
+        },
+        &ctx,
+    )
+    .unwrap();
+    let json = serde_json::to_value(Record::FieldSchema(record.clone())).unwrap();
+    assert_eq!(json["type"], "field_schema");
+    let back: Record = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, Record::FieldSchema(record.clone()));
+    assert_eq!(back.state().key(), "field_schema");
+    assert_eq!(back.history_mark().len(), 2);
+
+    let forge = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut forged = json.clone();
+        edit(&mut forged);
+        serde_json::from_value::<Record>(forged)
+            .expect_err("a forged schema record is refused")
+            .to_string()
+    };
+    let other_id = forge(&|v| v["id"] = serde_json::json!("00000000-0000-7000-8000-000000000001"));
+    assert!(other_id.contains("id"), "{other_id}");
+    let empty = forge(&|v| v["history"] = serde_json::json!([]));
+    assert!(empty.contains("history is empty"), "{empty}");
+    let out_of_order = forge(&|v| {
+        let first = v["history"][0].clone();
+        v["history"][0] = v["history"][1].clone();
+        v["history"][1] = first;
+    });
+    assert!(out_of_order.contains("history"), "{out_of_order}");
+    let unknown = forge(&|v| v["schema"] = serde_json::json!({}));
+    assert!(unknown.contains("unknown field"), "{unknown}");
+    let backwards_in_time =
+        forge(&|v| v["history"][1]["at"] = serde_json::json!("2000-01-01T00:00:00Z"));
+    assert!(
+        backwards_in_time.contains("dated before"),
+        "{backwards_in_time}"
+    );
+}

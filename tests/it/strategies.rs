@@ -30,6 +30,7 @@ proptest! {
             Record::Activity(a) => prop_assert!(a.occurred_at() <= a.logged_at()),
             Record::Task(t) => prop_assert_eq!(t.is_open(), t.closed().is_none()),
             Record::Organization(o) => prop_assert!(o.domains().windows(2).all(|w| w[0] < w[1])),
+            Record::FieldSchema(s) => prop_assert_eq!(s.schema().version().get() as usize, s.history().len()),
         }
     }
 

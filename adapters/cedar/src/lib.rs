@@ -81,6 +81,7 @@ pub fn entity_type(kind: RecordKind) -> &'static str {
         RecordKind::Activity => "Activity",
         RecordKind::Task => "Task",
         RecordKind::Organization => "Organization",
+        RecordKind::FieldSchema => "FieldSchema",
     }
 }
 

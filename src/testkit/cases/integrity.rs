@@ -216,8 +216,8 @@ fn free_text(record: &Record) -> String {
             }
         }
         Record::Task(t) => text.push_str(t.subject().as_str()),
-        // Not personal data: erasure leaves it.
-        Record::Organization(_) => {}
+        // Not personal data: erasure leaves them.
+        Record::Organization(_) | Record::FieldSchema(_) => {}
         Record::Activity(a) => {
             text.push_str(a.summary().as_str());
             if let Some(outcome) = a.outcome() {
