@@ -61,6 +61,12 @@ impl SchemaVersion {
     /// The version of the empty schema.
     pub const EMPTY: SchemaVersion = SchemaVersion(0);
 
+    /// Version `n`, as a client that read the schema at it says (a version the schema never
+    /// had is simply not the current one: a change from it conflicts).
+    pub const fn new(n: u32) -> SchemaVersion {
+        SchemaVersion(n)
+    }
+
     /// The version as a number.
     pub fn get(self) -> u32 {
         self.0

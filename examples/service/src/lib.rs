@@ -310,6 +310,8 @@ where
         .route("/records/{kind}/{id}", get(record::<S>))
         .route("/report", get(report::<S>))
         .route("/events", get(events::<S>))
+        .route("/fields", get(fields::<S>))
+        .route("/fields/changes", post(change_fields::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Inside the authentication: only valid keys have a bucket.
@@ -560,6 +562,9 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
             CrmError::Store(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "store", message)
             }
+            CrmError::Schema(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "schema_change", message)
+            }
             _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
         }
     }
@@ -577,6 +582,33 @@ pub(crate) fn views(records: &[Versioned<Record>]) -> Records {
     Records { records }
 }
 
+/// `body`, read as JSON into `T`: `415` unless it is sent as JSON (a form or a text/plain
+/// body, what a web page can send without asking, runs nothing), `400` naming the path of the
+/// first field that does not read.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+    what: &str,
+) -> Result<T, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("{what} is sent as content-type: application/json"),
+        ));
+    }
+    let reader = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(reader).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.into_inner()).at(path)
+    })
+}
+
 async fn execute<S: AsyncStore + Send + Sync + 'static>(
     Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
@@ -584,25 +616,8 @@ async fn execute<S: AsyncStore + Send + Sync + 'static>(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let crm = &served.crm;
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
-        // A form or a text/plain body (what a web page can send without asking) runs nothing.
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "a command is sent as content-type: application/json",
-        ));
-    }
+    let command: Command = json_body(&headers, &body, "a command")?;
     let actor = who.user;
-    let reader = &mut serde_json::Deserializer::from_slice(&body);
-    let command: Command = serde_path_to_error::deserialize(reader).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.into_inner()).at(path)
-    })?;
     let Some(key) = idempotency_key(&headers)? else {
         let done = crm.execute(command, &actor).await?;
         return Ok(axum::Json(views(&done.records)).into_response());
@@ -865,6 +880,40 @@ async fn events<S: AsyncStore + Send + Sync + 'static>(
             .collect(),
         last: page.last.map(|p| p.get()),
     }))
+}
+
+/// The field schema of custom fields, as the key's user may read it.
+async fn fields<S: AsyncStore + Send + Sync + 'static>(
+    Extension(served): Extension<Arc<Served<S>>>,
+    Extension(who): Extension<Authenticated>,
+) -> Result<axum::Json<prospect::fields::FieldSchema>, ApiError> {
+    Ok(axum::Json(served.crm.field_schema(&who.user).await?))
+}
+
+/// A change of the field schema, as sent: the version it was read at, and the change.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldChange {
+    from: u32,
+    change: prospect::fields::SchemaChange,
+}
+
+/// Applies a change to the field schema (`409` when the schema moved on since `from`, `422`
+/// when the change would make a stored value invalid).
+async fn change_fields<S: AsyncStore + Send + Sync + 'static>(
+    Extension(served): Extension<Arc<Served<S>>>,
+    Extension(who): Extension<Authenticated>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<prospect::fields::FieldSchema>, ApiError> {
+    let FieldChange { from, change } = json_body(&headers, &body, "a schema change")?;
+    let from = prospect::fields::SchemaVersion::new(from);
+    Ok(axum::Json(
+        served
+            .crm
+            .change_field_schema(from, change, &who.user)
+            .await?,
+    ))
 }
 
 async fn report<S: AsyncStore + Send + Sync + 'static>(

@@ -29,6 +29,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/records/{kind}/{id}"),
     ("get", "/report"),
     ("get", "/events"),
+    ("get", "/fields"),
+    ("post", "/fields/changes"),
     ("get", "/openapi.json"),
 ];
 
@@ -303,6 +305,45 @@ pub fn document() -> Result<utoipa::openapi::OpenApi, String> {
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Events"}}}}}),
                     &[("400", "A parameter does not read.")]),
+            }},
+            "/fields": {"get": {
+                "operationId": "fields",
+                "summary": "The field schema",
+                "description": "The custom fields of every kind of record \
+                    (`prospect::fields::FieldSchema`: its `version`, and its fields by kind), \
+                    version 0 and no field until a first change.",
+                "responses": with(json!({"200": {"description": "The schema.",
+                    "content": {"application/json": {"schema": {"type": "object",
+                        "required": ["version", "kinds"],
+                        "properties": {"version": {"type": "integer", "minimum": 0},
+                            "kinds": {"type": "object"}}}}}}}), &[]),
+            }},
+            "/fields/changes": {"post": {
+                "operationId": "change_fields",
+                "summary": "Change the field schema",
+                "description": "Applies one `prospect::fields::SchemaChange` to the schema read \
+                    at version `from`: add or retire a field or a picklist option, rename a \
+                    label, widen a type. One change per request; another change stored since \
+                    `from` makes it a conflict.",
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["from", "change"],
+                        "additionalProperties": false,
+                        "properties": {"from": {"type": "integer", "minimum": 0},
+                            "change": {"type": "object", "required": ["change"]}}},
+                    "example": {"from": 0, "change": {"change": "add_field", "kind": "opportunity",
+                        "field": {"key": "seats", "label": "Seats",
+                            "field_type": {"type": "integer", "min": 1, "max": 500},
+                            "required": false, "personal": false, "retired": false, "since": 0}}},
+                }}},
+                "responses": with(json!({"200": {"description": "The schema after the change.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}), &[
+                    ("400", "The body does not read as a change (`path` names the field)."),
+                    ("403", "The access policy does not let the key's user change the schema."),
+                    ("409", "The schema is no longer at `from`."),
+                    ("415", "The body is not `application/json`."),
+                    ("422", "The change would make a stored value invalid, or does not fit the \
+                        schema."),
+                ]),
             }},
             "/openapi.json": {"get": {
                 "operationId": "openapi",

@@ -840,3 +840,81 @@ async fn a_client_slow_to_send_its_headers_is_cut_off() {
         .expect("the server stops when told")
         .unwrap();
 }
+
+/// The field schema over HTTP, on SQLite: read by a rep, changed by an admin one change at a
+/// time; a rep's change is `403`, a change from a version passed `409`, a narrowing `422`, a
+/// change not sent as JSON `415`, a body that does not read `400` naming the field.
+#[tokio::test]
+async fn the_field_schema_is_read_and_changed_over_http() {
+    use prospect::AsyncCrm;
+    use prospect::access::{Directory, Role, RolePolicy};
+    let people = Directory::new()
+        .with_user(User::new("ada").unwrap(), [Role::new("admin").unwrap()], [])
+        .with_user(User::new("ann").unwrap(), [Role::new("rep").unwrap()], []);
+    let crm = AsyncCrm::new(store(), RolePolicy::conventional()).with_directory(people);
+    let keys = Keys::in_memory();
+    let key: std::collections::HashMap<&str, String> = ["ada", "ann"]
+        .into_iter()
+        .map(|u| (u, keys.create("default", User::new(u).unwrap()).unwrap().1))
+        .collect();
+    let router = prospect_service::router(Tenants::single("default", crm), Arc::new(keys));
+    let send =
+        |user: &'static str, method: &'static str, uri: &'static str, body: Option<Value>| {
+            common::call(
+                router.clone(),
+                common::json_request(method, uri, &key[user], body),
+            )
+        };
+    let (status, body) = send("ann", "GET", "/fields", None).await;
+    assert_eq!(
+        (status, &body["version"]),
+        (StatusCode::OK, &json!(0)),
+        "{body}"
+    );
+    let add = json!({"from": 0, "change": {"change": "add_field", "kind": "opportunity",
+        "field": {"key": "seats", "label": "Seats",
+            "field_type": {"type": "integer", "min": 1, "max": 500},
+            "required": false, "personal": false, "retired": false, "since": 0}}});
+    let (status, body) = send("ann", "POST", "/fields/changes", Some(add.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = send("ada", "POST", "/fields/changes", Some(add.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], json!(1), "{body}");
+    assert_eq!(
+        body["kinds"]["opportunity"][0]["key"],
+        json!("seats"),
+        "{body}"
+    );
+    let (status, body) = send("ada", "POST", "/fields/changes", Some(add)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let narrow = json!({"from": 1, "change": {"change": "redefine", "kind": "opportunity",
+        "key": "seats", "field_type": {"type": "integer", "min": 1, "max": 100}}});
+    let (status, body) = send("ada", "POST", "/fields/changes", Some(narrow)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["kind"], json!("schema_change"), "{body}");
+    assert!(body["error"].as_str().unwrap().contains("seats"), "{body}");
+    let bad = json!({"from": 1, "change": {"change": "retire_field", "kind": "opportunity",
+        "key": "Seats"}});
+    let (status, body) = send("ada", "POST", "/fields/changes", Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // An internally tagged change is read whole: the path stops at it, the message names the key.
+    assert_eq!(body["path"], json!("change"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("\"Seats\""),
+        "{body}"
+    );
+    let mut form = common::json_request("POST", "/fields/changes", &key["ada"], None);
+    form.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/plain"),
+    );
+    *form.body_mut() = Body::from("{}");
+    let (status, body) = common::call(router.clone(), form).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    let (status, body) = send("ann", "GET", "/fields", None).await;
+    assert_eq!(
+        (status, &body["version"]),
+        (StatusCode::OK, &json!(1)),
+        "{body}"
+    );
+}
