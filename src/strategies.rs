@@ -45,6 +45,13 @@ use crate::text::{
     Industry, JobTitle, Note, OrganizationName, PersonName, Reference, Requirement, Summary, User,
 };
 
+mod fields;
+
+pub use fields::{
+    field_definition, field_key, field_schema, field_type, field_value, field_values,
+    schema_changes, schema_record,
+};
+
 /// Strings made by `pattern` that `make` accepts (the patterns below only make valid ones; the
 /// filter is a safety net, never the generator).
 fn valid<T: std::fmt::Debug>(
@@ -784,6 +791,7 @@ pub fn record() -> impl Strategy<Value = Record> {
         activity().prop_map(Record::Activity),
         task().prop_map(Record::Task),
         organization().prop_map(Record::Organization),
+        schema_record().prop_map(Record::FieldSchema),
     ]
 }
 

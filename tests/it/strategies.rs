@@ -119,3 +119,33 @@ fn the_strategies_reach_every_kind_of_edit() {
     }
     assert_eq!(edits.len(), 7, "{edits:?}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Generated schemas are what their changes make, their records round-trip through JSON,
+    /// and the values drawn for a kind are accepted for a write and as stored.
+    #[test]
+    fn generated_schemas_and_values_are_valid(
+        (schema, values, kind) in strategies::field_schema().prop_flat_map(|schema| {
+            let kind = prop::sample::select(vec![
+                prospect::record::RecordKind::Contact,
+                prospect::record::RecordKind::Opportunity,
+                prospect::record::RecordKind::Organization,
+            ]);
+            (Just(schema), kind).prop_flat_map(|(schema, kind)| {
+                let values = strategies::field_values(&schema, kind, Currency::EUR);
+                (Just(schema), values, Just(kind))
+            })
+        }),
+        record in strategies::schema_record(),
+    ) {
+        let check = schema.check_write(kind, &values, Some(Currency::EUR), schema.version());
+        prop_assert!(check.is_ok(), "{:?}", check);
+        prop_assert!(schema.check_stored(kind, &values, Some(Currency::EUR)).is_ok());
+        let json = serde_json::to_string(&Record::FieldSchema(record.clone())).unwrap();
+        let back: Record = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(back, Record::FieldSchema(record.clone()));
+        prop_assert_eq!(record.schema().version().get() as usize, record.history().len());
+    }
+}
