@@ -338,9 +338,13 @@ impl FieldType {
                 if q < p {
                     return Some(format!("its places would go from {p} to {q}"));
                 }
-                // Values keep their meaning: old units scaled to the new places.
-                let scale = 10_i128.pow(u32::from(q - p));
-                let (a, b) = (i128::from(*a) * scale, i128::from(*b) * scale);
+                // Values keep their meaning: old units scaled to the new places (both at most
+                // `MAX_PLACES`, so the scale and the products fit in an i128).
+                let scale = 10_i128.checked_pow(u32::from(q - p)).unwrap_or(i128::MAX);
+                let (a, b) = (
+                    i128::from(*a).saturating_mul(scale),
+                    i128::from(*b).saturating_mul(scale),
+                );
                 (i128::from(*c) > a || i128::from(*d) < b)
                     .then(|| "its bounds would no longer hold every value they held".to_string())
             }
@@ -583,12 +587,43 @@ pub enum SchemaError {
 }
 
 /// The custom fields of every kind of record, at a version. Data: it serialises, and changes
-/// only through [`apply`](FieldSchema::apply).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// only through [`apply`](FieldSchema::apply). Reading one checks what `apply` keeps: each
+/// field well formed, each key once per kind, each added at a version the schema has reached.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FieldSchema {
     version: SchemaVersion,
     kinds: BTreeMap<RecordKind, Vec<FieldDefinition>>,
+}
+
+impl<'de> Deserialize<'de> for FieldSchema {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FieldSchema, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Stored {
+            version: SchemaVersion,
+            kinds: BTreeMap<RecordKind, Vec<FieldDefinition>>,
+        }
+        let Stored { version, kinds } = Stored::deserialize(d)?;
+        for (kind, fields) in &kinds {
+            for (i, field) in fields.iter().enumerate() {
+                well_formed(*kind, field).map_err(serde::de::Error::custom)?;
+                if fields[..i].iter().any(|f| f.key == field.key) {
+                    return Err(serde::de::Error::custom(SchemaError::DuplicateField {
+                        kind: *kind,
+                        key: field.key.clone(),
+                    }));
+                }
+                if field.since == SchemaVersion::EMPTY || field.since > version {
+                    return Err(serde::de::Error::custom(format!(
+                        "the field {} of {kind} was added at {}, which the schema at {version} \
+                         has not reached",
+                        field.key, field.since
+                    )));
+                }
+            }
+        }
+        Ok(FieldSchema { version, kinds })
+    }
 }
 
 impl FieldSchema {
@@ -655,6 +690,12 @@ impl FieldSchema {
                 field_type,
             } => {
                 let field = next.current_mut(*kind, key)?;
+                // Well formed first: the comparison below relies on the new type's bounds.
+                let redefined = FieldDefinition {
+                    field_type: field_type.clone(),
+                    ..field.clone()
+                };
+                well_formed(*kind, &redefined)?;
                 if let Some(why) = field_type.narrows(&field.field_type) {
                     return Err(SchemaError::WouldInvalidate {
                         kind: *kind,
@@ -662,8 +703,7 @@ impl FieldSchema {
                         why,
                     });
                 }
-                field.field_type = field_type.clone();
-                well_formed(*kind, field)?;
+                *field = redefined;
             }
             SchemaChange::AddOption { kind, key, option } => {
                 let options = next.options_mut(*kind, key)?;

@@ -320,7 +320,11 @@ fn check_value(
                     "{given} decimal places, the field has {places}"
                 )));
             }
-            let scaled = i128::from(*units) * 10_i128.pow(u32::from(places - given));
+            // `given <= places <= MAX_PLACES`: the scale fits, and so does the product.
+            let scale = 10_i128
+                .checked_pow(u32::from(places - given))
+                .unwrap_or(i128::MAX);
+            let scaled = i128::from(*units).saturating_mul(scale);
             if (i128::from(*min)..=i128::from(*max)).contains(&scaled) {
                 Ok(())
             } else {

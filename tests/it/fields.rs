@@ -126,6 +126,47 @@ fn the_schema_is_data_and_each_change_is_a_version() {
         serde_json::from_str::<FieldSchema>(&bad).is_err(),
         "unknown fields are refused"
     );
+    // What `apply` keeps is checked on reading: bounds, places, keys once, versions reached.
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let forge = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut forged = value.clone();
+        edit(&mut forged);
+        serde_json::from_value::<FieldSchema>(forged)
+            .expect_err("a forged schema is refused")
+            .to_string()
+    };
+    let seats =
+        |v: &mut serde_json::Value| -> serde_json::Value { v["kinds"]["opportunity"][1].clone() };
+    assert!(
+        forge(&|v| v["kinds"]["opportunity"][1]["field_type"]["min"] = 500.into())
+            .contains("seats")
+    );
+    assert!(
+        forge(&|v| v["kinds"]["opportunity"][2]["field_type"]["places"] = 200.into())
+            .contains("places")
+    );
+    assert!(
+        forge(&|v| {
+            let copy = seats(v);
+            v["kinds"]["opportunity"].as_array_mut().unwrap().push(copy);
+        })
+        .contains("already has a field seats")
+    );
+    assert!(forge(&|v| v["version"] = 3.into()).contains("has not reached"));
+    // A redefinition with absurd places is refused as malformed, never computed with.
+    let absurd = SchemaChange::Redefine {
+        kind: O,
+        key: key("discount"),
+        field_type: FieldType::Decimal {
+            places: 255,
+            min: 0,
+            max: 5_000,
+        },
+    };
+    assert!(matches!(
+        schema.apply(&absurd),
+        Err(SchemaError::Malformed { .. })
+    ));
 }
 
 #[test]
@@ -242,7 +283,9 @@ fn changes_that_could_invalidate_a_stored_value_are_refused_naming_the_field() {
         ),
         (
             "motion",
-            FieldType::Picklist { options: vec![] },
+            FieldType::Picklist {
+                options: vec![PicklistOption::new(key("other"), "Other")],
+            },
             "one at a time",
         ),
     ];
