@@ -74,4 +74,9 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<FixedClock>();
     assert_send_sync::<SequentialIds>();
     assert_send_sync::<Context<'static>>();
+    assert_send_sync::<prospect::fields::FieldSchema>();
+    assert_send_sync::<prospect::fields::SchemaRecord>();
+    assert_send_sync::<prospect::fields::FieldValues>();
+    assert_send_sync::<prospect::fields::SchemaError>();
+    assert_send_sync::<prospect::fields::FieldError>();
 }
