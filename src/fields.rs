@@ -44,9 +44,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::kind::RecordKind;
 
+mod definition;
+mod pipeline;
 mod record;
 mod value;
 
+use definition::well_formed;
+pub use definition::{FieldDefinition, FieldType, PicklistOption};
+pub use pipeline::{Pipeline, PipelineStage};
 pub use record::{SchemaEntry, SchemaRecord};
 pub use value::{FieldError, FieldValue, FieldValues};
 
@@ -162,293 +167,6 @@ impl<'de> Deserialize<'de> for FieldKey {
     }
 }
 
-/// An option of a picklist: its stable key, its label, whether it is retired (still read in
-/// stored records, no longer written).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PicklistOption {
-    key: FieldKey,
-    label: String,
-    retired: bool,
-}
-
-impl PicklistOption {
-    /// A new, current option.
-    pub fn new(key: FieldKey, label: impl Into<String>) -> PicklistOption {
-        PicklistOption {
-            key,
-            label: label.into(),
-            retired: false,
-        }
-    }
-
-    /// Its key.
-    pub fn key(&self) -> &FieldKey {
-        &self.key
-    }
-
-    /// Its label.
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-
-    /// Whether it is retired.
-    pub fn is_retired(&self) -> bool {
-        self.retired
-    }
-}
-
-/// The type of a custom field, with its bounds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-#[non_exhaustive]
-pub enum FieldType {
-    /// Text of at most `max_chars` characters (1 to [`FieldType::MAX_TEXT`]), on several lines,
-    /// checked as the crate's notes are (no control or invisible characters).
-    Text {
-        /// The most characters a value has.
-        max_chars: u32,
-    },
-    /// A whole number from `min` to `max`, both included.
-    Integer {
-        /// The smallest value.
-        min: i64,
-        /// The largest value.
-        max: i64,
-    },
-    /// A decimal number, as a whole number of units of `10^-places` (with 2 places, 1234 is
-    /// 12.34), from `min` to `max` units, both included; `places` at most 9.
-    Decimal {
-        /// The digits after the decimal point.
-        places: u8,
-        /// The smallest value, in units.
-        min: i64,
-        /// The largest value, in units.
-        max: i64,
-    },
-    /// An amount of money in the record's currency (a record without one takes any).
-    Money,
-    /// A calendar day.
-    Date,
-    /// Yes or no.
-    Boolean,
-    /// One of the options.
-    Picklist {
-        /// The options, in the order a user interface shows them.
-        options: Vec<PicklistOption>,
-    },
-    /// Any set of the options.
-    MultiPicklist {
-        /// The options, in the order a user interface shows them.
-        options: Vec<PicklistOption>,
-    },
-    /// A record of `kind`.
-    Reference {
-        /// The kind of record referred to.
-        kind: RecordKind,
-    },
-}
-
-impl FieldType {
-    /// The most characters a text field may allow.
-    pub const MAX_TEXT: u32 = 10_000;
-
-    /// The most places a decimal field may have.
-    pub const MAX_PLACES: u8 = 9;
-
-    /// The name of the type, as errors say it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            FieldType::Text { .. } => "text",
-            FieldType::Integer { .. } => "integer",
-            FieldType::Decimal { .. } => "decimal",
-            FieldType::Money => "money",
-            FieldType::Date => "date",
-            FieldType::Boolean => "boolean",
-            FieldType::Picklist { .. } => "picklist",
-            FieldType::MultiPicklist { .. } => "multi-picklist",
-            FieldType::Reference { .. } => "reference",
-        }
-    }
-
-    /// The options of a picklist or multi-picklist.
-    pub fn options(&self) -> Option<&[PicklistOption]> {
-        match self {
-            FieldType::Picklist { options } | FieldType::MultiPicklist { options } => Some(options),
-            _ => None,
-        }
-    }
-
-    fn options_mut(&mut self) -> Option<&mut Vec<PicklistOption>> {
-        match self {
-            FieldType::Picklist { options } | FieldType::MultiPicklist { options } => Some(options),
-            _ => None,
-        }
-    }
-
-    /// Why the type is not well formed, if it is not.
-    fn problem(&self) -> Option<String> {
-        match self {
-            FieldType::Text { max_chars } if !(1..=Self::MAX_TEXT).contains(max_chars) => Some(
-                format!("a text field allows 1 to {} characters", Self::MAX_TEXT),
-            ),
-            FieldType::Integer { min, max } | FieldType::Decimal { min, max, .. } if min > max => {
-                Some(format!("its bounds are empty ({min} > {max})"))
-            }
-            FieldType::Decimal { places, .. } if *places > Self::MAX_PLACES => Some(format!(
-                "a decimal field has at most {} places",
-                Self::MAX_PLACES
-            )),
-            FieldType::Picklist { options } | FieldType::MultiPicklist { options } => {
-                if options.iter().all(PicklistOption::is_retired) {
-                    return Some("a picklist needs a current option".to_string());
-                }
-                let mut keys: Vec<&FieldKey> = options.iter().map(|o| &o.key).collect();
-                keys.sort();
-                keys.windows(2)
-                    .find(|w| w[0] == w[1])
-                    .map(|w| format!("the option {} is listed twice", w[0]))
-            }
-            _ => None,
-        }
-    }
-
-    /// Why `self` (the new type) would refuse a value `old` accepted, if it would.
-    fn narrows(&self, old: &FieldType) -> Option<String> {
-        use FieldType as T;
-        match (old, self) {
-            (T::Text { max_chars: was }, T::Text { max_chars: now }) => {
-                (now < was).then(|| format!("its text would go from {was} to {now} characters"))
-            }
-            (T::Integer { min: a, max: b }, T::Integer { min: c, max: d }) => {
-                (c > a || d < b).then(|| format!("its bounds would go from {a}..={b} to {c}..={d}"))
-            }
-            (
-                T::Decimal {
-                    places: p,
-                    min: a,
-                    max: b,
-                },
-                T::Decimal {
-                    places: q,
-                    min: c,
-                    max: d,
-                },
-            ) => {
-                if q < p {
-                    return Some(format!("its places would go from {p} to {q}"));
-                }
-                // Values keep their meaning: old units scaled to the new places (both at most
-                // `MAX_PLACES`, so the scale and the products fit in an i128).
-                let scale = 10_i128.checked_pow(u32::from(q - p)).unwrap_or(i128::MAX);
-                let (a, b) = (
-                    i128::from(*a).saturating_mul(scale),
-                    i128::from(*b).saturating_mul(scale),
-                );
-                (i128::from(*c) > a || i128::from(*d) < b)
-                    .then(|| "its bounds would no longer hold every value they held".to_string())
-            }
-            (T::Picklist { .. }, T::Picklist { .. })
-            | (T::MultiPicklist { .. }, T::MultiPicklist { .. }) => Some(
-                "options change one at a time (AddOption, RetireOption, RelabelOption)".to_string(),
-            ),
-            (T::Reference { kind: was }, T::Reference { kind: now }) => {
-                (was != now).then(|| format!("its references would go from {was} to {now} records"))
-            }
-            (old, new) if old == new => None,
-            (old, new) if std::mem::discriminant(old) == std::mem::discriminant(new) => None,
-            (old, new) => Some(format!(
-                "its type would go from {} to {}",
-                old.name(),
-                new.name()
-            )),
-        }
-    }
-}
-
-/// A custom field of one kind of record.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldDefinition {
-    key: FieldKey,
-    label: String,
-    field_type: FieldType,
-    required: bool,
-    personal: bool,
-    retired: bool,
-    /// The version the field was added in (set by [`FieldSchema::apply`]).
-    since: SchemaVersion,
-}
-
-impl FieldDefinition {
-    /// A field that is optional and holds no personal data.
-    pub fn new(key: FieldKey, label: impl Into<String>, field_type: FieldType) -> FieldDefinition {
-        FieldDefinition {
-            key,
-            label: label.into(),
-            field_type,
-            required: false,
-            personal: false,
-            retired: false,
-            since: SchemaVersion::EMPTY,
-        }
-    }
-
-    /// The same field, required: a record created once it exists must have a value.
-    #[must_use]
-    pub fn required(self) -> FieldDefinition {
-        FieldDefinition {
-            required: true,
-            ..self
-        }
-    }
-
-    /// The same field, holding personal data: named only in events, redacted by the access
-    /// policy, erased with its contact.
-    #[must_use]
-    pub fn personal(self) -> FieldDefinition {
-        FieldDefinition {
-            personal: true,
-            ..self
-        }
-    }
-
-    /// Its stable key.
-    pub fn key(&self) -> &FieldKey {
-        &self.key
-    }
-
-    /// Its label.
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-
-    /// Its type.
-    pub fn field_type(&self) -> &FieldType {
-        &self.field_type
-    }
-
-    /// Whether a record created once it exists must have a value.
-    pub fn is_required(&self) -> bool {
-        self.required
-    }
-
-    /// Whether it holds personal data.
-    pub fn is_personal(&self) -> bool {
-        self.personal
-    }
-
-    /// Whether it is retired: read in stored records, no longer written.
-    pub fn is_retired(&self) -> bool {
-        self.retired
-    }
-
-    /// The schema version it was added in.
-    pub fn since(&self) -> SchemaVersion {
-        self.since
-    }
-}
-
 /// A change to a [`FieldSchema`]: the only way it changes, so that no change can make a stored
 /// value invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -517,6 +235,62 @@ pub enum SchemaChange {
         /// The new label.
         label: String,
     },
+    /// Adds a pipeline (its key new, retired ones included).
+    AddPipeline {
+        /// The pipeline.
+        pipeline: Pipeline,
+    },
+    /// Retires a pipeline: opportunities in it stay; none is put in it any more.
+    RetirePipeline {
+        /// The pipeline.
+        pipeline: FieldKey,
+    },
+    /// Renames a pipeline's label.
+    RelabelPipeline {
+        /// The pipeline.
+        pipeline: FieldKey,
+        /// The new label.
+        label: String,
+    },
+    /// Adds a stage to a pipeline, after the stage `after` (first when `None`), where the
+    /// backbone's order allows it.
+    AddStage {
+        /// The pipeline.
+        pipeline: FieldKey,
+        /// The stage.
+        stage: PipelineStage,
+        /// The stage it comes after.
+        after: Option<FieldKey>,
+    },
+    /// Retires a stage: opportunities in it stay there; none enters it any more. Refused when
+    /// its backbone stage would have no current stage left.
+    RetireStage {
+        /// The pipeline.
+        pipeline: FieldKey,
+        /// The stage.
+        stage: FieldKey,
+    },
+    /// Renames a stage's label.
+    RelabelStage {
+        /// The pipeline.
+        pipeline: FieldKey,
+        /// The stage.
+        stage: FieldKey,
+        /// The new label.
+        label: String,
+    },
+    /// Sets a stage's default probability and stale-after time (for opportunities entering it
+    /// from then on).
+    SetStageDefaults {
+        /// The pipeline.
+        pipeline: FieldKey,
+        /// The stage.
+        stage: FieldKey,
+        /// The probability an opportunity takes when it enters the stage.
+        probability: crate::forecast::Probability,
+        /// After how many days in the stage an opportunity is stale, if the stage says.
+        stale_after_days: Option<u32>,
+    },
 }
 
 /// Why a [`SchemaChange`] was refused.
@@ -581,6 +355,16 @@ pub enum SchemaError {
         /// What would narrow.
         why: String,
     },
+    /// A pipeline change that does not fit: an unknown or retired pipeline or stage, a key
+    /// given twice, stages out of the backbone's order, a backbone stage left without a current
+    /// stage.
+    #[error("the pipeline {key}: {problem}")]
+    Pipeline {
+        /// The pipeline.
+        key: FieldKey,
+        /// What is wrong.
+        problem: String,
+    },
     /// The schema has had `u32::MAX` changes.
     #[error("the schema has no version after {0}")]
     Exhausted(SchemaVersion),
@@ -593,6 +377,8 @@ pub enum SchemaError {
 pub struct FieldSchema {
     version: SchemaVersion,
     kinds: BTreeMap<RecordKind, Vec<FieldDefinition>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pipelines: Vec<Pipeline>,
 }
 
 impl<'de> Deserialize<'de> for FieldSchema {
@@ -602,8 +388,22 @@ impl<'de> Deserialize<'de> for FieldSchema {
         struct Stored {
             version: SchemaVersion,
             kinds: BTreeMap<RecordKind, Vec<FieldDefinition>>,
+            #[serde(default)]
+            pipelines: Vec<Pipeline>,
         }
-        let Stored { version, kinds } = Stored::deserialize(d)?;
+        let Stored {
+            version,
+            kinds,
+            pipelines,
+        } = Stored::deserialize(d)?;
+        for (i, pipeline) in pipelines.iter().enumerate() {
+            pipeline.check().map_err(serde::de::Error::custom)?;
+            if pipelines[..i].iter().any(|p| p.key() == pipeline.key()) {
+                return Err(serde::de::Error::custom(
+                    pipeline.problem("it is listed twice".to_string()),
+                ));
+            }
+        }
         for (kind, fields) in &kinds {
             for (i, field) in fields.iter().enumerate() {
                 well_formed(*kind, field).map_err(serde::de::Error::custom)?;
@@ -622,7 +422,11 @@ impl<'de> Deserialize<'de> for FieldSchema {
                 }
             }
         }
-        Ok(FieldSchema { version, kinds })
+        Ok(FieldSchema {
+            version,
+            kinds,
+            pipelines,
+        })
     }
 }
 
@@ -645,6 +449,40 @@ impl FieldSchema {
     /// The field of `kind` with `key`, retired or not.
     pub fn field(&self, kind: RecordKind, key: &FieldKey) -> Option<&FieldDefinition> {
         self.fields(kind).iter().find(|f| &f.key == key)
+    }
+
+    /// The pipelines, retired ones included, in the order they were added.
+    pub fn pipelines(&self) -> &[Pipeline] {
+        &self.pipelines
+    }
+
+    /// The pipeline with `key`, retired or not.
+    pub fn pipeline(&self, key: &FieldKey) -> Option<&Pipeline> {
+        self.pipelines.iter().find(|p| p.key() == key)
+    }
+
+    /// The pipeline `key`, not retired, to change.
+    fn pipeline_mut(&mut self, key: &FieldKey) -> Result<&mut Pipeline, SchemaError> {
+        let problem = match self.pipelines.iter().position(|p| p.key() == key) {
+            None => "there is no such pipeline",
+            Some(i) if self.pipelines[i].is_retired() => "it is retired",
+            Some(i) => return Ok(&mut self.pipelines[i]),
+        };
+        Err(SchemaError::Pipeline {
+            key: key.clone(),
+            problem: problem.to_string(),
+        })
+    }
+
+    /// Applies a change to one pipeline, then checks it.
+    fn change_pipeline(
+        &mut self,
+        key: &FieldKey,
+        change: impl FnOnce(&mut Pipeline) -> Result<(), SchemaError>,
+    ) -> Result<(), SchemaError> {
+        let pipeline = self.pipeline_mut(key)?;
+        change(pipeline)?;
+        pipeline.check()
     }
 
     /// The schema after `change`, at the next version.
@@ -736,6 +574,62 @@ impl FieldSchema {
                 let field = next.current_mut(*kind, key)?;
                 well_formed(*kind, field)?;
             }
+            SchemaChange::AddPipeline { pipeline } => {
+                if self.pipeline(pipeline.key()).is_some() {
+                    return Err(pipeline.problem("it exists already".to_string()));
+                }
+                let pipeline = Pipeline::new(
+                    pipeline.key().clone(),
+                    pipeline.label(),
+                    pipeline.stages().to_vec(),
+                );
+                pipeline.check()?;
+                next.pipelines.push(pipeline);
+            }
+            SchemaChange::RetirePipeline { pipeline } => {
+                next.pipeline_mut(pipeline)?.retire();
+            }
+            SchemaChange::RelabelPipeline { pipeline, label } => {
+                next.change_pipeline(pipeline, |p| {
+                    p.relabel(label);
+                    Ok(())
+                })?;
+            }
+            SchemaChange::AddStage {
+                pipeline,
+                stage,
+                after,
+            } => {
+                next.change_pipeline(pipeline, |p| p.insert(stage.clone(), after.as_ref()))?;
+            }
+            SchemaChange::RetireStage { pipeline, stage } => {
+                next.change_pipeline(pipeline, |p| {
+                    p.stage_mut(stage)?.retire();
+                    Ok(())
+                })?;
+            }
+            SchemaChange::RelabelStage {
+                pipeline,
+                stage,
+                label,
+            } => {
+                next.change_pipeline(pipeline, |p| {
+                    p.stage_mut(stage)?.relabel(label);
+                    Ok(())
+                })?;
+            }
+            SchemaChange::SetStageDefaults {
+                pipeline,
+                stage,
+                probability,
+                stale_after_days,
+            } => {
+                next.change_pipeline(pipeline, |p| {
+                    p.stage_mut(stage)?
+                        .set_defaults(*probability, *stale_after_days);
+                    Ok(())
+                })?;
+            }
         }
         Ok(next)
     }
@@ -793,37 +687,4 @@ impl FieldSchema {
                 problem: format!("it has no option {option}"),
             })
     }
-}
-
-/// Checks that `field` of `kind` is well formed: a label, a type whose bounds hold something.
-fn well_formed(kind: RecordKind, field: &FieldDefinition) -> Result<(), SchemaError> {
-    let malformed = |problem: String| SchemaError::Malformed {
-        kind,
-        key: field.key.clone(),
-        problem,
-    };
-    let label = field.label.trim();
-    if label.is_empty() || label.chars().count() > 200 || label.chars().any(char::is_control) {
-        return Err(malformed(
-            "its label must be 1 to 200 characters on one line".to_string(),
-        ));
-    }
-    if let Some(options) = field.field_type.options() {
-        for option in options {
-            let label = option.label.trim();
-            if label.is_empty()
-                || label.chars().count() > 200
-                || label.chars().any(char::is_control)
-            {
-                return Err(malformed(format!(
-                    "the label of the option {} must be 1 to 200 characters on one line",
-                    option.key
-                )));
-            }
-        }
-    }
-    field
-        .field_type
-        .problem()
-        .map_or(Ok(()), |p| Err(malformed(p)))
 }

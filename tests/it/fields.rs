@@ -836,3 +836,176 @@ fn a_stored_schema_is_its_replayed_history_and_forgeries_are_refused() {
         "{backwards_in_time}"
     );
 }
+
+/// Pipelines: custom stages inside the open backbone stages, in its order, each backbone stage
+/// with a current stage; added, relabelled, given defaults, retired, and refused when a change
+/// would break that.
+#[test]
+fn pipelines_keep_their_stages_inside_the_backbone() {
+    use prospect::Probability;
+    use prospect::fields::{Pipeline, PipelineStage};
+    use prospect::state::OpportunityStage as S;
+    let stage = |k: &str, backbone, p| {
+        PipelineStage::new(
+            key(k),
+            k.replace('_', " "),
+            backbone,
+            Probability::new(p).unwrap(),
+        )
+    };
+    let renewals = Pipeline::new(
+        key("renewals"),
+        "Renewals",
+        vec![
+            stage("check_in", S::Discovery, 20),
+            stage("usage_review", S::Discovery, 30).stale_after_days(14),
+            stage("quote", S::Proposal, 50),
+            stage("terms", S::Negotiation, 70),
+            stage("paperwork", S::Contracting, 90),
+        ],
+    );
+    let add = SchemaChange::AddPipeline {
+        pipeline: renewals.clone(),
+    };
+    let schema = FieldSchema::new().apply(&add).unwrap();
+    let stored = schema.pipeline(&key("renewals")).unwrap();
+    assert_eq!(stored.entry(S::Discovery).unwrap().key(), &key("check_in"));
+    assert_eq!(
+        stored.entry(S::Contracting).unwrap().key(),
+        &key("paperwork")
+    );
+    assert_eq!(
+        stored.stage(&key("usage_review")).unwrap().stale_after(),
+        Some(14)
+    );
+    let json = serde_json::to_string(&schema).unwrap();
+    assert_eq!(serde_json::from_str::<FieldSchema>(&json).unwrap(), schema);
+    assert!(
+        matches!(schema.apply(&add), Err(SchemaError::Pipeline { .. })),
+        "added twice"
+    );
+
+    let renewals_key = || key("renewals");
+    let ok = [
+        SchemaChange::AddStage {
+            pipeline: renewals_key(),
+            stage: stage("legal", S::Contracting, 95),
+            after: Some(key("paperwork")),
+        },
+        SchemaChange::RetireStage {
+            pipeline: renewals_key(),
+            stage: key("check_in"),
+        },
+        SchemaChange::RelabelStage {
+            pipeline: renewals_key(),
+            stage: key("quote"),
+            label: "Renewal quote".into(),
+        },
+        SchemaChange::SetStageDefaults {
+            pipeline: renewals_key(),
+            stage: key("terms"),
+            probability: Probability::new(75).unwrap(),
+            stale_after_days: Some(7),
+        },
+        SchemaChange::RelabelPipeline {
+            pipeline: renewals_key(),
+            label: "Renewals (annual)".into(),
+        },
+    ];
+    let changed = ok
+        .iter()
+        .try_fold(schema.clone(), |s, c| s.apply(c))
+        .unwrap();
+    let pipeline = changed.pipeline(&renewals_key()).unwrap();
+    assert_eq!(pipeline.label(), "Renewals (annual)");
+    assert_eq!(
+        pipeline.entry(S::Discovery).unwrap().key(),
+        &key("usage_review"),
+        "the retired stage is no longer where opportunities enter"
+    );
+    assert!(pipeline.stage(&key("check_in")).unwrap().is_retired());
+    assert_eq!(pipeline.stages().last().unwrap().key(), &key("legal"));
+    assert_eq!(
+        pipeline.stage(&key("terms")).unwrap().probability(),
+        Probability::new(75).unwrap()
+    );
+
+    let refused = [
+        // Out of the backbone's order: a proposal stage after a contracting one.
+        (
+            SchemaChange::AddStage {
+                pipeline: renewals_key(),
+                stage: stage("late_quote", S::Proposal, 50),
+                after: Some(key("paperwork")),
+            },
+            "backbone's order",
+        ),
+        // Inside a closed stage.
+        (
+            SchemaChange::AddStage {
+                pipeline: renewals_key(),
+                stage: stage("won_party", S::Won, 100),
+                after: Some(key("paperwork")),
+            },
+            "closed",
+        ),
+        // The last current stage of Proposal.
+        (
+            SchemaChange::RetireStage {
+                pipeline: renewals_key(),
+                stage: key("quote"),
+            },
+            "no current stage is inside proposal",
+        ),
+        (
+            SchemaChange::AddStage {
+                pipeline: renewals_key(),
+                stage: stage("quote", S::Proposal, 50),
+                after: None,
+            },
+            "already has the stage quote",
+        ),
+        (
+            SchemaChange::RelabelStage {
+                pipeline: key("absent"),
+                stage: key("quote"),
+                label: "x".into(),
+            },
+            "no such pipeline",
+        ),
+        (
+            SchemaChange::SetStageDefaults {
+                pipeline: renewals_key(),
+                stage: key("quote"),
+                probability: Probability::new(50).unwrap(),
+                stale_after_days: Some(0),
+            },
+            "0 days",
+        ),
+        (
+            SchemaChange::AddPipeline {
+                pipeline: Pipeline::new(
+                    key("short"),
+                    "Short",
+                    vec![stage("only", S::Discovery, 10)],
+                ),
+            },
+            "no current stage is inside proposal",
+        ),
+    ];
+    for (change, says) in refused {
+        let e = schema.apply(&change).expect_err(says);
+        assert!(
+            matches!(e, SchemaError::Pipeline { .. }) && e.to_string().contains(says),
+            "{change:?}: expected {says:?}, found {e}"
+        );
+    }
+    let retired = schema
+        .apply(&SchemaChange::RetirePipeline {
+            pipeline: renewals_key(),
+        })
+        .unwrap();
+    assert!(retired.pipeline(&renewals_key()).unwrap().is_retired());
+    let e = retired.apply(&ok[0]).unwrap_err();
+    assert!(e.to_string().contains("retired"), "{e}");
+}
