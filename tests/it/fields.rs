@@ -583,6 +583,9 @@ fn value_for(field: &FieldDefinition, rng: &mut SplitMix64) -> FieldValue {
 
 /// A change drawn from `rng` against `schema`: often one that `apply` refuses.
 fn change_for(schema: &FieldSchema, rng: &mut SplitMix64, n: usize) -> SchemaChange {
+    if rng.chance(0.25) {
+        return pipeline_change_for(rng, n);
+    }
     let kind = [O, RecordKind::Contact][rng.between(0, 1) as usize];
     let fields = schema.fields(kind);
     let existing = (!fields.is_empty())
@@ -674,6 +677,69 @@ fn change_for(schema: &FieldSchema, rng: &mut SplitMix64, n: usize) -> SchemaCha
     }
 }
 
+/// A pipeline change drawn from `rng`, on the pipelines `p0` and `p1`: often refused (a stage
+/// out of order, the last one of its backbone stage retired).
+fn pipeline_change_for(rng: &mut SplitMix64, n: usize) -> SchemaChange {
+    use prospect::Probability;
+    use prospect::fields::{Pipeline, PipelineStage};
+    use prospect::state::OpportunityStage as S;
+    let open = [S::Discovery, S::Proposal, S::Negotiation, S::Contracting];
+    let pipeline = key(["p0", "p1"][rng.between(0, 1) as usize]);
+    let stage_key = |rng: &mut SplitMix64| key(&format!("s{}", rng.between(0, 7)));
+    let stage = |rng: &mut SplitMix64, k: FieldKey| {
+        let backbone = open[rng.between(0, 3) as usize];
+        PipelineStage::new(
+            k,
+            "S",
+            backbone,
+            Probability::new(rng.between(0, 100) as u32).unwrap(),
+        )
+    };
+    match rng.between(0, 5) {
+        0 => SchemaChange::AddPipeline {
+            pipeline: Pipeline::new(
+                pipeline,
+                "P",
+                open.iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        PipelineStage::new(
+                            key(&format!("s{i}")),
+                            "S",
+                            *b,
+                            Probability::new(50).unwrap(),
+                        )
+                    })
+                    .collect(),
+            ),
+        },
+        1 => {
+            let k = key(&format!("n{n}"));
+            SchemaChange::AddStage {
+                pipeline,
+                stage: stage(rng, k),
+                after: rng.chance(0.7).then(|| stage_key(rng)),
+            }
+        }
+        2 => SchemaChange::RetireStage {
+            pipeline,
+            stage: stage_key(rng),
+        },
+        3 => SchemaChange::SetStageDefaults {
+            pipeline,
+            stage: stage_key(rng),
+            probability: Probability::new(rng.between(0, 100) as u32).unwrap(),
+            stale_after_days: rng.chance(0.5).then(|| rng.between(0, 30) as u32),
+        },
+        4 => SchemaChange::RelabelStage {
+            pipeline,
+            stage: stage_key(rng),
+            label: format!("Stage {n}"),
+        },
+        _ => SchemaChange::RetirePipeline { pipeline },
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -687,9 +753,13 @@ proptest! {
         let mut written: Vec<(RecordKind, FieldValues, SchemaVersion)> = Vec::new();
         for n in 0..40 {
             let change = change_for(&schema, &mut rng, n);
-            // A refused change leaves the schema as it was.
+            // A refused change leaves the schema as it was; an applied one gives a schema
+            // that reading accepts (every rule `apply` keeps is one a reader checks).
             if let Ok(next) = schema.apply(&change) {
                 prop_assert_eq!(next.version().get(), schema.version().get() + 1);
+                let json = serde_json::to_string(&next).unwrap();
+                let read = serde_json::from_str::<FieldSchema>(&json);
+                prop_assert!(read.as_ref().is_ok_and(|r| r == &next), "{:?}: {:?}", change, read);
                 schema = next;
             }
             // A record written now, with a value for every current field.
