@@ -390,6 +390,71 @@ fn deserialise_everything(value: &Value) {
     let _ = serde_json::from_value::<Versioned<Record>>(value.clone());
     let _ = serde_json::from_value::<Qualification>(value.clone());
     let _ = serde_json::from_value::<Money>(value.clone());
+    let _ = serde_json::from_value::<prospect::fields::FieldSchema>(value.clone());
+    let _ = serde_json::from_value::<prospect::fields::SchemaChange>(value.clone());
+    let _ = serde_json::from_value::<prospect::fields::FieldValues>(value.clone());
+}
+
+/// A schema record with a field of every type and a pipeline, as JSON.
+fn schema_record_json() -> Value {
+    use prospect::Probability;
+    use prospect::fields::*;
+    use prospect::state::OpportunityStage as S;
+    let f = Sample::new(43);
+    let key = |k: &str| FieldKey::new(k).unwrap();
+    let options = || {
+        vec![
+            PicklistOption::new(key("a"), "A"),
+            PicklistOption::new(key("b"), "B"),
+        ]
+    };
+    let types = [
+        FieldType::Text { max_chars: 40 },
+        FieldType::Integer { min: -5, max: 5 },
+        FieldType::Decimal {
+            places: 2,
+            min: 0,
+            max: 900,
+        },
+        FieldType::Money,
+        FieldType::Date,
+        FieldType::Boolean,
+        FieldType::Picklist { options: options() },
+        FieldType::MultiPicklist { options: options() },
+        FieldType::Reference {
+            kind: prospect::record::RecordKind::Account,
+        },
+    ];
+    let mut record: Option<SchemaRecord> = None;
+    let ctx = f.ctx();
+    let mut changes: Vec<SchemaChange> = types
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| SchemaChange::AddField {
+            kind: prospect::record::RecordKind::Opportunity,
+            field: FieldDefinition::new(key(&format!("f{i}")), "F", t),
+        })
+        .collect();
+    let stage = |k: &str, b| PipelineStage::new(key(k), "S", b, Probability::new(50).unwrap());
+    changes.push(SchemaChange::AddPipeline {
+        pipeline: Pipeline::new(
+            key("p"),
+            "P",
+            vec![
+                stage("d", S::Discovery),
+                stage("p", S::Proposal),
+                stage("n", S::Negotiation),
+                stage("c", S::Contracting),
+            ],
+        ),
+    });
+    for change in changes {
+        record = Some(match record {
+            None => SchemaRecord::first(change, &ctx).unwrap(),
+            Some(r) => r.change(change, &ctx).unwrap(),
+        });
+    }
+    json(&Record::FieldSchema(record.unwrap()))
 }
 
 proptest! {
@@ -412,6 +477,20 @@ proptest! {
         mutate(&mut value, &path, replacement);
         deserialise_everything(&value);
         // What is accepted is valid: it serialises back to what was read.
+        if let Ok(record) = serde_json::from_value::<Record>(value.clone()) {
+            let again: Record = serde_json::from_value(json(&record)).unwrap();
+            prop_assert_eq!(again, record);
+        }
+    }
+
+    #[test]
+    fn no_deserialiser_panics_on_a_schema_record_with_one_part_replaced(
+        path in proptest::collection::vec(any::<usize>(), 0..8),
+        replacement in json_value(),
+    ) {
+        let mut value = schema_record_json();
+        mutate(&mut value, &path, replacement);
+        deserialise_everything(&value);
         if let Ok(record) = serde_json::from_value::<Record>(value.clone()) {
             let again: Record = serde_json::from_value(json(&record)).unwrap();
             prop_assert_eq!(again, record);
