@@ -20,9 +20,8 @@ use crate::email::EmailAddress;
 pub use crate::error::RecordError;
 use crate::fields::SchemaRecord;
 pub use crate::format::RECORD_FORMAT;
-use crate::id::{
-    AccountId, ActivityId, ContactId, FieldSchemaId, LeadId, OpportunityId, OrganizationId, TaskId,
-};
+pub use crate::id::RecordId;
+use crate::id::{ContactId, OrganizationId};
 pub use crate::kind::RecordKind;
 pub use crate::lead::AnyLead;
 use crate::lead::Lead;
@@ -143,90 +142,6 @@ impl fmt::Display for RecordState {
         }
     }
 }
-
-/// The id of any record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "type", content = "id", rename_all = "snake_case")]
-pub enum RecordId {
-    /// A contact's id.
-    Contact(ContactId),
-    /// A lead's id.
-    Lead(LeadId),
-    /// An opportunity's id.
-    Opportunity(OpportunityId),
-    /// An account's id.
-    Account(AccountId),
-    /// An activity's id.
-    Activity(ActivityId),
-    /// A task's id.
-    Task(TaskId),
-    /// An organization.
-    Organization(OrganizationId),
-    /// The field schema ([`FieldSchemaId::STORE`]).
-    FieldSchema(FieldSchemaId),
-}
-
-impl RecordId {
-    /// The id of the record of `kind` with `uuid`, as adapters read it back.
-    pub fn from_parts(kind: RecordKind, uuid: uuid::Uuid) -> RecordId {
-        match kind {
-            RecordKind::Contact => RecordId::Contact(ContactId::from_uuid(uuid)),
-            RecordKind::Lead => RecordId::Lead(LeadId::from_uuid(uuid)),
-            RecordKind::Opportunity => RecordId::Opportunity(OpportunityId::from_uuid(uuid)),
-            RecordKind::Account => RecordId::Account(AccountId::from_uuid(uuid)),
-            RecordKind::Activity => RecordId::Activity(ActivityId::from_uuid(uuid)),
-            RecordKind::Task => RecordId::Task(TaskId::from_uuid(uuid)),
-            RecordKind::Organization => RecordId::Organization(OrganizationId::from_uuid(uuid)),
-            RecordKind::FieldSchema => RecordId::FieldSchema(FieldSchemaId::from_uuid(uuid)),
-        }
-    }
-
-    /// The kind of record it names.
-    pub fn kind(self) -> RecordKind {
-        match self {
-            RecordId::Contact(_) => RecordKind::Contact,
-            RecordId::Lead(_) => RecordKind::Lead,
-            RecordId::Opportunity(_) => RecordKind::Opportunity,
-            RecordId::Account(_) => RecordKind::Account,
-            RecordId::Activity(_) => RecordKind::Activity,
-            RecordId::Task(_) => RecordKind::Task,
-            RecordId::Organization(_) => RecordKind::Organization,
-            RecordId::FieldSchema(_) => RecordKind::FieldSchema,
-        }
-    }
-
-    /// The UUID of the record, whatever its kind.
-    pub fn as_uuid(self) -> uuid::Uuid {
-        match self {
-            RecordId::Contact(id) => id.as_uuid(),
-            RecordId::Lead(id) => id.as_uuid(),
-            RecordId::Opportunity(id) => id.as_uuid(),
-            RecordId::Account(id) => id.as_uuid(),
-            RecordId::Activity(id) => id.as_uuid(),
-            RecordId::Task(id) => id.as_uuid(),
-            RecordId::Organization(id) => id.as_uuid(),
-            RecordId::FieldSchema(id) => id.as_uuid(),
-        }
-    }
-}
-
-impl fmt::Display for RecordId {
-    /// `lead 019b...`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind(), self.as_uuid())
-    }
-}
-
-macro_rules! id_into_record_id {
-    ($($id:ident => $variant:ident),+) => {$(
-        impl From<$id> for RecordId {
-            fn from(id: $id) -> RecordId {
-                RecordId::$variant(id)
-            }
-        }
-    )+};
-}
-id_into_record_id!(ContactId => Contact, LeadId => Lead, OpportunityId => Opportunity, AccountId => Account, ActivityId => Activity, TaskId => Task, OrganizationId => Organization, FieldSchemaId => FieldSchema);
 
 impl From<Regarding> for RecordId {
     fn from(regarding: Regarding) -> RecordId {

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{FieldDefinition, FieldKey, FieldSchema, FieldType, SchemaVersion};
 use crate::error::{Field, ValidationError};
+use crate::id::RecordId;
 use crate::kind::RecordKind;
 use crate::money::{Currency, Money};
-use crate::record::RecordId;
 use crate::text::{Identity, Kind, clean};
 
 /// The value of one custom field.
