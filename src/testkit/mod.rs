@@ -482,43 +482,23 @@ macro_rules! store_conformance {
             }
 
             $(
-                #[test]
-                fn conformance_records_read_back_after_reopen() {
-                    #[allow(clippy::redundant_closure)]
-                    $crate::testkit::cases::records_read_back_after_reopen(|| $new, $reopen);
-                }
-
-                #[test]
-                fn conformance_events_resume_from_a_cursor_after_reopen() {
-                    #[allow(clippy::redundant_closure)]
-                    $crate::testkit::cases::events_resume_from_a_cursor_after_reopen(|| $new, $reopen);
-                }
-
-                #[test]
-                fn conformance_keys_are_recalled_after_reopen() {
-                    #[allow(clippy::redundant_closure)]
-                    $crate::testkit::cases::keys_are_recalled_after_reopen(|| $new, $reopen);
-                }
+                $crate::__conformance_tests_with!($new, $reopen;
+                    conformance_records_read_back_after_reopen => records_read_back_after_reopen,
+                    conformance_events_resume_from_a_cursor_after_reopen =>
+                        events_resume_from_a_cursor_after_reopen,
+                    conformance_keys_are_recalled_after_reopen => keys_are_recalled_after_reopen,
+                );
             )?
 
             $(
-                #[test]
-                fn conformance_bad_records_are_reported_in_pages_and_scans() {
-                    #[allow(clippy::redundant_closure)]
-                    $crate::testkit::cases::bad_records_are_reported_in_pages_and_scans(|| $new, $corrupt);
-                }
-
-                #[test]
-                fn conformance_bad_records_fail_their_lookups_naming_them() {
-                    #[allow(clippy::redundant_closure)]
-                    $crate::testkit::cases::bad_records_fail_their_lookups_naming_them(|| $new, $corrupt);
-                }
-
-                #[test]
-                fn conformance_bad_events_are_reported_in_their_page() {
-                    #[allow(clippy::redundant_closure)]
-                    $crate::testkit::cases::bad_events_are_reported_in_their_page(|| $new, $corrupt);
-                }
+                $crate::__conformance_tests_with!($new, $corrupt;
+                    conformance_bad_records_are_reported_in_pages_and_scans =>
+                        bad_records_are_reported_in_pages_and_scans,
+                    conformance_bad_records_fail_their_lookups_naming_them =>
+                        bad_records_fail_their_lookups_naming_them,
+                    conformance_bad_events_are_reported_in_their_page =>
+                        bad_events_are_reported_in_their_page,
+                );
             )?
         }
     };
@@ -597,6 +577,20 @@ macro_rules! __conformance_tests {
         #[test]
         fn $test() {
             $crate::testkit::cases::$case($new);
+        }
+    )+};
+}
+
+/// Tests of cases that take, besides a constructor of stores made by `$new`, the hook `$with`
+/// a macro option gave (`reopen`, `corrupt`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests_with {
+    ($new:expr, $with:expr; $($test:ident => $case:ident),+ $(,)?) => {$(
+        #[test]
+        fn $test() {
+            #[allow(clippy::redundant_closure)]
+            $crate::testkit::cases::$case(|| $new, $with);
         }
     )+};
 }
