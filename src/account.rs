@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::edit::{Change, Reassignment};
 use crate::error::RecordError;
 use crate::format::{Format, ReadingRecord};
@@ -116,6 +117,7 @@ mod data {
         pub(super) handoffs: Vec<Handoff>,
         /// Whether personal data in it was erased (the references of erased contacts' wins).
         pub(super) erased: bool,
+        pub(super) custom: CustomFields,
     }
 }
 
@@ -135,6 +137,8 @@ struct AccountOut<'a> {
     handoffs: &'a [Handoff],
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     erased: bool,
+    #[serde(skip_serializing_if = "CustomFields::is_empty")]
+    custom: &'a CustomFields,
 }
 
 impl Serialize for Account {
@@ -151,6 +155,7 @@ impl Serialize for Account {
             wins: &a.wins,
             handoffs: &a.handoffs,
             erased: a.erased,
+            custom: &a.custom,
         }
         .serialize(s)
     }
@@ -180,6 +185,8 @@ struct AccountRepr {
     handoffs: Vec<Handoff>,
     #[serde(default)]
     erased: bool,
+    #[serde(default)]
+    custom: CustomFields,
 }
 
 /// An account's won value, whose errors name the field (a record read by a store is reported
@@ -217,6 +224,7 @@ impl Account {
                 }],
                 handoffs: Vec::new(),
                 erased: false,
+                custom: CustomFields::new(),
             }),
         }
     }
@@ -234,6 +242,7 @@ impl Account {
         for handoff in &mut data.handoffs {
             handoff.reassignment = handoff.reassignment.erased();
         }
+        data.custom = data.custom.erased();
         data.erased = true;
         Account {
             data: Arc::new(data),
@@ -433,7 +442,29 @@ impl Account {
         if !crate::edit::chained(owners, &self.data.owner) {
             return invariant("owner", "differs from its history's hand-offs");
         }
-        Ok(())
+        self.data
+            .custom
+            .check(self.own_entries(), self.data.erased)
+            .map_err(|problem| RecordError::Custom {
+                record: RecordKind::Account,
+                problem,
+            })
+    }
+
+    /// How many entries its own history has: its wins and hand-offs.
+    pub(crate) fn own_entries(&self) -> usize {
+        self.data.wins.len() + self.data.handoffs.len()
+    }
+
+    /// Its custom fields.
+    pub fn custom_fields(&self) -> &CustomFields {
+        &self.data.custom
+    }
+
+    /// The same account with `custom` as its custom fields.
+    pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Account {
+        Arc::make_mut(&mut self.data).custom = custom;
+        self
     }
 }
 
@@ -456,6 +487,7 @@ impl<'de> Deserialize<'de> for Account {
                 wins: r.wins,
                 handoffs: r.handoffs,
                 erased: r.erased,
+                custom: r.custom,
             }),
         };
         account

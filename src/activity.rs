@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::contact::Contact;
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::error::{Field, RecordError, ValidationError};
 use crate::format::{Format, ReadingRecord};
 use crate::id::{ActivityId, ContactId, LeadId, OpportunityId};
@@ -187,6 +188,7 @@ mod data {
         pub(super) logged_at: DateTime<Utc>,
         /// Whether its contact's personal data was erased, and with it its text.
         pub(super) erased: bool,
+        pub(super) custom: CustomFields,
     }
 }
 
@@ -276,6 +278,7 @@ impl Activity {
                 by: ctx.actor().clone(),
                 logged_at: now,
                 erased: false,
+                custom: CustomFields::new(),
             }),
         })
     }
@@ -364,6 +367,7 @@ impl Activity {
                 by: a.by.clone(),
                 logged_at: a.logged_at,
                 erased,
+                custom: a.custom.erased(),
             }),
         }
     }
@@ -393,7 +397,29 @@ impl Activity {
         {
             return invariant("summary", "an erased activity still holds its text");
         }
-        Ok(())
+        self.data
+            .custom
+            .check(self.own_entries(), self.data.erased)
+            .map_err(|problem| RecordError::Custom {
+                record: RecordKind::Activity,
+                problem,
+            })
+    }
+
+    /// How many entries its own history has: its logging.
+    pub(crate) fn own_entries(&self) -> usize {
+        1
+    }
+
+    /// Its custom fields.
+    pub fn custom_fields(&self) -> &CustomFields {
+        &self.data.custom
+    }
+
+    /// The same activity with `custom` as its custom fields.
+    pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Activity {
+        Arc::make_mut(&mut self.data).custom = custom;
+        self
     }
 }
 
@@ -421,6 +447,8 @@ struct ActivityOut<'a> {
     logged_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     erased: bool,
+    #[serde(skip_serializing_if = "CustomFields::is_empty")]
+    custom: &'a CustomFields,
 }
 
 impl Serialize for Activity {
@@ -439,6 +467,7 @@ impl Serialize for Activity {
             by: &a.by,
             logged_at: a.logged_at,
             erased: a.erased,
+            custom: &a.custom,
         }
         .serialize(s)
     }
@@ -465,6 +494,8 @@ struct ActivityIn {
     logged_at: DateTime<Utc>,
     #[serde(default)]
     erased: bool,
+    #[serde(default)]
+    custom: CustomFields,
 }
 
 impl<'de> Deserialize<'de> for Activity {
@@ -489,6 +520,7 @@ impl<'de> Deserialize<'de> for Activity {
                 by: r.by,
                 logged_at: r.logged_at,
                 erased: r.erased,
+                custom: r.custom,
             }),
         };
         activity.check().map_err(serde::de::Error::custom)?;

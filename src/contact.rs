@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::edit::{Change, Correction};
 use crate::email::EmailAddress;
 use crate::id::{ContactId, OrganizationId};
@@ -379,6 +380,8 @@ mod data {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         /// Boxed: rare, and 32 bytes in every contact otherwise.
         pub(super) erased: Option<Box<Erasure>>,
+        #[serde(default, skip_serializing_if = "CustomFields::is_empty")]
+        pub(super) custom: CustomFields,
     }
 }
 
@@ -454,6 +457,7 @@ impl Contact {
                 created_by: ctx.actor().clone(),
                 corrections: Vec::new(),
                 erased: None,
+                custom: CustomFields::new(),
             }),
         }
     }
@@ -548,6 +552,7 @@ impl Contact {
                     .map(Correction::erased)
                     .collect(),
                 erased,
+                custom: self.data.custom.erased(),
             }),
         }
     }
@@ -618,7 +623,28 @@ impl Contact {
                 );
             }
         }
-        Ok(())
+        data.custom
+            .check(self.own_entries(), data.erased.is_some())
+            .map_err(|problem| crate::error::RecordError::Custom {
+                record: crate::kind::RecordKind::Contact,
+                problem,
+            })
+    }
+
+    /// How many entries its own history has: its creation, corrections and erasure.
+    pub(crate) fn own_entries(&self) -> usize {
+        1 + self.data.corrections.len() + usize::from(self.data.erased.is_some())
+    }
+
+    /// Its custom fields.
+    pub fn custom_fields(&self) -> &CustomFields {
+        &self.data.custom
+    }
+
+    /// The same contact with `custom` as its custom fields.
+    pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Contact {
+        Arc::make_mut(&mut self.data).custom = custom;
+        self
     }
 
     /// When and by whom the contact's personal data was erased, if it was.

@@ -73,6 +73,7 @@ impl NextSteps {
 
 mod asynchronous;
 mod events;
+mod fields;
 mod lifecycle;
 mod outcome;
 mod parties;

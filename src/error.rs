@@ -410,6 +410,15 @@ pub enum RecordError {
         /// The state the record is in.
         found: &'static str,
     },
+    /// The record's custom fields are inconsistent: their edits out of order or not leading to
+    /// their values, or personal values left in an erased record.
+    #[error("{record}: custom fields: {problem}")]
+    Custom {
+        /// The kind of record.
+        record: RecordKind,
+        /// What is wrong.
+        problem: String,
+    },
     /// A field breaks an invariant of the record.
     #[error("{record}: {field}: {problem}")]
     Invariant {

@@ -263,6 +263,9 @@ pub enum Payload {
         /// The change.
         change: Box<crate::fields::SchemaChange>,
     },
+    /// A record's custom fields were written ([`Crm::set_fields`](crate::Crm::set_fields)):
+    /// each field, its values before and after unless it holds personal data (boxed: rare).
+    FieldsChanged(Box<FieldsChanged>),
     /// A lead was opened for a contact.
     LeadOpened {
         /// The contact.
@@ -422,6 +425,28 @@ pub struct ContactCorrected {
     pub organization: Option<Change<Option<OrganizationId>>>,
 }
 
+/// The custom fields a write changed ([`Payload::FieldsChanged`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsChanged {
+    /// The schema version the values were written under.
+    pub schema: crate::fields::SchemaVersion,
+    /// Each field written, in key order.
+    pub fields: Vec<FieldChanged>,
+}
+
+/// One custom field a write changed: its key, and its values before and after (`None`: no
+/// value) unless it holds personal data, which is named only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldChanged {
+    /// The field.
+    pub key: crate::fields::FieldKey,
+    /// Its values before and after; `None` for a field that holds personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change<Option<crate::fields::FieldValue>>>,
+}
+
 /// An organization as [`Payload::OrganizationCreated`] describes it: not personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -477,6 +502,7 @@ impl Payload {
             Payload::OrganizationCreated(_) => "OrganizationCreated",
             Payload::OrganizationCorrected(_) => "OrganizationCorrected",
             Payload::FieldSchemaChanged { .. } => "FieldSchemaChanged",
+            Payload::FieldsChanged(_) => "FieldsChanged",
             Payload::LeadOpened { .. } => "LeadOpened",
             Payload::LeadContacted { .. } => "LeadContacted",
             Payload::LeadNurtured => "LeadNurtured",

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::contact::{Contact, LeadSource};
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::dates::Day;
 use crate::edit::{Change, Reassignment};
 use crate::error::{Field, ValidationError};
@@ -109,6 +110,20 @@ impl<S: LeadState> Lead<S> {
         )
     }
 
+    /// Its custom fields.
+    pub fn custom_fields(&self) -> &CustomFields {
+        &self.data.custom
+    }
+
+    /// The same lead with `custom` as its custom fields.
+    pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Lead<S> {
+        self.data.core = Arc::new(LeadCore {
+            custom,
+            ..LeadCore::clone(&self.data.core)
+        });
+        self
+    }
+
     /// The same lead, marked erased or not: a redacted copy ([`AnyLead::redacted`]) keeps the
     /// mark of the lead it copies.
     pub(crate) fn marked(mut self, erased: bool) -> Lead<S> {
@@ -201,6 +216,7 @@ impl Lead<New> {
                 source: contact.source(),
                 owner: contact.owner().cloned(),
                 created_at: now,
+                custom: CustomFields::new(),
             }),
             status: LeadStatus::New,
             history: History::start(now, LeadStatus::New, LeadEvidence::Opened, ctx.actor()),

@@ -156,6 +156,7 @@ mod command;
 mod contact;
 mod context;
 mod crm;
+mod custom;
 mod dates;
 mod edit;
 mod email;

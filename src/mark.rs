@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, Handoff, Win};
 use crate::activity::Activity;
 use crate::contact::Contact;
+use crate::custom::FieldEdit;
 use crate::edit::Reassignment;
 use crate::history::{Tag, Transition};
 use crate::lead::LeadEvidence;
@@ -136,25 +137,20 @@ impl Record {
             }
             _ => false,
         };
-        (shared && (!stored.is_erased() || self.is_erased()))
+        // The custom fields' edits are entries too: equal ones add none (an `Arc`'s
+        // equality is by pointer first).
+        let same_edits = self.custom_fields() == stored.custom_fields();
+        (shared && same_edits && (!stored.is_erased() || self.is_erased()))
             || self.extends(&stored.history_mark())
     }
 
-    /// How many entries the record's history has.
+    /// How many entries the record's history has: its own and its custom field edits.
     fn history_len(&self) -> usize {
-        match self {
-            Record::Contact(c) => 1 + c.corrections().len() + usize::from(c.erasure().is_some()),
-            Record::Lead(l) => l.history().len(),
-            Record::Opportunity(o) => o.history().len(),
-            Record::Account(a) => a.wins().len() + a.handoffs().len(),
-            Record::Activity(_) => 1,
-            Record::Task(t) => 1 + usize::from(t.closed().is_some()),
-            Record::Organization(o) => 1 + o.corrections().len(),
-            Record::FieldSchema(s) => s.history().len(),
-        }
+        self.own_entries() + self.custom_fields().map_or(0, |c| c.edits().len())
     }
 
-    fn is_erased(&self) -> bool {
+    /// Whether the record's personal data was erased.
+    pub(crate) fn is_erased(&self) -> bool {
         match self {
             Record::Contact(c) => c.erasure().is_some(),
             Record::Lead(l) => l.is_erased(),
@@ -167,9 +163,29 @@ impl Record {
         }
     }
 
-    /// The fingerprint of entry `index` (oldest first), or 0 if there is none.
+    /// The fingerprint of entry `index` (oldest first), or 0 if there is none. The record's
+    /// custom field edits are among its own entries: an edit made when the record had `p` own
+    /// entries comes after them, and after the edits made before it.
     fn fingerprint(&self, index: usize) -> u64 {
-        let from_newest = self.history_len().checked_sub(index + 1);
+        let mut own = index;
+        for (n, edit) in self
+            .custom_fields()
+            .map_or(&[][..], |c| c.edits())
+            .iter()
+            .enumerate()
+        {
+            match (edit.position() + n).cmp(&index) {
+                std::cmp::Ordering::Less => own -= 1,
+                std::cmp::Ordering::Equal => return field_edit(edit),
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        self.own_fingerprint(own)
+    }
+
+    /// The fingerprint of the record's own entry `index` (oldest first), or 0 if there is none.
+    fn own_fingerprint(&self, index: usize) -> u64 {
+        let from_newest = self.own_entries().checked_sub(index + 1);
         let entry = match (self, from_newest) {
             (_, None) => None,
             (Record::Contact(c), Some(_)) => contact_entry(c, index),
@@ -193,6 +209,21 @@ impl Record {
         };
         entry.unwrap_or(0)
     }
+}
+
+/// A custom field edit: when, by whom, under which schema version, and which fields (never
+/// their values, which an erasure may remove).
+fn field_edit(edit: &FieldEdit) -> u64 {
+    let mut f = Fingerprint::new()
+        .str("field_edit")
+        .time(edit.at())
+        .user(edit.by())
+        .u64(edit.position() as u64)
+        .u64(u64::from(edit.schema_version().get()));
+    for (key, _) in edit.changes() {
+        f = f.str(key.as_str());
+    }
+    f.finish()
 }
 
 /// An activity's one entry: its logging, by whom, and what it was (never its text).

@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 use crate::account::Account;
 use crate::contact::LeadSource;
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::edit::{Change, Reassignment};
 use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
@@ -103,6 +104,17 @@ impl<S: OpportunityState> Opportunity<S> {
     }
 
     /// The same opportunity, marked erased or not: a redacted copy
+    /// Its custom fields.
+    pub fn custom_fields(&self) -> &CustomFields {
+        &self.data.custom
+    }
+
+    /// The same opportunity with `custom` as its custom fields.
+    pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Opportunity<S> {
+        self.data.core = self.data.core.edited(|core| core.custom = custom);
+        self
+    }
+
     /// ([`AnyOpportunity::redacted`]) keeps the mark of the opportunity it copies.
     pub(crate) fn marked(mut self, erased: bool) -> Opportunity<S> {
         self.data.erased = erased;
@@ -272,6 +284,7 @@ impl Opportunity<Discovery> {
                 owner: lead.owner.clone(),
                 qualification,
                 created_at: now,
+                custom: CustomFields::new(),
             }),
         })
     }

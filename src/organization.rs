@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::edit::{Change, Correction};
 use crate::error::{Field, RecordError, ValidationError};
 use crate::id::OrganizationId;
@@ -360,6 +361,8 @@ mod data {
         pub(super) created_by: User,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub(super) corrections: Vec<Correction<OrganizationDetails>>,
+        #[serde(default, skip_serializing_if = "CustomFields::is_empty")]
+        pub(super) custom: CustomFields,
     }
 }
 
@@ -409,6 +412,7 @@ impl Organization {
                 created_at: ctx.now(),
                 created_by: ctx.actor().clone(),
                 corrections: Vec::new(),
+                custom: CustomFields::new(),
             }),
         })
     }
@@ -476,7 +480,28 @@ impl Organization {
         if !crate::edit::chained(changes, &data.details) {
             return invariant("details", "differ from the latest correction's");
         }
-        Ok(())
+        data.custom
+            .check(self.own_entries(), false)
+            .map_err(|problem| RecordError::Custom {
+                record: RecordKind::Organization,
+                problem,
+            })
+    }
+
+    /// How many entries its own history has: its creation and corrections.
+    pub(crate) fn own_entries(&self) -> usize {
+        1 + self.data.corrections.len()
+    }
+
+    /// Its custom fields (an organization's hold no personal data).
+    pub fn custom_fields(&self) -> &CustomFields {
+        &self.data.custom
+    }
+
+    /// The same organization with `custom` as its custom fields.
+    pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Organization {
+        Arc::make_mut(&mut self.data).custom = custom;
+        self
     }
 
     /// The organization's id.

@@ -32,6 +32,10 @@ use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
 use crate::task::{Task, TaskStatus};
 use crate::text::User;
 
+mod custom;
+
+pub use custom::HasCustomFields;
+
 /// The kind and the state of a record, known at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordState {

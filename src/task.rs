@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::activity::Regarding;
 use crate::contact::Contact;
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::error::{Field, RecordError, ValidationError};
 use crate::format::{Format, ReadingRecord};
 use crate::id::{ContactId, TaskId};
@@ -154,6 +155,7 @@ mod data {
         pub(super) closed: Option<Closing>,
         /// Whether its contact's personal data was erased, and with it its subject.
         pub(super) erased: bool,
+        pub(super) custom: CustomFields,
     }
 }
 
@@ -229,6 +231,7 @@ impl Task {
                 created_by: ctx.actor().clone(),
                 closed: None,
                 erased: false,
+                custom: CustomFields::new(),
             }),
         })
     }
@@ -368,6 +371,7 @@ impl Task {
                 created_by: t.created_by.clone(),
                 closed: t.closed.clone(),
                 erased,
+                custom: t.custom.erased(),
             }),
         }
     }
@@ -399,7 +403,29 @@ impl Task {
         if t.erased && t.subject.as_str() != ERASED_TEXT {
             return invariant("subject", "an erased task still holds its subject");
         }
-        Ok(())
+        self.data
+            .custom
+            .check(self.own_entries(), self.data.erased)
+            .map_err(|problem| RecordError::Custom {
+                record: RecordKind::Task,
+                problem,
+            })
+    }
+
+    /// How many entries its own history has: its creation and its closing.
+    pub(crate) fn own_entries(&self) -> usize {
+        1 + usize::from(self.data.closed.is_some())
+    }
+
+    /// Its custom fields.
+    pub fn custom_fields(&self) -> &CustomFields {
+        &self.data.custom
+    }
+
+    /// The same task with `custom` as its custom fields.
+    pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Task {
+        Arc::make_mut(&mut self.data).custom = custom;
+        self
     }
 }
 
@@ -426,6 +452,8 @@ struct TaskOut<'a> {
     closed: &'a Option<Closing>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     erased: bool,
+    #[serde(skip_serializing_if = "CustomFields::is_empty")]
+    custom: &'a CustomFields,
 }
 
 impl Serialize for Task {
@@ -444,6 +472,7 @@ impl Serialize for Task {
             created_by: &t.created_by,
             closed: &t.closed,
             erased: t.erased,
+            custom: &t.custom,
         }
         .serialize(s)
     }
@@ -469,6 +498,8 @@ struct TaskIn {
     closed: Option<Closing>,
     #[serde(default)]
     erased: bool,
+    #[serde(default)]
+    custom: CustomFields,
 }
 
 impl<'de> Deserialize<'de> for Task {
@@ -493,6 +524,7 @@ impl<'de> Deserialize<'de> for Task {
                 created_by: r.created_by,
                 closed: r.closed,
                 erased: r.erased,
+                custom: r.custom,
             }),
         };
         task.check().map_err(serde::de::Error::custom)?;

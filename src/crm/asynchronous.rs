@@ -776,6 +776,16 @@ impl<S: AsyncStore> AsyncCrm<S> {
         async move { self.steps().change_field_schema(from, change, actor).await }
     }
 
+    /// See [`Crm::set_fields`].
+    pub fn set_fields<'a, T: crate::record::HasCustomFields>(
+        &'a self,
+        record: Versioned<T>,
+        update: crate::fields::FieldUpdate,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<T>, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().set_fields(record, update, actor).await }
+    }
+
     /// See [`Crm::execute`].
     pub fn execute<'a>(
         &'a self,

@@ -6,9 +6,10 @@ use crate::account::Account;
 use crate::contact::{Contact, ContactDetails};
 use crate::edit::Change;
 use crate::event::{
-    CommitKey, ContactCorrected, Event, EventId, OrganizationCorrected, OrganizationCreated,
-    Payload, PersonalField,
+    CommitKey, ContactCorrected, Event, EventId, FieldChanged, FieldsChanged,
+    OrganizationCorrected, OrganizationCreated, Payload, PersonalField,
 };
+use crate::fields::FieldEdit;
 use crate::id::IdSource;
 use crate::lead::LeadEvidence;
 use crate::opportunity::OpportunityEvidence;
@@ -68,6 +69,23 @@ pub(crate) fn of_writes(writes: &[Write], ids: &dyn IdSource, actor: &User) -> V
 
 /// What writing `record` did: its creation when `created`, else its newest change.
 fn payload_of(record: &Record, created: bool) -> Payload {
+    if let Some(edit) = newest_field_edit(record).filter(|_| !created) {
+        let custom = record.custom_fields();
+        let fields = edit
+            .changes()
+            .map(|(key, change)| FieldChanged {
+                key: key.clone(),
+                change: match custom.is_some_and(|c| c.is_personal(key)) {
+                    true => None,
+                    false => Some(change.clone()),
+                },
+            })
+            .collect();
+        return Payload::FieldsChanged(Box::new(FieldsChanged {
+            schema: edit.schema_version(),
+            fields,
+        }));
+    }
     match record {
         Record::Contact(c) if created => Payload::ContactCreated {
             source: c.source(),
@@ -108,11 +126,19 @@ fn payload_of(record: &Record, created: bool) -> Payload {
     }
 }
 
+/// The record's custom field edit, when it is the newest entry of its history (made after
+/// every entry of its own).
+fn newest_field_edit(record: &Record) -> Option<&FieldEdit> {
+    let edit = record.custom_fields()?.edits().last()?;
+    (edit.position() == record.own_entries()).then_some(edit)
+}
+
 /// When the change that writing `record` records happened: its creation when `created`, else
 /// the time of its newest entry (the one [`payload_of`] describes).
 fn when(record: &Record, created: bool) -> DateTime<Utc> {
     let newest = match record {
         _ if created => None,
+        _ if newest_field_edit(record).is_some() => newest_field_edit(record).map(FieldEdit::at),
         Record::Contact(c) => c
             .erasure()
             .map(|e| e.at)

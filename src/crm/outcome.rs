@@ -165,6 +165,10 @@ pub enum CrmError<E> {
     /// or does not fit the schema ([`Crm::change_field_schema`](crate::Crm::change_field_schema)).
     #[error("{0}")]
     Schema(crate::fields::SchemaError),
+    /// A custom field value refused by the schema, naming the field
+    /// ([`Crm::set_fields`](crate::Crm::set_fields)).
+    #[error("{0}")]
+    Field(crate::fields::FieldError),
 }
 
 impl<E> From<CommitError<E>> for CrmError<E> {

@@ -69,7 +69,9 @@ fn resource<'a>() -> Resource<'a> {
 
 impl<B: Backend> Steps<'_, B> {
     /// The stored schema record, or `None` before the first change.
-    async fn schema_record(&self) -> Result<Option<Versioned<SchemaRecord>>, CrmError<B::Error>> {
+    pub(super) async fn schema_record(
+        &self,
+    ) -> Result<Option<Versioned<SchemaRecord>>, CrmError<B::Error>> {
         let id = RecordId::FieldSchema(FieldSchemaId::STORE);
         let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
         match loaded {

@@ -77,6 +77,11 @@ impl AnyLead {
         Ok(any)
     }
 
+    /// The lead's custom fields.
+    pub fn custom_fields(&self) -> &crate::custom::CustomFields {
+        &self.data().custom
+    }
+
     pub(crate) fn data(&self) -> &LeadData {
         match self {
             AnyLead::New(l) => l.data(),

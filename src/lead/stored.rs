@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::LeadStatus;
 use crate::contact::LeadSource;
+use crate::custom::CustomFields;
 use crate::error::RecordError;
 use crate::format::{Format, ReadingRecord};
 use crate::history::{History, Transition};
@@ -28,6 +29,8 @@ pub(crate) struct LeadCore {
     pub(crate) source: LeadSource,
     pub(crate) owner: Option<User>,
     pub(crate) created_at: DateTime<Utc>,
+    /// Its custom fields (a write of them makes a new core).
+    pub(crate) custom: CustomFields,
 }
 
 /// The data of a lead, whatever its state. Cloning it shares the core and the history, so a
@@ -62,6 +65,8 @@ struct LeadOut<'a> {
     history: &'a History<LeadStatus, LeadEvidence>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     erased: bool,
+    #[serde(skip_serializing_if = "CustomFields::is_empty")]
+    custom: &'a CustomFields,
 }
 
 /// A lead as deserialised, before it is validated.
@@ -80,6 +85,8 @@ struct LeadIn {
     history: History<LeadStatus, LeadEvidence>,
     #[serde(default)]
     erased: bool,
+    #[serde(default)]
+    custom: CustomFields,
 }
 
 impl Serialize for LeadData {
@@ -95,6 +102,7 @@ impl Serialize for LeadData {
             created_at: self.created_at,
             history: &self.history,
             erased: self.erased,
+            custom: &self.custom,
         }
         .serialize(s)
     }
@@ -117,6 +125,7 @@ impl<'de> Deserialize<'de> for LeadData {
                 source: r.source,
                 owner: r.owner,
                 created_at: r.created_at,
+                custom: r.custom,
             }),
             status: r.status,
             history: r.history,
@@ -139,6 +148,7 @@ impl LeadData {
                 source: core.source,
                 owner: core.owner.clone(),
                 created_at: core.created_at,
+                custom: core.custom.erased(),
             }),
             status: self.status,
             history: self.history.map_evidence(LeadEvidence::erased),
@@ -168,7 +178,12 @@ impl LeadData {
                 problem: "differs from its history's hand-offs",
             });
         }
-        Ok(())
+        self.custom
+            .check(self.history.len(), self.erased)
+            .map_err(|problem| RecordError::Custom {
+                record: RecordKind::Lead,
+                problem,
+            })
     }
 
     /// Reads a lead and validates it, whatever its state.

@@ -97,6 +97,11 @@ impl AnyOpportunity {
         Ok(any)
     }
 
+    /// The opportunity's custom fields.
+    pub fn custom_fields(&self) -> &crate::custom::CustomFields {
+        &self.data().custom
+    }
+
     pub(crate) fn data(&self) -> &OpportunityData {
         match self {
             AnyOpportunity::Discovery(o) => o.data(),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::OpportunityStage;
 use crate::contact::LeadSource;
 use crate::context::Context;
+use crate::custom::CustomFields;
 use crate::dates::Day;
 use crate::error::{Field, RecordError, ValidationError};
 use crate::forecast::{ForecastCategory, Probability};
@@ -36,6 +37,8 @@ pub(crate) struct OpportunityCore {
     pub(crate) owner: Option<User>,
     pub(crate) qualification: Qualification,
     pub(crate) created_at: DateTime<Utc>,
+    /// Its custom fields (a write of them makes a new core).
+    pub(crate) custom: CustomFields,
 }
 
 impl OpportunityCore {
@@ -51,6 +54,7 @@ impl OpportunityCore {
             owner: self.owner.clone(),
             qualification: self.qualification.duplicate(),
             created_at: self.created_at,
+            custom: self.custom.clone(),
         };
         edit(&mut core);
         Arc::new(core)
@@ -98,6 +102,8 @@ struct OpportunityOut<'a> {
     history: &'a History<OpportunityStage, OpportunityEvidence>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     erased: bool,
+    #[serde(skip_serializing_if = "CustomFields::is_empty")]
+    custom: &'a CustomFields,
 }
 
 /// An opportunity as deserialised, before it is validated.
@@ -122,6 +128,8 @@ struct OpportunityIn {
     history: History<OpportunityStage, OpportunityEvidence>,
     #[serde(default)]
     erased: bool,
+    #[serde(default)]
+    custom: CustomFields,
 }
 
 impl Serialize for OpportunityData {
@@ -150,6 +158,7 @@ impl Serialize for OpportunityData {
             created_at: self.created_at,
             history: &self.history,
             erased: self.erased,
+            custom: &self.custom,
         }
         .serialize(s)
     }
@@ -191,6 +200,7 @@ impl<'de> Deserialize<'de> for OpportunityData {
                 owner: r.owner,
                 qualification: r.qualification,
                 created_at: r.created_at,
+                custom: r.custom,
             }),
             stage: r.stage,
             amount: r.amount,
@@ -225,6 +235,7 @@ impl OpportunityData {
                 owner: core.owner.clone(),
                 qualification: core.qualification.erase_personal_data(),
                 created_at: core.created_at,
+                custom: core.custom.erased(),
             }),
             stage: self.stage,
             amount: self.amount,
@@ -324,7 +335,12 @@ impl OpportunityData {
                 "differs from the latest override in its history since its stage changed",
             );
         }
-        Ok(())
+        self.custom
+            .check(self.history.len(), self.erased)
+            .map_err(|problem| RecordError::Custom {
+                record: RecordKind::Opportunity,
+                problem,
+            })
     }
 
     /// Whether the overrides are those of the latest override the history records since the

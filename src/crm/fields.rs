@@ -1,0 +1,148 @@
+//! Custom field values written through the facade: checked against the stored schema, which
+//! the commit relies on, and recorded as an entry of the record's history. [`Crm`]'s method,
+//! documented, and its logic ([`Steps`]), which [`AsyncCrm`] runs too.
+
+use super::plan::Plan;
+use super::steps::{Backend, Steps, run};
+use super::*;
+use crate::access::Action;
+use crate::fields::{FieldError, FieldSchema, FieldUpdate};
+use crate::id::FieldSchemaId;
+use crate::record::HasCustomFields;
+use crate::store::Precondition;
+
+impl<S: Store> Crm<S> {
+    /// Writes `update` to `record`'s custom fields (see [`FieldUpdate`]): each field it sets
+    /// or clears is checked against the store's field schema (a current field of the record's
+    /// kind, a value of its type within its bounds, an option not retired, money in an
+    /// opportunity's currency), and the required fields that existed at the record's first
+    /// write of custom values keep one. The write is an entry of the record's history
+    /// ([`FieldEdit`](crate::fields::FieldEdit): who, when, each value before and after) and
+    /// an event ([`Payload::FieldsChanged`](crate::event::Payload::FieldsChanged), which names
+    /// personal fields without their values). The commit relies on the schema it was checked
+    /// against: a schema change stored meanwhile makes it a conflict.
+    ///
+    /// Works on any record that holds custom fields ([`HasCustomFields`]): contacts,
+    /// organizations, leads and opportunities in any state, accounts, tasks and activities.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmError::Field`] naming the field refused; [`CrmError::Forbidden`] when the policy
+    /// does not let `actor` edit the record; [`CrmError::Conflict`] when the record or the
+    /// schema changed since they were read; [`CrmError::Store`].
+    ///
+    /// ```
+    /// use prospect::{Crm, User, access::AllowAll, memory::MemoryStore};
+    /// use prospect::{ContactDetails, LeadSource, OnDuplicate, Party, PersonName};
+    /// use prospect::fields::{FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, SchemaChange, SchemaVersion};
+    /// use prospect::record::RecordKind;
+    /// let crm = Crm::new(MemoryStore::new(), AllowAll);
+    /// let ada = User::new("ada")?;
+    /// let tier = FieldKey::new("tier")?;
+    /// let field = FieldDefinition::new(tier.clone(), "Tier", FieldType::Integer { min: 1, max: 3 });
+    /// crm.change_field_schema(SchemaVersion::EMPTY, SchemaChange::AddField { kind: RecordKind::Contact, field }, &ada)?;
+    /// let details = ContactDetails::new(Party::person(PersonName::new("Grace Hopper")?), LeadSource::Event);
+    /// let contact = crm.create_contact(details, OnDuplicate::Refuse, &ada)?.into_contact();
+    /// let contact = crm.set_fields(contact, FieldUpdate::new().set(tier.clone(), FieldValue::Integer(2)), &ada)?;
+    /// assert_eq!(contact.custom_fields().get(&tier), Some(&FieldValue::Integer(2)));
+    /// // A value outside the field's bounds is refused, naming the field.
+    /// let refused = crm.set_fields(contact, FieldUpdate::new().set(tier, FieldValue::Integer(4)), &ada);
+    /// assert!(refused.unwrap_err().to_string().contains("tier"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_fields<T: HasCustomFields>(
+        &self,
+        record: Versioned<T>,
+        update: FieldUpdate,
+        actor: &User,
+    ) -> Result<Versioned<T>, CrmError<S::Error>> {
+        run(self.steps().set_fields(record, update, actor))
+    }
+}
+
+impl<B: Backend> Steps<'_, B> {
+    /// The stored schema and the version the commit relies on (`None` before the first
+    /// change: then no field exists, and an update that names one is refused before any
+    /// commit).
+    pub(super) async fn schema_in_force(
+        &self,
+    ) -> Result<(FieldSchema, Option<Version>), CrmError<B::Error>> {
+        Ok(match self.schema_record().await? {
+            None => (FieldSchema::new(), None),
+            Some(stored) => {
+                let version = stored.version();
+                (stored.value().schema().clone(), Some(version))
+            }
+        })
+    }
+
+    pub(super) async fn set_fields<T: HasCustomFields>(
+        &self,
+        record: Versioned<T>,
+        update: FieldUpdate,
+        actor: &User,
+    ) -> Result<Versioned<T>, CrmError<B::Error>> {
+        let (typed, version) = record.into_parts();
+        let stored = typed.to_record();
+        let permit = self.allow_on(actor, Action::Edit, &stored).await?;
+        let (schema, schema_version) = self.schema_in_force().await?;
+        let plan = plan_fields(
+            typed,
+            &stored,
+            version,
+            &update,
+            &schema,
+            &self.context(actor),
+        )?;
+        let mut plan = plan;
+        if let Some(schema_version) = schema_version {
+            plan.batch
+                .require_unchanged(RecordId::FieldSchema(FieldSchemaId::STORE), schema_version);
+        }
+        self.apply(plan, actor, permit).await
+    }
+}
+
+/// `typed` (stored as `stored`, at `version`) with `update` written to its custom fields under
+/// `schema`, and the batch that writes it.
+fn plan_fields<T: HasCustomFields, E>(
+    typed: T,
+    stored: &Record,
+    version: Version,
+    update: &FieldUpdate,
+    schema: &FieldSchema,
+    ctx: &Context<'_>,
+) -> Result<Plan<Versioned<T>>, CrmError<E>> {
+    let current = typed.fields();
+    schema
+        .check_update(T::KIND, current, update, stored.currency())
+        .map_err(CrmError::Field)?;
+    let personal = |key: &crate::fields::FieldKey| {
+        schema
+            .field(T::KIND, key)
+            .is_some_and(crate::fields::FieldDefinition::is_personal)
+    };
+    if stored.is_erased() {
+        if let Some((key, _)) = update.iter().find(|(k, v)| v.is_some() && personal(k)) {
+            return Err(CrmError::Field(FieldError::Erased { key: key.clone() }));
+        }
+    }
+    let at = current
+        .edits()
+        .last()
+        .map_or(ctx.now(), |last| ctx.now().max(last.at()));
+    let custom = current.updated(
+        update,
+        personal,
+        schema.version(),
+        (at, ctx.actor()),
+        stored.own_entries(),
+    );
+    let written = typed.with_custom_fields(custom);
+    let mut batch = Batch::new();
+    batch.push_distinct(written.to_record(), Precondition::Version(version));
+    Ok(Plan {
+        batch,
+        output: Versioned::new(written, version.next()),
+    })
+}

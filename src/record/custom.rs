@@ -1,0 +1,138 @@
+//! The custom fields of any record: read from a [`Record`], and written through the typed
+//! records that hold them ([`HasCustomFields`]).
+
+use super::{Record, Snapshot};
+use crate::account::Account;
+use crate::activity::Activity;
+use crate::contact::Contact;
+use crate::custom::CustomFields;
+use crate::kind::RecordKind;
+use crate::lead::Lead;
+use crate::money::Currency;
+use crate::opportunity::Opportunity;
+use crate::organization::Organization;
+use crate::state::{LeadState, OpportunityState};
+use crate::task::Task;
+
+impl Record {
+    /// The record's custom fields; `None` for the schema's own record, which has none.
+    pub fn custom_fields(&self) -> Option<&CustomFields> {
+        match self {
+            Record::Contact(c) => Some(c.custom_fields()),
+            Record::Lead(l) => Some(l.custom_fields()),
+            Record::Opportunity(o) => Some(o.custom_fields()),
+            Record::Account(a) => Some(a.custom_fields()),
+            Record::Activity(a) => Some(a.custom_fields()),
+            Record::Task(t) => Some(t.custom_fields()),
+            Record::Organization(o) => Some(o.custom_fields()),
+            Record::FieldSchema(_) => None,
+        }
+    }
+
+    /// How many entries the record's own history has (its custom field edits apart).
+    pub(crate) fn own_entries(&self) -> usize {
+        match self {
+            Record::Contact(c) => c.own_entries(),
+            Record::Lead(l) => l.history().len(),
+            Record::Opportunity(o) => o.history().len(),
+            Record::Account(a) => a.own_entries(),
+            Record::Activity(a) => a.own_entries(),
+            Record::Task(t) => t.own_entries(),
+            Record::Organization(o) => o.own_entries(),
+            Record::FieldSchema(s) => s.history().len(),
+        }
+    }
+
+    /// The currency the record's money fields are in: an opportunity's; `None` (any) for the
+    /// others.
+    pub(crate) fn currency(&self) -> Option<Currency> {
+        match self {
+            Record::Opportunity(o) => Some(o.amount().currency()),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) mod sealed {
+    use crate::custom::CustomFields;
+    use crate::record::Record;
+
+    /// What the facade needs of a typed record to write its custom fields.
+    pub trait Fields: Sized {
+        /// The same record with `custom` as its custom fields.
+        fn with_custom_fields(self, custom: CustomFields) -> Self;
+        /// The record as stored (sharing its data).
+        fn to_record(&self) -> Record;
+    }
+}
+
+/// A typed record that holds custom fields: a [`Contact`], an [`Organization`], a [`Lead`] and
+/// an [`Opportunity`] in any state, an [`Account`], a [`Task`] and an [`Activity`]: what
+/// [`Crm::set_fields`](crate::Crm::set_fields) takes. Sealed.
+pub trait HasCustomFields: sealed::Fields + Send + 'static {
+    /// The kind of record.
+    const KIND: RecordKind;
+
+    /// Its custom fields.
+    fn fields(&self) -> &CustomFields;
+
+    /// Its id, as any record's.
+    fn record_id(&self) -> crate::id::RecordId {
+        self.to_record().id()
+    }
+}
+
+/// The two impls of a kind of record whose type has no state parameter.
+macro_rules! has_custom_fields {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl sealed::Fields for $ty {
+            fn with_custom_fields(self, custom: CustomFields) -> Self {
+                $ty::with_custom_fields(self, custom)
+            }
+            fn to_record(&self) -> Record {
+                Snapshot::snapshot(self)
+            }
+        }
+
+        impl HasCustomFields for $ty {
+            const KIND: RecordKind = RecordKind::$ty;
+            fn fields(&self) -> &CustomFields {
+                self.custom_fields()
+            }
+        }
+    )+};
+}
+
+has_custom_fields!(Contact, Organization, Account, Task, Activity);
+
+impl<S: LeadState> sealed::Fields for Lead<S> {
+    fn with_custom_fields(self, custom: CustomFields) -> Self {
+        Lead::with_custom_fields(self, custom)
+    }
+    fn to_record(&self) -> Record {
+        Snapshot::snapshot(self)
+    }
+}
+
+impl<S: LeadState> HasCustomFields for Lead<S> {
+    const KIND: RecordKind = RecordKind::Lead;
+    fn fields(&self) -> &CustomFields {
+        self.custom_fields()
+    }
+}
+
+impl<S: OpportunityState> sealed::Fields for Opportunity<S> {
+    fn with_custom_fields(self, custom: CustomFields) -> Self {
+        Opportunity::with_custom_fields(self, custom)
+    }
+    fn to_record(&self) -> Record {
+        Snapshot::snapshot(self)
+    }
+}
+
+impl<S: OpportunityState> HasCustomFields for Opportunity<S> {
+    const KIND: RecordKind = RecordKind::Opportunity;
+    fn fields(&self) -> &CustomFields {
+        self.custom_fields()
+    }
+}

@@ -1,0 +1,565 @@
+//! Custom field values on records: written through the facades on every kind of record, each
+//! write an entry of the record's history (before and after) and an event, checked against the
+//! stored schema, erased and redacted when personal, and refused when the schema changed
+//! between the check and the commit.
+
+use prospect::event::{FieldChanged, Payload};
+use prospect::fields::{
+    FieldDefinition, FieldError, FieldKey, FieldType, FieldUpdate, FieldValue, SchemaChange,
+    SchemaVersion,
+};
+use prospect::memory::MemoryStore;
+use prospect::record::{Record, RecordId, RecordKind};
+use prospect::store::{Store, Versioned};
+use prospect::testkit::Sample;
+use prospect::*;
+
+use crate::support::{all_events, everything, json};
+
+fn key(text: &str) -> FieldKey {
+    FieldKey::new(text).unwrap()
+}
+
+/// A schema with a `score` (1 to 5) on every kind that holds custom fields, a personal
+/// `nickname` on contacts, a required `segment` picklist on opportunities added after the
+/// others, and money on opportunities.
+fn schema_changes() -> Vec<SchemaChange> {
+    let kinds = [
+        RecordKind::Contact,
+        RecordKind::Organization,
+        RecordKind::Lead,
+        RecordKind::Opportunity,
+        RecordKind::Account,
+        RecordKind::Task,
+        RecordKind::Activity,
+    ];
+    let mut changes: Vec<_> = kinds
+        .into_iter()
+        .map(|kind| SchemaChange::AddField {
+            kind,
+            field: FieldDefinition::new(
+                key("score"),
+                "Score",
+                FieldType::Integer { min: 1, max: 5 },
+            ),
+        })
+        .collect();
+    changes.push(SchemaChange::AddField {
+        kind: RecordKind::Contact,
+        field: FieldDefinition::new(
+            key("nickname"),
+            "Nickname",
+            FieldType::Text { max_chars: 40 },
+        )
+        .personal(),
+    });
+    changes.push(SchemaChange::AddField {
+        kind: RecordKind::Opportunity,
+        field: FieldDefinition::new(key("setup_fee"), "Set-up fee", FieldType::Money),
+    });
+    changes
+}
+
+fn with_schema<S: Store>(crm: &Crm<S>, me: &User) {
+    let mut version = SchemaVersion::EMPTY;
+    for change in schema_changes() {
+        version = crm
+            .change_field_schema(version, change, me)
+            .unwrap()
+            .version();
+    }
+}
+
+fn score(n: i64) -> FieldUpdate {
+    FieldUpdate::new().set(key("score"), FieldValue::Integer(n))
+}
+
+/// Sets `score` to 3 then 4 on `record`, and checks the values, the edits (before and after,
+/// at the record's own history's length), the stored copy and the event of each write.
+fn scored_twice<S: Store, T>(crm: &Crm<S>, record: Versioned<T>, me: &User) -> Versioned<T>
+where
+    T: prospect::record::HasCustomFields + Into<Record>,
+    S::Error: std::fmt::Debug,
+{
+    let record = crm.set_fields(record, score(3), me).unwrap();
+    let record = crm.set_fields(record, score(4), me).unwrap();
+    let fields = prospect::record::HasCustomFields::fields(record.value());
+    assert_eq!(fields.get(&key("score")), Some(&FieldValue::Integer(4)));
+    let edits = fields.edits();
+    assert_eq!(edits.len(), 2);
+    let changes: Vec<_> = edits
+        .iter()
+        .map(|e| {
+            let (k, c) = e.changes().next().unwrap();
+            (k.clone(), c.before().clone(), c.after().clone())
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (key("score"), None, Some(FieldValue::Integer(3))),
+            (
+                key("score"),
+                Some(FieldValue::Integer(3)),
+                Some(FieldValue::Integer(4))
+            ),
+        ]
+    );
+    let events = all_events(crm.store());
+    let last = &events.last().unwrap().event;
+    match last.payload() {
+        Payload::FieldsChanged(changed) => assert_eq!(
+            changed.fields,
+            [FieldChanged {
+                key: key("score"),
+                change: Some(prospect::Change::new(
+                    Some(FieldValue::Integer(3)),
+                    Some(FieldValue::Integer(4))
+                )),
+            }]
+        ),
+        other => panic!("expected FieldsChanged, found {other:?}"),
+    }
+    assert_eq!(
+        (last.record(), last.version()),
+        (
+            prospect::record::HasCustomFields::record_id(record.value()),
+            record.version()
+        )
+    );
+    record
+}
+
+#[test]
+fn every_kind_of_record_holds_values_written_as_history_entries_with_events() {
+    let sample = Sample::new(281);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let contact = scored_twice(&crm, contact, me);
+    let organization = crm
+        .create_organization(
+            OrganizationDetails::new(OrganizationName::new("Acme").unwrap()),
+            OnDuplicate::Refuse,
+            me,
+        )
+        .unwrap()
+        .into_organization();
+    scored_twice(&crm, organization, me);
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = scored_twice(&crm, lead, me);
+    // A step after an edit: the lead's own history goes on, its edits stay where they were.
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    assert_eq!(lead.custom_fields().edits()[1].position(), 1);
+    assert_eq!(lead.history().len(), 2);
+    let opportunity = crm
+        .qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity;
+    assert!(
+        opportunity.custom_fields().is_empty(),
+        "an opportunity's fields are its own"
+    );
+    let opportunity = scored_twice(&crm, opportunity, me);
+    let opportunity = crm.propose(opportunity, sample.proposal(), me).unwrap();
+    let opportunity = crm
+        .negotiate(opportunity, sample.note("terms"), me)
+        .unwrap();
+    let opportunity = crm
+        .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
+        .unwrap();
+    let won = crm.win(opportunity, sample.contract(30_000), me).unwrap();
+    scored_twice(&crm, won.account, me);
+    let task = crm
+        .add_task_on_contact(
+            &contact,
+            TaskDetails::new(
+                sample.summary("Call back"),
+                me.clone(),
+                Due::On(sample.today()),
+            ),
+            me,
+        )
+        .unwrap();
+    scored_twice(&crm, task, me);
+    let activity = crm
+        .log_activity_on_contact(
+            &contact,
+            ActivityDetails::new(ActivityKind::Call, sample.summary("Called")),
+            me,
+        )
+        .unwrap();
+    scored_twice(&crm, activity, me);
+    // Every record reads back as written, and its serde form round-trips.
+    for record in everything(&store) {
+        record.validate().unwrap();
+        let back: Record = serde_json::from_value(json(&record)).unwrap();
+        assert_eq!(back, record);
+    }
+}
+
+fn refused<T: std::fmt::Debug>(
+    result: Result<T, CrmError<std::convert::Infallible>>,
+) -> FieldError {
+    match result {
+        Err(CrmError::Field(e)) => e,
+        other => panic!("expected a refused field, found {other:?}"),
+    }
+}
+
+#[test]
+fn values_the_schema_does_not_accept_are_refused_naming_the_field() {
+    let sample = Sample::new(282);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let contact = || {
+        crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact()
+    };
+    let update = |k: &str, v: FieldValue| FieldUpdate::new().set(key(k), v);
+    let e = refused(crm.set_fields(contact(), update("seats", FieldValue::Integer(1)), me));
+    assert!(
+        matches!(e, FieldError::UnknownField { kind: RecordKind::Contact, ref key } if key.as_str() == "seats")
+    );
+    let e = refused(crm.set_fields(contact(), update("score", FieldValue::Boolean(true)), me));
+    assert!(matches!(e, FieldError::WrongType { .. }), "{e}");
+    let e = refused(crm.set_fields(contact(), update("score", FieldValue::Integer(9)), me));
+    assert!(e.to_string().contains("score"), "{e}");
+    // Money on an opportunity is in its currency (the sample's deals are in euros).
+    let lead = crm.open_lead(&contact(), sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let opportunity = crm
+        .qualify(lead, sample.qualification(), me)
+        .unwrap()
+        .opportunity;
+    let dollars = Money::parse("100", Currency::USD).unwrap();
+    let e = refused(crm.set_fields(
+        opportunity,
+        update("setup_fee", FieldValue::Money(dollars)),
+        me,
+    ));
+    assert!(matches!(e, FieldError::WrongCurrency { .. }), "{e}");
+    // A retired field is read, no longer written.
+    let contact = crm.set_fields(contact(), score(2), me).unwrap();
+    let version = crm.field_schema(me).unwrap().version();
+    crm.change_field_schema(
+        version,
+        SchemaChange::RetireField {
+            kind: RecordKind::Contact,
+            key: key("score"),
+        },
+        me,
+    )
+    .unwrap();
+    let reread = crm.load::<Contact>(contact.id(), me).unwrap();
+    assert_eq!(
+        reread.custom_fields().get(&key("score")),
+        Some(&FieldValue::Integer(2))
+    );
+    let e = refused(crm.set_fields(reread, score(3), me));
+    assert!(matches!(e, FieldError::Retired { .. }), "{e}");
+    // Nothing was written by a refused update.
+    let stored = crm.load::<Contact>(contact.id(), me).unwrap();
+    assert_eq!(stored.version(), contact.version());
+}
+
+#[test]
+fn a_required_field_keeps_a_value_from_the_first_write_on() {
+    let sample = Sample::new(283);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    let tier =
+        FieldDefinition::new(key("tier"), "Tier", FieldType::Integer { min: 1, max: 3 }).required();
+    let note = FieldDefinition::new(key("note"), "Note", FieldType::Text { max_chars: 40 });
+    let schema = crm
+        .change_field_schema(
+            SchemaVersion::EMPTY,
+            SchemaChange::AddField {
+                kind: RecordKind::Contact,
+                field: tier,
+            },
+            me,
+        )
+        .unwrap();
+    crm.change_field_schema(
+        schema.version(),
+        SchemaChange::AddField {
+            kind: RecordKind::Contact,
+            field: note,
+        },
+        me,
+    )
+    .unwrap();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let note = |text: &str| FieldValue::Text(text.to_string());
+    let e = refused(crm.set_fields(contact, FieldUpdate::new().set(key("note"), note("hi")), me));
+    assert_eq!(e, FieldError::Missing { key: key("tier") });
+    let contact = crm.load::<Contact>(e_contact(&crm, me), me).unwrap();
+    let contact = crm
+        .set_fields(
+            contact,
+            FieldUpdate::new()
+                .set(key("tier"), FieldValue::Integer(1))
+                .set(key("note"), note("hi")),
+            me,
+        )
+        .unwrap();
+    let contact = crm
+        .set_fields(contact, FieldUpdate::new().clear(key("note")), me)
+        .unwrap();
+    assert_eq!(contact.custom_fields().get(&key("note")), None);
+    let e = refused(crm.set_fields(contact, FieldUpdate::new().clear(key("tier")), me));
+    assert_eq!(e, FieldError::Missing { key: key("tier") });
+}
+
+/// The one contact `crm` holds.
+fn e_contact<S: Store>(crm: &Crm<S>, me: &User) -> ContactId
+where
+    S::Error: std::fmt::Debug,
+{
+    let page = crm
+        .list(
+            &prospect::store::Query::of_kind(RecordKind::Contact),
+            None,
+            10,
+            me,
+        )
+        .unwrap();
+    match page.records[0].record().map(|r| r.value()) {
+        Some(Record::Contact(c)) => c.id(),
+        other => panic!("expected a contact, found {other:?}"),
+    }
+}
+
+#[test]
+fn personal_values_are_erased_with_their_contact_redacted_and_named_only_in_events() {
+    use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
+    let sample = Sample::new(284);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let nickname = |text: &str| FieldValue::Text(text.to_string());
+    let contact = crm
+        .set_fields(
+            contact,
+            score(2).set(key("nickname"), nickname("Ziggy")),
+            me,
+        )
+        .unwrap();
+    let contact = crm
+        .set_fields(
+            contact,
+            FieldUpdate::new().set(key("nickname"), nickname("Zed")),
+            me,
+        )
+        .unwrap();
+    match all_events(&store).last().map(|e| e.event.payload().clone()) {
+        Some(Payload::FieldsChanged(changed)) => assert_eq!(
+            changed.fields,
+            [FieldChanged {
+                key: key("nickname"),
+                change: None
+            }],
+            "a personal field is named, its values are not"
+        ),
+        other => panic!("expected FieldsChanged, found {other:?}"),
+    }
+    // A principal who may not read personal data sees the record without its personal values.
+    let viewer = Role::new("viewer").unwrap();
+    let policy = RolePolicy::new().with_role(
+        viewer.clone(),
+        Grants::none().grant_every_kind(Action::Read, Level::All),
+    );
+    let vic = User::new("vic").unwrap();
+    let team = Crm::new(&store, policy).with_directory(Directory::new().with_user(
+        vic.clone(),
+        [viewer],
+        [],
+    ));
+    let shown = serde_json::to_string(&team.read(contact.id(), &vic).unwrap()).unwrap();
+    assert!(!shown.contains("Zed"), "{shown}");
+    let whole = serde_json::to_string(&crm.read(contact.id(), me).unwrap()).unwrap();
+    assert!(whole.contains("Zed"), "{whole}");
+    assert!(shown.contains("\"score\""), "{shown}");
+    // The erasure removes the personal values and their history; the others stay.
+    crm.erase_contact(contact, me).unwrap();
+    let erased = crm.load::<Contact>(e_contact(&crm, me), me).unwrap();
+    let fields = erased.custom_fields();
+    assert_eq!(fields.get(&key("nickname")), None);
+    assert_eq!(fields.get(&key("score")), Some(&FieldValue::Integer(2)));
+    let json = serde_json::to_string(erased.value()).unwrap();
+    assert!(!json.contains("Zed") && !json.contains("Ziggy"), "{json}");
+    // A personal field is not written again on an erased contact; the others are.
+    let e = refused(crm.set_fields(
+        crm.load::<Contact>(erased.id(), me).unwrap(),
+        FieldUpdate::new().set(key("nickname"), nickname("Zed")),
+        me,
+    ));
+    assert_eq!(
+        e,
+        FieldError::Erased {
+            key: key("nickname")
+        }
+    );
+    crm.set_fields(erased, score(5), me).unwrap();
+}
+
+#[test]
+fn field_edits_are_entries_of_the_history_the_store_checks() {
+    let sample = Sample::new(285);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let stored = |id: LeadId| crm.store().load(id.into()).unwrap().unwrap().into_inner();
+    let before = stored(lead.id());
+    let edited = crm.set_fields(lead, score(1), me).unwrap();
+    let after = stored(edited.id());
+    assert!(after.extends(&before.history_mark()));
+    assert!(!before.extends(&after.history_mark()));
+    // A copy from before the edit, moved on by a step of its own, has as many entries as the
+    // edited record but not its last one: a stale copy.
+    let ctx = sample.ctx();
+    let stale: Lead<prospect::state::New> = crate::support::reread(&before);
+    let stale = Record::from(stale.log_touch(sample.touch(), &ctx));
+    assert_eq!(stale.history_mark().len(), after.history_mark().len());
+    assert!(!stale.extends(&after.history_mark()));
+    let touched = Record::from(
+        crm.log_touch(edited, sample.touch(), me)
+            .unwrap()
+            .into_inner(),
+    );
+    assert!(touched.extends(&after.history_mark()));
+    assert_eq!(touched.history_mark().len(), 3);
+}
+
+/// A store that, the first time the facade loads the field schema, lets another instance
+/// change it before answering: the change lands between the check and the commit.
+struct SchemaChangedMidway<'a> {
+    inner: &'a MemoryStore,
+    change: std::sync::Mutex<Option<Change<'a>>>,
+}
+
+/// What another instance does to the store.
+type Change<'a> = Box<dyn FnOnce(&MemoryStore) + Send + 'a>;
+
+impl Store for SchemaChangedMidway<'_> {
+    type Error = std::convert::Infallible;
+
+    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Self::Error> {
+        let loaded = self.inner.load(id);
+        if matches!(id, RecordId::FieldSchema(_)) {
+            if let Some(change) = self.change.lock().unwrap().take() {
+                change(self.inner);
+            }
+        }
+        loaded
+    }
+    fn commit(
+        &self,
+        batch: prospect::store::Batch,
+    ) -> Result<(), prospect::store::CommitError<Self::Error>> {
+        self.inner.commit(batch)
+    }
+    fn find_contacts_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Vec<Versioned<Contact>>, Self::Error> {
+        self.inner.find_contacts_by_email(email)
+    }
+    fn find_organizations_by_domain(
+        &self,
+        domain: &Domain,
+    ) -> Result<Vec<Versioned<Organization>>, Self::Error> {
+        self.inner.find_organizations_by_domain(domain)
+    }
+    fn list(
+        &self,
+        query: &prospect::store::Query,
+        after: Option<prospect::store::Cursor>,
+        limit: usize,
+    ) -> Result<prospect::store::Page, Self::Error> {
+        self.inner.list(query, after, limit)
+    }
+    fn read_events(
+        &self,
+        after: Option<prospect::event::Position>,
+        limit: usize,
+    ) -> Result<prospect::event::EventPage, Self::Error> {
+        self.inner.read_events(after, limit)
+    }
+    fn prune_events(&self, before: prospect::event::Position) -> Result<u64, Self::Error> {
+        self.inner.prune_events(before)
+    }
+    fn recall_key(
+        &self,
+        actor: &User,
+        key: &prospect::idempotency::IdempotencyKey,
+    ) -> Result<Option<prospect::idempotency::Remembered>, Self::Error> {
+        self.inner.recall_key(actor, key)
+    }
+    fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, Self::Error> {
+        self.inner.prune_keys(before)
+    }
+}
+
+#[test]
+fn a_schema_change_between_the_check_and_the_commit_makes_the_write_a_conflict() {
+    let sample = Sample::new(286);
+    let store = MemoryStore::new();
+    let me = sample.actor();
+    with_schema(&sample.crm(&store), me);
+    let contact = sample
+        .crm(&store)
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let version = sample.crm(&store).field_schema(me).unwrap().version();
+    let retire: Change = Box::new(|inner| {
+        let other = Sample::new(287);
+        let retired = SchemaChange::RetireField {
+            kind: RecordKind::Contact,
+            key: key("score"),
+        };
+        other
+            .crm(inner)
+            .change_field_schema(version, retired, other.actor())
+            .unwrap();
+    });
+    let midway = SchemaChangedMidway {
+        inner: &store,
+        change: std::sync::Mutex::new(Some(retire)),
+    };
+    let crm = sample.crm(&midway);
+    let id = contact.id();
+    match crm.set_fields(contact, score(3), me) {
+        Err(CrmError::Conflict(conflict)) => {
+            assert_eq!(conflict.record, RecordId::FieldSchema(FieldSchemaId::STORE));
+        }
+        other => panic!("expected a conflict on the schema, found {other:?}"),
+    }
+    let stored = crm.load::<Contact>(id, me).unwrap();
+    assert!(stored.custom_fields().is_empty(), "nothing was written");
+    // Read again, the write is checked against the schema in force: the field is retired.
+    let e = refused(crm.set_fields(stored, score(3), me));
+    assert!(matches!(e, FieldError::Retired { .. }), "{e}");
+}
