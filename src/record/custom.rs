@@ -1,7 +1,7 @@
 //! The custom fields of any record: read from a [`Record`], and written through the typed
 //! records that hold them ([`HasCustomFields`]).
 
-use super::{Record, Snapshot};
+use super::{AnyLead, AnyOpportunity, Record, Snapshot};
 use crate::account::Account;
 use crate::activity::Activity;
 use crate::contact::Contact;
@@ -67,7 +67,8 @@ pub(crate) mod sealed {
 }
 
 /// A typed record that holds custom fields: a [`Contact`], an [`Organization`], a [`Lead`] and
-/// an [`Opportunity`] in any state, an [`Account`], a [`Task`] and an [`Activity`]: what
+/// an [`Opportunity`] in any state (typed, or as an [`AnyLead`] or [`AnyOpportunity`]), an
+/// [`Account`], a [`Task`] and an [`Activity`]: what
 /// [`Crm::set_fields`](crate::Crm::set_fields) takes. Sealed.
 pub trait HasCustomFields: sealed::Fields + Send + 'static {
     /// The kind of record.
@@ -131,6 +132,54 @@ impl<S: OpportunityState> sealed::Fields for Opportunity<S> {
 }
 
 impl<S: OpportunityState> HasCustomFields for Opportunity<S> {
+    const KIND: RecordKind = RecordKind::Opportunity;
+    fn fields(&self) -> &CustomFields {
+        self.custom_fields()
+    }
+}
+
+impl sealed::Fields for AnyLead {
+    fn with_custom_fields(self, custom: CustomFields) -> Self {
+        match self {
+            AnyLead::New(l) => AnyLead::New(l.with_custom_fields(custom)),
+            AnyLead::Working(l) => AnyLead::Working(l.with_custom_fields(custom)),
+            AnyLead::Nurturing(l) => AnyLead::Nurturing(l.with_custom_fields(custom)),
+            AnyLead::Converted(l) => AnyLead::Converted(l.with_custom_fields(custom)),
+            AnyLead::Disqualified(l) => AnyLead::Disqualified(l.with_custom_fields(custom)),
+        }
+    }
+    fn to_record(&self) -> Record {
+        Record::Lead(self.clone())
+    }
+}
+
+/// A lead whatever its state (as a command or a listing reads it).
+impl HasCustomFields for AnyLead {
+    const KIND: RecordKind = RecordKind::Lead;
+    fn fields(&self) -> &CustomFields {
+        self.custom_fields()
+    }
+}
+
+impl sealed::Fields for AnyOpportunity {
+    fn with_custom_fields(self, custom: CustomFields) -> Self {
+        use AnyOpportunity as O;
+        match self {
+            O::Discovery(o) => O::Discovery(o.with_custom_fields(custom)),
+            O::Proposal(o) => O::Proposal(o.with_custom_fields(custom)),
+            O::Negotiation(o) => O::Negotiation(o.with_custom_fields(custom)),
+            O::Contracting(o) => O::Contracting(o.with_custom_fields(custom)),
+            O::Won(o) => O::Won(o.with_custom_fields(custom)),
+            O::Lost(o) => O::Lost(o.with_custom_fields(custom)),
+        }
+    }
+    fn to_record(&self) -> Record {
+        Record::Opportunity(self.clone())
+    }
+}
+
+/// An opportunity whatever its stage (as a command or a listing reads it).
+impl HasCustomFields for AnyOpportunity {
     const KIND: RecordKind = RecordKind::Opportunity;
     fn fields(&self) -> &CustomFields {
         self.custom_fields()

@@ -471,6 +471,8 @@ macro_rules! store_conformance {
                     a_used_key_is_the_conflict_reported_first,
                 conformance_field_schema_changes_race_and_one_wins =>
                     field_schema_changes_race_and_one_wins,
+                conformance_field_edits_are_history_the_store_checks =>
+                    field_edits_are_history_the_store_checks,
             );
 
             #[test]

@@ -640,6 +640,10 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             Box::new(move || cases::stale_copy_at_the_current_version_is_a_conflict(new)),
         ),
         (
+            "field_edits_are_history_the_store_checks",
+            Box::new(move || cases::field_edits_are_history_the_store_checks(new)),
+        ),
+        (
             "records_read_back_after_reopen",
             Box::new(move || cases::records_read_back_after_reopen(new, |s| s)),
         ),
@@ -810,6 +814,10 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             "corrected_email_moves_the_email_index",
         ),
         (Breakage::NoHistoryCheck, "revise_and_override_read_back"),
+        (
+            Breakage::NoHistoryCheck,
+            "field_edits_are_history_the_store_checks",
+        ),
         (
             Breakage::OwnerFilterLetsUnownedThrough,
             "owner_filter_excludes_unowned_and_other_owners",

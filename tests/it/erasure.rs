@@ -55,6 +55,7 @@ const STRUCTURAL: &[&str] = &[
     "occurred_at",
     "logged_at",
     "on",
+    "personal",
 ];
 
 /// Paths (suffixes) whose strings are structure inside an edit's values before and after:
@@ -285,20 +286,22 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         "the recycled lead and the reopened opportunity go with the contact"
     );
 
+    // A personal custom text field on every kind that holds personal data, written twice on
+    // every record (so that its edits hold values before and after).
+    mark_custom_fields(&crm, &me);
+
     // Coverage: every text the records hold carries the marker.
     let before = everything(crm.store());
     let kinds: std::collections::HashSet<RecordKind> = before.iter().map(Record::kind).collect();
-    // Every kind but the field schema, which holds no personal data (keys and labels).
     assert_eq!(
         kinds.len(),
-        RecordKind::ALL.len() - 1,
-        "every kind of record that can hold personal data is covered"
+        RecordKind::ALL.len(),
+        "every kind of record is covered"
     );
-    assert!(!kinds.contains(&RecordKind::FieldSchema));
-    for record in before
-        .iter()
-        .filter(|r| r.kind() != RecordKind::Organization)
-    {
+    // Not personal data: an organization, and the field schema (keys and labels).
+    let personal =
+        |r: &&Record| !matches!(r.kind(), RecordKind::Organization | RecordKind::FieldSchema);
+    for record in before.iter().filter(personal) {
         let mut leaves = Vec::new();
         text_leaves(&json(record), "", "", &mut leaves);
         for (path, text) in leaves {
@@ -314,7 +317,10 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         }
     }
 
-    let contact = handed.contact;
+    // Read again: its custom fields were written since the hand-off.
+    let contact = crm
+        .load::<Contact>(handed.contact.id(), &prospect::testkit::reader())
+        .unwrap();
     let erased = crm.erase_contact(contact, &me).unwrap();
     assert_eq!(
         (
@@ -340,10 +346,7 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         organization(&before),
         "the organization is not personal data: the erasure leaves it"
     );
-    for record in after
-        .iter()
-        .filter(|r| r.kind() != RecordKind::Organization)
-    {
+    for record in after.iter().filter(personal) {
         let text = serde_json::to_string(record).unwrap().to_lowercase();
         assert!(
             !text.contains(MARK),
@@ -405,4 +408,69 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
         e.payload(),
         event::Payload::PersonalDataErased { contact } if *contact == erased.contact.id()
     )));
+}
+
+/// Adds a personal text field `diary` to every kind that holds personal data, and writes it
+/// twice on every such record, marked.
+fn mark_custom_fields(crm: &Crm<MemoryStore>, me: &User) {
+    use prospect::fields::{
+        FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, SchemaChange,
+    };
+    use prospect::record::{AnyLead, AnyOpportunity};
+    let diary = FieldKey::new("diary").unwrap();
+    let mut version = prospect::fields::SchemaVersion::EMPTY;
+    for kind in RecordKind::ALL {
+        if matches!(kind, RecordKind::Organization | RecordKind::FieldSchema) {
+            continue;
+        }
+        let field = FieldDefinition::new(diary.clone(), "Diary", FieldType::Text { max_chars: 80 })
+            .personal();
+        version = crm
+            .change_field_schema(version, SchemaChange::AddField { kind, field }, me)
+            .unwrap()
+            .version();
+    }
+    let reader = prospect::testkit::reader();
+    let update = |n: u32| {
+        FieldUpdate::new().set(
+            diary.clone(),
+            FieldValue::Text(marked(&format!("entry {n}"))),
+        )
+    };
+    for record in everything(crm.store()) {
+        let id = record.id();
+        for n in 0..2 {
+            match record.kind() {
+                RecordKind::Contact => drop(
+                    crm.set_fields(crm.load::<Contact>(id, &reader).unwrap(), update(n), me)
+                        .unwrap(),
+                ),
+                RecordKind::Lead => drop(
+                    crm.set_fields(crm.load::<AnyLead>(id, &reader).unwrap(), update(n), me)
+                        .unwrap(),
+                ),
+                RecordKind::Opportunity => drop(
+                    crm.set_fields(
+                        crm.load::<AnyOpportunity>(id, &reader).unwrap(),
+                        update(n),
+                        me,
+                    )
+                    .unwrap(),
+                ),
+                RecordKind::Account => drop(
+                    crm.set_fields(crm.load::<Account>(id, &reader).unwrap(), update(n), me)
+                        .unwrap(),
+                ),
+                RecordKind::Activity => drop(
+                    crm.set_fields(crm.load::<Activity>(id, &reader).unwrap(), update(n), me)
+                        .unwrap(),
+                ),
+                RecordKind::Task => drop(
+                    crm.set_fields(crm.load::<Task>(id, &reader).unwrap(), update(n), me)
+                        .unwrap(),
+                ),
+                _ => {}
+            }
+        }
+    }
 }

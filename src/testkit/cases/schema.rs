@@ -2,6 +2,7 @@
 //! racing changes never both applied.
 
 use super::*;
+use crate::contact::Contact;
 use crate::fields::{
     FieldDefinition, FieldKey, FieldType, SchemaChange, SchemaRecord, SchemaVersion,
 };
@@ -97,4 +98,92 @@ pub fn field_schema_changes_race_and_one_wins<S: Store + Sync>(new: impl Fn() ->
         changed, 2,
         "expected one FieldSchemaChanged event per change applied, found {changed}"
     );
+}
+
+/// A record's custom field edits are entries of its history, which the store checks: a lead
+/// and a contact with values written read back with their values and edits; a copy from
+/// before an edit, moved on by a step of its own (as many entries as the stored record, but
+/// not its last), written at the current version is a stale-history conflict.
+pub fn field_edits_are_history_the_store_checks<S: Store>(new: impl Fn() -> S) {
+    use crate::fields::{FieldUpdate, FieldValue};
+    let store = new();
+    let sample = Sample::new(149);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let score = FieldKey::new("score").must();
+    let mut version = SchemaVersion::EMPTY;
+    for kind in [RecordKind::Contact, RecordKind::Lead] {
+        let field = FieldDefinition::new(
+            score.clone(),
+            "Score",
+            FieldType::Integer { min: 1, max: 5 },
+        );
+        version = crm
+            .change_field_schema(version, SchemaChange::AddField { kind, field }, me)
+            .must()
+            .version();
+    }
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).must();
+    let reader = crate::testkit::reader();
+    let contact_copy = crm.load::<Contact>(contact.id(), &reader).must();
+    let lead_copy = crm.load::<Lead<New>>(lead.id(), &reader).must();
+    let update = FieldUpdate::new().set(score.clone(), FieldValue::Integer(4));
+    let contact = crm.set_fields(contact, update.clone(), me).must();
+    let lead = crm.set_fields(lead, update, me).must();
+    for (written, id) in [
+        (Record::from(contact.value().clone()), contact.id().into()),
+        (
+            crate::record::Snapshot::snapshot(lead.value()),
+            lead.id().into(),
+        ),
+    ] {
+        let stored = load(&store, id).expect("the record is stored");
+        assert_eq!(
+            stored.value(),
+            &written,
+            "{id}: a record with custom field values and their edit: expected it read back as written"
+        );
+    }
+    let ctx = sample.ctx();
+    let moved_on: [(Record, RecordId, Version); 2] = [
+        (
+            contact_copy
+                .value()
+                .correct(sample.contact_details(), None, &ctx)
+                .must()
+                .into(),
+            contact.id().into(),
+            contact.version(),
+        ),
+        (
+            lead_copy
+                .into_inner()
+                .log_touch(sample.touch(), &ctx)
+                .into(),
+            lead.id().into(),
+            lead.version(),
+        ),
+    ];
+    for (copy, id, version) in moved_on {
+        let stored = load(&store, id).expect("the record is stored");
+        assert_eq!(
+            copy.history_mark().len(),
+            stored.value().history_mark().len(),
+            "{id}: the copy has as many entries as the stored record"
+        );
+        let mut batch = Batch::new();
+        batch.update(copy, version).expect("one write");
+        let c = conflict::<S>(store.commit(batch));
+        assert_eq!(
+            c,
+            Conflict::stale_history(id, version),
+            "{id}: a copy from before a custom field edit, moved on by a step of its own and \
+             written at the current version: expected a stale-history conflict (the mark counts \
+             field edits among the entries), found {c}"
+        );
+    }
 }
