@@ -386,6 +386,16 @@ pub enum Command {
         #[serde(default = "refuse")]
         on_duplicate: OnDuplicate,
     },
+    /// Write a record's custom fields ([`Crm::set_fields`](crate::Crm::set_fields)): any
+    /// record but the field schema, in any state.
+    SetFields {
+        /// The record.
+        record: RecordId,
+        /// The version of the record the caller read.
+        version: Version,
+        /// The fields set (a value) or cleared (`null`), by key.
+        fields: crate::fields::FieldUpdate,
+    },
 }
 
 /// Whether [`Crm::reassign_contact`](crate::Crm::reassign_contact) hands over the contact's open records too.
@@ -457,6 +467,9 @@ impl Command {
             Command::ReassignAccount {
                 account, version, ..
             } => Some((RecordId::Account(*account), Some(*version))),
+            Command::SetFields {
+                record, version, ..
+            } => Some((*record, Some(*version))),
             Command::CompleteTask { task, version } | Command::CancelTask { task, version } => {
                 Some((RecordId::Task(*task), Some(*version)))
             }
@@ -561,6 +574,7 @@ impl Command {
         "reassign_account",
         "correct_organization",
         "create_organization",
+        "set_fields",
     ];
 
     /// The step's name, as in `"step"`.
@@ -598,6 +612,7 @@ impl Command {
             Command::OverrideForecast { .. } => "override_forecast",
             Command::ClearOverrides { .. } => "clear_overrides",
             Command::ReassignAccount { .. } => "reassign_account",
+            Command::SetFields { .. } => "set_fields",
         }
     }
 }
@@ -643,6 +658,27 @@ pub(crate) mod accepts {
     pub(crate) const PROPOSED: &[RecordState] = &[
         RecordState::Opportunity(OpportunityStage::Proposal),
         RecordState::Opportunity(OpportunityStage::Negotiation),
+    ];
+    /// Every state of every kind that holds custom fields.
+    pub(crate) const CUSTOMIZABLE: &[RecordState] = &[
+        RecordState::Contact,
+        RecordState::Organization,
+        RecordState::Lead(LeadStatus::New),
+        RecordState::Lead(LeadStatus::Working),
+        RecordState::Lead(LeadStatus::Nurturing),
+        RecordState::Lead(LeadStatus::Converted),
+        RecordState::Lead(LeadStatus::Disqualified),
+        RecordState::Opportunity(OpportunityStage::Discovery),
+        RecordState::Opportunity(OpportunityStage::Proposal),
+        RecordState::Opportunity(OpportunityStage::Negotiation),
+        RecordState::Opportunity(OpportunityStage::Contracting),
+        RecordState::Opportunity(OpportunityStage::Won),
+        RecordState::Opportunity(OpportunityStage::Lost),
+        RecordState::Account,
+        RecordState::Task(crate::task::TaskStatus::Open),
+        RecordState::Task(crate::task::TaskStatus::Done),
+        RecordState::Task(crate::task::TaskStatus::Cancelled),
+        RecordState::Activity,
     ];
     pub(crate) const OPEN_OPPORTUNITY: &[RecordState] = &[
         RecordState::Opportunity(OpportunityStage::Discovery),

@@ -103,6 +103,50 @@ impl<B: Backend> Steps<'_, B> {
     }
 }
 
+impl<B: Backend> Steps<'_, B> {
+    /// [`set_fields`](Self::set_fields) on a record of any kind that holds custom fields (a
+    /// command's, resolved), giving it back as a record.
+    pub(super) async fn set_fields_of(
+        &self,
+        record: Versioned<Record>,
+        update: FieldUpdate,
+        actor: &User,
+    ) -> Result<Versioned<Record>, CrmError<B::Error>> {
+        let (record, version) = record.into_parts();
+        let id = record.id();
+        let found = record.state();
+        Ok(match record {
+            Record::Contact(c) => self.set(c, version, update, actor).await?,
+            Record::Organization(o) => self.set(o, version, update, actor).await?,
+            Record::Lead(l) => self.set(l, version, update, actor).await?,
+            Record::Opportunity(o) => self.set(o, version, update, actor).await?,
+            Record::Account(a) => self.set(a, version, update, actor).await?,
+            Record::Task(t) => self.set(t, version, update, actor).await?,
+            Record::Activity(a) => self.set(a, version, update, actor).await?,
+            Record::FieldSchema(_) => {
+                return Err(CrmError::WrongState {
+                    record: id,
+                    expected: Expected::OneOf(crate::command::accepts::CUSTOMIZABLE),
+                    found,
+                });
+            }
+        })
+    }
+
+    async fn set<T: HasCustomFields + Into<Record>>(
+        &self,
+        typed: T,
+        version: Version,
+        update: FieldUpdate,
+        actor: &User,
+    ) -> Result<Versioned<Record>, CrmError<B::Error>> {
+        let written = self
+            .set_fields(Versioned::new(typed, version), update, actor)
+            .await?;
+        Ok(written.map(Into::into))
+    }
+}
+
 /// `typed` (stored as `stored`, at `version`) with `update` written to its custom fields under
 /// `schema`, and the batch that writes it.
 fn plan_fields<T: HasCustomFields, E>(

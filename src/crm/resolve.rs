@@ -107,6 +107,8 @@ pub(super) enum Resolved {
     ClearNegotiation(Versioned<Opportunity<Negotiation>>, Option<Note>),
     ClearContracting(Versioned<Opportunity<Contracting>>, Option<Note>),
     ReassignAccount(Versioned<Account>, Option<User>, Option<Note>),
+    /// Any record but the schema's (which the match refuses), whatever its kind and state.
+    SetFields(Versioned<Record>, crate::fields::FieldUpdate),
 }
 
 /// Resolves `command` against the record it names as `loaded`: not found, then the caller's
@@ -369,6 +371,12 @@ pub(super) fn resolve<E>(
             R::ReassignAccount(Versioned::new(a, stored), owner, reason)
         }
         (C::ReassignAccount { .. }, _) => return Err(wrong(Expected::Kind(RecordKind::Account))),
+        (C::SetFields { .. }, Record::FieldSchema(_)) => {
+            return Err(wrong(Expected::OneOf(accepts::CUSTOMIZABLE)));
+        }
+        (C::SetFields { fields, .. }, record) => {
+            R::SetFields(Versioned::new(record, stored), fields)
+        }
         (
             C::CorrectOrganization {
                 details, reason, ..

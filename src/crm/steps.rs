@@ -723,6 +723,7 @@ impl<B: Backend> Steps<'_, B> {
             R::ReassignAccount(a, u, r) => {
                 one(written(self.reassign_account(a, u, r, actor).await?))
             }
+            R::SetFields(record, update) => one(self.set_fields_of(record, update, actor).await?),
         })
     }
 }

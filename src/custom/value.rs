@@ -195,3 +195,22 @@ pub enum FieldError {
         found: RecordId,
     },
 }
+
+impl FieldError {
+    /// The field refused, when the error is about one (all but an invalid key).
+    pub fn key(&self) -> Option<&FieldKey> {
+        match self {
+            FieldError::InvalidKey { .. } => None,
+            FieldError::UnknownField { key, .. }
+            | FieldError::Retired { key }
+            | FieldError::Missing { key }
+            | FieldError::WrongType { key, .. }
+            | FieldError::OutOfBounds { key, .. }
+            | FieldError::Text { key, .. }
+            | FieldError::Option { key, .. }
+            | FieldError::WrongCurrency { key, .. }
+            | FieldError::Erased { key }
+            | FieldError::WrongReference { key, .. } => Some(key),
+        }
+    }
+}

@@ -563,3 +563,71 @@ fn a_schema_change_between_the_check_and_the_commit_makes_the_write_a_conflict()
     let e = refused(crm.set_fields(stored, score(3), me));
     assert!(matches!(e, FieldError::Retired { .. }), "{e}");
 }
+
+#[test]
+fn commands_write_fields_on_any_record_and_name_the_field_or_state_refused() {
+    let sample = Sample::new(288);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let command = |record: serde_json::Value, version: u64, fields: serde_json::Value| {
+        serde_json::from_value::<Command>(serde_json::json!({
+            "step": "set_fields",
+            "args": { "record": record, "version": version, "fields": fields }
+        }))
+        .unwrap()
+    };
+    let lead_id = json(&RecordId::Lead(lead.id()));
+    let executed = crm
+        .execute(
+            command(
+                lead_id.clone(),
+                2,
+                serde_json::json!({ "score": { "type": "integer", "value": 5 } }),
+            ),
+            me,
+        )
+        .unwrap();
+    let written = &executed.records[0];
+    assert_eq!(written.version().get(), 3);
+    assert_eq!(
+        written.value().custom_fields().unwrap().get(&key("score")),
+        Some(&FieldValue::Integer(5))
+    );
+    // The version read is checked first, then the values.
+    let stale = crm.execute(
+        command(lead_id.clone(), 2, serde_json::json!({ "score": null })),
+        me,
+    );
+    assert!(matches!(stale, Err(CrmError::Conflict(_))), "{stale:?}");
+    let refused = crm.execute(
+        command(
+            lead_id,
+            3,
+            serde_json::json!({ "score": { "type": "integer", "value": 6 } }),
+        ),
+        me,
+    );
+    match refused {
+        Err(CrmError::Field(e)) => assert!(e.to_string().contains("score"), "{e}"),
+        other => panic!("expected a refused field, found {other:?}"),
+    }
+    // The schema's own record holds no custom fields.
+    let schema = json(&RecordId::FieldSchema(FieldSchemaId::STORE));
+    let version = crm.field_schema(me).unwrap().version().get();
+    let refused = crm.execute(
+        command(schema, u64::from(version), serde_json::json!({})),
+        me,
+    );
+    assert!(
+        matches!(refused, Err(CrmError::WrongState { .. })),
+        "{refused:?}"
+    );
+}

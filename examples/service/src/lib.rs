@@ -565,6 +565,13 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
             CrmError::Schema(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "schema_change", message)
             }
+            CrmError::Field(field) => {
+                let e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "field", message);
+                match field.key() {
+                    Some(key) => e.at(format!("args.fields.{key}")),
+                    None => e,
+                }
+            }
             _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
         }
     }

@@ -550,9 +550,28 @@ pub fn examples() -> Result<Vec<StepExample>, String> {
         json!({"opportunity": o, "version": v,
         "reason": {"category": "price", "detail": null}}),
     )?[0];
-    s.run(
+    let (o, v) = s.run(
         "reopen",
         json!({"opportunity": o, "version": v, "note": "They called back"}),
+    )?[0];
+    // A custom field on opportunities, then its value on the reopened one.
+    let seats = prospect::fields::FieldKey::new("seats").map_err(|e| e.to_string())?;
+    let field = prospect::fields::FieldDefinition::new(
+        seats,
+        "Seats",
+        prospect::fields::FieldType::Integer { min: 1, max: 500 },
+    );
+    let change = prospect::fields::SchemaChange::AddField {
+        kind: prospect::record::RecordKind::Opportunity,
+        field,
+    };
+    s.crm
+        .change_field_schema(prospect::fields::SchemaVersion::EMPTY, change, &s.me)
+        .map_err(|e| e.to_string())?;
+    s.run(
+        "set_fields",
+        json!({"record": {"type": "opportunity", "id": o}, "version": v,
+        "fields": {"seats": {"type": "integer", "value": 40}}}),
     )?;
     let contact = s.version_of(c)?;
     let (c, v) = s.run(
