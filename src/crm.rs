@@ -282,7 +282,9 @@ impl<S: Store> Crm<S> {
     ///
     /// [`CrmError::NotFound`] when there is no such record or `actor` may not read it;
     /// [`CrmError::Forbidden`] when they may read it but not its personal data;
-    /// [`CrmError::WrongState`] when it is of another kind or state; [`CrmError::Store`].
+    /// [`CrmError::WrongState`] when it is of another kind or state; [`CrmError::Field`] when
+    /// a custom value it holds breaks the field schema (forged or damaged in the store),
+    /// naming the field; [`CrmError::Store`].
     pub fn load<T>(
         &self,
         id: impl Into<RecordId>,

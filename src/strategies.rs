@@ -49,7 +49,7 @@ mod fields;
 
 pub use fields::{
     field_definition, field_key, field_schema, field_type, field_value, field_values,
-    schema_changes, schema_record,
+    record_with_fields, schema_changes, schema_record,
 };
 
 /// Strings made by `pattern` that `make` accepts (the patterns below only make valid ones; the
@@ -781,8 +781,16 @@ pub fn account() -> impl Strategy<Value = Account> {
         .prop_filter_map("won", |a| a)
 }
 
-/// Any record.
+/// Any record: of any kind, one in four holding custom values ([`record_with_fields`]).
 pub fn record() -> impl Strategy<Value = Record> {
+    prop_oneof![
+        3 => record_without_fields().boxed(),
+        1 => record_with_fields().prop_map(|(_, record)| record).boxed(),
+    ]
+}
+
+/// A record of any kind, with no custom value.
+fn record_without_fields() -> impl Strategy<Value = Record> {
     prop_oneof![
         contact().prop_map(Record::Contact),
         lead().prop_map(Record::Lead),

@@ -76,6 +76,25 @@ impl<B: Backend> Steps<'_, B> {
         })
     }
 
+    /// Whether `record`'s custom values are valid under the schema in force, which is loaded
+    /// into `schema` the first time a record with values needs it: every value of a field of
+    /// its kind, of its type, within its bounds (retired fields and options included). A
+    /// value that fails was forged or damaged in the store.
+    pub(super) async fn conforms(
+        &self,
+        record: &Record,
+        schema: &mut Option<FieldSchema>,
+    ) -> Result<Result<(), FieldError>, CrmError<B::Error>> {
+        let Some(custom) = record.custom_fields().filter(|c| !c.is_empty()) else {
+            return Ok(Ok(()));
+        };
+        let schema = match schema {
+            Some(schema) => schema,
+            None => schema.insert(self.schema_in_force().await?.0),
+        };
+        Ok(schema.check_stored(record.kind(), custom.values(), record.currency()))
+    }
+
     pub(super) async fn set_fields<T: HasCustomFields>(
         &self,
         record: Versioned<T>,
@@ -158,8 +177,10 @@ fn plan_fields<T: HasCustomFields, E>(
     ctx: &Context<'_>,
 ) -> Result<Plan<Versioned<T>>, CrmError<E>> {
     let current = typed.fields();
+    // A stored value the schema refuses is not carried into the next version.
     schema
-        .check_update(T::KIND, current, update, stored.currency())
+        .check_stored(T::KIND, current.values(), stored.currency())
+        .and_then(|()| schema.check_update(T::KIND, current, update, stored.currency()))
         .map_err(CrmError::Field)?;
     let personal = |key: &crate::fields::FieldKey| {
         schema

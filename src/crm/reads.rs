@@ -27,7 +27,9 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`CrmError::NotFound`] when there is no such record **or `actor` may not read it** (a
-    /// "forbidden" would say that the id exists); [`CrmError::Store`].
+    /// "forbidden" would say that the id exists); [`CrmError::Field`] when a custom value it
+    /// holds breaks the field schema (forged or damaged in the store), naming the field;
+    /// [`CrmError::Store`].
     pub fn read(
         &self,
         id: impl Into<RecordId>,
@@ -71,7 +73,9 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// [`CrmError::Store`].
+    /// [`CrmError::Store`]. A record whose custom values break the field schema (forged or
+    /// damaged in the store) is not listed: it is reported in the page's `unreadable`, its
+    /// reason naming the field.
     pub fn list(
         &self,
         query: &Query,
@@ -222,6 +226,9 @@ impl<B: Backend> Steps<'_, B> {
                 }
                 Some(true) => {}
             }
+            self.conforms(record.value(), &mut None)
+                .await?
+                .map_err(CrmError::Field)?;
         }
         plan::typed(id, loaded)
     }
@@ -233,10 +240,14 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<Visible, CrmError<B::Error>> {
         let loaded = self.store.load(id).await.map_err(CrmError::Store)?;
         let record = loaded.ok_or(CrmError::NotFound(id))?;
-        match self.readable(actor, record.value()).await? {
-            Some(personal) => Ok(Visible::new(record, personal)),
-            None => Err(CrmError::NotFound(id)),
-        }
+        let personal = self
+            .readable(actor, record.value())
+            .await?
+            .ok_or(CrmError::NotFound(id))?;
+        self.conforms(record.value(), &mut None)
+            .await?
+            .map_err(CrmError::Field)?;
+        Ok(Visible::new(record, personal))
     }
 
     pub(super) async fn list(
@@ -280,9 +291,20 @@ impl<B: Backend> Steps<'_, B> {
             unreadable,
             next,
         };
+        let mut schema = None;
         for record in records {
-            if let Some(personal) = self.readable(actor, record.value()).await? {
-                page.records.push(Visible::new(record, personal));
+            let Some(personal) = self.readable(actor, record.value()).await? else {
+                continue;
+            };
+            // A record whose custom values the schema refuses is reported, as a row the
+            // store cannot read is.
+            match self.conforms(record.value(), &mut schema).await? {
+                Ok(()) => page.records.push(Visible::new(record, personal)),
+                Err(e) => page.unreadable.push(crate::store::Unreadable::new(
+                    record.value().kind(),
+                    record.value().id().as_uuid().to_string(),
+                    e,
+                )),
             }
         }
         Ok(page)

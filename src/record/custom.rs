@@ -43,6 +43,22 @@ impl Record {
         }
     }
 
+    /// The same record with `custom` as its custom fields (the schema's record, which has
+    /// none, unchanged).
+    pub(crate) fn with_custom_fields(self, custom: CustomFields) -> Record {
+        use sealed::Fields as _;
+        match self {
+            Record::Contact(c) => Record::Contact(c.with_custom_fields(custom)),
+            Record::Lead(l) => Record::Lead(l.with_custom_fields(custom)),
+            Record::Opportunity(o) => Record::Opportunity(o.with_custom_fields(custom)),
+            Record::Account(a) => Record::Account(a.with_custom_fields(custom)),
+            Record::Activity(a) => Record::Activity(a.with_custom_fields(custom)),
+            Record::Task(t) => Record::Task(t.with_custom_fields(custom)),
+            Record::Organization(o) => Record::Organization(o.with_custom_fields(custom)),
+            Record::FieldSchema(s) => Record::FieldSchema(s),
+        }
+    }
+
     /// The currency the record's money fields are in: an opportunity's; `None` (any) for the
     /// others.
     pub(crate) fn currency(&self) -> Option<Currency> {

@@ -6,13 +6,13 @@ use proptest::sample::select;
 
 use crate::context::{Context, FixedClock};
 use crate::fields::{
-    FieldDefinition, FieldKey, FieldSchema, FieldType, FieldValue, FieldValues, PicklistOption,
-    SchemaChange, SchemaRecord,
+    CustomFields, FieldDefinition, FieldKey, FieldSchema, FieldType, FieldUpdate, FieldValue,
+    FieldValues, PicklistOption, SchemaChange, SchemaRecord,
 };
 use crate::id::SequentialIds;
 use crate::kind::RecordKind;
 use crate::money::{Currency, Money};
-use crate::record::RecordId;
+use crate::record::{Record, RecordId};
 use crate::text::User;
 
 /// A field key: a lowercase letter and up to 15 lowercase letters, digits and underscores.
@@ -68,6 +68,8 @@ pub fn schema_changes() -> impl Strategy<Value = Vec<SchemaChange>> {
         RecordKind::Opportunity,
         RecordKind::Account,
         RecordKind::Organization,
+        RecordKind::Task,
+        RecordKind::Activity,
     ];
     prop::collection::vec(
         (select(kinds.to_vec()), field_definition(), any::<bool>()),
@@ -196,4 +198,46 @@ pub fn field_values(
             values
         })
         .boxed()
+}
+
+/// A record holding custom values valid under the schema it comes with: a record of any kind
+/// that holds custom fields, written once or twice with values for every current field of its
+/// kind (personal ones removed again when the record is erased, as an erasure does).
+pub fn record_with_fields() -> impl Strategy<Value = (FieldSchema, Record)> {
+    (
+        field_schema().boxed(),
+        super::record_without_fields().boxed(),
+    )
+        .prop_filter("a kind that holds custom fields", |(_, record)| {
+            record.kind() != RecordKind::FieldSchema
+        })
+        .prop_flat_map(|(schema, record)| {
+            let currency = record.currency().unwrap_or(Currency::EUR);
+            let kind = record.kind();
+            let writes = prop::collection::vec(field_values(&schema, kind, currency), 1..3);
+            (Just(schema), Just(record), writes)
+        })
+        .prop_filter_map("a valid actor", |(schema, record, writes)| {
+            let kind = record.kind();
+            let personal = |key: &FieldKey| {
+                schema
+                    .field(kind, key)
+                    .is_some_and(FieldDefinition::is_personal)
+            };
+            let by = User::new("admin").ok()?;
+            let mut custom = CustomFields::new();
+            for values in writes {
+                custom = custom.updated(
+                    &FieldUpdate::from(values),
+                    personal,
+                    schema.version(),
+                    (super::ACTIVITY_LOGGED_AT, &by),
+                    record.own_entries(),
+                );
+            }
+            if record.is_erased() {
+                custom = custom.erased();
+            }
+            Some((schema, record.with_custom_fields(custom)))
+        })
 }
