@@ -19,7 +19,7 @@ use prospect::{state, store};
 
 #[path = "baselines/mod.rs"]
 mod baselines;
-use baselines::{Floor, Ids, Input, naive, ours, ours_async, plain_lifecycle};
+use baselines::{Floor, Ids, Input, naive, ours, ours_async, plain_lifecycle, with_fields};
 
 fn lifecycle(c: &mut Criterion) {
     let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
@@ -80,6 +80,24 @@ fn lifecycle(c: &mut Criterion) {
             let began = Instant::now();
             for i in 0..iters {
                 ours::lifecycle(&crm, &me, &evidence, Input::nth(i)).unwrap();
+            }
+            let elapsed = began.elapsed();
+            drop(black_box(crm));
+            elapsed
+        })
+    });
+    group.bench_function("memory_store_with_fields", |b| {
+        b.iter_custom(|iters| {
+            let crm = Crm::with_clock_and_ids(
+                MemoryStore::with_capacity(4 * iters as usize + 1),
+                prospect::access::AllowAll,
+                Arc::new(FixedClock::new(start)),
+                Arc::new(SequentialIds::new(1)),
+            );
+            let updates = with_fields::schema(&crm, &me).unwrap();
+            let began = Instant::now();
+            for i in 0..iters {
+                with_fields::lifecycle(&crm, &me, &evidence, &updates, Input::nth(i)).unwrap();
             }
             let elapsed = began.elapsed();
             drop(black_box(crm));
@@ -244,6 +262,12 @@ fn main() {
                 "memory_store_role_policy",
                 "memory_store",
                 "<= 1.10x",
+            ),
+            (
+                "lifecycle",
+                "memory_store_with_fields",
+                "memory_store",
+                "<= 1.2x",
             ),
             ("events", "with_events", "without_events", "<= 1.15x"),
             ("lifecycle", "memory_store", "naive", "<= 0.5x"),

@@ -152,6 +152,199 @@ pub mod ours {
     }
 }
 
+/// [`ours::lifecycle`] with ten custom fields written on each of its four records (contact,
+/// lead, opportunity, account), one write per record, after the step that made it.
+pub mod with_fields {
+    use std::hint::black_box;
+
+    use prospect::fields::{
+        FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, PicklistOption,
+        SchemaChange, SchemaVersion,
+    };
+    use prospect::memory::MemoryStore;
+    use prospect::record::{RecordId, RecordKind};
+    use prospect::*;
+
+    use super::Input;
+    use super::ours::Evidence;
+
+    /// The kinds that get fields.
+    const KINDS: [RecordKind; 4] = [
+        RecordKind::Contact,
+        RecordKind::Lead,
+        RecordKind::Opportunity,
+        RecordKind::Account,
+    ];
+
+    /// Ten fields of every type (money on opportunities only, in their currency) and the
+    /// values written.
+    fn fields(
+        kind: RecordKind,
+    ) -> Result<Vec<(FieldDefinition, FieldValue)>, Box<dyn std::error::Error>> {
+        let key = |k: &str| FieldKey::new(k);
+        let options = vec![
+            PicklistOption::new(key("new_business")?, "New business"),
+            PicklistOption::new(key("renewal")?, "Renewal"),
+            PicklistOption::new(key("upsell")?, "Upsell"),
+        ];
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).ok_or("no such day")?;
+        let mut fields = vec![
+            (
+                FieldDefinition::new(
+                    key("segment")?,
+                    "Segment",
+                    FieldType::Picklist {
+                        options: options.clone(),
+                    },
+                ),
+                FieldValue::Picklist(key("renewal")?),
+            ),
+            (
+                FieldDefinition::new(
+                    key("channels")?,
+                    "Channels",
+                    FieldType::MultiPicklist { options },
+                ),
+                FieldValue::MultiPicklist([key("new_business")?, key("upsell")?].into()),
+            ),
+            (
+                FieldDefinition::new(
+                    key("seats")?,
+                    "Seats",
+                    FieldType::Integer {
+                        min: 1,
+                        max: 100_000,
+                    },
+                ),
+                FieldValue::Integer(40),
+            ),
+            (
+                FieldDefinition::new(
+                    key("discount")?,
+                    "Discount",
+                    FieldType::Decimal {
+                        places: 2,
+                        min: 0,
+                        max: 10_000,
+                    },
+                ),
+                FieldValue::Decimal {
+                    units: 1250,
+                    places: 2,
+                },
+            ),
+            (
+                FieldDefinition::new(key("go_live")?, "Go-live", FieldType::Date),
+                FieldValue::Date(day),
+            ),
+            (
+                FieldDefinition::new(key("pilot")?, "Pilot", FieldType::Boolean),
+                FieldValue::Boolean(true),
+            ),
+            (
+                FieldDefinition::new(key("region")?, "Region", FieldType::Text { max_chars: 40 }),
+                FieldValue::Text("EMEA".into()),
+            ),
+            (
+                FieldDefinition::new(
+                    key("partner")?,
+                    "Partner",
+                    FieldType::Reference {
+                        kind: RecordKind::Organization,
+                    },
+                ),
+                FieldValue::Reference(RecordId::from_parts(
+                    RecordKind::Organization,
+                    uuid::Uuid::from_u128(7),
+                )),
+            ),
+            (
+                FieldDefinition::new(
+                    key("nickname")?,
+                    "Nickname",
+                    FieldType::Text { max_chars: 40 },
+                )
+                .personal(),
+                FieldValue::Text("Ada".into()),
+            ),
+        ];
+        fields.push(match kind {
+            RecordKind::Opportunity => (
+                FieldDefinition::new(key("setup_fee")?, "Set-up fee", FieldType::Money),
+                FieldValue::Money(Money::from_minor(150_000, Currency::EUR)),
+            ),
+            _ => (
+                FieldDefinition::new(
+                    key("score")?,
+                    "Score",
+                    FieldType::Integer { min: 0, max: 100 },
+                ),
+                FieldValue::Integer(77),
+            ),
+        });
+        Ok(fields)
+    }
+
+    /// The updates written on each kind, in [`KINDS`]'s order.
+    pub struct Updates([FieldUpdate; 4]);
+
+    /// Stores the schema on `crm` (forty fields), and gives the updates.
+    pub fn schema<S: store::Store>(
+        crm: &Crm<S>,
+        me: &User,
+    ) -> Result<Updates, Box<dyn std::error::Error>> {
+        let mut version = SchemaVersion::EMPTY;
+        let mut updates = Vec::new();
+        for kind in KINDS {
+            let mut update = FieldUpdate::new();
+            for (field, value) in fields(kind)? {
+                update = update.set(field.key().clone(), value);
+                let change = SchemaChange::AddField { kind, field };
+                version = crm.change_field_schema(version, change, me)?.version();
+            }
+            updates.push(update);
+        }
+        let updates: [FieldUpdate; 4] = updates.try_into().map_err(|_| "four kinds")?;
+        Ok(Updates(updates))
+    }
+
+    pub fn lifecycle(
+        crm: &Crm<MemoryStore>,
+        me: &User,
+        e: &Evidence,
+        updates: &Updates,
+        input: Input,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let [
+            contact_fields,
+            lead_fields,
+            opportunity_fields,
+            account_fields,
+        ] = &updates.0;
+        let (details, interest) = e.contact_and_interest(me, &input)?;
+        let contact = crm
+            .create_contact(details, OnDuplicate::Refuse, me)?
+            .into_contact();
+        let contact = crm.set_fields(contact, contact_fields.clone(), me)?;
+        let lead = crm.open_lead(&contact, interest, me)?;
+        let lead = crm.set_fields(lead, lead_fields.clone(), me)?;
+        let lead = crm.log_touch(lead, e.touch.clone(), me)?;
+        let Qualified { opportunity, .. } = crm.qualify(lead, e.qualification(), me)?;
+        let opportunity = crm.set_fields(opportunity, opportunity_fields.clone(), me)?;
+        let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
+        let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
+        let opportunity =
+            crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
+        let WonAccount {
+            opportunity: won,
+            account,
+        } = crm.win(opportunity, e.contract(), me)?;
+        let account = crm.set_fields(account, account_fields.clone(), me)?;
+        black_box((won, account));
+        Ok(())
+    }
+}
+
 /// [`ours::lifecycle`] through the async facade: the same steps, awaited.
 pub mod ours_async {
     use super::ours::Evidence;

@@ -60,19 +60,29 @@ impl<S: Store> Crm<S> {
     }
 }
 
+/// The schema in force for a step: the stored record (shared with the store, not copied), or
+/// the empty schema before the first change.
+pub(super) enum InForce {
+    Empty(FieldSchema),
+    Stored(Versioned<crate::fields::SchemaRecord>),
+}
+
+impl InForce {
+    pub(super) fn schema(&self) -> &FieldSchema {
+        match self {
+            InForce::Empty(schema) => schema,
+            InForce::Stored(stored) => stored.value().schema(),
+        }
+    }
+}
+
 impl<B: Backend> Steps<'_, B> {
-    /// The stored schema and the version the commit relies on (`None` before the first
-    /// change: then no field exists, and an update that names one is refused before any
-    /// commit).
-    pub(super) async fn schema_in_force(
-        &self,
-    ) -> Result<(FieldSchema, Option<Version>), CrmError<B::Error>> {
+    /// The schema in force: the stored one, shared, or the empty one before the first change
+    /// (then no field exists, and an update that names one is refused before any commit).
+    pub(super) async fn schema_in_force(&self) -> Result<InForce, CrmError<B::Error>> {
         Ok(match self.schema_record().await? {
-            None => (FieldSchema::new(), None),
-            Some(stored) => {
-                let version = stored.version();
-                (stored.value().schema().clone(), Some(version))
-            }
+            None => InForce::Empty(FieldSchema::new()),
+            Some(stored) => InForce::Stored(stored),
         })
     }
 
@@ -83,16 +93,18 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn conforms(
         &self,
         record: &Record,
-        schema: &mut Option<FieldSchema>,
+        schema: &mut Option<InForce>,
     ) -> Result<Result<(), FieldError>, CrmError<B::Error>> {
         let Some(custom) = record.custom_fields().filter(|c| !c.is_empty()) else {
             return Ok(Ok(()));
         };
         let schema = match schema {
             Some(schema) => schema,
-            None => schema.insert(self.schema_in_force().await?.0),
+            None => schema.insert(self.schema_in_force().await?),
         };
-        Ok(schema.check_stored(record.kind(), custom.values(), record.currency()))
+        Ok(schema
+            .schema()
+            .check_stored(record.kind(), custom.values(), record.currency()))
     }
 
     pub(super) async fn set_fields<T: HasCustomFields>(
@@ -104,17 +116,17 @@ impl<B: Backend> Steps<'_, B> {
         let (typed, version) = record.into_parts();
         let stored = typed.to_record();
         let permit = self.allow_on(actor, Action::Edit, &stored).await?;
-        let (schema, schema_version) = self.schema_in_force().await?;
-        let plan = plan_fields(
+        let in_force = self.schema_in_force().await?;
+        let mut plan = plan_fields(
             typed,
             &stored,
             version,
             &update,
-            &schema,
+            in_force.schema(),
             &self.context(actor),
         )?;
-        let mut plan = plan;
-        if let Some(schema_version) = schema_version {
+        if let InForce::Stored(schema) = &in_force {
+            let schema_version = schema.version();
             plan.batch
                 .require_unchanged(RecordId::FieldSchema(FieldSchemaId::STORE), schema_version);
         }

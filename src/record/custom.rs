@@ -44,7 +44,8 @@ impl Record {
     }
 
     /// The same record with `custom` as its custom fields (the schema's record, which has
-    /// none, unchanged).
+    /// none, unchanged): for the strategies.
+    #[cfg(feature = "proptest")]
     pub(crate) fn with_custom_fields(self, custom: CustomFields) -> Record {
         use sealed::Fields as _;
         match self {
