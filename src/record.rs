@@ -590,7 +590,11 @@ impl<S: OpportunityState> TryFrom<Record> for Opportunity<S> {
 /// A record as an API shows it: its stored form, tagged with `"type"` like [`Record`] whatever
 /// the kind, and for an opportunity an `"effective"` object with what derives from its stage
 /// and overrides: `probability` (percent), `forecast_category` and `weighted_amount` (the
-/// amount at that probability, a [`Money`](crate::Money)).
+/// amount at that probability, a [`Money`](crate::Money)). A record with custom fields has a
+/// `"custom"` object ([`CustomFields`](crate::fields::CustomFields)): `values` by key (each
+/// `{"type": ..., "value": ...}`, its keys and types the field schema's), `edits` (each write,
+/// with the values before and after), `personal` (the keys holding personal data) and the
+/// schema versions they were written under; a record without has none.
 ///
 /// The same shape for every kind, whether the record came as a [`Record`] or as a typed or
 /// dynamic value turned into one (`Record::from(any_lead)`); `tests/it/fixtures/records.json`

@@ -16,7 +16,11 @@ pub struct RecordAt {
     /// changes it names.
     pub version: u64,
     /// The record, as the library's `RecordView` shows it (`type`, `id`, `state`, its fields,
-    /// its history), with the personal data the caller may not read redacted.
+    /// its history), with the personal data the caller may not read redacted. Its custom
+    /// fields, when it has any, are in `custom`: `values`, an object whose keys and value types
+    /// are the field schema's (`GET /fields`: schema-dependent, so not described here), each
+    /// value `{"type": ..., "value": ...}`; `edits`, each write with its values before and
+    /// after; `personal`, the keys holding personal data.
     #[schema(value_type = Object)]
     pub record: Value,
 }
