@@ -94,10 +94,10 @@ fn lifecycle(c: &mut Criterion) {
                 Arc::new(FixedClock::new(start)),
                 Arc::new(SequentialIds::new(1)),
             );
-            let updates = with_fields::schema(&crm, &me).unwrap();
+            let values = with_fields::schema(&crm, &me).unwrap();
             let began = Instant::now();
             for i in 0..iters {
-                with_fields::lifecycle(&crm, &me, &evidence, &updates, Input::nth(i)).unwrap();
+                with_fields::lifecycle(&crm, &me, &evidence, &values, Input::nth(i)).unwrap();
             }
             let elapsed = began.elapsed();
             drop(black_box(crm));

@@ -77,6 +77,9 @@ pub enum Command {
         /// What to do when a contact has the same email address (default: refuse).
         #[serde(default = "refuse")]
         on_duplicate: OnDuplicate,
+        /// The custom field values the contact is created with (default: none).
+        #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
+        fields: crate::fields::FieldValues,
     },
     /// Open a lead for a contact, as stored ([`Crm::open_lead`](crate::Crm::open_lead)): the
     /// contact does not change, so no version is asked.
@@ -85,6 +88,9 @@ pub enum Command {
         contact: ContactId,
         /// What the contact is interested in.
         interest: Interest,
+        /// The custom field values the lead is created with (default: none).
+        #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
+        fields: crate::fields::FieldValues,
     },
     /// Contact made: a new lead's first touch, or a nurtured lead resumed.
     Touch {
@@ -130,6 +136,9 @@ pub enum Command {
         version: Version,
         /// The evidence: need, budget, timeline, authority.
         qualification: Qualification,
+        /// The custom field values the opportunity is created with (default: none).
+        #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
+        fields: crate::fields::FieldValues,
     },
     /// An opportunity in discovery is proposed to.
     Propose {
@@ -168,6 +177,10 @@ pub enum Command {
         version: Version,
         /// The signed contract.
         contract: SignedContract,
+        /// The custom field values of the account (one the win opens is created with them; an
+        /// existing one has them written in the same commit) (default: none).
+        #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
+        fields: crate::fields::FieldValues,
     },
     /// An open opportunity is lost.
     Lose {
@@ -385,6 +398,9 @@ pub enum Command {
         /// What to do when an organization has one of its domains (default: refuse).
         #[serde(default = "refuse")]
         on_duplicate: OnDuplicate,
+        /// The custom field values the organization is created with (default: none).
+        #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
+        fields: crate::fields::FieldValues,
     },
     /// Write a record's custom fields ([`Crm::set_fields`](crate::Crm::set_fields)): any
     /// record but the field schema, in any state.

@@ -10,6 +10,7 @@ use crate::contact::{Contact, ContactDetails};
 use crate::context::{self as context, Clock, Context, SystemClock, Zones};
 use crate::dates::DatePolicy;
 use crate::error::ValidationError;
+use crate::fields::WithFields;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::id::{AccountId, ContactId, IdSource, OpportunityId, OrganizationId, RandomIds};
 use crate::idempotency::{Fingerprint, IdempotencyKey};

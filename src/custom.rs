@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod record;
 mod value;
 
-pub use record::{CustomFields, FieldEdit, FieldUpdate};
+pub use record::{CustomFields, FieldEdit, FieldUpdate, WithFields};
 pub use value::{FieldError, FieldValue, FieldValues};
 
 /// The version of a [`FieldSchema`](crate::fields::FieldSchema): 0 for the empty schema, one more at each change applied.

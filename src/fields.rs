@@ -49,7 +49,7 @@ mod record;
 
 pub use crate::custom::{
     CustomFields, FieldEdit, FieldError, FieldKey, FieldUpdate, FieldValue, FieldValues,
-    SchemaVersion,
+    SchemaVersion, WithFields,
 };
 use definition::well_formed;
 pub use definition::{FieldDefinition, FieldType, PicklistOption};

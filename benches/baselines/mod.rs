@@ -152,14 +152,14 @@ pub mod ours {
     }
 }
 
-/// [`ours::lifecycle`] with ten custom fields written on each of its four records (contact,
-/// lead, opportunity, account), one write per record, after the step that made it.
+/// [`ours::lifecycle`] with ten custom fields on each of its four records (contact, lead,
+/// opportunity, account), given with the step that creates each.
 pub mod with_fields {
     use std::hint::black_box;
 
     use prospect::fields::{
-        FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, PicklistOption,
-        SchemaChange, SchemaVersion,
+        FieldDefinition, FieldKey, FieldType, FieldValue, FieldValues, PicklistOption,
+        SchemaChange, SchemaVersion, WithFields,
     };
     use prospect::memory::MemoryStore;
     use prospect::record::{RecordId, RecordKind};
@@ -285,61 +285,64 @@ pub mod with_fields {
         Ok(fields)
     }
 
-    /// The updates written on each kind, in [`KINDS`]'s order.
-    pub struct Updates([FieldUpdate; 4]);
+    /// The values each kind is created with, in [`KINDS`]'s order.
+    pub struct Values([FieldValues; 4]);
 
-    /// Stores the schema on `crm` (forty fields), and gives the updates.
+    /// Stores the schema on `crm` (forty fields), and gives the values.
     pub fn schema<S: store::Store>(
         crm: &Crm<S>,
         me: &User,
-    ) -> Result<Updates, Box<dyn std::error::Error>> {
+    ) -> Result<Values, Box<dyn std::error::Error>> {
         let mut version = SchemaVersion::EMPTY;
-        let mut updates = Vec::new();
+        let mut all = Vec::new();
         for kind in KINDS {
-            let mut update = FieldUpdate::new();
+            let mut values = FieldValues::new();
             for (field, value) in fields(kind)? {
-                update = update.set(field.key().clone(), value);
+                values.set(field.key().clone(), value);
                 let change = SchemaChange::AddField { kind, field };
                 version = crm.change_field_schema(version, change, me)?.version();
             }
-            updates.push(update);
+            all.push(values);
         }
-        let updates: [FieldUpdate; 4] = updates.try_into().map_err(|_| "four kinds")?;
-        Ok(Updates(updates))
+        let all: [FieldValues; 4] = all.try_into().map_err(|_| "four kinds")?;
+        Ok(Values(all))
     }
 
+    /// The lifecycle, each record created with its ten values by the step that makes it.
     pub fn lifecycle(
         crm: &Crm<MemoryStore>,
         me: &User,
         e: &Evidence,
-        updates: &Updates,
+        values: &Values,
         input: Input,
     ) -> Result<(), Box<dyn std::error::Error>> {
         let [
-            contact_fields,
-            lead_fields,
-            opportunity_fields,
-            account_fields,
-        ] = &updates.0;
+            contact_values,
+            lead_values,
+            opportunity_values,
+            account_values,
+        ] = &values.0;
         let (details, interest) = e.contact_and_interest(me, &input)?;
         let contact = crm
-            .create_contact(details, OnDuplicate::Refuse, me)?
+            .create_contact(
+                WithFields::new(details, contact_values.clone()),
+                OnDuplicate::Refuse,
+                me,
+            )?
             .into_contact();
-        let contact = crm.set_fields(contact, contact_fields.clone(), me)?;
-        let lead = crm.open_lead(&contact, interest, me)?;
-        let lead = crm.set_fields(lead, lead_fields.clone(), me)?;
+        let lead = crm.open_lead(&contact, WithFields::new(interest, lead_values.clone()), me)?;
         let lead = crm.log_touch(lead, e.touch.clone(), me)?;
-        let Qualified { opportunity, .. } = crm.qualify(lead, e.qualification(), me)?;
-        let opportunity = crm.set_fields(opportunity, opportunity_fields.clone(), me)?;
+        let qualification = WithFields::new(e.qualification(), opportunity_values.clone());
+        let Qualified { opportunity, .. } = crm.qualify(lead, qualification, me)?;
         let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
         let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
         let opportunity =
             crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
+        let contract = WithFields::new(e.contract(), account_values.clone());
         let WonAccount {
             opportunity: won,
             account,
-        } = crm.win(opportunity, e.contract(), me)?;
-        let account = crm.set_fields(account, account_fields.clone(), me)?;
+        } = crm.win(opportunity, contract, me)?;
         black_box((won, account));
         Ok(())
     }

@@ -254,10 +254,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
     /// See [`Crm::create_contact`].
     pub fn create_contact<'a>(
         &'a self,
-        details: ContactDetails,
+        details: impl Into<WithFields<ContactDetails>>,
         on_duplicate: OnDuplicate,
         actor: &'a User,
     ) -> impl Future<Output = Result<ContactOutcome, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move {
             self.steps()
                 .create_contact(details, on_duplicate, actor)
@@ -278,9 +279,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn open_lead<'a>(
         &'a self,
         contact: &'a Versioned<Contact>,
-        interest: Interest,
+        interest: impl Into<WithFields<Interest>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Lead<New>>, CrmError<S::Error>>> + Send + 'a {
+        let interest = interest.into();
         async move { self.steps().open_lead(contact, interest, actor).await }
     }
 
@@ -463,9 +465,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn qualify<'a, St: QualifiableState>(
         &'a self,
         lead: Versioned<Lead<St>>,
-        qualification: Qualification,
+        qualification: impl Into<WithFields<Qualification>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Qualified, CrmError<S::Error>>> + Send + 'a {
+        let qualification = qualification.into();
         async move { self.steps().qualify(lead, qualification, actor).await }
     }
 
@@ -511,9 +514,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn win<'a>(
         &'a self,
         opportunity: Versioned<Opportunity<Contracting>>,
-        contract: SignedContract,
+        contract: impl Into<WithFields<SignedContract>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<WonAccount, CrmError<S::Error>>> + Send + 'a {
+        let contract = contract.into();
         async move { self.steps().win(opportunity, contract, actor).await }
     }
 
@@ -707,10 +711,11 @@ impl<S: AsyncStore> AsyncCrm<S> {
     /// See [`Crm::create_organization`].
     pub fn create_organization<'a>(
         &'a self,
-        details: OrganizationDetails,
+        details: impl Into<WithFields<OrganizationDetails>>,
         on_duplicate: OnDuplicate,
         actor: &'a User,
     ) -> impl Future<Output = Result<OrganizationOutcome, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move {
             self.steps()
                 .create_organization(details, on_duplicate, actor)

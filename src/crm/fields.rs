@@ -6,8 +6,10 @@ use super::plan::Plan;
 use super::steps::{Backend, Steps, run};
 use super::*;
 use crate::access::Action;
-use crate::fields::{FieldError, FieldSchema, FieldUpdate};
+use crate::fields::CustomFields;
+use crate::fields::{FieldError, FieldKey, FieldSchema, FieldUpdate, FieldValues};
 use crate::id::FieldSchemaId;
+use crate::money::Currency;
 use crate::record::HasCustomFields;
 use crate::store::Precondition;
 
@@ -74,6 +76,33 @@ impl InForce {
             InForce::Stored(stored) => stored.value().schema(),
         }
     }
+
+    /// Makes `plan`'s commit rely on this schema: a change stored meanwhile is a conflict
+    /// (the empty schema has no record: no value was written under it).
+    pub(super) fn relied_on_by<T>(&self, plan: &mut Plan<T>) {
+        if let InForce::Stored(stored) = self {
+            plan.batch.require_unchanged(
+                RecordId::FieldSchema(FieldSchemaId::STORE),
+                stored.version(),
+            );
+        }
+    }
+}
+
+/// The custom values a step creates a record with, checked: what it sets on the record, and
+/// the schema its commit relies on (`None` when there is no value: nothing is loaded).
+pub(super) struct Initial {
+    pub(super) custom: CustomFields,
+    pub(super) schema: Option<InForce>,
+}
+
+impl InForce {
+    /// Makes `plan` rely on `schema`, when a step's values were checked under one.
+    pub(super) fn rely<T>(schema: &Option<InForce>, plan: &mut Plan<T>) {
+        if let Some(schema) = schema {
+            schema.relied_on_by(plan);
+        }
+    }
 }
 
 impl<B: Backend> Steps<'_, B> {
@@ -107,6 +136,38 @@ impl<B: Backend> Steps<'_, B> {
             .check_stored(record.kind(), custom.values(), record.currency()))
     }
 
+    /// The values a record of `kind` (its money in `currency`) is created with, checked as a
+    /// write under the schema in force: every key a current field, every value valid, every
+    /// required field given.
+    pub(super) async fn initial(
+        &self,
+        kind: RecordKind,
+        values: FieldValues,
+        currency: Option<Currency>,
+    ) -> Result<Initial, CrmError<B::Error>> {
+        if values.is_empty() {
+            return Ok(Initial {
+                custom: CustomFields::new(),
+                schema: None,
+            });
+        }
+        let in_force = self.schema_in_force().await?;
+        let schema = in_force.schema();
+        schema
+            .check_write(kind, &values, currency, schema.version())
+            .map_err(CrmError::Field)?;
+        let personal = |key: &FieldKey| {
+            schema
+                .field(kind, key)
+                .is_some_and(crate::fields::FieldDefinition::is_personal)
+        };
+        let custom = CustomFields::created(values, personal, schema.version());
+        Ok(Initial {
+            custom,
+            schema: Some(in_force),
+        })
+    }
+
     pub(super) async fn set_fields<T: HasCustomFields>(
         &self,
         record: Versioned<T>,
@@ -114,22 +175,18 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<T>, CrmError<B::Error>> {
         let (typed, version) = record.into_parts();
-        let stored = typed.to_record();
-        let permit = self.allow_on(actor, Action::Edit, &stored).await?;
+        let permit = self
+            .allow_on(actor, Action::Edit, &typed.to_record())
+            .await?;
         let in_force = self.schema_in_force().await?;
         let mut plan = plan_fields(
             typed,
-            &stored,
             version,
             &update,
             in_force.schema(),
             &self.context(actor),
         )?;
-        if let InForce::Stored(schema) = &in_force {
-            let schema_version = schema.version();
-            plan.batch
-                .require_unchanged(RecordId::FieldSchema(FieldSchemaId::STORE), schema_version);
-        }
+        in_force.relied_on_by(&mut plan);
         self.apply(plan, actor, permit).await
     }
 }
@@ -178,23 +235,41 @@ impl<B: Backend> Steps<'_, B> {
     }
 }
 
-/// `typed` (stored as `stored`, at `version`) with `update` written to its custom fields under
-/// `schema`, and the batch that writes it.
+/// `typed` (at `version`) with `update` written to its custom fields under `schema`, and the
+/// batch that writes it.
 fn plan_fields<T: HasCustomFields, E>(
     typed: T,
-    stored: &Record,
     version: Version,
     update: &FieldUpdate,
     schema: &FieldSchema,
     ctx: &Context<'_>,
 ) -> Result<Plan<Versioned<T>>, CrmError<E>> {
+    let written = with_update(typed, update, schema, ctx)?;
+    let mut batch = Batch::new();
+    batch.push_distinct(written.to_record(), Precondition::Version(version));
+    Ok(Plan {
+        batch,
+        output: Versioned::new(written, version.next()),
+    })
+}
+
+/// `typed` with `update` written to its custom fields under `schema`, an edit by the context's
+/// actor now (never before its last edit): the update checked, and the values it holds, which
+/// a forgery could have put there.
+pub(super) fn with_update<T: HasCustomFields, E>(
+    typed: T,
+    update: &FieldUpdate,
+    schema: &FieldSchema,
+    ctx: &Context<'_>,
+) -> Result<T, CrmError<E>> {
+    let stored = typed.to_record();
     let current = typed.fields();
     // A stored value the schema refuses is not carried into the next version.
     schema
         .check_stored(T::KIND, current.values(), stored.currency())
         .and_then(|()| schema.check_update(T::KIND, current, update, stored.currency()))
         .map_err(CrmError::Field)?;
-    let personal = |key: &crate::fields::FieldKey| {
+    let personal = |key: &FieldKey| {
         schema
             .field(T::KIND, key)
             .is_some_and(crate::fields::FieldDefinition::is_personal)
@@ -215,11 +290,5 @@ fn plan_fields<T: HasCustomFields, E>(
         (at, ctx.actor()),
         stored.own_entries(),
     );
-    let written = typed.with_custom_fields(custom);
-    let mut batch = Batch::new();
-    batch.push_distinct(written.to_record(), Precondition::Version(version));
-    Ok(Plan {
-        batch,
-        output: Versioned::new(written, version.next()),
-    })
+    Ok(typed.with_custom_fields(custom))
 }

@@ -6,6 +6,7 @@
 use super::steps::{Backend, Steps, Subject as _, run};
 use super::*;
 use crate::access::{Action, Resource};
+use crate::fields::FieldValues;
 
 impl<S: Store> Crm<S> {
     /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not
@@ -18,10 +19,10 @@ impl<S: Store> Crm<S> {
     pub fn open_lead(
         &self,
         contact: &Versioned<Contact>,
-        interest: Interest,
+        interest: impl Into<WithFields<Interest>>,
         actor: &User,
     ) -> Result<Versioned<Lead<New>>, CrmError<S::Error>> {
-        run(self.steps().open_lead(contact, interest, actor))
+        run(self.steps().open_lead(contact, interest.into(), actor))
     }
 
     /// Logs the first touch: the lead is being worked. See [`Lead::log_touch`].
@@ -107,10 +108,10 @@ impl<S: Store> Crm<S> {
     pub fn qualify<St: QualifiableState>(
         &self,
         lead: Versioned<Lead<St>>,
-        qualification: Qualification,
+        qualification: impl Into<WithFields<Qualification>>,
         actor: &User,
     ) -> Result<Qualified, CrmError<S::Error>> {
-        run(self.steps().qualify(lead, qualification, actor))
+        run(self.steps().qualify(lead, qualification.into(), actor))
     }
 
     /// A proposal was sent. See [`Opportunity::propose`].
@@ -179,10 +180,10 @@ impl<S: Store> Crm<S> {
     pub fn win(
         &self,
         opportunity: Versioned<Opportunity<Contracting>>,
-        contract: SignedContract,
+        contract: impl Into<WithFields<SignedContract>>,
         actor: &User,
     ) -> Result<WonAccount, CrmError<S::Error>> {
-        run(self.steps().win(opportunity, contract, actor))
+        run(self.steps().win(opportunity, contract.into(), actor))
     }
 
     /// Won by an existing customer: the won opportunity and the updated account are committed
@@ -363,18 +364,18 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn open_lead(
         &self,
         contact: &Versioned<Contact>,
-        interest: Interest,
+        interest: WithFields<Interest>,
         actor: &User,
     ) -> Result<Versioned<Lead<New>>, CrmError<B::Error>> {
+        let (interest, values) = interest.into_parts();
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
         let permit = self.allow(actor, Action::Create, lead.resource())?;
-        self.apply(
-            plan::create(lead, plan::relying_on(contact.id(), contact.version())),
-            actor,
-            permit,
-        )
-        .await
+        let initial = self.initial(RecordKind::Lead, values, None).await?;
+        let lead = lead.with_custom_fields(initial.custom);
+        let mut plan = plan::create(lead, plan::relying_on(contact.id(), contact.version()));
+        super::fields::InForce::rely(&initial.schema, &mut plan);
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn log_touch(
@@ -448,19 +449,23 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn qualify<St: QualifiableState>(
         &self,
         lead: Versioned<Lead<St>>,
-        qualification: Qualification,
+        qualification: WithFields<Qualification>,
         actor: &User,
     ) -> Result<Qualified, CrmError<B::Error>> {
+        let (qualification, values) = qualification.into_parts();
         let opportunity = Resource::new(RecordKind::Opportunity).owned_by(lead.owner());
         let permit = self
             .allow(actor, Action::Edit, lead.resource())?
             .and(self.allow(actor, Action::Create, opportunity)?);
-        self.apply(
-            plan::qualify(lead, qualification, &self.context(actor))?,
-            actor,
-            permit,
-        )
-        .await
+        // The opportunity's money is in its budget's currency.
+        let currency = qualification.budget().amount().currency();
+        let initial = self
+            .initial(RecordKind::Opportunity, values, Some(currency))
+            .await?;
+        let ctx = self.context(actor);
+        let mut plan = plan::qualify(lead, qualification, initial.custom, &ctx)?;
+        super::fields::InForce::rely(&initial.schema, &mut plan);
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn propose(
@@ -525,9 +530,10 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn win(
         &self,
         opportunity: Versioned<Opportunity<Contracting>>,
-        contract: SignedContract,
+        contract: WithFields<SignedContract>,
         actor: &User,
     ) -> Result<WonAccount, CrmError<B::Error>> {
+        let (contract, values) = contract.into_parts();
         let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let contact = self
             .store
@@ -547,22 +553,25 @@ impl<B: Backend> Steps<'_, B> {
             plan::WinInto::NewAccount => {
                 let permit =
                     permit.and(self.allow(actor, Action::Create, new_account(&opportunity))?);
-                self.apply(
-                    plan::win(opportunity, contract, &self.context(actor))?,
-                    actor,
-                    permit,
-                )
-                .await
+                let initial = self.initial(RecordKind::Account, values, None).await?;
+                let ctx = self.context(actor);
+                let mut plan = plan::win(opportunity, contract, initial.custom, &ctx)?;
+                super::fields::InForce::rely(&initial.schema, &mut plan);
+                self.apply(plan, actor, permit).await
             }
             plan::WinInto::NewAccountOf(o) => {
                 let permit =
                     permit.and(self.allow(actor, Action::Create, new_account(&opportunity))?);
-                let plan =
-                    plan::win_for_organization(opportunity, o, contract, &self.context(actor))?;
+                let initial = self.initial(RecordKind::Account, values, None).await?;
+                let ctx = self.context(actor);
+                let mut plan =
+                    plan::win_for_organization(opportunity, o, contract, initial.custom, &ctx)?;
+                super::fields::InForce::rely(&initial.schema, &mut plan);
                 self.apply(plan, actor, permit).await
             }
             plan::WinInto::Account(account) => {
-                self.win_for(opportunity, account, contract, actor).await
+                self.win_into(opportunity, account, contract, values, actor)
+                    .await
             }
         }
     }
@@ -574,15 +583,37 @@ impl<B: Backend> Steps<'_, B> {
         contract: SignedContract,
         actor: &User,
     ) -> Result<WonAccount, CrmError<B::Error>> {
+        self.win_into(opportunity, account, contract, FieldValues::new(), actor)
+            .await
+    }
+
+    /// A win into an existing `account`, which `values` are written to in the same commit
+    /// (an edit of its custom fields, before the win).
+    async fn win_into(
+        &self,
+        opportunity: Versioned<Opportunity<Contracting>>,
+        account: Versioned<Account>,
+        contract: SignedContract,
+        values: FieldValues,
+        actor: &User,
+    ) -> Result<WonAccount, CrmError<B::Error>> {
         let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let permit = permit.and(self.allow(actor, Action::Edit, account.resource())?);
         let ctx = self.context(actor);
-        self.apply(
-            plan::win_for(opportunity, account, contract, &ctx)?,
-            actor,
-            permit,
-        )
-        .await
+        let (account, schema) = match values.is_empty() {
+            true => (account, None),
+            false => {
+                let (account, version) = account.into_parts();
+                let in_force = self.schema_in_force().await?;
+                let update = crate::fields::FieldUpdate::from(values);
+                let account =
+                    super::fields::with_update(account, &update, in_force.schema(), &ctx)?;
+                (Versioned::new(account, version), Some(in_force))
+            }
+        };
+        let mut plan = plan::win_for(opportunity, account, contract, &ctx)?;
+        super::fields::InForce::rely(&schema, &mut plan);
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn lose<St: OpenStage>(

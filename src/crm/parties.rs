@@ -14,11 +14,13 @@ impl<S: Store> Crm<S> {
     /// [`CrmError::DuplicateContact`] ([`OnDuplicate::Refuse`]), [`CrmError::Store`].
     pub fn create_contact(
         &self,
-        details: ContactDetails,
+        details: impl Into<WithFields<ContactDetails>>,
         on_duplicate: OnDuplicate,
         actor: &User,
     ) -> Result<ContactOutcome, CrmError<S::Error>> {
-        run(self.steps().create_contact(details, on_duplicate, actor))
+        run(self
+            .steps()
+            .create_contact(details.into(), on_duplicate, actor))
     }
 
     /// Corrects `contact`'s details (see [`Contact::correct`]). When the email address
@@ -115,13 +117,13 @@ impl<S: Store> Crm<S> {
     /// [`CrmError::Store`].
     pub fn create_organization(
         &self,
-        details: OrganizationDetails,
+        details: impl Into<WithFields<OrganizationDetails>>,
         on_duplicate: OnDuplicate,
         actor: &User,
     ) -> Result<OrganizationOutcome, CrmError<S::Error>> {
         run(self
             .steps()
-            .create_organization(details, on_duplicate, actor))
+            .create_organization(details.into(), on_duplicate, actor))
     }
 
     /// Corrects an organization's details (see [`Organization::correct`]). The commit
@@ -195,10 +197,11 @@ impl<S: Store> Crm<S> {
 impl<B: Backend> Steps<'_, B> {
     pub(super) async fn create_contact(
         &self,
-        details: ContactDetails,
+        details: WithFields<ContactDetails>,
         on_duplicate: OnDuplicate,
         actor: &User,
     ) -> Result<ContactOutcome, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         let mut batch = Batch::new();
         if let Some(email) = &details.email {
             // Refusing needs no lookup: the commit below conflicts with an existing contact
@@ -217,10 +220,11 @@ impl<B: Backend> Steps<'_, B> {
         }
         let contact = Contact::create(details, &self.context(actor));
         let permit = self.allow(actor, Action::Create, contact.resource())?;
-        match self
-            .apply(plan::create(contact.clone(), batch), actor, permit)
-            .await
-        {
+        let initial = self.initial(RecordKind::Contact, values, None).await?;
+        let contact = contact.with_custom_fields(initial.custom);
+        let mut plan = plan::create(contact.clone(), batch);
+        super::fields::InForce::rely(&initial.schema, &mut plan);
+        match self.apply(plan, actor, permit).await {
             Ok(created) => Ok(ContactOutcome::Created(created)),
             // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
@@ -347,10 +351,11 @@ impl<B: Backend> Steps<'_, B> {
 
     pub(super) async fn create_organization(
         &self,
-        details: OrganizationDetails,
+        details: WithFields<OrganizationDetails>,
         on_duplicate: OnDuplicate,
         actor: &User,
     ) -> Result<OrganizationOutcome, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         if on_duplicate == OnDuplicate::Reuse {
             if let Some(found) = self.organization_with_domain(&details.domains).await? {
                 return Ok(OrganizationOutcome::Matched(found));
@@ -358,10 +363,10 @@ impl<B: Backend> Steps<'_, B> {
         }
         let (organization, batch) = plan::new_organization(details, &self.context(actor))?;
         let permit = self.allow(actor, Action::Create, organization.resource())?;
-        match self
-            .apply(plan::create(organization, batch), actor, permit)
-            .await
-        {
+        let initial = self.initial(RecordKind::Organization, values, None).await?;
+        let mut plan = plan::create(organization.with_custom_fields(initial.custom), batch);
+        super::fields::InForce::rely(&initial.schema, &mut plan);
+        match self.apply(plan, actor, permit).await {
             Ok(created) => Ok(OrganizationOutcome::Created(created)),
             Err(e) => match (on_duplicate, plan::duplicate_domain(e)) {
                 (OnDuplicate::Reuse, CrmError::DuplicateOrganization { existing }) => {

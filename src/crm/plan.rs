@@ -2,6 +2,7 @@
 //! [`AsyncCrm`].
 
 use super::*;
+use crate::fields::CustomFields;
 use crate::organization::{Organization, OrganizationDetails};
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::store::Precondition;
@@ -116,6 +117,7 @@ pub(super) fn pair<A: Snapshot, B: Snapshot>(
 pub(super) fn qualify<S: QualifiableState, E>(
     lead: Versioned<Lead<S>>,
     qualification: Qualification,
+    custom: CustomFields,
     ctx: &Context<'_>,
 ) -> Result<Plan<Qualified>, CrmError<E>> {
     let (lead, version) = lead.into_parts();
@@ -128,7 +130,7 @@ pub(super) fn qualify<S: QualifiableState, E>(
         })?;
     let plan = pair(
         (lead, Precondition::Version(version)),
-        (opportunity, Precondition::Absent),
+        (opportunity.with_custom_fields(custom), Precondition::Absent),
     );
     Ok(plan.map(|(lead, opportunity)| Qualified { lead, opportunity }))
 }
@@ -136,13 +138,14 @@ pub(super) fn qualify<S: QualifiableState, E>(
 pub(super) fn win<E>(
     opportunity: Versioned<Opportunity<Contracting>>,
     contract: SignedContract,
+    custom: CustomFields,
     ctx: &Context<'_>,
 ) -> Result<Plan<WonAccount>, CrmError<E>> {
     let (opportunity, version) = opportunity.into_parts();
     let (won, account) = opportunity.win(contract, ctx).map_err(refused)?;
     Ok(pair(
         (won, Precondition::Version(version)),
-        (account, Precondition::Absent),
+        (account.with_custom_fields(custom), Precondition::Absent),
     )
     .map(|(opportunity, account)| WonAccount {
         opportunity,
@@ -155,6 +158,7 @@ pub(super) fn win_for_organization<E>(
     opportunity: Versioned<Opportunity<Contracting>>,
     organization: crate::id::OrganizationId,
     contract: SignedContract,
+    custom: CustomFields,
     ctx: &Context<'_>,
 ) -> Result<Plan<WonAccount>, CrmError<E>> {
     let (opportunity, version) = opportunity.into_parts();
@@ -163,7 +167,7 @@ pub(super) fn win_for_organization<E>(
         .map_err(refused)?;
     Ok(pair(
         (won, Precondition::Version(version)),
-        (account, Precondition::Absent),
+        (account.with_custom_fields(custom), Precondition::Absent),
     )
     .map(|(opportunity, account)| WonAccount {
         opportunity,

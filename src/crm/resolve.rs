@@ -14,8 +14,8 @@ use crate::task::TaskStatus;
 /// (its state now known), at the version the caller read, and the step's evidence. One
 /// variant per typed step; a step that starts from several states has one per state.
 pub(super) enum Resolved {
-    CreateContact(ContactDetails, OnDuplicate),
-    OpenLead(Versioned<Contact>, Interest),
+    CreateContact(WithFields<ContactDetails>, OnDuplicate),
+    OpenLead(Versioned<Contact>, WithFields<Interest>),
     LogTouch(Versioned<Lead<New>>, Touch),
     Resume(Versioned<Lead<Nurturing>>, Touch),
     Nurture(Versioned<Lead<Working>>, Note),
@@ -23,12 +23,15 @@ pub(super) enum Resolved {
     DisqualifyWorking(Versioned<Lead<Working>>, DisqualifyReason),
     DisqualifyNurturing(Versioned<Lead<Nurturing>>, DisqualifyReason),
     Recycle(Versioned<Lead<Disqualified>>, Note),
-    QualifyWorking(Versioned<Lead<Working>>, Qualification),
-    QualifyNurturing(Versioned<Lead<Nurturing>>, Qualification),
+    QualifyWorking(Versioned<Lead<Working>>, WithFields<Qualification>),
+    QualifyNurturing(Versioned<Lead<Nurturing>>, WithFields<Qualification>),
     Propose(Versioned<Opportunity<Discovery>>, SentProposal),
     Negotiate(Versioned<Opportunity<Proposal>>, Note),
     EnterContracting(Versioned<Opportunity<Negotiation>>, PaymentTerms, Incumbent),
-    Win(Versioned<Opportunity<Contracting>>, SignedContract),
+    Win(
+        Versioned<Opportunity<Contracting>>,
+        WithFields<SignedContract>,
+    ),
     LoseDiscovery(Versioned<Opportunity<Discovery>>, LossReason),
     LoseProposal(Versioned<Opportunity<Proposal>>, LossReason),
     LoseNegotiation(Versioned<Opportunity<Negotiation>>, LossReason),
@@ -64,7 +67,7 @@ pub(super) enum Resolved {
     ReproposeProposal(Versioned<Opportunity<Proposal>>, SentProposal),
     ReproposeNegotiation(Versioned<Opportunity<Negotiation>>, SentProposal),
     CorrectContact(Versioned<Contact>, ContactDetails, Option<Note>),
-    CreateOrganization(OrganizationDetails, OnDuplicate),
+    CreateOrganization(WithFields<OrganizationDetails>, OnDuplicate),
     ReassignContact(Versioned<Contact>, Option<User>, Cascade, Option<Note>),
     LinkContact(Versioned<Contact>, crate::id::OrganizationId),
     UnlinkContact(Versioned<Contact>),
@@ -126,11 +129,23 @@ pub(super) fn resolve<E>(
         C::CreateContact {
             details,
             on_duplicate,
-        } => return Ok(R::CreateContact(details, on_duplicate)),
+            fields,
+        } => {
+            return Ok(R::CreateContact(
+                WithFields::new(details, fields),
+                on_duplicate,
+            ));
+        }
         C::CreateOrganization {
             details,
             on_duplicate,
-        } => return Ok(R::CreateOrganization(details, on_duplicate)),
+            fields,
+        } => {
+            return Ok(R::CreateOrganization(
+                WithFields::new(details, fields),
+                on_duplicate,
+            ));
+        }
         C::LogActivity { record, details } => return Ok(R::LogActivity(record, details)),
         C::AddTask { record, details } => return Ok(R::AddTask(record, details)),
         command => command,
@@ -159,9 +174,12 @@ pub(super) fn resolve<E>(
     let lead = |s| RecordState::Lead(s);
     let stage = |s| RecordState::Opportunity(s);
     Ok(match (command, record) {
-        (C::OpenLead { interest, .. }, Record::Contact(c)) => {
-            R::OpenLead(Versioned::new(c, stored), interest)
-        }
+        (
+            C::OpenLead {
+                interest, fields, ..
+            },
+            Record::Contact(c),
+        ) => R::OpenLead(Versioned::new(c, stored), WithFields::new(interest, fields)),
         (C::Touch { touch, .. }, Record::Lead(AnyLead::New(l))) => {
             R::LogTouch(Versioned::new(l, stored), touch)
         }
@@ -184,12 +202,28 @@ pub(super) fn resolve<E>(
             R::Recycle(Versioned::new(l, stored), note)
         }
         (C::Recycle { .. }, _) => return Err(one(lead(LeadStatus::Disqualified))),
-        (C::Qualify { qualification, .. }, Record::Lead(AnyLead::Working(l))) => {
-            R::QualifyWorking(Versioned::new(l, stored), qualification)
-        }
-        (C::Qualify { qualification, .. }, Record::Lead(AnyLead::Nurturing(l))) => {
-            R::QualifyNurturing(Versioned::new(l, stored), qualification)
-        }
+        (
+            C::Qualify {
+                qualification,
+                fields,
+                ..
+            },
+            Record::Lead(AnyLead::Working(l)),
+        ) => R::QualifyWorking(
+            Versioned::new(l, stored),
+            WithFields::new(qualification, fields),
+        ),
+        (
+            C::Qualify {
+                qualification,
+                fields,
+                ..
+            },
+            Record::Lead(AnyLead::Nurturing(l)),
+        ) => R::QualifyNurturing(
+            Versioned::new(l, stored),
+            WithFields::new(qualification, fields),
+        ),
         (C::Qualify { .. }, _) => return Err(wrong(Expected::OneOf(accepts::QUALIFIABLE))),
         (C::Propose { proposal, .. }, Record::Opportunity(AnyOpportunity::Discovery(o))) => {
             R::Propose(Versioned::new(o, stored), proposal)
@@ -206,9 +240,12 @@ pub(super) fn resolve<E>(
             Record::Opportunity(AnyOpportunity::Negotiation(o)),
         ) => R::EnterContracting(Versioned::new(o, stored), terms, incumbent),
         (C::EnterContracting { .. }, _) => return Err(one(stage(OpportunityStage::Negotiation))),
-        (C::Win { contract, .. }, Record::Opportunity(AnyOpportunity::Contracting(o))) => {
-            R::Win(Versioned::new(o, stored), contract)
-        }
+        (
+            C::Win {
+                contract, fields, ..
+            },
+            Record::Opportunity(AnyOpportunity::Contracting(o)),
+        ) => R::Win(Versioned::new(o, stored), WithFields::new(contract, fields)),
         (C::Win { .. }, _) => return Err(one(stage(OpportunityStage::Contracting))),
         (C::Lose { reason, .. }, Record::Opportunity(o)) => match o {
             AnyOpportunity::Discovery(o) => R::LoseDiscovery(Versioned::new(o, stored), reason),
@@ -390,18 +427,20 @@ pub(super) fn resolve<E>(
             C::CreateOrganization {
                 details,
                 on_duplicate,
+                fields,
             },
             _,
-        ) => R::CreateOrganization(details, on_duplicate),
+        ) => R::CreateOrganization(WithFields::new(details, fields), on_duplicate),
         (C::LogActivity { record, details }, _) => R::LogActivity(record, details),
         (C::AddTask { record, details }, _) => R::AddTask(record, details),
         (
             C::CreateContact {
                 details,
                 on_duplicate,
+                fields,
             },
             _,
-        ) => R::CreateContact(details, on_duplicate),
+        ) => R::CreateContact(WithFields::new(details, fields), on_duplicate),
     })
 }
 

@@ -14,7 +14,9 @@ use crate::text::User;
 
 /// The custom field values of a record and their history.
 ///
-/// Every write of them is a [`FieldEdit`]: who, when, and each field's value before and after.
+/// A record created with values ([`WithFields`]) holds them from its creation, which its
+/// creation entry covers; every later write is a [`FieldEdit`]: who, when, and each field's
+/// value before and after.
 /// The edits are entries of the record's history like its others: each says how many of the
 /// record's own entries came before it ([`FieldEdit::position`]), so the record's history is
 /// the two, interleaved in the order they were made, and the store's history check
@@ -89,6 +91,31 @@ impl CustomFields {
     /// The edits, oldest first.
     pub fn edits(&self) -> &[FieldEdit] {
         self.0.as_ref().map_or(&[], |d| d.edits.as_slice())
+    }
+
+    /// The values a record is created with, written under `schema`; `personal` says which
+    /// fields hold personal data. Its creation entry covers them: no edit. Empty when there is
+    /// no value.
+    pub(crate) fn created(
+        values: FieldValues,
+        personal: impl Fn(&FieldKey) -> bool,
+        schema: SchemaVersion,
+    ) -> CustomFields {
+        if values.is_empty() {
+            return CustomFields::new();
+        }
+        let personal = values
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| personal(k))
+            .cloned();
+        CustomFields(Some(Arc::new(CustomData {
+            since: schema,
+            schema,
+            personal: personal.collect(),
+            values,
+            edits: Vec::new(),
+        })))
     }
 
     /// These fields after `update`, made at `at` by `by` under `schema` when the record's own
@@ -344,5 +371,60 @@ impl From<FieldValues> for FieldUpdate {
     /// An update setting each of `values`.
     fn from(values: FieldValues) -> FieldUpdate {
         FieldUpdate(values.0.into_iter().map(|(k, v)| (k, Some(v))).collect())
+    }
+}
+
+/// The input of a step that creates a record, with the custom field values the record is
+/// created with: what [`Crm::create_contact`](crate::Crm::create_contact),
+/// [`create_organization`](crate::Crm::create_organization),
+/// [`open_lead`](crate::Crm::open_lead), [`qualify`](crate::Crm::qualify) (the
+/// opportunity's values) and [`win`](crate::Crm::win) (the account's) take. The input alone
+/// converts into one with no value, so those steps take it as before.
+///
+/// The values are checked as a write under the schema in force, every required field of the
+/// kind included, and land in the step's own commit: no edit, no event of their own.
+///
+/// ```
+/// use prospect::fields::{FieldKey, FieldValue, FieldValues, WithFields};
+/// use prospect::{ContactDetails, LeadSource, Party, PersonName};
+/// let details = ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web);
+/// let mut values = FieldValues::new();
+/// values.set(FieldKey::new("tier")?, FieldValue::Integer(2));
+/// let input = WithFields::new(details, values);
+/// assert_eq!(input.values().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithFields<T> {
+    input: T,
+    values: FieldValues,
+}
+
+impl<T> WithFields<T> {
+    /// `input`, the record it makes created with `values`.
+    pub fn new(input: T, values: FieldValues) -> WithFields<T> {
+        WithFields { input, values }
+    }
+
+    /// The step's input.
+    pub fn input(&self) -> &T {
+        &self.input
+    }
+
+    /// The values.
+    pub fn values(&self) -> &FieldValues {
+        &self.values
+    }
+
+    /// The input and the values.
+    pub fn into_parts(self) -> (T, FieldValues) {
+        (self.input, self.values)
+    }
+}
+
+impl<T> From<T> for WithFields<T> {
+    /// `input` with no value.
+    fn from(input: T) -> WithFields<T> {
+        WithFields::new(input, FieldValues::new())
     }
 }

@@ -729,3 +729,235 @@ proptest::proptest! {
         }
     }
 }
+
+fn values(pairs: &[(&str, FieldValue)]) -> prospect::fields::FieldValues {
+    let mut values = prospect::fields::FieldValues::new();
+    for (k, v) in pairs {
+        values.set(key(k), v.clone());
+    }
+    values
+}
+
+/// Values given with the step that creates a record land in its commit: no edit, no event of
+/// their own, the schema's required fields checked; a win writes them on the account it opens,
+/// or as an edit of the organization's account it goes into.
+#[test]
+fn values_given_at_creation_land_in_the_creating_commit() {
+    use prospect::fields::WithFields;
+    let sample = Sample::new(290);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let tier =
+        FieldDefinition::new(key("tier"), "Tier", FieldType::Integer { min: 1, max: 3 }).required();
+    let version = crm.field_schema(me).unwrap().version();
+    crm.change_field_schema(
+        version,
+        SchemaChange::AddField {
+            kind: RecordKind::Contact,
+            field: tier,
+        },
+        me,
+    )
+    .unwrap();
+    // A required field is required of a creation with values.
+    let refused = crm.create_contact(
+        WithFields::new(
+            sample.contact_details(),
+            values(&[("score", FieldValue::Integer(2))]),
+        ),
+        OnDuplicate::Refuse,
+        me,
+    );
+    match refused {
+        Err(CrmError::Field(e)) => assert_eq!(e, FieldError::Missing { key: key("tier") }),
+        other => panic!("expected the required field, found {other:?}"),
+    }
+    let events_before = all_events(&store).len();
+    let contact = crm
+        .create_contact(
+            WithFields::new(
+                sample.contact_details(),
+                values(&[
+                    ("score", FieldValue::Integer(2)),
+                    ("tier", FieldValue::Integer(1)),
+                ]),
+            ),
+            OnDuplicate::Refuse,
+            me,
+        )
+        .unwrap()
+        .into_contact();
+    let fields = contact.custom_fields();
+    assert_eq!(fields.get(&key("tier")), Some(&FieldValue::Integer(1)));
+    assert!(fields.edits().is_empty(), "the creation entry covers them");
+    assert_eq!(
+        all_events(&store).len(),
+        events_before + 1,
+        "one event: the creation"
+    );
+    let lead = crm
+        .open_lead(
+            &contact,
+            WithFields::new(
+                sample.interest(),
+                values(&[("score", FieldValue::Integer(3))]),
+            ),
+            me,
+        )
+        .unwrap();
+    assert_eq!(
+        lead.custom_fields().get(&key("score")),
+        Some(&FieldValue::Integer(3))
+    );
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let dollars = Money::parse("100", Currency::USD).unwrap();
+    let euros = Money::parse("100", Currency::EUR).unwrap();
+    let (lead, refused) = {
+        let reader = prospect::testkit::reader();
+        let id = lead.id();
+        let refused = crm.qualify(
+            lead,
+            WithFields::new(
+                sample.qualification(),
+                values(&[("setup_fee", FieldValue::Money(dollars))]),
+            ),
+            me,
+        );
+        (
+            crm.load::<Lead<prospect::state::Working>>(id, &reader)
+                .unwrap(),
+            refused,
+        )
+    };
+    assert!(
+        matches!(
+            refused,
+            Err(CrmError::Field(FieldError::WrongCurrency { .. }))
+        ),
+        "{refused:?}"
+    );
+    let opportunity = crm
+        .qualify(
+            lead,
+            WithFields::new(
+                sample.qualification(),
+                values(&[("setup_fee", FieldValue::Money(euros))]),
+            ),
+            me,
+        )
+        .unwrap()
+        .opportunity;
+    assert_eq!(
+        opportunity.custom_fields().get(&key("setup_fee")),
+        Some(&FieldValue::Money(euros))
+    );
+    let opportunity = crm.propose(opportunity, sample.proposal(), me).unwrap();
+    let opportunity = crm
+        .negotiate(opportunity, sample.note("terms"), me)
+        .unwrap();
+    let opportunity = crm
+        .enter_contracting(opportunity, sample.terms(), sample.incumbent(), me)
+        .unwrap();
+    let won = crm
+        .win(
+            opportunity,
+            WithFields::new(
+                sample.contract(30_000),
+                values(&[("score", FieldValue::Integer(5))]),
+            ),
+            me,
+        )
+        .unwrap();
+    let account = won.account;
+    assert_eq!(
+        account.custom_fields().get(&key("score")),
+        Some(&FieldValue::Integer(5))
+    );
+    assert!(account.custom_fields().edits().is_empty());
+    for record in everything(&store) {
+        record.validate().unwrap();
+    }
+}
+
+#[test]
+fn a_win_into_an_organizations_account_writes_its_values_as_an_edit() {
+    use prospect::fields::WithFields;
+    let sample = Sample::new(291);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let acme = crm
+        .create_organization(
+            OrganizationDetails::new(OrganizationName::new("Acme").unwrap()),
+            OnDuplicate::Refuse,
+            me,
+        )
+        .unwrap()
+        .into_organization();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let contact = crm.link_contact(contact, &acme, me).unwrap();
+    let won = |score: i64| {
+        let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+        let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+        let o = crm
+            .qualify(lead, sample.qualification(), me)
+            .unwrap()
+            .opportunity;
+        let o = crm.propose(o, sample.proposal(), me).unwrap();
+        let o = crm.negotiate(o, sample.note("terms"), me).unwrap();
+        let o = crm
+            .enter_contracting(o, sample.terms(), sample.incumbent(), me)
+            .unwrap();
+        let values = values(&[("score", FieldValue::Integer(score))]);
+        crm.win(o, WithFields::new(sample.contract(30_000), values), me)
+            .unwrap()
+            .account
+    };
+    let first = won(2);
+    assert!(first.custom_fields().edits().is_empty(), "opened with them");
+    let second = won(4);
+    assert_eq!(second.id(), first.id(), "the organization's one account");
+    assert_eq!(
+        second.custom_fields().get(&key("score")),
+        Some(&FieldValue::Integer(4))
+    );
+    let edit = &second.custom_fields().edits()[0];
+    assert_eq!(edit.position(), 1, "after its first win, before its second");
+    assert_eq!(second.wins().len(), 2);
+    store
+        .load(second.id().into())
+        .unwrap()
+        .unwrap()
+        .value()
+        .validate()
+        .unwrap();
+}
+
+#[test]
+fn creation_commands_take_fields() {
+    let sample = Sample::new(292);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let command: Command = serde_json::from_value(serde_json::json!({
+        "step": "create_contact",
+        "args": {
+            "details": json(&sample.contact_details()),
+            "fields": { "score": { "type": "integer", "value": 1 } }
+        }
+    }))
+    .unwrap();
+    let executed = crm.execute(command, me).unwrap();
+    let contact = executed.records[0].value();
+    assert_eq!(
+        contact.custom_fields().unwrap().get(&key("score")),
+        Some(&FieldValue::Integer(1))
+    );
+}

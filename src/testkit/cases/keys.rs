@@ -268,6 +268,7 @@ pub fn racing_retries_with_one_key_commit_once<S: Store + Sync>(new: impl Fn() -
         let command = Command::CreateContact {
             details: details.clone(),
             on_duplicate: OnDuplicate::Refuse,
+            fields: crate::fields::FieldValues::new(),
         };
         barrier.wait();
         crm.execute_once(command, &ann, key("race-facade"), print)
@@ -304,6 +305,7 @@ pub fn facade_replays_a_request_made_again<S: Store>(new: impl Fn() -> S) {
         lead: lead.id(),
         version: lead.version(),
         qualification: sample.qualification(),
+        fields: crate::fields::FieldValues::new(),
     };
     let (k, print) = (key("qualify-once"), Fingerprint::from_bytes([5; 32]));
     let first = crm.execute_once(command(), me, k.clone(), print).must();
