@@ -117,6 +117,10 @@ impl<S: LeadState> Lead<S> {
 
     /// The same lead with `custom` as its custom fields.
     pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Lead<S> {
+        if custom == self.data.custom {
+            // Nothing to write (above all, no value on a new lead): the core stays shared.
+            return self;
+        }
         self.data.core = Arc::new(LeadCore {
             custom,
             ..LeadCore::clone(&self.data.core)

@@ -111,6 +111,10 @@ impl<S: OpportunityState> Opportunity<S> {
 
     /// The same opportunity with `custom` as its custom fields.
     pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Opportunity<S> {
+        if custom == self.data.custom {
+            // Nothing to write (above all, no value on a new opportunity): the core stays shared.
+            return self;
+        }
         self.data.core = self.data.core.edited(|core| core.custom = custom);
         self
     }

@@ -12,6 +12,9 @@ impl<S: Store> Crm<S> {
     /// Opens a lead for `contact` (as stored), who showed `interest`. The contact is not
     /// changed; it may have several leads.
     ///
+    /// `WithFields::new(interest, values)` opens it with custom field values, as
+    /// [`create_contact`](Self::create_contact) does.
+    ///
     /// # Errors
     ///
     /// [`CrmError::ContactErased`] when the contact was erased; [`CrmError::Conflict`] when it
@@ -99,6 +102,9 @@ impl<S: Store> Crm<S> {
     /// not at all. Two racing qualifications of one lead create one opportunity. See
     /// [`Lead::qualify`].
     ///
+    /// `WithFields::new(qualification, values)` creates the opportunity with custom field values
+    /// (its money in the budget's currency), as [`create_contact`](Self::create_contact) does.
+    ///
     /// # Errors
     ///
     /// [`CrmError::Invalid`] when the timeline's decision date is already past or beyond the
@@ -169,6 +175,10 @@ impl<S: Store> Crm<S> {
     /// organization's account (one per organization), opened now if it is its first
     /// ([`Opportunity::win_for_organization`]) or added to ([`Opportunity::win_for`]);
     /// otherwise a new account is the contact's ([`Opportunity::win`]).
+    ///
+    /// `WithFields::new(contract, values)` gives the account custom field values: the account
+    /// the win opens is created with them; an existing one (its organization's) has them
+    /// written in the same commit, an edit of its fields ([`WithFields`], [`CrmError::Field`]).
     ///
     /// # Errors
     ///

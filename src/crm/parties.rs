@@ -9,6 +9,9 @@ impl<S: Store> Crm<S> {
     /// Records a new contact. When it has an email address and a contact with the same
     /// (normalised) address exists, `on_duplicate` decides: refuse, or return the existing one.
     ///
+    /// `WithFields::new(details, values)` creates it with custom field values ([`WithFields`]:
+    /// checked, required fields included, and committed with it; [`CrmError::Field`]).
+    ///
     /// # Errors
     ///
     /// [`CrmError::DuplicateContact`] ([`OnDuplicate::Refuse`]), [`CrmError::Store`].
@@ -109,6 +112,9 @@ impl<S: Store> Crm<S> {
     /// decides: refuse, or return the existing one. Race-free as
     /// [creating a contact](Self::create_contact) is: the commit requires that no organization
     /// has any of its domains.
+    ///
+    /// `WithFields::new(details, values)` creates it with custom field values, as
+    /// [`create_contact`](Self::create_contact) does.
     ///
     /// # Errors
     ///

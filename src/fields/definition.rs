@@ -239,7 +239,10 @@ impl FieldDefinition {
         }
     }
 
-    /// The same field, required: a record created once it exists must have a value.
+    /// The same field, required: a record whose custom values are first written once it exists
+    /// (given with the step that creates it, or by its first
+    /// [`set_fields`](crate::Crm::set_fields)) must have a value from then on. A record created
+    /// with no value at all is not refused: its first write of values must give it.
     #[must_use]
     pub fn required(self) -> FieldDefinition {
         FieldDefinition {
