@@ -208,6 +208,9 @@ pub enum Command {
         record: RecordId,
         /// What happened.
         details: ActivityDetails,
+        /// The custom field values the activity is created with (default: none).
+        #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
+        fields: crate::fields::FieldValues,
     },
     /// A task about a contact, an open lead or an open opportunity
     /// ([`Crm::add_task`](crate::Crm::add_task)).
@@ -216,6 +219,9 @@ pub enum Command {
         record: RecordId,
         /// What is to be done, by whom, when.
         details: TaskDetails,
+        /// The custom field values the task is created with (default: none).
+        #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
+        fields: crate::fields::FieldValues,
     },
     /// An open task is done.
     CompleteTask {

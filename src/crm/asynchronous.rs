@@ -290,9 +290,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn add_task<'a>(
         &'a self,
         id: impl Into<RecordId>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         let id = id.into();
         async move { self.steps().add_task(id, details, actor).await }
     }
@@ -301,9 +302,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn add_task_on_contact<'a>(
         &'a self,
         contact: &'a Versioned<Contact>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move {
             self.steps()
                 .add_task_on_contact(contact, details, actor)
@@ -315,9 +317,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn add_task_on_lead<'a, St: OpenLeadState>(
         &'a self,
         lead: &'a Versioned<Lead<St>>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move { self.steps().add_task_on_lead(lead, details, actor).await }
     }
 
@@ -325,9 +328,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn add_task_on_opportunity<'a, St: OpenStage>(
         &'a self,
         opportunity: &'a Versioned<Opportunity<St>>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Task>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move {
             self.steps()
                 .add_task_on_opportunity(opportunity, details, actor)
@@ -357,9 +361,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn log_activity_on_contact<'a>(
         &'a self,
         contact: &'a Versioned<Contact>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move {
             self.steps()
                 .log_activity_on_contact(contact, details, actor)
@@ -371,9 +376,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn log_activity_on_lead<'a, St: OpenLeadState>(
         &'a self,
         lead: &'a Versioned<Lead<St>>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move {
             self.steps()
                 .log_activity_on_lead(lead, details, actor)
@@ -385,9 +391,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn log_activity_on_opportunity<'a, St: OpenStage>(
         &'a self,
         opportunity: &'a Versioned<Opportunity<St>>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         async move {
             self.steps()
                 .log_activity_on_opportunity(opportunity, details, actor)
@@ -399,9 +406,10 @@ impl<S: AsyncStore> AsyncCrm<S> {
     pub fn log_activity<'a>(
         &'a self,
         id: impl Into<RecordId>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &'a User,
     ) -> impl Future<Output = Result<Versioned<Activity>, CrmError<S::Error>>> + Send + 'a {
+        let details = details.into();
         let id = id.into();
         async move { self.steps().log_activity(id, details, actor).await }
     }

@@ -168,6 +168,26 @@ impl<B: Backend> Steps<'_, B> {
         })
     }
 
+    /// Commits `record`, new, created with `values` (checked as [`initial`](Self::initial)
+    /// does), with `batch`'s clauses and relying on the schema the values were checked under.
+    pub(super) async fn create_with<T: HasCustomFields + crate::record::Snapshot>(
+        &self,
+        record: T,
+        values: FieldValues,
+        batch: Batch,
+        actor: &User,
+        permit: super::steps::Permit,
+    ) -> Result<Versioned<T>, CrmError<B::Error>> {
+        let currency = match values.is_empty() {
+            true => None,
+            false => record.to_record().currency(),
+        };
+        let initial = self.initial(T::KIND, values, currency).await?;
+        let mut plan = super::plan::create(record.with_custom_fields(initial.custom), batch);
+        InForce::rely(&initial.schema, &mut plan);
+        self.apply(plan, actor, permit).await
+    }
+
     pub(super) async fn set_fields<T: HasCustomFields>(
         &self,
         record: Versioned<T>,

@@ -381,11 +381,9 @@ impl<B: Backend> Steps<'_, B> {
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let lead = Lead::open(contact, interest, &self.context(actor));
         let permit = self.allow(actor, Action::Create, lead.resource())?;
-        let initial = self.initial(RecordKind::Lead, values, None).await?;
-        let lead = lead.with_custom_fields(initial.custom);
-        let mut plan = plan::create(lead, plan::relying_on(contact.id(), contact.version()));
-        super::fields::InForce::rely(&initial.schema, &mut plan);
-        self.apply(plan, actor, permit).await
+        let relied_on = plan::relying_on(contact.id(), contact.version());
+        self.create_with(lead, values, relied_on, actor, permit)
+            .await
     }
 
     pub(super) async fn log_touch(

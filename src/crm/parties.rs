@@ -226,11 +226,10 @@ impl<B: Backend> Steps<'_, B> {
         }
         let contact = Contact::create(details, &self.context(actor));
         let permit = self.allow(actor, Action::Create, contact.resource())?;
-        let initial = self.initial(RecordKind::Contact, values, None).await?;
-        let contact = contact.with_custom_fields(initial.custom);
-        let mut plan = plan::create(contact.clone(), batch);
-        super::fields::InForce::rely(&initial.schema, &mut plan);
-        match self.apply(plan, actor, permit).await {
+        match self
+            .create_with(contact.clone(), values, batch, actor, permit)
+            .await
+        {
             Ok(created) => Ok(ContactOutcome::Created(created)),
             // A contact with this address exists (or, when reusing, was created meanwhile).
             Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
@@ -369,10 +368,10 @@ impl<B: Backend> Steps<'_, B> {
         }
         let (organization, batch) = plan::new_organization(details, &self.context(actor))?;
         let permit = self.allow(actor, Action::Create, organization.resource())?;
-        let initial = self.initial(RecordKind::Organization, values, None).await?;
-        let mut plan = plan::create(organization.with_custom_fields(initial.custom), batch);
-        super::fields::InForce::rely(&initial.schema, &mut plan);
-        match self.apply(plan, actor, permit).await {
+        match self
+            .create_with(organization, values, batch, actor, permit)
+            .await
+        {
             Ok(created) => Ok(OrganizationOutcome::Created(created)),
             Err(e) => match (on_duplicate, plan::duplicate_domain(e)) {
                 (OnDuplicate::Reuse, CrmError::DuplicateOrganization { existing }) => {

@@ -37,8 +37,8 @@ pub(super) enum Resolved {
     LoseNegotiation(Versioned<Opportunity<Negotiation>>, LossReason),
     LoseContracting(Versioned<Opportunity<Contracting>>, LossReason),
     Reopen(Versioned<Opportunity<Lost>>, Note),
-    LogActivity(RecordId, ActivityDetails),
-    AddTask(RecordId, TaskDetails),
+    LogActivity(RecordId, WithFields<ActivityDetails>),
+    AddTask(RecordId, WithFields<TaskDetails>),
     CompleteTask(Versioned<Task>),
     CancelTask(Versioned<Task>),
     ReassignNew(Versioned<Lead<New>>, Option<User>, Option<Note>),
@@ -146,8 +146,16 @@ pub(super) fn resolve<E>(
                 on_duplicate,
             ));
         }
-        C::LogActivity { record, details } => return Ok(R::LogActivity(record, details)),
-        C::AddTask { record, details } => return Ok(R::AddTask(record, details)),
+        C::LogActivity {
+            record,
+            details,
+            fields,
+        } => return Ok(R::LogActivity(record, WithFields::new(details, fields))),
+        C::AddTask {
+            record,
+            details,
+            fields,
+        } => return Ok(R::AddTask(record, WithFields::new(details, fields))),
         command => command,
     };
     // Every other command names its record: the fallback is never taken (and would be a
@@ -431,8 +439,22 @@ pub(super) fn resolve<E>(
             },
             _,
         ) => R::CreateOrganization(WithFields::new(details, fields), on_duplicate),
-        (C::LogActivity { record, details }, _) => R::LogActivity(record, details),
-        (C::AddTask { record, details }, _) => R::AddTask(record, details),
+        (
+            C::LogActivity {
+                record,
+                details,
+                fields,
+            },
+            _,
+        ) => R::LogActivity(record, WithFields::new(details, fields)),
+        (
+            C::AddTask {
+                record,
+                details,
+                fields,
+            },
+            _,
+        ) => R::AddTask(record, WithFields::new(details, fields)),
         (
             C::CreateContact {
                 details,

@@ -18,9 +18,10 @@ impl<S: Store> Crm<S> {
     pub fn log_activity_on_contact(
         &self,
         contact: &Versioned<Contact>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let details = details.into();
         run(self
             .steps()
             .log_activity_on_contact(contact, details, actor))
@@ -38,9 +39,10 @@ impl<S: Store> Crm<S> {
     pub fn log_activity_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let details = details.into();
         run(self.steps().log_activity_on_lead(lead, details, actor))
     }
 
@@ -56,9 +58,10 @@ impl<S: Store> Crm<S> {
     pub fn log_activity_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let details = details.into();
         run(self
             .steps()
             .log_activity_on_opportunity(opportunity, details, actor))
@@ -67,6 +70,9 @@ impl<S: Store> Crm<S> {
     /// Logs an activity about the record `id`, whose kind and state are known only at run
     /// time (a request naming a record): a contact, a lead in an open state or an opportunity
     /// in an open stage, as stored now.
+    ///
+    /// Every `log_activity` step takes its details with custom field values too
+    /// (`WithFields::new(details, values)`), as [`create_contact`](Self::create_contact) does.
     ///
     /// # Errors
     ///
@@ -79,14 +85,18 @@ impl<S: Store> Crm<S> {
     pub fn log_activity(
         &self,
         id: impl Into<RecordId>,
-        details: ActivityDetails,
+        details: impl Into<WithFields<ActivityDetails>>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<S::Error>> {
+        let details = details.into();
         run(self.steps().log_activity(id, details, actor))
     }
 
     /// Adds a task about the record `id`, whose kind and state are known only at run time: a
     /// contact, a lead in an open state or an opportunity in an open stage, as stored now.
+    ///
+    /// Every `add_task` step takes its details with custom field values too
+    /// (`WithFields::new(details, values)`), as [`create_contact`](Self::create_contact) does.
     ///
     /// # Errors
     ///
@@ -98,9 +108,10 @@ impl<S: Store> Crm<S> {
     pub fn add_task(
         &self,
         id: impl Into<RecordId>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let details = details.into();
         run(self.steps().add_task(id, details, actor))
     }
 
@@ -114,9 +125,10 @@ impl<S: Store> Crm<S> {
     pub fn add_task_on_contact(
         &self,
         contact: &Versioned<Contact>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let details = details.into();
         run(self.steps().add_task_on_contact(contact, details, actor))
     }
 
@@ -130,9 +142,10 @@ impl<S: Store> Crm<S> {
     pub fn add_task_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let details = details.into();
         run(self.steps().add_task_on_lead(lead, details, actor))
     }
 
@@ -147,9 +160,10 @@ impl<S: Store> Crm<S> {
     pub fn add_task_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
-        details: TaskDetails,
+        details: impl Into<WithFields<TaskDetails>>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<S::Error>> {
+        let details = details.into();
         run(self
             .steps()
             .add_task_on_opportunity(opportunity, details, actor))
@@ -188,9 +202,10 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn log_activity_on_contact(
         &self,
         contact: &Versioned<Contact>,
-        details: ActivityDetails,
+        details: WithFields<ActivityDetails>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         let ctx = self.context(actor);
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let activity =
@@ -200,8 +215,10 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             activity.resource().about_owned_by(contact.owner()),
         )?;
-        self.apply(
-            plan::create(activity, plan::relying_on(contact.id(), contact.version())),
+        self.create_with(
+            activity,
+            values,
+            plan::relying_on(contact.id(), contact.version()),
             actor,
             permit,
         )
@@ -211,9 +228,10 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn log_activity_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
-        details: ActivityDetails,
+        details: WithFields<ActivityDetails>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         let ctx = self.context(actor);
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let activity = plan::invalid_for(lead.id(), Activity::on_lead(lead, details, &ctx))?;
@@ -222,8 +240,10 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             activity.resource().about_owned_by(lead.owner()),
         )?;
-        self.apply(
-            plan::create(activity, plan::relying_on(lead.id(), lead.version())),
+        self.create_with(
+            activity,
+            values,
+            plan::relying_on(lead.id(), lead.version()),
             actor,
             permit,
         )
@@ -233,9 +253,10 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn log_activity_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
-        details: ActivityDetails,
+        details: WithFields<ActivityDetails>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         let ctx = self.context(actor);
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let activity = Activity::on_opportunity(opportunity, details, &ctx);
@@ -245,11 +266,10 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             activity.resource().about_owned_by(opportunity.owner()),
         )?;
-        self.apply(
-            plan::create(
-                activity,
-                plan::relying_on(opportunity.id(), opportunity.version()),
-            ),
+        self.create_with(
+            activity,
+            values,
+            plan::relying_on(opportunity.id(), opportunity.version()),
             actor,
             permit,
         )
@@ -259,9 +279,10 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn log_activity(
         &self,
         id: impl Into<RecordId>,
-        details: ActivityDetails,
+        details: WithFields<ActivityDetails>,
         actor: &User,
     ) -> Result<Versioned<Activity>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         let id = id.into();
         let record = self.store.load(id).await.map_err(CrmError::Store)?;
         let about = self.readable_or_none(actor, record).await?;
@@ -274,16 +295,17 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             activity.resource().about_owned_by(about_owner.as_ref()),
         )?;
-        self.apply(plan::create(activity, relied_on), actor, permit)
+        self.create_with(activity, values, relied_on, actor, permit)
             .await
     }
 
     pub(super) async fn add_task(
         &self,
         id: impl Into<RecordId>,
-        details: TaskDetails,
+        details: WithFields<TaskDetails>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         let id = id.into();
         let record = self.store.load(id).await.map_err(CrmError::Store)?;
         let about = self.readable_or_none(actor, record).await?;
@@ -296,16 +318,17 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             task.resource().about_owned_by(about_owner.as_ref()),
         )?;
-        self.apply(plan::create(task, relied_on), actor, permit)
+        self.create_with(task, values, relied_on, actor, permit)
             .await
     }
 
     pub(super) async fn add_task_on_contact(
         &self,
         contact: &Versioned<Contact>,
-        details: TaskDetails,
+        details: WithFields<TaskDetails>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
         let task = plan::invalid_for(
             contact.id(),
@@ -316,8 +339,10 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             task.resource().about_owned_by(contact.owner()),
         )?;
-        self.apply(
-            plan::create(task, plan::relying_on(contact.id(), contact.version())),
+        self.create_with(
+            task,
+            values,
+            plan::relying_on(contact.id(), contact.version()),
             actor,
             permit,
         )
@@ -327,9 +352,10 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn add_task_on_lead<St: OpenLeadState>(
         &self,
         lead: &Versioned<Lead<St>>,
-        details: TaskDetails,
+        details: WithFields<TaskDetails>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         plan::not_erased(lead.contact(), lead.is_erased())?;
         let task = plan::invalid_for(
             lead.id(),
@@ -340,8 +366,10 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             task.resource().about_owned_by(lead.owner()),
         )?;
-        self.apply(
-            plan::create(task, plan::relying_on(lead.id(), lead.version())),
+        self.create_with(
+            task,
+            values,
+            plan::relying_on(lead.id(), lead.version()),
             actor,
             permit,
         )
@@ -351,9 +379,10 @@ impl<B: Backend> Steps<'_, B> {
     pub(super) async fn add_task_on_opportunity<St: OpenStage>(
         &self,
         opportunity: &Versioned<Opportunity<St>>,
-        details: TaskDetails,
+        details: WithFields<TaskDetails>,
         actor: &User,
     ) -> Result<Versioned<Task>, CrmError<B::Error>> {
+        let (details, values) = details.into_parts();
         plan::not_erased(opportunity.contact(), opportunity.is_erased())?;
         let task = plan::invalid_for(
             opportunity.id(),
@@ -364,11 +393,10 @@ impl<B: Backend> Steps<'_, B> {
             Action::Create,
             task.resource().about_owned_by(opportunity.owner()),
         )?;
-        self.apply(
-            plan::create(
-                task,
-                plan::relying_on(opportunity.id(), opportunity.version()),
-            ),
+        self.create_with(
+            task,
+            values,
+            plan::relying_on(opportunity.id(), opportunity.version()),
             actor,
             permit,
         )

@@ -961,3 +961,66 @@ fn creation_commands_take_fields() {
         Some(&FieldValue::Integer(1))
     );
 }
+
+#[test]
+fn tasks_and_activities_are_created_with_values_too() {
+    use prospect::fields::WithFields;
+    let sample = Sample::new(293);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let details = TaskDetails::new(
+        sample.summary("Call back"),
+        me.clone(),
+        Due::On(sample.today()),
+    );
+    let task = crm
+        .add_task_on_contact(
+            &contact,
+            WithFields::new(details, values(&[("score", FieldValue::Integer(4))])),
+            me,
+        )
+        .unwrap();
+    assert_eq!(
+        task.custom_fields().get(&key("score")),
+        Some(&FieldValue::Integer(4))
+    );
+    let refused = crm.log_activity_on_contact(
+        &contact,
+        WithFields::new(
+            ActivityDetails::new(ActivityKind::Call, sample.summary("Called")),
+            values(&[("score", FieldValue::Integer(0))]),
+        ),
+        me,
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(CrmError::Field(FieldError::OutOfBounds { .. }))
+        ),
+        "{refused:?}"
+    );
+    let command: Command = serde_json::from_value(serde_json::json!({
+        "step": "log_activity",
+        "args": {
+            "record": json(&RecordId::Contact(contact.id())),
+            "details": { "kind": "call", "summary": "Called" },
+            "fields": { "score": { "type": "integer", "value": 5 } }
+        }
+    }))
+    .unwrap();
+    let executed = crm.execute(command, me).unwrap();
+    assert_eq!(
+        executed.records[0]
+            .value()
+            .custom_fields()
+            .unwrap()
+            .get(&key("score")),
+        Some(&FieldValue::Integer(5))
+    );
+}
