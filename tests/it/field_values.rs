@@ -70,6 +70,20 @@ fn with_schema<S: Store>(crm: &Crm<S>, me: &User) {
     }
 }
 
+/// A contact, new, by the sample's actor.
+fn new_contact<S: Store>(crm: &Crm<S>, sample: &Sample) -> Versioned<Contact>
+where
+    S::Error: std::fmt::Debug,
+{
+    crm.create_contact(
+        sample.contact_details(),
+        OnDuplicate::Refuse,
+        sample.actor(),
+    )
+    .unwrap()
+    .into_contact()
+}
+
 fn score(n: i64) -> FieldUpdate {
     FieldUpdate::new().set(key("score"), FieldValue::Integer(n))
 }
@@ -137,10 +151,7 @@ fn every_kind_of_record_holds_values_written_as_history_entries_with_events() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     with_schema(&crm, me);
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let contact = scored_twice(&crm, contact, me);
     let organization = crm
         .create_organization(
@@ -297,10 +308,7 @@ fn a_required_field_keeps_a_value_from_the_first_write_on() {
         me,
     )
     .unwrap();
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let note = |text: &str| FieldValue::Text(text.to_string());
     let e = refused(crm.set_fields(contact, FieldUpdate::new().set(key("note"), note("hi")), me));
     assert_eq!(e, FieldError::Missing { key: key("tier") });
@@ -349,10 +357,7 @@ fn personal_values_are_erased_with_their_contact_redacted_and_named_only_in_even
     let crm = sample.crm(&store);
     let me = sample.actor();
     with_schema(&crm, me);
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let nickname = |text: &str| FieldValue::Text(text.to_string());
     let contact = crm
         .set_fields(
@@ -425,10 +430,7 @@ fn field_edits_are_entries_of_the_history_the_store_checks() {
     let crm = sample.crm(MemoryStore::new());
     let me = sample.actor();
     with_schema(&crm, me);
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
     let stored = |id: LeadId| crm.store().load(id.into()).unwrap().unwrap().into_inner();
     let before = stored(lead.id());
@@ -571,10 +573,7 @@ fn commands_write_fields_on_any_record_and_name_the_field_or_state_refused() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     with_schema(&crm, me);
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
     let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
     let command = |record: serde_json::Value, version: u64, fields: serde_json::Value| {
@@ -642,10 +641,7 @@ fn forged_values_that_break_the_schema_are_refused_on_read_naming_the_field() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     with_schema(&crm, me);
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let (id, version) = (contact.id(), contact.version());
     let mut forged = json(contact.value());
     forged["custom"] = serde_json::json!({
@@ -897,10 +893,7 @@ fn a_win_into_an_organizations_account_writes_its_values_as_an_edit() {
         )
         .unwrap()
         .into_organization();
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let contact = crm.link_contact(contact, &acme, me).unwrap();
     let won = |score: i64| {
         let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
@@ -970,10 +963,7 @@ fn tasks_and_activities_are_created_with_values_too() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     with_schema(&crm, me);
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
+    let contact = new_contact(&crm, &sample);
     let details = TaskDetails::new(
         sample.summary("Call back"),
         me.clone(),
