@@ -652,6 +652,53 @@ fn overrides_of_format_1_that_no_history_entry_records_still_read() {
     serde_json::from_value::<Record>(back).expect("and reads again once written back");
 }
 
+/// A contact created with a custom value and written once more: its `"custom"` object with a
+/// value, a personal one, and an edit.
+fn contact_with_custom_fields(f: &Sample) -> Record {
+    use prospect::fields::{
+        FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, FieldValues, SchemaChange,
+        SchemaVersion, WithFields,
+    };
+    let crm = f.crm(prospect::memory::MemoryStore::new());
+    let me = f.actor();
+    let key = |k: &str| FieldKey::new(k).unwrap();
+    let tier = FieldDefinition::new(key("tier"), "Tier", FieldType::Integer { min: 1, max: 3 });
+    let nickname = FieldDefinition::new(
+        key("nickname"),
+        "Nickname",
+        FieldType::Text { max_chars: 40 },
+    )
+    .personal();
+    let mut version = SchemaVersion::EMPTY;
+    for field in [tier, nickname] {
+        let change = SchemaChange::AddField {
+            kind: RecordKind::Contact,
+            field,
+        };
+        version = crm
+            .change_field_schema(version, change, me)
+            .unwrap()
+            .version();
+    }
+    let mut values = FieldValues::new();
+    values.set(key("tier"), FieldValue::Integer(1));
+    let contact = crm
+        .create_contact(
+            WithFields::new(f.contact_details(), values),
+            OnDuplicate::Refuse,
+            me,
+        )
+        .unwrap()
+        .into_contact();
+    let update = FieldUpdate::new()
+        .set(key("tier"), FieldValue::Integer(2))
+        .set(key("nickname"), FieldValue::Text("Addie".into()));
+    crm.set_fields(contact, update, me)
+        .unwrap()
+        .into_inner()
+        .into()
+}
+
 /// The API view of every kind of record keeps its documented shape: a sample of each, in every
 /// state, serialises to `tests/it/fixtures/records.json`. Run with `PROSPECT_BLESS=1` to write
 /// a new sample when a change is meant, and read the diff.
@@ -673,6 +720,7 @@ fn record_views_keep_their_documented_json_shape() {
         Due::On(f.today()),
     );
     records.push(Task::on_contact(&contact, todo, &ctx).unwrap().into());
+    records.push(contact_with_custom_fields(&f));
     let views: Vec<_> = records.iter().map(Record::view).collect();
     let json = serde_json::to_string_pretty(&views).unwrap() + "\n";
     let path = concat!(
