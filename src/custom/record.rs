@@ -104,15 +104,16 @@ impl CustomFields {
         if values.is_empty() {
             return CustomFields::new();
         }
-        let personal = values
-            .iter()
-            .map(|(k, _)| k)
-            .filter(|k| personal(k))
-            .cloned();
+        // Inserted one by one (the keys come in order, most records have few or none):
+        // collecting would build a sorted vector first.
+        let mut personal_keys = BTreeSet::new();
+        for (key, _) in values.iter().filter(|(k, _)| personal(k)) {
+            personal_keys.insert(key.clone());
+        }
         CustomFields(Some(Arc::new(CustomData {
             since: schema,
             schema,
-            personal: personal.collect(),
+            personal: personal_keys,
             values,
             edits: Vec::new(),
         })))
