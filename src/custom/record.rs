@@ -186,8 +186,8 @@ impl CustomFields {
     }
 
     /// Whether the fields are consistent with a record whose own history has `own_entries`
-    /// entries and which is `erased` or not: the edits in order (positions and schema versions
-    /// never going back, none past the record's history), each field's changes following each
+    /// entries and which is `erased` or not: the edits in order (positions, schema versions and
+    /// times never going back, none past the record's history), each field's changes following each
     /// other and ending in its value, and, once erased, no personal value left.
     ///
     /// # Errors
@@ -204,9 +204,15 @@ impl CustomFields {
             ));
         }
         let mut last = (0, data.since);
-        for edit in &data.edits {
+        for (n, edit) in data.edits.iter().enumerate() {
             let here = (edit.position as usize, edit.schema);
-            if here.0 < last.0 || here.1 < last.1 || here.0 > own_entries || here.1 > data.schema {
+            let earlier = n.checked_sub(1).and_then(|p| data.edits.get(p));
+            if here.0 < last.0
+                || here.1 < last.1
+                || here.0 > own_entries
+                || here.1 > data.schema
+                || earlier.is_some_and(|e| edit.at < e.at)
+            {
                 return Err(format!(
                     "the custom field edit at position {} under {} is out of order",
                     edit.position, edit.schema

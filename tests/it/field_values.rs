@@ -1014,3 +1014,41 @@ fn tasks_and_activities_are_created_with_values_too() {
         Some(&FieldValue::Integer(5))
     );
 }
+
+/// A stored record whose custom fields contradict themselves is refused when read, naming
+/// custom fields: edits out of time order, edits that do not lead to the value, a personal
+/// value left in an erased record.
+#[test]
+fn forged_custom_fields_are_refused_when_read() {
+    let sample = Sample::new(294);
+    let crm = sample.crm(MemoryStore::new());
+    let me = sample.actor();
+    with_schema(&crm, me);
+    let contact = new_contact(&crm, &sample);
+    let contact = crm.set_fields(contact, score(2), me).unwrap();
+    sample.tick();
+    let contact = crm.set_fields(contact, score(3), me).unwrap();
+    let good = json(contact.value());
+    serde_json::from_value::<Contact>(good.clone()).unwrap();
+    let refused = |forged: serde_json::Value| {
+        let e = serde_json::from_value::<Contact>(forged)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("custom fields"), "{e}");
+    };
+    let mut forged = good.clone();
+    forged["custom"]["edits"][0]["at"] = forged["custom"]["edits"][1]["at"].clone();
+    forged["custom"]["edits"][1]["at"] = json(&chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+    refused(forged);
+    let mut forged = good.clone();
+    forged["custom"]["values"]["score"]["value"] = serde_json::json!(4);
+    refused(forged);
+    let mut forged = good.clone();
+    forged["custom"]["edits"][1]["position"] = serde_json::json!(9);
+    refused(forged);
+    let erased = crm.erase_contact(contact, me).unwrap().contact;
+    let mut forged = json(erased.value());
+    forged["custom"]["values"]["nickname"] = serde_json::json!({"type": "text", "value": "Zed"});
+    forged["custom"]["personal"] = serde_json::json!(["nickname"]);
+    refused(forged);
+}
