@@ -136,9 +136,10 @@ fn newest_field_edit(record: &Record) -> Option<&FieldEdit> {
 /// When the change that writing `record` records happened: its creation when `created`, else
 /// the time of its newest entry (the one [`payload_of`] describes).
 fn when(record: &Record, created: bool) -> DateTime<Utc> {
+    let edited = newest_field_edit(record).filter(|_| !created);
     let newest = match record {
         _ if created => None,
-        _ if newest_field_edit(record).is_some() => newest_field_edit(record).map(FieldEdit::at),
+        _ if edited.is_some() => edited.map(FieldEdit::at),
         Record::Contact(c) => c
             .erasure()
             .map(|e| e.at)

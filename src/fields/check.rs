@@ -37,14 +37,7 @@ impl FieldSchema {
         created: SchemaVersion,
     ) -> Result<(), FieldError> {
         self.check(kind, values, currency, Purpose::Write)?;
-        match self.fields(kind).iter().find(|f| {
-            f.required && !f.retired && f.since <= created && values.get(&f.key).is_none()
-        }) {
-            Some(field) => Err(FieldError::Missing {
-                key: field.key.clone(),
-            }),
-            None => Ok(()),
-        }
+        self.required(kind, created, |key| values.get(key).is_some())
     }
 
     /// Checks the values of a stored record of `kind`, as read: every key a field of the kind
@@ -82,34 +75,17 @@ impl FieldSchema {
         currency: Option<Currency>,
     ) -> Result<(), FieldError> {
         for (key, value) in update.iter() {
-            let field = self
-                .field(kind, key)
-                .ok_or_else(|| FieldError::UnknownField {
-                    kind,
-                    key: key.clone(),
-                })?;
-            if field.retired {
-                return Err(FieldError::Retired { key: key.clone() });
-            }
+            // A clear is a write too: a retired field is not cleared either.
+            let field = self.field_for(kind, key, Purpose::Write)?;
             if let Some(value) = value {
                 check_value(field, value, currency, Purpose::Write)?;
             }
         }
         let since = current.since().unwrap_or(self.version);
-        let has_value = |key: &FieldKey| match update.get(key) {
+        self.required(kind, since, |key| match update.get(key) {
             Some(value) => value.is_some(),
             None => current.get(key).is_some(),
-        };
-        match self
-            .fields(kind)
-            .iter()
-            .find(|f| f.required && !f.retired && f.since <= since && !has_value(&f.key))
-        {
-            Some(field) => Err(FieldError::Missing {
-                key: field.key.clone(),
-            }),
-            None => Ok(()),
-        }
+        })
     }
 
     fn check(
@@ -120,18 +96,53 @@ impl FieldSchema {
         purpose: Purpose,
     ) -> Result<(), FieldError> {
         for (key, value) in values.iter() {
-            let field = self
-                .field(kind, key)
-                .ok_or_else(|| FieldError::UnknownField {
-                    kind,
-                    key: key.clone(),
-                })?;
-            if purpose == Purpose::Write && field.retired {
-                return Err(FieldError::Retired { key: key.clone() });
-            }
-            check_value(field, value, currency, purpose)?;
+            check_value(
+                self.field_for(kind, key, purpose)?,
+                value,
+                currency,
+                purpose,
+            )?;
         }
         Ok(())
+    }
+
+    /// The field of `kind` with `key`: one of the kind's, and not retired for a write.
+    fn field_for(
+        &self,
+        kind: RecordKind,
+        key: &FieldKey,
+        purpose: Purpose,
+    ) -> Result<&FieldDefinition, FieldError> {
+        let field = self
+            .field(kind, key)
+            .ok_or_else(|| FieldError::UnknownField {
+                kind,
+                key: key.clone(),
+            })?;
+        if purpose == Purpose::Write && field.retired {
+            return Err(FieldError::Retired { key: key.clone() });
+        }
+        Ok(field)
+    }
+
+    /// The rule of required fields: every current required field of `kind` that existed at
+    /// version `since` (a record's first write of values) has a value (`has_value`).
+    fn required(
+        &self,
+        kind: RecordKind,
+        since: SchemaVersion,
+        has_value: impl Fn(&FieldKey) -> bool,
+    ) -> Result<(), FieldError> {
+        match self
+            .fields(kind)
+            .iter()
+            .find(|f| f.required && !f.retired && f.since <= since && !has_value(&f.key))
+        {
+            Some(field) => Err(FieldError::Missing {
+                key: field.key.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 }
 

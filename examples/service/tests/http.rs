@@ -917,4 +917,16 @@ async fn the_field_schema_is_read_and_changed_over_http() {
         (StatusCode::OK, &json!(1)),
         "{body}"
     );
+    // A value the schema refuses, given with a command: `422`, the path naming the field.
+    let create = json!({"step": "create_contact", "args": {
+        "details": {"party": {"kind": "person", "name": "Ada Lovelace"}, "source": "web",
+            "owner": "ada"},
+        "fields": {"seats": {"type": "integer", "value": 40}}}});
+    let (status, body) = send("ada", "POST", "/commands", Some(create)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        (&body["kind"], &body["path"]),
+        (&json!("field"), &json!("args.fields.seats")),
+        "{body}"
+    );
 }
