@@ -139,6 +139,10 @@ pub enum Command {
         /// The custom field values the opportunity is created with (default: none).
         #[serde(default, skip_serializing_if = "crate::fields::FieldValues::is_empty")]
         fields: crate::fields::FieldValues,
+        /// The pipeline the opportunity belongs to (default: none), placed in its first
+        /// current stage inside discovery ([`WithFields::in_pipeline`](crate::fields::WithFields::in_pipeline)).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pipeline: Option<crate::fields::FieldKey>,
     },
     /// An opportunity in discovery is proposed to.
     Propose {
@@ -418,6 +422,21 @@ pub enum Command {
         /// The fields set (a value) or cleared (`null`), by key.
         fields: crate::fields::FieldUpdate,
     },
+    /// An open opportunity moves between custom stages of its pipeline, inside its backbone
+    /// stage, or joins one ([`Crm::move_stage`](crate::Crm::move_stage)).
+    MoveStage {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The version of the opportunity the caller read.
+        version: Version,
+        /// Its pipeline (or the one it joins).
+        pipeline: crate::fields::FieldKey,
+        /// The custom stage it moves to.
+        stage: crate::fields::FieldKey,
+        /// Why, if said.
+        #[serde(default)]
+        note: Option<Note>,
+    },
 }
 
 /// Whether [`Crm::reassign_contact`](crate::Crm::reassign_contact) hands over the contact's open records too.
@@ -482,6 +501,11 @@ impl Command {
                 ..
             }
             | Command::ClearOverrides {
+                opportunity: id,
+                version,
+                ..
+            }
+            | Command::MoveStage {
                 opportunity: id,
                 version,
                 ..
@@ -597,6 +621,7 @@ impl Command {
         "correct_organization",
         "create_organization",
         "set_fields",
+        "move_stage",
     ];
 
     /// The step's name, as in `"step"`.
@@ -635,6 +660,7 @@ impl Command {
             Command::ClearOverrides { .. } => "clear_overrides",
             Command::ReassignAccount { .. } => "reassign_account",
             Command::SetFields { .. } => "set_fields",
+            Command::MoveStage { .. } => "move_stage",
         }
     }
 }

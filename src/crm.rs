@@ -78,6 +78,7 @@ mod fields;
 mod lifecycle;
 mod outcome;
 mod parties;
+mod pipelines;
 mod plan;
 mod reads;
 mod resolve;

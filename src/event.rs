@@ -360,6 +360,17 @@ pub enum Payload {
         /// The forecast category override before and after.
         forecast: Change<Option<ForecastCategory>>,
     },
+    /// An opportunity moved between custom stages of its pipeline, inside its backbone stage
+    /// ([`Crm::move_stage`](crate::Crm::move_stage)); the typed steps, which cross the
+    /// backbone, are [`OpportunityAdvanced`](Payload::OpportunityAdvanced) and the others.
+    StageMoved {
+        /// Its pipeline.
+        pipeline: crate::fields::FieldKey,
+        /// The custom stage before, if it was in one.
+        from: Option<crate::fields::FieldKey>,
+        /// The custom stage it moved to.
+        to: crate::fields::FieldKey,
+    },
     /// An account was opened by a win.
     AccountOpened {
         /// Its primary contact.
@@ -517,6 +528,7 @@ impl Payload {
             Payload::OpportunityRevised { .. } => "OpportunityRevised",
             Payload::ProposalRevised { .. } => "ProposalRevised",
             Payload::ForecastOverridden { .. } => "ForecastOverridden",
+            Payload::StageMoved { .. } => "StageMoved",
             Payload::AccountOpened { .. } => "AccountOpened",
             Payload::WinAdded { .. } => "WinAdded",
             Payload::ActivityLogged { .. } => "ActivityLogged",

@@ -51,6 +51,7 @@ pub use crate::custom::{
     CustomFields, FieldEdit, FieldError, FieldKey, FieldUpdate, FieldValue, FieldValues,
     SchemaVersion, WithFields,
 };
+pub use crate::opportunity::{CustomStage, Placement, StageError, StageMove};
 use definition::well_formed;
 pub use definition::{FieldDefinition, FieldType, PicklistOption};
 pub use pipeline::{Pipeline, PipelineStage};

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, Handoff, Win};
 use crate::activity::Activity;
 use crate::contact::Contact;
-use crate::custom::FieldEdit;
+use crate::custom::{FieldEdit, FieldKey};
 use crate::edit::Reassignment;
 use crate::history::{Tag, Transition};
 use crate::lead::LeadEvidence;
@@ -386,6 +386,10 @@ fn opportunity_entry(t: &Transition<OpportunityStage, OpportunityEvidence>) -> F
             }
         }
         OpportunityEvidence::Reassigned(r) => owners(f, r),
+        OpportunityEvidence::StageMoved(m) => f
+            .str(m.to().pipeline().as_str())
+            .str(m.from().map_or("-", FieldKey::as_str))
+            .str(m.to().stage().as_str()),
         OpportunityEvidence::Negotiating(_)
         | OpportunityEvidence::Lost(_)
         | OpportunityEvidence::Reopened(_)

@@ -10,7 +10,7 @@ use serde::{Serialize, Serializer};
 use crate::account::Account;
 use crate::contact::LeadSource;
 use crate::context::Context;
-use crate::custom::CustomFields;
+use crate::custom::{CustomFields, FieldKey};
 use crate::edit::{Change, Reassignment};
 use crate::error::ValidationError;
 use crate::forecast::{ForecastCategory, Probability};
@@ -23,6 +23,7 @@ use crate::text::{Note, Summary, User};
 
 mod any;
 mod evidence;
+mod pipeline;
 mod stage;
 mod stored;
 
@@ -32,6 +33,7 @@ pub use evidence::{
     ForecastOverride, Incumbent, LossCategory, LossReason, OpportunityEvidence,
     OpportunityTransition, PaymentTerms, Revised, Revision, SentProposal, SignedContract,
 };
+pub use pipeline::{CustomStage, Placement, StageError, StageMove};
 pub use stage::{
     Contracting, Discovery, Lost, Negotiation, OpenStage, OpportunityStage, OpportunityState,
     Proposal, ProposalStage, Won,
@@ -204,7 +206,8 @@ impl<S: OpportunityState> Opportunity<S> {
         self.data.expected_close
     }
 
-    /// The probability of closing: the override if one is set, else the stage's default.
+    /// The probability of closing: the override if one is set, else the default of its custom
+    /// stage when it is in one ([`Placement::probability`]), else its stage's default.
     pub fn probability(&self) -> Probability {
         self.data.probability()
     }
@@ -227,6 +230,25 @@ impl<S: OpportunityState> Opportunity<S> {
     /// Every transition, oldest first.
     pub fn history(&self) -> &History<OpportunityStage, OpportunityEvidence> {
         &self.data.history
+    }
+
+    /// The pipeline it belongs to, if it was put in one.
+    pub fn pipeline(&self) -> Option<&FieldKey> {
+        self.data.placement.as_ref().map(Placement::pipeline)
+    }
+
+    /// Where it was last placed in its pipeline, if it belongs to one: the custom stage it is
+    /// in while it is in the placement's backbone stage; for a closed opportunity, the custom
+    /// stage it closed from.
+    pub fn placement(&self) -> Option<&Placement> {
+        self.data.placement.as_ref()
+    }
+
+    /// The custom stage it is in: its placement, when the placement is inside its backbone
+    /// stage (`None` for an opportunity in no pipeline, a closed one, or one a typed step took
+    /// into the next backbone stage outside the facade, until it is placed there).
+    pub fn custom_stage(&self) -> Option<&Placement> {
+        self.data.custom_stage()
     }
 
     /// Whether its contact's personal data was erased, and with it the opportunity's free text
@@ -289,6 +311,7 @@ impl Opportunity<Discovery> {
                 qualification,
                 created_at: now,
                 custom: CustomFields::new(),
+                placement: None,
             }),
         })
     }
@@ -623,6 +646,71 @@ impl<S: OpenStage> Opportunity<S> {
         self.record(OpportunityEvidence::Overridden(Box::new(entry)), ctx);
         self.data.probability_override = probability;
         self.data.forecast_override = forecast;
+    }
+
+    /// Moves it to `stage`, a custom stage inside its backbone stage, with `note` if one is
+    /// given: an entry of the history that keeps the backbone stage and needs no evidence
+    /// ([`StageMove`], with the custom stage before), after which it is in `stage` and takes
+    /// its default probability (an override stays until the next change of backbone stage).
+    /// An opportunity in no pipeline joins `stage`'s. Crossing into another backbone stage is
+    /// its typed step ([`propose`](Opportunity::propose), ...), which needs evidence.
+    ///
+    /// # Errors
+    ///
+    /// The opportunity is unchanged when `stage` is inside another backbone stage
+    /// ([`StageError::OtherBackbone`]), of another pipeline than the opportunity's
+    /// ([`StageError::OtherPipeline`]), the one it is in ([`StageError::AlreadyThere`]), or
+    /// of a retired pipeline it is not in ([`StageError::RetiredPipeline`]).
+    pub fn move_stage(
+        &mut self,
+        stage: CustomStage,
+        note: Option<Note>,
+        ctx: &Context<'_>,
+    ) -> Result<(), StageError> {
+        let to = stage.placement();
+        if to.backbone() != S::STAGE {
+            return Err(StageError::OtherBackbone {
+                stage: to.stage().clone(),
+                inside: to.backbone(),
+                current: S::STAGE,
+            });
+        }
+        match &self.data.placement {
+            Some(current) if current.pipeline() != to.pipeline() => {
+                return Err(StageError::OtherPipeline {
+                    current: current.pipeline().clone(),
+                    given: to.pipeline().clone(),
+                });
+            }
+            None if stage.pipeline_is_retired() => {
+                return Err(StageError::RetiredPipeline {
+                    pipeline: to.pipeline().clone(),
+                });
+            }
+            _ => {}
+        }
+        let from = self.data.custom_stage().map(|p| p.stage().clone());
+        if from.as_ref() == Some(to.stage()) {
+            return Err(StageError::AlreadyThere {
+                stage: to.stage().clone(),
+            });
+        }
+        let to = stage.into_placement();
+        let entry = StageMove::new(from, to.clone(), note);
+        self.record(OpportunityEvidence::StageMoved(Box::new(entry)), ctx);
+        self.data.core = self.data.core.edited(|core| core.placement = Some(to));
+        Ok(())
+    }
+
+    /// Places it in `stage` with no entry of its own: where it lands in its pipeline when
+    /// it is qualified, or when a typed step has just taken it into `stage`'s backbone stage
+    /// (that step's entry says when). The facade gives the pipeline's entry stage for the
+    /// opportunity's, inside `S`.
+    pub(crate) fn land(mut self, stage: CustomStage) -> Opportunity<S> {
+        debug_assert_eq!(stage.placement().backbone(), S::STAGE);
+        let to = stage.into_placement();
+        self.data.core = self.data.core.edited(|core| core.placement = Some(to));
+        self
     }
 
     /// Records `evidence` as an entry that keeps the stage, now (never before the latest

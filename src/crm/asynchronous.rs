@@ -799,6 +799,23 @@ impl<S: AsyncStore> AsyncCrm<S> {
         async move { self.steps().set_fields(record, update, actor).await }
     }
 
+    /// See [`Crm::move_stage`].
+    pub fn move_stage<'a, St: OpenStage>(
+        &'a self,
+        opportunity: Versioned<Opportunity<St>>,
+        pipeline: crate::fields::FieldKey,
+        stage: crate::fields::FieldKey,
+        note: Option<Note>,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Versioned<Opportunity<St>>, CrmError<S::Error>>> + Send + 'a
+    {
+        async move {
+            self.steps()
+                .move_stage(opportunity, &pipeline, &stage, note, actor)
+                .await
+        }
+    }
+
     /// See [`Crm::execute`].
     pub fn execute<'a>(
         &'a self,

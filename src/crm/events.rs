@@ -309,6 +309,11 @@ fn opportunity_changed(o: &AnyOpportunity) -> Payload {
             probability: *f.probability(),
             forecast: *f.forecast(),
         },
+        OpportunityEvidence::StageMoved(m) => Payload::StageMoved {
+            pipeline: m.to().pipeline().clone(),
+            from: m.from().cloned(),
+            to: m.to().stage().clone(),
+        },
     }
 }
 

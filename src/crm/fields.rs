@@ -89,6 +89,25 @@ impl InForce {
     }
 }
 
+/// Why a stored record does not conform to the schema: a custom value, or an opportunity's
+/// placement in its pipeline.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum Nonconforming {
+    #[error(transparent)]
+    Field(FieldError),
+    #[error(transparent)]
+    Stage(crate::fields::StageError),
+}
+
+impl<E> From<Nonconforming> for CrmError<E> {
+    fn from(refused: Nonconforming) -> CrmError<E> {
+        match refused {
+            Nonconforming::Field(e) => CrmError::Field(e),
+            Nonconforming::Stage(e) => CrmError::Stage(e),
+        }
+    }
+}
+
 /// The custom values a step creates a record with, checked: what it sets on the record, and
 /// the schema its commit relies on (`None` when there is no value: nothing is loaded).
 pub(super) struct Initial {
@@ -115,25 +134,40 @@ impl<B: Backend> Steps<'_, B> {
         })
     }
 
-    /// Whether `record`'s custom values are valid under the schema in force, which is loaded
-    /// into `schema` the first time a record with values needs it: every value of a field of
-    /// its kind, of its type, within its bounds (retired fields and options included). A
-    /// value that fails was forged or damaged in the store.
+    /// Whether `record`'s custom values, and an opportunity's placement in its pipeline, are
+    /// valid under the schema in force, which is loaded into `schema` the first time a record
+    /// needs it: every value of a field of its kind, of its type, within its bounds (retired
+    /// fields and options included); every pipeline and custom stage it was placed in one of
+    /// the schema, inside the backbone stage the record says. One that fails was forged or
+    /// damaged in the store.
     pub(super) async fn conforms(
         &self,
         record: &Record,
         schema: &mut Option<InForce>,
-    ) -> Result<Result<(), FieldError>, CrmError<B::Error>> {
-        let Some(custom) = record.custom_fields().filter(|c| !c.is_empty()) else {
+    ) -> Result<Result<(), Nonconforming>, CrmError<B::Error>> {
+        let custom = record.custom_fields().filter(|c| !c.is_empty());
+        let placed = match record {
+            Record::Opportunity(o) if o.pipeline().is_some() => Some(o),
+            _ => None,
+        };
+        if custom.is_none() && placed.is_none() {
             return Ok(Ok(()));
-        };
+        }
         let schema = match schema {
-            Some(schema) => schema,
-            None => schema.insert(self.schema_in_force().await?),
+            Some(schema) => schema.schema(),
+            None => schema.insert(self.schema_in_force().await?).schema(),
         };
-        Ok(schema
-            .schema()
-            .check_stored(record.kind(), custom.values(), record.currency()))
+        if let Some(custom) = custom {
+            if let Err(e) = schema.check_stored(record.kind(), custom.values(), record.currency()) {
+                return Ok(Err(Nonconforming::Field(e)));
+            }
+        }
+        Ok(match placed {
+            Some(o) => schema
+                .check_placement(o.placement(), o.history())
+                .map_err(Nonconforming::Stage),
+            None => Ok(()),
+        })
     }
 
     /// The values a record of `kind` (its money in `currency`) is created with, checked as a

@@ -460,6 +460,7 @@ impl<B: Backend> Steps<'_, B> {
         qualification: WithFields<Qualification>,
         actor: &User,
     ) -> Result<Qualified, CrmError<B::Error>> {
+        let pipeline = qualification.pipeline().cloned();
         let (qualification, values) = qualification.into_parts();
         let opportunity = Resource::new(RecordKind::Opportunity).owned_by(lead.owner());
         let permit = self
@@ -470,9 +471,17 @@ impl<B: Backend> Steps<'_, B> {
         let initial = self
             .initial(RecordKind::Opportunity, values, Some(currency))
             .await?;
+        let (landing, schema) = self
+            .landing(
+                pipeline.as_ref(),
+                OpportunityStage::Discovery,
+                true,
+                initial.schema,
+            )
+            .await?;
         let ctx = self.context(actor);
-        let mut plan = plan::qualify(lead, qualification, initial.custom, &ctx)?;
-        super::fields::InForce::rely(&initial.schema, &mut plan);
+        let mut plan = plan::qualify(lead, qualification, initial.custom, landing, &ctx)?;
+        super::fields::InForce::rely(&schema, &mut plan);
         self.apply(plan, actor, permit).await
     }
 
@@ -487,12 +496,18 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Proposal)
             .await?;
         let ctx = self.context(actor);
-        self.apply(
-            plan::try_step(opportunity, |o| o.propose(proposal, &ctx))?.relying_on(next_step),
-            actor,
-            permit,
-        )
-        .await
+        let plan = self
+            .landed(
+                opportunity,
+                OpportunityStage::Proposal,
+                |opportunity, landing| {
+                    plan::try_step(opportunity, |o| {
+                        o.propose(proposal, &ctx).map(|o| landing.place(o))
+                    })
+                },
+            )
+            .await?;
+        self.apply(plan.relying_on(next_step), actor, permit).await
     }
 
     pub(super) async fn negotiate(
@@ -506,12 +521,18 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Negotiation)
             .await?;
         let ctx = self.context(actor);
-        self.apply(
-            plan::step(opportunity, |o| o.negotiate(note, &ctx)).relying_on(next_step),
-            actor,
-            permit,
-        )
-        .await
+        let plan = self
+            .landed(
+                opportunity,
+                OpportunityStage::Negotiation,
+                |opportunity, landing| {
+                    Ok(plan::step(opportunity, |o| {
+                        landing.place(o.negotiate(note, &ctx))
+                    }))
+                },
+            )
+            .await?;
+        self.apply(plan.relying_on(next_step), actor, permit).await
     }
 
     pub(super) async fn enter_contracting(
@@ -526,13 +547,18 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Contracting)
             .await?;
         let ctx = self.context(actor);
-        self.apply(
-            plan::step(opportunity, |o| o.enter_contracting(terms, incumbent, &ctx))
-                .relying_on(next_step),
-            actor,
-            permit,
-        )
-        .await
+        let plan = self
+            .landed(
+                opportunity,
+                OpportunityStage::Contracting,
+                |opportunity, landing| {
+                    Ok(plan::step(opportunity, |o| {
+                        landing.place(o.enter_contracting(terms, incumbent, &ctx))
+                    }))
+                },
+            )
+            .await?;
+        self.apply(plan.relying_on(next_step), actor, permit).await
     }
 
     pub(super) async fn win(
@@ -651,12 +677,18 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Discovery)
             .await?;
         let ctx = self.context(actor);
-        self.apply(
-            plan::step(opportunity, |o| o.reopen(note, &ctx)).relying_on(next_step),
-            actor,
-            permit,
-        )
-        .await
+        let plan = self
+            .landed(
+                opportunity,
+                OpportunityStage::Discovery,
+                |opportunity, landing| {
+                    Ok(plan::step(opportunity, |o| {
+                        landing.place(o.reopen(note, &ctx))
+                    }))
+                },
+            )
+            .await?;
+        self.apply(plan.relying_on(next_step), actor, permit).await
     }
 
     pub(super) async fn reassign_lead<St: OpenLeadState>(

@@ -169,6 +169,10 @@ pub enum CrmError<E> {
     /// ([`Crm::set_fields`](crate::Crm::set_fields)).
     #[error("{0}")]
     Field(crate::fields::FieldError),
+    /// A move to a custom stage refused, or an opportunity's placement that does not fit the
+    /// schema, naming the pipeline or the stage ([`Crm::move_stage`](crate::Crm::move_stage)).
+    #[error("{0}")]
+    Stage(crate::fields::StageError),
 }
 
 impl<E> From<CommitError<E>> for CrmError<E> {

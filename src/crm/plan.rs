@@ -118,6 +118,7 @@ pub(super) fn qualify<S: QualifiableState, E>(
     lead: Versioned<Lead<S>>,
     qualification: Qualification,
     custom: CustomFields,
+    landing: super::pipelines::Landing,
     ctx: &Context<'_>,
 ) -> Result<Plan<Qualified>, CrmError<E>> {
     let (lead, version) = lead.into_parts();
@@ -130,7 +131,10 @@ pub(super) fn qualify<S: QualifiableState, E>(
         })?;
     let plan = pair(
         (lead, Precondition::Version(version)),
-        (opportunity.with_custom_fields(custom), Precondition::Absent),
+        (
+            landing.place(opportunity.with_custom_fields(custom)),
+            Precondition::Absent,
+        ),
     );
     Ok(plan.map(|(lead, opportunity)| Qualified { lead, opportunity }))
 }

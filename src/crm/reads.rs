@@ -226,9 +226,7 @@ impl<B: Backend> Steps<'_, B> {
                 }
                 Some(true) => {}
             }
-            self.conforms(record.value(), &mut None)
-                .await?
-                .map_err(CrmError::Field)?;
+            self.conforms(record.value(), &mut None).await??;
         }
         plan::typed(id, loaded)
     }
@@ -244,9 +242,7 @@ impl<B: Backend> Steps<'_, B> {
             .readable(actor, record.value())
             .await?
             .ok_or(CrmError::NotFound(id))?;
-        self.conforms(record.value(), &mut None)
-            .await?
-            .map_err(CrmError::Field)?;
+        self.conforms(record.value(), &mut None).await??;
         Ok(Visible::new(record, personal))
     }
 

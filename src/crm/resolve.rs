@@ -112,6 +112,26 @@ pub(super) enum Resolved {
     ReassignAccount(Versioned<Account>, Option<User>, Option<Note>),
     /// Any record but the schema's (which the match refuses), whatever its kind and state.
     SetFields(Versioned<Record>, crate::fields::FieldUpdate),
+    /// Any opportunity: `Steps::move_stage_of` refuses a closed one.
+    MoveStage(
+        Versioned<AnyOpportunity>,
+        crate::fields::FieldKey,
+        crate::fields::FieldKey,
+        Option<Note>,
+    ),
+}
+
+/// A qualification with the values and the pipeline its opportunity is created with.
+fn qualifying(
+    qualification: Qualification,
+    fields: crate::fields::FieldValues,
+    pipeline: Option<crate::fields::FieldKey>,
+) -> WithFields<Qualification> {
+    let input = WithFields::new(qualification, fields);
+    match pipeline {
+        Some(pipeline) => input.in_pipeline(pipeline),
+        None => input,
+    }
 }
 
 /// Resolves `command` against the record it names as `loaded`: not found, then the caller's
@@ -214,23 +234,25 @@ pub(super) fn resolve<E>(
             C::Qualify {
                 qualification,
                 fields,
+                pipeline,
                 ..
             },
             Record::Lead(AnyLead::Working(l)),
         ) => R::QualifyWorking(
             Versioned::new(l, stored),
-            WithFields::new(qualification, fields),
+            qualifying(qualification, fields, pipeline),
         ),
         (
             C::Qualify {
                 qualification,
                 fields,
+                pipeline,
                 ..
             },
             Record::Lead(AnyLead::Nurturing(l)),
         ) => R::QualifyNurturing(
             Versioned::new(l, stored),
-            WithFields::new(qualification, fields),
+            qualifying(qualification, fields, pipeline),
         ),
         (C::Qualify { .. }, _) => return Err(wrong(Expected::OneOf(accepts::QUALIFIABLE))),
         (C::Propose { proposal, .. }, Record::Opportunity(AnyOpportunity::Discovery(o))) => {
@@ -419,6 +441,16 @@ pub(super) fn resolve<E>(
         (C::SetFields { .. }, Record::FieldSchema(_)) => {
             return Err(wrong(Expected::OneOf(accepts::CUSTOMIZABLE)));
         }
+        (
+            C::MoveStage {
+                pipeline,
+                stage,
+                note,
+                ..
+            },
+            Record::Opportunity(o),
+        ) => R::MoveStage(Versioned::new(o, stored), pipeline, stage, note),
+        (C::MoveStage { .. }, _) => return Err(wrong(Expected::OneOf(accepts::OPEN_OPPORTUNITY))),
         (C::SetFields { fields, .. }, record) => {
             R::SetFields(Versioned::new(record, stored), fields)
         }

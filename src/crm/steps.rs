@@ -724,6 +724,9 @@ impl<B: Backend> Steps<'_, B> {
                 one(written(self.reassign_account(a, u, r, actor).await?))
             }
             R::SetFields(record, update) => one(self.set_fields_of(record, update, actor).await?),
+            R::MoveStage(o, pipeline, stage, note) => one(self
+                .move_stage_of(o, &pipeline, &stage, note, actor)
+                .await?),
         })
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{FieldKey, FieldValue, FieldValues, SchemaVersion};
 use crate::edit::{Change, chained};
+use crate::qualification::Qualification;
 use crate::text::User;
 
 /// The custom field values of a record and their history.
@@ -405,12 +406,18 @@ impl From<FieldValues> for FieldUpdate {
 pub struct WithFields<T> {
     input: T,
     values: FieldValues,
+    /// The pipeline a qualification puts its opportunity in.
+    pipeline: Option<FieldKey>,
 }
 
 impl<T> WithFields<T> {
     /// `input`, the record it makes created with `values`.
     pub fn new(input: T, values: FieldValues) -> WithFields<T> {
-        WithFields { input, values }
+        WithFields {
+            input,
+            values,
+            pipeline: None,
+        }
     }
 
     /// The step's input.
@@ -426,6 +433,34 @@ impl<T> WithFields<T> {
     /// The input and the values.
     pub fn into_parts(self) -> (T, FieldValues) {
         (self.input, self.values)
+    }
+}
+
+impl WithFields<Qualification> {
+    /// The same qualification, whose opportunity belongs to `pipeline`: it is created in the
+    /// pipeline's first current stage inside `Discovery`, and every typed step then places it
+    /// in the pipeline's first current stage inside the backbone stage it enters
+    /// ([`Crm::move_stage`](crate::Crm::move_stage) moves it between them). Without it, the
+    /// opportunity is in no pipeline (it can join one by a move).
+    ///
+    /// ```
+    /// use prospect::Qualification;
+    /// use prospect::fields::{FieldError, FieldKey, WithFields};
+    /// fn renewal(q: Qualification) -> Result<WithFields<Qualification>, FieldError> {
+    ///     Ok(WithFields::from(q).in_pipeline(FieldKey::new("renewals")?))
+    /// }
+    /// ```
+    #[must_use]
+    pub fn in_pipeline(self, pipeline: FieldKey) -> WithFields<Qualification> {
+        WithFields {
+            pipeline: Some(pipeline),
+            ..self
+        }
+    }
+
+    /// The pipeline the opportunity is put in, if one was given.
+    pub fn pipeline(&self) -> Option<&FieldKey> {
+        self.pipeline.as_ref()
     }
 }
 

@@ -11,8 +11,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FieldKey, SchemaError};
+use super::{FieldKey, FieldSchema, SchemaError};
 use crate::forecast::Probability;
+use crate::history::History;
+use crate::opportunity::{CustomStage, OpportunityEvidence, Placement, StageError};
 use crate::state::OpportunityStage;
 
 /// A custom stage of a pipeline.
@@ -263,4 +265,102 @@ impl Pipeline {
         }
         Ok(())
     }
+}
+
+impl FieldSchema {
+    /// The custom stage `stage` of `pipeline`: what
+    /// [`Opportunity::move_stage`](crate::Opportunity::move_stage) takes, with the stage's
+    /// backbone stage and default probability.
+    ///
+    /// # Errors
+    ///
+    /// [`StageError::UnknownPipeline`], [`StageError::UnknownStage`], or
+    /// [`StageError::RetiredStage`]: nothing moves into a retired stage.
+    pub fn custom_stage(
+        &self,
+        pipeline: &FieldKey,
+        stage: &FieldKey,
+    ) -> Result<CustomStage, StageError> {
+        let (found, custom) = self.stage_of(pipeline, stage)?;
+        if custom.is_retired() {
+            return Err(StageError::RetiredStage {
+                pipeline: pipeline.clone(),
+                stage: stage.clone(),
+            });
+        }
+        Ok(custom_stage(found, custom))
+    }
+
+    /// Where an opportunity of `pipeline` lands when a typed step takes it into `backbone`
+    /// (or when it is qualified into it): the pipeline's first current stage inside it, which
+    /// every pipeline has for every open backbone stage (`Pipeline::check`); `None` for a
+    /// closed one.
+    pub(crate) fn entry_stage(
+        &self,
+        pipeline: &FieldKey,
+        backbone: OpportunityStage,
+    ) -> Result<Option<CustomStage>, StageError> {
+        let found = self
+            .pipeline(pipeline)
+            .ok_or_else(|| StageError::UnknownPipeline {
+                pipeline: pipeline.clone(),
+            })?;
+        Ok(found
+            .entry(backbone)
+            .map(|stage| custom_stage(found, stage)))
+    }
+
+    /// Whether a stored opportunity's placement, and every move between custom stages its
+    /// history records, name a pipeline and a stage of this schema (retired ones included),
+    /// each inside the backbone stage the record puts it in. One that does not was forged or
+    /// damaged in the store.
+    pub(crate) fn check_placement(
+        &self,
+        placement: Option<&Placement>,
+        history: &History<OpportunityStage, OpportunityEvidence>,
+    ) -> Result<(), StageError> {
+        let moves = history.iter().filter_map(|t| match t.evidence() {
+            OpportunityEvidence::StageMoved(m) => Some(m.to()),
+            _ => None,
+        });
+        for placed in placement.into_iter().chain(moves) {
+            let (_, stage) = self.stage_of(placed.pipeline(), placed.stage())?;
+            if stage.backbone() != placed.backbone() {
+                return Err(StageError::OtherBackbone {
+                    stage: placed.stage().clone(),
+                    inside: stage.backbone(),
+                    current: placed.backbone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The pipeline `pipeline` and its stage `stage`, retired or not.
+    fn stage_of(
+        &self,
+        pipeline: &FieldKey,
+        stage: &FieldKey,
+    ) -> Result<(&Pipeline, &PipelineStage), StageError> {
+        let found = self
+            .pipeline(pipeline)
+            .ok_or_else(|| StageError::UnknownPipeline {
+                pipeline: pipeline.clone(),
+            })?;
+        let custom = found.stage(stage).ok_or_else(|| StageError::UnknownStage {
+            pipeline: pipeline.clone(),
+            stage: stage.clone(),
+        })?;
+        Ok((found, custom))
+    }
+}
+
+fn custom_stage(pipeline: &Pipeline, stage: &PipelineStage) -> CustomStage {
+    CustomStage::new(
+        pipeline.key.clone(),
+        stage.key.clone(),
+        stage.backbone,
+        stage.probability,
+        pipeline.retired,
+    )
 }

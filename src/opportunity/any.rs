@@ -8,9 +8,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
     Contracting, Discovery, Lost, Negotiation, Opportunity, OpportunityData, OpportunityEvidence,
-    OpportunityStage, OpportunityState, Proposal, Won,
+    OpportunityStage, OpportunityState, Placement, Proposal, Won,
 };
 use crate::contact::LeadSource;
+use crate::custom::FieldKey;
 use crate::error::RecordError;
 use crate::forecast::{ForecastCategory, Probability};
 use crate::history::{History, Tag};
@@ -158,7 +159,8 @@ impl AnyOpportunity {
         self.data().expected_close
     }
 
-    /// The probability of closing (the override, or the stage's default).
+    /// The probability of closing (the override, or its custom stage's default, or its
+    /// stage's). See [`Opportunity::probability`].
     pub fn probability(&self) -> Probability {
         self.data().probability()
     }
@@ -181,6 +183,21 @@ impl AnyOpportunity {
     /// Every transition, oldest first.
     pub fn history(&self) -> &History<OpportunityStage, OpportunityEvidence> {
         &self.data().history
+    }
+
+    /// The pipeline it belongs to, if any. See [`Opportunity::pipeline`].
+    pub fn pipeline(&self) -> Option<&FieldKey> {
+        self.placement().map(Placement::pipeline)
+    }
+
+    /// Where it was last placed in its pipeline. See [`Opportunity::placement`].
+    pub fn placement(&self) -> Option<&Placement> {
+        self.data().placement.as_ref()
+    }
+
+    /// The custom stage it is in. See [`Opportunity::custom_stage`].
+    pub fn custom_stage(&self) -> Option<&Placement> {
+        self.data().custom_stage()
     }
 
     /// Whether its contact's personal data was erased. See [`Opportunity::is_erased`].

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::OpportunityStage;
+use super::{OpportunityStage, StageMove};
 use crate::edit::{Change, Reassignment};
 use crate::error::{Field, ValidationError};
 use crate::forecast::{ForecastCategory, Probability};
@@ -451,6 +451,9 @@ pub enum OpportunityEvidence {
     /// The probability or forecast category of an open opportunity was overridden, or the
     /// override cleared (the stage stays).
     Overridden(Box<ForecastOverride>),
+    /// A move between custom stages of its pipeline, inside its backbone stage (which stays):
+    /// no evidence needed.
+    StageMoved(Box<StageMove>),
 }
 
 /// What to revise on an open opportunity: any of its name, amount and expected close, and
@@ -682,6 +685,7 @@ impl Tag for OpportunityEvidence {
             OpportunityEvidence::Revised(_) => "revised",
             OpportunityEvidence::Reassigned(_) => "reassigned",
             OpportunityEvidence::Overridden(_) => "overridden",
+            OpportunityEvidence::StageMoved(_) => "stage_moved",
         }
     }
 }
@@ -695,7 +699,8 @@ impl Tag for OpportunityStage {
 impl OpportunityEvidence {
     /// The same evidence with its free text and person names erased: proposals' summaries,
     /// notes, terms' notes, the dismissed incumbent's name, the contract's reference and signer,
-    /// reasons' detail, revised names, the reasons of edits. Amounts, dates, ids, owners and
+    /// reasons' detail, revised names, the reasons of edits and the notes of moves between
+    /// custom stages. Amounts, dates, ids, owners and
     /// categories stay.
     pub(super) fn erased(&self) -> OpportunityEvidence {
         let erased_note = |n: &Option<Note>| n.as_ref().map(|_| Note::erased());
@@ -745,6 +750,9 @@ impl OpportunityEvidence {
             OpportunityEvidence::Overridden(o) => {
                 OpportunityEvidence::Overridden(Box::new(o.erased()))
             }
+            OpportunityEvidence::StageMoved(m) => {
+                OpportunityEvidence::StageMoved(Box::new(m.erased()))
+            }
         }
     }
 }
@@ -772,7 +780,9 @@ pub(super) fn legal(
         (Some(f), t, E::ProposalRevised { .. }) => {
             f == t && matches!(f, O::Proposal | O::Negotiation)
         }
-        (Some(f), t, E::Revised(_) | E::Reassigned(_) | E::Overridden(_)) => f == t && f.is_open(),
+        (Some(f), t, E::Revised(_) | E::Reassigned(_) | E::Overridden(_) | E::StageMoved(_)) => {
+            f == t && f.is_open()
+        }
         _ => false,
     }
 }

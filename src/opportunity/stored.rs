@@ -22,7 +22,7 @@ use crate::qualification::Qualification;
 use crate::text::{Summary, User};
 
 use super::evidence::legal;
-use super::{OpportunityEvidence, Revised, SentProposal, SignedContract};
+use super::{OpportunityEvidence, Placement, Revised, SentProposal, SignedContract};
 use crate::edit::chained;
 
 /// What an opportunity's steps do not change (an edit of its name or owner makes a new one):
@@ -39,6 +39,9 @@ pub(crate) struct OpportunityCore {
     pub(crate) created_at: DateTime<Utc>,
     /// Its custom fields (a write of them makes a new core).
     pub(crate) custom: CustomFields,
+    /// Where it is in its pipeline, if it belongs to one (a move or a landing makes a new
+    /// core).
+    pub(crate) placement: Option<Placement>,
 }
 
 impl OpportunityCore {
@@ -55,6 +58,7 @@ impl OpportunityCore {
             qualification: self.qualification.duplicate(),
             created_at: self.created_at,
             custom: self.custom.clone(),
+            placement: self.placement.clone(),
         };
         edit(&mut core);
         Arc::new(core)
@@ -104,6 +108,8 @@ struct OpportunityOut<'a> {
     erased: bool,
     #[serde(skip_serializing_if = "CustomFields::is_empty")]
     custom: &'a CustomFields,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placement: &'a Option<Placement>,
 }
 
 /// An opportunity as deserialised, before it is validated.
@@ -130,6 +136,8 @@ struct OpportunityIn {
     erased: bool,
     #[serde(default)]
     custom: CustomFields,
+    #[serde(default)]
+    placement: Option<Placement>,
 }
 
 impl Serialize for OpportunityData {
@@ -159,6 +167,7 @@ impl Serialize for OpportunityData {
             history: &self.history,
             erased: self.erased,
             custom: &self.custom,
+            placement: &self.placement,
         }
         .serialize(s)
     }
@@ -201,6 +210,7 @@ impl<'de> Deserialize<'de> for OpportunityData {
                 qualification: r.qualification,
                 created_at: r.created_at,
                 custom: r.custom,
+                placement: r.placement,
             }),
             stage: r.stage,
             amount: r.amount,
@@ -236,6 +246,7 @@ impl OpportunityData {
                 qualification: core.qualification.erase_personal_data(),
                 created_at: core.created_at,
                 custom: core.custom.erased(),
+                placement: core.placement.clone(),
             }),
             stage: self.stage,
             amount: self.amount,
@@ -328,6 +339,22 @@ impl OpportunityData {
         });
         if !chained(handoffs, &self.owner) {
             return invariant("owner", "differs from its history's hand-offs");
+        }
+        if self
+            .placement
+            .as_ref()
+            .is_some_and(|p| !p.backbone().is_open())
+        {
+            return invariant(
+                "placement",
+                "a custom stage is inside an open backbone stage",
+            );
+        }
+        if !self.placement_follows_history() {
+            return invariant(
+                "placement",
+                "differs from its history's moves between custom stages",
+            );
         }
         if !self.overrides_follow_history() {
             return invariant(
@@ -495,8 +522,53 @@ impl OpportunityData {
     }
 
     pub(crate) fn probability(&self) -> Probability {
-        self.probability_override
-            .unwrap_or_else(|| self.stage.default_probability())
+        self.probability_override.unwrap_or_else(|| {
+            self.custom_stage()
+                .map_or_else(|| self.stage.default_probability(), Placement::probability)
+        })
+    }
+
+    /// Its placement, while it is inside its backbone stage (an open one).
+    pub(crate) fn custom_stage(&self) -> Option<&Placement> {
+        self.placement
+            .as_ref()
+            .filter(|p| p.backbone() == self.stage)
+    }
+
+    /// Whether its placement follows its history's moves between custom stages: every move an
+    /// entry inside the backbone stage it was made in, in one pipeline (its placement's: no
+    /// move without a placement); consecutive moves with no change of backbone stage between
+    /// them chained (each from where the previous went), only the first from no stage unless
+    /// the backbone stage changed since; and the placement the newest move's, unless the
+    /// backbone stage changed since (a landing, which has no entry).
+    fn placement_follows_history(&self) -> bool {
+        let mut previous: Option<&Placement> = None;
+        let mut crossed = false;
+        for entry in self.history.iter() {
+            let OpportunityEvidence::StageMoved(m) = entry.evidence() else {
+                crossed |= entry.from() != Some(entry.to());
+                continue;
+            };
+            let in_pipeline = self
+                .placement
+                .as_ref()
+                .is_some_and(|p| p.pipeline() == m.to().pipeline());
+            let chained = match (previous, m.from()) {
+                (Some(p), Some(from)) if !crossed => p.stage() == from,
+                (Some(_), None) => crossed,
+                _ => true,
+            };
+            if !in_pipeline || m.to().backbone() != entry.to() || !chained {
+                return false;
+            }
+            previous = Some(m.to());
+            crossed = false;
+        }
+        match (previous, &self.placement) {
+            (Some(newest), Some(placement)) => crossed || newest == placement,
+            (None, _) => true,
+            (Some(_), None) => false,
+        }
     }
 
     pub(crate) fn forecast_category(&self) -> ForecastCategory {

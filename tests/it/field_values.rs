@@ -14,7 +14,7 @@ use prospect::store::{Store, Versioned};
 use prospect::testkit::Sample;
 use prospect::*;
 
-use crate::support::{all_events, everything, json};
+use crate::support::{Change, SchemaChangedMidway, all_events, everything, json};
 
 fn key(text: &str) -> FieldKey {
     FieldKey::new(text).unwrap()
@@ -452,76 +452,6 @@ fn field_edits_are_entries_of_the_history_the_store_checks() {
     );
     assert!(touched.extends(&after.history_mark()));
     assert_eq!(touched.history_mark().len(), 3);
-}
-
-/// A store that, the first time the facade loads the field schema, lets another instance
-/// change it before answering: the change lands between the check and the commit.
-struct SchemaChangedMidway<'a> {
-    inner: &'a MemoryStore,
-    change: std::sync::Mutex<Option<Change<'a>>>,
-}
-
-/// What another instance does to the store.
-type Change<'a> = Box<dyn FnOnce(&MemoryStore) + Send + 'a>;
-
-impl Store for SchemaChangedMidway<'_> {
-    type Error = std::convert::Infallible;
-
-    fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Self::Error> {
-        let loaded = self.inner.load(id);
-        if matches!(id, RecordId::FieldSchema(_)) {
-            if let Some(change) = self.change.lock().unwrap().take() {
-                change(self.inner);
-            }
-        }
-        loaded
-    }
-    fn commit(
-        &self,
-        batch: prospect::store::Batch,
-    ) -> Result<(), prospect::store::CommitError<Self::Error>> {
-        self.inner.commit(batch)
-    }
-    fn find_contacts_by_email(
-        &self,
-        email: &EmailAddress,
-    ) -> Result<Vec<Versioned<Contact>>, Self::Error> {
-        self.inner.find_contacts_by_email(email)
-    }
-    fn find_organizations_by_domain(
-        &self,
-        domain: &Domain,
-    ) -> Result<Vec<Versioned<Organization>>, Self::Error> {
-        self.inner.find_organizations_by_domain(domain)
-    }
-    fn list(
-        &self,
-        query: &prospect::store::Query,
-        after: Option<prospect::store::Cursor>,
-        limit: usize,
-    ) -> Result<prospect::store::Page, Self::Error> {
-        self.inner.list(query, after, limit)
-    }
-    fn read_events(
-        &self,
-        after: Option<prospect::event::Position>,
-        limit: usize,
-    ) -> Result<prospect::event::EventPage, Self::Error> {
-        self.inner.read_events(after, limit)
-    }
-    fn prune_events(&self, before: prospect::event::Position) -> Result<u64, Self::Error> {
-        self.inner.prune_events(before)
-    }
-    fn recall_key(
-        &self,
-        actor: &User,
-        key: &prospect::idempotency::IdempotencyKey,
-    ) -> Result<Option<prospect::idempotency::Remembered>, Self::Error> {
-        self.inner.recall_key(actor, key)
-    }
-    fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, Self::Error> {
-        self.inner.prune_keys(before)
-    }
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod fields;
 mod funnel;
 mod hardening;
 mod lifecycle;
+mod pipelines;
 mod properties;
 mod read_back;
 mod records;

@@ -64,7 +64,7 @@ pub struct Events {
 #[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     /// What went wrong: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `duplicate`, `illegal_move`, `invalid`, `schema_change`, `idempotency_key_reused`,
+    /// `duplicate`, `illegal_move`, `invalid`, `schema_change`, `field`, `stage`, `idempotency_key_reused`,
     /// `unsupported_media_type`, `payload_too_large`, `too_many_requests`, `overloaded`,
     /// `request_timeout`, `store`, ...
     pub kind: String,

@@ -572,6 +572,16 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
                     None => e,
                 }
             }
+            CrmError::Stage(stage) => {
+                use prospect::fields::StageError as E;
+                let at = match stage {
+                    E::UnknownPipeline { .. }
+                    | E::RetiredPipeline { .. }
+                    | E::OtherPipeline { .. } => "args.pipeline",
+                    _ => "args.stage",
+                };
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "stage", message).at(at)
+            }
             _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
         }
     }

@@ -568,10 +568,38 @@ pub fn examples() -> Result<Vec<StepExample>, String> {
     s.crm
         .change_field_schema(prospect::fields::SchemaVersion::EMPTY, change, &s.me)
         .map_err(|e| e.to_string())?;
-    s.run(
+    let (o, v) = s.run(
         "set_fields",
         json!({"record": {"type": "opportunity", "id": o}, "version": v,
         "fields": {"seats": {"type": "integer", "value": 40}}}),
+    )?[0];
+    // A pipeline, which the reopened opportunity joins at one of its stages.
+    let pipeline: prospect::fields::Pipeline = serde_json::from_value(json!({
+        "key": "new_business", "label": "New business", "retired": false, "stages": [
+        {"key": "first_meeting", "label": "First meeting", "backbone": "discovery",
+            "probability": 10, "stale_after_days": 14, "retired": false},
+        {"key": "demo", "label": "Demo", "backbone": "discovery",
+            "probability": 25, "stale_after_days": null, "retired": false},
+        {"key": "quote", "label": "Quote", "backbone": "proposal",
+            "probability": 50, "stale_after_days": null, "retired": false},
+        {"key": "terms", "label": "Terms", "backbone": "negotiation",
+            "probability": 70, "stale_after_days": null, "retired": false},
+        {"key": "signature", "label": "Signature", "backbone": "contracting",
+            "probability": 90, "stale_after_days": null, "retired": false}]}))
+    .map_err(|e| e.to_string())?;
+    let change = prospect::fields::SchemaChange::AddPipeline { pipeline };
+    let version = s
+        .crm
+        .field_schema(&s.me)
+        .map_err(|e| e.to_string())?
+        .version();
+    s.crm
+        .change_field_schema(version, change, &s.me)
+        .map_err(|e| e.to_string())?;
+    s.run(
+        "move_stage",
+        json!({"opportunity": o, "version": v, "pipeline": "new_business", "stage": "demo",
+        "note": "Demo booked"}),
     )?;
     let contact = s.version_of(c)?;
     let (c, v) = s.run(

@@ -306,6 +306,7 @@ pub fn facade_replays_a_request_made_again<S: Store>(new: impl Fn() -> S) {
         version: lead.version(),
         qualification: sample.qualification(),
         fields: crate::fields::FieldValues::new(),
+        pipeline: None,
     };
     let (k, print) = (key("qualify-once"), Fingerprint::from_bytes([5; 32]));
     let first = crm.execute_once(command(), me, k.clone(), print).must();
