@@ -20,11 +20,13 @@ use crate::text::User;
 
 mod json;
 mod measures;
+mod pipelines;
 mod render;
 mod scope;
 
 pub use json::REPORT_SCHEMA;
 pub use measures::{Amounts, Durations};
+pub use pipelines::{PipelineBreakdown, StageBreakdown};
 pub use scope::{ConversionError, Rates, Scope};
 
 /// The stages of the funnel, each contact being counted at the furthest it reached.
@@ -129,6 +131,8 @@ enum Part {
         weighted: Money,
         closed_after: Option<i64>,
         lost: Option<LossCategory>,
+        /// Its pipeline and custom stage, when it is in one (boxed: most are not).
+        placed: Option<Box<pipelines::Placed>>,
     },
     Account,
     /// An activity or a task: daily work, not a stage of the funnel.
@@ -169,6 +173,7 @@ fn opportunity_part(data: &OpportunityData) -> Part {
             Some(OpportunityEvidence::Lost(reason)) => Some(reason.category),
             _ => None,
         },
+        placed: pipelines::Placed::of(data).map(Box::new),
     }
 }
 
@@ -301,9 +306,13 @@ impl Reach {
 ///   string in major units (`{"EUR": "36000.00"}`: money is never a float);
 /// - `by_source`: a map from source to `{leads, converted, opportunities, won, lost, win_rate,
 ///   won_value}`; `by_owner`: a list of the same, each with its `owner` (`null`: nobody);
+/// - `by_pipeline`: a map from pipeline key to `{opportunities, won, lost, win_rate,
+///   open_value, weighted_value, won_value, stages}`, `stages` a map from custom stage key to
+///   its open opportunities, `{open, open_value, weighted_value}` ([`PipelineBreakdown`]);
 /// - `disqualify_reasons`, `loss_reasons`: lists of `{category, count}`, most frequent first;
-/// - `stale`: `null`, or `{total, rotting: {stage: count}, unanswered_leads, overdue_tasks,
-///   by_owner: [{owner, count}]}` once [`set_stale`](Self::set_stale) was called.
+/// - `stale`: `null`, or `{total, rotting: {stage: count}, rotting_by_pipeline: {pipeline:
+///   {custom stage: count}}, unanswered_leads, overdue_tasks, by_owner: [{owner, count}]}` once
+///   [`set_stale`](Self::set_stale) was called.
 ///
 /// ```
 /// use prospect::funnel::{PipelineReport, REPORT_SCHEMA};
@@ -357,6 +366,7 @@ pub struct PipelineReport {
     won_value: Amounts,
     by_source: BTreeMap<LeadSource, Breakdown>,
     by_owner: BTreeMap<Option<User>, Breakdown>,
+    by_pipeline: BTreeMap<crate::custom::FieldKey, PipelineBreakdown>,
     disqualify_reasons: BTreeMap<DisqualifyCategory, u64>,
     loss_reasons: BTreeMap<LossCategory, u64>,
     /// Stored records a scan could not read, and so could not count.
@@ -602,6 +612,7 @@ impl PipelineReport {
                 weighted,
                 closed_after,
                 lost,
+                placed,
             } => {
                 bump(&mut self.opportunities[stage_index(*stage)], sign);
                 let won = *stage == OpportunityStage::Won;
@@ -634,6 +645,10 @@ impl PipelineReport {
                 }
                 if let Some(category) = lost {
                     bump_key(&mut self.loss_reasons, *category, sign);
+                }
+                if let Some(placed) = placed {
+                    let values = (*amount, *weighted);
+                    pipelines::change(&mut self.by_pipeline, placed, *stage, values, sign);
                 }
             }
         }
@@ -757,6 +772,14 @@ impl PipelineReport {
     /// Counts per owner (`None`: no owner).
     pub fn by_owner(&self) -> impl Iterator<Item = (Option<&User>, &Breakdown)> {
         self.by_owner.iter().map(|(o, b)| (o.as_ref(), b))
+    }
+
+    /// Counts and values per pipeline, by key, with the open opportunities per custom stage
+    /// (opportunities in no pipeline are not in it).
+    pub fn by_pipeline(
+        &self,
+    ) -> impl Iterator<Item = (&crate::custom::FieldKey, &PipelineBreakdown)> {
+        self.by_pipeline.iter()
     }
 
     /// Why the disqualified leads were disqualified, most frequent first.

@@ -21,8 +21,10 @@ use chrono::{DateTime, Offset, TimeDelta, Utc};
 use hashbrown::HashMap;
 
 use crate::context::Zones;
+use crate::custom::FieldKey;
+use crate::fields::FieldSchema;
 use crate::id::{LeadId, OpportunityId, TaskId};
-use crate::opportunity::{OpenStage, OpportunityStage};
+use crate::opportunity::{OpenStage, OpportunityEvidence, OpportunityStage, Placement};
 use crate::record::{AnyLead, Record, RecordId};
 use crate::task::{Due, Task};
 use crate::text::User;
@@ -76,6 +78,8 @@ impl fmt::Display for Escalation {
 #[derive(Clone)]
 pub struct StalePolicy {
     thresholds: BTreeMap<OpportunityStage, Duration>,
+    /// Per pipeline, per custom stage.
+    custom: BTreeMap<FieldKey, BTreeMap<FieldKey, Duration>>,
     first_response: Option<Duration>,
     activities_reset: bool,
     /// Rungs by how long past its threshold an item is, ascending.
@@ -88,6 +92,7 @@ impl fmt::Debug for StalePolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StalePolicy")
             .field("thresholds", &self.thresholds)
+            .field("custom", &self.custom)
             .field("first_response", &self.first_response)
             .field("activities_reset", &self.activities_reset)
             .field("ladder", &self.ladder)
@@ -107,6 +112,7 @@ impl StalePolicy {
     pub fn new() -> StalePolicy {
         StalePolicy {
             thresholds: BTreeMap::new(),
+            custom: BTreeMap::new(),
             first_response: None,
             activities_reset: true,
             ladder: BTreeMap::new(),
@@ -127,6 +133,43 @@ impl StalePolicy {
     pub fn stale_after<S: OpenStage>(mut self, threshold: Duration) -> StalePolicy {
         self.thresholds.insert(S::STAGE, threshold);
         self
+    }
+
+    /// An opportunity in the custom stage `stage` of `pipeline` goes stale when idle longer
+    /// than `threshold` in it, whatever its backbone stage's threshold.
+    pub fn stale_after_custom(
+        mut self,
+        pipeline: FieldKey,
+        stage: FieldKey,
+        threshold: Duration,
+    ) -> StalePolicy {
+        self.custom
+            .entry(pipeline)
+            .or_default()
+            .insert(stage, threshold);
+        self
+    }
+
+    /// The stale-after time of every custom stage of `schema`'s pipelines that has one
+    /// ([`PipelineStage::stale_after`](crate::fields::PipelineStage::stale_after), in days),
+    /// as [`stale_after_custom`](Self::stale_after_custom) would set it. An opportunity in a
+    /// custom stage without one follows its backbone stage's threshold.
+    pub fn with_pipelines(self, schema: &FieldSchema) -> StalePolicy {
+        const DAY: u64 = 24 * 3600;
+        let mut policy = self;
+        for pipeline in schema.pipelines() {
+            for stage in pipeline.stages() {
+                if let Some(days) = stage.stale_after() {
+                    let threshold = Duration::from_secs(u64::from(days) * DAY);
+                    policy = policy.stale_after_custom(
+                        pipeline.key().clone(),
+                        stage.key().clone(),
+                        threshold,
+                    );
+                }
+            }
+        }
+        policy
     }
 
     /// A new lead must be answered within `threshold` of being opened.
@@ -156,6 +199,11 @@ impl StalePolicy {
     /// The threshold of `stage`, if it has one.
     pub fn threshold(&self, stage: OpportunityStage) -> Option<Duration> {
         self.thresholds.get(&stage).copied()
+    }
+
+    /// The threshold of the custom stage `stage` of `pipeline`, if it has one of its own.
+    pub fn custom_threshold(&self, pipeline: &FieldKey, stage: &FieldKey) -> Option<Duration> {
+        self.custom.get(pipeline)?.get(stage).copied()
     }
 
     /// The next step for an item `overdue` past its threshold: the rung with the longest delay
@@ -206,6 +254,10 @@ pub struct Stale {
     pub overdue: Duration,
     /// The escalation ladder's step for it, if the ladder has one that far.
     pub next_step: Option<Escalation>,
+    /// The custom stage a rotting opportunity is idle in, when it is in one (its clock
+    /// started when it entered it; its threshold is the custom stage's when the policy has
+    /// one).
+    pub custom_stage: Option<Placement>,
 }
 
 impl Breach {
@@ -234,6 +286,7 @@ struct Candidate<O> {
     owner: O,
     clock_started: DateTime<Utc>,
     threshold: Duration,
+    custom_stage: Option<Placement>,
 }
 
 impl StalePolicy {
@@ -243,14 +296,28 @@ impl StalePolicy {
         match record {
             Record::Opportunity(o) => {
                 let stage = o.stage();
+                let custom = o.custom_stage();
+                let threshold = custom
+                    .and_then(|p| self.custom_threshold(p.pipeline(), p.stage()))
+                    .or_else(|| self.threshold(stage))?;
+                // In a custom stage, the clock starts when it entered it: its newest move
+                // between custom stages, or the typed step that landed it there.
+                let entered = match custom {
+                    None => o.history().last_move()?,
+                    Some(_) => o.history().newest_first().find(|t| {
+                        t.from() != Some(t.to())
+                            || matches!(t.evidence(), OpportunityEvidence::StageMoved(_))
+                    })?,
+                };
                 Some(Candidate {
                     breach: Breach::Rotting {
                         opportunity: o.id(),
                         stage,
                     },
                     owner: o.owner(),
-                    clock_started: o.history().last_move()?.at(),
-                    threshold: self.threshold(stage)?,
+                    clock_started: entered.at(),
+                    threshold,
+                    custom_stage: custom.cloned(),
                 })
             }
             Record::Lead(AnyLead::New(lead)) => Some(Candidate {
@@ -258,12 +325,14 @@ impl StalePolicy {
                 owner: lead.owner(),
                 clock_started: lead.created_at(),
                 threshold: self.first_response?,
+                custom_stage: None,
             }),
             Record::Task(task) if task.is_open() => Some(Candidate {
                 breach: Breach::Overdue { task: task.id() },
                 owner: Some(task.owner()),
                 clock_started: self.due_instant(task)?,
                 threshold: Duration::ZERO,
+                custom_stage: None,
             }),
             _ => None,
         }
@@ -311,6 +380,7 @@ impl StalePolicy {
             threshold: candidate.threshold,
             overdue,
             next_step: self.next_step(overdue),
+            custom_stage: candidate.custom_stage,
         })
     }
 
@@ -355,6 +425,7 @@ impl<'p> StaleCheck<'p> {
                 breach: c.breach,
                 clock_started: c.clock_started,
                 threshold: c.threshold,
+                custom_stage: c.custom_stage,
             });
         }
         self.policy.note_activity(record, &mut self.latest_activity);
@@ -403,6 +474,9 @@ where
 pub struct StaleCounts {
     /// Rotting opportunities per stage.
     pub by_stage: BTreeMap<OpportunityStage, u64>,
+    /// Rotting opportunities in a custom stage, per pipeline and custom stage (each also
+    /// counted in `by_stage`, under its backbone stage).
+    pub by_custom_stage: BTreeMap<FieldKey, BTreeMap<FieldKey, u64>>,
     /// New leads without an answer.
     pub unanswered_leads: u64,
     /// Open tasks past due.
@@ -417,7 +491,13 @@ impl StaleCounts {
         let mut counts = StaleCounts::default();
         for item in stale {
             match item.breach {
-                Breach::Rotting { stage, .. } => *counts.by_stage.entry(stage).or_default() += 1,
+                Breach::Rotting { stage, .. } => {
+                    *counts.by_stage.entry(stage).or_default() += 1;
+                    if let Some(p) = &item.custom_stage {
+                        let pipeline = counts.by_custom_stage.entry(p.pipeline().clone());
+                        *pipeline.or_default().entry(p.stage().clone()).or_default() += 1;
+                    }
+                }
                 Breach::Unanswered { .. } => counts.unanswered_leads += 1,
                 Breach::Overdue { .. } => counts.overdue_tasks += 1,
             }

@@ -49,7 +49,7 @@ mod fields;
 
 pub use fields::{
     field_definition, field_key, field_schema, field_type, field_value, field_values,
-    record_with_fields, schema_changes, schema_record,
+    pipeline_schema, record_with_fields, schema_changes, schema_record,
 };
 
 /// Strings made by `pattern` that `make` accepts (the patterns below only make valid ones; the
@@ -644,13 +644,33 @@ impl Walk {
                 break;
             }
         }
-        // The opportunity's walk, with the choices left.
+        // The opportunity's walk, with the choices left; one in three in the pipeline of
+        // `pipeline_schema`, landed by each typed step into an open stage, and moved between
+        // its stages inside discovery.
         let mut account = None;
+        let schema = (self.seed % 3 == 0).then(pipeline_schema);
         if let Some(mut o) = opportunity.take() {
             let today = |clock: &FixedClock| crate::context::Clock::now(clock).date_naive();
+            o = land(o, schema.as_ref());
             for choice in choices {
                 clock.advance(TimeDelta::hours(i64::from(choice) + 1));
+                let before = o.stage();
                 o = match o {
+                    AnyOpportunity::Discovery(mut o) if choice % 11 == 10 && schema.is_some() => {
+                        let to = match o.custom_stage().map(|p| p.stage().as_str()) {
+                            Some("first_call") => "demo",
+                            _ => "first_call",
+                        };
+                        let key = crate::fields::FieldKey::new(to);
+                        let stage = schema.as_ref().zip(key.ok()).and_then(|(schema, to)| {
+                            schema.custom_stage(&pipeline_key(), &to).ok()
+                        });
+                        if let Some(stage) = stage {
+                            // Inside its backbone stage, to the other stage: never refused.
+                            let _ = o.move_stage(stage, Some(self.note.clone()), &ctx);
+                        }
+                        o.into()
+                    }
                     // Edits, in every open stage: a revision, a revised proposal, an override,
                     // a hand-off.
                     AnyOpportunity::Discovery(mut o) if choice % 7 == 6 => {
@@ -736,6 +756,9 @@ impl Walk {
                         won
                     }
                 };
+                if o.stage() != before {
+                    o = land(o, schema.as_ref());
+                }
             }
             opportunity = Some(o);
         }
@@ -745,6 +768,27 @@ impl Walk {
             opportunity,
             account,
         }
+    }
+}
+
+/// The key of `pipeline_schema`'s pipeline.
+fn pipeline_key() -> crate::fields::FieldKey {
+    crate::fields::FieldKey::new("sales").unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+/// `o` placed where a typed step into its stage lands it in `schema`'s pipeline (the facade's
+/// landing), when there is a schema and the stage is open.
+fn land(o: AnyOpportunity, schema: Option<&crate::fields::FieldSchema>) -> AnyOpportunity {
+    let Some(schema) = schema else { return o };
+    let Ok(Some(stage)) = schema.entry_stage(&pipeline_key(), o.stage()) else {
+        return o;
+    };
+    match o {
+        AnyOpportunity::Discovery(o) => o.land(stage).into(),
+        AnyOpportunity::Proposal(o) => o.land(stage).into(),
+        AnyOpportunity::Negotiation(o) => o.land(stage).into(),
+        AnyOpportunity::Contracting(o) => o.land(stage).into(),
+        closed => closed,
     }
 }
 

@@ -6,7 +6,9 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use super::measures::write_amount;
-use super::{Amounts, Breakdown, Durations, FunnelStage, PipelineReport};
+use super::{
+    Amounts, Breakdown, Durations, FunnelStage, PipelineBreakdown, PipelineReport, StageBreakdown,
+};
 use crate::stale::StaleCounts;
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::text::User;
@@ -77,6 +79,42 @@ impl Serialize for Breakdown {
     }
 }
 
+impl Serialize for PipelineBreakdown {
+    /// Its counts, its win rate (`null` when nothing closed), its values, and its open
+    /// opportunities per custom stage: `{"opportunities", "won", "lost", "win_rate",
+    /// "open_value", "weighted_value", "won_value", "stages": {key: {"open", "open_value",
+    /// "weighted_value"}}}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let stages = Ordered(
+            self.stages
+                .iter()
+                .map(|(key, stage)| (key.as_str(), stage))
+                .collect(),
+        );
+        let mut out = s.serialize_struct("PipelineBreakdown", 8)?;
+        out.serialize_field("opportunities", &self.opportunities)?;
+        out.serialize_field("won", &self.won)?;
+        out.serialize_field("lost", &self.lost)?;
+        out.serialize_field("win_rate", &self.win_rate())?;
+        out.serialize_field("open_value", &self.open_value)?;
+        out.serialize_field("weighted_value", &self.weighted_value)?;
+        out.serialize_field("won_value", &self.won_value)?;
+        out.serialize_field("stages", &stages)?;
+        out.end()
+    }
+}
+
+impl Serialize for StageBreakdown {
+    /// `{"open": 4, "open_value": {...}, "weighted_value": {...}}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("StageBreakdown", 3)?;
+        out.serialize_field("open", &self.open)?;
+        out.serialize_field("open_value", &self.open_value)?;
+        out.serialize_field("weighted_value", &self.weighted_value)?;
+        out.end()
+    }
+}
+
 /// One owner's breakdown: the owner (`null`: nobody) beside its counts.
 #[derive(Serialize)]
 struct OwnerRow<'a> {
@@ -101,7 +139,8 @@ fn reasons<K>(ranked: Vec<(K, u64)>) -> Vec<ReasonRow<K>> {
 }
 
 impl Serialize for StaleCounts {
-    /// `{"total": 77, "rotting": {"proposal": 13, ...}, "unanswered_leads": 4,
+    /// `{"total": 77, "rotting": {"proposal": 13, ...}, "rotting_by_pipeline": {"renewals":
+    /// {"quote": 2, ...}, ...}, "unanswered_leads": 4,
     /// "overdue_tasks": 42, "by_owner": [{"owner": "ana", "count": 7}, ...]}`.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
@@ -123,9 +162,19 @@ impl Serialize for StaleCounts {
                 count: *count,
             })
             .collect();
-        let mut out = s.serialize_struct("StaleCounts", 5)?;
+        let rotting_by_pipeline = Ordered(
+            self.by_custom_stage
+                .iter()
+                .map(|(pipeline, stages)| {
+                    let stages = stages.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+                    (pipeline.as_str(), Ordered(stages))
+                })
+                .collect(),
+        );
+        let mut out = s.serialize_struct("StaleCounts", 6)?;
         out.serialize_field("total", &self.total())?;
         out.serialize_field("rotting", &rotting)?;
+        out.serialize_field("rotting_by_pipeline", &rotting_by_pipeline)?;
         out.serialize_field("unanswered_leads", &self.unanswered_leads)?;
         out.serialize_field("overdue_tasks", &self.overdue_tasks)?;
         out.serialize_field("by_owner", &by_owner)?;
@@ -185,7 +234,12 @@ impl Serialize for PipelineReport {
             .by_owner()
             .map(|(owner, breakdown)| OwnerRow { owner, breakdown })
             .collect();
-        let mut out = s.serialize_struct("PipelineReport", 18)?;
+        let by_pipeline = Ordered(
+            self.by_pipeline()
+                .map(|(key, breakdown)| (key.as_str(), breakdown))
+                .collect(),
+        );
+        let mut out = s.serialize_struct("PipelineReport", 19)?;
         out.serialize_field("schema", &REPORT_SCHEMA)?;
         out.serialize_field("contacts", &self.contacts())?;
         out.serialize_field("accounts", &self.accounts())?;
@@ -199,6 +253,7 @@ impl Serialize for PipelineReport {
         out.serialize_field("value", &value)?;
         out.serialize_field("by_source", &by_source)?;
         out.serialize_field("by_owner", &by_owner)?;
+        out.serialize_field("by_pipeline", &by_pipeline)?;
         out.serialize_field("disqualify_reasons", &reasons(self.disqualify_reasons()))?;
         out.serialize_field("loss_reasons", &reasons(self.loss_reasons()))?;
         out.serialize_field("stale", &self.stale())?;

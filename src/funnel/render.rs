@@ -164,6 +164,33 @@ impl fmt::Display for PipelineReport {
                 .collect(),
         )?;
 
+        if self.by_pipeline().next().is_some() {
+            writeln!(
+                f,
+                "\nBy pipeline      {:>7} {:>6} {:>6} {:>9}  open value (weighted)",
+                "opps", "won", "lost", "win rate"
+            )?;
+            for (key, p) in self.by_pipeline() {
+                writeln!(
+                    f,
+                    "  {key:<14} {:>7} {:>6} {:>6} {:>9}  {} ({})",
+                    p.opportunities,
+                    p.won,
+                    p.lost,
+                    percent(p.win_rate()),
+                    p.open_value,
+                    p.weighted_value
+                )?;
+                for (stage, s) in &p.stages {
+                    writeln!(
+                        f,
+                        "    {stage:<20} {:>7} open  {} ({})",
+                        s.open, s.open_value, s.weighted_value
+                    )?;
+                }
+            }
+        }
+
         writeln!(f, "\nDisqualify reasons")?;
         for (reason, count) in self.disqualify_reasons() {
             writeln!(f, "  {reason:<16} {count:>7}")?;
@@ -177,6 +204,7 @@ impl fmt::Display for PipelineReport {
             for (stage, count) in &stale.by_stage {
                 writeln!(f, "  {:<22} {count:>7}", format!("{stage} (rotting)"))?;
             }
+
             writeln!(
                 f,
                 "  {:<22} {:>7}",
@@ -189,6 +217,14 @@ impl fmt::Display for PipelineReport {
                     .as_ref()
                     .map_or("(none)".to_string(), |o| o.to_string());
                 writeln!(f, "  {owner:<22} {count:>7}")?;
+            }
+            if !stale.by_custom_stage.is_empty() {
+                writeln!(f, "\nRotting by pipeline stage (of those rotting)")?;
+                for (pipeline, stages) in &stale.by_custom_stage {
+                    for (stage, count) in stages {
+                        writeln!(f, "  {:<22} {count:>7}", format!("{pipeline} / {stage}"))?;
+                    }
+                }
             }
         }
         Ok(())

@@ -241,3 +241,31 @@ pub fn record_with_fields() -> impl Strategy<Value = (FieldSchema, Record)> {
             Some((schema, record.with_custom_fields(custom)))
         })
 }
+
+/// The schema whose one pipeline, `sales`, generated opportunities are placed in (one walk in
+/// three): two stages inside discovery (`first_call`, `demo`, where walks move between them),
+/// then one inside each other open stage, the last stale after 14 days. Its version is 1.
+pub fn pipeline_schema() -> FieldSchema {
+    use crate::fields::{Pipeline, PipelineStage};
+    use crate::forecast::Probability;
+    use crate::state::OpportunityStage as O;
+    let key = |k: &str| FieldKey::new(k).unwrap_or_else(|e| unreachable!("{e}"));
+    let stage = |k: &str, backbone, p: u32| {
+        let probability = Probability::new(p).unwrap_or_else(|e| unreachable!("{e}"));
+        PipelineStage::new(key(k), k, backbone, probability)
+    };
+    let sales = Pipeline::new(
+        key("sales"),
+        "Sales",
+        vec![
+            stage("first_call", O::Discovery, 10),
+            stage("demo", O::Discovery, 30),
+            stage("quote", O::Proposal, 55),
+            stage("terms", O::Negotiation, 70),
+            stage("signature", O::Contracting, 90).stale_after_days(14),
+        ],
+    );
+    FieldSchema::new()
+        .apply(&SchemaChange::AddPipeline { pipeline: sales })
+        .unwrap_or_else(|e| unreachable!("{e}"))
+}

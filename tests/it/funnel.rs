@@ -459,16 +459,36 @@ fn amounts_print_per_currency_in_major_units() {
 /// A won deal, a lost one, a disqualified lead, an open proposal left to rot and a new lead
 /// nobody answered: every part of the report has something in it (and one contact has two
 /// opportunities, so the funnel's count of contacts and the count of records differ).
+/// Every opportunity is in the pipeline `new_business`.
 fn documented_report() -> PipelineReport {
+    use prospect::fields::{FieldKey, Pipeline, PipelineStage, SchemaChange, SchemaVersion};
+    use prospect::state::OpportunityStage as O;
     let sample = Sample::new(60);
     let crm = sample.crm(MemoryStore::new());
     let me = sample.actor();
+    let key = |k: &str| FieldKey::new(k).unwrap();
+    let stage = |k: &str, backbone, p| {
+        PipelineStage::new(key(k), k, backbone, Probability::new(p).unwrap())
+    };
+    let pipeline = Pipeline::new(
+        key("new_business"),
+        "New business",
+        vec![
+            stage("first_meeting", O::Discovery, 20),
+            stage("quote", O::Proposal, 40).stale_after_days(2),
+            stage("terms", O::Negotiation, 70),
+            stage("signature", O::Contracting, 90),
+        ],
+    );
+    let change = SchemaChange::AddPipeline { pipeline };
+    crm.change_field_schema(SchemaVersion::EMPTY, change, me)
+        .unwrap();
     let qualified = |contact: &Versioned<Contact>| {
         let lead = crm.open_lead(contact, sample.interest(), me).unwrap();
         let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
-        crm.qualify(lead, sample.qualification(), me)
-            .unwrap()
-            .opportunity
+        let input = prospect::fields::WithFields::from(sample.qualification())
+            .in_pipeline(key("new_business"));
+        crm.qualify(lead, input, me).unwrap().opportunity
     };
     let contact = || {
         crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
@@ -496,7 +516,8 @@ fn documented_report() -> PipelineReport {
     let day = std::time::Duration::from_secs(86_400);
     let policy = prospect::stale::StalePolicy::new()
         .stale_after::<prospect::state::Proposal>(day)
-        .first_response_within(day);
+        .first_response_within(day)
+        .with_pipelines(&crm.field_schema(me).unwrap());
     let records = crate::support::everything(crm.store());
     let later = sample.clock().now() + chrono::TimeDelta::days(3);
     report.set_stale(&prospect::stale::find_stale(&records, &policy, later));
@@ -806,4 +827,14 @@ fn the_table_the_svg_and_the_json_agree_on_every_shared_figure() {
         .map(|row| row["count"].as_u64().unwrap())
         .sum();
     assert_eq!(by_owner, stale_total);
+    // By pipeline: the table's row and stage lines hold the JSON's counts.
+    let pipeline = &json["by_pipeline"]["new_business"];
+    let row = line("new_business");
+    assert_eq!(row[1], pipeline["opportunities"].to_string());
+    assert_eq!(row[2], pipeline["won"].to_string());
+    assert_eq!(row[3], pipeline["lost"].to_string());
+    let quote = line("quote");
+    assert_eq!(quote[1], pipeline["stages"]["quote"]["open"].to_string());
+    let rotting = json["stale"]["rotting_by_pipeline"]["new_business"]["quote"].as_u64();
+    assert_eq!(rotting, Some(section("Rotting by pipeline stage")));
 }

@@ -513,3 +513,137 @@ fn async_facade_moves_and_lands_the_same_way() {
         Err(CrmError::Stage(StageError::AlreadyThere { .. }))
     ));
 }
+
+#[test]
+fn the_report_counts_pipelines_and_stale_work_by_custom_stage() {
+    use prospect::funnel::{Contributes, PipelineReport};
+    use prospect::stale::{StalePolicy, find_stale};
+    let sample = Sample::new(410);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    with_pipelines(&crm, me);
+    let mut report = PipelineReport::from_store(&store).unwrap();
+    // Kept up to date one step at a time, as an application following its events would.
+    let mut track =
+        |before: Option<prospect::funnel::Contribution>, after: &dyn Contributes| match before {
+            Some(before) => report.replace(&before, &after.contribution()),
+            None => report.add(&after.contribution()),
+        };
+    let a = qualified(&crm, &sample, Some("new_business"));
+    let b = qualified(&crm, &sample, Some("new_business"));
+    let c = qualified(&crm, &sample, Some("renewals"));
+    let _outside = qualified(&crm, &sample, None);
+    let before = b.contribution();
+    let b = crm
+        .move_stage(b, key("new_business"), key("demo"), None, me)
+        .unwrap();
+    track(Some(before), &b);
+    let before = c.contribution();
+    let c = crm.propose(c, sample.proposal(), me).unwrap();
+    track(Some(before), &c);
+    let full = PipelineReport::from_store(&store).unwrap();
+    let new_business: Vec<_> = full.by_pipeline().collect();
+    assert_eq!(
+        new_business.len(),
+        2,
+        "two pipelines, the one in none not counted"
+    );
+    let (_, nb) = new_business[0];
+    assert_eq!(nb.opportunities, 2);
+    let open = |stage: &str| nb.stages.get(&key(stage)).map(|s| s.open);
+    assert_eq!((open("first_meeting"), open("demo")), (Some(1), Some(1)));
+    let (_, renewals) = new_business[1];
+    assert_eq!(
+        renewals.stages.get(&key("renewal_quote")).map(|s| s.open),
+        Some(1)
+    );
+    assert!(!renewals.stages.contains_key(&key("usage_review")));
+
+    // Stale: `signature` rots after 7 days of its own; the rest after the backbone's 30.
+    let day = std::time::Duration::from_secs(86_400);
+    let schema = crm.field_schema(me).unwrap();
+    let policy = StalePolicy::new()
+        .stale_after::<state::Discovery>(30 * day)
+        .stale_after::<state::Contracting>(30 * day)
+        .with_pipelines(&schema);
+    assert_eq!(
+        policy.custom_threshold(&key("new_business"), &key("signature")),
+        Some(7 * day)
+    );
+    let a = crm.propose(a, sample.proposal(), me).unwrap();
+    let a = crm.negotiate(a, sample.note("Price"), me).unwrap();
+    let a = crm
+        .enter_contracting(a, sample.terms(), sample.incumbent(), me)
+        .unwrap();
+    let records = crate::support::everything(&store);
+    let in_ten_days = sample.clock().now() + chrono::TimeDelta::days(10);
+    let stale = find_stale(&records, &policy, in_ten_days);
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert_eq!(stale[0].record(), RecordId::Opportunity(a.id()));
+    assert_eq!(
+        stale[0].custom_stage.as_ref().map(|p| p.stage().as_str()),
+        Some("signature")
+    );
+    let counts = prospect::stale::StaleCounts::of(&stale);
+    assert_eq!(
+        counts.by_custom_stage[&key("new_business")][&key("signature")],
+        1
+    );
+    // A move between custom stages restarts the clock; the backbone stage's entry does not
+    // count then.
+    let in_forty_days = sample.clock().now() + chrono::TimeDelta::days(40);
+    let b_id = b.id();
+    let stale = find_stale(&records, &policy, in_forty_days);
+    assert!(
+        stale
+            .iter()
+            .any(|s| s.record() == RecordId::Opportunity(b_id))
+    );
+    sample
+        .clock()
+        .set(sample.clock().now() + chrono::TimeDelta::days(20));
+    let b = crm
+        .move_stage(b, key("new_business"), key("first_meeting"), None, me)
+        .unwrap();
+    let records = crate::support::everything(&store);
+    let stale = find_stale(&records, &policy, in_forty_days);
+    assert!(
+        !stale
+            .iter()
+            .any(|s| s.record() == RecordId::Opportunity(b.id())),
+        "moved twenty days before: idle for twenty"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// Generated opportunities in a pipeline are placed where the schema says: every custom
+    /// stage they were in is one of the pipeline's, inside the backbone stage the record puts
+    /// it in; an open one is in a custom stage of its own backbone stage; and the report by
+    /// pipeline counts each once.
+    #[test]
+    fn generated_opportunities_are_placed_where_the_schema_says(
+        opportunity in prospect::strategies::opportunity(),
+    ) {
+        let schema = prospect::strategies::pipeline_schema();
+        let placements = opportunity.placement().into_iter().chain(
+            opportunity.history().iter().filter_map(|t| match t.evidence() {
+                OpportunityEvidence::StageMoved(m) => Some(m.to()),
+                _ => None,
+            }),
+        );
+        for placed in placements {
+            let pipeline = schema.pipeline(placed.pipeline()).expect("its pipeline");
+            let stage = pipeline.stage(placed.stage()).expect("its stage");
+            proptest::prop_assert_eq!(stage.backbone(), placed.backbone());
+        }
+        if opportunity.pipeline().is_some() && opportunity.stage().is_open() {
+            proptest::prop_assert!(opportunity.custom_stage().is_some());
+        }
+        let report = prospect::funnel::PipelineReport::from_records([&Record::Opportunity(opportunity.clone())]);
+        let counted: u64 = report.by_pipeline().map(|(_, p)| p.opportunities).sum();
+        proptest::prop_assert_eq!(counted, u64::from(opportunity.pipeline().is_some()));
+    }
+}
