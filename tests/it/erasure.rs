@@ -56,6 +56,8 @@ const STRUCTURAL: &[&str] = &[
     "logged_at",
     "on",
     "personal",
+    "pipeline",
+    "backbone",
 ];
 
 /// Paths (suffixes) whose strings are structure inside an edit's values before and after:
@@ -258,6 +260,8 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     let o = crm.propose(o, proposal, &me).unwrap();
     let revised = SentProposal::new(summary("revised proposal"), f.eur(38_000), today).unwrap();
     let o = crm.revise_proposal(o, revised, &me).unwrap();
+    // A move between custom stages, with a note: the opportunity joins a pipeline.
+    let o = join_a_pipeline(&crm, o, marked_note("moved"), &me);
     let probability = Probability::new(70).unwrap();
     crm.override_probability(o, probability, Some(marked_note("override")), &me)
         .unwrap();
@@ -410,6 +414,31 @@ fn erase_leaves_no_marker_in_any_text_field_of_any_record() {
     )));
 }
 
+/// `o`, moved with `note` into the stage `quote` of a pipeline added for it.
+fn join_a_pipeline(
+    crm: &Crm<MemoryStore>,
+    o: prospect::store::Versioned<Opportunity<state::Proposal>>,
+    note: Note,
+    me: &User,
+) -> prospect::store::Versioned<Opportunity<state::Proposal>> {
+    use prospect::fields::{FieldKey, Pipeline, PipelineStage, SchemaChange};
+    use prospect::state::OpportunityStage as O;
+    let key = |k: &str| FieldKey::new(k).unwrap();
+    let stages = [
+        ("meeting", O::Discovery),
+        ("quote", O::Proposal),
+        ("terms", O::Negotiation),
+        ("signature", O::Contracting),
+    ]
+    .map(|(k, backbone)| PipelineStage::new(key(k), k, backbone, Probability::new(50).unwrap()));
+    let pipeline = Pipeline::new(key("deals"), "Deals", stages.to_vec());
+    let version = crm.field_schema(me).unwrap().version();
+    crm.change_field_schema(version, SchemaChange::AddPipeline { pipeline }, me)
+        .unwrap();
+    crm.move_stage(o, key("deals"), key("quote"), Some(note), me)
+        .unwrap()
+}
+
 /// Adds a personal text field `diary` to every kind that holds personal data, and writes it
 /// twice on every such record, marked.
 fn mark_custom_fields(crm: &Crm<MemoryStore>, me: &User) {
@@ -418,7 +447,7 @@ fn mark_custom_fields(crm: &Crm<MemoryStore>, me: &User) {
     };
     use prospect::record::{AnyLead, AnyOpportunity};
     let diary = FieldKey::new("diary").unwrap();
-    let mut version = prospect::fields::SchemaVersion::EMPTY;
+    let mut version = crm.field_schema(me).unwrap().version();
     for kind in RecordKind::ALL {
         if matches!(kind, RecordKind::Organization | RecordKind::FieldSchema) {
             continue;
