@@ -699,6 +699,54 @@ fn contact_with_custom_fields(f: &Sample) -> Record {
         .into()
 }
 
+/// An opportunity qualified into a pipeline, moved to its second stage with a note, then
+/// proposed to (and so placed in the pipeline's stage inside proposal).
+fn opportunity_in_a_pipeline(f: &Sample) -> Record {
+    use prospect::fields::{
+        FieldKey, Pipeline, PipelineStage, SchemaChange, SchemaVersion, WithFields,
+    };
+    use prospect::state::OpportunityStage as O;
+    let crm = f.crm(prospect::memory::MemoryStore::new());
+    let me = f.actor();
+    let key = |k: &str| FieldKey::new(k).unwrap();
+    let stage = |k: &str, backbone, p| {
+        PipelineStage::new(key(k), k, backbone, Probability::new(p).unwrap())
+    };
+    let pipeline = Pipeline::new(
+        key("renewals"),
+        "Renewals",
+        vec![
+            stage("usage_review", O::Discovery, 30),
+            stage("budget_confirmed", O::Discovery, 45),
+            stage("quote", O::Proposal, 60),
+            stage("terms", O::Negotiation, 80),
+            stage("signature", O::Contracting, 90),
+        ],
+    );
+    crm.change_field_schema(
+        SchemaVersion::EMPTY,
+        SchemaChange::AddPipeline { pipeline },
+        me,
+    )
+    .unwrap();
+    let contact = crm
+        .create_contact(f.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, f.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, f.touch(), me).unwrap();
+    let input = WithFields::from(f.qualification()).in_pipeline(key("renewals"));
+    let o = crm.qualify(lead, input, me).unwrap().opportunity;
+    let note = Some(f.note("Budget signed off"));
+    let o = crm
+        .move_stage(o, key("renewals"), key("budget_confirmed"), note, me)
+        .unwrap();
+    crm.propose(o, f.proposal(), me)
+        .unwrap()
+        .into_inner()
+        .into()
+}
+
 /// The API view of every kind of record keeps its documented shape: a sample of each, in every
 /// state, serialises to `tests/it/fixtures/records.json`. Run with `PROSPECT_BLESS=1` to write
 /// a new sample when a change is meant, and read the diff.
@@ -721,6 +769,7 @@ fn record_views_keep_their_documented_json_shape() {
     );
     records.push(Task::on_contact(&contact, todo, &ctx).unwrap().into());
     records.push(contact_with_custom_fields(&f));
+    records.push(opportunity_in_a_pipeline(&f));
     let views: Vec<_> = records.iter().map(Record::view).collect();
     let json = serde_json::to_string_pretty(&views).unwrap() + "\n";
     let path = concat!(
