@@ -8,6 +8,11 @@
 //! meetings and emails; next steps as tasks), now and then handed to another seller, slipped or
 //! discounted; customers come back for repeat business. The generator is seeded and deterministic: the same seed gives the same year.
 //!
+//! The business has custom fields and pipelines of its own (`pipeline/custom.rs`): contacts an
+//! `industry`, opportunities a `segment` and `seats`; new business goes through a pipeline with
+//! a first meeting and a demo inside discovery, repeat business through renewals. The report
+//! shows each pipeline's stages, and the opportunities by segment.
+//!
 //! ```text
 //! cargo run --release --example pipeline -- [--contacts N] [--seed S] [--svg PATH]
 //! ```
@@ -23,6 +28,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, TimeDelta, TimeZone, Utc};
 use prospect::*;
 use prospect::{
+    fields::WithFields,
     funnel::{Contributes, PipelineReport},
     memory::MemoryStore,
     record::RecordKind,
@@ -81,6 +87,11 @@ pub fn options() -> Result<Options, String> {
 mod rng;
 use rng::SplitMix64 as Rng;
 
+/// The custom fields and pipelines (a module of this example, included by path so that the
+/// PostgreSQL adapter's example, which includes this file, finds it too).
+#[path = "pipeline/custom.rs"]
+mod custom;
+
 /// Every table of weights below has a choice with a weight.
 const NO_WEIGHTS: &str = "an empty table of weights";
 
@@ -113,6 +124,8 @@ struct Year<Db> {
     next_steps: HashMap<OpportunityId, Versioned<Task>>,
     marketing: User,
     year_end: chrono::DateTime<Utc>,
+    /// Draws for the custom values and stage moves, apart from `rng` too.
+    custom: Rng,
 }
 
 type Step<T> = Result<T, Box<dyn Error>>;
@@ -205,6 +218,7 @@ impl<Db: Store> Year<Db> {
         if let Some(owner) = owner {
             details = details.with_owner(User::new(owner)?);
         }
+        let details = WithFields::new(details, custom::contact_values(&mut self.custom));
         let contact = self
             .crm
             .create_contact(details, OnDuplicate::Reuse, &self.marketing)?
@@ -325,6 +339,8 @@ impl<Db: Store> Year<Db> {
             )?)
             .build();
         let before = lead.contribution();
+        let (values, pipeline) = custom::opportunity_values(&mut self.custom, first_time);
+        let qualification = WithFields::new(qualification, values).in_pipeline(pipeline);
         let Qualified { lead, opportunity } = self.crm.qualify(lead, qualification, &me)?;
         self.live.replace(&before, &lead.contribution());
         self.live.add(&opportunity.contribution());
@@ -382,7 +398,10 @@ impl<Db: Store> Year<Db> {
             let today = self.crm.context(me).today();
             let proposal =
                 SentProposal::new(Summary::new("Seats, onboarding, support")?, amount, today)?;
-            let proposal = self.track(discovery, |crm, o| crm.propose(o, proposal, me))?;
+            let Some(demoed) = self.demo(discovery, me)? else {
+                return Ok(());
+            };
+            let proposal = self.track(demoed, |crm, o| crm.propose(o, proposal, me))?;
             if !self.later(5, 25, rng) {
                 return Ok(());
             }
@@ -534,6 +553,30 @@ impl<Db: Store> Year<Db> {
         Ok(o)
     }
 
+    /// In new business, most deals get a demo a few days before the proposal: a move between
+    /// the custom stages inside discovery, which needs no evidence. `None` when the year ends
+    /// meanwhile (the deal stays in its demo).
+    fn demo(
+        &mut self,
+        o: Versioned<Opportunity<state::Discovery>>,
+        me: &User,
+    ) -> Step<Option<Versioned<Opportunity<state::Discovery>>>> {
+        let first_meeting = o
+            .custom_stage()
+            .is_some_and(|p| p.stage().as_str() == "first_meeting");
+        if !first_meeting || !self.custom.chance(0.7) {
+            return Ok(Some(o));
+        }
+        let (pipeline, demo) = (custom::key("new_business"), custom::key("demo"));
+        let note = Note::new("Demo given")?;
+        let o = self.track(o, |crm, o| {
+            crm.move_stage(o, pipeline, demo, Some(note), me)
+        })?;
+        let days = self.custom.between(2, 6) as i64;
+        self.clock.advance(TimeDelta::days(days));
+        Ok((self.clock.now() < self.year_end).then_some(o))
+    }
+
     /// Reopens a lost opportunity one time in ten, on its first attempt.
     fn reopen(
         &mut self,
@@ -590,7 +633,9 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
         next_steps: HashMap::new(),
         marketing: User::new("marketing")?,
         year_end: start + TimeDelta::days(365),
+        custom: Rng::new(options.seed ^ 0x0C05_70F1_E1D5),
     };
+    let schema = custom::define(&year.crm, &User::new("admin")?)?;
     let began = Instant::now();
     let n = options.contacts;
     let progress_every = if n >= 20_000 { n / 10 } else { u64::MAX };
@@ -621,6 +666,7 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
         .stale_after::<state::Proposal>(14 * DAY)
         .stale_after::<state::Negotiation>(10 * DAY)
         .stale_after::<state::Contracting>(10 * DAY)
+        .with_pipelines(&schema)
         .first_response_within(2 * DAY)
         .escalate_after(Duration::ZERO, Escalation::RemindOwner)
         .escalate_after(7 * DAY, Escalation::NotifyManager)
@@ -636,6 +682,8 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
 
     println!("A sales year: {n} contacts, seed {}\n", options.seed);
     println!("{report}");
+    custom::print_pipelines(&schema, &report);
+    custom::print_segments(year.crm.store())?;
     println!(
         "{} records; simulated in {:.2} s, report by full scan in {:.3} s (the incremental report, kept up to date at every step, is equal)",
         records,

@@ -101,8 +101,9 @@ impl fmt::Debug for FieldKey {
 }
 
 impl fmt::Display for FieldKey {
+    /// The key, padded to the formatter's width if it has one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

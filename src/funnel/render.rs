@@ -184,7 +184,7 @@ impl fmt::Display for PipelineReport {
                 for (stage, s) in &p.stages {
                     writeln!(
                         f,
-                        "    {stage:<20} {:>7} open  {} ({})",
+                        "    {stage:<18} {:>5} open  {} ({})",
                         s.open, s.open_value, s.weighted_value
                     )?;
                 }
@@ -222,7 +222,8 @@ impl fmt::Display for PipelineReport {
                 writeln!(f, "\nRotting by pipeline stage (of those rotting)")?;
                 for (pipeline, stages) in &stale.by_custom_stage {
                     for (stage, count) in stages {
-                        writeln!(f, "  {:<22} {count:>7}", format!("{pipeline} / {stage}"))?;
+                        let at = format!("{pipeline} / {stage}");
+                        writeln!(f, "  {at:<30} {count:>7}")?;
                     }
                 }
             }

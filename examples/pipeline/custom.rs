@@ -1,0 +1,180 @@
+//! The year's custom fields and pipelines: what a business adds to the crate's records, as
+//! data. Contacts have an `industry`; opportunities a `segment` and a number of `seats`;
+//! new business and renewals go through pipelines of their own, whose custom stages sit inside
+//! the typed backbone.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+
+use prospect::fields::{
+    FieldDefinition, FieldKey, FieldSchema, FieldType, FieldValue, FieldValues, PicklistOption,
+    Pipeline, PipelineStage, SchemaChange,
+};
+use prospect::funnel::PipelineReport;
+use prospect::record::{Record, RecordKind};
+use prospect::state::OpportunityStage::{self, Contracting, Discovery, Negotiation, Proposal};
+use prospect::store::Store;
+use prospect::{Crm, Probability, User};
+
+use super::Rng;
+
+/// The key `key`, which is valid.
+pub fn key(key: &str) -> FieldKey {
+    FieldKey::new(key).unwrap_or_else(|e| panic!("{key}: {e}"))
+}
+
+const INDUSTRIES: [&str; 4] = ["software", "retail", "manufacturing", "services"];
+
+/// Stores the schema: the fields, then the two pipelines, one change per commit.
+pub fn define<Db: Store>(crm: &Crm<Db>, admin: &User) -> Result<FieldSchema, Box<dyn Error>> {
+    let picklist = |options: &[&str]| FieldType::Picklist {
+        options: options
+            .iter()
+            .map(|o| PicklistOption::new(key(o), *o))
+            .collect(),
+    };
+    let stage = |k: &str, label: &str, backbone: OpportunityStage, percent| {
+        Ok::<_, Box<dyn Error>>(PipelineStage::new(
+            key(k),
+            label,
+            backbone,
+            Probability::new(percent)?,
+        ))
+    };
+    let new_business = Pipeline::new(
+        key("new_business"),
+        "New business",
+        vec![
+            stage("first_meeting", "First meeting", Discovery, 10)?,
+            stage("demo", "Demo", Discovery, 25)?,
+            stage("quote", "Quote", Proposal, 45)?,
+            stage("terms", "Terms", Negotiation, 65)?,
+            stage("signature", "Signature", Contracting, 85)?.stale_after_days(10),
+        ],
+    );
+    let renewals = Pipeline::new(
+        key("renewals"),
+        "Renewals",
+        vec![
+            stage("usage_review", "Usage review", Discovery, 40)?,
+            stage("renewal_quote", "Renewal quote", Proposal, 60)?,
+            stage("renewal_terms", "Renewal terms", Negotiation, 80)?,
+            stage("renewal_signature", "Signature", Contracting, 95)?,
+        ],
+    );
+    let changes = [
+        SchemaChange::AddField {
+            kind: RecordKind::Contact,
+            field: FieldDefinition::new(key("industry"), "Industry", picklist(&INDUSTRIES)),
+        },
+        SchemaChange::AddField {
+            kind: RecordKind::Opportunity,
+            field: FieldDefinition::new(
+                key("segment"),
+                "Segment",
+                picklist(&["smb", "mid_market", "enterprise"]),
+            ),
+        },
+        SchemaChange::AddField {
+            kind: RecordKind::Opportunity,
+            field: FieldDefinition::new(
+                key("seats"),
+                "Seats",
+                FieldType::Integer {
+                    min: 1,
+                    max: 10_000,
+                },
+            ),
+        },
+        SchemaChange::AddPipeline {
+            pipeline: new_business,
+        },
+        SchemaChange::AddPipeline { pipeline: renewals },
+    ];
+    let mut schema = crm.field_schema(admin)?;
+    for change in changes {
+        schema = crm.change_field_schema(schema.version(), change, admin)?;
+    }
+    Ok(schema)
+}
+
+/// A contact's custom values: its industry.
+pub fn contact_values(rng: &mut Rng) -> FieldValues {
+    let mut values = FieldValues::new();
+    let industry = INDUSTRIES[rng.next_u64() as usize % INDUSTRIES.len()];
+    values.set(key("industry"), FieldValue::Picklist(key(industry)));
+    values
+}
+
+/// An opportunity's custom values (its seats, and the segment they make it) and its pipeline:
+/// renewals for a customer's repeat business, else new business.
+pub fn opportunity_values(rng: &mut Rng, first_time: bool) -> (FieldValues, FieldKey) {
+    let seats = rng.between(5, 400);
+    let segment = match seats {
+        0..=24 => "smb",
+        25..=149 => "mid_market",
+        _ => "enterprise",
+    };
+    let mut values = FieldValues::new();
+    values.set(key("seats"), FieldValue::Integer(seats as i64));
+    values.set(key("segment"), FieldValue::Picklist(key(segment)));
+    let pipeline = if first_time {
+        "new_business"
+    } else {
+        "renewals"
+    };
+    (values, key(pipeline))
+}
+
+/// The report's pipelines, with their stages in the schema's order and their labels.
+pub fn print_pipelines(schema: &FieldSchema, report: &PipelineReport) {
+    let counted: BTreeMap<_, _> = report.by_pipeline().collect();
+    println!("\nPipelines (custom stages inside the backbone, in order; open deals in each)");
+    for pipeline in schema.pipelines() {
+        let Some(counts) = counted.get(pipeline.key()) else {
+            continue;
+        };
+        println!(
+            "  {:<28} {:>6} deals  {:>5} won  {:>5} lost  open {}",
+            pipeline.label(),
+            counts.opportunities,
+            counts.won,
+            counts.lost,
+            counts.open_value
+        );
+        for stage in pipeline.stages() {
+            let open = counts.stages.get(stage.key()).map_or(0, |s| s.open);
+            let inside = format!("({})", stage.backbone());
+            println!(
+                "    {:<14} {inside:<13} {open:>6} open, at {:>3}%",
+                stage.label(),
+                stage.probability().get()
+            );
+        }
+    }
+}
+
+/// Opportunities by the picklist `segment`, read from their custom fields: how many, and how
+/// many won.
+pub fn print_segments<Db: Store>(store: &Db) -> Result<(), Box<dyn Error>> {
+    let mut by_segment: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let scanned = store.scan(RecordKind::Opportunity, &mut |record| {
+        if let Record::Opportunity(o) = record.value() {
+            let segment = match o.custom_fields().get(&key("segment")) {
+                Some(FieldValue::Picklist(option)) => option.to_string(),
+                _ => "(none)".to_string(),
+            };
+            let row = by_segment.entry(segment).or_default();
+            row.0 += 1;
+            row.1 += u64::from(o.stage() == OpportunityStage::Won);
+        }
+    })?;
+    println!("\nOpportunities by segment (a custom picklist)");
+    if !scanned.is_complete() {
+        println!("  (some stored opportunities could not be read: not counted)");
+    }
+    for (segment, (all, won)) in by_segment {
+        println!("  {segment:<14} {all:>7} deals  {won:>6} won");
+    }
+    Ok(())
+}
