@@ -51,8 +51,40 @@ impl fmt::Display for SchemaVersion {
 /// The stable key of a custom field or of a picklist option: what records and queries name it
 /// by, never changed once given (its label may change). 1 to 64 characters: a lowercase ASCII
 /// letter, then lowercase letters, digits and underscores.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone)]
 pub struct FieldKey(Arc<str>);
+
+impl std::hash::Hash for FieldKey {
+    /// The text's hash, as equality is the text's.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+// Equality and order are the key's text's; a key compared with a copy of itself (values keyed
+// by the schema's keys) is equal without reading it.
+impl PartialEq for FieldKey {
+    fn eq(&self, other: &FieldKey) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for FieldKey {}
+
+impl PartialOrd for FieldKey {
+    fn partial_cmp(&self, other: &FieldKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for FieldKey {
+    fn cmp(&self, other: &FieldKey) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.0.cmp(&other.0)
+    }
+}
 
 impl FieldKey {
     /// The most characters a key has.

@@ -121,10 +121,16 @@ impl<S: LeadState> Lead<S> {
             // Nothing to write (above all, no value on a new lead): the core stays shared.
             return self;
         }
-        self.data.core = Arc::new(LeadCore {
-            custom,
-            ..LeadCore::clone(&self.data.core)
-        });
+        match Arc::get_mut(&mut self.data.core) {
+            // A lead no copy shares yet (one being created): written in place.
+            Some(core) => core.custom = custom,
+            None => {
+                self.data.core = Arc::new(LeadCore {
+                    custom,
+                    ..LeadCore::clone(&self.data.core)
+                });
+            }
+        }
         self
     }
 

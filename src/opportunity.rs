@@ -117,7 +117,7 @@ impl<S: OpportunityState> Opportunity<S> {
             // Nothing to write (above all, no value on a new opportunity): the core stays shared.
             return self;
         }
-        self.data.core = self.data.core.edited(|core| core.custom = custom);
+        self.data.edit_core(|core| core.custom = custom);
         self
     }
 
@@ -587,7 +587,7 @@ impl<S: OpenStage> Opportunity<S> {
             self.data.expected_close = date;
         }
         if let Some(name) = name {
-            self.data.core = self.data.core.edited(|core| core.name = name);
+            self.data.edit_core(|core| core.name = name);
         }
         Ok(())
     }
@@ -600,7 +600,7 @@ impl<S: OpenStage> Opportunity<S> {
         let change = Change::new(self.data.owner.clone(), owner.clone());
         let evidence = OpportunityEvidence::Reassigned(Box::new(Reassignment::new(change, reason)));
         self.record(evidence, ctx);
-        self.data.core = self.data.core.edited(|core| core.owner = owner);
+        self.data.edit_core(|core| core.owner = owner);
     }
 
     /// Overrides the stage's default probability until the next stage change, for `reason`
@@ -698,7 +698,7 @@ impl<S: OpenStage> Opportunity<S> {
         let to = stage.into_placement();
         let entry = StageMove::new(from, to.clone(), note);
         self.record(OpportunityEvidence::StageMoved(Box::new(entry)), ctx);
-        self.data.core = self.data.core.edited(|core| core.placement = Some(to));
+        self.data.edit_core(|core| core.placement = Some(to));
         Ok(())
     }
 
@@ -709,7 +709,7 @@ impl<S: OpenStage> Opportunity<S> {
     pub(crate) fn land(mut self, stage: CustomStage) -> Opportunity<S> {
         debug_assert_eq!(stage.placement().backbone(), S::STAGE);
         let to = stage.into_placement();
-        self.data.core = self.data.core.edited(|core| core.placement = Some(to));
+        self.data.edit_core(|core| core.placement = Some(to));
         self
     }
 

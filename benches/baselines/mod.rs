@@ -288,6 +288,13 @@ pub mod with_fields {
     /// The values each kind is created with, in [`KINDS`]'s order.
     pub struct Values([FieldValues; 4]);
 
+    impl Values {
+        /// A copy of every kind's values (what a lifecycle clones).
+        pub fn clone_all(&self) -> [FieldValues; 4] {
+            self.0.clone()
+        }
+    }
+
     /// Stores the schema on `crm` (forty fields), and gives the values.
     pub fn schema<S: store::Store>(
         crm: &Crm<S>,
@@ -308,7 +315,8 @@ pub mod with_fields {
         Ok(Values(all))
     }
 
-    /// The lifecycle, each record created with its ten values by the step that makes it.
+    /// The lifecycle, each record created with its ten values by the step that makes it (the
+    /// caller's copy of `values` made in the lifecycle, as an application builds its input).
     pub fn lifecycle(
         crm: &Crm<MemoryStore>,
         me: &User,
@@ -316,29 +324,41 @@ pub mod with_fields {
         values: &Values,
         input: Input,
     ) -> Result<(), Box<dyn std::error::Error>> {
+        lifecycle_given(crm, me, e, values.clone_all(), input)
+    }
+
+    /// [`lifecycle`] with the values given, made before: what the crate's own work costs,
+    /// apart from the caller's making of its input.
+    pub fn lifecycle_given(
+        crm: &Crm<MemoryStore>,
+        me: &User,
+        e: &Evidence,
+        values: [FieldValues; 4],
+        input: Input,
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let [
             contact_values,
             lead_values,
             opportunity_values,
             account_values,
-        ] = &values.0;
+        ] = values;
         let (details, interest) = e.contact_and_interest(me, &input)?;
         let contact = crm
             .create_contact(
-                WithFields::new(details, contact_values.clone()),
+                WithFields::new(details, contact_values),
                 OnDuplicate::Refuse,
                 me,
             )?
             .into_contact();
-        let lead = crm.open_lead(&contact, WithFields::new(interest, lead_values.clone()), me)?;
+        let lead = crm.open_lead(&contact, WithFields::new(interest, lead_values), me)?;
         let lead = crm.log_touch(lead, e.touch.clone(), me)?;
-        let qualification = WithFields::new(e.qualification(), opportunity_values.clone());
+        let qualification = WithFields::new(e.qualification(), opportunity_values);
         let Qualified { opportunity, .. } = crm.qualify(lead, qualification, me)?;
         let opportunity = crm.propose(opportunity, e.proposal.clone(), me)?;
         let opportunity = crm.negotiate(opportunity, e.note.clone(), me)?;
         let opportunity =
             crm.enter_contracting(opportunity, e.terms.clone(), Incumbent::NoneInPlace, me)?;
-        let contract = WithFields::new(e.contract(), account_values.clone());
+        let contract = WithFields::new(e.contract(), account_values);
         let WonAccount {
             opportunity: won,
             account,

@@ -190,11 +190,13 @@ impl<B: Backend> Steps<'_, B> {
         schema
             .check_write(kind, &values, currency, schema.version())
             .map_err(CrmError::Field)?;
-        let personal = |key: &FieldKey| {
-            schema
-                .field(kind, key)
-                .is_some_and(crate::fields::FieldDefinition::is_personal)
-        };
+        // The kind's personal fields (few) that have a value.
+        let personal: Vec<FieldKey> = schema
+            .fields(kind)
+            .iter()
+            .filter(|f| f.is_personal() && values.get(f.key()).is_some())
+            .map(|f| f.key().clone())
+            .collect();
         let custom = CustomFields::created(values, personal, schema.version());
         Ok(Initial {
             custom,

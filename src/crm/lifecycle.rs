@@ -471,14 +471,19 @@ impl<B: Backend> Steps<'_, B> {
         let initial = self
             .initial(RecordKind::Opportunity, values, Some(currency))
             .await?;
-        let (landing, schema) = self
-            .landing(
-                pipeline.as_ref(),
-                OpportunityStage::Discovery,
-                true,
-                initial.schema,
-            )
-            .await?;
+        let (landing, schema) = match pipeline {
+            None => (super::pipelines::Landing::none(), initial.schema),
+            // Boxed: the load stays out of the step's future when there is no pipeline.
+            Some(pipeline) => {
+                let landing = self.landing(
+                    Some(&pipeline),
+                    OpportunityStage::Discovery,
+                    true,
+                    initial.schema,
+                );
+                Box::pin(landing).await?
+            }
+        };
         let ctx = self.context(actor);
         let mut plan = plan::qualify(lead, qualification, initial.custom, landing, &ctx)?;
         super::fields::InForce::rely(&schema, &mut plan);

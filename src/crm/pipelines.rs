@@ -91,6 +91,11 @@ impl<S: Store> Crm<S> {
 pub(super) struct Landing(Option<CustomStage>);
 
 impl Landing {
+    /// Nowhere: an opportunity in no pipeline.
+    pub(super) fn none() -> Landing {
+        Landing(None)
+    }
+
     /// `opportunity`, placed where the step lands it.
     pub(super) fn place<S: OpenStage>(self, opportunity: Opportunity<S>) -> Opportunity<S> {
         match self.0 {
@@ -142,8 +147,13 @@ impl<B: Backend> Steps<'_, B> {
         backbone: OpportunityStage,
         step: impl FnOnce(Versioned<Opportunity<A>>, Landing) -> Result<Plan<T>, CrmError<B::Error>>,
     ) -> Result<Plan<T>, CrmError<B::Error>> {
+        // An opportunity in no pipeline (most): nothing to load. The schema's load is boxed,
+        // so that the steps' futures stay the size they were without pipelines.
+        if opportunity.value().pipeline().is_none() {
+            return step(opportunity, Landing::none());
+        }
         let pipeline = opportunity.value().pipeline();
-        let (landing, schema) = self.landing(pipeline, backbone, false, None).await?;
+        let (landing, schema) = Box::pin(self.landing(pipeline, backbone, false, None)).await?;
         let mut plan = step(opportunity, landing)?;
         InForce::rely(&schema, &mut plan);
         Ok(plan)

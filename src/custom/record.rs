@@ -42,13 +42,50 @@ struct CustomData {
     schema: SchemaVersion,
     values: FieldValues,
     /// The keys whose values are personal data.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    personal: BTreeSet<FieldKey>,
+    #[serde(default, skip_serializing_if = "Keys::is_empty")]
+    personal: Keys,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     edits: Vec<FieldEdit>,
 }
 
 static NO_VALUES: FieldValues = FieldValues(BTreeMap::new());
+
+/// A set of keys, as a sorted vector: a record's personal keys are few, and a vector of them
+/// is one small allocation where a tree takes a node. Read in any order, with repeats, as a
+/// set was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+struct Keys(Vec<FieldKey>);
+
+impl Keys {
+    fn contains(&self, key: &FieldKey) -> bool {
+        self.0.binary_search(key).is_ok()
+    }
+
+    fn insert(&mut self, key: &FieldKey) {
+        if let Err(at) = self.0.binary_search(key) {
+            self.0.insert(at, key.clone());
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Keys {
+    fn from_unsorted(mut keys: Vec<FieldKey>) -> Keys {
+        keys.sort_unstable();
+        keys.dedup();
+        Keys(keys)
+    }
+}
+
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+        Vec::<FieldKey>::deserialize(d).map(Keys::from_unsorted)
+    }
+}
 
 impl CustomFields {
     /// No custom value.
@@ -94,27 +131,21 @@ impl CustomFields {
         self.0.as_ref().map_or(&[], |d| d.edits.as_slice())
     }
 
-    /// The values a record is created with, written under `schema`; `personal` says which
-    /// fields hold personal data. Its creation entry covers them: no edit. Empty when there is
+    /// The values a record is created with, written under `schema`; `personal` lists the
+    /// keys of those that hold personal data. Its creation entry covers them: no edit. Empty when there is
     /// no value.
     pub(crate) fn created(
         values: FieldValues,
-        personal: impl Fn(&FieldKey) -> bool,
+        personal: Vec<FieldKey>,
         schema: SchemaVersion,
     ) -> CustomFields {
         if values.is_empty() {
             return CustomFields::new();
         }
-        // Inserted one by one (the keys come in order, most records have few or none):
-        // collecting would build a sorted vector first.
-        let mut personal_keys = BTreeSet::new();
-        for (key, _) in values.iter().filter(|(k, _)| personal(k)) {
-            personal_keys.insert(key.clone());
-        }
         CustomFields(Some(Arc::new(CustomData {
             since: schema,
             schema,
-            personal: personal_keys,
+            personal: Keys::from_unsorted(personal),
             values,
             edits: Vec::new(),
         })))
@@ -137,7 +168,7 @@ impl CustomFields {
                 since: schema,
                 schema,
                 values: FieldValues::new(),
-                personal: BTreeSet::new(),
+                personal: Keys::default(),
                 edits: Vec::new(),
             },
         };
@@ -148,7 +179,7 @@ impl CustomFields {
                 None => data.values.remove(key),
             };
             if personal(key) {
-                data.personal.insert(key.clone());
+                data.personal.insert(key);
             }
             changes.insert(key.clone(), Change::new(before, after.cloned()));
         }
@@ -173,7 +204,7 @@ impl CustomFields {
             return self.clone();
         }
         let mut data = CustomData::clone(data);
-        for key in &data.personal {
+        for key in &data.personal.0 {
             data.values.remove(key);
         }
         for edit in &mut data.edits {

@@ -95,9 +95,11 @@ impl FieldSchema {
         currency: Option<Currency>,
         purpose: Purpose,
     ) -> Result<(), FieldError> {
+        // The kind's fields, looked up once for all the values.
+        let fields = self.fields(kind);
         for (key, value) in values.iter() {
             check_value(
-                self.field_for(kind, key, purpose)?,
+                field_in(fields, kind, key, purpose)?,
                 value,
                 currency,
                 purpose,
@@ -113,16 +115,7 @@ impl FieldSchema {
         key: &FieldKey,
         purpose: Purpose,
     ) -> Result<&FieldDefinition, FieldError> {
-        let field = self
-            .field(kind, key)
-            .ok_or_else(|| FieldError::UnknownField {
-                kind,
-                key: key.clone(),
-            })?;
-        if purpose == Purpose::Write && field.retired {
-            return Err(FieldError::Retired { key: key.clone() });
-        }
-        Ok(field)
+        field_in(self.fields(kind), kind, key, purpose)
     }
 
     /// The rule of required fields: every current required field of `kind` that existed at
@@ -144,6 +137,27 @@ impl FieldSchema {
             None => Ok(()),
         }
     }
+}
+
+/// The field of `kind` with `key` among `fields` (the kind's): one of them, and not retired
+/// for a write.
+fn field_in<'f>(
+    fields: &'f [FieldDefinition],
+    kind: RecordKind,
+    key: &FieldKey,
+    purpose: Purpose,
+) -> Result<&'f FieldDefinition, FieldError> {
+    let field = fields
+        .iter()
+        .find(|f| &f.key == key)
+        .ok_or_else(|| FieldError::UnknownField {
+            kind,
+            key: key.clone(),
+        })?;
+    if purpose == Purpose::Write && field.retired {
+        return Err(FieldError::Retired { key: key.clone() });
+    }
+    Ok(field)
 }
 
 /// Checks `value` against `field`.

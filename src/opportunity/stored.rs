@@ -44,6 +44,17 @@ pub(crate) struct OpportunityCore {
     pub(crate) placement: Option<Placement>,
 }
 
+impl OpportunityData {
+    /// Applies `edit` to the core: in place when no copy shares it (an opportunity being
+    /// created), else to a new core ([`OpportunityCore::edited`]), the copies keeping the old.
+    pub(crate) fn edit_core(&mut self, edit: impl FnOnce(&mut OpportunityCore)) {
+        match Arc::get_mut(&mut self.core) {
+            Some(core) => edit(core),
+            None => self.core = self.core.edited(edit),
+        }
+    }
+}
+
 impl OpportunityCore {
     /// A new core like this one but for `edit` (a new name or owner), for the edit's
     /// opportunity: its copies keep sharing the old one.
