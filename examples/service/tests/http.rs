@@ -930,3 +930,77 @@ async fn the_field_schema_is_read_and_changed_over_http() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn an_opportunity_moves_through_a_pipeline_over_http() {
+    let sample = Sample::new(81);
+    let client = Client::new(&sample);
+    let stage = |key: &str, backbone: &str, probability: u8| {
+        json!({"key": key, "label": key, "backbone": backbone, "probability": probability,
+            "stale_after_days": null, "retired": false})
+    };
+    let pipeline = json!({"from": 0, "change": {"change": "add_pipeline", "pipeline": {
+        "key": "renewals", "label": "Renewals", "retired": false, "stages": [
+            stage("usage_review", "discovery", 30), stage("budget", "discovery", 45),
+            stage("quote", "proposal", 60), stage("terms", "negotiation", 80),
+            stage("signature", "contracting", 90)]}}});
+    let (status, body) = client.send("POST", "/fields/changes", Some(pipeline)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let written = client
+        .step(
+            json!({"step": "create_contact", "args": { "details": of(&sample.contact_details()) }}),
+        )
+        .await;
+    let (contact, _) = at(&written[0]);
+    let written = client
+        .step(json!({"step": "open_lead", "args": { "contact": contact, "interest": of(&sample.interest()) }}))
+        .await;
+    let (lead, v) = at(&written[0]);
+    let written = client
+        .step(json!({"step": "touch", "args": { "lead": lead, "version": v, "touch": of(&sample.touch()) }}))
+        .await;
+    let (lead, v) = at(&written[0]);
+    let written = client
+        .step(
+            json!({"step": "qualify", "args": { "lead": lead, "version": v,
+            "qualification": of(&sample.qualification()), "pipeline": "renewals" }}),
+        )
+        .await;
+    assert_eq!(
+        written[1]["record"]["placement"]["stage"], "usage_review",
+        "{written:?}"
+    );
+    assert_eq!(written[1]["record"]["effective"]["probability"], 30);
+    let (o, v) = at(&written[1]);
+    let written = client
+        .step(
+            json!({"step": "move_stage", "args": { "opportunity": o, "version": v,
+            "pipeline": "renewals", "stage": "budget", "note": "Budget confirmed" }}),
+        )
+        .await;
+    assert_eq!(written[0]["record"]["placement"]["stage"], "budget");
+    assert_eq!(written[0]["record"]["effective"]["probability"], 45);
+    let (o, v) = at(&written[0]);
+    // Into the next backbone stage only by its typed step: `422`, naming the stage.
+    let across = json!({"step": "move_stage", "args": { "opportunity": o, "version": v,
+        "pipeline": "renewals", "stage": "quote" }});
+    let (status, body) = client.send("POST", "/commands", Some(across)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        (&body["kind"], &body["path"]),
+        (&json!("stage"), &json!("args.stage")),
+        "{body}"
+    );
+    assert!(body["error"].as_str().unwrap().contains("quote"), "{body}");
+    // Another pipeline than its own: `422`, naming the pipeline.
+    let other = json!({"step": "move_stage", "args": { "opportunity": o, "version": v,
+        "pipeline": "new_business", "stage": "demo" }});
+    let (status, body) = client.send("POST", "/commands", Some(other)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["path"], json!("args.pipeline"), "{body}");
+    // The typed step lands it in the pipeline's stage inside proposal.
+    let written = client
+        .step(json!({"step": "propose", "args": { "opportunity": o, "version": v, "proposal": of(&sample.proposal()) }}))
+        .await;
+    assert_eq!(written[0]["record"]["placement"]["stage"], "quote");
+}
