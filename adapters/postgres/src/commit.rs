@@ -9,7 +9,8 @@ use prospect::store::{Batch, BatchParts, Conflict, HistoryMark, Precondition, Ve
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use crate::{PostgresError, day_key, regarding_key, time_key};
+use crate::PostgresError;
+use crate::row::{day_key, regarding_key, time_key};
 
 /// A write, encoded once for every try of its commit.
 pub(crate) struct PreparedWrite {

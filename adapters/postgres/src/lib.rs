@@ -43,6 +43,7 @@
 
 mod blocking;
 mod commit;
+mod row;
 mod schema;
 
 pub use blocking::BlockingPostgresStore;
@@ -50,6 +51,7 @@ use commit::{
     Prepared, absent_checks, append_events, apply, claim, records_of_checks, remember_key,
     stored_version, unchanged_checks,
 };
+use row::{COLUMNS, Row, read, time_key, typed};
 pub use schema::SCHEMA_VERSION;
 use schema::{MIGRATIONS, SET_TENANT};
 
@@ -58,13 +60,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use prospect::event::{EventPage, Position, StoredEvent, UnreadableEvent};
 use prospect::idempotency::{Fingerprint, IdempotencyKey, IdempotentRequest, Remembered};
-use prospect::record::{Record, RecordId, StateError};
+use prospect::record::{Record, RecordId};
 use prospect::store::{
-    AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Query, Unreadable, Versioned,
+    AsyncStore, Batch, CommitError, Conflict, Cursor, MAX_PAGE, Page, Query, Versioned,
 };
 use prospect::{Contact, Domain, EmailAddress, Organization, User};
 use tokio_postgres::error::SqlState;
@@ -566,106 +568,6 @@ fn contended_or_concurrent_ddl(e: &tokio_postgres::Error) -> bool {
         )
 }
 
-/// The `created_s` and `created_ns` columns of a record created at `at`.
-fn time_key(at: DateTime<Utc>) -> (i64, i64) {
-    (at.timestamp(), i64::from(at.timestamp_subsec_nanos()))
-}
-
-/// The `expected_close` column of an opportunity expected to close on `day`.
-fn day_key(day: NaiveDate) -> i32 {
-    day.num_days_from_ce()
-}
-
-/// The `regarding` column of an activity or a task about `record`: `lead/<uuid>`, ...
-fn regarding_key(record: RecordId) -> String {
-    format!(
-        "{}/{}",
-        record.kind().as_str(),
-        record.as_uuid().hyphenated()
-    )
-}
-
-/// The columns every read selects, in the order [`read`] reads them.
-const COLUMNS: &str = "kind, id, version, body, state, owner, email, regarding, contact, \
-    created_s, created_ns, expected_close, organization";
-
-/// One stored row: its id, and its record, or why it cannot be read.
-struct Row {
-    id: String,
-    record: Result<Versioned<Record>, PostgresError>,
-}
-
-/// Reads a row of [`COLUMNS`]: a row that does not hold a valid record, or whose index
-/// columns disagree with its body, is a [`Row`] whose record says why.
-fn read(row: &tokio_postgres::Row) -> Row {
-    let kind: String = row.try_get(0).unwrap_or_else(|_| "?".into());
-    let id = row
-        .try_get::<_, Uuid>(1)
-        .map_or_else(|_| "?".to_string(), |u| u.hyphenated().to_string());
-    let what = format!("{kind} {id}");
-    let corrupt = |reason: String| PostgresError::Corrupt {
-        record: what.clone(),
-        reason,
-    };
-    let record = (|| {
-        let version: i64 = row.try_get(2).map_err(|e| corrupt(e.to_string()))?;
-        let body: String = row.try_get(3).map_err(|e| corrupt(e.to_string()))?;
-        let record: Record = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
-        if record.kind().as_str() != kind || record.id().as_uuid().hyphenated().to_string() != id {
-            return Err(corrupt(format!("the body holds {}", record.id())));
-        }
-        let version = stored_version(&what, version)?;
-        let column = |n: usize| -> Option<String> { row.try_get(n).ok().flatten() };
-        let uuid = |n: usize| -> Option<Uuid> { row.try_get(n).ok().flatten() };
-        let disagrees = |name: &str| corrupt(format!("the {name} column disagrees with the body"));
-        if column(4).as_deref() != Some(record.state().key()) {
-            return Err(disagrees("state"));
-        }
-        if column(5).as_deref() != record.owner().map(|o| o.as_str()) {
-            return Err(disagrees("owner"));
-        }
-        if column(6) != record.email().map(EmailAddress::normalized) {
-            return Err(disagrees("email"));
-        }
-        if column(7) != record.regarding().map(regarding_key) {
-            return Err(disagrees("regarding"));
-        }
-        if uuid(8) != record.contact().map(|c| c.as_uuid()) {
-            return Err(disagrees("contact"));
-        }
-        let created: (Option<i64>, Option<i64>) = (row.try_get(9).ok(), row.try_get(10).ok());
-        let (secs, nanos) = time_key(record.created_at());
-        if created != (Some(secs), Some(nanos)) {
-            return Err(disagrees("created_s and created_ns"));
-        }
-        let close: Option<i32> = row.try_get(11).ok().flatten();
-        if close != record.expected_close().map(day_key) {
-            return Err(disagrees("expected_close"));
-        }
-        if uuid(12) != record.organization().map(|o| o.as_uuid()) {
-            return Err(disagrees("organization"));
-        }
-        Ok(Versioned::new(record, version))
-    })();
-    Row { id, record }
-}
-
-/// A row's record as `T` (a contact, an organization): a row of another kind than its query
-/// asked for is corrupt.
-fn typed<T>(row: Row) -> Result<Versioned<T>, PostgresError>
-where
-    T: TryFrom<Record, Error = StateError<Record>>,
-{
-    let record = row.record?;
-    let id = record.id();
-    record
-        .try_map(T::try_from)
-        .map_err(|e| PostgresError::Corrupt {
-            record: id.to_string(),
-            reason: e.to_string(),
-        })
-}
-
 impl AsyncStore for PostgresStore {
     type Error = PostgresError;
 
@@ -738,100 +640,13 @@ impl AsyncStore for PostgresStore {
         limit: usize,
     ) -> Result<Page, PostgresError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let mut sql = format!("SELECT {COLUMNS} FROM records WHERE tenant = $1 AND kind = $2");
-        let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![
-            Box::new(self.tenant.0),
-            Box::new(query.kind().as_str().to_string()),
-        ];
-        let next_param = |params: &mut Vec<Box<dyn ToSql + Sync + Send>>,
-                          value: Box<dyn ToSql + Sync + Send>| {
-            params.push(value);
-            format!("${}", params.len())
-        };
-        if let Some(states) = query.states() {
-            let keys: Vec<String> = states.iter().map(|s| s.key().to_string()).collect();
-            let p = next_param(&mut params, Box::new(keys));
-            sql.push_str(&format!(" AND state = ANY({p})"));
-        }
-        if let Some(owner) = query.owner() {
-            let p = next_param(&mut params, Box::new(owner.as_str().to_string()));
-            sql.push_str(&format!(" AND owner = {p}"));
-        }
-        if query.is_unowned() {
-            sql.push_str(" AND owner IS NULL");
-        }
-        if let Some(about) = query.regarding() {
-            let p = next_param(&mut params, Box::new(regarding_key(about)));
-            sql.push_str(&format!(" AND regarding = {p}"));
-        }
-        if let Some(contact) = query.contact() {
-            let p = next_param(&mut params, Box::new(contact.as_uuid()));
-            sql.push_str(&format!(" AND contact = {p}"));
-        }
-        if let Some(organization) = query.organization() {
-            let p = next_param(&mut params, Box::new(organization.as_uuid()));
-            sql.push_str(&format!(" AND organization = {p}"));
-        }
-        if let Some((from, until)) = query.created() {
-            let (from, until) = (time_key(from), time_key(until));
-            let (a, b) = (
-                next_param(&mut params, Box::new(from.0)),
-                next_param(&mut params, Box::new(from.1)),
-            );
-            let (c, d) = (
-                next_param(&mut params, Box::new(until.0)),
-                next_param(&mut params, Box::new(until.1)),
-            );
-            sql.push_str(&format!(
-                " AND (created_s, created_ns) >= ({a}, {b}) AND (created_s, created_ns) < ({c}, {d})"
-            ));
-        }
-        if let Some((first, last)) = query.closing() {
-            let a = next_param(&mut params, Box::new(day_key(first)));
-            let b = next_param(&mut params, Box::new(day_key(last)));
-            sql.push_str(&format!(" AND expected_close BETWEEN {a} AND {b}"));
-        }
-        if let Some(after) = after {
-            let p = next_param(&mut params, Box::new(after.as_uuid()));
-            sql.push_str(&format!(" AND id > {p}"));
-        }
-        // One more than the page, to know whether another page follows.
-        sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
+        let (sql, params) = row::list_statement(self.tenant, query, after, limit);
         let refs: Vec<&(dyn ToSql + Sync)> = params
             .iter()
             .map(|p| p.as_ref() as &(dyn ToSql + Sync))
             .collect();
-        let mut found = self.rows(&sql, &refs).await?;
-        let more = found.len() > limit;
-        found.truncate(limit);
-        let next = more
-            .then(|| {
-                found
-                    .iter()
-                    .rev()
-                    .find_map(|row| Uuid::parse_str(&row.id).ok())
-            })
-            .flatten()
-            .map(|uuid| Cursor::after(RecordId::from_parts(query.kind(), uuid)));
-        let mut page = Page {
-            records: Vec::with_capacity(found.len()),
-            unreadable: Vec::new(),
-            next,
-        };
-        for row in found {
-            match row.record {
-                Ok(record) => page.records.push(record),
-                Err(e) => page.unreadable.push(Unreadable::new(
-                    query.kind(),
-                    row.id,
-                    match e {
-                        PostgresError::Corrupt { reason, .. } => reason,
-                        other => other.to_string(),
-                    },
-                )),
-            }
-        }
-        Ok(page)
+        let found = self.rows(&sql, &refs).await?;
+        Ok(row::page(query.kind(), found, limit))
     }
 
     async fn read_events(
