@@ -18,12 +18,14 @@ use crate::state::{LeadState, LeadStatus, OpportunityStage, OpportunityState};
 use crate::store::{AsyncStore, Store, Versioned};
 use crate::text::User;
 
+mod grouped;
 mod json;
 mod measures;
 mod pipelines;
 mod render;
 mod scope;
 
+pub use grouped::GroupedReport;
 pub use json::REPORT_SCHEMA;
 pub use measures::{Amounts, Durations};
 pub use pipelines::{PipelineBreakdown, StageBreakdown};

@@ -10,7 +10,7 @@ use prospect::fields::{
     FieldDefinition, FieldKey, FieldSchema, FieldType, FieldValue, FieldValues, PicklistOption,
     Pipeline, PipelineStage, SchemaChange,
 };
-use prospect::funnel::PipelineReport;
+use prospect::funnel::{GroupedReport, PipelineReport};
 use prospect::record::{Record, RecordKind};
 use prospect::state::OpportunityStage::{self, Contracting, Discovery, Negotiation, Proposal};
 use prospect::store::Store;
@@ -152,6 +152,13 @@ pub fn print_pipelines(schema: &FieldSchema, report: &PipelineReport) {
             );
         }
     }
+}
+
+/// The funnel by the contacts' `industry` (a picklist): one report per industry.
+pub fn print_industries<Db: Store>(store: &Db) -> Result<(), Box<dyn Error>> {
+    let grouped = GroupedReport::from_store(store, key("industry"))?;
+    println!("\nThe funnel by industry (a custom picklist on contacts)\n{grouped}");
+    Ok(())
 }
 
 /// Opportunities by the picklist `segment`, read from their custom fields: how many, and how

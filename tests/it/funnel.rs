@@ -255,6 +255,57 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Grouped by a contact's picklist, the groups split the floor: their counts add up to the
+    /// whole report's, each contact is in its option's group, and a store's grouping is the
+    /// records' grouping.
+    #[test]
+    fn grouped_by_a_contact_picklist_the_groups_add_up_to_the_whole(seed in any::<u32>(), ops in ops()) {
+        use prospect::fields::{FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, PicklistOption, SchemaChange, SchemaVersion};
+        use prospect::funnel::GroupedReport;
+        let mut floor = Floor::new(seed);
+        for (op, index, choice) in ops {
+            floor.apply(op, index, choice).unwrap();
+        }
+        let me = floor.sample.actor().clone();
+        let key = |k: &str| FieldKey::new(k).unwrap();
+        let options = vec![PicklistOption::new(key("retail"), "Retail"), PicklistOption::new(key("software"), "Software")];
+        let field = FieldDefinition::new(key("industry"), "Industry", FieldType::Picklist { options });
+        let change = SchemaChange::AddField { kind: prospect::record::RecordKind::Contact, field };
+        floor.crm.change_field_schema(SchemaVersion::EMPTY, change, &me).unwrap();
+        let mut expected: HashMap<Option<&str>, u64> = HashMap::new();
+        for (i, contact) in floor.contacts.iter().enumerate() {
+            let option = ["retail", "software"].get(i % 3).copied();
+            *expected.entry(option).or_default() += 1;
+            if let Some(option) = option {
+                let stored = floor.crm.load::<Contact>(contact.id(), &prospect::testkit::reader()).unwrap();
+                let update = FieldUpdate::new().set(key("industry"), FieldValue::Picklist(key(option)));
+                floor.crm.set_fields(stored, update, &me).unwrap();
+            }
+        }
+        let whole = PipelineReport::from_store(floor.crm.store()).unwrap();
+        let grouped = GroupedReport::from_store(floor.crm.store(), key("industry")).unwrap();
+        let all: Vec<Record> = prospect::testkit::snapshot(floor.crm.store()).unwrap().into_values().map(Versioned::into_inner).collect();
+        prop_assert_eq!(&grouped, &GroupedReport::by_contact_field(key("industry"), &all));
+        let sum = |count: &dyn Fn(&PipelineReport) -> u64| grouped.groups().map(|(_, r)| count(r)).sum::<u64>();
+        prop_assert_eq!(sum(&|r| r.contacts()), whole.contacts());
+        prop_assert_eq!(sum(&|r| r.total_leads()), whole.total_leads());
+        prop_assert_eq!(sum(&|r| r.accounts()), whole.accounts());
+        for stage in OpportunityStage::ALL {
+            prop_assert_eq!(sum(&|r| r.opportunities(stage)), whole.opportunities(stage), "{:?}", stage);
+        }
+        for stage in FunnelStage::ALL {
+            prop_assert_eq!(sum(&|r| r.furthest(stage)), whole.furthest(stage), "{:?}", stage);
+        }
+        for (option, report) in grouped.groups() {
+            let option = option.map(FieldKey::as_str);
+            prop_assert_eq!(report.contacts(), expected.get(&option).copied().unwrap_or(0), "{:?}", option);
+        }
+    }
+}
+
 /// A small, fixed floor for the tests of the pictures.
 fn small_floor() -> Floor {
     let mut floor = Floor::new(7);
