@@ -49,8 +49,10 @@ pub(crate) use stored::{OpportunityCore, OpportunityData};
 /// [lost](Opportunity::lose), and a lost opportunity [reopened](Opportunity::reopen).
 ///
 /// Probability and forecast category follow the stage
-/// ([`OpportunityStage::default_probability`]) unless overridden in an open stage; every stage
-/// change clears the override.
+/// ([`OpportunityStage::default_probability`]), or the custom stage of its pipeline it is in
+/// ([`custom_stage`](Opportunity::custom_stage)), unless overridden in an open stage; every
+/// stage change clears the override. Moves between custom stages of one backbone stage
+/// ([`move_stage`](Opportunity::move_stage)) need no evidence.
 ///
 /// # Linear
 ///
