@@ -1,6 +1,16 @@
-//! Custom fields (issue 28, first part): the fields a business adds to each kind of record,
+//! Custom fields and pipelines (issue 28): the fields a business adds to each kind of record,
 //! defined at run time as data, in a [`FieldSchema`] whose every change keeps every value
-//! written under an earlier version valid.
+//! written under an earlier version valid; and the pipelines its opportunities go through.
+//!
+//! A record holds its values in its [`CustomFields`]; a creating step takes them with its input
+//! ([`WithFields`]), [`Crm::set_fields`](crate::Crm::set_fields) writes them later. A pipeline
+//! ([`Pipeline`]) is an ordered list of custom stages ([`PipelineStage`]), each inside one open
+//! stage of the typed backbone: an opportunity qualified into one
+//! ([`WithFields::in_pipeline`]) is placed in it ([`Placement`]), moves between the custom
+//! stages of its backbone stage without evidence
+//! ([`Opportunity::move_stage`](crate::Opportunity::move_stage), with a [`CustomStage`] the
+//! schema gives; recorded as a [`StageMove`]; refused with a [`StageError`]), and crosses into
+//! the next backbone stage only by its typed step.
 //!
 //! A schema lists, per [`RecordKind`], [`FieldDefinition`]s: a stable [`FieldKey`], a label, a
 //! [`FieldType`] (text with a maximum length, integer and decimal with bounds, money in the
