@@ -26,15 +26,19 @@ fn lifecycle(c: &mut Criterion) {
     let me = User::new("claire").unwrap();
     let evidence = ours::Evidence::new(start.date_naive()).unwrap();
     let mut group = c.benchmark_group("lifecycle");
+    // The facade a lifecycle bench runs on: the store pre-sized, as the floor's map is (four
+    // records per lifecycle, and the field schema's).
+    let facade = |iters: u64| {
+        Crm::with_clock_and_ids(
+            MemoryStore::with_capacity(4 * iters as usize + 1),
+            prospect::access::AllowAll,
+            Arc::new(FixedClock::new(start)),
+            Arc::new(SequentialIds::new(1)),
+        )
+    };
     group.bench_function("memory_store", |b| {
         b.iter_custom(|iters| {
-            let crm = Crm::with_clock_and_ids(
-                // Pre-sized, as the floor's map is: four records per lifecycle.
-                MemoryStore::with_capacity(4 * iters as usize),
-                prospect::access::AllowAll,
-                Arc::new(FixedClock::new(start)),
-                Arc::new(SequentialIds::new(1)),
-            );
+            let crm = facade(iters);
             let began = Instant::now();
             for i in 0..iters {
                 ours::lifecycle(&crm, &me, &evidence, Input::nth(i)).unwrap();
@@ -88,12 +92,7 @@ fn lifecycle(c: &mut Criterion) {
     });
     group.bench_function("memory_store_with_fields", |b| {
         b.iter_custom(|iters| {
-            let crm = Crm::with_clock_and_ids(
-                MemoryStore::with_capacity(4 * iters as usize + 1),
-                prospect::access::AllowAll,
-                Arc::new(FixedClock::new(start)),
-                Arc::new(SequentialIds::new(1)),
-            );
+            let crm = facade(iters);
             let values = with_fields::schema(&crm, &me).unwrap();
             let began = Instant::now();
             for i in 0..iters {
@@ -108,12 +107,7 @@ fn lifecycle(c: &mut Criterion) {
     // own cost of checking and storing them, apart from the caller's making of its input.
     group.bench_function("memory_store_with_fields_given", |b| {
         b.iter_custom(|iters| {
-            let crm = Crm::with_clock_and_ids(
-                MemoryStore::with_capacity(4 * iters as usize + 1),
-                prospect::access::AllowAll,
-                Arc::new(FixedClock::new(start)),
-                Arc::new(SequentialIds::new(1)),
-            );
+            let crm = facade(iters);
             let values = with_fields::schema(&crm, &me).unwrap();
             let given: Vec<_> = (0..iters).map(|_| values.clone_all()).collect();
             let began = Instant::now();

@@ -475,13 +475,10 @@ impl<B: Backend> Steps<'_, B> {
             None => (super::pipelines::Landing::none(), initial.schema),
             // Boxed: the load stays out of the step's future when there is no pipeline.
             Some(pipeline) => {
-                let landing = self.landing(
-                    Some(&pipeline),
-                    OpportunityStage::Discovery,
-                    true,
-                    initial.schema,
-                );
-                Box::pin(landing).await?
+                let landing =
+                    self.landing(&pipeline, OpportunityStage::Discovery, true, initial.schema);
+                let (landing, schema) = Box::pin(landing).await?;
+                (landing, Some(schema))
             }
         };
         let ctx = self.context(actor);

@@ -106,21 +106,18 @@ impl Landing {
 }
 
 impl<B: Backend> Steps<'_, B> {
-    /// Where an opportunity of `pipeline` (none: it is in no pipeline, and no schema is loaded)
-    /// lands when a step takes it into `backbone`: the pipeline's first current stage there,
-    /// under the schema in force (`schema`, when the step loaded it already), which is given
-    /// back for the commit to rely on. `joining`: the step puts the opportunity in the
-    /// pipeline (a qualification), which a retired one refuses.
+    /// Where an opportunity of `pipeline` lands when a step takes it into `backbone`: the
+    /// pipeline's first current stage there, under the schema in force (`schema`, when the
+    /// step loaded it already), which is given back for the commit to rely on. `joining`: the
+    /// step puts the opportunity in the pipeline (a qualification), which a retired one
+    /// refuses.
     pub(super) async fn landing(
         &self,
-        pipeline: Option<&FieldKey>,
+        pipeline: &FieldKey,
         backbone: OpportunityStage,
         joining: bool,
         schema: Option<InForce>,
-    ) -> Result<(Landing, Option<InForce>), CrmError<B::Error>> {
-        let Some(pipeline) = pipeline else {
-            return Ok((Landing(None), schema));
-        };
+    ) -> Result<(Landing, InForce), CrmError<B::Error>> {
         let in_force = match schema {
             Some(schema) => schema,
             None => self.schema_in_force().await?,
@@ -136,7 +133,7 @@ impl<B: Backend> Steps<'_, B> {
                 },
             ));
         }
-        Ok((Landing(stage), Some(in_force)))
+        Ok((Landing(stage), in_force))
     }
 
     /// The plan `step` makes of a typed step that takes `opportunity` into `backbone`, given
@@ -149,13 +146,12 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<Plan<T>, CrmError<B::Error>> {
         // An opportunity in no pipeline (most): nothing to load. The schema's load is boxed,
         // so that the steps' futures stay the size they were without pipelines.
-        if opportunity.value().pipeline().is_none() {
+        let Some(pipeline) = opportunity.value().pipeline().cloned() else {
             return step(opportunity, Landing::none());
-        }
-        let pipeline = opportunity.value().pipeline();
-        let (landing, schema) = Box::pin(self.landing(pipeline, backbone, false, None)).await?;
+        };
+        let (landing, schema) = Box::pin(self.landing(&pipeline, backbone, false, None)).await?;
         let mut plan = step(opportunity, landing)?;
-        InForce::rely(&schema, &mut plan);
+        schema.relied_on_by(&mut plan);
         Ok(plan)
     }
 

@@ -300,11 +300,7 @@ impl FieldSchema {
         pipeline: &FieldKey,
         backbone: OpportunityStage,
     ) -> Result<Option<CustomStage>, StageError> {
-        let found = self
-            .pipeline(pipeline)
-            .ok_or_else(|| StageError::UnknownPipeline {
-                pipeline: pipeline.clone(),
-            })?;
+        let found = self.known_pipeline(pipeline)?;
         Ok(found
             .entry(backbone)
             .map(|stage| custom_stage(found, stage)))
@@ -336,17 +332,21 @@ impl FieldSchema {
         Ok(())
     }
 
+    /// The pipeline `pipeline`, retired or not.
+    fn known_pipeline(&self, pipeline: &FieldKey) -> Result<&Pipeline, StageError> {
+        self.pipeline(pipeline)
+            .ok_or_else(|| StageError::UnknownPipeline {
+                pipeline: pipeline.clone(),
+            })
+    }
+
     /// The pipeline `pipeline` and its stage `stage`, retired or not.
     fn stage_of(
         &self,
         pipeline: &FieldKey,
         stage: &FieldKey,
     ) -> Result<(&Pipeline, &PipelineStage), StageError> {
-        let found = self
-            .pipeline(pipeline)
-            .ok_or_else(|| StageError::UnknownPipeline {
-                pipeline: pipeline.clone(),
-            })?;
+        let found = self.known_pipeline(pipeline)?;
         let custom = found.stage(stage).ok_or_else(|| StageError::UnknownStage {
             pipeline: pipeline.clone(),
             stage: stage.clone(),

@@ -14,7 +14,7 @@ use prospect::store::{Store, Versioned};
 use prospect::testkit::Sample;
 use prospect::*;
 
-use crate::support::{Change, SchemaChangedMidway, all_events, everything, json};
+use crate::support::{After, Change, Midway, all_events, everything, json};
 
 fn key(text: &str) -> FieldKey {
     FieldKey::new(text).unwrap()
@@ -477,10 +477,7 @@ fn a_schema_change_between_the_check_and_the_commit_makes_the_write_a_conflict()
             .change_field_schema(version, retired, other.actor())
             .unwrap();
     });
-    let midway = SchemaChangedMidway {
-        inner: &store,
-        change: std::sync::Mutex::new(Some(retire)),
-    };
+    let midway = Midway::new(&store, After::SchemaLoad, retire);
     let crm = sample.crm(&midway);
     let id = contact.id();
     match crm.set_fields(contact, score(3), me) {

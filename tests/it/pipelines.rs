@@ -15,7 +15,7 @@ use prospect::store::{Store, Versioned};
 use prospect::testkit::Sample;
 use prospect::*;
 
-use crate::support::{Change, SchemaChangedMidway, all_events, json};
+use crate::support::{After, Change, Midway, all_events, json, worked_lead};
 
 fn key(text: &str) -> FieldKey {
     FieldKey::new(text).unwrap()
@@ -68,20 +68,6 @@ where
     }
 }
 
-/// A working lead, ready to qualify.
-fn working<S: Store>(crm: &Crm<S>, sample: &Sample) -> Versioned<Lead<state::Working>>
-where
-    S::Error: std::fmt::Debug,
-{
-    let me = sample.actor();
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
-    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
-    crm.log_touch(lead, sample.touch(), me).unwrap()
-}
-
 /// An opportunity qualified into `pipeline` (none: into no pipeline).
 fn qualified<S: Store>(
     crm: &Crm<S>,
@@ -96,7 +82,7 @@ where
         Some(p) => input.in_pipeline(key(p)),
         None => input,
     };
-    let lead = working(crm, sample);
+    let lead = worked_lead(crm, sample);
     crm.qualify(lead, input, sample.actor())
         .unwrap()
         .opportunity
@@ -264,7 +250,7 @@ fn moves_the_schema_or_the_backbone_do_not_allow_are_refused_naming_the_stage() 
             pipeline: key("renewals")
         }
     );
-    let lead = working(&crm, &sample);
+    let lead = worked_lead(&crm, &sample);
     let input = WithFields::from(sample.qualification()).in_pipeline(key("renewals"));
     let e = stage_error(crm.qualify(lead, input, me));
     assert_eq!(
@@ -330,10 +316,7 @@ fn a_schema_change_between_the_check_and_the_commit_makes_a_move_or_a_landing_a_
         })
     };
     let version = sample.crm(&store).field_schema(me).unwrap().version();
-    let midway = SchemaChangedMidway {
-        inner: &store,
-        change: std::sync::Mutex::new(Some(relabel(version))),
-    };
+    let midway = Midway::new(&store, After::SchemaLoad, relabel(version));
     let crm = sample.crm(&midway);
     match crm.move_stage(o, key("new_business"), key("demo"), None, me) {
         Err(CrmError::Conflict(conflict)) => {
@@ -344,7 +327,7 @@ fn a_schema_change_between_the_check_and_the_commit_makes_a_move_or_a_landing_a_
     // A typed step landing the opportunity relies on the schema too.
     let o = crm.load::<Opportunity<state::Discovery>>(id, me).unwrap();
     let version = crm.field_schema(me).unwrap().version();
-    *midway.change.lock().unwrap() = Some(relabel(version));
+    midway.arm(relabel(version));
     match crm.propose(o, sample.proposal(), me) {
         Err(CrmError::Conflict(conflict)) => {
             assert_eq!(conflict.record, RecordId::FieldSchema(FieldSchemaId::STORE));
@@ -362,7 +345,7 @@ fn the_move_stage_command_moves_an_open_opportunity_and_refuses_a_closed_one() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     with_pipelines(&crm, me);
-    let lead = working(&crm, &sample);
+    let lead = worked_lead(&crm, &sample);
     let command: Command = serde_json::from_value(serde_json::json!({
         "step": "qualify",
         "args": {"lead": lead.id(), "version": lead.version().get(),
@@ -646,4 +629,27 @@ proptest::proptest! {
         let counted: u64 = report.by_pipeline().map(|(_, p)| p.opportunities).sum();
         proptest::prop_assert_eq!(counted, u64::from(opportunity.pipeline().is_some()));
     }
+}
+
+/// The property above is not vacuous: the strategy places walks in its pipeline (one in
+/// three) and moves some of them between its stages.
+#[test]
+fn generated_opportunities_include_placed_and_moved_ones() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut placed, mut moved) = (0, 0);
+    for _ in 0..300 {
+        let o = prospect::strategies::opportunity()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        placed += usize::from(o.pipeline().is_some());
+        moved += usize::from(
+            o.history()
+                .iter()
+                .any(|t| matches!(t.evidence(), OpportunityEvidence::StageMoved(_))),
+        );
+    }
+    assert!((60..=140).contains(&placed), "{placed} of 300 placed");
+    assert!(moved > 0, "none of 300 moved");
 }

@@ -3,6 +3,7 @@
 use prospect::memory::MemoryStore;
 use prospect::record::{Record, RecordId, RecordKind, StateError};
 use prospect::store::{Store, Versioned};
+use prospect::testkit::Sample;
 use prospect::*;
 
 /// Every record `store` holds, by kind then id; all of them readable.
@@ -77,25 +78,69 @@ pub fn holds_its_last_evidence(record: &Record) -> bool {
     }
 }
 
-/// A store that, the first time the facade loads the field schema, lets another instance
-/// change it before answering: the change lands between the check and the commit.
-pub struct SchemaChangedMidway<'a> {
+/// A store through which, once armed, another instance changes the store right after a given
+/// read: the change lands between a step's check and its commit.
+pub struct Midway<'a> {
     pub inner: &'a MemoryStore,
+    /// After which read the change is made.
+    pub after: After,
+    /// The change, made once: arm it again for another.
     pub change: std::sync::Mutex<Option<Change<'a>>>,
+}
+
+/// The read a [`Midway`] store's change follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// The next load of the field schema.
+    SchemaLoad,
+    /// The next listing.
+    Listing,
 }
 
 /// What another instance does to the store.
 pub type Change<'a> = Box<dyn FnOnce(&MemoryStore) + Send + 'a>;
 
-impl Store for SchemaChangedMidway<'_> {
+impl<'a> Midway<'a> {
+    /// A store over `inner` making `change` after the next read `after`.
+    pub fn new(inner: &'a MemoryStore, after: After, change: Change<'a>) -> Midway<'a> {
+        Midway {
+            inner,
+            after,
+            change: std::sync::Mutex::new(Some(change)),
+        }
+    }
+
+    /// A store over `inner` with no change armed yet ([`arm`](Self::arm)).
+    pub fn unarmed(inner: &'a MemoryStore, after: After) -> Midway<'a> {
+        Midway {
+            inner,
+            after,
+            change: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Arms `change` for the next read.
+    pub fn arm(&self, change: Change<'a>) {
+        *self.change.lock().unwrap() = Some(change);
+    }
+
+    /// Makes the armed change, if the read just made is the one it follows.
+    fn after(&self, read: After) {
+        if read == self.after {
+            if let Some(change) = self.change.lock().unwrap().take() {
+                change(self.inner);
+            }
+        }
+    }
+}
+
+impl Store for Midway<'_> {
     type Error = std::convert::Infallible;
 
     fn load(&self, id: RecordId) -> Result<Option<Versioned<Record>>, Self::Error> {
         let loaded = self.inner.load(id);
         if matches!(id, RecordId::FieldSchema(_)) {
-            if let Some(change) = self.change.lock().unwrap().take() {
-                change(self.inner);
-            }
+            self.after(After::SchemaLoad);
         }
         loaded
     }
@@ -123,7 +168,9 @@ impl Store for SchemaChangedMidway<'_> {
         after: Option<prospect::store::Cursor>,
         limit: usize,
     ) -> Result<prospect::store::Page, Self::Error> {
-        self.inner.list(query, after, limit)
+        let page = self.inner.list(query, after, limit);
+        self.after(After::Listing);
+        page
     }
     fn read_events(
         &self,
@@ -145,4 +192,18 @@ impl Store for SchemaChangedMidway<'_> {
     fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, Self::Error> {
         self.inner.prune_keys(before)
     }
+}
+
+/// A contact's lead, opened and touched: being worked, ready to qualify.
+pub fn worked_lead<S: Store>(crm: &Crm<S>, sample: &Sample) -> Versioned<Lead<state::Working>>
+where
+    S::Error: std::fmt::Debug,
+{
+    let me = sample.actor();
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .unwrap()
+        .into_contact();
+    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+    crm.log_touch(lead, sample.touch(), me).unwrap()
 }

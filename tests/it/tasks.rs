@@ -8,6 +8,8 @@ use prospect::store::{Query, Store, Versioned};
 use prospect::testkit::{Sample, check_consistency};
 use prospect::*;
 
+use crate::support::{After, Midway};
+
 fn todo(sample: &Sample, subject: &str, due: Due) -> TaskDetails {
     TaskDetails::new(Summary::new(subject).unwrap(), sample.actor().clone(), due)
 }
@@ -20,14 +22,8 @@ fn qualified<S: Store>(
 where
     S::Error: std::fmt::Debug,
 {
-    let me = sample.actor();
-    let contact = crm
-        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
-        .unwrap()
-        .into_contact();
-    let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
-    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
-    crm.qualify(lead, sample.qualification(), me)
+    let lead = crate::support::worked_lead(crm, sample);
+    crm.qualify(lead, sample.qualification(), sample.actor())
         .unwrap()
         .opportunity
 }
@@ -266,95 +262,13 @@ fn without_a_next_step_policy_no_stage_requires_a_task() {
     crm.propose(o, sample.proposal(), me).unwrap();
 }
 
-/// A store that, once armed, completes a task right after the next listing: as another user
-/// closing the next step between the facade's check and its commit.
-struct ClosesTheTaskAfterListing<'a> {
-    inner: &'a MemoryStore,
-    sample: &'a Sample,
-    armed: std::sync::Mutex<Option<Versioned<Task>>>,
-}
-
-impl Store for ClosesTheTaskAfterListing<'_> {
-    type Error = std::convert::Infallible;
-
-    fn load(
-        &self,
-        id: prospect::record::RecordId,
-    ) -> Result<Option<Versioned<Record>>, Self::Error> {
-        self.inner.load(id)
-    }
-
-    fn commit(
-        &self,
-        batch: prospect::store::Batch,
-    ) -> Result<(), prospect::store::CommitError<Self::Error>> {
-        self.inner.commit(batch)
-    }
-
-    fn find_contacts_by_email(
-        &self,
-        email: &EmailAddress,
-    ) -> Result<Vec<Versioned<Contact>>, Self::Error> {
-        self.inner.find_contacts_by_email(email)
-    }
-
-    fn find_organizations_by_domain(
-        &self,
-        domain: &Domain,
-    ) -> Result<Vec<Versioned<Organization>>, Self::Error> {
-        self.inner.find_organizations_by_domain(domain)
-    }
-
-    fn list(
-        &self,
-        query: &Query,
-        after: Option<prospect::store::Cursor>,
-        limit: usize,
-    ) -> Result<prospect::store::Page, Self::Error> {
-        let page = self.inner.list(query, after, limit)?;
-        let armed = self.armed.lock().unwrap().take();
-        if let Some(task) = armed {
-            let other = self.sample.crm(self.inner);
-            other.complete_task(task, self.sample.actor()).unwrap();
-        }
-        Ok(page)
-    }
-
-    fn read_events(
-        &self,
-        after: Option<prospect::event::Position>,
-        limit: usize,
-    ) -> Result<prospect::event::EventPage, Self::Error> {
-        self.inner.read_events(after, limit)
-    }
-
-    fn prune_events(&self, before: prospect::event::Position) -> Result<u64, Self::Error> {
-        self.inner.prune_events(before)
-    }
-
-    fn recall_key(
-        &self,
-        actor: &User,
-        key: &prospect::idempotency::IdempotencyKey,
-    ) -> Result<Option<prospect::idempotency::Remembered>, Self::Error> {
-        self.inner.recall_key(actor, key)
-    }
-
-    fn prune_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64, Self::Error> {
-        self.inner.prune_keys(before)
-    }
-}
-
 #[test]
 fn a_next_step_closed_between_the_check_and_the_commit_is_a_conflict() {
     use prospect::state::{Discovery, Proposal};
     let sample = Sample::new(55);
     let memory = MemoryStore::new();
-    let store = ClosesTheTaskAfterListing {
-        inner: &memory,
-        sample: &sample,
-        armed: std::sync::Mutex::new(None),
-    };
+    // Another user completes the task right after the facade's listing of next steps.
+    let store = Midway::unarmed(&memory, After::Listing);
     let crm = sample
         .crm(&store)
         .with_next_steps(NextSteps::none().required_in::<Proposal>());
@@ -368,7 +282,13 @@ fn a_next_step_closed_between_the_check_and_the_commit_is_a_conflict() {
             me,
         )
         .unwrap();
-    *store.armed.lock().unwrap() = Some(quote);
+    let closer = &sample;
+    store.arm(Box::new(move |inner| {
+        closer
+            .crm(inner)
+            .complete_task(quote, closer.actor())
+            .unwrap();
+    }));
     // The check finds the open task; it is done before the move commits.
     let refused = crm.propose(discovery, sample.proposal(), me).unwrap_err();
     assert!(refused.is_conflict(), "{refused}");

@@ -64,6 +64,22 @@ impl Client {
         assert_eq!(status, StatusCode::OK, "{command}: {body}");
         body["records"].as_array().unwrap().clone()
     }
+
+    /// Creates a contact with `details`: its id.
+    async fn contact(&self, details: Value) -> Value {
+        let written = self
+            .step(json!({"step": "create_contact", "args": { "details": details }}))
+            .await;
+        at(&written[0]).0
+    }
+
+    /// Opens a lead with the sample's interest for `contact`: its id and version.
+    async fn lead(&self, contact: &Value, sample: &Sample) -> (Value, u64) {
+        let written = self
+            .step(json!({"step": "open_lead", "args": { "contact": contact, "interest": of(&sample.interest()) }}))
+            .await;
+        at(&written[0])
+    }
 }
 
 fn of<T: serde::Serialize>(value: &T) -> Value {
@@ -82,16 +98,8 @@ fn at(written: &Value) -> (Value, u64) {
 async fn a_whole_lifecycle_through_http() {
     let sample = Sample::new(80);
     let client = Client::new(&sample);
-    let written = client
-        .step(
-            json!({"step": "create_contact", "args": { "details": of(&sample.contact_details()) }}),
-        )
-        .await;
-    let (contact, _) = at(&written[0]);
-    let written = client
-        .step(json!({"step": "open_lead", "args": { "contact": contact, "interest": of(&sample.interest()) }}))
-        .await;
-    let (lead, v) = at(&written[0]);
+    let contact = client.contact(of(&sample.contact_details())).await;
+    let (lead, v) = client.lead(&contact, &sample).await;
     client
         .step(
             json!({"step": "log_activity", "args": { "record": {"type": "lead", "id": lead},
@@ -181,10 +189,7 @@ async fn errors_say_what_went_wrong() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["kind"], "duplicate");
     assert_eq!(body["existing"], contact);
-    let written = client
-        .step(json!({"step": "open_lead", "args": { "contact": contact, "interest": of(&sample.interest()) }}))
-        .await;
-    let (lead, v) = at(&written[0]);
+    let (lead, v) = client.lead(&contact, &sample).await;
     client
         .step(json!({"step": "touch", "args": { "lead": lead, "version": v, "touch": of(&sample.touch()) }}))
         .await;
@@ -657,14 +662,8 @@ async fn the_kept_report_equals_a_full_count_after_every_change() {
         let details = sample
             .contact_details()
             .with_email(sample.email(&format!("p{n}@example.com")));
-        let written = client
-            .step(json!({"step": "create_contact", "args": {"details": of(&details)}}))
-            .await;
-        let (contact, _) = at(&written[0]);
-        let written = client
-            .step(json!({"step": "open_lead", "args": {"contact": contact, "interest": of(&sample.interest())}}))
-            .await;
-        leads.push(at(&written[0]));
+        let contact = client.contact(of(&details)).await;
+        leads.push(client.lead(&contact, &sample).await);
     }
     let (status, report) = client.send("GET", "/report", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -946,16 +945,8 @@ async fn an_opportunity_moves_through_a_pipeline_over_http() {
             stage("signature", "contracting", 90)]}}});
     let (status, body) = client.send("POST", "/fields/changes", Some(pipeline)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let written = client
-        .step(
-            json!({"step": "create_contact", "args": { "details": of(&sample.contact_details()) }}),
-        )
-        .await;
-    let (contact, _) = at(&written[0]);
-    let written = client
-        .step(json!({"step": "open_lead", "args": { "contact": contact, "interest": of(&sample.interest()) }}))
-        .await;
-    let (lead, v) = at(&written[0]);
+    let contact = client.contact(of(&sample.contact_details())).await;
+    let (lead, v) = client.lead(&contact, &sample).await;
     let written = client
         .step(json!({"step": "touch", "args": { "lead": lead, "version": v, "touch": of(&sample.touch()) }}))
         .await;
