@@ -36,7 +36,10 @@
 //!   continue after. Every record present when paging began (and still matching) is returned
 //!   exactly once, even while others are added. Index what a query filters on
 //!   ([`Record::regarding`](crate::record::Record::regarding) for activities and tasks), so that a page
-//!   costs the same in a large store as in a small one.
+//!   costs the same in a large store as in a small one. A query on custom fields
+//!   ([`Query::with_field`]) is answered from an index of each record's
+//!   [field terms](crate::record::Record::field_terms), replaced whenever the record is written
+//!   (see [`FieldTerm`]).
 //! - [`scan`](Store::scan) visits every record of a kind, a page at a time.
 //! - **The outbox.** A commit appends its batch's [events](Batch::events) in the same atomic
 //!   unit as its writes (a conflicted or failed commit appends none), at positions that
@@ -92,9 +95,11 @@ pub use batch::{
     Precondition, Write,
 };
 pub use query::Query;
+pub use terms::{FieldMatch, FieldTerm};
 
 mod batch;
 mod query;
+mod terms;
 
 /// A value as stored, with its version: what to pass back to update it.
 ///

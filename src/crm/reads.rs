@@ -44,6 +44,9 @@ impl<S: Store> Crm<S> {
     /// reaches ([`AccessPolicy::reach`](crate::access::AccessPolicy::reach)), through its owner
     /// index: a representative's list costs what a query by owner costs, whatever the store
     /// holds. Activities and tasks about one record are listed by that record, each checked.
+    /// A query on custom fields ([`Query::with_field`]) does not find a record by a value that
+    /// is personal data for a reader who may not read the record's personal data: a redacted
+    /// value is not revealed by what it matches.
     ///
     /// ```
     /// use prospect::access::{Directory, RolePolicy, Role};
@@ -292,6 +295,10 @@ impl<B: Backend> Steps<'_, B> {
             let Some(personal) = self.readable(actor, record.value()).await? else {
                 continue;
             };
+            // A reader who may not see a record's personal values does not find it by them.
+            if !personal && by_personal_value(query, record.value()) {
+                continue;
+            }
             // A record whose custom values the schema refuses is reported, as a row the
             // store cannot read is.
             match self.conforms(record.value(), &mut schema).await? {
@@ -440,4 +447,14 @@ impl<B: Backend> Steps<'_, B> {
             None => Ok(None),
         }
     }
+}
+
+/// Whether `query` asks about a custom field whose value in `record` is personal data.
+fn by_personal_value(query: &Query, record: &Record) -> bool {
+    record.custom_fields().is_some_and(|custom| {
+        query
+            .fields()
+            .iter()
+            .any(|(key, _)| custom.is_personal(key))
+    })
 }

@@ -13,12 +13,13 @@ use chrono::NaiveDate;
 use hashbrown::HashMap;
 use uuid::Uuid;
 
+use crate::custom::FieldKey;
 use crate::email::EmailAddress;
 use crate::id::{ContactId, OrganizationId};
 use crate::kind::RecordKind;
 use crate::organization::Domain;
 use crate::record::{Record, RecordId, RecordState};
-use crate::store::{Cursor, Query};
+use crate::store::{Cursor, FieldTerm, Query};
 use crate::text::User;
 
 /// `(the record a key names, the record indexed)`.
@@ -48,6 +49,9 @@ pub(super) struct Indexes {
     by_close: BTreeSet<(NaiveDate, u128)>,
     /// Organizations by domain, in id order (usually one per domain).
     pub(super) by_domain: HashMap<Domain, Vec<OrganizationId>>,
+    /// Records by kind, then their custom fields' terms ([`Record::field_terms`]): a term's
+    /// records are a range of the set, in id order.
+    by_field: BTreeMap<RecordKind, BTreeSet<(FieldKey, FieldTerm, u128)>>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -104,7 +108,7 @@ where
 type Index = fn(&mut Indexes, &Record, bool);
 
 /// Every index.
-const INDEXES: [Index; 7] = [
+const INDEXES: [Index; 8] = [
     Indexes::state,
     Indexes::owner,
     Indexes::email,
@@ -112,6 +116,7 @@ const INDEXES: [Index; 7] = [
     Indexes::contact,
     Indexes::organization,
     Indexes::times,
+    Indexes::fields,
 ];
 
 impl Indexes {
@@ -173,6 +178,17 @@ impl Indexes {
         }
     }
 
+    fn fields(&mut self, record: &Record, add: bool) {
+        let mut terms = record.field_terms().peekable();
+        if terms.peek().is_none() {
+            return;
+        }
+        let set = self.by_field.entry(record.kind()).or_default();
+        for (field, term) in terms {
+            enter(set, (field.clone(), term, key(record)), add);
+        }
+    }
+
     fn organization(&mut self, record: &Record, add: bool) {
         if let Record::Organization(o) = record {
             for domain in o.domains() {
@@ -195,7 +211,7 @@ impl Indexes {
     /// Moves the entries of a record updated from `old` to `new` where its keys changed.
     pub(super) fn update(&mut self, old: &Record, new: &Record) {
         type Changed = fn(&Record, &Record) -> bool;
-        let indexes: [(Changed, Index); 7] = [
+        let indexes: [(Changed, Index); 8] = [
             (|a, b| a.state() != b.state(), Indexes::state),
             (|a, b| a.owner() != b.owner(), Indexes::owner),
             (|a, b| a.email() != b.email(), Indexes::email),
@@ -208,6 +224,10 @@ impl Indexes {
             (
                 |a, b| (a.created_at(), a.expected_close()) != (b.created_at(), b.expected_close()),
                 Indexes::times,
+            ),
+            (
+                |a, b| a.custom_fields() != b.custom_fields(),
+                Indexes::fields,
             ),
         ];
         for (changed, index) in indexes {
@@ -228,10 +248,10 @@ impl Indexes {
     }
 
     /// Ids of `query`'s records after `after`, in id order, from its narrowest index: the
-    /// activities about a record, the organization's or the contact's records of the kind, the
-    /// owner's records of the kind, a period, the state's, or the kind's states merged (the
-    /// first `limit` of each, enough for a page of `limit`). The caller filters them by the
-    /// rest of the query and takes its page.
+    /// activities about a record, the organization's or the contact's records of the kind, a
+    /// custom field's term (or range of dates), the owner's records of the kind, a period, the
+    /// state's, or the kind's states merged (the first `limit` of each, enough for a page of
+    /// `limit`). The caller filters them by the rest of the query and takes its page.
     pub(super) fn candidates<'a>(
         &'a self,
         query: &Query,
@@ -247,6 +267,16 @@ impl Indexes {
                 Box::new(paired(set, of.as_u128(), start)) as Box<dyn Iterator<Item = u128>>
             })
         };
+        // A range of an index by something else than the id: every id in it, put in id order
+        // (every one of them: the rest of the query may pass over some).
+        let in_id_order = |mut ids: Vec<u128>| -> Box<dyn Iterator<Item = u128> + 'a> {
+            ids.retain(|id| match start {
+                Bound::Excluded(after) => *id > after,
+                _ => true,
+            });
+            ids.sort_unstable();
+            Box::new(ids.into_iter())
+        };
         if let Some(about) = query.regarding() {
             return pairs(&self.by_regarding, about.kind(), about.as_uuid());
         }
@@ -255,6 +285,29 @@ impl Indexes {
         }
         if let Some(contact) = query.contact() {
             return pairs(&self.by_contact, kind, contact.as_uuid());
+        }
+        // A field: the records of one term are in id order; those of a range of dates are not.
+        let equal = query.fields().iter().find(|(_, m)| m.term().is_some());
+        if let Some((field, matching)) = equal.or(query.fields().first()) {
+            let Some(set) = self.by_field.get(&kind) else {
+                return none();
+            };
+            if let Some(term) = matching.term() {
+                let from = match start {
+                    Bound::Excluded(id) => Bound::Excluded((field.clone(), term.clone(), id)),
+                    _ => Bound::Included((field.clone(), term.clone(), 0)),
+                };
+                let to = Bound::Included((field.clone(), term, u128::MAX));
+                return Box::new(set.range((from, to)).map(|(_, _, id)| *id));
+            }
+            let Some((first, last)) = matching.days().filter(|(first, last)| first <= last) else {
+                return none();
+            };
+            let days = (
+                Bound::Included((field.clone(), FieldTerm::Date(first), 0)),
+                Bound::Included((field.clone(), FieldTerm::Date(last), u128::MAX)),
+            );
+            return in_id_order(set.range(days).map(|(_, _, id)| *id).collect());
         }
         let of_kind = |kinds: Option<&'a BTreeMap<RecordKind, BTreeSet<u128>>>| {
             kinds
@@ -269,16 +322,7 @@ impl Indexes {
         if query.is_unowned() {
             return of_kind(Some(&self.unowned));
         }
-        // A period: the ids in it, from the index by time, put in id order (every one of them:
-        // the rest of the query may pass over some).
-        let in_id_order = |mut ids: Vec<u128>| -> Box<dyn Iterator<Item = u128> + 'a> {
-            ids.retain(|id| match start {
-                Bound::Excluded(after) => *id > after,
-                _ => true,
-            });
-            ids.sort_unstable();
-            Box::new(ids.into_iter())
-        };
+        // A period: the ids in it, from the index by time.
         if let Some((first, last)) = query.closing() {
             if kind != RecordKind::Opportunity || first > last {
                 return none();

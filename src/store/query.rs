@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::FieldMatch;
+use crate::custom::FieldKey;
 use crate::id::{ContactId, OrganizationId};
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;
@@ -22,6 +24,7 @@ use crate::text::User;
 /// | organization | [`of_organization`](Query::of_organization) | [`Record::organization`] is that organization |
 /// | created | [`created_between(from, until)`](Query::created_between) | `from <= `[`Record::created_at`]` < until` (the end excluded) |
 /// | closing | [`closing_between(first, last)`](Query::closing_between) | [`Record::expected_close`] is a day from `first` to `last`, **both included**; a record without one never matches |
+/// | fields | [`with_field(key, match)`](Query::with_field), once per field asked about | for each, the record's custom value of `key` matches as [`FieldMatch`] says (a picklist option, a boolean, a date range with both days included, a reference); a record without a value never matches |
 ///
 /// Records come in ascending id order whatever the filters.
 ///
@@ -45,6 +48,8 @@ pub struct Query {
     created: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Expected to close on or after the first day, on or before the second.
     closing: Option<(NaiveDate, NaiveDate)>,
+    /// Custom fields and what their values must match, in the order given.
+    fields: Vec<(FieldKey, FieldMatch)>,
 }
 
 impl Query {
@@ -60,6 +65,7 @@ impl Query {
             organization: None,
             created: None,
             closing: None,
+            fields: Vec::new(),
         }
     }
 
@@ -178,6 +184,37 @@ impl Query {
         }
     }
 
+    /// The same query, restricted to records whose custom field `key` has a value `matching`
+    /// ([`FieldMatch`]); each call adds a field a record must match (a second match on the
+    /// same field adds to the first: both must hold). Found from the store's index of field
+    /// values, whatever the size of the store.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use prospect::fields::FieldKey;
+    /// use prospect::{record::RecordKind, store::{FieldMatch, Query}};
+    /// let renewals_in_march = Query::of_kind(RecordKind::Account)
+    ///     .with_field(FieldKey::new("tier")?, FieldMatch::Picklist(FieldKey::new("gold")?))
+    ///     .with_field(
+    ///         FieldKey::new("renewal")?,
+    ///         FieldMatch::DateBetween(
+    ///             NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
+    ///             NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
+    ///         ),
+    ///     );
+    /// assert_eq!(renewals_in_march.fields().len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_field(mut self, key: FieldKey, matching: FieldMatch) -> Query {
+        self.fields.push((key, matching));
+        self
+    }
+
+    /// The custom fields the query asks about, with their matches, in the order given.
+    pub fn fields(&self) -> &[(FieldKey, FieldMatch)] {
+        &self.fields
+    }
+
     /// The creation period, if restricted to one: from, until (excluded).
     pub fn created(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         self.created
@@ -278,6 +315,12 @@ impl Query {
                 record
                     .expected_close()
                     .is_some_and(|d| (first..=last).contains(&d))
+            })
+            && self.fields.iter().all(|(key, matching)| {
+                record
+                    .custom_fields()
+                    .and_then(|custom| custom.get(key))
+                    .is_some_and(|value| matching.matches(value))
             })
     }
 }

@@ -473,6 +473,13 @@ macro_rules! store_conformance {
                     field_schema_changes_race_and_one_wins,
                 conformance_field_edits_are_history_the_store_checks =>
                     field_edits_are_history_the_store_checks,
+                conformance_records_are_listed_by_picklist_option =>
+                    records_are_listed_by_picklist_option,
+                conformance_records_are_listed_by_boolean => records_are_listed_by_boolean,
+                conformance_records_are_listed_by_date_range => records_are_listed_by_date_range,
+                conformance_records_are_listed_by_reference => records_are_listed_by_reference,
+                conformance_field_index_follows_edits_and_erasure =>
+                    field_index_follows_edits_and_erasure,
             );
 
             #[test]

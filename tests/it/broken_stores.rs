@@ -8,6 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use prospect::fields::{FieldKey, FieldValue};
 use prospect::testkit::{Plant, cases};
 use prospect::*;
 use prospect::{
@@ -15,8 +16,8 @@ use prospect::{
     idempotency::{IdempotencyKey, Remembered},
     record::{Record, RecordId},
     store::{
-        Batch, CommitError, Conflict, Cursor, HistoryMark, MAX_PAGE, Page, Precondition, Query,
-        Store, Unreadable, Version, Versioned, Write,
+        Batch, CommitError, Conflict, Cursor, FieldMatch, FieldTerm, HistoryMark, MAX_PAGE, Page,
+        Precondition, Query, Store, Unreadable, Version, Versioned, Write,
     },
 };
 
@@ -84,6 +85,16 @@ enum Breakage {
     /// A used idempotency key is checked after the other requirements: a retry whose record
     /// changed since is reported as that change.
     KeyCheckedLast,
+    /// The field index leaves out multi-picklists' options.
+    MultiPicklistNotIndexed,
+    /// A query for a boolean field's `false` also finds the records without a value.
+    MissingBooleanIsFalse,
+    /// A query for a range of dates leaves out its last day.
+    FieldDateEndExcluded,
+    /// The field index finds a term under any field (its key is not part of the entry).
+    FieldKeyIgnored,
+    /// The field index keeps the terms a record was created with: updates do not move them.
+    FieldTermsNotMoved,
 }
 
 /// What the plain store reports when it meets a row planted as unreadable.
@@ -105,6 +116,8 @@ struct State {
     records: BTreeMap<RecordId, (Record, Version)>,
     /// Normalised address → contacts, as indexed when written.
     emails: BTreeMap<String, BTreeSet<RecordId>>,
+    /// Each record's custom field terms, as indexed when written.
+    terms: BTreeMap<RecordId, Vec<(FieldKey, FieldTerm)>>,
     /// The remembered requests, by actor and key.
     keys: BTreeMap<(User, IdempotencyKey), Remembered>,
     /// The records planted as unreadable (their index entries stay).
@@ -217,7 +230,45 @@ impl State {
                 .or_default()
                 .insert(id);
         }
+        let terms = record
+            .custom_fields()
+            .into_iter()
+            .flat_map(|custom| custom.values().iter())
+            .filter(|(_, value)| {
+                breakage != Breakage::MultiPicklistNotIndexed
+                    || !matches!(value, FieldValue::MultiPicklist(_))
+            })
+            .flat_map(|(key, value)| FieldTerm::of(value).map(move |term| (key.clone(), term)))
+            .collect();
+        if breakage != Breakage::FieldTermsNotMoved || !self.records.contains_key(&id) {
+            self.terms.insert(id, terms);
+        }
         self.records.insert(id, (record, version));
+    }
+
+    /// Whether the record `id` has, as indexed, a value of each field `query` asks about that
+    /// matches.
+    fn fields_match(&self, id: &RecordId, query: &Query, breakage: Breakage) -> bool {
+        let terms = self.terms.get(id).map_or(&[][..], Vec::as_slice);
+        query.fields().iter().all(|(field, matching)| {
+            if breakage == Breakage::MissingBooleanIsFalse
+                && *matching == FieldMatch::Boolean(false)
+                && !terms.iter().any(|(key, _)| key == field)
+            {
+                return true;
+            }
+            terms.iter().any(|(key, term)| {
+                (key == field || breakage == Breakage::FieldKeyIgnored)
+                    && match (matching, term) {
+                        (FieldMatch::DateBetween(first, last), FieldTerm::Date(day))
+                            if breakage == Breakage::FieldDateEndExcluded =>
+                        {
+                            (first..last).contains(&day)
+                        }
+                        _ => matching.accepts(term),
+                    }
+            })
+        })
     }
 }
 
@@ -455,6 +506,7 @@ impl Store for Plain {
                         .is_some_and(|d| (first..=last).contains(&d))
                 })
                 && owner_ok(r)
+                && state.fields_match(id, query, self.breakage)
         });
         let rows: Vec<(&RecordId, &(Record, Version))> = matching.by_ref().take(limit).collect();
         let next = match (rows.last(), matching.next()) {
@@ -762,6 +814,26 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             Box::new(move || cases::a_used_key_is_the_conflict_reported_first(new)),
         ),
         (
+            "records_are_listed_by_picklist_option",
+            Box::new(move || cases::records_are_listed_by_picklist_option(new)),
+        ),
+        (
+            "records_are_listed_by_boolean",
+            Box::new(move || cases::records_are_listed_by_boolean(new)),
+        ),
+        (
+            "records_are_listed_by_date_range",
+            Box::new(move || cases::records_are_listed_by_date_range(new)),
+        ),
+        (
+            "records_are_listed_by_reference",
+            Box::new(move || cases::records_are_listed_by_reference(new)),
+        ),
+        (
+            "field_index_follows_edits_and_erasure",
+            Box::new(move || cases::field_index_follows_edits_and_erasure(new)),
+        ),
+        (
             "bad_records_are_reported_in_pages_and_scans",
             Box::new(move || cases::bad_records_are_reported_in_pages_and_scans(new, corrupt)),
         ),
@@ -915,6 +987,23 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::KeyCheckedLast,
             "a_used_key_is_the_conflict_reported_first",
+        ),
+        (
+            Breakage::MultiPicklistNotIndexed,
+            "records_are_listed_by_picklist_option",
+        ),
+        (
+            Breakage::MissingBooleanIsFalse,
+            "records_are_listed_by_boolean",
+        ),
+        (
+            Breakage::FieldDateEndExcluded,
+            "records_are_listed_by_date_range",
+        ),
+        (Breakage::FieldKeyIgnored, "records_are_listed_by_reference"),
+        (
+            Breakage::FieldTermsNotMoved,
+            "field_index_follows_edits_and_erasure",
         ),
     ];
     let passing = failing_cases(Breakage::None);

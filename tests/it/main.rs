@@ -11,6 +11,7 @@ mod edges;
 mod edits;
 mod erasure;
 mod events;
+mod field_queries;
 mod field_values;
 mod fields;
 mod funnel;
