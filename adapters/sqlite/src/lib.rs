@@ -35,8 +35,10 @@
 #![deny(missing_docs)]
 
 mod asynchronous;
+mod listing;
 mod row;
 mod schema;
+mod terms;
 
 pub use asynchronous::{AsyncSqliteStore, WORKERS};
 use row::*;
@@ -617,6 +619,7 @@ impl Store for SqliteStore {
                         .map_err(sqlite)?;
                 }
             }
+            terms::write(&transaction, &record, expect == Precondition::Absent).map_err(sqlite)?;
             if record.kind() == prospect::record::RecordKind::Organization {
                 // The organization's domains, as its body says, replace those it had.
                 transaction
@@ -805,84 +808,10 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Page, SqliteError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let mut sql = format!("SELECT {COLUMNS} FROM records WHERE kind = ?");
-        let mut params: Vec<Value> = vec![Value::from(query.kind().as_str().to_string())];
-        if let Some(states) = query.states() {
-            let marks = vec!["?"; states.len()].join(", ");
-            sql.push_str(&format!(" AND state IN ({marks})"));
-            params.extend(states.iter().map(|s| Value::from(s.key().to_string())));
-        }
-        if let Some(owner) = query.owner() {
-            sql.push_str(" AND owner = ?");
-            params.push(Value::from(owner.as_str().to_string()));
-        }
-        if query.is_unowned() {
-            sql.push_str(" AND owner IS NULL");
-        }
-        if let Some(about) = query.regarding() {
-            sql.push_str(" AND regarding = ?");
-            params.push(Value::from(regarding_key(about)));
-        }
-        if let Some(contact) = query.contact() {
-            sql.push_str(" AND contact = ?");
-            params.push(Value::from(contact_key(contact)));
-        }
-        if let Some(organization) = query.organization() {
-            sql.push_str(" AND organization = ?");
-            params.push(Value::from(organization.as_uuid().hyphenated().to_string()));
-        }
-        if let Some((from, until)) = query.created() {
-            sql.push_str(
-                " AND (created_s, created_ns) >= (?, ?) AND (created_s, created_ns) < (?, ?)",
-            );
-            for (secs, nanos) in [time_key(from), time_key(until)] {
-                params.extend([Value::from(secs), Value::from(nanos)]);
-            }
-        }
-        if let Some((first, last)) = query.closing() {
-            sql.push_str(" AND expected_close BETWEEN ? AND ?");
-            params.extend([Value::from(day_key(first)), Value::from(day_key(last))]);
-        }
-        if let Some(after) = after {
-            sql.push_str(" AND id > ?");
-            params.push(Value::from(after.as_uuid().hyphenated().to_string()));
-        }
-        // One more than the page, to know whether another page follows.
-        sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
+        let (sql, params) = listing::select(query, after, limit);
         let connection = self.reader();
         let mut statement = connection.prepare_cached(&sql)?;
-        let mut found = rows(&mut statement, params_from_iter(params))?;
-        let more = found.len() > limit;
-        found.truncate(limit);
-        // The cursor goes past the last row, readable or not. (A row whose id is not a UUID
-        // cannot be a cursor: the last row that can is used.)
-        let next = more
-            .then(|| {
-                found
-                    .iter()
-                    .rev()
-                    .find_map(|row| uuid::Uuid::parse_str(&row.id).ok())
-            })
-            .flatten()
-            .map(|uuid| Cursor::after(RecordId::from_parts(query.kind(), uuid)));
-        let mut page = Page {
-            records: Vec::with_capacity(found.len()),
-            unreadable: Vec::new(),
-            next,
-        };
-        for row in found {
-            match row.record {
-                Ok(record) => page.records.push(record),
-                Err(e) => page.unreadable.push(Unreadable::new(
-                    query.kind(),
-                    row.id,
-                    match e {
-                        SqliteError::Corrupt { reason, .. } => reason,
-                        other => other.to_string(),
-                    },
-                )),
-            }
-        }
-        Ok(page)
+        let found = rows(&mut statement, params_from_iter(params))?;
+        Ok(listing::page(query, found, limit))
     }
 }

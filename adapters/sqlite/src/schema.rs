@@ -93,13 +93,27 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE events ADD COLUMN occurred_s INTEGER;
     UPDATE events SET occurred_s = unixepoch(json_extract(body, '$.occurred_at'));
     CREATE INDEX events_by_time ON events (occurred_s);",
+    // 10: the field index: a row per term of each record's custom values (see `terms`), to
+    // list records by field without scanning the others; `backfill` fills it from the bodies.
+    "CREATE TABLE field_terms (
+        kind  TEXT    NOT NULL,
+        field TEXT    NOT NULL,
+        term  TEXT    NOT NULL,
+        day   INTEGER NOT NULL,
+        id    TEXT    NOT NULL,
+        PRIMARY KEY (kind, field, term, day, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX field_terms_by_record ON field_terms (kind, id, field, term, day);",
 ];
 
 /// What migration `version` does besides its SQL: schema 5 fills in the times of the records
-/// already stored, from their bodies (a body that does not read is left for `read` to report).
+/// already stored, from their bodies (a body that does not read is left for `read` to report),
+/// and schema 10 their field terms.
 fn backfill(transaction: &rusqlite::Transaction<'_>, version: u32) -> Result<(), SqliteError> {
-    if version != 5 {
-        return Ok(());
+    match version {
+        5 => {}
+        10 => return super::terms::backfill(transaction),
+        _ => return Ok(()),
     }
     let stored: Vec<(String, String, String)> = transaction
         .prepare("SELECT kind, id, body FROM records")?

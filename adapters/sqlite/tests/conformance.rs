@@ -627,6 +627,7 @@ fn migrating_from_schema_2_fills_in_what_each_activity_is_about_each_records_con
          DROP TABLE domains;
          DROP TABLE events;
          DROP TABLE idempotency_keys;
+         DROP TABLE field_terms;
          PRAGMA user_version = 2;",
     )
     .unwrap();
@@ -734,6 +735,7 @@ fn migrating_from_schema_8_gives_the_events_kept_their_time() {
     raw.execute_batch(
         "DROP INDEX events_by_time;
          ALTER TABLE events DROP COLUMN occurred_s;
+         DROP TABLE field_terms;
          PRAGMA user_version = 8;",
     )
     .unwrap();
@@ -746,4 +748,62 @@ fn migrating_from_schema_8_gives_the_events_kept_their_time() {
         .query_row("SELECT occurred_s FROM events", [], |row| row.get(0))
         .unwrap();
     assert_eq!(occurred, sample.clock().now().timestamp());
+}
+
+#[test]
+fn migrating_from_schema_9_indexes_the_custom_values_stored() {
+    use prospect::fields::{
+        FieldDefinition, FieldKey, FieldType, FieldValue, FieldValues, PicklistOption,
+        SchemaChange, SchemaVersion, WithFields,
+    };
+    use prospect::store::FieldMatch;
+    let sample = Sample::new(99);
+    let path = temp_path();
+    let key = |k: &str| FieldKey::new(k).unwrap();
+    let tier = key("tier");
+    let created: Vec<RecordId> = {
+        let store = SqliteStore::open(&path).unwrap();
+        let crm = sample.crm(&store);
+        let options = ["gold", "silver"]
+            .map(|o| PicklistOption::new(key(o), o))
+            .to_vec();
+        let field = FieldDefinition::new(tier.clone(), "Tier", FieldType::Picklist { options });
+        let change = SchemaChange::AddField {
+            kind: RecordKind::Contact,
+            field,
+        };
+        crm.change_field_schema(SchemaVersion::EMPTY, change, sample.actor())
+            .unwrap();
+        (0..4)
+            .map(|i| {
+                let mut values = FieldValues::new();
+                values.set(
+                    tier.clone(),
+                    FieldValue::Picklist(key(["gold", "silver"][i % 2])),
+                );
+                let details = WithFields::new(sample.contact_details(), values);
+                let contact = crm
+                    .create_contact(details, OnDuplicate::Refuse, sample.actor())
+                    .unwrap()
+                    .into_contact();
+                RecordId::from(contact.id())
+            })
+            .collect()
+    };
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("DROP TABLE field_terms; PRAGMA user_version = 9;")
+        .unwrap();
+    drop(raw);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let gold =
+        Query::of_kind(RecordKind::Contact).with_field(tier, FieldMatch::Picklist(key("gold")));
+    let page = store.list(&gold, None, 10).unwrap();
+    let listed: Vec<RecordId> = page.records.iter().map(|r| r.id()).collect();
+    let mut expected = vec![created[0], created[2]];
+    expected.sort_by_key(|id| id.as_uuid());
+    assert_eq!(
+        listed, expected,
+        "the gold contacts, indexed by the migration"
+    );
 }
