@@ -30,6 +30,8 @@ pub(crate) struct PreparedWrite {
     mark: HistoryMark,
     /// An organization's domains; `None` for another kind of record.
     domains: Option<Vec<String>>,
+    /// The terms of its custom values, for the field index.
+    terms: crate::terms::Terms,
 }
 
 /// A batch, encoded once for every try of its commit.
@@ -137,6 +139,7 @@ impl Prepared {
                             .map(|d| d.as_str().to_string())
                             .collect()
                     }),
+                    terms: crate::terms::Terms::of(&record),
                 })
             })
             .collect::<Result<_, PostgresError>>()?;
@@ -448,14 +451,16 @@ pub(crate) async fn apply(
                 Some(_) => {}
             }
             let expected = i64::try_from(v.get()).unwrap_or(i64::MAX);
+            // The rows of its terms before go in the same statement.
             let statement = transaction
-                .prepare_cached(
-                    "UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
+                .prepare_cached(&format!(
+                    "{} UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
                             history_len = $8, history_tip = $9, erased = $10, regarding = $11,
                             contact = $12, created_s = $13, created_ns = $14,
                             expected_close = $15, organization = $16, version = version + 1
                       WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $17",
-                )
+                    crate::terms::DELETE_BEFORE_UPDATE
+                ))
                 .await?;
             let mut with_version: Vec<&(dyn ToSql + Sync)> = params.to_vec();
             with_version.push(&expected);
@@ -468,6 +473,7 @@ pub(crate) async fn apply(
             }
         }
     }
+    crate::terms::insert(transaction, tenant, kind, &id, &write.terms).await?;
     if let Some(domains) = &write.domains {
         // The organization's domains, as its body says, replace those it had.
         let delete = transaction

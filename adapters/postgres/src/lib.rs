@@ -45,6 +45,7 @@ mod blocking;
 mod commit;
 mod row;
 mod schema;
+mod terms;
 
 pub use blocking::BlockingPostgresStore;
 use commit::{
@@ -413,8 +414,11 @@ impl PostgresStore {
                     supported: SCHEMA_VERSION,
                 });
             }
-            for migration in &MIGRATIONS[found as usize..] {
+            for (done, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
                 transaction.batch_execute(migration).await?;
+                if done + 1 == schema::FIELD_TERMS {
+                    terms::backfill(&transaction).await?;
+                }
             }
             transaction
                 .execute(
@@ -646,7 +650,7 @@ impl AsyncStore for PostgresStore {
             .map(|p| p.as_ref() as &(dyn ToSql + Sync))
             .collect();
         let found = self.rows(&sql, &refs).await?;
-        Ok(row::page(query.kind(), found, limit))
+        Ok(row::page(query, found, limit))
     }
 
     async fn read_events(

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prospect::EmailAddress;
-use prospect::record::{Record, RecordId, RecordKind, StateError};
+use prospect::record::{Record, RecordId, StateError};
 use prospect::store::{Cursor, Page, Query, Unreadable, Versioned};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
@@ -122,7 +122,6 @@ pub(crate) fn list_statement(
     after: Option<Cursor>,
     limit: usize,
 ) -> (String, Params) {
-    let mut sql = format!("SELECT {COLUMNS} FROM records WHERE tenant = $1 AND kind = $2");
     let mut params: Params = vec![
         Box::new(tenant.0),
         Box::new(query.kind().as_str().to_string()),
@@ -132,6 +131,13 @@ pub(crate) fn list_statement(
         params.push(value);
         format!("${}", params.len())
     };
+    let fields = crate::terms::filter(query, &mut params, next_param);
+    let from = fields.as_ref().map_or("records", |f| f.from.as_str());
+    let mut sql =
+        format!("SELECT {COLUMNS} FROM {from} WHERE records.tenant = $1 AND records.kind = $2");
+    if let Some(fields) = &fields {
+        sql.push_str(&fields.conditions);
+    }
     if let Some(states) = query.states() {
         let keys: Vec<String> = states.iter().map(|s| s.key().to_string()).collect();
         let p = next_param(&mut params, Box::new(keys));
@@ -175,18 +181,21 @@ pub(crate) fn list_statement(
         let b = next_param(&mut params, Box::new(day_key(last)));
         sql.push_str(&format!(" AND expected_close BETWEEN {a} AND {b}"));
     }
+    // By field, the ids are the driving field's terms'.
+    let id = if fields.is_some() { "found" } else { "id" };
     if let Some(after) = after {
         let p = next_param(&mut params, Box::new(after.as_uuid()));
-        sql.push_str(&format!(" AND id > {p}"));
+        sql.push_str(&format!(" AND {id} > {p}"));
     }
     // One more than the page, to know whether another page follows.
-    sql.push_str(&format!(" ORDER BY id LIMIT {}", limit + 1));
+    sql.push_str(&format!(" ORDER BY {id} LIMIT {}", limit + 1));
     (sql, params)
 }
 
-/// The page of `kind`'s records the rows `found` of a listing of at most `limit` make: a row
+/// The page of `query`'s records the rows `found` of a listing of at most `limit` make: a row
 /// that does not read is in `unreadable`.
-pub(crate) fn page(kind: RecordKind, mut found: Vec<Row>, limit: usize) -> Page {
+pub(crate) fn page(query: &Query, mut found: Vec<Row>, limit: usize) -> Page {
+    let kind = query.kind();
     let more = found.len() > limit;
     found.truncate(limit);
     let next = more
@@ -205,6 +214,10 @@ pub(crate) fn page(kind: RecordKind, mut found: Vec<Row>, limit: usize) -> Page 
     };
     for row in found {
         match row.record {
+            // The body decides: a row of the field index that its record no longer says (a
+            // database edited by hand) lists nothing. (The other columns were checked against
+            // the body when it was read.)
+            Ok(record) if !query.matches(record.value()) => {}
             Ok(record) => page.records.push(record),
             Err(e) => page.unreadable.push(Unreadable::new(
                 kind,

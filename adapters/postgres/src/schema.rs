@@ -106,7 +106,28 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
     CREATE POLICY one_tenant ON idempotency_keys
         USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
+    // 5: the field index: a row per term of each record's custom values (see `terms`), to list
+    // records by field without scanning the others; filled from the stored bodies once made
+    // (`terms::backfill`), before the next migration puts it under row-level security.
+    "CREATE TABLE field_terms (
+        tenant UUID    NOT NULL,
+        kind   TEXT    NOT NULL,
+        field  TEXT    NOT NULL,
+        term   TEXT    NOT NULL,
+        day    INTEGER NOT NULL,
+        id     UUID    NOT NULL,
+        PRIMARY KEY (tenant, kind, field, term, day, id)
+    );
+    CREATE INDEX field_terms_by_record ON field_terms (tenant, kind, id);",
+    // 6: row-level security on the field index, as on the other tables.
+    "ALTER TABLE field_terms ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE field_terms FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON field_terms
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
 ];
+
+/// The migration that makes the field index, which `terms::backfill` fills once it ran.
+pub(crate) const FIELD_TERMS: usize = 5;
 
 /// Names the tenant whose rows row-level security lets the connection see and write, for the
 /// rest of the session: every use of a connection sends it first, pipelined with its first

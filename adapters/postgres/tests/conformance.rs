@@ -80,7 +80,8 @@ mod server {
                     "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS;
                         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
                      GRANT SELECT, INSERT, UPDATE, DELETE
-                        ON records, domains, claims, events, outbox_heads, idempotency_keys TO {APP_ROLE};
+                        ON records, domains, claims, events, outbox_heads, idempotency_keys, field_terms
+                        TO {APP_ROLE};
                      GRANT SELECT ON prospect_schema TO {APP_ROLE};"
                 );
                 let mut tries = 0;
@@ -735,5 +736,108 @@ mod server {
         HeldCounter {
             retried: store.retried() - before,
         }
+    }
+
+    /// A database made by a role that owns it and is no superuser (so row-level security holds
+    /// it too), at schema 4, before the field index, holding custom values in two tenants: the
+    /// migration fills the index with every tenant's values, and each tenant lists its own
+    /// records by field.
+    #[test]
+    fn migrating_from_schema_4_indexes_every_tenants_custom_values() {
+        use prospect::fields::{
+            FieldDefinition, FieldKey, FieldType, FieldValue, FieldValues, PicklistOption,
+            SchemaChange, SchemaVersion, WithFields,
+        };
+        use prospect::store::FieldMatch;
+        const OWNER: &str = "prospect_owner";
+        let database = format!("prospect_migration_{}", uuid::Uuid::now_v7().simple());
+        let admin = |sql: String| {
+            runtime().block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                // Other test binaries may make the role at the same moment: tried again.
+                let mut tries = 0;
+                while let Err(e) = client.batch_execute(&sql).await {
+                    tries += 1;
+                    assert!(tries < 20, "{sql}: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            })
+        };
+        admin(format!(
+            "DO $$ BEGIN CREATE ROLE {OWNER} LOGIN NOSUPERUSER NOBYPASSRLS;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;"
+        ));
+        admin(format!("CREATE DATABASE {database} OWNER {OWNER}"));
+        let config: tokio_postgres::Config = url().parse().unwrap();
+        let host = match &config.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(host) => host.clone(),
+            other => panic!("a TCP host, not {other:?}"),
+        };
+        let owner_url = format!(
+            "postgres://{OWNER}@{host}:{}/{database}",
+            config.get_ports()[0]
+        );
+        let key = |k: &str| FieldKey::new(k).unwrap();
+        let sample = Sample::new(91);
+        let tenants = [Tenant::generate(), Tenant::generate()];
+        let mut gold = Vec::new();
+        for tenant in tenants {
+            let store = BlockingPostgresStore::connect(&owner_url, tenant).unwrap();
+            let crm = sample.crm(&store);
+            let options = ["gold", "silver"]
+                .map(|o| PicklistOption::new(key(o), o))
+                .to_vec();
+            let field = FieldDefinition::new(key("tier"), "Tier", FieldType::Picklist { options });
+            let change = SchemaChange::AddField {
+                kind: prospect::record::RecordKind::Contact,
+                field,
+            };
+            crm.change_field_schema(SchemaVersion::EMPTY, change, sample.actor())
+                .unwrap();
+            for option in ["gold", "silver"] {
+                let mut values = FieldValues::new();
+                values.set(key("tier"), FieldValue::Picklist(key(option)));
+                let details = WithFields::new(sample.contact_details(), values);
+                let contact = crm
+                    .create_contact(details, OnDuplicate::Refuse, sample.actor())
+                    .unwrap()
+                    .into_contact();
+                if option == "gold" {
+                    gold.push(RecordId::Contact(contact.id()));
+                }
+            }
+        }
+        // Back to schema 4, as the owner.
+        runtime().block_on(async {
+            let (client, connection) = tokio_postgres::connect(&owner_url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client
+                .batch_execute("DROP TABLE field_terms; UPDATE prospect_schema SET version = 4;")
+                .await
+                .unwrap();
+        });
+        let query = Query::of_kind(prospect::record::RecordKind::Contact)
+            .with_field(key("tier"), FieldMatch::Picklist(key("gold")));
+        for (tenant, gold) in tenants.into_iter().zip(gold) {
+            let store = BlockingPostgresStore::connect(&owner_url, tenant).unwrap();
+            let listed: Vec<RecordId> = store
+                .list(&query, None, 10)
+                .unwrap()
+                .records
+                .iter()
+                .map(|r| r.id())
+                .collect();
+            assert_eq!(
+                listed,
+                [gold],
+                "the tenant's gold contact, indexed by the migration"
+            );
+        }
+        admin(format!("DROP DATABASE {database} WITH (FORCE)"));
     }
 }
