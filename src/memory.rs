@@ -29,8 +29,9 @@ use outbox::Outbox;
 /// both [`Store`] and [`AsyncStore`].
 ///
 /// Records are kept in creation order in one vector, with a hash map from id to slot; state,
-/// owner, contact, organization, creation time, expected close and the record an activity or a
-/// task is about are indexed in ordered sets of ids (a kind is its states), so that listings
+/// owner, contact, organization, creation time, expected close, the record an activity or a
+/// task is about and the terms of custom values ([`Record::field_terms`]) are indexed in
+/// ordered sets of ids (a kind is its states), so that listings
 /// page in id order without scanning every record, and emails and domains in hash maps. The
 /// outbox keeps its events packed (about 66 bytes an event; reads give the same events back).
 /// Reads run in parallel; a commit takes the write lock for the time it checks and applies its

@@ -95,7 +95,7 @@ pub use batch::{
     Precondition, Write,
 };
 pub use query::Query;
-pub use terms::{FieldMatch, FieldTerm};
+pub use terms::{FieldMatch, FieldMatchError, FieldTerm};
 
 mod batch;
 mod query;

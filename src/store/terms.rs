@@ -175,6 +175,85 @@ impl FieldMatch {
     }
 }
 
+impl fmt::Display for FieldMatch {
+    /// The match as text, as [`FromStr`](std::str::FromStr) reads it: `picklist:<option>`,
+    /// `boolean:true`, `date:<first>..<last>`, `reference:<kind>/<uuid>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldMatch::DateBetween(first, last) => write!(f, "date:{first}..{last}"),
+            other => f.write_str(&other.text()),
+        }
+    }
+}
+
+/// Why a text is not a [`FieldMatch`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not a field match ({reason}): expected picklist:<option>, boolean:true or \
+     boolean:false, date:<first>..<last> (or date:<day>), or reference:<kind>/<uuid>"
+)]
+pub struct FieldMatchError {
+    /// The text, as given (at most 100 characters of it).
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl std::str::FromStr for FieldMatch {
+    type Err = FieldMatchError;
+
+    /// Reads a match from its text ([`Display`](fmt::Display)'s form): for a query string, a
+    /// command line.
+    ///
+    /// ```
+    /// use prospect::store::FieldMatch;
+    /// let march: FieldMatch = "date:2027-03-01..2027-03-31".parse()?;
+    /// assert_eq!(march.to_string(), "date:2027-03-01..2027-03-31");
+    /// assert!("boolean:yes".parse::<FieldMatch>().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn from_str(text: &str) -> Result<FieldMatch, FieldMatchError> {
+        let refused = |reason: String| FieldMatchError {
+            text: text.chars().take(100).collect(),
+            reason,
+        };
+        let (what, value) = text
+            .split_once(':')
+            .ok_or_else(|| refused("no `:` after its type".to_string()))?;
+        let day = |v: &str| {
+            v.parse::<NaiveDate>()
+                .map_err(|e| refused(format!("{v:?} is not a date: {e}")))
+        };
+        match what {
+            "picklist" => FieldKey::new(value)
+                .map(FieldMatch::Picklist)
+                .map_err(|e| refused(e.to_string())),
+            "boolean" => match value {
+                "true" => Ok(FieldMatch::Boolean(true)),
+                "false" => Ok(FieldMatch::Boolean(false)),
+                _ => Err(refused("a boolean is true or false".to_string())),
+            },
+            "date" => {
+                let (first, last) = value.split_once("..").unwrap_or((value, value));
+                Ok(FieldMatch::DateBetween(day(first)?, day(last)?))
+            }
+            "reference" => {
+                let (kind, uuid) = value
+                    .split_once('/')
+                    .ok_or_else(|| refused("a reference is <kind>/<uuid>".to_string()))?;
+                let kind = crate::kind::RecordKind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == kind)
+                    .ok_or_else(|| refused(format!("{kind:?} is not a kind of record")))?;
+                let uuid = uuid::Uuid::parse_str(uuid)
+                    .map_err(|e| refused(format!("{uuid:?} is not a UUID: {e}")))?;
+                Ok(FieldMatch::Reference(RecordId::from_parts(kind, uuid)))
+            }
+            other => Err(refused(format!("{other:?} is not a type of match"))),
+        }
+    }
+}
+
 impl From<FieldTerm> for FieldMatch {
     /// The match that finds exactly `term` (a date's is the range of that one day).
     fn from(term: FieldTerm) -> FieldMatch {

@@ -115,6 +115,58 @@ fn a_term_gives_the_match_that_finds_it_and_its_text() {
     assert!(!FieldMatch::DateBetween(day, day).accepts(&FieldTerm::Boolean(true)));
 }
 
+proptest! {
+    /// Every match reads back from its text.
+    #[test]
+    fn a_match_reads_back_from_its_text(
+        option in "[a-z][a-z0-9_]{0,20}",
+        b in any::<bool>(),
+        days in (0i64..100_000, 0i64..400),
+        uuid in any::<u128>(),
+        kind in 0usize..8,
+    ) {
+        let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap()
+            + chrono::TimeDelta::days(days.0);
+        let id = RecordId::from_parts(RecordKind::ALL[kind], prospect::uuid::Uuid::from_u128(uuid));
+        for matching in [
+            FieldMatch::Picklist(key(&option)),
+            FieldMatch::Boolean(b),
+            FieldMatch::DateBetween(first, first + chrono::TimeDelta::days(days.1)),
+            FieldMatch::Reference(id),
+        ] {
+            let text = matching.to_string();
+            prop_assert_eq!(text.parse::<FieldMatch>(), Ok(matching), "{}", text);
+        }
+    }
+}
+
+#[test]
+fn texts_that_are_not_matches_say_why() {
+    for (text, reason) in [
+        ("gold", "no `:`"),
+        ("colour:red", "not a type of match"),
+        ("boolean:yes", "true or false"),
+        ("date:2027-13-01", "not a date"),
+        ("date:2027-03-01..soon", "not a date"),
+        ("reference:contact", "<kind>/<uuid>"),
+        ("reference:person/0190", "not a kind of record"),
+        ("reference:contact/xyz", "not a UUID"),
+        ("picklist:Gold", "lowercase"),
+    ] {
+        let e = text.parse::<FieldMatch>().unwrap_err();
+        assert!(e.reason.contains(reason), "{text}: {e}");
+        assert!(e.to_string().contains("expected picklist:<option>"), "{e}");
+    }
+    assert_eq!(
+        "date:2027-03-01".parse::<FieldMatch>(),
+        Ok(FieldMatch::DateBetween(
+            chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()
+        )),
+        "one day"
+    );
+}
+
 /// A reader who may not read personal data does not find a contact by its personal value
 /// (the value is redacted from what they see, and what it matches would tell it); one who may,
 /// does; a field that is not personal finds the contact for both.

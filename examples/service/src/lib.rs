@@ -723,8 +723,11 @@ fn bad_param(name: &str, why: impl ToString) -> ApiError {
 /// The records of a kind the key's user may read, filtered and a page at a time, through the
 /// store's indexes: `state` (one or several, comma-separated: `working,nurturing`), `owner`
 /// (a user, or `unowned`), `contact`, `organization`, `created_from` and `created_until`
-/// (RFC 3339), `closing_from` and `closing_until` (dates), `after` (the `next` of the page
-/// before) and `limit` (at most 1,000); contacts by `email`, organizations by `domain`.
+/// (RFC 3339), `closing_from` and `closing_until` (dates), `field[<key>]` (a custom field's
+/// value, as [`FieldMatch`](prospect::store::FieldMatch) reads it: `picklist:gold`,
+/// `boolean:true`, `date:2027-03-01..2027-03-31`, `reference:contact/<uuid>`; one per field),
+/// `after` (the `next` of the page before) and `limit` (at most 1,000); contacts by `email`,
+/// organizations by `domain`.
 async fn list<S: AsyncStore + Send + Sync + 'static>(
     Extension(served): Extension<Arc<Served<S>>>,
     Extension(who): Extension<Authenticated>,
@@ -751,7 +754,16 @@ async fn list<S: AsyncStore + Send + Sync + 'static>(
         "email",
         "domain",
     ];
-    if let Some(unknown) = params.keys().find(|k| !known.contains(&k.as_str())) {
+    // A custom field's key, in `field[<key>]`.
+    let field_of = |name: &str| {
+        name.strip_prefix("field[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .map(str::to_string)
+    };
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| !known.contains(&k.as_str()) && field_of(k).is_none())
+    {
         return Err(bad_param(unknown, format!("unknown filter {unknown}")));
     }
     let get = |name: &str| params.get(name).map(String::as_str);
@@ -843,6 +855,19 @@ async fn list<S: AsyncStore + Send + Sync + 'static>(
             first.unwrap_or(chrono::NaiveDate::MIN),
             last.unwrap_or(chrono::NaiveDate::MAX),
         );
+    }
+    let mut fields: Vec<(&String, &String)> = params
+        .iter()
+        .filter(|(k, _)| field_of(k).is_some())
+        .collect();
+    fields.sort();
+    for (name, value) in fields {
+        let key = field_of(name).unwrap_or_default();
+        let key = prospect::fields::FieldKey::new(key).map_err(|e| bad_param(name, e))?;
+        let matching = value
+            .parse::<prospect::store::FieldMatch>()
+            .map_err(|e| bad_param(name, e))?;
+        query = query.with_field(key, matching);
     }
     let after = get("after")
         .map(|a| a.parse::<Cursor>().map_err(|e| bad_param("after", e)))

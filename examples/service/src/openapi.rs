@@ -259,6 +259,15 @@ pub fn document() -> Result<utoipa::openapi::OpenApi, String> {
                     query("created_until", "Created before (RFC 3339)."),
                     query("closing_from", "Expected to close on or after (a date)."),
                     query("closing_until", "Expected to close on or before (a date)."),
+                    {"name": "field", "in": "query", "required": false, "style": "deepObject",
+                        "explode": true,
+                        "description": "Custom fields' values, one per field: \
+                            `field[tier]=picklist:gold`, `field[active]=boolean:true`, \
+                            `field[renewal]=date:2027-03-01..2027-03-31`, \
+                            `field[partner]=reference:contact/<uuid>`. A record matches each; \
+                            read from the store's field index.",
+                        "schema": {"type": "object",
+                            "additionalProperties": {"type": "string"}}},
                     query("email", "Contacts with this address, normalised."),
                     query("domain", "Organizations with this domain."),
                     query("after", "The `next` of the page before."),
