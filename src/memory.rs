@@ -18,6 +18,7 @@ use crate::store::{
 };
 use crate::text::User;
 
+mod fields;
 mod indexes;
 mod outbox;
 

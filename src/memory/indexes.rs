@@ -13,13 +13,14 @@ use chrono::NaiveDate;
 use hashbrown::HashMap;
 use uuid::Uuid;
 
-use crate::custom::FieldKey;
 use crate::email::EmailAddress;
 use crate::id::{ContactId, OrganizationId};
 use crate::kind::RecordKind;
 use crate::organization::Domain;
 use crate::record::{Record, RecordId, RecordState};
-use crate::store::{Cursor, FieldTerm, Query};
+use crate::store::{Cursor, Query};
+
+use super::fields::FieldIndexes;
 use crate::text::User;
 
 /// `(the record a key names, the record indexed)`.
@@ -49,9 +50,8 @@ pub(super) struct Indexes {
     by_close: BTreeSet<(NaiveDate, u128)>,
     /// Organizations by domain, in id order (usually one per domain).
     pub(super) by_domain: HashMap<Domain, Vec<OrganizationId>>,
-    /// Records by kind, then their custom fields' terms ([`Record::field_terms`]): a term's
-    /// records are a range of the set, in id order.
-    by_field: BTreeMap<RecordKind, BTreeSet<(FieldKey, FieldTerm, u128)>>,
+    /// Records by their custom fields' terms ([`Record::field_terms`]).
+    by_field: FieldIndexes,
 }
 
 fn key(record: &Record) -> u128 {
@@ -74,7 +74,7 @@ fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<I
 }
 
 /// Adds `entry` to `set` (`add`), or removes it.
-fn enter<K: Ord>(set: &mut BTreeSet<K>, entry: K, add: bool) {
+pub(super) fn enter<K: Ord>(set: &mut BTreeSet<K>, entry: K, add: bool) {
     if add {
         set.insert(entry);
     } else {
@@ -179,14 +179,7 @@ impl Indexes {
     }
 
     fn fields(&mut self, record: &Record, add: bool) {
-        let mut terms = record.field_terms().peekable();
-        if terms.peek().is_none() {
-            return;
-        }
-        let set = self.by_field.entry(record.kind()).or_default();
-        for (field, term) in terms {
-            enter(set, (field.clone(), term, key(record)), add);
-        }
+        self.by_field.enter(record, add);
     }
 
     fn organization(&mut self, record: &Record, add: bool) {
@@ -289,25 +282,7 @@ impl Indexes {
         // A field: the records of one term are in id order; those of a range of dates are not.
         let equal = query.fields().iter().find(|(_, m)| m.term().is_some());
         if let Some((field, matching)) = equal.or(query.fields().first()) {
-            let Some(set) = self.by_field.get(&kind) else {
-                return none();
-            };
-            if let Some(term) = matching.term() {
-                let from = match start {
-                    Bound::Excluded(id) => Bound::Excluded((field.clone(), term.clone(), id)),
-                    _ => Bound::Included((field.clone(), term.clone(), 0)),
-                };
-                let to = Bound::Included((field.clone(), term, u128::MAX));
-                return Box::new(set.range((from, to)).map(|(_, _, id)| *id));
-            }
-            let Some((first, last)) = matching.days().filter(|(first, last)| first <= last) else {
-                return none();
-            };
-            let days = (
-                Bound::Included((field.clone(), FieldTerm::Date(first), 0)),
-                Bound::Included((field.clone(), FieldTerm::Date(last), u128::MAX)),
-            );
-            return in_id_order(set.range(days).map(|(_, _, id)| *id).collect());
+            return self.by_field.candidates(kind, field, matching, start);
         }
         let of_kind = |kinds: Option<&'a BTreeMap<RecordKind, BTreeSet<u128>>>| {
             kinds
