@@ -144,9 +144,21 @@ impl FieldMatch {
         }
     }
 
-    /// Whether a field's `value` matches: one of its terms is accepted.
+    /// Whether a field's `value` matches: one of its terms ([`FieldTerm::of`]) is accepted.
     pub fn matches(&self, value: &FieldValue) -> bool {
-        FieldTerm::of(value).any(|term| self.accepts(&term))
+        // The terms' cases, on the value in place (a listing checks every record it returns).
+        match (self, value) {
+            (FieldMatch::Picklist(wanted), FieldValue::Picklist(option)) => wanted == option,
+            (FieldMatch::Picklist(wanted), FieldValue::MultiPicklist(options)) => {
+                options.contains(wanted)
+            }
+            (FieldMatch::Boolean(wanted), FieldValue::Boolean(b)) => wanted == b,
+            (FieldMatch::DateBetween(first, last), FieldValue::Date(day)) => {
+                (first..=last).contains(&day)
+            }
+            (FieldMatch::Reference(wanted), FieldValue::Reference(id)) => wanted == id,
+            _ => false,
+        }
     }
 
     /// The one term an equality match finds (`None` for a date range, which finds a range).

@@ -116,6 +116,34 @@ fn a_term_gives_the_match_that_finds_it_and_its_text() {
 }
 
 proptest! {
+    /// A match accepts a value exactly when it accepts one of the value's terms.
+    #[test]
+    fn a_match_matches_a_value_when_it_accepts_one_of_its_terms(
+        (_, record) in prospect::strategies::record_with_fields(),
+        (_, other) in prospect::strategies::record_with_fields(),
+    ) {
+        let values: Vec<&FieldValue> = [&record, &other]
+            .into_iter()
+            .filter_map(|r| r.custom_fields())
+            .flat_map(|c| c.values().iter().map(|(_, v)| v))
+            .collect();
+        for value in &values {
+            for term in FieldTerm::of(value) {
+                for matching in matches_about(term) {
+                    for candidate in &values {
+                        prop_assert_eq!(
+                            matching.matches(candidate),
+                            FieldTerm::of(candidate).any(|t| matching.accepts(&t)),
+                            "{} against {:?}", matching, candidate
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+proptest! {
     /// Every match reads back from its text.
     #[test]
     fn a_match_reads_back_from_its_text(
