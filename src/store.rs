@@ -233,6 +233,54 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+impl Page {
+    /// The page of `query` an adapter makes of the rows its statement read: in id order, at
+    /// most `limit` of them and one more (to know whether another page follows), each its id
+    /// as stored and its record, or why it cannot be read. The contract's rules in one place:
+    /// the page holds the first `limit` rows; a row that does not read is
+    /// [`Unreadable`] in its place; a record that does not match `query` (an index row its
+    /// body no longer says: the body decides) is left out; the cursor goes past the last row,
+    /// readable or not (the last whose id is a UUID).
+    ///
+    /// ```
+    /// use prospect::record::RecordKind;
+    /// use prospect::store::{Page, Query};
+    /// let rows = vec![("not-a-uuid".to_string(), Err("corrupt JSON".to_string()))];
+    /// let page = Page::of_rows(&Query::of_kind(RecordKind::Lead), rows, 10);
+    /// assert_eq!((page.records.len(), page.unreadable.len(), page.next), (0, 1, None));
+    /// ```
+    pub fn of_rows(
+        query: &Query,
+        mut rows: Vec<(String, Result<Versioned<Record>, String>)>,
+        limit: usize,
+    ) -> Page {
+        let kind = query.kind();
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = more
+            .then(|| {
+                rows.iter()
+                    .rev()
+                    .find_map(|(id, _)| Uuid::parse_str(id).ok())
+            })
+            .flatten()
+            .map(Cursor);
+        let mut page = Page {
+            records: Vec::with_capacity(rows.len()),
+            unreadable: Vec::new(),
+            next,
+        };
+        for (id, row) in rows {
+            match row {
+                Ok(record) if !query.matches(record.value()) => {}
+                Ok(record) => page.records.push(record),
+                Err(reason) => page.unreadable.push(Unreadable::new(kind, id, reason)),
+            }
+        }
+        page
+    }
+}
+
 /// What a [`Store::scan`] visited, and the records it could not read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use = "a scan reports the records it could not read in `unreadable`"]

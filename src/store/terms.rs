@@ -284,7 +284,7 @@ impl Record {
     ///
     /// ```
     /// use prospect::store::FieldTerm;
-    /// # use prospect::{contact::{Contact, ContactDetails, LeadSource, Party}, context::*, text::PersonName, id::SequentialIds, User};
+    /// # use prospect::*;
     /// # let (clock, ids) = (FixedClock::new(chrono::DateTime::UNIX_EPOCH), SequentialIds::new(1));
     /// # let ctx = Context::new(&clock, &ids, User::new("ana")?);
     /// # let details = ContactDetails::new(Party::person(PersonName::new("Ada")?), LeadSource::Web);

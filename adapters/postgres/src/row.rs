@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use prospect::EmailAddress;
 use prospect::record::{Record, RecordId, StateError};
-use prospect::store::{Cursor, Page, Query, Unreadable, Versioned};
+use prospect::store::{Cursor, Page, Query, Versioned};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
@@ -194,40 +194,16 @@ pub(crate) fn list_statement(
 
 /// The page of `query`'s records the rows `found` of a listing of at most `limit` make: a row
 /// that does not read is in `unreadable`.
-pub(crate) fn page(query: &Query, mut found: Vec<Row>, limit: usize) -> Page {
-    let kind = query.kind();
-    let more = found.len() > limit;
-    found.truncate(limit);
-    let next = more
-        .then(|| {
-            found
-                .iter()
-                .rev()
-                .find_map(|row| Uuid::parse_str(&row.id).ok())
+pub(crate) fn page(query: &Query, found: Vec<Row>, limit: usize) -> Page {
+    let rows = found
+        .into_iter()
+        .map(|row| {
+            let record = row.record.map_err(|e| match e {
+                PostgresError::Corrupt { reason, .. } => reason,
+                other => other.to_string(),
+            });
+            (row.id, record)
         })
-        .flatten()
-        .map(|uuid| Cursor::after(RecordId::from_parts(kind, uuid)));
-    let mut page = Page {
-        records: Vec::with_capacity(found.len()),
-        unreadable: Vec::new(),
-        next,
-    };
-    for row in found {
-        match row.record {
-            // The body decides: a row of the field index that its record no longer says (a
-            // database edited by hand) lists nothing. (The other columns were checked against
-            // the body when it was read.)
-            Ok(record) if !query.matches(record.value()) => {}
-            Ok(record) => page.records.push(record),
-            Err(e) => page.unreadable.push(Unreadable::new(
-                kind,
-                row.id,
-                match e {
-                    PostgresError::Corrupt { reason, .. } => reason,
-                    other => other.to_string(),
-                },
-            )),
-        }
-    }
-    page
+        .collect();
+    Page::of_rows(query, rows, limit)
 }

@@ -72,7 +72,6 @@ use prospect::{
     store::Query,
     store::Retention,
     store::Store,
-    store::Unreadable,
     store::Version,
     store::Versioned,
 };

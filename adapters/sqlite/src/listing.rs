@@ -64,44 +64,20 @@ pub(crate) fn select(query: &Query, after: Option<Cursor>, limit: usize) -> (Str
     (sql, params)
 }
 
-/// The page of `query` made of the rows `found` (at most `limit` of them and one more).
-pub(crate) fn page(query: &Query, mut found: Vec<Row>, limit: usize) -> Page {
-    let more = found.len() > limit;
-    found.truncate(limit);
-    // The cursor goes past the last row, readable or not. (A row whose id is not a UUID
-    // cannot be a cursor: the last row that can is used.)
-    let next = more
-        .then(|| {
-            found
-                .iter()
-                .rev()
-                .find_map(|row| uuid::Uuid::parse_str(&row.id).ok())
+/// The page of `query` made of the rows `found` (at most `limit` of them and one more):
+/// [`Page::of_rows`], the reason of a row that does not read being its corruption's.
+pub(crate) fn page(query: &Query, found: Vec<Row>, limit: usize) -> Page {
+    let rows = found
+        .into_iter()
+        .map(|row| {
+            let record = row.record.map_err(|e| match e {
+                SqliteError::Corrupt { reason, .. } => reason,
+                other => other.to_string(),
+            });
+            (row.id, record)
         })
-        .flatten()
-        .map(|uuid| Cursor::after(RecordId::from_parts(query.kind(), uuid)));
-    let mut page = Page {
-        records: Vec::with_capacity(found.len()),
-        unreadable: Vec::new(),
-        next,
-    };
-    for row in found {
-        match row.record {
-            // The body decides: a row of the field index that its record no longer says (a
-            // database edited by hand) lists nothing. (The other columns were checked
-            // against the body when it was read.)
-            Ok(record) if !query.matches(record.value()) => {}
-            Ok(record) => page.records.push(record),
-            Err(e) => page.unreadable.push(Unreadable::new(
-                query.kind(),
-                row.id,
-                match e {
-                    SqliteError::Corrupt { reason, .. } => reason,
-                    other => other.to_string(),
-                },
-            )),
-        }
-    }
-    page
+        .collect();
+    Page::of_rows(query, rows, limit)
 }
 
 #[cfg(test)]
