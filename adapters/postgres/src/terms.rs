@@ -83,27 +83,35 @@ pub(crate) async fn backfill(transaction: &Transaction<'_>) -> Result<(), Postgr
     transaction
         .batch_execute("ALTER TABLE records NO FORCE ROW LEVEL SECURITY")
         .await?;
-    let stored = transaction
-        .query(
-            "SELECT tenant, body FROM records WHERE strpos(body, '\"custom\"') > 0",
-            &[],
-        )
+    // A thousand bodies at a time, through a portal, so that a large store is not read into
+    // memory whole.
+    let select = transaction
+        .prepare("SELECT tenant, body FROM records WHERE strpos(body, '\"custom\"') > 0")
         .await?;
-    for row in stored {
-        let (tenant, body): (Uuid, String) = (row.get(0), row.get(1));
-        if let Ok(record) = serde_json::from_str::<Record>(&body) {
-            let id = record.id();
-            let terms = Terms::of(&record);
-            insert(
-                transaction,
-                &tenant,
-                id.kind().as_str(),
-                &id.as_uuid(),
-                &terms,
-            )
-            .await?;
+    let portal = transaction.bind(&select, &[]).await?;
+    loop {
+        let rows = transaction.query_portal(&portal, 1_000).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let (tenant, body): (Uuid, String) = (row.get(0), row.get(1));
+            if let Ok(record) = serde_json::from_str::<Record>(&body) {
+                let id = record.id();
+                let terms = Terms::of(&record);
+                insert(
+                    transaction,
+                    &tenant,
+                    id.kind().as_str(),
+                    &id.as_uuid(),
+                    &terms,
+                )
+                .await?;
+            }
         }
     }
+    // Closed before the table is altered again (an open portal is a query using it).
+    drop(portal);
     transaction
         .batch_execute("ALTER TABLE records FORCE ROW LEVEL SECURITY")
         .await?;

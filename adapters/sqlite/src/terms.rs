@@ -123,15 +123,15 @@ pub(crate) fn filter(
     Some(FieldFilter { from, conditions })
 }
 
-/// Fills the field index from the stored bodies (the migration that makes it): a body that
-/// does not read is left for `read` to report.
+/// Fills the field index from the stored bodies (the migration that makes it), reading the
+/// records that hold custom values one at a time (a body that does not read is left for
+/// `read` to report).
 pub(crate) fn backfill(transaction: &rusqlite::Transaction<'_>) -> Result<(), super::SqliteError> {
-    let stored: Vec<String> = transaction
-        .prepare("SELECT body FROM records")?
-        .query_map([], |row| row.get(0))?
-        .filter_map(Result::ok)
-        .collect();
-    for body in stored {
+    let mut select =
+        transaction.prepare("SELECT body FROM records WHERE instr(body, '\"custom\"') > 0")?;
+    let mut rows = select.query([])?;
+    while let Some(row) = rows.next()? {
+        let body: String = row.get(0)?;
         if let Ok(record) = serde_json::from_str::<Record>(&body) {
             write(transaction, &record, true)?;
         }
