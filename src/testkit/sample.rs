@@ -91,6 +91,39 @@ impl Sample {
         )
     }
 
+    /// Applies `changes` to the field schema `crm` stores, one after another from its version
+    /// now, as the sample's actor: the schema's version after the last. Panics (as a test does)
+    /// when one is refused.
+    ///
+    /// ```
+    /// use prospect::fields::{FieldDefinition, FieldKey, FieldType, SchemaChange};
+    /// use prospect::{memory::MemoryStore, record::RecordKind, testkit::Sample};
+    /// let sample = Sample::new(1);
+    /// let crm = sample.crm(MemoryStore::new());
+    /// let field = FieldDefinition::new(FieldKey::new("vip")?, "VIP", FieldType::Boolean);
+    /// let version = sample.schema(&crm, [SchemaChange::AddField { kind: RecordKind::Contact, field }]);
+    /// assert_eq!(version.get(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[track_caller]
+    pub fn schema<S: crate::store::Store>(
+        &self,
+        crm: &Crm<S>,
+        changes: impl IntoIterator<Item = crate::fields::SchemaChange>,
+    ) -> crate::fields::SchemaVersion {
+        let mut version = match crm.field_schema(&self.actor) {
+            Ok(schema) => schema.version(),
+            Err(e) => panic!("the field schema cannot be read: {e}"),
+        };
+        for change in changes {
+            version = match crm.change_field_schema(version, change, &self.actor) {
+                Ok(schema) => schema.version(),
+                Err(e) => panic!("a schema change refused: {e}"),
+            };
+        }
+        version
+    }
+
     /// The sample's clock, to move it on or set it.
     pub fn clock(&self) -> &FixedClock {
         &self.clock

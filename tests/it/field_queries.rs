@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
 use prospect::fields::{
     FieldDefinition, FieldKey, FieldType, FieldValue, FieldValues, PicklistOption, SchemaChange,
-    SchemaVersion, WithFields,
+    WithFields,
 };
 use prospect::memory::MemoryStore;
 use prospect::record::{Record, RecordId, RecordKind};
@@ -210,20 +210,17 @@ fn a_reader_without_personal_data_does_not_find_records_by_personal_values() {
             .map(|o| PicklistOption::new(key(o), *o))
             .collect(),
     };
-    let mut version = SchemaVersion::EMPTY;
-    for field in [
+    let fields = [
         FieldDefinition::new(key("health"), "Health", picklist(&["good", "poor"])).personal(),
         FieldDefinition::new(key("tier"), "Tier", picklist(&["gold", "silver"])),
-    ] {
-        let change = SchemaChange::AddField {
+    ];
+    sample.schema(
+        &crm,
+        fields.map(|field| SchemaChange::AddField {
             kind: RecordKind::Contact,
             field,
-        };
-        version = crm
-            .change_field_schema(version, change, me)
-            .unwrap()
-            .version();
-    }
+        }),
+    );
     let mut values = FieldValues::new();
     values.set(key("health"), FieldValue::Picklist(key("poor")));
     values.set(key("tier"), FieldValue::Picklist(key("gold")));

@@ -657,7 +657,7 @@ fn overrides_of_format_1_that_no_history_entry_records_still_read() {
 fn contact_with_custom_fields(f: &Sample) -> Record {
     use prospect::fields::{
         FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, FieldValues, SchemaChange,
-        SchemaVersion, WithFields,
+        WithFields,
     };
     let crm = f.crm(prospect::memory::MemoryStore::new());
     let me = f.actor();
@@ -669,17 +669,11 @@ fn contact_with_custom_fields(f: &Sample) -> Record {
         FieldType::Text { max_chars: 40 },
     )
     .personal();
-    let mut version = SchemaVersion::EMPTY;
-    for field in [tier, nickname] {
-        let change = SchemaChange::AddField {
-            kind: RecordKind::Contact,
-            field,
-        };
-        version = crm
-            .change_field_schema(version, change, me)
-            .unwrap()
-            .version();
-    }
+    let add = |field| SchemaChange::AddField {
+        kind: RecordKind::Contact,
+        field,
+    };
+    f.schema(&crm, [tier, nickname].map(add));
     let mut values = FieldValues::new();
     values.set(key("tier"), FieldValue::Integer(1));
     let contact = crm

@@ -8,10 +8,9 @@ use super::*;
 use crate::contact::Contact;
 use crate::fields::{
     FieldDefinition, FieldKey, FieldType, FieldUpdate, FieldValue, FieldValues, PicklistOption,
-    SchemaChange, SchemaVersion, WithFields,
+    SchemaChange, WithFields,
 };
 use crate::store::FieldMatch;
-use crate::text::User;
 
 #[track_caller]
 fn key(text: &str) -> FieldKey {
@@ -28,7 +27,7 @@ fn options(keys: &[&str]) -> Vec<PicklistOption> {
 /// `interests` (multi-picklist: crm, erp, bi), `active` (boolean), `renewal` (date),
 /// `referred_by` and `mentor` (references to contacts), and a personal `hobby` (picklist:
 /// chess, golf).
-fn query_schema<S: Store>(crm: &Crm<S>, me: &User) {
+fn query_schema<S: Store>(crm: &Crm<S>, sample: &Sample) {
     let fields = [
         FieldDefinition::new(
             key("industry"),
@@ -69,17 +68,11 @@ fn query_schema<S: Store>(crm: &Crm<S>, me: &User) {
         )
         .personal(),
     ];
-    let mut version = SchemaVersion::EMPTY;
-    for field in fields {
-        let change = SchemaChange::AddField {
-            kind: RecordKind::Contact,
-            field,
-        };
-        version = crm
-            .change_field_schema(version, change, me)
-            .must()
-            .version();
-    }
+    let changes = fields.map(|field| SchemaChange::AddField {
+        kind: RecordKind::Contact,
+        field,
+    });
+    sample.schema(crm, changes);
 }
 
 /// A contact created with `values`.
@@ -129,7 +122,7 @@ pub fn records_are_listed_by_picklist_option<S: Store>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(150);
     let crm = sample.crm(&store);
-    query_schema(&crm, sample.actor());
+    query_schema(&crm, &sample);
     let industries = ["retail", "software", "energy"];
     let mut made = Vec::new();
     for i in 0..12 {
@@ -185,7 +178,7 @@ pub fn records_are_listed_by_boolean<S: Store>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(151);
     let crm = sample.crm(&store);
-    query_schema(&crm, sample.actor());
+    query_schema(&crm, &sample);
     let mut made = Vec::new();
     for i in 0..12 {
         let values = match i % 3 {
@@ -214,7 +207,7 @@ pub fn records_are_listed_by_date_range<S: Store>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(152);
     let crm = sample.crm(&store);
-    query_schema(&crm, sample.actor());
+    query_schema(&crm, &sample);
     let base = NaiveDate::from_ymd_opt(2027, 3, 1).expect("a date");
     let day = |i: usize| base + TimeDelta::days(12 - i as i64);
     let mut made = Vec::new();
@@ -268,7 +261,7 @@ pub fn records_are_listed_by_reference<S: Store>(new: impl Fn() -> S) {
     let store = new();
     let sample = Sample::new(153);
     let crm = sample.crm(&store);
-    query_schema(&crm, sample.actor());
+    query_schema(&crm, &sample);
     let first = RecordId::from(contact_with(&crm, &sample, Vec::new()).id());
     let second = RecordId::from(contact_with(&crm, &sample, Vec::new()).id());
     let mut made = Vec::new();
@@ -313,7 +306,7 @@ pub fn field_index_follows_edits_and_erasure<S: Store>(new: impl Fn() -> S) {
     let sample = Sample::new(154);
     let crm = sample.crm(&store);
     let me = sample.actor();
-    query_schema(&crm, me);
+    query_schema(&crm, &sample);
     let contact = contact_with(
         &crm,
         &sample,
