@@ -684,7 +684,7 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
     println!("{report}");
     custom::print_pipelines(&schema, &report);
     custom::print_industries(year.crm.store())?;
-    custom::print_segments(year.crm.store())?;
+    custom::print_segments(year.crm.store(), &schema)?;
     println!(
         "{} records; simulated in {:.2} s, report by full scan in {:.3} s (the incremental report, kept up to date at every step, is equal)",
         records,

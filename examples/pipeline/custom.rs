@@ -11,9 +11,9 @@ use prospect::fields::{
     Pipeline, PipelineStage, SchemaChange,
 };
 use prospect::funnel::{GroupedReport, PipelineReport};
-use prospect::record::{Record, RecordKind};
+use prospect::record::{RecordKind, RecordState};
 use prospect::state::OpportunityStage::{self, Contracting, Discovery, Negotiation, Proposal};
-use prospect::store::Store;
+use prospect::store::{FieldMatch, MAX_PAGE, Query, Store};
 use prospect::{Crm, Probability, User};
 
 use super::Rng;
@@ -161,27 +161,41 @@ pub fn print_industries<Db: Store>(store: &Db) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Opportunities by the picklist `segment`, read from their custom fields: how many, and how
-/// many won.
-pub fn print_segments<Db: Store>(store: &Db) -> Result<(), Box<dyn Error>> {
-    let mut by_segment: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let scanned = store.scan(RecordKind::Opportunity, &mut |record| {
-        if let Record::Opportunity(o) = record.value() {
-            let segment = match o.custom_fields().get(&key("segment")) {
-                Some(FieldValue::Picklist(option)) => option.to_string(),
-                _ => "(none)".to_string(),
-            };
-            let row = by_segment.entry(segment).or_default();
-            row.0 += 1;
-            row.1 += u64::from(o.stage() == OpportunityStage::Won);
-        }
-    })?;
-    println!("\nOpportunities by segment (a custom picklist)");
-    if !scanned.is_complete() {
-        println!("  (some stored opportunities could not be read: not counted)");
-    }
-    for (segment, (all, won)) in by_segment {
-        println!("  {segment:<14} {all:>7} deals  {won:>6} won");
+/// Opportunities by the picklist `segment`, in the schema's order of its options: each
+/// segment's deals, and those won, found by the store's field index (`Query::with_field`), not
+/// by a scan.
+pub fn print_segments<Db: Store>(store: &Db, schema: &FieldSchema) -> Result<(), Box<dyn Error>> {
+    let segment = key("segment");
+    let options = schema
+        .field(RecordKind::Opportunity, &segment)
+        .and_then(|f| f.field_type().options())
+        .unwrap_or_default();
+    println!("\nOpportunities by segment (a custom picklist; each found by the field index)");
+    for option in options {
+        let of = |query: Query| {
+            query.with_field(segment.clone(), FieldMatch::Picklist(option.key().clone()))
+        };
+        let all = count(store, &of(Query::of_kind(RecordKind::Opportunity)))?;
+        let won = count(
+            store,
+            &of(Query::in_state(RecordState::Opportunity(
+                OpportunityStage::Won,
+            ))),
+        )?;
+        println!("  {:<14} {all:>7} deals  {won:>6} won", option.key());
     }
     Ok(())
+}
+
+/// How many records `query` lists (those that cannot be read included), page after page.
+fn count<Db: Store>(store: &Db, query: &Query) -> Result<usize, Box<dyn Error>> {
+    let (mut found, mut after) = (0, None);
+    loop {
+        let page = store.list(query, after, MAX_PAGE)?;
+        found += page.records.len() + page.unreadable.len();
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(found),
+        }
+    }
 }
