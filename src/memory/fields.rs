@@ -30,10 +30,15 @@ struct FieldIndex {
 }
 
 impl FieldIndex {
-    /// Enters `id` under `option` (`add`), or removes it.
+    /// Enters `id` under `option` (`add`), or removes it (and the option's set once empty).
     fn option(&mut self, option: &FieldKey, id: u128, add: bool) {
         match self.options.get_mut(option) {
-            Some(ids) => enter(ids, id, add),
+            Some(ids) => {
+                enter(ids, id, add);
+                if ids.is_empty() {
+                    self.options.remove(option);
+                }
+            }
             None if add => enter(self.options.entry(option.clone()).or_default(), id, add),
             None => {}
         }
