@@ -10,7 +10,7 @@ use std::ops::Bound;
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 
-use super::indexes::enter;
+use super::indexes::{enter, in_id_order};
 use crate::custom::{FieldKey, FieldValue};
 use crate::kind::RecordKind;
 use crate::record::Record;
@@ -135,22 +135,12 @@ impl FieldIndexes {
                 Box::new(index.references.range(range).map(|(_, id)| *id))
             }
             FieldMatch::DateBetween(first, last) if first <= last => {
-                // Every id of the range, put in id order.
                 let days = (
                     Bound::Included((*first, 0)),
                     Bound::Included((*last, u128::MAX)),
                 );
-                let mut ids: Vec<u128> = index
-                    .days
-                    .range(days)
-                    .map(|(_, id)| *id)
-                    .filter(|id| match start {
-                        Bound::Excluded(after) => *id > after,
-                        _ => true,
-                    })
-                    .collect();
-                ids.sort_unstable();
-                Box::new(ids.into_iter())
+                let ids = index.days.range(days).map(|(_, id)| *id).collect();
+                Box::new(in_id_order(ids, start))
             }
             FieldMatch::DateBetween(..) => none(),
         }

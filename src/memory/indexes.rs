@@ -73,6 +73,16 @@ fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<I
         .map(|(_, id)| *id)
 }
 
+/// `ids` (a range of an index by something else than the id) after `start`, put in id order:
+/// every one of them, as the rest of the query may pass over some.
+pub(super) fn in_id_order(mut ids: Vec<u128>, start: Bound<u128>) -> std::vec::IntoIter<u128> {
+    if let Bound::Excluded(after) = start {
+        ids.retain(|id| *id > after);
+    }
+    ids.sort_unstable();
+    ids.into_iter()
+}
+
 /// Adds `entry` to `set` (`add`), or removes it.
 pub(super) fn enter<K: Ord>(set: &mut BTreeSet<K>, entry: K, add: bool) {
     if add {
@@ -262,14 +272,6 @@ impl Indexes {
         };
         // A range of an index by something else than the id: every id in it, put in id order
         // (every one of them: the rest of the query may pass over some).
-        let in_id_order = |mut ids: Vec<u128>| -> Box<dyn Iterator<Item = u128> + 'a> {
-            ids.retain(|id| match start {
-                Bound::Excluded(after) => *id > after,
-                _ => true,
-            });
-            ids.sort_unstable();
-            Box::new(ids.into_iter())
-        };
         if let Some(about) = query.regarding() {
             return pairs(&self.by_regarding, about.kind(), about.as_uuid());
         }
@@ -280,8 +282,7 @@ impl Indexes {
             return pairs(&self.by_contact, kind, contact.as_uuid());
         }
         // A field: the records of one term are in id order; those of a range of dates are not.
-        let equal = query.fields().iter().find(|(_, m)| m.term().is_some());
-        if let Some((field, matching)) = equal.or(query.fields().first()) {
+        if let Some((field, matching)) = query.leading_field().map(|at| &query.fields()[at]) {
             return self.by_field.candidates(kind, field, matching, start);
         }
         let of_kind = |kinds: Option<&'a BTreeMap<RecordKind, BTreeSet<u128>>>| {
@@ -306,7 +307,8 @@ impl Indexes {
                 Bound::Included((first, 0)),
                 Bound::Included((last, u128::MAX)),
             );
-            return in_id_order(self.by_close.range(days).map(|(_, id)| *id).collect());
+            let ids = self.by_close.range(days).map(|(_, id)| *id).collect();
+            return Box::new(in_id_order(ids, start));
         }
         if let Some((from, until)) = query.created() {
             let Some(ids) = self.by_created.get(&kind).filter(|_| from < until) else {
@@ -318,7 +320,8 @@ impl Indexes {
                 Bound::Included((seconds.0, 0)),
                 Bound::Included((seconds.1, u128::MAX)),
             );
-            return in_id_order(ids.range(period).map(|(_, id)| *id).collect());
+            let ids = ids.range(period).map(|(_, id)| *id).collect();
+            return Box::new(in_id_order(ids, start));
         }
         if let Some(state) = query.state() {
             let ids = self.by_state.get(&state);

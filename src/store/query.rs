@@ -215,6 +215,26 @@ impl Query {
         &self.fields
     }
 
+    /// The position in [`fields`](Self::fields) of the field whose index a store reads first:
+    /// the first asked for one term (its records come in id order, so a page stops after its
+    /// limit), else the first (a range of dates). `None` when the query asks about no field.
+    ///
+    /// ```
+    /// use prospect::{fields::FieldKey, record::RecordKind, store::{FieldMatch, Query}};
+    /// let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    /// let contacts = Query::of_kind(RecordKind::Contact);
+    /// assert_eq!(contacts.leading_field(), None);
+    /// let query = contacts
+    ///     .with_field(FieldKey::new("renewal")?, FieldMatch::DateBetween(day, day))
+    ///     .with_field(FieldKey::new("vip")?, FieldMatch::Boolean(true));
+    /// assert_eq!(query.leading_field(), Some(1), "the boolean: its records are in id order");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn leading_field(&self) -> Option<usize> {
+        let equal = self.fields.iter().position(|(_, m)| m.term().is_some());
+        equal.or((!self.fields.is_empty()).then_some(0))
+    }
+
     /// The creation period, if restricted to one: from, until (excluded).
     pub fn created(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         self.created

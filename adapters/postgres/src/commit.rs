@@ -451,16 +451,17 @@ pub(crate) async fn apply(
                 Some(_) => {}
             }
             let expected = i64::try_from(v.get()).unwrap_or(i64::MAX);
-            // The rows of its terms before go in the same statement.
+            // The rows of its field terms before (`terms`) go in the same statement: one round
+            // trip; the new ones are written below.
             let statement = transaction
-                .prepare_cached(&format!(
-                    "{} UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
+                .prepare_cached(
+                    "WITH gone AS (DELETE FROM field_terms WHERE tenant = $1 AND kind = $2 AND id = $3)
+                     UPDATE records SET state = $4, owner = $5, email = $6, body = $7,
                             history_len = $8, history_tip = $9, erased = $10, regarding = $11,
                             contact = $12, created_s = $13, created_ns = $14,
                             expected_close = $15, organization = $16, version = version + 1
                       WHERE tenant = $1 AND kind = $2 AND id = $3 AND version = $17",
-                    crate::terms::DELETE_BEFORE_UPDATE
-                ))
+                )
                 .await?;
             let mut with_version: Vec<&(dyn ToSql + Sync)> = params.to_vec();
             with_version.push(&expected);

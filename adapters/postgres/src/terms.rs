@@ -42,12 +42,6 @@ fn day_of(term: &FieldTerm) -> i32 {
     term.day().map_or(0, day_key)
 }
 
-/// Removes, with an update of a record, the rows of its terms before it: a `WITH` clause that
-/// the update statement leads with (one round trip for both), its parameters the update's
-/// (`$1` the tenant, `$2` the kind, `$3` the id).
-pub(crate) const DELETE_BEFORE_UPDATE: &str =
-    "WITH gone AS (DELETE FROM field_terms WHERE tenant = $1 AND kind = $2 AND id = $3)";
-
 /// Writes the rows of a record's `terms` (its rows before, if any, are gone): one statement,
 /// and none when it has no term.
 pub(crate) async fn insert(
@@ -139,10 +133,7 @@ pub(crate) fn filter(
     param: impl Fn(&mut Params, Box<dyn ToSql + Sync + Send>) -> String,
 ) -> Option<FieldFilter> {
     let fields = query.fields();
-    let driver = fields
-        .iter()
-        .position(|(_, m)| m.term().is_some())
-        .or((!fields.is_empty()).then_some(0))?;
+    let driver = query.leading_field()?;
     let mut conditions = String::new();
     let mut from = String::new();
     for (i, (field, matching)) in fields.iter().enumerate() {

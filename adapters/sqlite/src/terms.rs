@@ -79,10 +79,7 @@ pub(crate) fn filter(
     condition_params: &mut Vec<Value>,
 ) -> Option<FieldFilter> {
     let fields = query.fields();
-    let driver = fields
-        .iter()
-        .position(|(_, m)| m.term().is_some())
-        .or((!fields.is_empty()).then_some(0))?;
+    let driver = query.leading_field()?;
     let kind = query.kind().as_str();
     let (field, matching) = &fields[driver];
     from_params.extend([
