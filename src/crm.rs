@@ -73,6 +73,7 @@ impl NextSteps {
 }
 
 mod asynchronous;
+mod duplicates;
 mod events;
 mod fields;
 mod lifecycle;

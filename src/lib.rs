@@ -158,6 +158,7 @@ mod context;
 mod crm;
 mod custom;
 mod dates;
+pub mod duplicates;
 mod edit;
 mod email;
 mod error;

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Field, ValidationError};
+use crate::organization::Country;
 use crate::text::{IDENTITY, clean};
+
+mod calling;
 
 /// A validated phone number: 7 to 15 digits (the E.164 maximum), with an optional leading `+`
 /// and the usual separators (spaces, `-`, `.`, parentheses). Letters are refused.
@@ -75,6 +78,54 @@ impl PhoneNumber {
             .chars()
             .filter(|c| c.is_ascii_digit() || *c == '+')
             .collect()
+    }
+
+    /// The number in one form for matching duplicates: its international (E.164) form,
+    /// `+` and digits, when it says its country (a leading `+` or `00`; a trunk `(0)` after the
+    /// country code is dropped) or when it is national and `country` is the country it is
+    /// dialled in (one of about sixty whose calling codes are known: the trunk prefix is
+    /// dropped and the calling code put first). Otherwise its digits as written.
+    ///
+    /// ```
+    /// use prospect::{Country, PhoneNumber};
+    /// let fr = Some(Country::new("FR")?);
+    /// let forms = ["+33 (0)1 23 45 67 78", "0033 1 23 45 67 78", "01.23.45.67.78"];
+    /// for form in forms {
+    ///     assert_eq!(PhoneNumber::new(form)?.canonical(fr), "+33123456778", "{form}");
+    /// }
+    /// assert_eq!(PhoneNumber::new("01 23 45 67 78")?.canonical(None), "0123456778");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn canonical(&self, country: Option<Country>) -> String {
+        let text = self.0.replace("(0)", "");
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        if text.starts_with('+') {
+            return format!("+{digits}");
+        }
+        if let Some(international) = digits.strip_prefix("00") {
+            return format!("+{international}");
+        }
+        match country.and_then(|c| Some((c, calling::code(c)?))) {
+            Some((country, code)) => format!("+{code}{}", calling::national(country, &digits)),
+            None => digits,
+        }
+    }
+
+    /// The last eight digits (all of them, for a shorter number): what the national and the
+    /// international forms of one number share, whatever the country, and so the key by which
+    /// stores find a number's duplicates ([`DuplicateKey`](crate::duplicates::DuplicateKey)).
+    ///
+    /// ```
+    /// use prospect::PhoneNumber;
+    /// let national = PhoneNumber::new("01 23 45 67 78")?;
+    /// let international = PhoneNumber::new("+33 1 23 45 67 78")?;
+    /// assert_eq!(national.tail(), "23456778");
+    /// assert_eq!(national.tail(), international.tail());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tail(&self) -> String {
+        let digits: Vec<char> = self.0.chars().filter(char::is_ascii_digit).collect();
+        digits[digits.len().saturating_sub(8)..].iter().collect()
     }
 
     fn redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

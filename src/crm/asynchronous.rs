@@ -5,6 +5,7 @@ use std::future::Future;
 use super::steps::{Awaited, Steps};
 use super::*;
 use crate::access::{AccessPolicy, Action, Audience, Decision, Directory, Visible, VisiblePage};
+use crate::duplicates::{DuplicateRules, Duplicates};
 use crate::email::EmailAddress;
 use crate::event::{EventPage, Position};
 use crate::funnel::{PipelineReport, Scope};
@@ -191,6 +192,34 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &'a User,
     ) -> impl Future<Output = Result<Vec<Visible>, CrmError<S::Error>>> + Send + 'a {
         async move { self.steps().find_contacts_by_email(email, actor).await }
+    }
+
+    /// See [`Crm::duplicates_of_contact`].
+    pub fn duplicates_of_contact<'a>(
+        &'a self,
+        contact: ContactId,
+        rules: &'a DuplicateRules,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Duplicates, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .duplicates_of_contact(contact, rules, actor)
+                .await
+        }
+    }
+
+    /// See [`Crm::duplicates_of_organization`].
+    pub fn duplicates_of_organization<'a>(
+        &'a self,
+        organization: OrganizationId,
+        rules: &'a DuplicateRules,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<Duplicates, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .duplicates_of_organization(organization, rules, actor)
+                .await
+        }
     }
 
     /// See [`Crm::find_organizations_by_domain`].

@@ -7,12 +7,14 @@
 //! each in a set shared by every contact, not a set (and a node) of their own.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Bound;
 
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 use uuid::Uuid;
 
+use crate::duplicates::{self, DuplicateKey};
 use crate::email::EmailAddress;
 use crate::id::{ContactId, OrganizationId};
 use crate::kind::RecordKind;
@@ -52,6 +54,11 @@ pub(super) struct Indexes {
     pub(super) by_domain: HashMap<Domain, Vec<OrganizationId>>,
     /// Records by their custom fields' terms ([`Record::field_terms`]).
     by_field: FieldIndexes,
+    /// Contacts and organizations by kind, then pairs of the hash of a duplicate key
+    /// ([`Record::duplicate_keys`]) and their id: most keys are a record's own (an email, a
+    /// phone), so a set of pairs shared by every key rather than a set per key. The listing
+    /// checks the key itself, so a collision costs a look, not a wrong answer.
+    by_duplicate_key: BTreeMap<RecordKind, BTreeSet<(u64, u128)>>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -64,7 +71,11 @@ fn after(set: &BTreeSet<u128>, start: Bound<u128>) -> impl Iterator<Item = u128>
 }
 
 /// The ids paired with `of` in `set`, after `start`, in order.
-fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<Item = u128> + '_ {
+fn paired<K: Ord + Copy>(
+    set: &BTreeSet<(K, u128)>,
+    of: K,
+    start: Bound<u128>,
+) -> impl Iterator<Item = u128> + '_ {
     let from = match start {
         Bound::Excluded(id) => Bound::Excluded((of, id)),
         _ => Bound::Included((of, 0)),
@@ -81,6 +92,14 @@ pub(super) fn in_id_order(mut ids: Vec<u128>, start: Bound<u128>) -> std::vec::I
     }
     ids.sort_unstable();
     ids.into_iter()
+}
+
+/// The hash a duplicate key is indexed by: the standard library's hasher with its fixed keys
+/// (the same in every run).
+fn hashed(key: &DuplicateKey) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.as_str().hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Adds `entry` to `set` (`add`), or removes it.
@@ -118,7 +137,7 @@ where
 type Index = fn(&mut Indexes, &Record, bool);
 
 /// Every index.
-const INDEXES: [Index; 8] = [
+const INDEXES: [Index; 9] = [
     Indexes::state,
     Indexes::owner,
     Indexes::email,
@@ -127,6 +146,7 @@ const INDEXES: [Index; 8] = [
     Indexes::organization,
     Indexes::times,
     Indexes::fields,
+    Indexes::duplicate_keys,
 ];
 
 impl Indexes {
@@ -192,6 +212,17 @@ impl Indexes {
         self.by_field.enter(record, add);
     }
 
+    fn duplicate_keys(&mut self, record: &Record, add: bool) {
+        let keys = record.duplicate_keys();
+        if keys.is_empty() {
+            return;
+        }
+        let set = self.by_duplicate_key.entry(record.kind()).or_default();
+        for k in &keys {
+            enter(set, (hashed(k), key(record)), add);
+        }
+    }
+
     fn organization(&mut self, record: &Record, add: bool) {
         if let Record::Organization(o) = record {
             for domain in o.domains() {
@@ -214,7 +245,7 @@ impl Indexes {
     /// Moves the entries of a record updated from `old` to `new` where its keys changed.
     pub(super) fn update(&mut self, old: &Record, new: &Record) {
         type Changed = fn(&Record, &Record) -> bool;
-        let indexes: [(Changed, Index); 8] = [
+        let indexes: [(Changed, Index); 9] = [
             (|a, b| a.state() != b.state(), Indexes::state),
             (|a, b| a.owner() != b.owner(), Indexes::owner),
             (|a, b| a.email() != b.email(), Indexes::email),
@@ -232,6 +263,7 @@ impl Indexes {
                 |a, b| a.custom_fields() != b.custom_fields(),
                 Indexes::fields,
             ),
+            (|a, b| !duplicates::same_keys(a, b), Indexes::duplicate_keys),
         ];
         for (changed, index) in indexes {
             if changed(old, new) {
@@ -270,6 +302,10 @@ impl Indexes {
                 Box::new(paired(set, of.as_u128(), start)) as Box<dyn Iterator<Item = u128>>
             })
         };
+        if let Some(duplicate) = query.duplicate_key() {
+            let set = self.by_duplicate_key.get(&kind);
+            return set.map_or_else(none, |set| Box::new(paired(set, hashed(duplicate), start)));
+        }
         // A range of an index by something else than the id: every id in it, put in id order
         // (every one of them: the rest of the query may pass over some).
         if let Some(about) = query.regarding() {

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::FieldMatch;
 use crate::custom::FieldKey;
+use crate::duplicates::DuplicateKey;
 use crate::id::{ContactId, OrganizationId};
 use crate::record::{Record, RecordId, RecordKind, RecordState};
 use crate::text::User;
@@ -25,6 +26,7 @@ use crate::text::User;
 /// | created | [`created_between(from, until)`](Query::created_between) | `from <= `[`Record::created_at`]` < until` (the end excluded) |
 /// | closing | [`closing_between(first, last)`](Query::closing_between) | [`Record::expected_close`] is a day from `first` to `last`, **both included**; a record without one never matches |
 /// | fields | [`with_field(key, match)`](Query::with_field), once per field asked about | for each, the record's custom value of `key` matches as [`FieldMatch`] says (a picklist option, a boolean, a date range with both days included, a reference); a record without a value never matches |
+/// | duplicate key | [`with_duplicate_key`](Query::with_duplicate_key) | the key is one of [`Record::duplicate_keys`] (byte for byte: [`DuplicateKey::as_str`]) |
 ///
 /// Records come in ascending id order whatever the filters.
 ///
@@ -50,6 +52,8 @@ pub struct Query {
     closing: Option<(NaiveDate, NaiveDate)>,
     /// Custom fields and what their values must match, in the order given.
     fields: Vec<(FieldKey, FieldMatch)>,
+    /// A key for finding duplicates that the record must have.
+    duplicate_key: Option<DuplicateKey>,
 }
 
 impl Query {
@@ -66,6 +70,7 @@ impl Query {
             created: None,
             closing: None,
             fields: Vec::new(),
+            duplicate_key: None,
         }
     }
 
@@ -210,6 +215,33 @@ impl Query {
         self
     }
 
+    /// The same query, restricted to records that have `key` among their
+    /// [`duplicate_keys`](Record::duplicate_keys): the records a candidate search compares
+    /// (see [`duplicates`](crate::duplicates)). Found from the store's index of duplicate keys,
+    /// whatever the size of the store; a second call replaces the key.
+    ///
+    /// ```
+    /// use prospect::{record::{Record, RecordKind}, store::Query, *};
+    /// let ctx = Context::system(User::new("ann")?);
+    /// let party = Party::person(PersonName::new("Ada Lovelace")?);
+    /// let ada = Record::from(Contact::create(ContactDetails::new(party, LeadSource::Web), &ctx));
+    /// let key = ada.duplicate_keys()[0].clone();
+    /// let namesakes = Query::of_kind(RecordKind::Contact).with_duplicate_key(key);
+    /// assert!(namesakes.matches(&ada));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_duplicate_key(self, key: DuplicateKey) -> Query {
+        Query {
+            duplicate_key: Some(key),
+            ..self
+        }
+    }
+
+    /// The duplicate key, if restricted to one ([`with_duplicate_key`](Self::with_duplicate_key)).
+    pub fn duplicate_key(&self) -> Option<&DuplicateKey> {
+        self.duplicate_key.as_ref()
+    }
+
     /// The custom fields the query asks about, with their matches, in the order given.
     pub fn fields(&self) -> &[(FieldKey, FieldMatch)] {
         &self.fields
@@ -342,5 +374,9 @@ impl Query {
                     .and_then(|custom| custom.get(key))
                     .is_some_and(|value| matching.matches(value))
             })
+            && self
+                .duplicate_key
+                .as_ref()
+                .is_none_or(|key| record.duplicate_keys().contains(key))
     }
 }

@@ -17,6 +17,7 @@ use crate::store::{
 use crate::testkit::{Sample, SplitMix64, block_on, check_consistency, snapshot};
 
 mod commits;
+mod duplicate_keys;
 mod edits;
 mod emails;
 mod erasure;
@@ -32,6 +33,7 @@ mod stress;
 mod unreadable;
 
 pub use commits::*;
+pub use duplicate_keys::*;
 pub use edits::*;
 pub use emails::*;
 pub use erasure::*;

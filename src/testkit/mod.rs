@@ -480,6 +480,10 @@ macro_rules! store_conformance {
                 conformance_records_are_listed_by_reference => records_are_listed_by_reference,
                 conformance_field_index_follows_edits_and_erasure =>
                     field_index_follows_edits_and_erasure,
+                conformance_records_are_listed_by_duplicate_key =>
+                    records_are_listed_by_duplicate_key,
+                conformance_duplicate_keys_follow_edits_and_erasure =>
+                    duplicate_keys_follow_edits_and_erasure,
             );
 
             #[test]

@@ -8,6 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use prospect::duplicates::DuplicateKey;
 use prospect::fields::{FieldKey, FieldValue};
 use prospect::testkit::{Plant, cases};
 use prospect::*;
@@ -95,6 +96,11 @@ enum Breakage {
     FieldKeyIgnored,
     /// The field index keeps the terms a record was created with: updates do not move them.
     FieldTermsNotMoved,
+    /// Only a record's first duplicate key is indexed.
+    FirstDuplicateKeyOnly,
+    /// The duplicate keys a record was created with stay: updates (a correction, an erasure)
+    /// do not move them.
+    DuplicateKeysNotMoved,
 }
 
 /// What the plain store reports when it meets a row planted as unreadable.
@@ -118,6 +124,8 @@ struct State {
     emails: BTreeMap<String, BTreeSet<RecordId>>,
     /// Each record's custom field terms, as indexed when written.
     terms: BTreeMap<RecordId, Vec<(FieldKey, FieldTerm)>>,
+    /// Each record's duplicate keys, as indexed when written.
+    duplicate_keys: BTreeMap<RecordId, Vec<DuplicateKey>>,
     /// The remembered requests, by actor and key.
     keys: BTreeMap<(User, IdempotencyKey), Remembered>,
     /// The records planted as unreadable (their index entries stay).
@@ -242,6 +250,13 @@ impl State {
             .collect();
         if breakage != Breakage::FieldTermsNotMoved || !self.records.contains_key(&id) {
             self.terms.insert(id, terms);
+        }
+        let mut keys = record.duplicate_keys();
+        if breakage == Breakage::FirstDuplicateKeyOnly {
+            keys.truncate(1);
+        }
+        if breakage != Breakage::DuplicateKeysNotMoved || !self.records.contains_key(&id) {
+            self.duplicate_keys.insert(id, keys);
         }
         self.records.insert(id, (record, version));
     }
@@ -507,6 +522,12 @@ impl Store for Plain {
                 })
                 && owner_ok(r)
                 && state.fields_match(id, query, self.breakage)
+                && query.duplicate_key().is_none_or(|key| {
+                    state
+                        .duplicate_keys
+                        .get(id)
+                        .is_some_and(|keys| keys.contains(key))
+                })
         });
         let rows: Vec<(&RecordId, &(Record, Version))> = matching.by_ref().take(limit).collect();
         let next = match (rows.last(), matching.next()) {
@@ -834,6 +855,14 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             Box::new(move || cases::field_index_follows_edits_and_erasure(new)),
         ),
         (
+            "records_are_listed_by_duplicate_key",
+            Box::new(move || cases::records_are_listed_by_duplicate_key(new)),
+        ),
+        (
+            "duplicate_keys_follow_edits_and_erasure",
+            Box::new(move || cases::duplicate_keys_follow_edits_and_erasure(new)),
+        ),
+        (
             "bad_records_are_reported_in_pages_and_scans",
             Box::new(move || cases::bad_records_are_reported_in_pages_and_scans(new, corrupt)),
         ),
@@ -1004,6 +1033,14 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::FieldTermsNotMoved,
             "field_index_follows_edits_and_erasure",
+        ),
+        (
+            Breakage::FirstDuplicateKeyOnly,
+            "records_are_listed_by_duplicate_key",
+        ),
+        (
+            Breakage::DuplicateKeysNotMoved,
+            "duplicate_keys_follow_edits_and_erasure",
         ),
     ];
     let passing = failing_cases(Breakage::None);
