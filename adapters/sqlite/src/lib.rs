@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod asynchronous;
+mod duplicates;
 mod listing;
 mod row;
 mod schema;
@@ -619,6 +620,8 @@ impl Store for SqliteStore {
                 }
             }
             terms::write(&transaction, &record, expect == Precondition::Absent).map_err(sqlite)?;
+            duplicates::write(&transaction, &record, expect == Precondition::Absent)
+                .map_err(sqlite)?;
             if record.kind() == prospect::record::RecordKind::Organization {
                 // The organization's domains, as its body says, replace those it had.
                 transaction

@@ -8,8 +8,14 @@ use super::*;
 pub(crate) fn select(query: &Query, after: Option<Cursor>, limit: usize) -> (String, Vec<Value>) {
     let mut params: Vec<Value> = Vec::new();
     let mut field_params: Vec<Value> = Vec::new();
-    let fields = terms::filter(query, &mut params, &mut field_params);
-    let from = fields.as_ref().map_or("records", |f| f.from.as_str());
+    // A duplicate key drives when there is one (a key has few records): the query's fields, if
+    // any, are then checked on the rows by `Page::of_rows`, as every row is.
+    let by_key = duplicates::from(query, &mut params);
+    let fields = match by_key {
+        Some(_) => None,
+        None => terms::filter(query, &mut params, &mut field_params),
+    };
+    let from = by_key.unwrap_or_else(|| fields.as_ref().map_or("records", |f| f.from.as_str()));
     let mut sql = format!("SELECT {COLUMNS} FROM {from} WHERE kind = ?");
     params.push(Value::from(query.kind().as_str().to_string()));
     if let Some(states) = query.states() {
@@ -53,6 +59,7 @@ pub(crate) fn select(query: &Query, after: Option<Cursor>, limit: usize) -> (Str
             params.append(&mut field_params);
             "found"
         }
+        None if by_key.is_some() => "found",
         None => "id",
     };
     if let Some(after) = after {
@@ -146,6 +153,33 @@ mod tests {
         assert!(
             !dates.contains("SCAN records") && !dates.contains("SCAN field_terms"),
             "{dates}"
+        );
+    }
+
+    /// A listing by duplicate key reads the key's range of the index in id order, each record
+    /// by its key: no scan, no sort.
+    #[test]
+    fn a_duplicate_key_query_reads_the_key_index_without_a_scan_or_a_sort() {
+        use prospect::{Contact, ContactDetails, Context, LeadSource, Party, PersonName, User};
+        let ctx = Context::system(User::new("ann").expect("a user"));
+        let party = Party::person(PersonName::new("Ada Lovelace").expect("a name"));
+        let ada = Record::from(Contact::create(
+            ContactDetails::new(party, LeadSource::Web),
+            &ctx,
+        ));
+        let key = ada.duplicate_keys().swap_remove(0);
+        let steps = plan(&Query::of_kind(RecordKind::Contact).with_duplicate_key(key));
+        assert!(
+            steps.contains("SEARCH duplicate_keys USING PRIMARY KEY (kind=? AND key=? AND id>?)"),
+            "{steps}"
+        );
+        assert!(
+            steps.contains("SEARCH records USING PRIMARY KEY"),
+            "{steps}"
+        );
+        assert!(
+            !steps.contains("SCAN") && !steps.contains("TEMP B-TREE"),
+            "{steps}"
         );
     }
 }

@@ -104,15 +104,25 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, field, term, day, id)
     ) WITHOUT ROWID;
     CREATE INDEX field_terms_by_record ON field_terms (kind, id, field, term, day);",
+    // 11: the duplicate keys of contacts and organizations (see `duplicates`), to list the
+    // records sharing a key without a scan; `backfill` fills it from the bodies.
+    "CREATE TABLE duplicate_keys (
+        kind TEXT NOT NULL,
+        key  TEXT NOT NULL,
+        id   TEXT NOT NULL,
+        PRIMARY KEY (kind, key, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX duplicate_keys_by_record ON duplicate_keys (kind, id, key);",
 ];
 
 /// What migration `version` does besides its SQL: schema 5 fills in the times of the records
 /// already stored, from their bodies (a body that does not read is left for `read` to report),
-/// and schema 10 their field terms.
+/// schema 10 their field terms and schema 11 their duplicate keys.
 fn backfill(transaction: &rusqlite::Transaction<'_>, version: u32) -> Result<(), SqliteError> {
     match version {
         5 => {}
         10 => return super::terms::backfill(transaction),
+        11 => return super::duplicates::backfill(transaction),
         _ => return Ok(()),
     }
     let stored: Vec<(String, String, String)> = transaction

@@ -628,6 +628,7 @@ fn migrating_from_schema_2_fills_in_what_each_activity_is_about_each_records_con
          DROP TABLE events;
          DROP TABLE idempotency_keys;
          DROP TABLE field_terms;
+         DROP TABLE duplicate_keys;
          PRAGMA user_version = 2;",
     )
     .unwrap();
@@ -736,6 +737,7 @@ fn migrating_from_schema_8_gives_the_events_kept_their_time() {
         "DROP INDEX events_by_time;
          ALTER TABLE events DROP COLUMN occurred_s;
          DROP TABLE field_terms;
+         DROP TABLE duplicate_keys;
          PRAGMA user_version = 8;",
     )
     .unwrap();
@@ -791,8 +793,10 @@ fn migrating_from_schema_9_indexes_the_custom_values_stored() {
             .collect()
     };
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TABLE field_terms; PRAGMA user_version = 9;")
-        .unwrap();
+    raw.execute_batch(
+        "DROP TABLE field_terms; DROP TABLE duplicate_keys; PRAGMA user_version = 9;",
+    )
+    .unwrap();
     drop(raw);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
@@ -806,4 +810,60 @@ fn migrating_from_schema_9_indexes_the_custom_values_stored() {
         listed, expected,
         "the gold contacts, indexed by the migration"
     );
+}
+
+#[test]
+fn migrating_from_schema_10_indexes_the_duplicate_keys_of_contacts_and_organizations() {
+    use prospect::{Domain, OrganizationDetails, OrganizationName};
+    let sample = Sample::new(100);
+    let path = temp_path();
+    let (contact, organization) = {
+        let store = SqliteStore::open(&path).unwrap();
+        let crm = sample.crm(&store);
+        let contact = crm
+            .create_contact(
+                sample.contact_details(),
+                OnDuplicate::Refuse,
+                sample.actor(),
+            )
+            .unwrap()
+            .into_contact()
+            .into_parts()
+            .0;
+        let details = OrganizationDetails::new(OrganizationName::new("ACME Corp").unwrap())
+            .with_domain(Domain::new("acme.test").unwrap());
+        let organization = crm
+            .create_organization(details, OnDuplicate::Refuse, sample.actor())
+            .unwrap()
+            .into_organization()
+            .into_parts()
+            .0;
+        (Record::from(contact), Record::from(organization))
+    };
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("DROP TABLE duplicate_keys; PRAGMA user_version = 10;")
+        .unwrap();
+    drop(raw);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    for record in [contact, organization] {
+        let keys = record.duplicate_keys();
+        assert!(!keys.is_empty());
+        for key in keys {
+            let query = Query::of_kind(record.kind()).with_duplicate_key(key.clone());
+            let listed: Vec<RecordId> = store
+                .list(&query, None, 10)
+                .unwrap()
+                .records
+                .iter()
+                .map(|r| r.id())
+                .collect();
+            assert_eq!(
+                listed,
+                [record.id()],
+                "by its {} key, indexed by the migration",
+                key.kind()
+            );
+        }
+    }
 }
