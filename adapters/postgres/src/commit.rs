@@ -32,6 +32,8 @@ pub(crate) struct PreparedWrite {
     domains: Option<Vec<String>>,
     /// The terms of its custom values, for the field index.
     terms: crate::terms::Terms,
+    /// Its duplicate keys; `None` for a kind that has none.
+    keys: Option<Vec<String>>,
 }
 
 /// A batch, encoded once for every try of its commit.
@@ -140,6 +142,7 @@ impl Prepared {
                             .collect()
                     }),
                     terms: crate::terms::Terms::of(&record),
+                    keys: crate::duplicates::keys_of(&record),
                 })
             })
             .collect::<Result<_, PostgresError>>()?;
@@ -475,6 +478,9 @@ pub(crate) async fn apply(
         }
     }
     crate::terms::insert(transaction, tenant, kind, &id, &write.terms).await?;
+    if let Some(keys) = &write.keys {
+        crate::duplicates::write(transaction, tenant, kind, &id, keys).await?;
+    }
     if let Some(domains) = &write.domains {
         // The organization's domains, as its body says, replace those it had.
         let delete = transaction

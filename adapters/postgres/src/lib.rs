@@ -43,6 +43,7 @@
 
 mod blocking;
 mod commit;
+mod duplicates;
 mod row;
 mod schema;
 mod terms;
@@ -418,6 +419,9 @@ impl PostgresStore {
                 transaction.batch_execute(migration).await?;
                 if done + 1 == schema::FIELD_TERMS {
                     terms::backfill(&transaction).await?;
+                }
+                if done + 1 == schema::DUPLICATE_KEYS {
+                    duplicates::backfill(&transaction).await?;
                 }
             }
             transaction

@@ -131,8 +131,16 @@ pub(crate) fn list_statement(
         params.push(value);
         format!("${}", params.len())
     };
-    let fields = crate::terms::filter(query, &mut params, next_param);
-    let from = fields.as_ref().map_or("records", |f| f.from.as_str());
+    // A duplicate key drives when there is one (a key has few records): the query's fields, if
+    // any, are then checked on the rows by `Page::of_rows`, as every row is.
+    let by_key = crate::duplicates::from(query, &mut params, next_param);
+    let fields = match by_key {
+        Some(_) => None,
+        None => crate::terms::filter(query, &mut params, next_param),
+    };
+    let from = by_key
+        .as_deref()
+        .unwrap_or_else(|| fields.as_ref().map_or("records", |f| f.from.as_str()));
     let mut sql =
         format!("SELECT {COLUMNS} FROM {from} WHERE records.tenant = $1 AND records.kind = $2");
     if let Some(fields) = &fields {
@@ -182,7 +190,11 @@ pub(crate) fn list_statement(
         sql.push_str(&format!(" AND expected_close BETWEEN {a} AND {b}"));
     }
     // By field, the ids are the driving field's terms'.
-    let id = if fields.is_some() { "found" } else { "id" };
+    let id = if fields.is_some() || by_key.is_some() {
+        "found"
+    } else {
+        "id"
+    };
     if let Some(after) = after {
         let p = next_param(&mut params, Box::new(after.as_uuid()));
         sql.push_str(&format!(" AND {id} > {p}"));

@@ -124,10 +124,30 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE field_terms FORCE ROW LEVEL SECURITY;
     CREATE POLICY one_tenant ON field_terms
         USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
+    // 7: the duplicate keys of contacts and organizations (see `duplicates`), to list the
+    // records sharing a key without a scan; filled from the stored bodies once made
+    // (`duplicates::backfill`), before the next migration puts it under row-level security.
+    "CREATE TABLE duplicate_keys (
+        tenant UUID NOT NULL,
+        kind   TEXT NOT NULL,
+        key    TEXT NOT NULL,
+        id     UUID NOT NULL,
+        PRIMARY KEY (tenant, kind, key, id)
+    );
+    CREATE INDEX duplicate_keys_by_record ON duplicate_keys (tenant, kind, id);",
+    // 8: row-level security on the duplicate keys, as on the other tables.
+    "ALTER TABLE duplicate_keys ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE duplicate_keys FORCE ROW LEVEL SECURITY;
+    CREATE POLICY one_tenant ON duplicate_keys
+        USING (tenant = NULLIF(current_setting('prospect.tenant', TRUE), '')::uuid);",
 ];
 
 /// The migration that makes the field index, which `terms::backfill` fills once it ran.
 pub(crate) const FIELD_TERMS: usize = 5;
+
+/// The migration that makes the index of duplicate keys, which `duplicates::backfill` fills
+/// once it ran.
+pub(crate) const DUPLICATE_KEYS: usize = 7;
 
 /// Names the tenant whose rows row-level security lets the connection see and write, for the
 /// rest of the session: every use of a connection sends it first, pipelined with its first

@@ -80,7 +80,8 @@ mod server {
                     "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS;
                         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
                      GRANT SELECT, INSERT, UPDATE, DELETE
-                        ON records, domains, claims, events, outbox_heads, idempotency_keys, field_terms
+                        ON records, domains, claims, events, outbox_heads, idempotency_keys, field_terms,
+                           duplicate_keys
                         TO {APP_ROLE};
                      GRANT SELECT ON prospect_schema TO {APP_ROLE};"
                 );
@@ -743,7 +744,7 @@ mod server {
     /// migration fills the index with every tenant's values, and each tenant lists its own
     /// records by field.
     #[test]
-    fn migrating_from_schema_4_indexes_every_tenants_custom_values() {
+    fn migrating_from_schema_4_indexes_every_tenants_custom_values_and_duplicate_keys() {
         use prospect::fields::{
             FieldDefinition, FieldKey, FieldType, FieldValue, FieldValues, PicklistOption,
             SchemaChange, SchemaVersion, WithFields,
@@ -817,7 +818,10 @@ mod server {
                 .unwrap();
             tokio::spawn(connection);
             client
-                .batch_execute("DROP TABLE field_terms; UPDATE prospect_schema SET version = 4;")
+                .batch_execute(
+                    "DROP TABLE field_terms; DROP TABLE duplicate_keys;
+                     UPDATE prospect_schema SET version = 4;",
+                )
                 .await
                 .unwrap();
         });
@@ -837,6 +841,19 @@ mod server {
                 [gold],
                 "the tenant's gold contact, indexed by the migration"
             );
+            let (contact, _) = store.load(gold).unwrap().unwrap().into_parts();
+            let keys = contact.duplicate_keys();
+            assert!(!keys.is_empty());
+            for key in keys {
+                let kind = key.kind();
+                let by_key =
+                    Query::of_kind(prospect::record::RecordKind::Contact).with_duplicate_key(key);
+                let listed = store.list(&by_key, None, 10).unwrap().records;
+                assert!(
+                    listed.iter().any(|r| r.id() == gold),
+                    "the tenant's gold contact by its {kind} key, indexed by the migration"
+                );
+            }
         }
         admin(format!("DROP DATABASE {database} WITH (FORCE)"));
     }
