@@ -19,6 +19,7 @@
 pub mod access;
 pub mod cases;
 mod faulty;
+pub mod people;
 mod rng;
 mod sample;
 mod walk;

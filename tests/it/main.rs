@@ -7,6 +7,7 @@ mod architecture;
 
 mod broken_stores;
 mod commands;
+mod duplicates;
 mod edges;
 mod edits;
 mod erasure;
