@@ -51,6 +51,7 @@ use crate::record::Record;
 mod names;
 mod score;
 
+pub(crate) use score::Features;
 pub use score::{Candidate, Duplicates, Reason, Signal, compare};
 
 use names::{PersonKey, sound};
@@ -170,14 +171,27 @@ impl Record {
     /// An adapter keeps exactly these for each record, replaced in the commit that writes it
     /// (see [`Query::with_duplicate_key`](crate::store::Query::with_duplicate_key)).
     pub fn duplicate_keys(&self) -> Vec<DuplicateKey> {
-        let mut keys = match self {
-            Record::Contact(c) if c.erasure().is_none() => contact_keys(c),
-            Record::Organization(o) => organization_keys(o),
-            _ => Vec::new(),
-        };
+        let mut keys = keys_of(self, None);
         keys.sort();
         keys.dedup();
         keys
+    }
+
+    /// Whether `key` is one of [`duplicate_keys`](Self::duplicate_keys), making only the
+    /// record's keys of that kind (what [`Query::matches`](crate::store::Query::matches) asks
+    /// of every record a listing by key reads).
+    pub fn has_duplicate_key(&self, key: &DuplicateKey) -> bool {
+        keys_of(self, Some(key.kind())).contains(key)
+    }
+}
+
+/// The keys of `record`, all of them or those of one kind (unsorted, maybe repeated).
+fn keys_of(record: &Record, only: Option<KeyKind>) -> Vec<DuplicateKey> {
+    let wanted = |kind| only.is_none_or(|only| only == kind);
+    match record {
+        Record::Contact(c) if c.erasure().is_none() => contact_keys(c, &wanted),
+        Record::Organization(o) => organization_keys(o, &wanted),
+        _ => Vec::new(),
     }
 }
 
@@ -196,50 +210,57 @@ pub(crate) fn same_keys(a: &Record, b: &Record) -> bool {
     }
 }
 
-fn contact_keys(contact: &Contact) -> Vec<DuplicateKey> {
+fn contact_keys(contact: &Contact, wanted: &dyn Fn(KeyKind) -> bool) -> Vec<DuplicateKey> {
     let mut keys = Vec::with_capacity(4);
-    if let Some(email) = contact.email() {
+    if let Some(email) = contact.email().filter(|_| wanted(KeyKind::Email)) {
         keys.push(DuplicateKey::new(KeyKind::Email, &email.normalized()));
     }
-    if let Some(phone) = contact.phone() {
+    if let Some(phone) = contact.phone().filter(|_| wanted(KeyKind::Phone)) {
         keys.push(DuplicateKey::new(KeyKind::Phone, &phone.tail()));
     }
     match contact.party() {
-        Party::Person(person) => {
+        Party::Person(person) if wanted(KeyKind::FamilySound) || wanted(KeyKind::GivenSound) => {
             let name = PersonKey::of(person.name.as_str());
-            if !name.family.is_empty() {
+            if !name.family.is_empty() && wanted(KeyKind::FamilySound) {
                 let family = format!("{}:{}", sound(&name.family), name.given);
                 keys.push(DuplicateKey::new(KeyKind::FamilySound, &family));
             }
-            if !name.given.is_empty() {
+            if !name.given.is_empty() && wanted(KeyKind::GivenSound) {
                 let given = format!("{}:{}", name.family, sound(&name.given));
                 keys.push(DuplicateKey::new(KeyKind::GivenSound, &given));
             }
         }
-        Party::Organization(party) => {
+        Party::Organization(party) if wanted(KeyKind::OrganizationName) => {
             let name = names::organization(party.name.as_str());
             keys.push(DuplicateKey::new(KeyKind::OrganizationName, &name));
         }
+        _ => {}
     }
     keys
 }
 
-fn organization_keys(organization: &Organization) -> Vec<DuplicateKey> {
-    let name = names::organization(organization.name().as_str());
-    let start: String = name.chars().take(3).collect();
-    let mut keys = vec![
-        DuplicateKey::new(KeyKind::OrganizationName, &name),
-        DuplicateKey::new(
+fn organization_keys(
+    organization: &Organization,
+    wanted: &dyn Fn(KeyKind) -> bool,
+) -> Vec<DuplicateKey> {
+    let mut keys = Vec::with_capacity(2 + organization.domains().len());
+    if wanted(KeyKind::OrganizationName) || wanted(KeyKind::OrganizationSound) {
+        let name = names::organization(organization.name().as_str());
+        let start: String = name.chars().take(3).collect();
+        keys.push(DuplicateKey::new(KeyKind::OrganizationName, &name));
+        keys.push(DuplicateKey::new(
             KeyKind::OrganizationSound,
             &format!("{}:{start}", sound(&name)),
-        ),
-    ];
-    keys.extend(
-        organization
-            .domains()
-            .iter()
-            .map(|d| DuplicateKey::new(KeyKind::Domain, d.as_str())),
-    );
+        ));
+    }
+    if wanted(KeyKind::Domain) {
+        keys.extend(
+            organization
+                .domains()
+                .iter()
+                .map(|d| DuplicateKey::new(KeyKind::Domain, d.as_str())),
+        );
+    }
     keys
 }
 

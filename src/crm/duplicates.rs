@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use super::steps::{Backend, Steps, run};
 use super::*;
-use crate::duplicates::{DuplicateRules, Duplicates, compare};
+use crate::duplicates::{DuplicateRules, Duplicates, Features};
 
 impl<S: Store> Crm<S> {
     /// The likely duplicates of `contact`, best first, each with its score and its reasons
@@ -115,6 +115,8 @@ impl<B: Backend> Steps<'_, B> {
         let mut compared = HashSet::from([subject.id()]);
         let mut candidates = Vec::new();
         let mut crowded = Vec::new();
+        // An erased contact has no keys, and nothing to compare.
+        let features = Features::of(&subject, rules);
         for key in subject.duplicate_keys() {
             let kind = key.kind();
             let query = Query::of_kind(subject.kind()).with_duplicate_key(key);
@@ -130,7 +132,10 @@ impl<B: Backend> Steps<'_, B> {
                 if !compared.insert(record.value().id()) {
                     continue;
                 }
-                let Some(candidate) = compare(&subject, record.value(), rules) else {
+                let found = features.as_ref().and_then(|subject| {
+                    subject.candidate(&Features::of(record.value(), rules)?, rules)
+                });
+                let Some(candidate) = found else {
                     continue;
                 };
                 if self.readable(actor, record.value()).await? == Some(true) {

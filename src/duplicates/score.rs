@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use super::names::{self, PersonKey};
 use super::{DuplicateRules, KeyKind};
 use crate::contact::{Contact, Party};
-use crate::organization::Organization;
 use crate::record::{Record, RecordId};
 
 /// How similar two names must be (Jaro-Winkler, 0 to 1) to count as one name written two ways.
@@ -116,143 +115,185 @@ pub struct Duplicates {
     pub crowded: Vec<KeyKind>,
 }
 
+/// What a record is compared by, read once: a search reads its subject's once for every
+/// record it compares.
+pub(crate) struct Features<'a> {
+    record: &'a Record,
+    name: Name,
+    /// The normalised email and its domain.
+    email: Option<(String, String)>,
+    /// The phone's canonical form.
+    phone: Option<String>,
+    /// The organization a contact is linked to.
+    organization: Option<crate::id::OrganizationId>,
+    /// The organization a person works at, by name, as matching reads it.
+    employer: Option<String>,
+}
+
+/// A name as matching reads it.
+enum Name {
+    Person(PersonKey),
+    /// An organization's, or a contact's that is an organization.
+    Organization(String),
+}
+
+impl<'a> Features<'a> {
+    /// The features of `record`: `None` for a kind duplicates are not searched among, and for
+    /// a contact whose personal data was erased.
+    pub(crate) fn of(record: &'a Record, rules: &DuplicateRules) -> Option<Features<'a>> {
+        match record {
+            Record::Contact(c) if c.erasure().is_none() => {
+                Some(Features::contact(record, c, rules))
+            }
+            Record::Organization(o) => Some(Features {
+                record,
+                name: Name::Organization(names::organization(o.name().as_str())),
+                email: None,
+                phone: None,
+                organization: None,
+                employer: None,
+            }),
+            _ => None,
+        }
+    }
+
+    fn contact(record: &'a Record, c: &Contact, rules: &DuplicateRules) -> Features<'a> {
+        let (name, employer) = match c.party() {
+            Party::Person(p) => (
+                Name::Person(PersonKey::of(p.name.as_str())),
+                p.organization
+                    .as_ref()
+                    .map(|o| names::organization(o.as_str())),
+            ),
+            Party::Organization(o) => (
+                Name::Organization(names::organization(o.name.as_str())),
+                None,
+            ),
+        };
+        let email = c.email().map(|e| {
+            let normalized = e.normalized();
+            let domain = normalized
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_string())
+                .unwrap_or_default();
+            (normalized, domain)
+        });
+        Features {
+            record,
+            name,
+            email,
+            phone: c.phone().map(|p| p.canonical(rules.country())),
+            organization: c.organization(),
+            employer,
+        }
+    }
+
+    /// `other` as a candidate duplicate of this record, when it is one (see [`compare`]).
+    pub(crate) fn candidate(
+        &self,
+        other: &Features<'_>,
+        rules: &DuplicateRules,
+    ) -> Option<Candidate> {
+        if self.record.id() == other.record.id() || self.record.kind() != other.record.kind() {
+            return None;
+        }
+        let organizations = self.record.kind() == crate::kind::RecordKind::Organization;
+        let similarity = match (&self.name, &other.name) {
+            (Name::Person(a), Name::Person(b)) => people(a, b)?,
+            (Name::Organization(a), Name::Organization(b)) => similarity(a, b),
+            _ => return None,
+        };
+        // A candidate needs a similar name: an email or a phone alone is not a duplicate.
+        if similarity < SIMILAR {
+            return None;
+        }
+        let mut signals = vec![Signal::SimilarName { similarity }];
+        if organizations {
+            if let (Record::Organization(a), Record::Organization(b)) = (self.record, other.record)
+            {
+                if a.domains().iter().any(|d| b.domains().contains(d)) {
+                    signals.push(Signal::SharedDomain);
+                }
+            }
+        } else {
+            self.contact_signals(other, &mut signals);
+        }
+        let mut reasons: Vec<Reason> = signals
+            .into_iter()
+            .map(|signal| Reason {
+                signal,
+                weight: signal.weight(organizations),
+            })
+            .collect();
+        reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let score = reasons.iter().map(|r| r.weight).sum::<f64>().min(1.0);
+        if score < rules.threshold() {
+            return None;
+        }
+        let theirs = other.record.duplicate_keys();
+        let mut keys: Vec<KeyKind> = self
+            .record
+            .duplicate_keys()
+            .iter()
+            .filter(|k| theirs.contains(k))
+            .map(|k| k.kind())
+            .collect();
+        keys.dedup();
+        Some(Candidate {
+            id: other.record.id(),
+            score,
+            reasons,
+            keys,
+        })
+    }
+
+    /// The signals of two contacts besides their names.
+    fn contact_signals(&self, other: &Features<'_>, signals: &mut Vec<Signal>) {
+        match (&self.email, &other.email) {
+            (Some((x, _)), Some((y, _))) if x == y => signals.push(Signal::SameEmail),
+            (Some((_, dx)), Some((_, dy))) if dx == dy && !FREE_MAIL.contains(&dx.as_str()) => {
+                signals.push(Signal::SameEmailDomain);
+            }
+            _ => {}
+        }
+        if let (Some(x), Some(y)) = (&self.phone, &other.phone) {
+            // A national form left as written (its country unknown) matches the international
+            // form it ends, without its trunk `0`.
+            let ends = |international: &str, national: &str| {
+                let national = national.strip_prefix('0').unwrap_or(national);
+                international.starts_with('+')
+                    && national.len() >= 7
+                    && international.ends_with(national)
+            };
+            if x == y || ends(x, y) || ends(y, x) {
+                signals.push(Signal::SamePhone);
+            }
+        }
+        let linked = self.organization.is_some() && self.organization == other.organization;
+        let employer = self.employer.is_some() && self.employer == other.employer;
+        if linked || employer {
+            signals.push(Signal::SameOrganization);
+        }
+    }
+}
+
 /// Compares `subject` with `other` (two contacts or two organizations): the candidate when
 /// their score reaches the rules' threshold, `None` otherwise, for the same record, for
 /// records of other kinds, and for a contact whose personal data was erased. A candidate
 /// needs a similar name; its [`keys`](Candidate::keys) are those the two records share.
 pub fn compare(subject: &Record, other: &Record, rules: &DuplicateRules) -> Option<Candidate> {
-    if subject.id() == other.id() {
-        return None;
-    }
-    let (signals, organizations) = match (subject, other) {
-        (Record::Contact(a), Record::Contact(b)) => {
-            if a.erasure().is_some() || b.erasure().is_some() {
-                return None;
-            }
-            (contacts(a, b, rules), false)
-        }
-        (Record::Organization(a), Record::Organization(b)) => (organizations(a, b), true),
-        _ => return None,
-    };
-    if !signals
-        .iter()
-        .any(|s| matches!(s, Signal::SimilarName { .. }))
-    {
-        return None;
-    }
-    let mut reasons: Vec<Reason> = signals
-        .into_iter()
-        .map(|signal| Reason {
-            signal,
-            weight: signal.weight(organizations),
-        })
-        .collect();
-    reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    let score = reasons.iter().map(|r| r.weight).sum::<f64>().min(1.0);
-    if score < rules.threshold() {
-        return None;
-    }
-    let theirs = other.duplicate_keys();
-    let mut keys: Vec<KeyKind> = subject
-        .duplicate_keys()
-        .iter()
-        .filter(|k| theirs.contains(k))
-        .map(|k| k.kind())
-        .collect();
-    keys.dedup();
-    Some(Candidate {
-        id: other.id(),
-        score,
-        reasons,
-        keys,
-    })
+    Features::of(subject, rules)?.candidate(&Features::of(other, rules)?, rules)
 }
 
-fn contacts(a: &Contact, b: &Contact, rules: &DuplicateRules) -> Vec<Signal> {
-    let mut signals = Vec::new();
-    if let Some(similarity) = party_similarity(a.party(), b.party()) {
-        signals.push(Signal::SimilarName { similarity });
-    }
-    match (a.email(), b.email()) {
-        (Some(x), Some(y)) if x == y => signals.push(Signal::SameEmail),
-        (Some(x), Some(y)) => {
-            let domain = |e: &crate::email::EmailAddress| {
-                let normalized = e.normalized();
-                normalized
-                    .rsplit_once('@')
-                    .map(|(_, d)| d.to_string())
-                    .unwrap_or_default()
-            };
-            let (dx, dy) = (domain(x), domain(y));
-            if dx == dy && !FREE_MAIL.contains(&dx.as_str()) {
-                signals.push(Signal::SameEmailDomain);
-            }
-        }
-        _ => {}
-    }
-    if let (Some(x), Some(y)) = (a.phone(), b.phone()) {
-        let (x, y) = (x.canonical(rules.country()), y.canonical(rules.country()));
-        // A national form left as written (its country unknown) matches the international
-        // form it ends, without its trunk `0`.
-        let ends = |international: &str, national: &str| {
-            let national = national.strip_prefix('0').unwrap_or(national);
-            international.starts_with('+')
-                && national.len() >= 7
-                && international.ends_with(national)
-        };
-        if x == y || ends(&x, &y) || ends(&y, &x) {
-            signals.push(Signal::SamePhone);
-        }
-    }
-    let linked = a.organization().is_some() && a.organization() == b.organization();
-    let named = match (a.party().organization_name(), b.party().organization_name()) {
-        (Some(x), Some(y)) => names::organization(x.as_str()) == names::organization(y.as_str()),
-        _ => false,
-    };
-    let both_people = matches!((a.party(), b.party()), (Party::Person(_), Party::Person(_)));
-    if linked || (named && both_people) {
-        signals.push(Signal::SameOrganization);
-    }
-    signals
-}
-
-fn organizations(a: &Organization, b: &Organization) -> Vec<Signal> {
-    let mut signals = Vec::new();
-    let (x, y) = (
-        names::organization(a.name().as_str()),
-        names::organization(b.name().as_str()),
-    );
-    let similarity = similarity(&x, &y);
-    if similarity >= SIMILAR {
-        signals.push(Signal::SimilarName { similarity });
-    }
-    if a.domains().iter().any(|d| b.domains().contains(d)) {
-        signals.push(Signal::SharedDomain);
-    }
-    signals
-}
-
-/// How alike two folded names are, 0 to 1: Jaro-Winkler, or the share of letters a
-/// Damerau-Levenshtein edit leaves in place when that is more (two letters swapped in a
-/// short name).
+/// How alike two folded names are, 0 to 1: Jaro-Winkler, or the share of letters an edit
+/// leaves in place (optimal string alignment: two letters swapped count as one edit) when that
+/// is more (a swap in a short name).
 fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b).max(strsim::normalized_damerau_levenshtein(a, b))
-}
-
-/// How alike two parties' names are, when alike enough to count.
-fn party_similarity(a: &Party, b: &Party) -> Option<f64> {
-    let similarity = match (a, b) {
-        (Party::Person(a), Party::Person(b)) => people(
-            &PersonKey::of(a.name.as_str()),
-            &PersonKey::of(b.name.as_str()),
-        )?,
-        (Party::Organization(a), Party::Organization(b)) => similarity(
-            &names::organization(a.name.as_str()),
-            &names::organization(b.name.as_str()),
-        ),
-        _ => return None,
+    let edited = match a.chars().count().max(b.chars().count()) {
+        0 => 1.0,
+        longest => 1.0 - strsim::osa_distance(a, b) as f64 / longest as f64,
     };
-    (similarity >= SIMILAR).then_some(similarity)
+    strsim::jaro_winkler(a, b).max(edited)
 }
 
 /// How alike two people's names are: given and family names compared apart (a family member

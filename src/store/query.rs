@@ -377,6 +377,6 @@ impl Query {
             && self
                 .duplicate_key
                 .as_ref()
-                .is_none_or(|key| record.duplicate_keys().contains(key))
+                .is_none_or(|key| record.has_duplicate_key(key))
     }
 }
