@@ -40,7 +40,6 @@
 //! through the store and the access policy.
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -128,14 +127,22 @@ impl fmt::Display for KeyKind {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DuplicateKey {
     kind: KeyKind,
-    text: Arc<str>,
+    /// `kind:value`, made in one allocation.
+    text: Box<str>,
 }
 
 impl DuplicateKey {
-    fn new(kind: KeyKind, value: &str) -> DuplicateKey {
+    /// The key of `kind` whose value is `parts` put together.
+    fn new(kind: KeyKind, parts: &[&str]) -> DuplicateKey {
+        let prefix = kind.prefix();
+        let len = prefix.len() + 1 + parts.iter().map(|p| p.len()).sum::<usize>();
+        let mut text = String::with_capacity(len);
+        text.push_str(prefix);
+        text.push(':');
+        parts.iter().for_each(|p| text.push_str(p));
         DuplicateKey {
             kind,
-            text: format!("{}:{value}", kind.prefix()).into(),
+            text: text.into_boxed_str(),
         }
     }
 
@@ -213,26 +220,26 @@ pub(crate) fn same_keys(a: &Record, b: &Record) -> bool {
 fn contact_keys(contact: &Contact, wanted: &dyn Fn(KeyKind) -> bool) -> Vec<DuplicateKey> {
     let mut keys = Vec::with_capacity(4);
     if let Some(email) = contact.email().filter(|_| wanted(KeyKind::Email)) {
-        keys.push(DuplicateKey::new(KeyKind::Email, &email.normalized()));
+        keys.push(DuplicateKey::new(KeyKind::Email, &[&email.normalized()]));
     }
     if let Some(phone) = contact.phone().filter(|_| wanted(KeyKind::Phone)) {
-        keys.push(DuplicateKey::new(KeyKind::Phone, &phone.tail()));
+        keys.push(DuplicateKey::new(KeyKind::Phone, &[&phone.tail()]));
     }
     match contact.party() {
         Party::Person(person) if wanted(KeyKind::FamilySound) || wanted(KeyKind::GivenSound) => {
             let name = PersonKey::of(person.name.as_str());
             if !name.family.is_empty() && wanted(KeyKind::FamilySound) {
-                let family = format!("{}:{}", sound(&name.family), name.given);
+                let family = [&*sound(&name.family), ":", &name.given];
                 keys.push(DuplicateKey::new(KeyKind::FamilySound, &family));
             }
             if !name.given.is_empty() && wanted(KeyKind::GivenSound) {
-                let given = format!("{}:{}", name.family, sound(&name.given));
+                let given = [&*name.family, ":", &sound(&name.given)];
                 keys.push(DuplicateKey::new(KeyKind::GivenSound, &given));
             }
         }
         Party::Organization(party) if wanted(KeyKind::OrganizationName) => {
             let name = names::organization(party.name.as_str());
-            keys.push(DuplicateKey::new(KeyKind::OrganizationName, &name));
+            keys.push(DuplicateKey::new(KeyKind::OrganizationName, &[&name]));
         }
         _ => {}
     }
@@ -247,18 +254,16 @@ fn organization_keys(
     if wanted(KeyKind::OrganizationName) || wanted(KeyKind::OrganizationSound) {
         let name = names::organization(organization.name().as_str());
         let start: String = name.chars().take(3).collect();
-        keys.push(DuplicateKey::new(KeyKind::OrganizationName, &name));
-        keys.push(DuplicateKey::new(
-            KeyKind::OrganizationSound,
-            &format!("{}:{start}", sound(&name)),
-        ));
+        keys.push(DuplicateKey::new(KeyKind::OrganizationName, &[&name]));
+        let sounded = [&*sound(&name), ":", &start];
+        keys.push(DuplicateKey::new(KeyKind::OrganizationSound, &sounded));
     }
     if wanted(KeyKind::Domain) {
         keys.extend(
             organization
                 .domains()
                 .iter()
-                .map(|d| DuplicateKey::new(KeyKind::Domain, d.as_str())),
+                .map(|d| DuplicateKey::new(KeyKind::Domain, &[d.as_str()])),
         );
     }
     keys

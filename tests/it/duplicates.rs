@@ -124,3 +124,125 @@ fn candidates_at_the_default_threshold_are_precise_and_complete() {
         loose.wrong.len()
     );
 }
+
+/// A search shows only the candidates the actor may read with their personal data (what a
+/// candidate shares with the contact is personal data), and one about a contact the actor may
+/// not read is "not found".
+#[test]
+fn candidates_are_those_the_actor_may_read() {
+    use prospect::access::{Directory, Role, RolePolicy};
+    let (ann, bob, boss) = (
+        User::new("ann").unwrap(),
+        User::new("bob").unwrap(),
+        User::new("boss").unwrap(),
+    );
+    let rep = Role::new("rep").unwrap();
+    let crm = Crm::new(MemoryStore::new(), RolePolicy::conventional()).with_directory(
+        Directory::new()
+            .with_user(ann.clone(), [rep.clone()], [])
+            .with_user(bob.clone(), [rep], [])
+            .with_user(boss.clone(), [Role::new("admin").unwrap()], []),
+    );
+    let person = |name: &str, owner: &User| {
+        ContactDetails::new(
+            Party::person(PersonName::new(name).unwrap()),
+            LeadSource::Web,
+        )
+        .with_phone(PhoneNumber::new("+44 20 7946 0958").unwrap())
+        .with_owner(owner.clone())
+    };
+    let robert = crm
+        .create_contact(person("Robert Smith", &ann), OnDuplicate::Refuse, &ann)
+        .unwrap()
+        .into_contact()
+        .value()
+        .id();
+    let bobs = crm
+        .create_contact(person("Bob Smith", &bob), OnDuplicate::Refuse, &bob)
+        .unwrap()
+        .into_contact()
+        .value()
+        .id();
+    let rules = DuplicateRules::default();
+    let as_ann = crm.duplicates_of_contact(robert, &rules, &ann).unwrap();
+    assert!(
+        as_ann.candidates.is_empty(),
+        "Bob's contact is not Ann's to see"
+    );
+    let as_boss = crm.duplicates_of_contact(robert, &rules, &boss).unwrap();
+    let found: Vec<_> = as_boss.candidates.iter().map(|c| c.id).collect();
+    assert_eq!(found, [record::RecordId::from(bobs)]);
+    assert!(matches!(
+        crm.duplicates_of_contact(bobs, &rules, &ann),
+        Err(CrmError::NotFound(_))
+    ));
+}
+
+/// Organizations: one name with two legal forms, and a shared domain, are candidates; a
+/// similar name alone at a lower score.
+#[test]
+fn organizations_are_found_by_name_and_domain() {
+    let crm = Crm::new(MemoryStore::new(), AllowAll);
+    let me = User::new("ann").unwrap();
+    let organization = |name: &str, domain: &str| {
+        crm.create_organization(
+            OrganizationDetails::new(OrganizationName::new(name).unwrap())
+                .with_domain(Domain::new(domain).unwrap()),
+            OnDuplicate::Refuse,
+            &me,
+        )
+        .unwrap()
+        .into_organization()
+        .value()
+        .id()
+    };
+    let acme = organization("ACME Corp", "acme.test");
+    let again = organization("Acme Corporation", "acme-corp.test");
+    organization("Globex", "globex.test");
+    let found = crm
+        .duplicates_of_organization(acme, &DuplicateRules::default(), &me)
+        .unwrap();
+    let ids: Vec<_> = found.candidates.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [record::RecordId::from(again)]);
+    assert_eq!(
+        found.candidates[0].score, 0.8,
+        "the same name, no shared domain"
+    );
+}
+
+mod properties {
+    use proptest::prelude::*;
+    use prospect::duplicates::{DuplicateRules, compare};
+    use prospect::record::Record;
+    use prospect::strategies;
+
+    proptest! {
+        /// For any contacts and organizations (any names, emails, phones, in any script):
+        /// making their keys and comparing them never panics; a record has each of its keys
+        /// (`has_duplicate_key` agrees with `duplicate_keys`), keeps them through its stored
+        /// form, and two records score the same whichever is the subject.
+        #[test]
+        fn keys_and_scores_hold_for_any_records(
+            a in strategies::contact(),
+            b in strategies::contact(),
+            x in strategies::organization(),
+            y in strategies::organization(),
+            phone in strategies::phone(),
+        ) {
+            let rules = DuplicateRules::default().with_threshold(0.0);
+            prop_assert!(phone.canonical(None).chars().all(|c| c == '+' || c.is_ascii_digit()));
+            for (a, b) in [(Record::from(a), Record::from(b)), (Record::from(x), Record::from(y))] {
+                let keys = a.duplicate_keys();
+                for key in &keys {
+                    prop_assert!(a.has_duplicate_key(key));
+                }
+                let stored: Record = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+                prop_assert_eq!(stored.duplicate_keys(), keys);
+                let there = compare(&a, &b, &rules).map(|c| c.score);
+                let back = compare(&b, &a, &rules).map(|c| c.score);
+                prop_assert_eq!(there, back);
+                prop_assert!(compare(&a, &a, &rules).is_none(), "a record is not its own duplicate");
+            }
+        }
+    }
+}
