@@ -40,6 +40,7 @@
 //! through the store and the access policy.
 
 use std::fmt;
+use std::hash::{DefaultHasher, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -155,6 +156,15 @@ impl DuplicateKey {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// The hash of the key's text, by the standard library's hasher with its fixed keys (the
+    /// same in every run): what the memory store indexes keys by
+    /// ([`hash_of_parts`] gives the same without the text).
+    pub(crate) fn hash_of_text(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        hasher.write(self.text.as_bytes());
+        hasher.finish()
+    }
 }
 
 impl fmt::Debug for DuplicateKey {
@@ -194,11 +204,36 @@ impl Record {
 
 /// The keys of `record`, all of them or those of one kind (unsorted, maybe repeated).
 fn keys_of(record: &Record, only: Option<KeyKind>) -> Vec<DuplicateKey> {
+    let mut keys = Vec::with_capacity(4);
+    visit_keys(record, only, &mut |kind, parts| {
+        keys.push(DuplicateKey::new(kind, parts))
+    });
+    keys
+}
+
+/// The hash of a key of `kind` whose value is `parts` put together: the same as
+/// [`DuplicateKey::hash_of_text`] of that key, made without the key's text (the memory store
+/// indexes keys by this hash).
+pub(crate) fn hash_of_parts(kind: KeyKind, parts: &[&str]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    hasher.write(kind.prefix().as_bytes());
+    hasher.write(b":");
+    parts.iter().for_each(|p| hasher.write(p.as_bytes()));
+    hasher.finish()
+}
+
+/// Gives `visit` each key of `record` (of kind `only`, if given) as its kind and the parts of
+/// its value, without making its text.
+pub(crate) fn visit_keys(
+    record: &Record,
+    only: Option<KeyKind>,
+    visit: &mut dyn FnMut(KeyKind, &[&str]),
+) {
     let wanted = |kind| only.is_none_or(|only| only == kind);
     match record {
-        Record::Contact(c) if c.erasure().is_none() => contact_keys(c, &wanted),
-        Record::Organization(o) => organization_keys(o, &wanted),
-        _ => Vec::new(),
+        Record::Contact(c) if c.erasure().is_none() => contact_keys(c, &wanted, visit),
+        Record::Organization(o) => organization_keys(o, &wanted, visit),
+        _ => {}
     }
 }
 
@@ -217,56 +252,59 @@ pub(crate) fn same_keys(a: &Record, b: &Record) -> bool {
     }
 }
 
-fn contact_keys(contact: &Contact, wanted: &dyn Fn(KeyKind) -> bool) -> Vec<DuplicateKey> {
-    let mut keys = Vec::with_capacity(4);
+fn contact_keys(
+    contact: &Contact,
+    wanted: &dyn Fn(KeyKind) -> bool,
+    visit: &mut dyn FnMut(KeyKind, &[&str]),
+) {
     if let Some(email) = contact.email().filter(|_| wanted(KeyKind::Email)) {
-        keys.push(DuplicateKey::new(KeyKind::Email, &[&email.normalized()]));
+        visit(KeyKind::Email, &[&email.normalized()]);
     }
     if let Some(phone) = contact.phone().filter(|_| wanted(KeyKind::Phone)) {
-        keys.push(DuplicateKey::new(KeyKind::Phone, &[&phone.tail()]));
+        visit(KeyKind::Phone, &[&phone.tail()]);
     }
     match contact.party() {
         Party::Person(person) if wanted(KeyKind::FamilySound) || wanted(KeyKind::GivenSound) => {
             let name = PersonKey::of(person.name.as_str());
             if !name.family.is_empty() && wanted(KeyKind::FamilySound) {
-                let family = [&*sound(&name.family), ":", &name.given];
-                keys.push(DuplicateKey::new(KeyKind::FamilySound, &family));
+                visit(
+                    KeyKind::FamilySound,
+                    &[&sound(&name.family), ":", &name.given],
+                );
             }
             if !name.given.is_empty() && wanted(KeyKind::GivenSound) {
-                let given = [&*name.family, ":", &sound(&name.given)];
-                keys.push(DuplicateKey::new(KeyKind::GivenSound, &given));
+                visit(
+                    KeyKind::GivenSound,
+                    &[&name.family, ":", &sound(&name.given)],
+                );
             }
         }
         Party::Organization(party) if wanted(KeyKind::OrganizationName) => {
-            let name = names::organization(party.name.as_str());
-            keys.push(DuplicateKey::new(KeyKind::OrganizationName, &[&name]));
+            visit(
+                KeyKind::OrganizationName,
+                &[&names::organization(party.name.as_str())],
+            );
         }
         _ => {}
     }
-    keys
 }
 
 fn organization_keys(
     organization: &Organization,
     wanted: &dyn Fn(KeyKind) -> bool,
-) -> Vec<DuplicateKey> {
-    let mut keys = Vec::with_capacity(2 + organization.domains().len());
+    visit: &mut dyn FnMut(KeyKind, &[&str]),
+) {
     if wanted(KeyKind::OrganizationName) || wanted(KeyKind::OrganizationSound) {
         let name = names::organization(organization.name().as_str());
         let start: String = name.chars().take(3).collect();
-        keys.push(DuplicateKey::new(KeyKind::OrganizationName, &[&name]));
-        let sounded = [&*sound(&name), ":", &start];
-        keys.push(DuplicateKey::new(KeyKind::OrganizationSound, &sounded));
+        visit(KeyKind::OrganizationName, &[&name]);
+        visit(KeyKind::OrganizationSound, &[&sound(&name), ":", &start]);
     }
     if wanted(KeyKind::Domain) {
-        keys.extend(
-            organization
-                .domains()
-                .iter()
-                .map(|d| DuplicateKey::new(KeyKind::Domain, &[d.as_str()])),
-        );
+        for domain in organization.domains() {
+            visit(KeyKind::Domain, &[domain.as_str()]);
+        }
     }
-    keys
 }
 
 /// How candidates are scored and where phones are dialled: the score a candidate needs
@@ -344,5 +382,49 @@ impl DuplicateRules {
     /// How many records sharing one key are compared.
     pub fn per_key(&self) -> usize {
         self.per_key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contact::{ContactDetails, LeadSource};
+    use crate::context::Context;
+    use crate::organization::{Domain, OrganizationDetails};
+    use crate::text::{OrganizationName, PersonName, User};
+
+    /// The memory store enters keys by the hash of their parts and looks them up by the hash
+    /// of their text: the two must agree, key by key.
+    #[test]
+    fn a_key_hashes_the_same_from_its_parts_and_from_its_text() {
+        let ctx = Context::system(User::new("ann").expect("a user"));
+        let person = ContactDetails::new(
+            Party::person(PersonName::new("Ada Lovelace").expect("a name")),
+            LeadSource::Web,
+        )
+        .with_email(crate::email::EmailAddress::new("ada@example.test").expect("an email"))
+        .with_phone(crate::phone::PhoneNumber::new("+44 20 7946 0958").expect("a phone"));
+        let organization =
+            OrganizationDetails::new(OrganizationName::new("ACME Corp").expect("a name"))
+                .with_domain(Domain::new("acme.test").expect("a domain"));
+        let records = [
+            Record::from(Contact::create(person, &ctx)),
+            Record::from(
+                crate::organization::Organization::create(organization, &ctx)
+                    .expect("an organization"),
+            ),
+        ];
+        for record in records {
+            let mut hashes = Vec::new();
+            visit_keys(&record, None, &mut |kind, parts| {
+                hashes.push(hash_of_parts(kind, parts))
+            });
+            let texts: Vec<u64> = keys_of(&record, None)
+                .iter()
+                .map(DuplicateKey::hash_of_text)
+                .collect();
+            assert_eq!(hashes, texts);
+            assert!(hashes.len() >= 3);
+        }
     }
 }

@@ -8,15 +8,21 @@
 pub(super) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     let mut space = true;
-    for c in text.chars().flat_map(char::to_lowercase) {
+    let mut push = |c: char| {
         if c.is_alphanumeric() {
             folded.push(unaccented(c));
             space = false;
-        } else if matches!(c, '\'' | '’') {
-            continue;
-        } else if !space {
+        } else if !matches!(c, '\'' | '’') && !space {
             folded.push(' ');
             space = true;
+        }
+    };
+    for c in text.chars() {
+        // ASCII, most names, without the Unicode tables.
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(&mut push);
         }
     }
     if folded.ends_with(' ') {

@@ -7,14 +7,13 @@
 //! each in a set shared by every contact, not a set (and a node) of their own.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Bound;
 
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 use uuid::Uuid;
 
-use crate::duplicates::{self, DuplicateKey};
+use crate::duplicates;
 use crate::email::EmailAddress;
 use crate::id::{ContactId, OrganizationId};
 use crate::kind::RecordKind;
@@ -92,14 +91,6 @@ pub(super) fn in_id_order(mut ids: Vec<u128>, start: Bound<u128>) -> std::vec::I
     }
     ids.sort_unstable();
     ids.into_iter()
-}
-
-/// The hash a duplicate key is indexed by: the standard library's hasher with its fixed keys
-/// (the same in every run).
-fn hashed(key: &DuplicateKey) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    key.as_str().hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Adds `entry` to `set` (`add`), or removes it.
@@ -213,14 +204,20 @@ impl Indexes {
     }
 
     fn duplicate_keys(&mut self, record: &Record, add: bool) {
-        let keys = record.duplicate_keys();
-        if keys.is_empty() {
+        if !matches!(
+            record.kind(),
+            RecordKind::Contact | RecordKind::Organization
+        ) {
             return;
         }
-        let set = self.by_duplicate_key.entry(record.kind()).or_default();
-        for k in &keys {
-            enter(set, (hashed(k), key(record)), add);
-        }
+        let (set, id) = (
+            self.by_duplicate_key.entry(record.kind()).or_default(),
+            key(record),
+        );
+        // By the hashes of the keys' parts: their texts are not made.
+        duplicates::visit_keys(record, None, &mut |kind, parts| {
+            enter(set, (duplicates::hash_of_parts(kind, parts), id), add);
+        });
     }
 
     fn organization(&mut self, record: &Record, add: bool) {
@@ -304,7 +301,9 @@ impl Indexes {
         };
         if let Some(duplicate) = query.duplicate_key() {
             let set = self.by_duplicate_key.get(&kind);
-            return set.map_or_else(none, |set| Box::new(paired(set, hashed(duplicate), start)));
+            return set.map_or_else(none, |set| {
+                Box::new(paired(set, duplicate.hash_of_text(), start))
+            });
         }
         // A range of an index by something else than the id: every id in it, put in id order
         // (every one of them: the rest of the query may pass over some).
