@@ -20,6 +20,7 @@ use crate::text::User;
 
 mod fields;
 mod indexes;
+mod keys;
 mod outbox;
 
 use indexes::Indexes;

@@ -22,6 +22,7 @@ use crate::record::{Record, RecordId, RecordState};
 use crate::store::{Cursor, Query};
 
 use super::fields::FieldIndexes;
+use super::keys::KeyIndex;
 use crate::text::User;
 
 /// `(the record a key names, the record indexed)`.
@@ -53,11 +54,10 @@ pub(super) struct Indexes {
     pub(super) by_domain: HashMap<Domain, Vec<OrganizationId>>,
     /// Records by their custom fields' terms ([`Record::field_terms`]).
     by_field: FieldIndexes,
-    /// Contacts and organizations by kind, then pairs of the hash of a duplicate key
-    /// ([`Record::duplicate_keys`]) and their id: most keys are a record's own (an email, a
-    /// phone), so a set of pairs shared by every key rather than a set per key. The listing
-    /// checks the key itself, so a collision costs a look, not a wrong answer.
-    by_duplicate_key: BTreeMap<RecordKind, BTreeSet<(u64, u128)>>,
+    /// Contacts and organizations by kind, then by the hash of each of their duplicate keys
+    /// ([`Record::duplicate_keys`]). The listing checks the key itself, so a collision costs a
+    /// look, not a wrong answer.
+    by_duplicate_key: BTreeMap<RecordKind, KeyIndex>,
 }
 
 fn key(record: &Record) -> u128 {
@@ -210,13 +210,13 @@ impl Indexes {
         ) {
             return;
         }
-        let (set, id) = (
+        let (index, id) = (
             self.by_duplicate_key.entry(record.kind()).or_default(),
             key(record),
         );
         // By the hashes of the keys' parts: their texts are not made.
         duplicates::visit_keys(record, None, &mut |kind, parts| {
-            enter(set, (duplicates::hash_of_parts(kind, parts), id), add);
+            index.enter(duplicates::hash_of_parts(kind, parts), id, add);
         });
     }
 
@@ -300,9 +300,9 @@ impl Indexes {
             })
         };
         if let Some(duplicate) = query.duplicate_key() {
-            let set = self.by_duplicate_key.get(&kind);
-            return set.map_or_else(none, |set| {
-                Box::new(paired(set, duplicate.hash_of_text(), start))
+            let index = self.by_duplicate_key.get(&kind);
+            return index.map_or_else(none, |index| {
+                Box::new(index.ids(duplicate.hash_of_text(), start).into_iter())
             });
         }
         // A range of an index by something else than the id: every id in it, put in id order

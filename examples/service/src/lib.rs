@@ -308,6 +308,7 @@ where
         .route("/commands", post(execute::<S>))
         .route("/records/{kind}", get(list::<S>))
         .route("/records/{kind}/{id}", get(record::<S>))
+        .route("/records/{kind}/{id}/duplicates", get(duplicates::<S>))
         .route("/report", get(report::<S>))
         .route("/events", get(events::<S>))
         .route("/fields", get(fields::<S>))
@@ -706,6 +707,52 @@ async fn record<S: AsyncStore + Send + Sync + 'static>(
     Ok(axum::Json(Records {
         records: vec![self::shown(shown)],
     }))
+}
+
+/// The likely duplicates of a contact or an organization the key's user may read in full
+/// ([`Crm::duplicates_of_contact`](prospect::Crm::duplicates_of_contact)), best first, each with
+/// its score and reasons: `threshold` (0 to 1; 0.75 by default) and `country` (ISO 3166-1
+/// alpha-2, where national phone numbers are dialled) set the rules.
+async fn duplicates<S: AsyncStore + Send + Sync + 'static>(
+    Extension(served): Extension<Arc<Served<S>>>,
+    Extension(who): Extension<Authenticated>,
+    Path((kind, id)): Path<(String, String)>,
+    Params(params): Params<std::collections::HashMap<String, String>>,
+) -> Result<axum::Json<prospect::duplicates::Duplicates>, ApiError> {
+    use prospect::duplicates::DuplicateRules;
+    let uuid =
+        prospect::uuid::Uuid::parse_str(&id).map_err(|_| bad_param("id", "not a record id"))?;
+    let mut rules = DuplicateRules::default();
+    for (name, value) in &params {
+        rules = match name.as_str() {
+            "threshold" => match value.parse::<f64>() {
+                Ok(t) if (0.0..=1.0).contains(&t) => rules.with_threshold(t),
+                _ => return Err(bad_param("threshold", "a number from 0 to 1")),
+            },
+            "country" => rules
+                .with_country(prospect::Country::new(value).map_err(|e| bad_param("country", e))?),
+            other => return Err(bad_param(other, "not a parameter of this route")),
+        };
+    }
+    let crm = &served.crm;
+    let found = match kind.as_str() {
+        "contact" => {
+            let id = prospect::ContactId::from_uuid(uuid);
+            crm.duplicates_of_contact(id, &rules, &who.user).await?
+        }
+        "organization" => {
+            let id = prospect::OrganizationId::from_uuid(uuid);
+            crm.duplicates_of_organization(id, &rules, &who.user)
+                .await?
+        }
+        _ => {
+            return Err(bad_param(
+                "kind",
+                "duplicates are found for contacts and organizations",
+            ));
+        }
+    };
+    Ok(axum::Json(found))
 }
 
 /// A record as the key's user may see it, with its version.

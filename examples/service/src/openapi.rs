@@ -27,6 +27,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/commands"),
     ("get", "/records/{kind}"),
     ("get", "/records/{kind}/{id}"),
+    ("get", "/records/{kind}/{id}/duplicates"),
     ("get", "/report"),
     ("get", "/events"),
     ("get", "/fields"),
@@ -290,6 +291,34 @@ pub fn document() -> Result<utoipa::openapi::OpenApi, String> {
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Records"}}}}}),
                     &[("400", "Not a kind or not an id."),
+                      ("404", "No record the key's user may read has this id.")]),
+            }},
+            "/records/{kind}/{id}/duplicates": {"get": {
+                "operationId": "duplicates",
+                "summary": "A contact's or an organization's likely duplicates",
+                "description": "The records sharing a blocking key with it (found from the \
+                    store's index, never a scan), scored from 0 to 1 with the reasons (a similar \
+                    name, the same email, the same phone, the same company domain or \
+                    organization, a shared domain), best first: those at or above the threshold \
+                    that the key's user may read in full. `prospect::duplicates::Duplicates` \
+                    documents the shape.",
+                "parameters": [
+                    {"name": "kind", "in": "path", "required": true,
+                        "schema": {"type": "string", "enum": ["contact", "organization"]}},
+                    {"name": "id", "in": "path", "required": true,
+                        "schema": {"type": "string", "format": "uuid"}},
+                    {"name": "threshold", "in": "query", "required": false,
+                        "schema": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.75},
+                        "description": "The score a candidate needs."},
+                    {"name": "country", "in": "query", "required": false,
+                        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                        "description": "Where national phone numbers are dialled (ISO 3166-1 \
+                            alpha-2)."},
+                ],
+                "responses": with(json!({"200": {"description": "The candidates.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}),
+                    &[("400", "A parameter does not read (`path` names it)."),
+                      ("403", "The key's user may read the record but not its personal data."),
                       ("404", "No record the key's user may read has this id.")]),
             }},
             "/report": {"get": {

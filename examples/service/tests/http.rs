@@ -1050,3 +1050,66 @@ async fn records_are_listed_by_custom_field_over_http() {
         "{body}"
     );
 }
+
+/// A contact's likely duplicates over HTTP: found by the store's keys, scored and explained;
+/// a bad threshold or a kind without duplicates is `400` naming the parameter.
+#[tokio::test]
+async fn a_contacts_duplicates_are_found_over_http() {
+    use prospect::{ContactDetails, LeadSource, Party, PersonName, PhoneNumber};
+    let sample = Sample::new(83);
+    let client = Client::new(&sample);
+    let person = |name: &str, phone: &str| {
+        ContactDetails::new(
+            Party::person(PersonName::new(name).unwrap()),
+            LeadSource::Web,
+        )
+        .with_phone(PhoneNumber::new(phone).unwrap())
+    };
+    let mut ids = Vec::new();
+    for (name, phone) in [
+        ("Robert Smith", "+44 20 7946 0958"),
+        ("Bob Smyth", "020 7946 0958"),
+        ("Mary Smith", "020 7946 0958"),
+    ] {
+        let written = client
+            .step(json!({"step": "create_contact", "args": {"details": of(&person(name, phone))}}))
+            .await;
+        ids.push(written[0]["record"]["id"].as_str().unwrap().to_string());
+    }
+    let (status, body) = client
+        .send(
+            "GET",
+            &format!("/records/contact/{}/duplicates?country=GB", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let candidates = body["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 1, "Bob, not Mary: {body}");
+    assert_eq!(candidates[0]["id"]["id"], json!(ids[1]), "{body}");
+    let signals: Vec<&str> = candidates[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["signal"].as_str().unwrap())
+        .collect();
+    assert_eq!(signals, ["similar_name", "same_phone"], "{body}");
+    let (status, body) = client
+        .send(
+            "GET",
+            &format!("/records/contact/{}/duplicates?threshold=2", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["path"], json!("threshold"), "{body}");
+    let (status, body) = client
+        .send(
+            "GET",
+            &format!("/records/activity/{}/duplicates", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["path"], json!("kind"), "{body}");
+}
