@@ -41,8 +41,10 @@ const FREE_MAIL: &[&str] = &[
 #[serde(tag = "signal", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Signal {
-    /// Their names are alike (Jaro-Winkler of the folded names, given and family names each
-    /// at least 0.85, nicknames read as the names they stand for): `similarity` from 0.85
+    /// Their names are alike: the folded names' Jaro-Winkler similarity (or the share of
+    /// letters an edit leaves in place, two swapped letters one edit, when that is more), of
+    /// the given and the family names each at least 0.85, nicknames read as the names they
+    /// stand for, an initial as 0.9 of the name it starts: `similarity` (their mean) from 0.85
     /// to 1. For organizations, their names without legal forms.
     SimilarName {
         /// How alike, 0.85 to 1.

@@ -73,41 +73,24 @@ pub(crate) fn from(
 }
 
 /// Fills the index from the stored bodies of every tenant's contacts and organizations (the
-/// migration that makes it), with row-level security lifted from the records for the time of
-/// it, inside the migration's transaction, as the field index's backfill does.
+/// migration that makes it; [`schema::backfill`](crate::schema::backfill)).
 pub(crate) async fn backfill(transaction: &Transaction<'_>) -> Result<(), PostgresError> {
-    transaction
-        .batch_execute("ALTER TABLE records NO FORCE ROW LEVEL SECURITY")
-        .await?;
-    let select = transaction
-        .prepare("SELECT tenant, body FROM records WHERE kind IN ('contact', 'organization')")
-        .await?;
-    let portal = transaction.bind(&select, &[]).await?;
-    loop {
-        let rows = transaction.query_portal(&portal, 1_000).await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in rows {
-            let (tenant, body): (Uuid, String) = (row.get(0), row.get(1));
-            if let Ok(record) = serde_json::from_str::<Record>(&body) {
-                if let Some(keys) = keys_of(&record) {
-                    let id = record.id();
-                    write(
-                        transaction,
-                        &tenant,
-                        id.kind().as_str(),
-                        &id.as_uuid(),
-                        &keys,
-                    )
-                    .await?;
-                }
+    let select = "SELECT tenant, body FROM records WHERE kind IN ('contact', 'organization')";
+    crate::schema::backfill(transaction, select, async |tenant, record| {
+        match keys_of(record) {
+            Some(keys) => {
+                let id = record.id();
+                write(
+                    transaction,
+                    tenant,
+                    id.kind().as_str(),
+                    &id.as_uuid(),
+                    &keys,
+                )
+                .await
             }
+            None => Ok(()),
         }
-    }
-    drop(portal);
-    transaction
-        .batch_execute("ALTER TABLE records FORCE ROW LEVEL SECURITY")
-        .await?;
-    Ok(())
+    })
+    .await
 }

@@ -154,3 +154,42 @@ pub(crate) const DUPLICATE_KEYS: usize = 7;
 /// statement (no round trip of its own) by a `biased` `try_join!`, which polls its branches in
 /// order.
 pub(crate) const SET_TENANT: &str = "SELECT set_config('prospect.tenant', $1, FALSE)";
+
+/// Reads, inside a migration's transaction, every tenant's stored records that `select`
+/// (`SELECT tenant, body FROM records WHERE ...`) names, a thousand at a time through a portal
+/// (a large store is not read into memory whole), and gives each that decodes to `write`
+/// (a body that does not read is left for `read` to report). Row-level security is lifted
+/// from the records for the time of it, so that the owner of the tables reads every tenant's:
+/// how a migration fills a new index from the records already stored.
+pub(crate) async fn backfill(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    select: &str,
+    mut write: impl AsyncFnMut(
+        &uuid::Uuid,
+        &prospect::record::Record,
+    ) -> Result<(), crate::PostgresError>,
+) -> Result<(), crate::PostgresError> {
+    transaction
+        .batch_execute("ALTER TABLE records NO FORCE ROW LEVEL SECURITY")
+        .await?;
+    let select = transaction.prepare(select).await?;
+    let portal = transaction.bind(&select, &[]).await?;
+    loop {
+        let rows = transaction.query_portal(&portal, 1_000).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let (tenant, body): (uuid::Uuid, String) = (row.get(0), row.get(1));
+            if let Ok(record) = serde_json::from_str::<prospect::record::Record>(&body) {
+                write(&tenant, &record).await?;
+            }
+        }
+    }
+    // Closed before the table is altered again (an open portal is a query using it).
+    drop(portal);
+    transaction
+        .batch_execute("ALTER TABLE records FORCE ROW LEVEL SECURITY")
+        .await?;
+    Ok(())
+}

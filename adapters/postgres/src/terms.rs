@@ -69,47 +69,22 @@ pub(crate) async fn insert(
 }
 
 /// Fills the field index from the stored bodies of every tenant (the migration that makes
-/// it): those that hold custom values are read and decoded here (a body that does not read is
-/// left for `read` to report). Row-level security is lifted from the records for the time of
-/// it, inside the migration's transaction, so that the owner of the tables reads every
-/// tenant's.
+/// it): those that hold custom values ([`schema::backfill`](crate::schema::backfill)).
 pub(crate) async fn backfill(transaction: &Transaction<'_>) -> Result<(), PostgresError> {
-    transaction
-        .batch_execute("ALTER TABLE records NO FORCE ROW LEVEL SECURITY")
-        .await?;
-    // A thousand bodies at a time, through a portal, so that a large store is not read into
-    // memory whole.
-    let select = transaction
-        .prepare("SELECT tenant, body FROM records WHERE strpos(body, '\"custom\"') > 0")
-        .await?;
-    let portal = transaction.bind(&select, &[]).await?;
-    loop {
-        let rows = transaction.query_portal(&portal, 1_000).await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in rows {
-            let (tenant, body): (Uuid, String) = (row.get(0), row.get(1));
-            if let Ok(record) = serde_json::from_str::<Record>(&body) {
-                let id = record.id();
-                let terms = Terms::of(&record);
-                insert(
-                    transaction,
-                    &tenant,
-                    id.kind().as_str(),
-                    &id.as_uuid(),
-                    &terms,
-                )
-                .await?;
-            }
-        }
-    }
-    // Closed before the table is altered again (an open portal is a query using it).
-    drop(portal);
-    transaction
-        .batch_execute("ALTER TABLE records FORCE ROW LEVEL SECURITY")
-        .await?;
-    Ok(())
+    let select = "SELECT tenant, body FROM records WHERE strpos(body, '\"custom\"') > 0";
+    crate::schema::backfill(transaction, select, async |tenant, record| {
+        let id = record.id();
+        let terms = Terms::of(record);
+        insert(
+            transaction,
+            tenant,
+            id.kind().as_str(),
+            &id.as_uuid(),
+            &terms,
+        )
+        .await
+    })
+    .await
 }
 
 /// How a listing of a query that asks about custom fields reads: the `FROM` clause (the ids

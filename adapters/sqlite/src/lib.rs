@@ -2,7 +2,9 @@
 //! `prospect`'s public API only.
 //!
 //! - Records are stored as JSON, beside indexed columns for kind, state, owner and the
-//!   normalised email of contacts.
+//!   normalised email of contacts; the terms of custom values (`field_terms`) and the
+//!   duplicate keys of contacts and organizations (`duplicate_keys`) are tables of their own,
+//!   rewritten in the commit that writes the record.
 //! - The schema is created and migrated on open, and its version kept in `PRAGMA user_version`.
 //! - Every commit is one `BEGIN IMMEDIATE` transaction whose version checks are SQL conditions
 //!   (`UPDATE … WHERE version = ?`), so two connections racing on one record give a conflict,
