@@ -45,8 +45,9 @@ impl<S: Store> Crm<S> {
     /// index: a representative's list costs what a query by owner costs, whatever the store
     /// holds. Activities and tasks about one record are listed by that record, each checked.
     /// A query on custom fields ([`Query::with_field`]) does not find a record by a value that
-    /// is personal data for a reader who may not read the record's personal data: a redacted
-    /// value is not revealed by what it matches.
+    /// is personal data for a reader who may not read the record's personal data, nor a query
+    /// by duplicate key ([`Query::with_duplicate_key`]) a contact: a redacted value is not
+    /// revealed by what it matches.
     ///
     /// ```
     /// use prospect::access::{Directory, RolePolicy, Role};
@@ -449,12 +450,15 @@ impl<B: Backend> Steps<'_, B> {
     }
 }
 
-/// Whether `query` asks about a custom field whose value in `record` is personal data.
+/// Whether `query` asks about a custom field whose value in `record` is personal data, or
+/// (for a contact) about a duplicate key, which is made of its name, email or phone.
 fn by_personal_value(query: &Query, record: &Record) -> bool {
-    record.custom_fields().is_some_and(|custom| {
-        query
-            .fields()
-            .iter()
-            .any(|(key, _)| custom.is_personal(key))
-    })
+    let by_key = query.duplicate_key().is_some() && record.kind() == RecordKind::Contact;
+    by_key
+        || record.custom_fields().is_some_and(|custom| {
+            query
+                .fields()
+                .iter()
+                .any(|(key, _)| custom.is_personal(key))
+        })
 }

@@ -246,3 +246,48 @@ mod properties {
         }
     }
 }
+
+/// A reader who may read contacts but not their personal data does not find a contact by one
+/// of its duplicate keys (made of its name, email and phone: a listing by key would tell them
+/// what the redaction hides); one who may, does.
+#[test]
+fn a_reader_without_personal_data_does_not_find_contacts_by_duplicate_key() {
+    use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
+    use prospect::record::{RecordId, RecordKind};
+    use prospect::store::Query;
+    let store = MemoryStore::new();
+    let me = User::new("ann").unwrap();
+    let everyone = Crm::new(&store, AllowAll);
+    let details = ContactDetails::new(
+        Party::person(PersonName::new("Ada Lovelace").unwrap()),
+        LeadSource::Web,
+    )
+    .with_email(EmailAddress::new("ada@example.test").unwrap());
+    let ada = everyone
+        .create_contact(details, OnDuplicate::Refuse, &me)
+        .unwrap()
+        .into_contact();
+    let viewer = Role::new("viewer").unwrap();
+    let policy = RolePolicy::new().with_role(
+        viewer.clone(),
+        Grants::none().grant_every_kind(Action::Read, Level::All),
+    );
+    let vic = User::new("vic").unwrap();
+    let team = Crm::new(&store, policy).with_directory(Directory::new().with_user(
+        vic.clone(),
+        [viewer],
+        [],
+    ));
+    let key = Record::from(ada.value().clone()).duplicate_keys()[0].clone();
+    let query = Query::of_kind(RecordKind::Contact).with_duplicate_key(key);
+    let ids = |page: prospect::access::VisiblePage| -> Vec<RecordId> {
+        page.records.iter().map(|r| r.id()).collect()
+    };
+    assert_eq!(
+        ids(everyone.list(&query, None, 10, &me).unwrap()),
+        [RecordId::from(ada.value().id())]
+    );
+    assert_eq!(ids(team.list(&query, None, 10, &vic).unwrap()), []);
+    // The contact itself is theirs to read, redacted.
+    assert!(team.read(ada.value().id(), &vic).is_ok());
+}
