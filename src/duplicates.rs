@@ -320,7 +320,7 @@ fn organization_keys(
 /// assert_eq!(DuplicateRules::default().with_threshold(7.0).threshold(), 1.0, "clamped");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DuplicateRules {
     threshold: f64,
     country: Option<Country>,
