@@ -27,6 +27,9 @@ pub enum Variation {
     PhoneFormat,
     /// The same person again, with a personal email instead of the work one, and the phone.
     SecondEmail,
+    /// The same person again, changed twice: a typo in the family name and a personal email
+    /// (the phone kept, written another way).
+    TypoAndSecondEmail,
     /// Another person with the same name (their own email and phone).
     Namesake,
     /// Another person of the same family: the family name and the phone, another given name.
@@ -249,7 +252,8 @@ fn details(name: &str, email: Option<&str>, phone: Option<&str>) -> ContactDetai
 /// `persons` people (a seed fixes them), each an [`Original`](Variation::Original) contact
 /// (a work email at one of twenty companies, or a personal one; a GB phone in one of five
 /// forms, or none), followed, each with its own chance, by a duplicate of them (40 %: one of
-/// the six kinds of duplicate, each keeping the email or the phone or both), a namesake (10 %)
+/// the seven kinds of duplicate, each keeping the email or the phone or both, the last
+/// changing the family name and the email at once), a namesake (10 %)
 /// and a family member (10 %, when the person has a phone). Family names are drawn from 500,
 /// given names from 64, so that other namesakes happen too, as they do.
 ///
@@ -284,15 +288,17 @@ pub fn people(seed: u64, persons: usize) -> Vec<Generated> {
             variation: Variation::Original,
         });
         if rng.chance(0.4) {
-            let variation = match rng.between(0, 5) {
+            let variation = match rng.between(0, 6) {
                 0 => Variation::FamilyTypo,
                 1 => Variation::GivenTypo,
                 2 => Variation::Nickname,
                 3 => Variation::CaseAndSpacing,
                 4 => Variation::PhoneFormat,
-                _ => Variation::SecondEmail,
+                5 => Variation::SecondEmail,
+                _ => Variation::TypoAndSecondEmail,
             };
             // What a second entry keeps: the email, the phone, or both.
+            let had_phone = phone.is_some();
             let keeps = rng.between(0, 2);
             let (mut email, mut phone) = match (keeps, &phone) {
                 (0, Some(_)) => (None, phone.clone()),
@@ -334,6 +340,15 @@ pub fn people(seed: u64, persons: usize) -> Vec<Generated> {
                     phone = Some(phone_form(&digits, rng.next_u64()));
                     email = Some(format!("{given}.{family}{n}@{}", pick(&mut rng, FREE_MAIL)));
                     (name.clone(), variation)
+                }
+                Variation::TypoAndSecondEmail if had_phone => {
+                    phone = Some(phone_form(&digits, rng.next_u64()));
+                    email = Some(format!("{given}{n}.home@{}", pick(&mut rng, FREE_MAIL)));
+                    let family = typo(&family, &mut rng);
+                    (
+                        format!("{} {}", capitalized(given), capitalized(&family)),
+                        variation,
+                    )
                 }
                 _ => (
                     format!("  {}   {} ", given.to_uppercase(), family),
