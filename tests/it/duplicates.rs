@@ -252,7 +252,6 @@ mod properties {
 /// what the redaction hides); one who may, does.
 #[test]
 fn a_reader_without_personal_data_does_not_find_contacts_by_duplicate_key() {
-    use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
     use prospect::record::{RecordId, RecordKind};
     use prospect::store::Query;
     let store = MemoryStore::new();
@@ -267,17 +266,7 @@ fn a_reader_without_personal_data_does_not_find_contacts_by_duplicate_key() {
         .create_contact(details, OnDuplicate::Refuse, &me)
         .unwrap()
         .into_contact();
-    let viewer = Role::new("viewer").unwrap();
-    let policy = RolePolicy::new().with_role(
-        viewer.clone(),
-        Grants::none().grant_every_kind(Action::Read, Level::All),
-    );
-    let vic = User::new("vic").unwrap();
-    let team = Crm::new(&store, policy).with_directory(Directory::new().with_user(
-        vic.clone(),
-        [viewer],
-        [],
-    ));
+    let (team, vic) = crate::support::viewer_without_personal_data(&store);
     let key = Record::from(ada.value().clone()).duplicate_keys()[0].clone();
     let query = Query::of_kind(RecordKind::Contact).with_duplicate_key(key);
     let ids = |page: prospect::access::VisiblePage| -> Vec<RecordId> {

@@ -4,7 +4,6 @@
 
 use proptest::prelude::*;
 
-use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
 use prospect::fields::{
     FieldDefinition, FieldKey, FieldType, FieldValue, FieldValues, PicklistOption, SchemaChange,
     WithFields,
@@ -232,17 +231,7 @@ fn a_reader_without_personal_data_does_not_find_records_by_personal_values() {
         )
         .unwrap()
         .into_contact();
-    let viewer = Role::new("viewer").unwrap();
-    let policy = RolePolicy::new().with_role(
-        viewer.clone(),
-        Grants::none().grant_every_kind(Action::Read, Level::All),
-    );
-    let vic = User::new("vic").unwrap();
-    let team = Crm::new(&store, policy).with_directory(Directory::new().with_user(
-        vic.clone(),
-        [viewer],
-        [],
-    ));
+    let (team, vic) = crate::support::viewer_without_personal_data(&store);
     let by = |field: &str, option: &str| {
         Query::of_kind(RecordKind::Contact)
             .with_field(key(field), FieldMatch::Picklist(key(option)))

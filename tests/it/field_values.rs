@@ -351,7 +351,6 @@ where
 
 #[test]
 fn personal_values_are_erased_with_their_contact_redacted_and_named_only_in_events() {
-    use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
     let sample = Sample::new(284);
     let store = MemoryStore::new();
     let crm = sample.crm(&store);
@@ -385,17 +384,7 @@ fn personal_values_are_erased_with_their_contact_redacted_and_named_only_in_even
         other => panic!("expected FieldsChanged, found {other:?}"),
     }
     // A principal who may not read personal data sees the record without its personal values.
-    let viewer = Role::new("viewer").unwrap();
-    let policy = RolePolicy::new().with_role(
-        viewer.clone(),
-        Grants::none().grant_every_kind(Action::Read, Level::All),
-    );
-    let vic = User::new("vic").unwrap();
-    let team = Crm::new(&store, policy).with_directory(Directory::new().with_user(
-        vic.clone(),
-        [viewer],
-        [],
-    ));
+    let (team, vic) = crate::support::viewer_without_personal_data(&store);
     let shown = serde_json::to_string(&team.read(contact.id(), &vic).unwrap()).unwrap();
     assert!(!shown.contains("Zed"), "{shown}");
     let whole = serde_json::to_string(&crm.read(contact.id(), me).unwrap()).unwrap();

@@ -6,6 +6,24 @@ use prospect::store::{Store, Versioned};
 use prospect::testkit::Sample;
 use prospect::*;
 
+/// A facade over `store` for `vic`, a viewer who may read every record but no personal data
+/// (what they see is redacted), and `vic`.
+pub fn viewer_without_personal_data<S: Store>(store: &S) -> (Crm<&S>, User) {
+    use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
+    let viewer = Role::new("viewer").unwrap();
+    let policy = RolePolicy::new().with_role(
+        viewer.clone(),
+        Grants::none().grant_every_kind(Action::Read, Level::All),
+    );
+    let vic = User::new("vic").unwrap();
+    let crm = Crm::new(store, policy).with_directory(Directory::new().with_user(
+        vic.clone(),
+        [viewer],
+        [],
+    ));
+    (crm, vic)
+}
+
 /// Every record `store` holds, by kind then id; all of them readable.
 pub fn everything<S: Store>(store: &S) -> Vec<Record> {
     let mut all = Vec::new();
