@@ -45,6 +45,7 @@ use std::hash::{DefaultHasher, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contact, Party};
+use crate::kind::RecordKind;
 use crate::organization::{Country, Organization};
 use crate::record::Record;
 
@@ -55,6 +56,11 @@ pub(crate) use score::Features;
 pub use score::{Candidate, Duplicates, Reason, Signal, compare};
 
 use names::{PersonKey, sound};
+
+/// The kinds of records that have duplicate keys: contacts and organizations
+/// ([`Record::duplicate_keys`] is empty for every other kind). An adapter writes and replaces
+/// key rows for these kinds only.
+pub const KINDS: [RecordKind; 2] = [RecordKind::Contact, RecordKind::Organization];
 
 /// What a [`DuplicateKey`] is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use super::{DuplicateRules, KeyKind};
 use crate::contact::{Contact, Party};
 use crate::record::{Record, RecordId};
 
-/// How similar two names must be (Jaro-Winkler, 0 to 1) to count as one name written two ways.
+/// How similar two names must be ([`similarity`], 0 to 1) to count as one name written two ways.
 const SIMILAR: f64 = 0.85;
 
 /// Mail providers whose addresses say nothing about where their owner works: two addresses at
@@ -172,14 +172,9 @@ impl<'a> Features<'a> {
                 None,
             ),
         };
-        let email = c.email().map(|e| {
-            let normalized = e.normalized();
-            let domain = normalized
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_string())
-                .unwrap_or_default();
-            (normalized, domain)
-        });
+        let email = c
+            .email()
+            .map(|e| (e.normalized(), e.domain().to_ascii_lowercase()));
         Features {
             record,
             name,

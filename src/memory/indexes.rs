@@ -70,11 +70,7 @@ fn after(set: &BTreeSet<u128>, start: Bound<u128>) -> impl Iterator<Item = u128>
 }
 
 /// The ids paired with `of` in `set`, after `start`, in order.
-fn paired<K: Ord + Copy>(
-    set: &BTreeSet<(K, u128)>,
-    of: K,
-    start: Bound<u128>,
-) -> impl Iterator<Item = u128> + '_ {
+fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<Item = u128> + '_ {
     let from = match start {
         Bound::Excluded(id) => Bound::Excluded((of, id)),
         _ => Bound::Included((of, 0)),
@@ -204,10 +200,7 @@ impl Indexes {
     }
 
     fn duplicate_keys(&mut self, record: &Record, add: bool) {
-        if !matches!(
-            record.kind(),
-            RecordKind::Contact | RecordKind::Organization
-        ) {
+        if !duplicates::KINDS.contains(&record.kind()) {
             return;
         }
         let (index, id) = (

@@ -7,7 +7,8 @@
 //! it in id order (a page stops after its limit).
 
 use deadpool_postgres::Transaction;
-use prospect::record::{Record, RecordKind};
+use prospect::duplicates::KINDS;
+use prospect::record::Record;
 use prospect::store::Query;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
@@ -17,11 +18,7 @@ use super::row::Params;
 
 /// The keys of `record`, as their rows' column: `None` for a kind that has none.
 pub(crate) fn keys_of(record: &Record) -> Option<Vec<String>> {
-    matches!(
-        record.kind(),
-        RecordKind::Contact | RecordKind::Organization
-    )
-    .then(|| {
+    KINDS.contains(&record.kind()).then(|| {
         record
             .duplicate_keys()
             .iter()

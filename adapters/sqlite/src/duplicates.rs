@@ -6,16 +6,11 @@
 //! Rows are `(kind, key, id)`, the primary key, so that a key's records are a range of it in id
 //! order (a page stops after its limit).
 
-use prospect::record::RecordKind;
+use prospect::duplicates::KINDS;
 use prospect::store::Query;
 use rusqlite::types::Value;
 
 use super::Record;
-
-/// Whether records of `kind` have duplicate keys.
-fn keyed(kind: RecordKind) -> bool {
-    matches!(kind, RecordKind::Contact | RecordKind::Organization)
-}
 
 /// Replaces, inside a commit's transaction, the rows of `record` by its keys now (`created`:
 /// the record is new, it has none to replace).
@@ -24,7 +19,7 @@ pub(crate) fn write(
     record: &Record,
     created: bool,
 ) -> rusqlite::Result<()> {
-    if !keyed(record.kind()) {
+    if !KINDS.contains(&record.kind()) {
         return Ok(());
     }
     let (kind, id) = (
