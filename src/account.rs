@@ -15,6 +15,7 @@ use crate::id::{AccountId, ContactId, OpportunityId, OrganizationId};
 use crate::kind::RecordKind;
 use crate::money::{Money, MoneyError, MoneyTotals};
 use crate::opportunity::{OpportunityData, SignedContract};
+use crate::relink::Relinks;
 use crate::text::{Note, Reference, User};
 
 /// One opportunity won by an account: an entry of the account's history.
@@ -118,6 +119,8 @@ mod data {
         /// Whether personal data in it was erased (the references of erased contacts' wins).
         pub(super) erased: bool,
         pub(super) custom: CustomFields,
+        /// The merges that moved it to another contact.
+        pub(super) relinks: Relinks,
     }
 }
 
@@ -139,6 +142,8 @@ struct AccountOut<'a> {
     erased: bool,
     #[serde(skip_serializing_if = "CustomFields::is_empty")]
     custom: &'a CustomFields,
+    #[serde(skip_serializing_if = "Relinks::is_empty")]
+    relinks: &'a Relinks,
 }
 
 impl Serialize for Account {
@@ -156,6 +161,7 @@ impl Serialize for Account {
             handoffs: &a.handoffs,
             erased: a.erased,
             custom: &a.custom,
+            relinks: &a.relinks,
         }
         .serialize(s)
     }
@@ -187,6 +193,8 @@ struct AccountRepr {
     erased: bool,
     #[serde(default)]
     custom: CustomFields,
+    #[serde(default)]
+    relinks: Relinks,
 }
 
 /// An account's won value, whose errors name the field (a record read by a store is reported
@@ -225,6 +233,7 @@ impl Account {
                 handoffs: Vec::new(),
                 erased: false,
                 custom: CustomFields::new(),
+                relinks: Relinks::default(),
             }),
         }
     }
@@ -448,7 +457,11 @@ impl Account {
             .map_err(|problem| RecordError::Custom {
                 record: RecordKind::Account,
                 problem,
-            })
+            })?;
+        let entries = self.own_entries() + self.data.custom.edits().len();
+        self.data
+            .relinks
+            .check(RecordKind::Account, self.data.primary_contact, entries)
     }
 
     /// How many entries its own history has: its wins and hand-offs.
@@ -464,6 +477,21 @@ impl Account {
     /// The same account with `custom` as its custom fields.
     pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Account {
         Arc::make_mut(&mut self.data).custom = custom;
+        self
+    }
+
+    /// The merges that moved it to another contact, oldest first.
+    pub fn relinks(&self) -> &[crate::relink::Relink] {
+        self.data.relinks.as_slice()
+    }
+
+    /// The same account moved to contact `to` by a merge or its undo: an entry of its
+    /// history.
+    pub(crate) fn relinked(mut self, step: &crate::relink::Step<'_>, to: ContactId) -> Account {
+        let entries = self.own_entries() + self.data.custom.edits().len();
+        let data = Arc::make_mut(&mut self.data);
+        data.relinks = data.relinks.pushed(step, data.primary_contact, to, entries);
+        data.primary_contact = to;
         self
     }
 }
@@ -488,6 +516,7 @@ impl<'de> Deserialize<'de> for Account {
                 handoffs: r.handoffs,
                 erased: r.erased,
                 custom: r.custom,
+                relinks: r.relinks,
             }),
         };
         account

@@ -21,6 +21,7 @@ use crate::id::{ActivityId, ContactId, LeadId, OpportunityId};
 use crate::kind::RecordKind;
 use crate::lead::{Channel, Lead, OpenLeadState};
 use crate::opportunity::{OpenStage, Opportunity};
+use crate::relink::Relinks;
 use crate::text::{ERASED_TEXT, Note, Summary, User};
 
 /// What kind of work an activity was.
@@ -189,6 +190,8 @@ mod data {
         /// Whether its contact's personal data was erased, and with it its text.
         pub(super) erased: bool,
         pub(super) custom: CustomFields,
+        /// The merges that moved it to another contact.
+        pub(super) relinks: Relinks,
     }
 }
 
@@ -279,6 +282,7 @@ impl Activity {
                 logged_at: now,
                 erased: false,
                 custom: CustomFields::new(),
+                relinks: Relinks::default(),
             }),
         })
     }
@@ -368,6 +372,7 @@ impl Activity {
                 logged_at: a.logged_at,
                 erased,
                 custom: a.custom.erased(),
+                relinks: a.relinks.clone(),
             }),
         }
     }
@@ -403,7 +408,11 @@ impl Activity {
             .map_err(|problem| RecordError::Custom {
                 record: RecordKind::Activity,
                 problem,
-            })
+            })?;
+        let entries = self.own_entries() + self.data.custom.edits().len();
+        self.data
+            .relinks
+            .check(RecordKind::Activity, self.data.contact, entries)
     }
 
     /// How many entries its own history has: its logging.
@@ -419,6 +428,24 @@ impl Activity {
     /// The same activity with `custom` as its custom fields.
     pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Activity {
         Arc::make_mut(&mut self.data).custom = custom;
+        self
+    }
+
+    /// The merges that moved it to another contact, oldest first.
+    pub fn relinks(&self) -> &[crate::relink::Relink] {
+        self.data.relinks.as_slice()
+    }
+
+    /// The same activity moved to contact `to` by a merge or its undo: an entry of its
+    /// history.
+    pub(crate) fn relinked(mut self, step: &crate::relink::Step<'_>, to: ContactId) -> Activity {
+        let entries = self.own_entries() + self.data.custom.edits().len();
+        let data = Arc::make_mut(&mut self.data);
+        data.relinks = data.relinks.pushed(step, data.contact, to, entries);
+        if data.regarding == Regarding::Contact(data.contact) {
+            data.regarding = Regarding::Contact(to);
+        }
+        data.contact = to;
         self
     }
 }
@@ -449,6 +476,8 @@ struct ActivityOut<'a> {
     erased: bool,
     #[serde(skip_serializing_if = "CustomFields::is_empty")]
     custom: &'a CustomFields,
+    #[serde(skip_serializing_if = "Relinks::is_empty")]
+    relinks: &'a Relinks,
 }
 
 impl Serialize for Activity {
@@ -468,6 +497,7 @@ impl Serialize for Activity {
             logged_at: a.logged_at,
             erased: a.erased,
             custom: &a.custom,
+            relinks: &a.relinks,
         }
         .serialize(s)
     }
@@ -496,6 +526,8 @@ struct ActivityIn {
     erased: bool,
     #[serde(default)]
     custom: CustomFields,
+    #[serde(default)]
+    relinks: Relinks,
 }
 
 impl<'de> Deserialize<'de> for Activity {
@@ -521,6 +553,7 @@ impl<'de> Deserialize<'de> for Activity {
                 logged_at: r.logged_at,
                 erased: r.erased,
                 custom: r.custom,
+                relinks: r.relinks,
             }),
         };
         activity.check().map_err(serde::de::Error::custom)?;

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod merging;
+
 use crate::context::Context;
 use crate::custom::CustomFields;
 use crate::edit::{Change, Correction};
@@ -399,6 +401,7 @@ impl Correction<ContactDetails> {
             by: self.by.clone(),
             details: self.details.map(ContactDetails::tombstone),
             reason: self.reason.as_ref().map(|_| Note::erased()),
+            merge: self.merge.clone(),
         }
     }
 }
@@ -490,6 +493,7 @@ impl Contact {
             by: ctx.actor().clone(),
             details: Change::new(self.data.details.clone(), details.clone()),
             reason,
+            merge: None,
         });
         data.details = details;
         Ok(Contact {
@@ -522,7 +526,7 @@ impl Contact {
     }
 
     /// When the latest entry of its history (creation or correction) was made.
-    fn latest_at(&self) -> DateTime<Utc> {
+    pub(crate) fn latest_at(&self) -> DateTime<Utc> {
         self.data
             .corrections
             .last()
@@ -605,6 +609,9 @@ impl Contact {
         let changes = data.corrections.iter().map(Correction::details);
         if !crate::edit::chained(changes, &data.details) {
             return invariant("details", "differ from the latest correction's");
+        }
+        if let Err(problem) = self.check_notes() {
+            return invariant("corrections", problem);
         }
         if let Some(erasure) = &data.erased {
             let holds_personal_data = |d: &ContactDetails| *d != ContactDetails::tombstone(d);

@@ -77,6 +77,7 @@ mod duplicates;
 mod events;
 mod fields;
 mod lifecycle;
+mod merge;
 mod outcome;
 mod parties;
 mod pipelines;
@@ -88,6 +89,7 @@ mod steps;
 mod work;
 
 pub use asynchronous::AsyncCrm;
+pub use merge::MergeOutcome;
 pub use outcome::{
     ContactOutcome, CrmError, ErasureReport, HandedOver, OrganizationOutcome, Qualified, WonAccount,
 };

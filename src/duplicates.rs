@@ -237,7 +237,7 @@ pub(crate) fn visit_keys(
 ) {
     let wanted = |kind| only.is_none_or(|only| only == kind);
     match record {
-        Record::Contact(c) if c.erasure().is_none() => contact_keys(c, &wanted, visit),
+        Record::Contact(c) if c.is_findable() => contact_keys(c, &wanted, visit),
         Record::Organization(o) => organization_keys(o, &wanted, visit),
         _ => {}
     }
@@ -248,8 +248,8 @@ pub(crate) fn visit_keys(
 pub(crate) fn same_keys(a: &Record, b: &Record) -> bool {
     match (a, b) {
         (Record::Contact(a), Record::Contact(b)) => {
-            (a.party(), a.email(), a.phone(), a.erasure().is_some())
-                == (b.party(), b.email(), b.phone(), b.erasure().is_some())
+            (a.party(), a.email(), a.phone(), a.is_findable())
+                == (b.party(), b.email(), b.phone(), b.is_findable())
         }
         (Record::Organization(a), Record::Organization(b)) => {
             (a.name(), a.domains()) == (b.name(), b.domains())

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::relink::MergeNote;
 use crate::text::{Note, User};
 
 /// A value before and after an edit.
@@ -67,6 +68,9 @@ pub struct Correction<D> {
     pub(crate) details: Change<D>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) reason: Option<Note>,
+    /// The merge that made the correction, if one did (boxed: rare).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) merge: Option<Box<MergeNote>>,
 }
 
 impl<D> Correction<D> {
@@ -88,6 +92,12 @@ impl<D> Correction<D> {
     /// Why, if a reason was given.
     pub fn reason(&self) -> Option<&Note> {
         self.reason.as_ref()
+    }
+
+    /// The merge (or its undo) that made the correction, if one did: see
+    /// [`merge`](crate::merge).
+    pub fn merge(&self) -> Option<&MergeNote> {
+        self.merge.as_deref()
     }
 }
 

@@ -263,6 +263,30 @@ pub enum Payload {
         /// The change.
         change: Box<crate::fields::SchemaChange>,
     },
+    /// Contacts were merged into a survivor ([`Crm::merge`](crate::Crm::merge)), or the merge
+    /// was undone ([`Crm::unmerge`](crate::Crm::unmerge)): the event of the survivor and of
+    /// each merged contact (ids only; the survivor's details that changed are not said).
+    ContactsMerged {
+        /// The merge.
+        merge: crate::id::MergeId,
+        /// The contact the others were merged into.
+        survivor: ContactId,
+        /// The contacts merged into it.
+        merged: Vec<ContactId>,
+        /// Whether the merge was undone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        undone: bool,
+    },
+    /// A record moved to another contact, by a merge (to the survivor) or its undo (back).
+    Relinked {
+        /// The merge.
+        merge: crate::id::MergeId,
+        /// The contact before and after.
+        contact: Change<ContactId>,
+        /// Whether the merge was undone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        undone: bool,
+    },
     /// A record's custom fields were written ([`Crm::set_fields`](crate::Crm::set_fields)):
     /// each field, its values before and after unless it holds personal data (boxed: rare).
     FieldsChanged(Box<FieldsChanged>),
@@ -514,6 +538,8 @@ impl Payload {
             Payload::OrganizationCorrected(_) => "OrganizationCorrected",
             Payload::FieldSchemaChanged { .. } => "FieldSchemaChanged",
             Payload::FieldsChanged(_) => "FieldsChanged",
+            Payload::ContactsMerged { .. } => "ContactsMerged",
+            Payload::Relinked { .. } => "Relinked",
             Payload::LeadOpened { .. } => "LeadOpened",
             Payload::LeadContacted { .. } => "LeadContacted",
             Payload::LeadNurtured => "LeadNurtured",

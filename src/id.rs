@@ -73,6 +73,11 @@ id_type!(
     OrganizationId
 );
 id_type!(
+    /// The id of one merge of contacts ([`Crm::merge`](crate::Crm::merge)): what the entries
+    /// it wrote share, and what [`Crm::unmerge`](crate::Crm::unmerge) names to undo it.
+    MergeId
+);
+id_type!(
     /// The id of the field schema's record ([`SchemaRecord`](crate::fields::SchemaRecord)):
     /// one per store, [`FieldSchemaId::STORE`].
     FieldSchemaId
@@ -200,6 +205,23 @@ impl TaskId {
     /// A new id for a task, from `ids`.
     pub fn generate(ids: &dyn IdSource) -> TaskId {
         TaskId(ids.next_uuid())
+    }
+}
+
+impl MergeId {
+    /// The id of a merge read back from storage, from its UUID.
+    pub const fn from_uuid(uuid: Uuid) -> MergeId {
+        MergeId(uuid)
+    }
+
+    /// The UUID inside, as stored and as shown.
+    pub const fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A new id for a merge, from `ids`.
+    pub fn generate(ids: &dyn IdSource) -> MergeId {
+        MergeId(ids.next_uuid())
     }
 }
 

@@ -92,6 +92,12 @@ impl<S: LeadState> Lead<S> {
         Lead { data, outcome }
     }
 
+    /// The same lead with `edit` made to its data (what it holds in its state unchanged).
+    pub(crate) fn edit_data(mut self, edit: impl FnOnce(&mut LeadData)) -> Lead<S> {
+        edit(&mut self.data);
+        self
+    }
+
     pub(crate) fn data(&self) -> &LeadData {
         &self.data
     }
@@ -227,6 +233,7 @@ impl Lead<New> {
                 owner: contact.owner().cloned(),
                 created_at: now,
                 custom: CustomFields::new(),
+                relinks: crate::relink::Relinks::default(),
             }),
             status: LeadStatus::New,
             history: History::start(now, LeadStatus::New, LeadEvidence::Opened, ctx.actor()),

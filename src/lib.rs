@@ -175,12 +175,14 @@ mod kind;
 mod lead;
 mod mark;
 pub mod memory;
+pub mod merge;
 mod money;
 mod opportunity;
 mod organization;
 mod phone;
 mod qualification;
 pub mod record;
+mod relink;
 pub mod stale;
 pub mod state;
 pub mod store;
@@ -202,7 +204,7 @@ pub use contact::{
 };
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
-    AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, NextSteps,
+    AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, MergeOutcome, NextSteps,
     OrganizationOutcome, Qualified, WonAccount,
 };
 pub use dates::{DatePolicy, HorizonPolicy};

@@ -27,6 +27,7 @@ use crate::money::Money;
 use crate::opportunity::{Incumbent, OpportunityEvidence};
 use crate::organization::Organization;
 use crate::record::Record;
+use crate::relink::Relink;
 use crate::state::{LeadStatus, OpportunityStage};
 use crate::task::Task;
 use crate::text::User;
@@ -139,13 +140,21 @@ impl Record {
         };
         // The custom fields' edits are entries too: equal ones add none (an `Arc`'s
         // equality is by pointer first).
-        let same_edits = self.custom_fields() == stored.custom_fields();
+        let same_edits = self.custom_fields() == stored.custom_fields()
+            && self.relinks().len() == stored.relinks().len();
         (shared && same_edits && (!stored.is_erased() || self.is_erased()))
             || self.extends(&stored.history_mark())
     }
 
-    /// How many entries the record's history has: its own and its custom field edits.
+    /// How many entries the record's history has: its own, its custom field edits and its
+    /// relinks.
     fn history_len(&self) -> usize {
+        self.edited_len() + self.relinks().len()
+    }
+
+    /// How many of its own entries and custom field edits the record has: where a relink made
+    /// now is placed.
+    pub(crate) fn edited_len(&self) -> usize {
         self.own_entries() + self.custom_fields().map_or(0, |c| c.edits().len())
     }
 
@@ -164,9 +173,25 @@ impl Record {
     }
 
     /// The fingerprint of entry `index` (oldest first), or 0 if there is none. The record's
-    /// custom field edits are among its own entries: an edit made when the record had `p` own
-    /// entries comes after them, and after the edits made before it.
+    /// relinks are among its other entries: one made when the record had `p` of them comes
+    /// after them, and after the relinks made before it.
     fn fingerprint(&self, index: usize) -> u64 {
+        let mut edited = index;
+        for (n, relink) in self.relinks().iter().enumerate() {
+            match (relink.position() + n).cmp(&index) {
+                std::cmp::Ordering::Less => edited -= 1,
+                std::cmp::Ordering::Equal => return relink_entry(relink),
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        self.edited_fingerprint(edited)
+    }
+
+    /// The fingerprint of entry `index` (oldest first) of its own entries and custom field
+    /// edits, or 0 if there is none. The custom field edits are among its own entries: an
+    /// edit made when the record had `p` own entries comes after them, and after the edits
+    /// made before it.
+    fn edited_fingerprint(&self, index: usize) -> u64 {
         let mut own = index;
         for (n, edit) in self
             .custom_fields()
@@ -209,6 +234,35 @@ impl Record {
         };
         entry.unwrap_or(0)
     }
+}
+
+/// A relink: when, by whom, which merge, and the contacts before and after.
+fn relink_entry(relink: &Relink) -> u64 {
+    let id = |uuid: uuid::Uuid| {
+        let (high, low) = uuid.as_u64_pair();
+        (high, low)
+    };
+    let [merge, from, to] = [
+        relink.merge().as_uuid(),
+        relink.from().as_uuid(),
+        relink.to().as_uuid(),
+    ]
+    .map(id);
+    Fingerprint::new()
+        .str(if relink.is_undo() {
+            "unmerged"
+        } else {
+            "merged"
+        })
+        .time(relink.at())
+        .user(relink.by())
+        .u64(merge.0)
+        .u64(merge.1)
+        .u64(from.0)
+        .u64(from.1)
+        .u64(to.0)
+        .u64(to.1)
+        .finish()
 }
 
 /// A custom field edit: when, by whom, under which schema version, and which fields (never
@@ -305,15 +359,24 @@ fn contact_entry(contact: &Contact, index: usize) -> Option<u64> {
         let owner = |d: &crate::contact::ContactDetails| {
             d.owner.as_ref().map_or("-", User::as_str).to_owned()
         };
-        return Some(
-            Fingerprint::new()
-                .str("corrected")
-                .time(c.at())
-                .user(c.by())
-                .str(&owner(c.details().before()))
-                .str(&owner(c.details().after()))
-                .finish(),
-        );
+        let f = Fingerprint::new()
+            .str("corrected")
+            .time(c.at())
+            .user(c.by())
+            .str(&owner(c.details().before()))
+            .str(&owner(c.details().after()));
+        // A correction made by a merge says which, and whether it undid it (nothing is added
+        // for the others, whose fingerprints stay as they were stored).
+        let f = match c.merge() {
+            Some(note) => {
+                let (high, low) = note.merge().as_uuid().as_u64_pair();
+                f.str(if note.is_undo() { "unmerged" } else { "merged" })
+                    .u64(high)
+                    .u64(low)
+            }
+            None => f,
+        };
+        return Some(f.finish());
     }
     match (index - 1 - corrections.len(), contact.erasure()) {
         (0, Some(erasure)) => Some(

@@ -85,6 +85,13 @@ impl<S: OpportunityState> Opportunity<S> {
         Opportunity { data, outcome }
     }
 
+    /// The same opportunity with `edit` made to its data (what it holds in its stage
+    /// unchanged).
+    pub(crate) fn edit_data(mut self, edit: impl FnOnce(&mut OpportunityData)) -> Opportunity<S> {
+        edit(&mut self.data);
+        self
+    }
+
     pub(crate) fn data(&self) -> &OpportunityData {
         &self.data
     }
@@ -314,6 +321,7 @@ impl Opportunity<Discovery> {
                 created_at: now,
                 custom: CustomFields::new(),
                 placement: None,
+                relinks: crate::relink::Relinks::default(),
             }),
         })
     }

@@ -441,6 +441,7 @@ impl Organization {
             by: ctx.actor().clone(),
             details: Change::new(self.data.details.clone(), details.clone()),
             reason,
+            merge: None,
         });
         data.details = details;
         Ok(Organization {

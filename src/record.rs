@@ -345,10 +345,11 @@ impl Record {
     }
 
     /// The email address of a contact, which stores index (normalised) to find duplicates;
-    /// `None` for other records.
+    /// `None` for other records, and for a contact merged into another
+    /// ([`Contact::merged_into`](crate::Contact::merged_into)): its survivor is the one found.
     pub fn email(&self) -> Option<&EmailAddress> {
         match self {
-            Record::Contact(c) => c.email(),
+            Record::Contact(c) if c.merged_into().is_none() => c.email(),
             _ => None,
         }
     }
@@ -366,7 +367,8 @@ impl Record {
     /// The contact the record is of, which stores index to find a contact's records without
     /// scanning: a lead's or an opportunity's contact, an account's primary contact, the
     /// contact an activity or a task is about (directly or through its lead or opportunity);
-    /// `None` for a contact. It never changes once the record exists.
+    /// `None` for a contact. Only a merge of contacts changes it (an entry of the record's
+    /// history, [`Record::relinks`]).
     pub fn contact(&self) -> Option<ContactId> {
         match self {
             Record::Contact(_) => None,
@@ -377,6 +379,33 @@ impl Record {
             Record::Task(t) => Some(t.contact()),
             Record::Organization(_) | Record::FieldSchema(_) => None,
         }
+    }
+
+    /// The merges that moved the record from one contact to another, oldest first: entries of
+    /// its history ([`merge`](crate::merge)); none for a contact (whose merges are
+    /// corrections), an organization or the schema.
+    pub fn relinks(&self) -> &[crate::relink::Relink] {
+        match self {
+            Record::Lead(l) => l.relinks(),
+            Record::Opportunity(o) => o.relinks(),
+            Record::Account(a) => a.relinks(),
+            Record::Activity(a) => a.relinks(),
+            Record::Task(t) => t.relinks(),
+            Record::Contact(_) | Record::Organization(_) | Record::FieldSchema(_) => &[],
+        }
+    }
+
+    /// The same record moved to contact `to` by a merge or its undo (`None` for a record that
+    /// has no contact).
+    pub(crate) fn relinked(&self, step: &crate::relink::Step<'_>, to: ContactId) -> Option<Record> {
+        Some(match self {
+            Record::Lead(l) => Record::Lead(l.relinked(step, to)),
+            Record::Opportunity(o) => Record::Opportunity(o.relinked(step, to)),
+            Record::Account(a) => Record::Account(a.clone().relinked(step, to)),
+            Record::Activity(a) => Record::Activity(a.clone().relinked(step, to)),
+            Record::Task(t) => Record::Task(t.clone().relinked(step, to)),
+            Record::Contact(_) | Record::Organization(_) | Record::FieldSchema(_) => return None,
+        })
     }
 
     /// When the record was created: a contact's, lead's, opportunity's or task's creation, an

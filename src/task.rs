@@ -17,6 +17,7 @@ use crate::id::{ContactId, TaskId};
 use crate::kind::RecordKind;
 use crate::lead::{Lead, OpenLeadState};
 use crate::opportunity::{OpenStage, Opportunity};
+use crate::relink::Relinks;
 use crate::text::{ERASED_TEXT, Summary, User};
 
 /// Whether a task is still to do.
@@ -156,6 +157,8 @@ mod data {
         /// Whether its contact's personal data was erased, and with it its subject.
         pub(super) erased: bool,
         pub(super) custom: CustomFields,
+        /// The merges that moved it to another contact.
+        pub(super) relinks: Relinks,
     }
 }
 
@@ -232,6 +235,7 @@ impl Task {
                 closed: None,
                 erased: false,
                 custom: CustomFields::new(),
+                relinks: Relinks::default(),
             }),
         })
     }
@@ -372,6 +376,7 @@ impl Task {
                 closed: t.closed.clone(),
                 erased,
                 custom: t.custom.erased(),
+                relinks: t.relinks.clone(),
             }),
         }
     }
@@ -409,7 +414,11 @@ impl Task {
             .map_err(|problem| RecordError::Custom {
                 record: RecordKind::Task,
                 problem,
-            })
+            })?;
+        let entries = self.own_entries() + self.data.custom.edits().len();
+        self.data
+            .relinks
+            .check(RecordKind::Task, self.data.contact, entries)
     }
 
     /// How many entries its own history has: its creation and its closing.
@@ -425,6 +434,24 @@ impl Task {
     /// The same task with `custom` as its custom fields.
     pub(crate) fn with_custom_fields(mut self, custom: CustomFields) -> Task {
         Arc::make_mut(&mut self.data).custom = custom;
+        self
+    }
+
+    /// The merges that moved it to another contact, oldest first.
+    pub fn relinks(&self) -> &[crate::relink::Relink] {
+        self.data.relinks.as_slice()
+    }
+
+    /// The same task moved to contact `to` by a merge or its undo: an entry of its
+    /// history.
+    pub(crate) fn relinked(mut self, step: &crate::relink::Step<'_>, to: ContactId) -> Task {
+        let entries = self.own_entries() + self.data.custom.edits().len();
+        let data = Arc::make_mut(&mut self.data);
+        data.relinks = data.relinks.pushed(step, data.contact, to, entries);
+        if data.regarding == Regarding::Contact(data.contact) {
+            data.regarding = Regarding::Contact(to);
+        }
+        data.contact = to;
         self
     }
 }
@@ -454,6 +481,8 @@ struct TaskOut<'a> {
     erased: bool,
     #[serde(skip_serializing_if = "CustomFields::is_empty")]
     custom: &'a CustomFields,
+    #[serde(skip_serializing_if = "Relinks::is_empty")]
+    relinks: &'a Relinks,
 }
 
 impl Serialize for Task {
@@ -473,6 +502,7 @@ impl Serialize for Task {
             closed: &t.closed,
             erased: t.erased,
             custom: &t.custom,
+            relinks: &t.relinks,
         }
         .serialize(s)
     }
@@ -500,6 +530,8 @@ struct TaskIn {
     erased: bool,
     #[serde(default)]
     custom: CustomFields,
+    #[serde(default)]
+    relinks: Relinks,
 }
 
 impl<'de> Deserialize<'de> for Task {
@@ -525,6 +557,7 @@ impl<'de> Deserialize<'de> for Task {
                 closed: r.closed,
                 erased: r.erased,
                 custom: r.custom,
+                relinks: r.relinks,
             }),
         };
         task.check().map_err(serde::de::Error::custom)?;

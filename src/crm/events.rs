@@ -15,6 +15,7 @@ use crate::lead::LeadEvidence;
 use crate::opportunity::OpportunityEvidence;
 use crate::organization::{Organization, OrganizationDetails};
 use crate::record::{AnyLead, AnyOpportunity, Record};
+use crate::relink::Relink;
 use crate::store::{Precondition, Write};
 use crate::task::{Task, TaskStatus};
 use crate::text::User;
@@ -69,6 +70,13 @@ pub(crate) fn of_writes(writes: &[Write], ids: &dyn IdSource, actor: &User) -> V
 
 /// What writing `record` did: its creation when `created`, else its newest change.
 fn payload_of(record: &Record, created: bool) -> Payload {
+    if let Some(relink) = newest_relink(record).filter(|_| !created) {
+        return Payload::Relinked {
+            merge: relink.merge(),
+            contact: Change::new(relink.from(), relink.to()),
+            undone: relink.is_undo(),
+        };
+    }
     if let Some(edit) = newest_field_edit(record).filter(|_| !created) {
         let custom = record.custom_fields();
         let fields = edit
@@ -127,10 +135,20 @@ fn payload_of(record: &Record, created: bool) -> Payload {
 }
 
 /// The record's custom field edit, when it is the newest entry of its history (made after
-/// every entry of its own).
+/// every entry of its own and every relink).
 fn newest_field_edit(record: &Record) -> Option<&FieldEdit> {
     let edit = record.custom_fields()?.edits().last()?;
-    (edit.position() == record.own_entries()).then_some(edit)
+    let after_relinks = record
+        .relinks()
+        .last()
+        .is_none_or(|r| r.position() < record.edited_len());
+    (edit.position() == record.own_entries() && after_relinks).then_some(edit)
+}
+
+/// The record's relink, when it is the newest entry of its history.
+fn newest_relink(record: &Record) -> Option<&Relink> {
+    let relink = record.relinks().last()?;
+    (relink.position() == record.edited_len()).then_some(relink)
 }
 
 /// When the change that writing `record` records happened: its creation when `created`, else
@@ -139,6 +157,7 @@ fn when(record: &Record, created: bool) -> DateTime<Utc> {
     let edited = newest_field_edit(record).filter(|_| !created);
     let newest = match record {
         _ if created => None,
+        _ if newest_relink(record).is_some() => newest_relink(record).map(Relink::at),
         _ if edited.is_some() => edited.map(FieldEdit::at),
         Record::Contact(c) => c
             .erasure()
@@ -171,6 +190,14 @@ fn contact_changed(contact: &Contact) -> Payload {
         // Written again unchanged: nothing to say but that it is as created.
         return payload_of(&Record::Contact(contact.clone()), true);
     };
+    if let Some(note) = correction.merge() {
+        return Payload::ContactsMerged {
+            merge: note.merge(),
+            survivor: note.survivor(),
+            merged: note.merged().to_vec(),
+            undone: note.is_undo(),
+        };
+    }
     let (before, after): (&ContactDetails, &ContactDetails) =
         (correction.details().before(), correction.details().after());
     let personal: Vec<PersonalField> = [

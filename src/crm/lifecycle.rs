@@ -379,6 +379,7 @@ impl<B: Backend> Steps<'_, B> {
     ) -> Result<Versioned<Lead<New>>, CrmError<B::Error>> {
         let (interest, values) = interest.into_parts();
         plan::not_erased(contact.id(), contact.erasure().is_some())?;
+        plan::not_merged(contact)?;
         let lead = Lead::open(contact, interest, &self.context(actor));
         let permit = self.allow(actor, Action::Create, lead.resource())?;
         let relied_on = plan::relying_on(contact.id(), contact.version());

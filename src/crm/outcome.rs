@@ -136,6 +136,20 @@ pub enum CrmError<E> {
         /// The contact.
         contact: ContactId,
     },
+    /// The contact was merged into another ([`merge`](crate::merge)): it cannot be corrected
+    /// or handed over, and no new lead, activity or task can be about it; its survivor holds
+    /// its records now.
+    #[error("contact {contact} was merged into {into}")]
+    ContactMerged {
+        /// The contact.
+        contact: ContactId,
+        /// The contact it was merged into.
+        into: ContactId,
+    },
+    /// A merge or an unmerge that cannot be made, and every reason why: nothing was written
+    /// ([`Crm::merge`](crate::Crm::merge), [`Crm::unmerge`](crate::Crm::unmerge)).
+    #[error("the merge cannot be made: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    MergeRefused(Vec<crate::merge::Refusal>),
     /// The access policy does not let the acting principal take this action: nothing was
     /// written. A read the policy denies is [`NotFound`](CrmError::NotFound) instead (see
     /// [`access`](crate::access)).
@@ -216,6 +230,9 @@ pub struct WonAccount {
 pub struct ErasureReport {
     /// The contact, its personal data replaced by a tombstone.
     pub contact: Versioned<Contact>,
+    /// The contacts merged into it ([`Contact::merged_contacts`]), erased with it: what they
+    /// held is what it holds.
+    pub merged: Vec<Versioned<Contact>>,
     /// Its leads.
     pub leads: Vec<Versioned<AnyLead>>,
     /// Its opportunities.

@@ -78,7 +78,8 @@ impl<S: Store> Crm<S> {
     /// found by the store's index by contact ([`Query::of_contact`]), whatever the size of the
     /// store, and the accounts its opportunities were won into by id. Records of the contact
     /// the store cannot read are listed in [`ErasureReport::unreadable`]: the erasure of the
-    /// others goes ahead.
+    /// others goes ahead. The contacts merged into it ([`merge`](crate::merge)) are erased
+    /// with it, and a merge of it can no longer be undone.
     ///
     /// # Errors
     ///
@@ -274,6 +275,7 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Contact>, CrmError<B::Error>> {
         let permit = self.allow(actor, Action::Edit, contact.resource())?;
+        plan::not_merged(&contact)?;
         let plan = plan::correct(contact, details, reason, &self.context(actor))?;
         self.apply(plan, actor, permit)
             .await
@@ -289,6 +291,7 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<HandedOver, CrmError<B::Error>> {
         let permit = self.allow(actor, Action::Reassign, contact.resource())?;
+        plan::not_merged(&contact)?;
         let mut owned = plan::OwnedRecords::of(contact.id());
         if let (Cascade::OpenRecords, Some(previous)) = (cascade, contact.owner()) {
             for query in plan::OwnedRecords::queries(previous) {
@@ -326,8 +329,15 @@ impl<B: Backend> Steps<'_, B> {
                 .map_err(CrmError::Store)?;
             found.visit_account(loaded);
         }
+        // The contacts merged into it hold what it held: erased with it, in the same commit.
+        let mut merged = Vec::new();
+        for id in contact.merged_contacts() {
+            let loaded = self.load::<Contact>(id).await?;
+            let _ = self.allow(actor, Action::Erase, loaded.resource())?;
+            merged.push(loaded);
+        }
         self.apply(
-            plan::erase(contact, found, &self.context(actor)),
+            plan::erase(contact, merged, found, &self.context(actor)),
             actor,
             permit,
         )

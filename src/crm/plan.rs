@@ -316,6 +316,7 @@ impl ContactRecords {
 /// batch.
 pub(super) fn erase(
     contact: Versioned<Contact>,
+    merged: Vec<Versioned<Contact>>,
     found: ContactRecords,
     ctx: &Context<'_>,
 ) -> Plan<ErasureReport> {
@@ -337,8 +338,18 @@ pub(super) fn erase(
     let mut batch = Batch::new();
     batch.require_records_of(contact.id(), of_contact as u64);
     batch.push_distinct(erased.clone().into(), Precondition::Version(version));
+    let merged = merged
+        .into_iter()
+        .map(|m| {
+            let (m, version) = m.into_parts();
+            let erased = m.erase(ctx);
+            batch.push_distinct(erased.clone().into(), Precondition::Version(version));
+            Versioned::new(erased, version.next())
+        })
+        .collect();
     let mut output = ErasureReport {
         contact: Versioned::new(erased, version.next()),
+        merged,
         leads: Vec::new(),
         opportunities: Vec::new(),
         accounts: Vec::new(),
@@ -439,7 +450,10 @@ pub(super) fn activity_about<E>(
 ) -> Result<Activity, CrmError<E>> {
     let record = loaded.ok_or(CrmError::NotFound(id))?.into_inner();
     match &record {
-        Record::Contact(c) => not_erased(c.id(), c.erasure().is_some())?,
+        Record::Contact(c) => {
+            not_erased(c.id(), c.erasure().is_some())?;
+            not_merged(c)?;
+        }
         Record::Lead(l) => not_erased(l.contact(), l.is_erased())?,
         Record::Opportunity(o) => not_erased(o.contact(), o.is_erased())?,
         _ => {}
@@ -483,7 +497,10 @@ pub(super) fn task_about<E>(
 ) -> Result<Task, CrmError<E>> {
     let record = loaded.ok_or(CrmError::NotFound(id))?.into_inner();
     match &record {
-        Record::Contact(c) => not_erased(c.id(), c.erasure().is_some())?,
+        Record::Contact(c) => {
+            not_erased(c.id(), c.erasure().is_some())?;
+            not_merged(c)?;
+        }
         Record::Lead(l) => not_erased(l.contact(), l.is_erased())?,
         Record::Opportunity(o) => not_erased(o.contact(), o.is_erased())?,
         _ => {}
@@ -686,6 +703,19 @@ pub(super) fn not_erased<E>(contact: ContactId, erased: bool) -> Result<(), CrmE
         return Err(CrmError::ContactErased { contact });
     }
     Ok(())
+}
+
+/// Refuses new work (a lead, an activity, a task), a correction and a hand-off of a contact
+/// merged into another: its records are its survivor's. (The commit relies on the contact's
+/// version, which the merge changes, so a copy read before a concurrent merge conflicts.)
+pub(super) fn not_merged<E>(contact: &Contact) -> Result<(), CrmError<E>> {
+    match contact.merged_into() {
+        Some(into) => Err(CrmError::ContactMerged {
+            contact: contact.id(),
+            into,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A conflict over a domain, as the duplicate it means.

@@ -82,6 +82,32 @@ impl AnyLead {
         &self.data().custom
     }
 
+    /// The merges that moved the lead to another contact, oldest first.
+    pub fn relinks(&self) -> &[crate::relink::Relink] {
+        self.data().relinks.as_slice()
+    }
+
+    /// The same lead moved to contact `to` by a merge or its undo: an entry of its history,
+    /// in whatever state it is.
+    pub(crate) fn relinked(&self, step: &crate::relink::Step<'_>, to: ContactId) -> AnyLead {
+        let edit = |data: &mut LeadData| {
+            let entries = data.history.len() + data.custom.edits().len();
+            let relinks = data.relinks.pushed(step, data.contact, to, entries);
+            data.core = std::sync::Arc::new(super::stored::LeadCore {
+                contact: to,
+                relinks,
+                ..super::stored::LeadCore::clone(&data.core)
+            });
+        };
+        match self {
+            AnyLead::New(l) => AnyLead::New(l.duplicate().edit_data(edit)),
+            AnyLead::Working(l) => AnyLead::Working(l.duplicate().edit_data(edit)),
+            AnyLead::Nurturing(l) => AnyLead::Nurturing(l.duplicate().edit_data(edit)),
+            AnyLead::Converted(l) => AnyLead::Converted(l.duplicate().edit_data(edit)),
+            AnyLead::Disqualified(l) => AnyLead::Disqualified(l.duplicate().edit_data(edit)),
+        }
+    }
+
     pub(crate) fn data(&self) -> &LeadData {
         match self {
             AnyLead::New(l) => l.data(),

@@ -14,6 +14,7 @@ use crate::format::{Format, ReadingRecord};
 use crate::history::{History, Transition};
 use crate::id::{ContactId, LeadId};
 use crate::kind::RecordKind;
+use crate::relink::Relinks;
 use crate::text::{Summary, User};
 
 use super::evidence::legal;
@@ -31,6 +32,8 @@ pub(crate) struct LeadCore {
     pub(crate) created_at: DateTime<Utc>,
     /// Its custom fields (a write of them makes a new core).
     pub(crate) custom: CustomFields,
+    /// The merges that moved it to another contact (a merge makes a new core).
+    pub(crate) relinks: Relinks,
 }
 
 /// The data of a lead, whatever its state. Cloning it shares the core and the history, so a
@@ -67,6 +70,8 @@ struct LeadOut<'a> {
     erased: bool,
     #[serde(skip_serializing_if = "CustomFields::is_empty")]
     custom: &'a CustomFields,
+    #[serde(skip_serializing_if = "Relinks::is_empty")]
+    relinks: &'a Relinks,
 }
 
 /// A lead as deserialised, before it is validated.
@@ -87,6 +92,8 @@ struct LeadIn {
     erased: bool,
     #[serde(default)]
     custom: CustomFields,
+    #[serde(default)]
+    relinks: Relinks,
 }
 
 impl Serialize for LeadData {
@@ -103,6 +110,7 @@ impl Serialize for LeadData {
             history: &self.history,
             erased: self.erased,
             custom: &self.custom,
+            relinks: &self.relinks,
         }
         .serialize(s)
     }
@@ -126,6 +134,7 @@ impl<'de> Deserialize<'de> for LeadData {
                 owner: r.owner,
                 created_at: r.created_at,
                 custom: r.custom,
+                relinks: r.relinks,
             }),
             status: r.status,
             history: r.history,
@@ -149,6 +158,7 @@ impl LeadData {
                 owner: core.owner.clone(),
                 created_at: core.created_at,
                 custom: core.custom.erased(),
+                relinks: core.relinks.clone(),
             }),
             status: self.status,
             history: self.history.map_evidence(LeadEvidence::erased),
@@ -183,7 +193,9 @@ impl LeadData {
             .map_err(|problem| RecordError::Custom {
                 record: RecordKind::Lead,
                 problem,
-            })
+            })?;
+        let entries = self.history.len() + self.custom.edits().len();
+        self.relinks.check(RecordKind::Lead, self.contact, entries)
     }
 
     /// Reads a lead and validates it, whatever its state.

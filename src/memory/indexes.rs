@@ -166,10 +166,8 @@ impl Indexes {
     }
 
     fn email(&mut self, record: &Record, add: bool) {
-        if let Record::Contact(c) = record {
-            if let Some(email) = c.email() {
-                listed(&mut self.by_email, email, c.id(), add);
-            }
+        if let (Record::Contact(c), Some(email)) = (record, record.email()) {
+            listed(&mut self.by_email, email, c.id(), add);
         }
     }
 

@@ -103,6 +103,38 @@ impl AnyOpportunity {
         &self.data().custom
     }
 
+    /// The merges that moved the opportunity to another contact, oldest first.
+    pub fn relinks(&self) -> &[crate::relink::Relink] {
+        self.data().relinks.as_slice()
+    }
+
+    /// The same opportunity moved to contact `to` by a merge or its undo: an entry of its
+    /// history, in whatever stage it is.
+    pub(crate) fn relinked(&self, step: &crate::relink::Step<'_>, to: ContactId) -> AnyOpportunity {
+        let edit = |data: &mut OpportunityData| {
+            let entries = data.history.len() + data.custom.edits().len();
+            let relinks = data.relinks.pushed(step, data.contact, to, entries);
+            data.edit_core(|core| {
+                core.contact = to;
+                core.relinks = relinks;
+            });
+        };
+        match self {
+            AnyOpportunity::Discovery(o) => {
+                AnyOpportunity::Discovery(o.duplicate().edit_data(edit))
+            }
+            AnyOpportunity::Proposal(o) => AnyOpportunity::Proposal(o.duplicate().edit_data(edit)),
+            AnyOpportunity::Negotiation(o) => {
+                AnyOpportunity::Negotiation(o.duplicate().edit_data(edit))
+            }
+            AnyOpportunity::Contracting(o) => {
+                AnyOpportunity::Contracting(o.duplicate().edit_data(edit))
+            }
+            AnyOpportunity::Won(o) => AnyOpportunity::Won(o.duplicate().edit_data(edit)),
+            AnyOpportunity::Lost(o) => AnyOpportunity::Lost(o.duplicate().edit_data(edit)),
+        }
+    }
+
     pub(crate) fn data(&self) -> &OpportunityData {
         match self {
             AnyOpportunity::Discovery(o) => o.data(),

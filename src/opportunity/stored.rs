@@ -19,6 +19,7 @@ use crate::id::{ContactId, LeadId, OpportunityId};
 use crate::kind::RecordKind;
 use crate::money::{Currency, Money};
 use crate::qualification::Qualification;
+use crate::relink::Relinks;
 use crate::text::{Summary, User};
 
 use super::evidence::legal;
@@ -42,6 +43,8 @@ pub(crate) struct OpportunityCore {
     /// Where it is in its pipeline, if it belongs to one (a move or a landing makes a new
     /// core).
     pub(crate) placement: Option<Placement>,
+    /// The merges that moved it to another contact (a merge makes a new core).
+    pub(crate) relinks: Relinks,
 }
 
 impl OpportunityData {
@@ -70,6 +73,7 @@ impl OpportunityCore {
             created_at: self.created_at,
             custom: self.custom.clone(),
             placement: self.placement.clone(),
+            relinks: self.relinks.clone(),
         };
         edit(&mut core);
         Arc::new(core)
@@ -121,6 +125,8 @@ struct OpportunityOut<'a> {
     custom: &'a CustomFields,
     #[serde(skip_serializing_if = "Option::is_none")]
     placement: &'a Option<Placement>,
+    #[serde(skip_serializing_if = "Relinks::is_empty")]
+    relinks: &'a Relinks,
 }
 
 /// An opportunity as deserialised, before it is validated.
@@ -149,6 +155,8 @@ struct OpportunityIn {
     custom: CustomFields,
     #[serde(default)]
     placement: Option<Placement>,
+    #[serde(default)]
+    relinks: Relinks,
 }
 
 impl Serialize for OpportunityData {
@@ -179,6 +187,7 @@ impl Serialize for OpportunityData {
             erased: self.erased,
             custom: &self.custom,
             placement: &self.placement,
+            relinks: &self.relinks,
         }
         .serialize(s)
     }
@@ -222,6 +231,7 @@ impl<'de> Deserialize<'de> for OpportunityData {
                 created_at: r.created_at,
                 custom: r.custom,
                 placement: r.placement,
+                relinks: r.relinks,
             }),
             stage: r.stage,
             amount: r.amount,
@@ -258,6 +268,7 @@ impl OpportunityData {
                 created_at: core.created_at,
                 custom: core.custom.erased(),
                 placement: core.placement.clone(),
+                relinks: core.relinks.clone(),
             }),
             stage: self.stage,
             amount: self.amount,
@@ -378,7 +389,10 @@ impl OpportunityData {
             .map_err(|problem| RecordError::Custom {
                 record: RecordKind::Opportunity,
                 problem,
-            })
+            })?;
+        let entries = self.history.len() + self.custom.edits().len();
+        self.relinks
+            .check(RecordKind::Opportunity, self.contact, entries)
     }
 
     /// Whether the overrides are those of the latest override the history records since the

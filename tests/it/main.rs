@@ -18,6 +18,7 @@ mod fields;
 mod funnel;
 mod hardening;
 mod lifecycle;
+mod merge;
 mod pipelines;
 mod properties;
 mod read_back;

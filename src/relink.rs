@@ -1,0 +1,225 @@
+//! Relinks: the entries a merge of contacts writes into the records it moves and the contacts
+//! it merges ([`Relink`], [`MergeNote`]), apart from the merge's plan so that every record
+//! kind (and a contact's corrections) can hold them. Public through `merge`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::RecordError;
+use crate::id::{ContactId, MergeId};
+use crate::kind::RecordKind;
+use crate::text::User;
+
+/// An entry of a record's history that moved it from one contact to another: made by a merge
+/// (to the survivor) or by its undo (back to the merged contact). Its `position` places it
+/// among the record's other entries, as a custom field edit's does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relink {
+    at: DateTime<Utc>,
+    by: User,
+    merge: MergeId,
+    /// Whether it undoes the merge (moves the record back).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    undo: bool,
+    /// The contact before.
+    from: ContactId,
+    /// The contact after.
+    to: ContactId,
+    position: u32,
+}
+
+impl Relink {
+    /// When the record was moved.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// Who moved it (who merged, or unmerged).
+    pub fn by(&self) -> &User {
+        &self.by
+    }
+
+    /// The merge that moved it.
+    pub fn merge(&self) -> MergeId {
+        self.merge
+    }
+
+    /// Whether the entry undoes the merge: the record went back to its former contact.
+    pub fn is_undo(&self) -> bool {
+        self.undo
+    }
+
+    /// The contact before.
+    pub fn from(&self) -> ContactId {
+        self.from
+    }
+
+    /// The contact after.
+    pub fn to(&self) -> ContactId {
+        self.to
+    }
+
+    /// How many entries of the record's history (its own and its custom field edits) came
+    /// before it.
+    pub fn position(&self) -> usize {
+        self.position as usize
+    }
+}
+
+/// The relinks of a record, oldest first. None costs one pointer in the record and nothing
+/// stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Relinks(Option<Arc<[Relink]>>);
+
+impl Relinks {
+    /// The relinks, oldest first.
+    pub fn as_slice(&self) -> &[Relink] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+
+    /// Whether the record was never moved.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The contact the record had when it was created: the first relink's contact before, or
+    /// `current` when it was never moved.
+    pub fn first_contact(&self, current: ContactId) -> ContactId {
+        self.as_slice().first().map_or(current, |r| r.from)
+    }
+
+    /// The same relinks and one more, moving the record to `to` after `entries` entries of its
+    /// history, by `merge` (or its undo).
+    pub(crate) fn pushed(
+        &self,
+        step: &Step<'_>,
+        from: ContactId,
+        to: ContactId,
+        entries: usize,
+    ) -> Relinks {
+        let relink = Relink {
+            at: step.at,
+            by: step.by.clone(),
+            merge: step.merge,
+            undo: step.undo,
+            from,
+            to,
+            position: u32::try_from(entries).unwrap_or(u32::MAX),
+        };
+        let mut all = self.as_slice().to_vec();
+        all.push(relink);
+        Relinks(Some(all.into()))
+    }
+
+    /// Checks what every stored record's relinks hold: each is placed no earlier than the one
+    /// before it and within the record's `entries` other entries, no earlier in time, each
+    /// starts from the contact the one before ended in, and the last ends in `contact`.
+    pub(crate) fn check(
+        &self,
+        record: RecordKind,
+        contact: ContactId,
+        entries: usize,
+    ) -> Result<(), RecordError> {
+        let invariant = |problem| {
+            Err(RecordError::Invariant {
+                record,
+                field: "relinks",
+                problem,
+            })
+        };
+        let all = self.as_slice();
+        if all
+            .windows(2)
+            .any(|w| w[1].position < w[0].position || w[1].at < w[0].at)
+        {
+            return invariant("a relink is placed or dated before the one before it");
+        }
+        if all.last().is_some_and(|r| r.position() > entries) {
+            return invariant("a relink is placed after the record's last entry");
+        }
+        let chained = all.windows(2).all(|w| w[0].to == w[1].from)
+            && all.last().is_none_or(|r| r.to == contact);
+        if !chained {
+            return invariant("the contact differs from the latest relink's");
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Relinks {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Relinks {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Relinks, D::Error> {
+        let all = Vec::<Relink>::deserialize(d)?;
+        Ok(match all.is_empty() {
+            true => Relinks::default(),
+            false => Relinks(Some(all.into())),
+        })
+    }
+}
+
+/// What a merge (or its undo) writes into each entry: which merge, when, by whom.
+#[derive(Debug, Clone)]
+pub(crate) struct Step<'a> {
+    pub(crate) merge: MergeId,
+    pub(crate) undo: bool,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) by: &'a User,
+}
+
+/// What a contact's correction made by a merge says of it: which merge, the survivor, the
+/// contacts merged into it, and whether the correction undoes the merge. The survivor's
+/// correction holds its details before and after; each merged contact's keeps its details
+/// (the entry only says that it was merged, or that it is a contact again).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeNote {
+    merge: MergeId,
+    survivor: ContactId,
+    merged: Vec<ContactId>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    undo: bool,
+}
+
+impl MergeNote {
+    pub(crate) fn new(step: &Step<'_>, survivor: ContactId, merged: Vec<ContactId>) -> MergeNote {
+        MergeNote {
+            merge: step.merge,
+            survivor,
+            merged,
+            undo: step.undo,
+        }
+    }
+
+    /// The merge.
+    pub fn merge(&self) -> MergeId {
+        self.merge
+    }
+
+    /// The contact the others were merged into.
+    pub fn survivor(&self) -> ContactId {
+        self.survivor
+    }
+
+    /// The contacts merged into the survivor.
+    pub fn merged(&self) -> &[ContactId] {
+        &self.merged
+    }
+
+    /// Whether the entry undoes the merge.
+    pub fn is_undo(&self) -> bool {
+        self.undo
+    }
+
+    /// Whether `contact` takes part in the merge.
+    pub(crate) fn names(&self, contact: ContactId) -> bool {
+        self.survivor == contact || self.merged.contains(&contact)
+    }
+}
