@@ -143,7 +143,7 @@ impl<S> std::fmt::Debug for AsyncCrm<S> {
 )]
 impl<S: AsyncStore> AsyncCrm<S> {
     /// The steps, over this facade's store, whose calls are awaited.
-    fn steps(&self) -> Steps<'_, Awaited<'_, S>> {
+    pub(super) fn steps(&self) -> Steps<'_, Awaited<'_, S>> {
         Steps {
             store: Awaited(self.store()),
             settings: &self.sync.settings,
@@ -192,42 +192,6 @@ impl<S: AsyncStore> AsyncCrm<S> {
         actor: &'a User,
     ) -> impl Future<Output = Result<Vec<Visible>, CrmError<S::Error>>> + Send + 'a {
         async move { self.steps().find_contacts_by_email(email, actor).await }
-    }
-
-    /// See [`Crm::plan_merge`].
-    pub fn plan_merge<'a>(
-        &'a self,
-        survivor: ContactId,
-        merged: &'a [ContactId],
-        choices: crate::merge::MergeChoices,
-        actor: &'a User,
-    ) -> impl Future<Output = Result<crate::merge::MergePlan, CrmError<S::Error>>> + Send + 'a {
-        async move {
-            self.steps()
-                .plan_merge(survivor, merged, choices, actor)
-                .await
-        }
-    }
-
-    /// See [`Crm::merge`].
-    pub fn merge<'a>(
-        &'a self,
-        plan: &'a crate::merge::MergePlan,
-        actor: &'a User,
-    ) -> impl Future<Output = Result<super::merge::MergeOutcome, CrmError<S::Error>>> + Send + 'a
-    {
-        async move { self.steps().merge(plan, actor).await }
-    }
-
-    /// See [`Crm::unmerge`].
-    pub fn unmerge<'a>(
-        &'a self,
-        survivor: ContactId,
-        merge: crate::merge::MergeId,
-        actor: &'a User,
-    ) -> impl Future<Output = Result<super::merge::MergeOutcome, CrmError<S::Error>>> + Send + 'a
-    {
-        async move { self.steps().unmerge(survivor, merge, actor).await }
     }
 
     /// See [`Crm::duplicates_of_contact`].

@@ -126,6 +126,42 @@ impl<S: Store> Crm<S> {
     }
 }
 
+impl<S: AsyncStore> AsyncCrm<S> {
+    /// See [`Crm::plan_merge`].
+    pub fn plan_merge<'a>(
+        &'a self,
+        survivor: ContactId,
+        merged: &'a [ContactId],
+        choices: MergeChoices,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<MergePlan, CrmError<S::Error>>> + Send + 'a {
+        async move {
+            self.steps()
+                .plan_merge(survivor, merged, choices, actor)
+                .await
+        }
+    }
+
+    /// See [`Crm::merge`].
+    pub fn merge<'a>(
+        &'a self,
+        plan: &'a MergePlan,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<MergeOutcome, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().merge(plan, actor).await }
+    }
+
+    /// See [`Crm::unmerge`].
+    pub fn unmerge<'a>(
+        &'a self,
+        survivor: ContactId,
+        merge: MergeId,
+        actor: &'a User,
+    ) -> impl Future<Output = Result<MergeOutcome, CrmError<S::Error>>> + Send + 'a {
+        async move { self.steps().unmerge(survivor, merge, actor).await }
+    }
+}
+
 /// What a plan reads: the contacts, and the records of the merged ones.
 struct Read {
     survivor: Versioned<Contact>,
