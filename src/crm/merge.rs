@@ -126,6 +126,11 @@ impl<S: Store> Crm<S> {
     }
 }
 
+/// As `AsyncCrm`'s other methods: each future is `Send`.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an `async fn` cannot declare that its future is `Send`"
+)]
 impl<S: AsyncStore> AsyncCrm<S> {
     /// See [`Crm::plan_merge`].
     pub fn plan_merge<'a>(
