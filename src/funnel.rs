@@ -186,8 +186,13 @@ pub trait Contributes {
 }
 
 impl Contributes for Contact {
+    /// The contact, at the top of the funnel; nothing for a contact merged into another (a
+    /// duplicate of its survivor, which holds its records now).
     fn contribution(&self) -> Contribution {
-        Contribution(Part::Contact(self.id()))
+        match self.merged_into() {
+            Some(_) => Contribution(Part::Nothing),
+            None => Contribution(Part::Contact(self.id())),
+        }
     }
 }
 
@@ -656,7 +661,8 @@ impl PipelineReport {
         }
     }
 
-    /// How many contacts the report counted, erased ones included.
+    /// How many contacts the report counted, erased ones included, merged ones not (each is
+    /// a duplicate of the contact it was merged into).
     pub fn contacts(&self) -> u64 {
         self.contacts
     }

@@ -485,6 +485,8 @@ macro_rules! store_conformance {
                     records_are_listed_by_duplicate_key,
                 conformance_duplicate_keys_follow_edits_and_erasure =>
                     duplicate_keys_follow_edits_and_erasure,
+                conformance_records_follow_a_merge_of_their_contact =>
+                    records_follow_a_merge_of_their_contact,
             );
 
             #[test]

@@ -101,6 +101,17 @@ enum Breakage {
     /// The duplicate keys a record was created with stay: updates (a correction, an erasure)
     /// do not move them.
     DuplicateKeysNotMoved,
+    /// A record's contact is indexed as it was created: a merge (a relink) does not move it.
+    ContactFixedAtCreation,
+}
+
+/// The contact `record` is indexed under: its contact, or, when the breakage keeps it as it
+/// was created, the contact it had before its first relink.
+fn indexed_contact(record: &Record, breakage: Breakage) -> Option<ContactId> {
+    match (breakage, record.relinks().first()) {
+        (Breakage::ContactFixedAtCreation, Some(first)) => Some(first.from()),
+        _ => record.contact(),
+    }
 }
 
 /// What the plain store reports when it meets a row planted as unreadable.
@@ -373,7 +384,7 @@ impl Store for Plain {
                 let mut found = state
                     .records
                     .values()
-                    .filter(|(r, _)| r.contact() == Some(*contact))
+                    .filter(|(r, _)| indexed_contact(r, self.breakage) == Some(*contact))
                     .count();
                 if self.breakage == Breakage::RecordsOfCountsOwnWrites {
                     found += batch
@@ -506,7 +517,9 @@ impl Store for Plain {
                         .regarding()
                         .is_none_or(|about| r.regarding() == Some(about)))
                 && (self.breakage == Breakage::ContactIgnored
-                    || query.contact().is_none_or(|c| r.contact() == Some(c)))
+                    || query
+                        .contact()
+                        .is_none_or(|c| indexed_contact(r, self.breakage) == Some(c)))
                 && query
                     .organization()
                     .is_none_or(|o| r.organization() == Some(o))
@@ -863,6 +876,10 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             Box::new(move || cases::duplicate_keys_follow_edits_and_erasure(new)),
         ),
         (
+            "records_follow_a_merge_of_their_contact",
+            Box::new(move || cases::records_follow_a_merge_of_their_contact(new)),
+        ),
+        (
             "bad_records_are_reported_in_pages_and_scans",
             Box::new(move || cases::bad_records_are_reported_in_pages_and_scans(new, corrupt)),
         ),
@@ -1041,6 +1058,10 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
         (
             Breakage::DuplicateKeysNotMoved,
             "duplicate_keys_follow_edits_and_erasure",
+        ),
+        (
+            Breakage::ContactFixedAtCreation,
+            "records_follow_a_merge_of_their_contact",
         ),
     ];
     let passing = failing_cases(Breakage::None);

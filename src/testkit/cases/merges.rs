@@ -1,0 +1,114 @@
+//! A merge of contacts through the facade, as a store sees it: records whose contact changes
+//! (a relink, an entry of their history) move in the index by contact, the merged contact
+//! leaves the email index and the duplicate keys, and an unmerge moves everything back.
+
+use super::*;
+use crate::activity::{ActivityDetails, ActivityKind};
+use crate::contact::Contact;
+use crate::merge::MergeChoices;
+use crate::text::Summary;
+
+/// Contact B's lead, activity and task, merged into contact A: listings by contact find them
+/// under A and none under B (two a page), the activity about B is about A, B's email finds A
+/// alone and B's duplicate keys do not list B; a copy of B's lead read before the merge is a
+/// stale history; after the unmerge everything lists as before.
+pub fn records_follow_a_merge_of_their_contact<S: Store>(new: impl Fn() -> S) {
+    let store = new();
+    let sample = Sample::new(171);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let create = || {
+        crm.create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .must()
+            .into_contact()
+    };
+    let (a, b) = (create(), create());
+    let lead = crm.open_lead(&b, sample.interest(), me).must();
+    let details = ActivityDetails::new(ActivityKind::Call, Summary::new("a call").must());
+    let activity = crm.log_activity_on_contact(&b, details, me).must();
+    let stale_lead = Versioned::new(Record::from(lead.value().duplicate()), lead.version());
+    let of = |contact: &Versioned<Contact>, kind: RecordKind| {
+        let query = Query::of_kind(kind).of_contact(contact.id());
+        page_through(&store, &query, 2, &mut || {})
+    };
+    let about = |contact: &Versioned<Contact>| {
+        let query = Query::activities_about(contact.id());
+        page_through(&store, &query, 2, &mut || {})
+    };
+    let (lead_id, activity_id) = (RecordId::from(lead.id()), RecordId::from(activity.id()));
+    let b_keys = Record::from(b.value().clone()).duplicate_keys();
+    let plan = crm
+        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
+        .must();
+    let merged = crm.merge(&plan, me).must();
+
+    assert_eq!(
+        of(&a, RecordKind::Lead),
+        [lead_id],
+        "the lead listed under its new contact"
+    );
+    assert_eq!(
+        of(&b, RecordKind::Lead),
+        [],
+        "the lead no longer listed under its former contact"
+    );
+    assert_eq!(of(&a, RecordKind::Activity), [activity_id]);
+    assert_eq!(of(&b, RecordKind::Activity), []);
+    assert_eq!(
+        about(&a),
+        [activity_id],
+        "the activity about the merged contact is about the survivor"
+    );
+    assert_eq!(about(&b), []);
+    let email = b.email().expect("the sample's contacts have an email");
+    let found: Vec<_> = store
+        .find_contacts_by_email(email)
+        .must()
+        .iter()
+        .map(|c| c.id())
+        .collect();
+    assert_eq!(
+        found,
+        [] as [crate::id::ContactId; 0],
+        "a merged contact is not found by its email"
+    );
+    for key in &b_keys {
+        let query = Query::of_kind(RecordKind::Contact).with_duplicate_key(key.clone());
+        let listed = page_through(&store, &query, 2, &mut || {});
+        assert!(
+            !listed.contains(&RecordId::from(b.id())),
+            "a merged contact listed by its {} key",
+            key.kind()
+        );
+    }
+    // A copy of the lead read before the merge, written at the lead's current version: the
+    // relink is an entry of its history, so the copy does not extend it.
+    let current = load(&store, lead_id).expect("the lead is stored").version();
+    let mut batch = Batch::new();
+    batch.update(stale_lead.into_inner(), current).must();
+    let refused = store.commit(batch);
+    assert!(
+        matches!(&refused, Err(CommitError::Conflict(c)) if c.kind == ConflictKind::StaleHistory),
+        "a copy of a record from before a merge written back: expected a stale history, got {refused:?}"
+    );
+
+    crm.unmerge(a.id(), merged.merge, me).must();
+    assert_eq!(
+        of(&b, RecordKind::Lead),
+        [lead_id],
+        "the lead back under its contact"
+    );
+    assert_eq!(of(&a, RecordKind::Lead), []);
+    assert_eq!(about(&b), [activity_id]);
+    let found: Vec<_> = store
+        .find_contacts_by_email(email)
+        .must()
+        .iter()
+        .map(|c| c.id())
+        .collect();
+    assert_eq!(
+        found,
+        [b.id()],
+        "an unmerged contact is found by its email again"
+    );
+}
