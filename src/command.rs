@@ -437,6 +437,20 @@ pub enum Command {
         #[serde(default)]
         note: Option<Note>,
     },
+    /// Contacts merged as planned ([`Crm::merge`](crate::Crm::merge)): the plan
+    /// [`Crm::plan_merge`](crate::Crm::plan_merge) made (boxed: the largest command), which
+    /// the step plans again and applies if nothing changed since.
+    Merge {
+        /// The plan.
+        plan: Box<crate::merge::MergePlan>,
+    },
+    /// A merge undone ([`Crm::unmerge`](crate::Crm::unmerge)).
+    Unmerge {
+        /// The contact the others were merged into.
+        survivor: ContactId,
+        /// The merge.
+        merge: crate::merge::MergeId,
+    },
 }
 
 /// Whether [`Crm::reassign_contact`](crate::Crm::reassign_contact) hands over the contact's open records too.
@@ -460,8 +474,9 @@ fn contact_only() -> Cascade {
 
 impl Command {
     /// The record the step needs read before it runs, and the version the caller read:
-    /// `None` for a record to create, and for an activity or a task (whose step reads the
-    /// record it is about itself); no version for a lead to open.
+    /// `None` for a record to create, for an activity or a task (whose step reads the
+    /// record it is about itself) and for a merge and its undo (which read every contact
+    /// they name themselves); no version for a lead to open.
     pub fn target(&self) -> Option<(RecordId, Option<Version>)> {
         let lead = |id: &LeadId, v: &Version| Some((RecordId::Lead(*id), Some(*v)));
         let opportunity =
@@ -470,7 +485,9 @@ impl Command {
             Command::CreateContact { .. }
             | Command::CreateOrganization { .. }
             | Command::LogActivity { .. }
-            | Command::AddTask { .. } => None,
+            | Command::AddTask { .. }
+            | Command::Merge { .. }
+            | Command::Unmerge { .. } => None,
             Command::OpenLead { contact, .. } => Some((RecordId::Contact(*contact), None)),
             Command::CorrectContact {
                 contact, version, ..
@@ -622,6 +639,8 @@ impl Command {
         "create_organization",
         "set_fields",
         "move_stage",
+        "merge",
+        "unmerge",
     ];
 
     /// The step's name, as in `"step"`.
@@ -661,6 +680,8 @@ impl Command {
             Command::ReassignAccount { .. } => "reassign_account",
             Command::SetFields { .. } => "set_fields",
             Command::MoveStage { .. } => "move_stage",
+            Command::Merge { .. } => "merge",
+            Command::Unmerge { .. } => "unmerge",
         }
     }
 }

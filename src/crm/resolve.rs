@@ -72,6 +72,8 @@ pub(super) enum Resolved {
     LinkContact(Versioned<Contact>, crate::id::OrganizationId),
     UnlinkContact(Versioned<Contact>),
     EraseContact(Versioned<Contact>),
+    Merge(Box<crate::merge::MergePlan>),
+    Unmerge(ContactId, crate::id::MergeId),
     OverrideDiscovery(Versioned<Opportunity<Discovery>>, Probability, Option<Note>),
     OverrideProposal(Versioned<Opportunity<Proposal>>, Probability, Option<Note>),
     OverrideNegotiation(
@@ -176,6 +178,8 @@ pub(super) fn resolve<E>(
             details,
             fields,
         } => return Ok(R::AddTask(record, WithFields::new(details, fields))),
+        C::Merge { plan } => return Ok(R::Merge(plan)),
+        C::Unmerge { survivor, merge } => return Ok(R::Unmerge(survivor, merge)),
         command => command,
     };
     // Every other command names its record: the fallback is never taken (and would be a
@@ -495,6 +499,8 @@ pub(super) fn resolve<E>(
             },
             _,
         ) => R::CreateContact(WithFields::new(details, fields), on_duplicate),
+        (C::Merge { plan }, _) => R::Merge(plan),
+        (C::Unmerge { survivor, merge }, _) => R::Unmerge(survivor, merge),
     })
 }
 
@@ -526,8 +532,17 @@ pub(super) fn handed(h: HandedOver) -> Executed {
 }
 
 /// An erasure's records: the contact, then every record erased with it.
+/// A merge's (or its undo's) writes: the survivor, the merged contacts, the records moved.
+pub(super) fn merged(m: super::merge::MergeOutcome) -> Executed {
+    let mut records = vec![written(m.survivor)];
+    records.extend(m.merged.into_iter().map(written));
+    records.extend(m.moved.into_iter().map(written));
+    Executed { records }
+}
+
 pub(super) fn erased(e: ErasureReport) -> Executed {
     let mut records = vec![written(e.contact)];
+    records.extend(e.merged.into_iter().map(written));
     records.extend(e.leads.into_iter().map(written));
     records.extend(e.opportunities.into_iter().map(written));
     records.extend(e.accounts.into_iter().map(written));

@@ -689,6 +689,10 @@ impl<B: Backend> Steps<'_, B> {
             }
             R::UnlinkContact(c) => one(written(self.unlink_contact(c, actor).await?)),
             R::EraseContact(c) => resolve::erased(self.erase_contact(c, actor).await?),
+            R::Merge(plan) => resolve::merged(self.merge(&plan, actor).await?),
+            R::Unmerge(survivor, merge) => {
+                resolve::merged(self.unmerge(survivor, merge, actor).await?)
+            }
             R::OverrideDiscovery(o, p, r) => {
                 one(written(self.override_probability(o, p, r, actor).await?))
             }

@@ -313,6 +313,7 @@ where
         .route("/events", get(events::<S>))
         .route("/fields", get(fields::<S>))
         .route("/fields/changes", post(change_fields::<S>))
+        .route("/merges/plan", post(plan_merge::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Inside the authentication: only valid keys have a bucket.
@@ -582,6 +583,15 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
                     _ => "args.stage",
                 };
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "stage", message).at(at)
+            }
+            CrmError::MergeRefused(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "merge_refused", message)
+            }
+            CrmError::ContactMerged { into, .. } => {
+                let mut e =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "contact_merged", message);
+                e.body.existing = Some(into.as_uuid().to_string());
+                e
             }
             _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
         }
@@ -977,6 +987,38 @@ async fn fields<S: AsyncStore + Send + Sync + 'static>(
     Extension(who): Extension<Authenticated>,
 ) -> Result<axum::Json<prospect::fields::FieldSchema>, ApiError> {
     Ok(axum::Json(served.crm.field_schema(&who.user).await?))
+}
+
+/// A merge to plan, as sent: the survivor, the contacts to merge into it, and which contact's
+/// value to keep per field (optional).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeRequest {
+    survivor: prospect::ContactId,
+    merged: Vec<prospect::ContactId>,
+    #[serde(default)]
+    choices: prospect::merge::MergeChoices,
+}
+
+/// Plans a merge of contacts ([`Crm::plan_merge`](prospect::Crm::plan_merge)): nothing is
+/// written; the plan is what the `merge` command takes.
+async fn plan_merge<S: AsyncStore + Send + Sync + 'static>(
+    Extension(served): Extension<Arc<Served<S>>>,
+    Extension(who): Extension<Authenticated>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<prospect::merge::MergePlan>, ApiError> {
+    let MergeRequest {
+        survivor,
+        merged,
+        choices,
+    } = json_body(&headers, &body, "a merge to plan")?;
+    Ok(axum::Json(
+        served
+            .crm
+            .plan_merge(survivor, &merged, choices, &who.user)
+            .await?,
+    ))
 }
 
 /// A change of the field schema, as sent: the version it was read at, and the change.

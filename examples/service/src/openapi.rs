@@ -14,8 +14,9 @@ use std::sync::{Arc, OnceLock};
 use chrono::TimeZone;
 use prospect::access::AllowAll;
 use prospect::memory::MemoryStore;
+use prospect::merge::MergeChoices;
 use prospect::uuid::Uuid;
-use prospect::{Command, Crm, FixedClock, SequentialIds, User};
+use prospect::{Command, Contact, ContactId, Crm, FixedClock, SequentialIds, User};
 use serde_json::{Map, Value, json};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -32,6 +33,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/events"),
     ("get", "/fields"),
     ("post", "/fields/changes"),
+    ("post", "/merges/plan"),
     ("get", "/openapi.json"),
 ];
 
@@ -383,6 +385,35 @@ pub fn document() -> Result<utoipa::openapi::OpenApi, String> {
                         schema."),
                 ]),
             }},
+            "/merges/plan": {"post": {
+                "operationId": "plan_merge",
+                "summary": "Plan a merge of contacts",
+                "description": "Plans the merge of `merged` into `survivor` \
+                    (`prospect::merge::MergePlan`): every record it would move, the survivor's \
+                    details once merged, the value kept for each field the contacts hold \
+                    differently (`choices` picks the contact per field), and every refusal. \
+                    Nothing is written: send the plan back in a `merge` command, which applies \
+                    it if nothing changed since; `unmerge` undoes a merge.",
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["survivor", "merged"],
+                        "additionalProperties": false,
+                        "properties": {"survivor": {"type": "string", "format": "uuid"},
+                            "merged": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                            "choices": {"type": "object", "additionalProperties":
+                                {"type": "string", "format": "uuid"}}}},
+                    "example": {"survivor": "019b76da-ef00-7000-8000-000000000000",
+                        "merged": ["019b76da-ef00-7000-8000-000000000007"],
+                        "choices": {"email": "019b76da-ef00-7000-8000-000000000007"}},
+                }}},
+                "responses": with(json!({"200": {"description": "The plan.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}), &[
+                    ("400", "The body does not read as a merge to plan (`path` names the field)."),
+                    ("403", "The access policy does not let the key's user read a contact's \
+                        personal data."),
+                    ("404", "A contact does not exist, or the key's user may not read it."),
+                    ("415", "The body is not `application/json`."),
+                ]),
+            }},
             "/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "This document",
@@ -639,6 +670,29 @@ pub fn examples() -> Result<Vec<StepExample>, String> {
         json!({"opportunity": o, "version": v, "pipeline": "new_business", "stage": "demo",
         "note": "Demo booked"}),
     )?;
+    // A duplicate of the contact, merged into it and unmerged.
+    let (d, _) = s.run(
+        "create_contact",
+        json!({"details": {"party": {"kind": "person", "name": "Ada Lovelace"},
+        "email": "ada.lovelace@mail.example", "source": "event"}}),
+    )?[0];
+    let (survivor, duplicate) = (ContactId::from_uuid(c), ContactId::from_uuid(d));
+    let plan = s
+        .crm
+        .plan_merge(survivor, &[duplicate], MergeChoices::new(), &s.me)
+        .map_err(|e| e.to_string())?;
+    s.run("merge", json!({"plan": plan}))?;
+    let merge = s
+        .crm
+        .load::<Contact>(duplicate, &s.me)
+        .map_err(|e| e.to_string())?
+        .value()
+        .corrections()
+        .last()
+        .and_then(|c| c.merge())
+        .map(|n| n.merge())
+        .ok_or("the merged contact has no merge entry")?;
+    s.run("unmerge", json!({"survivor": c, "merge": merge}))?;
     let contact = s.version_of(c)?;
     let (c, v) = s.run(
         "reassign_contact",

@@ -1113,3 +1113,70 @@ async fn a_contacts_duplicates_are_found_over_http() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["path"], json!("kind"), "{body}");
 }
+
+/// Duplicates merged over HTTP: planned (`POST /merges/plan`), applied by the `merge` command
+/// (the merged contact's lead moves; a second `merge` of the same plan is refused, naming why),
+/// and undone by `unmerge`.
+#[tokio::test]
+async fn contacts_are_merged_and_unmerged_over_http() {
+    let sample = Sample::new(84);
+    let client = Client::new(&sample);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let written = client
+            .step(json!({"step": "create_contact", "args": {"details": of(&sample.contact_details())}}))
+            .await;
+        ids.push(written[0]["record"]["id"].as_str().unwrap().to_string());
+    }
+    let lead = client
+        .step(json!({"step": "open_lead", "args": {"contact": ids[1],
+            "interest": of(&sample.interest())}}))
+        .await;
+    let lead_id = lead[0]["record"]["id"].as_str().unwrap().to_string();
+    let request = json!({"survivor": ids[0], "merged": [ids[1]], "choices": {"email": ids[1]}});
+    let (status, plan) = client.send("POST", "/merges/plan", Some(request)).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(plan["moved"][0]["record"]["id"], json!(lead_id), "{plan}");
+    let merged = client
+        .step(json!({"step": "merge", "args": {"plan": plan}}))
+        .await;
+    assert_eq!(
+        merged.len(),
+        3,
+        "the survivor, the merged contact, the lead"
+    );
+    let (status, body) = client
+        .send("GET", &format!("/records/lead/{lead_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["records"][0]["record"]["contact"],
+        json!(ids[0]),
+        "{body}"
+    );
+    let (status, body) = client
+        .send(
+            "POST",
+            "/commands",
+            Some(json!({"step": "merge", "args": {"plan": plan}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["kind"], json!("merge_refused"), "{body}");
+    let merge = merged[1]["record"]["corrections"]
+        .as_array()
+        .and_then(|c| c.last())
+        .map(|c| c["merge"]["merge"].clone())
+        .unwrap();
+    client
+        .step(json!({"step": "unmerge", "args": {"survivor": ids[0], "merge": merge}}))
+        .await;
+    let (_, body) = client
+        .send("GET", &format!("/records/lead/{lead_id}"), None)
+        .await;
+    assert_eq!(
+        body["records"][0]["record"]["contact"],
+        json!(ids[1]),
+        "{body}"
+    );
+}
