@@ -17,8 +17,16 @@
 //! cargo run --release --example pipeline -- [--contacts N] [--seed S] [--svg PATH]
 //! ```
 //!
-//! It keeps a report up to date one transition at a time while it simulates, and checks at the
-//! end that it equals the report computed by scanning the store.
+//! About one contact in thirty comes back later in the year under another record (a typo in the
+//! family name, another address at the same company, the phone written the national way:
+//! `pipeline/duplicates.rs`). At the year's end each one's duplicates are looked for through the
+//! store's duplicate keys and merged into the first record (a plan, then one commit each); the
+//! output counts them. The generator draws names from 64, two contacts a company, so now and
+//! then two namesakes at one company are found too (and merged, as a user shown the same name,
+//! company and email domain would).
+//!
+//! It keeps a report up to date one transition at a time while it simulates (the merges
+//! included), and checks at the end that it equals the report computed by scanning the store.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -91,6 +99,8 @@ use rng::SplitMix64 as Rng;
 /// PostgreSQL adapter's example, which includes this file, finds it too).
 #[path = "pipeline/custom.rs"]
 mod custom;
+#[path = "pipeline/duplicates.rs"]
+mod duplicates;
 
 /// Every table of weights below has a choice with a weight.
 const NO_WEIGHTS: &str = "an empty table of weights";
@@ -126,6 +136,10 @@ struct Year<Db> {
     year_end: chrono::DateTime<Utc>,
     /// Draws for the custom values and stage moves, apart from `rng` too.
     custom: Rng,
+    /// Draws for the contacts who come back as duplicates, apart from `rng` too.
+    dups: Rng,
+    /// The contacts who will come back as duplicates.
+    planted: Vec<duplicates::Planted>,
 }
 
 type Step<T> = Result<T, Box<dyn Error>>;
@@ -218,11 +232,26 @@ impl<Db: Store> Year<Db> {
         if let Some(owner) = owner {
             details = details.with_owner(User::new(owner)?);
         }
+        // About one contact in thirty comes back later in the year under another record.
+        let comes_back = self.dups.chance(0.03);
+        if comes_back {
+            details = details.with_phone(PhoneNumber::new(duplicates::phone(i))?);
+        }
         let details = WithFields::new(details, custom::contact_values(&mut self.custom));
         let contact = self
             .crm
             .create_contact(details, OnDuplicate::Reuse, &self.marketing)?
             .into_contact();
+        if comes_back {
+            self.planted.push(duplicates::Planted {
+                original: contact.id(),
+                first,
+                last,
+                company: i / 2,
+                phone: duplicates::phone(i),
+                duplicate: None,
+            });
+        }
         self.live.add(&contact.contribution());
         let lead_rate = match source {
             LeadSource::Referral => 0.8,
@@ -634,6 +663,8 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
         marketing: User::new("marketing")?,
         year_end: start + TimeDelta::days(365),
         custom: Rng::new(options.seed ^ 0x0C05_70F1_E1D5),
+        dups: Rng::new(options.seed ^ 0x0D0B_1E5E_ED00),
+        planted: Vec::new(),
     };
     let schema = custom::define(&year.crm, &User::new("admin")?)?;
     let began = Instant::now();
@@ -652,6 +683,18 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
             );
         }
     }
+    // The people who came back under another record, then the duplicates found and merged.
+    let mut planted = std::mem::take(&mut year.planted);
+    for p in &mut planted {
+        duplicates::come_back(
+            &year.crm,
+            &mut year.live,
+            p,
+            &mut year.dups,
+            &year.marketing,
+        )?;
+    }
+    let merges = duplicates::merge_all(&year.crm, &mut year.live, &planted, &User::new("admin")?)?;
     let simulated = began.elapsed();
     let scanned = Instant::now();
     let report = PipelineReport::from_store(year.crm.store())?;
@@ -685,6 +728,12 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
     custom::print_pipelines(&schema, &report);
     custom::print_industries(year.crm.store())?;
     custom::print_segments(year.crm.store(), &schema)?;
+    println!(
+        "Duplicates: {} people came back under another record (a typo in the name, another \
+         email, the phone written nationally); {} of them and {} other contacts found by their \
+         keys, {} merged into the first record, {} records moved to it.\n",
+        merges.planted, merges.found_planted, merges.found_others, merges.merged, merges.moved
+    );
     println!(
         "{} records; simulated in {:.2} s, report by full scan in {:.3} s (the incremental report, kept up to date at every step, is equal)",
         records,
