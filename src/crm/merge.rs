@@ -111,8 +111,10 @@ impl<S: Store> Crm<S> {
     ///
     /// [`CrmError::MergeRefused`] when there is no such merge to undo
     /// ([`Refusal::NotMerged`]), the survivor or a merged contact was erased since
-    /// ([`Refusal::Erased`]), or the survivor was corrected, merged or unmerged since, which
-    /// the undo would overwrite ([`Refusal::ChangedSince`]); [`CrmError::Conflict`] when a
+    /// ([`Refusal::Erased`]), the survivor was corrected, merged or unmerged since, which
+    /// the undo would overwrite, or work grew since from a moved record (an activity or a task
+    /// about it, an opportunity qualified from it), which the undo would split from it
+    /// ([`Refusal::ChangedSince`], naming the record); [`CrmError::Conflict`] when a
     /// record changed meanwhile, or a merged contact's email was taken since; [`CrmError::Forbidden`]
     /// unless `actor` may edit every contact and record it writes; [`CrmError::NotFound`];
     /// [`CrmError::Store`].
@@ -361,16 +363,21 @@ impl<B: Backend> Steps<'_, B> {
         }
         // The survivor's records this merge moved to it (those created for it since stay).
         let mut records = Vec::new();
+        let mut since = Vec::new();
         let mut unreadable = Vec::new();
         for query in plan::ContactRecords::of(survivor).queries() {
             self.list_all(&query, &mut |page| {
-                records.extend(page.records.into_iter().filter(|r| {
-                    r.value().contact() == Some(survivor)
-                        && r.value()
-                            .relinks()
-                            .last()
-                            .is_some_and(|l| l.merge() == merge && !l.is_undo())
-                }));
+                for record in page.records {
+                    let value = record.value();
+                    if value.contact() != Some(survivor) {
+                        continue;
+                    }
+                    let moved = value.relinks().last();
+                    match moved.is_some_and(|l| l.merge() == merge && !l.is_undo()) {
+                        true => records.push(record),
+                        false => since.push(record.into_inner()),
+                    }
+                }
                 unreadable.extend(page.unreadable);
             })
             .await?;
@@ -380,6 +387,11 @@ impl<B: Backend> Steps<'_, B> {
                 kind: u.kind,
                 id: u.id.clone(),
             });
+        }
+        // Work that grew since from a moved record (an activity or a task about it, an
+        // opportunity qualified from it) would be split from it: the undo refuses, naming it.
+        if let Some(grown) = since.iter().find(|r| grew_from(r, &records)) {
+            return refuse(Refusal::ChangedSince { record: grown.id() });
         }
         let read = Read {
             survivor: loaded,
@@ -446,6 +458,17 @@ impl<B: Backend> Steps<'_, B> {
             permit,
         )
         .await
+    }
+}
+
+/// Whether `record`, made for the survivor after the merge, is about one of the records the
+/// merge `moved` or was qualified from one.
+fn grew_from(record: &Record, moved: &[Versioned<Record>]) -> bool {
+    let is_moved = |id: RecordId| moved.iter().any(|m| m.id() == id);
+    match record {
+        Record::Activity(_) | Record::Task(_) => record.regarding().is_some_and(is_moved),
+        Record::Opportunity(o) => is_moved(o.lead().into()),
+        _ => false,
     }
 }
 

@@ -212,8 +212,9 @@ pub enum Refusal {
         survivor: ContactId,
     },
     /// An undo: the record changed since the merge in a way the undo would overwrite (the
-    /// survivor's details corrected, or it merged or unmerged again; a record moved by
-    /// another merge since).
+    /// survivor's details corrected, or it merged or unmerged again), or grew since from a
+    /// record the merge moved (an activity or a task about it, an opportunity qualified from
+    /// it), which the undo would split from it.
     #[error("{record} changed since the merge: the undo would overwrite it")]
     ChangedSince {
         /// The record.

@@ -7,7 +7,7 @@ use prospect::event::Payload;
 use prospect::funnel::Scope;
 use prospect::memory::MemoryStore;
 use prospect::merge::{ContactField, MergeChoices, Refusal};
-use prospect::record::{Record, RecordId, RecordKind};
+use prospect::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
 use prospect::store::Versioned;
 use prospect::testkit::Sample;
 use prospect::*;
@@ -427,4 +427,46 @@ proptest! {
         prop_assert_eq!(observable(&store), before);
         prop_assert_eq!(crm.report(&Scope::all(), me).unwrap(), report);
     }
+}
+
+#[test]
+fn an_undo_is_rebased_over_work_on_moved_records_and_refused_when_work_grew_from_them() {
+    let sample = Sample::new(76);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let a = contact_with(&crm, &sample, Has::NONE);
+    let b = contact_with(&crm, &sample, Has::NONE);
+    let lead = crm.open_lead(&b, sample.interest(), me).unwrap();
+    let lead_id = lead.id();
+    let plan = crm
+        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
+        .unwrap();
+    let merged = crm.merge(&plan, me).unwrap();
+    // The moved lead is worked for its new contact: the undo is rebased over that (the lead
+    // goes back to Bob, working as it is now).
+    let lead = crm.load::<Lead<state::New>>(lead_id, me).unwrap();
+    crm.log_touch(lead, sample.touch(), me).unwrap();
+    crm.unmerge(a.id(), merged.merge, me).unwrap();
+    let lead = crm.load::<AnyLead>(lead_id, me).unwrap();
+    assert_eq!(lead.value().contact(), b.id());
+    assert_eq!(lead.value().status(), state::LeadStatus::Working);
+
+    // Merged again, and this time the lead is qualified for the survivor: the opportunity
+    // grew from a moved record, which the undo would split from it, so it is refused.
+    let a = crm.load::<Contact>(a.id(), me).unwrap();
+    let plan = crm
+        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
+        .unwrap();
+    let merged = crm.merge(&plan, me).unwrap();
+    let lead = crm.load::<Lead<state::Working>>(lead_id, me).unwrap();
+    let Qualified { opportunity, .. } = crm.qualify(lead, sample.qualification(), me).unwrap();
+    let refused = crm.unmerge(a.id(), merged.merge, me);
+    let named = RecordId::from(opportunity.id());
+    assert!(
+        matches!(&refused, Err(CrmError::MergeRefused(r)) if r[..] == [Refusal::ChangedSince { record: named }]),
+        "{refused:?}"
+    );
+    let opportunity = crm.load::<AnyOpportunity>(opportunity.id(), me).unwrap();
+    assert_eq!(opportunity.value().contact(), a.id());
 }
