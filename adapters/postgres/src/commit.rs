@@ -360,15 +360,72 @@ pub(crate) async fn unchanged_checks(
     Ok(None)
 }
 
+/// How the batch's updates change the number of records naming each contact the batch counts
+/// ([`Batch::require_records_of`](prospect::store::Batch::require_records_of)): a record a
+/// merge moves names another contact after its write than before. Read before the writes, by
+/// id: each update requires its record's version, so what it read is what the write replaces.
+/// Empty (and no statement) when the batch counts no contact's records.
+pub(crate) async fn moved_by_updates(
+    transaction: &Transaction<'_>,
+    tenant: &Uuid,
+    prepared: &Prepared,
+) -> Result<Vec<(Uuid, i64)>, PostgresError> {
+    let updated: Vec<&PreparedWrite> = prepared
+        .writes
+        .iter()
+        .filter(|w| w.expect != Precondition::Absent && w.contact.is_some())
+        .collect();
+    if prepared.records_of.is_empty() || updated.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = updated.iter().map(|w| w.id.as_uuid()).collect();
+    let statement = transaction
+        .prepare_cached(
+            "SELECT id, contact FROM records
+              WHERE tenant = $1
+                AND kind IN ('lead', 'opportunity', 'account', 'activity', 'task')
+                AND id = ANY($2)",
+        )
+        .await?;
+    let before: std::collections::HashMap<Uuid, Option<Uuid>> = transaction
+        .query(&statement, &[tenant, &ids])
+        .await?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    Ok(prepared
+        .records_of
+        .iter()
+        .map(|(contact, _)| {
+            let change = updated
+                .iter()
+                .map(|w| {
+                    let now = i64::from(w.contact == Some(*contact));
+                    let was = before.get(&w.id.as_uuid()).copied().flatten();
+                    now - i64::from(was == Some(*contact))
+                })
+                .sum();
+            (*contact, change)
+        })
+        .collect())
+}
+
 /// The conflict of the first contact not named by as many records as required, counted once
 /// the batch's writes are applied: after its row locks, so that a record created about the
-/// contact by a commit this one waited for is counted (see [`unchanged_checks`]).
+/// contact by a commit this one waited for is counted (see [`unchanged_checks`]). `moved` is
+/// what the batch's updates changed of each count ([`moved_by_updates`]).
 pub(crate) async fn records_of_checks(
     transaction: &Transaction<'_>,
     tenant: &Uuid,
     prepared: &Prepared,
+    moved: &[(Uuid, i64)],
 ) -> Result<Option<Conflict>, PostgresError> {
     for (contact, count) in &prepared.records_of {
+        let change = moved
+            .iter()
+            .find(|(c, _)| c == contact)
+            .map_or(0, |(_, n)| *n);
+        let count = count.saturating_add(change);
         let statement = transaction
             .prepare_cached(
                 "SELECT count(*) FROM records
@@ -381,7 +438,7 @@ pub(crate) async fn records_of_checks(
             .query_one(&statement, &[tenant, contact])
             .await?
             .get(0);
-        if found != *count {
+        if found != count {
             return Ok(Some(Conflict::records_of_contact(
                 prospect::ContactId::from_uuid(*contact),
             )));

@@ -50,8 +50,8 @@ mod terms;
 
 pub use blocking::BlockingPostgresStore;
 use commit::{
-    Prepared, absent_checks, append_events, apply, claim, records_of_checks, remember_key,
-    stored_version, unchanged_checks,
+    Prepared, absent_checks, append_events, apply, claim, moved_by_updates, records_of_checks,
+    remember_key, stored_version, unchanged_checks,
 };
 use row::{COLUMNS, Row, read, time_key, typed};
 pub use schema::SCHEMA_VERSION;
@@ -541,12 +541,13 @@ async fn statements(
     if let Some(conflict) = unchanged_checks(transaction, tenant, prepared).await? {
         return Ok(Err(conflict));
     }
+    let moved = moved_by_updates(transaction, tenant, prepared).await?;
     for write in &prepared.writes {
         if let Some(conflict) = apply(transaction, tenant, write).await? {
             return Ok(Err(conflict));
         }
     }
-    if let Some(conflict) = records_of_checks(transaction, tenant, prepared).await? {
+    if let Some(conflict) = records_of_checks(transaction, tenant, prepared, &moved).await? {
         return Ok(Err(conflict));
     }
     append_events(transaction, tenant, prepared).await?;
