@@ -66,7 +66,9 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`CrmError::NotFound`] when a contact does not exist or `actor` may not read it;
-    /// [`CrmError::Forbidden`] when they may not read its personal data; [`CrmError::Store`].
+    /// [`CrmError::Forbidden`] when they may not read its personal data, or may not edit a
+    /// contact or a record the merge would write (as [`merge`](Self::merge) requires);
+    /// [`CrmError::Store`].
     pub fn plan_merge(
         &self,
         survivor: ContactId,
@@ -186,6 +188,9 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<MergePlan, CrmError<B::Error>> {
         let read = self.read_merge(survivor, merged, actor).await?;
+        // A plan lists only what its actor may merge: the records it would move are named to
+        // those who may edit them (as the merge requires).
+        let _ = self.allow_edits(&read, actor).await?;
         Ok(MergePlan::new(
             &read.survivor,
             &read.merged,

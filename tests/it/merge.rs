@@ -354,6 +354,7 @@ fn an_undo_that_would_overwrite_a_later_change_is_refused_and_erasure_reaches_me
 
 #[test]
 fn merging_needs_the_right_to_edit_every_record() {
+    use prospect::access::{Action, Directory, Grants, Level, Role, RolePolicy};
     let sample = Sample::new(75);
     let store = MemoryStore::new();
     let crm = sample.crm(&store);
@@ -367,21 +368,56 @@ fn merging_needs_the_right_to_edit_every_record() {
             ..Has::NONE
         },
     );
+    // A viewer without personal data cannot even plan.
     let (viewer, vic) = viewer_without_personal_data(&store);
     let refused = viewer.plan_merge(a.id(), &[b.id()], MergeChoices::new(), &vic);
     assert!(
         matches!(refused, Err(CrmError::Forbidden { .. })),
         "{refused:?}"
     );
+    // An editor of contacts who may not edit tasks: neither the plan nor the merge, naming
+    // the task.
+    let role = Role::new("contacts").unwrap();
+    let grants = Grants::none()
+        .grant_every_kind(Action::Read, Level::All)
+        .grant_every_kind(Action::ReadPersonal, Level::All)
+        .grant(RecordKind::Contact, Action::Edit, Level::All);
+    let cleo = User::new("cleo").unwrap();
+    let editor = Crm::new(&store, RolePolicy::new().with_role(role.clone(), grants))
+        .with_directory(Directory::new().with_user(cleo.clone(), [role], []));
+    let refused = editor.plan_merge(a.id(), &[b.id()], MergeChoices::new(), &cleo);
+    assert!(
+        matches!(
+            &refused,
+            Err(CrmError::Forbidden {
+                kind: RecordKind::Task,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
     let plan = crm
         .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
         .unwrap();
+    let refused = editor.merge(&plan, &cleo);
+    assert!(
+        matches!(
+            &refused,
+            Err(CrmError::Forbidden {
+                kind: RecordKind::Task,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
     let refused = viewer.merge(&plan, &vic);
     assert!(
         matches!(refused, Err(CrmError::Forbidden { .. })),
         "{refused:?}"
     );
     assert_eq!(crm.load::<Contact>(b.id(), me).unwrap().merged_into(), None);
+    // An actor who may edit every record merges it.
+    crm.merge(&plan, me).unwrap();
 }
 
 fn has() -> impl Strategy<Value = Has> {
