@@ -22,5 +22,5 @@
 mod plan;
 
 pub use crate::id::MergeId;
-pub use crate::relink::{MergeNote, Relink, Relinks};
+pub use crate::relink::{MergeNote, Relink};
 pub use plan::{ContactField, Keep, MOST_MERGED, MergeChoices, MergePlan, Moved, Pinned, Refusal};

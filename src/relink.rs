@@ -69,26 +69,21 @@ impl Relink {
     }
 }
 
-/// The relinks of a record, oldest first. None costs one pointer in the record and nothing
+/// The relinks of a record, oldest first, as every record that names a contact holds them
+/// (read through `relinks()`, a slice). None costs one pointer in the record and nothing
 /// stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Relinks(Option<Arc<[Relink]>>);
+pub(crate) struct Relinks(Option<Arc<[Relink]>>);
 
 impl Relinks {
     /// The relinks, oldest first.
-    pub fn as_slice(&self) -> &[Relink] {
+    pub(crate) fn as_slice(&self) -> &[Relink] {
         self.0.as_deref().unwrap_or(&[])
     }
 
     /// Whether the record was never moved.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_none()
-    }
-
-    /// The contact the record had when it was created: the first relink's contact before, or
-    /// `current` when it was never moved.
-    pub fn first_contact(&self, current: ContactId) -> ContactId {
-        self.as_slice().first().map_or(current, |r| r.from)
     }
 
     /// The same relinks and one more, moving the record to `to` after `entries` entries of its

@@ -329,11 +329,17 @@ impl<B: Backend> Steps<'_, B> {
                 .map_err(CrmError::Store)?;
             found.visit_account(loaded);
         }
-        // The contacts merged into it hold what it held: erased with it, in the same commit.
-        let mut merged = Vec::new();
-        for id in contact.merged_contacts() {
+        // The contacts merged into it hold what it held (and those merged into them, when a
+        // survivor was merged in turn): erased with it, in the same commit.
+        let mut merged: Vec<Versioned<Contact>> = Vec::new();
+        let mut pending = contact.merged_contacts();
+        while let Some(id) = pending.pop() {
+            if id == contact.id() || merged.iter().any(|m| m.id() == id) {
+                continue;
+            }
             let loaded = self.load::<Contact>(id).await?;
             let _ = self.allow(actor, Action::Erase, loaded.resource())?;
+            pending.extend(loaded.merged_contacts());
             merged.push(loaded);
         }
         self.apply(

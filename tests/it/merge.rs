@@ -506,3 +506,39 @@ fn an_undo_is_rebased_over_work_on_moved_records_and_refused_when_work_grew_from
     let opportunity = crm.load::<AnyOpportunity>(opportunity.id(), me).unwrap();
     assert_eq!(opportunity.value().contact(), a.id());
 }
+
+#[test]
+fn erasing_a_survivor_reaches_every_contact_merged_into_it_in_turn() {
+    let sample = Sample::new(77);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let a = contact_with(&crm, &sample, Has::NONE);
+    let b = contact_with(&crm, &sample, Has::NONE);
+    let c = contact_with(
+        &crm,
+        &sample,
+        Has {
+            lead: true,
+            ..Has::NONE
+        },
+    );
+    // B into A, then A into C: B's details are held by a contact merged into C's merged one.
+    let plan = crm
+        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
+        .unwrap();
+    crm.merge(&plan, me).unwrap();
+    let plan = crm
+        .plan_merge(c.id(), &[a.id()], MergeChoices::new(), me)
+        .unwrap();
+    let merged = crm.merge(&plan, me).unwrap();
+    let report = crm.erase_contact(merged.survivor, me).unwrap();
+    assert_eq!(report.merged.len(), 2, "A and B");
+    for id in [a.id(), b.id()] {
+        let contact = crm.load::<Contact>(id, me).unwrap();
+        assert!(
+            contact.erasure().is_some(),
+            "{id} erased with its survivor's survivor"
+        );
+    }
+}
