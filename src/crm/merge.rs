@@ -7,7 +7,7 @@ use super::steps::{Backend, Permit, Steps, Subject as _, run};
 use super::*;
 use crate::access::Action;
 use crate::id::MergeId;
-use crate::merge::{MergeChoices, MergeNote, MergePlan, Refusal};
+use crate::merge::{MOST_MERGED, MergeChoices, MergeNote, MergePlan, Refusal};
 use crate::relink::Step;
 use crate::store::{Conflict, Precondition, Unreadable};
 
@@ -65,6 +65,8 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
+    /// [`CrmError::MergeRefused`] when more than [`MOST_MERGED`](crate::merge::MOST_MERGED)
+    /// contacts are named (nothing is read then; every other refusal is in the plan);
     /// [`CrmError::NotFound`] when a contact does not exist or `actor` may not read it;
     /// [`CrmError::Forbidden`] when they may not read its personal data, or may not edit a
     /// contact or a record the merge would write (as [`merge`](Self::merge) requires);
@@ -207,6 +209,12 @@ impl<B: Backend> Steps<'_, B> {
         merged: &[ContactId],
         actor: &User,
     ) -> Result<Read, CrmError<B::Error>> {
+        // Refused before anything is read: a plan sent back may name any number of contacts.
+        if merged.len() > MOST_MERGED {
+            return Err(CrmError::MergeRefused(vec![Refusal::TooMany {
+                count: merged.len(),
+            }]));
+        }
         let survivor = self.load_for::<Contact>(survivor.into(), actor).await?;
         let mut contacts = Vec::with_capacity(merged.len());
         let mut records = Vec::new();

@@ -336,11 +336,6 @@ fn refusals(
     if merged.is_empty() {
         found.push(Refusal::NothingToMerge);
     }
-    if merged.len() > MOST_MERGED {
-        found.push(Refusal::TooMany {
-            count: merged.len(),
-        });
-    }
     let all: Vec<&Versioned<Contact>> = std::iter::once(survivor).chain(merged).collect();
     for (n, contact) in all.iter().enumerate() {
         let id = contact.id();

@@ -292,6 +292,12 @@ fn what_cannot_be_merged_is_refused_with_every_reason() {
         .plan_merge(a.id(), &[], MergeChoices::new(), me)
         .unwrap();
     assert_eq!(nothing.refusals(), [Refusal::NothingToMerge]);
+    let many = vec![b.id(); prospect::merge::MOST_MERGED + 1];
+    let refused = crm.plan_merge(a.id(), &many, MergeChoices::new(), me);
+    assert!(
+        matches!(&refused, Err(CrmError::MergeRefused(r)) if matches!(r[..], [Refusal::TooMany { count: 11 }])),
+        "{refused:?}"
+    );
     // Merged once, a contact is not merged again.
     let plan = crm
         .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
