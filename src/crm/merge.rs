@@ -422,6 +422,10 @@ impl<B: Backend> Steps<'_, B> {
         };
         let undo = MergeNote::new(&step, survivor, note.merged().to_vec());
         let mut batch = Batch::new();
+        // Exactly the records listed name the survivor (counted before this commit's writes):
+        // work created meanwhile about a moved record is a conflict, never split from it.
+        let of_survivor = read.records.len() + since.len();
+        batch.require_records_of(survivor, of_survivor as u64);
         let (current, version) = read.survivor.into_parts();
         // The emails that come back to the index must be free: the survivor's from before the
         // merge, and each merged contact's, unless the survivor holds it now (and gives it
