@@ -238,30 +238,25 @@ impl Record {
 
 /// A relink: when, by whom, which merge, and the contacts before and after.
 fn relink_entry(relink: &Relink) -> u64 {
-    let id = |uuid: uuid::Uuid| {
-        let (high, low) = uuid.as_u64_pair();
-        (high, low)
-    };
-    let [merge, from, to] = [
+    let ids = [
         relink.merge().as_uuid(),
         relink.from().as_uuid(),
         relink.to().as_uuid(),
-    ]
-    .map(id);
-    Fingerprint::new()
-        .str(if relink.is_undo() {
-            "unmerged"
-        } else {
-            "merged"
-        })
+    ];
+    let kind = if relink.is_undo() {
+        "unmerged"
+    } else {
+        "merged"
+    };
+    let f = Fingerprint::new()
+        .str(kind)
         .time(relink.at())
-        .user(relink.by())
-        .u64(merge.0)
-        .u64(merge.1)
-        .u64(from.0)
-        .u64(from.1)
-        .u64(to.0)
-        .u64(to.1)
+        .user(relink.by());
+    ids.iter()
+        .fold(f, |f, id| {
+            let (high, low) = id.as_u64_pair();
+            f.u64(high).u64(low)
+        })
         .finish()
 }
 
