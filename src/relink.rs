@@ -218,3 +218,61 @@ impl MergeNote {
         self.survivor == contact || self.merged.contains(&contact)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn contact(n: u128) -> ContactId {
+        ContactId::from_uuid(uuid::Uuid::from_u128(n))
+    }
+
+    fn relinks(moves: &[(u128, u128, usize, i64)]) -> Relinks {
+        let by = User::new("ann").unwrap();
+        moves
+            .iter()
+            .fold(Relinks::default(), |all, &(from, to, position, second)| {
+                let step = Step {
+                    merge: MergeId::from_uuid(uuid::Uuid::from_u128(9)),
+                    undo: false,
+                    at: Utc.timestamp_opt(second, 0).unwrap(),
+                    by: &by,
+                };
+                all.pushed(&step, contact(from), contact(to), position)
+            })
+    }
+
+    #[test]
+    fn relinks_are_checked_as_a_chain_placed_among_the_other_entries() {
+        let kind = RecordKind::Lead;
+        assert!(Relinks::default().check(kind, contact(1), 1).is_ok());
+        let moved = relinks(&[(1, 2, 1, 10), (2, 1, 3, 20)]);
+        assert!(moved.check(kind, contact(1), 3).is_ok());
+        // The record's contact differs from where the last relink took it.
+        assert!(moved.check(kind, contact(2), 3).is_err());
+        // A relink placed after the record's last entry.
+        assert!(moved.check(kind, contact(1), 2).is_err());
+        // A chain that does not follow itself.
+        assert!(
+            relinks(&[(1, 2, 1, 10), (3, 1, 2, 20)])
+                .check(kind, contact(1), 2)
+                .is_err()
+        );
+        // Placed or dated before the one before.
+        assert!(
+            relinks(&[(1, 2, 2, 10), (2, 1, 1, 20)])
+                .check(kind, contact(1), 2)
+                .is_err()
+        );
+        assert!(
+            relinks(&[(1, 2, 1, 20), (2, 1, 1, 10)])
+                .check(kind, contact(1), 2)
+                .is_err()
+        );
+        // Stored as a list, read back the same; an empty list is none.
+        let text = serde_json::to_string(&moved).unwrap();
+        assert_eq!(serde_json::from_str::<Relinks>(&text).unwrap(), moved);
+        assert!(serde_json::from_str::<Relinks>("[]").unwrap().is_empty());
+    }
+}

@@ -11,7 +11,7 @@ use prospect::record::{AnyLead, AnyOpportunity, Record, RecordId, RecordKind};
 use prospect::store::Versioned;
 use prospect::testkit::Sample;
 use prospect::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -547,4 +547,67 @@ fn erasing_a_survivor_reaches_every_contact_merged_into_it_in_turn() {
             "{id} erased with its survivor's survivor"
         );
     }
+}
+
+#[test]
+fn forged_merge_entries_are_refused_when_read() {
+    let sample = Sample::new(80);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let a = contact_with(&crm, &sample, Has::NONE);
+    let b = contact_with(
+        &crm,
+        &sample,
+        Has {
+            lead: true,
+            ..Has::NONE
+        },
+    );
+    let plan = crm
+        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
+        .unwrap();
+    let merged = crm.merge(&plan, me).unwrap();
+    let reads = |value: &Value| serde_json::from_value::<Record>(value.clone());
+    let contact = json(&Record::from(merged.merged[0].value().clone()));
+    assert!(reads(&contact).is_ok());
+    let nobody = "019b76da-0000-7000-8000-0000000000ff";
+    let forge = |path: &[&str], to: Value, mut value: Value| {
+        let mut at = &mut value;
+        for step in path {
+            at = match step.parse::<usize>() {
+                Ok(i) => &mut at[i],
+                Err(_) => &mut at[*step],
+            };
+        }
+        *at = to;
+        value
+    };
+    // A merge note that does not name the contact; an undo with no merge before it; a merged
+    // contact whose details changed in its merge.
+    let last = contact["corrections"].as_array().unwrap().len() - 1;
+    let last = last.to_string();
+    let note = |field| ["corrections", &last, "merge", field];
+    assert!(reads(&forge(&note("merged"), json!([nobody]), contact.clone())).is_err());
+    assert!(reads(&forge(&note("undo"), json!(true), contact.clone())).is_err());
+    let phone = ["corrections", &last, "details", "after", "phone"];
+    let changed = forge(&phone, json!("+44 20 7946 0000"), contact.clone());
+    assert!(
+        reads(&forge(
+            &["details", "phone"],
+            json!("+44 20 7946 0000"),
+            changed
+        ))
+        .is_err()
+    );
+    // A moved lead whose contact is not where its relink took it.
+    let lead = merged
+        .moved
+        .iter()
+        .find(|r| r.id().kind() == RecordKind::Lead)
+        .unwrap();
+    let lead = json(lead.value());
+    assert!(reads(&lead).is_ok());
+    assert!(reads(&forge(&["contact"], json!(nobody), lead.clone())).is_err());
+    assert!(reads(&forge(&["relinks", "0", "position"], json!(99), lead)).is_err());
 }
