@@ -286,10 +286,7 @@ impl<B: Backend> Steps<'_, B> {
             merged: Vec::with_capacity(read.merged.len()),
             moved: Vec::with_capacity(read.records.len()),
         };
-        for contact in read.merged {
-            let (contact, version) = contact.into_parts();
-            let details = contact.details().clone();
-            let contact = contact.merge_entry(&step, note.clone(), details);
+        for contact in &read.merged {
             // Exactly the records the plan moves name it (counted before this commit's
             // writes): one created since would stay with a merged contact.
             let of_contact = fresh
@@ -298,17 +295,14 @@ impl<B: Backend> Steps<'_, B> {
                 .filter(|m| m.from == contact.id())
                 .count();
             batch.require_records_of(contact.id(), of_contact as u64);
-            batch.push_distinct(contact.clone().into(), Precondition::Version(version));
-            outcome.merged.push(Versioned::new(contact, version.next()));
         }
-        for record in read.records {
-            let (record, version) = record.into_parts();
-            let Some(moved) = record.relinked(&step, survivor_id) else {
-                continue;
-            };
-            batch.push_distinct(moved.clone(), Precondition::Version(version));
-            outcome.moved.push(Versioned::new(moved, version.next()));
-        }
+        let moves = Moves {
+            step: &step,
+            note: &note,
+        };
+        moves.write(read.merged, read.records, &mut batch, &mut outcome, |_| {
+            Some(survivor_id)
+        });
         self.apply(
             plan::Plan {
                 batch,
@@ -450,22 +444,14 @@ impl<B: Backend> Steps<'_, B> {
             merged: Vec::with_capacity(read.merged.len()),
             moved: Vec::with_capacity(read.records.len()),
         };
-        for contact in read.merged {
-            let (contact, version) = contact.into_parts();
-            let details = contact.details().clone();
-            let contact = contact.merge_entry(&step, undo.clone(), details);
-            batch.push_distinct(contact.clone().into(), Precondition::Version(version));
-            outcome.merged.push(Versioned::new(contact, version.next()));
-        }
-        for record in read.records {
-            let (record, version) = record.into_parts();
-            let back = record.relinks().last().map(|l| l.from());
-            let Some(moved) = back.and_then(|back| record.relinked(&step, back)) else {
-                continue;
-            };
-            batch.push_distinct(moved.clone(), Precondition::Version(version));
-            outcome.moved.push(Versioned::new(moved, version.next()));
-        }
+        let moves = Moves {
+            step: &step,
+            note: &undo,
+        };
+        // Each record back to the contact the merge moved it from.
+        moves.write(read.merged, read.records, &mut batch, &mut outcome, |r| {
+            r.relinks().last().map(|l| l.from())
+        });
         self.apply(
             plan::Plan {
                 batch,
@@ -475,6 +461,41 @@ impl<B: Backend> Steps<'_, B> {
             permit,
         )
         .await
+    }
+}
+
+/// What a merge (or its undo) writes of each merged contact and each record it moves.
+struct Moves<'a> {
+    step: &'a Step<'a>,
+    note: &'a MergeNote,
+}
+
+impl Moves<'_> {
+    /// Writes into `batch`, and keeps in `outcome`, each of `merged` with its entry (its
+    /// details kept) and each of `records` moved to the contact `to` gives it.
+    fn write(
+        &self,
+        merged: Vec<Versioned<Contact>>,
+        records: Vec<Versioned<Record>>,
+        batch: &mut Batch,
+        outcome: &mut MergeOutcome,
+        to: impl Fn(&Record) -> Option<ContactId>,
+    ) {
+        for contact in merged {
+            let (contact, version) = contact.into_parts();
+            let details = contact.details().clone();
+            let contact = contact.merge_entry(self.step, self.note.clone(), details);
+            batch.push_distinct(contact.clone().into(), Precondition::Version(version));
+            outcome.merged.push(Versioned::new(contact, version.next()));
+        }
+        for record in records {
+            let (record, version) = record.into_parts();
+            let Some(moved) = to(&record).and_then(|to| record.relinked(self.step, to)) else {
+                continue;
+            };
+            batch.push_distinct(moved.clone(), Precondition::Version(version));
+            outcome.moved.push(Versioned::new(moved, version.next()));
+        }
     }
 }
 

@@ -107,14 +107,7 @@ fn a_merge_moves_every_record_in_one_commit_and_its_undo_moves_them_back() {
     let store = MemoryStore::new();
     let crm = sample.crm(&store);
     let me = sample.actor();
-    let robert = contact_with(
-        &crm,
-        &sample,
-        Has {
-            lead: true,
-            ..Has::NONE
-        },
-    );
+    let robert = contact_with(&crm, &sample, Has::LEAD);
     let bob = contact_with(&crm, &sample, Has::ALL);
     let before = observable(&store);
     let report = crm.report(&Scope::all(), me).unwrap();
@@ -224,6 +217,31 @@ impl Has {
         activity: false,
         task: false,
     };
+    const LEAD: Has = Has {
+        lead: true,
+        ..Has::NONE
+    };
+    const TASK: Has = Has {
+        task: true,
+        ..Has::NONE
+    };
+    const ACTIVITY: Has = Has {
+        activity: true,
+        ..Has::NONE
+    };
+}
+
+/// `merged` merged into `survivor` as planned with no choice.
+fn merge(
+    crm: &Crm<&MemoryStore>,
+    survivor: ContactId,
+    merged: &[ContactId],
+    me: &User,
+) -> MergeOutcome {
+    let plan = crm
+        .plan_merge(survivor, merged, MergeChoices::new(), me)
+        .unwrap();
+    crm.merge(&plan, me).unwrap()
 }
 
 #[test]
@@ -233,14 +251,7 @@ fn a_record_created_or_changed_since_the_plan_is_a_conflict() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     let robert = contact_with(&crm, &sample, Has::NONE);
-    let bob = contact_with(
-        &crm,
-        &sample,
-        Has {
-            activity: true,
-            ..Has::NONE
-        },
-    );
+    let bob = contact_with(&crm, &sample, Has::ACTIVITY);
     let plan = crm
         .plan_merge(robert.id(), &[bob.id()], MergeChoices::new(), me)
         .unwrap();
@@ -299,10 +310,7 @@ fn what_cannot_be_merged_is_refused_with_every_reason() {
         "{refused:?}"
     );
     // Merged once, a contact is not merged again.
-    let plan = crm
-        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
-        .unwrap();
-    crm.merge(&plan, me).unwrap();
+    merge(&crm, a.id(), &[b.id()], me);
     let again = crm
         .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
         .unwrap();
@@ -322,18 +330,8 @@ fn an_undo_that_would_overwrite_a_later_change_is_refused_and_erasure_reaches_me
     let crm = sample.crm(&store);
     let me = sample.actor();
     let a = contact_with(&crm, &sample, Has::NONE);
-    let b = contact_with(
-        &crm,
-        &sample,
-        Has {
-            lead: true,
-            ..Has::NONE
-        },
-    );
-    let plan = crm
-        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
-        .unwrap();
-    let merged = crm.merge(&plan, me).unwrap();
+    let b = contact_with(&crm, &sample, Has::LEAD);
+    let merged = merge(&crm, a.id(), &[b.id()], me);
     // The survivor corrected since: the undo would overwrite its details.
     let survivor = merged.survivor;
     let details = survivor
@@ -366,14 +364,7 @@ fn merging_needs_the_right_to_edit_every_record() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     let a = contact_with(&crm, &sample, Has::NONE);
-    let b = contact_with(
-        &crm,
-        &sample,
-        Has {
-            task: true,
-            ..Has::NONE
-        },
-    );
+    let b = contact_with(&crm, &sample, Has::TASK);
     // A viewer without personal data cannot even plan.
     let (viewer, vic) = viewer_without_personal_data(&store);
     let refused = viewer.plan_merge(a.id(), &[b.id()], MergeChoices::new(), &vic);
@@ -497,10 +488,7 @@ fn an_undo_is_rebased_over_work_on_moved_records_and_refused_when_work_grew_from
     // Merged again, and this time the lead is qualified for the survivor: the opportunity
     // grew from a moved record, which the undo would split from it, so it is refused.
     let a = crm.load::<Contact>(a.id(), me).unwrap();
-    let plan = crm
-        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
-        .unwrap();
-    let merged = crm.merge(&plan, me).unwrap();
+    let merged = merge(&crm, a.id(), &[b.id()], me);
     let lead = crm.load::<Lead<state::Working>>(lead_id, me).unwrap();
     let Qualified { opportunity, .. } = crm.qualify(lead, sample.qualification(), me).unwrap();
     let refused = crm.unmerge(a.id(), merged.merge, me);
@@ -521,23 +509,13 @@ fn erasing_a_survivor_reaches_every_contact_merged_into_it_in_turn() {
     let me = sample.actor();
     let a = contact_with(&crm, &sample, Has::NONE);
     let b = contact_with(&crm, &sample, Has::NONE);
-    let c = contact_with(
-        &crm,
-        &sample,
-        Has {
-            lead: true,
-            ..Has::NONE
-        },
-    );
+    let c = contact_with(&crm, &sample, Has::LEAD);
     // B into A, then A into C: B's details are held by a contact merged into C's merged one.
     let plan = crm
         .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
         .unwrap();
     crm.merge(&plan, me).unwrap();
-    let plan = crm
-        .plan_merge(c.id(), &[a.id()], MergeChoices::new(), me)
-        .unwrap();
-    let merged = crm.merge(&plan, me).unwrap();
+    let merged = merge(&crm, c.id(), &[a.id()], me);
     let report = crm.erase_contact(merged.survivor, me).unwrap();
     assert_eq!(report.merged.len(), 2, "A and B");
     for id in [a.id(), b.id()] {
@@ -556,18 +534,8 @@ fn forged_merge_entries_are_refused_when_read() {
     let crm = sample.crm(&store);
     let me = sample.actor();
     let a = contact_with(&crm, &sample, Has::NONE);
-    let b = contact_with(
-        &crm,
-        &sample,
-        Has {
-            lead: true,
-            ..Has::NONE
-        },
-    );
-    let plan = crm
-        .plan_merge(a.id(), &[b.id()], MergeChoices::new(), me)
-        .unwrap();
-    let merged = crm.merge(&plan, me).unwrap();
+    let b = contact_with(&crm, &sample, Has::LEAD);
+    let merged = merge(&crm, a.id(), &[b.id()], me);
     let reads = |value: &Value| serde_json::from_value::<Record>(value.clone());
     let contact = json(&Record::from(merged.merged[0].value().clone()));
     assert!(reads(&contact).is_ok());
