@@ -579,3 +579,25 @@ fn forged_merge_entries_are_refused_when_read() {
     assert!(reads(&forge(&["contact"], json!(nobody), lead.clone())).is_err());
     assert!(reads(&forge(&["relinks", "0", "position"], json!(99), lead)).is_err());
 }
+
+#[test]
+fn the_async_facade_merges_and_unmerges_through_the_same_steps() {
+    let sample = Sample::new(81);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let a = contact_with(&crm, &sample, Has::NONE);
+    let b = contact_with(&crm, &sample, Has::LEAD);
+    let async_crm = sample.async_crm(&store);
+    let plan = prospect::testkit::block_on(async_crm.plan_merge(
+        a.id(),
+        &[b.id()],
+        MergeChoices::new(),
+        me,
+    ))
+    .unwrap();
+    let merged = prospect::testkit::block_on(async_crm.merge(&plan, me)).unwrap();
+    assert_eq!(merged.moved.len(), plan.moved().len());
+    prospect::testkit::block_on(async_crm.unmerge(a.id(), merged.merge, me)).unwrap();
+    assert_eq!(crm.load::<Contact>(b.id(), me).unwrap().merged_into(), None);
+}
