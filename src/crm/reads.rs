@@ -90,8 +90,9 @@ impl<S: Store> Crm<S> {
         run(self.steps().list(query, after, limit, actor))
     }
 
-    /// The contacts with `email` (normalised, as stores index it) that `actor` may read, each
-    /// [`Visible`]: found by the store's email index, then checked.
+    /// The contacts with `email` (normalised, as stores index it) that `actor` may read with
+    /// their personal data (an email is personal data: who may not read it does not learn
+    /// which contact has it), each [`Visible`]: found by the store's email index, then checked.
     ///
     /// # Errors
     ///
@@ -314,16 +315,21 @@ impl<B: Backend> Steps<'_, B> {
         Ok(page)
     }
 
-    /// `found`, as far as `actor` may see it.
+    /// `found`, as far as `actor` may see it; when `by_personal` (found by a personal value),
+    /// only what they may read with its personal data: who may not read an email does not
+    /// learn which contact has it.
     async fn visible(
         &self,
         found: Vec<Versioned<Record>>,
         actor: &User,
+        by_personal: bool,
     ) -> Result<Vec<Visible>, CrmError<B::Error>> {
         let mut shown = Vec::with_capacity(found.len());
         for record in found {
-            if let Some(personal) = self.readable(actor, record.value()).await? {
-                shown.push(Visible::new(record, personal));
+            match self.readable(actor, record.value()).await? {
+                Some(false) if by_personal => {}
+                Some(personal) => shown.push(Visible::new(record, personal)),
+                None => {}
             }
         }
         Ok(shown)
@@ -340,7 +346,7 @@ impl<B: Backend> Steps<'_, B> {
             .await
             .map_err(CrmError::Store)?;
         let found = found.into_iter().map(|c| c.map(Record::from)).collect();
-        self.visible(found, actor).await
+        self.visible(found, actor, true).await
     }
 
     pub(super) async fn find_organizations_by_domain(
@@ -354,7 +360,7 @@ impl<B: Backend> Steps<'_, B> {
             .await
             .map_err(CrmError::Store)?;
         let found = found.into_iter().map(|o| o.map(Record::from)).collect();
-        self.visible(found, actor).await
+        self.visible(found, actor, false).await
     }
 
     pub(super) async fn report(

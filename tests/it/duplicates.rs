@@ -249,7 +249,7 @@ mod properties {
 
 /// A reader who may read contacts but not their personal data does not find a contact by one
 /// of its duplicate keys (made of its name, email and phone: a listing by key would tell them
-/// what the redaction hides); one who may, does.
+/// what the redaction hides), nor by its email; one who may, does.
 #[test]
 fn a_reader_without_personal_data_does_not_find_contacts_by_duplicate_key() {
     use prospect::record::{RecordId, RecordKind};
@@ -277,6 +277,17 @@ fn a_reader_without_personal_data_does_not_find_contacts_by_duplicate_key() {
         [RecordId::from(ada.value().id())]
     );
     assert_eq!(ids(team.list(&query, None, 10, &vic).unwrap()), []);
+    // Nor by its email.
+    let email = EmailAddress::new("ada@example.test").unwrap();
+    assert!(
+        team.find_contacts_by_email(&email, &vic)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        everyone.find_contacts_by_email(&email, &me).unwrap().len(),
+        1
+    );
     // The contact itself is theirs to read, redacted.
     assert!(team.read(ada.value().id(), &vic).is_ok());
 }

@@ -271,7 +271,8 @@ pub fn document() -> Result<utoipa::openapi::OpenApi, String> {
                             read from the store's field index.",
                         "schema": {"type": "object",
                             "additionalProperties": {"type": "string"}}},
-                    query("email", "Contacts with this address, normalised."),
+                    query("email", "Contacts with this address, normalised (only those the \
+                        key's user may read with their personal data)."),
                     query("domain", "Organizations with this domain."),
                     query("after", "The `next` of the page before."),
                     limit(prospect::store::MAX_PAGE as u64),
