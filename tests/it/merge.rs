@@ -601,3 +601,40 @@ fn the_async_facade_merges_and_unmerges_through_the_same_steps() {
     prospect::testkit::block_on(async_crm.unmerge(a.id(), merged.merge, me)).unwrap();
     assert_eq!(crm.load::<Contact>(b.id(), me).unwrap().merged_into(), None);
 }
+
+/// An activity logged about a moved lead while an unmerge reads (after it listed the
+/// survivor's activities, before it commits): the undo conflicts rather than split the
+/// activity from its lead.
+#[test]
+fn work_created_about_a_moved_record_during_an_undo_is_a_conflict() {
+    use crate::support::{After, Midway};
+    let sample = Sample::new(82);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let a = contact_with(&crm, &sample, Has::NONE);
+    let b = contact_with(&crm, &sample, Has::NONE);
+    let lead = crm.open_lead(&b, sample.interest(), me).unwrap();
+    let merged = merge(&crm, a.id(), &[b.id()], me);
+    let midway = Midway::unarmed(&store, After::ListingOf(RecordKind::Task));
+    let undoing = sample.crm(&midway);
+    let lead_id = lead.id();
+    let other = me.clone();
+    midway.arm(Box::new(move |inner| {
+        let crm = Sample::new(83).crm(inner);
+        let lead = crm.load::<Lead<state::New>>(lead_id, &other).unwrap();
+        crm.log_activity_on_lead(&lead, activity("meanwhile"), &other)
+            .unwrap();
+    }));
+    let refused = undoing.unmerge(a.id(), merged.merge, me);
+    assert!(
+        matches!(&refused, Err(CrmError::Conflict(c)) if c.kind == prospect::store::ConflictKind::RecordsOfContact),
+        "{refused:?}"
+    );
+    // Tried again, the activity is seen: refused, naming it.
+    let again = crm.unmerge(a.id(), merged.merge, me);
+    assert!(
+        matches!(&again, Err(CrmError::MergeRefused(r)) if matches!(r[..], [Refusal::ChangedSince { .. }])),
+        "{again:?}"
+    );
+}

@@ -113,6 +113,8 @@ pub enum After {
     SchemaLoad,
     /// The next listing.
     Listing,
+    /// The next listing of records of this kind.
+    ListingOf(RecordKind),
 }
 
 /// What another instance does to the store.
@@ -188,6 +190,7 @@ impl Store for Midway<'_> {
     ) -> Result<prospect::store::Page, Self::Error> {
         let page = self.inner.list(query, after, limit);
         self.after(After::Listing);
+        self.after(After::ListingOf(query.kind()));
         page
     }
     fn read_events(
