@@ -441,13 +441,34 @@ impl Activity {
     pub(crate) fn relinked(mut self, step: &crate::relink::Step<'_>, to: ContactId) -> Activity {
         let entries = self.own_entries() + self.data.custom.edits().len();
         let data = Arc::make_mut(&mut self.data);
-        data.relinks = data.relinks.pushed(step, data.contact, to, entries);
-        if data.regarding == Regarding::Contact(data.contact) {
-            data.regarding = Regarding::Contact(to);
-        }
-        data.contact = to;
+        move_work(
+            &mut data.regarding,
+            &mut data.contact,
+            &mut data.relinks,
+            step,
+            to,
+            entries,
+        );
         self
     }
+}
+
+/// Moves work (an activity or a task) to contact `to`, by a merge or its undo: its relinks get
+/// the entry (after `entries` others), its contact changes, and so does what it is about when
+/// that is the contact itself (work about a lead or an opportunity stays about it).
+pub(crate) fn move_work(
+    regarding: &mut Regarding,
+    contact: &mut ContactId,
+    relinks: &mut Relinks,
+    step: &crate::relink::Step<'_>,
+    to: ContactId,
+    entries: usize,
+) {
+    *relinks = relinks.pushed(step, *contact, to, entries);
+    if *regarding == Regarding::Contact(*contact) {
+        *regarding = Regarding::Contact(to);
+    }
+    *contact = to;
 }
 
 impl fmt::Debug for Activity {

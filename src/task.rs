@@ -447,11 +447,14 @@ impl Task {
     pub(crate) fn relinked(mut self, step: &crate::relink::Step<'_>, to: ContactId) -> Task {
         let entries = self.own_entries() + self.data.custom.edits().len();
         let data = Arc::make_mut(&mut self.data);
-        data.relinks = data.relinks.pushed(step, data.contact, to, entries);
-        if data.regarding == Regarding::Contact(data.contact) {
-            data.regarding = Regarding::Contact(to);
-        }
-        data.contact = to;
+        crate::activity::move_work(
+            &mut data.regarding,
+            &mut data.contact,
+            &mut data.relinks,
+            step,
+            to,
+            entries,
+        );
         self
     }
 }
