@@ -87,7 +87,8 @@ impl Relinks {
     }
 
     /// The same relinks and one more, moving the record to `to` after `entries` entries of its
-    /// history, by `merge` (or its undo).
+    /// history, by `merge` (or its undo); never dated before the relink before it, whatever
+    /// the step's clock reads (the stored record's check refuses relinks out of order).
     pub(crate) fn pushed(
         &self,
         step: &Step<'_>,
@@ -95,8 +96,9 @@ impl Relinks {
         to: ContactId,
         entries: usize,
     ) -> Relinks {
+        let last = self.as_slice().last().map(|r| r.at);
         let relink = Relink {
-            at: step.at,
+            at: last.map_or(step.at, |last| step.at.max(last)),
             by: step.by.clone(),
             merge: step.merge,
             undo: step.undo,
@@ -265,11 +267,19 @@ mod tests {
                 .check(kind, contact(1), 2)
                 .is_err()
         );
+        // (Relinks out of order in time are forged, as a store could give them back: the
+        // relinks a step makes never are, below.)
+        let mut forged = relinks(&[(1, 2, 1, 20), (2, 1, 1, 30)]).as_slice().to_vec();
+        forged[1].at = Utc.timestamp_opt(10, 0).unwrap();
         assert!(
-            relinks(&[(1, 2, 1, 20), (2, 1, 1, 10)])
+            Relinks(Some(forged.into()))
                 .check(kind, contact(1), 2)
                 .is_err()
         );
+        // A relink made by a clock that reads earlier than the one before is dated with it.
+        let behind = relinks(&[(1, 2, 1, 20), (2, 1, 1, 10)]);
+        assert_eq!(behind.as_slice()[1].at(), behind.as_slice()[0].at());
+        assert!(behind.check(kind, contact(1), 1).is_ok());
         // Stored as a list, read back the same; an empty list is none.
         let text = serde_json::to_string(&moved).unwrap();
         assert_eq!(serde_json::from_str::<Relinks>(&text).unwrap(), moved);

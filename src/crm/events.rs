@@ -155,9 +155,10 @@ fn newest_relink(record: &Record) -> Option<&Relink> {
 /// the time of its newest entry (the one [`payload_of`] describes).
 fn when(record: &Record, created: bool) -> DateTime<Utc> {
     let edited = newest_field_edit(record).filter(|_| !created);
+    let relinked = newest_relink(record).filter(|_| !created);
     let newest = match record {
         _ if created => None,
-        _ if newest_relink(record).is_some() => newest_relink(record).map(Relink::at),
+        _ if relinked.is_some() => relinked.map(Relink::at),
         _ if edited.is_some() => edited.map(FieldEdit::at),
         Record::Contact(c) => c
             .erasure()
