@@ -277,6 +277,22 @@ pub enum Payload {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         undone: bool,
     },
+    /// Organizations were merged into a survivor
+    /// ([`Crm::merge_organizations`](crate::Crm::merge_organizations)), or the merge was
+    /// undone: the event of every record the merge wrote (ids only): the survivor and each
+    /// merged organization, each contact it moved to the survivor (or back), and each account
+    /// folded (or unfolded).
+    OrganizationsMerged {
+        /// The merge.
+        merge: crate::id::MergeId,
+        /// The organization the others were merged into.
+        survivor: OrganizationId,
+        /// The organizations merged into it.
+        merged: Vec<OrganizationId>,
+        /// Whether the merge was undone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        undone: bool,
+    },
     /// A record moved to another contact, by a merge (to the survivor) or its undo (back).
     Relinked {
         /// The merge.
@@ -540,6 +556,7 @@ impl Payload {
             Payload::FieldsChanged(_) => "FieldsChanged",
             Payload::ContactsMerged { .. } => "ContactsMerged",
             Payload::Relinked { .. } => "Relinked",
+            Payload::OrganizationsMerged { .. } => "OrganizationsMerged",
             Payload::LeadOpened { .. } => "LeadOpened",
             Payload::LeadContacted { .. } => "LeadContacted",
             Payload::LeadNurtured => "LeadNurtured",

@@ -1,6 +1,7 @@
 //! Relinks: the entries a merge of contacts writes into the records it moves and the contacts
-//! it merges ([`Relink`], [`MergeNote`]), apart from the merge's plan so that every record
-//! kind (and a contact's corrections) can hold them. Public through `merge`.
+//! it merges ([`Relink`], [`MergeNote`]; a merge of organizations writes notes too), apart from
+//! the merges' plans so that every record kind (and a contact's or an organization's
+//! corrections) can hold them. Public through `merge`.
 
 use std::sync::Arc;
 
@@ -8,7 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::RecordError;
-use crate::id::{ContactId, MergeId};
+use uuid::Uuid;
+
+use crate::id::{ContactId, MergeId, OrganizationId, RecordId};
 use crate::kind::RecordKind;
 use crate::text::User;
 
@@ -171,26 +174,63 @@ pub(crate) struct Step<'a> {
     pub(crate) by: &'a User,
 }
 
-/// What a contact's correction made by a merge says of it: which merge, the survivor, the
-/// contacts merged into it, and whether the correction undoes the merge. The survivor's
-/// correction holds its details before and after; each merged contact's keeps its details
-/// (the entry only says that it was merged, or that it is a contact again).
+/// What a correction made by a merge says of it: which merge, of which kind of record (contacts
+/// or organizations), the survivor, the records merged into it, and whether the correction
+/// undoes the merge. The survivor's correction holds its details before and after; each merged
+/// record's keeps its details (the entry only says that it was merged, or that it is a record
+/// of its own again). A merge of organizations also corrects each contact it moves to the
+/// survivor (or back): that correction changes only the contact's organization.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MergeNote {
     merge: MergeId,
-    survivor: ContactId,
-    merged: Vec<ContactId>,
+    /// Contacts (omitted: a note written before organizations were merged) or organizations.
+    #[serde(default, skip_serializing_if = "Merged::is_contacts")]
+    kind: Merged,
+    survivor: Uuid,
+    merged: Vec<Uuid>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     undo: bool,
 }
 
+/// What a merge folds together: the kinds of record that are merged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Merged {
+    #[default]
+    Contacts,
+    Organizations,
+}
+
+impl Merged {
+    fn is_contacts(&self) -> bool {
+        *self == Merged::Contacts
+    }
+}
+
 impl MergeNote {
-    pub(crate) fn new(step: &Step<'_>, survivor: ContactId, merged: Vec<ContactId>) -> MergeNote {
+    /// The note of a merge of contacts.
+    pub(crate) fn new(step: &Step<'_>, survivor: ContactId, merged: &[ContactId]) -> MergeNote {
         MergeNote {
             merge: step.merge,
-            survivor,
-            merged,
+            kind: Merged::Contacts,
+            survivor: survivor.as_uuid(),
+            merged: merged.iter().map(ContactId::as_uuid).collect(),
+            undo: step.undo,
+        }
+    }
+
+    /// The note of a merge of organizations.
+    pub(crate) fn of_organizations(
+        step: &Step<'_>,
+        survivor: OrganizationId,
+        merged: &[OrganizationId],
+    ) -> MergeNote {
+        MergeNote {
+            merge: step.merge,
+            kind: Merged::Organizations,
+            survivor: survivor.as_uuid(),
+            merged: merged.iter().map(OrganizationId::as_uuid).collect(),
             undo: step.undo,
         }
     }
@@ -200,14 +240,24 @@ impl MergeNote {
         self.merge
     }
 
-    /// The contact the others were merged into.
-    pub fn survivor(&self) -> ContactId {
-        self.survivor
+    /// The kind of record merged: [`RecordKind::Contact`] or [`RecordKind::Organization`].
+    pub fn kind(&self) -> RecordKind {
+        match self.kind {
+            Merged::Contacts => RecordKind::Contact,
+            Merged::Organizations => RecordKind::Organization,
+        }
     }
 
-    /// The contacts merged into the survivor.
-    pub fn merged(&self) -> &[ContactId] {
-        &self.merged
+    /// The record the others were merged into.
+    pub fn survivor(&self) -> RecordId {
+        RecordId::from_parts(self.kind(), self.survivor)
+    }
+
+    /// The records merged into the survivor.
+    pub fn merged(&self) -> impl ExactSizeIterator<Item = RecordId> + '_ {
+        self.merged
+            .iter()
+            .map(|&uuid| RecordId::from_parts(self.kind(), uuid))
     }
 
     /// Whether the entry undoes the merge.
@@ -215,9 +265,32 @@ impl MergeNote {
         self.undo
     }
 
-    /// Whether `contact` takes part in the merge.
-    pub(crate) fn names(&self, contact: ContactId) -> bool {
-        self.survivor == contact || self.merged.contains(&contact)
+    /// The survivor and the merged contacts of a merge of contacts; `None` for organizations.
+    pub(crate) fn contacts(&self) -> Option<(ContactId, Vec<ContactId>)> {
+        (self.kind == Merged::Contacts).then(|| {
+            let merged = self.merged.iter().map(|&u| ContactId::from_uuid(u));
+            (ContactId::from_uuid(self.survivor), merged.collect())
+        })
+    }
+
+    /// The survivor and the merged organizations of a merge of organizations; `None` for
+    /// contacts.
+    pub(crate) fn organizations(&self) -> Option<(OrganizationId, Vec<OrganizationId>)> {
+        (self.kind == Merged::Organizations).then(|| {
+            let merged = self.merged.iter().map(|&u| OrganizationId::from_uuid(u));
+            (OrganizationId::from_uuid(self.survivor), merged.collect())
+        })
+    }
+
+    /// Whether the record `id` (of the merge's kind) takes part in the merge.
+    pub(crate) fn names(&self, id: RecordId) -> bool {
+        id.kind() == self.kind()
+            && (self.survivor == id.as_uuid() || self.merged.contains(&id.as_uuid()))
+    }
+
+    /// Whether `id` is the survivor.
+    pub(crate) fn is_survivor(&self, id: RecordId) -> bool {
+        self.survivor() == id
     }
 }
 

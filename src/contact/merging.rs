@@ -1,11 +1,13 @@
-//! A contact in a merge: merged into another, or the survivor others were merged into; and
-//! the undo of each. Every one is a correction of the contact with a [`MergeNote`].
+//! A contact in a merge: merged into another, or the survivor others were merged into; moved
+//! to another organization by a merge of organizations; and the undo of each. Every one is a
+//! correction of the contact with a [`MergeNote`].
 
 use std::sync::Arc;
 
 use super::{Contact, ContactDetails, data};
 use crate::edit::{Change, Correction};
-use crate::id::ContactId;
+use crate::id::{ContactId, RecordId};
+use crate::kind::RecordKind;
 use crate::relink::{MergeNote, Step};
 
 impl Contact {
@@ -14,16 +16,20 @@ impl Contact {
     /// or its duplicate keys, and its records are the survivor's. See [`merge`](crate::merge).
     pub fn merged_into(&self) -> Option<ContactId> {
         let note = self.last_note_as_merged()?;
-        (!note.is_undo()).then_some(note.survivor())
+        (!note.is_undo()).then(|| ContactId::from_uuid(note.survivor().as_uuid()))
     }
 
     /// The contacts merged into this one and not unmerged since, in the order they were.
     pub fn merged_contacts(&self) -> Vec<ContactId> {
         let mut merged: Vec<ContactId> = Vec::new();
-        for note in self.notes().filter(|n| n.survivor() == self.id()) {
+        for (note, (_, of)) in self
+            .notes()
+            .filter(|n| n.is_survivor(self.id().into()))
+            .filter_map(|n| Some((n, n.contacts()?)))
+        {
             match note.is_undo() {
-                false => merged.extend(note.merged()),
-                true => merged.retain(|c| !note.merged().contains(c)),
+                false => merged.extend(of),
+                true => merged.retain(|c| !of.contains(c)),
             }
         }
         merged
@@ -35,19 +41,27 @@ impl Contact {
         self.data.erased.is_none() && self.merged_into().is_none()
     }
 
-    /// The merge notes of its corrections, oldest first.
+    /// The notes of its corrections made by merges of contacts (not those that moved it to
+    /// another organization), oldest first.
     pub(crate) fn notes(&self) -> impl DoubleEndedIterator<Item = &MergeNote> {
-        self.data.corrections.iter().filter_map(Correction::merge)
+        self.data
+            .corrections
+            .iter()
+            .filter_map(Correction::merge)
+            .filter(|n| n.kind() == RecordKind::Contact)
     }
 
     /// The newest merge note that names this contact as merged (not as the survivor).
     fn last_note_as_merged(&self) -> Option<&MergeNote> {
-        self.notes().rev().find(|n| n.survivor() != self.id())
+        self.notes()
+            .rev()
+            .find(|n| !n.is_survivor(self.id().into()))
     }
 
     /// The same contact with a correction made by a merge or its undo: `details` after it
-    /// (the survivor's chosen or restored details; a merged contact's own), `note` saying
-    /// which merge. Never before the latest entry, whatever the step's time.
+    /// (the survivor's chosen or restored details; a merged contact's own; a contact moved by
+    /// a merge of organizations, its own with the organization changed), `note` saying which
+    /// merge. Never before the latest entry, whatever the step's time.
     pub(crate) fn merge_entry(
         &self,
         step: &Step<'_>,
@@ -68,19 +82,48 @@ impl Contact {
         }
     }
 
-    /// Checks its merge notes: each names this contact (as the survivor or as merged); one
-    /// that names it as merged keeps its details; an undo follows the merge it undoes.
+    /// The merge of organizations that moved the contact to its organization, if the newest
+    /// correction that changed its organization was one (and not its undo).
+    pub(crate) fn moved_by_organization_merge(&self) -> Option<&MergeNote> {
+        let last = self
+            .data
+            .corrections
+            .iter()
+            .rev()
+            .find(|c| c.details().before().organization != c.details().after().organization)?;
+        last.merge()
+            .filter(|n| n.organizations().is_some() && !n.is_undo())
+    }
+
+    /// Checks its merge notes: a merge of contacts names this contact (as the survivor or as
+    /// merged), and one that names it as merged keeps its details; a merge of organizations
+    /// changes only its organization, from one the merge names to another; an undo follows
+    /// the merge it undoes.
     pub(super) fn check_notes(&self) -> Result<(), &'static str> {
-        let id = self.id();
+        let id = RecordId::Contact(self.id());
         let mut open: Vec<crate::id::MergeId> = Vec::new();
         for correction in &self.data.corrections {
             let Some(note) = correction.merge() else {
                 continue;
             };
+            let (before, after) = (correction.details().before(), correction.details().after());
+            if note.organizations().is_some() {
+                let named = |o: Option<crate::id::OrganizationId>| {
+                    o.is_some_and(|o| note.names(RecordId::Organization(o)))
+                };
+                let moved = ContactDetails {
+                    organization: after.organization,
+                    ..before.clone()
+                };
+                if moved != *after || !named(before.organization) || !named(after.organization) {
+                    return Err("a merge of organizations changed more than the organization");
+                }
+                continue;
+            }
             if !note.names(id) {
                 return Err("a merge note does not name the contact");
             }
-            if note.survivor() != id && correction.details().is_change() {
+            if !note.is_survivor(id) && correction.details().is_change() {
                 return Err("a merged contact's details changed in its merge");
             }
             match note.is_undo() {

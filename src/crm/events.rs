@@ -192,12 +192,7 @@ fn contact_changed(contact: &Contact) -> Payload {
         return payload_of(&Record::Contact(contact.clone()), true);
     };
     if let Some(note) = correction.merge() {
-        return Payload::ContactsMerged {
-            merge: note.merge(),
-            survivor: note.survivor(),
-            merged: note.merged().to_vec(),
-            undone: note.is_undo(),
-        };
+        return merged(note);
     }
     let (before, after): (&ContactDetails, &ContactDetails) =
         (correction.details().before(), correction.details().after());
@@ -222,6 +217,25 @@ fn contact_changed(contact: &Contact) -> Payload {
             owner,
             organization,
         })),
+    }
+}
+
+/// The event of a record written by a merge (or its undo) that `note` describes.
+fn merged(note: &crate::relink::MergeNote) -> Payload {
+    if let Some((survivor, merged)) = note.organizations() {
+        return Payload::OrganizationsMerged {
+            merge: note.merge(),
+            survivor,
+            merged,
+            undone: note.is_undo(),
+        };
+    }
+    let contact = |id: crate::id::RecordId| crate::id::ContactId::from_uuid(id.as_uuid());
+    Payload::ContactsMerged {
+        merge: note.merge(),
+        survivor: contact(note.survivor()),
+        merged: note.merged().map(contact).collect(),
+        undone: note.is_undo(),
     }
 }
 

@@ -275,7 +275,7 @@ impl<B: Backend> Steps<'_, B> {
             by: actor,
         };
         let survivor_id = read.survivor.id();
-        let note = MergeNote::new(&step, survivor_id, ids.clone());
+        let note = MergeNote::new(&step, survivor_id, &ids);
         let mut batch = Batch::new();
         let (survivor, version) = read.survivor.into_parts();
         let survivor = survivor.merge_entry(&step, note.clone(), fresh.details().clone());
@@ -337,13 +337,16 @@ impl<B: Backend> Steps<'_, B> {
         let corrections = loaded.corrections();
         let Some(at) = corrections.iter().rposition(|c| {
             c.merge()
-                .is_some_and(|n| n.merge() == merge && n.survivor() == survivor)
+                .is_some_and(|n| n.merge() == merge && n.survivor() == survivor.into())
         }) else {
             return refuse(Refusal::NotMerged { merge, survivor });
         };
         let made = &corrections[at];
         let note = made.merge().cloned();
-        let Some(note) = note.filter(|n| !n.is_undo()) else {
+        let Some(merged_ids) = note
+            .filter(|n| !n.is_undo())
+            .and_then(|n| Some(n.contacts()?.1))
+        else {
             return refuse(Refusal::NotMerged { merge, survivor });
         };
         if loaded.erasure().is_some() {
@@ -356,13 +359,13 @@ impl<B: Backend> Steps<'_, B> {
         }
         let before = made.details().before().clone();
         // The merged contacts, still merged by this merge.
-        let mut merged = Vec::with_capacity(note.merged().len());
-        for &id in note.merged() {
+        let mut merged = Vec::with_capacity(merged_ids.len());
+        for &id in &merged_ids {
             let contact = self.load_for::<Contact>(id.into(), actor).await?;
             if contact.erasure().is_some() {
                 return refuse(Refusal::Erased { contact: id });
             }
-            let last = contact.notes().rev().find(|n| n.survivor() != id);
+            let last = contact.notes().rev().find(|n| !n.is_survivor(id.into()));
             if last.is_none_or(|n| n.merge() != merge || n.is_undo()) {
                 return refuse(Refusal::ChangedSince { record: id.into() });
             }
@@ -414,7 +417,7 @@ impl<B: Backend> Steps<'_, B> {
             at: ctx.now(),
             by: actor,
         };
-        let undo = MergeNote::new(&step, survivor, note.merged().to_vec());
+        let undo = MergeNote::new(&step, survivor, &merged_ids);
         let mut batch = Batch::new();
         // Exactly the records listed name the survivor (counted before this commit's writes):
         // work created meanwhile about a moved record is a conflict, never split from it.
