@@ -18,6 +18,10 @@ use crate::opportunity::{OpportunityData, SignedContract};
 use crate::relink::Relinks;
 use crate::text::{Note, Reference, User};
 
+mod fold;
+
+pub use fold::Fold;
+
 /// One opportunity won by an account: an entry of the account's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,6 +125,8 @@ mod data {
         pub(super) custom: CustomFields,
         /// The merges that moved it to another contact.
         pub(super) relinks: Relinks,
+        /// The folds of merges of organizations: into it, or of it into another.
+        pub(super) folds: Vec<super::Fold>,
     }
 }
 
@@ -144,6 +150,8 @@ struct AccountOut<'a> {
     custom: &'a CustomFields,
     #[serde(skip_serializing_if = "Relinks::is_empty")]
     relinks: &'a Relinks,
+    #[serde(skip_serializing_if = "<[Fold]>::is_empty")]
+    folds: &'a [Fold],
 }
 
 impl Serialize for Account {
@@ -162,6 +170,7 @@ impl Serialize for Account {
             erased: a.erased,
             custom: &a.custom,
             relinks: &a.relinks,
+            folds: &a.folds,
         }
         .serialize(s)
     }
@@ -195,6 +204,8 @@ struct AccountRepr {
     custom: CustomFields,
     #[serde(default)]
     relinks: Relinks,
+    #[serde(default)]
+    folds: Vec<Fold>,
 }
 
 /// An account's won value, whose errors name the field (a record read by a store is reported
@@ -234,6 +245,7 @@ impl Account {
                 erased: false,
                 custom: CustomFields::new(),
                 relinks: Relinks::default(),
+                folds: Vec::new(),
             }),
         }
     }
@@ -280,11 +292,14 @@ impl Account {
         now.max(self.latest_at())
     }
 
-    /// When the latest entry of its history (a win or a hand-off) was made.
+    /// When the latest entry of its history (a win, a hand-off or a fold) was made.
     fn latest_at(&self) -> DateTime<Utc> {
         let win = self.data.wins.last().map(|w| w.at);
         let handoff = self.data.handoffs.last().map(|h| h.at);
-        win.max(handoff).unwrap_or(self.data.customer_since)
+        let fold = self.data.folds.last().map(|f| f.at());
+        win.max(handoff)
+            .max(fold)
+            .unwrap_or(self.data.customer_since)
     }
 
     /// Hands the account over to `owner` (`None`: to nobody), for `reason` if one is given:
@@ -356,14 +371,18 @@ impl Account {
         self.data.customer_since
     }
 
-    /// The value of every contract won, per currency: the sum of the wins, added up at each
-    /// call (an account holds a few).
+    /// The value of every contract won, per currency: the sum of the wins and of the won
+    /// value of the accounts folded into it ([`folded_accounts`](Self::folded_accounts)),
+    /// added up at each call (an account holds a few).
     pub fn won_value(&self) -> MoneyTotals {
         let mut totals = MoneyTotals::new();
         for win in &self.data.wins {
-            // Cannot overflow: a win that would make the totals overflow is refused when it is
-            // added, and so is a stored account whose wins do.
+            // Cannot overflow: a win or a fold that would make the totals overflow is refused
+            // when it is added, and so is a stored account whose wins and folds do.
             let _ = totals.add(win.value);
+        }
+        if !self.data.folds.is_empty() {
+            let _ = self.add_folded(&mut totals);
         }
         totals
     }
@@ -422,8 +441,12 @@ impl Account {
                 return invariant("won_value", "overflows");
             }
         }
+        self.check_folds()?;
+        if self.add_folded(&mut totals).is_err() {
+            return invariant("won_value", "overflows");
+        }
         if totals != *won_value {
-            return invariant("won_value", "differs from the sum of the wins");
+            return invariant("won_value", "differs from the sum of the wins and folds");
         }
         let handoffs = &self.data.handoffs;
         if handoffs
@@ -464,9 +487,9 @@ impl Account {
             .check(RecordKind::Account, self.data.primary_contact, entries)
     }
 
-    /// How many entries its own history has: its wins and hand-offs.
+    /// How many entries its own history has: its wins, hand-offs and folds.
     pub(crate) fn own_entries(&self) -> usize {
-        self.data.wins.len() + self.data.handoffs.len()
+        self.data.wins.len() + self.data.handoffs.len() + self.data.folds.len()
     }
 
     /// Its custom fields.
@@ -517,6 +540,7 @@ impl<'de> Deserialize<'de> for Account {
                 erased: r.erased,
                 custom: r.custom,
                 relinks: r.relinks,
+                folds: r.folds,
             }),
         };
         account

@@ -89,7 +89,7 @@ mod steps;
 mod work;
 
 pub use asynchronous::AsyncCrm;
-pub use merge::MergeOutcome;
+pub use merge::{MergeOutcome, OrganizationMergeOutcome};
 pub use outcome::{
     ContactOutcome, CrmError, ErasureReport, HandedOver, OrganizationOutcome, Qualified, WonAccount,
 };

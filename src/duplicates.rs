@@ -238,7 +238,7 @@ pub(crate) fn visit_keys(
     let wanted = |kind| only.is_none_or(|only| only == kind);
     match record {
         Record::Contact(c) if c.is_findable() => contact_keys(c, &wanted, visit),
-        Record::Organization(o) => organization_keys(o, &wanted, visit),
+        Record::Organization(o) if o.is_findable() => organization_keys(o, &wanted, visit),
         _ => {}
     }
 }
@@ -252,7 +252,7 @@ pub(crate) fn same_keys(a: &Record, b: &Record) -> bool {
                 == (b.party(), b.email(), b.phone(), b.is_findable())
         }
         (Record::Organization(a), Record::Organization(b)) => {
-            (a.name(), a.domains()) == (b.name(), b.domains())
+            (a.name(), a.domains(), a.is_findable()) == (b.name(), b.domains(), b.is_findable())
         }
         (a, b) => a.kind() == b.kind(),
     }

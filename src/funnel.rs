@@ -197,8 +197,13 @@ impl Contributes for Contact {
 }
 
 impl Contributes for Account {
+    /// A customer; nothing for an account folded into another by a merge of organizations
+    /// (its organization's customer is the survivor's account).
     fn contribution(&self) -> Contribution {
-        Contribution(Part::Account)
+        match self.folded_into() {
+            Some(_) => Contribution(Part::Nothing),
+            None => Contribution(Part::Account),
+        }
     }
 }
 

@@ -196,7 +196,7 @@ mod version;
 #[cfg(feature = "webhooks")]
 pub mod webhook;
 
-pub use account::{Account, Handoff, Win};
+pub use account::{Account, Fold, Handoff, Win};
 pub use activity::{Activity, ActivityDetails, ActivityKind, Regarding};
 pub use command::{Cascade, Command, Executed, ExecutedOnce, OnDuplicate};
 pub use contact::{
@@ -205,7 +205,7 @@ pub use contact::{
 pub use context::{Clock, Context, FixedClock, SystemClock, Zones};
 pub use crm::{
     AsyncCrm, ContactOutcome, Crm, CrmError, ErasureReport, HandedOver, MergeOutcome, NextSteps,
-    OrganizationOutcome, Qualified, WonAccount,
+    OrganizationMergeOutcome, OrganizationOutcome, Qualified, WonAccount,
 };
 pub use dates::{DatePolicy, HorizonPolicy};
 pub use edit::{Change, Correction, Reassignment};

@@ -467,7 +467,26 @@ fn account_entry(account: &Account, index: usize) -> Option<u64> {
         entries.push(win(w));
     }
     entries.extend(handoffs.map(handoff));
+    // Each fold is placed after the entries (folds included) before it.
+    for f in account.folds() {
+        entries.insert(f.position().min(entries.len()), fold(f));
+    }
     entries.get(index).map(|f| f.0)
+}
+
+fn fold(f: &crate::account::Fold) -> Fingerprint {
+    let ids = [
+        f.merge().as_uuid(),
+        f.account().as_uuid(),
+        f.into_account().as_uuid(),
+    ];
+    let kind = if f.is_undo() { "unfolded" } else { "folded" };
+    let start = Fingerprint::new().str(kind).time(f.at()).user(f.by());
+    let with_ids = ids.iter().fold(start, |fp, id| {
+        let (high, low) = id.as_u64_pair();
+        fp.u64(high).u64(low)
+    });
+    f.won_value().iter().fold(with_ids, |fp, m| fp.money(m))
 }
 
 fn handoff(h: &Handoff) -> Fingerprint {

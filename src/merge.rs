@@ -19,8 +19,13 @@
 //!
 //! [`Contact::merged_into`]: crate::Contact::merged_into
 
+pub(crate) mod organizations;
 mod plan;
 
 pub use crate::id::MergeId;
 pub use crate::relink::{MergeNote, Relink};
+pub use organizations::{
+    FoldedAccount, KeptField, MovedContact, OrganizationChoices, OrganizationField,
+    OrganizationMergePlan, PinnedOrganization,
+};
 pub use plan::{ContactField, Keep, MOST_MERGED, MergeChoices, MergePlan, Moved, Pinned, Refusal};

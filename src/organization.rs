@@ -16,6 +16,8 @@ use crate::id::OrganizationId;
 use crate::kind::RecordKind;
 use crate::text::{Industry, Note, OrganizationName, User};
 
+mod merging;
+
 /// A web domain an organization uses, e.g. `acme.example`: lowercase, without `www.` or a
 /// trailing dot, so that two spellings of one domain are one domain (duplicates are found by
 /// it).
@@ -430,11 +432,7 @@ impl Organization {
         ctx: &Context<'_>,
     ) -> Result<Organization, ValidationError> {
         let details = details.normalised()?;
-        let latest = self
-            .data
-            .corrections
-            .last()
-            .map_or(self.data.created_at, |c| c.at);
+        let latest = self.latest_at();
         let mut data = data::Organization::clone(&self.data);
         data.corrections.push(Correction {
             at: ctx.now().max(latest),
@@ -447,6 +445,14 @@ impl Organization {
         Ok(Organization {
             data: Arc::new(data),
         })
+    }
+
+    /// When the latest entry of its history was made.
+    fn latest_at(&self) -> DateTime<Utc> {
+        self.data
+            .corrections
+            .last()
+            .map_or(self.data.created_at, |c| c.at)
     }
 
     /// Checks the invariants of an organization read from outside: its domains sorted, each
@@ -480,6 +486,9 @@ impl Organization {
         let changes = data.corrections.iter().map(Correction::details);
         if !crate::edit::chained(changes, &data.details) {
             return invariant("details", "differ from the latest correction's");
+        }
+        if let Err(problem) = self.check_notes() {
+            return invariant("corrections", problem);
         }
         data.custom
             .check(self.own_entries(), false)
@@ -520,7 +529,8 @@ impl Organization {
         &self.data.details.name
     }
 
-    /// Its web domains, sorted.
+    /// Its web domains, sorted (a merged organization keeps its own on record, but stores
+    /// find the survivor by them: see [`Record::domains`](crate::record::Record::domains)).
     pub fn domains(&self) -> &[Domain] {
         &self.data.details.domains
     }

@@ -435,10 +435,12 @@ impl Record {
     }
 
     /// The web domains of an organization, which stores index to find duplicates; empty for
-    /// other records.
+    /// other records, and for an organization merged into another
+    /// ([`Organization::merged_into`](crate::Organization::merged_into)): its survivor holds
+    /// them and is the one found.
     pub fn domains(&self) -> &[crate::organization::Domain] {
         match self {
-            Record::Organization(o) => o.domains(),
+            Record::Organization(o) if o.is_findable() => o.domains(),
             _ => &[],
         }
     }

@@ -578,6 +578,12 @@ impl<B: Backend> Steps<'_, B> {
             .await
             .map_err(CrmError::Store)?;
         let organization = plan::organization_of(contact.as_ref());
+        // The account depends on the contact's organization: the win relies on the contact as
+        // read (a merge of organizations moving it meanwhile is a conflict).
+        let relied = contact
+            .as_ref()
+            .filter(|_| organization.is_some())
+            .map(|c| (c.id(), c.version()));
         let account = match organization {
             Some(o) => self
                 .store
@@ -601,13 +607,14 @@ impl<B: Backend> Steps<'_, B> {
                     permit.and(self.allow(actor, Action::Create, new_account(&opportunity))?);
                 let initial = self.initial(RecordKind::Account, values, None).await?;
                 let ctx = self.context(actor);
-                let mut plan =
+                let plan =
                     plan::win_for_organization(opportunity, o, contract, initial.custom, &ctx)?;
+                let mut plan = plan.relying_on(relied);
                 super::fields::InForce::rely(&initial.schema, &mut plan);
                 self.apply(plan, actor, permit).await
             }
             plan::WinInto::Account(account) => {
-                self.win_into(opportunity, account, contract, values, actor)
+                self.win_into(opportunity, account, contract, values, actor, relied)
                     .await
             }
         }
@@ -620,12 +627,21 @@ impl<B: Backend> Steps<'_, B> {
         contract: SignedContract,
         actor: &User,
     ) -> Result<WonAccount, CrmError<B::Error>> {
-        self.win_into(opportunity, account, contract, FieldValues::new(), actor)
-            .await
+        self.win_into(
+            opportunity,
+            account,
+            contract,
+            FieldValues::new(),
+            actor,
+            None,
+        )
+        .await
     }
 
     /// A win into an existing `account`, which `values` are written to in the same commit
-    /// (an edit of its custom fields, before the win).
+    /// (an edit of its custom fields, before the win), relying on `relied` (the contact whose
+    /// organization chose the account) if given. Refused for an account folded into another
+    /// by a merge of organizations.
     async fn win_into(
         &self,
         opportunity: Versioned<Opportunity<Contracting>>,
@@ -633,7 +649,14 @@ impl<B: Backend> Steps<'_, B> {
         contract: SignedContract,
         values: FieldValues,
         actor: &User,
+        relied: plan::NextStep,
     ) -> Result<WonAccount, CrmError<B::Error>> {
+        if let (Some(into), Some(organization)) = (account.folded_into(), account.organization()) {
+            return Err(CrmError::OrganizationMerged {
+                organization,
+                into: OrganizationId::from_uuid(into.as_uuid()),
+            });
+        }
         let permit = self.allow(actor, Action::Edit, opportunity.resource())?;
         let permit = permit.and(self.allow(actor, Action::Edit, account.resource())?);
         let ctx = self.context(actor);
@@ -648,7 +671,7 @@ impl<B: Backend> Steps<'_, B> {
                 (Versioned::new(account, version), Some(in_force))
             }
         };
-        let mut plan = plan::win_for(opportunity, account, contract, &ctx)?;
+        let mut plan = plan::win_for(opportunity, account, contract, &ctx)?.relying_on(relied);
         super::fields::InForce::rely(&schema, &mut plan);
         self.apply(plan, actor, permit).await
     }

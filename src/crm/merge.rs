@@ -11,6 +11,10 @@ use crate::merge::{MOST_MERGED, MergeChoices, MergeNote, MergePlan, Refusal};
 use crate::relink::Step;
 use crate::store::{Conflict, Precondition, Unreadable};
 
+mod organizations;
+
+pub use organizations::OrganizationMergeOutcome;
+
 /// What [`Crm::merge`] or [`Crm::unmerge`] stored: the merge, the survivor, the merged
 /// contacts and every record moved (to the survivor, or back), at their new versions.
 #[derive(Debug, Clone, PartialEq, Eq)]

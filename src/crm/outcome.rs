@@ -146,6 +146,18 @@ pub enum CrmError<E> {
         /// The contact it was merged into.
         into: ContactId,
     },
+    /// The organization was merged into another ([`Crm::merge_organizations`]): it refuses
+    /// corrections and new contacts, and its account (folded into the survivor's) new wins;
+    /// its contacts are the survivor's now.
+    ///
+    /// [`Crm::merge_organizations`]: crate::Crm::merge_organizations
+    #[error("organization {organization} was merged into {into}")]
+    OrganizationMerged {
+        /// The organization.
+        organization: OrganizationId,
+        /// The organization it was merged into.
+        into: OrganizationId,
+    },
     /// A merge or an unmerge that cannot be made, and every reason why: nothing was written
     /// ([`Crm::merge`](crate::Crm::merge), [`Crm::unmerge`](crate::Crm::unmerge)).
     #[error("the merge cannot be made: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]

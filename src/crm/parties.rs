@@ -139,7 +139,8 @@ impl<S: Store> Crm<S> {
     /// # Errors
     ///
     /// [`CrmError::DuplicateOrganization`]; [`CrmError::Invalid`]; [`CrmError::Conflict`] when
-    /// it changed since it was read; [`CrmError::Store`].
+    /// it changed since it was read; [`CrmError::OrganizationMerged`] when it was merged into
+    /// another; [`CrmError::Store`].
     pub fn correct_organization(
         &self,
         organization: Versioned<Organization>,
@@ -157,7 +158,8 @@ impl<S: Store> Crm<S> {
     ///
     /// # Errors
     ///
-    /// As [`correct_contact`](Self::correct_contact).
+    /// [`CrmError::OrganizationMerged`] when the organization was merged into another (link
+    /// the contact to its survivor); else as [`correct_contact`](Self::correct_contact).
     pub fn link_contact(
         &self,
         contact: Versioned<Contact>,
@@ -407,6 +409,7 @@ impl<B: Backend> Steps<'_, B> {
         actor: &User,
     ) -> Result<Versioned<Organization>, CrmError<B::Error>> {
         let permit = self.allow(actor, Action::Edit, organization.resource())?;
+        plan::organization_not_merged(&organization)?;
         let plan = plan::correct_organization(organization, details, reason, &self.context(actor))?;
         self.apply(plan, actor, permit)
             .await
@@ -419,6 +422,7 @@ impl<B: Backend> Steps<'_, B> {
         organization: &Versioned<Organization>,
         actor: &User,
     ) -> Result<Versioned<Contact>, CrmError<B::Error>> {
+        plan::organization_not_merged(organization)?;
         let details = contact
             .details()
             .clone()

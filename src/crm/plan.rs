@@ -718,6 +718,18 @@ pub(super) fn not_merged<E>(contact: &Contact) -> Result<(), CrmError<E>> {
     }
 }
 
+/// Refuses a correction of an organization merged into another, and a contact linked to it:
+/// its contacts are its survivor's.
+pub(super) fn organization_not_merged<E>(organization: &Organization) -> Result<(), CrmError<E>> {
+    match organization.merged_into() {
+        Some(into) => Err(CrmError::OrganizationMerged {
+            organization: organization.id(),
+            into,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// A conflict over a domain, as the duplicate it means.
 pub(super) fn duplicate_domain<E>(e: CrmError<E>) -> CrmError<E> {
     match e {

@@ -213,7 +213,7 @@ impl Indexes {
 
     fn organization(&mut self, record: &Record, add: bool) {
         if let Record::Organization(o) = record {
-            for domain in o.domains() {
+            for domain in record.domains() {
                 listed(&mut self.by_domain, domain, o.id(), add);
             }
         }

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contact, ContactDetails, Party};
-use crate::id::{ContactId, RecordId};
+use crate::id::{AccountId, ContactId, OrganizationId, RecordId};
 use crate::record::Record;
 use crate::store::{Unreadable, Versioned};
 use crate::version::Version;
 
-/// The most contacts one merge folds into a survivor.
+/// The most contacts (or organizations) one merge folds into a survivor.
 pub const MOST_MERGED: usize = 10;
 
 /// A field of a contact's details that two contacts may hold differently: what
@@ -151,11 +151,11 @@ pub struct Moved {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "refusal", rename_all = "snake_case")]
 pub enum Refusal {
-    /// No contact to merge into the survivor.
-    #[error("no contact to merge")]
+    /// Nothing to merge into the survivor.
+    #[error("nothing to merge")]
     NothingToMerge,
-    /// More contacts than one merge folds ([`MOST_MERGED`]).
-    #[error("{count} contacts to merge: at most {MOST_MERGED} at once")]
+    /// More contacts (or organizations) than one merge folds ([`MOST_MERGED`]).
+    #[error("{count} records to merge: at most {MOST_MERGED} at once")]
     TooMany {
         /// How many were given.
         count: usize,
@@ -194,6 +194,52 @@ pub enum Refusal {
         /// The contact.
         contact: ContactId,
     },
+    /// An organization is named twice (or the survivor among the merged).
+    #[error("organization {organization} is named twice")]
+    OrganizationRepeated {
+        /// The organization.
+        organization: OrganizationId,
+    },
+    /// An organization was merged into another already (unmerge it first).
+    #[error("organization {organization} was merged into {into}")]
+    OrganizationMerged {
+        /// The organization.
+        organization: OrganizationId,
+        /// Its survivor.
+        into: OrganizationId,
+    },
+    /// A choice names an organization the merge does not.
+    #[error(
+        "the {field:?} chosen is from organization {organization}, which the merge does not name"
+    )]
+    OrganizationNotInMerge {
+        /// The field.
+        field: super::OrganizationField,
+        /// The organization.
+        organization: OrganizationId,
+    },
+    /// The organizations hold more domains together than one may
+    /// ([`Organization::MAX_DOMAINS`](crate::Organization::MAX_DOMAINS)).
+    #[error("{count} domains together: an organization holds at most 20")]
+    TooManyDomains {
+        /// How many distinct domains they hold.
+        count: usize,
+    },
+    /// The survivor is not a customer while a merged organization is: an organization's
+    /// account is opened by its first win and keeps its id, so the accounts of merged
+    /// organizations fold into the survivor's. Merge into the customer instead (the fields
+    /// kept can still be any organization's).
+    #[error("the survivor has no account while organization {customer} has: merge into it")]
+    NotACustomer {
+        /// A merged organization with an account.
+        customer: OrganizationId,
+    },
+    /// The survivor's account's won value would overflow with the accounts folded into it.
+    #[error("the won value of account {account} would overflow")]
+    WonValueOverflows {
+        /// The survivor's account.
+        account: AccountId,
+    },
     /// A record of a merged contact could not be read from the store, so it could not be
     /// moved (`Unreadable` names it).
     #[error("the {kind} stored as {id} could not be read")]
@@ -210,6 +256,15 @@ pub enum Refusal {
         merge: crate::id::MergeId,
         /// The survivor named.
         survivor: ContactId,
+    },
+    /// An undo: no merge of organizations with this id is on record for the survivor, or it
+    /// was undone.
+    #[error("no merge {merge} of organization {survivor} to undo")]
+    OrganizationNotMerged {
+        /// The merge.
+        merge: crate::id::MergeId,
+        /// The survivor named.
+        survivor: OrganizationId,
     },
     /// An undo: the record changed since the merge in a way the undo would overwrite (the
     /// survivor's details corrected, or it merged or unmerged again), or grew since from a

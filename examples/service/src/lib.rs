@@ -593,6 +593,15 @@ impl<E: std::fmt::Display> From<CrmError<E>> for ApiError {
                 e.body.existing = Some(into.as_uuid().to_string());
                 e
             }
+            CrmError::OrganizationMerged { into, .. } => {
+                let mut e = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "organization_merged",
+                    message,
+                );
+                e.body.existing = Some(into.as_uuid().to_string());
+                e
+            }
             _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message),
         }
     }
