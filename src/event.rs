@@ -281,7 +281,8 @@ pub enum Payload {
     /// ([`Crm::merge_organizations`](crate::Crm::merge_organizations)), or the merge was
     /// undone: the event of every record the merge wrote (ids only): the survivor and each
     /// merged organization, each contact it moved to the survivor (or back), and each account
-    /// folded (or unfolded).
+    /// folded (or unfolded); an account's names as merged the organizations whose accounts
+    /// were folded into it (its own, for a folded account).
     OrganizationsMerged {
         /// The merge.
         merge: crate::id::MergeId,

@@ -145,6 +145,31 @@ fn newest_field_edit(record: &Record) -> Option<&FieldEdit> {
     (edit.position() == record.own_entries() && after_relinks).then_some(edit)
 }
 
+/// The account's fold, when it is the newest of its own entries.
+fn newest_fold(account: &Account) -> Option<&crate::account::Fold> {
+    let fold = account.folds().last()?;
+    (fold.position() + 1 == account.own_entries()).then_some(fold)
+}
+
+/// The event of an account written by a merge of organizations (or its undo), whose newest
+/// entry is `fold`: the survivor is the organization of the account folded into, the merged
+/// ones those whose accounts the merge folded here (this one, for a folded account).
+fn folded(account: &Account, fold: &crate::account::Fold) -> Payload {
+    let organization = |a: crate::id::AccountId| crate::id::OrganizationId::from_uuid(a.as_uuid());
+    let merged = account
+        .folds()
+        .iter()
+        .filter(|f| f.merge() == fold.merge() && f.is_undo() == fold.is_undo())
+        .map(|f| organization(f.account()))
+        .collect();
+    Payload::OrganizationsMerged {
+        merge: fold.merge(),
+        survivor: organization(fold.into_account()),
+        merged,
+        undone: fold.is_undo(),
+    }
+}
+
 /// The record's relink, when it is the newest entry of its history.
 fn newest_relink(record: &Record) -> Option<&Relink> {
     let relink = record.relinks().last()?;
@@ -167,8 +192,9 @@ fn when(record: &Record, created: bool) -> DateTime<Utc> {
         Record::Organization(o) => o.corrections().last().map(|c| c.at()),
         Record::Lead(lead) => lead.history().last().map(|t| t.at()),
         Record::Opportunity(o) => o.history().last().map(|t| t.at()),
-        Record::Account(a) => match a.handoffs().last() {
-            Some(handoff) if handoff.after_wins() == a.wins().len() => Some(handoff.at()),
+        Record::Account(a) => match (newest_fold(a), a.handoffs().last()) {
+            (Some(fold), _) => Some(fold.at()),
+            (_, Some(handoff)) if handoff.after_wins() == a.wins().len() => Some(handoff.at()),
             _ => a.wins().last().map(|w| w.at()),
         },
         Record::Task(t) => t.closed().map(|c| c.at),
@@ -254,6 +280,9 @@ fn organization_corrected(organization: &Organization) -> Payload {
     let Some(correction) = organization.corrections().last() else {
         return organization_created(organization.details());
     };
+    if let Some(note) = correction.merge() {
+        return merged(note);
+    }
     let (before, after) = (correction.details().before(), correction.details().after());
     let fields = OrganizationCorrected {
         name: changed(&before.name, &after.name),
@@ -362,6 +391,9 @@ fn opportunity_changed(o: &AnyOpportunity) -> Payload {
 /// An account's creation (its first win), or its newest change: a hand-off placed after every
 /// win, else its last win.
 fn account_changed(account: &Account, created: bool) -> Payload {
+    if let Some(fold) = newest_fold(account).filter(|_| !created) {
+        return folded(account, fold);
+    }
     let wins = account.wins();
     match (account.handoffs().last(), wins) {
         (Some(handoff), _) if !created && handoff.after_wins() == wins.len() => {

@@ -19,6 +19,7 @@ mod funnel;
 mod hardening;
 mod lifecycle;
 mod merge;
+mod merge_organizations;
 mod pipelines;
 mod properties;
 mod read_back;
