@@ -451,6 +451,22 @@ pub enum Command {
         /// The merge.
         merge: crate::merge::MergeId,
     },
+    /// Organizations merged as planned
+    /// ([`Crm::merge_organizations`](crate::Crm::merge_organizations)): the plan
+    /// [`Crm::plan_organization_merge`](crate::Crm::plan_organization_merge) made, which the
+    /// step plans again and applies if nothing changed since.
+    MergeOrganizations {
+        /// The plan.
+        plan: Box<crate::merge::OrganizationMergePlan>,
+    },
+    /// A merge of organizations undone
+    /// ([`Crm::unmerge_organizations`](crate::Crm::unmerge_organizations)).
+    UnmergeOrganizations {
+        /// The organization the others were merged into.
+        survivor: OrganizationId,
+        /// The merge.
+        merge: crate::merge::MergeId,
+    },
 }
 
 /// Whether [`Crm::reassign_contact`](crate::Crm::reassign_contact) hands over the contact's open records too.
@@ -487,7 +503,9 @@ impl Command {
             | Command::LogActivity { .. }
             | Command::AddTask { .. }
             | Command::Merge { .. }
-            | Command::Unmerge { .. } => None,
+            | Command::Unmerge { .. }
+            | Command::MergeOrganizations { .. }
+            | Command::UnmergeOrganizations { .. } => None,
             Command::OpenLead { contact, .. } => Some((RecordId::Contact(*contact), None)),
             Command::CorrectContact {
                 contact, version, ..
@@ -641,6 +659,8 @@ impl Command {
         "move_stage",
         "merge",
         "unmerge",
+        "merge_organizations",
+        "unmerge_organizations",
     ];
 
     /// The step's name, as in `"step"`.
@@ -682,6 +702,8 @@ impl Command {
             Command::MoveStage { .. } => "move_stage",
             Command::Merge { .. } => "merge",
             Command::Unmerge { .. } => "unmerge",
+            Command::MergeOrganizations { .. } => "merge_organizations",
+            Command::UnmergeOrganizations { .. } => "unmerge_organizations",
         }
     }
 }

@@ -74,6 +74,8 @@ pub(super) enum Resolved {
     EraseContact(Versioned<Contact>),
     Merge(Box<crate::merge::MergePlan>),
     Unmerge(ContactId, crate::id::MergeId),
+    MergeOrganizations(Box<crate::merge::OrganizationMergePlan>),
+    UnmergeOrganizations(crate::id::OrganizationId, crate::id::MergeId),
     OverrideDiscovery(Versioned<Opportunity<Discovery>>, Probability, Option<Note>),
     OverrideProposal(Versioned<Opportunity<Proposal>>, Probability, Option<Note>),
     OverrideNegotiation(
@@ -180,6 +182,10 @@ pub(super) fn resolve<E>(
         } => return Ok(R::AddTask(record, WithFields::new(details, fields))),
         C::Merge { plan } => return Ok(R::Merge(plan)),
         C::Unmerge { survivor, merge } => return Ok(R::Unmerge(survivor, merge)),
+        C::MergeOrganizations { plan } => return Ok(R::MergeOrganizations(plan)),
+        C::UnmergeOrganizations { survivor, merge } => {
+            return Ok(R::UnmergeOrganizations(survivor, merge));
+        }
         command => command,
     };
     // Every other command names its record: the fallback is never taken (and would be a
@@ -501,6 +507,10 @@ pub(super) fn resolve<E>(
         ) => R::CreateContact(WithFields::new(details, fields), on_duplicate),
         (C::Merge { plan }, _) => R::Merge(plan),
         (C::Unmerge { survivor, merge }, _) => R::Unmerge(survivor, merge),
+        (C::MergeOrganizations { plan }, _) => R::MergeOrganizations(plan),
+        (C::UnmergeOrganizations { survivor, merge }, _) => {
+            R::UnmergeOrganizations(survivor, merge)
+        }
     })
 }
 
@@ -531,7 +541,6 @@ pub(super) fn handed(h: HandedOver) -> Executed {
     Executed { records }
 }
 
-/// An erasure's records: the contact, then every record erased with it.
 /// A merge's (or its undo's) writes: the survivor, the merged contacts, the records moved.
 pub(super) fn merged(m: super::merge::MergeOutcome) -> Executed {
     let mut records = vec![written(m.survivor)];
@@ -540,6 +549,17 @@ pub(super) fn merged(m: super::merge::MergeOutcome) -> Executed {
     Executed { records }
 }
 
+/// A merge of organizations' (or its undo's) writes: the survivor, the merged organizations,
+/// the contacts moved, the accounts folded.
+pub(super) fn merged_organizations(m: super::merge::OrganizationMergeOutcome) -> Executed {
+    let mut records = vec![written(m.survivor)];
+    records.extend(m.merged.into_iter().map(written));
+    records.extend(m.contacts.into_iter().map(written));
+    records.extend(m.accounts.into_iter().map(written));
+    Executed { records }
+}
+
+/// An erasure's records: the contact, then every record erased with it.
 pub(super) fn erased(e: ErasureReport) -> Executed {
     let mut records = vec![written(e.contact)];
     records.extend(e.merged.into_iter().map(written));

@@ -693,6 +693,12 @@ impl<B: Backend> Steps<'_, B> {
             R::Unmerge(survivor, merge) => {
                 resolve::merged(self.unmerge(survivor, merge, actor).await?)
             }
+            R::MergeOrganizations(plan) => {
+                resolve::merged_organizations(self.merge_organizations(&plan, actor).await?)
+            }
+            R::UnmergeOrganizations(survivor, merge) => resolve::merged_organizations(
+                self.unmerge_organizations(survivor, merge, actor).await?,
+            ),
             R::OverrideDiscovery(o, p, r) => {
                 one(written(self.override_probability(o, p, r, actor).await?))
             }

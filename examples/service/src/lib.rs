@@ -314,6 +314,10 @@ where
         .route("/fields", get(fields::<S>))
         .route("/fields/changes", post(change_fields::<S>))
         .route("/merges/plan", post(plan_merge::<S>))
+        .route(
+            "/organizations/merges/plan",
+            post(plan_organization_merge::<S>),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Inside the authentication: only valid keys have a bucket.
@@ -1026,6 +1030,39 @@ async fn plan_merge<S: AsyncStore + Send + Sync + 'static>(
         served
             .crm
             .plan_merge(survivor, &merged, choices, &who.user)
+            .await?,
+    ))
+}
+
+/// A merge of organizations to plan, as sent: the survivor, the organizations to merge into
+/// it, and which organization's value to keep per field (optional).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrganizationMergeRequest {
+    survivor: prospect::OrganizationId,
+    merged: Vec<prospect::OrganizationId>,
+    #[serde(default)]
+    choices: prospect::merge::OrganizationChoices,
+}
+
+/// Plans a merge of organizations
+/// ([`Crm::plan_organization_merge`](prospect::Crm::plan_organization_merge)): nothing is
+/// written; the plan is what the `merge_organizations` command takes.
+async fn plan_organization_merge<S: AsyncStore + Send + Sync + 'static>(
+    Extension(served): Extension<Arc<Served<S>>>,
+    Extension(who): Extension<Authenticated>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<prospect::merge::OrganizationMergePlan>, ApiError> {
+    let OrganizationMergeRequest {
+        survivor,
+        merged,
+        choices,
+    } = json_body(&headers, &body, "a merge of organizations to plan")?;
+    Ok(axum::Json(
+        served
+            .crm
+            .plan_organization_merge(survivor, &merged, choices, &who.user)
             .await?,
     ))
 }

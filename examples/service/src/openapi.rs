@@ -14,9 +14,11 @@ use std::sync::{Arc, OnceLock};
 use chrono::TimeZone;
 use prospect::access::AllowAll;
 use prospect::memory::MemoryStore;
-use prospect::merge::MergeChoices;
+use prospect::merge::{MergeChoices, OrganizationChoices};
 use prospect::uuid::Uuid;
-use prospect::{Command, Contact, ContactId, Crm, FixedClock, SequentialIds, User};
+use prospect::{
+    Command, Contact, ContactId, Crm, FixedClock, Organization, OrganizationId, SequentialIds, User,
+};
 use serde_json::{Map, Value, json};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -34,6 +36,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/fields"),
     ("post", "/fields/changes"),
     ("post", "/merges/plan"),
+    ("post", "/organizations/merges/plan"),
     ("get", "/openapi.json"),
 ];
 
@@ -415,6 +418,37 @@ pub fn document() -> Result<utoipa::openapi::OpenApi, String> {
                     ("415", "The body is not `application/json`."),
                 ]),
             }},
+            "/organizations/merges/plan": {"post": {
+                "operationId": "plan_organization_merge",
+                "summary": "Plan a merge of organizations",
+                "description": "Plans the merge of the organizations `merged` into `survivor` \
+                    (`prospect::merge::OrganizationMergePlan`): every contact it would move, \
+                    the accounts it would fold into the survivor's, the survivor's details once \
+                    merged (every domain of them all, and the value kept for each field they \
+                    hold differently: `choices` picks the organization per field), and every \
+                    refusal. Nothing is written: send the plan back in a \
+                    `merge_organizations` command, which applies it if nothing changed since; \
+                    `unmerge_organizations` undoes a merge.",
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["survivor", "merged"],
+                        "additionalProperties": false,
+                        "properties": {"survivor": {"type": "string", "format": "uuid"},
+                            "merged": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                            "choices": {"type": "object", "additionalProperties":
+                                {"type": "string", "format": "uuid"}}}},
+                    "example": {"survivor": "019b76da-ef00-7000-8000-000000000000",
+                        "merged": ["019b76da-ef00-7000-8000-00000000000c"],
+                        "choices": {"name": "019b76da-ef00-7000-8000-00000000000c"}},
+                }}},
+                "responses": with(json!({"200": {"description": "The plan.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}), &[
+                    ("400", "The body does not read as a merge to plan (`path` names the field)."),
+                    ("403", "The access policy does not let the key's user edit an organization, \
+                        a contact or an account the merge would write."),
+                    ("404", "An organization does not exist, or the key's user may not read it."),
+                    ("415", "The body is not `application/json`."),
+                ]),
+            }},
             "/openapi.json": {"get": {
                 "operationId": "openapi",
                 "summary": "This document",
@@ -694,6 +728,35 @@ pub fn examples() -> Result<Vec<StepExample>, String> {
         .map(|n| n.merge())
         .ok_or("the merged contact has no merge entry")?;
     s.run("unmerge", json!({"survivor": c, "merge": merge}))?;
+    // A duplicate of the organization, merged into it and unmerged.
+    let (duplicate, _) = s.run(
+        "create_organization",
+        json!({"details": {"name": "Acme Corporation",
+        "domains": ["acmecorp.example"]}}),
+    )?[0];
+    let (survivor, duplicate) = (
+        OrganizationId::from_uuid(org),
+        OrganizationId::from_uuid(duplicate),
+    );
+    let plan = s
+        .crm
+        .plan_organization_merge(survivor, &[duplicate], OrganizationChoices::new(), &s.me)
+        .map_err(|e| e.to_string())?;
+    s.run("merge_organizations", json!({"plan": plan}))?;
+    let merge = s
+        .crm
+        .load::<Organization>(duplicate, &s.me)
+        .map_err(|e| e.to_string())?
+        .value()
+        .corrections()
+        .last()
+        .and_then(|c| c.merge())
+        .map(|n| n.merge())
+        .ok_or("the merged organization has no merge entry")?;
+    s.run(
+        "unmerge_organizations",
+        json!({"survivor": org, "merge": merge}),
+    )?;
     let contact = s.version_of(c)?;
     let (c, v) = s.run(
         "reassign_contact",

@@ -1183,3 +1183,73 @@ async fn contacts_are_merged_and_unmerged_over_http() {
         "{body}"
     );
 }
+
+/// Organizations merged over HTTP: planned (`POST /organizations/merges/plan`), applied by the
+/// `merge_organizations` command (the merged organization's contact moves; a correction of the
+/// merged organization is refused, naming its survivor), and undone by
+/// `unmerge_organizations`.
+#[tokio::test]
+async fn organizations_are_merged_and_unmerged_over_http() {
+    let sample = Sample::new(85);
+    let client = Client::new(&sample);
+    let mut ids = Vec::new();
+    for (name, domain) in [("ACME", "acme.example"), ("Acme Corp", "acmecorp.example")] {
+        let written = client
+            .step(json!({"step": "create_organization",
+                "args": {"details": {"name": name, "domains": [domain]}}}))
+            .await;
+        ids.push(written[0]["record"]["id"].as_str().unwrap().to_string());
+    }
+    let contact = client
+        .step(json!({"step": "create_contact", "args": {"details": of(&sample.contact_details())}}))
+        .await;
+    let contact_id = contact[0]["record"]["id"].as_str().unwrap().to_string();
+    client
+        .step(
+            json!({"step": "link_contact", "args": {"contact": contact_id,
+            "version": contact[0]["version"], "organization": ids[1]}}),
+        )
+        .await;
+    let request = json!({"survivor": ids[0], "merged": [ids[1]], "choices": {"name": ids[1]}});
+    let (status, plan) = client
+        .send("POST", "/organizations/merges/plan", Some(request))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    assert_eq!(plan["contacts"][0]["contact"], json!(contact_id), "{plan}");
+    assert_eq!(plan["details"]["name"], json!("Acme Corp"), "{plan}");
+    let merged = client
+        .step(json!({"step": "merge_organizations", "args": {"plan": plan}}))
+        .await;
+    assert_eq!(merged.len(), 3, "the survivor, the merged one, the contact");
+    let (_, body) = client
+        .send("GET", &format!("/records/contact/{contact_id}"), None)
+        .await;
+    let organization = &body["records"][0]["record"]["details"]["organization"];
+    assert_eq!(*organization, json!(ids[0]), "{body}");
+    let (status, body) = client
+        .send(
+            "POST",
+            "/commands",
+            Some(
+                json!({"step": "correct_organization", "args": {"organization": ids[1],
+                "version": merged[1]["version"], "details": {"name": "Other"}}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["kind"], json!("organization_merged"), "{body}");
+    let merge = merged[1]["record"]["corrections"]
+        .as_array()
+        .and_then(|c| c.last())
+        .map(|c| c["merge"]["merge"].clone())
+        .unwrap();
+    client
+        .step(json!({"step": "unmerge_organizations",
+            "args": {"survivor": ids[0], "merge": merge}}))
+        .await;
+    let (_, body) = client
+        .send("GET", &format!("/records/contact/{contact_id}"), None)
+        .await;
+    let organization = &body["records"][0]["record"]["details"]["organization"];
+    assert_eq!(*organization, json!(ids[1]), "{body}");
+}

@@ -221,7 +221,7 @@ impl Read {
 }
 
 impl<B: Backend> Steps<'_, B> {
-    pub(super) async fn plan_organization_merge(
+    pub(in crate::crm) async fn plan_organization_merge(
         &self,
         survivor: OrganizationId,
         merged: &[OrganizationId],
@@ -316,7 +316,7 @@ impl<B: Backend> Steps<'_, B> {
         Ok(permit)
     }
 
-    pub(super) async fn merge_organizations(
+    pub(in crate::crm) async fn merge_organizations(
         &self,
         plan: &OrganizationMergePlan,
         actor: &User,
@@ -403,7 +403,7 @@ impl<B: Backend> Steps<'_, B> {
         .await
     }
 
-    pub(super) async fn unmerge_organizations(
+    pub(in crate::crm) async fn unmerge_organizations(
         &self,
         survivor: OrganizationId,
         merge: MergeId,
