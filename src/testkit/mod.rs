@@ -487,6 +487,7 @@ macro_rules! store_conformance {
                     duplicate_keys_follow_edits_and_erasure,
                 conformance_records_follow_a_merge_of_their_contact =>
                     records_follow_a_merge_of_their_contact,
+                conformance_organizations_follow_a_merge => organizations_follow_a_merge,
             );
 
             #[test]

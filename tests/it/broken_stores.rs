@@ -103,6 +103,9 @@ enum Breakage {
     DuplicateKeysNotMoved,
     /// A record's contact is indexed as it was created: a merge (a relink) does not move it.
     ContactFixedAtCreation,
+    /// Organizations are found by the domains in their details, a merged one's too (not by
+    /// `Record::domains`, which a merged organization has none of).
+    MergedDomainsKept,
 }
 
 /// The contact `record` is indexed under: its contact, or, when the breakage keeps it as it
@@ -155,6 +158,15 @@ struct Plain {
 }
 
 impl Plain {
+    /// The domains `record` is found by: `Record::domains`, or, when the breakage keeps them,
+    /// an organization's own.
+    fn domains_of<'a>(&self, record: &'a Record) -> &'a [Domain] {
+        match (self.breakage, record) {
+            (Breakage::MergedDomainsKept, Record::Organization(o)) => o.domains(),
+            _ => record.domains(),
+        }
+    }
+
     fn new(breakage: Breakage) -> Plain {
         Plain {
             breakage,
@@ -452,7 +464,7 @@ impl Store for Plain {
             .records
             .values()
             .filter_map(|(r, v)| match r {
-                Record::Organization(o) if o.domains().contains(domain) => {
+                Record::Organization(o) if self.domains_of(r).contains(domain) => {
                     Some((r.id(), Versioned::new(o.clone(), *v)))
                 }
                 _ => None,
@@ -880,6 +892,10 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
             Box::new(move || cases::records_follow_a_merge_of_their_contact(new)),
         ),
         (
+            "organizations_follow_a_merge",
+            Box::new(move || cases::organizations_follow_a_merge(new)),
+        ),
+        (
             "bad_records_are_reported_in_pages_and_scans",
             Box::new(move || cases::bad_records_are_reported_in_pages_and_scans(new, corrupt)),
         ),
@@ -1063,6 +1079,7 @@ fn the_kit_passes_a_plain_store_and_fails_each_broken_one() {
             Breakage::ContactFixedAtCreation,
             "records_follow_a_merge_of_their_contact",
         ),
+        (Breakage::MergedDomainsKept, "organizations_follow_a_merge"),
     ];
     let passing = failing_cases(Breakage::None);
     assert!(passing.is_empty(), "the plain store fails {passing:?}");

@@ -112,3 +112,86 @@ pub fn records_follow_a_merge_of_their_contact<S: Store>(new: impl Fn() -> S) {
         "an unmerged contact is found by its email again"
     );
 }
+
+/// Organization B, with a contact, merged into organization A: the contact is listed under A
+/// and none under B (two a page), B's domain finds A alone, B's duplicate keys do not list B;
+/// after the unmerge everything lists as before.
+pub fn organizations_follow_a_merge<S: Store>(new: impl Fn() -> S) {
+    use crate::id::OrganizationId;
+    use crate::merge::OrganizationChoices;
+    use crate::organization::{Domain, Organization, OrganizationDetails};
+    use crate::text::OrganizationName;
+    let store = new();
+    let sample = Sample::new(172);
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let create = |name: &str, domain: &str| {
+        let details = OrganizationDetails::new(OrganizationName::new(name).must())
+            .with_domain(Domain::new(domain).must());
+        crm.create_organization(details, OnDuplicate::Refuse, me)
+            .must()
+            .into_organization()
+    };
+    let (a, b) = (
+        create("Acme", "acme.test"),
+        create("Acme Corporation", "acmecorp.test"),
+    );
+    let contact = crm
+        .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+        .must()
+        .into_contact();
+    let contact = crm.link_contact(contact, &b, me).must();
+    let contact_id = RecordId::from(contact.id());
+    let of = |organization: &Versioned<Organization>| {
+        let query = Query::of_kind(RecordKind::Contact).of_organization(organization.id());
+        page_through(&store, &query, 2, &mut || {})
+    };
+    let domain = Domain::new("acmecorp.test").must();
+    let found = |domain: &Domain| -> Vec<OrganizationId> {
+        let found = store.find_organizations_by_domain(domain).must();
+        found.iter().map(|o| o.id()).collect()
+    };
+    let b_keys = Record::from(b.value().clone()).duplicate_keys();
+    let plan = crm
+        .plan_organization_merge(a.id(), &[b.id()], OrganizationChoices::new(), me)
+        .must();
+    let merged = crm.merge_organizations(&plan, me).must();
+
+    assert_eq!(
+        of(&a),
+        [contact_id],
+        "the contact listed under the survivor"
+    );
+    assert_eq!(
+        of(&b),
+        [],
+        "the contact no longer listed under the merged organization"
+    );
+    assert_eq!(
+        found(&domain),
+        [a.id()],
+        "the merged organization's domain finds the survivor alone"
+    );
+    for key in &b_keys {
+        let query = Query::of_kind(RecordKind::Organization).with_duplicate_key(key.clone());
+        let listed = page_through(&store, &query, 2, &mut || {});
+        assert!(
+            !listed.contains(&RecordId::from(b.id())),
+            "a merged organization listed by its {} key",
+            key.kind()
+        );
+    }
+
+    crm.unmerge_organizations(a.id(), merged.merge, me).must();
+    assert_eq!(
+        of(&b),
+        [contact_id],
+        "the contact back under its organization"
+    );
+    assert_eq!(of(&a), []);
+    assert_eq!(
+        found(&domain),
+        [b.id()],
+        "an unmerged organization is found by its domain again"
+    );
+}
