@@ -694,7 +694,9 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
             &year.marketing,
         )?;
     }
-    let merges = duplicates::merge_all(&year.crm, &mut year.live, &planted, &User::new("admin")?)?;
+    let admin = User::new("admin")?;
+    let organizations = duplicates::merge_organizations(&year.crm, &planted, &admin)?;
+    let merges = duplicates::merge_all(&year.crm, &mut year.live, &planted, &admin)?;
     let simulated = began.elapsed();
     let scanned = Instant::now();
     let report = PipelineReport::from_store(year.crm.store())?;
@@ -733,6 +735,16 @@ pub fn run<S: Store>(store: S, options: Options) -> Result<(), Box<dyn Error>> {
          email, the phone written nationally); {} of them and {} other contacts found by their \
          keys, {} merged into the first record, {} records moved to it.\n",
         merges.planted, merges.found_planted, merges.found_others, merges.merged, merges.moved
+    );
+    println!(
+        "Organizations: {} companies recorded twice (a short name with its domain, the legal \
+         name without); {} of their duplicates and {} others found by their keys, {} merged, \
+         {} contacts moved to the first record.\n",
+        organizations.planted,
+        organizations.found_planted,
+        organizations.found_others,
+        organizations.merged,
+        organizations.moved
     );
     println!(
         "{} records; simulated in {:.2} s, report by full scan in {:.3} s (the incremental report, kept up to date at every step, is equal)",

@@ -1,14 +1,16 @@
 //! Duplicates in the sales year: some people come back later under another record (a typo in
 //! the family name, another email at their company, their phone written the national way),
-//! sometimes with a lead of their own. At the year's end the duplicates are looked for
-//! (`Crm::duplicates_of_contact`), planned and merged into the first record; the report says
-//! how many.
+//! sometimes with a lead of their own, and their company is recorded twice, under its short
+//! name and its full legal name. At the year's end the duplicate organizations are looked for
+//! (`Crm::duplicates_of_organization`) and merged, then the duplicate contacts
+//! (`Crm::duplicates_of_contact`), each planned and merged into the first record; the report
+//! says how many.
 
 use std::error::Error;
 
 use prospect::duplicates::DuplicateRules;
 use prospect::funnel::{Contributes, PipelineReport};
-use prospect::merge::MergeChoices;
+use prospect::merge::{MergeChoices, OrganizationChoices};
 use prospect::record::{Record, RecordId};
 use prospect::store::{Store, Versioned};
 use prospect::*;
@@ -35,6 +37,83 @@ pub struct Merges {
     pub found_others: usize,
     pub merged: usize,
     pub moved: usize,
+}
+
+/// What the year's end found of the organizations: those recorded twice, the duplicates found
+/// (the planted ones, and others), the organizations merged, and the contacts moved.
+#[derive(Default)]
+pub struct OrganizationMerges {
+    pub planted: usize,
+    pub found_planted: usize,
+    pub found_others: usize,
+    pub merged: usize,
+    pub moved: usize,
+}
+
+/// Records the company of each planted contact twice: `Company K` (the original's, with its
+/// domain) and `Company K SAS` (the duplicate's, without), then looks for each one's
+/// duplicates and merges them into it, moving their contacts. Contacts and organizations
+/// count for nothing more in the report as they move: the live report is unchanged.
+pub fn merge_organizations<Db: Store>(
+    crm: &Crm<Db>,
+    planted: &[Planted],
+    me: &User,
+) -> Result<OrganizationMerges, Box<dyn Error>> {
+    let mut companies: Vec<(OrganizationId, OrganizationId)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in planted {
+        if !seen.insert(p.company) {
+            continue;
+        }
+        let short =
+            OrganizationDetails::new(OrganizationName::new(format!("Company {}", p.company))?)
+                .with_domain(Domain::new(format!("company{}.example", p.company))?);
+        let short = crm
+            .create_organization(short, OnDuplicate::Refuse, me)?
+            .into_organization();
+        let legal =
+            OrganizationDetails::new(OrganizationName::new(format!("Company {} SAS", p.company))?);
+        let legal = crm
+            .create_organization(legal, OnDuplicate::Refuse, me)?
+            .into_organization();
+        for (contact, organization) in [(Some(p.original), &short), (p.duplicate, &legal)] {
+            if let Some(contact) = contact {
+                let contact = crm.load::<Contact>(contact, me)?;
+                crm.link_contact(contact, organization, me)?;
+            }
+        }
+        companies.push((short.id(), legal.id()));
+    }
+    let mut merges = OrganizationMerges {
+        planted: companies.len(),
+        ..OrganizationMerges::default()
+    };
+    let rules = DuplicateRules::default();
+    for (short, legal) in companies {
+        let found = crm.duplicates_of_organization(short, &rules, me)?;
+        let duplicates: Vec<OrganizationId> = found
+            .candidates
+            .iter()
+            .filter_map(|c| match c.id {
+                RecordId::Organization(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        merges.found_planted += duplicates.iter().filter(|&&d| d == legal).count();
+        merges.found_others += duplicates.iter().filter(|&&d| d != legal).count();
+        if duplicates.is_empty() {
+            continue;
+        }
+        let plan =
+            crm.plan_organization_merge(short, &duplicates, OrganizationChoices::new(), me)?;
+        if !plan.refusals().is_empty() {
+            continue;
+        }
+        let outcome = crm.merge_organizations(&plan, me)?;
+        merges.merged += outcome.merged.len();
+        merges.moved += outcome.contacts.len();
+    }
+    Ok(merges)
 }
 
 /// The phone of the `i`th contact, written internationally (the original's way).
