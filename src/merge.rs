@@ -1,4 +1,4 @@
-//! Merges of duplicate contacts, and their exact undo.
+//! Merges of duplicate contacts and organizations, and their exact undo.
 //!
 //! A merge folds one or more contacts (the *merged*) into another (the *survivor*), in one
 //! commit: every lead, opportunity, account, activity and task of a merged contact moves to
@@ -17,7 +17,20 @@
 //! cannot be merged and why ([`Refusal`]); it is serde, for a user interface to show, and
 //! [`Crm::merge`](crate::Crm::merge) applies it only if nothing it read has changed since.
 //!
+//! Organizations merge the same way ([`Crm::plan_organization_merge`],
+//! [`Crm::merge_organizations`], [`Crm::unmerge_organizations`], [`OrganizationMergePlan`]):
+//! their contacts move to the survivor (a correction of each contact's organization naming the
+//! merge), the survivor holds every domain of them all, and each merged organization's account
+//! folds into the survivor's: an organization has one account, opened by its first win with
+//! the organization's id, so the accounts are not moved but joined, by an entry in both
+//! ([`Fold`](crate::Fold)); the survivor's won value counts the folded account's, which keeps
+//! its wins on record and counts for nothing in a report. The survivor must therefore be a
+//! customer if any of them is ([`Refusal::NotACustomer`]).
+//!
 //! [`Contact::merged_into`]: crate::Contact::merged_into
+//! [`Crm::plan_organization_merge`]: crate::Crm::plan_organization_merge
+//! [`Crm::merge_organizations`]: crate::Crm::merge_organizations
+//! [`Crm::unmerge_organizations`]: crate::Crm::unmerge_organizations
 
 pub(crate) mod organizations;
 mod plan;
