@@ -7,12 +7,17 @@
 //! another pair (and the baseline another contact), but criterion runs many: by the end each
 //! contact holds tens of corrections, and a contact's write copies its corrections, which the
 //! contacts' share of both figures reflects.
+//!
+//! Organizations the same way, against a correction of one organization: a round trip of a
+//! duplicate organization with two contacts (one of them a customer: its account folds into
+//! the survivor's) into a survivor that is a customer, among 2,000 pairs: six records written
+//! each way (the two organizations, the two contacts, the two accounts).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group};
 use prospect::memory::MemoryStore;
-use prospect::merge::MergeChoices;
+use prospect::merge::{MergeChoices, OrganizationChoices};
 use prospect::store::Versioned;
 use prospect::testkit::Sample;
 use prospect::*;
@@ -87,7 +92,88 @@ fn merges(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, merges);
+/// `pairs` pairs of organizations: the survivor with a customer, the duplicate with a customer
+/// and a contact who is not.
+fn organization_pairs(
+    crm: &Crm<&MemoryStore>,
+    sample: &Sample,
+    pairs: usize,
+) -> Vec<(OrganizationId, OrganizationId)> {
+    let me = sample.actor();
+    let organization = |n: usize, what: &str| {
+        let details = OrganizationDetails::new(
+            OrganizationName::new(format!("Organization {n} {what}")).unwrap(),
+        );
+        crm.create_organization(details, OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_organization()
+    };
+    let member = |organization: &Versioned<Organization>, customer: bool| {
+        let contact = crm
+            .create_contact(sample.contact_details(), OnDuplicate::Refuse, me)
+            .unwrap()
+            .into_contact();
+        let contact = crm.link_contact(contact, organization, me).unwrap();
+        if customer {
+            let lead = crm.open_lead(&contact, sample.interest(), me).unwrap();
+            let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+            let o = crm.qualify(lead, sample.qualification(), me).unwrap();
+            let o = crm.propose(o.opportunity, sample.proposal(), me).unwrap();
+            let o = crm.negotiate(o, sample.note("terms"), me).unwrap();
+            let o = crm
+                .enter_contracting(o, sample.terms(), sample.incumbent(), me)
+                .unwrap();
+            crm.win(o, sample.contract(1_000), me).unwrap();
+        }
+    };
+    (0..pairs)
+        .map(|n| {
+            let (survivor, duplicate) = (organization(n, "SA"), organization(n, "Group"));
+            member(&survivor, true);
+            member(&duplicate, true);
+            member(&duplicate, false);
+            (survivor.id(), duplicate.id())
+        })
+        .collect()
+}
+
+fn organization_merges(c: &mut Criterion) {
+    let mut group = c.benchmark_group("merge");
+    let sample = Sample::new(30);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor().clone();
+    let all = organization_pairs(&crm, &sample, 2_000);
+    let mut turn = 0usize;
+    group.bench_function("organizations_round_trip_6_records", |b| {
+        b.iter(|| {
+            turn = (turn + 7_919) % all.len();
+            let (survivor, duplicate) = all[turn];
+            let plan = crm
+                .plan_organization_merge(survivor, &[duplicate], OrganizationChoices::new(), &me)
+                .unwrap();
+            let merged = crm.merge_organizations(&plan, &me).unwrap();
+            black_box(
+                crm.unmerge_organizations(survivor, merged.merge, &me)
+                    .unwrap(),
+            )
+        })
+    });
+    group.bench_function("correct_organization", |b| {
+        b.iter(|| {
+            turn = (turn + 7_919) % all.len();
+            let organization = crm.load::<Organization>(all[turn].0, &me).unwrap();
+            let details = organization.details().clone();
+            black_box(
+                crm.correct_organization(organization, details, None, &me)
+                    .unwrap(),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, merges, organization_merges);
 
 fn main() {
     benches();
@@ -112,6 +198,12 @@ fn main() {
                 "round_trip_12_records",
                 "correct_contact",
                 "14 writes each way",
+            ),
+            (
+                "merge",
+                "organizations_round_trip_6_records",
+                "correct_organization",
+                "6 writes each way",
             ),
         ],
     );
