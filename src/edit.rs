@@ -101,6 +101,26 @@ impl<D> Correction<D> {
     }
 }
 
+impl<D> Correction<D> {
+    /// The correction a merge (or its undo) makes, by `step`, from `before` to `after`, said
+    /// by `note`; never dated before `latest`, the record's latest entry, whatever the step's
+    /// clock reads.
+    pub(crate) fn by_merge(
+        step: &crate::relink::Step<'_>,
+        latest: DateTime<Utc>,
+        details: Change<D>,
+        note: MergeNote,
+    ) -> Correction<D> {
+        Correction {
+            at: step.at.max(latest),
+            by: step.by.clone(),
+            details,
+            reason: None,
+            merge: Some(Box::new(note)),
+        }
+    }
+}
+
 /// A hand-off: the owner of a record changed, and why.
 ///
 /// The entry of a [`Crm::reassign_lead`](crate::Crm::reassign_lead),

@@ -294,6 +294,31 @@ impl MergeNote {
     }
 }
 
+/// Checks the merge notes of the record `id` (a contact's or an organization's corrections
+/// made by merges of its kind), oldest first, each with whether its correction changed the
+/// record's details: each names the record, as the survivor or as merged; one that names it as
+/// merged leaves its details as they were; an undo follows the merge it undoes.
+pub(crate) fn check_notes<'a>(
+    id: RecordId,
+    notes: impl IntoIterator<Item = (&'a MergeNote, bool)>,
+) -> Result<(), &'static str> {
+    let mut open: Vec<MergeId> = Vec::new();
+    for (note, changed) in notes {
+        if !note.names(id) {
+            return Err("a merge note does not name the record");
+        }
+        if !note.is_survivor(id) && changed {
+            return Err("a merged record's details changed in its merge");
+        }
+        match note.is_undo() {
+            false => open.push(note.merge()),
+            true if open.contains(&note.merge()) => open.retain(|m| *m != note.merge()),
+            true => return Err("an unmerge does not follow its merge"),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,13 +69,9 @@ impl Contact {
         details: ContactDetails,
     ) -> Contact {
         let mut data = data::Contact::clone(&self.data);
-        data.corrections.push(Correction {
-            at: step.at.max(self.latest_at()),
-            by: step.by.clone(),
-            details: Change::new(self.data.details.clone(), details.clone()),
-            reason: None,
-            merge: Some(Box::new(note)),
-        });
+        let change = Change::new(self.data.details.clone(), details.clone());
+        let correction = Correction::by_merge(step, self.latest_at(), change, note);
+        data.corrections.push(correction);
         data.details = details;
         Contact {
             data: Arc::new(data),
@@ -95,43 +91,32 @@ impl Contact {
             .filter(|n| n.organizations().is_some() && !n.is_undo())
     }
 
-    /// Checks its merge notes: a merge of contacts names this contact (as the survivor or as
-    /// merged), and one that names it as merged keeps its details; a merge of organizations
-    /// changes only its organization, from one the merge names to another; an undo follows
-    /// the merge it undoes.
+    /// Checks its merge notes: a merge of organizations changes only its organization, from
+    /// one the merge names to another; the merges of contacts as
+    /// [`check_notes`](crate::relink::check_notes) says (each names this contact, one that
+    /// names it as merged keeps its details, an undo follows its merge).
     pub(super) fn check_notes(&self) -> Result<(), &'static str> {
-        let id = RecordId::Contact(self.id());
-        let mut open: Vec<crate::id::MergeId> = Vec::new();
+        let mut of_contacts = Vec::new();
         for correction in &self.data.corrections {
             let Some(note) = correction.merge() else {
                 continue;
             };
             let (before, after) = (correction.details().before(), correction.details().after());
-            if note.organizations().is_some() {
-                let named = |o: Option<crate::id::OrganizationId>| {
-                    o.is_some_and(|o| note.names(RecordId::Organization(o)))
-                };
-                let moved = ContactDetails {
-                    organization: after.organization,
-                    ..before.clone()
-                };
-                if moved != *after || !named(before.organization) || !named(after.organization) {
-                    return Err("a merge of organizations changed more than the organization");
-                }
+            if note.organizations().is_none() {
+                of_contacts.push((note, correction.details().is_change()));
                 continue;
             }
-            if !note.names(id) {
-                return Err("a merge note does not name the contact");
-            }
-            if !note.is_survivor(id) && correction.details().is_change() {
-                return Err("a merged contact's details changed in its merge");
-            }
-            match note.is_undo() {
-                false => open.push(note.merge()),
-                true if open.contains(&note.merge()) => open.retain(|m| *m != note.merge()),
-                true => return Err("an unmerge does not follow its merge"),
+            let named = |o: Option<crate::id::OrganizationId>| {
+                o.is_some_and(|o| note.names(RecordId::Organization(o)))
+            };
+            let moved = ContactDetails {
+                organization: after.organization,
+                ..before.clone()
+            };
+            if moved != *after || !named(before.organization) || !named(after.organization) {
+                return Err("a merge of organizations changed more than the organization");
             }
         }
-        Ok(())
+        crate::relink::check_notes(RecordId::Contact(self.id()), of_contacts)
     }
 }

@@ -61,13 +61,9 @@ impl Organization {
         details: OrganizationDetails,
     ) -> Organization {
         let mut data = data::Organization::clone(&self.data);
-        data.corrections.push(Correction {
-            at: step.at.max(self.latest_at()),
-            by: step.by.clone(),
-            details: Change::new(self.data.details.clone(), details.clone()),
-            reason: None,
-            merge: Some(Box::new(note)),
-        });
+        let change = Change::new(self.data.details.clone(), details.clone());
+        let correction = Correction::by_merge(step, self.latest_at(), change, note);
+        data.corrections.push(correction);
         data.details = details;
         Organization {
             data: Arc::new(data),
@@ -78,24 +74,10 @@ impl Organization {
     /// survivor or as merged); one that names it as merged keeps its details; an undo follows
     /// the merge it undoes.
     pub(super) fn check_notes(&self) -> Result<(), &'static str> {
-        let id = RecordId::Organization(self.id());
-        let mut open: Vec<crate::id::MergeId> = Vec::new();
-        for correction in &self.data.corrections {
-            let Some(note) = correction.merge() else {
-                continue;
-            };
-            if !note.names(id) {
-                return Err("a merge note does not name the organization");
-            }
-            if !note.is_survivor(id) && correction.details().is_change() {
-                return Err("a merged organization's details changed in its merge");
-            }
-            match note.is_undo() {
-                false => open.push(note.merge()),
-                true if open.contains(&note.merge()) => open.retain(|m| *m != note.merge()),
-                true => return Err("an unmerge does not follow its merge"),
-            }
-        }
-        Ok(())
+        let notes = self.data.corrections.iter().filter_map(|c| {
+            let note = c.merge()?;
+            Some((note, c.details().is_change()))
+        });
+        crate::relink::check_notes(RecordId::Organization(self.id()), notes)
     }
 }

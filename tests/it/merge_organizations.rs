@@ -317,7 +317,11 @@ fn what_cannot_be_merged_is_refused_with_every_reason() {
     let done = crm
         .plan_organization_merge(customer.id(), &[plain.id()], OrganizationChoices::new(), me)
         .unwrap();
-    crm.merge_organizations(&done, me).unwrap();
+    let outcome = crm.merge_organizations(&done, me).unwrap();
+    assert!(
+        outcome.accounts.is_empty(),
+        "nothing folds: the survivor's account is not written"
+    );
     assert_eq!(
         plan(&twelve, &[plain.id()], OrganizationChoices::new()),
         [Refusal::OrganizationMerged {

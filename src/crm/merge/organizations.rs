@@ -111,7 +111,8 @@ impl<S: Store> Crm<S> {
     ///
     /// [`CrmError::MergeRefused`] with every [`Refusal`]; [`CrmError::Conflict`] when an
     /// organization, a contact or an account changed since the plan, or a merged organization
-    /// has a contact or an account the plan does not list (plan again);
+    /// has a contact or an account the plan does not list (the conflict names it, as a record
+    /// the plan expected absent; plan again);
     /// [`CrmError::Forbidden`] unless `actor` may edit every record it writes;
     /// [`CrmError::NotFound`]; [`CrmError::Store`].
     pub fn merge_organizations(
@@ -342,65 +343,32 @@ impl<B: Backend> Steps<'_, B> {
         };
         let survivor_id = read.survivor.id();
         let note = MergeNote::of_organizations(&step, survivor_id, &ids);
-        let mut batch = Batch::new();
-        let mut outcome = OrganizationMergeOutcome {
-            merge: step.merge,
-            survivor: read.survivor.clone(),
-            merged: Vec::with_capacity(read.merged.len()),
-            contacts: Vec::with_capacity(read.contacts.len()),
-            accounts: Vec::with_capacity(read.accounts.len()),
-        };
+        let mut writes = Writes::new(step.merge, read.survivor.clone());
         // The merged organizations first: they give up their domains before the survivor
         // takes them.
-        write_merged(&step, &note, read.merged, &mut batch, &mut outcome);
+        writes.organizations(&step, &note, read.merged);
         let (survivor, version) = read.survivor.into_parts();
         let survivor = survivor.merge_entry(&step, note.clone(), fresh.details().clone());
-        batch.push_distinct(survivor.clone().into(), Precondition::Version(version));
-        outcome.survivor = Versioned::new(survivor, version.next());
-        for record in read.contacts {
-            let (record, version) = record.into_parts();
-            let Record::Contact(contact) = record else {
-                continue;
-            };
-            let details = ContactDetails {
-                organization: Some(survivor_id),
-                ..contact.details().clone()
-            };
-            let moved = contact.merge_entry(&step, note.clone(), details);
-            batch.push_distinct(moved.clone().into(), Precondition::Version(version));
-            outcome.contacts.push(Versioned::new(moved, version.next()));
-        }
+        writes.outcome.survivor = writes.write(survivor, version);
+        writes.contacts(&step, &note, read.contacts, |_| Some(survivor_id));
         // Every merged organization's account into the survivor's.
         let into = AccountId::of_organization(survivor_id);
         let (mut survivor_account, others): (Vec<_>, Vec<_>) =
             read.accounts.into_iter().partition(|a| a.id() == into);
-        if let Some(account) = survivor_account.pop() {
+        if let Some(account) = survivor_account.pop().filter(|_| !others.is_empty()) {
             let (mut account, version) = account.into_parts();
             for other in others {
                 let (other, other_version) = other.into_parts();
                 account = account.folding(&step, &other).map_err(|_| {
                     CrmError::MergeRefused(vec![Refusal::WonValueOverflows { account: into }])
                 })?;
-                let folded = other.folded(&step, into);
-                batch.push_distinct(folded.clone().into(), Precondition::Version(other_version));
-                outcome
-                    .accounts
-                    .push(Versioned::new(folded, other_version.next()));
+                let folded = writes.write(other.folded(&step, into), other_version);
+                writes.outcome.accounts.push(folded);
             }
-            batch.push_distinct(account.clone().into(), Precondition::Version(version));
-            outcome
-                .accounts
-                .push(Versioned::new(account, version.next()));
+            let account = writes.write(account, version);
+            writes.outcome.accounts.push(account);
         }
-        self.apply(
-            plan::Plan {
-                batch,
-                output: outcome,
-            },
-            actor,
-            permit,
-        )
-        .await
+        self.apply(writes.into_plan(), actor, permit).await
     }
 
     pub(in crate::crm) async fn unmerge_organizations(
@@ -493,54 +461,23 @@ impl<B: Backend> Steps<'_, B> {
             by: actor,
         };
         let undo = MergeNote::of_organizations(&step, survivor, &merged_ids);
-        let mut batch = Batch::new();
-        let (current, version) = read.survivor.into_parts();
+        let mut writes = Writes::new(merge, read.survivor.clone());
         // The survivor first: it gives back the domains the merged organizations take again.
+        let (current, version) = read.survivor.into_parts();
         let restored = current.merge_entry(&step, undo.clone(), before);
-        batch.push_distinct(restored.clone().into(), Precondition::Version(version));
-        let mut outcome = OrganizationMergeOutcome {
-            merge,
-            survivor: Versioned::new(restored, version.next()),
-            merged: Vec::with_capacity(read.merged.len()),
-            contacts: Vec::with_capacity(read.contacts.len()),
-            accounts: Vec::with_capacity(read.accounts.len()),
-        };
-        write_merged(&step, &undo, read.merged, &mut batch, &mut outcome);
-        for record in read.contacts {
-            let (record, version) = record.into_parts();
-            let Record::Contact(contact) = record else {
-                continue;
-            };
-            let from = contact
-                .moved_by_organization_merge()
-                .and_then(|_| last_organization_before(&contact));
-            let details = ContactDetails {
-                organization: from,
-                ..contact.details().clone()
-            };
-            let back = contact.merge_entry(&step, undo.clone(), details);
-            batch.push_distinct(back.clone().into(), Precondition::Version(version));
-            outcome.contacts.push(Versioned::new(back, version.next()));
-        }
+        writes.outcome.survivor = writes.write(restored, version);
+        writes.organizations(&step, &undo, read.merged);
+        // Each contact back to the organization the merge moved it from.
+        writes.contacts(&step, &undo, read.contacts, last_organization_before);
         for account in read.accounts {
             let (mut account, version) = account.into_parts();
             for fold in account.folds_of(merge) {
                 account = account.unfolded(&step, &fold);
             }
-            batch.push_distinct(account.clone().into(), Precondition::Version(version));
-            outcome
-                .accounts
-                .push(Versioned::new(account, version.next()));
+            let account = writes.write(account, version);
+            writes.outcome.accounts.push(account);
         }
-        self.apply(
-            plan::Plan {
-                batch,
-                output: outcome,
-            },
-            actor,
-            permit,
-        )
-        .await
+        self.apply(writes.into_plan(), actor, permit).await
     }
 }
 
@@ -554,23 +491,78 @@ fn last_organization_before(contact: &Contact) -> Option<OrganizationId> {
         .and_then(|c| c.details().before().organization)
 }
 
-/// Writes into `batch`, and keeps in `outcome`, each of `merged` with its entry (its details
-/// kept).
-fn write_merged(
-    step: &Step<'_>,
-    note: &MergeNote,
-    merged: Vec<Versioned<Organization>>,
-    batch: &mut Batch,
-    outcome: &mut OrganizationMergeOutcome,
-) {
-    for organization in merged {
-        let (organization, version) = organization.into_parts();
-        let details = organization.details().clone();
-        let organization = organization.merge_entry(step, note.clone(), details);
-        batch.push_distinct(organization.clone().into(), Precondition::Version(version));
-        outcome
-            .merged
-            .push(Versioned::new(organization, version.next()));
+/// What a merge of organizations (or its undo) writes, as it is written: the batch, and what
+/// the caller gets once it is committed.
+struct Writes {
+    batch: Batch,
+    outcome: OrganizationMergeOutcome,
+}
+
+impl Writes {
+    fn new(merge: MergeId, survivor: Versioned<Organization>) -> Writes {
+        Writes {
+            batch: Batch::new(),
+            outcome: OrganizationMergeOutcome {
+                merge,
+                survivor,
+                merged: Vec::new(),
+                contacts: Vec::new(),
+                accounts: Vec::new(),
+            },
+        }
+    }
+
+    /// `value`, read at `version`, written: as it will be stored.
+    fn write<T: Clone + Into<Record>>(&mut self, value: T, version: Version) -> Versioned<T> {
+        self.batch
+            .push_distinct(value.clone().into(), Precondition::Version(version));
+        Versioned::new(value, version.next())
+    }
+
+    /// Each of `merged` with its entry (its details kept).
+    fn organizations(
+        &mut self,
+        step: &Step<'_>,
+        note: &MergeNote,
+        merged: Vec<Versioned<Organization>>,
+    ) {
+        for organization in merged {
+            let (organization, version) = organization.into_parts();
+            let details = organization.details().clone();
+            let organization = organization.merge_entry(step, note.clone(), details);
+            let written = self.write(organization, version);
+            self.outcome.merged.push(written);
+        }
+    }
+
+    /// Each of `contacts` moved to the organization `to` gives it.
+    fn contacts(
+        &mut self,
+        step: &Step<'_>,
+        note: &MergeNote,
+        contacts: Vec<Versioned<Record>>,
+        to: impl Fn(&Contact) -> Option<OrganizationId>,
+    ) {
+        for record in contacts {
+            let (record, version) = record.into_parts();
+            let Record::Contact(contact) = record else {
+                continue;
+            };
+            let details = ContactDetails {
+                organization: to(&contact),
+                ..contact.details().clone()
+            };
+            let moved = contact.merge_entry(step, note.clone(), details);
+            let written = self.write(moved, version);
+            self.outcome.contacts.push(written);
+        }
+    }
+
+    fn into_plan(self) -> plan::Plan<OrganizationMergeOutcome> {
+        plan::Plan {
+            batch: self.batch,
+            output: self.outcome,
+        }
     }
 }
 
