@@ -115,6 +115,12 @@ impl Inner {
                 return Err(Conflict::records_of_contact(*contact));
             }
         }
+        for (organization, count) in batch.records_of_organization() {
+            let found = self.indexes.count_of_organization(*organization);
+            if found as u64 != *count {
+                return Err(Conflict::records_of_organization(*organization));
+            }
+        }
         for write in batch.writes() {
             let id = write.record().id();
             let stored = self.get(&id);

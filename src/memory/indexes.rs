@@ -270,6 +270,15 @@ impl Indexes {
             .sum()
     }
 
+    /// How many records name `organization` as theirs: its contacts and its account.
+    pub(super) fn count_of_organization(&self, organization: OrganizationId) -> usize {
+        let of = organization.as_uuid().as_u128();
+        self.by_organization
+            .values()
+            .map(|set| paired(set, of, Bound::Unbounded).count())
+            .sum()
+    }
+
     /// Ids of `query`'s records after `after`, in id order, from its narrowest index: the
     /// activities about a record, the organization's or the contact's records of the kind, a
     /// custom field's term (or range of dates), the owner's records of the kind, a period, the

@@ -152,6 +152,7 @@ pub struct Batch {
     absent_domains: Vec<Domain>,
     unchanged: Vec<(RecordId, Version)>,
     records_of: Vec<(ContactId, u64)>,
+    records_of_organization: Vec<(OrganizationId, u64)>,
     events: Vec<Event>,
     /// Boxed: most batches carry no request, and a batch is moved at every step.
     remember: Option<Box<IdempotentRequest>>,
@@ -171,6 +172,9 @@ pub struct BatchParts {
     pub unchanged: Vec<(RecordId, Version)>,
     /// How many records must name each contact as theirs ([`Batch::require_records_of`]).
     pub records_of: Vec<(ContactId, u64)>,
+    /// How many records must name each organization as theirs
+    /// ([`Batch::require_records_of_organization`]).
+    pub records_of_organization: Vec<(OrganizationId, u64)>,
     /// The events to append to the outbox, in this order, in the same atomic unit as the
     /// writes ([`Batch::emit`]).
     pub events: Vec<Event>,
@@ -302,6 +306,26 @@ impl Batch {
         &self.records_of
     }
 
+    /// Requires that, when the batch is applied, exactly `count` stored records (before the
+    /// batch's own writes) name `organization` as theirs ([`Record::organization`]: its
+    /// contacts and its account): the batch conflicts otherwise
+    /// ([`ConflictKind::RecordsOfOrganization`]). For a step that must have seen every record
+    /// of an organization, as a merge of organizations must: a contact linked to it after the
+    /// merge listed them would stay with a merged organization.
+    pub fn require_records_of_organization(
+        &mut self,
+        organization: OrganizationId,
+        count: u64,
+    ) -> &mut Batch {
+        self.records_of_organization.push((organization, count));
+        self
+    }
+
+    /// How many records must name each organization as theirs.
+    pub fn records_of_organization(&self) -> &[(OrganizationId, u64)] {
+        &self.records_of_organization
+    }
+
     /// The writes, in the order they were added.
     pub fn writes(&self) -> &[Write] {
         self.writes.as_slice()
@@ -371,6 +395,7 @@ impl Batch {
             absent_domains: self.absent_domains,
             unchanged: self.unchanged,
             records_of: self.records_of,
+            records_of_organization: self.records_of_organization,
             events: self.events,
             remember,
         }
@@ -396,6 +421,9 @@ pub enum ConflictKind {
     /// The contact is not named by as many records as the batch required
     /// ([`Batch::require_records_of`]): one was added since the batch was built.
     RecordsOfContact,
+    /// The organization is not named by as many records as the batch required
+    /// ([`Batch::require_records_of_organization`]): one was added since the batch was built.
+    RecordsOfOrganization,
     /// A commit already remembered the actor's idempotency key ([`Batch::remember`]): the
     /// request was made before. The record named is the batch's first write.
     KeyUsed,
@@ -434,6 +462,10 @@ fn describe(c: &Conflict) -> String {
         ),
         ConflictKind::RecordsOfContact => {
             "records naming it as their contact were added since the batch was built".to_string()
+        }
+        ConflictKind::RecordsOfOrganization => {
+            "records naming it as their organization were added since the batch was built"
+                .to_string()
         }
         ConflictKind::KeyUsed => {
             "the batch's idempotency key was remembered by an earlier commit".to_string()
@@ -489,6 +521,17 @@ impl Conflict {
             expected: None,
             actual: None,
             kind: ConflictKind::RecordsOfContact,
+        }
+    }
+
+    /// The conflict of a batch that required `organization` to be named by a number of
+    /// records that it is not named by ([`Batch::require_records_of_organization`]).
+    pub fn records_of_organization(organization: OrganizationId) -> Conflict {
+        Conflict {
+            record: RecordId::Organization(organization),
+            expected: None,
+            actual: None,
+            kind: ConflictKind::RecordsOfOrganization,
         }
     }
 

@@ -488,6 +488,8 @@ macro_rules! store_conformance {
                 conformance_records_follow_a_merge_of_their_contact =>
                     records_follow_a_merge_of_their_contact,
                 conformance_organizations_follow_a_merge => organizations_follow_a_merge,
+                conformance_records_of_an_organization_are_counted =>
+                    records_of_an_organization_are_counted,
             );
 
             #[test]

@@ -106,6 +106,9 @@ enum Breakage {
     /// Organizations are found by the domains in their details, a merged one's too (not by
     /// `Record::domains`, which a merged organization has none of).
     MergedDomainsKept,
+    /// An organization's records are counted after the batch's own writes (a contact it moves
+    /// there counts, one it moves away does not).
+    RecordsOfOrganizationAfterWrites,
 }
 
 /// The contact `record` is indexed under: its contact, or, when the breakage keeps it as it
@@ -411,6 +414,21 @@ impl Store for Plain {
                 if found as u64 != *count {
                     return Err(Conflict::records_of_contact(*contact).into());
                 }
+            }
+        }
+        for (organization, count) in batch.records_of_organization() {
+            // By scan: this store keeps no index of organizations' records.
+            let names = |r: &Record| r.organization() == Some(*organization);
+            let mut found = state.records.values().filter(|(r, _)| names(r)).count();
+            if self.breakage == Breakage::RecordsOfOrganizationAfterWrites {
+                for write in batch.writes() {
+                    let id = write.record().id();
+                    let was = state.records.get(&id).is_some_and(|(r, _)| names(r));
+                    found = found + usize::from(names(write.record())) - usize::from(was);
+                }
+            }
+            if found as u64 != *count {
+                return Err(Conflict::records_of_organization(*organization).into());
             }
         }
         if self.breakage == Breakage::KeyCheckedLast {
@@ -894,6 +912,10 @@ fn failing_cases(breakage: Breakage) -> Vec<&'static str> {
         (
             "organizations_follow_a_merge",
             Box::new(move || cases::organizations_follow_a_merge(new)),
+        ),
+        (
+            "records_of_an_organization_are_counted",
+            Box::new(move || cases::records_of_an_organization_are_counted(new)),
         ),
         (
             "bad_records_are_reported_in_pages_and_scans",

@@ -614,3 +614,49 @@ proptest! {
         }
     }
 }
+
+/// A contact linked to the merged organization while the merge reads (after it listed the
+/// organization's contacts, before it commits): the merge conflicts rather than leave the
+/// contact with a merged organization; planned again, the contact moves too.
+#[test]
+fn a_contact_linked_during_the_merge_is_a_conflict() {
+    use crate::support::{After, Midway};
+    let sample = Sample::new(88);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let acme = organization(&crm, &sample, "ACME", &["acme.example"]);
+    let corp = organization(&crm, &sample, "Acme Corporation", &["acmecorp.example"]);
+    member(&crm, &sample, &corp, None);
+    let plan = crm
+        .plan_organization_merge(acme.id(), &[corp.id()], OrganizationChoices::new(), me)
+        .unwrap();
+    let midway = Midway::unarmed(&store, After::ListingOf(RecordKind::Contact));
+    let merging = sample.crm(&midway);
+    let (corp_id, other, details) = (corp.id(), me.clone(), sample.contact_details());
+    midway.arm(Box::new(move |inner| {
+        let crm = Sample::new(89).crm(inner);
+        let contact = crm
+            .create_contact(details, OnDuplicate::Refuse, &other)
+            .unwrap()
+            .into_contact();
+        let corp = crm.load::<Organization>(corp_id, &other).unwrap();
+        crm.link_contact(contact, &corp, &other).unwrap();
+    }));
+    let refused = merging.merge_organizations(&plan, me);
+    assert!(
+        matches!(&refused, Err(CrmError::Conflict(c)) if c.kind == prospect::store::ConflictKind::RecordsOfOrganization),
+        "{refused:?}"
+    );
+    assert_eq!(
+        crm.load::<Organization>(corp.id(), me)
+            .unwrap()
+            .merged_into(),
+        None
+    );
+    let plan = crm
+        .plan_organization_merge(acme.id(), &[corp.id()], OrganizationChoices::new(), me)
+        .unwrap();
+    assert_eq!(plan.contacts().len(), 2);
+    crm.merge_organizations(&plan, me).unwrap();
+}

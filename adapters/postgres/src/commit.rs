@@ -49,6 +49,10 @@ pub(crate) struct Prepared {
     /// How many records must name each contact once the batch's writes are applied: the
     /// number required before them, plus the records naming it the batch creates.
     records_of: Vec<(Uuid, i64)>,
+    /// The same for organizations ([`Batch::require_records_of_organization`]).
+    ///
+    /// [`Batch::require_records_of_organization`]: prospect::store::Batch::require_records_of_organization
+    records_of_organization: Vec<(Uuid, i64)>,
     /// The events, as JSON, in order.
     events: Vec<String>,
     /// The request to remember, encoded ([`Batch::remember`]).
@@ -93,6 +97,7 @@ impl Prepared {
             absent_domains,
             unchanged,
             records_of,
+            records_of_organization,
             events,
             remember,
         } = batch.into_parts();
@@ -176,16 +181,32 @@ impl Prepared {
             .collect();
         claims.sort_unstable();
         claims.dedup();
+        // Each count as it will be once the batch's writes are applied: plus the records the
+        // batch creates naming it.
+        let after_creates = |id: Uuid, count: u64, names: &dyn Fn(&PreparedWrite) -> bool| {
+            let created = writes
+                .iter()
+                .filter(|w| w.expect == Precondition::Absent && names(w))
+                .count() as u64;
+            (
+                id,
+                i64::try_from(count.saturating_add(created)).unwrap_or(i64::MAX),
+            )
+        };
         let records_of = records_of
             .into_iter()
             .map(|(contact, count)| {
                 let contact = contact.as_uuid();
-                let created = writes
-                    .iter()
-                    .filter(|w| w.expect == Precondition::Absent && w.contact == Some(contact))
-                    .count() as u64;
-                let count = i64::try_from(count.saturating_add(created)).unwrap_or(i64::MAX);
-                (contact, count)
+                after_creates(contact, count, &|w| w.contact == Some(contact))
+            })
+            .collect();
+        let records_of_organization = records_of_organization
+            .into_iter()
+            .map(|(organization, count)| {
+                let organization = organization.as_uuid();
+                after_creates(organization, count, &|w| {
+                    w.organization == Some(organization)
+                })
             })
             .collect();
         Ok(Prepared {
@@ -195,6 +216,7 @@ impl Prepared {
             claims,
             unchanged,
             records_of,
+            records_of_organization,
             events,
             remember,
         })
@@ -360,72 +382,91 @@ pub(crate) async fn unchanged_checks(
     Ok(None)
 }
 
-/// How the batch's updates change the number of records naming each contact the batch counts
-/// ([`Batch::require_records_of`](prospect::store::Batch::require_records_of)): a record a
-/// merge moves names another contact after its write than before. Read before the writes, by
-/// id: each update requires its record's version, so what it read is what the write replaces.
-/// Empty (and no statement) when the batch counts no contact's records.
+/// How the batch's updates change the counts it requires, per contact and per organization.
+#[derive(Default)]
+pub(crate) struct Moved {
+    contacts: Vec<(Uuid, i64)>,
+    organizations: Vec<(Uuid, i64)>,
+}
+
+/// How the batch's updates change the number of records naming each contact and each
+/// organization the batch counts ([`Batch::require_records_of`],
+/// [`Batch::require_records_of_organization`]): a record a merge moves names another contact
+/// (or organization) after its write than before. Read before the writes, by id: each update
+/// requires its record's version, so what it read is what the write replaces. Empty (and no
+/// statement) when the batch counts nothing.
+///
+/// [`Batch::require_records_of`]: prospect::store::Batch::require_records_of
+/// [`Batch::require_records_of_organization`]: prospect::store::Batch::require_records_of_organization
 pub(crate) async fn moved_by_updates(
     transaction: &Transaction<'_>,
     tenant: &Uuid,
     prepared: &Prepared,
-) -> Result<Vec<(Uuid, i64)>, PostgresError> {
+) -> Result<Moved, PostgresError> {
     let updated: Vec<&PreparedWrite> = prepared
         .writes
         .iter()
-        .filter(|w| w.expect != Precondition::Absent && w.contact.is_some())
+        .filter(|w| w.expect != Precondition::Absent)
+        .filter(|w| w.contact.is_some() || w.organization.is_some())
         .collect();
-    if prepared.records_of.is_empty() || updated.is_empty() {
-        return Ok(Vec::new());
+    let counts = prepared.records_of.is_empty() && prepared.records_of_organization.is_empty();
+    if counts || updated.is_empty() {
+        return Ok(Moved::default());
     }
     let ids: Vec<Uuid> = updated.iter().map(|w| w.id.as_uuid()).collect();
     let statement = transaction
         .prepare_cached(
-            "SELECT id, contact FROM records
-              WHERE tenant = $1
-                AND kind IN ('lead', 'opportunity', 'account', 'activity', 'task')
-                AND id = ANY($2)",
+            "SELECT id, contact, organization FROM records
+              WHERE tenant = $1 AND id = ANY($2)",
         )
         .await?;
-    let before: std::collections::HashMap<Uuid, Option<Uuid>> = transaction
+    type Before = (Option<Uuid>, Option<Uuid>);
+    let before: std::collections::HashMap<Uuid, Before> = transaction
         .query(&statement, &[tenant, &ids])
         .await?
         .iter()
-        .map(|row| (row.get(0), row.get(1)))
+        .map(|row| (row.get(0), (row.get(1), row.get(2))))
         .collect();
-    Ok(prepared
-        .records_of
-        .iter()
-        .map(|(contact, _)| {
-            let change = updated
+    let change =
+        |id: Uuid, now: fn(&PreparedWrite) -> Option<Uuid>, was: fn(&Before) -> Option<Uuid>| {
+            updated
                 .iter()
                 .map(|w| {
-                    let now = i64::from(w.contact == Some(*contact));
-                    let was = before.get(&w.id.as_uuid()).copied().flatten();
-                    now - i64::from(was == Some(*contact))
+                    let was = before.get(&w.id.as_uuid()).and_then(was);
+                    i64::from(now(w) == Some(id)) - i64::from(was == Some(id))
                 })
-                .sum();
-            (*contact, change)
-        })
-        .collect())
+                .sum::<i64>()
+        };
+    Ok(Moved {
+        contacts: prepared
+            .records_of
+            .iter()
+            .map(|(contact, _)| (*contact, change(*contact, |w| w.contact, |b| b.0)))
+            .collect(),
+        organizations: prepared
+            .records_of_organization
+            .iter()
+            .map(|(o, _)| (*o, change(*o, |w| w.organization, |b| b.1)))
+            .collect(),
+    })
 }
 
-/// The conflict of the first contact not named by as many records as required, counted once
-/// the batch's writes are applied: after its row locks, so that a record created about the
-/// contact by a commit this one waited for is counted (see [`unchanged_checks`]). `moved` is
-/// what the batch's updates changed of each count ([`moved_by_updates`]).
+/// The conflict of the first contact (then organization) not named by as many records as
+/// required, counted once the batch's writes are applied: after its row locks, so that a
+/// record created about it by a commit this one waited for is counted (see
+/// [`unchanged_checks`]). `moved` is what the batch's updates changed of each count
+/// ([`moved_by_updates`]).
 pub(crate) async fn records_of_checks(
     transaction: &Transaction<'_>,
     tenant: &Uuid,
     prepared: &Prepared,
-    moved: &[(Uuid, i64)],
+    moved: &Moved,
 ) -> Result<Option<Conflict>, PostgresError> {
+    let required = |counts: &[(Uuid, i64)], id: &Uuid, count: i64| {
+        let change = counts.iter().find(|(c, _)| c == id).map_or(0, |(_, n)| *n);
+        count.saturating_add(change)
+    };
     for (contact, count) in &prepared.records_of {
-        let change = moved
-            .iter()
-            .find(|(c, _)| c == contact)
-            .map_or(0, |(_, n)| *n);
-        let count = count.saturating_add(change);
         let statement = transaction
             .prepare_cached(
                 "SELECT count(*) FROM records
@@ -438,9 +479,26 @@ pub(crate) async fn records_of_checks(
             .query_one(&statement, &[tenant, contact])
             .await?
             .get(0);
-        if found != count {
+        if found != required(&moved.contacts, contact, *count) {
             return Ok(Some(Conflict::records_of_contact(
                 prospect::ContactId::from_uuid(*contact),
+            )));
+        }
+    }
+    for (organization, count) in &prepared.records_of_organization {
+        let statement = transaction
+            .prepare_cached(
+                "SELECT count(*) FROM records
+                  WHERE tenant = $1 AND kind IN ('contact', 'account') AND organization = $2",
+            )
+            .await?;
+        let found: i64 = transaction
+            .query_one(&statement, &[tenant, organization])
+            .await?
+            .get(0);
+        if found != required(&moved.organizations, organization, *count) {
+            return Ok(Some(Conflict::records_of_organization(
+                prospect::OrganizationId::from_uuid(*organization),
             )));
         }
     }

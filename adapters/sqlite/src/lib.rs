@@ -435,6 +435,7 @@ impl Store for SqliteStore {
             absent_domains,
             unchanged,
             records_of,
+            records_of_organization,
             events,
             remember,
         } = batch.into_parts();
@@ -518,6 +519,22 @@ impl Store for SqliteStore {
                 .map_err(sqlite)?;
             if u64::try_from(found).ok() != Some(count) {
                 return Err(Conflict::records_of_contact(contact).into());
+            }
+        }
+        for (organization, count) in records_of_organization {
+            // One index range per kind that names an organization.
+            let found: i64 = transaction
+                .prepare_cached(
+                    "SELECT count(*) FROM records
+                      WHERE kind IN ('contact', 'account') AND organization = ?1",
+                )
+                .and_then(|mut s| {
+                    let key = organization.as_uuid().hyphenated().to_string();
+                    s.query_row([key], |row| row.get(0))
+                })
+                .map_err(sqlite)?;
+            if u64::try_from(found).ok() != Some(count) {
+                return Err(Conflict::records_of_organization(organization).into());
             }
         }
         for write in writes {

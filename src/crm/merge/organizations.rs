@@ -102,10 +102,10 @@ impl<S: Store> Crm<S> {
     /// it writes; one event per record written
     /// ([`Payload::OrganizationsMerged`](crate::event::Payload::OrganizationsMerged)).
     ///
-    /// A contact linked to a merged organization after the merge read its contacts and before
-    /// it commits keeps that organization (no store clause counts an organization's
-    /// contacts); [`link_contact`](Self::link_contact) refuses a merged organization, so
-    /// such a contact can be found by [`Query::of_organization`] and linked again.
+    /// The commit relies on the merged organizations having no contact or account the plan
+    /// does not list ([`Batch::require_records_of_organization`]), so a contact linked to one
+    /// meanwhile is a conflict, never left with a merged organization; once merged,
+    /// [`link_contact`](Self::link_contact) refuses it.
     ///
     /// # Errors
     ///
@@ -344,6 +344,20 @@ impl<B: Backend> Steps<'_, B> {
         let survivor_id = read.survivor.id();
         let note = MergeNote::of_organizations(&step, survivor_id, &ids);
         let mut writes = Writes::new(step.merge, read.survivor.clone());
+        for &organization in &ids {
+            // Exactly the contacts and the account the plan lists name it (counted before
+            // this commit's writes): a contact linked since would stay with a merged
+            // organization.
+            let contacts = fresh.contacts().iter().filter(|c| c.from == organization);
+            let account = fresh
+                .folded()
+                .iter()
+                .filter(|a| a.organization == organization);
+            let count = contacts.count() + account.count();
+            writes
+                .batch
+                .require_records_of_organization(organization, count as u64);
+        }
         // The merged organizations first: they give up their domains before the survivor
         // takes them.
         writes.organizations(&step, &note, read.merged);

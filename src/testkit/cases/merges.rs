@@ -195,3 +195,70 @@ pub fn organizations_follow_a_merge<S: Store>(new: impl Fn() -> S) {
         "an unmerged organization is found by its domain again"
     );
 }
+
+/// A batch that requires the number of records naming an organization (its contacts and its
+/// account) commits while that is the number stored before its writes, and conflicts naming
+/// the organization once another contact was linked to it; a batch that moves a contact to
+/// another organization is counted as before its writes (the moved contact still counts for
+/// the one it leaves, not for the one it joins).
+pub fn records_of_an_organization_are_counted<S: Store>(new: impl Fn() -> S) {
+    use crate::contact::ContactDetails;
+    use crate::organization::{Organization, OrganizationDetails};
+    use crate::store::ConflictKind;
+    use crate::text::OrganizationName;
+    let store = new();
+    let sample = Sample::new(173);
+    let ctx = sample.ctx();
+    let organization = |name: &str| {
+        let details = OrganizationDetails::new(OrganizationName::new(name).must());
+        let organization = Organization::create(details, &ctx).must();
+        create(&store, organization.clone());
+        organization.id()
+    };
+    let (acme, other) = (organization("Acme"), organization("Other"));
+    let member = || {
+        let contact = Contact::create(sample.contact_details().with_organization(acme), &ctx);
+        create(&store, contact.clone());
+        contact
+    };
+    let (first, _second) = (member(), member());
+    let counting = |count: u64| {
+        let mut batch = Batch::new();
+        batch.require_records_of_organization(acme, count);
+        batch.create(sample.contact()).must();
+        batch
+    };
+    commit(&store, counting(2));
+    // A third contact linked since: the batch counting two conflicts, naming the organization.
+    member();
+    let refused = store.commit(counting(2));
+    assert!(
+        matches!(&refused, Err(CommitError::Conflict(c))
+            if c.kind == ConflictKind::RecordsOfOrganization && c.record == RecordId::Organization(acme)),
+        "a batch counting two contacts of an organization that has three: expected a conflict \
+         over its records, got {refused:?}"
+    );
+    commit(&store, counting(3));
+    // A batch that moves the first contact to the other organization counts as before it.
+    let moved = first
+        .correct(
+            ContactDetails {
+                organization: Some(other),
+                ..first.details().clone()
+            },
+            None,
+            &ctx,
+        )
+        .must();
+    let mut batch = Batch::new();
+    batch.require_records_of_organization(acme, 3);
+    batch.require_records_of_organization(other, 0);
+    batch.update(moved, Version::FIRST).must();
+    let moving = store.commit(batch);
+    assert!(
+        moving.is_ok(),
+        "a batch moving a contact between organizations, counting them as before its writes: \
+         expected it to commit, got {moving:?}"
+    );
+    commit(&store, counting(2));
+}
