@@ -660,3 +660,55 @@ fn a_contact_linked_during_the_merge_is_a_conflict() {
     assert_eq!(plan.contacts().len(), 2);
     crm.merge_organizations(&plan, me).unwrap();
 }
+
+/// A win for a contact of an organization merged while the win reads (after it read the
+/// contact, before it commits): the win conflicts rather than open an account for a merged
+/// organization; tried again, it goes into the survivor's.
+#[test]
+fn a_win_racing_a_merge_of_its_contacts_organization_is_a_conflict() {
+    use crate::support::{After, Midway};
+    let sample = Sample::new(91);
+    let store = MemoryStore::new();
+    let crm = sample.crm(&store);
+    let me = sample.actor();
+    let acme = organization(&crm, &sample, "ACME", &["acme.example"]);
+    let corp = organization(&crm, &sample, "Acme Corporation", &["acmecorp.example"]);
+    let bea = member(&crm, &sample, &corp, None);
+    let lead = crm.open_lead(&bea, sample.interest(), me).unwrap();
+    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
+    let Qualified { opportunity, .. } = crm.qualify(lead, sample.qualification(), me).unwrap();
+    let o = crm.propose(opportunity, sample.proposal(), me).unwrap();
+    let o = crm.negotiate(o, sample.note("terms"), me).unwrap();
+    let o = crm
+        .enter_contracting(o, sample.terms(), sample.incumbent(), me)
+        .unwrap();
+    // The win reads the contact, then the account of its organization: the merge comes
+    // between.
+    let midway = Midway::unarmed(&store, After::LoadOf(RecordKind::Account));
+    let winning = sample.crm(&midway);
+    let (acme_id, corp_id, other) = (acme.id(), corp.id(), me.clone());
+    midway.arm(Box::new(move |inner| {
+        let crm = Sample::new(92).crm(inner);
+        let plan = crm
+            .plan_organization_merge(acme_id, &[corp_id], OrganizationChoices::new(), &other)
+            .unwrap();
+        crm.merge_organizations(&plan, &other).unwrap();
+    }));
+    let opportunity = o.id();
+    let refused = winning.win(o, sample.contract(1_000), me);
+    assert!(
+        matches!(&refused, Err(CrmError::Conflict(c)) if c.record == RecordId::from(bea.id())),
+        "{refused:?}"
+    );
+    assert!(
+        crm.load::<Account>(AccountId::of_organization(corp.id()), me)
+            .is_err(),
+        "no account opened for the merged organization"
+    );
+    let o = crm
+        .load::<Opportunity<state::Contracting>>(opportunity, me)
+        .unwrap();
+    crm.win(o, sample.contract(1_000), me).unwrap();
+    let into = account(&crm, acme.id(), me);
+    assert_eq!(into.won_value().get(Currency::EUR), Some(eur(1_000)));
+}

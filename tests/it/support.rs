@@ -115,6 +115,8 @@ pub enum After {
     Listing,
     /// The next listing of records of this kind.
     ListingOf(RecordKind),
+    /// The next load of a record of this kind (found or not).
+    LoadOf(RecordKind),
 }
 
 /// What another instance does to the store.
@@ -162,6 +164,7 @@ impl Store for Midway<'_> {
         if matches!(id, RecordId::FieldSchema(_)) {
             self.after(After::SchemaLoad);
         }
+        self.after(After::LoadOf(id.kind()));
         loaded
     }
     fn commit(
