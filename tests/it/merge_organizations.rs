@@ -53,16 +53,24 @@ fn member(
 
 /// A contract of `major` euros won for `contact`, into the account its organization has.
 fn win(crm: &Crm<&MemoryStore>, sample: &Sample, contact: &Versioned<Contact>, major: i64) {
+    let o = contracting(crm, sample, contact);
+    crm.win(o, sample.contract(major), sample.actor()).unwrap();
+}
+
+/// An opportunity of `contact`'s, in contracting.
+fn contracting(
+    crm: &Crm<&MemoryStore>,
+    sample: &Sample,
+    contact: &Versioned<Contact>,
+) -> Versioned<Opportunity<state::Contracting>> {
     let me = sample.actor();
     let lead = crm.open_lead(contact, sample.interest(), me).unwrap();
     let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
     let Qualified { opportunity, .. } = crm.qualify(lead, sample.qualification(), me).unwrap();
     let o = crm.propose(opportunity, sample.proposal(), me).unwrap();
     let o = crm.negotiate(o, sample.note("terms"), me).unwrap();
-    let o = crm
-        .enter_contracting(o, sample.terms(), sample.incumbent(), me)
-        .unwrap();
-    crm.win(o, sample.contract(major), me).unwrap();
+    crm.enter_contracting(o, sample.terms(), sample.incumbent(), me)
+        .unwrap()
 }
 
 /// Every record as JSON without what a merge of organizations and its undo add (the
@@ -674,14 +682,7 @@ fn a_win_racing_a_merge_of_its_contacts_organization_is_a_conflict() {
     let acme = organization(&crm, &sample, "ACME", &["acme.example"]);
     let corp = organization(&crm, &sample, "Acme Corporation", &["acmecorp.example"]);
     let bea = member(&crm, &sample, &corp, None);
-    let lead = crm.open_lead(&bea, sample.interest(), me).unwrap();
-    let lead = crm.log_touch(lead, sample.touch(), me).unwrap();
-    let Qualified { opportunity, .. } = crm.qualify(lead, sample.qualification(), me).unwrap();
-    let o = crm.propose(opportunity, sample.proposal(), me).unwrap();
-    let o = crm.negotiate(o, sample.note("terms"), me).unwrap();
-    let o = crm
-        .enter_contracting(o, sample.terms(), sample.incumbent(), me)
-        .unwrap();
+    let o = contracting(&crm, &sample, &bea);
     // The win reads the contact, then the account of its organization: the merge comes
     // between.
     let midway = Midway::unarmed(&store, After::LoadOf(RecordKind::Account));

@@ -717,16 +717,11 @@ pub fn examples() -> Result<Vec<StepExample>, String> {
         .plan_merge(survivor, &[duplicate], MergeChoices::new(), &s.me)
         .map_err(|e| e.to_string())?;
     s.run("merge", json!({"plan": plan}))?;
-    let merge = s
+    let merged = s
         .crm
         .load::<Contact>(duplicate, &s.me)
-        .map_err(|e| e.to_string())?
-        .value()
-        .corrections()
-        .last()
-        .and_then(|c| c.merge())
-        .map(|n| n.merge())
-        .ok_or("the merged contact has no merge entry")?;
+        .map_err(|e| e.to_string())?;
+    let merge = last_merge(merged.corrections()).ok_or("the merged contact has no merge entry")?;
     s.run("unmerge", json!({"survivor": c, "merge": merge}))?;
     // A duplicate of the organization, merged into it and unmerged.
     let (duplicate, _) = s.run(
@@ -743,16 +738,12 @@ pub fn examples() -> Result<Vec<StepExample>, String> {
         .plan_organization_merge(survivor, &[duplicate], OrganizationChoices::new(), &s.me)
         .map_err(|e| e.to_string())?;
     s.run("merge_organizations", json!({"plan": plan}))?;
-    let merge = s
+    let merged = s
         .crm
         .load::<Organization>(duplicate, &s.me)
-        .map_err(|e| e.to_string())?
-        .value()
-        .corrections()
-        .last()
-        .and_then(|c| c.merge())
-        .map(|n| n.merge())
-        .ok_or("the merged organization has no merge entry")?;
+        .map_err(|e| e.to_string())?;
+    let merge =
+        last_merge(merged.corrections()).ok_or("the merged organization has no merge entry")?;
     s.run(
         "unmerge_organizations",
         json!({"survivor": org, "merge": merge}),
@@ -778,6 +769,11 @@ pub fn examples() -> Result<Vec<StepExample>, String> {
         first.push(example);
     }
     Ok(first)
+}
+
+/// The merge that made the last of `corrections`, if one did.
+fn last_merge<D>(corrections: &[prospect::Correction<D>]) -> Option<prospect::merge::MergeId> {
+    corrections.last()?.merge().map(|n| n.merge())
 }
 
 /// The steps run so far, on one facade.
