@@ -79,6 +79,14 @@ impl OrganizationField {
 /// Which organization's value a merge keeps, per field. A field not chosen keeps the
 /// survivor's value, or, when the survivor has none, the first merged organization's that has
 /// one (in the order the merge lists them).
+///
+/// ```
+/// use prospect::merge::{OrganizationChoices, OrganizationField};
+/// # let other = prospect::OrganizationId::from_uuid(prospect::uuid::Uuid::nil());
+/// let choices = OrganizationChoices::new().keep(OrganizationField::Name, other);
+/// assert_eq!(choices.chosen(OrganizationField::Name), Some(other));
+/// assert_eq!(choices.chosen(OrganizationField::Country), None);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct OrganizationChoices(BTreeMap<OrganizationField, OrganizationId>);
