@@ -125,8 +125,13 @@ mod data {
         pub(super) custom: CustomFields,
         /// The merges that moved it to another contact.
         pub(super) relinks: Relinks,
-        /// The folds of merges of organizations: into it, or of it into another.
-        pub(super) folds: Vec<super::Fold>,
+        /// The folds of merges of organizations: into it, or of it into another (boxed, one
+        /// pointer: most accounts have none).
+        #[expect(
+            clippy::box_collection,
+            reason = "one pointer in every account, where a `Vec` is three: most have no fold"
+        )]
+        pub(super) folds: Option<Box<Vec<super::Fold>>>,
     }
 }
 
@@ -170,7 +175,7 @@ impl Serialize for Account {
             erased: a.erased,
             custom: &a.custom,
             relinks: &a.relinks,
-            folds: &a.folds,
+            folds: self.folds(),
         }
         .serialize(s)
     }
@@ -245,7 +250,7 @@ impl Account {
                 erased: false,
                 custom: CustomFields::new(),
                 relinks: Relinks::default(),
-                folds: Vec::new(),
+                folds: None,
             }),
         }
     }
@@ -296,7 +301,7 @@ impl Account {
     fn latest_at(&self) -> DateTime<Utc> {
         let win = self.data.wins.last().map(|w| w.at);
         let handoff = self.data.handoffs.last().map(|h| h.at);
-        let fold = self.data.folds.last().map(|f| f.at());
+        let fold = self.folds().last().map(|f| f.at());
         win.max(handoff)
             .max(fold)
             .unwrap_or(self.data.customer_since)
@@ -381,7 +386,7 @@ impl Account {
             // when it is added, and so is a stored account whose wins and folds do.
             let _ = totals.add(win.value);
         }
-        if !self.data.folds.is_empty() {
+        if !self.folds().is_empty() {
             let _ = self.add_folded(&mut totals);
         }
         totals
@@ -489,7 +494,7 @@ impl Account {
 
     /// How many entries its own history has: its wins, hand-offs and folds.
     pub(crate) fn own_entries(&self) -> usize {
-        self.data.wins.len() + self.data.handoffs.len() + self.data.folds.len()
+        self.data.wins.len() + self.data.handoffs.len() + self.folds().len()
     }
 
     /// Its custom fields.
@@ -540,7 +545,7 @@ impl<'de> Deserialize<'de> for Account {
                 erased: r.erased,
                 custom: r.custom,
                 relinks: r.relinks,
-                folds: r.folds,
+                folds: (!r.folds.is_empty()).then(|| Box::new(r.folds)),
             }),
         };
         account

@@ -73,15 +73,15 @@ impl Relink {
 }
 
 /// The relinks of a record, oldest first, as every record that names a contact holds them
-/// (read through `relinks()`, a slice). None costs one pointer in the record and nothing
-/// stored.
+/// (read through `relinks()`, a slice). None costs one pointer in the record (a thin one: most
+/// records are never moved) and nothing stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Relinks(Option<Arc<[Relink]>>);
+pub(crate) struct Relinks(Option<Arc<Vec<Relink>>>);
 
 impl Relinks {
     /// The relinks, oldest first.
     pub(crate) fn as_slice(&self) -> &[Relink] {
-        self.0.as_deref().unwrap_or(&[])
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Whether the record was never moved.
@@ -111,7 +111,7 @@ impl Relinks {
         };
         let mut all = self.as_slice().to_vec();
         all.push(relink);
-        Relinks(Some(all.into()))
+        Relinks(Some(Arc::new(all)))
     }
 
     /// Checks what every stored record's relinks hold: each is placed no earlier than the one
@@ -160,7 +160,7 @@ impl<'de> Deserialize<'de> for Relinks {
         let all = Vec::<Relink>::deserialize(d)?;
         Ok(match all.is_empty() {
             true => Relinks::default(),
-            false => Relinks(Some(all.into())),
+            false => Relinks(Some(Arc::new(all))),
         })
     }
 }
@@ -370,7 +370,7 @@ mod tests {
         let mut forged = relinks(&[(1, 2, 1, 20), (2, 1, 1, 30)]).as_slice().to_vec();
         forged[1].at = Utc.timestamp_opt(10, 0).unwrap();
         assert!(
-            Relinks(Some(forged.into()))
+            Relinks(Some(Arc::new(forged)))
                 .check(kind, contact(1), 2)
                 .is_err()
         );

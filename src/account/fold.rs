@@ -86,7 +86,7 @@ impl Fold {
 impl Account {
     /// The folds of its history (into it, or of it into another), oldest first.
     pub fn folds(&self) -> &[Fold] {
-        &self.data.folds
+        self.data.folds.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// The account this one was folded into by a merge of organizations, if it was (and the
@@ -155,7 +155,7 @@ impl Account {
     ) -> Account {
         let position = u32::try_from(self.own_entries()).unwrap_or(u32::MAX);
         let mut data = data::Account::clone(&self.data);
-        data.folds.push(Fold {
+        data.folds.get_or_insert_default().push(Fold {
             at: self.next_win_at(step.at),
             by: step.by.clone(),
             merge: step.merge,
