@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Contact, ContactDetails, data};
 use crate::edit::{Change, Correction};
-use crate::id::{ContactId, RecordId};
+use crate::id::{ContactId, OrganizationId, RecordId};
 use crate::kind::RecordKind;
 use crate::relink::{MergeNote, Step};
 
@@ -81,14 +81,27 @@ impl Contact {
     /// The merge of organizations that moved the contact to its organization, if the newest
     /// correction that changed its organization was one (and not its undo).
     pub(crate) fn moved_by_organization_merge(&self) -> Option<&MergeNote> {
-        let last = self
-            .data
+        self.last_organization_change()?
+            .merge()
+            .filter(|n| n.organizations().is_some() && !n.is_undo())
+    }
+
+    /// The organization it had before the newest correction that changed it: where an undo
+    /// of the merge that moved it takes it back.
+    pub(crate) fn organization_before_move(&self) -> Option<OrganizationId> {
+        self.last_organization_change()?
+            .details()
+            .before()
+            .organization
+    }
+
+    /// The newest correction that changed its organization.
+    fn last_organization_change(&self) -> Option<&Correction<ContactDetails>> {
+        self.data
             .corrections
             .iter()
             .rev()
-            .find(|c| c.details().before().organization != c.details().after().organization)?;
-        last.merge()
-            .filter(|n| n.organizations().is_some() && !n.is_undo())
+            .find(|c| c.details().before().organization != c.details().after().organization)
     }
 
     /// Checks its merge notes: a merge of organizations changes only its organization, from

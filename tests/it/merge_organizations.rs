@@ -422,6 +422,14 @@ fn an_undo_is_rebased_over_later_work_and_refused_when_the_survivor_changed() {
     win(&crm, &sample, &bea, 500);
     let into = account(&crm, acme.id(), me);
     assert_eq!(into.won_value().get(Currency::EUR), Some(eur(3_500)));
+    // A win named into the folded account is refused: it would not count anywhere.
+    let o = contracting(&crm, &sample, &bea);
+    let refused = crm.win_for(o, account(&crm, corp.id(), me), sample.contract(100), me);
+    assert!(
+        matches!(refused, Err(CrmError::OrganizationMerged { organization, into })
+            if organization == corp.id() && into == acme.id()),
+        "{refused:?}"
+    );
 
     crm.unmerge_organizations(acme.id(), merged.merge, me)
         .unwrap();

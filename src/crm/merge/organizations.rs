@@ -482,7 +482,12 @@ impl<B: Backend> Steps<'_, B> {
         writes.outcome.survivor = writes.write(restored, version);
         writes.organizations(&step, &undo, read.merged);
         // Each contact back to the organization the merge moved it from.
-        writes.contacts(&step, &undo, read.contacts, last_organization_before);
+        writes.contacts(
+            &step,
+            &undo,
+            read.contacts,
+            Contact::organization_before_move,
+        );
         for account in read.accounts {
             let (mut account, version) = account.into_parts();
             for fold in account.folds_of(merge) {
@@ -493,16 +498,6 @@ impl<B: Backend> Steps<'_, B> {
         }
         self.apply(writes.into_plan(), actor, permit).await
     }
-}
-
-/// The organization a contact had before the newest correction that changed it.
-fn last_organization_before(contact: &Contact) -> Option<OrganizationId> {
-    contact
-        .corrections()
-        .iter()
-        .rev()
-        .find(|c| c.details().before().organization != c.details().after().organization)
-        .and_then(|c| c.details().before().organization)
 }
 
 /// What a merge of organizations (or its undo) writes, as it is written: the batch, and what
