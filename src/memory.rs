@@ -4,7 +4,9 @@ use std::convert::Infallible;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
-use hashbrown::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::contact::Contact;
 use crate::email::EmailAddress;
@@ -30,7 +32,8 @@ use outbox::Outbox;
 /// for tests. `Send + Sync`; share it behind an `Arc` (or a `&`) between threads. Implements
 /// both [`Store`] and [`AsyncStore`].
 ///
-/// Records are kept in creation order in one vector, with a hash map from id to slot; state,
+/// Records are kept in creation order in one vector, with a hash table of their slots (found
+/// by the hash of the id, checked against the record's own id); state,
 /// owner, contact, organization, creation time, expected close, the record an activity or a
 /// task is about and the terms of custom values ([`Record::field_terms`]) are indexed in
 /// ordered sets of ids (a kind is its states), so that listings
@@ -57,8 +60,12 @@ struct Inner {
     /// Every record with its version, in the order they were created: records are never
     /// removed (an erasure is an update), so a record keeps its slot.
     records: Vec<(Record, Version)>,
-    /// The slot of each record, by id.
-    slots: HashMap<RecordId, usize>,
+    /// The slot of each record, found by the hash of its id: the ids themselves are the
+    /// records' own, so an entry is a slot and a control byte (a map from id to slot would keep
+    /// every id twice, 33 bytes an entry).
+    slots: HashTable<usize>,
+    /// The hasher of the ids, for [`Inner::slots`].
+    hasher: DefaultHashBuilder,
     indexes: Indexes,
     outbox: Outbox,
     /// The requests remembered with their commits ([`Batch::remember`]), by actor and key.
@@ -68,7 +75,14 @@ struct Inner {
 impl Inner {
     /// The record stored under `id`, with its version.
     fn get(&self, id: &RecordId) -> Option<&(Record, Version)> {
-        self.slots.get(id).and_then(|slot| self.records.get(*slot))
+        self.slot(id).and_then(|slot| self.records.get(slot))
+    }
+
+    /// The slot of the record stored under `id`.
+    fn slot(&self, id: &RecordId) -> Option<usize> {
+        let records = &self.records;
+        let holds = |slot: &usize| records.get(*slot).is_some_and(|(r, _)| r.id() == *id);
+        self.slots.find(self.hasher.hash_one(id), holds).copied()
     }
 
     /// The conflict of the first write in `batch` that does not find what it expects.
@@ -147,9 +161,8 @@ impl Inner {
     /// Applies a write that [`check`](Inner::check) accepted.
     fn apply(&mut self, record: Record, version: Version) {
         match self
-            .slots
-            .get(&record.id())
-            .and_then(|slot| self.records.get_mut(*slot))
+            .slot(&record.id())
+            .and_then(|slot| self.records.get_mut(slot))
         {
             Some((stored, stored_version)) => {
                 self.indexes.update(stored, &record);
@@ -158,7 +171,14 @@ impl Inner {
             }
             None => {
                 self.indexes.add(&record);
-                self.slots.insert(record.id(), self.records.len());
+                let (records, hasher) = (&self.records, &self.hasher);
+                let rehash = |slot: &usize| {
+                    records
+                        .get(*slot)
+                        .map_or(0, |(r, _)| hasher.hash_one(r.id()))
+                };
+                let hash = hasher.hash_one(record.id());
+                self.slots.insert_unique(hash, records.len(), rehash);
                 self.records.push((record, version));
             }
         }
@@ -183,7 +203,8 @@ impl MemoryStore {
             retention: Retention::All,
             inner: RwLock::new(Inner {
                 records: Vec::with_capacity(records),
-                slots: HashMap::with_capacity(records),
+                slots: HashTable::with_capacity(records),
+                hasher: DefaultHashBuilder::default(),
                 indexes: Indexes::default(),
                 outbox: Outbox::default(),
                 keys: HashMap::new(),
