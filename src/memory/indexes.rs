@@ -28,6 +28,20 @@ use crate::text::User;
 /// `(the record a key names, the record indexed)`.
 type Pair = (u128, u128);
 
+/// An id as two halves, the high one first: they order as the id does and need no 16-byte
+/// alignment, so that a time and an id take 24 bytes rather than 32.
+pub(super) type Halves = [u64; 2];
+
+/// `id` as [`Halves`].
+pub(super) fn halves(id: u128) -> Halves {
+    [(id >> 64) as u64, id as u64]
+}
+
+/// The id of `halves`.
+pub(super) fn whole([high, low]: Halves) -> u128 {
+    (u128::from(high) << 64) | u128::from(low)
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Indexes {
     /// Ids by state; a kind's records are those of its states.
@@ -47,9 +61,9 @@ pub(super) struct Indexes {
     by_organization: BTreeMap<RecordKind, BTreeSet<Pair>>,
     /// Records by kind, then the second of their creation ([`Record::created_at`]): a whole
     /// number compares faster than a time, and the listing checks the exact time.
-    by_created: BTreeMap<RecordKind, BTreeSet<(i64, u128)>>,
+    by_created: BTreeMap<RecordKind, BTreeSet<(i64, Halves)>>,
     /// Opportunities by expected close.
-    by_close: BTreeSet<(NaiveDate, u128)>,
+    by_close: BTreeSet<(NaiveDate, Halves)>,
     /// Organizations by domain, in id order (usually one per domain).
     pub(super) by_domain: HashMap<Domain, Vec<OrganizationId>>,
     /// Records by their custom fields' terms ([`Record::field_terms`]).
@@ -187,9 +201,10 @@ impl Indexes {
 
     fn times(&mut self, record: &Record, add: bool) {
         let created = self.by_created.entry(record.kind()).or_default();
-        enter(created, (record.created_at().timestamp(), key(record)), add);
+        let id = halves(key(record));
+        enter(created, (record.created_at().timestamp(), id), add);
         if let Some(day) = record.expected_close() {
-            enter(&mut self.by_close, (day, key(record)), add);
+            enter(&mut self.by_close, (day, id), add);
         }
     }
 
@@ -339,10 +354,14 @@ impl Indexes {
                 return none();
             }
             let days = (
-                Bound::Included((first, 0)),
-                Bound::Included((last, u128::MAX)),
+                Bound::Included((first, [0; 2])),
+                Bound::Included((last, [u64::MAX; 2])),
             );
-            let ids = self.by_close.range(days).map(|(_, id)| *id).collect();
+            let ids = self
+                .by_close
+                .range(days)
+                .map(|(_, id)| whole(*id))
+                .collect();
             return Box::new(in_id_order(ids, start));
         }
         if let Some((from, until)) = query.created() {
@@ -352,10 +371,10 @@ impl Indexes {
             // Every second the period touches: the caller keeps the records created in it.
             let seconds = (from.timestamp(), until.timestamp());
             let period = (
-                Bound::Included((seconds.0, 0)),
-                Bound::Included((seconds.1, u128::MAX)),
+                Bound::Included((seconds.0, [0; 2])),
+                Bound::Included((seconds.1, [u64::MAX; 2])),
             );
-            let ids = ids.range(period).map(|(_, id)| *id).collect();
+            let ids = ids.range(period).map(|(_, id)| whole(*id)).collect();
             return Box::new(in_id_order(ids, start));
         }
         if let Some(state) = query.state() {

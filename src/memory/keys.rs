@@ -8,23 +8,17 @@ use std::ops::Bound;
 
 use hashbrown::HashMap;
 
+use super::indexes::{Halves, halves, whole};
+
 /// The records of one key's hash, in id order: most keys are one record's (an email, a
 /// phone), which takes no allocation of its own; a name shared by several holds a list.
 #[derive(Debug)]
 enum Ids {
     /// One record, its id as two halves (so that the map's entries need no 16-byte
     /// alignment).
-    One([u64; 2]),
+    One(Halves),
     /// Several, sorted.
     Many(Vec<u128>),
-}
-
-fn halves(id: u128) -> [u64; 2] {
-    [(id >> 64) as u64, id as u64]
-}
-
-fn whole([high, low]: [u64; 2]) -> u128 {
-    (u128::from(high) << 64) | u128::from(low)
 }
 
 /// The records of every key's hash of one kind.
