@@ -53,137 +53,63 @@ impl<S: Copy, E> Transition<S, E> {
     }
 }
 
-/// How many items a history's slice holds at most: a history of up to this many entries is
-/// one slice, and a step copies at most this many items.
-const CHUNK: usize = 32;
-
 /// The transitions of a record, oldest first. Never empty for a valid record: the first entry
 /// is the record's creation.
 ///
-/// Stored as a shared slice of its newest entries (all of them, for a history of up to 32
-/// entries: one allocation), whose first item, in a longer history, is the history before
-/// them. Cloning a history shares its entries instead of copying them, so a record can be kept
-/// by its caller and by a store at the cost of a reference count; a step makes a new slice of
-/// the newest entries and its own (at most 32 items copied, a reference count each for what
-/// the entries share), or starts a new slice after a full one.
+/// Stored as a persistent list, newest entry first: a step adds one entry (one allocation) and
+/// cloning a history shares its entries instead of copying them, so a record can be kept by its
+/// caller and by a store at the cost of a reference count.
 pub struct History<S, E> {
-    items: Arc<[Item<S, E>]>,
+    newest: Option<Arc<Node<S, E>>>,
 }
 
-/// An item of a history's slice.
-#[derive(Debug)]
-enum Item<S, E> {
-    /// An entry.
-    Entry(Transition<S, E>),
-    /// The entries before the slice's others (its first item only), and how many they are.
-    /// `None` only while the history is dropped ([`History::take_earlier`]).
-    Earlier(Option<History<S, E>>, usize),
-}
-
-impl<S, E> Item<S, E> {
-    fn entry(&self) -> Option<&Transition<S, E>> {
-        match self {
-            Item::Entry(t) => Some(t),
-            Item::Earlier(..) => None,
-        }
-    }
-}
-
-impl<S: Copy, E: Shared> Item<S, E> {
-    /// The same item, sharing what it holds.
-    fn shared(&self) -> Item<S, E> {
-        match self {
-            Item::Entry(t) => Item::Entry(Transition {
-                at: t.at,
-                from: t.from,
-                to: t.to,
-                actor: t.actor.clone(),
-                evidence: t.evidence.shared(),
-            }),
-            Item::Earlier(earlier, len) => Item::Earlier(earlier.clone(), *len),
-        }
-    }
+struct Node<S, E> {
+    entry: Transition<S, E>,
+    previous: Option<Arc<Node<S, E>>>,
 }
 
 impl<S, E> History<S, E> {
     /// A history holding only the creation of a record in state `to`, at `at`.
     pub(crate) fn start(at: DateTime<Utc>, to: S, evidence: E, actor: &User) -> History<S, E> {
         History {
-            items: Arc::new([Item::Entry(Transition {
-                at,
-                from: None,
-                to,
-                actor: actor.clone(),
-                evidence,
-            })]),
+            newest: Some(Arc::new(Node {
+                entry: Transition {
+                    at,
+                    from: None,
+                    to,
+                    actor: actor.clone(),
+                    evidence,
+                },
+                previous: None,
+            })),
         }
     }
 
-    /// A history of `entries`, oldest first, in slices as steps would have made them.
+    /// A history of `entries`, oldest first.
     fn from_entries(entries: Vec<Transition<S, E>>) -> History<S, E> {
-        let total = entries.len();
-        let mut entries = entries.into_iter();
-        let mut history = History {
-            items: entries.by_ref().take(CHUNK).map(Item::Entry).collect(),
-        };
-        let mut len = history.items.len();
-        while len < total {
-            let items: Arc<[Item<S, E>]> = std::iter::once(Item::Earlier(Some(history), len))
-                .chain(entries.by_ref().take(CHUNK - 1).map(Item::Entry))
-                .collect();
-            len += items.len() - 1;
-            history = History { items };
+        let mut newest: Option<Arc<Node<S, E>>> = None;
+        for entry in entries {
+            newest = Some(Arc::new(Node {
+                entry,
+                previous: newest,
+            }));
         }
-        history
-    }
-
-    /// The history before this slice's entries, and how many entries it has.
-    fn earlier(&self) -> Option<(&History<S, E>, usize)> {
-        match self.items.first() {
-            Some(Item::Earlier(Some(earlier), len)) => Some((earlier, *len)),
-            _ => None,
-        }
-    }
-
-    /// This slice's own entries (without the history before them).
-    fn own(&self) -> &[Item<S, E>] {
-        match self.items.first() {
-            Some(Item::Earlier(..)) => &self.items[1..],
-            _ => &self.items,
-        }
-    }
-
-    /// The history before this slice's entries, taken out of the slice if no other history
-    /// shares it: for dropping a long history one slice at a time.
-    fn take_earlier(&mut self) -> Option<History<S, E>> {
-        match Arc::get_mut(&mut self.items)?.first_mut()? {
-            Item::Earlier(earlier, _) => earlier.take(),
-            Item::Entry(_) => None,
-        }
+        History { newest }
     }
 
     /// Appends a step from `from` to `to`, taken at `at` by `actor`.
-    pub(crate) fn push(&mut self, at: DateTime<Utc>, from: S, to: S, evidence: E, actor: &User)
-    where
-        S: Copy,
-        E: Shared,
-    {
-        let step = Item::Entry(Transition {
-            at,
-            from: Some(from),
-            to,
-            actor: actor.clone(),
-            evidence,
-        });
-        self.items = match self.items.len() < CHUNK {
-            true => self
-                .items
-                .iter()
-                .map(Item::shared)
-                .chain(std::iter::once(step))
-                .collect(),
-            false => Arc::new([Item::Earlier(Some(self.clone()), self.len()), step]),
-        };
+    pub(crate) fn push(&mut self, at: DateTime<Utc>, from: S, to: S, evidence: E, actor: &User) {
+        let previous = self.newest.take();
+        self.newest = Some(Arc::new(Node {
+            entry: Transition {
+                at,
+                from: Some(from),
+                to,
+                actor: actor.clone(),
+                evidence,
+            },
+            previous,
+        }));
     }
 
     /// The same steps, each with its evidence replaced by `f` of it: for erasing personal data
@@ -205,80 +131,50 @@ impl<S, E> History<S, E> {
         )
     }
 
-    /// The transitions, newest first.
-    pub(crate) fn newest_first(&self) -> std::iter::Rev<HistoryIter<'_, S, E>> {
-        self.iter().rev()
+    /// The transitions, newest first, without allocating.
+    pub(crate) fn newest_first(&self) -> impl Iterator<Item = &Transition<S, E>> {
+        std::iter::successors(self.newest.as_deref(), |n| n.previous.as_deref()).map(|n| &n.entry)
     }
 
-    /// Whether this history continues `older`: it is at least as long, and its entry at
-    /// `older`'s last position is `older`'s last entry, equal in every part (free text
-    /// included). True when this history was made by steps on a copy of `older`; false for a
-    /// history rewritten by erasure (compare by [`HistoryMark`](crate::store::HistoryMark)
-    /// then, which leaves free text out).
-    pub(crate) fn continues(&self, older: &History<S, E>) -> bool
-    where
-        S: PartialEq,
-        E: PartialEq,
-    {
-        let Some(last) = older.len().checked_sub(1) else {
+    /// Whether `older`'s entries are this history's own, shared: its newest entry is one of
+    /// this history's nodes. True when this history was made by steps on a copy of `older` (the
+    /// persistent list shares them), in as many steps as were added; false otherwise, e.g. for a
+    /// history read back from storage or rewritten by erasure (compare by
+    /// [`HistoryMark`](crate::store::HistoryMark) then).
+    pub(crate) fn shares(&self, older: &History<S, E>) -> bool {
+        let Some(target) = &older.newest else {
             return false;
         };
-        Arc::ptr_eq(&self.items, &older.items)
-            || self.get(last).is_some_and(|t| Some(t) == older.last())
-    }
-
-    /// The entry at `index`, oldest first.
-    fn get(&self, index: usize) -> Option<&Transition<S, E>> {
-        let mut history = self;
-        loop {
-            match history.earlier() {
-                Some((earlier, len)) if index < len => history = earlier,
-                Some((_, len)) => return history.own().get(index - len)?.entry(),
-                None => return history.own().get(index)?.entry(),
-            }
-        }
+        std::iter::successors(self.newest.as_ref(), |n| n.previous.as_ref())
+            .any(|node| Arc::ptr_eq(node, target))
     }
 
     /// The transitions, oldest first.
     pub fn iter(&self) -> HistoryIter<'_, S, E> {
-        // The slices before this one, oldest first (none, and no allocation, for a history
-        // of one slice).
-        let mut older = Vec::new();
-        let mut earlier = self.earlier();
-        while let Some((history, _)) = earlier {
-            older.push(history.own());
-            earlier = history.earlier();
-        }
-        older.reverse();
-        let entry: EntryOf<'_, S, E> = Item::entry;
-        HistoryIter {
-            entries: older
-                .into_iter()
-                .chain(Some(self.own()))
-                .flatten()
-                .filter_map(entry),
-            remaining: self.len(),
-        }
+        let mut entries: Vec<&Transition<S, E>> = self.newest_first().collect();
+        entries.reverse();
+        HistoryIter(entries.into_iter())
     }
 
-    /// How many transitions there are.
+    /// How many transitions there are. Counts them (the length is not stored: a few bytes per
+    /// entry of every stored record, for a count that is rarely asked).
     pub fn len(&self) -> usize {
-        self.earlier().map_or(0, |(_, len)| len) + self.own().len()
+        self.newest_first().count()
     }
 
     /// Whether there are none (never the case for a valid record).
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.newest.is_none()
     }
 
     /// The first transition: the record's creation.
     pub fn first(&self) -> Option<&Transition<S, E>> {
-        self.get(0)
+        self.newest_first().last()
     }
 
     /// The latest transition: the one into the record's current state.
     pub fn last(&self) -> Option<&Transition<S, E>> {
-        self.own().last()?.entry()
+        self.newest.as_deref().map(|n| &n.entry)
     }
 
     /// The latest entry that moved the record to its state (its creation, or a step from
@@ -362,25 +258,32 @@ impl<S, E> Clone for History<S, E> {
     /// Shares the entries: a reference count, whatever the length.
     fn clone(&self) -> Self {
         History {
-            items: Arc::clone(&self.items),
+            newest: self.newest.clone(),
         }
     }
 }
 
 impl<S, E> Drop for History<S, E> {
-    /// Frees a long history one slice at a time, not recursively.
+    /// Frees a long list one node at a time, not recursively.
     fn drop(&mut self) {
-        let mut next = self.take_earlier();
-        while let Some(mut history) = next {
-            next = history.take_earlier();
+        let mut next = self.newest.take();
+        while let Some(node) = next {
+            match Arc::try_unwrap(node) {
+                Ok(mut node) => next = node.previous.take(),
+                Err(_) => break,
+            }
         }
     }
 }
 
 impl<S: PartialEq, E: PartialEq> PartialEq for History<S, E> {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.items, &other.items)
-            || (self.len() == other.len() && self.iter().eq(other.iter()))
+        let same_node = match (&self.newest, &other.newest) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same_node || self.newest_first().eq(other.newest_first())
     }
 }
 
@@ -414,43 +317,21 @@ impl<'a, S, E> IntoIterator for &'a History<S, E> {
 
 /// The transitions of a [`History`], oldest first (or newest first, with `.rev()`).
 #[derive(Debug, Clone)]
-pub struct HistoryIter<'a, S, E> {
-    entries: Entries<'a, S, E>,
-    /// How many are left, for [`ExactSizeIterator`].
-    remaining: usize,
-}
-
-/// The entry an item is, if it is one.
-type EntryOf<'a, S, E> = fn(&'a Item<S, E>) -> Option<&'a Transition<S, E>>;
-
-/// The entries of a history's slices, oldest slice first.
-type Entries<'a, S, E> = std::iter::FilterMap<
-    std::iter::Flatten<
-        std::iter::Chain<
-            std::vec::IntoIter<&'a [Item<S, E>]>,
-            std::option::IntoIter<&'a [Item<S, E>]>,
-        >,
-    >,
-    EntryOf<'a, S, E>,
->;
+pub struct HistoryIter<'a, S, E>(std::vec::IntoIter<&'a Transition<S, E>>);
 
 impl<'a, S, E> Iterator for HistoryIter<'a, S, E> {
     type Item = &'a Transition<S, E>;
     fn next(&mut self) -> Option<Self::Item> {
-        let next = self.entries.next()?;
-        self.remaining -= 1;
-        Some(next)
+        self.0.next()
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
+        self.0.size_hint()
     }
 }
 
 impl<S, E> DoubleEndedIterator for HistoryIter<'_, S, E> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let next = self.entries.next_back()?;
-        self.remaining -= 1;
-        Some(next)
+        self.0.next_back()
     }
 }
 
@@ -458,123 +339,7 @@ impl<S, E> ExactSizeIterator for HistoryIter<'_, S, E> {}
 
 impl<S, E> std::iter::FusedIterator for HistoryIter<'_, S, E> {}
 
-/// Evidence a history copies when it makes its slice one entry longer: the copy shares what
-/// the evidence holds. Inside the crate only: a win's evidence holds its contract, which is
-/// linear for every caller (not `Clone`) but which a history may hold in each of its slices.
-pub(crate) trait Shared {
-    /// A second handle on the same evidence.
-    fn shared(&self) -> Self;
-}
-
 /// A short name for a state or a kind of evidence, used in [`RecordError`].
 pub(crate) trait Tag {
     fn tag(&self) -> &'static str;
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    /// A state: entries are told apart by their times.
-    #[derive(Debug, Clone, Copy, PartialEq)]
-    enum State {
-        Open,
-    }
-
-    /// Evidence, as large as a lead's or an opportunity's.
-    #[derive(Debug, PartialEq)]
-    struct Evidence([u64; 4]);
-
-    impl Shared for Evidence {
-        fn shared(&self) -> Evidence {
-            Evidence(self.0)
-        }
-    }
-
-    type Lead = History<State, Evidence>;
-
-    /// A history of `n` entries made by steps, each a second after the one before.
-    fn stepped(n: usize) -> Lead {
-        let at = |i: usize| Utc.timestamp_opt(1_700_000_000 + i as i64, 0).unwrap();
-        let actor = User::new("claire").unwrap();
-        let mut history = History::start(at(0), State::Open, Evidence([0; 4]), &actor);
-        for i in 1..n {
-            history.push(at(i), State::Open, State::Open, Evidence([0; 4]), &actor);
-        }
-        history
-    }
-
-    #[test]
-    fn an_item_is_no_larger_than_an_entry() {
-        assert_eq!(
-            size_of::<Item<State, Evidence>>(),
-            size_of::<Transition<State, Evidence>>()
-        );
-    }
-
-    #[test]
-    fn long_histories_read_as_their_entries_in_order() {
-        for n in [
-            1,
-            2,
-            CHUNK - 1,
-            CHUNK,
-            CHUNK + 1,
-            2 * CHUNK - 1,
-            2 * CHUNK,
-            5 * CHUNK + 3,
-        ] {
-            let history = stepped(n);
-            let times: Vec<i64> = history.iter().map(|t| t.at.timestamp()).collect();
-            let expected: Vec<i64> = (0..n as i64).map(|i| 1_700_000_000 + i).collect();
-            assert_eq!(times, expected, "{n} entries");
-            assert_eq!((history.len(), history.iter().len()), (n, n));
-            let newest: Vec<i64> = history.newest_first().map(|t| t.at.timestamp()).collect();
-            assert_eq!(newest, expected.iter().rev().copied().collect::<Vec<_>>());
-            assert_eq!(history.first().map(|t| t.from), Some(None));
-            assert_eq!(
-                history.last().map(|t| t.at.timestamp()),
-                expected.last().copied()
-            );
-            for (i, t) in history.iter().enumerate() {
-                assert_eq!(history.get(i), Some(t));
-            }
-            assert_eq!(history.get(n), None);
-            // Read back from its entries: the same history, in the same slices.
-            let entries = history.iter().map(|t| Transition {
-                at: t.at,
-                from: t.from,
-                to: t.to,
-                actor: t.actor.clone(),
-                evidence: Evidence([0; 4]),
-            });
-            let read = History::from_entries(entries.collect());
-            assert_eq!(read, history);
-            assert_eq!(read.items.len(), history.items.len(), "{n} entries");
-            // Every shorter history it was made from is continued; a longer one is not.
-            for shorter in 1..=n {
-                assert!(history.continues(&stepped(shorter)), "{shorter} of {n}");
-            }
-            assert!(!history.continues(&stepped(n + 1)));
-        }
-    }
-
-    #[test]
-    fn a_step_copies_at_most_a_slice() {
-        let history = stepped(3 * CHUNK);
-        assert!(history.items.len() <= CHUNK);
-        let mut next = history.clone();
-        next.push(
-            Utc::now(),
-            State::Open,
-            State::Open,
-            Evidence([0; 4]),
-            &User::new("a").unwrap(),
-        );
-        assert!(next.items.len() <= CHUNK);
-        assert!(next.continues(&history));
-        assert_eq!(next.len(), history.len() + 1);
-    }
 }

@@ -275,7 +275,7 @@ impl<S: OpenLeadState> Lead<S> {
     pub fn reassign(&mut self, owner: Option<User>, reason: Option<Note>, ctx: &Context<'_>) {
         let at = self.data.history.next_at(ctx.now());
         let change = Change::new(self.data.owner.clone(), owner.clone());
-        let evidence = LeadEvidence::Reassigned(Arc::new(Reassignment::new(change, reason)));
+        let evidence = LeadEvidence::Reassigned(Box::new(Reassignment::new(change, reason)));
         self.data
             .history
             .push(at, S::STATUS, S::STATUS, evidence, ctx.actor());

@@ -131,10 +131,10 @@ impl Record {
     pub(crate) fn extends_record(&self, stored: &Record) -> bool {
         let shared = match (self, stored) {
             (Record::Lead(new), Record::Lead(old)) => {
-                new.data().history.continues(&old.data().history)
+                new.data().history.shares(&old.data().history)
             }
             (Record::Opportunity(new), Record::Opportunity(old)) => {
-                new.data().history.continues(&old.data().history)
+                new.data().history.shares(&old.data().history)
             }
             _ => false,
         };

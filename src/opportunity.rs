@@ -132,9 +132,7 @@ impl<S: OpportunityState> Opportunity<S> {
 
     /// ([`AnyOpportunity::redacted`]) keeps the mark of the opportunity it copies.
     pub(crate) fn marked(mut self, erased: bool) -> Opportunity<S> {
-        if self.data.erased != erased {
-            self.data.edit_core(|core| core.erased = erased);
-        }
+        self.data.erased = erased;
         self
     }
 
@@ -311,6 +309,7 @@ impl Opportunity<Discovery> {
             probability_override: None,
             forecast_override: None,
             history: History::start(now, OpportunityStage::Discovery, evidence, ctx.actor()),
+            erased: false,
             core: Arc::new(OpportunityCore {
                 id: OpportunityId::generate(ctx.ids()),
                 lead: lead.id,
@@ -323,7 +322,6 @@ impl Opportunity<Discovery> {
                 custom: CustomFields::new(),
                 placement: None,
                 relinks: crate::relink::Relinks::default(),
-                erased: false,
             }),
         })
     }
@@ -591,7 +589,7 @@ impl<S: OpenStage> Opportunity<S> {
             expected_close.map(|d| Change::new(data.expected_close, d)),
             reason,
         );
-        self.record(OpportunityEvidence::Revised(Arc::new(revised)), ctx);
+        self.record(OpportunityEvidence::Revised(Box::new(revised)), ctx);
         if let Some(amount) = amount {
             self.data.amount = amount;
         }
@@ -610,7 +608,7 @@ impl<S: OpenStage> Opportunity<S> {
     /// which is whom the reports credit.
     pub fn reassign(&mut self, owner: Option<User>, reason: Option<Note>, ctx: &Context<'_>) {
         let change = Change::new(self.data.owner.clone(), owner.clone());
-        let evidence = OpportunityEvidence::Reassigned(Arc::new(Reassignment::new(change, reason)));
+        let evidence = OpportunityEvidence::Reassigned(Box::new(Reassignment::new(change, reason)));
         self.record(evidence, ctx);
         self.data.edit_core(|core| core.owner = owner);
     }
@@ -655,7 +653,7 @@ impl<S: OpenStage> Opportunity<S> {
             Change::new(self.data.forecast_override, forecast),
             reason,
         );
-        self.record(OpportunityEvidence::Overridden(Arc::new(entry)), ctx);
+        self.record(OpportunityEvidence::Overridden(Box::new(entry)), ctx);
         self.data.probability_override = probability;
         self.data.forecast_override = forecast;
     }
@@ -709,7 +707,7 @@ impl<S: OpenStage> Opportunity<S> {
         }
         let to = stage.into_placement();
         let entry = StageMove::new(from, to.clone(), note);
-        self.record(OpportunityEvidence::StageMoved(Arc::new(entry)), ctx);
+        self.record(OpportunityEvidence::StageMoved(Box::new(entry)), ctx);
         self.data.edit_core(|core| core.placement = Some(to));
         Ok(())
     }

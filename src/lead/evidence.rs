@@ -2,7 +2,6 @@
 //! evidence of its history entries, and the one table of which evidence takes which step.
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -189,8 +188,8 @@ pub enum LeadEvidence {
         opportunity: OpportunityId,
     },
     /// An open lead changed hands, and stayed in its state
-    /// ([`Lead::reassign`](crate::Lead::reassign)). Behind an `Arc`: rare, and larger than the others.
-    Reassigned(Arc<Reassignment>),
+    /// ([`Lead::reassign`](crate::Lead::reassign)). Boxed: rare, and larger than the others.
+    Reassigned(Box<Reassignment>),
 }
 
 impl Tag for LeadEvidence {
@@ -226,7 +225,7 @@ impl LeadEvidence {
             LeadEvidence::Converted { opportunity } => LeadEvidence::Converted {
                 opportunity: *opportunity,
             },
-            LeadEvidence::Reassigned(r) => LeadEvidence::Reassigned(Arc::new(r.erased())),
+            LeadEvidence::Reassigned(r) => LeadEvidence::Reassigned(Box::new(r.erased())),
         }
     }
 }
@@ -248,12 +247,5 @@ pub(super) fn legal(from: Option<LeadStatus>, to: LeadStatus, evidence: &LeadEvi
         (Some(L::Working | L::Nurturing), L::Converted, E::Converted { .. }) => true,
         (Some(f), t, E::Reassigned(_)) => f == t && f.is_open(),
         _ => false,
-    }
-}
-
-impl crate::history::Shared for LeadEvidence {
-    /// A clone: a lead's evidence holds nothing linear.
-    fn shared(&self) -> LeadEvidence {
-        self.clone()
     }
 }

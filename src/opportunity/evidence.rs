@@ -444,16 +444,16 @@ pub enum OpportunityEvidence {
         proposal: SentProposal,
     },
     /// The name, amount or expected close of an open opportunity were revised (the stage
-    /// stays). Behind an `Arc`, as are the other edits: rare, and larger than the steps.
-    Revised(Arc<Revised>),
+    /// stays). Boxed, as are the other edits: rare, and larger than the steps.
+    Revised(Box<Revised>),
     /// An open opportunity changed hands (the stage stays).
-    Reassigned(Arc<Reassignment>),
+    Reassigned(Box<Reassignment>),
     /// The probability or forecast category of an open opportunity was overridden, or the
     /// override cleared (the stage stays).
-    Overridden(Arc<ForecastOverride>),
+    Overridden(Box<ForecastOverride>),
     /// A move between custom stages of its pipeline, inside its backbone stage (which stays):
     /// no evidence needed.
-    StageMoved(Arc<StageMove>),
+    StageMoved(Box<StageMove>),
 }
 
 /// What to revise on an open opportunity: any of its name, amount and expected close, and
@@ -743,52 +743,16 @@ impl OpportunityEvidence {
                     ..data::SentProposal::clone(&proposal.0)
                 })),
             },
-            OpportunityEvidence::Revised(r) => OpportunityEvidence::Revised(Arc::new(r.erased())),
+            OpportunityEvidence::Revised(r) => OpportunityEvidence::Revised(Box::new(r.erased())),
             OpportunityEvidence::Reassigned(r) => {
-                OpportunityEvidence::Reassigned(Arc::new(r.erased()))
+                OpportunityEvidence::Reassigned(Box::new(r.erased()))
             }
             OpportunityEvidence::Overridden(o) => {
-                OpportunityEvidence::Overridden(Arc::new(o.erased()))
+                OpportunityEvidence::Overridden(Box::new(o.erased()))
             }
             OpportunityEvidence::StageMoved(m) => {
-                OpportunityEvidence::StageMoved(Arc::new(m.erased()))
+                OpportunityEvidence::StageMoved(Box::new(m.erased()))
             }
-        }
-    }
-}
-
-impl crate::history::Shared for OpportunityEvidence {
-    /// The same evidence; a win's contract is a second handle on the same contract.
-    fn shared(&self) -> OpportunityEvidence {
-        match self {
-            OpportunityEvidence::Qualified { lead } => {
-                OpportunityEvidence::Qualified { lead: *lead }
-            }
-            OpportunityEvidence::Proposed(p) => OpportunityEvidence::Proposed(p.clone()),
-            OpportunityEvidence::Negotiating(n) => OpportunityEvidence::Negotiating(n.clone()),
-            OpportunityEvidence::Contracting { terms, incumbent } => {
-                OpportunityEvidence::Contracting {
-                    terms: terms.clone(),
-                    incumbent: incumbent.clone(),
-                }
-            }
-            OpportunityEvidence::Won { contract, account } => OpportunityEvidence::Won {
-                contract: contract.share(),
-                account: *account,
-            },
-            OpportunityEvidence::Lost(r) => OpportunityEvidence::Lost(r.clone()),
-            OpportunityEvidence::Reopened(n) => OpportunityEvidence::Reopened(n.clone()),
-            OpportunityEvidence::ProposalRevised {
-                previous_amount,
-                proposal,
-            } => OpportunityEvidence::ProposalRevised {
-                previous_amount: *previous_amount,
-                proposal: proposal.clone(),
-            },
-            OpportunityEvidence::Revised(r) => OpportunityEvidence::Revised(r.clone()),
-            OpportunityEvidence::Reassigned(r) => OpportunityEvidence::Reassigned(r.clone()),
-            OpportunityEvidence::Overridden(o) => OpportunityEvidence::Overridden(o.clone()),
-            OpportunityEvidence::StageMoved(m) => OpportunityEvidence::StageMoved(m.clone()),
         }
     }
 }

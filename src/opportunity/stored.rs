@@ -45,9 +45,6 @@ pub(crate) struct OpportunityCore {
     pub(crate) placement: Option<Placement>,
     /// The merges that moved it to another contact (a merge makes a new core).
     pub(crate) relinks: Relinks,
-    /// Whether its contact's personal data was erased (and with it, its free text): in the
-    /// core, which erasure rewrites, so that the data beside it fits a cache line.
-    pub(crate) erased: bool,
 }
 
 impl OpportunityData {
@@ -77,7 +74,6 @@ impl OpportunityCore {
             custom: self.custom.clone(),
             placement: self.placement.clone(),
             relinks: self.relinks.clone(),
-            erased: self.erased,
         };
         edit(&mut core);
         Arc::new(core)
@@ -94,6 +90,8 @@ pub(crate) struct OpportunityData {
     pub(crate) probability_override: Option<Probability>,
     pub(crate) forecast_override: Option<ForecastCategory>,
     pub(crate) history: History<OpportunityStage, OpportunityEvidence>,
+    /// Whether its contact's personal data was erased (and with it, its free text).
+    pub(crate) erased: bool,
 }
 
 impl std::ops::Deref for OpportunityData {
@@ -234,7 +232,6 @@ impl<'de> Deserialize<'de> for OpportunityData {
                 custom: r.custom,
                 placement: r.placement,
                 relinks: r.relinks,
-                erased: r.erased,
             }),
             stage: r.stage,
             amount: r.amount,
@@ -242,6 +239,7 @@ impl<'de> Deserialize<'de> for OpportunityData {
             probability_override: r.probability_override,
             forecast_override: r.forecast_override,
             history: r.history,
+            erased: r.erased,
         };
         if format >= 3 {
             data.since_format_3().map_err(serde::de::Error::custom)?;
@@ -271,7 +269,6 @@ impl OpportunityData {
                 custom: core.custom.erased(),
                 placement: core.placement.clone(),
                 relinks: core.relinks.clone(),
-                erased: true,
             }),
             stage: self.stage,
             amount: self.amount,
@@ -279,6 +276,7 @@ impl OpportunityData {
             probability_override: self.probability_override,
             forecast_override: self.forecast_override,
             history: self.history.map_evidence(OpportunityEvidence::erased),
+            erased: true,
         }
     }
 
