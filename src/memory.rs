@@ -1,11 +1,10 @@
 //! [`MemoryStore`]: the embedded default store, on the standard library's collections.
 
 use std::convert::Infallible;
+use std::hash::BuildHasher;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
-use std::hash::BuildHasher;
-
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::contact::Contact;

@@ -401,3 +401,29 @@ impl Indexes {
 pub(super) fn id_of(kind: RecordKind, id: u128) -> RecordId {
     RecordId::from_parts(kind, Uuid::from_u128(id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_order_as_the_ids_do_and_give_them_back() {
+        let ids = [
+            0,
+            1,
+            u128::from(u64::MAX),
+            u128::from(u64::MAX) + 1,
+            1 << 100,
+            (1 << 100) + 7,
+            u128::MAX - 1,
+            u128::MAX,
+        ];
+        for a in ids {
+            assert_eq!(whole(halves(a)), a);
+            for b in ids {
+                assert_eq!(halves(a).cmp(&halves(b)), a.cmp(&b), "{a} and {b}");
+            }
+        }
+        assert_eq!((halves(0), halves(u128::MAX)), ([0; 2], [u64::MAX; 2]));
+    }
+}
