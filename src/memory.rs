@@ -32,11 +32,11 @@ use outbox::Outbox;
 /// both [`Store`] and [`AsyncStore`].
 ///
 /// Records are kept in creation order in one vector, with a hash table of their slots (found
-/// by the hash of the id, checked against the record's own id); state,
-/// owner, contact, organization, creation time, expected close, the record an activity or a
-/// task is about and the terms of custom values ([`Record::field_terms`]) are indexed in
-/// ordered sets of ids (a kind is its states), so that listings
-/// page in id order without scanning every record, and emails and domains in hash maps. The
+/// by the hash of the id, checked against the record's own id); state, owner, contact,
+/// organization, creation time, expected close, the record an activity or a task is about and
+/// the terms of custom values ([`Record::field_terms`]) are indexed in ordered sets of ids (a
+/// kind is its states), so that listings page in id order without scanning every record, and
+/// emails and domains in hash maps. The
 /// outbox keeps its events packed (about 66 bytes an event; reads give the same events back).
 /// Reads run in parallel; a commit takes the write lock for the time it checks and applies its
 /// batch, which is what makes it atomic.
@@ -79,9 +79,14 @@ impl Inner {
 
     /// The slot of the record stored under `id`.
     fn slot(&self, id: &RecordId) -> Option<usize> {
+        self.slot_of_hash(self.hasher.hash_one(id), id)
+    }
+
+    /// The slot of the record stored under `id`, whose hash is `hash`.
+    fn slot_of_hash(&self, hash: u64, id: &RecordId) -> Option<usize> {
         let records = &self.records;
         let holds = |slot: &usize| records.get(*slot).is_some_and(|(r, _)| r.id() == *id);
-        self.slots.find(self.hasher.hash_one(id), holds).copied()
+        self.slots.find(hash, holds).copied()
     }
 
     /// The conflict of the first write in `batch` that does not find what it expects.
@@ -159,8 +164,11 @@ impl Inner {
 
     /// Applies a write that [`check`](Inner::check) accepted.
     fn apply(&mut self, record: Record, version: Version) {
+        // Hashed once: a new record's slot is entered under the hash it was looked for by.
+        let id = record.id();
+        let hash = self.hasher.hash_one(id);
         match self
-            .slot(&record.id())
+            .slot_of_hash(hash, &id)
             .and_then(|slot| self.records.get_mut(slot))
         {
             Some((stored, stored_version)) => {
@@ -176,7 +184,6 @@ impl Inner {
                         .get(*slot)
                         .map_or(0, |(r, _)| hasher.hash_one(r.id()))
                 };
-                let hash = hasher.hash_one(record.id());
                 self.slots.insert_unique(hash, records.len(), rehash);
                 self.records.push((record, version));
             }

@@ -93,6 +93,14 @@ fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<I
         .map(|(_, id)| *id)
 }
 
+/// How many records the sets of every kind pair with `of`.
+fn count_paired(sets: &BTreeMap<RecordKind, BTreeSet<Pair>>, of: Uuid) -> usize {
+    let of = of.as_u128();
+    sets.values()
+        .map(|set| paired(set, of, Bound::Unbounded).count())
+        .sum()
+}
+
 /// `ids` (a range of an index by something else than the id) after `start`, put in id order:
 /// every one of them, as the rest of the query may pass over some.
 pub(super) fn in_id_order(mut ids: Vec<u128>, start: Bound<u128>) -> std::vec::IntoIter<u128> {
@@ -278,20 +286,12 @@ impl Indexes {
 
     /// How many records `contact` is the contact of, of every kind.
     pub(super) fn count_of_contact(&self, contact: ContactId) -> usize {
-        let of = contact.as_uuid().as_u128();
-        self.by_contact
-            .values()
-            .map(|set| paired(set, of, Bound::Unbounded).count())
-            .sum()
+        count_paired(&self.by_contact, contact.as_uuid())
     }
 
     /// How many records name `organization` as theirs: its contacts and its account.
     pub(super) fn count_of_organization(&self, organization: OrganizationId) -> usize {
-        let of = organization.as_uuid().as_u128();
-        self.by_organization
-            .values()
-            .map(|set| paired(set, of, Bound::Unbounded).count())
-            .sum()
+        count_paired(&self.by_organization, organization.as_uuid())
     }
 
     /// Ids of `query`'s records after `after`, in id order, from its narrowest index: the
