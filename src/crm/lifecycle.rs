@@ -499,7 +499,7 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Proposal)
             .await?;
         let ctx = self.context(actor);
-        let plan = self
+        let mut plan = self
             .landed(
                 opportunity,
                 OpportunityStage::Proposal,
@@ -510,7 +510,8 @@ impl<B: Backend> Steps<'_, B> {
                 },
             )
             .await?;
-        self.apply(plan.relying_on(next_step), actor, permit).await
+        plan.rely_on(next_step);
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn negotiate(
@@ -524,7 +525,7 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Negotiation)
             .await?;
         let ctx = self.context(actor);
-        let plan = self
+        let mut plan = self
             .landed(
                 opportunity,
                 OpportunityStage::Negotiation,
@@ -535,7 +536,8 @@ impl<B: Backend> Steps<'_, B> {
                 },
             )
             .await?;
-        self.apply(plan.relying_on(next_step), actor, permit).await
+        plan.rely_on(next_step);
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn enter_contracting(
@@ -550,7 +552,7 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Contracting)
             .await?;
         let ctx = self.context(actor);
-        let plan = self
+        let mut plan = self
             .landed(
                 opportunity,
                 OpportunityStage::Contracting,
@@ -561,7 +563,8 @@ impl<B: Backend> Steps<'_, B> {
                 },
             )
             .await?;
-        self.apply(plan.relying_on(next_step), actor, permit).await
+        plan.rely_on(next_step);
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn win(
@@ -607,9 +610,9 @@ impl<B: Backend> Steps<'_, B> {
                     permit.and(self.allow(actor, Action::Create, new_account(&opportunity))?);
                 let initial = self.initial(RecordKind::Account, values, None).await?;
                 let ctx = self.context(actor);
-                let plan =
+                let mut plan =
                     plan::win_for_organization(opportunity, o, contract, initial.custom, &ctx)?;
-                let mut plan = plan.relying_on(relied);
+                plan.rely_on(relied);
                 super::fields::InForce::rely(&initial.schema, &mut plan);
                 self.apply(plan, actor, permit).await
             }
@@ -671,7 +674,8 @@ impl<B: Backend> Steps<'_, B> {
                 (Versioned::new(account, version), Some(in_force))
             }
         };
-        let mut plan = plan::win_for(opportunity, account, contract, &ctx)?.relying_on(relied);
+        let mut plan = plan::win_for(opportunity, account, contract, &ctx)?;
+        plan.rely_on(relied);
         super::fields::InForce::rely(&schema, &mut plan);
         self.apply(plan, actor, permit).await
     }
@@ -703,7 +707,7 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Discovery)
             .await?;
         let ctx = self.context(actor);
-        let plan = self
+        let mut plan = self
             .landed(
                 opportunity,
                 OpportunityStage::Discovery,
@@ -714,7 +718,8 @@ impl<B: Backend> Steps<'_, B> {
                 },
             )
             .await?;
-        self.apply(plan.relying_on(next_step), actor, permit).await
+        plan.rely_on(next_step);
+        self.apply(plan, actor, permit).await
     }
 
     pub(super) async fn reassign_lead<St: OpenLeadState>(
