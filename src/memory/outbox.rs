@@ -126,13 +126,13 @@ impl Outbox {
         chunk
             .commits
             .push((chunk.len as u32, chunk.bytes.len() as u32));
-        let mut previous: Option<Event> = None;
-        for event in events {
+        // The events are read in place: moving each out of the vector, and again into
+        // `previous`, copied every event twice.
+        let mut previous: Option<&Event> = None;
+        for event in &events {
             self.newest = Some(event.occurred_at());
             let whole = chunk.whole.len();
-            let packing = self
-                .packer
-                .pack(&event, previous.as_ref(), whole, &mut chunk.bytes);
+            let packing = self.packer.pack(event, previous, whole, &mut chunk.bytes);
             if packing == Packing::Whole {
                 chunk.whole.push(event.clone());
             }
