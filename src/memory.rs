@@ -23,9 +23,11 @@ mod fields;
 mod indexes;
 mod keys;
 mod outbox;
+mod sorted;
 
 use indexes::Indexes;
 use outbox::Outbox;
+use sorted::Sorted;
 
 /// Records in memory: the embedded default, for applications that keep their CRM in process and
 /// for tests. `Send + Sync`; share it behind an `Arc` (or a `&`) between threads. Implements
@@ -104,7 +106,7 @@ impl Inner {
                 .indexes
                 .by_email
                 .get(email)
-                .and_then(|ids| ids.first())
+                .and_then(|ids| ids.as_slice().first())
                 .and_then(|id| Some((*id, self.get(&RecordId::Contact(*id))?.1)));
             if let Some((existing, version)) = first {
                 return Err(Conflict::email_taken(existing, version));
@@ -115,7 +117,7 @@ impl Inner {
                 .indexes
                 .by_domain
                 .get(domain)
-                .and_then(|ids| ids.first())
+                .and_then(|ids| ids.as_slice().first())
                 .and_then(|id| Some((*id, self.get(&RecordId::Organization(*id))?.1)));
             if let Some((existing, version)) = first {
                 return Err(Conflict::domain_taken(existing, version));
@@ -311,8 +313,13 @@ impl Store for MemoryStore {
         domain: &Domain,
     ) -> Result<Vec<Versioned<Organization>>, Infallible> {
         let inner = self.read();
-        let ids = inner.indexes.by_domain.get(domain).into_iter().flatten();
+        let ids = inner
+            .indexes
+            .by_domain
+            .get(domain)
+            .map_or(&[][..], Sorted::as_slice);
         Ok(ids
+            .iter()
             .filter_map(|id| match inner.get(&RecordId::Organization(*id)) {
                 Some((Record::Organization(o), version)) => {
                     Some(Versioned::new(o.clone(), *version))
@@ -327,9 +334,14 @@ impl Store for MemoryStore {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Infallible> {
         let inner = self.read();
-        let ids = inner.indexes.by_email.get(email).into_iter().flatten();
+        let ids = inner
+            .indexes
+            .by_email
+            .get(email)
+            .map_or(&[][..], Sorted::as_slice);
         // In id order: the list is kept sorted.
         Ok(ids
+            .iter()
             .filter_map(|id| match inner.get(&RecordId::Contact(*id)) {
                 Some((Record::Contact(c), version)) => Some(Versioned::new(c.clone(), *version)),
                 _ => None,

@@ -23,6 +23,7 @@ use crate::store::{Cursor, Query};
 
 use super::fields::FieldIndexes;
 use super::keys::KeyIndex;
+use super::sorted::Sorted;
 use crate::text::User;
 
 /// `(the record a key names, the record indexed)`.
@@ -51,8 +52,8 @@ pub(super) struct Indexes {
     /// Ids of the records nobody owns, by kind.
     unowned: BTreeMap<RecordKind, BTreeSet<u128>>,
     /// Contacts by email (`EmailAddress` hashes and compares its normalised form), in id
-    /// order: one contact per address, usually, so a short sorted list rather than a set.
-    pub(super) by_email: HashMap<EmailAddress, Vec<ContactId>>,
+    /// order: one contact per address, usually, kept inline.
+    pub(super) by_email: HashMap<EmailAddress, Sorted<ContactId>>,
     /// Activities and tasks by the record they are about: by that record's kind, then pairs.
     by_regarding: BTreeMap<RecordKind, BTreeSet<Pair>>,
     /// Records by kind, then pairs of their contact ([`Record::contact`]) and their id.
@@ -64,8 +65,8 @@ pub(super) struct Indexes {
     by_created: BTreeMap<RecordKind, BTreeSet<(i64, Halves)>>,
     /// Opportunities by expected close.
     by_close: BTreeSet<(NaiveDate, Halves)>,
-    /// Organizations by domain, in id order (usually one per domain).
-    pub(super) by_domain: HashMap<Domain, Vec<OrganizationId>>,
+    /// Organizations by domain, in id order (usually one per domain, kept inline).
+    pub(super) by_domain: HashMap<Domain, Sorted<OrganizationId>>,
     /// Records by their custom fields' terms ([`Record::field_terms`]).
     by_field: FieldIndexes,
     /// Contacts and organizations by kind, then by the hash of each of their duplicate keys
@@ -120,25 +121,20 @@ pub(super) fn enter<K: Ord>(set: &mut BTreeSet<K>, entry: K, add: bool) {
     }
 }
 
-/// Adds `id` to the sorted list of `key` in `map`, or removes it (and the list when empty).
-fn listed<K, V>(map: &mut HashMap<K, Vec<V>>, key: &K, id: V, add: bool)
+/// Adds `id` to the ids of `key` in `map`, or removes it (and the key when none is left).
+fn listed<K, V>(map: &mut HashMap<K, Sorted<V>>, key: &K, id: V, add: bool)
 where
     K: std::hash::Hash + Eq + Clone,
-    V: Ord,
+    V: Ord + Copy,
 {
-    if add {
-        let ids = match map.get_mut(key) {
-            Some(ids) => ids,
-            None => map.entry(key.clone()).or_default(),
-        };
-        if let Err(at) = ids.binary_search(&id) {
-            ids.insert(at, id);
+    let Some(ids) = map.get_mut(key) else {
+        if add {
+            map.insert(key.clone(), Sorted::One(id));
         }
-    } else if let Some(ids) = map.get_mut(key) {
-        ids.retain(|listed| *listed != id);
-        if ids.is_empty() {
-            map.remove(key);
-        }
+        return;
+    };
+    if !ids.enter(id, add) {
+        map.remove(key);
     }
 }
 

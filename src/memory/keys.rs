@@ -9,21 +9,12 @@ use std::ops::Bound;
 use hashbrown::HashMap;
 
 use super::indexes::{Halves, halves, whole};
+use super::sorted::Sorted;
 
-/// The records of one key's hash, in id order: most keys are one record's (an email, a
-/// phone), which takes no allocation of its own; a name shared by several holds a list.
-#[derive(Debug)]
-enum Ids {
-    /// One record, its id as two halves (so that the map's entries need no 16-byte
-    /// alignment).
-    One(Halves),
-    /// Several, sorted.
-    Many(Vec<u128>),
-}
-
-/// The records of every key's hash of one kind.
+/// The records of every key's hash of one kind, their ids as two halves (so that the map's
+/// entries need no 16-byte alignment; halves order as the ids do).
 #[derive(Debug, Default)]
-pub(super) struct KeyIndex(HashMap<u64, Ids>);
+pub(super) struct KeyIndex(HashMap<u64, Sorted<Halves>>);
 
 impl KeyIndex {
     /// Enters `id` under `hash` (`add`), or removes it.
@@ -31,28 +22,12 @@ impl KeyIndex {
         use hashbrown::hash_map::Entry;
         match (self.0.entry(hash), add) {
             (Entry::Vacant(vacant), true) => {
-                vacant.insert(Ids::One(halves(id)));
+                vacant.insert(Sorted::One(halves(id)));
             }
             (Entry::Vacant(_), false) => {}
             (Entry::Occupied(mut occupied), add) => {
-                let ids = occupied.get_mut();
-                let mut listed = match ids {
-                    Ids::One(one) => vec![whole(*one)],
-                    Ids::Many(many) => std::mem::take(many),
-                };
-                match (listed.binary_search(&id), add) {
-                    (Err(at), true) => listed.insert(at, id),
-                    (Ok(at), false) => {
-                        listed.remove(at);
-                    }
-                    _ => {}
-                }
-                match listed.as_slice() {
-                    [] => {
-                        occupied.remove();
-                    }
-                    [one] => *ids = Ids::One(halves(*one)),
-                    _ => *ids = Ids::Many(listed),
+                if !occupied.get_mut().enter(halves(id), add) {
+                    occupied.remove();
                 }
             }
         }
@@ -60,18 +35,12 @@ impl KeyIndex {
 
     /// The ids under `hash` after `start`, in order.
     pub(super) fn ids(&self, hash: u64, start: Bound<u128>) -> Vec<u128> {
-        let after = |id: &u128| match start {
-            Bound::Excluded(after) => *id > after,
-            _ => true,
+        let listed = self.0.get(&hash).map_or(&[][..], Sorted::as_slice);
+        let from = match start {
+            Bound::Excluded(after) => listed.partition_point(|id| whole(*id) <= after),
+            _ => 0,
         };
-        match self.0.get(&hash) {
-            None => Vec::new(),
-            Some(Ids::One(one)) => Some(whole(*one)).filter(after).into_iter().collect(),
-            Some(Ids::Many(many)) => {
-                let from = many.partition_point(|id| !after(id));
-                many[from..].to_vec()
-            }
-        }
+        listed[from..].iter().map(|id| whole(*id)).collect()
     }
 }
 
