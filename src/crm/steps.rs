@@ -191,7 +191,7 @@ impl<S: AsyncStore> Backend for Awaited<'_, S> {
 /// Always inlined, so that the step's future is made where it is pinned: a future is up to
 /// two kilobytes (what the step holds across its awaits), and one handed to a function that is
 /// not inlined is copied whole into that function's frame before its first poll (1,370
-/// instructions a lifecycle, 1.7 % of it: BENCHMARKS.md, "One facade").
+/// instructions a lifecycle, 1.7 % of it: BENCHMARKS.md, "Fewer copies a step").
 #[inline(always)]
 pub(super) fn run<T>(step: impl Future<Output = T>) -> T {
     let mut step = std::pin::pin!(step);
