@@ -499,17 +499,13 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Proposal)
             .await?;
         let ctx = self.context(actor);
-        let mut plan = self
-            .landed(
-                opportunity,
-                OpportunityStage::Proposal,
-                |opportunity, landing| {
-                    plan::try_step(opportunity, |o| {
-                        o.propose(proposal, &ctx).map(|o| landing.place(o))
-                    })
-                },
-            )
+        let (landing, schema) = self
+            .landing_of(opportunity.value(), OpportunityStage::Proposal)
             .await?;
+        let mut plan = plan::try_step(opportunity, |o| {
+            o.propose(proposal, &ctx).map(|o| landing.place(o))
+        })?;
+        super::fields::InForce::rely(&schema, &mut plan);
         plan.rely_on(next_step);
         self.apply(plan, actor, permit).await
     }
@@ -525,17 +521,11 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Negotiation)
             .await?;
         let ctx = self.context(actor);
-        let mut plan = self
-            .landed(
-                opportunity,
-                OpportunityStage::Negotiation,
-                |opportunity, landing| {
-                    Ok(plan::step(opportunity, |o| {
-                        landing.place(o.negotiate(note, &ctx))
-                    }))
-                },
-            )
+        let (landing, schema) = self
+            .landing_of(opportunity.value(), OpportunityStage::Negotiation)
             .await?;
+        let mut plan = plan::step(opportunity, |o| landing.place(o.negotiate(note, &ctx)));
+        super::fields::InForce::rely(&schema, &mut plan);
         plan.rely_on(next_step);
         self.apply(plan, actor, permit).await
     }
@@ -552,17 +542,13 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Contracting)
             .await?;
         let ctx = self.context(actor);
-        let mut plan = self
-            .landed(
-                opportunity,
-                OpportunityStage::Contracting,
-                |opportunity, landing| {
-                    Ok(plan::step(opportunity, |o| {
-                        landing.place(o.enter_contracting(terms, incumbent, &ctx))
-                    }))
-                },
-            )
+        let (landing, schema) = self
+            .landing_of(opportunity.value(), OpportunityStage::Contracting)
             .await?;
+        let mut plan = plan::step(opportunity, |o| {
+            landing.place(o.enter_contracting(terms, incumbent, &ctx))
+        });
+        super::fields::InForce::rely(&schema, &mut plan);
         plan.rely_on(next_step);
         self.apply(plan, actor, permit).await
     }
@@ -707,17 +693,11 @@ impl<B: Backend> Steps<'_, B> {
             .require_next_step(opportunity.id(), OpportunityStage::Discovery)
             .await?;
         let ctx = self.context(actor);
-        let mut plan = self
-            .landed(
-                opportunity,
-                OpportunityStage::Discovery,
-                |opportunity, landing| {
-                    Ok(plan::step(opportunity, |o| {
-                        landing.place(o.reopen(note, &ctx))
-                    }))
-                },
-            )
+        let (landing, schema) = self
+            .landing_of(opportunity.value(), OpportunityStage::Discovery)
             .await?;
+        let mut plan = plan::step(opportunity, |o| landing.place(o.reopen(note, &ctx)));
+        super::fields::InForce::rely(&schema, &mut plan);
         plan.rely_on(next_step);
         self.apply(plan, actor, permit).await
     }

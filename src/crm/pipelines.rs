@@ -5,7 +5,6 @@
 //! [`AsyncCrm`] runs too.
 
 use super::fields::InForce;
-use super::plan::Plan;
 use super::steps::{Backend, Steps, Subject as _, run};
 use super::*;
 use crate::access::Action;
@@ -136,23 +135,22 @@ impl<B: Backend> Steps<'_, B> {
         Ok((Landing(stage), in_force))
     }
 
-    /// The plan `step` makes of a typed step that takes `opportunity` into `backbone`, given
-    /// where it lands there, relying on the schema it was placed under.
-    pub(super) async fn landed<A: OpportunityState, T>(
+    /// Where a typed step that takes `opportunity` into `backbone` lands it, and the schema it
+    /// is placed under, which the step's commit relies on: `None` for an opportunity in no
+    /// pipeline (most), for which nothing is loaded. The opportunity is borrowed, so that the
+    /// step's future holds neither it nor the step a second time.
+    pub(super) async fn landing_of<A: OpportunityState>(
         &self,
-        opportunity: Versioned<Opportunity<A>>,
+        opportunity: &Opportunity<A>,
         backbone: OpportunityStage,
-        step: impl FnOnce(Versioned<Opportunity<A>>, Landing) -> Result<Plan<T>, CrmError<B::Error>>,
-    ) -> Result<Plan<T>, CrmError<B::Error>> {
-        // An opportunity in no pipeline (most): nothing to load. The schema's load is boxed,
-        // so that the steps' futures stay the size they were without pipelines.
-        let Some(pipeline) = opportunity.value().pipeline().cloned() else {
-            return step(opportunity, Landing::none());
+    ) -> Result<(Landing, Option<InForce>), CrmError<B::Error>> {
+        let Some(pipeline) = opportunity.pipeline() else {
+            return Ok((Landing::none(), None));
         };
-        let (landing, schema) = Box::pin(self.landing(&pipeline, backbone, false, None)).await?;
-        let mut plan = step(opportunity, landing)?;
-        schema.relied_on_by(&mut plan);
-        Ok(plan)
+        // The schema's load is boxed, so that the steps' futures stay the size they were
+        // without pipelines.
+        let (landing, schema) = Box::pin(self.landing(pipeline, backbone, false, None)).await?;
+        Ok((landing, Some(schema)))
     }
 
     pub(super) async fn move_stage<St: OpenStage>(
