@@ -27,7 +27,6 @@ mod sorted;
 
 use indexes::Indexes;
 use outbox::Outbox;
-use sorted::Sorted;
 
 /// Records in memory: the embedded default, for applications that keep their CRM in process and
 /// for tests. `Send + Sync`; share it behind an `Arc` (or a `&`) between threads. Implements
@@ -38,8 +37,8 @@ use sorted::Sorted;
 /// organization, creation time, expected close, the record an activity or a task is about and
 /// the terms of custom values ([`Record::field_terms`]) are indexed in ordered sets of ids (a
 /// kind is its states), so that listings page in id order without scanning every record, and
-/// emails and domains in hash maps. The
-/// outbox keeps its events packed (about 66 bytes an event; reads give the same events back).
+/// emails and domains in hash maps. The outbox keeps its events packed (about 66 bytes an
+/// event; reads give the same events back).
 /// Reads run in parallel; a commit takes the write lock for the time it checks and applies its
 /// batch, which is what makes it atomic.
 ///
@@ -104,9 +103,8 @@ impl Inner {
         for email in batch.absent_emails() {
             let first = self
                 .indexes
-                .by_email
-                .get(email)
-                .and_then(|ids| ids.as_slice().first())
+                .contacts_with(email)
+                .first()
                 .and_then(|id| Some((*id, self.get(&RecordId::Contact(*id))?.1)));
             if let Some((existing, version)) = first {
                 return Err(Conflict::email_taken(existing, version));
@@ -115,9 +113,8 @@ impl Inner {
         for domain in batch.absent_domains() {
             let first = self
                 .indexes
-                .by_domain
-                .get(domain)
-                .and_then(|ids| ids.as_slice().first())
+                .organizations_with(domain)
+                .first()
                 .and_then(|id| Some((*id, self.get(&RecordId::Organization(*id))?.1)));
             if let Some((existing, version)) = first {
                 return Err(Conflict::domain_taken(existing, version));
@@ -313,11 +310,7 @@ impl Store for MemoryStore {
         domain: &Domain,
     ) -> Result<Vec<Versioned<Organization>>, Infallible> {
         let inner = self.read();
-        let ids = inner
-            .indexes
-            .by_domain
-            .get(domain)
-            .map_or(&[][..], Sorted::as_slice);
+        let ids = inner.indexes.organizations_with(domain);
         Ok(ids
             .iter()
             .filter_map(|id| match inner.get(&RecordId::Organization(*id)) {
@@ -334,11 +327,7 @@ impl Store for MemoryStore {
         email: &EmailAddress,
     ) -> Result<Vec<Versioned<Contact>>, Infallible> {
         let inner = self.read();
-        let ids = inner
-            .indexes
-            .by_email
-            .get(email)
-            .map_or(&[][..], Sorted::as_slice);
+        let ids = inner.indexes.contacts_with(email);
         // In id order: the list is kept sorted.
         Ok(ids
             .iter()

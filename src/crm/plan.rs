@@ -15,8 +15,8 @@ pub(crate) struct Plan<T> {
 }
 
 impl<T> Plan<T> {
-    /// Commits the plan only if `next_step` (an open task it does not write) is still
-    /// unchanged. In place: a plan is a few hundred bytes.
+    /// Makes the plan's commit rely on `next_step` (an open task it does not write) being
+    /// still unchanged. In place: a plan is a few hundred bytes.
     pub(super) fn rely_on(&mut self, next_step: NextStep) {
         if let Some((id, version)) = next_step {
             self.batch.require_unchanged(id, version);

@@ -66,7 +66,7 @@ pub(super) struct Indexes {
     /// Opportunities by expected close.
     by_close: BTreeSet<(NaiveDate, Halves)>,
     /// Organizations by domain, in id order (usually one per domain, kept inline).
-    pub(super) by_domain: HashMap<Domain, Sorted<OrganizationId>>,
+    by_domain: HashMap<Domain, Sorted<OrganizationId>>,
     /// Records by their custom fields' terms ([`Record::field_terms`]).
     by_field: FieldIndexes,
     /// Contacts and organizations by kind, then by the hash of each of their duplicate keys
@@ -278,6 +278,16 @@ impl Indexes {
                 index(self, new, true);
             }
         }
+    }
+
+    /// The contacts with `email`, in id order.
+    pub(super) fn contacts_with(&self, email: &EmailAddress) -> &[ContactId] {
+        self.by_email.get(email).map_or(&[], Sorted::as_slice)
+    }
+
+    /// The organizations with `domain`, in id order.
+    pub(super) fn organizations_with(&self, domain: &Domain) -> &[OrganizationId] {
+        self.by_domain.get(domain).map_or(&[], Sorted::as_slice)
     }
 
     /// How many records `contact` is the contact of, of every kind.

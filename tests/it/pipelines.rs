@@ -318,24 +318,52 @@ fn a_schema_change_between_the_check_and_the_commit_makes_a_move_or_a_landing_a_
     let version = sample.crm(&store).field_schema(me).unwrap().version();
     let midway = Midway::new(&store, After::SchemaLoad, relabel(version));
     let crm = sample.crm(&midway);
-    match crm.move_stage(o, key("new_business"), key("demo"), None, me) {
-        Err(CrmError::Conflict(conflict)) => {
-            assert_eq!(conflict.record, RecordId::FieldSchema(FieldSchemaId::STORE));
-        }
-        other => panic!("expected a conflict on the schema, found {other:?}"),
-    }
+    conflicts_on_schema(
+        "move_stage",
+        crm.move_stage(o, key("new_business"), key("demo"), None, me),
+    );
     // A typed step landing the opportunity relies on the schema too.
     let o = crm.load::<Opportunity<state::Discovery>>(id, me).unwrap();
     let version = crm.field_schema(me).unwrap().version();
     midway.arm(relabel(version));
-    match crm.propose(o, sample.proposal(), me) {
-        Err(CrmError::Conflict(conflict)) => {
-            assert_eq!(conflict.record, RecordId::FieldSchema(FieldSchemaId::STORE));
-        }
-        other => panic!("expected a conflict on the schema, found {other:?}"),
-    }
+    conflicts_on_schema("propose", crm.propose(o, sample.proposal(), me));
     let o = crm.load::<Opportunity<state::Discovery>>(id, me).unwrap();
     assert_eq!(at(&o), Some("first_meeting"), "nothing was written");
+
+    // So does every other typed step that lands it: each, raced, is a conflict on the schema.
+    let o = crm.propose(o, sample.proposal(), me).unwrap();
+    midway.arm(relabel(crm.field_schema(me).unwrap().version()));
+    conflicts_on_schema("negotiate", crm.negotiate(o, sample.note("Price"), me));
+    let o = crm.load::<Opportunity<state::Proposal>>(id, me).unwrap();
+    let o = crm.negotiate(o, sample.note("Price"), me).unwrap();
+    midway.arm(relabel(crm.field_schema(me).unwrap().version()));
+    conflicts_on_schema(
+        "enter_contracting",
+        crm.enter_contracting(o, sample.terms(), sample.incumbent(), me),
+    );
+    let o = crm.load::<Opportunity<state::Negotiation>>(id, me).unwrap();
+    let o = crm.lose(o, sample.loss(), me).unwrap();
+    midway.arm(relabel(crm.field_schema(me).unwrap().version()));
+    conflicts_on_schema("reopen", crm.reopen(o, sample.note("Back"), me));
+    let still_lost = crm.load::<Opportunity<state::Lost>>(id, me);
+    assert!(still_lost.is_ok(), "nothing was written: {still_lost:?}");
+}
+
+/// Asserts that `step`'s `result` is a conflict on the field schema.
+fn conflicts_on_schema<T: std::fmt::Debug, E: std::fmt::Debug>(
+    step: &str,
+    result: Result<T, CrmError<E>>,
+) {
+    match result {
+        Err(CrmError::Conflict(conflict)) => {
+            assert_eq!(
+                conflict.record,
+                RecordId::FieldSchema(FieldSchemaId::STORE),
+                "{step}"
+            );
+        }
+        other => panic!("{step}: expected a conflict on the schema, found {other:?}"),
+    }
 }
 
 #[test]
