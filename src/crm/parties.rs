@@ -229,13 +229,16 @@ impl<B: Backend> Steps<'_, B> {
         }
         let contact = Contact::create(details, &self.context(actor));
         let permit = self.allow(actor, Action::Create, contact.resource())?;
+        // The address is all a conflict needs of the contact, which is moved into the commit
+        // (a clone would share its data, and setting its custom fields would then copy them).
+        let email = contact.email().cloned();
         match self
-            .create_with(contact.clone(), values, batch, actor, permit)
+            .create_with(contact, values, batch, actor, permit)
             .await
         {
             Ok(created) => Ok(ContactOutcome::Created(created)),
             // A contact with this address exists (or, when reusing, was created meanwhile).
-            Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, contact.email()) {
+            Err(CrmError::Conflict(c)) => match (on_duplicate, c.record, email.as_ref()) {
                 (OnDuplicate::Refuse, RecordId::Contact(existing), Some(_))
                     if c.kind == ConflictKind::EmailTaken =>
                 {
