@@ -200,7 +200,7 @@ impl<S> Crm<S> {
     /// ```
     pub fn with_zones(self, zones: impl Zones + 'static) -> Crm<S> {
         let settings = Settings {
-            zones: Arc::new(zones),
+            zones: Some(Arc::new(zones)),
             ..self.settings
         };
         Crm { settings, ..self }

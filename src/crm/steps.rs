@@ -210,7 +210,9 @@ pub(super) fn run<T>(step: impl Future<Output = T>) -> T {
 pub(super) struct Settings {
     pub(super) clock: Arc<dyn Clock>,
     pub(super) ids: Arc<dyn IdSource>,
-    pub(super) zones: Arc<dyn Zones>,
+    /// The actors' offsets; `None` is UTC for everyone (the default), which needs no look at
+    /// the clock.
+    pub(super) zones: Option<Arc<dyn Zones>>,
     pub(super) next_steps: NextSteps,
     pub(super) dates: DatePolicy,
     /// Whether commits carry their events to the outbox ([`Crm::without_events`]).
@@ -229,7 +231,7 @@ impl Settings {
         Settings {
             clock,
             ids,
-            zones: Arc::new(context::utc()),
+            zones: None,
             next_steps: NextSteps::none(),
             dates: DatePolicy::default(),
             events: true,
@@ -251,7 +253,10 @@ impl Settings {
     /// marked `#[inline]` is called and not inlined.)
     #[inline]
     pub(super) fn context(&self, actor: &User) -> Context<'_> {
-        let offset = self.zones.offset(actor, self.clock.now());
+        let offset = match &self.zones {
+            Some(zones) => zones.offset(actor, self.clock.now()),
+            None => context::utc(),
+        };
         Context::new(&*self.clock, &*self.ids, actor.clone())
             .in_offset(offset)
             .with_dates(self.dates)
