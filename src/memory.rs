@@ -22,6 +22,7 @@ use crate::text::User;
 mod fields;
 mod indexes;
 mod keys;
+mod newest;
 mod outbox;
 mod sorted;
 

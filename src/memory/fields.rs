@@ -4,13 +4,13 @@
 //! ids (a page reads them in id order and stops), dates and references in ordered sets of
 //! pairs (a range of days; the records referring to one record).
 
-use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use chrono::NaiveDate;
 use hashbrown::HashMap;
 
-use super::indexes::{enter, in_id_order};
+use super::indexes::in_id_order;
+use super::newest::NewestFirst;
 use crate::custom::{FieldKey, FieldValue};
 use crate::kind::RecordKind;
 use crate::record::Record;
@@ -20,13 +20,13 @@ use crate::store::FieldMatch;
 #[derive(Debug, Default)]
 struct FieldIndex {
     /// Ids by picklist option (options are few: a set each).
-    options: HashMap<FieldKey, BTreeSet<u128>>,
+    options: HashMap<FieldKey, NewestFirst<u128>>,
     /// Ids whose value is `false`, then `true`.
-    booleans: [BTreeSet<u128>; 2],
+    booleans: [NewestFirst<u128>; 2],
     /// `(day, id)`.
-    days: BTreeSet<(NaiveDate, u128)>,
+    days: NewestFirst<(NaiveDate, u128)>,
     /// `(the record referred to, id)`: most records are referred to by few (no set each).
-    references: BTreeSet<(u128, u128)>,
+    references: NewestFirst<(u128, u128)>,
 }
 
 impl FieldIndex {
@@ -34,12 +34,16 @@ impl FieldIndex {
     fn option(&mut self, option: &FieldKey, id: u128, add: bool) {
         match self.options.get_mut(option) {
             Some(ids) => {
-                enter(ids, id, add);
+                ids.enter(id, add);
                 if ids.is_empty() {
                     self.options.remove(option);
                 }
             }
-            None if add => enter(self.options.entry(option.clone()).or_default(), id, add),
+            None if add => self
+                .options
+                .entry(option.clone())
+                .or_default()
+                .enter(id, add),
             None => {}
         }
     }
@@ -93,10 +97,10 @@ impl FieldIndexes {
                         index.option(option, id, add);
                     }
                 }
-                FieldValue::Boolean(b) => enter(&mut index.booleans[usize::from(*b)], id, add),
-                FieldValue::Date(day) => enter(&mut index.days, (*day, id), add),
+                FieldValue::Boolean(b) => index.booleans[usize::from(*b)].enter(id, add),
+                FieldValue::Date(day) => index.days.enter((*day, id), add),
                 FieldValue::Reference(to) => {
-                    enter(&mut index.references, (to.as_uuid().as_u128(), id), add);
+                    index.references.enter((to.as_uuid().as_u128(), id), add);
                 }
                 FieldValue::Text(_)
                 | FieldValue::Integer(_)
@@ -119,8 +123,8 @@ impl FieldIndexes {
         let Some(index) = self.0.get(&FieldOf(kind, field)) else {
             return none();
         };
-        let after = |ids: &'a BTreeSet<u128>| -> Box<dyn Iterator<Item = u128> + 'a> {
-            Box::new(ids.range((start, Bound::Unbounded)).copied())
+        let after = |ids: &'a NewestFirst<u128>| -> Box<dyn Iterator<Item = u128> + 'a> {
+            Box::new(ids.after(start))
         };
         match matching {
             FieldMatch::Picklist(option) => index.options.get(option).map_or_else(none, after),
@@ -131,15 +135,17 @@ impl FieldIndexes {
                     Bound::Excluded(id) => Bound::Excluded((to, id)),
                     _ => Bound::Included((to, 0)),
                 };
-                let range = (from, Bound::Included((to, u128::MAX)));
-                Box::new(index.references.range(range).map(|(_, id)| *id))
+                let range = index
+                    .references
+                    .range(from, Bound::Included((to, u128::MAX)));
+                Box::new(range.map(|(_, id)| id))
             }
             FieldMatch::DateBetween(first, last) if first <= last => {
-                let days = (
+                let days = index.days.range(
                     Bound::Included((*first, 0)),
                     Bound::Included((*last, u128::MAX)),
                 );
-                let ids = index.days.range(days).map(|(_, id)| *id).collect();
+                let ids = days.map(|(_, id)| id).collect();
                 Box::new(in_id_order(ids, start))
             }
             FieldMatch::DateBetween(..) => none(),

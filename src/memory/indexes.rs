@@ -1,12 +1,13 @@
 //! The secondary indexes of [`MemoryStore`](super::MemoryStore): ordered sets of ids, so that
 //! a listing pages in id order without scanning every record.
 //!
-//! Ids are kept as `u128` (which compare fast). An index whose key is another record (the
+//! Ids are kept as `u128` (which compare fast), in sets kept newest first
+//! ([`NewestFirst`], where entering a new id costs a comparison a level). An index whose key is another record (the
 //! contact, the organization, the record an activity is about) is one set of pairs per kind,
 //! `(that record, this record)`, rather than a set per key: a contact's records take one entry
 //! each in a set shared by every contact, not a set (and a node) of their own.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use chrono::NaiveDate;
@@ -23,6 +24,7 @@ use crate::store::{Cursor, Query};
 
 use super::fields::FieldIndexes;
 use super::keys::KeyIndex;
+use super::newest::NewestFirst;
 use super::sorted::Sorted;
 use crate::text::User;
 
@@ -31,40 +33,40 @@ type Pair = (u128, u128);
 
 /// An id as two halves, the high one first: they order as the id does and need no 16-byte
 /// alignment, so that a time and an id take 24 bytes rather than 32.
-pub(super) type Halves = [u64; 2];
+pub(super) type Halves = (u64, u64);
 
 /// `id` as [`Halves`].
 pub(super) fn halves(id: u128) -> Halves {
-    [(id >> 64) as u64, id as u64]
+    ((id >> 64) as u64, id as u64)
 }
 
 /// The id of `halves`.
-pub(super) fn whole([high, low]: Halves) -> u128 {
+pub(super) fn whole((high, low): Halves) -> u128 {
     (u128::from(high) << 64) | u128::from(low)
 }
 
 #[derive(Debug, Default)]
 pub(super) struct Indexes {
     /// Ids by state; a kind's records are those of its states.
-    by_state: BTreeMap<RecordState, BTreeSet<u128>>,
+    by_state: BTreeMap<RecordState, NewestFirst<u128>>,
     /// Ids by owner, then kind (owners are few; each has a set per kind).
-    by_owner: HashMap<User, BTreeMap<RecordKind, BTreeSet<u128>>>,
+    by_owner: HashMap<User, BTreeMap<RecordKind, NewestFirst<u128>>>,
     /// Ids of the records nobody owns, by kind.
-    unowned: BTreeMap<RecordKind, BTreeSet<u128>>,
+    unowned: BTreeMap<RecordKind, NewestFirst<u128>>,
     /// Contacts by email (`EmailAddress` hashes and compares its normalised form), in id
     /// order: one contact per address, usually, kept inline.
     pub(super) by_email: HashMap<EmailAddress, Sorted<ContactId>>,
     /// Activities and tasks by the record they are about: by that record's kind, then pairs.
-    by_regarding: BTreeMap<RecordKind, BTreeSet<Pair>>,
+    by_regarding: BTreeMap<RecordKind, NewestFirst<Pair>>,
     /// Records by kind, then pairs of their contact ([`Record::contact`]) and their id.
-    by_contact: BTreeMap<RecordKind, BTreeSet<Pair>>,
+    by_contact: BTreeMap<RecordKind, NewestFirst<Pair>>,
     /// Contacts and accounts by kind, then pairs of their organization and their id.
-    by_organization: BTreeMap<RecordKind, BTreeSet<Pair>>,
+    by_organization: BTreeMap<RecordKind, NewestFirst<Pair>>,
     /// Records by kind, then the second of their creation ([`Record::created_at`]): a whole
     /// number compares faster than a time, and the listing checks the exact time.
-    by_created: BTreeMap<RecordKind, BTreeSet<(i64, Halves)>>,
+    by_created: BTreeMap<RecordKind, NewestFirst<(i64, Halves)>>,
     /// Opportunities by expected close.
-    by_close: BTreeSet<(NaiveDate, Halves)>,
+    by_close: NewestFirst<(NaiveDate, Halves)>,
     /// Organizations by domain, in id order (usually one per domain, kept inline).
     by_domain: HashMap<Domain, Sorted<OrganizationId>>,
     /// Records by their custom fields' terms ([`Record::field_terms`]).
@@ -79,23 +81,22 @@ fn key(record: &Record) -> u128 {
     record.id().as_uuid().as_u128()
 }
 
-/// The ids of `set` after `start`, in order.
-fn after(set: &BTreeSet<u128>, start: Bound<u128>) -> impl Iterator<Item = u128> + '_ {
-    set.range((start, Bound::Unbounded)).copied()
-}
-
 /// The ids paired with `of` in `set`, after `start`, in order.
-fn paired(set: &BTreeSet<Pair>, of: u128, start: Bound<u128>) -> impl Iterator<Item = u128> + '_ {
+fn paired(
+    set: &NewestFirst<Pair>,
+    of: u128,
+    start: Bound<u128>,
+) -> impl Iterator<Item = u128> + '_ {
     let from = match start {
         Bound::Excluded(id) => Bound::Excluded((of, id)),
         _ => Bound::Included((of, 0)),
     };
-    set.range((from, Bound::Included((of, u128::MAX))))
-        .map(|(_, id)| *id)
+    set.range(from, Bound::Included((of, u128::MAX)))
+        .map(|(_, id)| id)
 }
 
 /// How many records the sets of every kind pair with `of`.
-fn count_paired(sets: &BTreeMap<RecordKind, BTreeSet<Pair>>, of: Uuid) -> usize {
+fn count_paired(sets: &BTreeMap<RecordKind, NewestFirst<Pair>>, of: Uuid) -> usize {
     let of = of.as_u128();
     sets.values()
         .map(|set| paired(set, of, Bound::Unbounded).count())
@@ -110,15 +111,6 @@ pub(super) fn in_id_order(mut ids: Vec<u128>, start: Bound<u128>) -> std::vec::I
     }
     ids.sort_unstable();
     ids.into_iter()
-}
-
-/// Adds `entry` to `set` (`add`), or removes it.
-pub(super) fn enter<K: Ord>(set: &mut BTreeSet<K>, entry: K, add: bool) {
-    if add {
-        set.insert(entry);
-    } else {
-        set.remove(&entry);
-    }
 }
 
 /// Adds `id` to the ids of `key` in `map`, or removes it (and the key when none is left).
@@ -156,11 +148,8 @@ const INDEXES: [Index; 9] = [
 
 impl Indexes {
     fn state(&mut self, record: &Record, add: bool) {
-        enter(
-            self.by_state.entry(record.state()).or_default(),
-            key(record),
-            add,
-        );
+        let set = self.by_state.entry(record.state()).or_default();
+        set.enter(key(record), add);
     }
 
     fn owner(&mut self, record: &Record, add: bool) {
@@ -171,12 +160,15 @@ impl Indexes {
                 None => self.by_owner.entry(owner.clone()).or_default(),
             },
         };
-        enter(kinds.entry(record.kind()).or_default(), key(record), add);
+        kinds
+            .entry(record.kind())
+            .or_default()
+            .enter(key(record), add);
         if let (Some(owner), false) = (record.owner(), add) {
             if self
                 .by_owner
                 .get(owner)
-                .is_some_and(|kinds| kinds.values().all(BTreeSet::is_empty))
+                .is_some_and(|kinds| kinds.values().all(NewestFirst::is_empty))
             {
                 self.by_owner.remove(owner);
             }
@@ -192,23 +184,23 @@ impl Indexes {
     fn regarding(&mut self, record: &Record, add: bool) {
         if let Some(about) = record.regarding() {
             let set = self.by_regarding.entry(about.kind()).or_default();
-            enter(set, (about.as_uuid().as_u128(), key(record)), add);
+            set.enter((about.as_uuid().as_u128(), key(record)), add);
         }
     }
 
     fn contact(&mut self, record: &Record, add: bool) {
         if let Some(contact) = record.contact() {
             let set = self.by_contact.entry(record.kind()).or_default();
-            enter(set, (contact.as_uuid().as_u128(), key(record)), add);
+            set.enter((contact.as_uuid().as_u128(), key(record)), add);
         }
     }
 
     fn times(&mut self, record: &Record, add: bool) {
         let created = self.by_created.entry(record.kind()).or_default();
         let id = halves(key(record));
-        enter(created, (record.created_at().timestamp(), id), add);
+        created.enter((record.created_at().timestamp(), id), add);
         if let Some(day) = record.expected_close() {
-            enter(&mut self.by_close, (day, id), add);
+            self.by_close.enter((day, id), add);
         }
     }
 
@@ -238,7 +230,7 @@ impl Indexes {
         }
         if let Some(organization) = record.organization() {
             let set = self.by_organization.entry(record.kind()).or_default();
-            enter(set, (organization.as_uuid().as_u128(), key(record)), add);
+            set.enter((organization.as_uuid().as_u128(), key(record)), add);
         }
     }
 
@@ -315,7 +307,7 @@ impl Indexes {
             after_cursor.map_or(Bound::Unbounded, |c| Bound::Excluded(c.as_uuid().as_u128()));
         let kind = query.kind();
         let none = || -> Box<dyn Iterator<Item = u128> + 'a> { Box::new(std::iter::empty()) };
-        let pairs = |sets: &'a BTreeMap<RecordKind, BTreeSet<Pair>>, of_kind, of: Uuid| {
+        let pairs = |sets: &'a BTreeMap<RecordKind, NewestFirst<Pair>>, of_kind, of: Uuid| {
             sets.get(&of_kind).map_or_else(none, |set| {
                 Box::new(paired(set, of.as_u128(), start)) as Box<dyn Iterator<Item = u128>>
             })
@@ -341,11 +333,11 @@ impl Indexes {
         if let Some((field, matching)) = query.leading_field().map(|at| &query.fields()[at]) {
             return self.by_field.candidates(kind, field, matching, start);
         }
-        let of_kind = |kinds: Option<&'a BTreeMap<RecordKind, BTreeSet<u128>>>| {
+        let of_kind = |kinds: Option<&'a BTreeMap<RecordKind, NewestFirst<u128>>>| {
             kinds
                 .and_then(|kinds| kinds.get(&kind))
                 .map_or_else(none, |ids| {
-                    Box::new(after(ids, start)) as Box<dyn Iterator<Item = u128>>
+                    Box::new(ids.after(start)) as Box<dyn Iterator<Item = u128>>
                 })
         };
         if let Some(owner) = query.owner() {
@@ -359,14 +351,13 @@ impl Indexes {
             if kind != RecordKind::Opportunity || first > last {
                 return none();
             }
-            let days = (
-                Bound::Included((first, [0; 2])),
-                Bound::Included((last, [u64::MAX; 2])),
-            );
             let ids = self
                 .by_close
-                .range(days)
-                .map(|(_, id)| whole(*id))
+                .range(
+                    Bound::Included((first, halves(0))),
+                    Bound::Included((last, halves(u128::MAX))),
+                )
+                .map(|(_, id)| whole(id))
                 .collect();
             return Box::new(in_id_order(ids, start));
         }
@@ -376,16 +367,18 @@ impl Indexes {
             };
             // Every second the period touches: the caller keeps the records created in it.
             let seconds = (from.timestamp(), until.timestamp());
-            let period = (
-                Bound::Included((seconds.0, [0; 2])),
-                Bound::Included((seconds.1, [u64::MAX; 2])),
-            );
-            let ids = ids.range(period).map(|(_, id)| whole(*id)).collect();
+            let ids = ids
+                .range(
+                    Bound::Included((seconds.0, halves(0))),
+                    Bound::Included((seconds.1, halves(u128::MAX))),
+                )
+                .map(|(_, id)| whole(id))
+                .collect();
             return Box::new(in_id_order(ids, start));
         }
         if let Some(state) = query.state() {
             let ids = self.by_state.get(&state);
-            return ids.map_or_else(none, |ids| Box::new(after(ids, start)));
+            return ids.map_or_else(none, |ids| Box::new(ids.after(start)));
         }
         // Several states (a kind is all of its states): the first `limit` of each, merged.
         let states: Vec<RecordState> = match query.states() {
@@ -395,7 +388,7 @@ impl Indexes {
         let mut ids: Vec<u128> = states
             .iter()
             .filter_map(|state| self.by_state.get(state))
-            .flat_map(|ids| after(ids, start).take(limit))
+            .flat_map(|ids| ids.after(start).take(limit))
             .collect();
         ids.sort_unstable();
         ids.truncate(limit);
@@ -430,6 +423,9 @@ mod tests {
                 assert_eq!(halves(a).cmp(&halves(b)), a.cmp(&b), "{a} and {b}");
             }
         }
-        assert_eq!((halves(0), halves(u128::MAX)), ([0; 2], [u64::MAX; 2]));
+        assert_eq!(
+            (halves(0), halves(u128::MAX)),
+            ((0, 0), (u64::MAX, u64::MAX))
+        );
     }
 }
