@@ -264,7 +264,12 @@ fn contact_keys(
     visit: &mut dyn FnMut(KeyKind, &[&str]),
 ) {
     if let Some(email) = contact.email().filter(|_| wanted(KeyKind::Email)) {
-        visit(KeyKind::Email, &[&email.normalized()]);
+        // Normalized (lowercase) without a copy when it already is, as most addresses are.
+        let address = email.as_str();
+        match address.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => visit(KeyKind::Email, &[&email.normalized()]),
+            false => visit(KeyKind::Email, &[address]),
+        }
     }
     if let Some(phone) = contact.phone().filter(|_| wanted(KeyKind::Phone)) {
         visit(KeyKind::Phone, &[&phone.tail()]);

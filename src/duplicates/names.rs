@@ -66,33 +66,42 @@ pub(super) struct PersonKey {
 impl PersonKey {
     /// Reads `name` (`John Smith`, `SMITH, John`, `Jean-Luc Picard`, `Ada`).
     pub(super) fn of(name: &str) -> PersonKey {
-        let (given, family) = match name.split_once(',') {
+        let (mut given, family) = match name.split_once(',') {
             Some((family, given)) => (fold(given), fold(family).replace(' ', "")),
             None => {
-                let folded = fold(name);
-                match folded.rsplit_once(' ') {
-                    Some((given, family)) => (given.to_string(), family.to_string()),
+                // The given names are what is left of the folded name once its last word is
+                // taken out: the folded name's own buffer, cut.
+                let mut folded = fold(name);
+                match folded.rfind(' ') {
+                    Some(at) => {
+                        let family = folded[at + 1..].to_string();
+                        folded.truncate(at);
+                        (folded, family)
+                    }
                     None => (String::new(), folded),
                 }
             }
         };
-        let first = given.split(' ').next().unwrap_or_default();
-        PersonKey {
-            given: formal(first).to_string(),
-            family,
+        // The first given name, through the nicknames: in place.
+        given.truncate(given.find(' ').unwrap_or(given.len()));
+        if let Some(formal) = formal(&given) {
+            given.clear();
+            given.push_str(formal);
         }
+        PersonKey { given, family }
     }
 }
 
-/// The given name `nickname` is short for, or itself.
-pub(super) fn formal(nickname: &str) -> &str {
-    NICKNAMES
-        .iter()
-        .find(|(short, _)| *short == nickname)
-        .map_or(nickname, |(_, name)| name)
+/// The given name `nickname` is short for, if it is one of the common short forms.
+fn formal(nickname: &str) -> Option<&'static str> {
+    let at = NICKNAMES.binary_search_by_key(&nickname, |(short, _)| short);
+    at.ok()
+        .and_then(|at| NICKNAMES.get(at))
+        .map(|(_, name)| *name)
 }
 
-/// Common short forms of given names, and the name each stands for.
+/// Common short forms of given names, and the name each stands for, in the short forms'
+/// order (searched by halves).
 const NICKNAMES: &[(&str, &str)] = &[
     ("abby", "abigail"),
     ("al", "albert"),
@@ -243,6 +252,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_nicknames_are_in_order_and_each_is_found() {
+        assert!(NICKNAMES.windows(2).all(|w| w[0].0 < w[1].0));
+        for (short, name) in NICKNAMES {
+            assert_eq!(formal(short), Some(*name));
+        }
+        assert_eq!(formal("robert"), None);
+    }
+
+    #[test]
     fn names_are_read_as_people_write_them() {
         let key = |n| PersonKey::of(n);
         assert_eq!(key("John Smith"), key("  JOHN   smith "));
@@ -251,6 +269,13 @@ mod tests {
         assert_eq!(key("José Núñez").family, "nunez");
         assert_eq!(key("Ada").given, "");
         assert_eq!(key("Mary-Ann O'Neil").family, "oneil");
+        for name in ["Bob Allen Dylan", "Dylan, Bob Allen", " bob  allen DYLAN "] {
+            let key = key(name);
+            assert_eq!(
+                (key.given.as_str(), key.family.as_str()),
+                ("robert", "dylan")
+            );
+        }
     }
 
     #[test]
