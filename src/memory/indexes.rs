@@ -47,8 +47,9 @@ pub(super) fn whole((high, low): Halves) -> u128 {
 
 #[derive(Debug, Default)]
 pub(super) struct Indexes {
-    /// Ids by state; a kind's records are those of its states.
-    by_state: BTreeMap<RecordState, NewestFirst<u128>>,
+    /// Ids by state; a kind's records are those of its states. (A state is found by its hash:
+    /// an ordered map compared the nested enums key by key at every step.)
+    by_state: HashMap<RecordState, NewestFirst<u128>>,
     /// Ids by owner, then kind (owners are few; each has a set per kind).
     by_owner: HashMap<User, BTreeMap<RecordKind, NewestFirst<u128>>>,
     /// Ids of the records nobody owns, by kind.
