@@ -1,11 +1,11 @@
 //! The secondary indexes of [`MemoryStore`](super::MemoryStore): ordered sets of ids, so that
 //! a listing pages in id order without scanning every record.
 //!
-//! Ids are kept as `u128` (which compare fast), in sets kept newest first
-//! ([`NewestFirst`], where entering a new id costs a comparison a level). An index whose key is another record (the
-//! contact, the organization, the record an activity is about) is one set of pairs per kind,
-//! `(that record, this record)`, rather than a set per key: a contact's records take one entry
-//! each in a set shared by every contact, not a set (and a node) of their own.
+//! Ids are kept as `u128` (which compare fast), in sets kept newest first ([`NewestFirst`],
+//! where entering a new id costs a comparison a level). An index whose key is another record
+//! (the contact, the organization, the record an activity is about) is one set of pairs per
+//! kind, `(that record, this record)`, rather than a set per key: a contact's records take one
+//! entry each in a set shared by every contact, not a set (and a node) of their own.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
