@@ -25,7 +25,7 @@ use crate::store::{Cursor, Query};
 use super::fields::FieldIndexes;
 use super::keys::KeyIndex;
 use super::newest::NewestFirst;
-use super::sorted::Sorted;
+use super::sorted::{Sorted, enter_under};
 use crate::text::User;
 
 /// `(the record a key names, the record indexed)`.
@@ -114,23 +114,6 @@ pub(super) fn in_id_order(mut ids: Vec<u128>, start: Bound<u128>) -> std::vec::I
     ids.into_iter()
 }
 
-/// Adds `id` to the ids of `key` in `map`, or removes it (and the key when none is left).
-fn listed<K, V>(map: &mut HashMap<K, Sorted<V>>, key: &K, id: V, add: bool)
-where
-    K: std::hash::Hash + Eq + Clone,
-    V: Ord + Copy,
-{
-    let Some(ids) = map.get_mut(key) else {
-        if add {
-            map.insert(key.clone(), Sorted::One(id));
-        }
-        return;
-    };
-    if !ids.enter(id, add) {
-        map.remove(key);
-    }
-}
-
 /// An index: adds a record's entries to it (`true`) or removes them.
 type Index = fn(&mut Indexes, &Record, bool);
 
@@ -178,7 +161,7 @@ impl Indexes {
 
     fn email(&mut self, record: &Record, add: bool) {
         if let (Record::Contact(c), Some(email)) = (record, record.email()) {
-            listed(&mut self.by_email, email, c.id(), add);
+            enter_under(&mut self.by_email, email, c.id(), add);
         }
     }
 
@@ -226,7 +209,7 @@ impl Indexes {
     fn organization(&mut self, record: &Record, add: bool) {
         if let Record::Organization(o) = record {
             for domain in record.domains() {
-                listed(&mut self.by_domain, domain, o.id(), add);
+                enter_under(&mut self.by_domain, domain, o.id(), add);
             }
         }
         if let Some(organization) = record.organization() {

@@ -9,7 +9,7 @@ use std::ops::Bound;
 use hashbrown::HashMap;
 
 use super::indexes::{Halves, halves, whole};
-use super::sorted::Sorted;
+use super::sorted::{Sorted, enter_under};
 
 /// The records of every key's hash of one kind, their ids as two halves (so that the map's
 /// entries need no 16-byte alignment; halves order as the ids do).
@@ -19,18 +19,7 @@ pub(super) struct KeyIndex(HashMap<u64, Sorted<Halves>>);
 impl KeyIndex {
     /// Enters `id` under `hash` (`add`), or removes it.
     pub(super) fn enter(&mut self, hash: u64, id: u128, add: bool) {
-        use hashbrown::hash_map::Entry;
-        match (self.0.entry(hash), add) {
-            (Entry::Vacant(vacant), true) => {
-                vacant.insert(Sorted::One(halves(id)));
-            }
-            (Entry::Vacant(_), false) => {}
-            (Entry::Occupied(mut occupied), add) => {
-                if !occupied.get_mut().enter(halves(id), add) {
-                    occupied.remove();
-                }
-            }
-        }
+        enter_under(&mut self.0, &hash, halves(id), add);
     }
 
     /// The ids under `hash` after `start`, in order.

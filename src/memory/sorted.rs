@@ -2,6 +2,33 @@
 //! (an email, a domain, a duplicate key's hash), in id order, the common case of one record
 //! inline.
 
+use std::hash::Hash;
+
+use hashbrown::HashMap;
+use hashbrown::hash_map::Entry;
+
+/// Adds `value` under `key` in `map` (`add`), or removes it, and the key with its last value:
+/// what every hash-map index of the store does on a commit.
+pub(super) fn enter_under<K, V>(map: &mut HashMap<K, Sorted<V>>, key: &K, value: V, add: bool)
+where
+    K: Hash + Eq + Clone,
+    V: Ord + Copy,
+{
+    // One probe: most keys entered are new (a new contact's address, a new key's hash), and
+    // those need the key cloned into the map anyway.
+    match (map.entry(key.clone()), add) {
+        (Entry::Vacant(vacant), true) => {
+            vacant.insert(Sorted::One(value));
+        }
+        (Entry::Vacant(_), false) => {}
+        (Entry::Occupied(mut occupied), add) => {
+            if !occupied.get_mut().enter(value, add) {
+                occupied.remove();
+            }
+        }
+    }
+}
+
 /// Values in order, without repeats: most keys are one record's (an email, a domain, a
 /// phone), which then takes no allocation of its own; a key shared by several holds a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,5 +100,19 @@ mod tests {
         let mut pair = Sorted::One(3);
         assert!(pair.enter(2, true));
         assert_eq!(pair.as_slice(), [2, 3], "a smaller value goes first");
+    }
+
+    #[test]
+    fn a_key_is_entered_with_its_first_value_and_removed_with_its_last() {
+        let mut map = HashMap::new();
+        enter_under(&mut map, &"k", 2, false);
+        assert!(map.is_empty(), "removed when absent: no key made");
+        enter_under(&mut map, &"k", 2, true);
+        enter_under(&mut map, &"k", 1, true);
+        assert_eq!(map.get("k").map(Sorted::as_slice), Some(&[1, 2][..]));
+        enter_under(&mut map, &"k", 2, false);
+        assert_eq!(map.get("k"), Some(&Sorted::One(1)));
+        enter_under(&mut map, &"k", 1, false);
+        assert!(map.is_empty(), "the key goes with its last value");
     }
 }
