@@ -452,13 +452,13 @@ mod tests {
         let mut batch = Batch::new();
         batch.create(contact.clone()).expect("one write");
         Store::commit(&store, batch).expect("created");
-        assert_eq!(store.read().indexes.by_email.len(), 1);
+        assert_eq!(store.read().indexes.email_keys(), 1);
         let mut batch = Batch::new();
         batch
             .update(contact.erase(&ctx), Version::FIRST)
             .expect("one write");
         Store::commit(&store, batch).expect("erased");
-        assert_eq!(store.read().indexes.by_email.len(), 0);
+        assert_eq!(store.read().indexes.email_keys(), 0);
         assert!(
             Store::find_contacts_by_email(&store, &email)
                 .expect("infallible")

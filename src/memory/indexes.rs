@@ -56,7 +56,7 @@ pub(super) struct Indexes {
     unowned: BTreeMap<RecordKind, NewestFirst<u128>>,
     /// Contacts by email (`EmailAddress` hashes and compares its normalised form), in id
     /// order: one contact per address, usually, kept inline.
-    pub(super) by_email: HashMap<EmailAddress, Sorted<ContactId>>,
+    by_email: HashMap<EmailAddress, Sorted<ContactId>>,
     /// Activities and tasks by the record they are about: by that record's kind, then pairs.
     by_regarding: BTreeMap<RecordKind, NewestFirst<Pair>>,
     /// Records by kind, then pairs of their contact ([`Record::contact`]) and their id.
@@ -259,6 +259,13 @@ impl Indexes {
     /// The contacts with `email`, in id order.
     pub(super) fn contacts_with(&self, email: &EmailAddress) -> &[ContactId] {
         self.by_email.get(email).map_or(&[], Sorted::as_slice)
+    }
+
+    /// How many addresses the email index holds: none is left behind by a contact that no
+    /// longer has it.
+    #[cfg(test)]
+    pub(super) fn email_keys(&self) -> usize {
+        self.by_email.len()
     }
 
     /// The organizations with `domain`, in id order.
