@@ -11,20 +11,21 @@
 //!
 //! ```text
 //! cargo run --release --example scale -- [--lifecycles N]   (default 1000000) [--roles]
-//!                                                            [--pruned-events]
+//!                                                            [--pruned-events | --no-events]
 //!
 //! With `--roles`, the facade acts under `RolePolicy::conventional()` for a representative
 //! (what a team's application pays for its access policy); by default under `AllowAll`.
 //! With `--pruned-events`, a consumer reads the outbox after every hundred lifecycles, a page
 //! at a time, and prunes what it read (as an integration does); by default the events stay in
-//! the outbox (an application that never reads them).
+//! the outbox (an application that never reads them). With `--no-events`, the facade writes
+//! none (`Crm::without_events`): what the events cost, against the two runs above.
 //! ```
 //!
 //! It prints the time per lifecycle, the bytes and allocations per lifecycle (counted by a global
 //! allocator), the peak resident set size after the lifecycles, and the baselines; its last line
 //! is the contract:
 //!
-//! `lifecycles=N ns_per_lifecycle=X bytes_per_lifecycle=Y peak_rss_bytes=Z floor_ratio=R naive_ratio=Q events=kept|pruned`
+//! `lifecycles=N ns_per_lifecycle=X bytes_per_lifecycle=Y peak_rss_bytes=Z floor_ratio=R naive_ratio=Q events=kept|pruned|off`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -41,6 +42,28 @@ use prospect::*;
 
 #[path = "../benches/baselines/mod.rs"]
 mod baselines;
+
+/// What becomes of the events the lifecycles write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Events {
+    /// They stay in the outbox.
+    Kept,
+    /// A consumer reads and prunes them after every hundred lifecycles.
+    Pruned,
+    /// The facade writes none.
+    Off,
+}
+
+impl Events {
+    /// The contract line's name for it.
+    fn name(self) -> &'static str {
+        match self {
+            Events::Kept => "kept",
+            Events::Pruned => "pruned",
+            Events::Off => "off",
+        }
+    }
+}
 
 /// Counts the bytes allocated and the allocations, to report them per lifecycle.
 struct Counting;
@@ -141,7 +164,7 @@ fn lifecycles_run(
     start: chrono::DateTime<Utc>,
     n: u64,
     roles: bool,
-    pruned: bool,
+    events: Events,
 ) -> Result<Outcome, String> {
     let clock = Arc::new(FixedClock::new(start));
     let me = User::new("claire").map_err(|e| e.to_string())?;
@@ -157,6 +180,10 @@ fn lifecycles_run(
             Crm::with_clock_and_ids(store, policy, clock_, ids).with_directory(team)
         }
     };
+    let crm = match events {
+        Events::Off => crm.without_events(),
+        Events::Kept | Events::Pruned => crm,
+    };
     let evidence =
         baselines::ours::Evidence::new(clock.now().date_naive()).map_err(|e| e.to_string())?;
     let mut failed = None;
@@ -165,7 +192,7 @@ fn lifecycles_run(
         if let Err(e) = baselines::ours::lifecycle(&crm, &me, &evidence, baselines::Input::nth(i)) {
             failed.get_or_insert(e.to_string());
         }
-        if pruned && i % 100 == 99 {
+        if events == Events::Pruned && i % 100 == 99 {
             cursor = consume(crm.store(), cursor);
         }
     });
@@ -227,7 +254,7 @@ fn naive_run(start: chrono::DateTime<Utc>, n: u64) -> Run {
 fn main() -> Result<(), Box<dyn Error>> {
     let mut n: u64 = 1_000_000;
     let mut roles = false;
-    let mut pruned = false;
+    let mut events = Events::Kept;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -239,11 +266,20 @@ fn main() -> Result<(), Box<dyn Error>> {
                     .map_err(|e| format!("--lifecycles: {e}"))?;
             }
             "--roles" => roles = true,
-            "--pruned-events" => pruned = true,
+            "--pruned-events" | "--no-events" => {
+                let chosen = match arg.as_str() {
+                    "--pruned-events" => Events::Pruned,
+                    _ => Events::Off,
+                };
+                if events != Events::Kept && events != chosen {
+                    return Err("--pruned-events and --no-events exclude each other".into());
+                }
+                events = chosen;
+            }
             other => {
                 return Err(format!(
                     "unknown argument {other:?}; usage: scale [--lifecycles N] [--roles] \
-                     [--pruned-events]"
+                     [--pruned-events | --no-events]"
                 )
                 .into());
             }
@@ -273,7 +309,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .unwrap_or(Err("a run's thread stopped before reporting".into()))
         };
         eprintln!("running {n} lifecycles through Crm + MemoryStore ...");
-        let ours = on_own_thread(Box::new(move || lifecycles_run(start, n, roles, pruned)));
+        let ours = on_own_thread(Box::new(move || lifecycles_run(start, n, roles, events)));
         eprintln!("running the floor baseline ...");
         let floor = on_own_thread(Box::new(move || Ok(Outcome::baseline(floor_run(n)))));
         eprintln!("running the naive baseline ...");
@@ -313,7 +349,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         ours.bytes,
         ours.nanos / floor_run.nanos,
         ours.nanos / naive_run.nanos,
-        if pruned { "pruned" } else { "kept" }
+        events.name()
     );
     Ok(())
 }
