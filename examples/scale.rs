@@ -55,6 +55,16 @@ enum Events {
 }
 
 impl Events {
+    /// `chosen` on the command line after `self`: the default gives way, the two others
+    /// exclude each other.
+    fn then(self, chosen: Events) -> Result<Events, &'static str> {
+        match self {
+            Events::Kept => Ok(chosen),
+            _ if self == chosen => Ok(chosen),
+            _ => Err("--pruned-events and --no-events exclude each other"),
+        }
+    }
+
     /// The contract line's name for it.
     fn name(self) -> &'static str {
         match self {
@@ -266,16 +276,8 @@ fn main() -> Result<(), Box<dyn Error>> {
                     .map_err(|e| format!("--lifecycles: {e}"))?;
             }
             "--roles" => roles = true,
-            "--pruned-events" | "--no-events" => {
-                let chosen = match arg.as_str() {
-                    "--pruned-events" => Events::Pruned,
-                    _ => Events::Off,
-                };
-                if events != Events::Kept && events != chosen {
-                    return Err("--pruned-events and --no-events exclude each other".into());
-                }
-                events = chosen;
-            }
+            "--pruned-events" => events = events.then(Events::Pruned)?,
+            "--no-events" => events = events.then(Events::Off)?,
             other => {
                 return Err(format!(
                     "unknown argument {other:?}; usage: scale [--lifecycles N] [--roles] \
